@@ -1,0 +1,83 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import postgres from 'postgres';
+import { runMigrations } from './migrate';
+import { dataDir } from './paths';
+import * as schema from './schema';
+
+export type Schema = typeof schema;
+export type Database = PgDatabase<PgQueryResultHKT, Schema>;
+/** A transaction or the database itself: anything drizzle can run a query on. */
+export type Executor = Pick<Database, 'execute' | 'select' | 'insert' | 'update' | 'delete' | 'transaction'>;
+
+export interface DbHandle {
+  db: Database;
+  driver: 'pglite' | 'postgres';
+  /** Raw parameterised SQL outside drizzle (pg-boss, LISTEN/NOTIFY, benchmarks). */
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Set for PGlite: the single embedded connection. */
+  pglite?: PGlite;
+  /** Set for PostgreSQL: the postgres.js pool. */
+  sql?: postgres.Sql;
+  url?: string;
+  close(): Promise<void>;
+}
+
+export interface CreateDbOptions {
+  /** postgres://… ; defaults to DATABASE_URL; unset means embedded PGlite. */
+  url?: string;
+  /** PGlite only: 'memory' for a throwaway database (tests), else a folder. */
+  pgliteDir?: string | 'memory';
+  /** Apply drizzle/ migrations before returning (default true). */
+  migrate?: boolean;
+  max?: number;
+}
+
+export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle> {
+  const url = options.url ?? process.env.DATABASE_URL;
+  let handle: DbHandle;
+  if (url) {
+    const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+    const db = drizzlePostgres(sql, { schema }) as unknown as Database;
+    handle = {
+      db,
+      driver: 'postgres',
+      sql,
+      url,
+      query: async <T>(text: string, params: unknown[] = []) =>
+        (await sql.unsafe(text, params as never[])) as unknown as T[],
+      close: () => sql.end({ timeout: 5 }),
+    };
+  } else {
+    const dir = options.pgliteDir ?? path.join(dataDir(), 'pglite');
+    if (dir !== 'memory') mkdirSync(dir, { recursive: true });
+    const pglite = dir === 'memory' ? new PGlite() : new PGlite(dir);
+    await pglite.waitReady;
+    const db = drizzlePglite(pglite, { schema }) as unknown as Database;
+    handle = {
+      db,
+      driver: 'pglite',
+      pglite,
+      query: async <T>(text: string, params: unknown[] = []) =>
+        (await pglite.query<T>(text, params)).rows,
+      close: () => pglite.close(),
+    };
+  }
+  if (options.migrate !== false) await runMigrations(handle);
+  return handle;
+}
+
+/** Rows of a drizzle `execute` result, whichever driver produced it. */
+export async function executeRows<T = Record<string, unknown>>(
+  db: Pick<Database, 'execute'>,
+  query: SQL,
+): Promise<T[]> {
+  const result = (await db.execute(query)) as unknown;
+  if (Array.isArray(result)) return result as T[];
+  return ((result as { rows?: T[] }).rows ?? []) as T[];
+}

@@ -1,0 +1,4 @@
+export * from './client';
+export * from './paths';
+export * from './schema';
+export { runMigrations } from './migrate';

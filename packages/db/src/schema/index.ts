@@ -1,0 +1,3 @@
+// One file per domain; each later capability adds its own file here.
+export * from './auth';
+export * from './projects';

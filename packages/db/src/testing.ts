@@ -1,0 +1,14 @@
+import { randomUUID } from 'node:crypto';
+import { createDb, type DbHandle } from './client';
+
+/**
+ * A migrated database for a test file: a throwaway in-memory PGlite, or the
+ * PostgreSQL named by DATABASE_URL (shared, so tests must use unique names).
+ */
+export function createTestDb(): Promise<DbHandle> {
+  return process.env.DATABASE_URL ? createDb({ url: process.env.DATABASE_URL }) : createDb({ pgliteDir: 'memory' });
+}
+
+export function uniqueSuffix(): string {
+  return randomUUID().replace(/-/g, '').slice(0, 10);
+}

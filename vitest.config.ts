@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+// One `npm test` for the whole repo: every package's tests, on PGlite unless
+// DATABASE_URL points at PostgreSQL.
+export default defineConfig({
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.{ts,tsx}'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    maxWorkers: 2,
+    reporters: ['default'],
+  },
+});
