@@ -1,8 +1,10 @@
+import path from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // One `npm test` for the whole repo: every package's tests, on PGlite unless
 // DATABASE_URL points at PostgreSQL.
 export default defineConfig({
+  resolve: { alias: { '~': path.resolve(import.meta.dirname, 'apps/studio/src') } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.{ts,tsx}'],
     testTimeout: 30_000,

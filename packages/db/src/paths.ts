@@ -5,11 +5,11 @@ import path from 'node:path';
 // walk up to the folder that holds turbo.json instead of trusting cwd.
 export function findRepoRoot(start = process.cwd()): string {
   if (process.env.TILLFLOW_ROOT) return process.env.TILLFLOW_ROOT;
-  let dir = path.resolve(start);
+  let dir = path.resolve(/*turbopackIgnore: true*/ start);
   for (;;) {
     if (existsSync(path.join(dir, 'turbo.json'))) return dir;
     const parent = path.dirname(dir);
-    if (parent === dir) return path.resolve(start);
+    if (parent === dir) return path.resolve(/*turbopackIgnore: true*/ start);
     dir = parent;
   }
 }

@@ -1,0 +1,31 @@
+import { projects } from '@tillflow/db';
+import { and, eq } from 'drizzle-orm';
+import { notFound } from 'next/navigation';
+import { ProjectNav } from '~/components/project-nav';
+import { requireBuilder } from '~/server/auth';
+import { getDb } from '~/server/db';
+
+export default async function ProjectLayout({
+  children,
+  params,
+}: {
+  children: React.ReactNode;
+  params: Promise<{ projectId: string }>;
+}) {
+  const user = await requireBuilder();
+  const { projectId } = await params;
+  const id = Number(projectId);
+  if (!Number.isInteger(id) || id <= 0) notFound();
+  const handle = await getDb();
+  const [project] = await handle.db
+    .select()
+    .from(projects)
+    .where(and(eq(projects.id, id), eq(projects.ownerId, user.id)));
+  if (!project) notFound();
+  return (
+    <div className="flex min-h-[calc(100vh-49px)]">
+      <ProjectNav projectId={project.id} projectName={project.name} />
+      <div className="min-w-0 flex-1 p-6">{children}</div>
+    </div>
+  );
+}

@@ -1,0 +1,14 @@
+import { TopBar } from '~/components/top-bar';
+import { requireBuilder } from '~/server/auth';
+
+export const dynamic = 'force-dynamic';
+
+export default async function ProjectsLayout({ children }: { children: React.ReactNode }) {
+  const user = await requireBuilder();
+  return (
+    <div className="min-h-screen">
+      <TopBar email={user.email} />
+      {children}
+    </div>
+  );
+}

@@ -1,0 +1,34 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+import { projectSections } from '~/lib/project-sections';
+
+export function ProjectNav({ projectId, projectName }: { projectId: number; projectName: string }) {
+  const pathname = usePathname();
+  const base = `/projects/${projectId}`;
+  return (
+    <nav aria-label="Project" className="w-52 shrink-0 border-r border-slate-200 bg-white p-3">
+      <p className="mb-3 truncate px-2 text-sm font-semibold" title={projectName}>
+        {projectName}
+      </p>
+      <ul className="space-y-1">
+        {projectSections.map((section) => {
+          const href = section.slug ? `${base}/${section.slug}` : base;
+          const active = section.slug ? pathname.startsWith(href) : pathname === base;
+          return (
+            <li key={section.slug}>
+              <Link
+                href={href}
+                aria-current={active ? 'page' : undefined}
+                className={`block rounded px-2 py-1.5 text-sm ${active ? 'bg-indigo-50 font-medium text-indigo-700' : 'text-slate-700 hover:bg-slate-100'}`}
+              >
+                {section.label}
+              </Link>
+            </li>
+          );
+        })}
+      </ul>
+    </nav>
+  );
+}

@@ -1,0 +1,8 @@
+// The project's left navigation. Each capability adds its section here when it
+// exists, so the nav never shows a page that is not built yet.
+export interface ProjectSection {
+  slug: string; // '' is the overview
+  label: string;
+}
+
+export const projectSections: ProjectSection[] = [{ slug: '', label: 'Overview' }];

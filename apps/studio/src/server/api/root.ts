@@ -1,0 +1,10 @@
+import { projectRouter } from './routers/project';
+import { createCallerFactory, createTRPCRouter } from './trpc';
+
+// One router per domain, composed here (as in create-t3-app's src/server/api).
+export const appRouter = createTRPCRouter({
+  project: projectRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

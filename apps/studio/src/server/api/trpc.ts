@@ -1,0 +1,58 @@
+import type { DbHandle } from '@tillflow/db';
+import { projects } from '@tillflow/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import { and, eq } from 'drizzle-orm';
+import superjson from 'superjson';
+import { ZodError, z } from 'zod';
+
+export interface Builder {
+  id: string;
+  email: string;
+  name: string;
+}
+
+export interface TRPCContext {
+  db: DbHandle;
+  user: Builder | null;
+  headers: Headers;
+}
+
+const t = initTRPC.context<TRPCContext>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause as { fieldErrors?: Record<string, string> } | undefined;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // zod problems become one message per field so forms can show them in place.
+        zodError: error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
+        fieldErrors: cause?.fieldErrors ?? null,
+      },
+    };
+  },
+});
+
+export const createTRPCRouter = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure;
+
+export const protectedProcedure = t.procedure.use(({ ctx, next }) => {
+  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  return next({ ctx: { ...ctx, user: ctx.user } });
+});
+
+/**
+ * Every procedure that touches one project goes through here: a builder who
+ * does not own the project gets NOT_FOUND, so ids of others' projects leak nothing.
+ */
+export const projectProcedure = protectedProcedure
+  .input(z.object({ projectId: z.number().int().positive() }))
+  .use(async ({ ctx, input, next }) => {
+    const [project] = await ctx.db.db
+      .select()
+      .from(projects)
+      .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, ctx.user.id)));
+    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: 'Project not found.' });
+    return next({ ctx: { ...ctx, project } });
+  });
