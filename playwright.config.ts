@@ -32,6 +32,6 @@ export default defineConfig({
     url: `http://localhost:${port}/api/health`,
     timeout: 240_000,
     reuseExistingServer: !process.env.CI,
-    env: { PORT: String(port), TILLFLOW_DATA_DIR: '.data/e2e', TILLFLOW_E2E: '1' },
+    env: { PORT: String(port), TILLFLOW_DATA_DIR: '.data/e2e', TILLFLOW_E2E: '1', TILLFLOW_AUTH_RATE_LIMIT: 'off' },
   },
 });

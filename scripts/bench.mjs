@@ -13,8 +13,12 @@ if (!name || !existsSync(path.join(root, 'bench', `${name}.ts`))) {
   console.error(`usage: npm run bench -- NAME   (one of: ${available.join(', ') || 'none yet'})`);
   process.exit(2);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(root, 'bench', `${name}.ts`), ...process.argv.slice(3)], {
-  stdio: 'inherit',
-  cwd: root,
-});
+const result = spawnSync(
+  process.execPath,
+  ['--import', 'tsx', path.join(root, 'bench', `${name}.ts`), ...process.argv.slice(3)],
+  {
+    stdio: 'inherit',
+    cwd: root,
+  },
+);
 process.exit(result.status ?? 1);

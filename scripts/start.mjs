@@ -23,7 +23,10 @@ function newestMtime(dir) {
 function needsBuild() {
   if (!existsSync(buildId)) return true;
   const built = statSync(buildId).mtimeMs;
-  const sources = [path.join(studio, 'src'), ...readdirSync(path.join(root, 'packages')).map((p) => path.join(root, 'packages', p, 'src'))];
+  const sources = [
+    path.join(studio, 'src'),
+    ...readdirSync(path.join(root, 'packages')).map((p) => path.join(root, 'packages', p, 'src')),
+  ];
   return sources.some((dir) => newestMtime(dir) > built);
 }
 

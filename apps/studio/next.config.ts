@@ -5,9 +5,24 @@ const repoRoot = path.resolve(process.cwd(), '../..');
 
 const config: NextConfig = {
   // Workspace packages ship TypeScript source; Next compiles them with the app.
-  transpilePackages: ['@tillflow/db', '@tillflow/data-model', '@tillflow/flow-model', '@tillflow/runtime', '@tillflow/payments', '@tillflow/stripe-sandbox'],
+  transpilePackages: [
+    '@tillflow/db',
+    '@tillflow/data-model',
+    '@tillflow/flow-model',
+    '@tillflow/runtime',
+    '@tillflow/payments',
+    '@tillflow/stripe-sandbox',
+  ],
   // Native/wasm or worker-spawning libraries must load from node_modules at run time, not be bundled.
-  serverExternalPackages: ['@electric-sql/pglite', 'pg-boss', 'pg', 'quickjs-emscripten', 'postgres', 'nodemailer', 'stripe'],
+  serverExternalPackages: [
+    '@electric-sql/pglite',
+    'pg-boss',
+    'pg',
+    'quickjs-emscripten',
+    'postgres',
+    'nodemailer',
+    'stripe',
+  ],
   outputFileTracingRoot: repoRoot,
   turbopack: { root: repoRoot },
   poweredByHeader: false,

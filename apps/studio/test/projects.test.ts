@@ -32,9 +32,9 @@ describe('projects through the tRPC API', () => {
     await expect(b.caller.project.rename({ projectId: project.id, name: 'Hijacked' })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
-    await expect(
-      b.caller.project.delete({ projectId: project.id, confirmName: 'Alice shop' }),
-    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(b.caller.project.delete({ projectId: project.id, confirmName: 'Alice shop' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect((await a.caller.project.get({ projectId: project.id })).name).toBe('Alice shop');
   });
 

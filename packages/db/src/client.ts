@@ -63,8 +63,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
       db,
       driver: 'pglite',
       pglite,
-      query: async <T>(text: string, params: unknown[] = []) =>
-        (await pglite.query<T>(text, params)).rows,
+      query: async <T>(text: string, params: unknown[] = []) => (await pglite.query<T>(text, params)).rows,
       close: () => pglite.close(),
     };
   }

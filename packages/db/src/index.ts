@@ -1,4 +1,4 @@
 export * from './client';
+export { runMigrations } from './migrate';
 export * from './paths';
 export * from './schema';
-export { runMigrations } from './migrate';

@@ -1,7 +1,7 @@
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DbHandle, executeRows, projects } from '../src';
 import { createTestDb } from '../src/testing';
-import { sql } from 'drizzle-orm';
 
 describe('database client', () => {
   let handle: DbHandle;

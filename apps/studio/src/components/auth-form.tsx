@@ -87,11 +87,17 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
         <p className="text-center text-sm text-slate-600">
           {mode === 'sign-up' ? (
             <>
-              Already have an account? <Link className="text-indigo-600 underline" href="/sign-in">Sign in</Link>
+              Already have an account?{' '}
+              <Link className="text-indigo-600 underline" href="/sign-in">
+                Sign in
+              </Link>
             </>
           ) : (
             <>
-              New to Tillflow? <Link className="text-indigo-600 underline" href="/sign-up">Create an account</Link>
+              New to Tillflow?{' '}
+              <Link className="text-indigo-600 underline" href="/sign-up">
+                Create an account
+              </Link>
             </>
           )}
         </p>

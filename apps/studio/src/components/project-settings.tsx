@@ -86,7 +86,12 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
         <label className="label" htmlFor="confirm-delete">
           Project name to confirm deletion
         </label>
-        <input id="confirm-delete" className="input" value={confirmName} onChange={(e) => setConfirmName(e.target.value)} />
+        <input
+          id="confirm-delete"
+          className="input"
+          value={confirmName}
+          onChange={(e) => setConfirmName(e.target.value)}
+        />
         <button
           type="button"
           className="btn-danger"

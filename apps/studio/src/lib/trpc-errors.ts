@@ -12,7 +12,9 @@ export function errorMessage(error: unknown): string {
 
 /** Per-field messages from a failed call (zod input errors or data-model field errors). */
 export function fieldErrors(error: unknown): Record<string, string> {
-  const e = error as { data?: { zodError?: Record<string, string[]> | null; fieldErrors?: Record<string, string> | null } };
+  const e = error as {
+    data?: { zodError?: Record<string, string[]> | null; fieldErrors?: Record<string, string> | null };
+  };
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(e?.data?.zodError ?? {})) if (v?.[0]) out[k] = v[0];
   Object.assign(out, e?.data?.fieldErrors ?? {});

@@ -1,11 +1,10 @@
-import { authAccount, authSession, authUser, authVerification, type Database } from '@tillflow/db';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { authAccount, authSession, authUser, authVerification, type Database, dataDir } from '@tillflow/db';
 import { type BetterAuthPlugin, betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError, createAuthMiddleware } from 'better-auth/api';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { dataDir } from '@tillflow/db';
 import { passwordWeakness } from '../lib/password-policy';
 
 // Session signing secret: from the environment, else generated once per data folder
@@ -33,6 +32,14 @@ export function buildAuth(db: Database, plugins: BetterAuthPlugin[] = []) {
     // better-auth hashes with scrypt, a memory-hard function.
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
     session: { cookieCache: { enabled: false } },
+    // Brute-force guard on the credential endpoints; the e2e suite signs in many
+    // times from one address and turns it off with TILLFLOW_AUTH_RATE_LIMIT=off.
+    rateLimit: {
+      enabled: process.env.TILLFLOW_AUTH_RATE_LIMIT !== 'off' && process.env.NODE_ENV === 'production',
+      window: 60,
+      max: 100,
+      customRules: { '/sign-in/email': { window: 60, max: 10 }, '/sign-up/email': { window: 60, max: 10 } },
+    },
     advanced: { database: { generateId: () => crypto.randomUUID() } },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
@@ -44,6 +51,5 @@ export function buildAuth(db: Database, plugins: BetterAuthPlugin[] = []) {
     plugins,
   });
 }
-
 
 export type Auth = ReturnType<typeof buildAuth>;

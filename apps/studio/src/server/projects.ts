@@ -21,7 +21,10 @@ export async function createProjectRecord(handle: DbHandle, ownerId: string, inp
       return project;
     });
   } catch (error) {
-    if (String((error as { code?: string }).code ?? (error as Error).cause) === '23505' || /unique/i.test(String(error)))
+    if (
+      String((error as { code?: string }).code ?? (error as Error).cause) === '23505' ||
+      /unique/i.test(String(error))
+    )
       throw new TRPCError({ code: 'CONFLICT', message: `The URL slug "${input.slug}" is already taken.` });
     throw error;
   }

@@ -2,9 +2,9 @@ import { projects } from '@tillflow/db';
 import { TRPCError } from '@trpc/server';
 import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
-import { createTRPCRouter, projectProcedure, protectedProcedure } from '../trpc';
 import { projectNameSchema, projectSlugSchema } from '~/lib/project-validation';
 import { createProjectRecord, deleteProjectRecord } from '../../projects';
+import { createTRPCRouter, projectProcedure, protectedProcedure } from '../trpc';
 
 export const projectRouter = createTRPCRouter({
   list: protectedProcedure.query(({ ctx }) =>
