@@ -1,0 +1,221 @@
+// Pure translation of Stripe events into what the system tables should say.
+// No I/O here: the callback handlers load rows, call these, and write.
+
+export type PaymentStatus = 'PENDING' | 'SUCCESSFUL' | 'FAILED' | 'CANCELED' | 'PARTIALLY_REFUNDED' | 'REFUNDED';
+export type RefundStatus = 'PENDING' | 'REFUNDED' | 'FAILED' | 'CANCELED';
+export type RecurringStatus =
+  | 'INCOMPLETE'
+  | 'INCOMPLETE_EXPIRED'
+  | 'ACTIVE'
+  | 'PAST_DUE'
+  | 'CANCELED'
+  | 'TRIALING'
+  | 'UNPAID'
+  | 'PAUSED';
+
+export interface StripeEventLike {
+  id: string;
+  type: string;
+  created: number;
+  data: { object: Record<string, any>; previous_attributes?: Record<string, unknown> };
+}
+
+export interface PaymentUpdate {
+  /** Our payment row id, from the metadata we put on the session / intent. */
+  paymentId: number | null;
+  orderId: number | null;
+  checkoutSessionId?: string;
+  paymentIntentId?: string;
+  chargeId?: string;
+  status: PaymentStatus;
+  failureReason?: string;
+  paidAt?: Date;
+}
+
+const toId = (value: unknown): string | undefined =>
+  typeof value === 'string'
+    ? value
+    : typeof value === 'object' && value && 'id' in value
+      ? String((value as { id: unknown }).id)
+      : undefined;
+
+const toInt = (value: unknown): number | null => {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : null;
+};
+
+/** For the StripePayment flow; null when the event is not about a one-time payment of ours. */
+export function paymentUpdateFromEvent(event: StripeEventLike): PaymentUpdate | null {
+  const object = event.data.object;
+  const metadata = (object.metadata ?? {}) as Record<string, string>;
+  const base = { paymentId: toInt(metadata.tillflow_payment_id), orderId: toInt(metadata.order_id) };
+  if (event.type.startsWith('checkout.session.')) {
+    if (object.mode !== 'payment') return null;
+    const ids = { ...base, checkoutSessionId: object.id as string, paymentIntentId: toId(object.payment_intent) };
+    switch (event.type) {
+      case 'checkout.session.completed':
+        return object.payment_status === 'paid' || object.payment_status === 'no_payment_required'
+          ? { ...ids, status: 'SUCCESSFUL', paidAt: new Date(event.created * 1000) }
+          : { ...ids, status: 'PENDING' };
+      case 'checkout.session.async_payment_succeeded':
+        return { ...ids, status: 'SUCCESSFUL', paidAt: new Date(event.created * 1000) };
+      case 'checkout.session.async_payment_failed':
+        return { ...ids, status: 'FAILED', failureReason: 'The payment failed after checkout.' };
+      case 'checkout.session.expired':
+        return { ...ids, status: 'CANCELED', failureReason: 'The checkout session expired before payment.' };
+      default:
+        return null;
+    }
+  }
+  if (event.type.startsWith('payment_intent.')) {
+    // Intents created by subscription invoices carry no payment id of ours.
+    if (!base.paymentId) return null;
+    const ids = { ...base, paymentIntentId: object.id as string, chargeId: toId(object.latest_charge) };
+    switch (event.type) {
+      case 'payment_intent.succeeded':
+        return { ...ids, status: 'SUCCESSFUL', paidAt: new Date(event.created * 1000) };
+      case 'payment_intent.payment_failed':
+        return {
+          ...ids,
+          status: 'FAILED',
+          failureReason: object.last_payment_error?.message ?? 'The card was declined.',
+        };
+      case 'payment_intent.canceled':
+        return { ...ids, status: 'CANCELED', failureReason: object.cancellation_reason ?? 'Canceled.' };
+      default:
+        return null;
+    }
+  }
+  return null;
+}
+
+// A later event may not undo a settled outcome: a stale payment_failed that
+// arrives after succeeded must not regress the row.
+const PAYMENT_RANK: Record<PaymentStatus, number> = {
+  PENDING: 0,
+  CANCELED: 1,
+  FAILED: 1,
+  SUCCESSFUL: 2,
+  PARTIALLY_REFUNDED: 3,
+  REFUNDED: 4,
+};
+
+export function shouldApplyPaymentStatus(current: PaymentStatus, next: PaymentStatus): boolean {
+  if (current === next) return false;
+  // A failed attempt can still be followed by a successful retry of the same intent.
+  return PAYMENT_RANK[next] > PAYMENT_RANK[current] || (current === 'CANCELED' && next === 'FAILED');
+}
+
+export interface RefundUpdate {
+  refundId: number | null;
+  stripeRefundId: string;
+  paymentIntentId?: string;
+  chargeId?: string;
+  amount: number;
+  currency: string;
+  reason: string | null;
+  status: RefundStatus;
+  failureReason?: string;
+}
+
+export function refundUpdateFromEvent(event: StripeEventLike): RefundUpdate | null {
+  if (event.type !== 'refund.created' && event.type !== 'refund.updated' && event.type !== 'refund.failed') return null;
+  const refund = event.data.object;
+  const statusMap: Record<string, RefundStatus> = {
+    pending: 'PENDING',
+    requires_action: 'PENDING',
+    succeeded: 'REFUNDED',
+    failed: 'FAILED',
+    canceled: 'CANCELED',
+  };
+  return {
+    refundId: toInt(refund.metadata?.tillflow_refund_id),
+    stripeRefundId: refund.id,
+    paymentIntentId: toId(refund.payment_intent),
+    chargeId: toId(refund.charge),
+    amount: Number(refund.amount),
+    currency: String(refund.currency),
+    reason: refund.reason ?? null,
+    status: statusMap[refund.status] ?? 'PENDING',
+    failureReason: refund.failure_reason ?? undefined,
+  };
+}
+
+const REFUND_RANK: Record<RefundStatus, number> = { PENDING: 0, FAILED: 1, CANCELED: 1, REFUNDED: 2 };
+export function shouldApplyRefundStatus(current: RefundStatus, next: RefundStatus): boolean {
+  return current !== next && REFUND_RANK[next] >= REFUND_RANK[current];
+}
+
+/** Payment status after refunds: what remains decides partial or full. */
+export function paymentStatusAfterRefunds(amount: number, refunded: number): PaymentStatus {
+  if (refunded <= 0) return 'SUCCESSFUL';
+  return refunded >= amount ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
+}
+
+export function recurringStatusOf(stripeStatus: string): RecurringStatus {
+  return stripeStatus.toUpperCase() as RecurringStatus;
+}
+
+export interface SubscriptionSnapshot {
+  subscriptionId: string;
+  customerId?: string;
+  priceId?: string;
+  status: RecurringStatus;
+  currentPeriodStart: Date | null;
+  currentPeriodEnd: Date | null;
+  cancelAtPeriodEnd: boolean;
+  canceledAt: Date | null;
+  orderId: number | null;
+  recurringPaymentId: number | null;
+}
+
+/** From a subscription object (an event's, or a fresh one re-fetched from Stripe). */
+export function subscriptionSnapshot(subscription: Record<string, any>): SubscriptionSnapshot {
+  // Since API 2025-03-31 the billing period lives on the items, not the subscription.
+  const item = subscription.items?.data?.[0] ?? {};
+  const seconds = (v: unknown) => (typeof v === 'number' ? new Date(v * 1000) : null);
+  const metadata = (subscription.metadata ?? {}) as Record<string, string>;
+  return {
+    subscriptionId: subscription.id,
+    customerId: toId(subscription.customer),
+    priceId: toId(item.price),
+    status: recurringStatusOf(String(subscription.status)),
+    currentPeriodStart: seconds(item.current_period_start ?? subscription.current_period_start),
+    currentPeriodEnd: seconds(item.current_period_end ?? subscription.current_period_end),
+    cancelAtPeriodEnd: Boolean(subscription.cancel_at_period_end),
+    canceledAt: seconds(subscription.canceled_at),
+    orderId: toInt(metadata.order_id),
+    recurringPaymentId: toInt(metadata.tillflow_recurring_payment_id),
+  };
+}
+
+export interface RenewalCharge {
+  invoiceId: string;
+  subscriptionId: string;
+  amount: number;
+  currency: string;
+  paid: boolean;
+  paymentIntentId?: string;
+  failureReason?: string;
+  periodStart: Date | null;
+}
+
+/** For the deduction flow: only renewal invoices (not the first one) create renewal orders. */
+export function renewalChargeFromEvent(event: StripeEventLike): RenewalCharge | null {
+  if (event.type !== 'invoice.paid' && event.type !== 'invoice.payment_failed') return null;
+  const invoice = event.data.object;
+  if (invoice.billing_reason !== 'subscription_cycle') return null;
+  const subscriptionId = toId(invoice.parent?.subscription_details?.subscription ?? invoice.subscription);
+  if (!subscriptionId) return null;
+  const paid = event.type === 'invoice.paid';
+  return {
+    invoiceId: invoice.id,
+    subscriptionId,
+    amount: Number(paid ? invoice.amount_paid : invoice.amount_due),
+    currency: String(invoice.currency),
+    paid,
+    paymentIntentId: toId(invoice.payments?.data?.[0]?.payment?.payment_intent ?? invoice.payment_intent),
+    failureReason: paid ? undefined : (invoice.last_finalization_error?.message ?? 'The renewal charge failed.'),
+    periodStart: typeof invoice.period_start === 'number' ? new Date(invoice.period_start * 1000) : null,
+  };
+}
