@@ -1,0 +1,33 @@
+export { aggregateRows } from './aggregate';
+export { addColumn, removeColumn, updateColumn } from './columns';
+export { createEndUser, type EndUser, findEndUserCredentials, listEndUsers, setEndUserRole } from './end-users';
+export { DataAccessError, type DataAccessErrorCode } from './errors';
+export { findTable, listTables, loadTable as getTable } from './metadata';
+export { nameProblem } from './names';
+export {
+  checkActionPermission,
+  createRole,
+  deleteRole,
+  getPermissionMatrix,
+  listRoles,
+  type PermissionMatrix,
+  type RoleInfo,
+  setActionPermission,
+  setTablePermission,
+} from './permissions';
+export { dropProjectSchema, provisionProjectSchema } from './provision';
+export { deleteRows, getRow, insertRow, queryRows, updateRows } from './rows';
+export {
+  addTableDependency,
+  createSystemTable,
+  createTable,
+  deleteTable,
+  registerTableDependencyCheck,
+  removeTableDependency,
+  renameTable,
+  setOwnerColumn,
+  type TableDef,
+  type TableDependencyCheck,
+  tableDependents,
+} from './tables';
+export * from './types';

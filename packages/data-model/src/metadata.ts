@@ -1,0 +1,123 @@
+import { type Executor, executeRows } from '@tillflow/db';
+import { type SQL, sql } from 'drizzle-orm';
+import { DataAccessError } from './errors';
+import type { ColumnInfo, ColumnType, TableInfo } from './types';
+
+export const END_USER_PHYSICAL = 'end_user';
+
+interface TableRecord {
+  id: number;
+  project_id: number;
+  name: string;
+  physical_name: string;
+  is_system: boolean;
+  owner_column_id: number | null;
+  schema_name: string;
+  columns: unknown;
+}
+
+interface ColumnRecord {
+  id: number;
+  name: string;
+  physical_name: string;
+  type: ColumnType;
+  enum_options: string[] | null;
+  relation_table_id: number | null;
+  relation_table: string | null;
+  required: boolean;
+  is_unique: boolean;
+  default_value: unknown;
+  position: number;
+}
+
+// One round trip per table lookup: the data-access layer does this on every call.
+function tableQuery(where: SQL): SQL {
+  return sql`select t.id, t.project_id, t.name, t.physical_name, t.is_system, t.owner_column_id, p.schema_name,
+    coalesce((select json_agg(json_build_object(
+        'id', c.id, 'name', c.name, 'physical_name', c.physical_name, 'type', c.type,
+        'enum_options', c.enum_options, 'relation_table_id', c.relation_table_id, 'relation_table', r.name,
+        'required', c.required, 'is_unique', c.is_unique, 'default_value', c.default_value, 'position', c.position
+      ) order by c.position, c.id)
+      from data_column c left join data_table r on r.id = c.relation_table_id where c.table_id = t.id), '[]'::json) as columns
+    from data_table t join project p on p.id = t.project_id where ${where} order by t.name`;
+}
+
+function toTableInfo(record: TableRecord): TableInfo {
+  const raw = typeof record.columns === 'string' ? JSON.parse(record.columns) : record.columns;
+  const columns: ColumnInfo[] = (raw as ColumnRecord[]).map((c) => ({
+    id: c.id,
+    name: c.name,
+    physicalName: c.physical_name,
+    type: c.type,
+    enumOptions: c.enum_options,
+    relationTableId: c.relation_table_id,
+    relationTable: c.relation_table,
+    required: c.required,
+    unique: c.is_unique,
+    default: c.default_value ?? undefined,
+    position: c.position,
+  }));
+  const owner = columns.find((c) => c.id === record.owner_column_id);
+  const isEndUserTable = record.is_system && record.physical_name === END_USER_PHYSICAL;
+  return {
+    id: record.id,
+    projectId: record.project_id,
+    name: record.name,
+    physicalName: record.physical_name,
+    schemaName: record.schema_name,
+    isSystem: record.is_system,
+    isEndUserTable,
+    ownerColumn: isEndUserTable ? 'id' : (owner?.name ?? null),
+    columns,
+  };
+}
+
+export async function findTable(tx: Executor, projectId: number, name: string): Promise<TableInfo | null> {
+  if (typeof name !== 'string') return null;
+  const [record] = await executeRows<TableRecord>(
+    tx,
+    tableQuery(sql`t.project_id = ${projectId} and t.name = ${name}`),
+  );
+  return record ? toTableInfo(record) : null;
+}
+
+export async function loadTable(tx: Executor, projectId: number, name: string): Promise<TableInfo> {
+  const table = await findTable(tx, projectId, name);
+  if (!table) throw new DataAccessError('NOT_FOUND', `There is no table "${String(name)}" in this project.`);
+  return table;
+}
+
+export async function loadTableById(tx: Executor, tableId: number): Promise<TableInfo> {
+  const [record] = await executeRows<TableRecord>(tx, tableQuery(sql`t.id = ${tableId}`));
+  if (!record) throw new DataAccessError('NOT_FOUND', `There is no table with id ${tableId}.`);
+  return toTableInfo(record);
+}
+
+/** Every table of a project with its columns, sorted by name. */
+export async function listTables(tx: Executor, projectId: number): Promise<TableInfo[]> {
+  const records = await executeRows<TableRecord>(tx, tableQuery(sql`t.project_id = ${projectId}`));
+  return records.map(toTableInfo);
+}
+
+export async function projectSchemaName(tx: Executor, projectId: number): Promise<string> {
+  const [row] = await executeRows<{ schema_name: string }>(
+    tx,
+    sql`select schema_name from project where id = ${projectId}`,
+  );
+  if (!row) throw new DataAccessError('NOT_FOUND', `There is no project ${projectId}.`);
+  return row.schema_name;
+}
+
+export function findColumn(table: TableInfo, name: string): ColumnInfo {
+  const column = typeof name === 'string' ? table.columns.find((c) => c.name === name) : undefined;
+  if (!column)
+    throw new DataAccessError('NOT_FOUND', `Table "${table.name}" has no column "${String(name)}".`, {
+      [String(name)]: 'No such column.',
+    });
+  return column;
+}
+
+/** The qualified physical table, always quoted. */
+export function tableRef(table: Pick<TableInfo, 'schemaName' | 'physicalName'>): SQL {
+  return sql`${sql.identifier(table.schemaName)}.${sql.identifier(table.physicalName)}`;
+}
