@@ -1,15 +1,16 @@
 import { DataAccessError } from './errors';
 
-// PostgreSQL reserved key words (SQL:2016 reserved ones PostgreSQL refuses as
-// bare identifiers) plus the names every table already has.
+// Physical names are generated (t_<id>, c_<id>), so builder names never reach
+// SQL; still, names that read as SQL statements or literals, PostgreSQL system
+// columns and JavaScript object internals are refused so generated code and
+// the REST API stay unambiguous. Domain nouns like "order" or "user" are fine.
 const RESERVED = new Set(
-  `all analyse analyze and any array as asc asymmetric authorization binary both case cast check collate collation
-  column concurrently constraint create cross current_catalog current_date current_role current_schema current_time
-  current_timestamp current_user default deferrable desc distinct do else end except false fetch for foreign freeze
-  from full grant group having ilike in initially inner intersect into is isnull join lateral leading left like limit
-  localtime localtimestamp natural not notnull null offset on only or order outer overlaps placing primary references
-  returning right select session_user similar some symmetric system_user table tablesample then to trailing true union
-  unique user using variadic verbose when where window with oid ctid xmin xmax cmin cmax tableoid`.split(/\s+/),
+  `all alter and as asc between by case cast constraint create cross default delete desc distinct drop else except
+  exists false from grant having in inner insert intersect into is join like not null or outer primary returning revoke
+  select set some table then true truncate union unique update using values when where with
+  oid ctid xmin xmax cmin cmax tableoid constructor prototype hasownproperty isprototypeof tostring valueof tolocalestring`.split(
+    /\s+/,
+  ),
 );
 
 export const BUILTIN_COLUMNS = ['id', 'created_at', 'updated_at'] as const;

@@ -194,11 +194,6 @@ function validateValues(table: TableInfo, values: unknown, mode: 'insert' | 'upd
   return out;
 }
 
-function ownerField(table: TableInfo): Field | undefined {
-  if (!table.ownerColumn || table.isEndUserTable) return undefined;
-  return fieldsOf(table).find((f) => f.name === table.ownerColumn);
-}
-
 /** End users create rows as themselves: the owner column defaults to them and cannot name someone else. */
 function applyOwner(
   table: TableInfo,
@@ -207,7 +202,11 @@ function applyOwner(
   values: Map<Field, unknown>,
   mode: 'insert' | 'update',
 ) {
-  const owner = ownerField(table);
+  if (!table.ownerColumn || table.isEndUserTable) return;
+  // The map's own Field object: insert validation puts every column in it.
+  const owner =
+    [...values.keys()].find((f) => f.name === table.ownerColumn) ??
+    fieldsOf(table).find((f) => f.name === table.ownerColumn);
   if (!owner) return;
   if (actor.kind === 'endUser' && mode === 'insert' && (values.get(owner) ?? null) === null)
     values.set(owner, actor.userId);
