@@ -36,7 +36,8 @@ export const dataColumns = pgTable(
     physicalName: text('physical_name').notNull(),
     type: text('type').notNull(),
     enumOptions: jsonb('enum_options').$type<string[]>(),
-    relationTableId: integer('relation_table_id').references(() => dataTables.id),
+    // Cascade only matters when a whole project goes: deleteTable refuses while relations point at a table.
+    relationTableId: integer('relation_table_id').references(() => dataTables.id, { onDelete: 'cascade' }),
     required: boolean('required').notNull().default(false),
     isUnique: boolean('is_unique').notNull().default(false),
     defaultValue: jsonb('default_value'),
