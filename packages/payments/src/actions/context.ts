@@ -1,0 +1,42 @@
+import { type Actor, checkActionPermission, getRow, listTables } from '@tillflow/data-model';
+import type { DbHandle, Executor } from '@tillflow/db';
+import { PaymentError } from '../errors';
+import { getProjectStripe, type ProjectStripe } from '../settings';
+
+export interface ActionContext extends ProjectStripe {
+  orderTable: string;
+}
+
+/** Shared preconditions of every payment action: activated, and the role may call it. */
+export async function prepareAction(
+  handle: DbHandle,
+  projectId: number,
+  actor: Actor,
+  action: 'stripe.payment' | 'stripe.refund' | 'stripe.recurring',
+): Promise<ActionContext> {
+  if (!(await checkActionPermission(handle.db, projectId, actor, action)))
+    throw new PaymentError('FORBIDDEN', `Your role is not allowed to use the ${action.replace('stripe.', '')} action.`);
+  const context = await getProjectStripe(handle.db, projectId);
+  if (!context.settings?.activatedAt || !context.settings.orderTableId)
+    throw new PaymentError('PRECONDITION_FAILED', 'Payments are not activated for this project yet.');
+  const tables = await listTables(handle.db, projectId);
+  const orderTable = tables.find((t) => t.id === context.settings?.orderTableId);
+  if (!orderTable) throw new PaymentError('PRECONDITION_FAILED', 'The bound order table is missing.');
+  return { ...context, orderTable: orderTable.name };
+}
+
+/** The order as the caller sees it: role permissions and row scope decide, so others' orders are NOT_FOUND. */
+export async function loadOrderAs(db: Executor, projectId: number, actor: Actor, orderTable: string, orderId: number) {
+  const order = await getRow(db, projectId, actor, orderTable, orderId);
+  if (!order)
+    throw new PaymentError('NOT_FOUND', `Order ${orderId} was not found, or it is not yours.`, {
+      orderId: 'Not found.',
+    });
+  return order;
+}
+
+export async function endUserOf(db: Executor, projectId: number, actor: Actor) {
+  if (actor.kind !== 'endUser') return null;
+  const row = await getRow(db, projectId, { kind: 'backend' }, 'end_user', actor.userId);
+  return row ? { id: actor.userId, email: String(row.email) } : null;
+}

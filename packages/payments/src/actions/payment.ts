@@ -1,0 +1,148 @@
+import { type Actor, insertRow, queryRows, updateRows } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { z } from 'zod';
+import { amountProblem } from '../currencies';
+import { ensureStripeCustomer } from '../customers';
+import { fromStripeError, PaymentError } from '../errors';
+import { lockRow } from '../row-lock';
+import { PAYMENT_TABLE } from '../system-tables';
+import { endUserOf, loadOrderAs, prepareAction } from './context';
+
+export const createPaymentInput = z.object({
+  orderId: z.number().int().positive(),
+  currency: z.string().trim().length(3, 'Use a three-letter ISO currency code, e.g. usd.'),
+  amount: z.number().int('The amount is in minor units (e.g. cents) and must be a whole number.'),
+  method: z.enum(['checkout', 'payment_intent']).default('checkout'),
+  successUrl: z.url().optional(),
+  cancelUrl: z.url().optional(),
+});
+
+export interface CreatedPayment {
+  paymentId: number;
+  status: string;
+  checkoutUrl: string | null;
+  clientSecret: string | null;
+  reused: boolean;
+}
+
+const BACKEND: Actor = { kind: 'backend' };
+
+/**
+ * The Stripe payment action. A double click (or a retried request) finds the
+ * pending payment made by the first one under the order's row lock and returns
+ * it; the Stripe call carries an Idempotency-Key derived from the payment row,
+ * so an SDK retry never creates a second session or intent.
+ */
+export async function createPaymentAction(
+  handle: DbHandle,
+  projectId: number,
+  actor: Actor,
+  rawInput: z.input<typeof createPaymentInput>,
+): Promise<CreatedPayment> {
+  const parsed = createPaymentInput.safeParse(rawInput);
+  if (!parsed.success) {
+    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid payment.', fieldErrors);
+  }
+  const input = { ...parsed.data, currency: parsed.data.currency.toLowerCase() };
+  const problem = amountProblem(input.amount, input.currency);
+  if (problem) throw new PaymentError('VALIDATION', problem, { amount: problem });
+  if (input.method === 'checkout' && (!input.successUrl || !input.cancelUrl))
+    throw new PaymentError('VALIDATION', 'Checkout needs a success URL and a cancel URL.', { successUrl: 'Required.' });
+
+  const ctx = await prepareAction(handle, projectId, actor, 'stripe.payment');
+  await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, input.orderId);
+  const payer = await endUserOf(handle.db, projectId, actor);
+
+  const { payment, reused } = await handle.db.transaction(async (tx) => {
+    await lockRow(tx, projectId, ctx.orderTable, input.orderId);
+    const { rows: pending } = await queryRows(tx, projectId, BACKEND, PAYMENT_TABLE, {
+      filters: [
+        { column: 'order_id', op: 'eq', value: input.orderId },
+        { column: 'status', op: 'eq', value: 'PENDING' },
+        { column: 'amount', op: 'eq', value: input.amount },
+        { column: 'currency', op: 'eq', value: input.currency },
+        { column: 'method', op: 'eq', value: input.method },
+        { column: 'created_at', op: 'gt', value: new Date(Date.now() - 23 * 3600_000) },
+      ],
+      sort: [{ column: 'id', direction: 'desc' }],
+      limit: 1,
+    });
+    if (pending[0]) return { payment: pending[0], reused: true };
+    const row = await insertRow(tx, projectId, BACKEND, PAYMENT_TABLE, {
+      order_id: input.orderId,
+      payer: payer?.id ?? null,
+      amount: input.amount,
+      currency: input.currency,
+      status: 'PENDING',
+      method: input.method,
+    });
+    const [keyed] = await updateRows(
+      tx,
+      projectId,
+      BACKEND,
+      PAYMENT_TABLE,
+      [{ column: 'id', op: 'eq', value: row.id }],
+      {
+        idempotency_key: `tillflow-payment-${projectId}-${row.id}`,
+      },
+    );
+    return { payment: keyed, reused: false };
+  });
+
+  const paymentId = payment.id;
+  const idempotencyKey = String(payment.idempotency_key);
+  const metadata = {
+    tillflow_payment_id: String(paymentId),
+    order_id: String(input.orderId),
+    tillflow_project_id: String(projectId),
+  };
+  try {
+    const customer = payer ? await ensureStripeCustomer(handle.db, ctx.stripe, projectId, payer) : undefined;
+    if (input.method === 'checkout') {
+      if (reused && payment.checkout_url)
+        return { paymentId, status: 'PENDING', checkoutUrl: String(payment.checkout_url), clientSecret: null, reused };
+      const brand = ctx.settings;
+      const session = await ctx.stripe.checkout.sessions.create(
+        {
+          mode: 'payment',
+          line_items: [
+            {
+              quantity: 1,
+              price_data: {
+                currency: input.currency,
+                unit_amount: input.amount,
+                product_data: { name: `Order #${input.orderId}` },
+              },
+            },
+          ],
+          success_url: input.successUrl as string,
+          cancel_url: input.cancelUrl as string,
+          client_reference_id: String(input.orderId),
+          customer,
+          metadata,
+          payment_intent_data: { metadata },
+          ...(brand?.brandName ? { branding_settings: { display_name: brand.brandName } } : {}),
+          ...(brand?.brandSlogan ? { custom_text: { submit: { message: brand.brandSlogan } } } : {}),
+        },
+        { idempotencyKey },
+      );
+      await updateRows(handle.db, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
+        stripe_checkout_session_id: session.id,
+        checkout_url: session.url,
+      });
+      return { paymentId, status: 'PENDING', checkoutUrl: session.url, clientSecret: null, reused };
+    }
+    const intent = await ctx.stripe.paymentIntents.create(
+      { amount: input.amount, currency: input.currency, customer, metadata },
+      { idempotencyKey },
+    );
+    await updateRows(handle.db, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
+      stripe_payment_intent_id: intent.id,
+    });
+    return { paymentId, status: 'PENDING', checkoutUrl: null, clientSecret: intent.client_secret, reused };
+  } catch (error) {
+    if (error instanceof PaymentError) throw error;
+    throw fromStripeError(error);
+  }
+}

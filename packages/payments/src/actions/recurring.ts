@@ -1,0 +1,151 @@
+import { type Actor, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { z } from 'zod';
+import { ensureStripeCustomer } from '../customers';
+import { fromStripeError, PaymentError } from '../errors';
+import { lockRow } from '../row-lock';
+import { RECURRING_PAYMENT_TABLE } from '../system-tables';
+import { endUserOf, loadOrderAs, prepareAction } from './context';
+
+const BACKEND: Actor = { kind: 'backend' };
+
+export const initiateRecurringInput = z.object({
+  orderId: z.number().int().positive(),
+  priceId: z
+    .string()
+    .trim()
+    .regex(/^price_[A-Za-z0-9_]+$/, 'A Stripe price id starts with price_.'),
+  trialDays: z.number().int().min(1).max(730).optional(),
+  successUrl: z.url(),
+  cancelUrl: z.url(),
+});
+
+function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+  throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid input.', fieldErrors);
+}
+
+/** Recurring payment "Initiate": a Checkout Session in subscription mode for a recurring price. */
+export async function initiateRecurringAction(
+  handle: DbHandle,
+  projectId: number,
+  actor: Actor,
+  rawInput: z.input<typeof initiateRecurringInput>,
+) {
+  const input = parse(initiateRecurringInput, rawInput);
+  const ctx = await prepareAction(handle, projectId, actor, 'stripe.recurring');
+  await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, input.orderId);
+  let price: Awaited<ReturnType<typeof ctx.stripe.prices.retrieve>>;
+  try {
+    price = await ctx.stripe.prices.retrieve(input.priceId);
+  } catch (error) {
+    throw fromStripeError(error);
+  }
+  if (!price.recurring)
+    throw new PaymentError('VALIDATION', `Price ${input.priceId} is a one-time price; choose a recurring price.`, {
+      priceId: 'Not recurring.',
+    });
+  const subscriber = await endUserOf(handle.db, projectId, actor);
+
+  const { row, reused } = await handle.db.transaction(async (tx) => {
+    await lockRow(tx, projectId, ctx.orderTable, input.orderId);
+    const { rows } = await queryRows(tx, projectId, BACKEND, RECURRING_PAYMENT_TABLE, {
+      filters: [
+        { column: 'order_id', op: 'eq', value: input.orderId },
+        { column: 'status', op: 'eq', value: 'INCOMPLETE' },
+        { column: 'stripe_price_id', op: 'eq', value: input.priceId },
+        { column: 'stripe_subscription_id', op: 'is_null' },
+      ],
+      limit: 1,
+    });
+    if (rows[0]?.checkout_url) return { row: rows[0], reused: true };
+    const created = await insertRow(tx, projectId, BACKEND, RECURRING_PAYMENT_TABLE, {
+      order_id: input.orderId,
+      subscriber: subscriber?.id ?? null,
+      stripe_price_id: input.priceId,
+      status: 'INCOMPLETE',
+      initial_amount: price.unit_amount,
+      currency: price.currency,
+      trial_days: input.trialDays ?? null,
+      cancel_at_period_end: false,
+    });
+    return { row: created, reused: false };
+  });
+  if (reused) return { recurringPaymentId: row.id, checkoutUrl: String(row.checkout_url), reused };
+
+  const metadata = {
+    order_id: String(input.orderId),
+    tillflow_recurring_payment_id: String(row.id),
+    tillflow_project_id: String(projectId),
+  };
+  try {
+    const customer = subscriber ? await ensureStripeCustomer(handle.db, ctx.stripe, projectId, subscriber) : undefined;
+    const session = await ctx.stripe.checkout.sessions.create(
+      {
+        mode: 'subscription',
+        line_items: [{ price: input.priceId, quantity: 1 }],
+        success_url: input.successUrl,
+        cancel_url: input.cancelUrl,
+        client_reference_id: String(input.orderId),
+        customer,
+        metadata,
+        subscription_data: { metadata, ...(input.trialDays ? { trial_period_days: input.trialDays } : {}) },
+        ...(ctx.settings?.brandName ? { branding_settings: { display_name: ctx.settings.brandName } } : {}),
+      },
+      { idempotencyKey: `tillflow-recurring-${projectId}-${row.id}` },
+    );
+    await updateRows(
+      handle.db,
+      projectId,
+      BACKEND,
+      RECURRING_PAYMENT_TABLE,
+      [{ column: 'id', op: 'eq', value: row.id }],
+      {
+        stripe_checkout_session_id: session.id,
+        checkout_url: session.url,
+        stripe_customer_id: customer ?? null,
+        idempotency_key: `tillflow-recurring-${projectId}-${row.id}`,
+      },
+    );
+    return { recurringPaymentId: row.id, checkoutUrl: session.url as string, reused };
+  } catch (error) {
+    throw fromStripeError(error);
+  }
+}
+
+export const cancelRecurringInput = z.object({
+  recurringPaymentId: z.number().int().positive(),
+  atPeriodEnd: z.boolean().default(true),
+});
+
+/** Recurring payment "Cancel": now, or at the end of the paid period. The webhook mirrors the result. */
+export async function cancelRecurringAction(
+  handle: DbHandle,
+  projectId: number,
+  actor: Actor,
+  rawInput: z.input<typeof cancelRecurringInput>,
+) {
+  const input = parse(cancelRecurringInput, rawInput);
+  const ctx = await prepareAction(handle, projectId, actor, 'stripe.recurring');
+  // Read as the caller: a user can cancel only a subscription they can see (their own).
+  const row = await getRow(handle.db, projectId, actor, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
+  if (!row) throw new PaymentError('NOT_FOUND', 'That subscription was not found, or it is not yours.');
+  if (!row.stripe_subscription_id)
+    throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');
+  if (['CANCELED', 'INCOMPLETE_EXPIRED'].includes(String(row.status)))
+    throw new PaymentError('PRECONDITION_FAILED', 'This subscription is already canceled.');
+  try {
+    const subscription = input.atPeriodEnd
+      ? await ctx.stripe.subscriptions.update(String(row.stripe_subscription_id), { cancel_at_period_end: true })
+      : await ctx.stripe.subscriptions.cancel(String(row.stripe_subscription_id));
+    return {
+      recurringPaymentId: row.id,
+      stripeStatus: subscription.status,
+      cancelAtPeriodEnd: subscription.cancel_at_period_end,
+    };
+  } catch (error) {
+    throw fromStripeError(error);
+  }
+}

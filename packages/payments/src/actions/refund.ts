@@ -1,0 +1,124 @@
+import { type Actor, aggregateRows, getRow, insertRow, updateRows } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { z } from 'zod';
+import { fromStripeError, PaymentError } from '../errors';
+import { lockRow } from '../row-lock';
+import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
+import { prepareAction } from './context';
+
+export const refundInput = z.object({
+  paymentId: z.number().int().positive(),
+  amount: z
+    .number()
+    .int('The refund amount is in minor units and must be a whole number.')
+    .positive('The refund amount must be greater than zero.'),
+  reason: z.string().trim().max(500).optional(),
+});
+
+// Stripe's own reason codes; any other text is kept on our row and in metadata.
+const STRIPE_REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
+const BACKEND: Actor = { kind: 'backend' };
+
+export interface CreatedRefund {
+  refundId: number;
+  status: string;
+  stripeRefundId: string | null;
+  remaining: number;
+}
+
+/**
+ * The refund action. The amount is reserved by inserting a PENDING refund row
+ * while the payment row is locked, so two concurrent refunds are serialised and
+ * can never together exceed the payment; a refund Stripe refuses is marked
+ * FAILED, which releases its reservation.
+ */
+export async function refundAction(
+  handle: DbHandle,
+  projectId: number,
+  actor: Actor,
+  rawInput: z.input<typeof refundInput>,
+): Promise<CreatedRefund> {
+  const parsed = refundInput.safeParse(rawInput);
+  if (!parsed.success) {
+    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid refund.', fieldErrors);
+  }
+  const input = parsed.data;
+  const ctx = await prepareAction(handle, projectId, actor, 'stripe.refund');
+
+  const reserved = await handle.db.transaction(async (tx) => {
+    if (!(await lockRow(tx, projectId, PAYMENT_TABLE, input.paymentId)))
+      throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`, { paymentId: 'Not found.' });
+    const payment = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, input.paymentId);
+    if (!payment) throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`);
+    if (!['SUCCESSFUL', 'PARTIALLY_REFUNDED'].includes(String(payment.status)))
+      throw new PaymentError(
+        'PRECONDITION_FAILED',
+        `Only a successful payment can be refunded (this one is ${payment.status}).`,
+      );
+    const { value } = await aggregateRows(tx, projectId, BACKEND, REFUND_TABLE, {
+      fn: 'sum',
+      column: 'amount',
+      filters: [
+        { column: 'payment_id', op: 'eq', value: input.paymentId },
+        { column: 'status', op: 'in', value: ['PENDING', 'REFUNDED'] },
+      ],
+    });
+    const remaining = Number(payment.amount) - Number(value ?? 0);
+    if (input.amount > remaining)
+      throw new PaymentError(
+        'VALIDATION',
+        remaining <= 0
+          ? 'This payment has been refunded in full already.'
+          : `Only ${remaining} (minor units) of this payment remains refundable.`,
+        { amount: `At most ${Math.max(remaining, 0)}.` },
+      );
+    const refund = await insertRow(tx, projectId, BACKEND, REFUND_TABLE, {
+      payment_id: input.paymentId,
+      payer: payment.payer ?? null,
+      amount: input.amount,
+      currency: payment.currency,
+      reason: input.reason ?? null,
+      status: 'PENDING',
+    });
+    return { refund, payment, remaining: remaining - input.amount };
+  });
+
+  const { refund, payment } = reserved;
+  try {
+    const reason = input.reason && STRIPE_REASONS.has(input.reason) ? (input.reason as 'duplicate') : undefined;
+    const stripeRefund = await ctx.stripe.refunds.create(
+      {
+        payment_intent: String(payment.stripe_payment_intent_id),
+        amount: input.amount,
+        reason,
+        metadata: {
+          tillflow_refund_id: String(refund.id),
+          tillflow_payment_id: String(payment.id),
+          tillflow_project_id: String(projectId),
+          ...(input.reason && !reason ? { reason: input.reason.slice(0, 500) } : {}),
+        },
+      },
+      { idempotencyKey: `tillflow-refund-${projectId}-${refund.id}` },
+    );
+    const status =
+      stripeRefund.status === 'succeeded' ? 'REFUNDED' : stripeRefund.status === 'failed' ? 'FAILED' : 'PENDING';
+    // The refund flow's callback makes the final word from the webhook; this records what Stripe said now.
+    await updateRows(handle.db, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], {
+      stripe_refund_id: stripeRefund.id,
+    });
+    return {
+      refundId: refund.id,
+      status: status === 'FAILED' ? 'FAILED' : 'PENDING',
+      stripeRefundId: stripeRefund.id,
+      remaining: reserved.remaining,
+    };
+  } catch (error) {
+    const failure = fromStripeError(error);
+    await updateRows(handle.db, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], {
+      status: 'FAILED',
+      failure_reason: failure.message,
+    });
+    throw failure;
+  }
+}

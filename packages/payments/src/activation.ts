@@ -1,0 +1,60 @@
+import { listTables } from '@tillflow/data-model';
+import { type DbHandle, paymentSettings } from '@tillflow/db';
+
+import { PaymentError } from './errors';
+import { loadPaymentSettings, toPublicSettings } from './settings';
+import { createPaymentSystemTables } from './system-tables';
+
+export interface ActivationHooks {
+  /** Generates the system flows and registers their webhook endpoints (runtime-backed). */
+  afterTables?: (
+    tx: Parameters<Parameters<DbHandle['db']['transaction']>[0]>[0],
+    projectId: number,
+    orderTable: string,
+  ) => Promise<void>;
+}
+
+/**
+ * Binds the order table and creates the system tables, permissions and flows,
+ * in one transaction: a failure at any step leaves the project as it was.
+ * The binding is permanent (Momen's rule): it cannot be undone or replaced.
+ */
+export async function activatePayments(
+  handle: DbHandle,
+  projectId: number,
+  input: { orderTable: string; confirmPermanent: boolean },
+  hooks: ActivationHooks = {},
+) {
+  if (input.confirmPermanent !== true)
+    throw new PaymentError('VALIDATION', 'Confirm that binding the order table is permanent.', {
+      confirmPermanent: 'Required.',
+    });
+  const existing = await loadPaymentSettings(handle.db, projectId);
+  if (existing?.activatedAt)
+    throw new PaymentError('CONFLICT', 'Payments are already activated; the order table binding cannot be changed.');
+  const tables = await listTables(handle.db, projectId);
+  const order = tables.find((t) => t.name === input.orderTable);
+  if (!order)
+    throw new PaymentError('NOT_FOUND', `There is no table "${input.orderTable}".`, { orderTable: 'Not found.' });
+  if (order.isSystem)
+    throw new PaymentError('VALIDATION', `"${order.name}" is a system table; bind a table you created.`, {
+      orderTable: 'System table.',
+    });
+  await handle.db.transaction(async (tx) => {
+    await createPaymentSystemTables(tx, projectId, order.name);
+    await hooks.afterTables?.(tx, projectId, order.name);
+    const values = { projectId, orderTableId: order.id, activatedAt: new Date(), updatedAt: new Date() };
+    await tx
+      .insert(paymentSettings)
+      .values(values)
+      .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+  });
+  return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
+}
+
+export async function orderTableName(handle: DbHandle, projectId: number): Promise<string | null> {
+  const settings = await loadPaymentSettings(handle.db, projectId);
+  if (!settings?.orderTableId) return null;
+  const tables = await listTables(handle.db, projectId);
+  return tables.find((t) => t.id === settings.orderTableId)?.name ?? null;
+}

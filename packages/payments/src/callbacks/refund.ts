@@ -1,0 +1,123 @@
+import { aggregateRows, getRow, insertRow, updateRows } from '@tillflow/data-model';
+import type { Executor } from '@tillflow/db';
+import {
+  paymentStatusAfterRefunds,
+  type RefundStatus,
+  refundUpdateFromEvent,
+  type StripeEventLike,
+  shouldApplyRefundStatus,
+} from '../event-mapping';
+import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
+import { BACKEND, findAndLock } from './find';
+
+export interface RefundCallbackOutput {
+  orderId: number | null;
+  paymentId: number | null;
+  refundId: number | null;
+  status: RefundStatus | null;
+  alreadyProcessed: boolean;
+  ignored: boolean;
+}
+
+/** Refunded total of a payment from its refund rows, then the payment's status from it. */
+async function settlePaymentTotals(tx: Executor, projectId: number, paymentId: number) {
+  const payment = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, paymentId);
+  if (!payment) return;
+  const { value } = await aggregateRows(tx, projectId, BACKEND, REFUND_TABLE, {
+    fn: 'sum',
+    column: 'amount',
+    filters: [
+      { column: 'payment_id', op: 'eq', value: paymentId },
+      { column: 'status', op: 'eq', value: 'REFUNDED' },
+    ],
+  });
+  const refunded = Number(value ?? 0);
+  if (!['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(String(payment.status))) return;
+  await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
+    amount_refunded: refunded,
+    status: paymentStatusAfterRefunds(Number(payment.amount), refunded),
+  });
+}
+
+/**
+ * StripeRefund's callback handler. Refunds made in the Stripe Dashboard carry
+ * no metadata of ours: they are matched to the payment by its intent and get
+ * a refund row of their own, so the app never misses them.
+ */
+export async function handleRefundEvent(
+  tx: Executor,
+  projectId: number,
+  event: StripeEventLike,
+): Promise<RefundCallbackOutput> {
+  const ignored = {
+    orderId: null,
+    paymentId: null,
+    refundId: null,
+    status: null,
+    alreadyProcessed: false,
+    ignored: true,
+  };
+  const update = refundUpdateFromEvent(event);
+  if (!update) {
+    if (event.type !== 'charge.refunded') return ignored;
+    const charge = event.data.object;
+    const payment = await findAndLock(tx, projectId, PAYMENT_TABLE, null, [
+      {
+        column: 'stripe_payment_intent_id',
+        value: typeof charge.payment_intent === 'string' ? charge.payment_intent : undefined,
+      },
+      { column: 'stripe_charge_id', value: charge.id },
+    ]);
+    if (!payment) return ignored;
+    await settlePaymentTotals(tx, projectId, payment.id);
+    const after = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, payment.id);
+    return {
+      orderId: Number(payment.order_id),
+      paymentId: payment.id,
+      refundId: null,
+      status: after?.status === 'REFUNDED' ? 'REFUNDED' : 'PENDING',
+      alreadyProcessed: after?.status === payment.status,
+      ignored: false,
+    };
+  }
+  const payment = await findAndLock(tx, projectId, PAYMENT_TABLE, null, [
+    { column: 'stripe_payment_intent_id', value: update.paymentIntentId },
+    { column: 'stripe_charge_id', value: update.chargeId },
+  ]);
+  let refund = await findAndLock(tx, projectId, REFUND_TABLE, update.refundId, [
+    { column: 'stripe_refund_id', value: update.stripeRefundId },
+  ]);
+  if (!refund) {
+    if (!payment) return ignored;
+    refund = await insertRow(tx, projectId, BACKEND, REFUND_TABLE, {
+      payment_id: payment.id,
+      payer: payment.payer ?? null,
+      amount: update.amount,
+      currency: update.currency,
+      reason: update.reason ?? 'made in the Stripe Dashboard',
+      status: 'PENDING',
+      stripe_refund_id: update.stripeRefundId,
+    });
+  }
+  const current = refund.status as RefundStatus;
+  const apply = shouldApplyRefundStatus(current, update.status);
+  const values: Record<string, unknown> = {};
+  if (!refund.stripe_refund_id) values.stripe_refund_id = update.stripeRefundId;
+  if (apply) {
+    values.status = update.status;
+    if (update.failureReason) values.failure_reason = update.failureReason;
+  }
+  if (Object.keys(values).length > 0)
+    await updateRows(tx, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], values);
+  const paymentId = Number(refund.payment_id);
+  if (apply) await settlePaymentTotals(tx, projectId, paymentId);
+  const owner = payment ?? (await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, paymentId));
+  return {
+    orderId: owner ? Number(owner.order_id) : null,
+    paymentId,
+    refundId: refund.id,
+    status: apply ? update.status : current,
+    alreadyProcessed: !apply,
+    ignored: false,
+  };
+}

@@ -1,0 +1,22 @@
+export { createPaymentAction } from './actions/payment';
+export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';
+export { refundAction } from './actions/refund';
+export { activatePayments, orderTableName } from './activation';
+export { handlePaymentEvent } from './callbacks/payment';
+export { handleRenewalEvent, handleSubscriptionEvent } from './callbacks/recurring';
+export { handleRefundEvent } from './callbacks/refund';
+export * from './currencies';
+export { asPaymentError, HTTP_STATUS, PaymentError, type PaymentErrorCode } from './errors';
+export * from './event-mapping';
+export {
+  brandingInput,
+  getProjectStripe,
+  loadPaymentSettings,
+  type PublicPaymentSettings,
+  saveBranding,
+  saveStripeKeys,
+  stripeKeysInput,
+  toPublicSettings,
+} from './settings';
+export { createStripeClient, modeOfSecretKey, STRIPE_API_VERSION } from './stripe-client';
+export * from './system-tables';

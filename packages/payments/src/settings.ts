@@ -1,0 +1,168 @@
+import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
+import { decryptSecret, encryptSecret, maskSecret } from '@tillflow/runtime';
+import { eq } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { z } from 'zod';
+import { PaymentError } from './errors';
+import {
+  createStripeClient,
+  explainStripeKeyError,
+  modeOfPublishableKey,
+  modeOfSecretKey,
+  REAL_STRIPE_API,
+  type StripeMode,
+  sandboxApiBase,
+} from './stripe-client';
+
+export type PaymentSettingsRow = typeof paymentSettings.$inferSelect;
+
+/** What the browser may see of the settings: the secret only masked. */
+export interface PublicPaymentSettings {
+  mode: StripeMode;
+  apiBase: string;
+  publishableKey: string | null;
+  secretKeyMasked: string | null;
+  brandName: string | null;
+  brandLogo: string | null;
+  brandSlogan: string | null;
+  orderTableId: number | null;
+  activatedAt: Date | null;
+  usesSandbox: boolean;
+}
+
+export async function loadPaymentSettings(db: Executor, projectId: number): Promise<PaymentSettingsRow | null> {
+  const [row] = await db.select().from(paymentSettings).where(eq(paymentSettings.projectId, projectId));
+  return row ?? null;
+}
+
+function effectiveApiBase(row: PaymentSettingsRow | null): string {
+  if (row?.apiBase) return row.apiBase;
+  const sandbox = sandboxApiBase();
+  if (!sandbox)
+    throw new PaymentError('PRECONDITION_FAILED', 'The Stripe sandbox is not running and no Stripe keys are set.');
+  return sandbox;
+}
+
+export function toPublicSettings(row: PaymentSettingsRow | null): PublicPaymentSettings {
+  const apiBase = row?.apiBase ?? sandboxApiBase() ?? '';
+  return {
+    mode: (row?.mode as StripeMode) ?? 'sandbox',
+    apiBase,
+    publishableKey: row?.publishableKey ?? null,
+    secretKeyMasked: row?.secretKeyMasked ?? null,
+    brandName: row?.brandName ?? null,
+    brandLogo: row?.brandLogo ?? null,
+    brandSlogan: row?.brandSlogan ?? null,
+    orderTableId: row?.orderTableId ?? null,
+    activatedAt: row?.activatedAt ?? null,
+    usesSandbox: (row?.mode ?? 'sandbox') === 'sandbox',
+  };
+}
+
+/** The default account key of the embedded sandbox, used when a project has no keys of its own. */
+export const SANDBOX_DEFAULT_SECRET_KEY = 'sk_test_tillflow_sandbox';
+
+export interface ProjectStripe {
+  stripe: Stripe;
+  settings: PaymentSettingsRow | null;
+  mode: StripeMode;
+  apiBase: string;
+}
+
+export async function getProjectStripe(db: Executor, projectId: number): Promise<ProjectStripe> {
+  const settings = await loadPaymentSettings(db, projectId);
+  const apiBase = effectiveApiBase(settings);
+  const secretKey = settings?.secretKeyEncrypted
+    ? decryptSecret(settings.secretKeyEncrypted)
+    : SANDBOX_DEFAULT_SECRET_KEY;
+  return {
+    stripe: createStripeClient(secretKey, apiBase),
+    settings,
+    mode: (settings?.mode as StripeMode) ?? 'sandbox',
+    apiBase,
+  };
+}
+
+export const stripeKeysInput = z.object({
+  publishableKey: z
+    .string()
+    .trim()
+    .regex(/^pk_(test|live)_[A-Za-z0-9_]+$/, 'A publishable key starts with pk_test_ or pk_live_.'),
+  secretKey: z
+    .string()
+    .trim()
+    .regex(/^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/, 'A secret key starts with sk_test_, sk_live_ or rk_ (restricted).'),
+  /** Where the keys belong: Stripe itself, or the embedded sandbox (keys made by the sandbox). */
+  apiBase: z.enum(['stripe', 'sandbox']).default('stripe'),
+});
+
+/**
+ * Checks the key with a real API call before storing it (encrypted). Test and
+ * live must agree between the two keys, so test data never mixes with live.
+ */
+export async function saveStripeKeys(handle: DbHandle, projectId: number, input: z.input<typeof stripeKeysInput>) {
+  const parsed = stripeKeysInput.safeParse(input);
+  if (!parsed.success) {
+    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid keys.', fieldErrors);
+  }
+  const { publishableKey, secretKey } = parsed.data;
+  const mode = modeOfSecretKey(secretKey);
+  if (mode !== modeOfPublishableKey(publishableKey))
+    throw new PaymentError(
+      'VALIDATION',
+      'The publishable and secret keys must both be test keys or both be live keys.',
+      {
+        publishableKey: 'Mode does not match the secret key.',
+      },
+    );
+  const apiBase =
+    parsed.data.apiBase === 'sandbox' ? effectiveApiBase(null) : (process.env.STRIPE_API_BASE ?? REAL_STRIPE_API);
+  try {
+    await createStripeClient(secretKey, apiBase).customers.list({ limit: 1 });
+  } catch (error) {
+    throw new PaymentError('VALIDATION', explainStripeKeyError(error), { secretKey: explainStripeKeyError(error) });
+  }
+  const values = {
+    projectId,
+    mode: parsed.data.apiBase === 'sandbox' ? 'sandbox' : (mode ?? 'test'),
+    apiBase,
+    publishableKey,
+    secretKeyEncrypted: encryptSecret(secretKey),
+    secretKeyMasked: maskSecret(secretKey),
+    updatedAt: new Date(),
+  };
+  await handle.db
+    .insert(paymentSettings)
+    .values(values)
+    .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+  return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
+}
+
+const MAX_LOGO_BYTES = 200_000;
+export const brandingInput = z.object({
+  brandName: z.string().trim().max(80, 'Keep the brand name under 80 characters.').nullable(),
+  brandSlogan: z.string().trim().max(140, 'Keep the slogan under 140 characters.').nullable(),
+  brandLogo: z
+    .string()
+    .max(MAX_LOGO_BYTES * 1.4, 'The logo must be under 200 KB.')
+    .regex(
+      /^(data:image\/(png|jpeg|gif|webp|svg\+xml);base64,|https:\/\/)/,
+      'Upload a PNG, JPEG, GIF, WebP or SVG image.',
+    )
+    .nullable(),
+});
+
+export async function saveBranding(handle: DbHandle, projectId: number, input: z.input<typeof brandingInput>) {
+  const parsed = brandingInput.safeParse(input);
+  if (!parsed.success) {
+    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid branding.', fieldErrors);
+  }
+  const values = { projectId, ...parsed.data, updatedAt: new Date() };
+  await handle.db
+    .insert(paymentSettings)
+    .values(values)
+    .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+  return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
+}

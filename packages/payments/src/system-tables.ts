@@ -1,0 +1,111 @@
+import {
+  addTableDependency,
+  createSystemTable,
+  END_USER_TABLE,
+  setActionPermission,
+  setTablePermission,
+  type TableDef,
+} from '@tillflow/data-model';
+import type { Executor } from '@tillflow/db';
+
+export const PAYMENT_TABLE = 'payment';
+export const RECURRING_PAYMENT_TABLE = 'recurring_payment';
+export const REFUND_TABLE = 'refund';
+
+export const PAYMENT_STATUSES = ['PENDING', 'SUCCESSFUL', 'FAILED', 'CANCELED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+export const RECURRING_STATUSES = [
+  'INCOMPLETE',
+  'INCOMPLETE_EXPIRED',
+  'ACTIVE',
+  'PAST_DUE',
+  'CANCELED',
+  'TRIALING',
+  'UNPAID',
+  'PAUSED',
+];
+export const REFUND_STATUSES = ['PENDING', 'REFUNDED', 'FAILED', 'CANCELED'];
+
+// Each system table carries the end user it belongs to, so "own rows" scope
+// works on it directly (a user sees only their payments, refunds, subscriptions).
+function systemTableDefs(orderTable: string): TableDef[] {
+  return [
+    {
+      name: PAYMENT_TABLE,
+      ownerColumn: 'payer',
+      columns: [
+        { name: 'order_id', type: 'relation', relationTable: orderTable, required: true },
+        { name: 'payer', type: 'relation', relationTable: END_USER_TABLE },
+        { name: 'amount', type: 'integer', required: true },
+        { name: 'currency', type: 'text', required: true },
+        { name: 'status', type: 'enum', enumOptions: PAYMENT_STATUSES, required: true, default: 'PENDING' },
+        { name: 'method', type: 'enum', enumOptions: ['checkout', 'payment_intent', 'renewal'], required: true },
+        { name: 'amount_refunded', type: 'integer', required: true, default: 0 },
+        { name: 'stripe_checkout_session_id', type: 'text', unique: true },
+        { name: 'stripe_payment_intent_id', type: 'text', unique: true },
+        { name: 'stripe_charge_id', type: 'text' },
+        { name: 'stripe_invoice_id', type: 'text', unique: true },
+        { name: 'checkout_url', type: 'text' },
+        { name: 'idempotency_key', type: 'text', unique: true },
+        { name: 'paid_at', type: 'timestamp' },
+        { name: 'failure_reason', type: 'text' },
+      ],
+    },
+    {
+      name: RECURRING_PAYMENT_TABLE,
+      ownerColumn: 'subscriber',
+      columns: [
+        { name: 'order_id', type: 'relation', relationTable: orderTable, required: true },
+        { name: 'subscriber', type: 'relation', relationTable: END_USER_TABLE },
+        { name: 'stripe_subscription_id', type: 'text', unique: true },
+        { name: 'stripe_customer_id', type: 'text' },
+        { name: 'stripe_price_id', type: 'text', required: true },
+        { name: 'stripe_checkout_session_id', type: 'text', unique: true },
+        { name: 'checkout_url', type: 'text' },
+        { name: 'status', type: 'enum', enumOptions: RECURRING_STATUSES, required: true, default: 'INCOMPLETE' },
+        { name: 'initial_amount', type: 'integer' },
+        { name: 'currency', type: 'text' },
+        { name: 'trial_days', type: 'integer' },
+        { name: 'current_period_start', type: 'timestamp' },
+        { name: 'current_period_end', type: 'timestamp' },
+        { name: 'cancel_at_period_end', type: 'boolean', required: true, default: false },
+        { name: 'canceled_at', type: 'timestamp' },
+        { name: 'idempotency_key', type: 'text', unique: true },
+      ],
+    },
+    {
+      name: REFUND_TABLE,
+      ownerColumn: 'payer',
+      columns: [
+        { name: 'payment_id', type: 'relation', relationTable: PAYMENT_TABLE, required: true },
+        { name: 'payer', type: 'relation', relationTable: END_USER_TABLE },
+        { name: 'amount', type: 'integer', required: true },
+        { name: 'currency', type: 'text', required: true },
+        { name: 'reason', type: 'text' },
+        { name: 'status', type: 'enum', enumOptions: REFUND_STATUSES, required: true, default: 'PENDING' },
+        { name: 'stripe_refund_id', type: 'text', unique: true },
+        { name: 'failure_reason', type: 'text' },
+      ],
+    },
+  ];
+}
+
+/**
+ * The system tables and Momen's default permissions: payment and recurring
+ * actions open to `user`, refund closed to every role; users read their own
+ * payment rows, admins read all; aggregates stay closed until a builder opens them.
+ */
+export async function createPaymentSystemTables(tx: Executor, projectId: number, orderTable: string): Promise<void> {
+  for (const def of systemTableDefs(orderTable)) await createSystemTable(tx, projectId, def);
+  await addTableDependency(tx, projectId, orderTable, {
+    kind: 'payment module',
+    description: 'the payment module is bound to it as the order table (permanent)',
+  });
+  for (const table of [PAYMENT_TABLE, RECURRING_PAYMENT_TABLE, REFUND_TABLE]) {
+    await setTablePermission(tx, projectId, { role: 'user', table, operation: 'read', allowed: true, scope: 'own' });
+    await setTablePermission(tx, projectId, { role: 'admin', table, operation: 'read', allowed: true, scope: 'all' });
+  }
+  for (const role of ['user', 'admin']) {
+    await setActionPermission(tx, projectId, { role, action: 'stripe.payment', allowed: true });
+    await setActionPermission(tx, projectId, { role, action: 'stripe.recurring', allowed: true });
+  }
+}
