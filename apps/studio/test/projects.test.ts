@@ -63,7 +63,12 @@ describe('projects through the tRPC API', () => {
     await expect(caller.project.delete({ projectId: project.id, confirmName: 'doomed' })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
+    const schemaExists = async () =>
+      (await handle.query('select 1 from information_schema.schemata where schema_name = $1', [project.schemaName]))
+        .length === 1;
+    expect(await schemaExists()).toBe(true); // the project's own PostgreSQL schema
     await caller.project.delete({ projectId: project.id, confirmName: 'Doomed' });
+    expect(await schemaExists()).toBe(false);
     await expect(caller.project.get({ projectId: project.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 });

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { type DbHandle, type Project, projects } from '@tillflow/db';
 import { TRPCError } from '@trpc/server';
+import { dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
 import { eq } from 'drizzle-orm';
 
 /**
@@ -17,7 +18,7 @@ export async function createProjectRecord(handle: DbHandle, ownerId: string, inp
         .insert(projects)
         .values({ ownerId, name: input.name, slug: input.slug, schemaName })
         .returning();
-      await provisionHooks.provision(tx, project);
+      await provisionProjectSchema(tx, project);
       return project;
     });
   } catch (error) {
@@ -32,16 +33,7 @@ export async function createProjectRecord(handle: DbHandle, ownerId: string, inp
 
 export async function deleteProjectRecord(handle: DbHandle, project: Project) {
   await handle.db.transaction(async (tx) => {
-    await provisionHooks.drop(tx, project);
+    await dropProjectSchema(tx, project);
     await tx.delete(projects).where(eq(projects.id, project.id));
   });
 }
-
-type Tx = Parameters<Parameters<DbHandle['db']['transaction']>[0]>[0];
-export const provisionHooks: {
-  provision: (tx: Tx, project: Project) => Promise<void>;
-  drop: (tx: Tx, project: Project) => Promise<void>;
-} = {
-  provision: async () => {},
-  drop: async () => {},
-};
