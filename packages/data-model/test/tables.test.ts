@@ -331,4 +331,27 @@ describe('tables and columns', () => {
     await insertRow(handle.db, projectId, { kind: 'backend' }, 'payment', { amount: 500 });
     expect((await queryRows(handle.db, projectId, builder, 'payment')).rows).toHaveLength(1);
   });
+
+  it('drops the schema and all metadata with the project', async () => {
+    const { dropProjectSchema, listRoles } = await import('../src');
+    const { projects } = await import('@tillflow/db');
+    const { eq } = await import('drizzle-orm');
+    const project = await createTestProject(handle);
+    await createTable(handle.db, project.id, { name: 'a', columns: [] });
+    await createTable(handle.db, project.id, {
+      name: 'b',
+      columns: [{ name: 'a', type: 'relation', relationTable: 'a' }],
+    });
+    await handle.db.transaction(async (tx) => {
+      await dropProjectSchema(tx, project);
+      await tx.delete(projects).where(eq(projects.id, project.id));
+    });
+    expect(await listTables(handle.db, project.id)).toEqual([]);
+    expect(await listRoles(handle.db, project.id)).toEqual([]);
+    const schemas = await executeRows(
+      handle.db,
+      sql`select 1 from information_schema.schemata where schema_name = ${project.schemaName}`,
+    );
+    expect(schemas).toEqual([]);
+  });
 });
