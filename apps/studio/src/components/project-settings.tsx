@@ -5,6 +5,7 @@ import { useRouter } from 'next/navigation';
 import { useEffect, useState } from 'react';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { ApiKeysCard } from './api-keys-card';
 
 export function ProjectSettings({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
@@ -78,6 +79,7 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
           )}
         </form>
       </section>
+      {project.data && <ApiKeysCard projectId={projectId} projectSlug={project.data.slug} />}
       <section className="card space-y-3 border-red-200">
         <h2 className="font-semibold text-red-700">Delete project</h2>
         <p className="text-sm text-slate-600">

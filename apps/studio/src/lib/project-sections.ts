@@ -5,4 +5,7 @@ export interface ProjectSection {
   label: string;
 }
 
-export const projectSections: ProjectSection[] = [{ slug: '', label: 'Overview' }];
+export const projectSections: ProjectSection[] = [
+  { slug: '', label: 'Overview' },
+  { slug: 'payments', label: 'Payments' },
+];

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
 import { type DbHandle, type Project, projects } from '@tillflow/db';
 import { TRPCError } from '@trpc/server';
-import { dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
 import { eq } from 'drizzle-orm';
 
 /**

@@ -3,3 +3,4 @@ export * from './auth';
 export * from './projects';
 export * from './dataModel';
 export * from './payments';
+export * from './apiKeys';

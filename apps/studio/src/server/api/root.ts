@@ -1,5 +1,7 @@
+import { apiKeysRouter } from './routers/apiKeys';
 import { dataModelRouter } from './routers/dataModel';
 import { endUsersRouter } from './routers/endUsers';
+import { paymentsRouter } from './routers/payments';
 import { permissionsRouter } from './routers/permissions';
 import { projectRouter } from './routers/project';
 import { createCallerFactory, createTRPCRouter } from './trpc';
@@ -10,6 +12,8 @@ export const appRouter = createTRPCRouter({
   dataModel: dataModelRouter,
   permissions: permissionsRouter,
   endUsers: endUsersRouter,
+  payments: paymentsRouter,
+  apiKeys: apiKeysRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -21,7 +21,12 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
-const TRPC_CODES = { NOT_FOUND: 'NOT_FOUND', FORBIDDEN: 'FORBIDDEN', VALIDATION: 'BAD_REQUEST', CONFLICT: 'CONFLICT' } as const;
+const TRPC_CODES = {
+  NOT_FOUND: 'NOT_FOUND',
+  FORBIDDEN: 'FORBIDDEN',
+  VALIDATION: 'BAD_REQUEST',
+  CONFLICT: 'CONFLICT',
+} as const;
 
 /**
  * projectProcedure whose DataAccessErrors become matching tRPC errors; the
@@ -55,7 +60,9 @@ const builder = { kind: 'builder' } as const;
 export const dataModelRouter = createTRPCRouter({
   listTables: dataProcedure.query(({ ctx }) => listTables(ctx.db.db, ctx.project.id)),
 
-  getTable: dataProcedure.input(z.object({ table: z.string() })).query(({ ctx, input }) => getTable(ctx.db.db, ctx.project.id, input.table)),
+  getTable: dataProcedure
+    .input(z.object({ table: z.string() }))
+    .query(({ ctx, input }) => getTable(ctx.db.db, ctx.project.id, input.table)),
 
   createTable: dataProcedure
     .input(z.object({ name: z.string().min(1, 'Enter a table name.'), columns: z.array(columnDef).optional() }))
@@ -91,7 +98,9 @@ export const dataModelRouter = createTRPCRouter({
 
   removeColumn: dataProcedure
     .input(z.object({ table: z.string(), column: z.string(), confirm: z.boolean().optional() }))
-    .mutation(({ ctx, input }) => removeColumn(ctx.db.db, ctx.project.id, input.table, input.column, { confirm: input.confirm })),
+    .mutation(({ ctx, input }) =>
+      removeColumn(ctx.db.db, ctx.project.id, input.table, input.column, { confirm: input.confirm }),
+    ),
 
   setOwnerColumn: dataProcedure
     .input(z.object({ table: z.string(), column: z.string().nullable() }))
@@ -124,7 +133,14 @@ export const dataModelRouter = createTRPCRouter({
   updateRow: dataProcedure
     .input(z.object({ table: z.string(), id: z.number().int().positive(), values: z.record(z.string(), z.unknown()) }))
     .mutation(async ({ ctx, input }) => {
-      const [row] = await updateRows(ctx.db.db, ctx.project.id, builder, input.table, [{ column: 'id', op: 'eq', value: input.id }], input.values);
+      const [row] = await updateRows(
+        ctx.db.db,
+        ctx.project.id,
+        builder,
+        input.table,
+        [{ column: 'id', op: 'eq', value: input.id }],
+        input.values,
+      );
       if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `Row ${input.id} no longer exists.` });
       return row;
     }),
@@ -132,6 +148,8 @@ export const dataModelRouter = createTRPCRouter({
   deleteRow: dataProcedure
     .input(z.object({ table: z.string(), id: z.number().int().positive() }))
     .mutation(async ({ ctx, input }) => ({
-      deleted: await deleteRows(ctx.db.db, ctx.project.id, builder, input.table, [{ column: 'id', op: 'eq', value: input.id }]),
+      deleted: await deleteRows(ctx.db.db, ctx.project.id, builder, input.table, [
+        { column: 'id', op: 'eq', value: input.id },
+      ]),
     })),
 });

@@ -7,7 +7,11 @@ export const endUsersRouter = createTRPCRouter({
   list: dataProcedure
     .input(z.object({ search: z.string().optional(), beforeId: z.number().int().positive().optional() }))
     .query(async ({ ctx, input }) => ({
-      users: await listEndUsers(ctx.db.db, ctx.project.id, { search: input.search, beforeId: input.beforeId, limit: 50 }),
+      users: await listEndUsers(ctx.db.db, ctx.project.id, {
+        search: input.search,
+        beforeId: input.beforeId,
+        limit: 50,
+      }),
       roles: (await listRoles(ctx.db.db, ctx.project.id)).map((r) => r.name),
     })),
 

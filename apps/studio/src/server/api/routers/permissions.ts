@@ -42,7 +42,11 @@ export const permissionsRouter = createTRPCRouter({
   setActionPermission: dataProcedure
     .input(z.object({ role: z.string(), action: z.string(), allowed: z.boolean() }))
     .mutation(async ({ ctx, input }) => {
-      await setActionPermission(ctx.db.db, ctx.project.id, { role: input.role, action: input.action, allowed: input.allowed });
+      await setActionPermission(ctx.db.db, ctx.project.id, {
+        role: input.role,
+        action: input.action,
+        allowed: input.allowed,
+      });
       return { ok: true };
     }),
 

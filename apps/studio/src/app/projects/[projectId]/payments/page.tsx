@@ -1,0 +1,6 @@
+import { PaymentsPage } from '~/components/payments/payments-page';
+
+export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return <PaymentsPage projectId={Number(projectId)} />;
+}

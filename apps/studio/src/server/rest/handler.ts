@@ -1,0 +1,83 @@
+import type { Actor } from '@tillflow/data-model';
+import { type DbHandle, projects } from '@tillflow/db';
+import {
+  asPaymentError,
+  cancelRecurringAction,
+  createPaymentAction,
+  HTTP_STATUS,
+  initiateRecurringAction,
+  refundAction,
+} from '@tillflow/payments';
+import { eq } from 'drizzle-orm';
+import { verifyApiKey } from '../api-keys';
+import { openApiDocument } from './openapi';
+
+const MAX_BODY = 64 * 1024;
+
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const fail = (status: number, code: string, message: string, fieldErrors?: Record<string, string>) =>
+  json(status, { error: { code, message, ...(fieldErrors ? { fieldErrors } : {}) } });
+
+/** Who is calling: a project API key (full access), else an end-user session resolver when one is registered. */
+export type EndUserResolver = (handle: DbHandle, projectId: number, token: string) => Promise<Actor | null>;
+let resolveEndUser: EndUserResolver | null = null;
+export function setEndUserResolver(resolver: EndUserResolver) {
+  resolveEndUser = resolver;
+}
+
+async function authenticate(handle: DbHandle, request: Request, projectId: number): Promise<Actor | null> {
+  const header = request.headers.get('authorization') ?? '';
+  const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
+  if (!token) return null;
+  const keyProject = await verifyApiKey(handle, token);
+  if (keyProject !== null) return keyProject === projectId ? { kind: 'backend' } : null;
+  return resolveEndUser ? resolveEndUser(handle, projectId, token) : null;
+}
+
+async function readBody(request: Request): Promise<Record<string, unknown> | Response> {
+  const text = await request.text();
+  if (text.length > MAX_BODY) return fail(413, 'VALIDATION', 'The request body is larger than 64 KB.');
+  if (!text) return {};
+  try {
+    const parsed = JSON.parse(text);
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed;
+  } catch {}
+  return fail(400, 'VALIDATION', 'The request body must be a JSON object.');
+}
+
+/** The payments REST API: thin over the payments package, which does every check. */
+export async function handleRestRequest(handle: DbHandle, request: Request, path: string[]): Promise<Response> {
+  if (path.length === 1 && path[0] === 'openapi.json' && request.method === 'GET') return json(200, openApiDocument);
+  const [slug, resource, id, verb] = path;
+  if (!slug || !resource) return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
+  if (request.method !== 'POST') return fail(405, 'VALIDATION', 'Use POST.');
+  const [project] = await handle.db.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug));
+  if (!project) return fail(404, 'NOT_FOUND', `No project "${slug}".`);
+  const actor = await authenticate(handle, request, project.id);
+  if (!actor)
+    return fail(401, 'UNAUTHORIZED', 'Send a project API key or an end-user session token as a Bearer token.');
+  const body = await readBody(request);
+  if (body instanceof Response) return body;
+  try {
+    if (resource === 'payments' && !id)
+      return json(200, await createPaymentAction(handle, project.id, actor, body as never));
+    if (resource === 'refunds' && !id) return json(200, await refundAction(handle, project.id, actor, body as never));
+    if (resource === 'subscriptions' && !id)
+      return json(200, await initiateRecurringAction(handle, project.id, actor, body as never));
+    if (resource === 'subscriptions' && id && verb === 'cancel') {
+      const recurringPaymentId = Number(id);
+      if (!Number.isInteger(recurringPaymentId))
+        return fail(400, 'VALIDATION', 'The subscription id must be an integer.');
+      return json(
+        200,
+        await cancelRecurringAction(handle, project.id, actor, { ...body, recurringPaymentId } as never),
+      );
+    }
+    return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
+  } catch (error) {
+    const known = asPaymentError(error);
+    if (!known) throw error;
+    return fail(HTTP_STATUS[known.code], known.code, known.message, known.fieldErrors);
+  }
+}
