@@ -7,5 +7,8 @@ export interface ProjectSection {
 
 export const projectSections: ProjectSection[] = [
   { slug: '', label: 'Overview' },
+  { slug: 'data', label: 'Data' },
+  { slug: 'permissions', label: 'Permissions' },
+  { slug: 'users', label: 'Users' },
   { slug: 'payments', label: 'Payments' },
 ];

@@ -127,7 +127,15 @@ export function ValueEditor({
     case 'timestamp':
       return <input {...common} type="datetime-local" value={draft} onChange={(e) => onChange(e.target.value)} />;
     case 'json':
-      return <textarea {...common} rows={3} className="input font-mono" value={draft} onChange={(e) => onChange(e.target.value)} />;
+      return (
+        <textarea
+          {...common}
+          rows={3}
+          className="input font-mono"
+          value={draft}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
     case 'relation':
       return (
         <RelationPicker
@@ -142,7 +150,14 @@ export function ValueEditor({
     case 'integer':
     case 'decimal':
       // text, not type=number: the server explains a bad value instead of the browser hiding it
-      return <input {...common} inputMode={column.type === 'integer' ? 'numeric' : 'decimal'} value={draft} onChange={(e) => onChange(e.target.value)} />;
+      return (
+        <input
+          {...common}
+          inputMode={column.type === 'integer' ? 'numeric' : 'decimal'}
+          value={draft}
+          onChange={(e) => onChange(e.target.value)}
+        />
+      );
     default:
       return <input {...common} value={draft} onChange={(e) => onChange(e.target.value)} />;
   }

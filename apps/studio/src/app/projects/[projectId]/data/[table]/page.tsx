@@ -1,0 +1,13 @@
+import { TableView } from '~/components/data/table-view';
+import { TablesList } from '~/components/data/tables-list';
+
+export default async function TablePage({ params }: { params: Promise<{ projectId: string; table: string }> }) {
+  const { projectId, table } = await params;
+  const name = decodeURIComponent(table);
+  return (
+    <div className="flex gap-6">
+      <TablesList projectId={Number(projectId)} current={name} />
+      <TableView projectId={Number(projectId)} tableName={name} />
+    </div>
+  );
+}

@@ -1,0 +1,16 @@
+import { TablesList } from '~/components/data/tables-list';
+
+export default async function DataPage({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return (
+    <div className="flex gap-6">
+      <TablesList projectId={Number(projectId)} />
+      <div className="flex-1 space-y-2">
+        <h1 className="text-2xl font-semibold">Data</h1>
+        <p className="text-sm text-slate-600">
+          Each table is a real PostgreSQL table in this project’s own schema. Pick a table on the left or create one.
+        </p>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,6 @@
+import { PermissionsMatrix } from '~/components/data/permissions-matrix';
+
+export default async function PermissionsPage({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return <PermissionsMatrix projectId={Number(projectId)} />;
+}

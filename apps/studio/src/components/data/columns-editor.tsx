@@ -1,0 +1,147 @@
+'use client';
+
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import type { ColumnInfo, TableInfo } from '@tillflow/data-model/types';
+import { useState } from 'react';
+import { errorMessage } from '~/lib/trpc-errors';
+import { useTRPC } from '~/trpc/react';
+import { ColumnForm } from './column-form';
+import { needsConfirmation } from './confirm';
+
+function describe(column: ColumnInfo): string {
+  if (column.type === 'enum') return `enum (${(column.enumOptions ?? []).join(', ')})`;
+  if (column.type === 'relation') return `relation → ${column.relationTable}`;
+  return column.type;
+}
+
+export function ColumnsEditor({ projectId, table }: { projectId: number; table: TableInfo }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [editing, setEditing] = useState<ColumnInfo | 'new' | null>(null);
+  const [pendingRemove, setPendingRemove] = useState<string | null>(null);
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.dataModel.pathKey() });
+  const remove = useMutation(trpc.dataModel.removeColumn.mutationOptions({ onSuccess: invalidate }));
+  const owner = useMutation(trpc.dataModel.setOwnerColumn.mutationOptions({ onSuccess: invalidate }));
+  const ownerCandidates = table.columns.filter((c) => c.type === 'relation' && c.relationTable === 'end_user');
+
+  return (
+    <section aria-label="Columns" className="space-y-3">
+      {table.isSystem && (
+        <p className="text-sm text-slate-600">This is a system table: its columns cannot be changed.</p>
+      )}
+      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="min-w-full text-sm" aria-label={`Columns of ${table.name}`}>
+          <thead className="bg-slate-50 text-left">
+            <tr>
+              <th className="px-3 py-2">Column</th>
+              <th className="px-3 py-2">Type</th>
+              <th className="px-3 py-2">Flags</th>
+              <th className="px-3 py-2">
+                <span className="sr-only">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            <tr className="border-t border-slate-100 text-slate-500">
+              <td className="px-3 py-1.5">id, created_at, updated_at</td>
+              <td className="px-3 py-1.5">built in</td>
+              <td />
+              <td />
+            </tr>
+            {table.columns.map((c) => (
+              <tr key={c.id} className="border-t border-slate-100">
+                <td className="px-3 py-1.5 font-medium">{c.name}</td>
+                <td className="px-3 py-1.5">{describe(c)}</td>
+                <td className="px-3 py-1.5">
+                  {[
+                    c.required && 'required',
+                    c.unique && 'unique',
+                    c.default !== undefined && `default ${JSON.stringify(c.default)}`,
+                    table.ownerColumn === c.name && 'owner',
+                  ]
+                    .filter(Boolean)
+                    .join(', ')}
+                </td>
+                <td className="whitespace-nowrap px-3 py-1.5 text-right">
+                  {!table.isSystem && (
+                    <>
+                      <button
+                        type="button"
+                        className="text-indigo-700"
+                        aria-label={`Edit column ${c.name}`}
+                        onClick={() => setEditing(c)}
+                      >
+                        Edit
+                      </button>
+                      <button
+                        type="button"
+                        className="ml-3 text-red-700"
+                        aria-label={`Remove column ${c.name}`}
+                        onClick={() => {
+                          setPendingRemove(c.name);
+                          remove.mutate({ projectId, table: table.name, column: c.name });
+                        }}
+                      >
+                        Remove
+                      </button>
+                    </>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {remove.error && (
+        <div role="alert" className="field-error space-x-2">
+          <span>{errorMessage(remove.error)}</span>
+          {needsConfirmation(remove.error) && pendingRemove && (
+            <button
+              type="button"
+              className="btn-danger"
+              onClick={() => remove.mutate({ projectId, table: table.name, column: pendingRemove, confirm: true })}
+            >
+              Remove anyway
+            </button>
+          )}
+        </div>
+      )}
+      {!table.isSystem && editing === null && (
+        <button type="button" className="btn" onClick={() => setEditing('new')}>
+          Add column
+        </button>
+      )}
+      {editing && (
+        <ColumnForm
+          key={editing === 'new' ? 'new' : editing.id}
+          projectId={projectId}
+          table={table.name}
+          column={editing === 'new' ? undefined : editing}
+          onDone={() => setEditing(null)}
+        />
+      )}
+      {!table.isEndUserTable && (
+        <div className="card max-w-md">
+          <label className="label" htmlFor="owner-column">
+            Owner column (for “own rows” permissions)
+          </label>
+          <select
+            id="owner-column"
+            className="input"
+            value={table.ownerColumn ?? ''}
+            onChange={(e) => owner.mutate({ projectId, table: table.name, column: e.target.value || null })}
+          >
+            <option value="">— none —</option>
+            {ownerCandidates.map((c) => (
+              <option key={c.id}>{c.name}</option>
+            ))}
+          </select>
+          {ownerCandidates.length === 0 && (
+            <p className="mt-1 text-xs text-slate-500">Add a relation to end_user to mark row owners.</p>
+          )}
+          {owner.error && <p className="field-error">{errorMessage(owner.error)}</p>}
+        </div>
+      )}
+    </section>
+  );
+}
