@@ -15,7 +15,7 @@ import {
 } from './ddl';
 import { DataAccessError, pgErrorInfo } from './errors';
 import { findColumn, findTable, loadTable, loadTableById } from './metadata';
-import { assertValidName } from './names';
+import { assertValidName, plural } from './names';
 import {
   type ColumnChange,
   type ColumnDef,
@@ -250,8 +250,8 @@ export async function updateColumn(
         ok,
         (n) =>
           type === column.type && type === 'enum'
-            ? `Column '${column.name}' has ${n} values that are no longer options and would be cleared.`
-            : `Column '${column.name}' has ${n} values that cannot become ${type} and would be cleared.`,
+            ? `Column '${column.name}' has ${plural(n, 'value')} that are no longer options and would be cleared.`
+            : `Column '${column.name}' has ${plural(n, 'value')} that cannot become ${type} and would be cleared.`,
         options.confirm,
       );
       if (type !== column.type) {
@@ -289,7 +289,7 @@ export async function updateColumn(
         if (empty > 0 && defaultValue === null)
           throw new DataAccessError(
             'VALIDATION',
-            `Column '${label}' is empty in ${empty} rows: fill them or give it a default first.`,
+            `Column '${label}' is empty in ${plural(empty, 'row')}: fill them or give it a default first.`,
             {
               required: 'Some rows have no value.',
             },
@@ -330,7 +330,7 @@ export async function removeColumn(
     if (values > 0 && !options.confirm)
       throw new DataAccessError(
         'CONFLICT',
-        `Column '${column.name}' has ${values} values that would be deleted. Confirm to go ahead.`,
+        `Column '${column.name}' has ${plural(values, 'value')} that would be deleted. Confirm to go ahead.`,
         undefined,
         {
           confirmationRequired: true,

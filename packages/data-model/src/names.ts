@@ -45,3 +45,7 @@ export function quoteLiteral(value: string): string {
     throw new DataAccessError('VALIDATION', 'Control characters are not allowed here.');
   return `'${value.replace(/'/g, "''")}'`;
 }
+
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}

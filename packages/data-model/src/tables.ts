@@ -4,7 +4,7 @@ import { addColumnIn, parseInput } from './columns';
 import { createdAtIndexSql, createTableSql, qualified } from './ddl';
 import { DataAccessError } from './errors';
 import { findColumn, loadTable, loadTableById, projectSchemaName } from './metadata';
-import { assertValidName } from './names';
+import { assertValidName, plural } from './names';
 import { type ColumnDef, columnDefSchema, type TableInfo } from './types';
 
 export interface TableDef {
@@ -124,7 +124,7 @@ export function deleteTable(
     if (Number(n) > 0 && !options.confirm)
       throw new DataAccessError(
         'CONFLICT',
-        `Table '${table.name}' has ${n} rows that would be deleted. Confirm to go ahead.`,
+        `Table '${table.name}' has ${plural(Number(n), 'row')} that would be deleted. Confirm to go ahead.`,
         undefined,
         {
           confirmationRequired: true,

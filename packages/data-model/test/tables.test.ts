@@ -213,11 +213,7 @@ describe('tables and columns', () => {
       /flow 'Checkout' node 'Save order'/,
     );
     unregister();
-    await expectDataError(
-      deleteTable(handle.db, projectId, 'purchase'),
-      'CONFLICT',
-      /has 1 rows that would be deleted/,
-    );
+    await expectDataError(deleteTable(handle.db, projectId, 'purchase'), 'CONFLICT', /has 1 row that would be deleted/);
     await deleteTable(handle.db, projectId, 'purchase', { confirm: true });
     expect((await listTables(handle.db, projectId)).map((t) => t.name)).not.toContain('purchase');
     await deleteTable(handle.db, projectId, 'customer', { confirm: true });
@@ -246,7 +242,7 @@ describe('tables and columns', () => {
     await expectDataError(
       updateColumn(handle.db, projectId, 'ticket', 'code', { type: 'integer' }),
       'CONFLICT',
-      /1 values that cannot become integer/,
+      /1 value that cannot become integer/,
     );
     expect((await getTable(handle.db, projectId, 'ticket')).columns.find((c) => c.name === 'code')?.type).toBe('text');
     await updateColumn(handle.db, projectId, 'ticket', 'code', { type: 'integer' }, { confirm: true });

@@ -2,7 +2,6 @@ import {
   addColumn,
   COLUMN_TYPES,
   createTable,
-  DataAccessError,
   deleteRows,
   deleteTable,
   FILTER_OPS,
@@ -21,28 +20,8 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
-const TRPC_CODES = {
-  NOT_FOUND: 'NOT_FOUND',
-  FORBIDDEN: 'FORBIDDEN',
-  VALIDATION: 'BAD_REQUEST',
-  CONFLICT: 'CONFLICT',
-} as const;
-
-/**
- * projectProcedure whose DataAccessErrors become matching tRPC errors; the
- * DataAccessError stays the cause, so the error formatter passes fieldErrors on.
- */
-export const dataProcedure = projectProcedure.use(async ({ next }) => {
-  const result = await next();
-  if (!result.ok) {
-    const cause = result.error.cause;
-    if (cause instanceof DataAccessError || (cause as Error | undefined)?.name === 'DataAccessError') {
-      const dataError = cause as DataAccessError;
-      throw new TRPCError({ code: TRPC_CODES[dataError.code], message: dataError.message, cause: dataError });
-    }
-  }
-  return result;
-});
+/** Project-scoped procedures; DataAccessErrors are mapped to tRPC errors (with field errors) by trpc.ts. */
+export const dataProcedure = projectProcedure;
 
 const columnDef = z.object({
   name: z.string().min(1, 'Enter a column name.'),
