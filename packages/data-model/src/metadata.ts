@@ -14,6 +14,7 @@ interface TableRecord {
   owner_column_id: number | null;
   schema_name: string;
   columns: unknown;
+  referenced_by: unknown;
 }
 
 interface ColumnRecord {
@@ -38,7 +39,9 @@ function tableQuery(where: SQL): SQL {
         'enum_options', c.enum_options, 'relation_table_id', c.relation_table_id, 'relation_table', r.name,
         'required', c.required, 'is_unique', c.is_unique, 'default_value', c.default_value, 'position', c.position
       ) order by c.position, c.id)
-      from data_column c left join data_table r on r.id = c.relation_table_id where c.table_id = t.id), '[]'::json) as columns
+      from data_column c left join data_table r on r.id = c.relation_table_id where c.table_id = t.id), '[]'::json) as columns,
+    coalesce((select json_agg(json_build_object('table', rt.name, 'column', rc.name) order by rt.name, rc.name)
+      from data_column rc join data_table rt on rt.id = rc.table_id where rc.relation_table_id = t.id), '[]'::json) as referenced_by
     from data_table t join project p on p.id = t.project_id where ${where} order by t.name`;
 }
 
@@ -69,6 +72,9 @@ function toTableInfo(record: TableRecord): TableInfo {
     isEndUserTable,
     ownerColumn: isEndUserTable ? 'id' : (owner?.name ?? null),
     columns,
+    referencedBy: (typeof record.referenced_by === 'string'
+      ? JSON.parse(record.referenced_by)
+      : record.referenced_by) as TableInfo['referencedBy'],
   };
 }
 

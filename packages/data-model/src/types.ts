@@ -69,6 +69,8 @@ export interface TableInfo {
   isEndUserTable: boolean;
   ownerColumn: string | null;
   columns: ColumnInfo[];
+  /** Relations pointing at this table (the 1:N side): one entry per referencing column. */
+  referencedBy: { table: string; column: string }[];
 }
 
 export type Actor =

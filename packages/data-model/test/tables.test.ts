@@ -169,6 +169,9 @@ describe('tables and columns', () => {
       name: 'purchase',
       columns: [{ name: 'customer', type: 'relation', relationTable: 'customer' }],
     });
+    expect((await getTable(handle.db, projectId, 'customer')).referencedBy).toEqual([
+      { table: 'purchase', column: 'customer' },
+    ]);
     const customer = await insertRow(handle.db, projectId, builder, 'customer', { name: 'Ada' });
     await insertRow(handle.db, projectId, builder, 'purchase', { customer: customer.id });
     const orphan = await expectDataError(

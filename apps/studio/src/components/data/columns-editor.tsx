@@ -106,6 +106,11 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
           )}
         </div>
       )}
+      {table.referencedBy.length > 0 && (
+        <p className="text-sm text-slate-600">
+          Related rows (1:N): {table.referencedBy.map((r) => `${r.table}.${r.column}`).join(', ')}
+        </p>
+      )}
       {!table.isSystem && editing === null && (
         <button type="button" className="btn" onClick={() => setEditing('new')}>
           Add column
