@@ -125,6 +125,10 @@ export async function setTablePermission(
       );
     return;
   }
+  if (table.isSystem && ['insert', 'update', 'delete'].includes(change.operation))
+    throw new DataAccessError('VALIDATION', `Only the app's backend writes to the system table "${table.name}".`, {
+      operation: 'Read-only for roles.',
+    });
   if (change.scope === 'own' && !table.ownerColumn)
     throw new DataAccessError(
       'VALIDATION',

@@ -289,5 +289,10 @@ describe('roles and permissions through the data-access layer', () => {
     expect(me.rows.map((r) => r.email)).toEqual(['alice@example.test']);
     expect(Object.keys(me.rows[0]).sort()).toEqual(['created_at', 'email', 'id', 'role', 'updated_at']);
     await expectDataError(updateRows(handle.db, projectId, alice, 'end_user', [], { role: 'admin' }), 'FORBIDDEN');
+    await expectDataError(
+      setTablePermission(handle.db, projectId, { role: 'user', table: 'end_user', operation: 'update', allowed: true }),
+      'VALIDATION',
+      /Only the app's backend writes/,
+    );
   });
 });

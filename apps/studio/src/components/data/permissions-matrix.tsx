@@ -87,6 +87,7 @@ export function PermissionsMatrix({ projectId }: { projectId: number }) {
                           aria-label={`${role.name} ${op} ${table}`}
                           className="input w-28"
                           value={scopeOf(role.name, table, op)}
+                          disabled={m.systemTables.includes(table) && ['insert', 'update', 'delete'].includes(op)}
                           onChange={(e) => {
                             const scope = e.target.value;
                             setTable.mutate({

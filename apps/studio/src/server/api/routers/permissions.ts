@@ -20,6 +20,8 @@ export const permissionsRouter = createTRPCRouter({
       ...matrix,
       operations: TABLE_OPERATIONS,
       ownerColumns: Object.fromEntries(tables.map((t) => [t.name, t.ownerColumn])) as Record<string, string | null>,
+      // roles only read system tables; the backend writes them
+      systemTables: tables.filter((t) => t.isSystem).map((t) => t.name),
     };
   }),
 
