@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import type { ColumnInfo } from '@tillflow/data-model/types';
+import { useState } from 'react';
 import { useTRPC } from '~/trpc/react';
 
 // Drafts are strings while editing; fromDraft turns them into what the
@@ -72,19 +73,36 @@ function RelationPicker({
   invalid: boolean;
 }) {
   const trpc = useTRPC();
+  const [search, setSearch] = useState('');
   const table = useQuery(trpc.dataModel.getTable.queryOptions({ projectId, table: target }));
-  const rows = useQuery(trpc.dataModel.queryRows.queryOptions({ projectId, table: target, limit: 200 }));
+  // the first 100 matches: the search box narrows large tables down instead of loading them all
+  const rows = useQuery(
+    trpc.dataModel.queryRows.queryOptions({ projectId, table: target, limit: 100, search: search || undefined }),
+  );
   const labelColumn = table.data?.columns.find((c) => c.type === 'text' || c.type === 'enum')?.name;
+  const listed = rows.data?.rows ?? [];
   return (
-    <select id={id} className="input" value={value} aria-invalid={invalid} onChange={(e) => onChange(e.target.value)}>
-      <option value="">— none —</option>
-      {rows.data?.rows.map((r) => (
-        <option key={r.id} value={String(r.id)}>
-          #{r.id}
-          {labelColumn && r[labelColumn] ? ` ${String(r[labelColumn])}` : ''}
-        </option>
-      ))}
-    </select>
+    <div className="flex gap-1">
+      {labelColumn && (
+        <input
+          aria-label={`Search ${target}`}
+          className="input w-28"
+          placeholder="Search"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+        />
+      )}
+      <select id={id} className="input" value={value} aria-invalid={invalid} onChange={(e) => onChange(e.target.value)}>
+        <option value="">— none —</option>
+        {value && !listed.some((r) => String(r.id) === value) && <option value={value}>#{value}</option>}
+        {listed.map((r) => (
+          <option key={r.id} value={String(r.id)}>
+            #{r.id}
+            {labelColumn && r[labelColumn] ? ` ${String(r[labelColumn])}` : ''}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 
