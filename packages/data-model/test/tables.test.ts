@@ -266,6 +266,21 @@ describe('tables and columns', () => {
     );
   });
 
+  it('keeps quotes in enum options as data, not SQL', async () => {
+    const options = ["it's done", "x') or true; --", 'back\\slash'];
+    await createTable(handle.db, projectId, {
+      name: 'quoted',
+      columns: [{ name: 'state', type: 'enum', enumOptions: options }],
+    });
+    for (const state of options)
+      expect((await insertRow(handle.db, projectId, builder, 'quoted', { state })).state).toBe(state);
+    await expectDataError(insertRow(handle.db, projectId, builder, 'quoted', { state: 'its done' }), 'VALIDATION');
+    const { rows } = await queryRows(handle.db, projectId, builder, 'quoted', {
+      filters: [{ column: 'state', op: 'eq', value: "it's done" }],
+    });
+    expect(rows).toHaveLength(1);
+  });
+
   it('leaves metadata and schema unchanged when a DDL step fails', async () => {
     await createTable(handle.db, projectId, { name: 'dup', columns: [{ name: 'v', type: 'text' }] });
     await insertRow(handle.db, projectId, builder, 'dup', { v: 'same' });
