@@ -30,6 +30,11 @@ test('a builder models an order table, edits rows with validation and opens a pe
   await expect(
     page.getByRole('table', { name: 'End users' }).getByRole('cell', { name: 'buyer@example.test' }),
   ).toBeVisible();
+  const roleSaved = page.waitForResponse((r) => r.url().includes('endUsers.setRole') && r.ok());
+  await page.getByLabel('Role of buyer@example.test').selectOption('admin');
+  await roleSaved;
+  await page.reload();
+  await expect(page.getByLabel('Role of buyer@example.test')).toHaveValue('admin');
 
   await nav.getByRole('link', { name: 'Data' }).click();
   await page.getByLabel('New table name').fill('order');
@@ -87,7 +92,9 @@ test('a builder models an order table, edits rows with validation and opens a pe
   await nav.getByRole('link', { name: 'Permissions' }).click();
   const userRead = page.getByLabel('user read order');
   await expect(userRead).toHaveValue('');
+  const permissionSaved = page.waitForResponse((r) => r.url().includes('permissions.setTablePermission') && r.ok());
   await userRead.selectOption('all');
+  await permissionSaved;
   await expect(userRead).toHaveValue('all');
   await page.reload();
   await expect(page.getByLabel('user read order')).toHaveValue('all');
