@@ -1,0 +1,1 @@
+export { decryptSecret, encryptSecret, maskSecret } from './secret-box';
