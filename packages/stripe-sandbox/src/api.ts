@@ -1,0 +1,89 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Ctx, SandboxCore } from './context';
+import { authenticationError, expiredKeyError, idempotencyError, routeMissing, StripeApiError } from './errors';
+import { decodeForm } from './form-decode';
+import { findIdempotent, fingerprint, saveIdempotent } from './idempotency';
+import { newId } from './ids';
+import { expandResponse, publicView } from './render';
+import type { Router } from './router';
+
+export const API_VERSION_HEADER = '2026-10-28.endive';
+
+function send(res: ServerResponse, status: number, body: string, headers: Record<string, string>): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers });
+  res.end(body);
+}
+
+function bearerKey(req: IncomingMessage): string | null {
+  const header = req.headers.authorization;
+  if (!header) return null;
+  if (header.startsWith('Bearer ')) return header.slice(7).trim();
+  if (header.startsWith('Basic ')) return Buffer.from(header.slice(6), 'base64').toString('utf8').split(':')[0];
+  return null;
+}
+
+/** Serves `/v1/...`: auth, form decoding, idempotency, routing, expansion, Stripe's error envelope. */
+export function handleApi(
+  core: SandboxCore,
+  router: Router,
+  req: IncomingMessage,
+  res: ServerResponse,
+  rawBody: string,
+): void {
+  const url = new URL(req.url ?? '/', 'http://sandbox');
+  const method = req.method ?? 'GET';
+  const requestId = newId('req', 14);
+  const headers: Record<string, string> = {
+    'request-id': requestId,
+    'stripe-version': (req.headers['stripe-version'] as string) ?? API_VERSION_HEADER,
+  };
+  const fail = (error: StripeApiError) => send(res, error.status, JSON.stringify(error.toBody(), null, 2), headers);
+
+  const key = bearerKey(req);
+  const account = key ? core.store.byKey(key) : undefined;
+  if (!key || !account || account.secretKey !== key) return fail(authenticationError(key));
+  if (account.revoked) return fail(expiredKeyError(key));
+
+  const idempotencyKey = method === 'POST' ? ((req.headers['idempotency-key'] as string) ?? null) : null;
+  let print = '';
+  if (idempotencyKey) {
+    headers['idempotency-key'] = idempotencyKey;
+    print = fingerprint(method, url.pathname, rawBody);
+    const previous = findIdempotent(account, idempotencyKey);
+    if (previous) {
+      if (previous.fingerprint !== print) return fail(idempotencyError(idempotencyKey));
+      return send(res, previous.status, previous.body, { ...headers, 'idempotent-replayed': 'true' });
+    }
+  }
+
+  let status = 200;
+  let body: string;
+  try {
+    const match = router.match(method, url.pathname);
+    if (!match) throw routeMissing(method, url.pathname);
+    const query = decodeForm(url.search.slice(1));
+    const form = method === 'POST' ? decodeForm(rawBody) : {};
+    const ctx: Ctx = {
+      core,
+      account,
+      params: match.params,
+      body: form,
+      query,
+      request: { id: requestId, idempotency_key: idempotencyKey },
+    };
+    const result = match.handler(ctx);
+    const view = result.object === 'list' || result.deleted ? structuredClone(result) : publicView(result);
+    body = JSON.stringify(expandResponse(account, view, method === 'GET' ? query : form), null, 2);
+  } catch (e) {
+    const error =
+      e instanceof StripeApiError
+        ? e
+        : new StripeApiError(500, 'api_error', `Sandbox internal error: ${e instanceof Error ? e.message : String(e)}`);
+    status = error.status;
+    body = JSON.stringify(error.toBody(), null, 2);
+  }
+  // Stripe keeps the outcome of any request that reached processing, errors included, but not 5xx.
+  if (idempotencyKey && status < 500) saveIdempotent(account, idempotencyKey, { fingerprint: print, status, body });
+  core.store.changed();
+  send(res, status, body, headers);
+}

@@ -1,0 +1,22 @@
+import { startSandbox } from './index';
+
+// `npm run sandbox -- --port 12111 [--host 0.0.0.0] [--persist .data/sandbox.json]`
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? undefined : process.argv[i + 1];
+}
+
+const port = Number(arg('port') ?? process.env.SANDBOX_PORT ?? 12111);
+if (!Number.isInteger(port) || port < 0 || port > 65535) {
+  console.error(`Invalid --port: ${arg('port')}`);
+  process.exit(2);
+}
+const sandbox = await startSandbox({ port, host: arg('host') ?? '127.0.0.1', persistPath: arg('persist') });
+console.log(`Stripe sandbox listening on ${sandbox.url}`);
+console.log(`Default secret key: sk_test_tillflow_sandbox (publishable: pk_test_tillflow_sandbox)`);
+
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    void sandbox.close().then(() => process.exit(0));
+  });
+}

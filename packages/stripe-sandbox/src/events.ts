@@ -1,0 +1,67 @@
+import type { Route, SandboxCore } from './context';
+import { getObject } from './context';
+import { newId, nowSeconds } from './ids';
+import { allowOnly, str, strArray } from './params';
+import { listObject, matchesCreated, publicView } from './render';
+import type { Account } from './store';
+import { matchingEndpoints } from './webhook-endpoints';
+
+export const API_VERSION = '2026-10-28.endive';
+
+/** Builds and stores an event; the caller hands it to the webhook dispatcher. */
+export function createEvent(
+  account: Account,
+  type: string,
+  object: any,
+  previous: Record<string, unknown> | undefined,
+  request: { id: string | null; idempotency_key: string | null } | undefined,
+) {
+  const data: Record<string, unknown> = { object: publicView(object) };
+  if (previous && Object.keys(previous).length) data.previous_attributes = structuredClone(previous);
+  const event = {
+    id: newId('evt'),
+    object: 'event',
+    api_version: API_VERSION,
+    created: typeof object.created === 'number' && object.test_clock ? object.created : nowSeconds(),
+    data,
+    livemode: false,
+    pending_webhooks: matchingEndpoints(account, type).length,
+    request: { id: request?.id ?? null, idempotency_key: request?.idempotency_key ?? null },
+    type,
+  };
+  account.data.events[event.id] = event;
+  return event;
+}
+
+export const eventRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/v1/events/:id',
+    handler: (ctx) => getObject(ctx.account, 'events', ctx.params.id, 'event'),
+  },
+  {
+    method: 'GET',
+    path: '/v1/events',
+    handler: (ctx) => {
+      allowOnly(ctx.query, [
+        'type',
+        'types',
+        'created',
+        'limit',
+        'starting_after',
+        'ending_before',
+        'delivery_success',
+      ]);
+      const type = str(ctx.query, 'type');
+      const types = strArray(ctx.query, 'types');
+      const matchType = (t: string) =>
+        (!type || (type.endsWith('*') ? t.startsWith(type.slice(0, -1)) : t === type)) && (!types || types.includes(t));
+      const items = Object.values(ctx.account.data.events).filter(
+        (e: any) => matchType(e.type) && matchesCreated(e, ctx.query),
+      );
+      return listObject(items, ctx.query, '/v1/events');
+    },
+  },
+];
+
+export type { SandboxCore };

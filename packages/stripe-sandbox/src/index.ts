@@ -1,0 +1,166 @@
+import type { AddressInfo } from 'node:net';
+import { type PayResult, payCheckoutSession } from './checkout-flow';
+import type { SandboxCore } from './context';
+import type { AccountKeys, SandboxControls } from './control';
+import { createEvent } from './events';
+import { newId } from './ids';
+import { createSandboxServer } from './server';
+import {
+  type Account,
+  type Brand,
+  COLLECTIONS,
+  DEFAULT_PUBLISHABLE_KEY,
+  DEFAULT_SECRET_KEY,
+  type DeliveryOptions,
+  type DeliveryRecord,
+  newAccount,
+  Store,
+} from './store';
+import { WebhookDispatcher } from './webhooks/deliver';
+
+export { API_VERSION } from './events';
+export { DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY } from './store';
+export { signPayload } from './webhooks/sign';
+export type { AccountKeys, Brand, DeliveryOptions, DeliveryRecord, PayResult };
+
+export interface SandboxOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** JSON file: loaded on start, saved (debounced) after changes. */
+  persistPath?: string;
+  /** First webhook retry delay; each retry doubles it. Default 60 s; tests use e.g. 50. */
+  retryBaseMs?: number;
+  /** A delivery without a 2xx within this time counts as failed. Default 10 s. */
+  deliveryTimeoutMs?: number;
+  /** Attempts per delivery before giving up. Default 8. */
+  maxDeliveryAttempts?: number;
+}
+
+export interface Sandbox extends SandboxControls {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+  /** Async twin of the control call, so callers can `await` it like the HTTP control surface. */
+  createAccount(opts?: { brand?: Partial<Brand> }): AccountKeys & Promise<AccountKeys>;
+  /** Resolves once no webhook delivery is queued, in flight or scheduled for retry. */
+  waitForDeliveries(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const store = new Store(options.persistPath);
+  let baseUrl = '';
+  const dispatcher = new WebhookDispatcher({
+    retryBaseMs: options.retryBaseMs ?? 60_000,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
+    maxAttempts: options.maxDeliveryAttempts ?? 8,
+    onChange: () => store.changed(),
+  });
+  const core: SandboxCore = {
+    store,
+    baseUrl: () => baseUrl,
+    emit(account, type, object, previous, request) {
+      dispatcher.enqueue(account, createEvent(account, type, object, previous, request));
+    },
+  };
+  const resolve = (idOrKey?: string | null): Account => {
+    const account = idOrKey ? store.find(idOrKey) : store.find(DEFAULT_SECRET_KEY);
+    if (!account) throw new Error(`No such sandbox account: ${idOrKey}`);
+    return account;
+  };
+
+  const controls: SandboxControls = {
+    createAccount(opts = {}) {
+      const account = store.add(newAccount({ brand: opts.brand }));
+      return { accountId: account.id, secretKey: account.secretKey, publishableKey: account.publishableKey };
+    },
+    findAccount: (idOrKey) => (idOrKey ? store.find(idOrKey) : store.find(DEFAULT_SECRET_KEY)),
+    revokeKey(idOrKey) {
+      resolve(idOrKey).revoked = true;
+      store.changed();
+    },
+    reset(idOrKey) {
+      const account = resolve(idOrKey);
+      dispatcher.clear(account.id);
+      for (const c of COLLECTIONS) account.data[c] = {};
+      account.idempotency = {};
+      account.deliveries = [];
+      account.deliveryOptions = { duplicate: false, shuffle: false, delayMs: 0 };
+      store.changed();
+    },
+    setDeliveryOptions(opts, idOrKey) {
+      const account = resolve(idOrKey);
+      account.deliveryOptions = { ...account.deliveryOptions, ...opts };
+      store.changed();
+      return account.deliveryOptions;
+    },
+    listDeliveries(idOrKey, filter = {}) {
+      return resolve(idOrKey).deliveries.filter(
+        (d) =>
+          (!filter.eventId || d.event_id === filter.eventId) &&
+          (!filter.endpointId || d.endpoint_id === filter.endpointId),
+      );
+    },
+    setBrand(brand, idOrKey) {
+      const account = resolve(idOrKey);
+      account.brand = { ...account.brand, ...brand };
+      store.changed();
+      return account.brand;
+    },
+    setFailedRenewalBehavior(behavior, idOrKey) {
+      resolve(idOrKey).failedRenewalBehavior = behavior;
+      store.changed();
+    },
+    payCheckoutSession(sessionId, input = {}) {
+      for (const account of store.accounts.values()) {
+        const session = account.data.checkout_sessions[sessionId];
+        if (!session) continue;
+        const ctx = {
+          core,
+          account,
+          params: {},
+          body: {},
+          query: {},
+          request: { id: newId('req', 14), idempotency_key: null },
+        };
+        const year = new Date().getUTCFullYear() + 2;
+        const result = payCheckoutSession(ctx, session, {
+          card: { number: input.number ?? '4242424242424242', exp_month: 12, exp_year: year },
+          email: input.email ?? 'customer@example.com',
+          name: input.name,
+        });
+        store.changed();
+        return result;
+      }
+      throw new Error(`No such checkout session: ${sessionId}`);
+    },
+  };
+
+  const server = createSandboxServer(core, controls);
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ok());
+  });
+  const { port } = server.address() as AddressInfo;
+  const host = options.host ?? '127.0.0.1';
+  baseUrl = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${port}`;
+
+  return {
+    ...controls,
+    createAccount(opts) {
+      const keys = controls.createAccount(opts);
+      return Object.assign(Promise.resolve(keys), keys);
+    },
+    url: baseUrl,
+    port,
+    waitForDeliveries: () => dispatcher.idle(),
+    async close() {
+      dispatcher.close();
+      store.flush();
+      server.closeAllConnections?.();
+      await new Promise<void>((ok) => server.close(() => ok()));
+    },
+  };
+}
+
+export { DEFAULT_PUBLISHABLE_KEY as defaultPublishableKey, DEFAULT_SECRET_KEY as defaultSecretKey };

@@ -1,0 +1,286 @@
+import { type Ctx, emit, getObject, putObject, type Route } from '../context';
+import { invalidRequest, unexpectedState } from '../errors';
+import type { FormObject } from '../form-decode';
+import { newId, nowSeconds, randomToken } from '../ids';
+import { allowOnly, arr, int, metadata, obj, oneOf, str } from '../params';
+import { lineItemsList, listObject, publicView } from '../render';
+import { createPrice } from './prices';
+
+const FIELDS = [
+  'mode',
+  'line_items',
+  'success_url',
+  'cancel_url',
+  'metadata',
+  'client_reference_id',
+  'customer',
+  'customer_email',
+  'customer_creation',
+  'subscription_data',
+  'payment_intent_data',
+  'expires_at',
+  'payment_method_types',
+  'ui_mode',
+  'return_url',
+  'allow_promotion_codes',
+  'billing_address_collection',
+  'locale',
+  'submit_type',
+  'currency',
+  'automatic_tax',
+  'phone_number_collection',
+  'payment_method_collection',
+  'saved_payment_method_options',
+  'invoice_creation',
+  'consent_collection',
+  'custom_text',
+];
+
+function lineItemsFromParams(ctx: Ctx, body: FormObject, mode: string): any[] {
+  const raw = arr(body, 'line_items');
+  if (!raw || raw.length === 0)
+    throw invalidRequest('Missing required param: line_items.', 'line_items', 'parameter_missing');
+  return raw.map((entry, i) => {
+    const param = `line_items[${i}]`;
+    if (typeof entry !== 'object' || Array.isArray(entry)) throw invalidRequest(`Invalid ${param}`, param);
+    const quantity = int(entry, 'quantity', { min: 1 });
+    if (quantity === undefined)
+      throw invalidRequest(`Missing required param: ${param}[quantity].`, `${param}[quantity]`, 'parameter_missing');
+    const priceId = str(entry, 'price');
+    const priceData = obj(entry, 'price_data');
+    let price: any;
+    if (priceId) price = getObject(ctx.account, 'prices', priceId, 'price', `${param}[price]`);
+    else if (priceData) price = createPrice(ctx.account, priceData, `${param}[price_data]`);
+    else throw invalidRequest(`Missing required param: ${param}[price].`, `${param}[price]`, 'parameter_missing');
+    if (mode === 'payment' && price.recurring) {
+      throw invalidRequest(
+        'You specified `payment` mode but passed a recurring price. Either switch to `subscription` mode or use only one-time prices.',
+        `${param}[price]`,
+      );
+    }
+    if (mode === 'subscription' && !price.recurring) {
+      // Stripe allows one-time prices next to recurring ones; the sandbox needs at least one recurring.
+      return { price, quantity, oneTime: true };
+    }
+    return { price, quantity };
+  });
+}
+
+export const checkoutRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/checkout/sessions',
+    handler: (ctx) => {
+      allowOnly(ctx.body, FIELDS);
+      const mode = oneOf(ctx.body, 'mode', ['payment', 'subscription', 'setup'] as const, true)!;
+      if (mode === 'setup') throw invalidRequest('The sandbox does not support setup mode yet.', 'mode');
+      const successUrl = str(ctx.body, 'success_url');
+      if (!successUrl && str(ctx.body, 'ui_mode') !== 'embedded') {
+        throw invalidRequest('Missing required param: success_url.', 'success_url', 'parameter_missing');
+      }
+      const items = lineItemsFromParams(ctx, ctx.body, mode);
+      if (mode === 'subscription' && items.every((i) => i.oneTime)) {
+        throw invalidRequest(
+          'You must provide at least one recurring price in `subscription` mode when using prices.',
+          'line_items',
+        );
+      }
+      const currencies = new Set(items.map((i) => i.price.currency));
+      if (currencies.size > 1) throw invalidRequest('All line items must use the same currency.', 'line_items');
+      const customerId = str(ctx.body, 'customer');
+      if (customerId) getObject(ctx.account, 'customers', customerId, 'customer', 'customer');
+      const customerEmail = str(ctx.body, 'customer_email');
+      if (customerId && customerEmail)
+        throw invalidRequest(
+          'You may only specify one of these parameters: customer, customer_email.',
+          'customer_email',
+        );
+      const subscriptionData = obj(ctx.body, 'subscription_data') ?? {};
+      if (mode !== 'subscription' && obj(ctx.body, 'subscription_data')) {
+        throw invalidRequest('You can not pass `subscription_data` in `payment` mode.', 'subscription_data');
+      }
+      const paymentIntentData = obj(ctx.body, 'payment_intent_data') ?? {};
+      const id = `cs_test_${randomToken(58)}`;
+      const now = nowSeconds();
+      const lineItems = items.map((item) => ({
+        id: newId('li'),
+        object: 'item',
+        adjustable_quantity: null,
+        amount_discount: 0,
+        amount_subtotal: item.price.unit_amount * item.quantity,
+        amount_tax: 0,
+        amount_total: item.price.unit_amount * item.quantity,
+        currency: item.price.currency,
+        description: ctx.account.data.products[item.price.product]?.name ?? null,
+        metadata: {},
+        price: publicView(item.price),
+        quantity: item.quantity,
+      }));
+      const total = lineItems.reduce((s, l) => s + l.amount_total, 0);
+      const expiresAt = int(ctx.body, 'expires_at') ?? now + 24 * 3600;
+      const session = putObject(ctx.account, 'checkout_sessions', {
+        id,
+        object: 'checkout.session',
+        adaptive_pricing: null,
+        after_expiration: null,
+        allow_promotion_codes: null,
+        amount_subtotal: total,
+        amount_total: total,
+        automatic_tax: { enabled: false, liability: null, provider: null, status: null },
+        billing_address_collection: null,
+        cancel_url: str(ctx.body, 'cancel_url') ?? null,
+        client_reference_id: str(ctx.body, 'client_reference_id') ?? null,
+        client_secret: null,
+        collected_information: null,
+        consent: null,
+        consent_collection: null,
+        created: now,
+        currency: [...currencies][0],
+        custom_fields: [],
+        custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+        customer: customerId ?? null,
+        customer_creation: customerId
+          ? null
+          : mode === 'subscription'
+            ? 'always'
+            : (str(ctx.body, 'customer_creation') ?? 'if_required'),
+        customer_details: customerEmail
+          ? { address: null, email: customerEmail, name: null, phone: null, tax_exempt: 'none', tax_ids: null }
+          : null,
+        customer_email: customerEmail ?? null,
+        discounts: [],
+        expires_at: expiresAt,
+        invoice: null,
+        invoice_creation:
+          mode === 'payment'
+            ? {
+                enabled: false,
+                invoice_data: {
+                  account_tax_ids: null,
+                  custom_fields: null,
+                  description: null,
+                  footer: null,
+                  issuer: null,
+                  metadata: {},
+                  rendering_options: null,
+                },
+              }
+            : null,
+        livemode: false,
+        locale: str(ctx.body, 'locale') ?? null,
+        metadata: metadata(ctx.body),
+        mode,
+        payment_intent: null,
+        payment_link: null,
+        payment_method_collection: 'always',
+        payment_method_configuration_details: null,
+        payment_method_options: {},
+        payment_method_types: ['card'],
+        payment_status: 'unpaid',
+        phone_number_collection: { enabled: false },
+        recovered_from: null,
+        saved_payment_method_options: null,
+        setup_intent: null,
+        shipping_address_collection: null,
+        shipping_cost: null,
+        shipping_options: [],
+        status: 'open',
+        submit_type: str(ctx.body, 'submit_type') ?? null,
+        subscription: null,
+        success_url: successUrl ?? null,
+        total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+        ui_mode: 'hosted',
+        url: `${ctx.core.baseUrl()}/c/pay/${id}`,
+        _line_items: lineItems,
+        _subscription_data: {
+          trial_period_days: int(subscriptionData, 'trial_period_days', { min: 1 }) ?? null,
+          metadata: metadata(subscriptionData),
+          description: str(subscriptionData, 'description') ?? null,
+        },
+        _payment_intent_data: {
+          metadata: metadata(paymentIntentData),
+          description: str(paymentIntentData, 'description') ?? null,
+          setup_future_usage: str(paymentIntentData, 'setup_future_usage') ?? null,
+          receipt_email: str(paymentIntentData, 'receipt_email') ?? null,
+          capture_method: str(paymentIntentData, 'capture_method') ?? undefined,
+        },
+      });
+      return session;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/checkout/sessions/:id',
+    handler: (ctx) => expireIfDue(ctx, getObject(ctx.account, 'checkout_sessions', ctx.params.id, 'checkout.session')),
+  },
+  {
+    method: 'POST',
+    path: '/v1/checkout/sessions/:id',
+    handler: (ctx) => {
+      allowOnly(ctx.body, ['metadata']);
+      const session = getObject(ctx.account, 'checkout_sessions', ctx.params.id, 'checkout.session');
+      session.metadata = metadata(ctx.body, session.metadata);
+      return session;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/checkout/sessions/:id/line_items',
+    handler: (ctx) => {
+      getObject(ctx.account, 'checkout_sessions', ctx.params.id, 'checkout.session');
+      const list = lineItemsList(ctx.account, ctx.params.id);
+      return listObject([...list.data].reverse(), ctx.query, list.url);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/checkout/sessions/:id/expire',
+    handler: (ctx) => {
+      const session = getObject(ctx.account, 'checkout_sessions', ctx.params.id, 'checkout.session');
+      if (session.status !== 'open') {
+        throw unexpectedState(
+          `Only Checkout Sessions with a status in ["open"] can be expired. This Checkout Session has a status of "${session.status}".`,
+          'checkout_session_not_open',
+        );
+      }
+      expireSession(ctx, session);
+      return session;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/checkout/sessions',
+    handler: (ctx) => {
+      const pi = str(ctx.query, 'payment_intent');
+      const customer = str(ctx.query, 'customer');
+      const status = str(ctx.query, 'status');
+      const subscription = str(ctx.query, 'subscription');
+      const items = Object.values(ctx.account.data.checkout_sessions).filter(
+        (s: any) =>
+          (!pi || s.payment_intent === pi) &&
+          (!customer || s.customer === customer) &&
+          (!status || s.status === status) &&
+          (!subscription || s.subscription === subscription),
+      );
+      return listObject(items, ctx.query, '/v1/checkout/sessions');
+    },
+  },
+];
+
+export function expireSession(ctx: Ctx, session: any): void {
+  session.status = 'expired';
+  session.url = null;
+  const pi = session.payment_intent ? ctx.account.data.payment_intents[session.payment_intent] : null;
+  if (pi && pi.status !== 'succeeded' && pi.status !== 'canceled') {
+    pi.status = 'canceled';
+    pi.canceled_at = nowSeconds();
+    pi.cancellation_reason = 'abandoned';
+    emit(ctx, 'payment_intent.canceled', pi);
+  }
+  emit(ctx, 'checkout.session.expired', session);
+}
+
+export function expireIfDue(ctx: Ctx, session: any): any {
+  if (session.status === 'open' && session.expires_at <= nowSeconds()) expireSession(ctx, session);
+  return session;
+}

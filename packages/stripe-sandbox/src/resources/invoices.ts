@@ -1,0 +1,331 @@
+import { type Ctx, emit, getObject, putObject, type Route, timeForCustomer } from '../context';
+import { invalidRequest, StripeApiError, unexpectedState } from '../errors';
+import { newId } from '../ids';
+import { allowOnly, str } from '../params';
+import { listObject } from '../render';
+import { confirmPayment, createPaymentIntent } from './payment-intents';
+import { resolvePaymentMethod } from './payment-methods';
+import { onInvoicePaid, onInvoicePaymentFailed } from './subscriptions';
+
+const DAY = 86_400;
+/** Smart-retry schedule after a failed renewal: attempts 2..4 at +3, +5, +7 days. */
+const RETRY_DELAYS_DAYS = [3, 2, 2];
+
+export function createSubscriptionInvoice(
+  ctx: Ctx,
+  sub: any,
+  billingReason: string,
+  now: number,
+  amountOverride?: number,
+): any {
+  const customer = ctx.account.data.customers[sub.customer];
+  const id = newId('in');
+  const lines = sub.items.data.map((item: any) => {
+    const amount = amountOverride === 0 ? 0 : item.price.unit_amount * item.quantity;
+    const productName = ctx.account.data.products[item.price.product]?.name ?? 'Item';
+    return {
+      id: newId('il'),
+      object: 'line_item',
+      amount,
+      currency: item.price.currency,
+      description: amountOverride === 0 ? `Trial period for ${productName}` : `${item.quantity} × ${productName}`,
+      discount_amounts: [],
+      discountable: true,
+      discounts: [],
+      invoice: id,
+      livemode: false,
+      metadata: {},
+      parent: {
+        invoice_item_details: null,
+        subscription_item_details: {
+          invoice_item: null,
+          proration: false,
+          proration_details: { credited_items: null },
+          subscription: sub.id,
+          subscription_item: item.id,
+        },
+        type: 'subscription_item_details',
+      },
+      period: { end: item.current_period_end, start: item.current_period_start },
+      pretax_credit_amounts: [],
+      pricing: {
+        price_details: { price: item.price.id, product: item.price.product },
+        type: 'price_details',
+        unit_amount_decimal: String(item.price.unit_amount),
+      },
+      quantity: item.quantity,
+      taxes: [],
+    };
+  });
+  const total = lines.reduce((sum: number, l: any) => sum + l.amount, 0);
+  customer.next_invoice_sequence += 1;
+  const invoice = putObject(ctx.account, 'invoices', {
+    id,
+    object: 'invoice',
+    account_country: 'US',
+    account_name: ctx.account.brand.name,
+    account_tax_ids: null,
+    amount_due: total,
+    amount_overpaid: 0,
+    amount_paid: 0,
+    amount_remaining: total,
+    amount_shipping: 0,
+    application: null,
+    attempt_count: 0,
+    attempted: false,
+    auto_advance: true,
+    automatic_tax: { disabled_reason: null, enabled: false, liability: null, provider: null, status: null },
+    automatically_finalizes_at: null,
+    billing_reason: billingReason,
+    collection_method: 'charge_automatically',
+    confirmation_secret: null,
+    created: now,
+    currency: sub.currency,
+    custom_fields: null,
+    customer: sub.customer,
+    customer_account: null,
+    customer_address: null,
+    customer_email: customer?.email ?? null,
+    customer_name: customer?.name ?? null,
+    customer_phone: null,
+    customer_shipping: null,
+    customer_tax_exempt: 'none',
+    customer_tax_ids: [],
+    default_payment_method: null,
+    default_source: null,
+    default_tax_rates: [],
+    description: null,
+    discounts: [],
+    due_date: null,
+    effective_at: null,
+    ending_balance: null,
+    footer: null,
+    from_invoice: null,
+    hosted_invoice_url: null,
+    invoice_pdf: null,
+    issuer: { type: 'self' },
+    last_finalization_error: null,
+    latest_revision: null,
+    lines: { object: 'list', data: lines, has_more: false, url: `/v1/invoices/${id}/lines` },
+    livemode: false,
+    metadata: {},
+    next_payment_attempt: null,
+    number: null,
+    on_behalf_of: null,
+    parent: {
+      quote_details: null,
+      subscription_details: { metadata: structuredClone(sub.metadata), subscription: sub.id },
+      type: 'subscription_details',
+    },
+    payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
+    payments: { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
+    period_end: now,
+    period_start: now,
+    post_payment_credit_notes_amount: 0,
+    pre_payment_credit_notes_amount: 0,
+    receipt_number: null,
+    rendering: null,
+    shipping_cost: null,
+    shipping_details: null,
+    starting_balance: 0,
+    statement_descriptor: null,
+    status: 'draft',
+    status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
+    subtotal: total,
+    subtotal_excluding_tax: total,
+    test_clock: sub.test_clock,
+    total,
+    total_discount_amounts: [],
+    total_excluding_tax: total,
+    total_pretax_credit_amounts: [],
+    total_taxes: [],
+    webhooks_delivered_at: now,
+  });
+  emit(ctx, 'invoice.created', invoice);
+  return invoice;
+}
+
+/** Finalizes a draft; a zero-amount invoice (trial) is paid at once, as on Stripe. */
+export function finalizeInvoice(ctx: Ctx, invoice: any, now: number): void {
+  const customer = ctx.account.data.customers[invoice.customer];
+  invoice.status = 'open';
+  invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence - 1).padStart(4, '0')}`;
+  invoice.status_transitions.finalized_at = now;
+  invoice.effective_at = now;
+  invoice.ending_balance = 0;
+  invoice.hosted_invoice_url = `${ctx.core.baseUrl()}/i/${invoice.id}`;
+  invoice.invoice_pdf = `${ctx.core.baseUrl()}/i/${invoice.id}/pdf`;
+  if (invoice.amount_due > 0) {
+    const pi = createPaymentIntent(ctx, {
+      amount: invoice.amount_due,
+      currency: invoice.currency,
+      customer: invoice.customer,
+      description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
+      setup_future_usage: 'off_session',
+    });
+    pi._invoice = invoice.id;
+    invoice.confirmation_secret = { client_secret: pi.client_secret, type: 'payment_intent' };
+    invoice.payments.data = [
+      {
+        id: newId('inpay'),
+        object: 'invoice_payment',
+        amount_paid: null,
+        amount_requested: invoice.amount_due,
+        created: now,
+        currency: invoice.currency,
+        invoice: invoice.id,
+        is_default: true,
+        livemode: false,
+        payment: { type: 'payment_intent', payment_intent: pi.id },
+        status: 'open',
+        status_transitions: { canceled_at: null, paid_at: null },
+      },
+    ];
+  }
+  emit(ctx, 'invoice.finalized', invoice);
+  if (invoice.amount_due === 0) markInvoicePaid(ctx, invoice, now);
+}
+
+/** Called when an invoice's PaymentIntent settles, however it was confirmed (renewal, API, 3DS page). */
+export function settleInvoiceFromPaymentIntent(ctx: Ctx, pi: any, succeeded: boolean): void {
+  const invoice = ctx.account.data.invoices[pi._invoice];
+  if (invoice?.status !== 'open') return;
+  const now = timeForCustomer(ctx.account, invoice.customer);
+  if (succeeded) markInvoicePaid(ctx, invoice, now);
+  else recordFailedAttempt(ctx, invoice, now);
+}
+
+export function invoicePaymentIntent(ctx: Ctx, invoice: any): any | null {
+  const piId = invoice.payments.data[0]?.payment.payment_intent;
+  return piId ? ctx.account.data.payment_intents[piId] : null;
+}
+
+/** Charges an open invoice with a payment method; the PaymentIntent hooks settle the invoice. */
+export function attemptInvoicePayment(
+  ctx: Ctx,
+  invoice: any,
+  paymentMethodId: string | null,
+  offSession: boolean,
+  now: number,
+) {
+  const pi = invoicePaymentIntent(ctx, invoice);
+  if (!pi) return;
+  if (!paymentMethodId) {
+    recordFailedAttempt(ctx, invoice, now);
+    return;
+  }
+  const pm = resolvePaymentMethod(ctx.account, paymentMethodId);
+  if (pi.status === 'requires_action') pi.status = 'requires_payment_method';
+  confirmPayment(ctx, pi, pm, { offSession });
+}
+
+export function markInvoicePaid(ctx: Ctx, invoice: any, now: number): void {
+  if (invoice.status === 'paid') return;
+  invoice.status = 'paid';
+  invoice.amount_paid = invoice.amount_due;
+  invoice.amount_remaining = 0;
+  invoice.attempted = true;
+  if (invoice.amount_due > 0) invoice.attempt_count += 1;
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.paid_at = now;
+  const payment = invoice.payments.data[0];
+  if (payment) {
+    payment.status = 'paid';
+    payment.amount_paid = invoice.amount_due;
+    payment.status_transitions.paid_at = now;
+    const pi = ctx.account.data.payment_intents[payment.payment.payment_intent];
+    if (pi?.latest_charge) payment.payment.charge = pi.latest_charge;
+  }
+  emit(ctx, 'invoice.paid', invoice);
+  emit(ctx, 'invoice.payment_succeeded', invoice);
+  onInvoicePaid(ctx, invoice, now);
+}
+
+export function recordFailedAttempt(ctx: Ctx, invoice: any, now: number): void {
+  invoice.attempted = true;
+  invoice.attempt_count += 1;
+  const delay = RETRY_DELAYS_DAYS[invoice.attempt_count - 1];
+  invoice.next_payment_attempt = delay === undefined ? null : now + delay * DAY;
+  emit(ctx, 'invoice.payment_failed', invoice);
+  onInvoicePaymentFailed(ctx, invoice, now);
+}
+
+export function voidInvoice(ctx: Ctx, invoice: any, now: number): void {
+  if (invoice.status !== 'open' && invoice.status !== 'draft') return;
+  invoice.status = 'void';
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.voided_at = now;
+  const pi = invoicePaymentIntent(ctx, invoice);
+  if (pi && pi.status !== 'succeeded' && pi.status !== 'canceled') {
+    pi.status = 'canceled';
+    pi.canceled_at = now;
+    pi.cancellation_reason = 'void_invoice';
+    emit(ctx, 'payment_intent.canceled', pi);
+  }
+  emit(ctx, 'invoice.voided', invoice);
+}
+
+export const invoiceRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/v1/invoices/:id',
+    handler: (ctx) => getObject(ctx.account, 'invoices', ctx.params.id, 'invoice'),
+  },
+  {
+    method: 'GET',
+    path: '/v1/invoices',
+    handler: (ctx) => {
+      const customer = str(ctx.query, 'customer');
+      const subscription = str(ctx.query, 'subscription');
+      const status = str(ctx.query, 'status');
+      const items = Object.values(ctx.account.data.invoices).filter(
+        (i: any) =>
+          (!customer || i.customer === customer) &&
+          (!subscription || i.parent?.subscription_details?.subscription === subscription) &&
+          (!status || i.status === status),
+      );
+      return listObject(items, ctx.query, '/v1/invoices');
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/invoices/:id/lines',
+    handler: (ctx) => {
+      const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
+      return listObject([...invoice.lines.data].reverse(), ctx.query, `/v1/invoices/${invoice.id}/lines`);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/invoices/:id/pay',
+    handler: (ctx) => {
+      allowOnly(ctx.body, ['payment_method', 'off_session', 'paid_out_of_band', 'forgive']);
+      const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
+      if (invoice.status !== 'open') throw unexpectedState(`Invoice is already ${invoice.status}.`, 'invoice_not_open');
+      const sub = ctx.account.data.subscriptions[invoice.parent?.subscription_details?.subscription];
+      const customer = ctx.account.data.customers[invoice.customer];
+      const pmId =
+        str(ctx.body, 'payment_method') ??
+        sub?.default_payment_method ??
+        customer?.invoice_settings.default_payment_method;
+      if (!pmId)
+        throw invalidRequest(
+          'This invoice has no payment method to charge.',
+          'payment_method',
+          'invoice_no_payment_method_types',
+        );
+      const now = timeForCustomer(ctx.account, invoice.customer);
+      attemptInvoicePayment(ctx, invoice, pmId, ctx.body.off_session !== 'false', now);
+      const pi = invoicePaymentIntent(ctx, invoice);
+      if (invoice.status !== 'paid' && pi?.last_payment_error) {
+        const e = pi.last_payment_error;
+        throw new StripeApiError(402, 'card_error', e.message, {
+          code: e.code,
+          decline_code: e.decline_code,
+          charge: e.charge,
+        });
+      }
+      return invoice;
+    },
+  },
+];

@@ -1,0 +1,132 @@
+import { clone, diff, emit, getObject, putObject, type Route } from '../context';
+import { invalidRequest } from '../errors';
+import type { FormObject } from '../form-decode';
+import { newId, nowSeconds } from '../ids';
+import { allowOnly, bool, currency, int, metadata, nullableStr, obj, oneOf, str, strArray } from '../params';
+import { listObject } from '../render';
+import type { Account } from '../store';
+import { createProduct } from './products';
+
+const FIELDS = [
+  'currency',
+  'unit_amount',
+  'unit_amount_decimal',
+  'product',
+  'product_data',
+  'recurring',
+  'nickname',
+  'lookup_key',
+  'metadata',
+  'active',
+  'tax_behavior',
+  'billing_scheme',
+  'transfer_lookup_key',
+];
+const INTERVALS = ['day', 'week', 'month', 'year'] as const;
+
+/** Creates a price; `prefix` names the parameter path in errors (e.g. `line_items[0][price_data]`). */
+export function createPrice(account: Account, body: FormObject, prefix = ''): any {
+  const p = (name: string) => (prefix ? `${prefix}[${name}]` : name);
+  const cur = currency(body);
+  const unitAmount = int(body, 'unit_amount', { min: 0 });
+  if (unitAmount === undefined)
+    throw invalidRequest(`Missing required param: ${p('unit_amount')}.`, p('unit_amount'), 'parameter_missing');
+  let productId = str(body, 'product');
+  const productData = obj(body, 'product_data');
+  if (!productId && !productData)
+    throw invalidRequest(`Missing required param: ${p('product')}.`, p('product'), 'parameter_missing');
+  if (productId) getObject(account, 'products', productId, 'product', p('product'));
+  else productId = createProduct(account, productData!).id;
+  const recurringParams = obj(body, 'recurring');
+  let recurring = null;
+  if (recurringParams) {
+    const interval = oneOf(recurringParams, 'interval', INTERVALS, true)!;
+    const count = int(recurringParams, 'interval_count', { min: 1 }) ?? 1;
+    recurring = { interval, interval_count: count, meter: null, trial_period_days: null, usage_type: 'licensed' };
+  }
+  const lookupKey = str(body, 'lookup_key') ?? null;
+  if (lookupKey) {
+    const existing = Object.values(account.data.prices).find((x: any) => x.lookup_key === lookupKey);
+    if (existing) {
+      if (bool(body, 'transfer_lookup_key')) existing.lookup_key = null;
+      else throw invalidRequest(`A price (\`${existing.id}\`) already uses that lookup key.`, p('lookup_key'));
+    }
+  }
+  return putObject(account, 'prices', {
+    id: newId('price', 24),
+    object: 'price',
+    active: bool(body, 'active') ?? true,
+    billing_scheme: 'per_unit',
+    created: nowSeconds(),
+    currency: cur,
+    custom_unit_amount: null,
+    livemode: false,
+    lookup_key: lookupKey,
+    metadata: metadata(body),
+    nickname: str(body, 'nickname') ?? null,
+    product: productId,
+    recurring,
+    tax_behavior: str(body, 'tax_behavior') ?? 'unspecified',
+    tiers_mode: null,
+    transform_quantity: null,
+    type: recurring ? 'recurring' : 'one_time',
+    unit_amount: unitAmount,
+    unit_amount_decimal: String(unitAmount),
+  });
+}
+
+export const priceRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/prices',
+    handler: (ctx) => {
+      allowOnly(ctx.body, FIELDS);
+      const price = createPrice(ctx.account, ctx.body);
+      emit(ctx, 'price.created', price);
+      return price;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/prices/:id',
+    handler: (ctx) => getObject(ctx.account, 'prices', ctx.params.id, 'price'),
+  },
+  {
+    method: 'POST',
+    path: '/v1/prices/:id',
+    handler: (ctx) => {
+      allowOnly(ctx.body, ['active', 'metadata', 'nickname', 'lookup_key', 'tax_behavior', 'transfer_lookup_key']);
+      const price = getObject(ctx.account, 'prices', ctx.params.id, 'price');
+      const before = clone(price);
+      const active = bool(ctx.body, 'active');
+      if (active !== undefined) price.active = active;
+      for (const field of ['nickname', 'lookup_key'] as const) {
+        const v = nullableStr(ctx.body, field);
+        if (v !== undefined) price[field] = v;
+      }
+      price.metadata = metadata(ctx.body, price.metadata);
+      emit(ctx, 'price.updated', price, diff(before, price));
+      return price;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/prices',
+    handler: (ctx) => {
+      const active = bool(ctx.query, 'active');
+      const product = str(ctx.query, 'product');
+      const type = str(ctx.query, 'type');
+      const cur = str(ctx.query, 'currency');
+      const lookupKeys = strArray(ctx.query, 'lookup_keys');
+      const items = Object.values(ctx.account.data.prices).filter(
+        (p: any) =>
+          (active === undefined || p.active === active) &&
+          (!product || p.product === product) &&
+          (!type || p.type === type) &&
+          (!cur || p.currency === cur) &&
+          (!lookupKeys || lookupKeys.includes(p.lookup_key)),
+      );
+      return listObject(items, ctx.query, '/v1/prices');
+    },
+  },
+];

@@ -1,0 +1,128 @@
+import { clone, diff, emit, getObject, putObject, type Route } from '../context';
+import { invalidRequest } from '../errors';
+import type { FormObject } from '../form-decode';
+import { newId, nowSeconds } from '../ids';
+import { allowOnly, bool, metadata, nullableStr, obj, str, strArray } from '../params';
+import { listObject } from '../render';
+import type { Account } from '../store';
+import { createPrice } from './prices';
+
+const FIELDS = [
+  'name',
+  'description',
+  'active',
+  'metadata',
+  'images',
+  'url',
+  'default_price_data',
+  'statement_descriptor',
+  'unit_label',
+  'id',
+  'tax_code',
+  'shippable',
+];
+
+export function createProduct(account: Account, body: FormObject): any {
+  const name = str(body, 'name', true);
+  const id = str(body, 'id') ?? newId('prod', 14);
+  if (account.data.products[id]) throw invalidRequest(`Product already exists.`, 'id', 'resource_already_exists');
+  const now = nowSeconds();
+  return putObject(account, 'products', {
+    id,
+    object: 'product',
+    active: bool(body, 'active') ?? true,
+    created: now,
+    default_price: null,
+    description: str(body, 'description') ?? null,
+    images: strArray(body, 'images') ?? [],
+    livemode: false,
+    marketing_features: [],
+    metadata: metadata(body),
+    name,
+    package_dimensions: null,
+    shippable: null,
+    statement_descriptor: str(body, 'statement_descriptor') ?? null,
+    tax_code: null,
+    unit_label: str(body, 'unit_label') ?? null,
+    updated: now,
+    url: str(body, 'url') ?? null,
+  });
+}
+
+export const productRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/products',
+    handler: (ctx) => {
+      allowOnly(ctx.body, FIELDS);
+      const product = createProduct(ctx.account, ctx.body);
+      emit(ctx, 'product.created', product);
+      const priceData = obj(ctx.body, 'default_price_data');
+      if (priceData) {
+        const price = createPrice(ctx.account, { ...priceData, product: product.id }, 'default_price_data');
+        product.default_price = price.id;
+        emit(ctx, 'price.created', price);
+      }
+      return product;
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/products/:id',
+    handler: (ctx) => getObject(ctx.account, 'products', ctx.params.id, 'product'),
+  },
+  {
+    method: 'POST',
+    path: '/v1/products/:id',
+    handler: (ctx) => {
+      allowOnly(ctx.body, FIELDS.filter((f) => f !== 'id' && f !== 'default_price_data').concat('default_price'));
+      const product = getObject(ctx.account, 'products', ctx.params.id, 'product');
+      const before = clone(product);
+      const name = str(ctx.body, 'name');
+      if (name) product.name = name;
+      for (const field of ['description', 'url', 'statement_descriptor', 'unit_label'] as const) {
+        const v = nullableStr(ctx.body, field);
+        if (v !== undefined) product[field] = v;
+      }
+      const active = bool(ctx.body, 'active');
+      if (active !== undefined) product.active = active;
+      const images = strArray(ctx.body, 'images');
+      if (images) product.images = images;
+      const defaultPrice = str(ctx.body, 'default_price');
+      if (defaultPrice)
+        product.default_price = getObject(ctx.account, 'prices', defaultPrice, 'price', 'default_price').id;
+      product.metadata = metadata(ctx.body, product.metadata);
+      product.updated = nowSeconds();
+      emit(ctx, 'product.updated', product, diff(before, product));
+      return product;
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/products/:id',
+    handler: (ctx) => {
+      const product = getObject(ctx.account, 'products', ctx.params.id, 'product');
+      if (Object.values(ctx.account.data.prices).some((p: any) => p.product === product.id)) {
+        throw invalidRequest(
+          'This product cannot be deleted because it has one or more user-created prices.',
+          undefined,
+          'product_has_prices',
+        );
+      }
+      delete ctx.account.data.products[product.id];
+      emit(ctx, 'product.deleted', product);
+      return { id: product.id, object: 'product', deleted: true };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/products',
+    handler: (ctx) => {
+      const active = bool(ctx.query, 'active');
+      const items = Object.values(ctx.account.data.products).filter(
+        (p: any) => active === undefined || p.active === active,
+      );
+      return listObject(items, ctx.query, '/v1/products');
+    },
+  },
+];

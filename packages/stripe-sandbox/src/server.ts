@@ -1,0 +1,77 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { handleApi } from './api';
+import { handlePage } from './checkout-page';
+import type { Route, SandboxCore } from './context';
+import { handleControl, type SandboxControls } from './control';
+import { eventRoutes } from './events';
+import { chargeRoutes } from './resources/charges';
+import { checkoutRoutes } from './resources/checkout';
+import { customerRoutes } from './resources/customers';
+import { invoiceRoutes } from './resources/invoices';
+import { paymentIntentRoutes } from './resources/payment-intents';
+import { paymentMethodRoutes } from './resources/payment-methods';
+import { priceRoutes } from './resources/prices';
+import { productRoutes } from './resources/products';
+import { refundRoutes } from './resources/refunds';
+import { subscriptionRoutes } from './resources/subscriptions';
+import { testClockRoutes } from './resources/test-clocks';
+import { Router } from './router';
+import { webhookEndpointRoutes } from './webhook-endpoints';
+
+export const ROUTES: Route[] = [
+  ...customerRoutes,
+  ...productRoutes,
+  ...priceRoutes,
+  ...checkoutRoutes,
+  ...paymentIntentRoutes,
+  ...paymentMethodRoutes,
+  ...chargeRoutes,
+  ...refundRoutes,
+  ...subscriptionRoutes,
+  ...invoiceRoutes,
+  ...testClockRoutes,
+  ...webhookEndpointRoutes,
+  ...eventRoutes,
+];
+
+const MAX_BODY = 2 * 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new Error('body too large'));
+        req.destroy();
+      } else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+/** One HTTP server for Stripe's API (`/v1`), the control surface (`/_sandbox`) and the hosted pages. */
+export function createSandboxServer(core: SandboxCore, controls: SandboxControls): Server {
+  const router = new Router(ROUTES);
+  return createServer(async (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      const raw = await readBody(req);
+      const path = (req.url ?? '/').split('?')[0];
+      if (path.startsWith('/v1/')) return handleApi(core, router, req, res, raw);
+      if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return handleControl(controls, req, res, raw);
+      if (handlePage(core, req, res, raw)) return;
+      if (path === '/' || path === '/health') {
+        res.writeHead(200, { 'content-type': 'text/plain' });
+        res.end('Tillflow Stripe sandbox\n');
+        return;
+      }
+      res.writeHead(404, { 'content-type': 'text/plain' });
+      res.end('Not found\n');
+    } catch (e) {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { type: 'api_error', message: `Sandbox internal error: ${String(e)}` } }));
+    }
+  });
+}

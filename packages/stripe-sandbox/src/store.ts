@@ -1,0 +1,171 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { newId, randomToken } from './ids';
+
+export const DEFAULT_SECRET_KEY = 'sk_test_tillflow_sandbox';
+export const DEFAULT_PUBLISHABLE_KEY = 'pk_test_tillflow_sandbox';
+export const DEFAULT_ACCOUNT_ID = 'acct_tillflow_sandbox';
+
+export const COLLECTIONS = [
+  'customers',
+  'products',
+  'prices',
+  'checkout_sessions',
+  'payment_intents',
+  'payment_methods',
+  'charges',
+  'refunds',
+  'subscriptions',
+  'invoices',
+  'test_clocks',
+  'webhook_endpoints',
+  'events',
+] as const;
+export type Collection = (typeof COLLECTIONS)[number];
+
+/** Which collection an id belongs to, by Stripe's prefix (used by retrieve-by-id and `expand[]`). */
+const PREFIXES: [string, Collection][] = [
+  ['cus_', 'customers'],
+  ['prod_', 'products'],
+  ['price_', 'prices'],
+  ['cs_', 'checkout_sessions'],
+  ['pi_', 'payment_intents'],
+  ['pm_', 'payment_methods'],
+  ['ch_', 'charges'],
+  ['re_', 'refunds'],
+  ['sub_', 'subscriptions'],
+  ['in_', 'invoices'],
+  ['clock_', 'test_clocks'],
+  ['we_', 'webhook_endpoints'],
+  ['evt_', 'events'],
+];
+
+export function collectionOfId(id: string): Collection | undefined {
+  return PREFIXES.find(([prefix]) => id.startsWith(prefix))?.[1];
+}
+
+export interface Brand {
+  name: string;
+  logoUrl: string | null;
+  slogan: string | null;
+}
+
+export interface DeliveryOptions {
+  duplicate: boolean;
+  shuffle: boolean;
+  delayMs: number;
+}
+
+export interface DeliveryRecord {
+  id: string;
+  event_id: string;
+  event_type: string;
+  endpoint_id: string;
+  url: string;
+  attempt: number;
+  status: 'succeeded' | 'failed';
+  response_status: number | null;
+  error: string | null;
+  duration_ms: number;
+  created: number;
+  next_retry_at: number | null;
+}
+
+export interface IdempotentResult {
+  fingerprint: string;
+  status: number;
+  body: string;
+  createdAt: number;
+}
+
+export interface Account {
+  id: string;
+  secretKey: string;
+  publishableKey: string;
+  revoked: boolean;
+  brand: Brand;
+  deliveryOptions: DeliveryOptions;
+  /** What happens after the last failed renewal retry (Stripe's dashboard setting); default cancel. */
+  failedRenewalBehavior?: 'cancel' | 'unpaid';
+  data: Record<Collection, Record<string, any>>;
+  idempotency: Record<string, IdempotentResult>;
+  deliveries: DeliveryRecord[];
+}
+
+function emptyData(): Record<Collection, Record<string, any>> {
+  return Object.fromEntries(COLLECTIONS.map((c) => [c, {}])) as Record<Collection, Record<string, any>>;
+}
+
+export function newAccount(opts: { id?: string; secretKey?: string; publishableKey?: string; brand?: Partial<Brand> }) {
+  const token = randomToken(24);
+  const account: Account = {
+    id: opts.id ?? newId('acct', 16),
+    secretKey: opts.secretKey ?? `sk_test_${token}`,
+    publishableKey: opts.publishableKey ?? `pk_test_${token}`,
+    revoked: false,
+    brand: { name: 'Tillflow Sandbox', logoUrl: null, slogan: null, ...opts.brand },
+    deliveryOptions: { duplicate: false, shuffle: false, delayMs: 0 },
+    data: emptyData(),
+    idempotency: {},
+    deliveries: [],
+  };
+  return account;
+}
+
+/** All accounts, in memory, optionally mirrored to a JSON file (saved debounced after each change). */
+export class Store {
+  readonly accounts = new Map<string, Account>();
+  private saveTimer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly persistPath?: string) {
+    if (persistPath && existsSync(persistPath)) {
+      const saved = JSON.parse(readFileSync(persistPath, 'utf8')) as { accounts: Account[] };
+      for (const account of saved.accounts) {
+        account.data = { ...emptyData(), ...account.data };
+        account.deliveries ??= [];
+        account.idempotency ??= {};
+        this.accounts.set(account.id, account);
+      }
+    }
+    if (!this.accounts.has(DEFAULT_ACCOUNT_ID)) {
+      this.add(
+        newAccount({ id: DEFAULT_ACCOUNT_ID, secretKey: DEFAULT_SECRET_KEY, publishableKey: DEFAULT_PUBLISHABLE_KEY }),
+      );
+    }
+  }
+
+  add(account: Account): Account {
+    this.accounts.set(account.id, account);
+    this.changed();
+    return account;
+  }
+
+  byKey(key: string): Account | undefined {
+    for (const account of this.accounts.values()) {
+      if (account.secretKey === key || account.publishableKey === key) return account;
+    }
+    return undefined;
+  }
+
+  /** Resolves an account by id or by one of its keys. */
+  find(idOrKey: string): Account | undefined {
+    return this.accounts.get(idOrKey) ?? this.byKey(idOrKey);
+  }
+
+  changed(): void {
+    if (!this.persistPath || this.saveTimer) return;
+    this.saveTimer = setTimeout(() => this.flush(), 100);
+    this.saveTimer.unref();
+  }
+
+  flush(): void {
+    if (this.saveTimer) clearTimeout(this.saveTimer);
+    this.saveTimer = null;
+    if (!this.persistPath) return;
+    mkdirSync(path.dirname(this.persistPath), { recursive: true });
+    const tmp = `${this.persistPath}.tmp`;
+    // Write-then-rename so a crash mid-save never leaves a truncated file.
+    writeFileSync(tmp, JSON.stringify({ version: 1, accounts: [...this.accounts.values()] }));
+    renameSync(tmp, this.persistPath);
+  }
+}

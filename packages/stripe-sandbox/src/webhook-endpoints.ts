@@ -1,0 +1,164 @@
+import { getObject, putObject, type Route } from './context';
+import { invalidRequest } from './errors';
+import { newId, nowSeconds, randomToken } from './ids';
+import { allowOnly, bool, metadata, str, strArray } from './params';
+import { listObject, publicView } from './render';
+import type { Account } from './store';
+
+export const MAX_WEBHOOK_ENDPOINTS = 16;
+
+/** Event types the sandbox emits; endpoints may subscribe to these or to '*'. */
+export const EVENT_TYPES = [
+  'checkout.session.completed',
+  'checkout.session.expired',
+  'customer.created',
+  'customer.updated',
+  'customer.deleted',
+  'customer.subscription.created',
+  'customer.subscription.updated',
+  'customer.subscription.deleted',
+  'customer.subscription.trial_will_end',
+  'payment_intent.created',
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'payment_intent.requires_action',
+  'payment_intent.amount_capturable_updated',
+  'payment_method.attached',
+  'payment_method.detached',
+  'charge.succeeded',
+  'charge.failed',
+  'charge.captured',
+  'charge.refunded',
+  'charge.updated',
+  'refund.created',
+  'refund.updated',
+  'invoice.created',
+  'invoice.finalized',
+  'invoice.paid',
+  'invoice.payment_succeeded',
+  'invoice.payment_failed',
+  'invoice.upcoming',
+  'invoice.voided',
+  'invoice_payment.paid',
+  'product.created',
+  'product.updated',
+  'product.deleted',
+  'price.created',
+  'price.updated',
+  'test_helpers.test_clock.created',
+  'test_helpers.test_clock.advancing',
+  'test_helpers.test_clock.ready',
+  'test_helpers.test_clock.deleted',
+];
+
+export function matchingEndpoints(account: Account, eventType: string): any[] {
+  return Object.values(account.data.webhook_endpoints).filter(
+    (we: any) => we.status === 'enabled' && (we.enabled_events.includes('*') || we.enabled_events.includes(eventType)),
+  );
+}
+
+function enabledEvents(params: any, required: boolean): string[] | undefined {
+  const events = strArray(params, 'enabled_events');
+  if (!events) {
+    if (required)
+      throw invalidRequest('Missing required param: enabled_events.', 'enabled_events', 'parameter_missing');
+    return undefined;
+  }
+  events.forEach((type, i) => {
+    if (type !== '*' && !EVENT_TYPES.includes(type)) {
+      throw invalidRequest(
+        `Invalid enabled_events[${i}]: must be one of ${EVENT_TYPES.join(', ')}, or *`,
+        `enabled_events[${i}]`,
+      );
+    }
+  });
+  return events;
+}
+
+function validUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
+    return url;
+  } catch {
+    throw invalidRequest('Invalid URL: must be an absolute http(s) URL.', 'url', 'url_invalid');
+  }
+}
+
+const FIELDS = ['url', 'enabled_events', 'description', 'metadata', 'api_version', 'connect', 'disabled'];
+
+export const webhookEndpointRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/webhook_endpoints',
+    handler: (ctx) => {
+      allowOnly(ctx.body, FIELDS);
+      const url = validUrl(str(ctx.body, 'url', true));
+      const events = enabledEvents(ctx.body, true)!;
+      if (Object.keys(ctx.account.data.webhook_endpoints).length >= MAX_WEBHOOK_ENDPOINTS) {
+        throw invalidRequest(
+          `You have reached the maximum of ${MAX_WEBHOOK_ENDPOINTS} test webhook endpoints.`,
+          'url',
+          'webhook_endpoint_limit_reached',
+        );
+      }
+      const endpoint = putObject(ctx.account, 'webhook_endpoints', {
+        id: newId('we'),
+        object: 'webhook_endpoint',
+        api_version: str(ctx.body, 'api_version') ?? null,
+        application: null,
+        created: nowSeconds(),
+        description: str(ctx.body, 'description') ?? null,
+        enabled_events: events,
+        livemode: false,
+        metadata: metadata(ctx.body),
+        status: 'enabled',
+        url,
+        _secret: `whsec_${randomToken(32)}`,
+      });
+      // The signing secret is shown once, on creation, as on Stripe.
+      return { ...publicView(endpoint), secret: endpoint._secret };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhook_endpoints/:id',
+    handler: (ctx) => getObject(ctx.account, 'webhook_endpoints', ctx.params.id, 'webhook endpoint'),
+  },
+  {
+    method: 'POST',
+    path: '/v1/webhook_endpoints/:id',
+    handler: (ctx) => {
+      allowOnly(
+        ctx.body,
+        FIELDS.filter((f) => f !== 'api_version' && f !== 'connect'),
+      );
+      const endpoint = getObject(ctx.account, 'webhook_endpoints', ctx.params.id, 'webhook endpoint');
+      const url = str(ctx.body, 'url');
+      if (url) endpoint.url = validUrl(url);
+      const events = enabledEvents(ctx.body, false);
+      if (events) endpoint.enabled_events = events;
+      const description = str(ctx.body, 'description');
+      if (description !== undefined) endpoint.description = description;
+      endpoint.metadata = metadata(ctx.body, endpoint.metadata);
+      const disabled = bool(ctx.body, 'disabled');
+      if (disabled !== undefined) endpoint.status = disabled ? 'disabled' : 'enabled';
+      return endpoint;
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/webhook_endpoints/:id',
+    handler: (ctx) => {
+      getObject(ctx.account, 'webhook_endpoints', ctx.params.id, 'webhook endpoint');
+      delete ctx.account.data.webhook_endpoints[ctx.params.id];
+      return { id: ctx.params.id, object: 'webhook_endpoint', deleted: true };
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/webhook_endpoints',
+    handler: (ctx) => listObject(Object.values(ctx.account.data.webhook_endpoints), ctx.query, '/v1/webhook_endpoints'),
+  },
+];
