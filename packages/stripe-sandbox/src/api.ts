@@ -41,8 +41,14 @@ export function handleApi(
 
   const key = bearerKey(req);
   const account = key ? core.store.byKey(key) : undefined;
-  if (!key || !account || account.secretKey !== key) return fail(authenticationError(key));
-  if (account.revoked) return fail(expiredKeyError(key));
+  if (!key || !account || account.secretKey !== key) {
+    fail(authenticationError(key));
+    return;
+  }
+  if (account.revoked) {
+    fail(expiredKeyError(key));
+    return;
+  }
 
   const idempotencyKey = method === 'POST' ? ((req.headers['idempotency-key'] as string) ?? null) : null;
   let print = '';
@@ -51,8 +57,9 @@ export function handleApi(
     print = fingerprint(method, url.pathname, rawBody);
     const previous = findIdempotent(account, idempotencyKey);
     if (previous) {
-      if (previous.fingerprint !== print) return fail(idempotencyError(idempotencyKey));
-      return send(res, previous.status, previous.body, { ...headers, 'idempotent-replayed': 'true' });
+      if (previous.fingerprint !== print) fail(idempotencyError(idempotencyKey));
+      else send(res, previous.status, previous.body, { ...headers, 'idempotent-replayed': 'true' });
+      return;
     }
   }
 
