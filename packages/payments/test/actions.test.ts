@@ -1,0 +1,112 @@
+import { deleteTable, getRow, queryRows, setActionPermission } from '@tillflow/data-model';
+import { insertRow } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { refundAction } from '../src/actions/refund';
+import { handlePaymentEvent } from '../src/callbacks/payment';
+import { createStripeClient } from '../src/stripe-client';
+import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+
+const urls = { successUrl: 'http://localhost/ok?session={CHECKOUT_SESSION_ID}', cancelUrl: 'http://localhost/cancel' };
+
+describe('payment actions against the sandbox', () => {
+  let handle: DbHandle;
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    ({ handle, sandbox } = await startEnvironment());
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await handle.close();
+  });
+
+  it('activation binds the order table permanently', async () => {
+    const { project } = await createPaymentsProject(handle, sandbox);
+    await expect(deleteTable(handle.db, project.id, 'order', { confirm: true })).rejects.toThrow(/payment module/);
+    const { rows } = await queryRows(handle.db, project.id, { kind: 'builder' }, 'payment', {});
+    expect(rows).toEqual([]);
+  });
+
+  it('a double click creates one checkout payment, and only for the caller’s own order', async () => {
+    const { project, alice, bob, asUser } = await createPaymentsProject(handle, sandbox);
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
+    const input = { orderId: order.id, currency: 'usd', amount: 1500, method: 'checkout' as const, ...urls };
+    const [first, second] = await Promise.all([
+      createPaymentAction(handle, project.id, asUser(alice), input),
+      createPaymentAction(handle, project.id, asUser(alice), input),
+    ]);
+    expect(first.paymentId).toBe(second.paymentId);
+    expect(first.checkoutUrl).toMatch(/\/c\/pay\/cs_test_/);
+    const { rows } = await queryRows(handle.db, project.id, { kind: 'builder' }, 'payment', {});
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ status: 'PENDING', amount: 1500, currency: 'usd', payer: alice.id });
+    await expect(createPaymentAction(handle, project.id, asUser(bob), input)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('validates currency and minor units, including zero-decimal currencies', async () => {
+    const { project, alice, asUser } = await createPaymentsProject(handle, sandbox);
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Tea', amount: 500 });
+    const pay = (amount: number, currency: string) =>
+      createPaymentAction(handle, project.id, asUser(alice), { orderId: order.id, amount, currency, method: 'payment_intent' });
+    await expect(pay(10.5, 'usd')).rejects.toMatchObject({ code: 'VALIDATION' });
+    await expect(pay(10, 'jpy')).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/50 JPY/) });
+    await expect(pay(1000, 'zzz')).rejects.toMatchObject({ code: 'VALIDATION' });
+    const ok = await pay(500, 'jpy');
+    expect(ok.clientSecret).toMatch(/^pi_.*_secret_/);
+  });
+
+  it('a payment intent confirmed with a test card ends SUCCESSFUL through the callback handler', async () => {
+    const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Pen', amount: 900 });
+    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+      orderId: order.id,
+      currency: 'eur',
+      amount: 900,
+      method: 'payment_intent',
+    });
+    const stripe: Stripe = createStripeClient(account.secretKey, sandbox.url);
+    const payment = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId);
+    await stripe.paymentIntents.confirm(String(payment?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
+    const events = await stripe.events.list({ type: 'payment_intent.succeeded' });
+    const output = await handlePaymentEvent(handle.db, project.id, events.data[0] as never);
+    expect(output).toMatchObject({ orderId: order.id, paymentStatus: 'SUCCESSFUL', alreadyProcessed: false });
+    const again = await handlePaymentEvent(handle.db, project.id, events.data[0] as never);
+    expect(again.alreadyProcessed).toBe(true);
+  });
+
+  it('refund is closed to users by default and never exceeds the payment, even concurrently', async () => {
+    const { project, alice, admin, asUser, account } = await createPaymentsProject(handle, sandbox);
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
+    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+      orderId: order.id,
+      currency: 'usd',
+      amount: 1000,
+      method: 'payment_intent',
+    });
+    const stripe = createStripeClient(account.secretKey, sandbox.url);
+    const payment = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId);
+    await stripe.paymentIntents.confirm(String(payment?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
+    const [succeeded] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data;
+    await handlePaymentEvent(handle.db, project.id, succeeded as never);
+
+    await expect(
+      refundAction(handle, project.id, asUser(alice), { paymentId: created.paymentId, amount: 100 }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(
+      refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 100 }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' }); // closed to every role until a builder opens it
+    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+
+    const results = await Promise.allSettled([
+      refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 600, reason: 'requested_by_customer' }),
+      refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 600 }),
+    ]);
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/400/) });
+    const refunds = await stripe.refunds.list({ payment_intent: String(payment?.stripe_payment_intent_id) });
+    expect(refunds.data.reduce((sum, r) => sum + r.amount, 0)).toBe(600);
+  });
+});

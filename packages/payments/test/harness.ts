@@ -1,0 +1,59 @@
+import { createEndUser, createTable, provisionProjectSchema, setTablePermission } from '@tillflow/data-model';
+import { authUser, type DbHandle, projects } from '@tillflow/db';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { startSandbox } from '@tillflow/stripe-sandbox';
+import { activatePayments } from '../src/activation';
+import { saveStripeKeys } from '../src/settings';
+
+export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
+
+/** A migrated database and a running sandbox for one test file. */
+export async function startEnvironment() {
+  const handle = await createTestDb();
+  const sandbox = await startSandbox({ port: 0, retryBaseMs: 20 });
+  process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+  return { handle, sandbox };
+}
+
+/**
+ * A project with an `order` table (status, amount, owner), two end users and
+ * an admin, its own sandbox account, and payments activated.
+ */
+export async function createPaymentsProject(handle: DbHandle, sandbox: Sandbox, options: { activate?: boolean } = {}) {
+  const suffix = uniqueSuffix();
+  const builderId = `builder-${suffix}`;
+  await handle.db.insert(authUser).values({ id: builderId, name: 'Builder', email: `${builderId}@example.test` });
+  const project = await handle.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(projects)
+      .values({ ownerId: builderId, name: `Shop ${suffix}`, slug: `shop-${suffix}`, schemaName: `app_${suffix}` })
+      .returning();
+    await provisionProjectSchema(tx, row);
+    return row;
+  });
+  await createTable(handle.db, project.id, {
+    name: 'order',
+    columns: [
+      { name: 'title', type: 'text' },
+      { name: 'status', type: 'enum', enumOptions: ['pending', 'paid', 'refunded', 'cancelled'], default: 'pending' },
+      { name: 'amount', type: 'integer' },
+      { name: 'customer', type: 'relation', relationTable: 'end_user' },
+    ],
+    ownerColumn: 'customer',
+  });
+  for (const operation of ['read', 'insert'] as const)
+    await setTablePermission(handle.db, project.id, { role: 'user', table: 'order', operation, allowed: true, scope: 'own' });
+  await setTablePermission(handle.db, project.id, { role: 'admin', table: 'order', operation: 'read', allowed: true });
+  const alice = await createEndUser(handle.db, project.id, { email: `alice-${suffix}@example.test` });
+  const bob = await createEndUser(handle.db, project.id, { email: `bob-${suffix}@example.test` });
+  const admin = await createEndUser(handle.db, project.id, { email: `admin-${suffix}@example.test`, role: 'admin' });
+  const account = await sandbox.createAccount();
+  await saveStripeKeys(handle, project.id, {
+    publishableKey: account.publishableKey,
+    secretKey: account.secretKey,
+    apiBase: 'sandbox',
+  });
+  if (options.activate !== false) await activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true });
+  const asUser = (u: { id: number; role: string }) => ({ kind: 'endUser' as const, userId: u.id, role: u.role });
+  return { project, account, alice, bob, admin, asUser };
+}
