@@ -1,0 +1,28 @@
+import path from 'node:path';
+import { dataDir } from '@tillflow/db';
+import { startSandbox } from '@tillflow/stripe-sandbox';
+import { getDb } from './db';
+
+const globalForBoot = globalThis as unknown as { __tillflowBooted?: Promise<void> };
+
+/**
+ * Everything `npm start` runs beside the web server, in-process: migrations,
+ * the embedded Stripe sandbox (unless STRIPE_API_BASE points elsewhere or
+ * TILLFLOW_SANDBOX=off), and the flow-run workers.
+ */
+export function bootServer(): Promise<void> {
+  globalForBoot.__tillflowBooted ??= (async () => {
+    await getDb();
+    if (process.env.TILLFLOW_SANDBOX !== 'off' && !process.env.TILLFLOW_SANDBOX_URL) {
+      const port = Number(process.env.SANDBOX_PORT ?? Number(process.env.PORT ?? 3000) + 9111);
+      const sandbox = await startSandbox({
+        port,
+        persistPath: path.join(dataDir(), 'sandbox.json'),
+        retryBaseMs: Number(process.env.SANDBOX_RETRY_BASE_MS ?? 5_000),
+      });
+      process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+      console.log(`Stripe sandbox on ${sandbox.url}`);
+    }
+  })();
+  return globalForBoot.__tillflowBooted;
+}
