@@ -22,7 +22,7 @@ export function createEvent(
     id: newId('evt'),
     object: 'event',
     api_version: API_VERSION,
-    created: typeof object.created === 'number' && object.test_clock ? object.created : nowSeconds(),
+    created: eventTime(account, object),
     data,
     livemode: false,
     pending_webhooks: matchingEndpoints(account, type).length,
@@ -31,6 +31,13 @@ export function createEvent(
   };
   account.data.events[event.id] = event;
   return event;
+}
+
+/** Events about test-clock objects happen at the clock's frozen time, as on Stripe. */
+function eventTime(account: Account, object: any): number {
+  const clockId = object.test_clock ?? (typeof object.customer === 'string' ? account.data.customers[object.customer]?.test_clock : null);
+  const clock = clockId ? account.data.test_clocks[clockId] : undefined;
+  return clock ? clock.frozen_time : nowSeconds();
 }
 
 export const eventRoutes: Route[] = [
