@@ -35,7 +35,9 @@ export function createEvent(
 
 /** Events about test-clock objects happen at the clock's frozen time, as on Stripe. */
 function eventTime(account: Account, object: any): number {
-  const clockId = object.test_clock ?? (typeof object.customer === 'string' ? account.data.customers[object.customer]?.test_clock : null);
+  const clockId =
+    object.test_clock ??
+    (typeof object.customer === 'string' ? account.data.customers[object.customer]?.test_clock : null);
   const clock = clockId ? account.data.test_clocks[clockId] : undefined;
   return clock ? clock.frozen_time : nowSeconds();
 }

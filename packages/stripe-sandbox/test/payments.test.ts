@@ -16,7 +16,12 @@ afterAll(() => sandbox.close());
 describe('customers', () => {
   it('creates, retrieves, updates, lists by email and deletes', async () => {
     const c = await stripe.customers.create({ email: 'ada@example.test', name: 'Ada', metadata: { plan: 'pro' } });
-    expect(c).toMatchObject({ object: 'customer', email: 'ada@example.test', livemode: false, metadata: { plan: 'pro' } });
+    expect(c).toMatchObject({
+      object: 'customer',
+      email: 'ada@example.test',
+      livemode: false,
+      metadata: { plan: 'pro' },
+    });
     expect(c.id).toMatch(/^cus_/);
     expect(typeof c.created).toBe('number');
     const updated = await stripe.customers.update(c.id, { name: 'Ada L.', metadata: { plan: '', seats: '3' } });
@@ -52,7 +57,14 @@ describe('products and prices', () => {
     expect(renamed).toMatchObject({ name: 'Course v2', active: false });
     const inline = await stripe.prices.create({ product_data: { name: 'Inline' }, unit_amount: 100, currency: 'usd' });
     expect((await stripe.products.retrieve(inline.product as string)).name).toBe('Inline');
-    const bad = await stripeError(stripe.prices.create({ product: product.id, unit_amount: 1, currency: 'usd', recurring: { interval: 'fortnight' as any } }));
+    const bad = await stripeError(
+      stripe.prices.create({
+        product: product.id,
+        unit_amount: 1,
+        currency: 'usd',
+        recurring: { interval: 'fortnight' as any },
+      }),
+    );
     expect(bad.raw).toMatchObject({ param: 'interval' });
   });
 });
@@ -66,7 +78,15 @@ describe('payment intents, charges and refunds', () => {
     expect(confirmed).toMatchObject({ status: 'succeeded', amount_received: 2500 });
     expect(confirmed.payment_method).toMatch(/^pm_/);
     const charge = await stripe.charges.retrieve(confirmed.latest_charge as string);
-    expect(charge).toMatchObject({ object: 'charge', status: 'succeeded', paid: true, amount: 2500, payment_intent: pi.id, refunded: false, amount_refunded: 0 });
+    expect(charge).toMatchObject({
+      object: 'charge',
+      status: 'succeeded',
+      paid: true,
+      amount: 2500,
+      payment_intent: pi.id,
+      refunded: false,
+      amount_refunded: 0,
+    });
     expect(charge.payment_method_details?.card?.last4).toBe('4242');
     const expanded = await stripe.paymentIntents.retrieve(pi.id, { expand: ['latest_charge'] });
     expect((expanded.latest_charge as Stripe.Charge).id).toBe(charge.id);
@@ -77,22 +97,42 @@ describe('payment intents, charges and refunds', () => {
 
   it('declines with card_error and records the failed charge', async () => {
     const err = await stripeError(
-      stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa_chargeDeclined', confirm: true }),
+      stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        payment_method: 'pm_card_visa_chargeDeclined',
+        confirm: true,
+      }),
     );
     expect(err.type).toBe('StripeCardError');
     expect(err.statusCode).toBe(402);
-    expect(err.raw).toMatchObject({ type: 'card_error', code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' });
+    expect(err.raw).toMatchObject({
+      type: 'card_error',
+      code: 'card_declined',
+      decline_code: 'generic_decline',
+      message: 'Your card was declined.',
+    });
     const pi = err.raw.payment_intent as Stripe.PaymentIntent;
     expect(pi.status).toBe('requires_payment_method');
     expect(pi.last_payment_error).toMatchObject({ code: 'card_declined', decline_code: 'generic_decline' });
     const charge = await stripe.charges.retrieve(pi.latest_charge as string);
     expect(charge).toMatchObject({ status: 'failed', paid: false, failure_code: 'card_declined' });
     const insufficient = await stripeError(
-      stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa_chargeDeclinedInsufficientFunds', confirm: true }),
+      stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        payment_method: 'pm_card_visa_chargeDeclinedInsufficientFunds',
+        confirm: true,
+      }),
     );
     expect(insufficient.raw).toMatchObject({ code: 'card_declined', decline_code: 'insufficient_funds' });
     const expired = await stripeError(
-      stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_chargeDeclinedExpiredCard', confirm: true }),
+      stripe.paymentIntents.create({
+        amount: 1000,
+        currency: 'usd',
+        payment_method: 'pm_card_chargeDeclinedExpiredCard',
+        confirm: true,
+      }),
     );
     expect(expired.raw).toMatchObject({ code: 'expired_card' });
     const retried = await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_mastercard' });
@@ -117,9 +157,24 @@ describe('payment intents, charges and refunds', () => {
   });
 
   it('refunds partially and fully, never more than remains', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 1000, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
-    const partial = await stripe.refunds.create({ payment_intent: pi.id, amount: 300, reason: 'requested_by_customer' });
-    expect(partial).toMatchObject({ object: 'refund', amount: 300, status: 'succeeded', payment_intent: pi.id, reason: 'requested_by_customer' });
+    const pi = await stripe.paymentIntents.create({
+      amount: 1000,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    const partial = await stripe.refunds.create({
+      payment_intent: pi.id,
+      amount: 300,
+      reason: 'requested_by_customer',
+    });
+    expect(partial).toMatchObject({
+      object: 'refund',
+      amount: 300,
+      status: 'succeeded',
+      payment_intent: pi.id,
+      reason: 'requested_by_customer',
+    });
     let charge = await stripe.charges.retrieve(pi.latest_charge as string);
     expect(charge).toMatchObject({ amount_refunded: 300, refunded: false });
     const over = await stripeError(stripe.refunds.create({ charge: charge.id, amount: 701 }));
@@ -142,56 +197,92 @@ describe('payment methods', () => {
   it('attaches test cards, refuses declining ones, detaches', async () => {
     const customer = await stripe.customers.create({ email: 'pm@example.test' });
     const visa = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
-    expect(visa).toMatchObject({ object: 'payment_method', type: 'card', customer: customer.id, card: { brand: 'visa', last4: '4242' } });
+    expect(visa).toMatchObject({
+      object: 'payment_method',
+      type: 'card',
+      customer: customer.id,
+      card: { brand: 'visa', last4: '4242' },
+    });
     const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
     expect(failing.customer).toBe(customer.id);
-    const declined = await stripeError(stripe.paymentMethods.attach('pm_card_visa_chargeDeclined', { customer: customer.id }));
+    const declined = await stripeError(
+      stripe.paymentMethods.attach('pm_card_visa_chargeDeclined', { customer: customer.id }),
+    );
     expect(declined.statusCode).toBe(402);
     expect(declined.raw).toMatchObject({ type: 'card_error', code: 'card_declined' });
     const listed = await stripe.customers.listPaymentMethods(customer.id);
     expect(listed.data.map((p) => p.id).sort()).toEqual([visa.id, failing.id].sort());
     await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: failing.id } });
     const charge = await stripeError(
-      stripe.paymentIntents.create({ amount: 100, currency: 'usd', customer: customer.id, payment_method: failing.id, confirm: true }),
+      stripe.paymentIntents.create({
+        amount: 100,
+        currency: 'usd',
+        customer: customer.id,
+        payment_method: failing.id,
+        confirm: true,
+      }),
     );
     expect(charge.raw.code).toBe('card_declined');
     const detached = await stripe.paymentMethods.detach(visa.id);
     expect(detached.customer).toBeNull();
-    const created = await stripe.paymentMethods.create({ type: 'card', card: { number: '5555555555554444', exp_month: 12, exp_year: 2040, cvc: '123' } });
+    const created = await stripe.paymentMethods.create({
+      type: 'card',
+      card: { number: '5555555555554444', exp_month: 12, exp_year: 2040, cvc: '123' },
+    });
     expect(created.card).toMatchObject({ brand: 'mastercard', last4: '4444' });
   });
 });
 
 describe('webhook endpoints and events', () => {
   it('creates with a secret shown once, updates, lists, deletes, and caps at 16', async () => {
-    const we = await stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', enabled_events: ['payment_intent.succeeded'] });
+    const we = await stripe.webhookEndpoints.create({
+      url: 'http://127.0.0.1:9/hook',
+      enabled_events: ['payment_intent.succeeded'],
+    });
     expect(we.secret).toMatch(/^whsec_/);
     expect(we.id).toMatch(/^we_/);
     const fetched = await stripe.webhookEndpoints.retrieve(we.id);
     expect(fetched.secret).toBeUndefined();
     const updated = await stripe.webhookEndpoints.update(we.id, { enabled_events: ['*'], disabled: true });
     expect(updated).toMatchObject({ enabled_events: ['*'], status: 'disabled' });
-    for (let i = 0; i < 15; i++) await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:9/h${i}`, enabled_events: ['*'] });
-    const err = await stripeError(stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/h17', enabled_events: ['*'] }));
+    for (let i = 0; i < 15; i++)
+      await stripe.webhookEndpoints.create({ url: `http://127.0.0.1:9/h${i}`, enabled_events: ['*'] });
+    const err = await stripeError(
+      stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/h17', enabled_events: ['*'] }),
+    );
     expect(err.statusCode).toBe(400);
     expect(err.raw.type).toBe('invalid_request_error');
     expect(err.message).toMatch(/maximum of 16/);
     expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(16);
     expect(await stripe.webhookEndpoints.del(we.id)).toMatchObject({ deleted: true });
-    const bad = await stripeError(stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/x', enabled_events: ['nope.event' as any] }));
+    const bad = await stripeError(
+      stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/x', enabled_events: ['nope.event' as any] }),
+    );
     expect(bad.raw.param).toBe('enabled_events[0]');
   });
 
   it('lists events by type and retrieves one with Stripe’s envelope', async () => {
-    const pi = await stripe.paymentIntents.create({ amount: 700, currency: 'usd', payment_method: 'pm_card_visa', confirm: true }, { idempotencyKey: 'evt-key' });
+    const pi = await stripe.paymentIntents.create(
+      { amount: 700, currency: 'usd', payment_method: 'pm_card_visa', confirm: true },
+      { idempotencyKey: 'evt-key' },
+    );
     const succeeded = await stripe.events.list({ type: 'payment_intent.succeeded' });
     expect(succeeded.data).toHaveLength(1);
     const event = await stripe.events.retrieve(succeeded.data[0].id);
-    expect(event).toMatchObject({ object: 'event', type: 'payment_intent.succeeded', livemode: false, api_version: '2026-10-28.endive' });
+    expect(event).toMatchObject({
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      livemode: false,
+      api_version: '2026-10-28.endive',
+    });
     expect((event.data.object as Stripe.PaymentIntent).id).toBe(pi.id);
     expect(event.request).toMatchObject({ idempotency_key: 'evt-key' });
     expect(event.request?.id).toMatch(/^req_/);
     const all = await stripe.events.list({ limit: 100 });
-    expect(all.data.map((e) => e.type).reverse()).toEqual(['payment_intent.created', 'charge.succeeded', 'payment_intent.succeeded']);
+    expect(all.data.map((e) => e.type).reverse()).toEqual([
+      'payment_intent.created',
+      'charge.succeeded',
+      'payment_intent.succeeded',
+    ]);
   });
 });

@@ -16,7 +16,12 @@ afterAll(() => sandbox.close());
 
 async function monthlyPrice(amount = 1500) {
   const product = await stripe.products.create({ name: 'Membership' });
-  return stripe.prices.create({ product: product.id, unit_amount: amount, currency: 'usd', recurring: { interval: 'month' } });
+  return stripe.prices.create({
+    product: product.id,
+    unit_amount: amount,
+    currency: 'usd',
+    recurring: { interval: 'month' },
+  });
 }
 
 async function customerOnClock(start: number, pm = 'pm_card_visa') {
@@ -47,13 +52,23 @@ describe('subscriptions', () => {
       metadata: { plan: 'gold' },
       expand: ['latest_invoice'],
     });
-    expect(sub).toMatchObject({ object: 'subscription', status: 'active', customer: customer.id, cancel_at_period_end: false });
+    expect(sub).toMatchObject({
+      object: 'subscription',
+      status: 'active',
+      customer: customer.id,
+      cancel_at_period_end: false,
+    });
     const item = sub.items.data[0];
     expect(item.id).toMatch(/^si_/);
     expect(item.current_period_start).toBe(start);
     expect(item.current_period_end).toBe(Date.UTC(2026, 1, 15, 12) / 1000);
     const invoice = sub.latest_invoice as Stripe.Invoice;
-    expect(invoice).toMatchObject({ object: 'invoice', status: 'paid', billing_reason: 'subscription_create', amount_paid: 1500 });
+    expect(invoice).toMatchObject({
+      object: 'invoice',
+      status: 'paid',
+      billing_reason: 'subscription_create',
+      amount_paid: 1500,
+    });
     expect(invoice.parent?.subscription_details?.subscription).toBe(sub.id);
     const piId = invoice.payments?.data[0].payment.payment_intent as string;
     expect(await stripe.paymentIntents.retrieve(piId)).toMatchObject({ status: 'succeeded', amount: 1500 });
@@ -63,7 +78,11 @@ describe('subscriptions', () => {
   it('starts a trial, cancels at period end, cancels now', async () => {
     const price = await monthlyPrice();
     const { customer } = await customerOnClock(start);
-    const trial = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], trial_period_days: 14 });
+    const trial = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      trial_period_days: 14,
+    });
     expect(trial).toMatchObject({ status: 'trialing', trial_start: start, trial_end: start + 14 * DAY });
     const updated = await stripe.subscriptions.update(trial.id, { cancel_at_period_end: true });
     expect(updated).toMatchObject({ cancel_at_period_end: true, cancel_at: start + 14 * DAY });
@@ -76,13 +95,24 @@ describe('subscriptions', () => {
   it('stays incomplete when the first payment is declined (allow_incomplete)', async () => {
     const price = await monthlyPrice();
     const { customer, method } = await customerOnClock(start, 'pm_card_chargeCustomerFail');
-    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], default_payment_method: method.id });
+    const sub = await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: price.id }],
+      default_payment_method: method.id,
+    });
     expect(sub.status).toBe('incomplete');
     const err = await stripeError(
-      stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }], payment_behavior: 'error_if_incomplete' }),
+      stripe.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: price.id }],
+        payment_behavior: 'error_if_incomplete',
+      }),
     );
     expect(err.statusCode).toBe(402);
-    await advance((await stripe.customers.retrieve(customer.id) as Stripe.Customer).test_clock as string, start + DAY);
+    await advance(
+      ((await stripe.customers.retrieve(customer.id)) as Stripe.Customer).test_clock as string,
+      start + DAY,
+    );
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('incomplete_expired');
   });
 
@@ -104,7 +134,9 @@ describe('subscriptions', () => {
     expect(renewed.latest_invoice).toBe(cycles[2].id);
     const events: Stripe.Event[] = [];
     for await (const e of stripe.events.list({ ending_before: firstEvent, limit: 100 })) events.push(e);
-    const types = events.map((e) => e.type).filter((t) => t !== 'test_helpers.test_clock.advancing' && t !== 'test_helpers.test_clock.ready');
+    const types = events
+      .map((e) => e.type)
+      .filter((t) => t !== 'test_helpers.test_clock.advancing' && t !== 'test_helpers.test_clock.ready');
     const oneCycle = [
       'customer.subscription.updated',
       'invoice.created',

@@ -19,8 +19,15 @@ describe('webhook delivery', () => {
     const onlySucceeded = await startReceiver(verifier, () => filteredSecret);
     try {
       secret = (await stripe.webhookEndpoints.create({ url: all.url, enabled_events: ['*'] })).secret!;
-      filteredSecret = (await stripe.webhookEndpoints.create({ url: onlySucceeded.url, enabled_events: ['payment_intent.succeeded'] })).secret!;
-      const pi = await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      filteredSecret = (
+        await stripe.webhookEndpoints.create({ url: onlySucceeded.url, enabled_events: ['payment_intent.succeeded'] })
+      ).secret!;
+      const pi = await stripe.paymentIntents.create({
+        amount: 1200,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      });
       await stripe.refunds.create({ payment_intent: pi.id, amount: 200 });
       await stripe.customers.create({ email: 'hook@example.test' });
       await waitFor(() => all.received.length >= 6 && onlySucceeded.received.length >= 1);
@@ -55,7 +62,8 @@ describe('webhook delivery', () => {
     let secret = '';
     const receiver = await startReceiver(verifier, () => secret);
     try {
-      secret = (await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['customer.created'] })).secret!;
+      secret = (await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['customer.created'] }))
+        .secret!;
       await stripe.customers.create({ email: 'tamper@example.test' });
       const { raw, signature } = await waitFor(() => receiver.received[0]);
       expect(() => verifier.webhooks.constructEvent(raw, signature, secret)).not.toThrow();
@@ -73,9 +81,16 @@ describe('webhook delivery', () => {
   it('retries a receiver that answers 500 until it answers 200, recording every attempt', async () => {
     const { stripe, accountId } = await newClient(sandbox);
     let secret = '';
-    const receiver = await startReceiver(verifier, () => secret, (n) => (n <= 2 ? 500 : 200));
+    const receiver = await startReceiver(
+      verifier,
+      () => secret,
+      (n) => (n <= 2 ? 500 : 200),
+    );
     try {
-      const endpoint = await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['customer.created'] });
+      const endpoint = await stripe.webhookEndpoints.create({
+        url: receiver.url,
+        enabled_events: ['customer.created'],
+      });
       secret = endpoint.secret!;
       const customer = await stripe.customers.create({ email: 'retry@example.test' });
       const got = await waitFor(() => receiver.received[0], 5000);
@@ -102,7 +117,12 @@ describe('webhook delivery', () => {
       secret = (await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['*'] })).secret!;
       const options = await control(sandbox, '/delivery-options', { duplicate: true, shuffle: true }, secretKey);
       expect(options.body).toMatchObject({ duplicate: true, shuffle: true });
-      await stripe.paymentIntents.create({ amount: 1200, currency: 'usd', payment_method: 'pm_card_visa', confirm: true });
+      await stripe.paymentIntents.create({
+        amount: 1200,
+        currency: 'usd',
+        payment_method: 'pm_card_visa',
+        confirm: true,
+      });
       await waitFor(() => receiver.received.length >= 6);
       await sandbox.waitForDeliveries();
       const ids = receiver.received.map((r) => r.event.id);

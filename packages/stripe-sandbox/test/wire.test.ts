@@ -76,7 +76,11 @@ describe('errors', () => {
     const { stripe } = await newClient(sandbox);
     const bad = await stripeError(stripe.paymentIntents.create({ amount: 'ten' as any, currency: 'usd' }));
     expect(bad.statusCode).toBe(400);
-    expect(bad.raw).toMatchObject({ type: 'invalid_request_error', param: 'amount', code: 'parameter_invalid_integer' });
+    expect(bad.raw).toMatchObject({
+      type: 'invalid_request_error',
+      param: 'amount',
+      code: 'parameter_invalid_integer',
+    });
     const missing = await stripeError(stripe.paymentIntents.create({ currency: 'usd' } as any));
     expect(missing.raw).toMatchObject({ code: 'parameter_missing', param: 'amount' });
     const unknown = await stripeError(stripe.customers.create({ nickname: 'x' } as any));
@@ -84,7 +88,9 @@ describe('errors', () => {
   });
 
   it('answers unknown routes with Stripe-style 404', async () => {
-    const res = await fetch(`${sandbox.url}/v1/nothing_here`, { headers: { authorization: 'Bearer sk_test_tillflow_sandbox' } });
+    const res = await fetch(`${sandbox.url}/v1/nothing_here`, {
+      headers: { authorization: 'Bearer sk_test_tillflow_sandbox' },
+    });
     expect(res.status).toBe(404);
     expect((await res.json()).error.message).toMatch(/Unrecognized request URL/);
   });
