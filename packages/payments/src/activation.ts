@@ -2,6 +2,7 @@ import { listTables } from '@tillflow/data-model';
 import { type DbHandle, paymentSettings } from '@tillflow/db';
 
 import { PaymentError } from './errors';
+import { ensureSandboxAccount } from './sandbox-account';
 import { loadPaymentSettings, toPublicSettings } from './settings';
 import { createPaymentSystemTables } from './system-tables';
 
@@ -40,6 +41,8 @@ export async function activatePayments(
     throw new PaymentError('VALIDATION', `"${order.name}" is a system table; bind a table you created.`, {
       orderTable: 'System table.',
     });
+  // Outside the transaction: an HTTP call. Harmless if activation then fails.
+  await ensureSandboxAccount(handle, projectId);
   await handle.db.transaction(async (tx) => {
     await createPaymentSystemTables(tx, projectId, order.name);
     await hooks.afterTables?.(tx, projectId, order.name);

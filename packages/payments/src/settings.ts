@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { PaymentError } from './errors';
+import { syncSandboxBrand } from './sandbox-account';
 import {
   createStripeClient,
   explainStripeKeyError,
@@ -164,5 +165,6 @@ export async function saveBranding(handle: DbHandle, projectId: number, input: z
     .insert(paymentSettings)
     .values(values)
     .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+  await syncSandboxBrand(handle, projectId);
   return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
 }

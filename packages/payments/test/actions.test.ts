@@ -1,7 +1,6 @@
-import { deleteTable, getRow, queryRows, setActionPermission } from '@tillflow/data-model';
-import { insertRow } from '@tillflow/data-model';
+import { deleteTable, getRow, insertRow, queryRows, setActionPermission } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
-import Stripe from 'stripe';
+import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
@@ -42,16 +41,26 @@ describe('payment actions against the sandbox', () => {
     const { rows } = await queryRows(handle.db, project.id, { kind: 'builder' }, 'payment', {});
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'PENDING', amount: 1500, currency: 'usd', payer: alice.id });
-    await expect(createPaymentAction(handle, project.id, asUser(bob), input)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(createPaymentAction(handle, project.id, asUser(bob), input)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
   });
 
   it('validates currency and minor units, including zero-decimal currencies', async () => {
     const { project, alice, asUser } = await createPaymentsProject(handle, sandbox);
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Tea', amount: 500 });
     const pay = (amount: number, currency: string) =>
-      createPaymentAction(handle, project.id, asUser(alice), { orderId: order.id, amount, currency, method: 'payment_intent' });
+      createPaymentAction(handle, project.id, asUser(alice), {
+        orderId: order.id,
+        amount,
+        currency,
+        method: 'payment_intent',
+      });
     await expect(pay(10.5, 'usd')).rejects.toMatchObject({ code: 'VALIDATION' });
-    await expect(pay(10, 'jpy')).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/50 JPY/) });
+    await expect(pay(10, 'jpy')).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/50 JPY/),
+    });
     await expect(pay(1000, 'zzz')).rejects.toMatchObject({ code: 'VALIDATION' });
     const ok = await pay(500, 'jpy');
     expect(ok.clientSecret).toMatch(/^pi_.*_secret_/);
@@ -100,7 +109,11 @@ describe('payment actions against the sandbox', () => {
     await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
 
     const results = await Promise.allSettled([
-      refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 600, reason: 'requested_by_customer' }),
+      refundAction(handle, project.id, asUser(admin), {
+        paymentId: created.paymentId,
+        amount: 600,
+        reason: 'requested_by_customer',
+      }),
       refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 600 }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);

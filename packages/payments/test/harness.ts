@@ -42,7 +42,13 @@ export async function createPaymentsProject(handle: DbHandle, sandbox: Sandbox, 
     ownerColumn: 'customer',
   });
   for (const operation of ['read', 'insert'] as const)
-    await setTablePermission(handle.db, project.id, { role: 'user', table: 'order', operation, allowed: true, scope: 'own' });
+    await setTablePermission(handle.db, project.id, {
+      role: 'user',
+      table: 'order',
+      operation,
+      allowed: true,
+      scope: 'own',
+    });
   await setTablePermission(handle.db, project.id, { role: 'admin', table: 'order', operation: 'read', allowed: true });
   const alice = await createEndUser(handle.db, project.id, { email: `alice-${suffix}@example.test` });
   const bob = await createEndUser(handle.db, project.id, { email: `bob-${suffix}@example.test` });
@@ -53,7 +59,8 @@ export async function createPaymentsProject(handle: DbHandle, sandbox: Sandbox, 
     secretKey: account.secretKey,
     apiBase: 'sandbox',
   });
-  if (options.activate !== false) await activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true });
+  if (options.activate !== false)
+    await activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true });
   const asUser = (u: { id: number; role: string }) => ({ kind: 'endUser' as const, userId: u.id, role: u.role });
   return { project, account, alice, bob, admin, asUser };
 }

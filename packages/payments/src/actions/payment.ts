@@ -122,7 +122,10 @@ export async function createPaymentAction(
           customer,
           metadata,
           payment_intent_data: { metadata },
-          ...(brand?.brandName ? { branding_settings: { display_name: brand.brandName } } : {}),
+          // The sandbox shows the account's brand; real Stripe takes it per session.
+          ...(brand?.brandName && ctx.mode !== 'sandbox'
+            ? { branding_settings: { display_name: brand.brandName } }
+            : {}),
           ...(brand?.brandSlogan ? { custom_text: { submit: { message: brand.brandSlogan } } } : {}),
         },
         { idempotencyKey },

@@ -92,7 +92,9 @@ export async function initiateRecurringAction(
         customer,
         metadata,
         subscription_data: { metadata, ...(input.trialDays ? { trial_period_days: input.trialDays } : {}) },
-        ...(ctx.settings?.brandName ? { branding_settings: { display_name: ctx.settings.brandName } } : {}),
+        ...(ctx.settings?.brandName && ctx.mode !== 'sandbox'
+          ? { branding_settings: { display_name: ctx.settings.brandName } }
+          : {}),
       },
       { idempotencyKey: `tillflow-recurring-${projectId}-${row.id}` },
     );

@@ -1,0 +1,85 @@
+import { type DbHandle, paymentSettings } from '@tillflow/db';
+import { decryptSecret } from '@tillflow/runtime';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activatePayments } from '../src/activation';
+import { getProjectStripe, loadPaymentSettings, saveBranding, saveStripeKeys, toPublicSettings } from '../src/settings';
+import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+
+describe('Stripe settings', () => {
+  let handle: DbHandle;
+  let sandbox: Sandbox;
+  beforeAll(async () => {
+    ({ handle, sandbox } = await startEnvironment());
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await handle.close();
+  });
+
+  it('stores the secret key encrypted and exposes it only masked', async () => {
+    const { project, account } = await createPaymentsProject(handle, sandbox, { activate: false });
+    const row = await loadPaymentSettings(handle.db, project.id);
+    expect(row?.secretKeyEncrypted).not.toContain(account.secretKey);
+    const visible = JSON.stringify(toPublicSettings(row));
+    expect(visible).not.toContain(account.secretKey);
+    expect(toPublicSettings(row).secretKeyMasked).toBe(`sk_test_••••${account.secretKey.slice(-4)}`);
+  });
+
+  it('checks keys with a real API call and explains wrong, revoked and mismatched keys', async () => {
+    const { project, account } = await createPaymentsProject(handle, sandbox, { activate: false });
+    await expect(
+      saveStripeKeys(handle, project.id, {
+        publishableKey: 'pk_test_x',
+        secretKey: 'sk_test_unknown123',
+        apiBase: 'sandbox',
+      }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/wrong, revoked or expired/) });
+    await expect(
+      saveStripeKeys(handle, project.id, {
+        publishableKey: 'pk_live_x',
+        secretKey: account.secretKey,
+        apiBase: 'sandbox',
+      }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/both be test keys or both be live/) });
+    await expect(
+      saveStripeKeys(handle, project.id, { publishableKey: 'nope', secretKey: 'also-nope' }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      fieldErrors: expect.objectContaining({ secretKey: expect.any(String) }),
+    });
+    sandbox.revokeKey(account.accountId);
+    await expect(
+      saveStripeKeys(handle, project.id, {
+        publishableKey: account.publishableKey,
+        secretKey: account.secretKey,
+        apiBase: 'sandbox',
+      }),
+    ).rejects.toMatchObject({ message: expect.stringMatching(/revoked/) });
+  });
+
+  it('activation without keys gives the project a sandbox account of its own, branded', async () => {
+    const { project } = await createPaymentsProject(handle, sandbox, { activate: false });
+    const projectId = project.id;
+    await handle.db.delete(paymentSettings).where(eq(paymentSettings.projectId, projectId));
+    await activatePayments(handle, projectId, { orderTable: 'order', confirmPermanent: true });
+    await saveBranding(handle, projectId, { brandName: 'Bean Co', brandSlogan: 'Fresh daily', brandLogo: null });
+    const { stripe, mode } = await getProjectStripe(handle.db, projectId);
+    expect(mode).toBe('sandbox');
+    const sealed = String((await loadPaymentSettings(handle.db, projectId))?.secretKeyEncrypted);
+    const account = sandbox.findAccount(decryptSecret(sealed));
+    expect(account?.brand).toMatchObject({ name: 'Bean Co', slogan: 'Fresh daily' });
+    expect(account?.secretKey).not.toBe('sk_test_tillflow_sandbox');
+    await expect(stripe.customers.list({ limit: 1 })).resolves.toMatchObject({ object: 'list' });
+  });
+
+  it('refuses a second activation and a bad brand logo', async () => {
+    const { project } = await createPaymentsProject(handle, sandbox);
+    await expect(
+      activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      saveBranding(handle, project.id, { brandName: 'x', brandSlogan: null, brandLogo: 'javascript:alert(1)' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', fieldErrors: { brandLogo: expect.any(String) } });
+  });
+});
