@@ -100,3 +100,71 @@ test('a builder models an order table, edits rows with validation and opens a pe
   await expect(page.getByLabel('user read order')).toHaveValue('all');
   await expect(page.getByLabel('anonymous read order')).toHaveValue('');
 });
+
+test('data-losing changes ask first, and a table in use cannot be deleted', async ({ page }) => {
+  await signUp(page, uniqueEmail('loss'));
+  await createProject(page, 'Loss shop');
+  await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Data' }).click();
+
+  for (const name of ['customer', 'visit']) {
+    await page.getByLabel('New table name').fill(name);
+    await page.getByRole('button', { name: 'Create table' }).click();
+    await expect(page.getByRole('heading', { name })).toBeVisible();
+  }
+  await page.getByRole('tab', { name: 'columns' }).click();
+  await page.getByRole('button', { name: 'Add column' }).click();
+  let form = page.getByRole('form', { name: 'New column' });
+  await form.getByLabel('Column name').fill('customer');
+  await form.getByLabel('Type').selectOption('relation');
+  await form.getByLabel('Points at table').selectOption('customer');
+  await form.getByRole('button', { name: 'Add column' }).click();
+  await expect(page.getByRole('cell', { name: 'relation → customer' })).toBeVisible();
+
+  await page.getByRole('list', { name: 'Tables' }).getByRole('link', { name: 'customer' }).click();
+  await expect(page.getByRole('heading', { name: 'customer' })).toBeVisible();
+  await page.getByRole('tab', { name: 'columns' }).click();
+  await expect(page.getByText('Related rows (1:N): visit.customer')).toBeVisible();
+  await page.getByRole('button', { name: 'Add column' }).click();
+  form = page.getByRole('form', { name: 'New column' });
+  await form.getByLabel('Column name').fill('name');
+  await form.getByRole('button', { name: 'Add column' }).click();
+  await page.getByRole('tab', { name: 'rows' }).click();
+  await page.getByRole('button', { name: 'New row' }).click();
+  await page.getByRole('form', { name: 'New row' }).getByLabel('name').fill('Ada');
+  await page.getByRole('form', { name: 'New row' }).getByRole('button', { name: 'Add row' }).click();
+  await expect(page.getByRole('table', { name: 'Rows of customer' }).getByRole('cell', { name: 'Ada' })).toBeVisible();
+
+  // the relation from visit blocks deletion, and the message names it
+  await page.getByRole('button', { name: 'Delete table' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'it is used by relation "visit.customer"' })).toBeVisible();
+
+  // renaming + retyping text → integer would clear "Ada": asked first, then done
+  await page.getByRole('tab', { name: 'columns' }).click();
+  await page.getByRole('button', { name: 'Edit column name' }).click();
+  form = page.getByRole('form', { name: 'Edit column name' });
+  await form.getByLabel('Column name').fill('age');
+  await form.getByLabel('Type').selectOption('integer');
+  await form.getByRole('button', { name: 'Save column' }).click();
+  await expect(form.getByRole('alert')).toContainText("Column 'name' has 1 value that cannot become integer");
+  await expect(page.getByRole('cell', { name: 'name', exact: true })).toBeVisible(); // unchanged so far
+  await form.getByLabel('I understand, clear those values').check();
+  await form.getByRole('button', { name: 'Save column' }).click();
+  await expect(
+    page.getByRole('table', { name: 'Columns of customer' }).getByRole('cell', { name: 'age', exact: true }),
+  ).toBeVisible();
+
+  // once nothing depends on it, deleting a table with rows still asks
+  await page.getByRole('list', { name: 'Tables' }).getByRole('link', { name: 'visit' }).click();
+  await expect(page.getByRole('heading', { name: 'visit' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete table' }).click();
+  await expect(page).toHaveURL(/\/data$/);
+  await page.getByRole('list', { name: 'Tables' }).getByRole('link', { name: 'customer' }).click();
+  await expect(page.getByRole('heading', { name: 'customer' })).toBeVisible();
+  await page.getByRole('button', { name: 'Delete table' }).click();
+  await expect(
+    page.getByRole('alert').filter({ hasText: "Table 'customer' has 1 row that would be deleted" }),
+  ).toBeVisible();
+  await page.getByRole('button', { name: 'Delete with its rows' }).click();
+  await expect(page).toHaveURL(/\/data$/);
+  await expect(page.getByRole('list', { name: 'Tables' }).getByRole('link')).toHaveText([/^end_user/]);
+});
