@@ -1,0 +1,39 @@
+import { expect, test } from '@playwright/test';
+import { createProject, signUp, uniqueEmail } from './helpers';
+
+test('a builder activates payments on their order table and brands the checkout', async ({ page }) => {
+  await signUp(page, uniqueEmail('pay'));
+  const { id } = await createProject(page, 'Pay shop');
+  const nav = page.getByRole('navigation', { name: 'Project' });
+
+  await nav.getByRole('link', { name: 'Data' }).click();
+  await page.getByLabel('New table name').fill('order');
+  await page.getByRole('button', { name: 'Create table' }).click();
+  await expect(page.getByRole('heading', { name: 'order' })).toBeVisible();
+
+  await nav.getByRole('link', { name: 'Payments' }).click();
+  await expect(page.getByText('Sandbox', { exact: true })).toBeVisible();
+  await page.getByLabel('Order table', { exact: true }).selectOption('order');
+  const activate = page.getByRole('button', { name: 'Activate payments' });
+  await expect(activate).toBeDisabled(); // the permanent binding must be confirmed first
+  await page.getByLabel(/binding is permanent/).check();
+  await activate.click();
+  await expect(page.getByText('Payments are active.')).toBeVisible();
+  await expect(page.getByText('Order table: order (bound permanently)')).toBeVisible();
+
+  await page.getByLabel('Brand name').fill('Bean Co');
+  await page.getByLabel('Slogan').fill('Fresh daily');
+  await page.getByRole('button', { name: 'Save branding' }).click();
+  await expect(page.getByText('Branding saved.')).toBeVisible();
+  await page.reload();
+  await expect(page.getByLabel('Brand name')).toHaveValue('Bean Co');
+  await expect(page.getByLabel('Stored secret key')).toHaveText(/^sk_test_••••/);
+
+  await nav.getByRole('link', { name: 'Data' }).click();
+  const tables = page.getByRole('list', { name: 'Tables' });
+  for (const name of ['payment', 'recurring_payment', 'refund'])
+    await expect(tables.getByRole('link', { name: new RegExp(`^${name}`) })).toBeVisible();
+  await page.goto(`/projects/${id}/data/order`);
+  await page.getByRole('button', { name: 'Delete table' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'payment module' })).toBeVisible();
+});
