@@ -66,5 +66,5 @@ export function diff(before: any, after: any): Record<string, unknown> {
 }
 
 export function clone<T>(value: T): T {
-  return structuredClone(value);
+  return JSON.parse(JSON.stringify(value));
 }

@@ -17,7 +17,7 @@ export function createEvent(
   request: { id: string | null; idempotency_key: string | null } | undefined,
 ) {
   const data: Record<string, unknown> = { object: publicView(object) };
-  if (previous && Object.keys(previous).length) data.previous_attributes = structuredClone(previous);
+  if (previous && Object.keys(previous).length) data.previous_attributes = JSON.parse(JSON.stringify(previous));
   const event = {
     id: newId('evt'),
     object: 'event',

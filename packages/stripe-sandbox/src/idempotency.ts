@@ -19,11 +19,15 @@ export function findIdempotent(account: Account, key: string): IdempotentResult 
   return found;
 }
 
+const MAX_KEYS = 20_000;
+
 export function saveIdempotent(account: Account, key: string, result: Omit<IdempotentResult, 'createdAt'>): void {
   account.idempotency[key] = { ...result, createdAt: Date.now() };
-  // Prune on write so a long-running sandbox does not keep every key forever.
+  // Prune in batches (oldest first, by insertion order) so a long-running sandbox does not keep every key.
+  if (++writesSincePrune < 1000) return;
+  writesSincePrune = 0;
   const keys = Object.keys(account.idempotency);
-  if (keys.length > 20_000) {
-    for (const k of keys.slice(0, 5_000)) delete account.idempotency[k];
-  }
+  if (keys.length > MAX_KEYS) for (const k of keys.slice(0, keys.length - MAX_KEYS)) delete account.idempotency[k];
 }
+
+let writesSincePrune = 0;

@@ -7,7 +7,7 @@ import { type Account, collectionOfId } from './store';
 export function publicView(object: any): any {
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(object)) if (!k.startsWith('_')) out[k] = v;
-  return structuredClone(out);
+  return JSON.parse(JSON.stringify(out));
 }
 
 /** Stripe's cursor pagination over newest-first objects. */

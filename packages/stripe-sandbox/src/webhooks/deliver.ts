@@ -1,6 +1,7 @@
 import { newId } from '../ids';
 import type { Account, DeliveryRecord } from '../store';
 import { matchingEndpoints } from '../webhook-endpoints';
+import { postWebhook } from './post';
 import { signPayload } from './sign';
 
 export interface DispatcherOptions {
@@ -13,6 +14,7 @@ export interface DispatcherOptions {
 interface Job {
   account: Account;
   event: any;
+  payload: string;
   endpointId: string;
   attempt: number;
 }
@@ -27,7 +29,6 @@ export class WebhookDispatcher {
   private readonly queues = new Map<string, Job[]>();
   private readonly busy = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly controllers = new Set<AbortController>();
   private readonly pending: Job[][] = [];
   private closed = false;
   private inFlight = 0;
@@ -41,9 +42,11 @@ export class WebhookDispatcher {
     if (endpoints.length === 0 || this.closed) return;
     const { duplicate, shuffle, delayMs } = account.deliveryOptions;
     const jobs: Job[] = [];
+    // Serialized once: every endpoint and every retry receives the very same bytes.
+    const payload = JSON.stringify(event, null, 2);
     for (const endpoint of endpoints) {
-      jobs.push({ account, event, endpointId: endpoint.id, attempt: 1 });
-      if (duplicate) jobs.push({ account, event, endpointId: endpoint.id, attempt: 1 });
+      jobs.push({ account, event, payload, endpointId: endpoint.id, attempt: 1 });
+      if (duplicate) jobs.push({ account, event, payload, endpointId: endpoint.id, attempt: 1 });
     }
     if (shuffle) {
       // Shuffled within a short window, so a request's events arrive out of order.
@@ -92,31 +95,23 @@ export class WebhookDispatcher {
   private async attempt(job: Job): Promise<void> {
     const endpoint = job.account.data.webhook_endpoints[job.endpointId];
     if (endpoint?.status !== 'enabled') return this.settle();
-    const payload = JSON.stringify(job.event, null, 2);
+    const payload = job.payload;
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
-    const controller = new AbortController();
-    this.controllers.add(controller);
-    const timer = setTimeout(() => controller.abort(), this.options.deliveryTimeoutMs);
     try {
-      const response = await fetch(endpoint.url, {
-        method: 'POST',
-        headers: {
+      status = await postWebhook(
+        endpoint.url,
+        payload,
+        {
           'content-type': 'application/json; charset=utf-8',
           'user-agent': 'Stripe/1.0 (+https://stripe.com/docs/webhooks)',
           'stripe-signature': signPayload(payload, endpoint._secret),
         },
-        body: payload,
-        signal: controller.signal,
-      });
-      status = response.status;
-      await response.arrayBuffer().catch(() => undefined);
+        this.options.deliveryTimeoutMs,
+      );
     } catch (e) {
-      error = controller.signal.aborted ? `timed out after ${this.options.deliveryTimeoutMs} ms` : String(e);
-    } finally {
-      clearTimeout(timer);
-      this.controllers.delete(controller);
+      error = e instanceof Error ? e.message : String(e);
     }
     if (this.closed) return this.settle();
     const ok = status !== null && status >= 200 && status < 300;
@@ -187,7 +182,6 @@ export class WebhookDispatcher {
   close(): void {
     this.closed = true;
     for (const timer of this.timers) clearTimeout(timer);
-    for (const controller of this.controllers) controller.abort();
     this.timers.clear();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
