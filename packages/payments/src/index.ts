@@ -6,6 +6,7 @@ export { handlePaymentEvent } from './callbacks/payment';
 export { handleRenewalEvent, handleSubscriptionEvent } from './callbacks/recurring';
 export { handleRefundEvent } from './callbacks/refund';
 export * from './currencies';
+export { paymentTotals, revenueByDay } from './dashboard';
 export { asPaymentError, HTTP_STATUS, PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
 import { handlePaymentEvent } from '../src/callbacks/payment';
+import { paymentTotals, revenueByDay } from '../src/dashboard';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
 
@@ -83,6 +84,11 @@ describe('payment actions against the sandbox', () => {
     expect(output).toMatchObject({ orderId: order.id, paymentStatus: 'SUCCESSFUL', alreadyProcessed: false });
     const again = await handlePaymentEvent(handle.db, project.id, events.data[0] as never);
     expect(again.alreadyProcessed).toBe(true);
+    expect(await paymentTotals(handle.db, project.id)).toEqual([
+      { currency: 'eur', gross: 900, refunded: 0, net: 900, payments: 1 },
+    ]);
+    const revenue = await revenueByDay(handle.db, project.id, 7);
+    expect(revenue).toEqual([{ day: new Date().toISOString().slice(0, 10), currency: 'eur', net: 900 }]);
   });
 
   it('refund is closed to users by default and never exceeds the payment, even concurrently', async () => {

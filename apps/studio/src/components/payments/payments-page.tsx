@@ -1,6 +1,7 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ActivationCard } from './activation-card';
@@ -17,6 +18,11 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
     <div className="max-w-4xl space-y-6">
       <header className="flex items-center gap-3">
         <h1 className="text-2xl font-semibold">Payments</h1>
+        {s.activatedAt && (
+          <Link className="btn-secondary" href={`/projects/${projectId}/payments/dashboard`}>
+            Open dashboard
+          </Link>
+        )}
         {s.usesSandbox ? (
           <span className="rounded-full bg-amber-100 px-2.5 py-0.5 text-xs font-semibold text-amber-800">Sandbox</span>
         ) : (

@@ -3,8 +3,10 @@ import {
   activatePayments,
   loadPaymentSettings,
   PAYMENT_TABLE,
+  paymentTotals,
   RECURRING_PAYMENT_TABLE,
   REFUND_TABLE,
+  revenueByDay,
   saveBranding,
   saveStripeKeys,
   toPublicSettings,
@@ -69,4 +71,9 @@ export const paymentsRouter = createTRPCRouter({
         after: input.after ?? null,
       }),
     ),
+
+  totals: projectProcedure.query(({ ctx }) => paymentTotals(ctx.db.db, ctx.project.id)),
+  revenue: projectProcedure
+    .input(z.object({ days: z.number().int().min(1).max(365).default(30) }))
+    .query(({ ctx, input }) => revenueByDay(ctx.db.db, ctx.project.id, input.days)),
 });

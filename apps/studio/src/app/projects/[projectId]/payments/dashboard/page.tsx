@@ -1,0 +1,6 @@
+import { PaymentsDashboard } from '~/components/payments/dashboard';
+
+export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return <PaymentsDashboard projectId={Number(projectId)} />;
+}

@@ -1,0 +1,153 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { errorMessage } from '~/lib/trpc-errors';
+import { useTRPC } from '~/trpc/react';
+import { formatMoney, stripeObjectUrl } from './money';
+import { RevenueChart } from './revenue-chart';
+
+const TABLES = [
+  {
+    table: 'payment',
+    label: 'Payments',
+    statuses: ['PENDING', 'SUCCESSFUL', 'FAILED', 'CANCELED', 'PARTIALLY_REFUNDED', 'REFUNDED'],
+  },
+  { table: 'refund', label: 'Refunds', statuses: ['PENDING', 'REFUNDED', 'FAILED', 'CANCELED'] },
+  {
+    table: 'recurring_payment',
+    label: 'Subscriptions',
+    statuses: ['INCOMPLETE', 'INCOMPLETE_EXPIRED', 'ACTIVE', 'PAST_DUE', 'CANCELED', 'TRIALING', 'UNPAID'],
+  },
+] as const;
+
+type TableName = (typeof TABLES)[number]['table'];
+
+function StripeId({ id, mode }: { id: unknown; mode: string }) {
+  if (!id) return <span className="text-slate-400">—</span>;
+  const url = stripeObjectUrl(String(id), mode);
+  return url ? (
+    <a className="text-indigo-700 underline" href={url} target="_blank" rel="noreferrer">
+      {String(id)}
+    </a>
+  ) : (
+    <code className="text-xs">{String(id)}</code>
+  );
+}
+
+export function PaymentsDashboard({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const [table, setTable] = useState<TableName>('payment');
+  const [status, setStatus] = useState('');
+  const settings = useQuery(trpc.payments.settings.queryOptions({ projectId }));
+  const active = Boolean(settings.data?.activatedAt);
+  // Refreshed every few seconds; webhooks land asynchronously.
+  const live = { enabled: active, refetchInterval: 3_000 };
+  const rows = useQuery({
+    ...trpc.payments.rows.queryOptions({ projectId, table, status: status || undefined }),
+    ...live,
+  });
+  const totals = useQuery({ ...trpc.payments.totals.queryOptions({ projectId }), ...live });
+  const revenue = useQuery({ ...trpc.payments.revenue.queryOptions({ projectId, days: 30 }), ...live });
+  const mode = settings.data?.mode ?? 'sandbox';
+  if (settings.data && !active)
+    return (
+      <p>
+        Payments are not active yet. <Link href={`/projects/${projectId}/payments`}>Activate them</Link> first.
+      </p>
+    );
+  const spec = TABLES.find((t) => t.table === table) ?? TABLES[0];
+  return (
+    <div className="space-y-6">
+      <h1 className="text-2xl font-semibold">Payments dashboard</h1>
+      <section aria-label="Totals per currency" className="grid gap-3 sm:grid-cols-3">
+        {totals.data?.length === 0 && <p className="text-slate-600">No successful payments yet.</p>}
+        {totals.data?.map((t) => (
+          <div key={t.currency} className="card">
+            <p className="text-sm text-slate-500">{t.currency.toUpperCase()} net</p>
+            <p className="text-2xl font-semibold">{formatMoney(t.net, t.currency)}</p>
+            <p className="text-xs text-slate-500">
+              {t.payments} payments · {formatMoney(t.refunded, t.currency)} refunded
+            </p>
+          </div>
+        ))}
+      </section>
+      {revenue.data && <RevenueChart points={revenue.data} />}
+      <section className="card space-y-3">
+        <div className="flex flex-wrap items-end gap-3">
+          <div role="tablist" aria-label="Dashboard tables" className="flex gap-1">
+            {TABLES.map((t) => (
+              <button
+                key={t.table}
+                type="button"
+                role="tab"
+                aria-selected={table === t.table}
+                className={table === t.table ? 'btn' : 'btn-secondary'}
+                onClick={() => {
+                  setTable(t.table);
+                  setStatus('');
+                }}
+              >
+                {t.label}
+              </button>
+            ))}
+          </div>
+          <div>
+            <label className="label" htmlFor="status-filter">
+              Status
+            </label>
+            <select id="status-filter" className="input" value={status} onChange={(e) => setStatus(e.target.value)}>
+              <option value="">All</option>
+              {spec.statuses.map((s) => (
+                <option key={s}>{s}</option>
+              ))}
+            </select>
+          </div>
+        </div>
+        {rows.error && <p role="alert">{errorMessage(rows.error)}</p>}
+        <div className="overflow-x-auto">
+          <table className="w-full text-left text-sm" aria-label={`${spec.label} list`}>
+            <thead className="text-slate-500">
+              <tr>
+                <th className="py-1 pr-3">#</th>
+                <th className="py-1 pr-3">{table === 'refund' ? 'Payment' : 'Order'}</th>
+                <th className="py-1 pr-3">Amount</th>
+                <th className="py-1 pr-3">Status</th>
+                <th className="py-1 pr-3">Stripe</th>
+                <th className="py-1 pr-3">Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.data?.rows.map((r) => (
+                <tr key={r.id} className="border-t border-slate-100">
+                  <td className="py-1.5 pr-3">{r.id}</td>
+                  <td className="py-1.5 pr-3">{String(r.order_id ?? r.payment_id ?? '')}</td>
+                  <td className="py-1.5 pr-3">
+                    {r.amount != null || r.initial_amount != null
+                      ? formatMoney(Number(r.amount ?? r.initial_amount), String(r.currency ?? 'usd'))
+                      : '—'}
+                  </td>
+                  <td className="py-1.5 pr-3">{String(r.status)}</td>
+                  <td className="py-1.5 pr-3">
+                    <StripeId
+                      id={
+                        r.stripe_payment_intent_id ??
+                        r.stripe_refund_id ??
+                        r.stripe_subscription_id ??
+                        r.stripe_checkout_session_id
+                      }
+                      mode={mode}
+                    />
+                  </td>
+                  <td className="py-1.5 pr-3">{new Date(r.created_at).toLocaleString()}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          {rows.data?.rows.length === 0 && <p className="py-3 text-slate-600">Nothing here yet.</p>}
+        </div>
+      </section>
+    </div>
+  );
+}
