@@ -23,7 +23,11 @@ export type TableDependencyCheck = (
   table: { projectId: number; id: number; name: string },
 ) => Promise<string[]>;
 
-const dependencyChecks: TableDependencyCheck[] = [];
+// On globalThis: Next.js may load this module once per server bundle, and a check
+// registered from one bundle must still stop a delete requested through another.
+const registry = globalThis as unknown as { __tillflowTableDependencyChecks?: TableDependencyCheck[] };
+registry.__tillflowTableDependencyChecks ??= [];
+const dependencyChecks = registry.__tillflowTableDependencyChecks;
 
 /** Modules register a check once at start-up; deleting a table asks every check. Returns an unregister function. */
 export function registerTableDependencyCheck(check: TableDependencyCheck): () => void {
