@@ -74,6 +74,7 @@ export function createCharge(ctx: Ctx, pi: any, pm: any, failure: ChargeFailure 
     refunded: false,
     review: null,
     shipping: null,
+    source: null,
     source_transfer: null,
     statement_descriptor: null,
     statement_descriptor_suffix: null,

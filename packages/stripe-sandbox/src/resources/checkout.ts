@@ -124,6 +124,7 @@ export const checkoutRoutes: Route[] = [
         adaptive_pricing: null,
         after_expiration: null,
         allow_promotion_codes: null,
+        allowed_payment_method_types: null,
         amount_subtotal: total,
         amount_total: total,
         automatic_tax: { enabled: false, liability: null, provider: null, status: null },
@@ -136,9 +137,11 @@ export const checkoutRoutes: Route[] = [
         consent_collection: null,
         created: now,
         currency: [...currencies][0],
+        currency_conversion: null,
         custom_fields: [],
         custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
         customer: customerId ?? null,
+        customer_account: null,
         customer_creation: customerId
           ? null
           : mode === 'subscription'
@@ -150,6 +153,7 @@ export const checkoutRoutes: Route[] = [
         customer_email: customerEmail ?? null,
         discounts: [],
         expires_at: expiresAt,
+        integration_identifier: null,
         invoice: null,
         invoice_creation:
           mode === 'payment'
@@ -168,8 +172,10 @@ export const checkoutRoutes: Route[] = [
             : null,
         livemode: false,
         locale: str(ctx.body, 'locale') ?? null,
+        managed_payments: null,
         metadata: metadata(ctx.body),
         mode,
+        origin_context: null,
         payment_intent: null,
         payment_link: null,
         payment_method_collection: 'always',
@@ -177,6 +183,7 @@ export const checkoutRoutes: Route[] = [
         payment_method_options: {},
         payment_method_types: ['card'],
         payment_status: 'unpaid',
+        permissions: null,
         phone_number_collection: { enabled: false },
         recovered_from: null,
         saved_payment_method_options: null,
@@ -191,6 +198,7 @@ export const checkoutRoutes: Route[] = [
         total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
         ui_mode: 'hosted',
         url: `${ctx.core.baseUrl()}/c/pay/${id}`,
+        wallet_options: null,
         _line_items: lineItems,
         _subscription_data: {
           trial_period_days: int(subscriptionData, 'trial_period_days', { min: 1 }) ?? null,

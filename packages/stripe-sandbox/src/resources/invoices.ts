@@ -54,6 +54,9 @@ export function createSubscriptionInvoice(
         unit_amount_decimal: String(item.price.unit_amount),
       },
       quantity: item.quantity,
+      quantity_decimal: null,
+      subscription: sub.id,
+      subtotal: amount,
       taxes: [],
     };
   });

@@ -52,6 +52,7 @@ export function createCardPaymentMethod(account: Account, card: CardInput, billi
     },
     created: nowSeconds(),
     customer: null,
+    customer_account: null,
     livemode: false,
     metadata: {},
     type: 'card',

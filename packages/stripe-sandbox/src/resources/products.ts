@@ -43,6 +43,8 @@ export function createProduct(account: Account, body: FormObject): any {
     shippable: null,
     statement_descriptor: str(body, 'statement_descriptor') ?? null,
     tax_code: null,
+    tax_details: null,
+    type: 'service',
     unit_label: str(body, 'unit_label') ?? null,
     updated: now,
     url: str(body, 'url') ?? null,
