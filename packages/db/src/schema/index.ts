@@ -1,6 +1,10 @@
 // One file per domain; each later capability adds its own file here.
-export * from './auth';
-export * from './projects';
-export * from './dataModel';
-export * from './payments';
+
 export * from './apiKeys';
+export * from './auth';
+export * from './dataModel';
+export * from './endpoints';
+export * from './events';
+export * from './flows';
+export * from './payments';
+export * from './projects';
