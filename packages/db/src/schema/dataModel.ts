@@ -21,7 +21,10 @@ export const dataTables = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique('data_table_project_name_uq').on(t.projectId, t.name), index('data_table_project_idx').on(t.projectId)],
+  (t) => [
+    unique('data_table_project_name_uq').on(t.projectId, t.name),
+    index('data_table_project_idx').on(t.projectId),
+  ],
 );
 
 export const dataColumns = pgTable(
@@ -44,7 +47,10 @@ export const dataColumns = pgTable(
     position: integer('position').notNull().default(0),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
-  (t) => [unique('data_column_table_name_uq').on(t.tableId, t.name), index('data_column_relation_idx').on(t.relationTableId)],
+  (t) => [
+    unique('data_column_table_name_uq').on(t.tableId, t.name),
+    index('data_column_relation_idx').on(t.relationTableId),
+  ],
 );
 
 export const dataRoles = pgTable(
@@ -75,7 +81,10 @@ export const tablePermissions = pgTable(
     operation: text('operation').notNull(), // read | insert | update | delete | aggregate
     scope: text('scope').notNull().default('all'), // all | own
   },
-  (t) => [unique('table_permission_uq').on(t.roleId, t.tableId, t.operation), index('table_permission_table_idx').on(t.tableId)],
+  (t) => [
+    unique('table_permission_uq').on(t.roleId, t.tableId, t.operation),
+    index('table_permission_table_idx').on(t.tableId),
+  ],
 );
 
 export const actionPermissions = pgTable(
