@@ -30,8 +30,11 @@ function redirect(res: ServerResponse, location: string): void {
   res.end();
 }
 
-function brandHeader(account: Account): string {
-  const { name, logoUrl, slogan } = account.brand;
+function brandHeader(account: Account, session?: any): string {
+  const branding = session?.branding_settings;
+  const name = branding?.display_name || account.brand.name;
+  const logoUrl = branding?.logo?.url ?? account.brand.logoUrl;
+  const slogan = account.brand.slogan;
   const logo = logoUrl ? `<img src="${escapeHtml(logoUrl)}" alt="${escapeHtml(name)} logo">` : '';
   return `<header class="brand">${logo}<h1>${escapeHtml(name)}</h1></header>${slogan ? `<p class="slogan">${escapeHtml(slogan)}</p>` : ''}`;
 }
@@ -56,7 +59,7 @@ function checkoutPage(
   error: string | null,
   values: Record<string, string> = {},
 ): string {
-  const heading = brandHeader(account);
+  const heading = brandHeader(account, session);
   if (session.status !== 'open') {
     const text =
       session.status === 'complete' ? 'This payment is complete. Thank you!' : 'This Checkout Session has expired.';
@@ -83,7 +86,8 @@ ${email}
 <div class="row"><label>Expiration date (MM / YY)<input name="expiry" autocomplete="cc-exp" placeholder="MM / YY" required value="${escapeHtml(values.expiry)}"></label>
 <label>CVC<input name="cvc" inputmode="numeric" autocomplete="cc-csc" placeholder="CVC" required value="${escapeHtml(values.cvc)}"></label></div>
 <label>Name on card<input name="name" autocomplete="cc-name" value="${escapeHtml(values.name)}"></label>
-<button type="submit">${escapeHtml(payLabel)}</button>
+<button type="submit"${session.branding_settings ? ` style="background:${escapeHtml(session.branding_settings.button_color)}"` : ''}>${escapeHtml(payLabel)}</button>
+${session.custom_text.submit ? `<p class="notice">${escapeHtml(session.custom_text.submit.message)}</p>` : ''}
 <p class="notice">Sandbox: use 4242 4242 4242 4242 to succeed, 4000 0000 0000 0002 to decline, 4000 0025 0000 3155 for authentication.</p>
 </form>${cancel}`;
   return page(

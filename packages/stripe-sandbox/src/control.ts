@@ -24,7 +24,7 @@ export interface AccountKeys {
 
 const safeUrl = z
   .string()
-  .max(200_000)
+  .max(1_500_000)
   .refine(
     (u) => /^(https?:\/\/|data:image\/(png|jpeg|gif|webp|svg\+xml);)/i.test(u),
     'logoUrl must be an http(s) URL or an image data URL',

@@ -100,6 +100,24 @@ describe('checkout sessions', () => {
     expect((completed.data[0].data.object as Stripe.Checkout.Session).id).toBe(session.id);
   });
 
+  it('uses per-session branding, custom submit text and payment_intent_data metadata', async () => {
+    const session = await paymentSession({
+      branding_settings: { display_name: 'Session Brand', button_color: '#112233' },
+      custom_text: { submit: { message: 'Ships in 2 days' } },
+      payment_intent_data: { metadata: { order_id: '42' } },
+    });
+    expect(session.branding_settings).toMatchObject({ display_name: 'Session Brand', button_color: '#112233' });
+    expect(session.custom_text.submit).toEqual({ message: 'Ships in 2 days' });
+    const page = await (await fetch(session.url!)).text();
+    expect(page).toContain('<h1>Session Brand</h1>');
+    expect(page).toContain('Ships in 2 days');
+    await submit(session.url!, card('4242424242424242'));
+    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['payment_intent'] });
+    expect((done.payment_intent as Stripe.PaymentIntent).metadata).toEqual({ order_id: '42' });
+    const bad = await stripeError(paymentSession({ branding_settings: { button_color: 'red;x' } }));
+    expect(bad.raw.param).toBe('branding_settings[button_color]');
+  });
+
   it('shows the decline on the page and lets the buyer retry', async () => {
     const session = await paymentSession();
     const declined = await submit(session.url!, card('4000 0000 0000 0002'));

@@ -7,6 +7,7 @@ import { lineItemsList, listObject, publicView } from '../render';
 import { createPrice } from './prices';
 
 const FIELDS = [
+  'branding_settings',
   'mode',
   'line_items',
   'success_url',
@@ -64,6 +65,46 @@ function lineItemsFromParams(ctx: Ctx, body: FormObject, mode: string): any[] {
     }
     return { price, quantity };
   });
+}
+
+function customText(body: FormObject) {
+  const given = obj(body, 'custom_text') ?? {};
+  const message = (name: string) => {
+    const part = obj(given, name);
+    const text = part ? str(part, 'message') : undefined;
+    return text ? { message: text } : null;
+  };
+  return {
+    after_submit: message('after_submit'),
+    shipping_address: message('shipping_address'),
+    submit: message('submit'),
+    terms_of_service_acceptance: message('terms_of_service_acceptance'),
+  };
+}
+
+/** Per-session branding (Stripe's `branding_settings`); the hosted page prefers it over the account brand. */
+function brandingSettings(body: FormObject) {
+  const given = obj(body, 'branding_settings');
+  if (!given) return {};
+  const logo = obj(given, 'logo');
+  const logoUrl = logo ? str(logo, 'url') : undefined;
+  if (logoUrl && !/^https?:\/\//.test(logoUrl))
+    throw invalidRequest('Invalid URL.', 'branding_settings[logo][url]', 'url_invalid');
+  const buttonColor = str(given, 'button_color');
+  if (buttonColor && !/^#[0-9a-fA-F]{3,8}$/.test(buttonColor)) {
+    throw invalidRequest('Invalid hex color.', 'branding_settings[button_color]', 'parameter_invalid_string');
+  }
+  return {
+    branding_settings: {
+      background_color: str(given, 'background_color') ?? '#ffffff',
+      border_style: str(given, 'border_style') ?? 'rounded',
+      button_color: buttonColor ?? '#635bff',
+      display_name: str(given, 'display_name') ?? '',
+      font_family: str(given, 'font_family') ?? 'default',
+      icon: null,
+      logo: logoUrl ? { type: 'url', url: logoUrl } : null,
+    },
+  };
 }
 
 export const checkoutRoutes: Route[] = [
@@ -139,7 +180,7 @@ export const checkoutRoutes: Route[] = [
         currency: [...currencies][0],
         currency_conversion: null,
         custom_fields: [],
-        custom_text: { after_submit: null, shipping_address: null, submit: null, terms_of_service_acceptance: null },
+        custom_text: customText(ctx.body),
         customer: customerId ?? null,
         customer_account: null,
         customer_creation: customerId
@@ -198,6 +239,7 @@ export const checkoutRoutes: Route[] = [
         total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
         ui_mode: 'hosted',
         url: `${ctx.core.baseUrl()}/c/pay/${id}`,
+        ...brandingSettings(ctx.body),
         wallet_options: null,
         _line_items: lineItems,
         _subscription_data: {
