@@ -3,7 +3,8 @@ import { type PayResult, payCheckoutSession } from './checkout-flow';
 import type { SandboxCore } from './context';
 import type { AccountKeys, SandboxControls } from './control';
 import { createEvent } from './events';
-import { newId } from './ids';
+import { newId, nowSeconds } from './ids';
+import { runDueRealTime } from './resources/test-clocks';
 import { createSandboxServer } from './server';
 import {
   type Account,
@@ -35,6 +36,8 @@ export interface SandboxOptions {
   deliveryTimeoutMs?: number;
   /** Attempts per delivery before giving up. Default 8. */
   maxDeliveryAttempts?: number;
+  /** How often subscriptions without a test clock are checked for renewal. Default 30 s. */
+  renewalCheckMs?: number;
 }
 
 export interface Sandbox extends SandboxControls {
@@ -136,6 +139,15 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
   };
 
+  const renewals = setInterval(() => {
+    for (const account of store.accounts.values()) {
+      const ctx = { core, account, params: {}, body: {}, query: {}, request: { id: null, idempotency_key: null } };
+      runDueRealTime(ctx, nowSeconds());
+    }
+    store.changed();
+  }, options.renewalCheckMs ?? 30_000);
+  renewals.unref();
+
   const server = createSandboxServer(core, controls);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
@@ -155,6 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port,
     waitForDeliveries: () => dispatcher.idle(),
     async close() {
+      clearInterval(renewals);
       dispatcher.close();
       store.flush();
       server.closeAllConnections?.();

@@ -38,6 +38,7 @@ export const EVENT_TYPES = [
   'invoice.paid',
   'invoice.payment_succeeded',
   'invoice.payment_failed',
+  'invoice.payment_action_required',
   'invoice.upcoming',
   'invoice.voided',
   'invoice_payment.paid',

@@ -145,6 +145,31 @@ describe('checkout sessions', () => {
     expect(approved.headers.get('location')).toBe(`https://shop.example/thanks?session=${session.id}`);
   });
 
+  it('subscription mode with a 3DS card completes after approval', async () => {
+    const product = await stripe.products.create({ name: 'Secure club' });
+    const price = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 900,
+      currency: 'usd',
+      recurring: { interval: 'month' },
+    });
+    const session = await stripe.checkout.sessions.create({
+      mode: 'subscription',
+      line_items: [{ price: price.id, quantity: 1 }],
+      success_url: 'https://club.example/ok?s={CHECKOUT_SESSION_ID}',
+    });
+    const challenge = await submit(session.url!, card('4000002500003155'));
+    const approved = await submit(new URL(challenge.headers.get('location')!, sandbox.url).toString(), {
+      result: 'approve',
+    });
+    expect(approved.headers.get('location')).toBe(`https://club.example/ok?s=${session.id}`);
+    const done = await stripe.checkout.sessions.retrieve(session.id, { expand: ['subscription', 'invoice'] });
+    expect(done).toMatchObject({ status: 'complete', payment_status: 'paid' });
+    expect((done.subscription as Stripe.Subscription).status).toBe('active');
+    expect((done.invoice as Stripe.Invoice).status).toBe('paid');
+    expect((await stripe.events.list({ type: 'invoice.payment_action_required' })).data).toHaveLength(1);
+  });
+
   it('subscription mode creates customer and subscription with trial and metadata', async () => {
     const product = await stripe.products.create({ name: 'Club' });
     const price = await stripe.prices.create({

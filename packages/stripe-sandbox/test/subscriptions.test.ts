@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../src/index';
-import { bootSandbox, newClient, stripeError } from './helpers';
+import { type Sandbox, startSandbox } from '../src/index';
+import { bootSandbox, newClient, sdk, stripeError, waitFor } from './helpers';
 
 const DAY = 86_400;
 let sandbox: Sandbox;
@@ -172,6 +172,43 @@ describe('subscriptions', () => {
     const paid = await stripe.invoices.pay(invoice.id, { payment_method: visa.id });
     expect(paid.status).toBe('paid');
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
+  });
+
+  it('renews subscriptions without a test clock in real time', async () => {
+    const own = await startSandbox({ port: 0, renewalCheckMs: 100 });
+    try {
+      const client = sdk(own, 'sk_test_tillflow_sandbox');
+      const product = await client.products.create({ name: 'Daily' });
+      const price = await client.prices.create({
+        product: product.id,
+        unit_amount: 300,
+        currency: 'usd',
+        recurring: { interval: 'day' },
+      });
+      const customer = await client.customers.create({ email: 'rt@example.test', payment_method: 'pm_card_visa' });
+      const pm = (await client.customers.listPaymentMethods(customer.id)).data[0];
+      const trialEnd = Math.floor(Date.now() / 1000) + 1;
+      const sub = await client.subscriptions.create({
+        customer: customer.id,
+        items: [{ price: price.id }],
+        trial_end: trialEnd,
+        default_payment_method: pm.id,
+      });
+      expect(sub.status).toBe('trialing');
+      const renewed = await waitFor(async () => {
+        const s = await client.subscriptions.retrieve(sub.id);
+        return s.status === 'active' ? s : undefined;
+      }, 5000);
+      expect(renewed.items.data[0].current_period_start).toBe(trialEnd);
+      const invoices = await client.invoices.list({ subscription: sub.id });
+      expect(invoices.data[0]).toMatchObject({
+        billing_reason: 'subscription_cycle',
+        status: 'paid',
+        amount_paid: 300,
+      });
+    } finally {
+      await own.close();
+    }
   });
 
   it('cancels after the last failed retry (or marks unpaid when configured)', async () => {

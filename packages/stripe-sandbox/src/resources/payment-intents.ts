@@ -127,6 +127,8 @@ export function confirmPayment(
       redirect_to_url: { return_url: opts.returnUrl ?? null, url: `${ctx.core.baseUrl()}/3ds/${pi.id}` },
     };
     emit(ctx, 'payment_intent.requires_action', pi);
+    const invoice = pi._invoice ? ctx.account.data.invoices[pi._invoice] : null;
+    if (invoice) emit(ctx, 'invoice.payment_action_required', invoice);
     return { pi, error: null };
   }
   return chargePayment(ctx, pi, pm, failureOf(behaviour, !!opts.offSession));

@@ -29,6 +29,18 @@ export function advanceClock(ctx: Ctx, clock: any, target: number): void {
   clock.frozen_time = target;
 }
 
+/** Renews subscriptions that are not on a test clock when their real time comes (checked periodically). */
+export function runDueRealTime(ctx: Ctx, now: number): void {
+  for (const sub of Object.values(ctx.account.data.subscriptions) as any[]) {
+    if (sub.test_clock) continue;
+    for (let step = 0; step < 100; step++) {
+      const at = nextDueAt(ctx, sub);
+      if (at === null || at > now) break;
+      runDue(ctx, sub, at);
+    }
+  }
+}
+
 export const testClockRoutes: Route[] = [
   {
     method: 'POST',
