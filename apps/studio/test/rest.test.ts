@@ -1,0 +1,104 @@
+import { createTable, insertRow } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { startSandbox } from '@tillflow/stripe-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleRestRequest } from '~/server/rest/handler';
+import { signUpBuilder } from './helpers';
+
+const post = (path: string, body: unknown, key?: string) =>
+  new Request(`http://localhost/api/v1/${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+
+describe('REST payments API', () => {
+  let handle: DbHandle;
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  beforeAll(async () => {
+    handle = await createTestDb();
+    sandbox = await startSandbox({ port: 0 });
+    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    await handle.close();
+  });
+
+  async function activatedProject() {
+    const { caller } = await signUpBuilder(handle, 'rest');
+    const slug = `rest-${uniqueSuffix()}`;
+    const project = await caller.project.create({ name: 'REST shop', slug });
+    await createTable(handle.db, project.id, { name: 'order', columns: [{ name: 'title', type: 'text' }] });
+    await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
+    const key = await caller.apiKeys.create({ projectId: project.id, name: 'backend' });
+    return { caller, project, slug, key: key.key };
+  }
+
+  it('serves the OpenAPI document', async () => {
+    const response = await handleRestRequest(handle, new Request('http://localhost/api/v1/openapi.json'), [
+      'openapi.json',
+    ]);
+    expect(response.status).toBe(200);
+    const doc = await response.json();
+    expect(doc.openapi).toBe('3.1.0');
+    expect(Object.keys(doc.paths)).toContain('/api/v1/{projectSlug}/payments');
+  });
+
+  it('creates a payment with a project API key, and explains bad requests', async () => {
+    const { project, slug, key } = await activatedProject();
+    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Mug' });
+    const ok = await handleRestRequest(
+      handle,
+      post(`${slug}/payments`, { orderId: order.id, currency: 'usd', amount: 1200, method: 'payment_intent' }, key),
+      [slug, 'payments'],
+    );
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ status: 'PENDING', clientSecret: expect.stringMatching(/^pi_/) });
+
+    const invalid = await handleRestRequest(
+      handle,
+      post(`${slug}/payments`, { orderId: order.id, currency: 'usd', amount: 12.5 }, key),
+      [slug, 'payments'],
+    );
+    expect(invalid.status).toBe(400);
+    expect(await invalid.json()).toMatchObject({
+      error: { code: 'VALIDATION', fieldErrors: { amount: expect.any(String) } },
+    });
+
+    const badJson = await handleRestRequest(handle, post(`${slug}/payments`, '{nope', key), [slug, 'payments']);
+    expect(badJson.status).toBe(400);
+
+    const missing = await handleRestRequest(
+      handle,
+      post(`${slug}/payments`, { orderId: 999999, currency: 'usd', amount: 1200, method: 'payment_intent' }, key),
+      [slug, 'payments'],
+    );
+    expect(missing.status).toBe(404);
+  });
+
+  it('refuses calls without a key, with a revoked key, or with another project’s key', async () => {
+    const a = await activatedProject();
+    const b = await activatedProject();
+    const body = { orderId: 1, currency: 'usd', amount: 1200 };
+    expect((await handleRestRequest(handle, post(`${a.slug}/payments`, body), [a.slug, 'payments'])).status).toBe(401);
+    expect(
+      (await handleRestRequest(handle, post(`${a.slug}/payments`, body, b.key), [a.slug, 'payments'])).status,
+    ).toBe(401);
+    const [listed] = await a.caller.apiKeys.list({ projectId: a.project.id });
+    await a.caller.apiKeys.revoke({ projectId: a.project.id, id: listed.id });
+    expect(
+      (await handleRestRequest(handle, post(`${a.slug}/payments`, body, a.key), [a.slug, 'payments'])).status,
+    ).toBe(401);
+    const listedAfter = await a.caller.apiKeys.list({ projectId: a.project.id });
+    expect(JSON.stringify(listedAfter)).not.toContain(a.key); // only a prefix is ever shown again
+  });
+
+  it('never returns the Stripe secret key through the settings API', async () => {
+    const { caller, project } = await activatedProject();
+    const settings = await caller.payments.settings({ projectId: project.id });
+    expect(settings.secretKeyMasked).toMatch(/^sk_test_••••/);
+    expect(JSON.stringify(settings)).not.toMatch(/sk_test_[A-Za-z0-9]{10,}/);
+  });
+});
