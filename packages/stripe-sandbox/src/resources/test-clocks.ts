@@ -3,7 +3,7 @@ import { invalidRequest } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, str } from '../params';
 import { listObject } from '../render';
-import { nextDueAt, runDue } from './subscriptions';
+import { nextDueAt, runDue } from './subscription-lifecycle';
 
 const MAX_STEPS = 10_000;
 
