@@ -33,7 +33,8 @@ export interface Route {
 
 export function getObject(account: Account, collection: Collection, id: string, noun: string, param = 'id'): any {
   const found = account.data[collection][id];
-  if (!found) throw resourceMissing(noun, id, param);
+  // Deleted customers stay retrievable as `{deleted: true}` (see customers.ts) but are gone for everything else.
+  if (!found || found._deleted) throw resourceMissing(noun, id, param);
   return found;
 }
 

@@ -110,6 +110,34 @@ export function metadata(params: FormObject, existing: Record<string, string> = 
   return out;
 }
 
+// Stripe's minimum charge amounts in minor units, for the currencies builders use most.
+const MINIMUM_AMOUNTS: Record<string, number> = {
+  usd: 50,
+  eur: 50,
+  gbp: 30,
+  cad: 50,
+  aud: 50,
+  chf: 50,
+  jpy: 50,
+  sgd: 50,
+  nzd: 50,
+  hkd: 400,
+  sek: 300,
+  nok: 300,
+  dkk: 250,
+  mxn: 1000,
+  brl: 50,
+  inr: 50,
+};
+
+/** Stripe's `amount_too_small` check. */
+export function checkMinimumAmount(amount: number, cur: string, param = 'amount'): void {
+  const minimum = MINIMUM_AMOUNTS[cur];
+  if (minimum !== undefined && amount < minimum) {
+    throw invalidRequest(`Amount must be at least ${minimum} ${cur} (minor units).`, param, 'amount_too_small');
+  }
+}
+
 export function currency(params: FormObject, name = 'currency', required = true): string {
   const v = required ? str(params, name, true) : str(params, name);
   if (v === undefined) return 'usd';

@@ -69,6 +69,14 @@ function expandPath(account: Account, node: any, segments: string[], full: strin
   }
   if (node.object === 'checkout.session' && head === 'line_items') {
     node.line_items = lineItemsList(account, node.id);
+  } else if (node.object === 'charge' && head === 'refunds') {
+    const refunds = Object.values(account.data.refunds).filter((r: any) => r.charge === node.id);
+    node.refunds = {
+      object: 'list',
+      data: refunds.reverse().map(publicView),
+      has_more: false,
+      url: `/v1/charges/${node.id}/refunds`,
+    };
   } else if (typeof node[head] === 'string') {
     node[head] = lookupPublic(account, node[head], full);
   } else if (Array.isArray(node[head])) {

@@ -33,6 +33,8 @@ describe('customers', () => {
     const deleted = await stripe.customers.del(c.id);
     expect(deleted).toMatchObject({ id: c.id, deleted: true });
     expect(await stripe.customers.retrieve(c.id)).toMatchObject({ deleted: true });
+    const gone = await stripeError(stripe.customers.update(c.id, { name: 'x' }));
+    expect(gone.raw.code).toBe('resource_missing');
   });
 });
 
@@ -139,6 +141,11 @@ describe('payment intents, charges and refunds', () => {
     expect(retried.status).toBe('succeeded');
   });
 
+  it('enforces Stripe’s minimum amount', async () => {
+    const err = await stripeError(stripe.paymentIntents.create({ amount: 20, currency: 'usd' }));
+    expect(err.raw).toMatchObject({ code: 'amount_too_small', param: 'amount' });
+  });
+
   it('asks for authentication and cancels', async () => {
     const pi = await stripe.paymentIntents.create({
       amount: 1000,
@@ -188,6 +195,8 @@ describe('payment intents, charges and refunds', () => {
     expect(done.raw.code).toBe('charge_already_refunded');
     const listed = await stripe.refunds.list({ payment_intent: pi.id });
     expect(listed.data.map((r) => r.id)).toEqual([rest.id, partial.id]);
+    const withRefunds = await stripe.charges.retrieve(charge.id, { expand: ['refunds'] });
+    expect(withRefunds.refunds?.data.map((r) => r.id)).toEqual([rest.id, partial.id]);
     const updated = await stripe.refunds.update(partial.id, { metadata: { note: 'x' } });
     expect(updated.metadata).toEqual({ note: 'x' });
   });

@@ -109,7 +109,7 @@ describe('webhook delivery', () => {
     }
   });
 
-  it('can duplicate and shuffle deliveries on request', async () => {
+  it('can duplicate, shuffle and delay deliveries on request', async () => {
     const { stripe, secretKey } = await newClient(sandbox);
     let secret = '';
     const receiver = await startReceiver(verifier, () => secret);
@@ -128,6 +128,14 @@ describe('webhook delivery', () => {
       const ids = receiver.received.map((r) => r.event.id);
       expect(ids).toHaveLength(6);
       expect(new Set(ids).size).toBe(3);
+      await control(sandbox, '/delivery-options', { duplicate: false, shuffle: false, delayMs: 300 }, secretKey);
+      const before = receiver.received.length;
+      const sent = Date.now();
+      await stripe.customers.create({ email: 'late@example.test' });
+      await new Promise((r) => setTimeout(r, 150));
+      expect(receiver.received.length).toBe(before);
+      await waitFor(() => receiver.received.length > before);
+      expect(Date.now() - sent).toBeGreaterThanOrEqual(290);
     } finally {
       await receiver.close();
     }

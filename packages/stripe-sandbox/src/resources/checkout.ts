@@ -1,7 +1,7 @@
 import { type Ctx, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest, unexpectedState } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
-import { allowOnly, int, metadata, obj, oneOf, str } from '../params';
+import { allowOnly, checkMinimumAmount, int, metadata, obj, oneOf, str } from '../params';
 import { lineItemsList, listObject, publicView } from '../render';
 import { brandingSettings, customText, lineItemsFromParams } from './checkout-params';
 
@@ -87,6 +87,7 @@ export const checkoutRoutes: Route[] = [
         quantity: item.quantity,
       }));
       const total = lineItems.reduce((s, l) => s + l.amount_total, 0);
+      if (mode === 'payment') checkMinimumAmount(total, lineItems[0].currency, 'line_items');
       const expiresAt = int(ctx.body, 'expires_at') ?? now + 24 * 3600;
       const session = putObject(ctx.account, 'checkout_sessions', {
         id,

@@ -1,6 +1,6 @@
 import { type Ctx, emit, getObject, type Route, timeForCustomer } from '../context';
 import { invalidRequest, unexpectedState } from '../errors';
-import { allowOnly, bool, currency, int, metadata, obj, oneOf, str, strArray } from '../params';
+import { allowOnly, bool, checkMinimumAmount, currency, int, metadata, obj, oneOf, str, strArray } from '../params';
 import { listObject } from '../render';
 import { CREATE_FIELDS, confirmPayment, createPaymentIntent } from './payment-intents';
 import { resolvePaymentMethod } from './payment-methods';
@@ -32,6 +32,7 @@ export const paymentIntentRoutes: Route[] = [
     handler: (ctx) => {
       allowOnly(ctx.body, CREATE_FIELDS);
       const amount = int(ctx.body, 'amount', { required: true, min: 1 })!;
+      checkMinimumAmount(amount, currency(ctx.body));
       const pi = createPaymentIntent(ctx, {
         amount,
         currency: currency(ctx.body),
