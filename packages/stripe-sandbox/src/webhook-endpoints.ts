@@ -41,6 +41,7 @@ export const EVENT_TYPES = [
   'invoice.payment_action_required',
   'invoice.upcoming',
   'invoice.voided',
+  'invoice.updated',
   'invoice_payment.paid',
   'product.created',
   'product.updated',

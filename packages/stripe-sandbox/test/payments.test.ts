@@ -242,6 +242,39 @@ describe('payment methods', () => {
   });
 });
 
+describe('updates', () => {
+  it('updates prices, payment intents, payment methods, charges and checkout sessions', async () => {
+    const price = await stripe.prices.create({ product_data: { name: 'U' }, unit_amount: 500, currency: 'usd' });
+    expect(
+      await stripe.prices.update(price.id, { nickname: 'five', active: false, metadata: { a: '1' } }),
+    ).toMatchObject({
+      nickname: 'five',
+      active: false,
+      metadata: { a: '1' },
+    });
+    const pi = await stripe.paymentIntents.create({ amount: 500, currency: 'usd' });
+    const changed = await stripe.paymentIntents.update(pi.id, {
+      amount: 700,
+      description: 'bigger',
+      metadata: { b: '2' },
+    });
+    expect(changed).toMatchObject({ amount: 700, description: 'bigger', metadata: { b: '2' } });
+    const confirmed = await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
+    const late = await stripeError(stripe.paymentIntents.update(pi.id, { amount: 1 }));
+    expect(late.raw.code).toBe('payment_intent_unexpected_state');
+    const pm = await stripe.paymentMethods.update(confirmed.payment_method as string, { metadata: { c: '3' } });
+    expect(pm.metadata).toEqual({ c: '3' });
+    const charge = await stripe.charges.update(confirmed.latest_charge as string, { description: 'poster' });
+    expect(charge.description).toBe('poster');
+    const session = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [{ price: price.id, quantity: 1 }],
+      success_url: 'https://x.example/ok',
+    });
+    expect((await stripe.checkout.sessions.update(session.id, { metadata: { d: '4' } })).metadata).toEqual({ d: '4' });
+  });
+});
+
 describe('webhook endpoints and events', () => {
   it('creates with a secret shown once, updates, lists, deletes, and caps at 16', async () => {
     const we = await stripe.webhookEndpoints.create({

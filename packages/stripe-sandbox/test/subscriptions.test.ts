@@ -174,6 +174,22 @@ describe('subscriptions', () => {
     expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('active');
   });
 
+  it('marks unpaid instead of canceling when the account says so, and updates invoices', async () => {
+    const { stripe: own, accountId } = await newClient(sandbox);
+    stripe = own;
+    sandbox.setFailedRenewalBehavior('unpaid', accountId);
+    const price = await monthlyPrice();
+    const { clock, customer } = await customerOnClock(start);
+    const sub = await stripe.subscriptions.create({ customer: customer.id, items: [{ price: price.id }] });
+    const invoice = await stripe.invoices.update(sub.latest_invoice as string, { metadata: { po: '77' } });
+    expect(invoice.metadata).toEqual({ po: '77' });
+    const failing = await stripe.paymentMethods.attach('pm_card_chargeCustomerFail', { customer: customer.id });
+    await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: failing.id } });
+    await advance(clock.id, Date.UTC(2026, 1, 25, 12) / 1000);
+    expect((await stripe.subscriptions.retrieve(sub.id)).status).toBe('unpaid');
+    expect((await stripe.testHelpers.testClocks.list()).data.map((c) => c.id)).toEqual([clock.id]);
+  });
+
   it('renews subscriptions without a test clock in real time', async () => {
     const own = await startSandbox({ port: 0, renewalCheckMs: 100 });
     try {

@@ -1,6 +1,6 @@
-import { getObject, type Route, timeForCustomer } from '../context';
+import { clone, diff, emit, getObject, type Route, timeForCustomer } from '../context';
 import { invalidRequest, StripeApiError, unexpectedState } from '../errors';
-import { allowOnly, str } from '../params';
+import { allowOnly, metadata, nullableStr, str } from '../params';
 import { listObject } from '../render';
 import { attemptInvoicePayment, invoicePaymentIntent } from './invoices';
 
@@ -32,6 +32,23 @@ export const invoiceRoutes: Route[] = [
     handler: (ctx) => {
       const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
       return listObject([...invoice.lines.data].reverse(), ctx.query, `/v1/invoices/${invoice.id}/lines`);
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/invoices/:id',
+    handler: (ctx) => {
+      allowOnly(ctx.body, ['metadata', 'description', 'footer']);
+      const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
+      const before = clone(invoice);
+      invoice.metadata = metadata(ctx.body, invoice.metadata);
+      for (const field of ['description', 'footer'] as const) {
+        const v = nullableStr(ctx.body, field);
+        if (v !== undefined) invoice[field] = v;
+      }
+      const previous = diff(before, invoice);
+      if (Object.keys(previous).length) emit(ctx, 'invoice.updated', invoice, previous);
+      return invoice;
     },
   },
   {
