@@ -30,7 +30,21 @@ export function createEvent(
     type,
   };
   account.data.events[event.id] = event;
+  pruneEvents(account);
   return event;
+}
+
+const MAX_EVENTS_PER_ACCOUNT = 20_000;
+
+// Stripe keeps events for 30 days; the sandbox keeps the newest 20 000 so a long demo's state file stays small.
+let createdSincePrune = 0;
+function pruneEvents(account: Account): void {
+  if (++createdSincePrune < 1000) return;
+  createdSincePrune = 0;
+  const events = account.data.events;
+  if (Object.keys(events).length <= MAX_EVENTS_PER_ACCOUNT + 1000) return;
+  const ids = Object.keys(events);
+  for (const id of ids.slice(0, ids.length - MAX_EVENTS_PER_ACCOUNT)) delete events[id];
 }
 
 /** Events about test-clock objects happen at the clock's frozen time, as on Stripe. */
