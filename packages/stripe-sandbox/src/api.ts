@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Ctx, SandboxCore } from './context';
 import { authenticationError, expiredKeyError, idempotencyError, routeMissing, StripeApiError } from './errors';
-import { decodeForm } from './form-decode';
+import { decodeForm, type FormObject } from './form-decode';
 import { findIdempotent, fingerprint, saveIdempotent } from './idempotency';
 import { newId } from './ids';
 import { expandResponse, publicView } from './render';
 import type { Router } from './router';
+import type { Account } from './store';
 
 export const API_VERSION_HEADER = '2026-10-28.endive';
 
@@ -22,6 +23,26 @@ function bearerKey(req: IncomingMessage): string | null {
   return null;
 }
 
+/**
+ * A publishable key can only do what Stripe.js does with a client secret: retrieve and confirm
+ * that one PaymentIntent.
+ */
+function publishableKeyMayCall(account: Account, method: string, path: string, params: FormObject): boolean {
+  const m = /^\/v1\/payment_intents\/(pi_[A-Za-z0-9]+)(\/confirm)?$/.exec(path);
+  if (!m || (m[2] ? method !== 'POST' : method !== 'GET')) return false;
+  const pi = account.data.payment_intents[m[1]];
+  return Boolean(pi && typeof params.client_secret === 'string' && params.client_secret === pi.client_secret);
+}
+
+function publishableKeyError(): StripeApiError {
+  return new StripeApiError(
+    401,
+    'invalid_request_error',
+    'This API call cannot be made with a publishable API key. Please use a secret API key. You can find a list of your API keys at https://dashboard.stripe.com/account/apikeys.',
+    { code: 'secret_key_required' },
+  );
+}
+
 /** Serves `/v1/...`: auth, form decoding, idempotency, routing, expansion, Stripe's error envelope. */
 export function handleApi(
   core: SandboxCore,
@@ -35,14 +56,26 @@ export function handleApi(
   const requestId = newId('req', 14);
   const headers: Record<string, string> = {
     'request-id': requestId,
+    'access-control-allow-origin': '*',
+    'access-control-expose-headers': 'Request-Id, Stripe-Version, Idempotency-Key, Idempotent-Replayed',
     'stripe-version': (req.headers['stripe-version'] as string) ?? API_VERSION_HEADER,
   };
   const fail = (error: StripeApiError) => send(res, error.status, JSON.stringify(error.toBody(), null, 2), headers);
 
-  const key = bearerKey(req);
+  const query = decodeForm(url.search.slice(1));
+  const form = method === 'POST' ? decodeForm(rawBody) : {};
+  // Stripe.js sends the publishable key as a `key` parameter instead of a header.
+  const paramKey = typeof form.key === 'string' ? form.key : typeof query.key === 'string' ? query.key : null;
+  delete form.key;
+  delete query.key;
+  const key = bearerKey(req) ?? paramKey;
   const account = key ? core.store.byKey(key) : undefined;
-  if (!key || !account || account.secretKey !== key) {
+  if (!key || !account) {
     fail(authenticationError(key));
+    return;
+  }
+  if (account.publishableKey === key && !publishableKeyMayCall(account, method, url.pathname, { ...query, ...form })) {
+    fail(publishableKeyError());
     return;
   }
   if (account.revoked) {
@@ -68,8 +101,6 @@ export function handleApi(
   try {
     const match = router.match(method, url.pathname);
     if (!match) throw routeMissing(method, url.pathname);
-    const query = decodeForm(url.search.slice(1));
-    const form = method === 'POST' ? decodeForm(rawBody) : {};
     const ctx: Ctx = {
       core,
       account,

@@ -59,6 +59,17 @@ export function createSandboxServer(core: SandboxCore, controls: SandboxControls
     try {
       const raw = await readBody(req);
       const path = (req.url ?? '/').split('?')[0];
+      if (path.startsWith('/v1/') && req.method === 'OPTIONS') {
+        // CORS preflight: browsers may call the API with a publishable key, as Stripe.js does.
+        res.writeHead(204, {
+          'access-control-allow-origin': '*',
+          'access-control-allow-methods': 'GET, POST, DELETE',
+          'access-control-allow-headers': 'Authorization, Content-Type, Stripe-Version, Idempotency-Key',
+          'access-control-max-age': '600',
+        });
+        res.end();
+        return;
+      }
       if (path.startsWith('/v1/')) return handleApi(core, router, req, res, raw);
       if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return handleControl(controls, req, res, raw);
       if (handlePage(core, req, res, raw)) return;

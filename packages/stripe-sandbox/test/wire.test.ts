@@ -51,6 +51,28 @@ describe('authentication', () => {
     await expect(b.stripe.customers.list()).resolves.toMatchObject({ object: 'list' });
   });
 
+  it('lets a publishable key only retrieve and confirm a PaymentIntent with its client secret', async () => {
+    const keys = await sandbox.createAccount();
+    const pi = await sdk(sandbox, keys.secretKey).paymentIntents.create({ amount: 900, currency: 'usd' });
+    const browser = sdk(sandbox, keys.publishableKey);
+    const seen = await browser.paymentIntents.retrieve(pi.id, { client_secret: pi.client_secret! } as any);
+    expect(seen.id).toBe(pi.id);
+    const confirmed = await browser.paymentIntents.confirm(pi.id, {
+      client_secret: pi.client_secret,
+      payment_method: 'pm_card_visa',
+    } as any);
+    expect(confirmed.status).toBe('succeeded');
+    const wrongSecret = await stripeError(
+      browser.paymentIntents.retrieve(pi.id, { client_secret: 'pi_x_secret_y' } as any),
+    );
+    expect(wrongSecret.statusCode).toBe(401);
+    const notAllowed = await stripeError(browser.customers.list());
+    expect(notAllowed.raw.code).toBe('secret_key_required');
+    const preflight = await fetch(`${sandbox.url}/v1/payment_intents/${pi.id}`, { method: 'OPTIONS' });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+  });
+
   it('keeps accounts isolated and serves the default key', async () => {
     const a = await newClient(sandbox);
     const customer = await a.stripe.customers.create({ email: 'iso@example.test' });

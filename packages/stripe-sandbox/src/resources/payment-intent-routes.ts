@@ -102,6 +102,7 @@ export const paymentIntentRoutes: Route[] = [
     path: '/v1/payment_intents/:id/confirm',
     handler: (ctx) => {
       allowOnly(ctx.body, [
+        'client_secret',
         'payment_method',
         'return_url',
         'off_session',
