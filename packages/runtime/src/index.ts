@@ -1,1 +1,56 @@
+export { CodeNodeError, runUserCode } from './code-sandbox';
+export {
+  acceptedSecrets,
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  generateWebhookSecret,
+  listWebhookEndpoints,
+  publicEndpoint,
+  rotateWebhookEndpointSecret,
+} from './endpoints';
+export { executeFlow, type FlowOutcome, type StepResult } from './engine';
+export {
+  createFlow,
+  deleteFlow,
+  FlowConflictError,
+  getFlow,
+  listFlows,
+  listFlowVersions,
+  publishFlow,
+  saveFlowDraft,
+} from './flow-store';
+export type { FlowTrigger, GraphEdge, GraphNode, RunnableFlow } from './graph';
+export { countRejections, getRun, listEvents, listRuns, purgeOldRuns, replayEvent, retryRun } from './history';
+export { startWebhookServer } from './http-server';
+export { type IngestRequest, type IngestResponse, ingestStripeWebhook, MAX_WEBHOOK_BODY_BYTES } from './ingest';
+export {
+  BUILTIN_NODE_EXECUTORS,
+  registerBuiltinNodes,
+  STRIPE_NODE_OPERATIONS,
+  type StripeClientFactory,
+  setStripeClientFactory,
+} from './nodes';
+export {
+  hasNewerEventForObject,
+  type StripeObjectVersion,
+  shouldApplyStripeObjectUpdate,
+  stripeObjectVersionOf,
+} from './ordering';
+export {
+  getNodeExecutor,
+  isPermanentError,
+  type NodeContext,
+  type NodeEffect,
+  type NodeExecutor,
+  PermanentNodeError,
+  registeredNodeTypes,
+  registerNodeExecutor,
+} from './registry';
 export { decryptSecret, encryptSecret, maskSecret } from './secret-box';
+export {
+  type SignatureCheck,
+  signStripePayload,
+  stripeSignatureHeader,
+  verifyStripeSignature,
+} from './stripe-signature';
+export { startWorkers, type WorkerOptions, type Workers } from './worker';

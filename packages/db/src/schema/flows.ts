@@ -102,6 +102,9 @@ export const flowSteps = pgTable(
     input: jsonb('input'),
     output: jsonb('output'),
     error: text('error'),
+    // Control decisions are recorded too, so a retried run follows the same path.
+    branch: text('branch'),
+    stopped: boolean('stopped').notNull().default(false),
     attempt: integer('attempt').notNull().default(1),
     startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
     durationMs: integer('duration_ms'),

@@ -1,0 +1,106 @@
+import { randomBytes } from 'node:crypto';
+import { type Executor, webhookEndpoints } from '@tillflow/db';
+import { and, eq } from 'drizzle-orm';
+import { z } from 'zod';
+import { decryptSecret, encryptSecret, maskSecret } from './secret-box';
+
+export const createWebhookEndpointInput = z.object({
+  projectId: z.number().int().positive(),
+  purpose: z.string().min(1),
+  flowId: z.string().uuid().nullish(),
+  stripeEndpointId: z.string().nullish(),
+  url: z.string().nullish(),
+  enabledEvents: z.array(z.string()).default([]),
+  /** whsec_… from Stripe; generated when omitted (sandbox, tests). */
+  secret: z.string().min(8).optional(),
+});
+
+export function generateWebhookSecret(): string {
+  return `whsec_${randomBytes(24).toString('base64url')}`;
+}
+
+export async function createWebhookEndpoint(db: Executor, input: z.input<typeof createWebhookEndpointInput>) {
+  const parsed = createWebhookEndpointInput.parse(input);
+  const secret = parsed.secret ?? generateWebhookSecret();
+  const [row] = await db
+    .insert(webhookEndpoints)
+    .values({
+      projectId: parsed.projectId,
+      purpose: parsed.purpose,
+      flowId: parsed.flowId ?? null,
+      stripeEndpointId: parsed.stripeEndpointId ?? null,
+      url: parsed.url ?? null,
+      enabledEvents: parsed.enabledEvents,
+      secretEncrypted: encryptSecret(secret),
+    })
+    .returning();
+  return { endpoint: publicEndpoint(row), secret };
+}
+
+/** An endpoint as the studio may show it: the secret only masked. */
+export function publicEndpoint(row: typeof webhookEndpoints.$inferSelect) {
+  const { secretEncrypted, previousSecretEncrypted, ...rest } = row;
+  return { ...rest, secretMasked: maskSecret(decryptSecret(secretEncrypted)) };
+}
+
+export async function listWebhookEndpoints(db: Executor, projectId: number) {
+  const rows = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+  return rows.map(publicEndpoint);
+}
+
+/**
+ * Install a new signing secret; the old one stays accepted for `overlapSeconds`
+ * (Stripe's roll lets both sign during the overlap).
+ */
+export async function rotateWebhookEndpointSecret(
+  db: Executor,
+  projectId: number,
+  endpointId: string,
+  newSecret: string = generateWebhookSecret(),
+  overlapSeconds = 24 * 3600,
+) {
+  const [current] = await db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.projectId, projectId)));
+  if (!current) throw new Error('Webhook endpoint not found.');
+  await db
+    .update(webhookEndpoints)
+    .set({
+      secretEncrypted: encryptSecret(newSecret),
+      previousSecretEncrypted: current.secretEncrypted,
+      previousSecretExpiresAt: new Date(Date.now() + overlapSeconds * 1000),
+    })
+    .where(eq(webhookEndpoints.id, endpointId));
+  return { secret: newSecret };
+}
+
+export async function deleteWebhookEndpoint(db: Executor, projectId: number, endpointId: string): Promise<void> {
+  await db
+    .delete(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.projectId, projectId)));
+}
+
+// Decrypting on every delivery is cheap but not free; the sealed value is the cache key, so a rotation is seen at once.
+const plainCache = new Map<string, string>();
+function openSecret(sealed: string): string {
+  let plain = plainCache.get(sealed);
+  if (plain === undefined) {
+    plain = decryptSecret(sealed);
+    if (plainCache.size > 1000) plainCache.clear();
+    plainCache.set(sealed, plain);
+  }
+  return plain;
+}
+
+/** The secrets a delivery may be signed with right now (current, plus the previous one during the overlap). */
+export function acceptedSecrets(endpoint: typeof webhookEndpoints.$inferSelect, now = new Date()): string[] {
+  const secrets = [openSecret(endpoint.secretEncrypted)];
+  if (
+    endpoint.previousSecretEncrypted &&
+    endpoint.previousSecretExpiresAt &&
+    endpoint.previousSecretExpiresAt.getTime() > now.getTime()
+  )
+    secrets.push(openSecret(endpoint.previousSecretEncrypted));
+  return secrets;
+}

@@ -1,0 +1,278 @@
+import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
+import { sql } from 'drizzle-orm';
+import { evaluateBindings } from './bindings';
+import { type GraphNode, type RunnableFlow, topologicalOrder } from './graph';
+import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor, PermanentNodeError } from './registry';
+
+export interface StepResult {
+  nodeId: string;
+  nodeType: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  branch: string | null;
+  stopped: boolean;
+  startedAt: Date;
+  durationMs: number;
+  /** True when a previous attempt had completed it and its output was reused. */
+  reused?: boolean;
+}
+
+export interface CompletedStep {
+  output: unknown;
+  branch: string | null;
+  stopped: boolean;
+}
+
+export interface ExecuteFlowOptions {
+  handle: DbHandle;
+  runId: string;
+  projectId: number;
+  definition: RunnableFlow;
+  trigger: unknown;
+  attempt: number;
+  testRun?: boolean;
+  /** Write flow_step rows (false for test runs rolled back: they are recorded afterwards). */
+  persist: boolean;
+  /** Run all database work on this executor instead of the handle (a test run's outer transaction). */
+  executor?: Executor;
+  /** Steps a previous attempt completed: skipped, their outputs reused. */
+  completed?: Map<string, CompletedStep>;
+}
+
+export interface FlowOutcome {
+  status: 'succeeded' | 'failed';
+  error: string | null;
+  permanent: boolean;
+  steps: StepResult[];
+}
+
+const jsonSafe = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
+
+function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message || error.name;
+  return String(error);
+}
+
+/**
+ * Runs a flow graph from its roots. A node runs when one of its incoming edges
+ * was taken (unlabelled edges always are; labelled ones when the source chose
+ * that branch). The first failing node ends the run.
+ */
+export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutcome> {
+  const { definition } = options;
+  const order = topologicalOrder(definition);
+  const hasIncoming = new Set(definition.edges.map((e) => e.target));
+  const active = new Set(order.filter((n) => !hasIncoming.has(n.id)).map((n) => n.id));
+  const outputs: Record<string, unknown> = {};
+  const steps: StepResult[] = [];
+  for (const node of order) {
+    if (!active.has(node.id)) {
+      steps.push(skippedStep(node));
+      continue;
+    }
+    const step = await runStep(options, node, outputs);
+    steps.push(step);
+    if (step.status === 'failed')
+      return { status: 'failed', error: `${node.id}: ${step.error}`, permanent: permanentOf(step), steps };
+    outputs[node.id] = step.output;
+    if (step.stopped) {
+      for (const rest of order.slice(order.indexOf(node) + 1))
+        if (!steps.some((s) => s.nodeId === rest.id)) steps.push(skippedStep(rest));
+      break;
+    }
+    for (const edge of definition.edges)
+      if (edge.source === node.id && (!edge.label || edge.label === step.branch)) active.add(edge.target);
+  }
+  return { status: 'succeeded', error: null, permanent: false, steps };
+}
+
+const permanentFlags = new WeakMap<StepResult, boolean>();
+const permanentOf = (step: StepResult) => permanentFlags.get(step) ?? false;
+
+function skippedStep(node: GraphNode): StepResult {
+  return {
+    nodeId: node.id,
+    nodeType: node.type,
+    status: 'skipped',
+    input: null,
+    output: null,
+    error: null,
+    branch: null,
+    stopped: false,
+    startedAt: new Date(),
+    durationMs: 0,
+  };
+}
+
+async function runStep(
+  options: ExecuteFlowOptions,
+  node: GraphNode,
+  outputs: Record<string, unknown>,
+): Promise<StepResult> {
+  const startedAt = new Date();
+  const prior = options.completed?.get(node.id);
+  if (prior) return { ...skippedStep(node), status: 'succeeded', ...prior, startedAt, reused: true };
+  const executor = getNodeExecutor(node.type);
+  let input: unknown = null;
+  let branch: string | null = null;
+  let stopped = false;
+  try {
+    if (!executor) throw new PermanentNodeError(`No executor is registered for node type "${node.type}".`);
+    const config = jsonSafe(
+      evaluateBindings(node.config ?? {}, { trigger: options.trigger, nodes: outputs }),
+    ) as Record<string, unknown>;
+    input = config;
+    const context = (tx: Executor): NodeContext => ({
+      runId: options.runId,
+      projectId: options.projectId,
+      node,
+      config,
+      trigger: options.trigger,
+      nodes: outputs,
+      tx,
+      handle: options.handle,
+      idempotencyKey: `${options.runId}:${node.id}`,
+      attempt: options.attempt,
+      testRun: options.testRun ?? false,
+      branch: (label) => {
+        branch = label;
+      },
+      stop: () => {
+        stopped = true;
+      },
+    });
+    const base = options.executor ?? options.handle.db;
+    const result = await (executor.effect === 'external'
+      ? runExternal(options, node, executor, base, context, startedAt, input, () => ({ branch, stopped }))
+      : base.transaction((tx) =>
+          runTransactional(options, node, executor, tx, context, startedAt, input, () => ({ branch, stopped })),
+        ));
+    return { ...result, nodeId: node.id, nodeType: node.type, input, startedAt };
+  } catch (error) {
+    const step: StepResult = {
+      nodeId: node.id,
+      nodeType: node.type,
+      status: 'failed',
+      input,
+      output: null,
+      error: errorMessage(error),
+      branch: null,
+      stopped: false,
+      startedAt,
+      durationMs: Date.now() - startedAt.getTime(),
+    };
+    permanentFlags.set(step, isPermanentError(error));
+    if (options.persist) await recordFailedStep(options, step);
+    return step;
+  }
+}
+
+type Outcome = Pick<StepResult, 'status' | 'output' | 'error' | 'branch' | 'stopped' | 'durationMs' | 'reused'>;
+
+/** Claims the step row inside the transaction; if another attempt already committed it, reuses its result. */
+async function claimStep(tx: Executor, options: ExecuteFlowOptions, node: GraphNode): Promise<Outcome | null> {
+  const claimed = await executeRows(
+    tx,
+    sql`insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
+        values (${options.runId}, ${node.id}, ${node.type}, 'running', ${options.attempt}, now())
+        on conflict (run_id, node_id) do update set status = 'running', attempt = excluded.attempt,
+          started_at = excluded.started_at, error = null
+        where flow_step.status <> 'succeeded'
+        returning id`,
+  );
+  if (claimed.length > 0) return null;
+  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
+    tx,
+    sql`select output, branch, stopped from flow_step where run_id = ${options.runId} and node_id = ${node.id}`,
+  );
+  return {
+    status: 'succeeded',
+    output: done.output,
+    error: null,
+    branch: done.branch,
+    stopped: done.stopped,
+    durationMs: 0,
+    reused: true,
+  };
+}
+
+async function completeStep(
+  tx: Executor,
+  options: ExecuteFlowOptions,
+  node: GraphNode,
+  input: unknown,
+  outcome: Outcome,
+) {
+  await tx.execute(
+    sql`update flow_step set status = 'succeeded', input = ${JSON.stringify(input)}::jsonb,
+          output = ${JSON.stringify(outcome.output)}::jsonb, branch = ${outcome.branch}, stopped = ${outcome.stopped},
+          duration_ms = ${outcome.durationMs}
+        where run_id = ${options.runId} and node_id = ${node.id}`,
+  );
+}
+
+async function runTransactional(
+  options: ExecuteFlowOptions,
+  node: GraphNode,
+  executor: NodeExecutor,
+  tx: Executor,
+  context: (tx: Executor) => NodeContext,
+  startedAt: Date,
+  input: unknown,
+  control: () => { branch: string | null; stopped: boolean },
+): Promise<Outcome> {
+  if (options.persist) {
+    const reused = await claimStep(tx, options, node);
+    if (reused) return reused;
+  }
+  const output = jsonSafe(await executor.execute(context(tx)));
+  const outcome: Outcome = {
+    status: 'succeeded',
+    output,
+    error: null,
+    ...control(),
+    durationMs: Date.now() - startedAt.getTime(),
+  };
+  if (options.persist) await completeStep(tx, options, node, input, outcome);
+  return outcome;
+}
+
+async function runExternal(
+  options: ExecuteFlowOptions,
+  node: GraphNode,
+  executor: NodeExecutor,
+  base: Executor,
+  context: (tx: Executor) => NodeContext,
+  startedAt: Date,
+  input: unknown,
+  control: () => { branch: string | null; stopped: boolean },
+): Promise<Outcome> {
+  if (options.persist) {
+    const reused = await claimStep(base, options, node);
+    if (reused) return reused;
+  }
+  const output = jsonSafe(await executor.execute(context(base)));
+  const outcome: Outcome = {
+    status: 'succeeded',
+    output,
+    error: null,
+    ...control(),
+    durationMs: Date.now() - startedAt.getTime(),
+  };
+  if (options.persist) await completeStep(base, options, node, input, outcome);
+  return outcome;
+}
+
+async function recordFailedStep(options: ExecuteFlowOptions, step: StepResult): Promise<void> {
+  const db = options.executor ?? options.handle.db;
+  await db.execute(
+    sql`insert into flow_step (run_id, node_id, node_type, status, input, error, attempt, started_at, duration_ms)
+        values (${options.runId}, ${step.nodeId}, ${step.nodeType}, 'failed', ${JSON.stringify(step.input)}::jsonb,
+          ${step.error}, ${options.attempt}, ${step.startedAt.toISOString()}, ${step.durationMs})
+        on conflict (run_id, node_id) do update set status = 'failed', input = excluded.input, error = excluded.error,
+          attempt = excluded.attempt, started_at = excluded.started_at, duration_ms = excluded.duration_ms
+        where flow_step.status <> 'succeeded'`,
+  );
+}

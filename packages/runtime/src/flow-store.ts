@@ -1,0 +1,102 @@
+import { type Executor, flows, flowVersions } from '@tillflow/db';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import type { FlowTrigger, RunnableFlow } from './graph';
+
+export class FlowConflictError extends Error {
+  readonly code = 'CONFLICT';
+  constructor(readonly currentRevision: number) {
+    super('The flow was changed by someone else; reload it before saving.');
+  }
+}
+
+export interface CreateFlowInput {
+  projectId: number;
+  name: string;
+  kind: 'system' | 'custom';
+  systemKind?: string | null;
+  definition: RunnableFlow;
+  /** Publish the definition as version 1 right away (system flows). */
+  publish?: boolean;
+  createdBy?: string | null;
+}
+
+export async function createFlow(db: Executor, input: CreateFlowInput) {
+  return db.transaction(async (tx) => {
+    const [flow] = await tx
+      .insert(flows)
+      .values({
+        projectId: input.projectId,
+        name: input.name,
+        kind: input.kind,
+        systemKind: input.systemKind ?? null,
+        trigger: input.definition.trigger,
+        draft: input.definition,
+      })
+      .returning();
+    if (!input.publish) return flow;
+    const version = await publishFlow(tx, flow.id, input.createdBy ?? null);
+    return { ...flow, publishedVersionId: version.id };
+  });
+}
+
+export async function getFlow(db: Executor, flowId: string) {
+  const [flow] = await db.select().from(flows).where(eq(flows.id, flowId));
+  return flow ?? null;
+}
+
+export async function listFlows(db: Executor, projectId: number) {
+  return db.select().from(flows).where(eq(flows.projectId, projectId)).orderBy(flows.createdAt);
+}
+
+/** Save the draft if nobody saved since `expectedRevision`; returns the new revision. */
+export async function saveFlowDraft(
+  db: Executor,
+  flowId: string,
+  definition: RunnableFlow,
+  expectedRevision: number,
+): Promise<number> {
+  const [row] = await db
+    .update(flows)
+    .set({ draft: definition, draftRevision: sql`${flows.draftRevision} + 1`, updatedAt: new Date() })
+    .where(and(eq(flows.id, flowId), eq(flows.draftRevision, expectedRevision)))
+    .returning({ revision: flows.draftRevision });
+  if (row) return row.revision;
+  const current = await getFlow(db, flowId);
+  if (!current) throw new Error('Flow not found.');
+  throw new FlowConflictError(current.draftRevision);
+}
+
+/** Freeze the current draft as the next version and route new events to it. */
+export async function publishFlow(db: Executor, flowId: string, createdBy: string | null = null) {
+  return db.transaction(async (tx) => {
+    const [flow] = await tx.select().from(flows).where(eq(flows.id, flowId)).for('update');
+    if (!flow) throw new Error('Flow not found.');
+    const [last] = await tx
+      .select({ version: flowVersions.version })
+      .from(flowVersions)
+      .where(eq(flowVersions.flowId, flowId))
+      .orderBy(desc(flowVersions.version))
+      .limit(1);
+    const [version] = await tx
+      .insert(flowVersions)
+      .values({ flowId, version: (last?.version ?? 0) + 1, definition: flow.draft, createdBy })
+      .returning();
+    await tx
+      .update(flows)
+      .set({
+        publishedVersionId: version.id,
+        trigger: (flow.draft as RunnableFlow).trigger as FlowTrigger,
+        updatedAt: new Date(),
+      })
+      .where(eq(flows.id, flowId));
+    return version;
+  });
+}
+
+export async function listFlowVersions(db: Executor, flowId: string) {
+  return db.select().from(flowVersions).where(eq(flowVersions.flowId, flowId)).orderBy(desc(flowVersions.version));
+}
+
+export async function deleteFlow(db: Executor, projectId: number, flowId: string): Promise<void> {
+  await db.delete(flows).where(and(eq(flows.id, flowId), eq(flows.projectId, projectId)));
+}

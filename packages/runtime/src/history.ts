@@ -1,0 +1,160 @@
+import {
+  type DbHandle,
+  type Executor,
+  executeRows,
+  flowRuns,
+  flowSteps,
+  flows,
+  stripeEvents,
+  webhookDeliveries,
+  webhookRejections,
+} from '@tillflow/db';
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { type FlowTrigger, triggerAccepts } from './graph';
+import { signalRunsQueued } from './signals';
+
+export interface ListRunsOptions {
+  flowId?: string;
+  status?: 'queued' | 'running' | 'succeeded' | 'failed';
+  limit?: number;
+  /** created_at of the last run of the previous page. */
+  before?: Date;
+}
+
+export async function listRuns(db: Executor, projectId: number, options: ListRunsOptions = {}) {
+  const conditions = [eq(flowRuns.projectId, projectId)];
+  if (options.flowId) conditions.push(eq(flowRuns.flowId, options.flowId));
+  if (options.status) conditions.push(eq(flowRuns.status, options.status));
+  if (options.before) conditions.push(lt(flowRuns.createdAt, options.before));
+  return db
+    .select({
+      id: flowRuns.id,
+      flowId: flowRuns.flowId,
+      flowName: flows.name,
+      flowVersionId: flowRuns.flowVersionId,
+      eventRowId: flowRuns.eventRowId,
+      eventType: stripeEvents.type,
+      eventId: stripeEvents.eventId,
+      status: flowRuns.status,
+      attempt: flowRuns.attempt,
+      error: flowRuns.error,
+      testRun: flowRuns.testRun,
+      createdAt: flowRuns.createdAt,
+      startedAt: flowRuns.startedAt,
+      finishedAt: flowRuns.finishedAt,
+      runAfter: flowRuns.runAfter,
+    })
+    .from(flowRuns)
+    .innerJoin(flows, eq(flows.id, flowRuns.flowId))
+    .leftJoin(stripeEvents, eq(stripeEvents.id, flowRuns.eventRowId))
+    .where(and(...conditions))
+    .orderBy(desc(flowRuns.createdAt))
+    .limit(Math.min(options.limit ?? 50, 200));
+}
+
+/** A run with its trigger and every step (input, output, error, duration). */
+export async function getRun(db: Executor, runId: string, projectId?: number) {
+  const [run] = await db
+    .select()
+    .from(flowRuns)
+    .where(
+      projectId === undefined ? eq(flowRuns.id, runId) : and(eq(flowRuns.id, runId), eq(flowRuns.projectId, projectId)),
+    );
+  if (!run) return null;
+  const steps = await db
+    .select()
+    .from(flowSteps)
+    .where(eq(flowSteps.runId, runId))
+    .orderBy(flowSteps.startedAt, flowSteps.id);
+  return { ...run, steps };
+}
+
+/** Put a failed run back in the queue; its completed steps are kept and reused. */
+export async function retryRun(db: Executor, runId: string, projectId?: number): Promise<boolean> {
+  const rows = await executeRows(
+    db,
+    sql`update flow_run set status = 'queued', run_after = now(), finished_at = null, lease_until = null,
+          locked_by = null, max_attempts = attempt + 5
+        where id = ${runId} and status = 'failed' and test_run = false
+          ${projectId === undefined ? sql`` : sql`and project_id = ${projectId}`}
+        returning id`,
+  );
+  if (rows.length > 0) signalRunsQueued();
+  return rows.length > 0;
+}
+
+/**
+ * Run a stored event again through the flows subscribed to it now (new runs on
+ * the current published versions). Callback handlers see rows they already
+ * updated and report alreadyProcessed.
+ */
+export async function replayEvent(handle: DbHandle, eventRowId: string, projectId?: number): Promise<string[]> {
+  const ids = await handle.db.transaction(async (tx) => {
+    const [event] = await tx.select().from(stripeEvents).where(eq(stripeEvents.id, eventRowId));
+    if (!event || (projectId !== undefined && event.projectId !== projectId)) throw new Error('Event not found.');
+    // The flows that ran for it originally, plus any now listening for its type on the same endpoint.
+    const candidates = await executeRows<{ id: string; published_version_id: string; trigger: FlowTrigger }>(
+      tx,
+      sql`select f.id, f.published_version_id, f.trigger from flow f
+          where f.project_id = ${event.projectId} and f.published_version_id is not null and (
+            f.id in (select flow_id from flow_run where event_row_id = ${eventRowId})
+            or f.id in (select flow_id from webhook_endpoint where id = ${event.endpointId})
+            or (f.kind = 'system' and f.system_kind = (select purpose from webhook_endpoint where id = ${event.endpointId}))
+            or f.trigger->>'endpointId' = ${event.endpointId ?? ''})`,
+    );
+    const targets = candidates.filter((f) => triggerAccepts(f.trigger, event.type));
+    if (targets.length === 0) return [];
+    const inserted = await tx
+      .insert(flowRuns)
+      .values(
+        targets.map((f) => ({
+          projectId: event.projectId,
+          flowId: f.id,
+          flowVersionId: f.published_version_id,
+          eventRowId,
+          triggerPayload: event.payload,
+        })),
+      )
+      .returning({ id: flowRuns.id });
+    return inserted.map((r) => r.id);
+  });
+  if (ids.length > 0) signalRunsQueued();
+  return ids;
+}
+
+/** Retention: finished runs (and their steps), deliveries and rejection logs older than the period. */
+export async function purgeOldRuns(db: Executor, olderThanDays: number): Promise<{ runs: number }> {
+  const cutoff = new Date(Date.now() - olderThanDays * 24 * 3600 * 1000);
+  const runs = await db
+    .delete(flowRuns)
+    .where(and(lt(flowRuns.createdAt, cutoff), sql`${flowRuns.status} in ('succeeded', 'failed')`))
+    .returning({ id: flowRuns.id });
+  await db.delete(webhookDeliveries).where(lt(webhookDeliveries.receivedAt, cutoff));
+  await db.delete(webhookRejections).where(lt(webhookRejections.receivedAt, cutoff));
+  return { runs: runs.length };
+}
+
+export async function listEvents(db: Executor, projectId: number, limit = 50) {
+  return db
+    .select({
+      id: stripeEvents.id,
+      eventId: stripeEvents.eventId,
+      type: stripeEvents.type,
+      objectId: stripeEvents.objectId,
+      livemode: stripeEvents.livemode,
+      receivedAt: stripeEvents.receivedAt,
+      deliveryCount: stripeEvents.deliveryCount,
+    })
+    .from(stripeEvents)
+    .where(eq(stripeEvents.projectId, projectId))
+    .orderBy(desc(stripeEvents.receivedAt))
+    .limit(Math.min(limit, 200));
+}
+
+export async function countRejections(db: Executor, endpointId: string) {
+  const rows = await executeRows<{ reason: string; count: number }>(
+    db,
+    sql`select reason, count(*)::int as count from webhook_rejection where endpoint_id = ${endpointId} group by reason`,
+  );
+  return Object.fromEntries(rows.map((r) => [r.reason, Number(r.count)]));
+}

@@ -1,0 +1,79 @@
+import { z } from 'zod';
+import { runUserCode } from '../code-sandbox';
+import { type NodeExecutor, PermanentNodeError } from '../registry';
+import { parseNodeConfig } from './data';
+
+// Nodes without effects: control flow, variables, user code.
+
+const truthy = (value: unknown): boolean =>
+  typeof value === 'string'
+    ? !['', 'false', '0', 'null', 'undefined'].includes(value.trim().toLowerCase())
+    : Boolean(value);
+
+export const triggerNode: NodeExecutor = { effect: 'pure', execute: (ctx) => ctx.trigger };
+
+export const conditionNode: NodeExecutor = {
+  effect: 'pure',
+  execute(ctx) {
+    const raw = ctx.config.condition ?? ctx.config.expression ?? ctx.config.value;
+    const result = truthy(raw);
+    ctx.branch(result ? 'true' : 'false');
+    return { result };
+  },
+};
+
+export const switchNode: NodeExecutor = {
+  effect: 'pure',
+  execute(ctx) {
+    const value = ctx.config.value;
+    const cases = Array.isArray(ctx.config.cases) ? ctx.config.cases.map(String) : [];
+    const matched = cases.find((c) => c === String(value)) ?? 'default';
+    ctx.branch(matched);
+    return { value, branch: matched };
+  },
+};
+
+export const setVariablesNode: NodeExecutor = {
+  effect: 'pure',
+  execute(ctx) {
+    const variables = ctx.config.variables ?? ctx.config.values ?? {};
+    if (Array.isArray(variables))
+      return Object.fromEntries(
+        variables.map((v: { name?: string; key?: string; value?: unknown }) => [v.name ?? v.key ?? '', v.value]),
+      );
+    return variables;
+  },
+};
+
+const codeConfig = z.object({
+  code: z.string(),
+  timeoutMs: z.coerce.number().int().positive().max(30_000).optional(),
+  memoryMb: z.coerce.number().int().positive().max(256).optional(),
+});
+
+export const codeNode: NodeExecutor = {
+  effect: 'pure',
+  async execute(ctx) {
+    const c = parseNodeConfig(codeConfig, ctx.config, 'code');
+    return runUserCode(
+      c.code,
+      { trigger: ctx.trigger, nodes: ctx.nodes },
+      { timeoutMs: c.timeoutMs, memoryBytes: c.memoryMb ? c.memoryMb * 1024 * 1024 : undefined },
+    );
+  },
+};
+
+export const stopNode: NodeExecutor = {
+  effect: 'pure',
+  execute(ctx) {
+    ctx.stop();
+    return { stopped: true };
+  },
+};
+
+export const failNode: NodeExecutor = {
+  effect: 'pure',
+  execute(ctx) {
+    throw new PermanentNodeError(String(ctx.config.message ?? 'The flow reached a fail node.'));
+  },
+};

@@ -1,0 +1,68 @@
+import type { DbHandle, Executor } from '@tillflow/db';
+import type { GraphNode } from './graph';
+
+/**
+ * How a node's effect relates to its step record:
+ * - 'database': runs inside a transaction that also writes its step, so the
+ *   effect happens exactly once (ctx.tx is that transaction: use only it);
+ * - 'external': HTTP, email, Stripe: at least once, with ctx.idempotencyKey;
+ * - 'pure': no effect (conditions, variables, code); treated like 'database'.
+ */
+export type NodeEffect = 'database' | 'external' | 'pure';
+
+export interface NodeContext {
+  runId: string;
+  projectId: number;
+  node: GraphNode;
+  /** The node's config with every `{{ }}` binding evaluated. */
+  config: Record<string, unknown>;
+  /** The trigger payload (for Stripe webhooks: the event). */
+  trigger: unknown;
+  /** Outputs of the nodes that already ran, by node id. */
+  nodes: Record<string, unknown>;
+  /** Where database effects go: the step's transaction for 'database' nodes. */
+  tx: Executor;
+  handle: DbHandle;
+  /** `${runId}:${nodeId}`: stable across retries (Stripe Idempotency-Key). */
+  idempotencyKey: string;
+  attempt: number;
+  testRun: boolean;
+  /** Take the edges labelled `label` out of this node (condition, switch). */
+  branch(label: string): void;
+  /** End the run successfully after this node. */
+  stop(): void;
+}
+
+export interface NodeExecutor {
+  effect?: NodeEffect;
+  execute(ctx: NodeContext): Promise<unknown> | unknown;
+}
+
+/** An error that retrying cannot fix (bad config, user code failing, a fail node): the run fails at once. */
+export class PermanentNodeError extends Error {
+  readonly permanent = true;
+}
+
+export function isPermanentError(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  if ((error as { permanent?: boolean }).permanent === true) return true;
+  // The data-access layer's refusals (bad values, forbidden, missing table) do not heal on retry.
+  return (error as Error).name === 'DataAccessError' || (error as Error).constructor?.name === 'DataAccessError';
+}
+
+const holder = globalThis as unknown as { __tillflowNodeExecutors?: Map<string, NodeExecutor> };
+holder.__tillflowNodeExecutors ??= new Map();
+const executors: Map<string, NodeExecutor> = holder.__tillflowNodeExecutors;
+
+/** Register (or replace) the executor of a node type id from the flow model's catalog. */
+export function registerNodeExecutor(type: string, executor: NodeExecutor): void {
+  executors.set(type, executor);
+}
+
+export function getNodeExecutor(type: string): NodeExecutor | undefined {
+  return executors.get(type);
+}
+
+export function registeredNodeTypes(): string[] {
+  return [...executors.keys()].sort();
+}

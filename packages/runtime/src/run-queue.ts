@@ -1,0 +1,140 @@
+import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
+import { eq, sql } from 'drizzle-orm';
+import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
+import type { RunnableFlow } from './graph';
+
+// flow_run rows are the queue. A claim takes due runs (queued and past their
+// backoff, or running with an expired lease: their worker died) with
+// FOR UPDATE SKIP LOCKED, so any number of workers on one PostgreSQL share
+// the work without taking the same run twice while its lease holds.
+
+export interface ClaimedRun {
+  id: string;
+  project_id: number;
+  flow_id: string;
+  flow_version_id: string | null;
+  trigger_payload: unknown;
+  attempt: number;
+  max_attempts: number;
+}
+
+export interface RetryPolicy {
+  backoffBaseMs: number;
+  backoffMaxMs: number;
+}
+
+export async function claimRuns(
+  handle: DbHandle,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedRun[]> {
+  return executeRows<ClaimedRun>(
+    handle.db,
+    sql`update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
+          lease_until = now() + make_interval(secs => ${leaseMs / 1000}), started_at = coalesce(started_at, now())
+        where id in (
+          select id from flow_run
+          where test_run = false and (
+            (status = 'queued' and run_after <= now()) or (status = 'running' and lease_until < now()))
+          order by run_after
+          limit ${limit}
+          for update skip locked)
+        returning id, project_id, flow_id, flow_version_id, trigger_payload, attempt, max_attempts`,
+  );
+}
+
+export async function extendLeases(
+  handle: DbHandle,
+  workerId: string,
+  runIds: string[],
+  leaseMs: number,
+): Promise<void> {
+  if (runIds.length === 0) return;
+  await handle.db.execute(
+    sql`update flow_run set lease_until = now() + make_interval(secs => ${leaseMs / 1000})
+        where locked_by = ${workerId} and status = 'running'
+          and id in (${sql.join(
+            runIds.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )})`,
+  );
+}
+
+// Versions never change once published, so their definitions can be cached forever.
+const definitions = new Map<string, RunnableFlow>();
+async function loadDefinition(handle: DbHandle, versionId: string): Promise<RunnableFlow> {
+  let definition = definitions.get(versionId);
+  if (!definition) {
+    const [version] = await handle.db
+      .select({ definition: flowVersions.definition })
+      .from(flowVersions)
+      .where(eq(flowVersions.id, versionId));
+    if (!version) throw new Error('The flow version of this run no longer exists.');
+    definition = version.definition as RunnableFlow;
+    if (definitions.size > 5000) definitions.clear();
+    definitions.set(versionId, definition);
+  }
+  return definition;
+}
+
+async function loadCompletedSteps(handle: DbHandle, runId: string): Promise<Map<string, CompletedStep>> {
+  const rows = await executeRows<{ node_id: string; output: unknown; branch: string | null; stopped: boolean }>(
+    handle.db,
+    sql`select node_id, output, branch, stopped from flow_step where run_id = ${runId} and status = 'succeeded'`,
+  );
+  return new Map(rows.map((r) => [r.node_id, { output: r.output, branch: r.branch, stopped: r.stopped }]));
+}
+
+export function backoffMs(attempt: number, policy: RetryPolicy): number {
+  const exp = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
+  return Math.round(exp / 2 + (Math.random() * exp) / 2);
+}
+
+/** Executes one claimed run and records how it ended; only the lease holder may finish it. */
+export async function processRun(
+  handle: DbHandle,
+  workerId: string,
+  run: ClaimedRun,
+  policy: RetryPolicy,
+): Promise<FlowOutcome | null> {
+  let outcome: FlowOutcome;
+  if (run.attempt > run.max_attempts) {
+    outcome = { status: 'failed', error: 'Gave up: the run kept dying mid-flight.', permanent: true, steps: [] };
+  } else {
+    try {
+      if (!run.flow_version_id) throw new Error('The run has no flow version.');
+      const definition = await loadDefinition(handle, run.flow_version_id);
+      outcome = await executeFlow({
+        handle,
+        runId: run.id,
+        projectId: run.project_id,
+        definition,
+        trigger: run.trigger_payload,
+        attempt: run.attempt,
+        persist: true,
+        // The first attempt cannot have completed steps; later ones (retries, dead workers) may.
+        completed: run.attempt > 1 ? await loadCompletedSteps(handle, run.id) : undefined,
+      });
+    } catch (error) {
+      outcome = { status: 'failed', error: (error as Error).message, permanent: false, steps: [] };
+    }
+  }
+  const fence = sql`id = ${run.id} and locked_by = ${workerId} and attempt = ${run.attempt}`;
+  if (outcome.status === 'succeeded') {
+    await handle.db.execute(
+      sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null where ${fence}`,
+    );
+  } else if (outcome.permanent || run.attempt >= run.max_attempts) {
+    await handle.db.execute(
+      sql`update flow_run set status = 'failed', error = ${outcome.error}, finished_at = now(), lease_until = null where ${fence}`,
+    );
+  } else {
+    const delay = backoffMs(run.attempt, policy);
+    await handle.db.execute(
+      sql`update flow_run set status = 'queued', error = ${outcome.error}, lease_until = null, locked_by = null,
+            run_after = now() + make_interval(secs => ${delay / 1000}) where ${fence}`,
+    );
+  }
+  return outcome;
+}

@@ -1,0 +1,90 @@
+import { type DbHandle, flowRuns, flowSteps, flows } from '@tillflow/db';
+import { eq } from 'drizzle-orm';
+import { executeFlow, type StepResult } from './engine';
+import type { RunnableFlow } from './graph';
+import { registerBuiltinNodes } from './nodes';
+
+export interface TestRunInput {
+  flowId: string;
+  /** The draft to try (defaults to the flow's saved draft). */
+  definition?: RunnableFlow;
+  /** The trigger payload, e.g. a sample Stripe event. */
+  event: unknown;
+  /** Run inside a transaction that is rolled back: database nodes show their effect but leave nothing. */
+  rollback: boolean;
+}
+
+export interface TestRunResult {
+  runId: string;
+  status: 'succeeded' | 'failed';
+  error: string | null;
+  steps: StepResult[];
+}
+
+class RolledBack extends Error {}
+
+/** Execute a flow now, in this request, and report each node's input, output, error and duration. */
+export async function testRunFlow(handle: DbHandle, input: TestRunInput): Promise<TestRunResult> {
+  registerBuiltinNodes();
+  const [flow] = await handle.db.select().from(flows).where(eq(flows.id, input.flowId));
+  if (!flow) throw new Error('Flow not found.');
+  const definition = input.definition ?? (flow.draft as RunnableFlow);
+  const [run] = await handle.db
+    .insert(flowRuns)
+    .values({
+      projectId: flow.projectId,
+      flowId: flow.id,
+      triggerPayload: input.event ?? {},
+      status: 'running',
+      attempt: 1,
+      testRun: true,
+      startedAt: new Date(),
+    })
+    .returning({ id: flowRuns.id });
+  const base = {
+    handle,
+    runId: run.id,
+    projectId: flow.projectId,
+    definition,
+    trigger: input.event,
+    attempt: 1,
+    testRun: true,
+  };
+  let outcome: Awaited<ReturnType<typeof executeFlow>>;
+  if (input.rollback) {
+    let captured: typeof outcome | null = null;
+    try {
+      await handle.db.transaction(async (tx) => {
+        captured = await executeFlow({ ...base, persist: false, executor: tx });
+        throw new RolledBack();
+      });
+    } catch (error) {
+      if (!(error instanceof RolledBack)) throw error;
+    }
+    outcome = captured as unknown as typeof outcome;
+    const recorded = outcome.steps.filter((s) => s.status !== 'skipped');
+    if (recorded.length > 0)
+      await handle.db.insert(flowSteps).values(
+        recorded.map((s) => ({
+          runId: run.id,
+          nodeId: s.nodeId,
+          nodeType: s.nodeType,
+          status: s.status,
+          input: s.input,
+          output: s.output,
+          error: s.error,
+          branch: s.branch,
+          stopped: s.stopped,
+          startedAt: s.startedAt,
+          durationMs: s.durationMs,
+        })),
+      );
+  } else {
+    outcome = await executeFlow({ ...base, persist: true });
+  }
+  await handle.db
+    .update(flowRuns)
+    .set({ status: outcome.status, error: outcome.error, finishedAt: new Date() })
+    .where(eq(flowRuns.id, run.id));
+  return { runId: run.id, status: outcome.status, error: outcome.error, steps: outcome.steps };
+}

@@ -1,0 +1,114 @@
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { DbHandle } from '@tillflow/db';
+import { registerBuiltinNodes } from './nodes';
+import { claimRuns, extendLeases, processRun, type RetryPolicy } from './run-queue';
+import { onRunsQueued } from './signals';
+
+export interface WorkerOptions {
+  /** Runs executed at once by this process (default 8). */
+  concurrency?: number;
+  /** How often to look for due runs when nothing wakes us (default 500 ms). */
+  pollMs?: number;
+  /** A run whose worker stops renewing its lease for this long is taken over (default 30 s). */
+  leaseMs?: number;
+  backoffBaseMs?: number;
+  backoffMaxMs?: number;
+  workerId?: string;
+  onError?: (error: unknown) => void;
+}
+
+export interface Workers {
+  workerId: string;
+  /** Resolves when no run is in progress and none is due right now. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Start flow-run workers in this process (the studio's `npm start`, or `npm run worker`). */
+export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}): Promise<Workers> {
+  registerBuiltinNodes();
+  const concurrency = options.concurrency ?? 8;
+  const pollMs = options.pollMs ?? 500;
+  const leaseMs = options.leaseMs ?? 30_000;
+  const policy: RetryPolicy = {
+    backoffBaseMs: options.backoffBaseMs ?? 1000,
+    backoffMaxMs: options.backoffMaxMs ?? 300_000,
+  };
+  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const onError = options.onError ?? ((error) => console.error('[worker]', (error as Error).message));
+  const active = new Set<string>();
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  let pending = false;
+  let lastClaimEmpty = false;
+  const idleWaiters: (() => void)[] = [];
+
+  const poke = () => {
+    pending = true;
+    wake?.();
+  };
+  const unsubscribe = await onRunsQueued(handle, poke);
+  const heartbeat = setInterval(
+    () => {
+      extendLeases(handle, workerId, [...active], leaseMs).catch(onError);
+    },
+    Math.max(200, Math.floor(leaseMs / 3)),
+  );
+
+  const notifyIdle = () => {
+    if (active.size === 0 && lastClaimEmpty) for (const resolve of idleWaiters.splice(0)) resolve();
+  };
+
+  const loop = (async () => {
+    while (!stopped) {
+      pending = false;
+      const free = concurrency - active.size;
+      if (free > 0) {
+        try {
+          const runs = await claimRuns(handle, workerId, free, leaseMs);
+          lastClaimEmpty = runs.length === 0;
+          for (const run of runs) {
+            active.add(run.id);
+            processRun(handle, workerId, run, policy)
+              .catch(onError)
+              .finally(() => {
+                active.delete(run.id);
+                poke();
+              });
+          }
+          if (runs.length > 0) continue;
+        } catch (error) {
+          if (!stopped) onError(error);
+        }
+      }
+      notifyIdle();
+      if (pending || stopped) continue;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, pollMs);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  })();
+
+  return {
+    workerId,
+    idle: () =>
+      new Promise<void>((resolve) => {
+        idleWaiters.push(resolve);
+        poke();
+      }),
+    async stop() {
+      stopped = true;
+      wake?.();
+      clearInterval(heartbeat);
+      await loop;
+      while (active.size > 0) await new Promise((r) => setTimeout(r, 20));
+      await unsubscribe();
+    },
+  };
+}

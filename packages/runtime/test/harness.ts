@@ -1,0 +1,123 @@
+import { createTable, provisionProjectSchema } from '@tillflow/data-model';
+import { authUser, type DbHandle, projects } from '@tillflow/db';
+import { uniqueSuffix } from '@tillflow/db/testing';
+import {
+  createFlow,
+  createWebhookEndpoint,
+  ingestStripeWebhook,
+  type RunnableFlow,
+  stripeSignatureHeader,
+} from '../src';
+
+process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
+
+/** A builder + a provisioned project with a `ledger` table (unique event_id, note, amount). */
+export async function createRuntimeProject(handle: DbHandle) {
+  const suffix = uniqueSuffix();
+  const ownerId = `rt-${suffix}`;
+  await handle.db.insert(authUser).values({ id: ownerId, name: 'Builder', email: `${ownerId}@example.test` });
+  const project = await handle.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(projects)
+      .values({ ownerId, name: `Runtime ${suffix}`, slug: `rt-${suffix}`, schemaName: `app_rt_${suffix}` })
+      .returning();
+    await provisionProjectSchema(tx, row);
+    return row;
+  });
+  await createTable(handle.db, project.id, {
+    name: 'ledger',
+    columns: [
+      { name: 'event_id', type: 'text', unique: true },
+      { name: 'note', type: 'text' },
+      { name: 'amount', type: 'integer' },
+    ],
+  });
+  return project;
+}
+
+/** A published custom flow listening on its own endpoint; returns the endpoint id and its signing secret. */
+export async function createHookedFlow(handle: DbHandle, projectId: number, definition: RunnableFlow) {
+  const flow = await createFlow(handle.db, {
+    projectId,
+    name: `Flow ${uniqueSuffix()}`,
+    kind: 'custom',
+    definition,
+    publish: true,
+  });
+  const { endpoint, secret } = await createWebhookEndpoint(handle.db, {
+    projectId,
+    purpose: 'custom',
+    flowId: flow.id,
+  });
+  return { flow, endpointId: endpoint.id, secret };
+}
+
+let counter = 0;
+export function stripeEvent(
+  type: string,
+  object: Record<string, unknown> = {},
+  created = Math.floor(Date.now() / 1000),
+) {
+  counter += 1;
+  return {
+    id: `evt_${uniqueSuffix()}${counter}`,
+    object: 'event',
+    type,
+    created,
+    livemode: false,
+    api_version: '2026-10-28.endive',
+    data: { object: { id: `obj_${uniqueSuffix()}`, ...object } },
+  };
+}
+
+export function post(handle: DbHandle, endpointId: string, secret: string, event: unknown, timestamp?: number) {
+  const rawBody = JSON.stringify(event);
+  return ingestStripeWebhook(handle, {
+    endpointId,
+    rawBody,
+    signatureHeader: stripeSignatureHeader(rawBody, secret, timestamp),
+    contentType: 'application/json',
+  });
+}
+
+/** The ledger flow: trigger → insert a ledger row for the event → code → note update. */
+export function ledgerFlow(extra: Partial<RunnableFlow> = {}): RunnableFlow {
+  return {
+    trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
+    nodes: [
+      {
+        id: 'insert',
+        type: 'insert_row',
+        config: {
+          table: 'ledger',
+          values: { event_id: '{{trigger.id}}', note: 'new', amount: '{{trigger.data.object.amount}}' },
+        },
+      },
+      { id: 'double', type: 'code', config: { code: 'return { amount: input.nodes.insert.row.amount * 2 }' } },
+      {
+        id: 'update',
+        type: 'update_rows',
+        config: {
+          table: 'ledger',
+          filters: [{ column: 'id', op: 'eq', value: '{{nodes.insert.row.id}}' }],
+          values: { note: 'done', amount: '{{nodes.double.amount}}' },
+        },
+      },
+    ],
+    edges: [
+      { source: 'insert', target: 'double' },
+      { source: 'double', target: 'update' },
+    ],
+    ...extra,
+  };
+}
+
+export async function waitFor<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 15_000): Promise<T> {
+  const start = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting.');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

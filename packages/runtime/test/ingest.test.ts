@@ -1,0 +1,147 @@
+import { queryRows } from '@tillflow/data-model';
+import { type DbHandle, executeRows } from '@tillflow/db';
+import { createTestDb } from '@tillflow/db/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ingestStripeWebhook, listRuns, startWorkers, stripeSignatureHeader, type Workers } from '../src';
+import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
+
+let handle: DbHandle;
+let workers: Workers;
+let projectId: number;
+let hook: Awaited<ReturnType<typeof createHookedFlow>>;
+const backend = { kind: 'backend' } as const;
+
+beforeAll(async () => {
+  handle = await createTestDb();
+  projectId = (await createRuntimeProject(handle)).id;
+  hook = await createHookedFlow(handle, projectId, ledgerFlow());
+  workers = await startWorkers(handle, { concurrency: 4, pollMs: 50 });
+});
+afterAll(async () => {
+  await workers?.stop();
+  await handle?.close();
+});
+
+async function ledgerRows(eventId: string) {
+  return (
+    await queryRows(handle.db, projectId, backend, 'ledger', {
+      filters: [{ column: 'event_id', op: 'eq', value: eventId }],
+    })
+  ).rows;
+}
+async function eventRows(eventId: string) {
+  return executeRows<{ id: string; delivery_count: number }>(
+    handle.db,
+    sql`select id, delivery_count from stripe_event where project_id = ${projectId} and event_id = ${eventId}`,
+  );
+}
+
+describe('webhook ingestion', () => {
+  it('stores a valid event, answers 200 and runs its flow once', async () => {
+    const event = stripeEvent('payment_intent.succeeded', { amount: 1250 });
+    const response = await post(handle, hook.endpointId, hook.secret, event);
+    expect(response).toMatchObject({ status: 200, body: { received: true, duplicate: false, runsQueued: 1 } });
+    const [row] = await waitFor(async () => {
+      const rows = await ledgerRows(event.id);
+      return rows[0]?.note === 'done' ? rows : null;
+    });
+    expect(row.amount).toBe(2500);
+    const runs = await listRuns(handle.db, projectId, { flowId: hook.flow.id });
+    const run = runs.find((r) => r.eventId === event.id);
+    expect(run).toMatchObject({ status: 'succeeded', attempt: 1, eventType: 'payment_intent.succeeded' });
+  });
+
+  it('applies the effect once when the same event arrives 5 times concurrently, recording 4 duplicates', async () => {
+    const event = stripeEvent('payment_intent.succeeded', { amount: 10 });
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => post(handle, hook.endpointId, hook.secret, event)),
+    );
+    expect(responses.every((r) => r.status === 200)).toBe(true);
+    expect(responses.filter((r) => r.body.duplicate === true && r.body.alreadyProcessed === true)).toHaveLength(4);
+    await waitFor(async () => (await ledgerRows(event.id))[0]?.note === 'done');
+    await workers.idle();
+    expect(await ledgerRows(event.id)).toHaveLength(1);
+    const [stored] = await eventRows(event.id);
+    expect(Number(stored.delivery_count)).toBe(5);
+    const deliveries = await executeRows<{ duplicate: boolean; n: number }>(
+      handle.db,
+      sql`select duplicate, count(*)::int as n from webhook_delivery where event_row_id = ${stored.id} group by duplicate order by duplicate`,
+    );
+    expect(deliveries.map((d) => [d.duplicate, Number(d.n)])).toEqual([
+      [false, 1],
+      [true, 4],
+    ]);
+    const runs = await executeRows(handle.db, sql`select id from flow_run where event_row_id = ${stored.id}`);
+    expect(runs).toHaveLength(1);
+  });
+
+  it('refuses a bad signature, a stale timestamp, a malformed body and a 2 MB body, storing nothing of them', async () => {
+    const before = await executeRows<{ n: number }>(
+      handle.db,
+      sql`select count(*)::int as n from stripe_event where project_id = ${projectId}`,
+    );
+    const forged = stripeEvent('payment_intent.succeeded');
+    expect((await post(handle, hook.endpointId, 'whsec_wrong_secret', forged)).status).toBe(400);
+    const stale = stripeEvent('payment_intent.succeeded');
+    const staleResponse = await post(handle, hook.endpointId, hook.secret, stale, Math.floor(Date.now() / 1000) - 301);
+    expect(staleResponse).toMatchObject({ status: 400, body: { error: 'stale_timestamp' } });
+    const malformed = '{"id": "evt_1", "type": ';
+    const malformedResponse = await ingestStripeWebhook(handle, {
+      endpointId: hook.endpointId,
+      rawBody: malformed,
+      signatureHeader: stripeSignatureHeader(malformed, hook.secret),
+      contentType: 'application/json',
+    });
+    expect(malformedResponse).toMatchObject({ status: 400, body: { error: 'not_json' } });
+    const huge = JSON.stringify({ ...stripeEvent('payment_intent.succeeded'), padding: 'x'.repeat(2 * 1024 * 1024) });
+    const hugeResponse = await ingestStripeWebhook(handle, {
+      endpointId: hook.endpointId,
+      rawBody: huge,
+      signatureHeader: stripeSignatureHeader(huge, hook.secret),
+      contentType: 'application/json',
+    });
+    expect(hugeResponse).toMatchObject({ status: 400, body: { error: 'body_too_large' } });
+    const notAnEvent = JSON.stringify({ hello: 'world' });
+    expect(
+      (
+        await ingestStripeWebhook(handle, {
+          endpointId: hook.endpointId,
+          rawBody: notAnEvent,
+          signatureHeader: stripeSignatureHeader(notAnEvent, hook.secret),
+        })
+      ).status,
+    ).toBe(400);
+
+    const after = await executeRows<{ n: number }>(
+      handle.db,
+      sql`select count(*)::int as n from stripe_event where project_id = ${projectId}`,
+    );
+    expect(Number(after[0].n)).toBe(Number(before[0].n));
+    expect(await eventRows(forged.id)).toHaveLength(0);
+    expect(await eventRows(stale.id)).toHaveLength(0);
+    const rejections = await executeRows<{ reason: string; n: number }>(
+      handle.db,
+      sql`select reason, count(*)::int as n from webhook_rejection where endpoint_id = ${hook.endpointId} group by reason order by reason`,
+    );
+    expect(Object.fromEntries(rejections.map((r) => [r.reason, Number(r.n)]))).toEqual({
+      bad_signature: 1,
+      body_too_large: 1,
+      not_an_event: 1,
+      not_json: 1,
+      stale_timestamp: 1,
+    });
+  });
+
+  it('answers 404 for an unknown endpoint and 200 (ignored) for an event type no flow listens to', async () => {
+    const event = stripeEvent('payment_intent.succeeded');
+    expect((await post(handle, '00000000-0000-4000-8000-000000000000', hook.secret, event)).status).toBe(404);
+    expect((await post(handle, 'not-a-uuid', hook.secret, event)).status).toBe(404);
+    const unknown = stripeEvent('some_future.object_did_something');
+    expect(await post(handle, hook.endpointId, hook.secret, unknown)).toMatchObject({
+      status: 200,
+      body: { duplicate: false, runsQueued: 0 },
+    });
+    expect(await eventRows(unknown.id)).toHaveLength(1);
+  });
+});
