@@ -46,7 +46,7 @@ export async function revenueByDay(db: Executor, projectId: number, days = 30) {
     sql`select date_trunc('day', ${column(t, 'paid_at')}) as day, ${column(t, 'currency')} as currency,
           sum(${column(t, 'amount')} - ${column(t, 'amount_refunded')}) as net
         from ${sql.identifier(t.schemaName)}.${sql.identifier(t.physicalName)}
-        where ${column(t, 'paid_at')} >= ${since} and ${column(t, 'status')} in ('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED')
+        where ${column(t, 'paid_at')} >= ${since.toISOString()}::timestamptz and ${column(t, 'status')} in ('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED')
         group by 1, 2 order by 1`,
   );
   return rows.map((r) => ({
