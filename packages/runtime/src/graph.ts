@@ -33,7 +33,7 @@ export interface RunnableFlow {
 
 /** Whether a flow's trigger accepts this Stripe event type ('*' or an empty list accepts all). */
 export function triggerAccepts(trigger: FlowTrigger | null | undefined, eventType: string): boolean {
-  if (!trigger || trigger.type !== 'stripe_webhook') return false;
+  if (trigger?.type !== 'stripe_webhook') return false;
   const types = trigger.eventTypes ?? [];
   return types.length === 0 || types.includes('*') || types.includes(eventType);
 }

@@ -53,4 +53,5 @@ export {
   stripeSignatureHeader,
   verifyStripeSignature,
 } from './stripe-signature';
+export { type TestRunInput, type TestRunResult, testRunFlow } from './test-run';
 export { startWorkers, type WorkerOptions, type Workers } from './worker';

@@ -28,7 +28,14 @@ export async function claimRuns(
   workerId: string,
   limit: number,
   leaseMs: number,
+  projectIds?: number[],
 ): Promise<ClaimedRun[]> {
+  const scope = projectIds
+    ? sql`and project_id in (${sql.join(
+        projectIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`
+    : sql``;
   return executeRows<ClaimedRun>(
     handle.db,
     sql`update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
@@ -37,6 +44,7 @@ export async function claimRuns(
           select id from flow_run
           where test_run = false and (
             (status = 'queued' and run_after <= now()) or (status = 'running' and lease_until < now()))
+          ${scope}
           order by run_after
           limit ${limit}
           for update skip locked)

@@ -15,6 +15,8 @@ export interface WorkerOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   workerId?: string;
+  /** Only take runs of these projects (tests sharing a database; dedicated workers). */
+  projectIds?: number[];
   onError?: (error: unknown) => void;
 }
 
@@ -66,7 +68,7 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
       const free = concurrency - active.size;
       if (free > 0) {
         try {
-          const runs = await claimRuns(handle, workerId, free, leaseMs);
+          const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds);
           lastClaimEmpty = runs.length === 0;
           for (const run of runs) {
             active.add(run.id);

@@ -16,7 +16,7 @@ beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
   hook = await createHookedFlow(handle, projectId, ledgerFlow());
-  workers = await startWorkers(handle, { concurrency: 4, pollMs: 50 });
+  workers = await startWorkers(handle, { concurrency: 4, pollMs: 50, projectIds: [projectId] });
 });
 afterAll(async () => {
   await workers?.stop();

@@ -1,0 +1,24 @@
+// `npm run worker`: a flow-run worker process. Run as many as needed against
+// one PostgreSQL (DATABASE_URL); on PGlite only one process may open the data
+// folder, so there the studio's in-process workers are used instead.
+import { createDb } from '@tillflow/db';
+import { startWorkers } from './worker';
+
+const handle = await createDb();
+const workers = await startWorkers(handle, {
+  concurrency: Number(process.env.TILLFLOW_WORKER_CONCURRENCY ?? 8),
+  leaseMs: process.env.TILLFLOW_LEASE_MS ? Number(process.env.TILLFLOW_LEASE_MS) : undefined,
+  pollMs: process.env.TILLFLOW_POLL_MS ? Number(process.env.TILLFLOW_POLL_MS) : undefined,
+});
+console.log(`worker ${workers.workerId} started (${handle.driver})`);
+
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM'] as const)
+  process.on(signal, async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('worker stopping: finishing runs in progress…');
+    await workers.stop();
+    await handle.close();
+    process.exit(0);
+  });

@@ -1,0 +1,140 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { queryRows } from '@tillflow/data-model';
+import { createDb, type DbHandle, executeRows } from '@tillflow/db';
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunnableFlow, startWorkers } from '../src';
+import { createHookedFlow, createRuntimeProject, post, stripeEvent, waitFor } from './harness';
+
+// A worker is SIGKILLed in the middle of a flow (after its first database node
+// committed, while an HTTP node waits). Another worker must take the run over
+// once the lease expires, reuse the committed step, and finish: the database
+// effect exactly once. PGlite: one process at a time opens a folder database,
+// so the parent closes it while the child runs and reopens it after the kill.
+const pglite = !process.env.DATABASE_URL;
+const dir = pglite ? mkdtempSync(path.join(tmpdir(), 'tillflow-crash-')) : null;
+const open = () => (pglite ? createDb({ pgliteDir: dir as string }) : createDb({ url: process.env.DATABASE_URL }));
+
+let hits = 0;
+let onHit: (() => void) | null = null;
+let server: Server;
+let url: string;
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    hits += 1;
+    const hit = onHit;
+    onHit = null;
+    if (hit)
+      hit(); // the first call: kill the worker while it waits for this answer
+    else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+function flow(): RunnableFlow {
+  return {
+    trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
+    nodes: [
+      {
+        id: 'record',
+        type: 'insert_row',
+        config: { table: 'ledger', values: { event_id: '{{trigger.id}}', note: 'recorded' } },
+      },
+      { id: 'notify', type: 'http_request', config: { method: 'POST', url, body: { event: '{{trigger.id}}' } } },
+      {
+        id: 'finish',
+        type: 'update_rows',
+        config: {
+          table: 'ledger',
+          filters: [{ column: 'id', op: 'eq', value: '{{nodes.record.row.id}}' }],
+          values: { note: 'finished' },
+        },
+      },
+    ],
+    edges: [
+      { source: 'record', target: 'notify' },
+      { source: 'notify', target: 'finish' },
+    ],
+  };
+}
+
+function spawnWorker(projectId: number): ChildProcess {
+  return fork(path.join(import.meta.dirname, 'fixtures/worker.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, TEST_PGLITE_DIR: dir ?? '', TILLFLOW_LEASE_MS: '1500', TEST_PROJECT_ID: String(projectId) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+}
+
+describe('crash recovery', () => {
+  it('finishes a run whose worker was killed mid-flow, applying the database effect exactly once', async () => {
+    let handle: DbHandle = await open();
+    const project = await createRuntimeProject(handle);
+    const hook = await createHookedFlow(handle, project.id, flow());
+    const event = stripeEvent('payment_intent.succeeded');
+    expect((await post(handle, hook.endpointId, hook.secret, event)).status).toBe(200);
+    if (pglite) await handle.close();
+
+    const child = spawnWorker(project.id);
+    const exited = new Promise<NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (_code, signal) => resolve(signal)),
+    );
+    await new Promise<void>((resolve) => {
+      onHit = () => {
+        child.kill('SIGKILL');
+        resolve();
+      };
+    });
+    expect(await exited).toBe('SIGKILL');
+
+    if (pglite) handle = await open();
+    const [mid] = await executeRows<{ status: string; attempt: number }>(
+      handle.db,
+      sql`select status, attempt from flow_run where flow_id = ${hook.flow.id}`,
+    );
+    expect(mid).toMatchObject({ status: 'running', attempt: 1 });
+    const workers = await startWorkers(handle, { pollMs: 50, leaseMs: 1500, projectIds: [project.id] });
+    try {
+      const run = await waitFor(async () => {
+        const [row] = await executeRows<{ id: string; status: string; attempt: number }>(
+          handle.db,
+          sql`select id, status, attempt from flow_run where flow_id = ${hook.flow.id}`,
+        );
+        return row.status === 'succeeded' ? row : null;
+      });
+      expect(run.attempt).toBe(2);
+      const rows = (
+        await queryRows(handle.db, project.id, { kind: 'backend' }, 'ledger', {
+          filters: [{ column: 'event_id', op: 'eq', value: event.id }],
+        })
+      ).rows;
+      expect(rows).toHaveLength(1);
+      expect(rows[0].note).toBe('finished');
+      expect(hits).toBe(2); // the external call is at least once: repeated after the crash
+      const steps = await executeRows<{ node_id: string; attempt: number; status: string }>(
+        handle.db,
+        sql`select node_id, attempt, status from flow_step where run_id = ${run.id} order by node_id`,
+      );
+      expect(steps.map((s) => [s.node_id, s.status, s.attempt])).toEqual([
+        ['finish', 'succeeded', 2],
+        ['notify', 'succeeded', 2],
+        ['record', 'succeeded', 1],
+      ]);
+    } finally {
+      await workers.stop();
+      await handle.close();
+    }
+  }, 60_000);
+});
