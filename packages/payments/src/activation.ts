@@ -1,6 +1,6 @@
 import { listTables } from '@tillflow/data-model';
 import { type DbHandle, paymentSettings } from '@tillflow/db';
-
+import { assertEndpointRoom, ensureSystemEndpoints } from './endpoints';
 import { PaymentError } from './errors';
 import { ensureSandboxAccount } from './sandbox-account';
 import { loadPaymentSettings, toPublicSettings } from './settings';
@@ -43,6 +43,7 @@ export async function activatePayments(
     });
   // Outside the transaction: an HTTP call. Harmless if activation then fails.
   await ensureSandboxAccount(handle, projectId);
+  await assertEndpointRoom(handle, projectId);
   await handle.db.transaction(async (tx) => {
     await createPaymentSystemTables(tx, projectId, order.name);
     await hooks.afterTables?.(tx, projectId, order.name);
@@ -52,6 +53,9 @@ export async function activatePayments(
       .values(values)
       .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
   });
+  // Stripe calls stay outside the transaction. If registration fails here the
+  // binding stands and the studio's Repair button finishes the job.
+  await ensureSystemEndpoints(handle, projectId);
   return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
 }
 

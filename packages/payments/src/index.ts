@@ -7,6 +7,14 @@ export { handleRenewalEvent, handleSubscriptionEvent } from './callbacks/recurri
 export { handleRefundEvent } from './callbacks/refund';
 export * from './currencies';
 export { paymentTotals, revenueByDay } from './dashboard';
+export {
+  endpointHealth,
+  ensureSystemEndpoints,
+  publicBaseUrl,
+  SYSTEM_FLOW_EVENTS,
+  SYSTEM_FLOW_KINDS,
+  type SystemFlowKind,
+} from './endpoints';
 export { asPaymentError, HTTP_STATUS, PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export {

@@ -12,6 +12,8 @@ export async function startEnvironment() {
   const handle = await createTestDb();
   const sandbox = await startSandbox({ port: 0, retryBaseMs: 20 });
   process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+  // Until a test starts a receiver, deliveries go to a closed port and fail fast.
+  process.env.PUBLIC_URL ??= 'http://127.0.0.1:9';
   return { handle, sandbox };
 }
 

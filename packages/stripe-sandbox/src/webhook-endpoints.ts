@@ -11,6 +11,11 @@ export const MAX_WEBHOOK_ENDPOINTS = 16;
 export const EVENT_TYPES = [
   'checkout.session.completed',
   'checkout.session.expired',
+  // Real Stripe events the sandbox never emits (no async payment methods, refunds never fail); accepted so
+  // endpoints written for real Stripe register unchanged.
+  'checkout.session.async_payment_succeeded',
+  'checkout.session.async_payment_failed',
+  'refund.failed',
   'customer.created',
   'customer.updated',
   'customer.deleted',

@@ -1,0 +1,165 @@
+import { type DbHandle, webhookEndpoints } from '@tillflow/db';
+import { encryptSecret, generateWebhookSecret, publicEndpoint } from '@tillflow/runtime';
+import { and, eq } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { fromStripeError, PaymentError } from './errors';
+import { getProjectStripe } from './settings';
+import { STRIPE_API_VERSION } from './stripe-client';
+
+export type SystemFlowKind =
+  | 'StripePayment'
+  | 'StripeRefund'
+  | 'StripeRecurringPaymentManagement'
+  | 'StripeRecurringPaymentDeduction';
+
+/**
+ * One endpoint per system flow with exactly the events that flow handles (the
+ * seeds' rule: never add events to a system endpoint, one endpoint per purpose).
+ */
+export const SYSTEM_FLOW_EVENTS: Record<SystemFlowKind, string[]> = {
+  StripePayment: [
+    'checkout.session.completed',
+    'checkout.session.async_payment_succeeded',
+    'checkout.session.async_payment_failed',
+    'checkout.session.expired',
+    'payment_intent.succeeded',
+    'payment_intent.payment_failed',
+    'payment_intent.canceled',
+  ],
+  StripeRefund: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded'],
+  StripeRecurringPaymentManagement: [
+    'customer.subscription.created',
+    'customer.subscription.updated',
+    'customer.subscription.deleted',
+  ],
+  StripeRecurringPaymentDeduction: ['invoice.paid', 'invoice.payment_failed'],
+};
+export const SYSTEM_FLOW_KINDS = Object.keys(SYSTEM_FLOW_EVENTS) as SystemFlowKind[];
+
+/** Stripe allows 16 endpoints per account; activation needs 4, so it refuses above 12. */
+export const STRIPE_ENDPOINT_LIMIT = 16;
+
+export function publicBaseUrl(): string {
+  return (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+}
+
+async function listAllRemote(stripe: Stripe): Promise<Stripe.WebhookEndpoint[]> {
+  const all: Stripe.WebhookEndpoint[] = [];
+  for await (const endpoint of stripe.webhookEndpoints.list({ limit: 100 })) all.push(endpoint);
+  return all;
+}
+
+/** Before activating: the account must have room for the four system endpoints. */
+export async function assertEndpointRoom(handle: DbHandle, projectId: number): Promise<void> {
+  const { stripe } = await getProjectStripe(handle.db, projectId);
+  let remote: Stripe.WebhookEndpoint[];
+  try {
+    remote = await listAllRemote(stripe);
+  } catch (error) {
+    throw fromStripeError(error);
+  }
+  const needed = SYSTEM_FLOW_KINDS.length;
+  if (remote.length > STRIPE_ENDPOINT_LIMIT - needed)
+    throw new PaymentError(
+      'PRECONDITION_FAILED',
+      `This Stripe account already has ${remote.length} webhook endpoints; Stripe allows ${STRIPE_ENDPOINT_LIMIT} and payments need ${needed}. Delete unused endpoints in the Stripe Dashboard (keep at most ${STRIPE_ENDPOINT_LIMIT - needed}), then activate again.`,
+    );
+}
+
+/**
+ * Registers the system endpoints, or repairs them: an endpoint that still
+ * exists in Stripe is reused (and its URL/events restored if someone edited
+ * them); one deleted in Stripe is re-created at the same URL with a new
+ * secret. Endpoints never pile up across repairs or restarts.
+ */
+export async function ensureSystemEndpoints(handle: DbHandle, projectId: number) {
+  const { stripe } = await getProjectStripe(handle.db, projectId);
+  try {
+    const remote = await listAllRemote(stripe);
+    const local = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+    const missing = SYSTEM_FLOW_KINDS.filter((kind) => {
+      const row = local.find((l) => l.purpose === kind);
+      return !row?.stripeEndpointId || !remote.some((r) => r.id === row.stripeEndpointId);
+    });
+    if (remote.length + missing.length > STRIPE_ENDPOINT_LIMIT)
+      throw new PaymentError(
+        'PRECONDITION_FAILED',
+        `Stripe allows ${STRIPE_ENDPOINT_LIMIT} webhook endpoints and this account has ${remote.length}; ${missing.length} more are needed. Delete unused endpoints in the Stripe Dashboard, then repair.`,
+      );
+    for (const kind of SYSTEM_FLOW_KINDS) {
+      const events = SYSTEM_FLOW_EVENTS[kind];
+      let row = local.find((l) => l.purpose === kind);
+      if (!row) {
+        // The row comes first: its id is the unguessable part of the URL Stripe posts to.
+        [row] = await handle.db
+          .insert(webhookEndpoints)
+          .values({
+            projectId,
+            purpose: kind,
+            enabledEvents: events,
+            secretEncrypted: encryptSecret(generateWebhookSecret()),
+          })
+          .returning();
+      }
+      const url = `${publicBaseUrl()}/api/hooks/stripe/${row.id}`;
+      const existing = remote.find((r) => r.id === row.stripeEndpointId);
+      if (existing) {
+        const drifted =
+          existing.url !== url ||
+          existing.status !== 'enabled' ||
+          [...existing.enabled_events].sort().join() !== [...events].sort().join();
+        if (drifted)
+          await stripe.webhookEndpoints.update(existing.id, { url, enabled_events: events as never, disabled: false });
+        await handle.db
+          .update(webhookEndpoints)
+          .set({ url, enabledEvents: events })
+          .where(eq(webhookEndpoints.id, row.id));
+        continue;
+      }
+      const created = await stripe.webhookEndpoints.create(
+        {
+          url,
+          enabled_events: events as never,
+          api_version: STRIPE_API_VERSION,
+          description: `Tillflow ${kind} (project ${projectId})`,
+          metadata: { tillflow_project_id: String(projectId), tillflow_purpose: kind },
+        },
+        { idempotencyKey: `tillflow-endpoint-${row.id}-${row.stripeEndpointId ?? 'new'}` },
+      );
+      await handle.db
+        .update(webhookEndpoints)
+        .set({
+          stripeEndpointId: created.id,
+          url,
+          enabledEvents: events,
+          secretEncrypted: encryptSecret(String(created.secret)),
+          failureCount: 0,
+        })
+        .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.projectId, projectId)));
+    }
+  } catch (error) {
+    if (error instanceof PaymentError) throw error;
+    throw fromStripeError(error);
+  }
+  return endpointHealth(handle, projectId);
+}
+
+/** Each endpoint as the studio shows it: purpose, events, last delivery, failures, whether Stripe still has it. */
+export async function endpointHealth(handle: DbHandle, projectId: number) {
+  const rows = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+  let remoteIds: Set<string> | null = null;
+  try {
+    const { stripe } = await getProjectStripe(handle.db, projectId);
+    remoteIds = new Set((await listAllRemote(stripe)).filter((r) => r.status === 'enabled').map((r) => r.id));
+  } catch {
+    remoteIds = null; // Stripe unreachable: show what we know locally
+  }
+  return rows.map((row) => {
+    const registered = remoteIds ? Boolean(row.stripeEndpointId && remoteIds.has(row.stripeEndpointId)) : null;
+    return {
+      ...publicEndpoint(row),
+      registered,
+      healthy: registered !== false && row.failureCount === 0,
+    };
+  });
+}
