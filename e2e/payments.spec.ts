@@ -29,6 +29,10 @@ test('a builder activates payments on their order table and brands the checkout'
   await expect(page.getByLabel('Brand name')).toHaveValue('Bean Co');
   await expect(page.getByLabel('Stored secret key')).toHaveText(/^sk_test_••••/);
 
+  const endpoints = page.getByRole('table', { name: 'Webhook endpoints' });
+  for (const flow of ['StripePayment', 'StripeRefund', 'StripeRecurringPaymentManagement', 'StripeRecurringPaymentDeduction'])
+    await expect(endpoints.getByRole('row').filter({ hasText: flow })).toContainText('Healthy');
+
   await nav.getByRole('link', { name: 'Data' }).click();
   const tables = page.getByRole('list', { name: 'Tables' });
   for (const name of ['payment', 'recurring_payment', 'refund'])

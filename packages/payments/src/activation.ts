@@ -6,8 +6,7 @@ import { ensureSandboxAccount } from './sandbox-account';
 import { loadPaymentSettings, toPublicSettings } from './settings';
 import { createPaymentSystemTables } from './system-tables';
 
-export interface ActivationHooks {
-  /** Generates the system flows and registers their webhook endpoints (runtime-backed). */
+/** Generates the system flows and registers their webhook endpoints (runtime-backed). */
   afterTables?: (
     tx: Parameters<Parameters<DbHandle['db']['transaction']>[0]>[0],
     projectId: number,
@@ -24,7 +23,6 @@ export async function activatePayments(
   handle: DbHandle,
   projectId: number,
   input: { orderTable: string; confirmPermanent: boolean },
-  hooks: ActivationHooks = {},
 ) {
   if (input.confirmPermanent !== true)
     throw new PaymentError('VALIDATION', 'Confirm that binding the order table is permanent.', {
@@ -46,7 +44,6 @@ export async function activatePayments(
   await assertEndpointRoom(handle, projectId);
   await handle.db.transaction(async (tx) => {
     await createPaymentSystemTables(tx, projectId, order.name);
-    await hooks.afterTables?.(tx, projectId, order.name);
     const values = { projectId, orderTableId: order.id, activatedAt: new Date(), updatedAt: new Date() };
     await tx
       .insert(paymentSettings)

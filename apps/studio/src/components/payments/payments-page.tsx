@@ -6,6 +6,7 @@ import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ActivationCard } from './activation-card';
 import { BrandingCard } from './branding-card';
+import { EndpointsCard } from './endpoints-card';
 import { StripeKeysCard } from './stripe-keys-card';
 
 export function PaymentsPage({ projectId }: { projectId: number }) {
@@ -34,6 +35,7 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
       <ActivationCard projectId={projectId} settings={s} />
       <StripeKeysCard projectId={projectId} settings={s} />
       <BrandingCard projectId={projectId} settings={s} />
+      {s.activatedAt && <EndpointsCard projectId={projectId} />}
     </div>
   );
 }

@@ -1,6 +1,8 @@
 import { listTables, queryRows } from '@tillflow/data-model';
 import {
   activatePayments,
+  endpointHealth,
+  ensureSystemEndpoints,
   loadPaymentSettings,
   PAYMENT_TABLE,
   paymentTotals,
@@ -12,7 +14,6 @@ import {
   toPublicSettings,
 } from '@tillflow/payments';
 import { z } from 'zod';
-import { paymentActivationHooks } from '../../payments-activation';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
 const BUILDER = { kind: 'builder' } as const;
@@ -32,7 +33,7 @@ export const paymentsRouter = createTRPCRouter({
 
   activate: projectProcedure
     .input(z.object({ orderTable: z.string().min(1, 'Pick the order table.'), confirmPermanent: z.boolean() }))
-    .mutation(({ ctx, input }) => activatePayments(ctx.db, ctx.project.id, input, paymentActivationHooks(ctx.db))),
+    .mutation(({ ctx, input }) => activatePayments(ctx.db, ctx.project.id, input)),
 
   saveKeys: projectProcedure
     .input(
@@ -76,4 +77,8 @@ export const paymentsRouter = createTRPCRouter({
   revenue: projectProcedure
     .input(z.object({ days: z.number().int().min(1).max(365).default(30) }))
     .query(({ ctx, input }) => revenueByDay(ctx.db.db, ctx.project.id, input.days)),
+
+  endpoints: projectProcedure.query(({ ctx }) => endpointHealth(ctx.db, ctx.project.id)),
+  /** Re-registers endpoints deleted or edited in Stripe; reuses the rest. */
+  repairEndpoints: projectProcedure.mutation(({ ctx }) => ensureSystemEndpoints(ctx.db, ctx.project.id)),
 });

@@ -1,0 +1,74 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { errorMessage } from '~/lib/trpc-errors';
+import { useTRPC } from '~/trpc/react';
+
+export function EndpointsCard({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const endpoints = useQuery({ ...trpc.payments.endpoints.queryOptions({ projectId }), refetchInterval: 10_000 });
+  const repair = useMutation(
+    trpc.payments.repairEndpoints.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.payments.endpoints.queryKey() }),
+    }),
+  );
+  return (
+    <section className="card space-y-3" aria-labelledby="endpoints-heading">
+      <div className="flex items-center justify-between">
+        <h2 id="endpoints-heading" className="font-semibold">
+          Webhook endpoints
+        </h2>
+        <button
+          type="button"
+          className="btn-secondary"
+          onClick={() => repair.mutate({ projectId })}
+          disabled={repair.isPending}
+        >
+          Repair endpoints
+        </button>
+      </div>
+      <p className="text-sm text-slate-600">
+        One endpoint per payment flow, each with only the events that flow handles. Do not add events to them in Stripe.
+      </p>
+      {repair.error && (
+        <p role="alert" className="field-error">
+          {errorMessage(repair.error)}
+        </p>
+      )}
+      {endpoints.error && <p role="alert">{errorMessage(endpoints.error)}</p>}
+      <table className="w-full text-left text-sm" aria-label="Webhook endpoints">
+        <thead className="text-slate-500">
+          <tr>
+            <th className="py-1 pr-3">Flow</th>
+            <th className="py-1 pr-3">Events</th>
+            <th className="py-1 pr-3">Last delivery</th>
+            <th className="py-1 pr-3">Failures</th>
+            <th className="py-1 pr-3">Health</th>
+          </tr>
+        </thead>
+        <tbody>
+          {endpoints.data?.map((e) => (
+            <tr key={e.id} className="border-t border-slate-100 align-top">
+              <td className="py-1.5 pr-3 font-medium">{e.purpose}</td>
+              <td className="py-1.5 pr-3 text-xs text-slate-600">{e.enabledEvents.join(', ')}</td>
+              <td className="py-1.5 pr-3">
+                {e.lastDeliveryAt ? new Date(e.lastDeliveryAt).toLocaleString() : 'never'}
+              </td>
+              <td className="py-1.5 pr-3">{e.failureCount}</td>
+              <td className="py-1.5 pr-3">
+                {e.registered === false ? (
+                  <span className="text-red-700">Missing in Stripe: repair</span>
+                ) : e.healthy ? (
+                  <span className="text-green-700">Healthy</span>
+                ) : (
+                  <span className="text-amber-700">Failures</span>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
