@@ -6,14 +6,6 @@ import { ensureSandboxAccount } from './sandbox-account';
 import { loadPaymentSettings, toPublicSettings } from './settings';
 import { createPaymentSystemTables } from './system-tables';
 
-/** Generates the system flows and registers their webhook endpoints (runtime-backed). */
-  afterTables?: (
-    tx: Parameters<Parameters<DbHandle['db']['transaction']>[0]>[0],
-    projectId: number,
-    orderTable: string,
-  ) => Promise<void>;
-}
-
 /**
  * Binds the order table and creates the system tables, permissions and flows,
  * in one transaction: a failure at any step leaves the project as it was.
