@@ -1,7 +1,7 @@
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { evaluateBindings } from './bindings';
-import { type GraphNode, type RunnableFlow, topologicalOrder } from './graph';
+import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
 import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor, PermanentNodeError } from './registry';
 
 export interface StepResult {
@@ -29,7 +29,7 @@ export interface ExecuteFlowOptions {
   handle: DbHandle;
   runId: string;
   projectId: number;
-  definition: RunnableFlow;
+  definition: FlowDefinition;
   trigger: unknown;
   attempt: number;
   testRun?: boolean;
@@ -61,29 +61,31 @@ function errorMessage(error: unknown): string {
  * that branch). The first failing node ends the run.
  */
 export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutcome> {
-  const { definition } = options;
-  const order = topologicalOrder(definition);
-  const hasIncoming = new Set(definition.edges.map((e) => e.target));
+  const graph = graphOf(options.definition);
+  const order = topologicalOrder(graph);
+  const hasIncoming = new Set(graph.edges.map((e) => e.target));
   const active = new Set(order.filter((n) => !hasIncoming.has(n.id)).map((n) => n.id));
   const outputs: Record<string, unknown> = {};
+  const vars: Record<string, unknown> = {};
   const steps: StepResult[] = [];
   for (const node of order) {
     if (!active.has(node.id)) {
       steps.push(skippedStep(node));
       continue;
     }
-    const step = await runStep(options, node, outputs);
+    const step = await runStep(options, node, outputs, vars);
     steps.push(step);
     if (step.status === 'failed')
       return { status: 'failed', error: `${node.id}: ${step.error}`, permanent: permanentOf(step), steps };
     outputs[node.id] = step.output;
+    if (node.type === SET_VARIABLES && step.output && typeof step.output === 'object') Object.assign(vars, step.output);
     if (step.stopped) {
       for (const rest of order.slice(order.indexOf(node) + 1))
         if (!steps.some((s) => s.nodeId === rest.id)) steps.push(skippedStep(rest));
       break;
     }
-    for (const edge of definition.edges)
-      if (edge.source === node.id && (!edge.label || edge.label === step.branch)) active.add(edge.target);
+    for (const edge of graph.edges)
+      if (edge.source === node.id && (!edge.branch || edge.branch === step.branch)) active.add(edge.target);
   }
   return { status: 'succeeded', error: null, permanent: false, steps };
 }
@@ -106,10 +108,13 @@ function skippedStep(node: GraphNode): StepResult {
   };
 }
 
+const SET_VARIABLES = 'set_variables';
+
 async function runStep(
   options: ExecuteFlowOptions,
   node: GraphNode,
   outputs: Record<string, unknown>,
+  vars: Record<string, unknown>,
 ): Promise<StepResult> {
   const startedAt = new Date();
   const prior = options.completed?.get(node.id);
@@ -121,7 +126,7 @@ async function runStep(
   try {
     if (!executor) throw new PermanentNodeError(`No executor is registered for node type "${node.type}".`);
     const config = jsonSafe(
-      evaluateBindings(node.config ?? {}, { trigger: options.trigger, nodes: outputs }),
+      evaluateBindings(node.config ?? {}, { trigger: options.trigger, nodes: outputs, vars }),
     ) as Record<string, unknown>;
     input = config;
     const context = (tx: Executor): NodeContext => ({

@@ -1,6 +1,6 @@
 import { type Executor, flows, flowVersions } from '@tillflow/db';
 import { and, desc, eq, sql } from 'drizzle-orm';
-import type { FlowTrigger, RunnableFlow } from './graph';
+import type { FlowDefinition, FlowTrigger } from './graph';
 
 export class FlowConflictError extends Error {
   readonly code = 'CONFLICT';
@@ -14,7 +14,7 @@ export interface CreateFlowInput {
   name: string;
   kind: 'system' | 'custom';
   systemKind?: string | null;
-  definition: RunnableFlow;
+  definition: FlowDefinition;
   /** Publish the definition as version 1 right away (system flows). */
   publish?: boolean;
   createdBy?: string | null;
@@ -52,7 +52,7 @@ export async function listFlows(db: Executor, projectId: number) {
 export async function saveFlowDraft(
   db: Executor,
   flowId: string,
-  definition: RunnableFlow,
+  definition: FlowDefinition,
   expectedRevision: number,
 ): Promise<number> {
   const [row] = await db
@@ -85,7 +85,7 @@ export async function publishFlow(db: Executor, flowId: string, createdBy: strin
       .update(flows)
       .set({
         publishedVersionId: version.id,
-        trigger: (flow.draft as RunnableFlow).trigger as FlowTrigger,
+        trigger: (flow.draft as FlowDefinition).trigger as FlowTrigger,
         updatedAt: new Date(),
       })
       .where(eq(flows.id, flowId));

@@ -19,7 +19,7 @@ export {
   publishFlow,
   saveFlowDraft,
 } from './flow-store';
-export type { FlowTrigger, GraphEdge, GraphNode, RunnableFlow } from './graph';
+export { type FlowDefinition, type FlowTrigger, type GraphEdge, type GraphNode, triggerAccepts } from './graph';
 export { countRejections, getRun, listEvents, listRuns, purgeOldRuns, replayEvent, retryRun } from './history';
 export { startWebhookServer } from './http-server';
 export { type IngestRequest, type IngestResponse, ingestStripeWebhook, MAX_WEBHOOK_BODY_BYTES } from './ingest';

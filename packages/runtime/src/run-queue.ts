@@ -1,7 +1,7 @@
 import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
 import { eq, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
-import type { RunnableFlow } from './graph';
+import type { FlowDefinition } from './graph';
 
 // flow_run rows are the queue. A claim takes due runs (queued and past their
 // backoff, or running with an expired lease: their worker died) with
@@ -70,8 +70,8 @@ export async function extendLeases(
 }
 
 // Versions never change once published, so their definitions can be cached forever.
-const definitions = new Map<string, RunnableFlow>();
-async function loadDefinition(handle: DbHandle, versionId: string): Promise<RunnableFlow> {
+const definitions = new Map<string, FlowDefinition>();
+async function loadDefinition(handle: DbHandle, versionId: string): Promise<FlowDefinition> {
   let definition = definitions.get(versionId);
   if (!definition) {
     const [version] = await handle.db
@@ -79,7 +79,7 @@ async function loadDefinition(handle: DbHandle, versionId: string): Promise<Runn
       .from(flowVersions)
       .where(eq(flowVersions.id, versionId));
     if (!version) throw new Error('The flow version of this run no longer exists.');
-    definition = version.definition as RunnableFlow;
+    definition = version.definition as FlowDefinition;
     if (definitions.size > 5000) definitions.clear();
     definitions.set(versionId, definition);
   }

@@ -1,13 +1,13 @@
 import { type DbHandle, flowRuns, flowSteps, flows } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { executeFlow, type StepResult } from './engine';
-import type { RunnableFlow } from './graph';
+import type { FlowDefinition } from './graph';
 import { registerBuiltinNodes } from './nodes';
 
 export interface TestRunInput {
   flowId: string;
   /** The draft to try (defaults to the flow's saved draft). */
-  definition?: RunnableFlow;
+  definition?: FlowDefinition;
   /** The trigger payload, e.g. a sample Stripe event. */
   event: unknown;
   /** Run inside a transaction that is rolled back: database nodes show their effect but leave nothing. */
@@ -28,7 +28,7 @@ export async function testRunFlow(handle: DbHandle, input: TestRunInput): Promis
   registerBuiltinNodes();
   const [flow] = await handle.db.select().from(flows).where(eq(flows.id, input.flowId));
   if (!flow) throw new Error('Flow not found.');
-  const definition = input.definition ?? (flow.draft as RunnableFlow);
+  const definition = input.definition ?? (flow.draft as FlowDefinition);
   const [run] = await handle.db
     .insert(flowRuns)
     .values({

@@ -1,8 +1,8 @@
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodeNodeError, getRun, listRuns, type RunnableFlow, runUserCode, startWorkers, type Workers } from '../src';
-import { createHookedFlow, createRuntimeProject, post, stripeEvent, waitFor } from './harness';
+import { CodeNodeError, getRun, listRuns, runUserCode, startWorkers, type Workers } from '../src';
+import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 describe('code sandbox', () => {
   it('runs code on its input and returns JSON', async () => {
@@ -25,18 +25,18 @@ describe('code sandbox', () => {
 
   it('stops an infinite loop at its time limit and a memory bomb at its memory limit', async () => {
     const start = Date.now();
-    const loop = await runUserCode('while (true) {}', {}, { timeoutMs: 300 }).catch((e) => e);
+    const loop = (await runUserCode('while (true) {}', {}, { timeoutMs: 300 }).catch((e: unknown) => e)) as Error;
     expect(loop).toBeInstanceOf(CodeNodeError);
     expect(loop.message).toMatch(/time limit of 300 ms/);
     expect(Date.now() - start).toBeLessThan(2000);
-    const bomb = await runUserCode(
+    const bomb = (await runUserCode(
       'const a = []; for (;;) a.push({ n: a.length });',
       {},
       { memoryBytes: 8 * 1024 * 1024 },
-    ).catch((e) => e);
+    ).catch((e: unknown) => e)) as Error;
     expect(bomb).toBeInstanceOf(CodeNodeError);
     expect(bomb.message).toMatch(/memory limit of 8 MB/);
-    const deep = await runUserCode('function f() { return f(); } return f();', {}).catch((e) => e);
+    const deep = (await runUserCode('function f() { return f(); } return f();', {}).catch((e: unknown) => e)) as Error;
     expect(deep.message).toMatch(/stack overflow/);
     await expect(runUserCode('throw new Error("nope")', {})).rejects.toThrow('Code threw Error: nope');
     await expect(runUserCode('return 1 +', {})).rejects.toThrow(/SyntaxError/);
@@ -60,7 +60,7 @@ describe('code node in a flow', () => {
   });
 
   it('fails a `while(true){}` node in about its time limit, and the next run succeeds', async () => {
-    const flow: RunnableFlow = {
+    const flow: LooseFlow = {
       trigger: { type: 'stripe_webhook', eventTypes: ['checkout.session.completed'] },
       nodes: [
         {

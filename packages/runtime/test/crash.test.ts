@@ -8,8 +8,8 @@ import { queryRows } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type RunnableFlow, startWorkers } from '../src';
-import { createHookedFlow, createRuntimeProject, post, stripeEvent, waitFor } from './harness';
+import { startWorkers } from '../src';
+import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 // A worker is SIGKILLed in the middle of a flow (after its first database node
 // committed, while an HTTP node waits). Another worker must take the run over
@@ -43,7 +43,7 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function flow(): RunnableFlow {
+function flow(): LooseFlow {
   return {
     trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
     nodes: [

@@ -10,14 +10,22 @@ import {
   getRun,
   listRuns,
   purgeOldRuns,
-  type RunnableFlow,
   replayEvent,
   retryRun,
   startWorkers,
   testRunFlow,
   type Workers,
 } from '../src';
-import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
+import {
+  createHookedFlow,
+  createRuntimeProject,
+  type LooseFlow,
+  ledgerFlow,
+  post,
+  stripeEvent,
+  toDefinition,
+  waitFor,
+} from './harness';
 
 let handle: DbHandle;
 let workers: Workers;
@@ -67,7 +75,7 @@ async function finishedRun(flowId: string) {
   });
 }
 
-function retryingFlow(): RunnableFlow {
+function retryingFlow(): LooseFlow {
   return {
     trigger: { type: 'stripe_webhook', eventTypes: ['charge.succeeded'] },
     nodes: [
@@ -96,7 +104,7 @@ function retryingFlow(): RunnableFlow {
 
 describe('flow execution', () => {
   it('follows the branch a condition chose and skips the other', async () => {
-    const flow: RunnableFlow = {
+    const flow: LooseFlow = {
       trigger: { type: 'stripe_webhook', eventTypes: ['invoice.paid'] },
       nodes: [
         { id: 'big', type: 'condition', config: { condition: '{{trigger.data.object.big}}' } },
@@ -204,7 +212,12 @@ describe('flow execution', () => {
   });
 
   it('test runs report each node and roll back database effects on request', async () => {
-    const flow = await createFlow(handle.db, { projectId, name: 'Draft', kind: 'custom', definition: ledgerFlow() });
+    const flow = await createFlow(handle.db, {
+      projectId,
+      name: 'Draft',
+      kind: 'custom',
+      definition: toDefinition(ledgerFlow()),
+    });
     const event = stripeEvent('payment_intent.succeeded', { amount: 7 });
     const dry = await testRunFlow(handle, { flowId: flow.id, event, rollback: true });
     expect(dry.status).toBe('succeeded');
@@ -227,7 +240,7 @@ describe('flow execution', () => {
 
     const broken = await testRunFlow(handle, {
       flowId: flow.id,
-      definition: { ...ledgerFlow(), nodes: [{ id: 'oops', type: 'no_such_node' }], edges: [] },
+      definition: toDefinition({ ...ledgerFlow(), nodes: [{ id: 'oops', type: 'no_such_node' }], edges: [] }),
       event,
       rollback: true,
     });
@@ -236,7 +249,12 @@ describe('flow execution', () => {
   });
 
   it('purges finished runs older than the retention period', async () => {
-    const flow = await createFlow(handle.db, { projectId, name: 'Old', kind: 'custom', definition: ledgerFlow() });
+    const flow = await createFlow(handle.db, {
+      projectId,
+      name: 'Old',
+      kind: 'custom',
+      definition: toDefinition(ledgerFlow()),
+    });
     const old = await testRunFlow(handle, {
       flowId: flow.id,
       event: stripeEvent('payment_intent.succeeded', { amount: 1 }),

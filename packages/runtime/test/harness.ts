@@ -4,8 +4,8 @@ import { uniqueSuffix } from '@tillflow/db/testing';
 import {
   createFlow,
   createWebhookEndpoint,
+  type FlowDefinition,
   ingestStripeWebhook,
-  type RunnableFlow,
   stripeSignatureHeader,
 } from '../src';
 
@@ -35,8 +35,36 @@ export async function createRuntimeProject(handle: DbHandle) {
   return project;
 }
 
+/** Tests write flows compactly; this turns them into the flow model's definition. */
+export interface LooseFlow {
+  trigger: { type: 'stripe_webhook'; eventTypes?: string[] };
+  nodes: { id: string; type: string; config?: Record<string, unknown> }[];
+  edges: { source: string; target: string; label?: string }[];
+}
+
+export function toDefinition(flow: LooseFlow): FlowDefinition {
+  return {
+    trigger: { kind: 'stripe_webhook', events: flow.trigger.eventTypes ?? [] },
+    graph: {
+      nodes: flow.nodes.map((n, i) => ({
+        id: n.id,
+        type: n.type,
+        config: n.config ?? {},
+        position: { x: i * 200, y: 0 },
+      })),
+      edges: flow.edges.map((e, i) => ({
+        id: `e${i}`,
+        source: e.source,
+        target: e.target,
+        ...(e.label ? { branch: e.label } : {}),
+      })),
+    },
+  };
+}
+
 /** A published custom flow listening on its own endpoint; returns the endpoint id and its signing secret. */
-export async function createHookedFlow(handle: DbHandle, projectId: number, definition: RunnableFlow) {
+export async function createHookedFlow(handle: DbHandle, projectId: number, loose: LooseFlow) {
+  const definition = toDefinition(loose);
   const flow = await createFlow(handle.db, {
     projectId,
     name: `Flow ${uniqueSuffix()}`,
@@ -81,7 +109,7 @@ export function post(handle: DbHandle, endpointId: string, secret: string, event
 }
 
 /** The ledger flow: trigger → insert a ledger row for the event → code → note update. */
-export function ledgerFlow(extra: Partial<RunnableFlow> = {}): RunnableFlow {
+export function ledgerFlow(extra: Partial<LooseFlow> = {}): LooseFlow {
   return {
     trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
     nodes: [

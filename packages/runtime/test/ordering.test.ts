@@ -6,13 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   hasNewerEventForObject,
   type NodeContext,
-  type RunnableFlow,
   registerNodeExecutor,
   shouldApplyStripeObjectUpdate,
   startWorkers,
   type Workers,
 } from '../src';
-import { createHookedFlow, createRuntimeProject, post, stripeEvent, waitFor } from './harness';
+import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 describe('shouldApplyStripeObjectUpdate', () => {
   it('lets newer events win and never regresses to an older one', () => {
@@ -103,7 +102,7 @@ describe('out-of-order subscription events', () => {
   });
 
   it('ends in Stripe’s final state whatever order created/updated/stale updates arrive in', async () => {
-    const flow: RunnableFlow = {
+    const flow: LooseFlow = {
       trigger: {
         type: 'stripe_webhook',
         eventTypes: ['customer.subscription.created', 'customer.subscription.updated'],
