@@ -1,5 +1,5 @@
 import { listTables } from '@tillflow/data-model';
-import { type DbHandle, paymentSettings } from '@tillflow/db';
+import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
 import { assertEndpointRoom, ensureSystemEndpoints } from './endpoints';
 import { PaymentError } from './errors';
 import { ensureSandboxAccount } from './sandbox-account';
@@ -48,9 +48,9 @@ export async function activatePayments(
   return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
 }
 
-export async function orderTableName(handle: DbHandle, projectId: number): Promise<string | null> {
-  const settings = await loadPaymentSettings(handle.db, projectId);
+export async function orderTableName(db: Executor, projectId: number): Promise<string | null> {
+  const settings = await loadPaymentSettings(db, projectId);
   if (!settings?.orderTableId) return null;
-  const tables = await listTables(handle.db, projectId);
+  const tables = await listTables(db, projectId);
   return tables.find((t) => t.id === settings.orderTableId)?.name ?? null;
 }

@@ -17,6 +17,7 @@ export {
 } from './endpoints';
 export { asPaymentError, HTTP_STATUS, PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
+export { registerPaymentNodeExecutors } from './node-executors';
 export {
   brandingInput,
   getProjectStripe,

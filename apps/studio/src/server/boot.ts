@@ -1,5 +1,7 @@
 import path from 'node:path';
 import { dataDir } from '@tillflow/db';
+import { registerPaymentNodeExecutors } from '@tillflow/payments';
+import { startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { getDb } from './db';
 
@@ -12,7 +14,7 @@ const globalForBoot = globalThis as unknown as { __tillflowBooted?: Promise<void
  */
 export function bootServer(): Promise<void> {
   globalForBoot.__tillflowBooted ??= (async () => {
-    await getDb();
+    const handle = await getDb();
     if (process.env.TILLFLOW_SANDBOX !== 'off' && !process.env.TILLFLOW_SANDBOX_URL) {
       const port = Number(process.env.SANDBOX_PORT ?? Number(process.env.PORT ?? 3000) + 9111);
       const sandbox = await startSandbox({
@@ -23,6 +25,10 @@ export function bootServer(): Promise<void> {
       process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
       console.log(`Stripe sandbox on ${sandbox.url}`);
     }
+    registerPaymentNodeExecutors();
+    // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
+    const concurrency = Number(process.env.TILLFLOW_WORKERS ?? 4);
+    if (concurrency > 0) await startWorkers(handle, { concurrency });
   })();
   return globalForBoot.__tillflowBooted;
 }

@@ -1,0 +1,53 @@
+import { type NodeContext, registerNodeExecutor, setStripeClientFactory } from '@tillflow/runtime';
+import { orderTableName } from './activation';
+import { handlePaymentEvent } from './callbacks/payment';
+import { handleRenewalEvent, handleSubscriptionEvent } from './callbacks/recurring';
+import { handleRefundEvent } from './callbacks/refund';
+import type { StripeEventLike } from './event-mapping';
+import { getProjectStripe } from './settings';
+
+// The four system callback handlers run as 'database' nodes: the runtime gives
+// them the transaction that also records their step, so each event's effect
+// on the system tables commits exactly once.
+
+type Output = { ignored: boolean };
+
+/** An event that is not about this project's payments ends the run quietly (answered, not an error). */
+function finish<T extends Output>(ctx: NodeContext, output: T): Omit<T, 'ignored'> {
+  if (output.ignored) ctx.stop();
+  const { ignored: _ignored, ...rest } = output;
+  return rest;
+}
+
+const event = (ctx: NodeContext) => ctx.trigger as StripeEventLike;
+
+export function registerPaymentNodeExecutors(): void {
+  registerNodeExecutor('stripe_payment_callback', {
+    effect: 'database',
+    execute: async (ctx) => finish(ctx, await handlePaymentEvent(ctx.tx, ctx.projectId, event(ctx))),
+  });
+  registerNodeExecutor('stripe_refund_callback', {
+    effect: 'database',
+    execute: async (ctx) => finish(ctx, await handleRefundEvent(ctx.tx, ctx.projectId, event(ctx))),
+  });
+  registerNodeExecutor('stripe_recurring_management_callback', {
+    effect: 'database',
+    execute: async (ctx) => {
+      const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
+      return finish(ctx, await handleSubscriptionEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
+    },
+  });
+  registerNodeExecutor('stripe_recurring_deduction_callback', {
+    effect: 'database',
+    execute: async (ctx) => {
+      const orderTable =
+        (typeof ctx.config.orderTable === 'string' && ctx.config.orderTable) ||
+        (await orderTableName(ctx.tx, ctx.projectId));
+      if (!orderTable) throw new Error('Payments are not activated: no order table is bound.');
+      const mapping = (ctx.config.orderFieldMapping ?? {}) as Record<string, unknown>;
+      return finish(ctx, await handleRenewalEvent(ctx.tx, ctx.projectId, event(ctx), orderTable, mapping));
+    },
+  });
+  // Flows' "Stripe API call" nodes use the project's own keys (or its sandbox account).
+  setStripeClientFactory(async (db, projectId) => (await getProjectStripe(db, projectId)).stripe);
+}
