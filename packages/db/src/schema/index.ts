@@ -1,10 +1,13 @@
 // One file per domain; each later capability adds its own file here.
 
 export * from './apiKeys';
+export * from './appAuth';
 export * from './auth';
 export * from './dataModel';
 export * from './endpoints';
 export * from './events';
 export * from './flows';
+export * from './mail';
 export * from './payments';
 export * from './projects';
+export * from './realtime';
