@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { t } from '../value-type';
+import { defineNodeType } from './types';
+
+// The four built-in handlers behind Momen's Stripe system flows; the payments module executes them.
+const callbackConfig = z.object({ orderTable: z.string().min(1).optional() }).passthrough();
+const orderSummary = (c: { orderTable?: string }) => (c.orderTable ? ` (orders in ${c.orderTable})` : '');
+
+export const stripePaymentCallback = defineNodeType({
+  type: 'stripe_payment_callback',
+  label: 'Stripe payment callback',
+  category: 'payments',
+  icon: '💳',
+  description: 'Records a checkout or payment intent result against its order and payment, exactly once.',
+  configSchema: callbackConfig,
+  outputs: ['next'],
+  outputShape: () =>
+    t.object({
+      orderId: t.number,
+      paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
+      alreadyProcessed: t.boolean,
+      paymentId: t.number,
+    }),
+  locked: true,
+  summary: (c) => `Record the payment result${orderSummary(c)}`,
+});
+
+export const stripeRefundCallback = defineNodeType({
+  type: 'stripe_refund_callback',
+  label: 'Stripe refund callback',
+  category: 'payments',
+  icon: '↩️',
+  description: 'Records a refund status change against its order.',
+  configSchema: callbackConfig,
+  outputs: ['next'],
+  outputShape: () =>
+    t.object({
+      orderId: t.number,
+      refundId: t.number,
+      status: t.enum('REFUNDED', 'FAILED', 'PENDING'),
+      alreadyProcessed: t.boolean,
+    }),
+  locked: true,
+  summary: (c) => `Record the refund status${orderSummary(c)}`,
+});
+
+export const stripeRecurringManagementCallback = defineNodeType({
+  type: 'stripe_recurring_management_callback',
+  label: 'Stripe subscription callback',
+  category: 'payments',
+  icon: '🔁',
+  description: 'Keeps the recurring payment row in step with the Stripe subscription status.',
+  configSchema: callbackConfig,
+  outputs: ['next'],
+  outputShape: () =>
+    t.object({
+      orderId: t.number,
+      recurringPaymentId: t.number,
+      status: t.enum('INCOMPLETE', 'INCOMPLETE_EXPIRED', 'ACTIVE', 'PAST_DUE', 'CANCELED', 'TRIALING', 'UNPAID'),
+      alreadyProcessed: t.boolean,
+    }),
+  locked: true,
+  summary: (c) => `Sync the subscription status${orderSummary(c)}`,
+});
+
+export const stripeRecurringDeductionCallback = defineNodeType({
+  type: 'stripe_recurring_deduction_callback',
+  label: 'Stripe renewal callback',
+  category: 'payments',
+  icon: '🧾',
+  description: 'Creates the renewal order and payment for a paid or failed subscription invoice.',
+  configSchema: callbackConfig,
+  outputs: ['next'],
+  outputShape: () =>
+    t.object({
+      orderId: t.number,
+      originalOrderId: t.number,
+      paymentId: t.number,
+      paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
+      alreadyProcessed: t.boolean,
+    }),
+  locked: true,
+  summary: (c) => `Record the renewal payment${orderSummary(c)}`,
+});

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { t } from '../value-type';
+import { bindable, defineNodeType } from './types';
+
+export const sendEmailNode = defineNodeType({
+  type: 'send_email',
+  label: 'Send email',
+  category: 'integrations',
+  icon: '✉️',
+  description: 'Sends an email through the project mail settings.',
+  configSchema: z
+    .object({
+      to: z.string().min(1, 'Enter a recipient'),
+      subject: z.string().min(1, 'Enter a subject'),
+      text: z.string().optional(),
+      html: z.string().optional(),
+    })
+    .refine((c) => c.text || c.html, { message: 'Enter a text or HTML body', path: ['text'] }),
+  outputs: ['next'],
+  outputShape: () => t.object({ messageId: t.string, accepted: t.array(t.string) }),
+  fieldTypes: () => ({ to: t.string, subject: t.string, text: t.string, html: t.string }),
+  summary: (c) => `Email ${c.to}: ${c.subject}`,
+});
+
+export const httpRequestNode = defineNodeType({
+  type: 'http_request',
+  label: 'HTTP request',
+  category: 'integrations',
+  icon: '🌐',
+  description: 'Calls an external HTTP API.',
+  configSchema: z.object({
+    method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
+    url: z
+      .string()
+      .min(1, 'Enter a URL')
+      .refine((u) => u.includes('{{') || /^https?:\/\//.test(u), 'The URL must start with http:// or https://'),
+    headers: z.record(z.string(), z.string()).default({}),
+    body: z.unknown().optional(),
+    timeoutMs: bindable(z.number().int().min(1).max(60_000)).default(10_000),
+  }),
+  outputs: ['next'],
+  outputShape: () => t.object({ status: t.number, ok: t.boolean, headers: t.object({}, true), body: t.any }),
+  fieldTypes: () => ({ url: t.string, timeoutMs: t.number }),
+  summary: (c) => `${c.method} ${c.url}`,
+});
+
+export const stripeOperations = [
+  'customers.retrieve',
+  'paymentIntents.retrieve',
+  'charges.retrieve',
+  'subscriptions.retrieve',
+  'subscriptions.cancel',
+  'subscriptions.update',
+  'refunds.create',
+  'refunds.retrieve',
+  'invoices.retrieve',
+  'checkout.sessions.retrieve',
+] as const;
+export type StripeOperation = (typeof stripeOperations)[number];
+
+export const stripeApiCallNode = defineNodeType({
+  type: 'stripe_api_call',
+  label: 'Stripe API call',
+  category: 'payments',
+  icon: '🟣',
+  description: 'Calls one Stripe API operation with an idempotency key derived from the run.',
+  configSchema: z.object({
+    operation: z.enum(stripeOperations, { message: `Choose one of: ${stripeOperations.join(', ')}` }),
+    params: z.record(z.string(), z.unknown()).default({}),
+  }),
+  outputs: ['next'],
+  outputShape: () => t.object({ id: t.string, object: t.string, status: t.string, metadata: t.object({}, true) }, true),
+  summary: (c) => `Stripe ${c.operation}`,
+});

@@ -1,0 +1,22 @@
+export type Expr =
+  | { type: 'literal'; value: string | number | boolean | null; pos: number }
+  | { type: 'path'; root: string; segments: (string | Expr)[]; pos: number }
+  | { type: 'unary'; op: '!' | '-'; operand: Expr; pos: number }
+  | { type: 'binary'; op: BinaryOp; left: Expr; right: Expr; pos: number }
+  | { type: 'call'; name: string; args: Expr[]; pos: number };
+
+export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
+
+export class ExpressionParseError extends Error {
+  constructor(
+    message: string,
+    public readonly position: number,
+  ) {
+    super(`${message} (at character ${position + 1})`);
+    this.name = 'ExpressionParseError';
+  }
+}
+
+export type TemplatePart =
+  | { kind: 'text'; text: string }
+  | { kind: 'expr'; source: string; expr: Expr; offset: number };

@@ -1,0 +1,12 @@
+export * from './bindable';
+export * from './catalog';
+export * from './diff';
+export * from './expressions';
+export * from './graph';
+export * from './scope';
+export * from './stripe-events';
+export * from './templates';
+export * from './types';
+export * from './validate';
+export { canonicalJson, isLockedNode, lockedChangeIssues } from './validate-locked';
+export * from './value-type';

@@ -1,0 +1,222 @@
+import type { FlowDefinition, FlowEdge, FlowNode } from './types';
+
+export type SystemFlowKind =
+  | 'StripePayment'
+  | 'StripeRefund'
+  | 'StripeRecurringPaymentManagement'
+  | 'StripeRecurringPaymentDeduction';
+export const systemFlowKinds: SystemFlowKind[] = [
+  'StripePayment',
+  'StripeRefund',
+  'StripeRecurringPaymentManagement',
+  'StripeRecurringPaymentDeduction',
+];
+
+export const systemFlowEvents: Record<SystemFlowKind, string[]> = {
+  StripePayment: [
+    'checkout.session.completed',
+    'checkout.session.async_payment_succeeded',
+    'checkout.session.async_payment_failed',
+    'payment_intent.succeeded',
+    'payment_intent.payment_failed',
+  ],
+  StripeRefund: ['refund.created', 'refund.updated', 'charge.refunded'],
+  StripeRecurringPaymentManagement: [
+    'customer.subscription.created',
+    'customer.subscription.updated',
+    'customer.subscription.deleted',
+  ],
+  StripeRecurringPaymentDeduction: ['invoice.paid', 'invoice.payment_failed'],
+};
+
+interface SystemFlowSpec {
+  callbackType: string;
+  callbackLabel: string;
+  condition: string;
+  conditionLabel: string;
+  updateLabel: string;
+  orderStatus: string;
+}
+
+const specs: Record<SystemFlowKind, SystemFlowSpec> = {
+  StripePayment: {
+    callbackType: 'stripe_payment_callback',
+    callbackLabel: 'Payment callback',
+    condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' }}",
+    conditionLabel: 'Payment succeeded?',
+    updateLabel: 'Mark order paid',
+    orderStatus: 'paid',
+  },
+  StripeRefund: {
+    callbackType: 'stripe_refund_callback',
+    callbackLabel: 'Refund callback',
+    condition: "{{ nodes.callback.status == 'REFUNDED' }}",
+    conditionLabel: 'Refund completed?',
+    updateLabel: 'Mark order refunded',
+    orderStatus: 'refunded',
+  },
+  StripeRecurringPaymentManagement: {
+    callbackType: 'stripe_recurring_management_callback',
+    callbackLabel: 'Subscription callback',
+    condition: "{{ nodes.callback.status == 'ACTIVE' || nodes.callback.status == 'TRIALING' }}",
+    conditionLabel: 'Subscription active?',
+    updateLabel: 'Mark order active',
+    orderStatus: 'active',
+  },
+  StripeRecurringPaymentDeduction: {
+    callbackType: 'stripe_recurring_deduction_callback',
+    callbackLabel: 'Renewal callback',
+    condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' }}",
+    conditionLabel: 'Renewal paid?',
+    updateLabel: 'Mark renewal order paid',
+    orderStatus: 'paid',
+  },
+};
+
+const at = (x: number, y: number) => ({ x, y });
+const edge = (source: string, target: string, branch?: string): FlowEdge => ({
+  id: `${source}__${branch ?? 'next'}__${target}`,
+  source,
+  target,
+  ...(branch ? { branch } : {}),
+});
+
+/**
+ * The built-in flow behind one Stripe system flow: trigger → callback → branch are locked;
+ * the "update order status" node on the success branch is the builder's to keep or change.
+ */
+export function buildSystemFlow(kind: SystemFlowKind, opts: { orderTable: string }): FlowDefinition {
+  const spec = specs[kind];
+  const nodes: FlowNode[] = [
+    { id: 'trigger', type: 'trigger', label: 'Stripe webhook', config: {}, position: at(0, 0), locked: true },
+    {
+      id: 'callback',
+      type: spec.callbackType,
+      label: spec.callbackLabel,
+      config: { orderTable: opts.orderTable },
+      position: at(0, 140),
+      locked: true,
+    },
+    {
+      id: 'branch',
+      type: 'condition',
+      label: spec.conditionLabel,
+      config: { expression: spec.condition },
+      position: at(0, 280),
+      locked: true,
+    },
+    {
+      id: 'update_order',
+      type: 'update_rows',
+      label: spec.updateLabel,
+      config: {
+        table: opts.orderTable,
+        filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }],
+        values: { status: spec.orderStatus },
+      },
+      position: at(-160, 420),
+    },
+  ];
+  return {
+    trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] },
+    graph: {
+      nodes,
+      edges: [edge('trigger', 'callback'), edge('callback', 'branch'), edge('branch', 'update_order', 'true')],
+    },
+  };
+}
+
+export interface CustomFlowTemplate {
+  id: string;
+  name: string;
+  description: string;
+  build: () => FlowDefinition;
+}
+
+/** Starting points for custom flows in the "new flow" dialog. */
+export const customFlowTemplates: CustomFlowTemplate[] = [
+  {
+    id: 'charge_failed_email',
+    name: 'Email the customer when a charge fails',
+    description: 'charge.failed → send an email asking the customer to update their card.',
+    build: () => ({
+      trigger: { kind: 'stripe_webhook', events: ['charge.failed'] },
+      graph: {
+        nodes: [
+          { id: 'trigger', type: 'trigger', label: 'Charge failed', config: {}, position: at(0, 0) },
+          {
+            id: 'email_customer',
+            type: 'send_email',
+            label: 'Email the customer',
+            config: {
+              to: '{{ coalesce(trigger.data.object.billing_details.email, trigger.data.object.receipt_email) }}',
+              subject: 'Your payment did not go through',
+              text: 'Hi {{ coalesce(trigger.data.object.billing_details.name, "there") }}, your payment of {{ trigger.data.object.amount / 100 }} {{ upper(trigger.data.object.currency) }} failed ({{ trigger.data.object.failure_message }}). Please update your card.',
+            },
+            position: at(0, 140),
+          },
+        ],
+        edges: [edge('trigger', 'email_customer')],
+      },
+    }),
+  },
+  {
+    id: 'large_payment_alert',
+    name: 'Alert the team about large payments',
+    description: 'payment_intent.succeeded → if the amount is at least 1,000.00, email the team.',
+    build: () => ({
+      trigger: { kind: 'stripe_webhook', events: ['payment_intent.succeeded'] },
+      graph: {
+        nodes: [
+          { id: 'trigger', type: 'trigger', label: 'Payment succeeded', config: {}, position: at(0, 0) },
+          {
+            id: 'is_large',
+            type: 'condition',
+            label: 'Large payment?',
+            config: { expression: '{{ trigger.data.object.amount >= 100000 }}' },
+            position: at(0, 140),
+          },
+          {
+            id: 'email_team',
+            type: 'send_email',
+            label: 'Email the team',
+            config: {
+              to: 'team@example.com',
+              subject: 'Large payment {{ trigger.data.object.id }}',
+              text: '{{ trigger.data.object.amount / 100 }} {{ upper(trigger.data.object.currency) }} received.',
+            },
+            position: at(-160, 280),
+          },
+        ],
+        edges: [edge('trigger', 'is_large'), edge('is_large', 'email_team', 'true')],
+      },
+    }),
+  },
+  {
+    id: 'subscription_canceled_webhook',
+    name: 'Notify another system when a subscription ends',
+    description: 'customer.subscription.deleted → POST the subscription to an HTTP endpoint.',
+    build: () => ({
+      trigger: { kind: 'stripe_webhook', events: ['customer.subscription.deleted'] },
+      graph: {
+        nodes: [
+          { id: 'trigger', type: 'trigger', label: 'Subscription ended', config: {}, position: at(0, 0) },
+          {
+            id: 'notify',
+            type: 'http_request',
+            label: 'Notify CRM',
+            config: {
+              method: 'POST',
+              url: 'https://crm.example.com/hooks/subscription-ended',
+              headers: { 'content-type': 'application/json' },
+              body: { subscription: '{{ trigger.data.object.id }}', customer: '{{ trigger.data.object.customer }}' },
+              timeoutMs: 5000,
+            },
+            position: at(0, 140),
+          },
+        ],
+        edges: [edge('trigger', 'notify')],
+      },
+    }),
+  },
+];

@@ -1,0 +1,200 @@
+import { getNodeType, nodeOutputs } from './catalog';
+import { checkTemplate } from './expressions/check';
+import { findCycle, reachableFrom, TRIGGER_NODE_TYPE } from './graph';
+import { asBinding, computeFlowTypes } from './scope';
+import { type FlowDefinition, flowDefinitionSchema, type TableInfo, type ValidationIssue } from './types';
+import { lockedChangeIssues } from './validate-locked';
+
+export interface ValidateFlowOptions {
+  tables?: TableInfo[];
+  /** The stored version: locked nodes in it may not be deleted, edited or disconnected. */
+  previous?: FlowDefinition;
+}
+
+const DATA_NODE_TYPES = new Set(['query_rows', 'insert_row', 'update_rows', 'delete_rows']);
+
+/** Checks a flow before it is saved; an empty list means it can be published. */
+export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions = {}): ValidationIssue[] {
+  const parsed = flowDefinitionSchema.safeParse(input);
+  if (!parsed.success)
+    return parsed.error.issues.map((i) => ({
+      code: 'invalid_definition',
+      message: `The flow is malformed: ${i.message}`,
+      field: i.path.join('.'),
+    }));
+  const definition = parsed.data;
+  const { nodes, edges } = definition.graph;
+  const issues: ValidationIssue[] = [];
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+
+  const seenNodes = new Set<string>();
+  for (const n of nodes) {
+    if (seenNodes.has(n.id))
+      issues.push({ code: 'duplicate_node_id', message: `Two nodes share the id '${n.id}'.`, nodeId: n.id });
+    seenNodes.add(n.id);
+    if (!getNodeType(n.type))
+      issues.push({ code: 'unknown_node_type', message: `'${n.type}' is not a known node type.`, nodeId: n.id });
+  }
+  const seenEdges = new Set<string>();
+  for (const e of edges) {
+    if (seenEdges.has(e.id))
+      issues.push({ code: 'duplicate_edge_id', message: `Two connections share the id '${e.id}'.`, edgeId: e.id });
+    seenEdges.add(e.id);
+  }
+
+  if (definition.trigger.kind === 'stripe_webhook' && definition.trigger.events.length === 0)
+    issues.push({
+      code: 'trigger_without_events',
+      message: 'Choose at least one Stripe event that starts this flow.',
+      field: 'trigger.events',
+    });
+  const triggers = nodes.filter((n) => n.type === TRIGGER_NODE_TYPE);
+  if (triggers.length === 0)
+    issues.push({ code: 'missing_trigger', message: 'The flow needs a trigger node to start from.' });
+  for (const extra of triggers.slice(1))
+    issues.push({
+      code: 'multiple_triggers',
+      message: 'A flow has exactly one trigger; remove this one.',
+      nodeId: extra.id,
+    });
+
+  const goodEdges = edges.filter((e) => {
+    const missing = [e.source, e.target].filter((id) => !byId.has(id));
+    if (missing.length) {
+      issues.push({
+        code: 'dangling_edge',
+        message: `This connection points to a node that does not exist ('${missing.join("', '")}').`,
+        edgeId: e.id,
+      });
+      return false;
+    }
+    return true;
+  });
+  for (const e of goodEdges) {
+    const source = byId.get(e.source);
+    if (!source || !getNodeType(source.type)) continue;
+    const ports = nodeOutputs(source.type, source.config);
+    const port = e.branch ?? 'next';
+    if (!ports.includes(port)) {
+      const label = source.label ?? source.id;
+      const message =
+        ports.length === 0
+          ? `'${label}' ends the flow and cannot connect to another node.`
+          : e.branch === undefined
+            ? `Choose which branch of '${label}' this connection leaves from (${ports.join(', ')}).`
+            : `'${label}' has no '${e.branch}' branch (it has ${ports.join(', ')}).`;
+      issues.push({ code: 'unknown_port', message, edgeId: e.id, nodeId: source.id });
+    }
+    if (byId.get(e.target)?.type === TRIGGER_NODE_TYPE)
+      issues.push({
+        code: 'edge_into_trigger',
+        message: 'Nothing can connect into the trigger.',
+        edgeId: e.id,
+        nodeId: e.target,
+      });
+  }
+
+  const graph = { nodes, edges: goodEdges };
+  const cycle = findCycle(graph);
+  if (cycle)
+    issues.push({
+      code: 'cycle',
+      message: `These nodes form a loop, which would never finish: ${cycle.join(' → ')} → ${cycle[0]}.`,
+      nodeId: cycle[0],
+    });
+
+  if (triggers[0]) {
+    const reachable = reachableFrom(graph, triggers[0].id);
+    for (const n of nodes)
+      if (!reachable.has(n.id))
+        issues.push({
+          code: 'unreachable_node',
+          message: `'${n.label ?? n.id}' is not connected to the trigger, so it would never run.`,
+          nodeId: n.id,
+        });
+  }
+
+  const types = computeFlowTypes({ ...definition, graph }, options.tables);
+  for (const node of nodes) {
+    const def = getNodeType(node.type);
+    if (!def) continue;
+    const result = def.configSchema.safeParse(node.config);
+    if (!result.success) {
+      for (const i of result.error.issues)
+        issues.push({
+          code: 'invalid_config',
+          message: `${def.label}: ${i.message}${i.path.length ? ` (${i.path.join('.')})` : ''}.`,
+          nodeId: node.id,
+          field: i.path.join('.'),
+        });
+      continue;
+    }
+    const config = result.data as Record<string, unknown>;
+    if (options.tables && DATA_NODE_TYPES.has(node.type)) issues.push(...tableIssues(node.id, config, options.tables));
+    if (cycle) continue; // upstream scopes are meaningless in a loop
+    const scope = types.scopeFor(node.id);
+    const fieldTypes = def.fieldTypes?.(config as never, types.ctx) ?? {};
+    const toCheck: Record<string, unknown> = { ...node.config };
+    if (node.type === 'condition' && typeof node.config.expression === 'string')
+      toCheck.expression = asBinding(node.config.expression);
+    if (node.type === 'switch' && typeof node.config.value === 'string') toCheck.value = asBinding(node.config.value);
+    for (const err of checkTemplate(toCheck, scope))
+      issues.push(bindingIssue(node.id, def.label, err.path, err.code, err.message));
+    // A second pass with expected types; only clean bindings get a field-type mismatch.
+    for (const [path, expected] of Object.entries(fieldTypes)) {
+      const value = valueAt(node.config, path);
+      if (typeof value !== 'string' || !value.includes('{{')) continue;
+      const errs = checkTemplate(value, scope, expected, path);
+      if (errs.length && errs.every((e) => e.message.startsWith('This field')))
+        issues.push(bindingIssue(node.id, def.label, path, 'type_mismatch', errs[0].message));
+    }
+  }
+
+  if (options.previous) issues.push(...lockedChangeIssues(definition, options.previous));
+  return issues;
+}
+
+function bindingIssue(nodeId: string, label: string, field: string, code: string, message: string): ValidationIssue {
+  return { code: `binding_${code}`, message: `${label}, ${field || 'config'}: ${message}.`, nodeId, field };
+}
+
+function valueAt(obj: unknown, path: string): unknown {
+  return path
+    .split('.')
+    .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), obj);
+}
+
+const BUILTIN_COLUMNS = ['id', 'created_at', 'updated_at'];
+
+function tableIssues(nodeId: string, config: Record<string, unknown>, tables: TableInfo[]): ValidationIssue[] {
+  const table = tables.find((x) => x.name === config.table);
+  if (!table)
+    return [
+      { code: 'unknown_table', message: `There is no table named '${String(config.table)}'.`, nodeId, field: 'table' },
+    ];
+  const known = new Set([...BUILTIN_COLUMNS, ...table.columns.map((c) => c.name)]);
+  const issues: ValidationIssue[] = [];
+  const check = (column: string, field: string) => {
+    if (!known.has(column))
+      issues.push({
+        code: 'unknown_column',
+        message: `Table '${table.name}' has no column '${column}'.`,
+        nodeId,
+        field,
+      });
+  };
+  for (const [i, f] of ((config.filters ?? []) as { column: string }[]).entries())
+    check(f.column, `filters.${i}.column`);
+  for (const [i, s] of ((config.sort ?? []) as { column: string }[]).entries()) check(s.column, `sort.${i}.column`);
+  for (const column of Object.keys((config.values ?? {}) as object)) {
+    if (BUILTIN_COLUMNS.includes(column))
+      issues.push({
+        code: 'builtin_column',
+        message: `'${column}' is set automatically and cannot be written.`,
+        nodeId,
+        field: `values.${column}`,
+      });
+    else check(column, `values.${column}`);
+  }
+  return issues;
+}
