@@ -4,6 +4,7 @@ import { assertEndpointRoom, ensureSystemEndpoints } from './endpoints';
 import { PaymentError } from './errors';
 import { ensureSandboxAccount } from './sandbox-account';
 import { loadPaymentSettings, toPublicSettings } from './settings';
+import { createSystemFlows } from './system-flows';
 import { createPaymentSystemTables } from './system-tables';
 
 /**
@@ -36,6 +37,7 @@ export async function activatePayments(
   await assertEndpointRoom(handle, projectId);
   await handle.db.transaction(async (tx) => {
     await createPaymentSystemTables(tx, projectId, order.name);
+    await createSystemFlows(tx, projectId, order);
     const values = { projectId, orderTableId: order.id, activatedAt: new Date(), updatedAt: new Date() };
     await tx
       .insert(paymentSettings)

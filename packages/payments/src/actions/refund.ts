@@ -51,7 +51,7 @@ export async function refundAction(
       throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`, { paymentId: 'Not found.' });
     const payment = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, input.paymentId);
     if (!payment) throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`);
-    if (!['SUCCESSFUL', 'PARTIALLY_REFUNDED'].includes(String(payment.status)))
+    if (!['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(String(payment.status)))
       throw new PaymentError(
         'PRECONDITION_FAILED',
         `Only a successful payment can be refunded (this one is ${payment.status}).`,

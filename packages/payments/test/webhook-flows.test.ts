@@ -1,0 +1,209 @@
+import { getRow, insertRow, queryRows, setActionPermission } from '@tillflow/data-model';
+import { type DbHandle, stripeCustomers } from '@tillflow/db';
+import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { cancelRecurringAction, initiateRecurringAction } from '../src/actions/recurring';
+import { refundAction } from '../src/actions/refund';
+import { registerPaymentNodeExecutors } from '../src/node-executors';
+import { createStripeClient } from '../src/stripe-client';
+import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+
+const BACKEND = { kind: 'backend' } as const;
+const urls = { successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' };
+
+/** Waits until `check` holds: deliveries and flow runs are asynchronous, as with real Stripe. */
+async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('payments end to end: sandbox → signed webhook → route → runtime → system flows', () => {
+  let handle: DbHandle;
+  let sandbox: Sandbox;
+  let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
+  const workers: Workers[] = [];
+  const logged: string[] = [];
+  const originalLog = console.log;
+  const originalError = console.error;
+
+  beforeAll(async () => {
+    ({ handle, sandbox } = await startEnvironment());
+    receiver = await startWebhookServer(handle, { port: 0 });
+    process.env.PUBLIC_URL = receiver.url;
+    registerPaymentNodeExecutors();
+    console.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+    console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
+  });
+  afterAll(async () => {
+    console.log = originalLog;
+    console.error = originalError;
+    for (const w of workers) await w.stop();
+    await receiver.close();
+    await sandbox.close();
+    await handle.close();
+  });
+
+  async function project() {
+    const p = await createPaymentsProject(handle, sandbox);
+    workers.push(await startWorkers(handle, { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }));
+    const stripe = createStripeClient(p.account.secretKey, sandbox.url);
+    return { ...p, stripe };
+  }
+
+  it('a checkout payment ends SUCCESSFUL and the flow marks the order paid; a declined card ends FAILED', async () => {
+    const { project: proj, alice, asUser, stripe } = await project();
+    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
+    const created = await createPaymentAction(handle, proj.id, asUser(alice), {
+      orderId: order.id,
+      currency: 'usd',
+      amount: 1500,
+      method: 'checkout',
+      ...urls,
+    });
+    const sessionId = String(created.checkoutUrl).split('/').pop() as string;
+    sandbox.payCheckoutSession(sessionId, { number: '4242424242424242' });
+    const paid = await eventually(async () => {
+      const row = await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId);
+      return row?.status === 'SUCCESSFUL' ? row : null;
+    });
+    expect(paid.stripe_payment_intent_id).toMatch(/^pi_/);
+    await eventually(async () => (await getRow(handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
+
+    const other = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Cup', amount: 700 });
+    const intent = await createPaymentAction(handle, proj.id, asUser(alice), {
+      orderId: other.id,
+      currency: 'usd',
+      amount: 700,
+      method: 'payment_intent',
+    });
+    const row = await getRow(handle.db, proj.id, BACKEND, 'payment', intent.paymentId);
+    await expect(
+      stripe.paymentIntents.confirm(String(row?.stripe_payment_intent_id), {
+        payment_method: 'pm_card_visa_chargeDeclined',
+      }),
+    ).rejects.toMatchObject({ type: 'StripeCardError' });
+    const failed = await eventually(async () => {
+      const r = await getRow(handle.db, proj.id, BACKEND, 'payment', intent.paymentId);
+      return r?.status === 'FAILED' ? r : null;
+    });
+    expect(failed.failure_reason).toMatch(/declined/i);
+    expect((await getRow(handle.db, proj.id, BACKEND, 'order', other.id))?.status).toBe('pending');
+  });
+
+  it('a partial then a full refund end REFUNDED; a third is refused', async () => {
+    const { project: proj, alice, admin, asUser, stripe } = await project();
+    await setActionPermission(handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
+    const created = await createPaymentAction(handle, proj.id, asUser(alice), {
+      orderId: order.id,
+      currency: 'usd',
+      amount: 1000,
+      method: 'payment_intent',
+    });
+    const row = await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId);
+    await stripe.paymentIntents.confirm(String(row?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
+    await eventually(
+      async () => (await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId))?.status === 'SUCCESSFUL',
+    );
+
+    await refundAction(handle, proj.id, asUser(admin), {
+      paymentId: created.paymentId,
+      amount: 300,
+      reason: 'requested_by_customer',
+    });
+    await eventually(
+      async () =>
+        (await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId))?.status === 'PARTIALLY_REFUNDED',
+    );
+    await refundAction(handle, proj.id, asUser(admin), { paymentId: created.paymentId, amount: 700 });
+    const refunded = await eventually(async () => {
+      const r = await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId);
+      return r?.status === 'REFUNDED' ? r : null;
+    });
+    expect(refunded.amount_refunded).toBe(1000);
+    const { rows: refunds } = await queryRows(handle.db, proj.id, BACKEND, 'refund', {
+      filters: [{ column: 'payment_id', op: 'eq', value: created.paymentId }],
+    });
+    expect(refunds.map((r) => r.status)).toEqual(['REFUNDED', 'REFUNDED']);
+    await expect(
+      refundAction(handle, proj.id, asUser(admin), { paymentId: created.paymentId, amount: 1 }),
+    ).rejects.toMatchObject({ code: 'VALIDATION' });
+  });
+
+  it('a subscription on a test clock renews twice into two renewal orders, then cancels at period end', async () => {
+    const { project: proj, alice, asUser, stripe } = await project();
+    const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
+    const customer = await stripe.customers.create({ email: alice.email, test_clock: clock.id });
+    await handle.db
+      .insert(stripeCustomers)
+      .values({ projectId: proj.id, endUserId: alice.id, customerId: customer.id });
+    const product = await stripe.products.create({ name: 'Coffee club' });
+    const price = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 900,
+      currency: 'usd',
+      recurring: { interval: 'month' },
+    });
+    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Club', amount: 900 });
+
+    const started = await initiateRecurringAction(handle, proj.id, asUser(alice), {
+      orderId: order.id,
+      priceId: price.id,
+      ...urls,
+    });
+    sandbox.payCheckoutSession(String(started.checkoutUrl).split('/').pop() as string, { number: '4242424242424242' });
+    const active = await eventually(async () => {
+      const r = await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId);
+      return r?.status === 'ACTIVE' ? r : null;
+    });
+    expect(active.stripe_subscription_id).toMatch(/^sub_/);
+
+    let frozen = clock.frozen_time;
+    for (let period = 1; period <= 2; period++) {
+      frozen += 32 * 86_400;
+      await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: frozen });
+      await eventually(async () => {
+        const { rows } = await queryRows(handle.db, proj.id, BACKEND, 'payment', {
+          filters: [{ column: 'method', op: 'eq', value: 'renewal' }],
+        });
+        return rows.length === period ? rows : null;
+      });
+    }
+    const { rows: renewals } = await queryRows(handle.db, proj.id, BACKEND, 'payment', {
+      filters: [{ column: 'method', op: 'eq', value: 'renewal' }],
+    });
+    expect(renewals.every((r) => r.status === 'SUCCESSFUL' && r.amount === 900)).toBe(true);
+    const renewalOrders = new Set(renewals.map((r) => r.order_id));
+    expect(renewalOrders.size).toBe(2);
+    expect(renewalOrders.has(order.id)).toBe(false);
+
+    await cancelRecurringAction(handle, proj.id, asUser(alice), {
+      recurringPaymentId: started.recurringPaymentId,
+      atPeriodEnd: true,
+    });
+    await eventually(
+      async () =>
+        (await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId))
+          ?.cancel_at_period_end === true,
+    );
+    expect((await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId))?.status).toBe(
+      'ACTIVE',
+    );
+    await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: frozen + 32 * 86_400 });
+    await eventually(
+      async () =>
+        (await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId))?.status ===
+        'CANCELED',
+    );
+  });
+
+  it('never writes a Stripe secret key or webhook secret to the log', async () => {
+    expect(logged.join('\n')).not.toMatch(/sk_test_[A-Za-z0-9]{6,}|whsec_[A-Za-z0-9]{6,}/);
+  });
+});
