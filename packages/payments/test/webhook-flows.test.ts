@@ -131,6 +131,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       filters: [{ column: 'payment_id', op: 'eq', value: created.paymentId }],
     });
     expect(refunds.map((r) => r.status)).toEqual(['REFUNDED', 'REFUNDED']);
+    await eventually(async () => (await getRow(handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'refunded');
     await expect(
       refundAction(handle, proj.id, asUser(admin), { paymentId: created.paymentId, amount: 1 }),
     ).rejects.toMatchObject({ code: 'VALIDATION' });
@@ -201,6 +202,40 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
         (await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId))?.status ===
         'CANCELED',
     );
+  });
+
+  it('duplicated and shuffled deliveries still apply each effect once and end in Stripe’s final state', async () => {
+    const { project: proj, account, alice, asUser, stripe } = await project();
+    sandbox.setDeliveryOptions({ duplicate: true, shuffle: true }, account.accountId);
+    const product = await stripe.products.create({ name: 'Tea club' });
+    const price = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 500,
+      currency: 'usd',
+      recurring: { interval: 'month' },
+    });
+    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Tea', amount: 500 });
+    const started = await initiateRecurringAction(handle, proj.id, asUser(alice), {
+      orderId: order.id,
+      priceId: price.id,
+      ...urls,
+    });
+    sandbox.payCheckoutSession(String(started.checkoutUrl).split('/').pop() as string, { number: '4242424242424242' });
+    const row = await eventually(async () => {
+      const r = await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId);
+      return r?.stripe_subscription_id ? r : null;
+    });
+    await stripe.subscriptions.cancel(String(row.stripe_subscription_id));
+    await sandbox.waitForDeliveries();
+    const final = await eventually(async () => {
+      const r = await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId);
+      return r?.status === 'CANCELED' ? r : null;
+    });
+    expect(final.status).toBe(
+      (await stripe.subscriptions.retrieve(String(row.stripe_subscription_id))).status.toUpperCase(),
+    );
+    const deliveries = sandbox.listDeliveries(account.accountId);
+    expect(deliveries.length).toBeGreaterThan(new Set(deliveries.map((d) => d.event_id)).size); // duplicates were sent
   });
 
   it('never writes a Stripe secret key or webhook secret to the log', async () => {
