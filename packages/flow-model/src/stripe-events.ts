@@ -313,19 +313,26 @@ const sampleObjects: Record<string, Record<string, unknown>> = {
 /** A realistic sample event for test runs in the canvas. */
 export function sampleStripeEvent(eventType: string): Record<string, unknown> {
   const family = eventType.split('.')[0];
-  const key = eventType.startsWith('customer.subscription') ? 'subscription' : family;
+  const key = eventType.startsWith('customer.subscription')
+    ? 'subscription'
+    : eventType.startsWith('checkout.session')
+      ? 'checkout_session'
+      : family;
   const base = structuredClone(sampleObjects[key] ?? { id: 'obj_sample', object: family, metadata: {} });
-  if (eventType === 'payment_intent.payment_failed' || eventType === 'charge.failed') {
+  if (eventType === 'charge.failed')
     Object.assign(base, {
-      status: key === 'charge' ? 'failed' : 'requires_payment_method',
-      amount_received: 0,
+      status: 'failed',
+      amount_captured: 0,
       paid: false,
       failure_code: 'card_declined',
       failure_message: 'Your card was declined.',
     });
-    if (key === 'payment_intent')
-      base.last_payment_error = { code: 'card_declined', message: 'Your card was declined.' };
-  }
+  if (eventType === 'payment_intent.payment_failed')
+    Object.assign(base, {
+      status: 'requires_payment_method',
+      amount_received: 0,
+      last_payment_error: { code: 'card_declined', message: 'Your card was declined.' },
+    });
   if (eventType === 'payment_intent.canceled') base.status = 'canceled';
   if (eventType === 'charge.refunded') Object.assign(base, { amount_refunded: base.amount, refunded: true });
   if (eventType === 'refund.created') base.status = 'pending';

@@ -1,0 +1,144 @@
+import { describe, expect, it } from 'vitest';
+import {
+  buildSystemFlow,
+  customFlowTemplates,
+  diffFlows,
+  evaluateTemplate,
+  flowDefinitionSchema,
+  knownStripeEventTypes,
+  listBindableOutputs,
+  nextNodes,
+  sampleStripeEvent,
+  stripeEventType,
+  summarizeDiff,
+  systemFlowKinds,
+  t,
+  validateFlow,
+} from '../src/index';
+
+const tables = [{ name: 'shop_orders', columns: [{ name: 'status', type: 'text' }] }];
+
+describe('system flow templates', () => {
+  it.each(systemFlowKinds)('%s validates clean and has the locked spine', (kind) => {
+    const flow = buildSystemFlow(kind, { orderTable: 'shop_orders' });
+    expect(flowDefinitionSchema.parse(flow)).toEqual(flow);
+    expect(validateFlow(flow, { tables })).toEqual([]);
+    expect(validateFlow(flow, { tables, previous: flow })).toEqual([]);
+    expect(flow.graph.nodes.filter((n) => n.locked).map((n) => n.id)).toEqual(['trigger', 'callback', 'branch']);
+    const update = flow.graph.nodes.find((n) => n.id === 'update_order');
+    expect(update).toMatchObject({
+      type: 'update_rows',
+      config: { table: 'shop_orders', filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }] },
+    });
+    expect(update?.locked).toBeUndefined();
+    expect(nextNodes(flow, 'branch', 'true')).toEqual(['update_order']);
+  });
+
+  it('subscribes each system flow to its events', () => {
+    expect(buildSystemFlow('StripeRefund', { orderTable: 'o' }).trigger).toEqual({
+      kind: 'stripe_webhook',
+      events: ['refund.created', 'refund.updated', 'charge.refunded'],
+    });
+    expect(buildSystemFlow('StripeRecurringPaymentDeduction', { orderTable: 'o' }).trigger).toEqual({
+      kind: 'stripe_webhook',
+      events: ['invoice.paid', 'invoice.payment_failed'],
+    });
+  });
+
+  it.each(customFlowTemplates.map((x) => [x.id, x] as const))('custom template %s validates clean', (_id, template) => {
+    expect(validateFlow(template.build())).toEqual([]);
+  });
+
+  it('the charge.failed template renders a real email from the sample event', () => {
+    const flow = customFlowTemplates.find((x) => x.id === 'charge_failed_email')?.build();
+    const config = flow?.graph.nodes.find((n) => n.type === 'send_email')?.config;
+    const out = evaluateTemplate(config, {
+      trigger: sampleStripeEvent('charge.failed'),
+      nodes: {},
+      vars: {},
+    }) as Record<string, string>;
+    expect(out.to).toBe('jane@example.com');
+    expect(out.text).toContain('49.99 USD failed (Your card was declined.)');
+  });
+});
+
+describe('stripe events', () => {
+  it('types every known event and samples it consistently', () => {
+    for (const type of knownStripeEventTypes) {
+      const sample = sampleStripeEvent(type);
+      expect(sample.type).toBe(type);
+      const shape = stripeEventType(type);
+      expect(shape.kind).toBe('object');
+      const object = (sample.data as { object: Record<string, unknown> }).object;
+      const fields = shape.kind === 'object' && shape.fields.data.kind === 'object' && shape.fields.data.fields.object;
+      expect(fields && fields.kind === 'object' && Object.keys(fields.fields).sort()).toEqual(
+        Object.keys(object).sort(),
+      );
+    }
+    expect(sampleStripeEvent('charge.failed').data).toMatchObject({
+      object: { status: 'failed', failure_code: 'card_declined' },
+    });
+    expect(sampleStripeEvent('customer.subscription.deleted').data).toMatchObject({ object: { status: 'canceled' } });
+    expect(stripeEventType('account.updated')).toMatchObject({
+      fields: { data: { fields: { object: { open: true } } } },
+    });
+  });
+});
+
+describe('diffFlows', () => {
+  it('summarises added, removed and changed nodes and edges, ignoring moves', () => {
+    const a = buildSystemFlow('StripePayment', { orderTable: 'orders' });
+    const b = structuredClone(a);
+    b.graph.nodes[0].position = { x: 5, y: 5 };
+    expect(summarizeDiff(diffFlows(a, b))).toBe('No changes');
+    b.graph.nodes[3].config.values = { status: 'done' };
+    b.graph.nodes.push({
+      id: 'mail',
+      type: 'send_email',
+      config: { to: 'a@b.c', subject: 's', text: 't' },
+      position: { x: 0, y: 0 },
+    });
+    b.graph.edges.push({ id: 'm', source: 'branch', target: 'mail', branch: 'false' });
+    b.graph.edges = b.graph.edges.filter((e) => e.target !== 'update_order');
+    const diff = diffFlows(a, b);
+    expect(diff.addedNodes.map((n) => n.id)).toEqual(['mail']);
+    expect(diff.removedNodes).toEqual([]);
+    expect(diff.changedNodes).toMatchObject([{ after: { id: 'update_order' }, fields: ['config'] }]);
+    expect(diff.addedEdges.map((e) => e.id)).toEqual(['m']);
+    expect(diff.removedEdges.map((e) => e.target)).toEqual(['update_order']);
+    expect(summarizeDiff(diff)).toBe('1 node added, 1 node changed, 1 connection added, 1 connection removed');
+    expect(diffFlows(b, a).removedNodes.map((n) => n.id)).toEqual(['mail']);
+  });
+});
+
+describe('listBindableOutputs', () => {
+  it('offers trigger fields, upstream outputs and variables only', () => {
+    const flow = buildSystemFlow('StripePayment', { orderTable: 'orders' });
+    const paths = listBindableOutputs(flow, 'update_order');
+    const byPath = new Map(paths.map((p) => [p.path, p.type]));
+    expect(byPath.get('nodes.callback.orderId')).toEqual(t.number);
+    expect(byPath.get('nodes.callback.paymentStatus')).toEqual(t.enum('SUCCESSFUL', 'FAILED'));
+    expect(byPath.get('trigger.data.object.metadata')).toMatchObject({ kind: 'object', open: true });
+    expect(byPath.has('trigger.data.object.currency')).toBe(true);
+    expect(byPath.has('nodes.trigger')).toBe(false);
+    expect(byPath.has('nodes.update_order')).toBe(false);
+    expect(listBindableOutputs(flow, 'callback').some((p) => p.path.startsWith('nodes.'))).toBe(false);
+
+    const withVars = structuredClone(flow);
+    withVars.graph.nodes.push({
+      id: 'setv',
+      type: 'set_variables',
+      config: { variables: { cents: '{{ nodes.callback.paymentId * 100 }}', note: 'hi' } },
+      position: { x: 0, y: 0 },
+    });
+    withVars.graph.edges.push(
+      { id: 'v', source: 'update_order', target: 'setv' },
+      { id: 'v2', source: 'setv', target: 'end' },
+    );
+    withVars.graph.nodes.push({ id: 'end', type: 'stop', config: { outcome: 'success' }, position: { x: 0, y: 0 } });
+    const atEnd = new Map(listBindableOutputs(withVars, 'end').map((p) => [p.path, p.type]));
+    expect(atEnd.get('vars.cents')).toEqual(t.number);
+    expect(atEnd.get('vars.note')).toEqual(t.string);
+    expect(atEnd.get('nodes.update_order.count')).toEqual(t.number);
+  });
+});
