@@ -15,6 +15,18 @@ export function asBinding(source: string): string {
   return source.includes('{{') ? source : `{{ ${source} }}`;
 }
 
+/** Config fields that hold an expression rather than a literal (a bare `a == b` is read as `{{ a == b }}`). */
+export const expressionFields: Record<string, string[]> = { condition: ['expression'], switch: ['value'] };
+
+/** The config the runtime should pass to evaluateTemplate: expression fields wrapped as bindings. */
+export function configForEvaluation(type: string, config: Record<string, unknown>): Record<string, unknown> {
+  const fields = expressionFields[type];
+  if (!fields) return config;
+  const out = { ...config };
+  for (const f of fields) if (typeof out[f] === 'string') out[f] = asBinding(out[f] as string);
+  return out;
+}
+
 export interface FlowTypeInfo {
   ctx: CatalogContext;
   /** The output type of each node (`nodes.<id>`), for nodes whose config parses. */

@@ -1,7 +1,7 @@
 import { getNodeType, nodeOutputs } from './catalog';
 import { checkTemplate } from './expressions/check';
 import { findCycle, reachableFrom, TRIGGER_NODE_TYPE } from './graph';
-import { asBinding, computeFlowTypes } from './scope';
+import { computeFlowTypes, configForEvaluation } from './scope';
 import { type FlowDefinition, flowDefinitionSchema, type TableInfo, type ValidationIssue } from './types';
 import { lockedChangeIssues } from './validate-locked';
 
@@ -134,11 +134,7 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
     if (cycle) continue; // upstream scopes are meaningless in a loop
     const scope = types.scopeFor(node.id);
     const fieldTypes = def.fieldTypes?.(config as never, types.ctx) ?? {};
-    const toCheck: Record<string, unknown> = { ...node.config };
-    if (node.type === 'condition' && typeof node.config.expression === 'string')
-      toCheck.expression = asBinding(node.config.expression);
-    if (node.type === 'switch' && typeof node.config.value === 'string') toCheck.value = asBinding(node.config.value);
-    for (const err of checkTemplate(toCheck, scope))
+    for (const err of checkTemplate(configForEvaluation(node.type, node.config), scope))
       issues.push(bindingIssue(node.id, def.label, err.path, err.code, err.message));
     // A second pass with expected types; only clean bindings get a field-type mismatch.
     for (const [path, expected] of Object.entries(fieldTypes)) {

@@ -19,7 +19,7 @@ const minimalConfigs: Record<string, Record<string, unknown>> = {
   send_email: { to: 'a@example.com', subject: 'Hi', text: 'Hello' },
   http_request: { url: 'https://example.com' },
   stripe_api_call: { operation: 'customers.retrieve', params: { id: 'cus_1' } },
-  code: { source: 'return 1' },
+  code: { code: 'return 1' },
   stop: { outcome: 'fail', message: 'no order' },
 };
 
@@ -84,7 +84,7 @@ describe('node catalog', () => {
   });
 
   it('applies config defaults (code limits, query limit) and rejects bad config', () => {
-    expect(getNodeType('code')?.configSchema.parse({ source: 'return 1' })).toMatchObject({
+    expect(getNodeType('code')?.configSchema.parse({ code: 'return 1' })).toMatchObject({
       timeoutMs: 1000,
       memoryMb: 32,
     });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   checkTemplate,
   checkTemplateString,
+  configForEvaluation,
   ExpressionParseError,
   evaluateTemplate,
   parseExpression,
@@ -123,6 +124,19 @@ describe('parseTemplate / evaluateTemplate', () => {
     ];
     for (const [src, expected] of cases) expect(evaluateTemplate(src, scope), src).toEqual(expected);
     expect(typeof evaluateTemplate('{{ now() }}', scope)).toBe('string');
+  });
+
+  it('reads condition and switch fields as expressions, braces or not', () => {
+    const bare = configForEvaluation('condition', { expression: "nodes.callback.paymentStatus == 'FAILED'" });
+    expect(evaluateTemplate(bare, scope)).toEqual({ expression: false });
+    expect(evaluateTemplate(configForEvaluation('condition', { expression: '{{ vars.x == 3 }}' }), scope)).toEqual({
+      expression: true,
+    });
+    expect(evaluateTemplate(configForEvaluation('switch', { value: 'trigger.type', cases: ['a'] }), scope)).toEqual({
+      value: 'checkout.session.completed',
+      cases: ['a'],
+    });
+    expect(configForEvaluation('send_email', { to: 'trigger.x' })).toEqual({ to: 'trigger.x' });
   });
 
   it('never reaches the prototype chain', () => {

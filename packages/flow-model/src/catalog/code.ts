@@ -9,11 +9,11 @@ export const codeNode = defineNodeType({
   icon: '🧩',
   description: 'Runs JavaScript in a sandbox (no network, files or environment); its return value is the output.',
   configSchema: z.object({
-    source: z.string().min(1, 'Write the code to run'),
+    code: z.string().min(1, 'Write the code to run'),
     timeoutMs: z.number().int().min(10).max(30_000).default(1000),
     memoryMb: z.number().int().min(4).max(256).default(32),
   }),
   outputs: ['next'],
   outputShape: () => t.any,
-  summary: (c) => `Run code (${c.source.split('\n').length} lines)`,
+  summary: (c) => `Run code (${c.code.split('\n').length} lines)`,
 });

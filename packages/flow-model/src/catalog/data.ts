@@ -19,7 +19,7 @@ export const queryRowsNode = defineNodeType({
     sort: z
       .array(z.object({ column: z.string().min(1), direction: z.enum(['asc', 'desc']).default('asc') }))
       .default([]),
-    limit: bindable(z.number().int().min(1).max(1000)).default(100),
+    limit: bindable(z.number().int().min(1).max(500)).default(100),
   }),
   outputs: ['next'],
   outputShape: (c, ctx) => {
@@ -38,7 +38,7 @@ export const insertRowNode = defineNodeType({
   description: 'Adds one row to a table.',
   configSchema: z.object({ table, values }),
   outputs: ['next'],
-  outputShape: (c, ctx) => rowType(c.table, ctx),
+  outputShape: (c, ctx) => t.object({ row: rowType(c.table, ctx) }),
   fieldTypes: (c, ctx) => prefixed('values', columnTypes(c.table, ctx)),
   summary: (c) => `Insert into ${c.table} (${Object.keys(c.values).join(', ')})`,
 });
@@ -81,7 +81,7 @@ function filterFieldTypes(list: z.infer<typeof filters>, tableName: string, ctx:
   return Object.fromEntries(
     list.flatMap((f, i) => {
       const type = cols[f.column];
-      if (!type || f.op === 'is_null' || f.op === 'is_not_null') return [];
+      if (!type || f.op === 'is_null' || f.op === 'not_null') return [];
       if (f.op === 'in') return [[`filters.${i}.value`, t.array(type)]];
       if (f.op === 'contains') return [[`filters.${i}.value`, t.string]];
       return [[`filters.${i}.value`, type]];

@@ -17,7 +17,7 @@ export const sendEmailNode = defineNodeType({
     })
     .refine((c) => c.text || c.html, { message: 'Enter a text or HTML body', path: ['text'] }),
   outputs: ['next'],
-  outputShape: () => t.object({ messageId: t.string, accepted: t.array(t.string) }),
+  outputShape: () => t.object({ messageId: t.string, accepted: t.array(t.string), delivered: t.boolean }),
   fieldTypes: () => ({ to: t.string, subject: t.string, text: t.string, html: t.string }),
   summary: (c) => `Email ${c.to}: ${c.subject}`,
 });
@@ -39,7 +39,7 @@ export const httpRequestNode = defineNodeType({
     timeoutMs: bindable(z.number().int().min(1).max(60_000)).default(10_000),
   }),
   outputs: ['next'],
-  outputShape: () => t.object({ status: t.number, ok: t.boolean, headers: t.object({}, true), body: t.any }),
+  outputShape: () => t.object({ status: t.number, body: t.any }),
   fieldTypes: () => ({ url: t.string, timeoutMs: t.number }),
   summary: (c) => `${c.method} ${c.url}`,
 });

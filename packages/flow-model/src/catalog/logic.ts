@@ -31,7 +31,7 @@ export const switchNode = defineNodeType({
       .refine((cases) => !cases.includes('default'), "'default' is the built-in fallback branch"),
   }),
   outputs: (c) => [...(Array.isArray(c.cases) ? c.cases : []), 'default'],
-  outputShape: () => t.object({ value: t.any, matched: t.string }),
+  outputShape: () => t.object({ value: t.any, branch: t.string }),
   summary: (c) => `Switch on ${c.value.replace(/^\s*\{\{\s*|\s*\}\}\s*$/g, '')} (${c.cases.length} cases)`,
 });
 

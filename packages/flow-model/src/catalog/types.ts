@@ -38,7 +38,7 @@ export const bindable = <T extends z.ZodType>(schema: T) => z.union([schema, bin
 
 export const filterSchema = z.object({
   column: z.string().min(1),
-  op: z.enum(['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'contains', 'in', 'is_null', 'is_not_null']),
+  op: z.enum(['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'contains', 'in', 'is_null', 'not_null']),
   value: z.unknown().optional(),
 });
 export type RowFilter = z.infer<typeof filterSchema>;
