@@ -1,0 +1,144 @@
+// Realistic test-mode payloads, shaped like the types in stripe-events.ts (tests keep the two in step).
+const sampleObjects: Record<string, Record<string, unknown>> = {
+  checkout_session: {
+    id: 'cs_test_a1B2c3',
+    object: 'checkout.session',
+    amount_total: 4999,
+    amount_subtotal: 4999,
+    currency: 'usd',
+    customer: 'cus_Q1w2E3r4',
+    customer_email: 'jane@example.com',
+    payment_intent: 'pi_3Q1w2E3r4',
+    subscription: null,
+    mode: 'payment',
+    payment_status: 'paid',
+    status: 'complete',
+    client_reference_id: '42',
+    metadata: { order_id: '42' },
+    created: 1763880000,
+  },
+  payment_intent: {
+    id: 'pi_3Q1w2E3r4',
+    object: 'payment_intent',
+    amount: 4999,
+    amount_received: 4999,
+    currency: 'usd',
+    customer: 'cus_Q1w2E3r4',
+    status: 'succeeded',
+    latest_charge: 'ch_3Q1w2E3r4',
+    description: 'Order #42',
+    receipt_email: 'jane@example.com',
+    last_payment_error: null,
+    metadata: { order_id: '42' },
+    created: 1763880000,
+  },
+  charge: {
+    id: 'ch_3Q1w2E3r4',
+    object: 'charge',
+    amount: 4999,
+    amount_captured: 4999,
+    amount_refunded: 0,
+    currency: 'usd',
+    customer: 'cus_Q1w2E3r4',
+    payment_intent: 'pi_3Q1w2E3r4',
+    status: 'succeeded',
+    paid: true,
+    refunded: false,
+    failure_code: null,
+    failure_message: null,
+    receipt_email: 'jane@example.com',
+    billing_details: { email: 'jane@example.com', name: 'Jane Doe' },
+    metadata: { order_id: '42' },
+    created: 1763880000,
+  },
+  refund: {
+    id: 're_3Q1w2E3r4',
+    object: 'refund',
+    amount: 4999,
+    currency: 'usd',
+    charge: 'ch_3Q1w2E3r4',
+    payment_intent: 'pi_3Q1w2E3r4',
+    status: 'succeeded',
+    reason: 'requested_by_customer',
+    metadata: { order_id: '42', refund_id: '7' },
+    created: 1763883600,
+  },
+  subscription: {
+    id: 'sub_1Q1w2E3r4',
+    object: 'subscription',
+    customer: 'cus_Q1w2E3r4',
+    status: 'active',
+    cancel_at_period_end: false,
+    canceled_at: null,
+    current_period_start: 1763880000,
+    current_period_end: 1766472000,
+    latest_invoice: 'in_1Q1w2E3r4',
+    items: { data: [{ id: 'si_1', price: { id: 'price_1', unit_amount: 1500, currency: 'usd' }, quantity: 1 }] },
+    metadata: { order_id: '42' },
+    created: 1763880000,
+  },
+  invoice: {
+    id: 'in_1Q1w2E3r4',
+    object: 'invoice',
+    amount_due: 1500,
+    amount_paid: 1500,
+    amount_remaining: 0,
+    currency: 'usd',
+    customer: 'cus_Q1w2E3r4',
+    customer_email: 'jane@example.com',
+    subscription: 'sub_1Q1w2E3r4',
+    status: 'paid',
+    billing_reason: 'subscription_cycle',
+    hosted_invoice_url: 'https://invoice.stripe.com/i/acct_1/test',
+    attempt_count: 1,
+    metadata: { order_id: '42' },
+    created: 1766472000,
+  },
+};
+
+/** A realistic sample event for test runs in the canvas. */
+export function sampleStripeEvent(eventType: string): Record<string, unknown> {
+  const family = eventType.split('.')[0];
+  const key = eventType.startsWith('customer.subscription')
+    ? 'subscription'
+    : eventType.startsWith('checkout.session')
+      ? 'checkout_session'
+      : family;
+  const base = structuredClone(sampleObjects[key] ?? { id: 'obj_sample', object: family, metadata: {} });
+  if (eventType === 'charge.failed')
+    Object.assign(base, {
+      status: 'failed',
+      amount_captured: 0,
+      paid: false,
+      failure_code: 'card_declined',
+      failure_message: 'Your card was declined.',
+    });
+  if (eventType === 'payment_intent.payment_failed')
+    Object.assign(base, {
+      status: 'requires_payment_method',
+      amount_received: 0,
+      last_payment_error: { code: 'card_declined', message: 'Your card was declined.' },
+    });
+  if (eventType === 'payment_intent.canceled') base.status = 'canceled';
+  if (eventType === 'charge.refunded') Object.assign(base, { amount_refunded: base.amount, refunded: true });
+  if (eventType === 'refund.created') base.status = 'pending';
+  if (eventType === 'checkout.session.expired')
+    Object.assign(base, { status: 'expired', payment_status: 'unpaid', payment_intent: null });
+  if (eventType === 'customer.subscription.deleted')
+    Object.assign(base, { status: 'canceled', canceled_at: 1766472000 });
+  if (eventType === 'invoice.payment_failed')
+    Object.assign(base, { status: 'open', amount_paid: 0, amount_remaining: base.amount_due, attempt_count: 2 });
+  if (eventType === 'invoice.created') Object.assign(base, { status: 'draft', amount_paid: 0 });
+  if (eventType === 'invoice.finalized') Object.assign(base, { status: 'open', amount_paid: 0 });
+  return {
+    id: 'evt_1Q1w2E3r4sample',
+    object: 'event',
+    api_version: '2026-10-28.endive',
+    created: 1763880000,
+    livemode: false,
+    type: eventType,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    data: { object: base },
+  };
+}
