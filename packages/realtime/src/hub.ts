@@ -1,0 +1,242 @@
+import { type Actor, listTables } from '@tillflow/data-model';
+import { type DbHandle, executeRows } from '@tillflow/db';
+import { sql } from 'drizzle-orm';
+import { Subscriber } from './subscriber';
+import { CHANGE_CHANNEL, ensureChangeTriggers, type ProjectRef } from './triggers';
+import { actorKey, type ChangeEvent, type ChangeOp, eventFor, type RawChange } from './visibility';
+
+export interface SubscribeOptions {
+  project: ProjectRef;
+  actor: Actor;
+  /** Builder-visible table names; all tables when omitted. */
+  tables?: string[];
+  /** The last position the client saw: changes after it are replayed first. */
+  after?: number | null;
+  signal?: AbortSignal;
+}
+
+const REPLAY_PAGE = 500;
+const TABLE_NAMES_TTL_MS = 10_000;
+const TRIGGERS_TTL_MS = 5_000;
+
+interface LogRecord {
+  position: number | string;
+  project_id: number;
+  table_id: number;
+  row_id: number | string;
+  op: ChangeOp;
+}
+
+const toRaw = (r: LogRecord): RawChange => ({
+  position: Number(r.position),
+  projectId: Number(r.project_id),
+  tableId: Number(r.table_id),
+  rowId: Number(r.row_id),
+  op: r.op,
+});
+
+/**
+ * One per process and database: listens once on the change channel and fans
+ * each committed change out to the subscribers of its project, filtered per
+ * subscriber by re-reading the row as that subscriber's actor. Several app
+ * instances each run their own hub; NOTIFY reaches all of them.
+ */
+export class ChangeHub {
+  private readonly byProject = new Map<number, Set<Subscriber>>();
+  private readonly tableNames = new Map<number, { at: number; names: Map<number, string> }>();
+  private readonly triggersEnsured = new Map<number, { at: number; done: Promise<unknown> }>();
+  private listening: Promise<void> | null = null;
+  private unlisten: (() => Promise<void>) | null = null;
+  private chain: Promise<void> = Promise.resolve();
+  private lastPosition = 0;
+  private connects = 0;
+
+  constructor(private readonly handle: DbHandle) {}
+
+  /** Starts listening (once). */
+  start(): Promise<void> {
+    this.listening ??= this.listen();
+    return this.listening;
+  }
+
+  private async listen() {
+    const onPayload = (payload: string) => this.enqueue(() => this.dispatch(parsePayload(payload)));
+    if (this.handle.driver === 'pglite' && this.handle.pglite) {
+      const stop = await this.handle.pglite.listen(CHANGE_CHANNEL, onPayload);
+      this.unlisten = () => stop();
+    } else if (this.handle.sql) {
+      // postgres.js re-LISTENs after a dropped connection; onlisten then replays what the gap missed.
+      const { unlisten } = await this.handle.sql.listen(CHANGE_CHANNEL, onPayload, () => {
+        if (this.connects++ > 0) this.enqueue(() => this.catchUp());
+      });
+      this.unlisten = unlisten;
+    } else throw new Error('The database handle has neither PGlite nor postgres.js.');
+  }
+
+  async close(): Promise<void> {
+    for (const set of this.byProject.values()) for (const sub of set) sub.end();
+    this.byProject.clear();
+    await this.unlisten?.();
+    this.listening = null;
+  }
+
+  subscriberCount(projectId?: number): number {
+    if (projectId !== undefined) return this.byProject.get(projectId)?.size ?? 0;
+    let n = 0;
+    for (const set of this.byProject.values()) n += set.size;
+    return n;
+  }
+
+  /** Changes in commit-notification order; resumes after `after` by replaying the log first. */
+  async *subscribe(options: SubscribeOptions): AsyncGenerator<ChangeEvent> {
+    await this.start();
+    await this.ensureTriggers(options.project);
+    const sub = new Subscriber(options.actor, options.tables ?? null, options.signal);
+    const projectId = options.project.id;
+    const set = this.byProject.get(projectId) ?? new Set<Subscriber>();
+    this.byProject.set(projectId, set);
+    set.add(sub);
+    try {
+      const replayed = new Set<number>();
+      if (options.after !== undefined && options.after !== null) {
+        for await (const event of this.replay(projectId, sub, options.after)) {
+          replayed.add(event.position);
+          yield event;
+        }
+      }
+      while (true) {
+        const event = await sub.next();
+        if (!event) return;
+        if (replayed.has(event.position)) continue;
+        yield event;
+      }
+    } finally {
+      set.delete(sub);
+      sub.end();
+      if (set.size === 0) this.byProject.delete(projectId);
+    }
+  }
+
+  /** Re-runs the trigger installer at most every few seconds per project, so tables created later get theirs. */
+  ensureTriggers(project: ProjectRef): Promise<unknown> {
+    const cached = this.triggersEnsured.get(project.id);
+    if (cached && Date.now() - cached.at < TRIGGERS_TTL_MS) return cached.done;
+    const done = ensureChangeTriggers(this.handle.db, project).catch((error) => {
+      this.triggersEnsured.delete(project.id);
+      throw error;
+    });
+    this.triggersEnsured.set(project.id, { at: Date.now(), done });
+    return done;
+  }
+
+  private async *replay(projectId: number, sub: Subscriber, after: number): AsyncGenerator<ChangeEvent> {
+    let cursor = after;
+    while (true) {
+      const page = await executeRows<LogRecord>(
+        this.handle.db,
+        sql`select position, project_id, table_id, row_id, op from realtime_change
+            where project_id = ${projectId} and position > ${cursor} order by position limit ${REPLAY_PAGE}`,
+      );
+      for (const record of page) {
+        const change = toRaw(record);
+        cursor = change.position;
+        const name = await this.tableName(change);
+        if (!name || !sub.wantsTable(name)) continue;
+        const event = await eventFor(this.handle.db, change, name, sub.actor, () => this.oldRow(change));
+        if (event) yield event;
+      }
+      if (page.length < REPLAY_PAGE) return;
+    }
+  }
+
+  // Changes are handled one at a time, so each subscriber sees them in notification order.
+  private enqueue(task: () => Promise<void>) {
+    this.chain = this.chain.then(task).catch((error) => {
+      console.error('realtime: dispatch failed:', error instanceof Error ? error.message : error);
+    });
+  }
+
+  private async dispatch(change: RawChange | null) {
+    if (!change) return;
+    if (change.position > this.lastPosition) this.lastPosition = change.position;
+    const subs = this.byProject.get(change.projectId);
+    if (!subs || subs.size === 0) return;
+    const name = await this.tableName(change);
+    if (!name) return;
+    const groups = new Map<string, Subscriber[]>();
+    for (const sub of subs) {
+      if (!sub.wantsTable(name)) continue;
+      const key = actorKey(sub.actor);
+      const group = groups.get(key);
+      if (group) group.push(sub);
+      else groups.set(key, [sub]);
+    }
+    let oldRow: Promise<Record<string, unknown> | null> | null = null;
+    const loadOld = () => {
+      oldRow ??= this.oldRow(change);
+      return oldRow;
+    };
+    // One re-read per distinct actor, not per connection: a user's ten tabs cost one query.
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const event = await eventFor(this.handle.db, change, name, group[0].actor, loadOld);
+        if (event) for (const sub of group) sub.push(event);
+      }),
+    );
+  }
+
+  /** After a reconnect of the listening connection: dispatch what was committed meanwhile. */
+  private async catchUp() {
+    const projects = [...this.byProject.keys()];
+    if (projects.length === 0 || this.lastPosition === 0) return;
+    const missed = await executeRows<LogRecord>(
+      this.handle.db,
+      sql`select position, project_id, table_id, row_id, op from realtime_change
+          where position > ${this.lastPosition} and project_id in (${sql.join(
+            projects.map((p) => sql`${p}`),
+            sql`, `,
+          )}) order by position limit 10000`,
+    );
+    for (const record of missed) await this.dispatch(toRaw(record));
+  }
+
+  private async oldRow(change: RawChange): Promise<Record<string, unknown> | null> {
+    const [record] = await executeRows<{ old_row: unknown }>(
+      this.handle.db,
+      sql`select old_row from realtime_change where position = ${change.position}`,
+    );
+    const value = record?.old_row;
+    return (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown> | null;
+  }
+
+  private async tableName(change: RawChange): Promise<string | null> {
+    const cached = this.tableNames.get(change.projectId);
+    const fresh = cached && Date.now() - cached.at < TABLE_NAMES_TTL_MS;
+    if (fresh && cached.names.has(change.tableId)) return cached.names.get(change.tableId) ?? null;
+    const tables = await listTables(this.handle.db, change.projectId);
+    const names = new Map(tables.map((t) => [t.id, t.name]));
+    this.tableNames.set(change.projectId, { at: Date.now(), names });
+    return names.get(change.tableId) ?? null;
+  }
+}
+
+function parsePayload(payload: string): RawChange | null {
+  try {
+    const p = JSON.parse(payload) as { p: number; project: number; table: number; row: number; op: ChangeOp };
+    return { position: Number(p.p), projectId: p.project, tableId: p.table, rowId: Number(p.row), op: p.op };
+  } catch {
+    return null;
+  }
+}
+
+const hubs = new WeakMap<DbHandle, ChangeHub>();
+
+/** The process's hub for this database handle (created on first use). */
+export function getChangeHub(handle: DbHandle): ChangeHub {
+  let hub = hubs.get(handle);
+  if (!hub) {
+    hub = new ChangeHub(handle);
+    hubs.set(handle, hub);
+  }
+  return hub;
+}

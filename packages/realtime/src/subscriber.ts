@@ -1,0 +1,62 @@
+import type { Actor } from '@tillflow/data-model';
+import type { ChangeEvent } from './visibility';
+
+// A slow client that falls this far behind is cut off; it reconnects with its
+// last position and replays from the log instead of growing memory without bound.
+const MAX_QUEUED = 10_000;
+
+/** One subscription's queue: the hub pushes, the subscription's generator pulls. */
+export class Subscriber {
+  private readonly queue: ChangeEvent[] = [];
+  private waiting: ((event: ChangeEvent | null) => void) | null = null;
+  private ended = false;
+  private readonly tables: Set<string> | null;
+
+  constructor(
+    readonly actor: Actor,
+    tables: string[] | null,
+    signal?: AbortSignal,
+  ) {
+    this.tables = tables && tables.length > 0 ? new Set(tables) : null;
+    signal?.addEventListener('abort', () => this.end(), { once: true });
+    if (signal?.aborted) this.end();
+  }
+
+  wantsTable(name: string): boolean {
+    return this.tables === null || this.tables.has(name);
+  }
+
+  push(event: ChangeEvent) {
+    if (this.ended) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = null;
+      resolve(event);
+      return;
+    }
+    if (this.queue.length >= MAX_QUEUED) {
+      this.end();
+      return;
+    }
+    this.queue.push(event);
+  }
+
+  /** The next event, or null once ended (aborted, closed or overflowed). */
+  next(): Promise<ChangeEvent | null> {
+    const queued = this.queue.shift();
+    if (queued) return Promise.resolve(queued);
+    if (this.ended) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      this.waiting = resolve;
+    });
+  }
+
+  end() {
+    if (this.ended) return;
+    this.ended = true;
+    this.queue.length = 0;
+    const resolve = this.waiting;
+    this.waiting = null;
+    resolve?.(null);
+  }
+}

@@ -1,0 +1,154 @@
+import { createTable, deleteRows, insertRow, updateRows } from '@tillflow/data-model';
+import { createDb, type DbHandle } from '@tillflow/db';
+import { createTestDb } from '@tillflow/db/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChangeHub, ensureChangeTriggers } from '../src';
+import { collect, createOrderProject, waitFor } from './helpers';
+
+const backend = { kind: 'backend' } as const;
+const builder = { kind: 'builder' } as const;
+
+describe('realtime change hub', () => {
+  let handle: DbHandle;
+  let hub: ChangeHub;
+  beforeAll(async () => {
+    handle = await createTestDb();
+    hub = new ChangeHub(handle);
+  });
+  afterAll(async () => {
+    await hub.close();
+    await handle.close();
+  });
+
+  it('pushes committed changes only to actors who may read the row', async () => {
+    const { project, alice, bob } = await createOrderProject(handle);
+    const abort = new AbortController();
+    const forAlice = collect(hub.subscribe({ project, actor: alice, signal: abort.signal }));
+    const forBob = collect(hub.subscribe({ project, actor: bob, signal: abort.signal }));
+    const forBuilder = collect(hub.subscribe({ project, actor: builder, tables: ['order'], signal: abort.signal }));
+    await waitFor(() => hub.subscriberCount(project.id) === 3);
+
+    const mine = await insertRow(handle.db, project.id, backend, 'order', {
+      title: 'A1',
+      buyer: alice.kind === 'endUser' ? alice.userId : 0,
+    });
+    const theirs = await insertRow(handle.db, project.id, backend, 'order', {
+      title: 'B1',
+      buyer: bob.kind === 'endUser' ? bob.userId : 0,
+    });
+    // A rolled-back write is never announced.
+    await handle.db
+      .transaction(async (tx) => {
+        await insertRow(tx, project.id, backend, 'order', { title: 'rolled back' });
+        throw new Error('rollback');
+      })
+      .catch(() => {});
+    await updateRows(handle.db, project.id, backend, 'order', [{ column: 'id', op: 'eq', value: mine.id }], {
+      title: 'A1 paid',
+    });
+
+    await waitFor(() => forAlice.events.length >= 2 && forBuilder.events.length >= 3);
+    await waitFor(() => forBob.events.length >= 1);
+    abort.abort();
+    await Promise.all([forAlice.done, forBob.done, forBuilder.done]);
+
+    // Each event carries the row as it reads at dispatch time, so the insert may already show the update.
+    expect(forAlice.events.map((e) => [e.op, e.rowId])).toEqual([
+      ['INSERT', mine.id],
+      ['UPDATE', mine.id],
+    ]);
+    expect(forAlice.events[1].row?.title).toBe('A1 paid');
+    expect(forBob.events.map((e) => e.rowId)).toEqual([theirs.id]);
+    expect(forBuilder.events.map((e) => e.rowId)).toEqual([mine.id, theirs.id, mine.id]);
+    expect(forBuilder.events.every((e) => e.table === 'order')).toBe(true);
+    const positions = forBuilder.events.map((e) => e.position);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+  });
+
+  it('replays changes missed while disconnected, filtered, after the given position', async () => {
+    const { project, alice, bob } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    const bobId = bob.kind === 'endUser' ? bob.userId : 0;
+    const first = new AbortController();
+    const live = collect(hub.subscribe({ project, actor: alice, signal: first.signal }));
+    await waitFor(() => hub.subscriberCount(project.id) === 1);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'seen', buyer: aliceId });
+    await waitFor(() => live.events.length === 1);
+    first.abort();
+    await live.done;
+    const lastSeen = live.events[0].position;
+
+    // While Alice is away: two of hers, one of Bob's.
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'missed 1', buyer: aliceId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'not hers', buyer: bobId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'missed 2', buyer: aliceId });
+
+    const second = new AbortController();
+    const resumed = collect(hub.subscribe({ project, actor: alice, after: lastSeen, signal: second.signal }));
+    await waitFor(() => resumed.events.length === 2);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'live again', buyer: aliceId });
+    await waitFor(() => resumed.events.length === 3);
+    second.abort();
+    await resumed.done;
+    expect(resumed.events.map((e) => e.row?.title)).toEqual(['missed 1', 'missed 2', 'live again']);
+    expect(resumed.events.every((e) => e.position > lastSeen)).toBe(true);
+  });
+
+  it('covers tables created later, and deletes respect the row scope', async () => {
+    const { project, alice, bob } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    const abort = new AbortController();
+    const forBuilder = collect(hub.subscribe({ project, actor: builder, signal: abort.signal }));
+    const forAlice = collect(hub.subscribe({ project, actor: alice, tables: ['order'], signal: abort.signal }));
+    const forBob = collect(hub.subscribe({ project, actor: bob, tables: ['order'], signal: abort.signal }));
+    await waitFor(() => hub.subscriberCount(project.id) === 3);
+
+    await createTable(handle.db, project.id, { name: 'later', columns: [{ name: 'n', type: 'integer' }] });
+    await insertRow(handle.db, project.id, backend, 'later', { n: 7 });
+    const order = await insertRow(handle.db, project.id, backend, 'order', { title: 'to delete', buyer: aliceId });
+    // Events carry the row as it is when dispatched: wait, or the insert would be seen already deleted.
+    await waitFor(() => forAlice.events.length === 1);
+    await deleteRows(handle.db, project.id, backend, 'order', [{ column: 'id', op: 'eq', value: order.id }]);
+
+    await waitFor(() => forBuilder.events.length >= 3 && forAlice.events.length >= 2);
+    await new Promise((r) => setTimeout(r, 100));
+    abort.abort();
+    await Promise.all([forBuilder.done, forAlice.done, forBob.done]);
+    expect(forBuilder.events.map((e) => [e.table, e.op])).toEqual([
+      ['later', 'INSERT'],
+      ['order', 'INSERT'],
+      ['order', 'DELETE'],
+    ]);
+    expect(forBuilder.events[0].row?.n).toBe(7);
+    expect(forAlice.events.map((e) => [e.op, e.rowId, e.row === null])).toEqual([
+      ['INSERT', order.id, false],
+      ['DELETE', order.id, true],
+    ]);
+    expect(forBob.events).toEqual([]);
+    // Installing again finds nothing to do.
+    expect(await ensureChangeTriggers(handle.db, project)).toBe(0);
+  });
+
+  it('every instance (hub) on the database receives the change', async () => {
+    const { project, alice } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    // On PostgreSQL a second connection pool stands for a second app instance.
+    const other = handle.driver === 'postgres' ? await createDb({ url: handle.url, migrate: false }) : handle;
+    const otherHub = new ChangeHub(other);
+    try {
+      const abort = new AbortController();
+      const a = collect(hub.subscribe({ project, actor: alice, signal: abort.signal }));
+      const b = collect(otherHub.subscribe({ project, actor: alice, signal: abort.signal }));
+      await waitFor(() => hub.subscriberCount(project.id) === 1 && otherHub.subscriberCount(project.id) === 1);
+      const row = await insertRow(handle.db, project.id, backend, 'order', { title: 'both', buyer: aliceId });
+      await waitFor(() => a.events.length === 1 && b.events.length === 1);
+      abort.abort();
+      await Promise.all([a.done, b.done]);
+      expect(a.events[0].rowId).toBe(row.id);
+      expect(b.events[0].rowId).toBe(row.id);
+    } finally {
+      await otherHub.close();
+      if (other !== handle) await other.close();
+    }
+  });
+});
