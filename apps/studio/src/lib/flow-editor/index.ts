@@ -1,0 +1,5 @@
+export * from './bindings';
+export * from './clipboard';
+export * from './graph-ops';
+export * from './history';
+export * from './layout';
