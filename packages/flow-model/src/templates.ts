@@ -42,7 +42,7 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   StripePayment: {
     callbackType: 'stripe_payment_callback',
     callbackLabel: 'Payment callback',
-    condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' }}",
+    condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Payment succeeded?',
     updateLabel: 'Mark order paid',
     orderStatus: 'paid',
@@ -50,7 +50,7 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   StripeRefund: {
     callbackType: 'stripe_refund_callback',
     callbackLabel: 'Refund callback',
-    condition: "{{ nodes.callback.status == 'REFUNDED' }}",
+    condition: "{{ nodes.callback.status == 'REFUNDED' && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Refund completed?',
     updateLabel: 'Mark order refunded',
     orderStatus: 'refunded',
@@ -66,7 +66,7 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   StripeRecurringPaymentDeduction: {
     callbackType: 'stripe_recurring_deduction_callback',
     callbackLabel: 'Renewal callback',
-    condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' }}",
+    condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Renewal paid?',
     updateLabel: 'Mark renewal order paid',
     orderStatus: 'paid',
