@@ -1,0 +1,14 @@
+export {
+  clearMailbox,
+  getMailMessage,
+  listMailbox,
+  type MailboxMessage,
+} from './mailbox';
+export { type MailInput, mailInput, type SentMail, sendMail } from './send';
+export {
+  deleteMailSettings,
+  getMailSettings,
+  type MailSettingsView,
+  mailSettingsInput,
+  saveMailSettings,
+} from './settings';

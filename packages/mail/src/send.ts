@@ -1,0 +1,93 @@
+import { type DbHandle, mailMessages } from '@tillflow/db';
+import { eq } from 'drizzle-orm';
+import { createTransport } from 'nodemailer';
+import { z } from 'zod';
+import { loadSmtpSettings } from './settings';
+
+const address = z.string().trim().toLowerCase().email('Enter a valid email address.');
+
+export const mailInput = z
+  .object({
+    to: z.union([address, z.array(address).min(1).max(50)]),
+    subject: z.string().max(998).default(''),
+    text: z.string().max(1_000_000).optional(),
+    html: z.string().max(1_000_000).optional(),
+    from: z.string().trim().max(320).optional(),
+    /** Stable across retries (e.g. a flow step's idempotency key), so receivers can drop repeats. */
+    messageId: z.string().max(200).optional(),
+  })
+  .refine((m) => m.text !== undefined || m.html !== undefined, { message: 'A message needs text or html.' });
+export type MailInput = z.input<typeof mailInput>;
+
+export interface SentMail {
+  id: number;
+  status: 'captured' | 'sent';
+  messageId: string | null;
+}
+
+const DEFAULT_FROM = 'Tillflow <no-reply@tillflow.local>';
+
+/**
+ * Sends through the project's SMTP settings; a project without SMTP gets the
+ * message captured in its mailbox (readable in the studio and by tests). Every
+ * message is recorded; an SMTP failure is recorded as failed and rethrown, so a
+ * flow step retries it.
+ */
+export async function sendMail(handle: DbHandle, projectId: number, raw: MailInput): Promise<SentMail> {
+  const input = mailInput.parse(raw);
+  const to = Array.isArray(input.to) ? input.to.join(', ') : input.to;
+  const smtp = await loadSmtpSettings(handle.db, projectId);
+  const from = input.from ?? smtp?.fromAddress ?? process.env.TILLFLOW_MAIL_FROM ?? DEFAULT_FROM;
+  const record = {
+    projectId,
+    fromAddress: from,
+    toAddress: to,
+    subject: input.subject,
+    text: input.text ?? null,
+    html: input.html ?? null,
+  };
+  if (!smtp) {
+    const [row] = await handle.db
+      .insert(mailMessages)
+      .values({ ...record, status: 'captured', messageId: input.messageId ?? null })
+      .returning({ id: mailMessages.id });
+    return { id: row.id, status: 'captured', messageId: input.messageId ?? null };
+  }
+  const [row] = await handle.db
+    .insert(mailMessages)
+    .values({ ...record, status: 'sending' })
+    .returning({ id: mailMessages.id });
+  const transport = createTransport({
+    host: smtp.host,
+    port: smtp.port,
+    secure: smtp.secure,
+    auth: smtp.username ? { user: smtp.username, pass: smtp.password ?? '' } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
+  try {
+    const info = await transport.sendMail({
+      from,
+      to,
+      subject: input.subject,
+      text: input.text,
+      html: input.html,
+      messageId: input.messageId,
+    });
+    await handle.db
+      .update(mailMessages)
+      .set({ status: 'sent', messageId: info.messageId ?? null })
+      .where(eq(mailMessages.id, row.id));
+    return { id: row.id, status: 'sent', messageId: info.messageId ?? null };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    await handle.db
+      .update(mailMessages)
+      .set({ status: 'failed', error: message.slice(0, 1000) })
+      .where(eq(mailMessages.id, row.id));
+    throw new Error(`Sending mail through ${smtp.host}:${smtp.port} failed: ${message}`);
+  } finally {
+    transport.close();
+  }
+}

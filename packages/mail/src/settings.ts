@@ -1,0 +1,84 @@
+import { type Executor, mailSettings } from '@tillflow/db';
+import { decryptSecret, encryptSecret } from '@tillflow/runtime/secret-box';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+
+export const mailSettingsInput = z.object({
+  host: z.string().trim().min(1, 'Enter the SMTP host.').max(255),
+  port: z.number().int().min(1).max(65535),
+  secure: z.boolean().default(false),
+  username: z.string().trim().max(255).optional().nullable(),
+  /** Omit to keep the stored password; null clears it. */
+  password: z.string().max(1000).optional().nullable(),
+  fromAddress: z.string().trim().min(3, 'Enter the sender address.').max(320),
+});
+
+/** What the studio may show: never the password, only whether one is set. */
+export interface MailSettingsView {
+  host: string;
+  port: number;
+  secure: boolean;
+  username: string | null;
+  hasPassword: boolean;
+  fromAddress: string;
+}
+
+export interface SmtpSettings extends Omit<MailSettingsView, 'hasPassword'> {
+  password: string | null;
+}
+
+export async function getMailSettings(tx: Executor, projectId: number): Promise<MailSettingsView | null> {
+  const [row] = await tx.select().from(mailSettings).where(eq(mailSettings.projectId, projectId));
+  if (!row) return null;
+  return {
+    host: row.host,
+    port: row.port,
+    secure: row.secure,
+    username: row.username,
+    hasPassword: row.passwordEncrypted !== null,
+    fromAddress: row.fromAddress,
+  };
+}
+
+/** Server-side only: the settings with the password decrypted, for the transport. */
+export async function loadSmtpSettings(tx: Executor, projectId: number): Promise<SmtpSettings | null> {
+  const [row] = await tx.select().from(mailSettings).where(eq(mailSettings.projectId, projectId));
+  if (!row) return null;
+  return {
+    host: row.host,
+    port: row.port,
+    secure: row.secure,
+    username: row.username,
+    password: row.passwordEncrypted ? decryptSecret(row.passwordEncrypted) : null,
+    fromAddress: row.fromAddress,
+  };
+}
+
+export async function saveMailSettings(
+  tx: Executor,
+  projectId: number,
+  input: z.input<typeof mailSettingsInput>,
+): Promise<MailSettingsView> {
+  const parsed = mailSettingsInput.parse(input);
+  const values = {
+    host: parsed.host,
+    port: parsed.port,
+    secure: parsed.secure,
+    username: parsed.username || null,
+    fromAddress: parsed.fromAddress,
+    updatedAt: new Date(),
+    ...(parsed.password === undefined
+      ? {}
+      : { passwordEncrypted: parsed.password ? encryptSecret(parsed.password) : null }),
+  };
+  await tx
+    .insert(mailSettings)
+    .values({ projectId, ...values })
+    .onConflictDoUpdate({ target: mailSettings.projectId, set: values });
+  return (await getMailSettings(tx, projectId)) as MailSettingsView;
+}
+
+/** Back to the captured mailbox. */
+export async function deleteMailSettings(tx: Executor, projectId: number): Promise<void> {
+  await tx.delete(mailSettings).where(eq(mailSettings.projectId, projectId));
+}

@@ -1,0 +1,111 @@
+import { authUser, type DbHandle, mailSettings, projects } from '@tillflow/db';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { eq } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clearMailbox, deleteMailSettings, getMailSettings, listMailbox, saveMailSettings, sendMail } from '../src';
+import { startSmtpServer } from './smtp-server';
+
+async function createProject(handle: DbHandle) {
+  const suffix = uniqueSuffix();
+  const [owner] = await handle.db
+    .insert(authUser)
+    .values({ id: `u_${suffix}`, name: 'Builder', email: `builder-${suffix}@example.test` })
+    .returning();
+  const [project] = await handle.db
+    .insert(projects)
+    .values({ ownerId: owner.id, name: `Mail ${suffix}`, slug: `m-${suffix}`, schemaName: `app_${suffix}` })
+    .returning();
+  return project;
+}
+
+describe('mail', () => {
+  let handle: DbHandle;
+  beforeAll(async () => {
+    handle = await createTestDb();
+  });
+  afterAll(() => handle.close());
+
+  it('captures mail in the project mailbox when no SMTP is set', async () => {
+    const project = await createProject(handle);
+    const other = await createProject(handle);
+    const sent = await sendMail(handle, project.id, {
+      to: 'Buyer@Example.test',
+      subject: 'Your receipt',
+      text: 'Paid 12.00 USD',
+      html: '<p>Paid <b>12.00 USD</b></p>',
+    });
+    expect(sent.status).toBe('captured');
+    const box = await listMailbox(handle.db, project.id);
+    expect(box).toHaveLength(1);
+    expect(box[0]).toMatchObject({
+      id: sent.id,
+      toAddress: 'buyer@example.test',
+      subject: 'Your receipt',
+      text: 'Paid 12.00 USD',
+      status: 'captured',
+    });
+    expect(await listMailbox(handle.db, other.id)).toEqual([]);
+    expect(await listMailbox(handle.db, project.id, { to: 'someone@else.test' })).toEqual([]);
+    expect(await clearMailbox(handle.db, project.id)).toBe(1);
+    expect(await listMailbox(handle.db, project.id)).toEqual([]);
+  });
+
+  it('refuses a message without a valid recipient or body', async () => {
+    const project = await createProject(handle);
+    await expect(sendMail(handle, project.id, { to: 'not-an-address', subject: 'x', text: 'y' })).rejects.toThrow(
+      /valid email/,
+    );
+    await expect(sendMail(handle, project.id, { to: 'a@b.test', subject: 'x' })).rejects.toThrow(/text or html/);
+  });
+
+  it('sends through the project SMTP server, storing the password encrypted', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      const project = await createProject(handle);
+      const view = await saveMailSettings(handle.db, project.id, {
+        host: '127.0.0.1',
+        port: smtp.port,
+        username: 'mailer',
+        password: 's3cret-pass',
+        fromAddress: 'Shop <shop@example.test>',
+      });
+      expect(view).toMatchObject({ hasPassword: true, username: 'mailer' });
+      expect(JSON.stringify(view)).not.toContain('s3cret-pass');
+      const [stored] = await handle.db.select().from(mailSettings).where(eq(mailSettings.projectId, project.id));
+      expect(stored.passwordEncrypted).not.toContain('s3cret-pass');
+
+      const sent = await sendMail(handle, project.id, {
+        to: 'buyer@example.test',
+        subject: 'Hello',
+        text: 'Body text',
+      });
+      expect(sent.status).toBe('sent');
+      expect(smtp.received).toHaveLength(1);
+      expect(smtp.received[0].to[0]).toContain('buyer@example.test');
+      expect(smtp.received[0].auth).toBe('mailer:s3cret-pass');
+      expect(smtp.received[0].data).toContain('Subject: Hello');
+      expect(smtp.received[0].data).toContain('Body text');
+      const [row] = await listMailbox(handle.db, project.id);
+      expect(row).toMatchObject({ status: 'sent', fromAddress: 'Shop <shop@example.test>' });
+
+      // Keeping the password when it is omitted; removing settings goes back to capture.
+      await saveMailSettings(handle.db, project.id, { host: '127.0.0.1', port: smtp.port, fromAddress: 'a@b.test' });
+      expect((await getMailSettings(handle.db, project.id))?.hasPassword).toBe(true);
+      await deleteMailSettings(handle.db, project.id);
+      expect((await sendMail(handle, project.id, { to: 'x@y.test', subject: 's', text: 't' })).status).toBe('captured');
+    } finally {
+      await smtp.close();
+    }
+  });
+
+  it('records a failed send and rethrows so a flow step can retry', async () => {
+    const project = await createProject(handle);
+    await saveMailSettings(handle.db, project.id, { host: '127.0.0.1', port: 1, fromAddress: 'a@b.test' });
+    await expect(sendMail(handle, project.id, { to: 'x@y.test', subject: 's', text: 't' })).rejects.toThrow(
+      /Sending mail through 127.0.0.1:1 failed/,
+    );
+    const [row] = await listMailbox(handle.db, project.id);
+    expect(row.status).toBe('failed');
+    expect(row.error).toBeTruthy();
+  });
+});
