@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { type Executor, webhookEndpoints } from '@tillflow/db';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
+import { invalidateRoutingCache } from './routing-cache';
 import { decryptSecret, encryptSecret, maskSecret } from './secret-box';
 
 export const createWebhookEndpointInput = z.object({
@@ -72,6 +73,7 @@ export async function rotateWebhookEndpointSecret(
       previousSecretExpiresAt: new Date(Date.now() + overlapSeconds * 1000),
     })
     .where(eq(webhookEndpoints.id, endpointId));
+  invalidateRoutingCache();
   return { secret: newSecret };
 }
 
@@ -79,6 +81,7 @@ export async function deleteWebhookEndpoint(db: Executor, projectId: number, end
   await db
     .delete(webhookEndpoints)
     .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.projectId, projectId)));
+  invalidateRoutingCache();
 }
 
 // Decrypting on every delivery is cheap but not free; the sealed value is the cache key, so a rotation is seen at once.

@@ -41,6 +41,12 @@ export interface ExecuteFlowOptions {
   completed?: Map<string, CompletedStep>;
 }
 
+// Pure steps are recorded lazily: with the next step that touches the
+// database (in its transaction, so an effect is never committed without the
+// decisions that led to it) or when the run ends. A crash before that only
+// repeats pure work.
+type Pending = { steps: StepResult[] };
+
 export interface FlowOutcome {
   status: 'succeeded' | 'failed';
   error: string | null;
@@ -68,14 +74,16 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
   const outputs: Record<string, unknown> = {};
   const vars: Record<string, unknown> = {};
   const steps: StepResult[] = [];
+  const pending: Pending = { steps: [] };
   for (const node of order) {
     if (!active.has(node.id)) {
       steps.push(skippedStep(node));
       continue;
     }
-    const step = await runStep(options, node, outputs, vars);
+    const step = await runStep(options, node, outputs, vars, pending);
     steps.push(step);
     if (step.status === 'failed')
+      // (the failure itself was recorded with the pending steps)
       return { status: 'failed', error: `${node.id}: ${step.error}`, permanent: permanentOf(step), steps };
     outputs[node.id] = step.output;
     if (node.type === SET_VARIABLES && step.output && typeof step.output === 'object') Object.assign(vars, step.output);
@@ -87,7 +95,33 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
     for (const edge of graph.edges)
       if (edge.source === node.id && (!edge.branch || edge.branch === step.branch)) active.add(edge.target);
   }
+  if (options.persist) await flushPending(options.executor ?? options.handle.db, options, pending);
   return { status: 'succeeded', error: null, permanent: false, steps };
+}
+
+async function flushPending(db: Executor, options: ExecuteFlowOptions, pending: Pending): Promise<void> {
+  if (pending.steps.length === 0) return;
+  const rows = pending.steps.map((s) => ({
+    node_id: s.nodeId,
+    node_type: s.nodeType,
+    input: s.input,
+    output: s.output,
+    branch: s.branch,
+    stopped: s.stopped,
+    started_at: s.startedAt.toISOString(),
+    duration_ms: s.durationMs,
+  }));
+  await db.execute(
+    sql`insert into flow_step (run_id, node_id, node_type, status, input, output, branch, stopped, attempt, started_at, duration_ms)
+        select ${options.runId}, x.node_id, x.node_type, 'succeeded', x.input, x.output, x.branch, x.stopped,
+          ${options.attempt}, x.started_at, x.duration_ms
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(node_id text, node_type text, input jsonb,
+          output jsonb, branch text, stopped boolean, started_at timestamptz, duration_ms int)
+        on conflict (run_id, node_id) do update set status = 'succeeded', input = excluded.input,
+          output = excluded.output, branch = excluded.branch, stopped = excluded.stopped, attempt = excluded.attempt,
+          started_at = excluded.started_at, duration_ms = excluded.duration_ms, error = null
+        where flow_step.status <> 'succeeded'`,
+  );
 }
 
 const permanentFlags = new WeakMap<StepResult, boolean>();
@@ -115,6 +149,7 @@ async function runStep(
   node: GraphNode,
   outputs: Record<string, unknown>,
   vars: Record<string, unknown>,
+  pending: Pending,
 ): Promise<StepResult> {
   const startedAt = new Date();
   const prior = options.completed?.get(node.id);
@@ -149,11 +184,38 @@ async function runStep(
       },
     });
     const base = options.executor ?? options.handle.db;
+    const control = () => ({ branch, stopped });
+    if (executor.effect === 'pure') {
+      const output = jsonSafe(await executor.execute(context(base)));
+      const step: StepResult = {
+        nodeId: node.id,
+        nodeType: node.type,
+        status: 'succeeded',
+        input,
+        output,
+        error: null,
+        ...control(),
+        startedAt,
+        durationMs: Date.now() - startedAt.getTime(),
+      };
+      if (options.persist) pending.steps.push(step);
+      return step;
+    }
     const result = await (executor.effect === 'external'
-      ? runExternal(options, node, executor, base, context, startedAt, input, () => ({ branch, stopped }))
-      : base.transaction((tx) =>
-          runTransactional(options, node, executor, tx, context, startedAt, input, () => ({ branch, stopped })),
-        ));
+      ? (async () => {
+          if (options.persist) await flushPending(base, options, pending);
+          pending.steps = [];
+          return runExternal(options, node, executor, base, context, startedAt, input, control);
+        })()
+      : base
+          .transaction(async (tx) => {
+            if (options.persist) await flushPending(tx, options, pending);
+            return runTransactional(options, node, executor, tx, context, startedAt, input, control);
+          })
+          .then((outcome) => {
+            pending.steps = []; // committed with this step
+            return outcome;
+          }));
     return { ...result, nodeId: node.id, nodeType: node.type, input, startedAt };
   } catch (error) {
     const step: StepResult = {
@@ -169,7 +231,12 @@ async function runStep(
       durationMs: Date.now() - startedAt.getTime(),
     };
     permanentFlags.set(step, isPermanentError(error));
-    if (options.persist) await recordFailedStep(options, step);
+    if (options.persist) {
+      // A rolled-back transaction took the flushed pending steps with it: keep them in the list until they land.
+      await flushPending(options.executor ?? options.handle.db, options, pending);
+      pending.steps = [];
+      await recordFailedStep(options, step);
+    }
     return step;
   }
 }

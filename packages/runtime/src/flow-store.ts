@@ -1,6 +1,7 @@
 import { type Executor, flows, flowVersions } from '@tillflow/db';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { FlowDefinition, FlowTrigger } from './graph';
+import { invalidateRoutingCache } from './routing-cache';
 
 export class FlowConflictError extends Error {
   readonly code = 'CONFLICT';
@@ -68,7 +69,7 @@ export async function saveFlowDraft(
 
 /** Freeze the current draft as the next version and route new events to it. */
 export async function publishFlow(db: Executor, flowId: string, createdBy: string | null = null) {
-  return db.transaction(async (tx) => {
+  const version = await db.transaction(async (tx) => {
     const [flow] = await tx.select().from(flows).where(eq(flows.id, flowId)).for('update');
     if (!flow) throw new Error('Flow not found.');
     const [last] = await tx
@@ -91,6 +92,8 @@ export async function publishFlow(db: Executor, flowId: string, createdBy: strin
       .where(eq(flows.id, flowId));
     return version;
   });
+  invalidateRoutingCache();
+  return version;
 }
 
 export async function listFlowVersions(db: Executor, flowId: string) {
@@ -99,4 +102,5 @@ export async function listFlowVersions(db: Executor, flowId: string) {
 
 export async function deleteFlow(db: Executor, projectId: number, flowId: string): Promise<void> {
   await db.delete(flows).where(and(eq(flows.id, flowId), eq(flows.projectId, projectId)));
+  invalidateRoutingCache();
 }

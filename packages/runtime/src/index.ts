@@ -46,6 +46,7 @@ export {
   registeredNodeTypes,
   registerNodeExecutor,
 } from './registry';
+export { invalidateRoutingCache } from './routing-cache';
 export { decryptSecret, encryptSecret, maskSecret } from './secret-box';
 export {
   type SignatureCheck,

@@ -43,7 +43,7 @@ export async function claimRuns(
         where id in (
           select id from flow_run
           where test_run = false and (
-            (status = 'queued' and run_after <= now()) or (status = 'running' and lease_until < now()))
+            (status = 'queued' and run_after <= now()) or (status = 'running' and lease_until < now() and locked_by <> ${workerId}))
           ${scope}
           order by run_after
           limit ${limit}

@@ -73,7 +73,7 @@ function flow(): LooseFlow {
 function spawnWorker(projectId: number): ChildProcess {
   return fork(path.join(import.meta.dirname, 'fixtures/worker.ts'), [], {
     execArgv: ['--import', 'tsx'],
-    env: { ...process.env, TEST_PGLITE_DIR: dir ?? '', TILLFLOW_LEASE_MS: '1500', TEST_PROJECT_ID: String(projectId) },
+    env: { ...process.env, TEST_PGLITE_DIR: dir ?? '', TILLFLOW_LEASE_MS: '3000', TEST_PROJECT_ID: String(projectId) },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
 }
@@ -105,7 +105,7 @@ describe('crash recovery', () => {
       sql`select status, attempt from flow_run where flow_id = ${hook.flow.id}`,
     );
     expect(mid).toMatchObject({ status: 'running', attempt: 1 });
-    const workers = await startWorkers(handle, { pollMs: 50, leaseMs: 1500, projectIds: [project.id] });
+    const workers = await startWorkers(handle, { pollMs: 50, leaseMs: 3000, projectIds: [project.id] });
     try {
       const run = await waitFor(async () => {
         const [row] = await executeRows<{ id: string; status: string; attempt: number }>(

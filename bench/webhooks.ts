@@ -1,0 +1,179 @@
+// npm run bench -- webhooks   (PostgreSQL when DATABASE_URL is set, else in-memory PGlite)
+// webhook_ack_per_s / _p50_ms / _p99_ms: signed Stripe events POSTed over HTTP (autocannon, unique event ids)
+//   to a real server wrapping ingestStripeWebhook: verify, store the event and queue its run in one
+//   transaction, answer 200. Workers are paused here so the number is the acknowledgement path alone.
+// flow_runs_per_s: end to end, workers running: events POSTed until every run of a 5-node flow (two
+//   database nodes) has committed its effect; runs / seconds from the first POST to the last commit.
+import { randomBytes } from 'node:crypto';
+import { createTable, dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
+import { authUser, createDb, executeRows, projects } from '@tillflow/db';
+import {
+  createFlow,
+  createWebhookEndpoint,
+  type FlowDefinition,
+  startWebhookServer,
+  startWorkers,
+  stripeSignatureHeader,
+} from '@tillflow/runtime';
+import autocannon from 'autocannon';
+import { sql } from 'drizzle-orm';
+
+process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
+const ACK_SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 8);
+const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 3000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKERS ?? 16);
+
+const handle = process.env.DATABASE_URL
+  ? await createDb({ max: Number(process.env.BENCH_POOL ?? 40) })
+  : await createDb({ pgliteDir: 'memory' });
+const suffix = randomBytes(5).toString('hex');
+await handle.db
+  .insert(authUser)
+  .values({ id: `bench_${suffix}`, name: 'Bench', email: `bench-${suffix}@example.test` });
+const project = await handle.db.transaction(async (tx) => {
+  const [p] = await tx
+    .insert(projects)
+    .values({ ownerId: `bench_${suffix}`, name: 'Bench', slug: `bench-${suffix}`, schemaName: `bench_${suffix}` })
+    .returning();
+  await provisionProjectSchema(tx, p);
+  return p;
+});
+await createTable(handle.db, project.id, {
+  name: 'payment_log',
+  columns: [
+    { name: 'event_id', type: 'text', unique: true },
+    { name: 'amount', type: 'integer' },
+    { name: 'status', type: 'text' },
+  ],
+});
+
+const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({
+  id,
+  type,
+  config,
+  position: { x, y: 0 },
+});
+const definition: FlowDefinition = {
+  trigger: { kind: 'stripe_webhook', events: ['payment_intent.succeeded'] },
+  graph: {
+    nodes: [
+      node('vars', 'set_variables', { variables: { amount: '{{trigger.data.object.amount}}' } }, 0),
+      node('big', 'condition', { condition: '{{vars.amount > 0}}' }, 200),
+      node(
+        'log',
+        'insert_row',
+        { table: 'payment_log', values: { event_id: '{{trigger.id}}', amount: '{{vars.amount}}', status: 'received' } },
+        400,
+      ),
+      node('note', 'set_variables', { variables: { status: 'settled' } }, 600),
+      node(
+        'settle',
+        'update_rows',
+        {
+          table: 'payment_log',
+          filters: [{ column: 'id', op: 'eq', value: '{{nodes.log.row.id}}' }],
+          values: { status: '{{vars.status}}' },
+        },
+        800,
+      ),
+    ],
+    edges: [
+      { id: 'e1', source: 'vars', target: 'big' },
+      { id: 'e2', source: 'big', target: 'log', branch: 'true' },
+      { id: 'e3', source: 'log', target: 'note' },
+      { id: 'e4', source: 'note', target: 'settle' },
+    ],
+  },
+};
+const flow = await createFlow(handle.db, {
+  projectId: project.id,
+  name: 'Bench flow',
+  kind: 'custom',
+  definition,
+  publish: true,
+});
+const { endpoint, secret } = await createWebhookEndpoint(handle.db, {
+  projectId: project.id,
+  purpose: 'custom',
+  flowId: flow.id,
+});
+const server = await startWebhookServer(handle);
+const path = `/api/hooks/stripe/${endpoint.id}`;
+
+let sequence = 0;
+function signedRequest(req: Record<string, unknown>) {
+  sequence += 1;
+  const body = JSON.stringify({
+    id: `evt_${suffix}_${sequence}`,
+    object: 'event',
+    type: 'payment_intent.succeeded',
+    created: Math.floor(Date.now() / 1000),
+    livemode: false,
+    data: {
+      object: { id: `pi_${suffix}_${sequence}`, object: 'payment_intent', amount: 1000 + sequence, currency: 'usd' },
+    },
+  });
+  return {
+    ...req,
+    method: 'POST',
+    path,
+    body,
+    headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(body, secret) },
+  };
+}
+
+function fire(options: { duration?: number; amount?: number }) {
+  return autocannon({
+    url: server.url,
+    connections: CONNECTIONS,
+    ...options,
+    requests: [{ setupRequest: signedRequest as never }],
+  });
+}
+
+const countRuns = async (status: string) =>
+  Number(
+    (
+      await executeRows<{ n: number }>(
+        handle.db,
+        sql`select count(*)::int as n from flow_run where flow_id = ${flow.id} and status = ${status}`,
+      )
+    )[0].n,
+  );
+
+// 1. Acknowledgements alone (workers paused).
+const ack = await fire({ duration: ACK_SECONDS });
+const non2xx = ack.non2xx + ack.errors;
+
+// Drain the backlog the first phase queued (reported for information).
+const backlog = await countRuns('queued');
+const drainStart = Date.now();
+const workers = await startWorkers(handle, { concurrency: WORKER_CONCURRENCY, pollMs: 20, projectIds: [project.id] });
+await workers.idle();
+const drainSeconds = (Date.now() - drainStart) / 1000;
+const doneAfterDrain = await countRuns('succeeded');
+
+// 2. End to end with workers running.
+const e2eStart = Date.now();
+await fire({ amount: E2E_RUNS });
+while ((await countRuns('succeeded')) < doneAfterDrain + E2E_RUNS) await new Promise((r) => setTimeout(r, 20));
+const e2eSeconds = (Date.now() - e2eStart) / 1000;
+const failed = await countRuns('failed');
+
+console.log(`# database: ${handle.driver}; ${CONNECTIONS} connections; ${WORKER_CONCURRENCY} in-process workers`);
+console.log(`# ack phase: ${ack.requests.total} requests in ${ACK_SECONDS}s, non-2xx/errors: ${non2xx}`);
+console.log(
+  `# backlog drain: ${backlog} runs in ${drainSeconds.toFixed(1)}s (${Math.round(backlog / drainSeconds)}/s); failed runs: ${failed}`,
+);
+console.log(`webhook_ack_per_s: ${Math.round(ack.requests.average)}`);
+console.log(`webhook_ack_p50_ms: ${ack.latency.p50}`);
+console.log(`webhook_ack_p99_ms: ${ack.latency.p99}`);
+console.log(`flow_runs_per_s: ${Math.round(E2E_RUNS / e2eSeconds)}`);
+
+await workers.stop();
+await server.close();
+await handle.db.transaction((tx) => dropProjectSchema(tx, project));
+await handle.db.delete(projects).where(sql`id = ${project.id}`);
+await handle.db.delete(authUser).where(sql`id = ${`bench_${suffix}`}`);
+await handle.close();
