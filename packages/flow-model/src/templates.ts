@@ -17,10 +17,12 @@ export const systemFlowEvents: Record<SystemFlowKind, string[]> = {
     'checkout.session.completed',
     'checkout.session.async_payment_succeeded',
     'checkout.session.async_payment_failed',
+    'checkout.session.expired',
     'payment_intent.succeeded',
     'payment_intent.payment_failed',
+    'payment_intent.canceled',
   ],
-  StripeRefund: ['refund.created', 'refund.updated', 'charge.refunded'],
+  StripeRefund: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded'],
   StripeRecurringPaymentManagement: [
     'customer.subscription.created',
     'customer.subscription.updated',
@@ -85,8 +87,20 @@ const edge = (source: string, target: string, branch?: string): FlowEdge => ({
  * The built-in flow behind one Stripe system flow: trigger → callback → branch are locked;
  * the "update order status" node on the success branch is the builder's to keep or change.
  */
-export function buildSystemFlow(kind: SystemFlowKind, opts: { orderTable: string }): FlowDefinition {
+export function buildSystemFlow(
+  kind: SystemFlowKind,
+  opts: {
+    orderTable: string;
+    /** The order table's status column, when known: the update node is added only if it can take the status. */
+    orderStatusColumn?: { type: string; enumOptions?: string[] | null } | null;
+  },
+): FlowDefinition {
   const spec = specs[kind];
+  const status = opts.orderStatusColumn;
+  const canSetStatus =
+    status === undefined ||
+    (status !== null &&
+      (status.type === 'text' || (status.type === 'enum' && (status.enumOptions ?? []).includes(spec.orderStatus))));
   const nodes: FlowNode[] = [
     { id: 'trigger', type: 'trigger', label: 'Stripe webhook', config: {}, position: at(0, 0), locked: true },
     {
@@ -105,7 +119,9 @@ export function buildSystemFlow(kind: SystemFlowKind, opts: { orderTable: string
       position: at(0, 280),
       locked: true,
     },
-    {
+  ];
+  if (canSetStatus)
+    nodes.push({
       id: 'update_order',
       type: 'update_rows',
       label: spec.updateLabel,
@@ -115,15 +131,10 @@ export function buildSystemFlow(kind: SystemFlowKind, opts: { orderTable: string
         values: { status: spec.orderStatus },
       },
       position: at(-160, 420),
-    },
-  ];
-  return {
-    trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] },
-    graph: {
-      nodes,
-      edges: [edge('trigger', 'callback'), edge('callback', 'branch'), edge('branch', 'update_order', 'true')],
-    },
-  };
+    });
+  const edges = [edge('trigger', 'callback'), edge('callback', 'branch')];
+  if (canSetStatus) edges.push(edge('branch', 'update_order', 'true'));
+  return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
 }
 
 export interface CustomFlowTemplate {

@@ -34,10 +34,19 @@ describe('system flow templates', () => {
     expect(nextNodes(flow, 'branch', 'true')).toEqual(['update_order']);
   });
 
+  it('adds the update-order node only when the order status can take the value', () => {
+    const ids = (column: { type: string; enumOptions?: string[] } | null) =>
+      buildSystemFlow('StripePayment', { orderTable: 'o', orderStatusColumn: column }).graph.nodes.map((n) => n.id);
+    expect(ids({ type: 'enum', enumOptions: ['pending', 'paid'] })).toContain('update_order');
+    expect(ids({ type: 'text' })).toContain('update_order');
+    expect(ids({ type: 'enum', enumOptions: ['open', 'closed'] })).not.toContain('update_order');
+    expect(ids(null)).toEqual(['trigger', 'callback', 'branch']);
+  });
+
   it('subscribes each system flow to its events', () => {
     expect(buildSystemFlow('StripeRefund', { orderTable: 'o' }).trigger).toEqual({
       kind: 'stripe_webhook',
-      events: ['refund.created', 'refund.updated', 'charge.refunded'],
+      events: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded'],
     });
     expect(buildSystemFlow('StripeRecurringPaymentDeduction', { orderTable: 'o' }).trigger).toEqual({
       kind: 'stripe_webhook',

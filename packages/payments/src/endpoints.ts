@@ -1,4 +1,5 @@
 import { type DbHandle, webhookEndpoints } from '@tillflow/db';
+import { type SystemFlowKind, systemFlowEvents, systemFlowKinds } from '@tillflow/flow-model';
 import { encryptSecret, generateWebhookSecret, publicEndpoint } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
@@ -6,35 +7,12 @@ import { fromStripeError, PaymentError } from './errors';
 import { getProjectStripe } from './settings';
 import { STRIPE_API_VERSION } from './stripe-client';
 
-export type SystemFlowKind =
-  | 'StripePayment'
-  | 'StripeRefund'
-  | 'StripeRecurringPaymentManagement'
-  | 'StripeRecurringPaymentDeduction';
+export type { SystemFlowKind };
 
-/**
- * One endpoint per system flow with exactly the events that flow handles (the
- * seeds' rule: never add events to a system endpoint, one endpoint per purpose).
- */
-export const SYSTEM_FLOW_EVENTS: Record<SystemFlowKind, string[]> = {
-  StripePayment: [
-    'checkout.session.completed',
-    'checkout.session.async_payment_succeeded',
-    'checkout.session.async_payment_failed',
-    'checkout.session.expired',
-    'payment_intent.succeeded',
-    'payment_intent.payment_failed',
-    'payment_intent.canceled',
-  ],
-  StripeRefund: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded'],
-  StripeRecurringPaymentManagement: [
-    'customer.subscription.created',
-    'customer.subscription.updated',
-    'customer.subscription.deleted',
-  ],
-  StripeRecurringPaymentDeduction: ['invoice.paid', 'invoice.payment_failed'],
-};
-export const SYSTEM_FLOW_KINDS = Object.keys(SYSTEM_FLOW_EVENTS) as SystemFlowKind[];
+// One endpoint per system flow with exactly the events that flow handles (the
+// seeds' rule: never add events to a system endpoint, one endpoint per purpose).
+export const SYSTEM_FLOW_EVENTS = systemFlowEvents;
+export const SYSTEM_FLOW_KINDS = systemFlowKinds;
 
 /** Stripe allows 16 endpoints per account; activation needs 4, so it refuses above 12. */
 export const STRIPE_ENDPOINT_LIMIT = 16;
