@@ -1,0 +1,61 @@
+import { executeRows } from '@tillflow/db';
+import { replayEvent } from '@tillflow/runtime';
+import { TRPCError } from '@trpc/server';
+import { sql } from 'drizzle-orm';
+import { z } from 'zod';
+import { createTRPCRouter, projectProcedure } from '../trpc';
+
+interface EventRow {
+  id: string;
+  event_id: string;
+  type: string;
+  object_id: string | null;
+  livemode: boolean;
+  received_at: string | Date;
+  delivery_count: number;
+  duplicates: number;
+  runs: { id: string; flowId: string; flowName: string; status: string }[] | null;
+}
+
+export const eventsRouter = createTRPCRouter({
+  /** Webhook events received, newest first: deliveries, duplicates and the runs each started. */
+  list: projectProcedure
+    .input(z.object({ type: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .query(async ({ ctx, input }) => {
+      const rows = await executeRows<EventRow>(
+        ctx.db.db,
+        sql`select e.id, e.event_id, e.type, e.object_id, e.livemode, e.received_at, e.delivery_count,
+              (select count(*)::int from webhook_delivery d where d.event_row_id = e.id and d.duplicate) as duplicates,
+              (select json_agg(json_build_object('id', r.id, 'flowId', r.flow_id, 'flowName', f.name, 'status', r.status)
+                               order by r.created_at)
+                 from flow_run r join flow f on f.id = r.flow_id where r.event_row_id = e.id) as runs
+            from stripe_event e
+            where e.project_id = ${ctx.project.id} ${input.type ? sql`and e.type = ${input.type}` : sql``}
+            order by e.received_at desc
+            limit ${input.limit}`,
+      );
+      return rows.map((r) => ({
+        id: r.id,
+        eventId: r.event_id,
+        type: r.type,
+        objectId: r.object_id,
+        livemode: r.livemode,
+        receivedAt: new Date(r.received_at),
+        deliveries: Number(r.delivery_count),
+        duplicates: Number(r.duplicates),
+        runs: r.runs ?? [],
+      }));
+    }),
+
+  /** Runs a stored event again through the flows that listen to it now. */
+  replay: projectProcedure.input(z.object({ eventId: z.string().uuid() })).mutation(async ({ ctx, input }) => {
+    try {
+      const runIds = await replayEvent(ctx.db, input.eventId, ctx.project.id);
+      return { runIds };
+    } catch (error) {
+      if (error instanceof Error && error.message === 'Event not found.')
+        throw new TRPCError({ code: 'NOT_FOUND', message: 'Event not found.' });
+      throw error;
+    }
+  }),
+});
