@@ -4,7 +4,10 @@ import { createProject, signUp, uniqueEmail } from './helpers';
 // The whole product path in the running studio: the embedded sandbox's hosted
 // checkout, its signed webhook to /api/hooks/stripe/:id, the in-process
 // workers, the StripePayment flow, and the order row turning paid.
-test('paying an order on the hosted checkout marks it paid through the StripePayment flow', async ({ page, baseURL }) => {
+test('paying an order on the hosted checkout marks it paid through the StripePayment flow', async ({
+  page,
+  baseURL,
+}) => {
   await signUp(page, uniqueEmail('journey'));
   const { id, slug } = await createProject(page, 'Journey shop');
   const nav = page.getByRole('navigation', { name: 'Project' });
@@ -20,7 +23,9 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
   await column.getByLabel('Type').selectOption('enum');
   await column.getByLabel('Options (comma-separated)').fill('pending, paid, refunded, cancelled');
   await column.getByRole('button', { name: 'Add column' }).click();
-  await expect(page.getByRole('table', { name: 'Columns of order' }).getByRole('cell', { name: 'status', exact: true })).toBeVisible();
+  await expect(
+    page.getByRole('table', { name: 'Columns of order' }).getByRole('cell', { name: 'status', exact: true }),
+  ).toBeVisible();
   await page.getByRole('tab', { name: 'rows' }).click();
   await page.getByRole('button', { name: 'New row' }).click();
   const row = page.getByRole('form', { name: 'New row' });
@@ -72,7 +77,9 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
   await expect(page.getByLabel('Totals per currency')).toContainText('12.50 USD');
 
   await page.goto(`/projects/${id}/data/order`);
-  await expect(page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'paid', exact: true })).toBeVisible({
+  await expect(
+    page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'paid', exact: true }),
+  ).toBeVisible({
     timeout: 15_000,
   });
 });

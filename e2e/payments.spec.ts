@@ -30,7 +30,12 @@ test('a builder activates payments on their order table and brands the checkout'
   await expect(page.getByLabel('Stored secret key')).toHaveText(/^sk_test_••••/);
 
   const endpoints = page.getByRole('table', { name: 'Webhook endpoints' });
-  for (const flow of ['StripePayment', 'StripeRefund', 'StripeRecurringPaymentManagement', 'StripeRecurringPaymentDeduction'])
+  for (const flow of [
+    'StripePayment',
+    'StripeRefund',
+    'StripeRecurringPaymentManagement',
+    'StripeRecurringPaymentDeduction',
+  ])
     await expect(endpoints.getByRole('row').filter({ hasText: flow })).toContainText('Healthy');
 
   await nav.getByRole('link', { name: 'Data' }).click();

@@ -39,7 +39,7 @@ describe('system flows generated at activation', () => {
       expect(locked).toEqual(['trigger', 'callback', 'branch']);
     }
     const payment = await getFlow(handle.db, flows.find((f) => f.name === 'StripePayment')?.id as string);
-    const update = (payment?.draft as Parameters<typeof validateFlow>[0]).graph.nodes.find(
+    const update = (payment!.draft as Parameters<typeof validateFlow>[0]).graph.nodes.find(
       (n) => n.id === 'update_order',
     );
     expect(update?.config).toMatchObject({ table: 'order', values: { status: 'paid' } });

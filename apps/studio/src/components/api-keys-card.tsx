@@ -58,7 +58,10 @@ export function ApiKeysCard({ projectId, projectSlug }: { projectId: number; pro
       )}
       {fresh && (
         <p className="rounded bg-amber-50 p-2 text-sm text-amber-900">
-          Copy this key now; it will not be shown again: <code aria-label="New API key">{fresh}</code>
+          Copy this key now; it will not be shown again:{' '}
+          <output aria-label="New API key" className="font-mono">
+            {fresh}
+          </output>
         </p>
       )}
       <ul className="divide-y divide-slate-100 text-sm" aria-label="API keys">

@@ -33,8 +33,11 @@ export function StripeKeysCard({ projectId, settings }: Props) {
       <p className="text-sm text-slate-600">
         {settings.secretKeyMasked ? (
           <>
-            Secret key on file: <code aria-label="Stored secret key">{settings.secretKeyMasked}</code> (stored
-            encrypted; never shown in full).
+            Secret key on file:{' '}
+            <output aria-label="Stored secret key" className="font-mono">
+              {settings.secretKeyMasked}
+            </output>{' '}
+            (stored encrypted; never shown in full).
           </>
         ) : (
           'No keys yet: this project runs on the embedded Stripe sandbox and works end to end with test cards.'
