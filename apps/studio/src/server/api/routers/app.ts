@@ -1,0 +1,159 @@
+import { checkActionPermission, getRow } from '@tillflow/data-model';
+import { cancelRecurringAction, loadPaymentSettings, refundAction, toPublicSettings } from '@tillflow/payments';
+import { getChangeHub } from '@tillflow/realtime';
+import { TRPCError, tracked } from '@trpc/server';
+import { z } from 'zod';
+import { credentialsInput, sessionCookie, signInEndUser, signOutEndUser, signUpEndUser } from '../../app/auth';
+import { catalogSettingsInput, listCatalog, loadAppSettings, saveAppSettings } from '../../app/catalog';
+import { buyItem, myOrders, mySubscriptions, paymentsForAdmin } from '../../app/orders';
+import { appProcedure, endUserProcedure } from '../../app/procedure';
+import { createTRPCRouter, projectProcedure } from '../trpc';
+
+/** Where Checkout sends the buyer back: the public URL when configured, else the caller's own origin. */
+function appUrl(headers: Headers, slug: string, page: string): string {
+  const origin =
+    process.env.PUBLIC_URL?.replace(/\/$/, '') ??
+    headers.get('origin') ??
+    `${headers.get('x-forwarded-proto') ?? 'http'}://${headers.get('host') ?? 'localhost'}`;
+  return `${origin}/app/${slug}/${page}`;
+}
+
+function setCookie(resHeaders: Headers | undefined, value: string) {
+  // Outside the app's own endpoint (e.g. the studio's /api/trpc) the cookie could not be scoped to the app.
+  if (!resHeaders) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Sign in through the app at /app/<slug>.' });
+  resHeaders.append('set-cookie', value);
+}
+
+// The generated app's API (served at /app/:projectSlug/api/trpc) plus the
+// studio's App settings. End-user procedures never look at builder sessions.
+export const generatedAppRouter = createTRPCRouter({
+  info: appProcedure.query(async ({ ctx }) => {
+    const settings = await loadAppSettings(ctx.db.db, ctx.project.id);
+    const payments = toPublicSettings(await loadPaymentSettings(ctx.db.db, ctx.project.id));
+    let me: { id: number; email: string; role: string } | null = null;
+    if (ctx.actor.kind === 'endUser') {
+      const row = await getRow(ctx.db.db, ctx.project.id, { kind: 'backend' }, 'end_user', ctx.actor.userId);
+      if (row) me = { id: row.id, email: String(row.email), role: String(row.role) };
+    }
+    const can = async (action: string) =>
+      ctx.actor.kind !== 'anonymous' && (await checkActionPermission(ctx.db.db, ctx.project.id, ctx.actor, action));
+    return {
+      project: { name: ctx.project.name, slug: ctx.project.slug },
+      title: settings.title ?? ctx.project.name,
+      me,
+      payments: {
+        activated: payments.activatedAt !== null,
+        usesSandbox: payments.usesSandbox,
+        brandName: payments.brandName,
+        brandLogo: payments.brandLogo,
+        brandSlogan: payments.brandSlogan,
+      },
+      can: {
+        pay: await can('stripe.payment'),
+        recurring: await can('stripe.recurring'),
+        refund: await can('stripe.refund'),
+      },
+    };
+  }),
+
+  signUp: appProcedure.input(credentialsInput).mutation(async ({ ctx, input }) => {
+    const session = await signUpEndUser(ctx.db, ctx.project.id, input);
+    setCookie(ctx.resHeaders, sessionCookie(ctx.project.slug, session));
+    return { user: session.user };
+  }),
+
+  signIn: appProcedure
+    .input(z.object({ email: z.string().max(320), password: z.string().max(200) }))
+    .mutation(async ({ ctx, input }) => {
+      const session = await signInEndUser(ctx.db, ctx.project.id, input);
+      setCookie(ctx.resHeaders, sessionCookie(ctx.project.slug, session));
+      return { user: session.user };
+    }),
+
+  signOut: appProcedure.mutation(async ({ ctx }) => {
+    await signOutEndUser(ctx.db, ctx.project.id, ctx.sessionToken);
+    ctx.resHeaders?.append('set-cookie', sessionCookie(ctx.project.slug, null));
+    return { ok: true };
+  }),
+
+  catalog: appProcedure.query(({ ctx }) => listCatalog(ctx.db, ctx.project.id)),
+
+  buy: endUserProcedure
+    .input(
+      z.object({
+        itemKey: z.string().min(1).max(300),
+        method: z.enum(['checkout', 'payment_intent']).default('checkout'),
+        trialDays: z.number().int().min(1).max(730).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      buyItem(ctx.db, ctx.project.id, ctx.actor, {
+        ...input,
+        returnUrl: appUrl(
+          ctx.headers,
+          ctx.project.slug,
+          input.itemKey.startsWith('price:') ? 'subscriptions' : 'orders',
+        ),
+      }),
+    ),
+
+  myOrders: endUserProcedure.query(({ ctx }) => myOrders(ctx.db, ctx.project.id, ctx.actor)),
+
+  mySubscriptions: endUserProcedure.query(({ ctx }) => mySubscriptions(ctx.db, ctx.project.id, ctx.actor)),
+
+  cancelSubscription: endUserProcedure
+    .input(z.object({ recurringPaymentId: z.number().int().positive(), atPeriodEnd: z.boolean() }))
+    .mutation(({ ctx, input }) =>
+      cancelRecurringAction(ctx.db, ctx.project.id, ctx.actor, {
+        recurringPaymentId: input.recurringPaymentId,
+        atPeriodEnd: input.atPeriodEnd,
+      }),
+    ),
+
+  adminPayments: endUserProcedure.query(({ ctx }) => paymentsForAdmin(ctx.db, ctx.project.id, ctx.actor)),
+
+  refund: endUserProcedure
+    .input(
+      z.object({
+        paymentId: z.number().int().positive(),
+        amount: z.number().int().positive(),
+        reason: z.string().trim().max(500).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => refundAction(ctx.db, ctx.project.id, ctx.actor, input)),
+
+  /**
+   * Live changes to the project's tables as this caller may read them. Each
+   * event's id is its change-log position: httpSubscriptionLink sends it back
+   * as lastEventId on reconnect, and the missed changes are replayed.
+   */
+  changes: appProcedure
+    .input(
+      z.object({
+        tables: z.array(z.string().max(100)).max(20).optional(),
+        lastEventId: z.string().regex(/^\d+$/).nullish(),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const hub = getChangeHub(ctx.db);
+      const events = hub.subscribe({
+        project: { id: ctx.project.id, schemaName: ctx.project.schemaName },
+        actor: ctx.actor,
+        tables: input.tables,
+        after: input.lastEventId ? Number(input.lastEventId) : null,
+        signal,
+      });
+      for await (const event of events) yield tracked(String(event.position), event);
+    }),
+
+  // Studio → App: what the generated app offers.
+  getSettings: projectProcedure.query(({ ctx }) => loadAppSettings(ctx.db.db, ctx.project.id)),
+
+  saveSettings: projectProcedure
+    .input(z.object({ title: z.string().trim().max(120).nullish(), catalog: catalogSettingsInput }))
+    .mutation(({ ctx, input }) =>
+      saveAppSettings(ctx.db.db, ctx.project.id, { title: input.title ?? null, catalog: input.catalog }),
+    ),
+
+  previewCatalog: projectProcedure.query(({ ctx }) => listCatalog(ctx.db, ctx.project.id)),
+});

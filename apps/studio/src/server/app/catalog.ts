@@ -1,0 +1,120 @@
+import { DataAccessError, getTable, queryRows } from '@tillflow/data-model';
+import { type AppCatalogSettings, appSettings, type DbHandle, type Executor } from '@tillflow/db';
+import { getProjectStripe } from '@tillflow/payments';
+import { eq } from 'drizzle-orm';
+import { z } from 'zod';
+
+export const catalogSettingsInput = z.object({
+  source: z.enum(['none', 'table', 'prices']),
+  table: z.string().trim().max(100).optional(),
+  nameColumn: z.string().trim().max(100).optional(),
+  priceColumn: z.string().trim().max(100).optional(),
+  currencyColumn: z.string().trim().max(100).optional(),
+  priceIds: z.array(z.string().trim().min(1).max(255)).max(50).optional(),
+  orderLabelColumn: z.string().trim().max(100).optional(),
+});
+
+export interface AppSettingsView {
+  title: string | null;
+  catalog: AppCatalogSettings;
+}
+
+export async function loadAppSettings(db: Executor, projectId: number): Promise<AppSettingsView> {
+  const [row] = await db.select().from(appSettings).where(eq(appSettings.projectId, projectId));
+  return { title: row?.title ?? null, catalog: row?.catalog ?? { source: 'none' } };
+}
+
+/** Checks the chosen table and columns exist, so the app never points at nothing. */
+export async function saveAppSettings(
+  db: Executor,
+  projectId: number,
+  input: { title?: string | null; catalog: z.input<typeof catalogSettingsInput> },
+): Promise<AppSettingsView> {
+  const catalog = catalogSettingsInput.parse(input.catalog) as AppCatalogSettings;
+  if (catalog.source === 'table') {
+    if (!catalog.table)
+      throw new DataAccessError('VALIDATION', 'Pick the table that lists products.', { table: 'Required.' });
+    const table = await getTable(db, projectId, catalog.table);
+    const names = new Set(table.columns.map((c) => c.name));
+    for (const key of ['nameColumn', 'priceColumn'] as const)
+      if (!catalog[key] || !names.has(catalog[key] as string))
+        throw new DataAccessError(
+          'VALIDATION',
+          `Pick the ${key === 'nameColumn' ? 'name' : 'price'} column of "${table.name}".`,
+          {
+            [key]: 'Pick a column.',
+          },
+        );
+    if (catalog.currencyColumn && !names.has(catalog.currencyColumn))
+      throw new DataAccessError('VALIDATION', `"${table.name}" has no column "${catalog.currencyColumn}".`, {
+        currencyColumn: 'No such column.',
+      });
+  }
+  if (catalog.source === 'prices' && !catalog.priceIds?.length)
+    throw new DataAccessError('VALIDATION', 'List at least one Stripe price id.', { priceIds: 'Required.' });
+  const values = { title: input.title ?? null, catalog, updatedAt: new Date() };
+  await db
+    .insert(appSettings)
+    .values({ projectId, ...values })
+    .onConflictDoUpdate({ target: appSettings.projectId, set: values });
+  return loadAppSettings(db, projectId);
+}
+
+export interface CatalogItem {
+  /** `row:<id>` or `price:<id>`: what the buy action takes. */
+  key: string;
+  name: string;
+  /** Minor units. */
+  amount: number;
+  currency: string;
+  recurring: { interval: string; intervalCount: number } | null;
+}
+
+const BACKEND = { kind: 'backend' } as const;
+
+/**
+ * What the app offers. The builder chose these rows or prices for the public
+ * catalog, so they are read as the backend, and only name, price and currency leave.
+ */
+export async function listCatalog(handle: DbHandle, projectId: number): Promise<CatalogItem[]> {
+  const { catalog } = await loadAppSettings(handle.db, projectId);
+  if (catalog.source === 'table' && catalog.table && catalog.nameColumn && catalog.priceColumn) {
+    const { rows } = await queryRows(handle.db, projectId, BACKEND, catalog.table, {
+      sort: [{ column: 'id', direction: 'asc' }],
+      limit: 200,
+    });
+    return rows
+      .map((row) => ({
+        key: `row:${row.id}`,
+        name: String(row[catalog.nameColumn as string] ?? `#${row.id}`),
+        amount: Number(row[catalog.priceColumn as string]),
+        currency: String((catalog.currencyColumn && row[catalog.currencyColumn]) || 'usd').toLowerCase(),
+        recurring: null,
+      }))
+      .filter((item) => Number.isInteger(item.amount) && item.amount > 0);
+  }
+  if (catalog.source === 'prices' && catalog.priceIds?.length) {
+    const { stripe } = await getProjectStripe(handle.db, projectId);
+    const items = await Promise.all(
+      catalog.priceIds.map(async (priceId): Promise<CatalogItem | null> => {
+        try {
+          const price = await stripe.prices.retrieve(priceId, { expand: ['product'] });
+          const product = price.product as { name?: string } | string | null;
+          return {
+            key: `price:${price.id}`,
+            name: (typeof product === 'object' && product?.name) || price.nickname || price.id,
+            amount: price.unit_amount ?? 0,
+            currency: price.currency,
+            recurring: price.recurring
+              ? { interval: price.recurring.interval, intervalCount: price.recurring.interval_count }
+              : null,
+          };
+        } catch {
+          return null; // a deleted or mistyped price is left out rather than breaking the page
+        }
+      }),
+    );
+    return items.filter((i): i is CatalogItem => i !== null && i.amount > 0);
+  }
+  return [];
+}

@@ -1,0 +1,26 @@
+import type { DbHandle } from '@tillflow/db';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { generatedAppRouter } from '../api/routers/app';
+import { createTRPCRouter } from '../api/trpc';
+
+// Only the app router is mounted at /app/<slug>/api/trpc, and no builder
+// session is resolved: it would grant nothing here anyway.
+export const generatedAppApi = createTRPCRouter({ app: generatedAppRouter });
+export type GeneratedAppApi = typeof generatedAppApi;
+
+export function generatedAppEndpoint(slug: string): string {
+  return `/app/${slug}/api/trpc`;
+}
+
+/** The generated app's API for one request (Next route, tests and the realtime bench share it). */
+export function handleGeneratedAppRequest(handle: DbHandle, req: Request, slug: string): Promise<Response> {
+  return fetchRequestHandler({
+    endpoint: generatedAppEndpoint(slug),
+    req,
+    router: generatedAppApi,
+    createContext: ({ resHeaders }) => ({ db: handle, user: null, headers: req.headers, resHeaders }),
+    onError({ error, path }) {
+      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`app tRPC ${path ?? '?'} failed:`, error.message);
+    },
+  });
+}

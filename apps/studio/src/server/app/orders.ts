@@ -1,0 +1,160 @@
+import {
+  type Actor,
+  checkActionPermission,
+  DataAccessError,
+  type Filter,
+  getTable,
+  insertRow,
+  queryRows,
+  type Row,
+} from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import {
+  createPaymentAction,
+  initiateRecurringAction,
+  orderTableName,
+  PAYMENT_TABLE,
+  RECURRING_PAYMENT_TABLE,
+  REFUND_TABLE,
+} from '@tillflow/payments';
+import { listCatalog, loadAppSettings } from './catalog';
+
+type EndUserActor = Extract<Actor, { kind: 'endUser' }>;
+
+/** Rows the actor may read; a role without read access on that table simply sees none. */
+async function readable(handle: DbHandle, projectId: number, actor: Actor, table: string, filters: Filter[]) {
+  try {
+    const { rows } = await queryRows(handle.db, projectId, actor, table, {
+      filters,
+      sort: [{ column: 'id', direction: 'desc' }],
+      limit: 200,
+    });
+    return { rows, allowed: true };
+  } catch (error) {
+    if (error instanceof DataAccessError && (error.code === 'FORBIDDEN' || error.code === 'NOT_FOUND'))
+      return { rows: [] as Row[], allowed: false };
+    throw error;
+  }
+}
+
+/** Narrows to the actor's own rows when the table marks an owner (even for roles that may read all). */
+async function ownFilter(handle: DbHandle, projectId: number, table: string, actor: EndUserActor): Promise<Filter[]> {
+  const info = await getTable(handle.db, projectId, table);
+  return info.ownerColumn ? [{ column: info.ownerColumn, op: 'eq', value: actor.userId }] : [];
+}
+
+async function requireOrderTable(handle: DbHandle, projectId: number): Promise<string> {
+  const name = await orderTableName(handle.db, projectId);
+  if (!name) throw new DataAccessError('NOT_FOUND', 'Payments are not turned on for this app yet.');
+  return name;
+}
+
+export interface OrderWithPayments {
+  order: Row;
+  payments: (Row & { refunds: Row[] })[];
+}
+
+/** "My orders": the signed-in user's orders, each with its payments and their refunds. */
+export async function myOrders(handle: DbHandle, projectId: number, actor: EndUserActor): Promise<OrderWithPayments[]> {
+  const orderTable = await requireOrderTable(handle, projectId);
+  const { rows: orders } = await readable(
+    handle,
+    projectId,
+    actor,
+    orderTable,
+    await ownFilter(handle, projectId, orderTable, actor),
+  );
+  if (orders.length === 0) return [];
+  const ids = orders.map((o) => o.id);
+  const { rows: payments } = await readable(handle, projectId, actor, PAYMENT_TABLE, [
+    { column: 'order_id', op: 'in', value: ids },
+  ]);
+  const refunds = payments.length
+    ? (
+        await readable(handle, projectId, actor, REFUND_TABLE, [
+          { column: 'payment_id', op: 'in', value: payments.map((p) => p.id) },
+        ])
+      ).rows
+    : [];
+  return orders.map((order) => ({
+    order,
+    payments: payments
+      .filter((p) => Number(p.order_id) === order.id)
+      .map((p) => ({ ...p, refunds: refunds.filter((r) => Number(r.payment_id) === p.id) })),
+  }));
+}
+
+export async function mySubscriptions(handle: DbHandle, projectId: number, actor: EndUserActor): Promise<Row[]> {
+  const { rows } = await readable(handle, projectId, actor, RECURRING_PAYMENT_TABLE, [
+    { column: 'subscriber', op: 'eq', value: actor.userId },
+  ]);
+  return rows;
+}
+
+/** The admin page: every payment the role may read, with refunds; only for roles allowed to refund. */
+export async function paymentsForAdmin(handle: DbHandle, projectId: number, actor: Actor) {
+  if (!(await checkActionPermission(handle.db, projectId, actor, 'stripe.refund')))
+    throw new DataAccessError('FORBIDDEN', 'Your role may not refund payments.');
+  const { rows: payments } = await readable(handle, projectId, actor, PAYMENT_TABLE, []);
+  const refunds = payments.length
+    ? (
+        await readable(handle, projectId, actor, REFUND_TABLE, [
+          { column: 'payment_id', op: 'in', value: payments.map((p) => p.id) },
+        ])
+      ).rows
+    : [];
+  return payments.map((p) => ({ ...p, refunds: refunds.filter((r) => Number(r.payment_id) === p.id) }));
+}
+
+export interface BuyResult {
+  orderId: number;
+  kind: 'payment' | 'subscription';
+  checkoutUrl: string | null;
+  clientSecret: string | null;
+}
+
+/**
+ * Buying one catalog item: the order is created as the end user (the role
+ * needs insert on the order table), then the payment or recurring action runs
+ * as the end user too, so every permission is the server's to decide.
+ */
+export async function buyItem(
+  handle: DbHandle,
+  projectId: number,
+  actor: EndUserActor,
+  input: { itemKey: string; method: 'checkout' | 'payment_intent'; trialDays?: number; returnUrl: string },
+): Promise<BuyResult> {
+  const item = (await listCatalog(handle, projectId)).find((i) => i.key === input.itemKey);
+  if (!item) throw new DataAccessError('NOT_FOUND', 'This item is no longer offered.', { itemKey: 'Not found.' });
+  const orderTable = await requireOrderTable(handle, projectId);
+  const { catalog } = await loadAppSettings(handle.db, projectId);
+  const table = await getTable(handle.db, projectId, orderTable);
+  const values: Record<string, unknown> = {};
+  const has = (name: string, types: string[]) => table.columns.some((c) => c.name === name && types.includes(c.type));
+  if (catalog.orderLabelColumn && has(catalog.orderLabelColumn, ['text'])) values[catalog.orderLabelColumn] = item.name;
+  if (has('amount', ['integer'])) values.amount = item.amount;
+  if (has('currency', ['text'])) values.currency = item.currency;
+  const order = await insertRow(handle.db, projectId, actor, orderTable, values);
+  const successUrl = `${input.returnUrl}?paid=${order.id}`;
+  const cancelUrl = `${input.returnUrl}?canceled=${order.id}`;
+  if (item.recurring) {
+    const started = await initiateRecurringAction(handle, projectId, actor, {
+      orderId: order.id,
+      priceId: item.key.slice('price:'.length),
+      trialDays: input.trialDays,
+      successUrl,
+      cancelUrl,
+    });
+    const url = (started as { checkoutUrl?: string | null }).checkoutUrl ?? null;
+    return { orderId: order.id, kind: 'subscription', checkoutUrl: url, clientSecret: null };
+  }
+  const payment = await createPaymentAction(handle, projectId, actor, {
+    orderId: order.id,
+    currency: item.currency,
+    amount: item.amount,
+    method: input.method,
+    successUrl,
+    cancelUrl,
+  });
+  return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: payment.clientSecret };
+}
