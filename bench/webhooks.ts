@@ -54,19 +54,23 @@ const node = (id: string, type: string, config: Record<string, unknown>, x: numb
   config,
   position: { x, y: 0 },
 });
+// 5 nodes: trigger → condition → insert row → set variables → update rows (two database nodes).
 const definition: FlowDefinition = {
   trigger: { kind: 'stripe_webhook', events: ['payment_intent.succeeded'] },
   graph: {
     nodes: [
-      node('vars', 'set_variables', { variables: { amount: '{{trigger.data.object.amount}}' } }, 0),
-      node('big', 'condition', { condition: '{{vars.amount > 0}}' }, 200),
+      node('trigger', 'trigger', {}, 0),
+      node('paid', 'condition', { expression: '{{trigger.data.object.amount > 0}}' }, 200),
       node(
         'log',
         'insert_row',
-        { table: 'payment_log', values: { event_id: '{{trigger.id}}', amount: '{{vars.amount}}', status: 'received' } },
+        {
+          table: 'payment_log',
+          values: { event_id: '{{trigger.id}}', amount: '{{trigger.data.object.amount}}', status: 'received' },
+        },
         400,
       ),
-      node('note', 'set_variables', { variables: { status: 'settled' } }, 600),
+      node('vars', 'set_variables', { variables: { status: 'settled' } }, 600),
       node(
         'settle',
         'update_rows',
@@ -79,10 +83,10 @@ const definition: FlowDefinition = {
       ),
     ],
     edges: [
-      { id: 'e1', source: 'vars', target: 'big' },
-      { id: 'e2', source: 'big', target: 'log', branch: 'true' },
-      { id: 'e3', source: 'log', target: 'note' },
-      { id: 'e4', source: 'note', target: 'settle' },
+      { id: 'e1', source: 'trigger', target: 'paid' },
+      { id: 'e2', source: 'paid', target: 'log', branch: 'true' },
+      { id: 'e3', source: 'log', target: 'vars' },
+      { id: 'e4', source: 'vars', target: 'settle' },
     ],
   },
 };

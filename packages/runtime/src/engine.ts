@@ -1,6 +1,6 @@
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
+import { configForEvaluation, evaluateTemplate as evaluateBindings } from '@tillflow/flow-model';
 import { sql } from 'drizzle-orm';
-import { evaluateBindings } from './bindings';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
 import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor, PermanentNodeError } from './registry';
 
@@ -93,7 +93,8 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
       break;
     }
     for (const edge of graph.edges)
-      if (edge.source === node.id && (!edge.branch || edge.branch === step.branch)) active.add(edge.target);
+      if (edge.source === node.id && (!edge.branch || edge.branch === 'next' || edge.branch === step.branch))
+        active.add(edge.target);
   }
   if (options.persist) await flushPending(options.executor ?? options.handle.db, options, pending);
   return { status: 'succeeded', error: null, permanent: false, steps };
@@ -161,7 +162,11 @@ async function runStep(
   try {
     if (!executor) throw new PermanentNodeError(`No executor is registered for node type "${node.type}".`);
     const config = jsonSafe(
-      evaluateBindings(node.config ?? {}, { trigger: options.trigger, nodes: outputs, vars }),
+      evaluateBindings(configForEvaluation(node.type, node.config ?? {}), {
+        trigger: options.trigger,
+        nodes: outputs,
+        vars,
+      }),
     ) as Record<string, unknown>;
     input = config;
     const context = (tx: Executor): NodeContext => ({

@@ -1,7 +1,16 @@
+import { listTables } from '@tillflow/data-model';
 import { type Executor, flows, flowVersions } from '@tillflow/db';
+import { type ValidationIssue, validateFlow } from '@tillflow/flow-model';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { FlowDefinition, FlowTrigger } from './graph';
 import { invalidateRoutingCache } from './routing-cache';
+
+export class FlowValidationError extends Error {
+  readonly code = 'VALIDATION';
+  constructor(readonly issues: ValidationIssue[]) {
+    super(`The flow cannot be published: ${issues.map((i) => i.message).join(' ')}`);
+  }
+}
 
 export class FlowConflictError extends Error {
   readonly code = 'CONFLICT';
@@ -18,6 +27,8 @@ export interface CreateFlowInput {
   definition: FlowDefinition;
   /** Publish the definition as version 1 right away (system flows). */
   publish?: boolean;
+  /** Publish without the flow model's validation (node types registered outside the catalog, e.g. tests). */
+  skipValidation?: boolean;
   createdBy?: string | null;
 }
 
@@ -35,7 +46,7 @@ export async function createFlow(db: Executor, input: CreateFlowInput) {
       })
       .returning();
     if (!input.publish) return flow;
-    const version = await publishFlow(tx, flow.id, input.createdBy ?? null);
+    const version = await publishFlow(tx, flow.id, input.createdBy ?? null, { skipValidation: input.skipValidation });
     return { ...flow, publishedVersionId: version.id };
   });
 }
@@ -68,16 +79,30 @@ export async function saveFlowDraft(
 }
 
 /** Freeze the current draft as the next version and route new events to it. */
-export async function publishFlow(db: Executor, flowId: string, createdBy: string | null = null) {
+export async function publishFlow(
+  db: Executor,
+  flowId: string,
+  createdBy: string | null = null,
+  options: { skipValidation?: boolean } = {},
+) {
   const version = await db.transaction(async (tx) => {
     const [flow] = await tx.select().from(flows).where(eq(flows.id, flowId)).for('update');
     if (!flow) throw new Error('Flow not found.');
     const [last] = await tx
-      .select({ version: flowVersions.version })
+      .select({ version: flowVersions.version, definition: flowVersions.definition })
       .from(flowVersions)
       .where(eq(flowVersions.flowId, flowId))
       .orderBy(desc(flowVersions.version))
       .limit(1);
+    if (!options.skipValidation) {
+      // The same checks the editor shows, against the project's tables as they are now; locked nodes
+      // (system callbacks) must match the last published version.
+      const issues = validateFlow(flow.draft as FlowDefinition, {
+        tables: await listTables(tx, flow.projectId),
+        previous: last?.definition as FlowDefinition | undefined,
+      });
+      if (issues.length > 0) throw new FlowValidationError(issues);
+    }
     const [version] = await tx
       .insert(flowVersions)
       .values({ flowId, version: (last?.version ?? 0) + 1, definition: flow.draft, createdBy })

@@ -1,4 +1,4 @@
-import type { FlowDefinition, FlowTrigger } from '@tillflow/flow-model/types';
+import type { FlowDefinition, FlowTrigger } from '@tillflow/flow-model';
 
 // The flow model package owns the definition (catalog, validation, bindings);
 // the runtime reads the graph and the trigger out of it.
@@ -13,7 +13,7 @@ export interface GraphNode {
 export interface GraphEdge {
   source: string;
   target: string;
-  /** Branch label: a condition's 'true'/'false', a switch's case value. */
+  /** Output port: 'next' (or none) always; a condition's 'true'/'false', a switch's case value. */
   branch?: string | null;
 }
 

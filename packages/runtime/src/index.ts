@@ -13,6 +13,7 @@ export {
   createFlow,
   deleteFlow,
   FlowConflictError,
+  FlowValidationError,
   getFlow,
   listFlows,
   listFlowVersions,

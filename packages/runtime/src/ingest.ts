@@ -87,7 +87,6 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
   }
   if (!event) return reject(handle.db, endpointId, endpoint.projectId, 'not_an_event', bytes);
 
-  const projectId = endpoint.projectId;
   const targets = await subscribedFlowsCached(handle.db, endpoint, event.type);
   const stored = await storeEvent(handle, endpoint, event, rawText, targets);
   if (stored.runs > 0) signalRunsQueued();

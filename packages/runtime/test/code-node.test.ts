@@ -79,7 +79,7 @@ describe('code node in a flow', () => {
     });
     expect(failed.attempt).toBe(1); // user code errors are not retried
     expect(failed.error).toMatch(/code: Code took longer than its time limit of 1000 ms/);
-    const step = (await getRun(handle.db, failed.id))?.steps[0];
+    const step = (await getRun(handle.db, failed.id))?.steps.find((s) => s.nodeId === 'code');
     expect(step?.durationMs).toBeGreaterThanOrEqual(950);
     expect(step?.durationMs).toBeLessThan(3000);
 
@@ -89,6 +89,8 @@ describe('code node in a flow', () => {
       const runs = await listRuns(handle.db, projectId, { flowId: hook.flow.id });
       return runs.find((r) => r.status === 'succeeded');
     });
-    expect((await getRun(handle.db, succeeded.id))?.steps[0].output).toEqual({ ok: ok.id });
+    expect((await getRun(handle.db, succeeded.id))?.steps.find((s) => s.nodeId === 'code')?.output).toEqual({
+      ok: ok.id,
+    });
   });
 });

@@ -26,7 +26,7 @@ let server: Server;
 let url: string;
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
+  server = createServer((_req, res) => {
     hits += 1;
     const hit = onHit;
     onHit = null;
@@ -131,6 +131,7 @@ describe('crash recovery', () => {
         ['finish', 'succeeded', 2],
         ['notify', 'succeeded', 2],
         ['record', 'succeeded', 1],
+        ['trigger', 'succeeded', 1], // pure: recorded with the first database step
       ]);
     } finally {
       await workers.stop();

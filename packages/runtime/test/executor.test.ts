@@ -33,7 +33,6 @@ let projectId: number;
 let server: Server;
 let url: string;
 let failuresLeft = 0;
-let calls = 0;
 
 beforeAll(async () => {
   handle = await createTestDb();
@@ -46,7 +45,6 @@ beforeAll(async () => {
     projectIds: [projectId],
   });
   server = createServer((req, res) => {
-    calls += 1;
     if (failuresLeft > 0) {
       failuresLeft -= 1;
       res.writeHead(503).end('busy');
@@ -107,7 +105,7 @@ describe('flow execution', () => {
     const flow: LooseFlow = {
       trigger: { type: 'stripe_webhook', eventTypes: ['invoice.paid'] },
       nodes: [
-        { id: 'big', type: 'condition', config: { condition: '{{trigger.data.object.big}}' } },
+        { id: 'big', type: 'condition', config: { expression: '{{trigger.data.object.big}}' } },
         { id: 'yes', type: 'insert_row', config: { table: 'ledger', values: { note: 'big-{{trigger.id}}' } } },
         { id: 'no', type: 'insert_row', config: { table: 'ledger', values: { note: 'small-{{trigger.id}}' } } },
         { id: 'kind', type: 'switch', config: { value: '{{trigger.data.object.kind}}', cases: ['a', 'b'] } },
@@ -128,7 +126,7 @@ describe('flow execution', () => {
     expect(await ledger({ column: 'note', value: `big-${event.id}` })).toHaveLength(1);
     expect(await ledger({ column: 'note', value: `small-${event.id}` })).toHaveLength(0);
     const detail = await getRun(handle.db, run.id);
-    expect(detail?.steps.map((s) => s.nodeId).sort()).toEqual(['big', 'isB', 'kind', 'yes']);
+    expect(detail?.steps.map((s) => s.nodeId).sort()).toEqual(['big', 'isB', 'kind', 'trigger', 'yes']);
     expect(detail?.steps.find((s) => s.nodeId === 'isB')?.output).toEqual({ picked: 'b' });
     expect(detail?.steps.find((s) => s.nodeId === 'yes')?.input).toMatchObject({ values: { note: `big-${event.id}` } });
   });
@@ -172,23 +170,28 @@ describe('flow execution', () => {
   });
 
   it('fails permanently (no retries) on a database refusal and on a fail node', async () => {
-    const hook = await createHookedFlow(handle, projectId, {
-      trigger: { type: 'stripe_webhook', eventTypes: ['*'] },
-      nodes: [{ id: 'bad', type: 'insert_row', config: { table: 'no_such_table', values: {} } }],
-      edges: [],
-    });
-    await post(handle, hook.endpointId, hook.secret, stripeEvent('x.y'));
+    const hook = await createHookedFlow(
+      handle,
+      projectId,
+      {
+        trigger: { type: 'stripe_webhook', eventTypes: ['charge.failed'] },
+        nodes: [{ id: 'bad', type: 'insert_row', config: { table: 'no_such_table', values: {} } }],
+        edges: [],
+      },
+      { skipValidation: true },
+    ); // the validator would refuse it; the runtime must too
+    await post(handle, hook.endpointId, hook.secret, stripeEvent('charge.failed'));
     expect(await finishedRun(hook.flow.id)).toMatchObject({ status: 'failed', attempt: 1 });
     const failing = await createHookedFlow(handle, projectId, {
-      trigger: { type: 'stripe_webhook' },
-      nodes: [{ id: 'stop', type: 'fail', config: { message: 'Refusing {{trigger.type}}' } }],
+      trigger: { type: 'stripe_webhook', eventTypes: ['charge.failed'] },
+      nodes: [{ id: 'stop', type: 'stop', config: { outcome: 'fail', message: 'Refusing {{trigger.type}}' } }],
       edges: [],
     });
-    await post(handle, failing.endpointId, failing.secret, stripeEvent('x.z'));
+    await post(handle, failing.endpointId, failing.secret, stripeEvent('charge.failed'));
     expect(await finishedRun(failing.flow.id)).toMatchObject({
       status: 'failed',
       attempt: 1,
-      error: 'stop: Refusing x.z',
+      error: 'stop: Refusing charge.failed',
     });
   });
 
@@ -222,17 +225,18 @@ describe('flow execution', () => {
     const dry = await testRunFlow(handle, { flowId: flow.id, event, rollback: true });
     expect(dry.status).toBe('succeeded');
     expect(dry.steps.map((s) => [s.nodeId, s.status])).toEqual([
+      ['trigger', 'succeeded'],
       ['insert', 'succeeded'],
       ['double', 'succeeded'],
       ['update', 'succeeded'],
     ]);
-    expect(dry.steps[1].output).toEqual({ amount: 14 });
-    expect(dry.steps[0].input).toMatchObject({ values: { event_id: event.id, amount: 7 } });
+    expect(dry.steps[2].output).toEqual({ amount: 14 });
+    expect(dry.steps[1].input).toMatchObject({ values: { event_id: event.id, amount: 7 } });
     expect(dry.steps.every((s) => s.durationMs >= 0)).toBe(true);
     expect(await ledger({ column: 'event_id', value: event.id })).toHaveLength(0);
     const recorded = await getRun(handle.db, dry.runId);
     expect(recorded).toMatchObject({ testRun: true, status: 'succeeded' });
-    expect(recorded?.steps).toHaveLength(3);
+    expect(recorded?.steps).toHaveLength(4);
 
     const real = await testRunFlow(handle, { flowId: flow.id, event, rollback: false });
     expect(real.status).toBe('succeeded');
@@ -245,7 +249,9 @@ describe('flow execution', () => {
       rollback: true,
     });
     expect(broken).toMatchObject({ status: 'failed' });
-    expect(broken.steps[0].error).toMatch(/No executor is registered for node type "no_such_node"/);
+    expect(broken.steps.find((s) => s.nodeId === 'oops')?.error).toMatch(
+      /No executor is registered for node type "no_such_node"/,
+    );
   });
 
   it('purges finished runs older than the retention period', async () => {

@@ -43,27 +43,37 @@ export interface LooseFlow {
 }
 
 export function toDefinition(flow: LooseFlow): FlowDefinition {
+  // The flow model wants one trigger node that everything starts from.
+  const targets = new Set(flow.edges.map((e) => e.target));
+  const roots = flow.nodes.filter((n) => !targets.has(n.id));
+  const position = (i: number) => ({ x: i * 200, y: 0 });
   return {
     trigger: { kind: 'stripe_webhook', events: flow.trigger.eventTypes ?? [] },
     graph: {
-      nodes: flow.nodes.map((n, i) => ({
-        id: n.id,
-        type: n.type,
-        config: n.config ?? {},
-        position: { x: i * 200, y: 0 },
-      })),
-      edges: flow.edges.map((e, i) => ({
-        id: `e${i}`,
-        source: e.source,
-        target: e.target,
-        ...(e.label ? { branch: e.label } : {}),
-      })),
+      nodes: [
+        { id: 'trigger', type: 'trigger', config: {}, position: position(0) },
+        ...flow.nodes.map((n, i) => ({ id: n.id, type: n.type, config: n.config ?? {}, position: position(i + 1) })),
+      ],
+      edges: [
+        ...roots.map((r, i) => ({ id: `t${i}`, source: 'trigger', target: r.id })),
+        ...flow.edges.map((e, i) => ({
+          id: `e${i}`,
+          source: e.source,
+          target: e.target,
+          ...(e.label ? { branch: e.label } : {}),
+        })),
+      ],
     },
   };
 }
 
 /** A published custom flow listening on its own endpoint; returns the endpoint id and its signing secret. */
-export async function createHookedFlow(handle: DbHandle, projectId: number, loose: LooseFlow) {
+export async function createHookedFlow(
+  handle: DbHandle,
+  projectId: number,
+  loose: LooseFlow,
+  options: { skipValidation?: boolean } = {},
+) {
   const definition = toDefinition(loose);
   const flow = await createFlow(handle.db, {
     projectId,
@@ -71,6 +81,7 @@ export async function createHookedFlow(handle: DbHandle, projectId: number, loos
     kind: 'custom',
     definition,
     publish: true,
+    skipValidation: options.skipValidation,
   });
   const { endpoint, secret } = await createWebhookEndpoint(handle.db, {
     projectId,

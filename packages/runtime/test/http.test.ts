@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFlow,
   FlowConflictError,
+  FlowValidationError,
   invalidateRoutingCache,
   listFlowVersions,
   publishFlow,
@@ -111,7 +112,7 @@ describe('flow drafts and versions', () => {
     const revision = await saveFlowDraft(
       handle.db,
       flow.id,
-      toDefinition(ledgerFlow({ edges: [] })),
+      toDefinition(ledgerFlow({ trigger: { type: 'stripe_webhook', eventTypes: ['charge.succeeded'] } })),
       flow.draftRevision,
     );
     expect(revision).toBe(flow.draftRevision + 1);
@@ -120,6 +121,14 @@ describe('flow drafts and versions', () => {
     );
     expect(stale).toBeInstanceOf(FlowConflictError);
     expect((stale as FlowConflictError).currentRevision).toBe(revision);
+    const broken = toDefinition(ledgerFlow({ edges: [] })); // 'update' reads nodes that no longer run before it
+    const brokenRevision = await saveFlowDraft(handle.db, flow.id, broken, revision);
+    const refused = await publishFlow(handle.db, flow.id, 'builder-1').catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(FlowValidationError);
+    expect((refused as FlowValidationError).issues).toContainEqual(
+      expect.objectContaining({ nodeId: 'update', field: 'values.amount' }),
+    );
+    await saveFlowDraft(handle.db, flow.id, toDefinition(ledgerFlow()), brokenRevision);
     const v1 = await publishFlow(handle.db, flow.id, 'builder-1');
     const v2 = await publishFlow(handle.db, flow.id, 'builder-1');
     expect([v1.version, v2.version]).toEqual([1, 2]);

@@ -63,11 +63,14 @@ export const codeNode: NodeExecutor = {
   },
 };
 
+/** Ends the run: as succeeded, or (outcome 'fail') as failed without retries, with its message. */
 export const stopNode: NodeExecutor = {
   effect: 'pure',
   execute(ctx) {
+    const message = typeof ctx.config.message === 'string' ? ctx.config.message : '';
+    if (ctx.config.outcome === 'fail') throw new PermanentNodeError(message || 'The flow stopped with a failure.');
     ctx.stop();
-    return { stopped: true };
+    return { outcome: 'success', message };
   },
 };
 

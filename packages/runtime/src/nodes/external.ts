@@ -101,6 +101,7 @@ const STRIPE_OPERATIONS = {
   'refunds.retrieve': (s: Stripe, p: any) => s.refunds.retrieve(p.id),
   'subscriptions.retrieve': (s: Stripe, p: any) => s.subscriptions.retrieve(p.id),
   'subscriptions.cancel': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.subscriptions.cancel(p.id, without(p), o),
+  'subscriptions.update': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.subscriptions.update(p.id, without(p), o),
   'checkout.sessions.retrieve': (s: Stripe, p: any) => s.checkout.sessions.retrieve(p.id),
   'invoices.retrieve': (s: Stripe, p: any) => s.invoices.retrieve(p.id),
   'charges.retrieve': (s: Stripe, p: any) => s.charges.retrieve(p.id),
