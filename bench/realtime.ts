@@ -1,0 +1,242 @@
+// npm run bench -- realtime
+// realtime_p50_ms_N / realtime_p99_ms_N: ms from issuing a committed UPDATE of a payment row (the
+// clock starts before the statement is sent, so commit time counts) to its receipt by each of N SSE
+// clients subscribed through the generated app's real tRPC endpoint over HTTP (node http server,
+// same handler as the Next route), as the end user who owns the row. N = 1, 100, 1000. The clients
+// run in worker threads (like browsers elsewhere), so their parsing does not slow the server's loop.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+
+const CLIENT_THREADS = Number(process.env.BENCH_REALTIME_CLIENT_THREADS ?? 1);
+const now = () => performance.timeOrigin + performance.now(); // comparable across threads
+
+if (isMainThread) await runServer();
+else await runClients(workerData as { url: string; cookie: string; count: number });
+
+/** One thread's SSE clients: plain fetch streams, like EventSource; receipts are batched to the main thread. */
+async function runClients({ url, cookie, count }: { url: string; cookie: string; count: number }) {
+  let batch: { marker: string; at: number }[] = [];
+  const flush = () => {
+    if (batch.length) parentPort?.postMessage(batch);
+    batch = [];
+  };
+  const open = async () => {
+    const response = await fetch(url, { headers: { cookie, accept: 'text/event-stream' } });
+    if (!response.ok || !response.body) throw new Error(`subscription failed: ${response.status}`);
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    (async () => {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += decoder.decode(value, { stream: true });
+        let end = buffer.indexOf('\n\n');
+        while (end >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          end = buffer.indexOf('\n\n');
+          const marker = /"failure_reason":"(m\d+)"/.exec(block)?.[1];
+          if (marker) {
+            if (batch.length === 0) setImmediate(flush);
+            batch.push({ marker, at: now() });
+          }
+        }
+      }
+    })().catch(() => {});
+  };
+  for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, open));
+  parentPort?.postMessage('ready');
+}
+
+async function runServer() {
+  const { randomBytes } = await import('node:crypto');
+  const { createServer } = await import('node:http');
+  const {
+    createSystemTable,
+    createTable,
+    dropProjectSchema,
+    insertRow,
+    provisionProjectSchema,
+    setTablePermission,
+    updateRows,
+  } = await import('@tillflow/data-model');
+  const { authUser, createDb, projects } = await import('@tillflow/db');
+  const { getChangeHub } = await import('@tillflow/realtime');
+  const { eq } = await import('drizzle-orm');
+  const superjson = (await import('superjson')).default;
+  const { signUpEndUser } = await import('../apps/studio/src/server/app/auth');
+  const { generatedAppEndpoint, handleGeneratedAppRequest } = await import('../apps/studio/src/server/app/http');
+  type IncomingMessage = import('node:http').IncomingMessage;
+  type ServerResponse = import('node:http').ServerResponse;
+  type AddressInfo = import('node:net').AddressInfo;
+
+  const SIZES = (process.env.BENCH_REALTIME_N ?? '1,100,1000').split(',').map(Number);
+  const UPDATES = Number(process.env.BENCH_REALTIME_UPDATES ?? 30);
+
+  const handle = process.env.DATABASE_URL ? await createDb({ max: 20 }) : await createDb({ pgliteDir: 'memory' });
+  const suffix = randomBytes(5).toString('hex');
+  const slug = `bench-rt-${suffix}`;
+  const [owner] = await handle.db
+    .insert(authUser)
+    .values({ id: `bench_${suffix}`, name: 'Bench', email: `bench-${suffix}@example.test` })
+    .returning();
+  const project = await handle.db.transaction(async (tx) => {
+    const [p] = await tx
+      .insert(projects)
+      .values({ ownerId: owner.id, name: 'Bench', slug, schemaName: `bench_${suffix}` })
+      .returning();
+    await provisionProjectSchema(tx, p);
+    return p;
+  });
+
+  function toRequest(req: IncomingMessage, port: number): Request {
+    const headers = new Headers();
+    for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string') headers.set(k, v);
+    const abort = new AbortController();
+    req.on('close', () => abort.abort());
+    return new Request(`http://127.0.0.1:${port}${req.url}`, { method: req.method, headers, signal: abort.signal });
+  }
+
+  async function send(response: Response, res: ServerResponse) {
+    res.writeHead(response.status, Object.fromEntries(response.headers));
+    if (!response.body) return res.end();
+    const reader = response.body.getReader();
+    res.on('close', () => reader.cancel().catch(() => {}));
+    try {
+      while (true) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        res.write(value);
+      }
+    } catch {
+      // client went away
+    }
+    res.end();
+  }
+
+  const server = createServer((req, res) => {
+    const port = (server.address() as AddressInfo).port;
+    handleGeneratedAppRequest(handle, toRequest(req, port), slug)
+      .then((response) => send(response, res))
+      .catch((error) => {
+        res.statusCode = 500;
+        res.end(String(error));
+      });
+  });
+  server.maxConnections = 5000;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  const pending = new Map<string, number>(); // marker → send time
+  const latencies: number[] = [];
+
+  /** N clients spread over worker threads; resolves once every stream is open. */
+  async function openClients(cookie: string, n: number): Promise<Worker[]> {
+    const input = encodeURIComponent(JSON.stringify(superjson.serialize({ projectSlug: slug, tables: ['payment'] })));
+    const url = `http://127.0.0.1:${port}${generatedAppEndpoint(slug)}/app.changes?input=${input}`;
+    const threads = Math.min(CLIENT_THREADS, n);
+    return Promise.all(
+      Array.from({ length: threads }, (_, t) => {
+        const count = Math.floor(n / threads) + (t < n % threads ? 1 : 0);
+        // Node 20 does not pass --import loaders to workers: register tsx inside the worker first.
+        const boot = `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(import.meta.url)}); })`;
+        const worker = new Worker(boot, { eval: true, workerData: { url, cookie, count } });
+        return new Promise<Worker>((resolve, reject) => {
+          worker.on('error', reject);
+          worker.on('message', (message: 'ready' | { marker: string; at: number }[]) => {
+            if (message === 'ready') return resolve(worker);
+            for (const { marker, at } of message) {
+              const sentAt = pending.get(marker);
+              if (sentAt !== undefined) latencies.push(at - sentAt);
+            }
+          });
+        });
+      }),
+    );
+  }
+
+  function percentile(values: number[], p: number) {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+  }
+
+  try {
+    const db = handle.db;
+    const session = await signUpEndUser(handle, project.id, {
+      email: `holder@${suffix}.test`,
+      password: 'bench-password-1',
+    });
+    await createTable(db, project.id, { name: 'order', columns: [{ name: 'title', type: 'text' }] });
+    // Shaped like the payments module's system table: owned by the payer, readable as "own rows".
+    await createSystemTable(db, project.id, {
+      name: 'payment',
+      columns: [
+        { name: 'order_id', type: 'relation', relationTable: 'order', required: true },
+        { name: 'payer', type: 'relation', relationTable: 'end_user' },
+        { name: 'amount', type: 'integer', required: true },
+        { name: 'status', type: 'text' },
+        { name: 'failure_reason', type: 'text' },
+      ],
+      ownerColumn: 'payer',
+    });
+    await setTablePermission(db, project.id, {
+      role: 'user',
+      table: 'payment',
+      operation: 'read',
+      allowed: true,
+      scope: 'own',
+    });
+    const backend = { kind: 'backend' } as const;
+    const order = await insertRow(db, project.id, backend, 'order', { title: 'bench' });
+    const payment = await insertRow(db, project.id, backend, 'payment', {
+      order_id: order.id,
+      payer: session.user.id,
+      amount: 1200,
+      status: 'PENDING',
+    });
+    const cookie = `tf_app_session=${encodeURIComponent(session.token)}`;
+    const hub = getChangeHub(handle);
+
+    let seq = 0;
+    for (const n of SIZES) {
+      const workers = await openClients(cookie, n);
+      const start = Date.now();
+      while (hub.subscriberCount(project.id) < n) {
+        if (Date.now() - start > 60_000) throw new Error(`only ${hub.subscriberCount(project.id)} of ${n} subscribed`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      latencies.length = 0;
+      const rounds = n >= 1000 ? Math.min(UPDATES, 20) : UPDATES;
+      for (let round = 0; round < rounds; round++) {
+        const marker = `m${++seq}`;
+        const expected = latencies.length + n;
+        pending.set(marker, now());
+        await updateRows(db, project.id, backend, 'payment', [{ column: 'id', op: 'eq', value: payment.id }], {
+          status: round % 2 ? 'PENDING' : 'SUCCEEDED',
+          failure_reason: marker,
+        });
+        const waitStart = Date.now();
+        while (latencies.length < expected && Date.now() - waitStart < 10_000)
+          await new Promise((r) => setTimeout(r, 2));
+        if (latencies.length < expected)
+          console.error(`round ${round}: ${expected - latencies.length} clients missed it`);
+        pending.delete(marker);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      console.log(`realtime_p50_ms_${n}: ${percentile(latencies, 50).toFixed(1)}`);
+      console.log(`realtime_p99_ms_${n}: ${percentile(latencies, 99).toFixed(1)}`);
+      await Promise.all(workers.map((w) => w.terminate()));
+      const closing = Date.now();
+      while (hub.subscriberCount(project.id) > 0 && Date.now() - closing < 10_000)
+        await new Promise((r) => setTimeout(r, 20));
+    }
+  } finally {
+    await getChangeHub(handle).close();
+    server.closeAllConnections();
+    server.close();
+    await handle.db.transaction((tx) => dropProjectSchema(tx, project));
+    await handle.db.delete(projects).where(eq(projects.id, project.id));
+    await handle.db.delete(authUser).where(eq(authUser.id, owner.id));
+    await handle.close();
+  }
+}
