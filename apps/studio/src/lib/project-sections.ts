@@ -11,4 +11,6 @@ export const projectSections: ProjectSection[] = [
   { slug: 'permissions', label: 'Permissions' },
   { slug: 'users', label: 'Users' },
   { slug: 'payments', label: 'Payments' },
+  { slug: 'flows', label: 'Actionflows' },
+  { slug: 'events', label: 'Events' },
 ];

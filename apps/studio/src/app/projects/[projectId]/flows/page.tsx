@@ -1,0 +1,6 @@
+import { FlowsList } from '~/components/flows/flows-list';
+
+export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return <FlowsList projectId={Number(projectId)} />;
+}

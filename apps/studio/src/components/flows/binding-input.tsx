@@ -1,0 +1,102 @@
+'use client';
+
+import { createContext, useContext, useId, useMemo, useRef, useState } from 'react';
+import { type BindingGroup, insertBinding } from '~/lib/flow-editor';
+
+/** The bindings the node being edited may read; provided by the config panel. */
+export const BindingsContext = createContext<(filter: string) => BindingGroup[]>(() => []);
+
+/** A text field that takes a literal or `{{ … }}` bindings, with a picker listing upstream outputs by name and type. */
+export function BindingInput({
+  value,
+  onChange,
+  label,
+  multiline = false,
+  disabled = false,
+  invalid = false,
+}: {
+  value: string;
+  onChange: (value: string) => void;
+  label: string;
+  multiline?: boolean;
+  disabled?: boolean;
+  invalid?: boolean;
+}) {
+  const [open, setOpen] = useState(false);
+  const [filter, setFilter] = useState('');
+  const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
+  const listId = useId();
+  const listGroups = useContext(BindingsContext);
+  const groups = useMemo(() => (open ? listGroups(filter) : []), [open, filter, listGroups]);
+  const pick = (path: string) => {
+    const cursor = ref.current?.selectionStart ?? undefined;
+    onChange(insertBinding(value, path, cursor ?? undefined).value);
+    setOpen(false);
+    setFilter('');
+  };
+  const common = {
+    ref,
+    className: `input font-mono text-xs ${invalid ? 'border-red-500' : ''}`,
+    'aria-label': label,
+    'aria-invalid': invalid || undefined,
+    value,
+    disabled,
+    onChange: (e: { target: { value: string } }) => onChange(e.target.value),
+  };
+  return (
+    <div className="relative">
+      <div className="flex gap-1">
+        {multiline ? <textarea rows={3} {...common} /> : <input type="text" {...common} />}
+        <button
+          type="button"
+          className="btn-secondary shrink-0 px-2 font-mono text-xs"
+          aria-label={`Insert binding into ${label}`}
+          aria-expanded={open}
+          aria-controls={listId}
+          disabled={disabled}
+          onClick={() => setOpen((o) => !o)}
+        >
+          {'{{ }}'}
+        </button>
+      </div>
+      {open && (
+        <div
+          id={listId}
+          className="absolute right-0 z-20 mt-1 max-h-72 w-80 overflow-auto rounded-md border border-slate-200 bg-white p-2 shadow-lg"
+        >
+          <input
+            className="input mb-2"
+            type="search"
+            aria-label="Search bindings"
+            placeholder="Search trigger and node outputs…"
+            value={filter}
+            // biome-ignore lint/a11y/noAutofocus: the picker opens to be searched
+            autoFocus
+            onChange={(e) => setFilter(e.target.value)}
+          />
+          {groups.length === 0 && <p className="text-xs text-slate-500">Nothing upstream matches.</p>}
+          {groups.map((g) => (
+            <div key={g.title} className="mb-2">
+              <p className="text-xs font-semibold text-slate-500">{g.title}</p>
+              <ul aria-label={`Bindings from ${g.title}`}>
+                {g.options.map((o) => (
+                  <li key={o.path}>
+                    <button
+                      type="button"
+                      className="flex w-full justify-between gap-2 rounded px-1 py-0.5 text-left font-mono text-xs hover:bg-indigo-50"
+                      onClick={() => pick(o.path)}
+                      aria-label={`${o.name} (${o.type})`}
+                    >
+                      <span className="truncate">{o.name}</span>
+                      <span className="shrink-0 text-slate-500">{o.type}</span>
+                    </button>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </div>
+      )}
+    </div>
+  );
+}

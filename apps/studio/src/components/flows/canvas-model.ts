@@ -1,0 +1,93 @@
+import { type FlowDefinition, getNodeType, type ValidationIssue } from '@tillflow/flow-model';
+import { MarkerType } from '@xyflow/react';
+import type { CanvasEdge, CanvasNode, StepOverlay } from './canvas-types';
+
+const EMPTY: ValidationIssue[] = [];
+
+/**
+ * React Flow nodes for the definition. A node whose data did not change keeps its object,
+ * so only edited nodes re-render (this keeps a 200-node canvas smooth).
+ */
+export function buildCanvasNodes(
+  definition: FlowDefinition,
+  issues: ValidationIssue[],
+  steps: Map<string, StepOverlay> | null,
+  previous: CanvasNode[],
+  selected: Set<string>,
+): CanvasNode[] {
+  const byNode = new Map<string, ValidationIssue[]>();
+  for (const i of issues) if (i.nodeId) byNode.set(i.nodeId, [...(byNode.get(i.nodeId) ?? []), i]);
+  const prev = new Map(previous.map((n) => [n.id, n]));
+  return definition.graph.nodes.map((node) => {
+    const nodeIssues = byNode.get(node.id) ?? EMPTY;
+    const step = steps?.get(node.id);
+    const dimmed = steps !== null && !step;
+    const old = prev.get(node.id);
+    const isSelected = selected.has(node.id);
+    if (
+      old &&
+      old.data.node === node &&
+      old.data.step === step &&
+      old.data.dimmed === dimmed &&
+      sameIssues(old.data.issues, nodeIssues) &&
+      old.selected === isSelected
+    )
+      return old;
+    return {
+      id: node.id,
+      type: 'flow',
+      position: node.position,
+      data: { node, issues: nodeIssues, step, dimmed },
+      deletable: !node.locked,
+      selected: isSelected,
+      measured: old?.measured,
+      width: old?.width,
+      height: old?.height,
+    };
+  });
+}
+
+function sameIssues(a: ValidationIssue[], b: ValidationIssue[]) {
+  return a.length === b.length && a.every((x, i) => x.message === b[i].message && x.field === b[i].field);
+}
+
+/** Edges with branch labels; with a painted run, the edges it took are highlighted. */
+export function buildCanvasEdges(
+  definition: FlowDefinition,
+  issues: ValidationIssue[],
+  steps: Map<string, StepOverlay> | null,
+  onInsert: (edgeId: string) => void,
+  selected: Set<string>,
+): CanvasEdge[] {
+  const nodes = new Map(definition.graph.nodes.map((n) => [n.id, n]));
+  const label = (id: string) => {
+    const n = nodes.get(id);
+    return n?.label ?? (n ? getNodeType(n.type)?.label : undefined) ?? id;
+  };
+  const edgeIssue = new Map(issues.filter((i) => i.edgeId).map((i) => [i.edgeId as string, i.message]));
+  return definition.graph.edges.map((e) => {
+    const from = steps?.get(e.source);
+    const taken =
+      Boolean(from && steps?.get(e.target)) && (from?.branch == null || from.branch === (e.branch ?? 'next'));
+    return {
+      id: e.id,
+      source: e.source,
+      target: e.target,
+      sourceHandle: e.branch ?? 'next',
+      targetHandle: 'in',
+      type: 'flow',
+      selected: selected.has(e.id),
+      deletable: !nodes.get(e.target)?.locked,
+      markerEnd: { type: MarkerType.ArrowClosed },
+      data: {
+        branch: e.branch,
+        taken,
+        locked: nodes.get(e.target)?.locked === true,
+        issue: edgeIssue.get(e.id),
+        onInsert,
+        sourceLabel: label(e.source),
+        targetLabel: label(e.target),
+      },
+    };
+  });
+}

@@ -1,0 +1,150 @@
+'use client';
+
+import {
+  type FlowDefinition,
+  type FlowNode,
+  getNodeType,
+  type TableInfo,
+  type ValidationIssue,
+} from '@tillflow/flow-model';
+import { useCallback, useEffect } from 'react';
+import { Controller, useForm } from 'react-hook-form';
+import { z } from 'zod';
+import { bindingGroups } from '~/lib/flow-editor';
+import { BindingsContext } from './binding-input';
+import { Errors, type FieldContext, type FieldSchema, SchemaField } from './schema-fields';
+
+interface FormValues {
+  label: string;
+  config: Record<string, unknown>;
+}
+
+const schemaCache = new Map<string, FieldSchema>();
+function configJsonSchema(type: string): FieldSchema {
+  const cached = schemaCache.get(type);
+  if (cached) return cached;
+  const def = getNodeType(type);
+  let schema: FieldSchema = { type: 'object', properties: {} };
+  try {
+    if (def) schema = z.toJSONSchema(def.configSchema, { unrepresentable: 'any', io: 'input' }) as FieldSchema;
+  } catch {
+    // A schema JSON Schema cannot express gets the raw JSON editor below.
+  }
+  schemaCache.set(type, schema);
+  return schema;
+}
+
+const humanize = (key: string) =>
+  key
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .replace(/_/g, ' ')
+    .replace(/^./, (c) => c.toUpperCase());
+
+/**
+ * The selected node's settings: a form generated from its zod config schema (react-hook-form),
+ * with binding pickers, table/column pickers and the validator's messages on each field.
+ */
+export function ConfigPanel({
+  node,
+  definition,
+  tables,
+  issues,
+  onChange,
+}: {
+  node: FlowNode;
+  definition: FlowDefinition;
+  tables: TableInfo[];
+  issues: ValidationIssue[];
+  onChange: (patch: { label: string; config: Record<string, unknown> }) => void;
+}) {
+  const def = getNodeType(node.type);
+  const schema = configJsonSchema(node.type);
+  const locked = node.locked === true;
+  const form = useForm<FormValues>({ defaultValues: { label: node.label ?? def?.label ?? '', config: node.config } });
+  const { control, watch, register } = form;
+
+  useEffect(() => {
+    const sub = watch((values) => {
+      if (locked) return;
+      onChange({ label: values.label ?? '', config: (values.config ?? {}) as Record<string, unknown> });
+    });
+    return () => sub.unsubscribe();
+  }, [watch, onChange, locked]);
+
+  const tableName = watch('config.table');
+  const nodeIssues = issues.filter((i) => i.nodeId === node.id);
+  const ctx: FieldContext = {
+    tables,
+    table: tables.find((t) => t.name === tableName),
+    disabled: locked,
+    errorsAt: (path) => nodeIssues.filter((i) => i.field === path).map((i) => i.message),
+  };
+  const listBindings = useCallback(
+    (filter: string) => bindingGroups(definition, node.id, tables, filter),
+    [definition, node.id, tables],
+  );
+  const properties = Object.entries(schema.properties ?? {});
+  const shownFields = new Set(properties.map(([k]) => k));
+  const otherIssues = nodeIssues.filter((i) => !i.field || !shownFields.has(i.field.split('.')[0]));
+  const labelId = `node-label-${node.id}`;
+
+  return (
+    <BindingsContext.Provider value={listBindings}>
+      <form
+        className="space-y-3"
+        aria-label={`Settings of ${node.label ?? node.id}`}
+        onSubmit={(e) => e.preventDefault()}
+      >
+        <header className="flex items-center gap-2">
+          <span aria-hidden="true" className="text-xl">
+            {def?.icon}
+          </span>
+          <div>
+            <h2 className="font-semibold">{def?.label ?? node.type}</h2>
+            <p className="text-xs text-slate-500">
+              Bind as <code>nodes.{node.id}</code>
+            </p>
+          </div>
+        </header>
+        {locked && (
+          <p className="rounded bg-amber-50 p-2 text-sm text-amber-800">
+            🔒 This is a system node of the payment module: it cannot be deleted, disconnected or edited. Add your own
+            nodes after it.
+          </p>
+        )}
+        <p className="text-xs text-slate-600">{def?.description}</p>
+        <div>
+          <label className="label" htmlFor={labelId}>
+            Node name
+          </label>
+          <input id={labelId} className="input" disabled={locked} {...register('label')} />
+        </div>
+        {properties.map(([key, fieldSchema]) => (
+          <div key={key}>
+            <p className="label" id={`${node.id}-${key}-label`}>
+              {humanize(key)}
+              {schema.required?.includes(key) ? '' : ' (optional)'}
+            </p>
+            <Controller
+              control={control}
+              name={`config.${key}`}
+              render={({ field }) => (
+                <SchemaField
+                  name={key}
+                  path={key}
+                  schema={fieldSchema}
+                  value={field.value}
+                  onChange={field.onChange}
+                  ctx={ctx}
+                  label={humanize(key)}
+                />
+              )}
+            />
+            <Errors messages={nodeIssues.filter((i) => i.field === key).map((i) => i.message)} />
+          </div>
+        ))}
+        {otherIssues.length > 0 && <Errors messages={otherIssues.map((i) => i.message)} />}
+      </form>
+    </BindingsContext.Provider>
+  );
+}

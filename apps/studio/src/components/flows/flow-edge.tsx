@@ -1,0 +1,39 @@
+'use client';
+
+import { BaseEdge, EdgeLabelRenderer, type EdgeProps, getSmoothStepPath } from '@xyflow/react';
+import { memo } from 'react';
+import type { CanvasEdge } from './canvas-types';
+
+/** A connection with its branch label (true/false, switch case) and a button to insert a node on it. */
+export const FlowEdgeLine = memo(function FlowEdgeLine(props: EdgeProps<CanvasEdge>) {
+  const { id, data, selected, markerEnd } = props;
+  const [path, x, y] = getSmoothStepPath(props);
+  const stroke = data?.issue ? '#dc2626' : data?.taken ? '#16a34a' : selected ? '#6366f1' : '#94a3b8';
+  return (
+    <>
+      <BaseEdge id={id} path={path} markerEnd={markerEnd} style={{ stroke, strokeWidth: data?.taken ? 3 : 1.5 }} />
+      <EdgeLabelRenderer>
+        <div
+          className="nodrag nopan pointer-events-auto absolute flex items-center gap-1"
+          style={{ transform: `translate(-50%, -50%) translate(${x}px, ${y}px)` }}
+        >
+          {data?.branch && (
+            <span className="rounded bg-white px-1.5 text-xs font-medium text-slate-700 shadow ring-1 ring-slate-200">
+              {data.branch}
+            </span>
+          )}
+          {!data?.locked && data?.onInsert && (
+            <button
+              type="button"
+              className="h-5 w-5 rounded-full border border-slate-300 bg-white text-xs leading-none text-slate-600 hover:bg-indigo-50"
+              aria-label={`Insert a node between ${data.sourceLabel} and ${data.targetLabel}`}
+              onClick={() => data.onInsert?.(id)}
+            >
+              +
+            </button>
+          )}
+        </div>
+      </EdgeLabelRenderer>
+    </>
+  );
+});

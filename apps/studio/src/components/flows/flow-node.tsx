@@ -1,0 +1,114 @@
+'use client';
+
+import { getNodeType, nodeOutputs } from '@tillflow/flow-model';
+import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { memo } from 'react';
+import type { CanvasNode } from './canvas-types';
+
+function safeSummary(type: string, config: Record<string, unknown>): string {
+  const def = getNodeType(type);
+  if (!def) return `Unknown node type '${type}'`;
+  const parsed = def.configSchema.safeParse(config);
+  if (!parsed.success) return 'Needs configuration';
+  try {
+    return def.summary(parsed.data as never);
+  } catch {
+    return def.description;
+  }
+}
+
+const preview = (value: unknown) => {
+  const text = JSON.stringify(value, null, 1) ?? 'null';
+  return text.length > 400 ? `${text.slice(0, 400)}…` : text;
+};
+
+/** A node card: icon, label, one-line summary, lock, live validation errors and the painted run step. */
+export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeProps<CanvasNode>) {
+  const { node, issues, step, dimmed } = data;
+  const def = getNodeType(node.type);
+  const label = node.label ?? def?.label ?? node.id;
+  const ports = nodeOutputs(node.type, node.config);
+  const status = step?.status;
+  const border = issues.length
+    ? 'border-red-500'
+    : status === 'failed'
+      ? 'border-red-500'
+      : status === 'succeeded'
+        ? 'border-green-600'
+        : selected
+          ? 'border-indigo-500'
+          : 'border-slate-300';
+  return (
+    <article
+      aria-label={`Node ${label}`}
+      data-node-id={node.id}
+      className={`w-60 rounded-lg border-2 bg-white text-left shadow-sm ${border} ${selected ? 'ring-2 ring-indigo-300' : ''} ${dimmed ? 'opacity-50' : ''}`}
+    >
+      {node.type !== 'trigger' && <Handle type="target" position={Position.Top} id="in" />}
+      <header className="flex items-center gap-2 px-3 pt-2">
+        <span aria-hidden="true" className="text-lg">
+          {def?.icon ?? '❓'}
+        </span>
+        <span className="min-w-0 flex-1 truncate text-sm font-semibold">{label}</span>
+        {node.locked && (
+          <span
+            role="img"
+            aria-label="Locked system node"
+            title="Locked system node: it cannot be deleted, disconnected or edited"
+          >
+            🔒
+          </span>
+        )}
+        {status && (
+          <span
+            className={`rounded px-1.5 text-xs font-medium ${status === 'failed' ? 'bg-red-100 text-red-800' : status === 'succeeded' ? 'bg-green-100 text-green-800' : 'bg-slate-100 text-slate-700'}`}
+          >
+            {status}
+            {step?.durationMs != null ? ` · ${step.durationMs} ms` : ''}
+          </span>
+        )}
+      </header>
+      <p className="truncate px-3 pb-2 text-xs text-slate-600" title={safeSummary(node.type, node.config)}>
+        {safeSummary(node.type, node.config)}
+      </p>
+      {issues.length > 0 && (
+        <ul
+          aria-label={`Problems in ${label}`}
+          className="border-t border-red-200 bg-red-50 px-3 py-1 text-xs text-red-700"
+        >
+          {issues.slice(0, 3).map((i) => (
+            <li key={`${i.code}-${i.field ?? ''}-${i.message}`}>{i.message}</li>
+          ))}
+          {issues.length > 3 && <li>…and {issues.length - 3} more</li>}
+        </ul>
+      )}
+      {step && (step.output !== undefined || step.error) && (
+        <div className="nodrag nowheel border-t border-slate-200 px-3 py-1">
+          {step.error ? (
+            <p role="note" className="text-xs text-red-700" aria-label={`Error of ${label}`}>
+              {step.error}
+            </p>
+          ) : (
+            <pre
+              role="log"
+              aria-label={`Output of ${label}`}
+              className="max-h-24 overflow-auto text-[10px] leading-tight text-slate-700"
+            >
+              {preview(step.output)}
+            </pre>
+          )}
+        </div>
+      )}
+      {ports.map((port, i) => (
+        <Handle
+          key={port}
+          type="source"
+          position={Position.Bottom}
+          id={port}
+          aria-label={`${label}: ${port} output`}
+          style={{ left: `${((i + 1) / (ports.length + 1)) * 100}%` }}
+        />
+      ))}
+    </article>
+  );
+});

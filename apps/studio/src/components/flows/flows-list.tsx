@@ -1,0 +1,149 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useRouter } from 'next/navigation';
+import { useState } from 'react';
+import { errorMessage } from '~/lib/trpc-errors';
+import { useTRPC } from '~/trpc/react';
+
+const STATUS_LABEL = { draft: 'Draft', published: 'Published', changed: 'Published, draft has changes' } as const;
+
+/** Studio → Actionflows: system flows (badge, not deletable) and custom flows, with status and run health. */
+export function FlowsList({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const queryClient = useQueryClient();
+  const flows = useQuery(trpc.flows.list.queryOptions({ projectId }));
+  const templates = useQuery(trpc.flows.templates.queryOptions({ projectId }));
+  const [name, setName] = useState('');
+  const [template, setTemplate] = useState('');
+  const create = useMutation(
+    trpc.flows.create.mutationOptions({ onSuccess: (f) => router.push(`/projects/${projectId}/flows/${f.id}`) }),
+  );
+  const remove = useMutation(
+    trpc.flows.delete.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.flows.list.queryKey() }),
+    }),
+  );
+  return (
+    <div className="max-w-5xl space-y-6">
+      <h1 className="text-2xl font-semibold">Actionflows</h1>
+      {flows.error && <p role="alert">{errorMessage(flows.error)}</p>}
+      {remove.error && (
+        <p role="alert" className="field-error">
+          {errorMessage(remove.error)}
+        </p>
+      )}
+      <table className="card w-full text-left text-sm" aria-label="Flows">
+        <thead className="text-slate-500">
+          <tr>
+            <th className="py-1 pr-3">Flow</th>
+            <th className="py-1 pr-3">Trigger</th>
+            <th className="py-1 pr-3">Status</th>
+            <th className="py-1 pr-3">Last run</th>
+            <th className="py-1 pr-3">Failures</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {flows.data?.length === 0 && (
+            <tr>
+              <td colSpan={6} className="py-3 text-slate-500">
+                No flows yet. Activating payments creates the four Stripe system flows; or create your own below.
+              </td>
+            </tr>
+          )}
+          {flows.data?.map((f) => (
+            <tr key={f.id} className="border-t border-slate-100 align-top">
+              <td className="py-1.5 pr-3">
+                <Link
+                  className="font-medium text-indigo-700 hover:underline"
+                  href={`/projects/${projectId}/flows/${f.id}`}
+                >
+                  {f.name}
+                </Link>
+                {f.system && (
+                  <span className="ml-2 rounded-full bg-slate-800 px-2 py-0.5 text-xs text-white">System</span>
+                )}
+              </td>
+              <td className="py-1.5 pr-3 text-xs text-slate-600">
+                {f.trigger.kind === 'manual' ? 'Manual' : f.trigger.events.join(', ') || 'No events chosen'}
+              </td>
+              <td className="py-1.5 pr-3">
+                {STATUS_LABEL[f.status]}
+                {f.publishedVersion ? ` (v${f.publishedVersion})` : ''}
+              </td>
+              <td className="py-1.5 pr-3">
+                {f.lastRun ? `${new Date(f.lastRun.at).toLocaleString()} · ${f.lastRun.status}` : 'never'}
+              </td>
+              <td className={`py-1.5 pr-3 ${f.failureCount ? 'text-red-700' : ''}`}>{f.failureCount}</td>
+              <td className="py-1.5">
+                {!f.system && (
+                  <button
+                    type="button"
+                    className="btn-secondary px-2 py-0.5 text-xs"
+                    aria-label={`Delete ${f.name}`}
+                    onClick={() => {
+                      if (window.confirm(`Delete the flow ${f.name}? Its runs are deleted too.`))
+                        remove.mutate({ projectId, flowId: f.id });
+                    }}
+                  >
+                    Delete
+                  </button>
+                )}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <form
+        className="card max-w-xl space-y-3"
+        aria-labelledby="new-flow-heading"
+        onSubmit={(e) => {
+          e.preventDefault();
+          create.mutate({ projectId, name, template: template || undefined });
+        }}
+      >
+        <h2 id="new-flow-heading" className="font-semibold">
+          New flow
+        </h2>
+        <div>
+          <label className="label" htmlFor="new-flow-name">
+            Flow name
+          </label>
+          <input id="new-flow-name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
+        </div>
+        <div>
+          <label className="label" htmlFor="new-flow-template">
+            Start from
+          </label>
+          <select
+            id="new-flow-template"
+            className="input"
+            value={template}
+            onChange={(e) => setTemplate(e.target.value)}
+          >
+            <option value="">A blank canvas</option>
+            {templates.data?.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+          {template && (
+            <p className="mt-1 text-xs text-slate-500">{templates.data?.find((t) => t.id === template)?.description}</p>
+          )}
+        </div>
+        {create.error && (
+          <p role="alert" className="field-error">
+            {errorMessage(create.error)}
+          </p>
+        )}
+        <button type="submit" className="btn" disabled={create.isPending}>
+          Create flow
+        </button>
+      </form>
+    </div>
+  );
+}
