@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { DbHandle } from '@tillflow/db';
+import { purgeOldRuns } from './history';
 import { registerBuiltinNodes } from './nodes';
 import { claimRuns, extendLeases, processRun, type RetryPolicy } from './run-queue';
 import { onRunsQueued } from './signals';
@@ -15,6 +16,8 @@ export interface WorkerOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   workerId?: string;
+  /** Finished runs older than this many days are purged hourly (default TILLFLOW_RUN_RETENTION_DAYS or 30; 0 keeps all). */
+  retentionDays?: number;
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
   projectIds?: number[];
   onError?: (error: unknown) => void;
@@ -57,6 +60,14 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
     },
     Math.max(200, Math.floor(leaseMs / 3)),
   );
+
+  const retentionDays = options.retentionDays ?? Number(process.env.TILLFLOW_RUN_RETENTION_DAYS ?? 30);
+  const purge = () => {
+    if (retentionDays > 0) purgeOldRuns(handle.db, retentionDays).catch(onError);
+  };
+  // Every worker may purge: deleting what is already gone is harmless.
+  const retention = setInterval(purge, 3600_000);
+  retention.unref();
 
   const notifyIdle = () => {
     if (active.size === 0 && lastClaimEmpty) for (const resolve of idleWaiters.splice(0)) resolve();
@@ -108,6 +119,7 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
       stopped = true;
       wake?.();
       clearInterval(heartbeat);
+      clearInterval(retention);
       await loop;
       while (active.size > 0) await new Promise((r) => setTimeout(r, 20));
       await unsubscribe();
