@@ -38,7 +38,7 @@ export function buildCanvasNodes(
       type: 'flow',
       position: node.position,
       data: { node, issues: nodeIssues, step, dimmed },
-      deletable: !node.locked,
+      deletable: true, // the editor refuses locked nodes itself, with a message
       selected: isSelected,
       measured: old?.measured,
       width: old?.width,
@@ -77,7 +77,7 @@ export function buildCanvasEdges(
       targetHandle: 'in',
       type: 'flow',
       selected: selected.has(e.id),
-      deletable: !nodes.get(e.target)?.locked,
+      deletable: true,
       markerEnd: { type: MarkerType.ArrowClosed },
       data: {
         branch: e.branch,

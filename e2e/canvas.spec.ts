@@ -1,0 +1,151 @@
+import { expect, type Page, test } from '@playwright/test';
+import { createProject, signUp, uniqueEmail } from './helpers';
+
+const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
+const panel = (page: Page) => page.getByRole('complementary', { name: 'Flow panel' });
+
+async function expectSaved(page: Page) {
+  await expect(page.getByRole('status', { name: 'Save status' })).toHaveText('Draft saved', { timeout: 15_000 });
+}
+
+/** Order table, payments activated, then a text `status` column (so the success branch starts empty). */
+async function shopWithPayments(page: Page) {
+  await signUp(page, uniqueEmail('canvas'));
+  const project = await createProject(page, 'Canvas shop');
+  const nav = page.getByRole('navigation', { name: 'Project' });
+  await nav.getByRole('link', { name: 'Data' }).click();
+  await page.getByLabel('New table name').fill('order');
+  await page.getByRole('button', { name: 'Create table' }).click();
+  await expect(page.getByRole('heading', { name: 'order' })).toBeVisible();
+
+  await nav.getByRole('link', { name: 'Payments' }).click();
+  await page.getByLabel('Order table', { exact: true }).selectOption('order');
+  await page.getByLabel(/binding is permanent/).check();
+  await page.getByRole('button', { name: 'Activate payments' }).click();
+  await expect(page.getByText('Payments are active.')).toBeVisible();
+
+  await page.goto(`/projects/${project.id}/data/order`);
+  await page.getByRole('tab', { name: 'columns' }).click();
+  await page.getByRole('button', { name: 'Add column' }).click();
+  const form = page.getByRole('form', { name: 'New column' });
+  await form.getByLabel('Column name').fill('status');
+  await form.getByLabel('Type').selectOption('text');
+  await form.getByRole('button', { name: 'Add column' }).click();
+  await expect(
+    page.getByRole('table', { name: 'Columns of order' }).getByRole('cell', { name: 'status', exact: true }),
+  ).toBeVisible();
+  return { project, nav };
+}
+
+test('a builder edits StripePayment on the canvas, is refused on locked nodes and broken bindings, publishes and test-runs', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const { nav } = await shopWithPayments(page);
+
+  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  const flows = page.getByRole('table', { name: 'Flows' });
+  const row = flows.getByRole('row').filter({ hasText: 'StripePayment' });
+  await expect(row).toContainText('System');
+  await expect(row).toContainText('checkout.session.completed');
+  await expect(row).toContainText('Published');
+  await expect(row.getByRole('button', { name: /Delete/ })).toHaveCount(0);
+  await row.getByRole('link', { name: 'StripePayment' }).click();
+
+  // Locked system nodes show a lock and cannot be deleted.
+  await expect(node(page, 'callback')).toBeVisible();
+  await expect(node(page, 'callback').getByRole('img', { name: 'Locked system node' })).toBeVisible();
+  await node(page, 'callback').click();
+  await expect(panel(page).getByText('This is a system node')).toBeVisible();
+  await page.getByRole('toolbar', { name: 'Canvas tools' }).getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByRole('alert')).toContainText('is a system node and cannot be deleted');
+  await page.keyboard.press('Delete');
+  await expect(node(page, 'callback')).toBeVisible();
+
+  // Add "update rows" in the success branch: order.status = 'paid' where id = callback.orderId.
+  await node(page, 'branch').click();
+  await page.getByRole('button', { name: 'Add node' }).click();
+  await panel(page).getByLabel('Search nodes').fill('update');
+  await panel(page).getByRole('button', { name: 'Add Update rows' }).click();
+  await expect(node(page, 'update_rows')).toBeVisible();
+  await expect(page.locator('.react-flow__edge-flow').getByText('true', { exact: true })).toBeVisible();
+  const settings = page.getByRole('form', { name: /Settings of/ });
+  await settings.getByLabel('Table').selectOption('order');
+  await settings.getByRole('button', { name: 'Add filter to Filters' }).click();
+  await settings.getByLabel('filter 1 column').selectOption('id');
+  await settings.getByRole('button', { name: 'Insert binding into filter 1 value' }).click();
+  await settings.getByRole('button', { name: 'callback.orderId (number)' }).click();
+  await expect(settings.getByLabel('filter 1 value', { exact: true })).toHaveValue('{{ nodes.callback.orderId }}');
+  await settings.getByRole('button', { name: 'Add value to Values' }).click();
+  await settings.getByLabel('value 1 column').selectOption('status');
+  await settings.getByLabel('value for status', { exact: true }).fill('paid');
+  await expect(node(page, 'update_rows')).toContainText('Update order set status where id eq');
+  await expect(page.getByText('No problems')).toBeVisible();
+  await expectSaved(page);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Published version 2.' })).toBeVisible();
+
+  // A broken binding: the error shows on the node and on the field, and publishing is refused.
+  await node(page, 'update_rows').click();
+  await settings.getByLabel('value for status', { exact: true }).fill('{{ nodes.callback.nope }}');
+  const problems = node(page, 'update_rows').getByRole('list', { name: 'Problems in Update rows' });
+  await expect(problems).toContainText('nope');
+  await expect(settings.getByRole('alert')).toContainText('nope');
+  await expectSaved(page);
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'cannot be published' })).toContainText('nope');
+  await page.reload();
+  await expect(node(page, 'update_rows').getByRole('list', { name: 'Problems in Update rows' })).toContainText('nope');
+
+  // Undo brings back the working value; versions list both published versions.
+  await node(page, 'update_rows').click();
+  await settings.getByLabel('value for status', { exact: true }).fill('paid');
+  await expect(page.getByText('No problems')).toBeVisible();
+  await expectSaved(page);
+  await page.getByRole('button', { name: 'Versions' }).click();
+  await expect(panel(page).getByText('Version 2')).toBeVisible();
+  await expect(panel(page).getByText('1 node added, 1 connection added')).toBeVisible();
+});
+
+test('a builder builds a custom flow and test-runs it with a sample event, seeing each node’s output', async ({
+  page,
+}) => {
+  test.setTimeout(240_000);
+  const { nav } = await shopWithPayments(page);
+  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  await page.getByLabel('Flow name').fill('Large charges');
+  await page.getByRole('button', { name: 'Create flow' }).click();
+  await expect(node(page, 'trigger')).toBeVisible();
+
+  await node(page, 'trigger').click();
+  await page.getByRole('button', { name: 'Add node' }).click();
+  await panel(page).getByRole('button', { name: 'Add Set variables' }).click();
+  const settings = page.getByRole('form', { name: /Settings of/ });
+  await settings.getByRole('button', { name: 'Add variable to Variables' }).click();
+  await settings.getByLabel('variable 1 name').fill('amount');
+  await settings.getByLabel('variable for amount', { exact: true }).fill('{{ trigger.data.object.amount }}');
+
+  await page.getByRole('button', { name: 'Add node' }).click();
+  await panel(page).getByRole('button', { name: 'Add Query rows' }).click();
+  await settings.getByLabel('Table').selectOption('order');
+  await expect(node(page, 'query_rows')).toContainText('Find rows in order');
+
+  // Undo/redo of the last edit.
+  await page.getByRole('button', { name: 'Undo' }).click();
+  await expect(node(page, 'query_rows')).toContainText('Needs configuration');
+  await page.getByRole('button', { name: 'Redo' }).click();
+  await expect(node(page, 'query_rows')).toContainText('Find rows in order');
+  await expectSaved(page);
+
+  await page.getByRole('button', { name: 'Test run' }).click();
+  await panel(page).getByLabel('Event type').selectOption('charge.succeeded');
+  await panel(page).getByRole('button', { name: 'Run test' }).click();
+  await expect(panel(page).getByText('Test run succeeded')).toBeVisible();
+  await expect(page.getByRole('log', { name: 'Output of Trigger' })).toContainText('charge.succeeded');
+  await expect(page.getByRole('log', { name: 'Output of Set variables' })).toContainText('"amount"');
+  await expect(page.getByRole('log', { name: 'Output of Query rows' })).toContainText('"rows"');
+  await expect(node(page, 'query_rows')).toContainText('succeeded');
+
+  await page.getByRole('button', { name: 'Runs' }).click();
+  await expect(panel(page).getByRole('table', { name: 'Runs' })).toContainText('test');
+});
