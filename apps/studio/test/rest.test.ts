@@ -1,8 +1,9 @@
-import { createTable, insertRow } from '@tillflow/data-model';
+import { createTable, insertRow, setTablePermission } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signUpEndUser } from '~/server/app/auth';
 import { handleRestRequest } from '~/server/rest/handler';
 import { signUpBuilder } from './helpers';
 
@@ -93,6 +94,42 @@ describe('REST payments API', () => {
     ).toBe(401);
     const listedAfter = await a.caller.apiKeys.list({ projectId: a.project.id });
     expect(JSON.stringify(listedAfter)).not.toContain(a.key); // only a prefix is ever shown again
+  });
+
+  it('acts as the end user behind a session token: own orders only, refund forbidden', async () => {
+    const { project, slug } = await activatedProject();
+    await setTablePermission(handle.db, project.id, {
+      role: 'user',
+      table: 'order',
+      operation: 'read',
+      allowed: true,
+      scope: 'all',
+    });
+    const session = await signUpEndUser(handle, project.id, {
+      email: `buyer-${uniqueSuffix()}@example.test`,
+      password: 'a-good-pass-7',
+    });
+    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Tea' });
+    const paid = await handleRestRequest(
+      handle,
+      post(
+        `${slug}/payments`,
+        { orderId: order.id, currency: 'eur', amount: 800, method: 'payment_intent' },
+        session.token,
+      ),
+      [slug, 'payments'],
+    );
+    expect(paid.status).toBe(200);
+    const refund = await handleRestRequest(
+      handle,
+      post(`${slug}/refunds`, { paymentId: (await paid.json()).paymentId, amount: 100 }, session.token),
+      [slug, 'refunds'],
+    );
+    expect(refund.status).toBe(403);
+    expect(await refund.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
+    expect(
+      (await handleRestRequest(handle, post(`${slug}/payments`, {}, 'not-a-session'), [slug, 'payments'])).status,
+    ).toBe(401);
   });
 
   it('never returns the Stripe secret key through the settings API', async () => {

@@ -10,6 +10,7 @@ import {
 } from '@tillflow/payments';
 import { eq } from 'drizzle-orm';
 import { verifyApiKey } from '../api-keys';
+import { actorFromToken } from '../app/auth';
 import { openApiDocument } from './openapi';
 
 const MAX_BODY = 64 * 1024;
@@ -19,20 +20,15 @@ const json = (status: number, body: unknown) =>
 const fail = (status: number, code: string, message: string, fieldErrors?: Record<string, string>) =>
   json(status, { error: { code, message, ...(fieldErrors ? { fieldErrors } : {}) } });
 
-/** Who is calling: a project API key (full access), else an end-user session resolver when one is registered. */
-export type EndUserResolver = (handle: DbHandle, projectId: number, token: string) => Promise<Actor | null>;
-let resolveEndUser: EndUserResolver | null = null;
-export function setEndUserResolver(resolver: EndUserResolver) {
-  resolveEndUser = resolver;
-}
-
 async function authenticate(handle: DbHandle, request: Request, projectId: number): Promise<Actor | null> {
   const header = request.headers.get('authorization') ?? '';
   const token = header.startsWith('Bearer ') ? header.slice(7).trim() : '';
   if (!token) return null;
+  // A project API key acts with full access; an end-user session token acts as that user and role.
   const keyProject = await verifyApiKey(handle, token);
   if (keyProject !== null) return keyProject === projectId ? { kind: 'backend' } : null;
-  return resolveEndUser ? resolveEndUser(handle, projectId, token) : null;
+  const actor = await actorFromToken(handle, projectId, token);
+  return actor.kind === 'endUser' ? actor : null;
 }
 
 async function readBody(request: Request): Promise<Record<string, unknown> | Response> {
