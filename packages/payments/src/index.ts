@@ -18,6 +18,7 @@ export {
 export { asPaymentError, HTTP_STATUS, PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export { registerPaymentNodeExecutors } from './node-executors';
+export { type ReconcileResult, reconcileFromStripe } from './reconcile';
 export {
   brandingInput,
   getProjectStripe,

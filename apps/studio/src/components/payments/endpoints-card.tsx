@@ -13,6 +13,7 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.payments.endpoints.queryKey() }),
     }),
   );
+  const reconcile = useMutation(trpc.payments.reconcile.mutationOptions());
   return (
     <section className="card space-y-3" aria-labelledby="endpoints-heading">
       <div className="flex items-center justify-between">
@@ -31,6 +32,16 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
       <p className="text-sm text-slate-600">
         One endpoint per payment flow, each with only the events that flow handles. Do not add events to them in Stripe.
       </p>
+      {reconcile.data && (
+        <p className="text-sm text-green-700">
+          Checked {reconcile.data.checked} Stripe events; recovered {reconcile.data.recovered} that had not arrived.
+        </p>
+      )}
+      {reconcile.error && (
+        <p role="alert" className="field-error">
+          {errorMessage(reconcile.error)}
+        </p>
+      )}
       {repair.error && (
         <p role="alert" className="field-error">
           {errorMessage(repair.error)}

@@ -8,6 +8,7 @@ import {
   paymentTotals,
   RECURRING_PAYMENT_TABLE,
   REFUND_TABLE,
+  reconcileFromStripe,
   revenueByDay,
   saveBranding,
   saveStripeKeys,
@@ -81,4 +82,6 @@ export const paymentsRouter = createTRPCRouter({
   endpoints: projectProcedure.query(({ ctx }) => endpointHealth(ctx.db, ctx.project.id)),
   /** Re-registers endpoints deleted or edited in Stripe; reuses the rest. */
   repairEndpoints: projectProcedure.mutation(({ ctx }) => ensureSystemEndpoints(ctx.db, ctx.project.id)),
+  /** Fetches events Stripe has that never reached us (missed webhooks) and runs them. */
+  reconcile: projectProcedure.mutation(({ ctx }) => reconcileFromStripe(ctx.db, ctx.project.id)),
 });

@@ -1,0 +1,71 @@
+import { type DbHandle, stripeEvents, webhookEndpoints } from '@tillflow/db';
+import { decryptSecret, ingestStripeWebhook, stripeSignatureHeader } from '@tillflow/runtime';
+import { and, eq, inArray } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { fromStripeError } from './errors';
+import { getProjectStripe } from './settings';
+
+export interface ReconcileResult {
+  /** Events Stripe has for this project's endpoints in the window. */
+  checked: number;
+  /** Of those, events we had never received: now stored and run. */
+  recovered: number;
+}
+
+/**
+ * The cure for missed webhooks: Stripe keeps 30 days of events. Every event
+ * for a system endpoint that we never received is fetched from the Events API
+ * and fed through the same ingestion path as a delivery (signed with the
+ * endpoint's own secret), so it is stored once and runs its flows; events we
+ * already have are left alone.
+ */
+export async function reconcileFromStripe(
+  handle: DbHandle,
+  projectId: number,
+  options: { sinceSeconds?: number } = {},
+): Promise<ReconcileResult> {
+  const { stripe } = await getProjectStripe(handle.db, projectId);
+  const endpoints = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+  const since = options.sinceSeconds ?? Math.floor(Date.now() / 1000) - 30 * 86_400;
+  let fetched: Stripe.Event[] = [];
+  try {
+    for await (const event of stripe.events.list({ created: { gte: since }, limit: 100 })) fetched.push(event);
+  } catch (error) {
+    throw fromStripeError(error);
+  }
+  const relevant = (event: Stripe.Event) => endpoints.find((e) => e.enabledEvents.includes(event.type));
+  fetched = fetched.filter(relevant);
+  if (fetched.length === 0) return { checked: 0, recovered: 0 };
+  const known = new Set(
+    (
+      await handle.db
+        .select({ eventId: stripeEvents.eventId })
+        .from(stripeEvents)
+        .where(
+          and(
+            eq(stripeEvents.projectId, projectId),
+            inArray(
+              stripeEvents.eventId,
+              fetched.map((e) => e.id),
+            ),
+          ),
+        )
+    ).map((r) => r.eventId),
+  );
+  let recovered = 0;
+  // Oldest first, as Stripe would have delivered them.
+  for (const event of [...fetched].reverse()) {
+    if (known.has(event.id)) continue;
+    const endpoint = relevant(event);
+    if (!endpoint) continue;
+    const rawBody = JSON.stringify(event);
+    const result = await ingestStripeWebhook(handle, {
+      endpointId: endpoint.id,
+      rawBody,
+      signatureHeader: stripeSignatureHeader(rawBody, decryptSecret(endpoint.secretEncrypted)),
+      contentType: 'application/json',
+    });
+    if (result.status === 200) recovered++;
+  }
+  return { checked: fetched.length, recovered };
+}

@@ -1,0 +1,69 @@
+import { getRow, insertRow } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { endpointHealth } from '../src/endpoints';
+import { registerPaymentNodeExecutors } from '../src/node-executors';
+import { reconcileFromStripe } from '../src/reconcile';
+import { createStripeClient } from '../src/stripe-client';
+import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+
+const BACKEND = { kind: 'backend' } as const;
+
+describe('reconciliation with Stripe', () => {
+  let handle: DbHandle;
+  let sandbox: Sandbox;
+  let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
+  let workers: Workers;
+
+  beforeAll(async () => {
+    ({ handle, sandbox } = await startEnvironment());
+    receiver = await startWebhookServer(handle, { port: 0 });
+    process.env.PUBLIC_URL = receiver.url;
+    registerPaymentNodeExecutors();
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await receiver.close();
+    await sandbox.close();
+    await handle.close();
+  });
+
+  it('recovers a payment whose webhook never arrived, runs its flow, and is idempotent', async () => {
+    const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
+    workers = await startWorkers(handle, { projectIds: [project.id], pollMs: 50 });
+    const stripe = createStripeClient(account.secretKey, sandbox.url);
+    // The payment endpoint is deleted in Stripe: its events are never delivered.
+    const paymentEndpoint = (await endpointHealth(handle, project.id)).find((e) => e.purpose === 'StripePayment');
+    await stripe.webhookEndpoints.del(String(paymentEndpoint?.stripeEndpointId));
+
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lost', amount: 1100 });
+    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+      orderId: order.id,
+      currency: 'usd',
+      amount: 1100,
+      method: 'payment_intent',
+    });
+    const payment = await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId);
+    await stripe.paymentIntents.confirm(String(payment?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
+    await sandbox.waitForDeliveries();
+    expect((await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId))?.status).toBe('PENDING');
+
+    const first = await reconcileFromStripe(handle, project.id);
+    expect(first.recovered).toBeGreaterThan(0);
+    await workers.idle();
+    const deadline = Date.now() + 10_000;
+    while (
+      (await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status !== 'paid' &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 50));
+    expect((await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId))?.status).toBe('SUCCESSFUL');
+    expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('paid');
+
+    const second = await reconcileFromStripe(handle, project.id);
+    expect(second.recovered).toBe(0);
+    expect(second.checked).toBe(first.checked);
+  });
+});
