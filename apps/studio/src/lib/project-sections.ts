@@ -13,4 +13,6 @@ export const projectSections: ProjectSection[] = [
   { slug: 'payments', label: 'Payments' },
   { slug: 'flows', label: 'Actionflows' },
   { slug: 'events', label: 'Events' },
+  { slug: 'app', label: 'App' },
+  { slug: 'mailbox', label: 'Mailbox' },
 ];

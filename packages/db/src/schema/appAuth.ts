@@ -28,6 +28,8 @@ export interface AppCatalogSettings {
   currencyColumn?: string;
   /** Stripe price ids offered as subscriptions / one-time prices. */
   priceIds?: string[];
+  /** Free trial for subscriptions started from the app (the builder decides, never the buyer). */
+  trialDays?: number;
   /** The order table column that names what was bought, if any. */
   orderLabelColumn?: string;
 }

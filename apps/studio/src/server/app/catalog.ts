@@ -12,6 +12,7 @@ export const catalogSettingsInput = z.object({
   currencyColumn: z.string().trim().max(100).optional(),
   priceIds: z.array(z.string().trim().min(1).max(255)).max(50).optional(),
   orderLabelColumn: z.string().trim().max(100).optional(),
+  trialDays: z.number().int().min(1).max(730).optional(),
 });
 
 export interface AppSettingsView {

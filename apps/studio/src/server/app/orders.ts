@@ -92,7 +92,11 @@ export async function mySubscriptions(handle: DbHandle, projectId: number, actor
 }
 
 /** The admin page: every payment the role may read, with refunds; only for roles allowed to refund. */
-export async function paymentsForAdmin(handle: DbHandle, projectId: number, actor: Actor) {
+export async function paymentsForAdmin(
+  handle: DbHandle,
+  projectId: number,
+  actor: Actor,
+): Promise<(Row & { refunds: Row[] })[]> {
   if (!(await checkActionPermission(handle.db, projectId, actor, 'stripe.refund')))
     throw new DataAccessError('FORBIDDEN', 'Your role may not refund payments.');
   const { rows: payments } = await readable(handle, projectId, actor, PAYMENT_TABLE, []);
@@ -122,7 +126,7 @@ export async function buyItem(
   handle: DbHandle,
   projectId: number,
   actor: EndUserActor,
-  input: { itemKey: string; method: 'checkout' | 'payment_intent'; trialDays?: number; returnUrl: string },
+  input: { itemKey: string; method: 'checkout' | 'payment_intent'; returnUrl: string },
 ): Promise<BuyResult> {
   const item = (await listCatalog(handle, projectId)).find((i) => i.key === input.itemKey);
   if (!item) throw new DataAccessError('NOT_FOUND', 'This item is no longer offered.', { itemKey: 'Not found.' });
@@ -141,7 +145,7 @@ export async function buyItem(
     const started = await initiateRecurringAction(handle, projectId, actor, {
       orderId: order.id,
       priceId: item.key.slice('price:'.length),
-      trialDays: input.trialDays,
+      trialDays: catalog.trialDays,
       successUrl,
       cancelUrl,
     });

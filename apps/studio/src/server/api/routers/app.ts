@@ -83,7 +83,6 @@ export const generatedAppRouter = createTRPCRouter({
       z.object({
         itemKey: z.string().min(1).max(300),
         method: z.enum(['checkout', 'payment_intent']).default('checkout'),
-        trialDays: z.number().int().min(1).max(730).optional(),
       }),
     )
     .mutation(({ ctx, input }) =>

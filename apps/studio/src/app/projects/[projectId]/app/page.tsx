@@ -1,0 +1,6 @@
+import { AppSettingsPage } from './app-settings';
+
+export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return <AppSettingsPage projectId={Number(projectId)} />;
+}

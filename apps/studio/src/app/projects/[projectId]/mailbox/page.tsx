@@ -1,0 +1,6 @@
+import { MailboxPage } from './mailbox';
+
+export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
+  const { projectId } = await params;
+  return <MailboxPage projectId={Number(projectId)} />;
+}
