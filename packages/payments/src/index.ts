@@ -17,6 +17,7 @@ export {
 } from './endpoints';
 export { asPaymentError, HTTP_STATUS, PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
+export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
 export { registerPaymentNodeExecutors } from './node-executors';
 export { type ReconcileResult, reconcileFromStripe } from './reconcile';
 export {

@@ -4,6 +4,7 @@ import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtim
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { endpointHealth } from '../src/endpoints';
+import { runPaymentsMaintenance } from '../src/maintenance';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { reconcileFromStripe } from '../src/reconcile';
 import { createStripeClient } from '../src/stripe-client';
@@ -65,5 +66,10 @@ describe('reconciliation with Stripe', () => {
     const second = await reconcileFromStripe(handle, project.id);
     expect(second.recovered).toBe(0);
     expect(second.checked).toBe(first.checked);
+
+    // The scheduled maintenance repairs the deleted endpoint without anyone pressing a button.
+    const report = await runPaymentsMaintenance(handle, { projectIds: [project.id] });
+    expect(report).toEqual([{ projectId: project.id, recovered: 0 }]);
+    expect((await endpointHealth(handle, project.id)).every((e) => e.registered)).toBe(true);
   });
 });

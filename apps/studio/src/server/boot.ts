@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { dataDir } from '@tillflow/db';
-import { registerPaymentNodeExecutors } from '@tillflow/payments';
+import { registerPaymentNodeExecutors, schedulePaymentsMaintenance } from '@tillflow/payments';
 import { startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { getDb } from './db';
@@ -29,6 +29,9 @@ export function bootServer(): Promise<void> {
     // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
     const concurrency = Number(process.env.TILLFLOW_WORKERS ?? 4);
     if (concurrency > 0) await startWorkers(handle, { concurrency });
+    // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
+    const maintenanceMs = Number(process.env.TILLFLOW_MAINTENANCE_MS ?? 15 * 60_000);
+    if (maintenanceMs > 0) schedulePaymentsMaintenance(handle, maintenanceMs);
   })();
   return globalForBoot.__tillflowBooted;
 }

@@ -1,0 +1,49 @@
+import { type DbHandle, paymentSettings } from '@tillflow/db';
+import { isNotNull } from 'drizzle-orm';
+import { ensureSystemEndpoints } from './endpoints';
+import { reconcileFromStripe } from './reconcile';
+
+/**
+ * What keeps a project in step with Stripe without anyone watching: endpoints
+ * deleted or edited in Stripe are repaired, and events that never arrived are
+ * recovered. One project's failure (e.g. a revoked key) never stops the others.
+ */
+export async function runPaymentsMaintenance(
+  handle: DbHandle,
+  options: { lookbackSeconds?: number; projectIds?: number[] } = {},
+) {
+  const active = await handle.db
+    .select({ projectId: paymentSettings.projectId })
+    .from(paymentSettings)
+    .where(isNotNull(paymentSettings.activatedAt));
+  const since = Math.floor(Date.now() / 1000) - (options.lookbackSeconds ?? 3 * 86_400);
+  const report: { projectId: number; recovered: number; error?: string }[] = [];
+  for (const { projectId } of active) {
+    if (options.projectIds && !options.projectIds.includes(projectId)) continue;
+    try {
+      await ensureSystemEndpoints(handle, projectId);
+      const { recovered } = await reconcileFromStripe(handle, projectId, { sinceSeconds: since });
+      report.push({ projectId, recovered });
+    } catch (error) {
+      report.push({ projectId, recovered: 0, error: (error as Error).message });
+    }
+  }
+  return report;
+}
+
+/** Runs maintenance every `intervalMs` (first run after one interval); returns a stop function. */
+export function schedulePaymentsMaintenance(handle: DbHandle, intervalMs: number): () => void {
+  let running = false;
+  const timer = setInterval(async () => {
+    if (running) return;
+    running = true;
+    try {
+      for (const entry of await runPaymentsMaintenance(handle))
+        if (entry.error) console.warn(`payments maintenance, project ${entry.projectId}: ${entry.error}`);
+    } finally {
+      running = false;
+    }
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
