@@ -102,6 +102,10 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
 
 async function flushPending(db: Executor, options: ExecuteFlowOptions, pending: Pending): Promise<void> {
   if (pending.steps.length === 0) return;
+  await db.execute(pendingInsert(options, pending));
+}
+
+function pendingInsert(options: ExecuteFlowOptions, pending: Pending) {
   const rows = pending.steps.map((s) => ({
     node_id: s.nodeId,
     node_type: s.nodeType,
@@ -112,8 +116,7 @@ async function flushPending(db: Executor, options: ExecuteFlowOptions, pending: 
     started_at: s.startedAt.toISOString(),
     duration_ms: s.durationMs,
   }));
-  await db.execute(
-    sql`insert into flow_step (run_id, node_id, node_type, status, input, output, branch, stopped, attempt, started_at, duration_ms)
+  return sql`insert into flow_step (run_id, node_id, node_type, status, input, output, branch, stopped, attempt, started_at, duration_ms)
         select ${options.runId}, x.node_id, x.node_type, 'succeeded', x.input, x.output, x.branch, x.stopped,
           ${options.attempt}, x.started_at, x.duration_ms
         from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(node_id text, node_type text, input jsonb,
@@ -121,8 +124,7 @@ async function flushPending(db: Executor, options: ExecuteFlowOptions, pending: 
         on conflict (run_id, node_id) do update set status = 'succeeded', input = excluded.input,
           output = excluded.output, branch = excluded.branch, stopped = excluded.stopped, attempt = excluded.attempt,
           started_at = excluded.started_at, duration_ms = excluded.duration_ms, error = null
-        where flow_step.status <> 'succeeded'`,
-  );
+        where flow_step.status <> 'succeeded'`;
 }
 
 const permanentFlags = new WeakMap<StepResult, boolean>();
@@ -213,10 +215,9 @@ async function runStep(
           return runExternal(options, node, executor, base, context, startedAt, input, control);
         })()
       : base
-          .transaction(async (tx) => {
-            if (options.persist) await flushPending(tx, options, pending);
-            return runTransactional(options, node, executor, tx, context, startedAt, input, control);
-          })
+          .transaction((tx) =>
+            runTransactional(options, node, executor, tx, context, startedAt, input, control, pending),
+          )
           .then((outcome) => {
             pending.steps = []; // committed with this step
             return outcome;
@@ -249,10 +250,18 @@ async function runStep(
 type Outcome = Pick<StepResult, 'status' | 'output' | 'error' | 'branch' | 'stopped' | 'durationMs' | 'reused'>;
 
 /** Claims the step row inside the transaction; if another attempt already committed it, reuses its result. */
-async function claimStep(tx: Executor, options: ExecuteFlowOptions, node: GraphNode): Promise<Outcome | null> {
+async function claimStep(
+  tx: Executor,
+  options: ExecuteFlowOptions,
+  node: GraphNode,
+  pending?: Pending,
+): Promise<Outcome | null> {
+  // The pending pure steps ride along in the same statement (one round trip less per step).
+  const before =
+    pending && pending.steps.length > 0 ? sql`with pending as (${pendingInsert(options, pending)}) ` : sql``;
   const claimed = await executeRows(
     tx,
-    sql`insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
+    sql`${before}insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
         values (${options.runId}, ${node.id}, ${node.type}, 'running', ${options.attempt}, now())
         on conflict (run_id, node_id) do update set status = 'running', attempt = excluded.attempt,
           started_at = excluded.started_at, error = null
@@ -299,9 +308,10 @@ async function runTransactional(
   startedAt: Date,
   input: unknown,
   control: () => { branch: string | null; stopped: boolean },
+  pending: Pending,
 ): Promise<Outcome> {
   if (options.persist) {
-    const reused = await claimStep(tx, options, node);
+    const reused = await claimStep(tx, options, node, pending);
     if (reused) return reused;
   }
   const output = jsonSafe(await executor.execute(context(tx)));
