@@ -6,6 +6,7 @@ export { handlePaymentEvent } from './callbacks/payment';
 export { handleRenewalEvent, handleSubscriptionEvent } from './callbacks/recurring';
 export { handleRefundEvent } from './callbacks/refund';
 export * from './currencies';
+export { ensureFlowEndpoint, removeFlowEndpoint } from './custom-endpoints';
 export { paymentTotals, revenueByDay } from './dashboard';
 export {
   endpointHealth,

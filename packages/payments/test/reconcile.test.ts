@@ -1,8 +1,9 @@
 import { getRow, insertRow } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
-import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { createFlow, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
+import { ensureFlowEndpoint, removeFlowEndpoint } from '../src/custom-endpoints';
 import { endpointHealth } from '../src/endpoints';
 import { runPaymentsMaintenance } from '../src/maintenance';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
@@ -71,5 +72,58 @@ describe('reconciliation with Stripe', () => {
     const report = await runPaymentsMaintenance(handle, { projectIds: [project.id] });
     expect(report).toEqual([{ projectId: project.id, recovered: 0 }]);
     expect((await endpointHealth(handle, project.id)).every((e) => e.registered)).toBe(true);
+  });
+
+  it('a custom flow gets its own endpoint with only its events; publishing again reuses it', async () => {
+    const { project, account } = await createPaymentsProject(handle, sandbox);
+    const custom = await startWorkers(handle, { projectIds: [project.id], pollMs: 50 });
+    const stripe = createStripeClient(account.secretKey, sandbox.url);
+    const flow = await createFlow(handle.db, {
+      projectId: project.id,
+      name: 'Charge log',
+      kind: 'custom',
+      definition: {
+        trigger: { kind: 'stripe_webhook', events: ['charge.succeeded'] },
+        graph: {
+          nodes: [
+            { id: 'trigger', type: 'trigger', config: {}, position: { x: 0, y: 0 } },
+            {
+              id: 'note',
+              type: 'set_variables',
+              config: { variables: { charge: '{{ trigger.data.object.id }}' } },
+              position: { x: 0, y: 100 },
+            },
+          ],
+          edges: [{ id: 'e1', source: 'trigger', target: 'note' }],
+        },
+      },
+      publish: true,
+    });
+    await ensureFlowEndpoint(handle, project.id, { id: flow.id, events: ['charge.succeeded'] });
+    await ensureFlowEndpoint(handle, project.id, { id: flow.id, events: ['charge.succeeded', 'charge.failed'] });
+    const remote = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
+    expect(remote).toHaveLength(5);
+    const mine = remote.find((r) => r.metadata?.tillflow_flow_id === flow.id);
+    expect([...(mine?.enabled_events ?? [])].sort()).toEqual(['charge.failed', 'charge.succeeded']);
+
+    const intent = await stripe.paymentIntents.create({
+      amount: 500,
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: true,
+    });
+    expect(intent.status).toBe('succeeded');
+    await sandbox.waitForDeliveries();
+    const deadline = Date.now() + 10_000;
+    let runs = await listRuns(handle.db, project.id, { flowId: flow.id });
+    while (!runs.some((r) => r.status === 'succeeded') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      runs = await listRuns(handle.db, project.id, { flowId: flow.id });
+    }
+    expect(runs.filter((r) => r.status === 'succeeded')).toHaveLength(1);
+
+    await removeFlowEndpoint(handle, project.id, flow.id);
+    expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(4);
+    await custom.stop();
   });
 });

@@ -1,0 +1,94 @@
+import { type DbHandle, webhookEndpoints } from '@tillflow/db';
+import { encryptSecret, generateWebhookSecret } from '@tillflow/runtime';
+import { and, eq } from 'drizzle-orm';
+import { publicBaseUrl, STRIPE_ENDPOINT_LIMIT } from './endpoints';
+import { fromStripeError, PaymentError } from './errors';
+import { getProjectStripe } from './settings';
+import { STRIPE_API_VERSION } from './stripe-client';
+
+/**
+ * A custom flow with a Stripe webhook trigger gets an endpoint of its own with
+ * only its chosen events (never events added to a system endpoint). Called on
+ * publish: an existing endpoint is updated in place (same URL, same secret),
+ * so publishing again never adds an endpoint.
+ */
+export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, flow: { id: string; events: string[] }) {
+  if (flow.events.length === 0)
+    throw new PaymentError('VALIDATION', 'Choose at least one Stripe event for the trigger.');
+  const { stripe } = await getProjectStripe(handle.db, projectId);
+  const [existing] = await handle.db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.projectId, projectId), eq(webhookEndpoints.flowId, flow.id)));
+  try {
+    let row = existing;
+    if (!row) {
+      [row] = await handle.db
+        .insert(webhookEndpoints)
+        .values({
+          projectId,
+          purpose: 'custom',
+          flowId: flow.id,
+          enabledEvents: flow.events,
+          secretEncrypted: encryptSecret(generateWebhookSecret()),
+        })
+        .returning();
+    }
+    const url = `${publicBaseUrl()}/api/hooks/stripe/${row.id}`;
+    const remote = row.stripeEndpointId
+      ? await stripe.webhookEndpoints.retrieve(row.stripeEndpointId).catch(() => null)
+      : null;
+    if (remote && !('deleted' in remote && remote.deleted)) {
+      await stripe.webhookEndpoints.update(remote.id, { url, enabled_events: flow.events as never, disabled: false });
+      await handle.db
+        .update(webhookEndpoints)
+        .set({ url, enabledEvents: flow.events })
+        .where(eq(webhookEndpoints.id, row.id));
+      return { endpointId: row.id, created: false };
+    }
+    let count = 0;
+    for await (const _ of stripe.webhookEndpoints.list({ limit: 100 })) count++;
+    if (count >= STRIPE_ENDPOINT_LIMIT)
+      throw new PaymentError(
+        'PRECONDITION_FAILED',
+        `This Stripe account already has ${count} webhook endpoints (Stripe's limit is ${STRIPE_ENDPOINT_LIMIT}); delete unused ones in the Stripe Dashboard first.`,
+      );
+    const created = await stripe.webhookEndpoints.create(
+      {
+        url,
+        enabled_events: flow.events as never,
+        api_version: STRIPE_API_VERSION,
+        description: `Tillflow custom flow ${flow.id}`,
+        metadata: { tillflow_project_id: String(projectId), tillflow_flow_id: flow.id },
+      },
+      { idempotencyKey: `tillflow-endpoint-${row.id}-${row.stripeEndpointId ?? 'new'}` },
+    );
+    await handle.db
+      .update(webhookEndpoints)
+      .set({
+        stripeEndpointId: created.id,
+        url,
+        enabledEvents: flow.events,
+        secretEncrypted: encryptSecret(String(created.secret)),
+      })
+      .where(eq(webhookEndpoints.id, row.id));
+    return { endpointId: row.id, created: true };
+  } catch (error) {
+    if (error instanceof PaymentError) throw error;
+    throw fromStripeError(error);
+  }
+}
+
+/** When a custom flow is deleted: its endpoint goes from Stripe and from us. */
+export async function removeFlowEndpoint(handle: DbHandle, projectId: number, flowId: string): Promise<void> {
+  const [row] = await handle.db
+    .select()
+    .from(webhookEndpoints)
+    .where(and(eq(webhookEndpoints.projectId, projectId), eq(webhookEndpoints.flowId, flowId)));
+  if (!row) return;
+  if (row.stripeEndpointId) {
+    const { stripe } = await getProjectStripe(handle.db, projectId);
+    await stripe.webhookEndpoints.del(row.stripeEndpointId).catch(() => undefined); // already gone is fine
+  }
+  await handle.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id));
+}
