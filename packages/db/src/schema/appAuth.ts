@@ -20,8 +20,8 @@ export const appSessions = pgTable(
 );
 
 export interface AppCatalogSettings {
-  /** 'table': rows of a builder table; 'prices': Stripe prices listed by id. */
-  source: 'table' | 'prices' | 'none';
+  /** 'table': rows of a builder table; 'prices': Stripe prices listed by id; 'both'. */
+  source: 'table' | 'prices' | 'both' | 'none';
   table?: string;
   nameColumn?: string;
   priceColumn?: string;

@@ -5,7 +5,7 @@ import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 
 export const catalogSettingsInput = z.object({
-  source: z.enum(['none', 'table', 'prices']),
+  source: z.enum(['none', 'table', 'prices', 'both']),
   table: z.string().trim().max(100).optional(),
   nameColumn: z.string().trim().max(100).optional(),
   priceColumn: z.string().trim().max(100).optional(),
@@ -32,7 +32,9 @@ export async function saveAppSettings(
   input: { title?: string | null; catalog: z.input<typeof catalogSettingsInput> },
 ): Promise<AppSettingsView> {
   const catalog = catalogSettingsInput.parse(input.catalog) as AppCatalogSettings;
-  if (catalog.source === 'table') {
+  const usesTable = catalog.source === 'table' || catalog.source === 'both';
+  const usesPrices = catalog.source === 'prices' || catalog.source === 'both';
+  if (usesTable) {
     if (!catalog.table)
       throw new DataAccessError('VALIDATION', 'Pick the table that lists products.', { table: 'Required.' });
     const table = await getTable(db, projectId, catalog.table);
@@ -51,7 +53,7 @@ export async function saveAppSettings(
         currencyColumn: 'No such column.',
       });
   }
-  if (catalog.source === 'prices' && !catalog.priceIds?.length)
+  if (usesPrices && !catalog.priceIds?.length)
     throw new DataAccessError('VALIDATION', 'List at least one Stripe price id.', { priceIds: 'Required.' });
   const values = { title: input.title ?? null, catalog, updatedAt: new Date() };
   await db
@@ -79,43 +81,51 @@ const BACKEND = { kind: 'backend' } as const;
  */
 export async function listCatalog(handle: DbHandle, projectId: number): Promise<CatalogItem[]> {
   const { catalog } = await loadAppSettings(handle.db, projectId);
-  if (catalog.source === 'table' && catalog.table && catalog.nameColumn && catalog.priceColumn) {
-    const { rows } = await queryRows(handle.db, projectId, BACKEND, catalog.table, {
-      sort: [{ column: 'id', direction: 'asc' }],
-      limit: 200,
-    });
-    return rows
-      .map((row) => ({
-        key: `row:${row.id}`,
-        name: String(row[catalog.nameColumn as string] ?? `#${row.id}`),
-        amount: Number(row[catalog.priceColumn as string]),
-        currency: String((catalog.currencyColumn && row[catalog.currencyColumn]) || 'usd').toLowerCase(),
-        recurring: null,
-      }))
-      .filter((item) => Number.isInteger(item.amount) && item.amount > 0);
-  }
-  if (catalog.source === 'prices' && catalog.priceIds?.length) {
-    const { stripe } = await getProjectStripe(handle.db, projectId);
-    const items = await Promise.all(
-      catalog.priceIds.map(async (priceId): Promise<CatalogItem | null> => {
-        try {
-          const price = await stripe.prices.retrieve(priceId, { expand: ['product'] });
-          const product = price.product as { name?: string } | string | null;
-          return {
-            key: `price:${price.id}`,
-            name: (typeof product === 'object' && product?.name) || price.nickname || price.id,
-            amount: price.unit_amount ?? 0,
-            currency: price.currency,
-            recurring: price.recurring
-              ? { interval: price.recurring.interval, intervalCount: price.recurring.interval_count }
-              : null,
-          };
-        } catch {
-          return null; // a deleted or mistyped price is left out rather than breaking the page
-        }
-      }),
-    );
-    return items.filter((i): i is CatalogItem => i !== null && i.amount > 0);
-  }
-  return [];
+  const items: CatalogItem[] = [];
+  if ((catalog.source === 'table' || catalog.source === 'both') && catalog.table)
+    items.push(...(await tableItems(handle, projectId, catalog)));
+  if ((catalog.source === 'prices' || catalog.source === 'both') && catalog.priceIds?.length)
+    items.push(...(await priceItems(handle, projectId, catalog.priceIds)));
+  return items;
+}
+
+async function tableItems(handle: DbHandle, projectId: number, catalog: AppCatalogSettings): Promise<CatalogItem[]> {
+  if (!catalog.table || !catalog.nameColumn || !catalog.priceColumn) return [];
+  const { rows } = await queryRows(handle.db, projectId, BACKEND, catalog.table, {
+    sort: [{ column: 'id', direction: 'asc' }],
+    limit: 200,
+  });
+  return rows
+    .map((row) => ({
+      key: `row:${row.id}`,
+      name: String(row[catalog.nameColumn as string] ?? `#${row.id}`),
+      amount: Number(row[catalog.priceColumn as string]),
+      currency: String((catalog.currencyColumn && row[catalog.currencyColumn]) || 'usd').toLowerCase(),
+      recurring: null,
+    }))
+    .filter((item) => Number.isInteger(item.amount) && item.amount > 0);
+}
+
+async function priceItems(handle: DbHandle, projectId: number, priceIds: string[]): Promise<CatalogItem[]> {
+  const { stripe } = await getProjectStripe(handle.db, projectId);
+  const items = await Promise.all(
+    priceIds.map(async (priceId): Promise<CatalogItem | null> => {
+      try {
+        const price = await stripe.prices.retrieve(priceId, { expand: ['product'] });
+        const product = price.product as { name?: string } | string | null;
+        return {
+          key: `price:${price.id}`,
+          name: (typeof product === 'object' && product?.name) || price.nickname || price.id,
+          amount: price.unit_amount ?? 0,
+          currency: price.currency,
+          recurring: price.recurring
+            ? { interval: price.recurring.interval, intervalCount: price.recurring.interval_count }
+            : null,
+        };
+      } catch {
+        return null; // a deleted or mistyped price is left out rather than breaking the page
+      }
+    }),
+  );
+  return items.filter((i): i is CatalogItem => i !== null && i.amount > 0);
 }

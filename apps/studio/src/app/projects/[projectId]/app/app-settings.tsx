@@ -6,7 +6,7 @@ import { formatMoney } from '~/components/payments/money';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
-type Source = 'none' | 'table' | 'prices';
+type Source = 'none' | 'table' | 'prices' | 'both';
 
 /** Studio → App: what the generated app at /app/<slug> offers, and a link to preview it. */
 export function AppSettingsPage({ projectId }: { projectId: number }) {
@@ -86,7 +86,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
             title: title || null,
             catalog: {
               source,
-              ...(source === 'table'
+              ...(source === 'table' || source === 'both'
                 ? {
                     table,
                     nameColumn,
@@ -94,7 +94,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
                     currencyColumn: currencyColumn || undefined,
                   }
                 : {}),
-              ...(source === 'prices'
+              ...(source === 'prices' || source === 'both'
                 ? {
                     priceIds: priceIds.split(/[\s,]+/).filter(Boolean),
                     trialDays: trialDays ? Number(trialDays) : undefined,
@@ -121,6 +121,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
               ['none', 'Nothing yet'],
               ['table', 'Rows of one of my tables'],
               ['prices', 'Stripe prices'],
+              ['both', 'Both'],
             ] as const
           ).map(([value, label]) => (
             <label key={value} className="flex items-center gap-2 text-sm">
@@ -129,7 +130,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
             </label>
           ))}
         </fieldset>
-        {source === 'table' ? (
+        {source === 'table' || source === 'both' ? (
           <div className="grid gap-3 sm:grid-cols-2">
             <div>
               <label className="label" htmlFor="table">
@@ -150,7 +151,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
             {columnSelect('currencyColumn', 'Currency column (default usd)', currencyColumn, setCurrencyColumn, true)}
           </div>
         ) : null}
-        {source === 'prices' ? (
+        {source === 'prices' || source === 'both' ? (
           <div className="grid gap-3 sm:grid-cols-2">
             <div>
               <label className="label" htmlFor="price-ids">

@@ -1,0 +1,160 @@
+import {
+  createTable,
+  insertRow,
+  setActionPermission,
+  setEndUserRole,
+  setOwnerColumn,
+  setTablePermission,
+  updateRows,
+} from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { getChangeHub } from '@tillflow/realtime';
+import { startSandbox } from '@tillflow/stripe-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { appClient } from './app-client';
+import { signUpBuilder } from './helpers';
+
+async function waitFor(check: () => boolean, timeoutMs = 5000) {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting.');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+interface OrderView {
+  order: { id: number; item: string; buyer: number };
+  payments: { id: number; status: string; amount: number; refunds: unknown[] }[];
+}
+
+describe('generated app: catalog, buying and the pages’ data, as end users', () => {
+  let handle: DbHandle;
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  beforeAll(async () => {
+    handle = await createTestDb();
+    sandbox = await startSandbox({ port: 0 });
+    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+  });
+  afterAll(async () => {
+    await getChangeHub(handle).close();
+    await sandbox.close();
+    await handle.close();
+  });
+
+  async function shop() {
+    const { caller } = await signUpBuilder(handle, 'shopkeeper');
+    const slug = `shop-${uniqueSuffix()}`;
+    const project = await caller.project.create({ name: 'Coffee shop', slug });
+    await createTable(handle.db, project.id, {
+      name: 'order',
+      columns: [
+        { name: 'item', type: 'text' },
+        { name: 'buyer', type: 'relation', relationTable: 'end_user' },
+      ],
+    });
+    await setOwnerColumn(handle.db, project.id, 'order', 'buyer');
+    for (const operation of ['read', 'insert'] as const)
+      await setTablePermission(handle.db, project.id, {
+        role: 'user',
+        table: 'order',
+        operation,
+        allowed: true,
+        scope: 'own',
+      });
+    await createTable(handle.db, project.id, {
+      name: 'product',
+      columns: [
+        { name: 'name', type: 'text' },
+        { name: 'price', type: 'integer' },
+      ],
+    });
+    const backend = { kind: 'backend' } as const;
+    await insertRow(handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
+    await insertRow(handle.db, project.id, backend, 'product', { name: 'Free sample', price: 0 });
+    await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
+    await caller.app.saveSettings({
+      projectId: project.id,
+      catalog: {
+        source: 'table',
+        table: 'product',
+        nameColumn: 'name',
+        priceColumn: 'price',
+        orderLabelColumn: 'item',
+      },
+    });
+    return { caller, project, slug };
+  }
+
+  it('lists the builder’s catalog and validates the choice', async () => {
+    const { caller, project, slug } = await shop();
+    const visitor = appClient(handle, slug);
+    const items = await visitor.query<{ key: string; name: string; amount: number; currency: string }[]>('catalog');
+    expect(items.map((i) => [i.name, i.amount, i.currency])).toEqual([['Beans', 1500, 'usd']]);
+    await expect(
+      caller.app.saveSettings({
+        projectId: project.id,
+        catalog: { source: 'table', table: 'product', nameColumn: 'nope', priceColumn: 'price' },
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // Buying needs a signed-in end user.
+    await expect(visitor.mutation('buy', { itemKey: items[0].key })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('buys through Checkout as the end user; each user sees only their orders, live', async () => {
+    const { project, slug } = await shop();
+    const ann = appClient(handle, slug, { origin: 'http://shop.test' });
+    const bob = appClient(handle, slug);
+    await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
+    await bob.mutation('signUp', { email: `bob-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
+    const [beans] = await ann.query<{ key: string }[]>('catalog');
+    const annStream = await ann.subscribe({ tables: ['order', 'payment'] });
+    const bobStream = await bob.subscribe({ tables: ['order', 'payment'] });
+    await waitFor(() => getChangeHub(handle).subscriberCount(project.id) === 2);
+
+    const bought = await ann.mutation<{ orderId: number; checkoutUrl: string; kind: string }>('buy', {
+      itemKey: beans.key,
+    });
+    expect(bought.kind).toBe('payment');
+    expect(bought.checkoutUrl).toMatch(/\/c\/pay\/cs_test_/);
+
+    const annOrders = await ann.query<OrderView[]>('myOrders');
+    expect(annOrders).toHaveLength(1);
+    expect(annOrders[0].order).toMatchObject({ id: bought.orderId, item: 'Beans' });
+    expect(annOrders[0].payments.map((p) => [p.status, p.amount])).toEqual([['PENDING', 1500]]);
+    expect(await bob.query('myOrders')).toEqual([]);
+
+    // The flow marking the payment paid is a committed update: Ann sees it live, Bob never does.
+    const paymentId = annOrders[0].payments[0].id;
+    await updateRows(
+      handle.db,
+      project.id,
+      { kind: 'backend' },
+      'payment',
+      [{ column: 'id', op: 'eq', value: paymentId }],
+      {
+        status: 'SUCCESSFUL',
+        paid_at: new Date(),
+      },
+    );
+    await waitFor(() =>
+      annStream.events.some((e) => e.data.table === 'payment' && e.data.row?.status === 'SUCCESSFUL'),
+    );
+    await new Promise((r) => setTimeout(r, 150));
+    await annStream.close();
+    await bobStream.close();
+    expect(annStream.events.map((e) => e.data.table)).toContain('order');
+    expect(bobStream.events).toEqual([]);
+
+    // Refunds are for roles given the refund action, checked on the server.
+    await expect(bob.query('adminPayments')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(ann.mutation('refund', { paymentId, amount: 100 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+    const bobId = (await bob.query<{ me: { id: number } }>('info')).me.id;
+    await setEndUserRole(handle.db, project.id, bobId, 'admin');
+    const info = await bob.query<{ can: { refund: boolean } }>('info');
+    expect(info.can.refund).toBe(true);
+    const all = await bob.query<{ id: number; status: string }[]>('adminPayments');
+    expect(all.map((p) => [p.id, p.status])).toEqual([[paymentId, 'SUCCESSFUL']]);
+  });
+});
