@@ -4,7 +4,9 @@
 //   transaction, answer 200. Workers are paused here so the number is the acknowledgement path alone.
 // flow_runs_per_s: end to end, workers running: events POSTed until every run of a 5-node flow (two
 //   database nodes) has committed its effect; runs / seconds from the first POST to the last commit.
+import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { createTable, dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, createDb, executeRows, projects } from '@tillflow/db';
 import {
@@ -21,163 +23,219 @@ import { sql } from 'drizzle-orm';
 process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
 const ACK_SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 8);
 const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 3000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKERS ?? 16);
 
-const handle = process.env.DATABASE_URL
-  ? await createDb({ max: Number(process.env.BENCH_POOL ?? 40) })
-  : await createDb({ pgliteDir: 'memory' });
-const suffix = randomBytes(5).toString('hex');
-await handle.db
-  .insert(authUser)
-  .values({ id: `bench_${suffix}`, name: 'Bench', email: `bench-${suffix}@example.test` });
-const project = await handle.db.transaction(async (tx) => {
-  const [p] = await tx
-    .insert(projects)
-    .values({ ownerId: `bench_${suffix}`, name: 'Bench', slug: `bench-${suffix}`, schemaName: `bench_${suffix}` })
-    .returning();
-  await provisionProjectSchema(tx, p);
-  return p;
-});
-await createTable(handle.db, project.id, {
-  name: 'payment_log',
-  columns: [
-    { name: 'event_id', type: 'text', unique: true },
-    { name: 'amount', type: 'integer' },
-    { name: 'status', type: 'text' },
-  ],
-});
+// The server (HTTP + database + workers) runs in a child process, the load
+// generator in this one, as Stripe and the studio would be: separate processes.
+type Command = { id: number; cmd: 'startWorkers' | 'idle' | 'count' | 'stop'; status?: string };
+type Reply = { id: number; value?: number };
 
-const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({
-  id,
-  type,
-  config,
-  position: { x, y: 0 },
-});
-// 5 nodes: trigger → condition → insert row → set variables → update rows (two database nodes).
-const definition: FlowDefinition = {
-  trigger: { kind: 'stripe_webhook', events: ['payment_intent.succeeded'] },
-  graph: {
-    nodes: [
-      node('trigger', 'trigger', {}, 0),
-      node('paid', 'condition', { expression: '{{trigger.data.object.amount > 0}}' }, 200),
-      node(
-        'log',
-        'insert_row',
-        {
-          table: 'payment_log',
-          values: { event_id: '{{trigger.id}}', amount: '{{trigger.data.object.amount}}', status: 'received' },
-        },
-        400,
-      ),
-      node('vars', 'set_variables', { variables: { status: 'settled' } }, 600),
-      node(
-        'settle',
-        'update_rows',
-        {
-          table: 'payment_log',
-          filters: [{ column: 'id', op: 'eq', value: '{{nodes.log.row.id}}' }],
-          values: { status: '{{vars.status}}' },
-        },
-        800,
-      ),
-    ],
-    edges: [
-      { id: 'e1', source: 'trigger', target: 'paid' },
-      { id: 'e2', source: 'paid', target: 'log', branch: 'true' },
-      { id: 'e3', source: 'log', target: 'vars' },
-      { id: 'e4', source: 'vars', target: 'settle' },
-    ],
-  },
-};
-const flow = await createFlow(handle.db, {
-  projectId: project.id,
-  name: 'Bench flow',
-  kind: 'custom',
-  definition,
-  publish: true,
-});
-const { endpoint, secret } = await createWebhookEndpoint(handle.db, {
-  projectId: project.id,
-  purpose: 'custom',
-  flowId: flow.id,
-});
-const server = await startWebhookServer(handle);
-const path = `/api/hooks/stripe/${endpoint.id}`;
+if (process.argv[2] === '--server') await serve();
+else await drive();
 
-let sequence = 0;
-function signedRequest(req: Record<string, unknown>) {
-  sequence += 1;
-  const body = JSON.stringify({
-    id: `evt_${suffix}_${sequence}`,
-    object: 'event',
-    type: 'payment_intent.succeeded',
-    created: Math.floor(Date.now() / 1000),
-    livemode: false,
-    data: {
-      object: { id: `pi_${suffix}_${sequence}`, object: 'payment_intent', amount: 1000 + sequence, currency: 'usd' },
+async function serve() {
+  const handle = process.env.DATABASE_URL
+    ? await createDb({ max: Number(process.env.BENCH_POOL ?? 40) })
+    : await createDb({ pgliteDir: 'memory' });
+  const suffix = randomBytes(5).toString('hex');
+  await handle.db
+    .insert(authUser)
+    .values({ id: `bench_${suffix}`, name: 'Bench', email: `bench-${suffix}@example.test` });
+  const project = await handle.db.transaction(async (tx) => {
+    const [p] = await tx
+      .insert(projects)
+      .values({ ownerId: `bench_${suffix}`, name: 'Bench', slug: `bench-${suffix}`, schemaName: `bench_${suffix}` })
+      .returning();
+    await provisionProjectSchema(tx, p);
+    return p;
+  });
+  await createTable(handle.db, project.id, {
+    name: 'payment_log',
+    columns: [
+      { name: 'event_id', type: 'text', unique: true },
+      { name: 'amount', type: 'integer' },
+      { name: 'status', type: 'text' },
+    ],
+  });
+
+  const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({
+    id,
+    type,
+    config,
+    position: { x, y: 0 },
+  });
+  // 5 nodes: trigger → condition → insert row → set variables → update rows (two database nodes).
+  const definition: FlowDefinition = {
+    trigger: { kind: 'stripe_webhook', events: ['payment_intent.succeeded'] },
+    graph: {
+      nodes: [
+        node('trigger', 'trigger', {}, 0),
+        node('paid', 'condition', { expression: '{{trigger.data.object.amount > 0}}' }, 200),
+        node(
+          'log',
+          'insert_row',
+          {
+            table: 'payment_log',
+            values: { event_id: '{{trigger.id}}', amount: '{{trigger.data.object.amount}}', status: 'received' },
+          },
+          400,
+        ),
+        node('vars', 'set_variables', { variables: { status: 'settled' } }, 600),
+        node(
+          'settle',
+          'update_rows',
+          {
+            table: 'payment_log',
+            filters: [{ column: 'id', op: 'eq', value: '{{nodes.log.row.id}}' }],
+            values: { status: '{{vars.status}}' },
+          },
+          800,
+        ),
+      ],
+      edges: [
+        { id: 'e1', source: 'trigger', target: 'paid' },
+        { id: 'e2', source: 'paid', target: 'log', branch: 'true' },
+        { id: 'e3', source: 'log', target: 'vars' },
+        { id: 'e4', source: 'vars', target: 'settle' },
+      ],
     },
-  });
-  return {
-    ...req,
-    method: 'POST',
-    path,
-    body,
-    headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(body, secret) },
   };
-}
+  const flow = await createFlow(handle.db, {
+    projectId: project.id,
+    name: 'Bench flow',
+    kind: 'custom',
+    definition,
+    publish: true,
+  });
+  const { endpoint, secret } = await createWebhookEndpoint(handle.db, {
+    projectId: project.id,
+    purpose: 'custom',
+    flowId: flow.id,
+  });
+  const server = await startWebhookServer(handle);
 
-function fire(options: { duration?: number; amount?: number }) {
-  return autocannon({
+  const countRuns = async (status: string) =>
+    Number(
+      (
+        await executeRows<{ n: number }>(
+          handle.db,
+          sql`select count(*)::int as n from flow_run where flow_id = ${flow.id} and status = ${status}`,
+        )
+      )[0].n,
+    );
+  let workers: Awaited<ReturnType<typeof startWorkers>> | null = null;
+  process.on('message', async (message: Command) => {
+    const reply = (value?: number) => process.send?.({ id: message.id, value } satisfies Reply);
+    if (message.cmd === 'startWorkers') {
+      workers = await startWorkers(handle, { concurrency: WORKER_CONCURRENCY, pollMs: 20, projectIds: [project.id] });
+      reply();
+    } else if (message.cmd === 'idle') {
+      await workers?.idle();
+      reply();
+    } else if (message.cmd === 'count') reply(await countRuns(message.status ?? 'succeeded'));
+    else if (message.cmd === 'stop') {
+      await workers?.stop();
+      await server.close();
+      await handle.db.transaction((tx) => dropProjectSchema(tx, project));
+      await handle.db.delete(projects).where(sql`id = ${project.id}`);
+      await handle.db.delete(authUser).where(sql`id = ${`bench_${suffix}`}`);
+      await handle.close();
+      reply();
+      process.exit(0);
+    }
+  });
+  process.send?.({
+    ready: true,
     url: server.url,
-    connections: CONNECTIONS,
-    ...options,
-    requests: [{ setupRequest: signedRequest as never }],
+    path: `/api/hooks/stripe/${endpoint.id}`,
+    secret,
+    driver: handle.driver,
+    suffix,
   });
 }
 
-const countRuns = async (status: string) =>
-  Number(
-    (
-      await executeRows<{ n: number }>(
-        handle.db,
-        sql`select count(*)::int as n from flow_run where flow_id = ${flow.id} and status = ${status}`,
-      )
-    )[0].n,
+async function drive() {
+  const child = fork(fileURLToPath(import.meta.url), ['--server'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  const info = await new Promise<{ url: string; path: string; secret: string; driver: string; suffix: string }>(
+    (resolve) => child.once('message', resolve as never),
   );
+  let nextId = 0;
+  const call = (cmd: Command['cmd'], status?: string) =>
+    new Promise<number | undefined>((resolve) => {
+      const id = ++nextId;
+      const onReply = (reply: Reply) => {
+        if (reply.id !== id) return;
+        child.off('message', onReply);
+        resolve(reply.value);
+      };
+      child.on('message', onReply);
+      child.send({ id, cmd, status } satisfies Command);
+    });
 
-// 1. Acknowledgements alone (workers paused).
-const ack = await fire({ duration: ACK_SECONDS });
-const non2xx = ack.non2xx + ack.errors;
+  let sequence = 0;
+  const signedRequest = (req: Record<string, unknown>) => {
+    sequence += 1;
+    const body = JSON.stringify({
+      id: `evt_${info.suffix}_${sequence}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      livemode: false,
+      data: {
+        object: {
+          id: `pi_${info.suffix}_${sequence}`,
+          object: 'payment_intent',
+          amount: 1000 + sequence,
+          currency: 'usd',
+        },
+      },
+    });
+    return {
+      ...req,
+      method: 'POST',
+      path: info.path,
+      body,
+      headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(body, info.secret) },
+    };
+  };
+  const fire = (options: { duration?: number; amount?: number }) =>
+    autocannon({
+      url: info.url,
+      connections: CONNECTIONS,
+      ...options,
+      requests: [{ setupRequest: signedRequest as never }],
+    });
 
-// Drain the backlog the first phase queued (reported for information).
-const backlog = await countRuns('queued');
-const drainStart = Date.now();
-const workers = await startWorkers(handle, { concurrency: WORKER_CONCURRENCY, pollMs: 20, projectIds: [project.id] });
-await workers.idle();
-const drainSeconds = (Date.now() - drainStart) / 1000;
-const doneAfterDrain = await countRuns('succeeded');
+  // 1. Acknowledgements alone (workers paused).
+  const ack = await fire({ duration: ACK_SECONDS });
+  // Drain the backlog the first phase queued (reported for information).
+  const backlog = (await call('count', 'queued')) ?? 0;
+  const drainStart = Date.now();
+  await call('startWorkers');
+  await call('idle');
+  const drainSeconds = (Date.now() - drainStart) / 1000;
+  const doneAfterDrain = (await call('count', 'succeeded')) ?? 0;
+  // 2. End to end with workers running: first POST to last committed effect.
+  const e2eStart = Date.now();
+  await fire({ amount: E2E_RUNS });
+  while (((await call('count', 'succeeded')) ?? 0) < doneAfterDrain + E2E_RUNS)
+    await new Promise((r) => setTimeout(r, 20));
+  const e2eSeconds = (Date.now() - e2eStart) / 1000;
+  const failed = await call('count', 'failed');
 
-// 2. End to end with workers running.
-const e2eStart = Date.now();
-await fire({ amount: E2E_RUNS });
-while ((await countRuns('succeeded')) < doneAfterDrain + E2E_RUNS) await new Promise((r) => setTimeout(r, 20));
-const e2eSeconds = (Date.now() - e2eStart) / 1000;
-const failed = await countRuns('failed');
-
-console.log(`# database: ${handle.driver}; ${CONNECTIONS} connections; ${WORKER_CONCURRENCY} in-process workers`);
-console.log(`# ack phase: ${ack.requests.total} requests in ${ACK_SECONDS}s, non-2xx/errors: ${non2xx}`);
-console.log(
-  `# backlog drain: ${backlog} runs in ${drainSeconds.toFixed(1)}s (${Math.round(backlog / drainSeconds)}/s); failed runs: ${failed}`,
-);
-console.log(`webhook_ack_per_s: ${Math.round(ack.requests.average)}`);
-console.log(`webhook_ack_p50_ms: ${ack.latency.p50}`);
-console.log(`webhook_ack_p99_ms: ${ack.latency.p99}`);
-console.log(`flow_runs_per_s: ${Math.round(E2E_RUNS / e2eSeconds)}`);
-
-await workers.stop();
-await server.close();
-await handle.db.transaction((tx) => dropProjectSchema(tx, project));
-await handle.db.delete(projects).where(sql`id = ${project.id}`);
-await handle.db.delete(authUser).where(sql`id = ${`bench_${suffix}`}`);
-await handle.close();
+  console.log(
+    `# database: ${info.driver}; ${CONNECTIONS} connections; ${WORKER_CONCURRENCY} workers in the server process`,
+  );
+  console.log(
+    `# ack phase: ${ack.requests.total} requests in ${ACK_SECONDS}s, non-2xx/errors: ${ack.non2xx + ack.errors}`,
+  );
+  console.log(
+    `# backlog drain: ${backlog} runs in ${drainSeconds.toFixed(1)}s (${Math.round(backlog / drainSeconds)}/s); failed runs: ${failed}`,
+  );
+  console.log(`webhook_ack_per_s: ${Math.round(ack.requests.average)}`);
+  console.log(`webhook_ack_p50_ms: ${ack.latency.p50}`);
+  console.log(`webhook_ack_p99_ms: ${ack.latency.p99}`);
+  console.log(`flow_runs_per_s: ${Math.round(E2E_RUNS / e2eSeconds)}`);
+  await call('stop');
+}
