@@ -2,7 +2,7 @@ import { type Actor, listTables } from '@tillflow/data-model';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { Subscriber } from './subscriber';
-import { CHANGE_CHANNEL, ensureChangeTriggers, type ProjectRef } from './triggers';
+import { CHANGE_CHANNEL, ensureChangeTriggers, type ProjectRef, pruneChangeLog } from './triggers';
 import { actorKey, type ChangeEvent, type ChangeOp, eventFor, type RawChange } from './visibility';
 
 export interface SubscribeOptions {
@@ -18,6 +18,7 @@ export interface SubscribeOptions {
 const REPLAY_PAGE = 500;
 const TABLE_NAMES_TTL_MS = 10_000;
 const TRIGGERS_TTL_MS = 5_000;
+const PRUNE_EVERY_MS = 3600_000;
 
 interface LogRecord {
   position: number | string;
@@ -50,6 +51,7 @@ export class ChangeHub {
   private chain: Promise<void> = Promise.resolve();
   private lastPosition = 0;
   private connects = 0;
+  private pruneTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly handle: DbHandle) {}
 
@@ -60,6 +62,11 @@ export class ChangeHub {
   }
 
   private async listen() {
+    // The log only serves reconnects: older entries go (every instance may do it; deletes are idempotent).
+    this.pruneTimer = setInterval(() => {
+      pruneChangeLog(this.handle.db).catch(() => {});
+    }, PRUNE_EVERY_MS);
+    this.pruneTimer.unref();
     const onPayload = (payload: string) => this.enqueue(() => this.dispatch(parsePayload(payload)));
     if (this.handle.driver === 'pglite' && this.handle.pglite) {
       const stop = await this.handle.pglite.listen(CHANGE_CHANNEL, onPayload);
@@ -76,6 +83,7 @@ export class ChangeHub {
   async close(): Promise<void> {
     for (const set of this.byProject.values()) for (const sub of set) sub.end();
     this.byProject.clear();
+    if (this.pruneTimer) clearInterval(this.pruneTimer);
     await this.unlisten?.();
     this.listening = null;
   }

@@ -1,8 +1,9 @@
 import { createTable, deleteRows, insertRow, updateRows } from '@tillflow/data-model';
-import { createDb, type DbHandle } from '@tillflow/db';
+import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeHub, ensureChangeTriggers } from '../src';
+import { ChangeHub, ensureChangeTriggers, pruneChangeLog } from '../src';
 import { collect, createOrderProject, waitFor } from './helpers';
 
 const backend = { kind: 'backend' } as const;
@@ -150,5 +151,19 @@ describe('realtime change hub', () => {
       await otherHub.close();
       if (other !== handle) await other.close();
     }
+  });
+
+  it('prunes log entries older than the replay window', async () => {
+    const projectId = 1_000_000 + Math.floor(Math.random() * 1_000_000);
+    await handle.db.execute(
+      sql`insert into realtime_change (project_id, table_id, row_id, op, committed_at) values
+          (${projectId}, 1, 1, 'INSERT', now() - interval '2 days'), (${projectId}, 1, 2, 'INSERT', now())`,
+    );
+    expect(await pruneChangeLog(handle.db, 24 * 3600_000)).toBeGreaterThanOrEqual(1);
+    const left = await executeRows<{ row_id: number }>(
+      handle.db,
+      sql`select row_id from realtime_change where project_id = ${projectId}`,
+    );
+    expect(left.map((r) => Number(r.row_id))).toEqual([2]);
   });
 });
