@@ -218,10 +218,19 @@ async function runStep(
           .transaction((tx) =>
             runTransactional(options, node, executor, tx, context, startedAt, input, control, pending),
           )
-          .then((outcome) => {
-            pending.steps = []; // committed with this step
-            return outcome;
-          }));
+          .then(
+            (outcome) => {
+              pending.steps = []; // committed with this step
+              return outcome;
+            },
+            async (error) => {
+              // Another worker (whose lease we took over while it was still alive) committed this step
+              // first: our effect was rolled back, theirs stands; continue with their output.
+              const done = options.persist ? await succeededStep(base, options, node) : null;
+              if (done) return done;
+              throw error;
+            },
+          ));
     return { ...result, nodeId: node.id, nodeType: node.type, input, startedAt };
   } catch (error) {
     const step: StepResult = {
@@ -299,6 +308,17 @@ async function completeStep(
   );
 }
 
+class StepAlreadyRecorded extends Error {
+  constructor() {
+    super('Another worker recorded this step first.');
+  }
+}
+
+/**
+ * A database step: effect, then its record, in one transaction. The record is
+ * an upsert that refuses to overwrite a succeeded step, so if two workers race
+ * on one step only the first commit survives; the other rolls back.
+ */
 async function runTransactional(
   options: ExecuteFlowOptions,
   node: GraphNode,
@@ -310,10 +330,6 @@ async function runTransactional(
   control: () => { branch: string | null; stopped: boolean },
   pending: Pending,
 ): Promise<Outcome> {
-  if (options.persist) {
-    const reused = await claimStep(tx, options, node, pending);
-    if (reused) return reused;
-  }
   const output = jsonSafe(await executor.execute(context(tx)));
   const outcome: Outcome = {
     status: 'succeeded',
@@ -322,8 +338,38 @@ async function runTransactional(
     ...control(),
     durationMs: Date.now() - startedAt.getTime(),
   };
-  if (options.persist) await completeStep(tx, options, node, input, outcome);
+  if (options.persist) {
+    const mine: StepResult = {
+      ...outcome,
+      nodeId: node.id,
+      nodeType: node.type,
+      input,
+      startedAt,
+      status: 'succeeded',
+    };
+    const before = pending.steps.length > 0 ? sql`with pending as (${pendingInsert(options, pending)}) ` : sql``;
+    const recorded = await executeRows(tx, sql`${before}${pendingInsert(options, { steps: [mine] })} returning id`);
+    if (recorded.length === 0) throw new StepAlreadyRecorded();
+  }
   return outcome;
+}
+
+async function succeededStep(db: Executor, options: ExecuteFlowOptions, node: GraphNode): Promise<Outcome | null> {
+  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
+    db,
+    sql`select output, branch, stopped from flow_step
+        where run_id = ${options.runId} and node_id = ${node.id} and status = 'succeeded'`,
+  );
+  if (!done) return null;
+  return {
+    status: 'succeeded',
+    output: done.output,
+    error: null,
+    branch: done.branch,
+    stopped: done.stopped,
+    durationMs: 0,
+    reused: true,
+  };
 }
 
 async function runExternal(
