@@ -71,7 +71,8 @@ describe('two executions of one run', () => {
     expect(rows).toHaveLength(1);
     expect(rows[0].amount).toBe(2);
     // Both executions continued with the row that was actually committed.
-    const id = (o: typeof a) => (o.steps.find((s) => s.nodeId === 'add')?.output as { row: { id: number } }).row.id;
+    const id = (o: typeof a) =>
+      (o.steps.find((s) => s.nodeId === 'add')?.output as { row: { id: number } } | undefined)?.row.id;
     expect(id(a)).toBe(rows[0].id);
     expect(id(b)).toBe(rows[0].id);
   });
