@@ -41,6 +41,7 @@ export function FlowCanvas({
   selectedEdges,
   handlers,
   fitSignal,
+  focus,
 }: {
   definition: FlowDefinition;
   issues: ValidationIssue[];
@@ -49,10 +50,14 @@ export function FlowCanvas({
   selectedEdges: Set<string>;
   handlers: CanvasHandlers;
   fitSignal: number;
+  /** A node to bring into view (e.g. one just added), with a counter so the same id can be focused again. */
+  focus: { id: string; n: number } | null;
 }) {
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const [nodes, setNodes] = useState<CanvasNode[]>([]);
   const handlersRef = useRef(handlers);
+  const definitionRef = useRef(definition);
+  definitionRef.current = definition;
   handlersRef.current = handlers;
   const onInsert = useCallback((edgeId: string) => handlersRef.current.onInsertOnEdge(edgeId), []);
 
@@ -67,6 +72,13 @@ export function FlowCanvas({
   useEffect(() => {
     if (fitSignal > 0) flow.fitView({ duration: 200 });
   }, [fitSignal, flow]);
+
+  useEffect(() => {
+    if (!focus) return;
+    const target = definitionRef.current.graph.nodes.find((n) => n.id === focus.id);
+    if (target)
+      flow.setCenter(target.position.x + 120, target.position.y + 40, { zoom: flow.getZoom(), duration: 150 });
+  }, [focus, flow]);
 
   const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
     // Selection is reported through onSelectionChange; removal goes through onBeforeDelete.

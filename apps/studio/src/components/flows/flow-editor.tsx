@@ -73,6 +73,12 @@ function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }
   const [notice, setNotice] = useState<{ kind: 'error' | 'info'; text: string } | null>(null);
   const [overlay, setOverlay] = useState<{ title: string; steps: Map<string, StepOverlay> } | null>(null);
   const [fitSignal, setFitSignal] = useState(0);
+  // A painted run is shown whole: every node it touched should be on screen.
+  const showOverlay = useCallback((o: { title: string; steps: Map<string, StepOverlay> } | null) => {
+    setOverlay(o);
+    if (o) setTimeout(() => setFitSignal((n) => n + 1), 30);
+  }, []);
+  const [focus, setFocus] = useState<{ id: string; n: number } | null>(null);
   const clipboard = useRef<FlowClipboard | null>(null);
   const lastConfigEdit = useRef<{ nodeId: string; at: number } | null>(null);
 
@@ -148,6 +154,7 @@ function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }
   );
 
   const selectOnly = (id: string) => {
+    setFocus((f) => ({ id, n: (f?.n ?? 0) + 1 }));
     setSelectedNodes(new Set([id]));
     setSelectedEdges(new Set());
     setPanel('config');
@@ -394,6 +401,7 @@ function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }
             selectedEdges={selectedEdges}
             handlers={handlers}
             fitSignal={fitSignal}
+            focus={focus}
           />
         </div>
         <aside aria-label="Flow panel" className="w-96 shrink-0 overflow-y-auto border-l border-slate-200 bg-white p-4">
@@ -415,9 +423,9 @@ function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }
               />
             )
           ) : panel === 'test' ? (
-            <TestPanel projectId={projectId} flowId={flowId} definition={definition} onResult={setOverlay} />
+            <TestPanel projectId={projectId} flowId={flowId} definition={definition} onResult={showOverlay} />
           ) : panel === 'runs' ? (
-            <RunsPanel projectId={projectId} flowId={flowId} onShow={setOverlay} />
+            <RunsPanel projectId={projectId} flowId={flowId} onShow={showOverlay} />
           ) : panel === 'versions' ? (
             <VersionsPanel projectId={projectId} flowId={flowId} revision={revision} />
           ) : (
