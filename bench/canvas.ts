@@ -36,10 +36,10 @@ async function freePort(): Promise<number> {
   });
 }
 
-async function waitForHealth(base: string, child: ChildProcess) {
+async function waitForHealth(base: string, child: ChildProcess | null) {
   const deadline = Date.now() + 600_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`the studio exited with ${child.exitCode}`);
+    if (child && child.exitCode !== null) throw new Error(`the studio exited with ${child.exitCode}`);
     try {
       if ((await fetch(`${base}/api/health`)).ok) return;
     } catch {}
@@ -89,15 +89,18 @@ async function trpc<T>(page: Page, base: string, procedure: string, input: unkno
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
+// BENCH_STUDIO_URL measures an already running production studio instead of starting one.
 const port = await freePort();
-const base = `http://localhost:${port}`;
+const base = process.env.BENCH_STUDIO_URL ?? `http://localhost:${port}`;
 const dataDir = `.data/bench-canvas-${randomUUID().slice(0, 8)}`;
-const studio = spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
-  cwd: root,
-  env: { ...process.env, PORT: String(port), TILLFLOW_DATA_DIR: dataDir, TILLFLOW_AUTH_RATE_LIMIT: 'off' },
-  stdio: ['ignore', 'ignore', 'inherit'],
-  detached: true,
-});
+const studio: ChildProcess | null = process.env.BENCH_STUDIO_URL
+  ? null
+  : spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
+      cwd: root,
+      env: { ...process.env, PORT: String(port), TILLFLOW_DATA_DIR: dataDir, TILLFLOW_AUTH_RATE_LIMIT: 'off' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+      detached: true,
+    });
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
   args: chromiumArgs,
@@ -157,6 +160,8 @@ try {
   console.log(`canvas_drag_ms_200: ${median(frames).toFixed(1)}`);
 } finally {
   await browser.close();
-  if (studio.pid) process.kill(-studio.pid, 'SIGTERM');
-  rmSync(path.join(root, dataDir), { recursive: true, force: true });
+  if (studio?.pid) {
+    process.kill(-studio.pid, 'SIGTERM');
+    rmSync(path.join(root, dataDir), { recursive: true, force: true });
+  }
 }
