@@ -24,7 +24,7 @@ process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
 const ACK_SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 8);
 const E2E_RUNS = Number(process.env.BENCH_E2E_RUNS ?? 3000);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
-const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKERS ?? 16);
+const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKERS ?? 32);
 
 // The server (HTTP + database + workers) runs in a child process, the load
 // generator in this one, as Stripe and the studio would be: separate processes.
