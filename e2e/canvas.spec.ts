@@ -34,14 +34,23 @@ async function shopWithPayments(page: Page) {
   await expect(
     page.getByRole('table', { name: 'Columns of order' }).getByRole('cell', { name: 'status', exact: true }),
   ).toBeVisible();
+  await page.getByRole('tab', { name: 'rows' }).click();
+  await page.getByRole('button', { name: 'New row' }).click();
+  const row = page.getByRole('form', { name: 'New row' });
+  await row.getByLabel('status').fill('pending');
+  await row.getByRole('button', { name: 'Add row' }).click();
+  await expect(
+    page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'pending', exact: true }),
+  ).toBeVisible();
   return { project, nav };
 }
 
-test('a builder edits StripePayment on the canvas, is refused on locked nodes and broken bindings, publishes and test-runs', async ({
+test('a builder edits StripePayment on the canvas, is refused on locked nodes and broken bindings, publishes, and sees a paid order’s run painted', async ({
   page,
+  baseURL,
 }) => {
   test.setTimeout(240_000);
-  const { nav } = await shopWithPayments(page);
+  const { nav, project } = await shopWithPayments(page);
 
   await nav.getByRole('link', { name: 'Actionflows' }).click();
   const flows = page.getByRole('table', { name: 'Flows' });
@@ -105,6 +114,61 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await page.getByRole('button', { name: 'Versions' }).click();
   await expect(panel(page).getByText('Version 2')).toBeVisible();
   await expect(panel(page).getByText('1 node added, 1 connection added')).toBeVisible();
+
+  // Pay order 1 on the sandbox's hosted checkout: the published flow marks it paid, and its run is painted.
+  await nav.getByRole('link', { name: 'Overview' }).click();
+  await page.getByLabel('Key name').fill('backend');
+  await page.getByRole('button', { name: 'Create key' }).click();
+  const key = (await page.getByLabel('New API key').textContent())?.trim() ?? '';
+  const response = await page.request.post(`/api/v1/${project.slug}/payments`, {
+    headers: { authorization: `Bearer ${key}` },
+    data: {
+      orderId: 1,
+      currency: 'usd',
+      amount: 1250,
+      method: 'checkout',
+      successUrl: `${baseURL}/projects/${project.id}/data/order`,
+      cancelUrl: `${baseURL}/projects/${project.id}`,
+    },
+  });
+  expect(response.status()).toBe(200);
+  await page.goto((await response.json()).checkoutUrl);
+  await page.getByLabel('Email').fill('buyer@example.test');
+  await page.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await page.getByLabel('Expiration date (MM / YY)').fill('12 / 34');
+  await page.getByLabel('CVC').fill('123');
+  await page.getByRole('button', { name: /^Pay/ }).click();
+  await expect(page).toHaveURL(new RegExp(`/projects/${project.id}/data/order`));
+  await expect(async () => {
+    await page.reload();
+    await expect(
+      page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'paid', exact: true }),
+    ).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 20_000 });
+
+  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'StripePayment' }).click();
+  await page.getByRole('button', { name: 'Runs' }).click();
+  const runs = panel(page).getByRole('table', { name: 'Runs' });
+  await expect(runs).toContainText('checkout.session.completed', { timeout: 15_000 });
+  await expect(runs).toContainText('succeeded');
+  // Stripe sends checkout.session.completed and payment_intent.succeeded together: whichever runs first
+  // takes the success branch, the other sees alreadyProcessed. Open the runs until the painted path reaches our node.
+  const show = runs.getByRole('button', { name: /^Show run of/ });
+  const output = page.getByRole('log', { name: 'Output of Update rows' });
+  let painted = false;
+  for (let i = 0; i < (await show.count()) && !painted; i++) {
+    await show.nth(i).click();
+    await expect(page.getByText(/Showing run of .* on the canvas/)).toBeVisible();
+    painted = await output.waitFor({ timeout: 3000 }).then(
+      () => true,
+      () => false,
+    );
+  }
+  expect(painted).toBe(true);
+  await expect(node(page, 'update_rows')).toContainText('succeeded');
+  await expect(output).toContainText('paid');
+  await expect(node(page, 'callback')).toContainText('succeeded');
 });
 
 test('a builder builds a custom flow and test-runs it with a sample event, seeing each node’s output', async ({
