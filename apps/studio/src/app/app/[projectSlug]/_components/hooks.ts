@@ -21,7 +21,7 @@ export function useAppInfo() {
  * server lets this user see refetches the lists it may belong to. The link
  * resumes with the last event id after a dropped connection.
  */
-export function useLiveTables(tables: string[]) {
+export function useLiveTables(tables?: string[]) {
   const trpc = useAppTRPC();
   const projectSlug = useSlug();
   const queryClient = useQueryClient();

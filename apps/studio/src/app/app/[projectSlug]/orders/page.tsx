@@ -11,7 +11,8 @@ function Orders() {
   const slug = useSlug();
   const trpc = useAppTRPC();
   const search = useSearchParams();
-  const live = useLiveTables(['order', 'payment', 'refund']);
+  // Every table this user may read: the order table's name is the builder's choice.
+  const live = useLiveTables();
   const orders = useQuery(trpc.app.myOrders.queryOptions({ projectSlug: slug }));
   return (
     <section aria-labelledby="orders-title" className="flex flex-col gap-4">
