@@ -136,6 +136,7 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await page.getByLabel('Price column (minor units)').selectOption('price');
   await page.getByLabel('Stripe price ids (one per line)').fill(price.id);
   await page.getByLabel('Free trial for subscriptions (days)').fill('14');
+  await page.getByLabel('Order column that records what was bought').selectOption('item');
   await page.getByRole('button', { name: 'Save catalog' }).click();
   await expect(page.getByText('Saved.')).toBeVisible();
   const preview = page.getByRole('region', { name: 'What the app shows' });
@@ -155,6 +156,7 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await expect(ann.page.getByRole('listitem', { name: /^Payment \d+$/ }).first()).toContainText('SUCCESSFUL', {
     timeout: 30_000,
   });
+  await expect(ann.page.getByRole('heading', { name: /Order #\d+ · Coffee beans/ })).toBeVisible();
   await shots(ann.page, 'orders');
 
   // A declined card: the hosted page says so, and the payment ends FAILED.

@@ -25,6 +25,7 @@ async function waitFor(check: () => boolean, timeoutMs = 5000) {
 
 interface OrderView {
   order: { id: number; item: string; buyer: number };
+  label: string | null;
   payments: { id: number; status: string; amount: number; refunds: unknown[] }[];
 }
 
@@ -121,6 +122,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     const annOrders = await ann.query<OrderView[]>('myOrders');
     expect(annOrders).toHaveLength(1);
     expect(annOrders[0].order).toMatchObject({ id: bought.orderId, item: 'Beans' });
+    expect(annOrders[0].label).toBe('Beans');
     expect(annOrders[0].payments.map((p) => [p.status, p.amount])).toEqual([['PENDING', 1500]]);
     expect(await bob.query('myOrders')).toEqual([]);
 

@@ -51,6 +51,8 @@ async function requireOrderTable(handle: DbHandle, projectId: number): Promise<s
 
 export interface OrderWithPayments {
   order: Row;
+  /** What was bought, from the order column the builder picked in studio → App. */
+  label: string | null;
   payments: (Row & { refunds: Row[] })[];
 }
 
@@ -65,6 +67,11 @@ export async function myOrders(handle: DbHandle, projectId: number, actor: EndUs
     await ownFilter(handle, projectId, orderTable, actor),
   );
   if (orders.length === 0) return [];
+  const { catalog } = await loadAppSettings(handle.db, projectId);
+  const labelOf = (order: Row) => {
+    const value = catalog.orderLabelColumn ? order[catalog.orderLabelColumn] : null;
+    return value === null || value === undefined || value === '' ? null : String(value);
+  };
   const ids = orders.map((o) => o.id);
   const { rows: payments } = await readable(handle, projectId, actor, PAYMENT_TABLE, [
     { column: 'order_id', op: 'in', value: ids },
@@ -78,6 +85,7 @@ export async function myOrders(handle: DbHandle, projectId: number, actor: EndUs
     : [];
   return orders.map((order) => ({
     order,
+    label: labelOf(order),
     payments: payments
       .filter((p) => Number(p.order_id) === order.id)
       .map((p) => ({ ...p, refunds: refunds.filter((r) => Number(r.payment_id) === p.id) })),

@@ -33,10 +33,13 @@ function Orders() {
       <ErrorText error={orders.error} />
       {orders.data?.length === 0 ? <p className="text-sm text-gray-600">No orders yet.</p> : null}
       <ul className="flex flex-col gap-3">
-        {orders.data?.map(({ order, payments }) => (
+        {orders.data?.map(({ order, label, payments }) => (
           <li key={order.id} className="rounded-lg border bg-white p-4" data-testid={`order-${order.id}`}>
             <div className="flex flex-wrap items-center justify-between gap-2">
-              <h2 className="font-medium">Order #{order.id}</h2>
+              <h2 className="font-medium">
+                Order #{order.id}
+                {label ? <span className="font-normal text-gray-600"> · {label}</span> : null}
+              </h2>
               <span className="text-sm text-gray-600">{formatDate(order.created_at)}</span>
             </div>
             {payments.length === 0 ? <p className="mt-2 text-sm text-gray-600">No payment yet.</p> : null}

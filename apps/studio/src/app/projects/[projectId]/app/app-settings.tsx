@@ -16,6 +16,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
   const settings = useQuery(trpc.app.getSettings.queryOptions({ projectId }));
   const tables = useQuery(trpc.dataModel.listTables.queryOptions({ projectId }));
   const preview = useQuery(trpc.app.previewCatalog.queryOptions({ projectId }));
+  const payments = useQuery(trpc.payments.settings.queryOptions({ projectId }));
   const [title, setTitle] = useState('');
   const [source, setSource] = useState<Source>('none');
   const [table, setTable] = useState('');
@@ -49,6 +50,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
   const errors = fieldErrors(save.error);
   const userTables = (tables.data ?? []).filter((t) => !t.isSystem);
   const columns = userTables.find((t) => t.name === table)?.columns ?? [];
+  const orderTable = (tables.data ?? []).find((t) => t.id === payments.data?.orderTableId);
   const slug = project.data?.slug;
   const columnSelect = (id: string, label: string, value: string, set: (v: string) => void, optional = false) => (
     <div>
@@ -179,6 +181,28 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
                 onChange={(e) => setTrialDays(e.target.value)}
               />
             </div>
+          </div>
+        ) : null}
+        {orderTable ? (
+          <div className="max-w-sm">
+            <label className="label" htmlFor="orderLabelColumn">
+              Order column that records what was bought
+            </label>
+            <select
+              id="orderLabelColumn"
+              className="input"
+              value={orderLabelColumn}
+              onChange={(e) => setOrderLabelColumn(e.target.value)}
+            >
+              <option value="">(none)</option>
+              {orderTable.columns
+                .filter((c) => c.type === 'text')
+                .map((c) => (
+                  <option key={c.id} value={c.name}>
+                    {c.name}
+                  </option>
+                ))}
+            </select>
           </div>
         ) : null}
         {save.error ? (
