@@ -212,4 +212,18 @@ test('a builder builds a custom flow and test-runs it with a sample event, seein
 
   await page.getByRole('button', { name: 'Runs' }).click();
   await expect(panel(page).getByRole('table', { name: 'Runs' })).toContainText('test');
+
+  // A second builder (another tab) saves after the first: refused with a conflict, nothing overwritten.
+  const other = await page.context().newPage();
+  await other.goto(page.url());
+  await expect(node(other, 'set_variables')).toBeVisible();
+  await node(page, 'set_variables').click();
+  await page.getByLabel('Node name').fill('Remember the amount');
+  await expectSaved(page);
+  await node(other, 'set_variables').click();
+  await other.getByLabel('Node name').fill('Something else');
+  await expect(other.getByRole('alert').filter({ hasText: 'Someone else saved this flow' })).toBeVisible();
+  await expect(other.getByRole('button', { name: 'Reload' })).toBeVisible();
+  await page.reload();
+  await expect(node(page, 'set_variables')).toContainText('Remember the amount');
 });

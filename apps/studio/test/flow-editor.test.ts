@@ -214,5 +214,8 @@ describe('binding picker listing', () => {
       cursor: 33,
     });
     expect(insertBinding('ab', 'x', 1).value).toBe('a{{ x }}b');
+    // inside an expression only the path goes in
+    expect(insertBinding('{{ 1 ==  }}', 'nodes.a.n', 8).value).toBe('{{ 1 == nodes.a.n }}');
+    expect(insertBinding('{{ a }} and ', 'b').value).toBe('{{ a }} and {{ b }}');
   });
 });

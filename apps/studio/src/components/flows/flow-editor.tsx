@@ -36,6 +36,9 @@ import { type CanvasHandlers, FlowCanvas } from './flow-canvas';
 import { Palette } from './palette';
 import { RunsPanel, TestPanel, TriggerPanel, VersionsPanel } from './side-panels';
 
+// Module-level so nodes copied in one flow can be pasted into another during the session.
+const clipboard: { current: FlowClipboard | null } = { current: null };
+
 type Panel = 'palette' | 'config' | 'test' | 'runs' | 'versions';
 interface Loaded {
   id: string;
@@ -79,7 +82,6 @@ function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }
     if (o) setTimeout(() => setFitSignal((n) => n + 1), 30);
   }, []);
   const [focus, setFocus] = useState<{ id: string; n: number } | null>(null);
-  const clipboard = useRef<FlowClipboard | null>(null);
   const lastConfigEdit = useRef<{ nodeId: string; at: number } | null>(null);
 
   const issues = useMemo(

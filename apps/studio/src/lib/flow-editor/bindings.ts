@@ -39,9 +39,14 @@ export function bindingGroups(
   return [...groups.values()];
 }
 
-/** Inserts `{{ path }}` into a field's text at the cursor (or at the end). */
+/**
+ * Inserts `{{ path }}` into a field's text at the cursor (or at the end); inside an open
+ * `{{ … }}` expression only the bare path goes in, so `{{ a == }}` becomes `{{ a == nodes.x }}`.
+ */
 export function insertBinding(value: string, path: string, cursor?: number): { value: string; cursor: number } {
   const at = cursor === undefined || cursor < 0 || cursor > value.length ? value.length : cursor;
-  const token = `{{ ${path} }}`;
+  const before = value.slice(0, at);
+  const insideExpression = before.lastIndexOf('{{') > before.lastIndexOf('}}') && value.indexOf('}}', at) >= 0;
+  const token = insideExpression ? path : `{{ ${path} }}`;
   return { value: value.slice(0, at) + token + value.slice(at), cursor: at + token.length };
 }
