@@ -47,8 +47,12 @@ describe('webhook ingestion', () => {
       return rows[0]?.note === 'done' ? rows : null;
     });
     expect(row.amount).toBe(2500);
-    const runs = await listRuns(handle.db, projectId, { flowId: hook.flow.id });
-    const run = runs.find((r) => r.eventId === event.id);
+    // The effect commits with its step; the run is marked succeeded just after.
+    const run = await waitFor(async () =>
+      (await listRuns(handle.db, projectId, { flowId: hook.flow.id })).find(
+        (r) => r.eventId === event.id && r.status === 'succeeded',
+      ),
+    );
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1, eventType: 'payment_intent.succeeded' });
   });
 
