@@ -92,7 +92,7 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 // BENCH_STUDIO_URL measures an already running production studio instead of starting one.
 const port = await freePort();
 const base = process.env.BENCH_STUDIO_URL ?? `http://localhost:${port}`;
-const dataDir = `.data/bench-canvas-${randomUUID().slice(0, 8)}`;
+const dataDir = path.join(root, '.data', `bench-canvas-${randomUUID().slice(0, 8)}`);
 const studio: ChildProcess | null = process.env.BENCH_STUDIO_URL
   ? null
   : spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
@@ -162,6 +162,6 @@ try {
   await browser.close();
   if (studio?.pid) {
     process.kill(-studio.pid, 'SIGTERM');
-    rmSync(path.join(root, dataDir), { recursive: true, force: true });
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
