@@ -4,6 +4,7 @@ import { executeRows } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { buildSystemFlow, type FlowDefinition } from '@tillflow/flow-model';
 import { createFlow, createWebhookEndpoint, ingestStripeWebhook, stripeSignatureHeader } from '@tillflow/runtime';
+import { startSandbox } from '@tillflow/stripe-sandbox';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpBuilder } from './helpers';
@@ -11,10 +12,18 @@ import { signUpBuilder } from './helpers';
 process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
 
 let handle: DbHandle;
+let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 beforeAll(async () => {
   handle = await createTestDb();
+  // Publishing a Stripe-triggered custom flow registers its endpoint in (the project's sandbox account of) Stripe.
+  sandbox = await startSandbox({ port: 0 });
+  process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+  process.env.PUBLIC_URL ??= 'http://127.0.0.1:9';
 });
-afterAll(() => handle.close());
+afterAll(async () => {
+  await sandbox.close();
+  await handle.close();
+});
 
 /** A builder with a project, an `order` table (status, note) and the StripePayment system flow. */
 async function setup() {
@@ -257,6 +266,15 @@ describe('events router', () => {
     const flow = await caller.flows.get({ projectId, flowId });
     await caller.flows.saveDraft({ projectId, flowId, definition: draft, expectedRevision: flow.revision });
     await caller.flows.publish({ projectId, flowId });
+    // publishing registered the flow's own endpoint (only its events) in the project's Stripe account
+    const [registered] = await executeRows<{ enabled_events: string[]; stripe_endpoint_id: string | null }>(
+      handle.db,
+      sql`select enabled_events, stripe_endpoint_id from webhook_endpoint where flow_id = ${flowId}`,
+    );
+    expect(registered).toMatchObject({
+      enabled_events: ['charge.succeeded'],
+      stripe_endpoint_id: expect.stringMatching(/^we_/),
+    });
     const secret = 'whsec_flows_router_test_secret';
     const { endpoint } = await createWebhookEndpoint(handle.db, {
       projectId,

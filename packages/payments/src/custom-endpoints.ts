@@ -3,6 +3,7 @@ import { encryptSecret, generateWebhookSecret } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import { publicBaseUrl, STRIPE_ENDPOINT_LIMIT } from './endpoints';
 import { fromStripeError, PaymentError } from './errors';
+import { ensureSandboxAccount } from './sandbox-account';
 import { getProjectStripe } from './settings';
 import { STRIPE_API_VERSION } from './stripe-client';
 

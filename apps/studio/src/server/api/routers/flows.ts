@@ -13,6 +13,7 @@ import {
   type ValidationIssue,
   validateFlow,
 } from '@tillflow/flow-model';
+import { ensureFlowEndpoint, removeFlowEndpoint } from '@tillflow/payments';
 import {
   createFlow,
   deleteFlow,
@@ -186,6 +187,10 @@ export const flowsRouter = createTRPCRouter({
         message: new FlowInvalidError(issues).message,
         cause: new FlowInvalidError(issues),
       });
+    // A custom flow listening to Stripe gets its own endpoint with only its events, before it goes live.
+    const trigger = (flow.draft as FlowDefinition).trigger;
+    if (flow.kind === 'custom' && trigger.kind === 'stripe_webhook')
+      await ensureFlowEndpoint(ctx.db, ctx.project.id, { id: flow.id, events: trigger.events });
     const version = await publishFlow(ctx.db.db, flow.id, ctx.user.id);
     return { versionId: version.id, version: version.version };
   }),
@@ -258,6 +263,7 @@ export const flowsRouter = createTRPCRouter({
         code: 'FORBIDDEN',
         message: `${flow.name} is a system flow of the payment module and cannot be deleted.`,
       });
+    await removeFlowEndpoint(ctx.db, ctx.project.id, flow.id);
     await deleteFlow(ctx.db.db, ctx.project.id, flow.id);
     return { deleted: true };
   }),
