@@ -26,8 +26,11 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
   const [orderLabelColumn, setOrderLabelColumn] = useState('');
   const [priceIds, setPriceIds] = useState('');
   const [trialDays, setTrialDays] = useState('');
+  // The form takes the saved settings once; later refetches must not overwrite what the builder is typing.
+  const [ready, setReady] = useState(false);
   useEffect(() => {
-    if (!settings.data) return;
+    if (!settings.data || ready) return;
+    setReady(true);
     const c = settings.data.catalog;
     setTitle(settings.data.title ?? '');
     setSource(c.source);
@@ -38,7 +41,7 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
     setOrderLabelColumn(c.orderLabelColumn ?? '');
     setPriceIds((c.priceIds ?? []).join('\n'));
     setTrialDays(c.trialDays ? String(c.trialDays) : '');
-  }, [settings.data]);
+  }, [settings.data, ready]);
   const save = useMutation(
     trpc.app.saveSettings.mutationOptions({
       onSuccess: async () => {
@@ -78,7 +81,9 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
           </a>
         ) : null}
       </div>
+      {!ready ? <p className="text-sm text-slate-600">Loading…</p> : null}
       <form
+        hidden={!ready}
         className="card space-y-3"
         aria-labelledby="catalog-heading"
         onSubmit={(e) => {
