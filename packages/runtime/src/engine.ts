@@ -3,27 +3,20 @@ import { configForEvaluation, evaluateTemplate as evaluateBindings } from '@till
 import { sql } from 'drizzle-orm';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
 import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor, PermanentNodeError } from './registry';
+import {
+  type CompletedStep,
+  claimStep,
+  completeStep,
+  flushPending,
+  type Outcome,
+  type Pending,
+  pendingInsert,
+  recordFailedStep,
+  type StepResult,
+  succeededStep,
+} from './step-records';
 
-export interface StepResult {
-  nodeId: string;
-  nodeType: string;
-  status: 'succeeded' | 'failed' | 'skipped';
-  input: unknown;
-  output: unknown;
-  error: string | null;
-  branch: string | null;
-  stopped: boolean;
-  startedAt: Date;
-  durationMs: number;
-  /** True when a previous attempt had completed it and its output was reused. */
-  reused?: boolean;
-}
-
-export interface CompletedStep {
-  output: unknown;
-  branch: string | null;
-  stopped: boolean;
-}
+export type { CompletedStep, StepResult };
 
 export interface ExecuteFlowOptions {
   handle: DbHandle;
@@ -40,12 +33,6 @@ export interface ExecuteFlowOptions {
   /** Steps a previous attempt completed: skipped, their outputs reused. */
   completed?: Map<string, CompletedStep>;
 }
-
-// Pure steps are recorded lazily: with the next step that touches the
-// database (in its transaction, so an effect is never committed without the
-// decisions that led to it) or when the run ends. A crash before that only
-// repeats pure work.
-type Pending = { steps: StepResult[] };
 
 export interface FlowOutcome {
   status: 'succeeded' | 'failed';
@@ -98,33 +85,6 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
   }
   if (options.persist) await flushPending(options.executor ?? options.handle.db, options, pending);
   return { status: 'succeeded', error: null, permanent: false, steps };
-}
-
-async function flushPending(db: Executor, options: ExecuteFlowOptions, pending: Pending): Promise<void> {
-  if (pending.steps.length === 0) return;
-  await db.execute(pendingInsert(options, pending));
-}
-
-function pendingInsert(options: ExecuteFlowOptions, pending: Pending) {
-  const rows = pending.steps.map((s) => ({
-    node_id: s.nodeId,
-    node_type: s.nodeType,
-    input: s.input,
-    output: s.output,
-    branch: s.branch,
-    stopped: s.stopped,
-    started_at: s.startedAt.toISOString(),
-    duration_ms: s.durationMs,
-  }));
-  return sql`insert into flow_step (run_id, node_id, node_type, status, input, output, branch, stopped, attempt, started_at, duration_ms)
-        select ${options.runId}, x.node_id, x.node_type, 'succeeded', x.input, x.output, x.branch, x.stopped,
-          ${options.attempt}, x.started_at, x.duration_ms
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(node_id text, node_type text, input jsonb,
-          output jsonb, branch text, stopped boolean, started_at timestamptz, duration_ms int)
-        on conflict (run_id, node_id) do update set status = 'succeeded', input = excluded.input,
-          output = excluded.output, branch = excluded.branch, stopped = excluded.stopped, attempt = excluded.attempt,
-          started_at = excluded.started_at, duration_ms = excluded.duration_ms, error = null
-        where flow_step.status <> 'succeeded'`;
 }
 
 const permanentFlags = new WeakMap<StepResult, boolean>();
@@ -250,62 +210,10 @@ async function runStep(
       // A rolled-back transaction took the flushed pending steps with it: keep them in the list until they land.
       await flushPending(options.executor ?? options.handle.db, options, pending);
       pending.steps = [];
-      await recordFailedStep(options, step);
+      await recordFailedStep(options.executor ?? options.handle.db, options, step);
     }
     return step;
   }
-}
-
-type Outcome = Pick<StepResult, 'status' | 'output' | 'error' | 'branch' | 'stopped' | 'durationMs' | 'reused'>;
-
-/** Claims the step row inside the transaction; if another attempt already committed it, reuses its result. */
-async function claimStep(
-  tx: Executor,
-  options: ExecuteFlowOptions,
-  node: GraphNode,
-  pending?: Pending,
-): Promise<Outcome | null> {
-  // The pending pure steps ride along in the same statement (one round trip less per step).
-  const before =
-    pending && pending.steps.length > 0 ? sql`with pending as (${pendingInsert(options, pending)}) ` : sql``;
-  const claimed = await executeRows(
-    tx,
-    sql`${before}insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
-        values (${options.runId}, ${node.id}, ${node.type}, 'running', ${options.attempt}, now())
-        on conflict (run_id, node_id) do update set status = 'running', attempt = excluded.attempt,
-          started_at = excluded.started_at, error = null
-        where flow_step.status <> 'succeeded'
-        returning id`,
-  );
-  if (claimed.length > 0) return null;
-  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
-    tx,
-    sql`select output, branch, stopped from flow_step where run_id = ${options.runId} and node_id = ${node.id}`,
-  );
-  return {
-    status: 'succeeded',
-    output: done.output,
-    error: null,
-    branch: done.branch,
-    stopped: done.stopped,
-    durationMs: 0,
-    reused: true,
-  };
-}
-
-async function completeStep(
-  tx: Executor,
-  options: ExecuteFlowOptions,
-  node: GraphNode,
-  input: unknown,
-  outcome: Outcome,
-) {
-  await tx.execute(
-    sql`update flow_step set status = 'succeeded', input = ${JSON.stringify(input)}::jsonb,
-          output = ${JSON.stringify(outcome.output)}::jsonb, branch = ${outcome.branch}, stopped = ${outcome.stopped},
-          duration_ms = ${outcome.durationMs}
-        where run_id = ${options.runId} and node_id = ${node.id}`,
-  );
 }
 
 class StepAlreadyRecorded extends Error {
@@ -354,24 +262,6 @@ async function runTransactional(
   return outcome;
 }
 
-async function succeededStep(db: Executor, options: ExecuteFlowOptions, node: GraphNode): Promise<Outcome | null> {
-  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
-    db,
-    sql`select output, branch, stopped from flow_step
-        where run_id = ${options.runId} and node_id = ${node.id} and status = 'succeeded'`,
-  );
-  if (!done) return null;
-  return {
-    status: 'succeeded',
-    output: done.output,
-    error: null,
-    branch: done.branch,
-    stopped: done.stopped,
-    durationMs: 0,
-    reused: true,
-  };
-}
-
 async function runExternal(
   options: ExecuteFlowOptions,
   node: GraphNode,
@@ -396,16 +286,4 @@ async function runExternal(
   };
   if (options.persist) await completeStep(base, options, node, input, outcome);
   return outcome;
-}
-
-async function recordFailedStep(options: ExecuteFlowOptions, step: StepResult): Promise<void> {
-  const db = options.executor ?? options.handle.db;
-  await db.execute(
-    sql`insert into flow_step (run_id, node_id, node_type, status, input, error, attempt, started_at, duration_ms)
-        values (${options.runId}, ${step.nodeId}, ${step.nodeType}, 'failed', ${JSON.stringify(step.input)}::jsonb,
-          ${step.error}, ${options.attempt}, ${step.startedAt.toISOString()}, ${step.durationMs})
-        on conflict (run_id, node_id) do update set status = 'failed', input = excluded.input, error = excluded.error,
-          attempt = excluded.attempt, started_at = excluded.started_at, duration_ms = excluded.duration_ms
-        where flow_step.status <> 'succeeded'`,
-  );
 }

@@ -1,0 +1,147 @@
+import { type Executor, executeRows } from '@tillflow/db';
+import { sql } from 'drizzle-orm';
+import type { GraphNode } from './graph';
+
+// How steps are written to flow_step. Every write refuses to overwrite a
+// succeeded step: that row is the proof an effect happened.
+
+export interface StepResult {
+  nodeId: string;
+  nodeType: string;
+  status: 'succeeded' | 'failed' | 'skipped';
+  input: unknown;
+  output: unknown;
+  error: string | null;
+  branch: string | null;
+  stopped: boolean;
+  startedAt: Date;
+  durationMs: number;
+  /** True when a previous attempt had completed it and its output was reused. */
+  reused?: boolean;
+}
+
+export interface CompletedStep {
+  output: unknown;
+  branch: string | null;
+  stopped: boolean;
+}
+
+// Pure steps are recorded lazily: with the next step that touches the
+// database (in its transaction, so an effect is never committed without the
+// decisions that led to it) or when the run ends. A crash before that only
+// repeats pure work.
+export type Pending = { steps: StepResult[] };
+
+export type Outcome = Pick<StepResult, 'status' | 'output' | 'error' | 'branch' | 'stopped' | 'durationMs' | 'reused'>;
+
+/** Which run attempt a write belongs to. */
+export interface StepOwner {
+  runId: string;
+  attempt: number;
+}
+
+export async function flushPending(db: Executor, options: StepOwner, pending: Pending): Promise<void> {
+  if (pending.steps.length === 0) return;
+  await db.execute(pendingInsert(options, pending));
+}
+
+export function pendingInsert(options: StepOwner, pending: Pending) {
+  const rows = pending.steps.map((s) => ({
+    node_id: s.nodeId,
+    node_type: s.nodeType,
+    input: s.input,
+    output: s.output,
+    branch: s.branch,
+    stopped: s.stopped,
+    started_at: s.startedAt.toISOString(),
+    duration_ms: s.durationMs,
+  }));
+  return sql`insert into flow_step (run_id, node_id, node_type, status, input, output, branch, stopped, attempt, started_at, duration_ms)
+        select ${options.runId}, x.node_id, x.node_type, 'succeeded', x.input, x.output, x.branch, x.stopped,
+          ${options.attempt}, x.started_at, x.duration_ms
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(node_id text, node_type text, input jsonb,
+          output jsonb, branch text, stopped boolean, started_at timestamptz, duration_ms int)
+        on conflict (run_id, node_id) do update set status = 'succeeded', input = excluded.input,
+          output = excluded.output, branch = excluded.branch, stopped = excluded.stopped, attempt = excluded.attempt,
+          started_at = excluded.started_at, duration_ms = excluded.duration_ms, error = null
+        where flow_step.status <> 'succeeded'`;
+}
+
+/** Claims the step row inside the transaction; if another attempt already committed it, reuses its result. */
+export async function claimStep(
+  tx: Executor,
+  options: StepOwner,
+  node: GraphNode,
+  pending?: Pending,
+): Promise<Outcome | null> {
+  // The pending pure steps ride along in the same statement (one round trip less per step).
+  const before =
+    pending && pending.steps.length > 0 ? sql`with pending as (${pendingInsert(options, pending)}) ` : sql``;
+  const claimed = await executeRows(
+    tx,
+    sql`${before}insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
+        values (${options.runId}, ${node.id}, ${node.type}, 'running', ${options.attempt}, now())
+        on conflict (run_id, node_id) do update set status = 'running', attempt = excluded.attempt,
+          started_at = excluded.started_at, error = null
+        where flow_step.status <> 'succeeded'
+        returning id`,
+  );
+  if (claimed.length > 0) return null;
+  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
+    tx,
+    sql`select output, branch, stopped from flow_step where run_id = ${options.runId} and node_id = ${node.id}`,
+  );
+  return {
+    status: 'succeeded',
+    output: done.output,
+    error: null,
+    branch: done.branch,
+    stopped: done.stopped,
+    durationMs: 0,
+    reused: true,
+  };
+}
+
+export async function completeStep(
+  tx: Executor,
+  options: StepOwner,
+  node: GraphNode,
+  input: unknown,
+  outcome: Outcome,
+) {
+  await tx.execute(
+    sql`update flow_step set status = 'succeeded', input = ${JSON.stringify(input)}::jsonb,
+          output = ${JSON.stringify(outcome.output)}::jsonb, branch = ${outcome.branch}, stopped = ${outcome.stopped},
+          duration_ms = ${outcome.durationMs}
+        where run_id = ${options.runId} and node_id = ${node.id}`,
+  );
+}
+
+export async function succeededStep(db: Executor, options: StepOwner, node: GraphNode): Promise<Outcome | null> {
+  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
+    db,
+    sql`select output, branch, stopped from flow_step
+        where run_id = ${options.runId} and node_id = ${node.id} and status = 'succeeded'`,
+  );
+  if (!done) return null;
+  return {
+    status: 'succeeded',
+    output: done.output,
+    error: null,
+    branch: done.branch,
+    stopped: done.stopped,
+    durationMs: 0,
+    reused: true,
+  };
+}
+
+export async function recordFailedStep(db: Executor, options: StepOwner, step: StepResult): Promise<void> {
+  await db.execute(
+    sql`insert into flow_step (run_id, node_id, node_type, status, input, error, attempt, started_at, duration_ms)
+        values (${options.runId}, ${step.nodeId}, ${step.nodeType}, 'failed', ${JSON.stringify(step.input)}::jsonb,
+          ${step.error}, ${options.attempt}, ${step.startedAt.toISOString()}, ${step.durationMs})
+        on conflict (run_id, node_id) do update set status = 'failed', input = excluded.input, error = excluded.error,
+          attempt = excluded.attempt, started_at = excluded.started_at, duration_ms = excluded.duration_ms
+        where flow_step.status <> 'succeeded'`,
+  );
+}
