@@ -169,6 +169,7 @@ test('end users buy, subscribe and get refunds live in the generated app', async
 
   // A subscription with the builder's 14-day trial, canceled at period end.
   await ann.page.goto(`/app/${slug}`);
+  await expect(ann.page.getByText('14-day free trial')).toBeVisible();
   await ann.page.getByRole('button', { name: 'Subscribe to Bean club' }).click();
   await payOnCheckout(ann.page, '4242 4242 4242 4242');
   await expect(ann.page).toHaveURL(new RegExp(`/app/${slug}/subscriptions`));

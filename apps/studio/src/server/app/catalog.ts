@@ -70,7 +70,7 @@ export interface CatalogItem {
   /** Minor units. */
   amount: number;
   currency: string;
-  recurring: { interval: string; intervalCount: number } | null;
+  recurring: { interval: string; intervalCount: number; trialDays: number | null } | null;
 }
 
 const BACKEND = { kind: 'backend' } as const;
@@ -85,7 +85,7 @@ export async function listCatalog(handle: DbHandle, projectId: number): Promise<
   if ((catalog.source === 'table' || catalog.source === 'both') && catalog.table)
     items.push(...(await tableItems(handle, projectId, catalog)));
   if ((catalog.source === 'prices' || catalog.source === 'both') && catalog.priceIds?.length)
-    items.push(...(await priceItems(handle, projectId, catalog.priceIds)));
+    items.push(...(await priceItems(handle, projectId, catalog.priceIds, catalog.trialDays ?? null)));
   return items;
 }
 
@@ -106,7 +106,12 @@ async function tableItems(handle: DbHandle, projectId: number, catalog: AppCatal
     .filter((item) => Number.isInteger(item.amount) && item.amount > 0);
 }
 
-async function priceItems(handle: DbHandle, projectId: number, priceIds: string[]): Promise<CatalogItem[]> {
+async function priceItems(
+  handle: DbHandle,
+  projectId: number,
+  priceIds: string[],
+  trialDays: number | null,
+): Promise<CatalogItem[]> {
   const { stripe } = await getProjectStripe(handle.db, projectId);
   const items = await Promise.all(
     priceIds.map(async (priceId): Promise<CatalogItem | null> => {
@@ -119,7 +124,7 @@ async function priceItems(handle: DbHandle, projectId: number, priceIds: string[
           amount: price.unit_amount ?? 0,
           currency: price.currency,
           recurring: price.recurring
-            ? { interval: price.recurring.interval, intervalCount: price.recurring.interval_count }
+            ? { interval: price.recurring.interval, intervalCount: price.recurring.interval_count, trialDays }
             : null,
         };
       } catch {

@@ -49,6 +49,9 @@ export default function CatalogPage() {
                 </span>
               ) : null}
             </p>
+            {item.recurring?.trialDays ? (
+              <p className="text-sm text-blue-800">{item.recurring.trialDays}-day free trial</p>
+            ) : null}
             {signedIn ? (
               <button
                 type="button"
