@@ -51,13 +51,39 @@ export async function signUpEndUser(handle: DbHandle, projectId: number, raw: z.
   return startSession(handle, projectId, { id: user.id, email: user.email, role: user.role });
 }
 
+// Failed sign-ins per project and email, in this process: enough to stop online password guessing.
+const FAILURE_WINDOW_MS = 15 * 60_000;
+const MAX_FAILURES = 10;
+const failures = new Map<string, { count: number; since: number }>();
+
+function tooManyFailures(key: string): boolean {
+  if (process.env.TILLFLOW_AUTH_RATE_LIMIT === 'off') return false;
+  const entry = failures.get(key);
+  if (!entry || Date.now() - entry.since > FAILURE_WINDOW_MS) return false;
+  return entry.count >= MAX_FAILURES;
+}
+
+function recordFailure(key: string) {
+  const entry = failures.get(key);
+  if (!entry || Date.now() - entry.since > FAILURE_WINDOW_MS) failures.set(key, { count: 1, since: Date.now() });
+  else entry.count += 1;
+  if (failures.size > 10_000) failures.delete(failures.keys().next().value as string);
+}
+
 export async function signInEndUser(handle: DbHandle, projectId: number, raw: z.input<typeof credentialsInput>) {
   const input = z.object({ email: z.string().trim().toLowerCase(), password: z.string().max(200) }).parse(raw);
+  const key = `${projectId}:${input.email}`;
+  if (tooManyFailures(key))
+    throw new DataAccessError('FORBIDDEN', 'Too many failed sign-ins for this email. Try again in 15 minutes.');
   const found = await findEndUserCredentials(handle.db, projectId, input.email);
   // Same message (and a hash's worth of work) whether the email exists or not.
   const hash = found?.passwordHash ?? (await dummyHash());
   const ok = await verifyPassword({ hash, password: input.password });
-  if (!found?.passwordHash || !ok) throw new DataAccessError('VALIDATION', 'Wrong email or password.');
+  if (!found?.passwordHash || !ok) {
+    recordFailure(key);
+    throw new DataAccessError('VALIDATION', 'Wrong email or password.');
+  }
+  failures.delete(key);
   return startSession(handle, projectId, { id: found.id, email: found.email, role: found.role });
 }
 
