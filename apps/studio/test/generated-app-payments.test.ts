@@ -12,6 +12,7 @@ import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCaller } from '~/server/api/root';
 import { appClient } from './app-client';
 import { signUpBuilder } from './helpers';
 
@@ -44,7 +45,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
   });
 
   async function shop() {
-    const { caller } = await signUpBuilder(handle, 'shopkeeper');
+    const { caller, user } = await signUpBuilder(handle, 'shopkeeper');
     const slug = `shop-${uniqueSuffix()}`;
     const project = await caller.project.create({ name: 'Coffee shop', slug });
     await createTable(handle.db, project.id, {
@@ -84,7 +85,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
         orderLabelColumn: 'item',
       },
     });
-    return { caller, project, slug };
+    return { caller, user, project, slug };
   }
 
   it('lists the builder’s catalog and validates the choice', async () => {
@@ -103,15 +104,26 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
   });
 
   it('buys through Checkout as the end user; each user sees only their orders, live', async () => {
-    const { project, slug } = await shop();
+    const { user, project, slug } = await shop();
     const ann = appClient(handle, slug, { origin: 'http://shop.test' });
     const bob = appClient(handle, slug);
     await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     await bob.mutation('signUp', { email: `bob-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     const [beans] = await ann.query<{ key: string }[]>('catalog');
+    // The studio's own stream (builder: every row), as the Payments page would use it.
+    const abortStudio = new AbortController();
+    const studioEvents: { table: string; rowId: number }[] = [];
+    const studio = createCaller({ db: handle, user, headers: new Headers() }, { signal: abortStudio.signal });
+    const studioIterable = await studio.app.studioChanges({ projectId: project.id, tables: ['payment'] });
+    const studioDone = (async () => {
+      for await (const tracked of studioIterable as AsyncIterable<unknown>) {
+        const [, data] = tracked as [string, { table: string; rowId: number }];
+        studioEvents.push(data);
+      }
+    })().catch(() => {});
     const annStream = await ann.subscribe({ tables: ['order', 'payment'] });
     const bobStream = await bob.subscribe({ tables: ['order', 'payment'] });
-    await waitFor(() => getChangeHub(handle).subscriberCount(project.id) === 2);
+    await waitFor(() => getChangeHub(handle).subscriberCount(project.id) === 3);
 
     const bought = await ann.mutation<{ orderId: number; checkoutUrl: string; kind: string }>('buy', {
       itemKey: beans.key,
@@ -143,9 +155,13 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
       annStream.events.some((e) => e.data.table === 'payment' && e.data.row?.status === 'SUCCESSFUL'),
     );
     await new Promise((r) => setTimeout(r, 150));
+    await waitFor(() => studioEvents.some((e) => e.rowId === paymentId));
+    abortStudio.abort();
+    await studioDone;
     await annStream.close();
     await bobStream.close();
     expect(annStream.events.map((e) => e.data.table)).toContain('order');
+    expect(studioEvents.every((e) => e.table === 'payment')).toBe(true);
     expect(bobStream.events).toEqual([]);
 
     // Refunds are for roles given the refund action, checked on the server.

@@ -145,6 +145,25 @@ export const generatedAppRouter = createTRPCRouter({
       for await (const event of events) yield tracked(String(event.position), event);
     }),
 
+  /** The same stream for the studio (the builder sees every row), e.g. live tables on the Payments page. */
+  studioChanges: projectProcedure
+    .input(
+      z.object({
+        tables: z.array(z.string().max(100)).max(20).optional(),
+        lastEventId: z.string().regex(/^\d+$/).nullish(),
+      }),
+    )
+    .subscription(async function* ({ ctx, input, signal }) {
+      const events = getChangeHub(ctx.db).subscribe({
+        project: { id: ctx.project.id, schemaName: ctx.project.schemaName },
+        actor: { kind: 'builder' },
+        tables: input.tables,
+        after: input.lastEventId ? Number(input.lastEventId) : null,
+        signal,
+      });
+      for await (const event of events) yield tracked(String(event.position), event);
+    }),
+
   // Studio → App: what the generated app offers.
   getSettings: projectProcedure.query(({ ctx }) => loadAppSettings(ctx.db.db, ctx.project.id)),
 
