@@ -169,6 +169,15 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await expect(node(page, 'update_rows')).toContainText('succeeded');
   await expect(output).toContainText('paid');
   await expect(node(page, 'callback')).toContainText('succeeded');
+
+  // Studio → Events: the webhook events, the runs they started, and replay.
+  await nav.getByRole('link', { name: 'Events' }).click();
+  const events = page.getByRole('table', { name: 'Webhook events' });
+  const completed = events.getByRole('row').filter({ hasText: 'checkout.session.completed' });
+  await expect(completed).toContainText('StripePayment: succeeded');
+  await completed.getByRole('button', { name: /^Replay checkout.session.completed/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Replayed: 1 new run(s) queued.' })).toBeVisible();
+  await expect(completed.getByRole('link', { name: /StripePayment/ })).toHaveCount(2, { timeout: 10_000 });
 });
 
 test('a builder builds a custom flow and test-runs it with a sample event, seeing each node’s output', async ({

@@ -1,5 +1,6 @@
 import { type FlowDefinition, getNodeType, type ValidationIssue } from '@tillflow/flow-model';
 import { MarkerType } from '@xyflow/react';
+import { NODE_HEIGHT, NODE_WIDTH } from '~/lib/flow-editor/layout';
 import type { CanvasEdge, CanvasNode, StepOverlay } from './canvas-types';
 
 const EMPTY: ValidationIssue[] = [];
@@ -40,6 +41,10 @@ export function buildCanvasNodes(
       data: { node, issues: nodeIssues, step, dimmed },
       deletable: true, // the editor refuses locked nodes itself, with a message
       selected: isSelected,
+      // Nodes off screen are not drawn (onlyRenderVisibleElements), so they are never measured: fit and
+      // visibility use this size instead.
+      initialWidth: NODE_WIDTH,
+      initialHeight: NODE_HEIGHT,
       measured: old?.measured,
       width: old?.width,
       height: old?.height,

@@ -22,6 +22,7 @@ import { PALETTE_MIME } from './palette';
 
 const nodeTypes = { flow: FlowNodeCard };
 const edgeTypes = { flow: FlowEdgeLine };
+const FIT_OPTIONS = { includeHiddenNodes: true };
 
 export interface CanvasHandlers {
   onMoved: (positions: Record<string, { x: number; y: number }>) => void;
@@ -70,7 +71,7 @@ export function FlowCanvas({
   }, [definition, issues, steps, onInsert, selectedEdges]);
 
   useEffect(() => {
-    if (fitSignal > 0) flow.fitView({ duration: 200 });
+    if (fitSignal > 0) flow.fitView({ duration: 200, includeHiddenNodes: true });
   }, [fitSignal, flow]);
 
   useEffect(() => {
@@ -147,6 +148,7 @@ export function FlowCanvas({
       multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
       selectionKeyCode="Shift"
       fitView
+      fitViewOptions={FIT_OPTIONS}
       minZoom={0.1}
       onlyRenderVisibleElements
       proOptions={{ hideAttribution: true }}

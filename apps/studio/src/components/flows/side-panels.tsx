@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { type FlowDefinition, type FlowTrigger, knownStripeEventTypes, sampleStripeEvent } from '@tillflow/flow-model';
-import { type RefObject, useState } from 'react';
+import { type RefObject, useEffect, useRef, useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import type { StepOverlay } from './canvas-types';
@@ -261,16 +261,13 @@ export function RunsPanel({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.flows.runs.queryKey() }),
     }),
   );
-  const [shown, setShown] = useState<string | null>(null);
-  if (detail.data && shown !== detail.data.id) {
-    setShown(detail.data.id);
-    onShow(
-      toOverlay(
-        `run of ${new Date(detail.data.createdAt).toLocaleString()} (${detail.data.status})`,
-        detail.data.steps,
-      ),
-    );
-  }
+  const shown = useRef<string | null>(null);
+  useEffect(() => {
+    const run = detail.data;
+    if (!run || shown.current === run.id) return;
+    shown.current = run.id;
+    onShow(toOverlay(`run of ${new Date(run.createdAt).toLocaleString()} (${run.status})`, run.steps));
+  }, [detail.data, onShow]);
   return (
     <section aria-label="Run history" className="space-y-3">
       <h2 className="font-semibold">Runs</h2>
@@ -299,7 +296,7 @@ export function RunsPanel({
                   type="button"
                   className="text-indigo-700 underline"
                   onClick={() => {
-                    setShown(null);
+                    shown.current = null;
                     setOpenId(r.id);
                   }}
                   aria-label={`Show run of ${new Date(r.createdAt).toLocaleString()}`}
