@@ -123,6 +123,14 @@ function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }
     return () => clearTimeout(timer);
   }, [definition, save, saveState]);
 
+  // Leaving with an edit not yet saved asks first (the autosave waits 0.7 s after the last change).
+  useEffect(() => {
+    if (saveState !== 'pending' && saveState !== 'saving') return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [saveState]);
+
   const apply = useCallback((edit: (graph: FlowGraph) => FlowGraph, opts: { coalesce?: boolean } = {}) => {
     try {
       setHistory((h) => {

@@ -297,6 +297,13 @@ export function RunsPanel({
                   className="text-indigo-700 underline"
                   onClick={() => {
                     shown.current = null;
+                    if (r.id === openId && detail.data)
+                      onShow(
+                        toOverlay(
+                          `run of ${new Date(detail.data.createdAt).toLocaleString()} (${detail.data.status})`,
+                          detail.data.steps,
+                        ),
+                      );
                     setOpenId(r.id);
                   }}
                   aria-label={`Show run of ${new Date(r.createdAt).toLocaleString()}`}
