@@ -16,6 +16,8 @@ import { STRIPE_API_VERSION } from './stripe-client';
 export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, flow: { id: string; events: string[] }) {
   if (flow.events.length === 0)
     throw new PaymentError('VALIDATION', 'Choose at least one Stripe event for the trigger.');
+  // Without keys, the project's own sandbox account (never the shared default one).
+  await ensureSandboxAccount(handle, projectId);
   const { stripe } = await getProjectStripe(handle.db, projectId);
   const [existing] = await handle.db
     .select()
