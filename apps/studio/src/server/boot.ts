@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { dataDir } from '@tillflow/db';
 import { registerPaymentNodeExecutors, schedulePaymentsMaintenance } from '@tillflow/payments';
-import { startWorkers } from '@tillflow/runtime';
+import { registerFlowTableDependencies, startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { getDb } from './db';
 
@@ -26,6 +26,7 @@ export function bootServer(): Promise<void> {
       console.log(`Stripe sandbox on ${sandbox.url}`);
     }
     registerPaymentNodeExecutors();
+    registerFlowTableDependencies();
     // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
     const concurrency = Number(process.env.TILLFLOW_WORKERS ?? 4);
     if (concurrency > 0) await startWorkers(handle, { concurrency });
