@@ -57,3 +57,4 @@ export {
 } from './stripe-signature';
 export { type TestRunInput, type TestRunResult, testRunFlow } from './test-run';
 export { startWorkers, type WorkerOptions, type Workers } from './worker';
+export { registerFlowTableDependencies } from './table-dependencies';
