@@ -171,7 +171,6 @@ export function deleteEdges(graph: FlowGraph, ids: string[]): FlowGraph {
  * that predecessor (through the same branch), so deleting the middle of a chain keeps it connected.
  */
 export function deleteNodes(graph: FlowGraph, ids: string[]): FlowGraph {
-  const drop = new Set(ids);
   for (const id of ids) {
     const node = byId(graph, id);
     if (isLocked(node)) throw lockedError(node, 'deleted');
