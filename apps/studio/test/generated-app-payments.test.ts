@@ -174,5 +174,13 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     expect(info.can.refund).toBe(true);
     const all = await bob.query<{ id: number; status: string }[]>('adminPayments');
     expect(all.map((p) => [p.id, p.status])).toEqual([[paymentId, 'SUCCESSFUL']]);
+
+    // The embedded card form's path: a Payment Intent whose client secret goes to Stripe.js.
+    const intent = await ann.mutation<{ clientSecret: string | null; checkoutUrl: string | null }>('buy', {
+      itemKey: beans.key,
+      method: 'payment_intent',
+    });
+    expect(intent.clientSecret).toMatch(/^pi_.+_secret_/);
+    expect(intent.checkoutUrl).toBeNull();
   });
 });

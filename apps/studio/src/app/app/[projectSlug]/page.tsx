@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { CardPaymentButton } from './_components/card-payment';
 import { useAppInfo, useSlug } from './_components/hooks';
 import { useAppTRPC } from './_components/trpc';
 import { ErrorText, formatMoney } from './_components/ui';
@@ -19,6 +20,7 @@ export default function CatalogPage() {
     }),
   );
   const signedIn = Boolean(info.data?.me);
+  const cardKey = info.data && !info.data.payments.usesSandbox ? info.data.payments.publishableKey : null;
   return (
     <section aria-labelledby="catalog-title" className="flex flex-col gap-4">
       <div>
@@ -67,6 +69,9 @@ export default function CatalogPage() {
                 Sign in to buy {item.name}
               </Link>
             )}
+            {signedIn && cardKey && !item.recurring ? (
+              <CardPaymentButton itemKey={item.key} itemName={item.name} publishableKey={cardKey} />
+            ) : null}
           </li>
         ))}
       </ul>

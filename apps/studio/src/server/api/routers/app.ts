@@ -44,6 +44,8 @@ export const generatedAppRouter = createTRPCRouter({
       payments: {
         activated: payments.activatedAt !== null,
         usesSandbox: payments.usesSandbox,
+        // Public by design (Stripe.js needs it); only used outside the sandbox.
+        publishableKey: payments.publishableKey,
         brandName: payments.brandName,
         brandLogo: payments.brandLogo,
         brandSlogan: payments.brandSlogan,
