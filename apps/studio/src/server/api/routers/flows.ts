@@ -225,6 +225,9 @@ export const flowsRouter = createTRPCRouter({
       if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'Version not found.' });
       const definition = target.definition as FlowDefinition;
       const revision = await saveFlowDraft(ctx.db.db, flow.id, definition, input.expectedRevision).catch(conflict);
+      // The restored version may listen to other events: its endpoint follows, as on publish.
+      if (flow.kind === 'custom' && definition.trigger.kind === 'stripe_webhook')
+        await ensureFlowEndpoint(ctx.db, ctx.project.id, { id: flow.id, events: definition.trigger.events });
       const version = await publishFlow(ctx.db.db, flow.id, ctx.user.id);
       return { revision, version: version.version, restored: target.version };
     }),
