@@ -38,6 +38,16 @@ test('a builder activates payments on their order table and brands the checkout'
   ])
     await expect(endpoints.getByRole('row').filter({ hasText: flow })).toContainText('Healthy');
 
+  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  const flows = page.getByRole('table', { name: 'Flows' });
+  for (const flow of [
+    'StripePayment',
+    'StripeRefund',
+    'StripeRecurringPaymentManagement',
+    'StripeRecurringPaymentDeduction',
+  ])
+    await expect(flows.getByRole('row').filter({ hasText: flow })).toContainText('System');
+
   await nav.getByRole('link', { name: 'Data' }).click();
   const tables = page.getByRole('list', { name: 'Tables' });
   for (const name of ['payment', 'recurring_payment', 'refund'])
