@@ -1,29 +1,5 @@
-const ZERO_DECIMAL = new Set([
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-]);
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
-
-/** Minor units as a person reads them ("12.50 USD", "500 JPY"). */
-export function formatMoney(amount: number, currency: string): string {
-  const c = currency.toLowerCase();
-  const exponent = ZERO_DECIMAL.has(c) ? 0 : THREE_DECIMAL.has(c) ? 3 : 2;
-  return `${(amount / 10 ** exponent).toFixed(exponent)} ${c.toUpperCase()}`;
-}
+// One exponent table for server and browser: "12.50 USD", "500 JPY".
+export { formatMinorUnits as formatMoney } from '@tillflow/payments/currencies';
 
 /** Where a Stripe object can be looked at: the Stripe Dashboard for real keys; the sandbox has no dashboard. */
 export function stripeObjectUrl(id: string | null | undefined, mode: string): string | null {
