@@ -12,6 +12,8 @@ const config: NextConfig = {
     '@tillflow/runtime',
     '@tillflow/payments',
     '@tillflow/stripe-sandbox',
+    '@tillflow/realtime',
+    '@tillflow/mail',
   ],
   // Native/wasm or worker-spawning libraries must load from node_modules at run time, not be bundled.
   serverExternalPackages: [
