@@ -218,3 +218,19 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await expect(ann.page.getByRole('link', { name: 'Sign in' })).toBeVisible();
   await shots(ann.page, 'signed-out');
 });
+
+test('the studio mailbox captures mail when no SMTP server is set', async ({ page }) => {
+  await signUp(page, uniqueEmail('mailbuilder'));
+  await createProject(page, 'Mail shop');
+  await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Mailbox' }).click();
+  await expect(page.getByText('No SMTP server is set')).toBeVisible();
+  await page.getByLabel('Send a test message to').fill('owner@example.test');
+  await page.getByRole('button', { name: 'Send test' }).click();
+  await expect(page.getByText('Test message captured.')).toBeVisible();
+  const messages = page.getByRole('region', { name: 'Messages' });
+  await messages.getByRole('button', { name: /Test message from Mail shop/ }).click();
+  const message = page.getByRole('region', { name: 'Message', exact: true });
+  await expect(message).toContainText('owner@example.test');
+  await expect(message).toContainText('This is a test message sent from the Tillflow studio.');
+  await shots(page, 'studio-mailbox');
+});

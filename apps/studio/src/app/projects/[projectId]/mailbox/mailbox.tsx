@@ -45,7 +45,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
           />
           <button
             type="button"
-            className="btn-secondary"
+            className="btn-secondary whitespace-nowrap"
             disabled={clear.isPending || !list.data?.length}
             onClick={() => {
               if (window.confirm('Delete every message in this mailbox?')) clear.mutate({ projectId });
