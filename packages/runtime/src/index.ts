@@ -55,6 +55,6 @@ export {
   stripeSignatureHeader,
   verifyStripeSignature,
 } from './stripe-signature';
+export { registerFlowTableDependencies } from './table-dependencies';
 export { type TestRunInput, type TestRunResult, testRunFlow } from './test-run';
 export { startWorkers, type WorkerOptions, type Workers } from './worker';
-export { registerFlowTableDependencies } from './table-dependencies';
