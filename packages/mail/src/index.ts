@@ -1,3 +1,4 @@
+export { useProjectMailForFlows } from './flow-mailer';
 export {
   clearMailbox,
   getMailMessage,

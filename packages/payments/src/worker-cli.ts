@@ -3,11 +3,13 @@
 // needed against one PostgreSQL (DATABASE_URL); on PGlite only one process may
 // open the data folder, so there the studio's in-process workers are used.
 import { createDb } from '@tillflow/db';
+import { useProjectMailForFlows } from '@tillflow/mail';
 import { startWorkers } from '@tillflow/runtime';
 import { registerPaymentNodeExecutors } from './node-executors';
 
 const handle = await createDb();
 registerPaymentNodeExecutors();
+useProjectMailForFlows();
 const workers = await startWorkers(handle, {
   concurrency: Number(process.env.TILLFLOW_WORKER_CONCURRENCY ?? 8),
 });

@@ -26,9 +26,11 @@ export { startWebhookServer } from './http-server';
 export { type IngestRequest, type IngestResponse, ingestStripeWebhook, MAX_WEBHOOK_BODY_BYTES } from './ingest';
 export {
   BUILTIN_NODE_EXECUTORS,
+  type MailSender,
   registerBuiltinNodes,
   STRIPE_NODE_OPERATIONS,
   type StripeClientFactory,
+  setMailSender,
   setStripeClientFactory,
 } from './nodes';
 export {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { dataDir } from '@tillflow/db';
+import { useProjectMailForFlows } from '@tillflow/mail';
 import { registerPaymentNodeExecutors, schedulePaymentsMaintenance } from '@tillflow/payments';
 import { registerFlowTableDependencies, startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
@@ -27,6 +28,7 @@ export function bootServer(): Promise<void> {
     }
     registerPaymentNodeExecutors();
     registerFlowTableDependencies();
+    useProjectMailForFlows();
     // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
     const concurrency = Number(process.env.TILLFLOW_WORKERS ?? 4);
     if (concurrency > 0) await startWorkers(handle, { concurrency });

@@ -1,4 +1,4 @@
-import type { Executor } from '@tillflow/db';
+import type { DbHandle, Executor } from '@tillflow/db';
 import { createTransport, type Transporter } from 'nodemailer';
 import type Stripe from 'stripe';
 import { z } from 'zod';
@@ -62,18 +62,45 @@ function mailer(): Transporter {
   return transporter;
 }
 
+/** The project's mailer (SMTP settings or the captured mailbox); the mail package provides it at start-up. */
+export type MailSender = (
+  handle: DbHandle,
+  projectId: number,
+  message: { to: string | string[]; subject: string; text?: string; html?: string; from?: string; messageId: string },
+) => Promise<{ messageId: string | null; status: string }>;
+let mailSender: MailSender | null = null;
+export function setMailSender(sender: MailSender): void {
+  mailSender = sender;
+}
+
 export const sendEmailNode: NodeExecutor = {
   effect: 'external',
   async execute(ctx) {
     const c = parseNodeConfig(emailConfig, ctx.config, 'send email');
+    // Same Message-ID on a retry, so receiving systems can drop the repeat.
+    const messageId = `<${ctx.idempotencyKey.replace(/:/g, '.')}@tillflow.local>`;
+    if (mailSender) {
+      const sent = await mailSender(ctx.handle, ctx.projectId, {
+        to: c.to,
+        subject: c.subject,
+        text: c.text,
+        html: c.html,
+        from: c.from,
+        messageId,
+      });
+      return {
+        messageId: sent.messageId,
+        accepted: Array.isArray(c.to) ? c.to : [c.to],
+        delivered: sent.status === 'sent',
+      };
+    }
     const info = await mailer().sendMail({
       from: c.from ?? process.env.TILLFLOW_MAIL_FROM ?? 'Tillflow <no-reply@tillflow.local>',
       to: c.to,
       subject: c.subject,
       text: c.text,
       html: c.html,
-      // Same Message-ID on a retry, so receiving systems can drop the repeat.
-      messageId: `<${ctx.idempotencyKey.replace(/:/g, '.')}@tillflow.local>`,
+      messageId,
     });
     return {
       messageId: info.messageId,

@@ -28,4 +28,10 @@ export function registerBuiltinNodes(): void {
     if (!getNodeExecutor(type)) registerNodeExecutor(type, executor);
 }
 
-export { STRIPE_NODE_OPERATIONS, type StripeClientFactory, setStripeClientFactory } from './external';
+export {
+  type MailSender,
+  STRIPE_NODE_OPERATIONS,
+  type StripeClientFactory,
+  setMailSender,
+  setStripeClientFactory,
+} from './external';

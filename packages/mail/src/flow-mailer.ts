@@ -1,0 +1,13 @@
+import { setMailSender } from '@tillflow/runtime';
+import { sendMail } from './send';
+
+/**
+ * Flows' "send email" nodes send through the project's SMTP settings, or land
+ * in its captured mailbox when none are set. Called once per process at start.
+ */
+export function useProjectMailForFlows(): void {
+  setMailSender(async (handle, projectId, message) => {
+    const sent = await sendMail(handle, projectId, message);
+    return { messageId: sent.messageId, status: sent.status };
+  });
+}
