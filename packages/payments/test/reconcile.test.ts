@@ -83,7 +83,7 @@ describe('reconciliation with Stripe', () => {
       name: 'Charge log',
       kind: 'custom',
       definition: {
-        trigger: { kind: 'stripe_webhook', events: ['charge.succeeded'] },
+        trigger: { kind: 'stripe_webhook', events: ['charge.succeeded', 'payment_intent.succeeded'] },
         graph: {
           nodes: [
             { id: 'trigger', type: 'trigger', config: {}, position: { x: 0, y: 0 } },
@@ -100,11 +100,15 @@ describe('reconciliation with Stripe', () => {
       publish: true,
     });
     await ensureFlowEndpoint(handle, project.id, { id: flow.id, events: ['charge.succeeded'] });
-    await ensureFlowEndpoint(handle, project.id, { id: flow.id, events: ['charge.succeeded', 'charge.failed'] });
+    // payment_intent.succeeded is also a StripePayment event: each endpoint must still run its own flows.
+    await ensureFlowEndpoint(handle, project.id, {
+      id: flow.id,
+      events: ['charge.succeeded', 'payment_intent.succeeded'],
+    });
     const remote = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
     expect(remote).toHaveLength(5);
     const mine = remote.find((r) => r.metadata?.tillflow_flow_id === flow.id);
-    expect([...(mine?.enabled_events ?? [])].sort()).toEqual(['charge.failed', 'charge.succeeded']);
+    expect([...(mine?.enabled_events ?? [])].sort()).toEqual(['charge.succeeded', 'payment_intent.succeeded']);
 
     const intent = await stripe.paymentIntents.create({
       amount: 500,
@@ -116,11 +120,13 @@ describe('reconciliation with Stripe', () => {
     await sandbox.waitForDeliveries();
     const deadline = Date.now() + 10_000;
     let runs = await listRuns(handle.db, project.id, { flowId: flow.id });
-    while (!runs.some((r) => r.status === 'succeeded') && Date.now() < deadline) {
+    while (runs.filter((r) => r.status === 'succeeded').length < 2 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
       runs = await listRuns(handle.db, project.id, { flowId: flow.id });
     }
-    expect(runs.filter((r) => r.status === 'succeeded')).toHaveLength(1);
+    expect(runs.filter((r) => r.status === 'succeeded')).toHaveLength(2);
+    const systemRuns = await listRuns(handle.db, project.id, {});
+    expect(systemRuns.length).toBeGreaterThan(2); // StripePayment ran on its own endpoint's copy too
 
     await removeFlowEndpoint(handle, project.id, flow.id);
     expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(4);

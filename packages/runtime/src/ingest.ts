@@ -162,7 +162,7 @@ async function storeEvent(
           values (${endpoint.projectId}, ${endpoint.id}, ${event.id}, ${event.type}, ${event.livemode === true},
             ${typeof event.data.object.id === 'string' ? event.data.object.id : null}, ${Math.trunc(event.created)},
             ${rawText}::jsonb)
-          on conflict (project_id, event_id) do update set delivery_count = stripe_event.delivery_count + 1
+          on conflict (project_id, endpoint_id, event_id) do update set delivery_count = stripe_event.delivery_count + 1
           returning id, (xmax = 0) as inserted),
         delivery as (
           insert into webhook_delivery (endpoint_id, event_row_id, duplicate)

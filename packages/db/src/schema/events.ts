@@ -1,15 +1,4 @@
-import {
-  bigint,
-  boolean,
-  index,
-  integer,
-  jsonb,
-  pgTable,
-  text,
-  timestamp,
-  uniqueIndex,
-  uuid,
-} from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, integer, jsonb, pgTable, text, timestamp, unique, uuid } from 'drizzle-orm/pg-core';
 import { webhookEndpoints } from './endpoints';
 import { projects } from './projects';
 
@@ -34,7 +23,10 @@ export const stripeEvents = pgTable(
     deliveryCount: integer('delivery_count').notNull().default(1),
   },
   (t) => [
-    uniqueIndex('stripe_event_project_event_uq').on(t.projectId, t.eventId),
+    // Stored once per endpoint: an event both a system flow and a custom flow listen to reaches each
+    // through its own endpoint and must run both; re-deliveries to the same endpoint are duplicates.
+    unique('stripe_event_endpoint_event_uq').on(t.projectId, t.endpointId, t.eventId).nullsNotDistinct(),
+    index('stripe_event_event_idx').on(t.projectId, t.eventId),
     index('stripe_event_object_idx').on(t.projectId, t.objectId),
     index('stripe_event_received_idx').on(t.projectId, t.receivedAt),
   ],
