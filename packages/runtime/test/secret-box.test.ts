@@ -31,7 +31,7 @@ describe('secret box', () => {
 
   it('masks keys to their kind and last four characters', () => {
     expect(maskSecret('sk_test_51HxyzABCD1234')).toBe('sk_test_••••1234');
-    expect(maskSecret('rk_live_zzzzWXYZ')).toBe('rk_live_••••WXYZ');
+    expect(maskSecret('rk_live_zzWXYZ')).toBe('rk_live_••••WXYZ');
     expect(maskSecret('whsec_abcdef9876')).toBe('whsec_••••9876');
   });
 });
