@@ -1,6 +1,7 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
@@ -42,8 +43,18 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
   const [status, setStatus] = useState('');
   const settings = useQuery(trpc.payments.settings.queryOptions({ projectId }));
   const active = Boolean(settings.data?.activatedAt);
-  // Refreshed every few seconds; webhooks land asynchronously.
-  const live = { enabled: active, refetchInterval: 3_000 };
+  const queryClient = useQueryClient();
+  // Live: every committed change to the payment tables refetches the lists and totals (SSE, resumes on reconnect).
+  const stream = useSubscription(
+    trpc.app.studioChanges.subscriptionOptions(
+      { projectId, tables: ['payment', 'refund', 'recurring_payment'] },
+      {
+        enabled: active,
+        onData: () => void queryClient.invalidateQueries({ queryKey: trpc.payments.pathKey() }),
+      },
+    ),
+  );
+  const live = { enabled: active };
   const rows = useQuery({
     ...trpc.payments.rows.queryOptions({ projectId, table, status: status || undefined }),
     ...live,
@@ -60,7 +71,12 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
   const spec = TABLES.find((t) => t.table === table) ?? TABLES[0];
   return (
     <div className="space-y-6">
-      <h1 className="text-2xl font-semibold">Payments dashboard</h1>
+      <h1 className="text-2xl font-semibold">
+        Payments dashboard{' '}
+        <span className="align-middle text-xs font-normal text-slate-500" aria-live="polite">
+          {stream.status === 'pending' ? '● live' : stream.status === 'connecting' ? 'connecting…' : ''}
+        </span>
+      </h1>
       <section aria-label="Totals per currency" className="grid gap-3 sm:grid-cols-3">
         {totals.data?.length === 0 && <p className="text-slate-600">No successful payments yet.</p>}
         {totals.data?.map((t) => (
