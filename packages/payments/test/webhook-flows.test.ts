@@ -56,6 +56,32 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     return { ...p, stripe };
   }
 
+  /** A monthly recurring price, and a subscription to it paid on the hosted checkout with 4242. */
+  async function subscribeWithCheckout(
+    ctx: Awaited<ReturnType<typeof project>>,
+    plan: { name: string; amount: number },
+  ) {
+    const { project: proj, alice, asUser, stripe } = ctx;
+    const product = await stripe.products.create({ name: plan.name });
+    const price = await stripe.prices.create({
+      product: product.id,
+      unit_amount: plan.amount,
+      currency: 'usd',
+      recurring: { interval: 'month' },
+    });
+    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', {
+      title: plan.name,
+      amount: plan.amount,
+    });
+    const started = await initiateRecurringAction(handle, proj.id, asUser(alice), {
+      orderId: order.id,
+      priceId: price.id,
+      ...urls,
+    });
+    sandbox.payCheckoutSession(String(started.checkoutUrl).split('/').pop() as string, { number: '4242424242424242' });
+    return { order, started };
+  }
+
   it('a checkout payment ends SUCCESSFUL and the flow marks the order paid; a declined card ends FAILED', async () => {
     const { project: proj, alice, asUser, stripe } = await project();
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
@@ -138,27 +164,17 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
   });
 
   it('a subscription on a test clock renews twice into two renewal orders, then cancels at period end', async () => {
-    const { project: proj, alice, asUser, stripe } = await project();
+    const ctx = await project();
+    const { project: proj, alice, asUser, stripe } = ctx;
     const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
     const customer = await stripe.customers.create({ email: alice.email, test_clock: clock.id });
     await handle.db
       .insert(stripeCustomers)
       .values({ projectId: proj.id, endUserId: alice.id, customerId: customer.id });
-    const product = await stripe.products.create({ name: 'Coffee club' });
-    const price = await stripe.prices.create({
-      product: product.id,
-      unit_amount: 900,
-      currency: 'usd',
-      recurring: { interval: 'month' },
+    const { order, started } = await subscribeWithCheckout(ctx, {
+      name: 'Coffee club',
+      amount: 900,
     });
-    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Club', amount: 900 });
-
-    const started = await initiateRecurringAction(handle, proj.id, asUser(alice), {
-      orderId: order.id,
-      priceId: price.id,
-      ...urls,
-    });
-    sandbox.payCheckoutSession(String(started.checkoutUrl).split('/').pop() as string, { number: '4242424242424242' });
     const active = await eventually(async () => {
       const r = await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId);
       return r?.status === 'ACTIVE' ? r : null;
@@ -205,22 +221,13 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
   });
 
   it('duplicated and shuffled deliveries still apply each effect once and end in Stripe’s final state', async () => {
-    const { project: proj, account, alice, asUser, stripe } = await project();
+    const ctx = await project();
+    const { project: proj, account, stripe } = ctx;
     sandbox.setDeliveryOptions({ duplicate: true, shuffle: true }, account.accountId);
-    const product = await stripe.products.create({ name: 'Tea club' });
-    const price = await stripe.prices.create({
-      product: product.id,
-      unit_amount: 500,
-      currency: 'usd',
-      recurring: { interval: 'month' },
+    const { started } = await subscribeWithCheckout(ctx, {
+      name: 'Tea club',
+      amount: 500,
     });
-    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Tea', amount: 500 });
-    const started = await initiateRecurringAction(handle, proj.id, asUser(alice), {
-      orderId: order.id,
-      priceId: price.id,
-      ...urls,
-    });
-    sandbox.payCheckoutSession(String(started.checkoutUrl).split('/').pop() as string, { number: '4242424242424242' });
     const row = await eventually(async () => {
       const r = await getRow(handle.db, proj.id, BACKEND, 'recurring_payment', started.recurringPaymentId);
       return r?.stripe_subscription_id ? r : null;
