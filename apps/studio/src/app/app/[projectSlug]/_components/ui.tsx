@@ -1,5 +1,7 @@
 'use client';
 
+import { formatMoney as formatMinorUnits } from '~/components/payments/money';
+
 export { formatMoney } from '~/components/payments/money';
 
 const STATUS_STYLES: Record<string, string> = {
@@ -52,5 +54,23 @@ export function ErrorText({ error }: { error: unknown }) {
     <p role="alert" className="rounded bg-red-50 p-2 text-sm text-red-700">
       {message}
     </p>
+  );
+}
+
+type RefundLike = { id: number } & Record<string, unknown>;
+
+/** A payment's refunds with their live status; shared by My orders and the admin page. */
+export function RefundList({ refunds }: { refunds: RefundLike[] }) {
+  if (refunds.length === 0) return null;
+  return (
+    <ul className="mt-2 flex flex-col gap-1 border-t pt-2">
+      {refunds.map((r) => (
+        <li key={r.id} className="flex flex-wrap items-center gap-2" aria-label={`Refund ${r.id}`}>
+          <span>Refund {formatMinorUnits(Number(r.amount), String(r.currency))}</span>
+          <StatusBadge status={r.status} />
+          {r.reason ? <span className="text-gray-600">{String(r.reason)}</span> : null}
+        </li>
+      ))}
+    </ul>
   );
 }

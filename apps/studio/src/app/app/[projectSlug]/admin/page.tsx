@@ -4,7 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useLiveTables, useSlug } from '../_components/hooks';
 import { useAppTRPC } from '../_components/trpc';
-import { ErrorText, formatDate, formatMoney, LiveIndicator, StatusBadge } from '../_components/ui';
+import { ErrorText, formatDate, formatMoney, LiveIndicator, RefundList, StatusBadge } from '../_components/ui';
 
 interface RefundTarget {
   id: number;
@@ -124,17 +124,7 @@ export default function AdminPage() {
                   </button>
                 ) : null}
               </div>
-              {p.refunds.length > 0 ? (
-                <ul className="mt-2 flex flex-col gap-1 border-t pt-2">
-                  {p.refunds.map((r) => (
-                    <li key={r.id} className="flex flex-wrap items-center gap-2" aria-label={`Refund ${r.id}`}>
-                      <span>Refund {formatMoney(Number(r.amount), String(r.currency))}</span>
-                      <StatusBadge status={r.status} />
-                      {r.reason ? <span className="text-gray-600">{String(r.reason)}</span> : null}
-                    </li>
-                  ))}
-                </ul>
-              ) : null}
+              <RefundList refunds={p.refunds} />
             </li>
           );
         })}

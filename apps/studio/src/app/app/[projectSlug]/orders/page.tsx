@@ -5,7 +5,7 @@ import { useSearchParams } from 'next/navigation';
 import { Suspense } from 'react';
 import { useLiveTables, useSlug } from '../_components/hooks';
 import { useAppTRPC } from '../_components/trpc';
-import { ErrorText, formatDate, formatMoney, LiveIndicator, StatusBadge } from '../_components/ui';
+import { ErrorText, formatDate, formatMoney, LiveIndicator, RefundList, StatusBadge } from '../_components/ui';
 
 function Orders() {
   const slug = useSlug();
@@ -58,17 +58,7 @@ function Orders() {
                       Continue to payment
                     </a>
                   ) : null}
-                  {p.refunds.length > 0 ? (
-                    <ul className="mt-2 flex flex-col gap-1 border-t pt-2">
-                      {p.refunds.map((r) => (
-                        <li key={r.id} className="flex flex-wrap items-center gap-2" aria-label={`Refund ${r.id}`}>
-                          <span>Refund {formatMoney(Number(r.amount), String(r.currency))}</span>
-                          <StatusBadge status={r.status} />
-                          {r.reason ? <span className="text-gray-600">{String(r.reason)}</span> : null}
-                        </li>
-                      ))}
-                    </ul>
-                  ) : null}
+                  <RefundList refunds={p.refunds} />
                 </li>
               ))}
             </ul>
