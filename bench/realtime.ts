@@ -3,7 +3,9 @@
 // clock starts before the statement is sent, so commit time counts) to its receipt by each of N SSE
 // clients subscribed through the generated app's real tRPC endpoint over HTTP (node http server,
 // same handler as the Next route), as the end user who owns the row. N = 1, 100, 1000. The clients
-// run in worker threads (like browsers elsewhere), so their parsing does not slow the server's loop.
+// run in a worker thread (like browsers elsewhere), so their parsing does not slow the server's loop,
+// and read their streams with node:http (a browser's EventSource is native code; undici's fetch body
+// costs the client thread more per message than the server spends).
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const CLIENT_THREADS = Number(process.env.BENCH_REALTIME_CLIENT_THREADS ?? 1);
@@ -12,38 +14,39 @@ const now = () => performance.timeOrigin + performance.now(); // comparable acro
 if (isMainThread) await runServer();
 else await runClients(workerData as { url: string; cookie: string; count: number });
 
-/** One thread's SSE clients: plain fetch streams, like EventSource; receipts are batched to the main thread. */
+/** One thread's SSE clients, reading the stream as EventSource would; receipts are batched to the main thread. */
 async function runClients({ url, cookie, count }: { url: string; cookie: string; count: number }) {
+  const http = await import('node:http');
+  const agent = new http.Agent({ keepAlive: true, maxSockets: Number.POSITIVE_INFINITY });
   let batch: { marker: string; at: number }[] = [];
   const flush = () => {
     if (batch.length) parentPort?.postMessage(batch);
     batch = [];
   };
-  const open = async () => {
-    const response = await fetch(url, { headers: { cookie, accept: 'text/event-stream' } });
-    if (!response.ok || !response.body) throw new Error(`subscription failed: ${response.status}`);
-    const reader = response.body.getReader();
-    const decoder = new TextDecoder();
-    let buffer = '';
-    (async () => {
-      while (true) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        buffer += decoder.decode(value, { stream: true });
-        let end = buffer.indexOf('\n\n');
-        while (end >= 0) {
-          const block = buffer.slice(0, end);
-          buffer = buffer.slice(end + 2);
-          end = buffer.indexOf('\n\n');
-          const marker = /"failure_reason":"(m\d+)"/.exec(block)?.[1];
-          if (marker) {
-            if (batch.length === 0) setImmediate(flush);
-            batch.push({ marker, at: now() });
+  const open = () =>
+    new Promise<void>((resolve, reject) => {
+      const request = http.get(url, { headers: { cookie, accept: 'text/event-stream' }, agent }, (response) => {
+        if (response.statusCode !== 200) return reject(new Error(`subscription failed: ${response.statusCode}`));
+        response.setEncoding('utf8');
+        let buffer = '';
+        response.on('data', (text: string) => {
+          buffer += text;
+          let end = buffer.indexOf('\n\n');
+          while (end >= 0) {
+            const block = buffer.slice(0, end);
+            buffer = buffer.slice(end + 2);
+            end = buffer.indexOf('\n\n');
+            const marker = /"failure_reason":"(m\d+)"/.exec(block)?.[1];
+            if (marker) {
+              if (batch.length === 0) setImmediate(flush);
+              batch.push({ marker, at: now() });
+            }
           }
-        }
-      }
-    })().catch(() => {});
-  };
+        });
+        resolve();
+      });
+      request.on('error', reject);
+    });
   for (let i = 0; i < count; i += 50) await Promise.all(Array.from({ length: Math.min(50, count - i) }, open));
   parentPort?.postMessage('ready');
 }

@@ -1,6 +1,8 @@
 import type { DbHandle } from '@tillflow/db';
+import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { generatedAppRouter } from '../api/routers/app';
+import { handleSubscriptionRequest } from '../api/sse';
 import { createTRPCRouter } from '../api/trpc';
 
 // Only the app router is mounted at /app/<slug>/api/trpc, and no builder
@@ -13,14 +15,20 @@ export function generatedAppEndpoint(slug: string): string {
 }
 
 /** The generated app's API for one request (Next route, tests and the realtime bench share it). */
-export function handleGeneratedAppRequest(handle: DbHandle, req: Request, slug: string): Promise<Response> {
-  return fetchRequestHandler({
+export async function handleGeneratedAppRequest(handle: DbHandle, req: Request, slug: string): Promise<Response> {
+  const options = {
     endpoint: generatedAppEndpoint(slug),
     req,
     router: generatedAppApi,
-    createContext: ({ resHeaders }) => ({ db: handle, user: null, headers: req.headers, resHeaders }),
-    onError({ error, path }) {
+    createContext: ({ resHeaders }: { resHeaders: Headers }) => ({
+      db: handle,
+      user: null,
+      headers: req.headers,
+      resHeaders,
+    }),
+    onError({ error, path }: { error: TRPCError; path?: string }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`app tRPC ${path ?? '?'} failed:`, error.message);
     },
-  });
+  };
+  return (await handleSubscriptionRequest(options)) ?? fetchRequestHandler(options);
 }

@@ -1,19 +1,24 @@
+import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createTRPCContext } from '~/server/api/context';
 import { appRouter } from '~/server/api/root';
+import { handleSubscriptionRequest } from '~/server/api/sse';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-const handler = (req: Request) =>
-  fetchRequestHandler({
+async function handler(req: Request) {
+  const options = {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
     createContext: () => createTRPCContext({ headers: req.headers }),
-    onError({ error, path }) {
+    onError({ error, path }: { error: TRPCError; path?: string }) {
       if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'} failed:`, error.message);
     },
-  });
+  };
+  // Subscriptions (the live change streams) take the fan-out SSE writer; everything else tRPC's handler.
+  return (await handleSubscriptionRequest(options)) ?? fetchRequestHandler(options);
+}
 
 export { handler as GET, handler as POST };

@@ -1,0 +1,223 @@
+import { createTable, insertRow, setOwnerColumn, setTablePermission } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { getChangeHub } from '@tillflow/realtime';
+import { createTRPCClient, httpSubscriptionLink, TRPCClientError } from '@trpc/client';
+import { initTRPC, TRPCError, tracked } from '@trpc/server';
+import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { EventSource } from 'eventsource';
+import superjson from 'superjson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { handleSubscriptionRequest } from '~/server/api/sse';
+import { type GeneratedAppApi, generatedAppEndpoint, handleGeneratedAppRequest } from '~/server/app/http';
+import { appClient } from './app-client';
+import { signUpBuilder } from './helpers';
+
+async function waitFor(check: () => boolean, timeoutMs = 5000) {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting.');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** The SSE events of a finished stream, blank lines ignored: what an EventSource would dispatch. */
+async function readEvents(response: Response) {
+  const text = await response.text();
+  return text
+    .split(/\n\n+/)
+    .filter((block) => block.trim() !== '')
+    .map((block) => {
+      const event: Record<string, string> = {};
+      for (const line of block.split('\n')) {
+        const at = line.indexOf(':');
+        if (at > 0) event[line.slice(0, at)] = line.slice(at + 1).replace(/^ /, '');
+      }
+      // Error shapes carry a dev-mode stack, which names the handler that built them.
+      if (event.data?.includes('"stack"')) event.data = event.data.replace(/,"stack":"(?:[^"\\]|\\.)*"/, '');
+      return event;
+    });
+}
+
+describe('SSE subscriptions (the fan-out writer speaks tRPC’s protocol)', () => {
+  // A router of its own, so tRPC's handler and ours can answer the same request.
+  const t = initTRPC.create({ transformer: superjson });
+  const router = t.router({
+    ticks: t.procedure.input(z.object({ count: z.number().int().max(5) })).subscription(async function* ({ input }) {
+      for (let i = 1; i <= input.count; i++) yield tracked(String(i), { i, at: new Date(Date.UTC(2026, 0, i)) });
+    }),
+    plain: t.procedure.subscription(async function* () {
+      yield { hello: 'world' };
+    }),
+    failing: t.procedure.subscription(async function* () {
+      yield tracked('1', { ok: true });
+      throw new TRPCError({ code: 'CONFLICT', message: 'The stream broke.' });
+    }),
+  });
+  const requestFor = (path: string, input?: unknown) =>
+    new Request(
+      `http://localhost/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`}`,
+    );
+  const both = async (path: string, input?: unknown) => {
+    const ours = await handleSubscriptionRequest({
+      router,
+      endpoint: '/trpc',
+      req: requestFor(path, input),
+      createContext: () => ({}),
+    });
+    const theirs = await fetchRequestHandler({
+      router,
+      endpoint: '/trpc',
+      req: requestFor(path, input),
+      createContext: () => ({}),
+    });
+    if (!ours) throw new Error('not answered as a subscription');
+    expect(ours.headers.get('content-type')).toBe(theirs.headers.get('content-type'));
+    expect(ours.status).toBe(theirs.status);
+    return { ours: await readEvents(ours), theirs: await readEvents(theirs) };
+  };
+
+  it('emits the same events as tRPC’s own producer: connected, tracked messages, return', async () => {
+    const { ours, theirs } = await both('ticks', { count: 3 });
+    expect(ours).toEqual(theirs);
+    expect(ours.map((e) => e.event ?? e.id)).toEqual(['connected', '1', '2', '3', 'return']);
+    expect(superjson.deserialize(JSON.parse(ours[1].data))).toEqual({ i: 1, at: new Date(Date.UTC(2026, 0, 1)) });
+  });
+
+  it('matches tRPC for untracked values, input errors and errors thrown mid-stream', async () => {
+    for (const [path, input] of [
+      ['plain', undefined],
+      ['ticks', { count: 99 }],
+      ['failing', undefined],
+    ] as const) {
+      const { ours, theirs } = await both(path, input);
+      expect(ours, path).toEqual(theirs);
+    }
+    const { ours } = await both('ticks', { count: 99 });
+    expect(ours.at(-1)?.event).toBe('serialized-error');
+    expect(JSON.stringify(ours.at(-1))).toContain('BAD_REQUEST');
+  });
+
+  it('leaves queries, mutations and batches to tRPC’s handler', async () => {
+    const get = new Request('http://localhost/trpc/ticks,plain?batch=1');
+    expect(
+      await handleSubscriptionRequest({ router, endpoint: '/trpc', req: get, createContext: () => ({}) }),
+    ).toBeNull();
+    const post = new Request('http://localhost/trpc/plain', { method: 'POST', body: '{}' });
+    expect(
+      await handleSubscriptionRequest({ router, endpoint: '/trpc', req: post, createContext: () => ({}) }),
+    ).toBeNull();
+  });
+});
+
+describe('generated app changes through httpSubscriptionLink', () => {
+  let handle: DbHandle;
+  beforeAll(async () => {
+    handle = await createTestDb();
+  });
+  afterAll(async () => {
+    await getChangeHub(handle).close();
+    await handle.close();
+  });
+
+  /** tRPC's real client; EventSource's requests go straight to the app's handler, cookies included. */
+  function linkClient(slug: string, cookie: string | null) {
+    const fetchToHandler = (url: string | URL, init?: RequestInit) => {
+      const headers = new Headers(init?.headers);
+      if (cookie) headers.set('cookie', cookie);
+      return handleGeneratedAppRequest(handle, new Request(url, { ...init, headers }), slug);
+    };
+    return createTRPCClient<GeneratedAppApi>({
+      links: [
+        httpSubscriptionLink({
+          url: `http://localhost${generatedAppEndpoint(slug)}`,
+          transformer: superjson,
+          EventSource,
+          eventSourceOptions: { fetch: fetchToHandler },
+        }),
+      ],
+    });
+  }
+
+  it('delivers the owner’s rows, skips others’, resumes after a reconnect and cleans up on unsubscribe', async () => {
+    const builder = await signUpBuilder(handle, 'ssebuilder');
+    const slug = `sse-${uniqueSuffix()}`;
+    const project = await builder.caller.project.create({ name: 'Shop', slug });
+    await createTable(handle.db, project.id, {
+      name: 'order',
+      columns: [
+        { name: 'title', type: 'text' },
+        { name: 'buyer', type: 'relation', relationTable: 'end_user' },
+      ],
+    });
+    await setOwnerColumn(handle.db, project.id, 'order', 'buyer');
+    await setTablePermission(handle.db, project.id, {
+      role: 'user',
+      table: 'order',
+      operation: 'read',
+      allowed: true,
+      scope: 'own',
+    });
+    const ann = appClient(handle, slug);
+    const annUser = (
+      await ann.mutation<{ user: { id: number } }>('signUp', {
+        email: `a-${uniqueSuffix()}@x.test`,
+        password: 'long-enough-1',
+      })
+    ).user;
+    const bob = appClient(handle, slug);
+    const bobUser = (
+      await bob.mutation<{ user: { id: number } }>('signUp', {
+        email: `b-${uniqueSuffix()}@x.test`,
+        password: 'long-enough-1',
+      })
+    ).user;
+    const hub = getChangeHub(handle);
+    const backend = { kind: 'backend' } as const;
+
+    const received: { id: string; title: unknown }[] = [];
+    const client = linkClient(slug, ann.cookie);
+    const subscription = client.app.changes.subscribe(
+      { projectSlug: slug, tables: ['order'] },
+      { onData: (event) => received.push({ id: event.id, title: event.data.row?.title }) },
+    );
+    await waitFor(() => hub.subscriberCount(project.id) === 1);
+    const first = await insertRow(handle.db, project.id, backend, 'order', { title: 'for ann', buyer: annUser.id });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'for bob', buyer: bobUser.id });
+    await waitFor(() => received.length === 1);
+    expect(received[0].title).toBe('for ann');
+    subscription.unsubscribe();
+    await waitFor(() => hub.subscriberCount(project.id) === 0);
+
+    // What happened while away is replayed when the link resumes from the last id it saw.
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'while away', buyer: annUser.id });
+    const resumed: unknown[] = [];
+    const again = client.app.changes.subscribe(
+      { projectSlug: slug, tables: ['order'], lastEventId: received[0].id },
+      { onData: (event) => resumed.push(event.data.row?.title) },
+    );
+    await waitFor(() => resumed.length === 1);
+    expect(resumed).toEqual(['while away']);
+    expect(first.id).toBeGreaterThan(0);
+    again.unsubscribe();
+    await waitFor(() => hub.subscriberCount(project.id) === 0);
+  });
+
+  it('surfaces the procedure’s refusal as a TRPCClientError with its code and message', async () => {
+    const client = linkClient('no-such-app', null);
+    const error = await new Promise<unknown>((resolve) => {
+      const sub = client.app.changes.subscribe(
+        { projectSlug: 'no-such-app' },
+        {
+          onError: (e) => {
+            sub.unsubscribe();
+            resolve(e);
+          },
+        },
+      );
+    });
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect(error).toMatchObject({ message: 'There is no app at this address.', data: { code: 'NOT_FOUND' } });
+  });
+});
