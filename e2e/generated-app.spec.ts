@@ -7,7 +7,8 @@ import { createProject, signUp, uniqueEmail } from './helpers';
 // on the sandbox's hosted checkout and watch the order turn paid without a
 // reload, a declined card, a subscription with a trial canceled at period end,
 // an admin's partial refund showing up live for the buyer, and a second user
-// who never sees the first one's orders (UI and API). Screenshots at desktop
+// who never sees the first one's orders (UI and API), and Ann's receipt in the
+// studio mailbox. Screenshots at desktop
 // and phone widths land in test-results/generated-app/.
 
 const APP_PASSWORD = 'end-user-pass-1';
@@ -212,6 +213,17 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await expect(ann.page.getByText('PARTIALLY_REFUNDED')).toBeVisible({ timeout: 30_000 });
   await shots(ann.page, 'orders-refunded');
   await shots(bob.page, 'admin');
+
+  // Ann's receipt, sent by the StripePayment flow, waits in the studio mailbox (no SMTP server is set).
+  await page.getByRole('navigation', { name: 'Project' }).getByRole('link', { name: 'Mailbox' }).click();
+  await page
+    .getByRole('region', { name: 'Messages' })
+    .getByRole('button', { name: /Receipt for order #\d+/ })
+    .first()
+    .click();
+  const receipt = page.getByRole('region', { name: 'Message', exact: true });
+  await expect(receipt).toContainText(ann.email);
+  await expect(receipt).toContainText('Thank you for your payment of 15.00 USD');
 
   // Signing out ends the app session.
   await ann.page.getByRole('button', { name: 'Sign out' }).click();

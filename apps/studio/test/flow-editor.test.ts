@@ -55,7 +55,14 @@ describe('graph editing operations', () => {
     const { graph, nodeId } = insertNodeOnEdge(flow.graph, edge?.id as string, { type: 'send_email' });
     expect(nodeId).toBe('send_email');
     expect(pairs(graph)).toEqual(
-      ['branch>send_email#true', 'callback>branch', 'send_email>update_order', 'trigger>callback'].sort(),
+      [
+        'branch>send_email#true',
+        'callback>branch',
+        'send_email>update_order',
+        'trigger>callback',
+        'update_order>has_receipt_address',
+        'has_receipt_address>send_receipt#true',
+      ].sort(),
     );
     expect(graph.nodes.find((n) => n.id === 'send_email')?.label).toBe('Send email');
   });

@@ -134,7 +134,39 @@ export function buildSystemFlow(
     });
   const edges = [edge('trigger', 'callback'), edge('callback', 'branch')];
   if (canSetStatus) edges.push(edge('branch', 'update_order', 'true'));
+  if (kind === 'StripePayment') addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
   return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
+}
+
+/**
+ * A paid order's receipt, after the order is marked paid: only on the success branch (so
+ * once per payment, never for a duplicate delivery) and only when there is an address.
+ */
+function addReceipt(nodes: FlowNode[], edges: FlowEdge[], after: string | null) {
+  nodes.push(
+    {
+      id: 'has_receipt_address',
+      type: 'condition',
+      label: 'Buyer has an email?',
+      config: { expression: "{{ coalesce(nodes.callback.customerEmail, '') != '' }}" },
+      position: at(-160, after ? 560 : 420),
+    },
+    {
+      id: 'send_receipt',
+      type: 'send_email',
+      label: 'Email the receipt',
+      config: {
+        to: '{{ nodes.callback.customerEmail }}',
+        subject: 'Receipt for order #{{ nodes.callback.orderId }}',
+        text: 'Thank you for your payment of {{ nodes.callback.amountDisplay }} for order #{{ nodes.callback.orderId }}. Payment reference: {{ nodes.callback.paymentId }}.',
+      },
+      position: at(-320, after ? 700 : 560),
+    },
+  );
+  edges.push(
+    after ? edge(after, 'has_receipt_address') : edge('branch', 'has_receipt_address', 'true'),
+    edge('has_receipt_address', 'send_receipt', 'true'),
+  );
 }
 
 export interface CustomFlowTemplate {

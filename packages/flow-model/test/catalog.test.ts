@@ -60,6 +60,10 @@ describe('node catalog', () => {
         paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
         alreadyProcessed: t.boolean,
         paymentId: t.number,
+        amount: t.number,
+        currency: t.string,
+        amountDisplay: t.string,
+        customerEmail: t.string,
       }),
     );
     const deduction = getNodeType('stripe_recurring_deduction_callback')?.outputShape({}, ctx);

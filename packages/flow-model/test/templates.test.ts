@@ -40,7 +40,25 @@ describe('system flow templates', () => {
     expect(ids({ type: 'enum', enumOptions: ['pending', 'paid'] })).toContain('update_order');
     expect(ids({ type: 'text' })).toContain('update_order');
     expect(ids({ type: 'enum', enumOptions: ['open', 'closed'] })).not.toContain('update_order');
-    expect(ids(null)).toEqual(['trigger', 'callback', 'branch']);
+    expect(ids(null)).toEqual(['trigger', 'callback', 'branch', 'has_receipt_address', 'send_receipt']);
+  });
+
+  it('emails a receipt after a first successful payment, when the buyer has an address', () => {
+    const flow = buildSystemFlow('StripePayment', { orderTable: 'o' });
+    expect(nextNodes(flow, 'update_order', 'next')).toEqual(['has_receipt_address']);
+    expect(nextNodes(flow, 'has_receipt_address', 'true')).toEqual(['send_receipt']);
+    expect(flow.graph.nodes.find((n) => n.id === 'send_receipt')).toMatchObject({
+      type: 'send_email',
+      config: {
+        to: '{{ nodes.callback.customerEmail }}',
+        subject: expect.stringContaining('{{ nodes.callback.orderId }}'),
+      },
+    });
+    const withoutStatus = buildSystemFlow('StripePayment', { orderTable: 'o', orderStatusColumn: null });
+    expect(nextNodes(withoutStatus, 'branch', 'true')).toEqual(['has_receipt_address']);
+    expect(validateFlow(withoutStatus, { tables })).toEqual([]);
+    for (const kind of systemFlowKinds.filter((k) => k !== 'StripePayment'))
+      expect(buildSystemFlow(kind, { orderTable: 'o' }).graph.nodes.map((n) => n.id)).not.toContain('send_receipt');
   });
 
   it('subscribes each system flow to its events', () => {

@@ -1,5 +1,6 @@
 import { getRow, insertRow, queryRows, setActionPermission } from '@tillflow/data-model';
 import { type DbHandle, stripeCustomers } from '@tillflow/db';
+import { listMailbox, useProjectMailForFlows } from '@tillflow/mail';
 import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
@@ -37,6 +38,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     receiver = await startWebhookServer(handle, { port: 0 });
     process.env.PUBLIC_URL = receiver.url;
     registerPaymentNodeExecutors();
+    useProjectMailForFlows();
     console.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
     console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
   });
@@ -120,6 +122,31 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     });
     expect(failed.failure_reason).toMatch(/declined/i);
     expect((await getRow(handle.db, proj.id, BACKEND, 'order', other.id))?.status).toBe('pending');
+  });
+
+  it('emails the buyer one receipt per paid order, even when Stripe delivers the event twice', async () => {
+    const { project: proj, account, alice, asUser } = await project();
+    sandbox.setDeliveryOptions({ duplicate: true }, account.accountId);
+    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Teapot', amount: 2450 });
+    const created = await createPaymentAction(handle, proj.id, asUser(alice), {
+      orderId: order.id,
+      currency: 'usd',
+      amount: 2450,
+      method: 'checkout',
+      ...urls,
+    });
+    sandbox.payCheckoutSession(String(created.checkoutUrl).split('/').pop() as string, { number: '4242424242424242' });
+    const [receipt] = await eventually(async () => {
+      const messages = await listMailbox(handle.db, proj.id, { to: String(alice.email) });
+      return messages.length > 0 ? messages : null;
+    });
+    expect(receipt).toMatchObject({ status: 'captured', subject: `Receipt for order #${order.id}` });
+    expect(receipt.text).toContain('24.50 USD');
+    await sandbox.waitForDeliveries();
+    const deliveries = sandbox.listDeliveries(account.accountId);
+    expect(deliveries.length).toBeGreaterThan(new Set(deliveries.map((d) => d.event_id)).size); // duplicates were sent
+    await new Promise((r) => setTimeout(r, 500)); // let the duplicate's run finish too
+    expect(await listMailbox(handle.db, proj.id, {})).toHaveLength(1);
   });
 
   it('a partial then a full refund end REFUNDED; a third is refused', async () => {

@@ -1,5 +1,6 @@
-import { updateRows } from '@tillflow/data-model';
+import { END_USER_TABLE, getRow, type Row, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
+import { formatMinorUnits } from '../currencies';
 import {
   type PaymentStatus,
   paymentUpdateFromEvent,
@@ -14,6 +15,11 @@ export interface PaymentCallbackOutput {
   paymentId: number | null;
   paymentStatus: 'SUCCESSFUL' | 'FAILED' | 'PENDING' | null;
   alreadyProcessed: boolean;
+  /** What a receipt needs: the amount in minor units, its currency, both formatted, and where to send it. */
+  amount: number | null;
+  currency: string | null;
+  amountDisplay: string | null;
+  customerEmail: string | null;
   /** True when the event is not about a one-time payment of this project (e.g. an invoice's intent). */
   ignored: boolean;
 }
@@ -28,7 +34,17 @@ export async function handlePaymentEvent(
   event: StripeEventLike,
 ): Promise<PaymentCallbackOutput> {
   const update = paymentUpdateFromEvent(event);
-  const ignored = { orderId: null, paymentId: null, paymentStatus: null, alreadyProcessed: false, ignored: true };
+  const ignored = {
+    orderId: null,
+    paymentId: null,
+    paymentStatus: null,
+    alreadyProcessed: false,
+    amount: null,
+    currency: null,
+    amountDisplay: null,
+    customerEmail: null,
+    ignored: true,
+  };
   if (!update) return ignored;
   const payment = await findAndLock(tx, projectId, PAYMENT_TABLE, update.paymentId, [
     { column: 'stripe_checkout_session_id', value: update.checkoutSessionId },
@@ -50,11 +66,28 @@ export async function handlePaymentEvent(
   if (Object.keys(values).length > 0)
     await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: payment.id }], values);
   const status = apply ? update.status : current;
+  const amount = Number(payment.amount);
+  const currency = String(payment.currency);
   return {
     orderId: Number(payment.order_id),
     paymentId: payment.id,
     paymentStatus: outward(status),
     alreadyProcessed: !apply,
+    amount,
+    currency,
+    amountDisplay: formatMinorUnits(amount, currency),
+    customerEmail: await receiptAddress(tx, projectId, payment, event),
     ignored: false,
   };
+}
+
+/** The payer's own address in the app first; else what the buyer typed on Stripe's page. */
+async function receiptAddress(tx: Executor, projectId: number, payment: Row, event: StripeEventLike) {
+  if (payment.payer) {
+    const payer = await getRow(tx, projectId, BACKEND, END_USER_TABLE, Number(payment.payer));
+    if (typeof payer?.email === 'string' && payer.email) return payer.email;
+  }
+  const object = event.data.object as { customer_details?: { email?: unknown } | null; receipt_email?: unknown };
+  const typed = object.customer_details?.email ?? object.receipt_email;
+  return typeof typed === 'string' && typed ? typed : null;
 }
