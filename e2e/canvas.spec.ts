@@ -71,13 +71,21 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await page.keyboard.press('Delete');
   await expect(node(page, 'callback')).toBeVisible();
 
-  // Add "update rows" in the success branch: order.status = 'paid' where id = callback.orderId.
-  await node(page, 'branch').click();
-  await page.getByRole('button', { name: 'Add node' }).click();
+  // Add "update rows" at the head of the success branch (before the receipt email):
+  // order.status = 'paid' where id = callback.orderId.
+  const canvas = page.getByRole('application', { name: 'Flow canvas' });
+  await canvas
+    .getByRole('button', { name: 'Insert a node between Payment succeeded? and Buyer has an email?' })
+    .click();
   await panel(page).getByLabel('Search nodes').fill('update');
   await panel(page).getByRole('button', { name: 'Add Update rows' }).click();
   await expect(node(page, 'update_rows')).toBeVisible();
-  await expect(page.getByRole('application', { name: 'Flow canvas' }).getByText('true', { exact: true })).toBeVisible();
+  await expect(
+    canvas.getByRole('button', { name: 'Insert a node between Payment succeeded? and Update rows' }),
+  ).toBeVisible();
+  await expect(
+    canvas.getByRole('button', { name: 'Insert a node between Update rows and Buyer has an email?' }),
+  ).toBeVisible();
   const settings = page.getByRole('form', { name: /Settings of/ });
   await settings.getByLabel('Table').selectOption('order');
   await settings.getByRole('button', { name: 'Add filter to Filters' }).click();
@@ -113,7 +121,7 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await expectSaved(page);
   await page.getByRole('button', { name: 'Versions' }).click();
   await expect(panel(page).getByText('Version 2')).toBeVisible();
-  await expect(panel(page).getByText('1 node added, 1 connection added')).toBeVisible();
+  await expect(panel(page).getByText('1 node added, 2 connections added, 1 connection removed')).toBeVisible();
 
   // Pay order 1 on the sandbox's hosted checkout: the published flow marks it paid, and its run is painted.
   await nav.getByRole('link', { name: 'Overview' }).click();

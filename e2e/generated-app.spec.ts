@@ -168,6 +168,23 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await ann.page.goto(`/app/${slug}/orders`);
   await expect(ann.page.getByText('FAILED').first()).toBeVisible({ timeout: 30_000 });
 
+  // The embedded card form (Payment Intent + the sandbox's Stripe.js stand-in): a decline shown in place,
+  // then 4242 on the same intent, and the order turns paid live.
+  await ann.page.goto(`/app/${slug}`);
+  await ann.page.getByRole('button', { name: 'Pay for Coffee beans by card here' }).click();
+  const cardForm = ann.page.getByRole('form', { name: 'Card payment for Coffee beans' });
+  await cardForm.getByLabel('Card number').fill('4000 0000 0000 0002');
+  await cardForm.getByLabel('Expiration date (MM / YY)').fill('12 / 34');
+  await cardForm.getByLabel('CVC').fill('123');
+  await shots(ann.page, 'card-form');
+  await cardForm.getByRole('button', { name: 'Pay' }).click();
+  await expect(cardForm.getByRole('alert')).toContainText(/declined/i);
+  await cardForm.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await cardForm.getByRole('button', { name: 'Pay' }).click();
+  await expect(ann.page).toHaveURL(new RegExp(`/app/${slug}/orders\\?paid=\\d+`));
+  const cardOrderId = new URL(ann.page.url()).searchParams.get('paid');
+  await expect(ann.page.getByTestId(`order-${cardOrderId}`)).toContainText('SUCCESSFUL', { timeout: 30_000 });
+
   // A subscription with the builder's 14-day trial, canceled at period end.
   await ann.page.goto(`/app/${slug}`);
   await expect(ann.page.getByText('14-day free trial')).toBeVisible();

@@ -1,17 +1,11 @@
-import {
-  createTable,
-  findEndUserCredentials,
-  insertRow,
-  setOwnerColumn,
-  setTablePermission,
-} from '@tillflow/data-model';
+import { findEndUserCredentials, insertRow } from '@tillflow/data-model';
 import { appSessions, type DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appClient } from './app-client';
-import { signUpBuilder } from './helpers';
+import { appWithOwnedOrders, signUpBuilder } from './helpers';
 
 async function waitFor(check: () => boolean, timeoutMs = 5000) {
   const start = Date.now();
@@ -116,36 +110,8 @@ describe('generated app: end-user auth and realtime over the app endpoint', () =
   });
 
   it('streams changes over SSE only to the owner, and resumes from lastEventId', async () => {
-    const { project, slug } = await newApp();
-    await createTable(handle.db, project.id, {
-      name: 'order',
-      columns: [
-        { name: 'title', type: 'text' },
-        { name: 'buyer', type: 'relation', relationTable: 'end_user' },
-      ],
-    });
-    await setOwnerColumn(handle.db, project.id, 'order', 'buyer');
-    await setTablePermission(handle.db, project.id, {
-      role: 'user',
-      table: 'order',
-      operation: 'read',
-      allowed: true,
-      scope: 'own',
-    });
-    const ann = appClient(handle, slug);
-    const bob = appClient(handle, slug);
-    const annUser = (
-      await ann.mutation<{ user: { id: number } }>('signUp', {
-        email: `a-${uniqueSuffix()}@x.test`,
-        password: 'long-enough-1',
-      })
-    ).user;
-    const bobUser = (
-      await bob.mutation<{ user: { id: number } }>('signUp', {
-        email: `b-${uniqueSuffix()}@x.test`,
-        password: 'long-enough-1',
-      })
-    ).user;
+    const { project, ann: annApp, bob: bobApp } = await appWithOwnedOrders(handle);
+    const [ann, annUser, bob, bobUser] = [annApp.client, annApp.user, bobApp.client, bobApp.user];
     const hub = getChangeHub(handle);
     const annStream = await ann.subscribe({ tables: ['order'] });
     const bobStream = await bob.subscribe({ tables: ['order'] });

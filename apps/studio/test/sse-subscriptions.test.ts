@@ -1,6 +1,6 @@
-import { createTable, insertRow, setOwnerColumn, setTablePermission } from '@tillflow/data-model';
+import { insertRow } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { createTestDb } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
 import { createTRPCClient, httpSubscriptionLink, TRPCClientError } from '@trpc/client';
 import { initTRPC, TRPCError, tracked } from '@trpc/server';
@@ -11,8 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { handleSubscriptionRequest } from '~/server/api/sse';
 import { type GeneratedAppApi, generatedAppEndpoint, handleGeneratedAppRequest } from '~/server/app/http';
-import { appClient } from './app-client';
-import { signUpBuilder } from './helpers';
+import { appWithOwnedOrders } from './helpers';
 
 async function waitFor(check: () => boolean, timeoutMs = 5000) {
   const start = Date.now();
@@ -141,43 +140,13 @@ describe('generated app changes through httpSubscriptionLink', () => {
   }
 
   it('delivers the owner’s rows, skips others’, resumes after a reconnect and cleans up on unsubscribe', async () => {
-    const builder = await signUpBuilder(handle, 'ssebuilder');
-    const slug = `sse-${uniqueSuffix()}`;
-    const project = await builder.caller.project.create({ name: 'Shop', slug });
-    await createTable(handle.db, project.id, {
-      name: 'order',
-      columns: [
-        { name: 'title', type: 'text' },
-        { name: 'buyer', type: 'relation', relationTable: 'end_user' },
-      ],
-    });
-    await setOwnerColumn(handle.db, project.id, 'order', 'buyer');
-    await setTablePermission(handle.db, project.id, {
-      role: 'user',
-      table: 'order',
-      operation: 'read',
-      allowed: true,
-      scope: 'own',
-    });
-    const ann = appClient(handle, slug);
-    const annUser = (
-      await ann.mutation<{ user: { id: number } }>('signUp', {
-        email: `a-${uniqueSuffix()}@x.test`,
-        password: 'long-enough-1',
-      })
-    ).user;
-    const bob = appClient(handle, slug);
-    const bobUser = (
-      await bob.mutation<{ user: { id: number } }>('signUp', {
-        email: `b-${uniqueSuffix()}@x.test`,
-        password: 'long-enough-1',
-      })
-    ).user;
+    const { project, slug, ann, bob } = await appWithOwnedOrders(handle);
+    const [annUser, bobUser] = [ann.user, bob.user];
     const hub = getChangeHub(handle);
     const backend = { kind: 'backend' } as const;
 
     const received: { id: string; title: unknown }[] = [];
-    const client = linkClient(slug, ann.cookie);
+    const client = linkClient(slug, ann.client.cookie);
     const subscription = client.app.changes.subscribe(
       { projectSlug: slug, tables: ['order'] },
       { onData: (event) => received.push({ id: event.id, title: event.data.row?.title }) },

@@ -17,6 +17,8 @@ import {
 
 export type PaymentSettingsRow = typeof paymentSettings.$inferSelect;
 
+const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
+
 /** What the browser may see of the settings: the secret only masked. */
 export interface PublicPaymentSettings {
   mode: StripeMode;
@@ -29,6 +31,8 @@ export interface PublicPaymentSettings {
   orderTableId: number | null;
   activatedAt: Date | null;
   usesSandbox: boolean;
+  /** Where the browser loads Stripe.js from: js.stripe.com, or the sandbox's stand-in at `<sandbox>/v3/`. */
+  stripeJsUrl: string;
 }
 
 export async function loadPaymentSettings(db: Executor, projectId: number): Promise<PaymentSettingsRow | null> {
@@ -57,6 +61,7 @@ export function toPublicSettings(row: PaymentSettingsRow | null): PublicPaymentS
     orderTableId: row?.orderTableId ?? null,
     activatedAt: row?.activatedAt ?? null,
     usesSandbox: (row?.mode ?? 'sandbox') === 'sandbox',
+    stripeJsUrl: apiBase === '' || apiBase === REAL_STRIPE_API ? STRIPE_JS_URL : `${apiBase}/v3/`,
   };
 }
 

@@ -24,10 +24,11 @@ function bearerKey(req: IncomingMessage): string | null {
 }
 
 /**
- * A publishable key can only do what Stripe.js does with a client secret: retrieve and confirm
- * that one PaymentIntent.
+ * A publishable key can only do what Stripe.js does: create a card PaymentMethod, and with a
+ * client secret retrieve and confirm that one PaymentIntent.
  */
 function publishableKeyMayCall(account: Account, method: string, path: string, params: FormObject): boolean {
+  if (method === 'POST' && path === '/v1/payment_methods') return params.type === 'card';
   const m = /^\/v1\/payment_intents\/(pi_[A-Za-z0-9]+)(\/confirm)?$/.exec(path);
   if (!m || (m[2] ? method !== 'POST' : method !== 'GET')) return false;
   const pi = account.data.payment_intents[m[1]];

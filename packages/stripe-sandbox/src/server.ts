@@ -16,6 +16,7 @@ import { refundRoutes } from './resources/refunds';
 import { subscriptionRoutes } from './resources/subscriptions';
 import { testClockRoutes } from './resources/test-clocks';
 import { Router } from './router';
+import { handleStripeJs } from './stripe-js';
 import { webhookEndpointRoutes } from './webhook-endpoints';
 
 export const ROUTES: Route[] = [
@@ -73,6 +74,7 @@ export function createSandboxServer(core: SandboxCore, controls: SandboxControls
       if (path.startsWith('/v1/')) return handleApi(core, router, req, res, raw);
       if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return handleControl(controls, req, res, raw);
       if (handlePage(core, req, res, raw)) return;
+      if (handleStripeJs(path, res)) return;
       if (path === '/' || path === '/health') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('Tillflow Stripe sandbox\n');

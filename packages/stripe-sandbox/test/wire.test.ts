@@ -73,6 +73,54 @@ describe('authentication', () => {
     expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
   });
 
+  it('serves a Stripe.js stand-in whose calls a publishable key may make: card PaymentMethod, then confirm', async () => {
+    const script = await fetch(`${sandbox.url}/v3/`);
+    expect(script.status).toBe(200);
+    expect(script.headers.get('content-type')).toContain('javascript');
+    const source = await script.text();
+    expect(source).toContain('window.Stripe = Stripe');
+    expect(source).toContain('confirmCardPayment');
+    const keys = await sandbox.createAccount();
+    const pi = await sdk(sandbox, keys.secretKey).paymentIntents.create({ amount: 1200, currency: 'usd' });
+    // What the script sends: the key as a form parameter, as Stripe.js does.
+    const post = (path: string, body: Record<string, string>) =>
+      fetch(`${sandbox.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ key: keys.publishableKey, ...body }),
+      }).then(async (r) => ({ status: r.status, json: await r.json() }));
+    const pm = await post('/v1/payment_methods', {
+      type: 'card',
+      'card[number]': '4242424242424242',
+      'card[exp_month]': '12',
+      'card[exp_year]': '34',
+      'card[cvc]': '123',
+    });
+    expect(pm.status).toBe(200);
+    expect(pm.json).toMatchObject({ object: 'payment_method', card: { last4: '4242' } });
+    const confirmed = await post(`/v1/payment_intents/${pi.id}/confirm`, {
+      client_secret: String(pi.client_secret),
+      payment_method: pm.json.id,
+    });
+    expect(confirmed.json.status).toBe('succeeded');
+    const declined = await post('/v1/payment_methods', {
+      type: 'card',
+      'card[number]': '4000000000000002',
+      'card[exp_month]': '12',
+      'card[exp_year]': '34',
+    });
+    const other = await sdk(sandbox, keys.secretKey).paymentIntents.create({ amount: 1200, currency: 'usd' });
+    const refused = await post(`/v1/payment_intents/${other.id}/confirm`, {
+      client_secret: String(other.client_secret),
+      payment_method: declined.json.id,
+    });
+    expect(refused.status).toBe(402);
+    expect(refused.json.error).toMatchObject({ type: 'card_error', code: 'card_declined' });
+    // Nothing else: a publishable key may not list or create other objects.
+    expect((await post('/v1/customers', { email: 'x@example.test' })).json.error.code).toBe('secret_key_required');
+    expect((await post('/v1/payment_methods', { type: 'sepa_debit' })).json.error.code).toBe('secret_key_required');
+  });
+
   it('keeps accounts isolated and serves the default key', async () => {
     const a = await newClient(sandbox);
     const customer = await a.stripe.customers.create({ email: 'iso@example.test' });

@@ -20,7 +20,7 @@ export default function CatalogPage() {
     }),
   );
   const signedIn = Boolean(info.data?.me);
-  const cardKey = info.data && !info.data.payments.usesSandbox ? info.data.payments.publishableKey : null;
+  const cardKey = info.data?.payments.publishableKey ?? null;
   return (
     <section aria-labelledby="catalog-title" className="flex flex-col gap-4">
       <div>
@@ -70,7 +70,12 @@ export default function CatalogPage() {
               </Link>
             )}
             {signedIn && cardKey && !item.recurring ? (
-              <CardPaymentButton itemKey={item.key} itemName={item.name} publishableKey={cardKey} />
+              <CardPaymentButton
+                itemKey={item.key}
+                itemName={item.name}
+                publishableKey={cardKey}
+                stripeJsUrl={info.data?.payments.stripeJsUrl ?? ''}
+              />
             ) : null}
           </li>
         ))}

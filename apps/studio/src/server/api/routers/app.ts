@@ -44,8 +44,9 @@ export const generatedAppRouter = createTRPCRouter({
       payments: {
         activated: payments.activatedAt !== null,
         usesSandbox: payments.usesSandbox,
-        // Public by design (Stripe.js needs it); only used outside the sandbox.
+        // Public by design: Stripe.js (or the sandbox's stand-in) needs it for the embedded card form.
         publishableKey: payments.publishableKey,
+        stripeJsUrl: payments.stripeJsUrl,
         brandName: payments.brandName,
         brandLogo: payments.brandLogo,
         brandSlogan: payments.brandSlogan,

@@ -7,8 +7,8 @@ import { useSlug } from './hooks';
 import { useAppTRPC } from './trpc';
 import { ErrorText } from './ui';
 
-// The embedded card form of a Payment Intent, with Stripe.js from js.stripe.com.
-// Only offered with real Stripe keys: on the sandbox, its hosted page plays this role.
+// The embedded card form of a Payment Intent, with Stripe.js: from js.stripe.com with
+// real keys, or the sandbox's stand-in (same API, served at <sandbox>/v3/) offline.
 
 interface StripeJs {
   elements(): { create(type: 'card'): { mount(el: HTMLElement): void; destroy(): void } };
@@ -19,12 +19,12 @@ interface StripeJs {
 }
 type StripeFactory = (key: string) => StripeJs;
 
-function loadStripeJs(): Promise<StripeFactory> {
+function loadStripeJs(src: string): Promise<StripeFactory> {
   const w = window as unknown as { Stripe?: StripeFactory };
   if (w.Stripe) return Promise.resolve(w.Stripe);
   return new Promise((resolve, reject) => {
     const script = document.createElement('script');
-    script.src = 'https://js.stripe.com/v3/';
+    script.src = src;
     script.onload = () => (w.Stripe ? resolve(w.Stripe) : reject(new Error('Stripe.js did not load.')));
     script.onerror = () => reject(new Error('Stripe.js is not reachable; use Checkout instead.'));
     document.head.appendChild(script);
@@ -35,10 +35,12 @@ export function CardPaymentButton({
   itemKey,
   itemName,
   publishableKey,
+  stripeJsUrl,
 }: {
   itemKey: string;
   itemName: string;
   publishableKey: string;
+  stripeJsUrl: string;
 }) {
   const slug = useSlug();
   const trpc = useAppTRPC();
@@ -53,7 +55,7 @@ export function CardPaymentButton({
   useEffect(() => {
     if (!buy.data?.clientSecret || !mountRef.current) return;
     let element: { destroy(): void } | null = null;
-    loadStripeJs()
+    loadStripeJs(stripeJsUrl)
       .then((factory) => {
         const instance = factory(publishableKey);
         const created = instance.elements().create('card');
@@ -64,7 +66,7 @@ export function CardPaymentButton({
       })
       .catch((e: Error) => setError(e.message));
     return () => element?.destroy();
-  }, [buy.data?.clientSecret, publishableKey]);
+  }, [buy.data?.clientSecret, publishableKey, stripeJsUrl]);
 
   if (!buy.data)
     return (
