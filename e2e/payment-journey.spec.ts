@@ -76,6 +76,20 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
   await expect(payments.getByRole('cell', { name: 'SUCCESSFUL' })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByLabel('Totals per currency')).toContainText('12.50 USD');
 
+  // Each row links to its Stripe object (the sandbox's object page here) and to the events and runs it caused.
+  const objectLink = payments.getByRole('link', { name: /^Open pi_\w+ in the sandbox$/ });
+  const objectPage = await page.request.get(String(await objectLink.getAttribute('href')));
+  expect(objectPage.status()).toBe(200);
+  expect(await objectPage.text()).toContain('payment_intent.succeeded');
+  await payments.getByRole('link', { name: /^Events and runs of payment \d+$/ }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'Showing the events about' })).toContainText('cs_');
+  const events = page.getByRole('table', { name: 'Webhook events' });
+  const completed = events.getByRole('row').filter({ hasText: 'checkout.session.completed' });
+  await expect(completed).toContainText('StripePayment: succeeded', { timeout: 15_000 });
+  await completed.getByRole('link', { name: 'StripePayment: succeeded' }).click();
+  await expect(page.getByText(/Showing run of .* on the canvas/)).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Runs' })).toContainText('checkout.session.completed');
+
   await page.goto(`/projects/${id}/data/order`);
   await expect(
     page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'paid', exact: true }),

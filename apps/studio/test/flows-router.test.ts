@@ -306,6 +306,12 @@ describe('events router', () => {
     expect(listed).toMatchObject({ eventId: event.id, type: 'charge.succeeded', deliveries: 2, duplicates: 1 });
     expect(listed.runs).toEqual([expect.objectContaining({ flowId, flowName: 'Record charges' })]);
 
+    // The payments dashboard links a row to the events about its Stripe objects.
+    expect(
+      (await caller.events.list({ projectId, objectIds: ['ch_routed', 'pi_other'] })).map((e) => e.eventId),
+    ).toEqual([event.id]);
+    expect(await caller.events.list({ projectId, objectIds: ['ch_unrelated'] })).toEqual([]);
+
     const { runIds } = await caller.events.replay({ projectId, eventId: listed.id });
     expect(runIds).toHaveLength(1);
     const [again] = await caller.events.list({ projectId });

@@ -4,6 +4,7 @@ import { handlePage } from './checkout-page';
 import type { Route, SandboxCore } from './context';
 import { handleControl, type SandboxControls } from './control';
 import { eventRoutes } from './events';
+import { handleObjectPage } from './object-page';
 import { chargeRoutes } from './resources/charges';
 import { checkoutRoutes } from './resources/checkout';
 import { customerRoutes } from './resources/customers';
@@ -75,6 +76,7 @@ export function createSandboxServer(core: SandboxCore, controls: SandboxControls
       if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return handleControl(controls, req, res, raw);
       if (handlePage(core, req, res, raw)) return;
       if (handleStripeJs(path, res)) return;
+      if (req.method === 'GET' && handleObjectPage(core, path, res)) return;
       if (path === '/' || path === '/health') {
         res.writeHead(200, { 'content-type': 'text/plain' });
         res.end('Tillflow Stripe sandbox\n');

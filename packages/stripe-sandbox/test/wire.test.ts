@@ -121,6 +121,25 @@ describe('authentication', () => {
     expect((await post('/v1/payment_methods', { type: 'sepa_debit' })).json.error.code).toBe('secret_key_required');
   });
 
+  it('shows an object and the events about it at /dashboard/<id> (the sandbox’s stand-in for Stripe’s Dashboard)', async () => {
+    const { stripe } = await newClient(sandbox);
+    const pi = await stripe.paymentIntents.create({
+      amount: 700,
+      currency: 'usd',
+      confirm: true,
+      payment_method: 'pm_card_visa',
+    });
+    const response = await fetch(`${sandbox.url}/dashboard/${pi.id}`);
+    expect(response.status).toBe(200);
+    const body = await response.text();
+    expect(body).toContain(`${pi.id}</code> · succeeded`);
+    expect(body).toContain('payment_intent.succeeded');
+    expect(body).toContain('&quot;amount&quot;: 700');
+    expect(body).not.toContain('client_secret'); // as on Stripe's Dashboard: a client secret would let anyone confirm
+    expect((await fetch(`${sandbox.url}/dashboard/pi_doesnotexist`)).status).toBe(404);
+    expect((await fetch(`${sandbox.url}/dashboard/whatever`)).status).toBe(404);
+  });
+
   it('keeps accounts isolated and serves the default key', async () => {
     const a = await newClient(sandbox);
     const customer = await a.stripe.customers.create({ email: 'iso@example.test' });

@@ -7,12 +7,12 @@ import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
 /** Studio → Events: webhook events received, their deliveries and duplicates, the runs they started; replay. */
-export function EventsPage({ projectId }: { projectId: number }) {
+export function EventsPage({ projectId, objectIds }: { projectId: number; objectIds?: string[] }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const [type, setType] = useState('');
   const events = useQuery({
-    ...trpc.events.list.queryOptions({ projectId, type: type || undefined }),
+    ...trpc.events.list.queryOptions({ projectId, type: type || undefined, objectIds }),
     refetchInterval: 5000,
   });
   const [replayed, setReplayed] = useState<string | null>(null);
@@ -33,6 +33,15 @@ export function EventsPage({ projectId }: { projectId: number }) {
         Every Stripe webhook event received, once: repeated deliveries are counted as duplicates and never run a flow
         twice.
       </p>
+      {objectIds?.length ? (
+        <p className="text-sm" role="status">
+          Showing the events about <span className="font-mono text-xs">{objectIds.join(', ')}</span> and the runs they
+          started.{' '}
+          <Link className="text-indigo-700 underline" href={`/projects/${projectId}/events`}>
+            Show all events
+          </Link>
+        </p>
+      ) : null}
       <div className="max-w-xs">
         <label className="label" htmlFor="event-type-filter">
           Event type
@@ -90,7 +99,7 @@ export function EventsPage({ projectId }: { projectId: number }) {
                       <Link
                         key={r.id}
                         className="mr-2 block text-indigo-700 hover:underline"
-                        href={`/projects/${projectId}/flows/${r.flowId}`}
+                        href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
                       >
                         {r.flowName}: {r.status}
                       </Link>

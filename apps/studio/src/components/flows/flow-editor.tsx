@@ -50,26 +50,32 @@ interface Loaded {
   tables: TableInfo[];
 }
 
-export function FlowEditorPage({ projectId, flowId }: { projectId: number; flowId: string }) {
+/** `runId` (from `?run=`, e.g. a link on the Events page or the payments dashboard) opens that run painted. */
+export function FlowEditorPage({ projectId, flowId, runId }: { projectId: number; flowId: string; runId?: string }) {
   const trpc = useTRPC();
   const flow = useQuery({ ...trpc.flows.get.queryOptions({ projectId, flowId }), refetchOnWindowFocus: false });
   if (flow.isLoading) return <p>Loading flow…</p>;
   if (flow.error || !flow.data) return <p role="alert">{errorMessage(flow.error)}</p>;
   return (
     <ReactFlowProvider>
-      <FlowEditor key={`${flow.data.id}:${flow.data.revision}`} projectId={projectId} loaded={flow.data as Loaded} />
+      <FlowEditor
+        key={`${flow.data.id}:${flow.data.revision}`}
+        projectId={projectId}
+        loaded={flow.data as Loaded}
+        runId={runId}
+      />
     </ReactFlowProvider>
   );
 }
 
-function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }) {
+function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: Loaded; runId?: string }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const flowId = loaded.id;
   const [history, setHistory] = useState<EditHistory<FlowDefinition>>(() => createHistory(loaded.draft));
   const definition = history.present;
   const [published, setPublished] = useState(loaded.published);
-  const [panel, setPanel] = useState<Panel>('palette');
+  const [panel, setPanel] = useState<Panel>(runId ? 'runs' : 'palette');
   const [selectedNodes, setSelectedNodes] = useState<Set<string>>(new Set());
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
   const [insertEdge, setInsertEdge] = useState<string | null>(null);
@@ -435,7 +441,7 @@ function FlowEditor({ projectId, loaded }: { projectId: number; loaded: Loaded }
           ) : panel === 'test' ? (
             <TestPanel projectId={projectId} flowId={flowId} definition={definition} onResult={showOverlay} />
           ) : panel === 'runs' ? (
-            <RunsPanel projectId={projectId} flowId={flowId} onShow={showOverlay} />
+            <RunsPanel projectId={projectId} flowId={flowId} onShow={showOverlay} initialRunId={runId} />
           ) : panel === 'versions' ? (
             <VersionsPanel projectId={projectId} flowId={flowId} revision={revision} />
           ) : (

@@ -243,15 +243,17 @@ export function RunsPanel({
   projectId,
   flowId,
   onShow,
+  initialRunId,
 }: {
   projectId: number;
   flowId: string;
   onShow: (o: Overlay) => void;
+  initialRunId?: string;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const runs = useQuery({ ...trpc.flows.runs.queryOptions({ projectId, flowId }), refetchInterval: 5000 });
-  const [openId, setOpenId] = useState<string | null>(null);
+  const [openId, setOpenId] = useState<string | null>(initialRunId ?? null);
   const detail = useQuery({
     ...trpc.flows.run.queryOptions({ projectId, runId: openId ?? '' }),
     enabled: Boolean(openId),

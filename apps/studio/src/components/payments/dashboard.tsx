@@ -6,7 +6,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
-import { formatMoney, stripeObjectUrl } from './money';
+import { formatMoney, stripeIdsOfRow, stripeObjectUrl } from './money';
 import { RevenueChart } from './revenue-chart';
 
 const TABLES = [
@@ -25,11 +25,17 @@ const TABLES = [
 
 type TableName = (typeof TABLES)[number]['table'];
 
-function StripeId({ id, mode }: { id: unknown; mode: string }) {
+function StripeId({ id, mode, apiBase }: { id: string | undefined; mode: string; apiBase: string }) {
   if (!id) return <span className="text-slate-400">—</span>;
-  const url = stripeObjectUrl(String(id), mode);
+  const url = stripeObjectUrl(id, mode, apiBase);
   return url ? (
-    <a className="text-indigo-700 underline" href={url} target="_blank" rel="noreferrer">
+    <a
+      className="text-indigo-700 underline"
+      href={url}
+      target="_blank"
+      rel="noreferrer"
+      aria-label={`Open ${id} in ${mode === 'sandbox' ? 'the sandbox' : 'Stripe'}`}
+    >
       {String(id)}
     </a>
   ) : (
@@ -131,6 +137,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                 <th className="py-1 pr-3">Amount</th>
                 <th className="py-1 pr-3">Status</th>
                 <th className="py-1 pr-3">Stripe</th>
+                <th className="py-1 pr-3">Flow runs</th>
                 <th className="py-1 pr-3">Created</th>
               </tr>
             </thead>
@@ -146,15 +153,20 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                   </td>
                   <td className="py-1.5 pr-3">{String(r.status)}</td>
                   <td className="py-1.5 pr-3">
-                    <StripeId
-                      id={
-                        r.stripe_payment_intent_id ??
-                        r.stripe_refund_id ??
-                        r.stripe_subscription_id ??
-                        r.stripe_checkout_session_id
-                      }
-                      mode={mode}
-                    />
+                    <StripeId id={stripeIdsOfRow(r)[0]} mode={mode} apiBase={settings.data?.apiBase ?? ''} />
+                  </td>
+                  <td className="py-1.5 pr-3">
+                    {stripeIdsOfRow(r).length > 0 ? (
+                      <Link
+                        className="text-indigo-700 underline"
+                        href={`/projects/${projectId}/events?objects=${stripeIdsOfRow(r).join(',')}`}
+                        aria-label={`Events and runs of ${spec.label.toLowerCase().replace(/s$/, '')} ${r.id}`}
+                      >
+                        Events and runs
+                      </Link>
+                    ) : (
+                      <span className="text-slate-400">—</span>
+                    )}
                   </td>
                   <td className="py-1.5 pr-3">{new Date(r.created_at).toLocaleString()}</td>
                 </tr>

@@ -20,7 +20,14 @@ interface EventRow {
 export const eventsRouter = createTRPCRouter({
   /** Webhook events received, newest first: deliveries, duplicates and the runs each started. */
   list: projectProcedure
-    .input(z.object({ type: z.string().optional(), limit: z.number().int().min(1).max(200).default(50) }))
+    .input(
+      z.object({
+        type: z.string().optional(),
+        /** Only events whose data.object is one of these Stripe objects. */
+        objectIds: z.array(z.string().min(1).max(255)).max(10).optional(),
+        limit: z.number().int().min(1).max(200).default(50),
+      }),
+    )
     .query(async ({ ctx, input }) => {
       const rows = await executeRows<EventRow>(
         ctx.db.db,
@@ -31,6 +38,14 @@ export const eventsRouter = createTRPCRouter({
                  from flow_run r join flow f on f.id = r.flow_id where r.event_row_id = e.id) as runs
             from stripe_event e
             where e.project_id = ${ctx.project.id} ${input.type ? sql`and e.type = ${input.type}` : sql``}
+              ${
+                input.objectIds?.length
+                  ? sql`and e.object_id in (${sql.join(
+                      input.objectIds.map((id) => sql`${id}`),
+                      sql`, `,
+                    )})`
+                  : sql``
+              }
             order by e.received_at desc
             limit ${input.limit}`,
       );

@@ -1,6 +1,13 @@
 import { FlowEditorPage } from '~/components/flows/flow-editor';
 
-export default async function Page({ params }: { params: Promise<{ projectId: string; flowId: string }> }) {
+export default async function Page({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ projectId: string; flowId: string }>;
+  searchParams: Promise<{ run?: string }>;
+}) {
   const { projectId, flowId } = await params;
-  return <FlowEditorPage projectId={Number(projectId)} flowId={flowId} />;
+  const { run } = await searchParams;
+  return <FlowEditorPage projectId={Number(projectId)} flowId={flowId} runId={run} />;
 }
