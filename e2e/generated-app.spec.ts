@@ -28,12 +28,17 @@ function appApi(page: Page, slug: string, path: string) {
   return page.request.get(`/app/${slug}/api/trpc/app.${path}?input=${input}`);
 }
 
-async function shots(page: Page, name: string) {
+/** Desktop and phone screenshots; an app page must fit the phone's width (no sideways scrolling). */
+async function shots(page: Page, name: string, { mustFitPhone = true } = {}) {
   for (const [label, size] of [
     ['desktop', DESKTOP],
     ['phone', PHONE],
   ] as const) {
     await page.setViewportSize(size);
+    if (label === 'phone' && mustFitPhone) {
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} scrolls sideways at ${size.width} px`).toBeLessThanOrEqual(0);
+    }
     await page.screenshot({
       path: path.join(test.info().project.outputDir, 'generated-app', `${name}-${label}.png`),
       fullPage: true,
@@ -261,5 +266,5 @@ test('the studio mailbox captures mail when no SMTP server is set', async ({ pag
   const message = page.getByRole('region', { name: 'Message', exact: true });
   await expect(message).toContainText('owner@example.test');
   await expect(message).toContainText('This is a test message sent from the Tillflow studio.');
-  await shots(page, 'studio-mailbox');
+  await shots(page, 'studio-mailbox', { mustFitPhone: false });
 });

@@ -91,6 +91,43 @@ describe('payment actions against the sandbox', () => {
     expect(revenue).toEqual([{ day: new Date().toISOString().slice(0, 10), currency: 'eur', net: 900 }]);
   });
 
+  it('a declined attempt then a successful retry on the same intent ends SUCCESSFUL with no failure left, and reports what a receipt needs', async () => {
+    const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Cup', amount: 500 });
+    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+      orderId: order.id,
+      currency: 'jpy',
+      amount: 500,
+      method: 'payment_intent',
+    });
+    const stripe: Stripe = createStripeClient(account.secretKey, sandbox.url);
+    const row = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId);
+    const intentId = String(row?.stripe_payment_intent_id);
+    await expect(
+      stripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa_chargeDeclined' }),
+    ).rejects.toMatchObject({ type: 'StripeCardError' });
+    const [failed] = (await stripe.events.list({ type: 'payment_intent.payment_failed' })).data;
+    expect(await handlePaymentEvent(handle.db, project.id, failed as never)).toMatchObject({ paymentStatus: 'FAILED' });
+    expect(
+      (await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId))?.failure_reason,
+    ).toMatch(/declined/i);
+    await stripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
+    const succeeded = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data.find(
+      (e) => (e.data.object as { id: string }).id === intentId,
+    );
+    const output = await handlePaymentEvent(handle.db, project.id, succeeded as never);
+    expect(output).toMatchObject({
+      paymentStatus: 'SUCCESSFUL',
+      alreadyProcessed: false,
+      amount: 500,
+      currency: 'jpy',
+      amountDisplay: '500 JPY',
+      customerEmail: alice.email,
+    });
+    const paid = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId);
+    expect(paid).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null });
+  });
+
   it('refund is closed to users by default and never exceeds the payment, even concurrently', async () => {
     const { project, alice, admin, asUser, account } = await createPaymentsProject(handle, sandbox);
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });

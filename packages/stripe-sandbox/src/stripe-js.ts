@@ -41,12 +41,12 @@ const SCRIPT = String.raw`(function () {
 
   function field(labelText, name, attrs) {
     var label = document.createElement('label');
-    label.style.cssText = 'display:flex;flex-direction:column;gap:2px;font:14px system-ui,sans-serif';
+    label.style.cssText = 'display:flex;flex-direction:column;gap:2px;min-width:0;font:14px system-ui,sans-serif';
     label.textContent = labelText;
     var input = document.createElement('input');
     input.name = name;
     Object.keys(attrs).forEach(function (k) { input.setAttribute(k, attrs[k]); });
-    input.style.cssText = 'padding:6px 8px;border:1px solid #ccc;border-radius:4px;font:inherit';
+    input.style.cssText = 'box-sizing:border-box;width:100%;min-width:0;padding:6px 8px;border:1px solid #ccc;border-radius:4px;font:inherit';
     label.appendChild(input);
     return { label: label, input: input };
   }
@@ -61,11 +61,13 @@ const SCRIPT = String.raw`(function () {
     if (!el) throw new Error('Stripe sandbox: nothing to mount the card element on.');
     var root = document.createElement('div');
     root.setAttribute('data-stripe-sandbox', 'card');
-    root.style.cssText = 'display:grid;grid-template-columns:2fr 1fr 1fr;gap:8px';
+    // Number on its own row, expiry and CVC below: fits a phone-width column without overflowing.
+    root.style.cssText = 'display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);align-items:end;gap:8px';
     var number = field('Card number', 'cardnumber', { inputmode: 'numeric', autocomplete: 'cc-number', placeholder: '4242 4242 4242 4242' });
     var expiry = field('Expiration date (MM / YY)', 'exp-date', { inputmode: 'numeric', autocomplete: 'cc-exp', placeholder: 'MM / YY' });
     var cvc = field('CVC', 'cvc', { inputmode: 'numeric', autocomplete: 'cc-csc', placeholder: '123' });
     var self = this;
+    number.label.style.gridColumn = '1 / -1';
     [number, expiry, cvc].forEach(function (f) {
       root.appendChild(f.label);
       f.input.addEventListener('input', function () { self._emit('change', { elementType: 'card', complete: self._complete(), empty: !number.input.value }); });

@@ -62,6 +62,8 @@ export async function handlePaymentEvent(
     values.status = update.status;
     if (update.paidAt) values.paid_at = update.paidAt;
     if (update.failureReason) values.failure_reason = update.failureReason;
+    // A retry that succeeds on the same intent (a declined card, then another) leaves no failure behind, as in Stripe.
+    else if (update.status === 'SUCCESSFUL' && payment.failure_reason) values.failure_reason = null;
   }
   if (Object.keys(values).length > 0)
     await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: payment.id }], values);
