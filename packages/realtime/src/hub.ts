@@ -16,6 +16,7 @@ export interface SubscribeOptions {
 }
 
 const REPLAY_PAGE = 500;
+const RECENT_POSITIONS = 10_000;
 const TABLE_NAMES_TTL_MS = 10_000;
 const TRIGGERS_TTL_MS = 5_000;
 const PRUNE_EVERY_MS = 3600_000;
@@ -27,6 +28,16 @@ interface LogRecord {
   row_id: number | string;
   op: ChangeOp;
 }
+
+const LOG_COLUMNS = sql`position, project_id, table_id, row_id, op`;
+
+/**
+ * Lower positions that may have committed after `after` was written: their transaction was still
+ * running then (tx_id at or above the oldest running transaction `after`'s writer saw). Positions are
+ * taken at insert time, so without this a resume could skip a slow transaction's change.
+ */
+const committedLate = (after: number) =>
+  sql`position < ${after} and tx_id >= (select tx_floor from realtime_change where position = ${after})`;
 
 const toRaw = (r: LogRecord): RawChange => ({
   position: Number(r.position),
@@ -50,6 +61,8 @@ export class ChangeHub {
   private unlisten: (() => Promise<void>) | null = null;
   private chain: Promise<void> = Promise.resolve();
   private lastPosition = 0;
+  // Positions already dispatched, so a catch-up that re-reads a late change does not send it twice.
+  private readonly recent = new Set<number>();
   private connects = 0;
   private pruneTimer: NodeJS.Timeout | null = null;
 
@@ -137,23 +150,38 @@ export class ChangeHub {
     return done;
   }
 
+  /**
+   * What a client that saw `after` may have missed: changes that committed late with a lower
+   * position, then everything after it. At least once: a late change it did receive comes again
+   * (same position, so a client can drop it).
+   */
   private async *replay(projectId: number, sub: Subscriber, after: number): AsyncGenerator<ChangeEvent> {
+    const late = await executeRows<LogRecord>(
+      this.handle.db,
+      sql`select ${LOG_COLUMNS} from realtime_change
+          where project_id = ${projectId} and ${committedLate(after)} order by position`,
+    );
+    yield* this.visible(late, sub);
     let cursor = after;
     while (true) {
       const page = await executeRows<LogRecord>(
         this.handle.db,
-        sql`select position, project_id, table_id, row_id, op from realtime_change
+        sql`select ${LOG_COLUMNS} from realtime_change
             where project_id = ${projectId} and position > ${cursor} order by position limit ${REPLAY_PAGE}`,
       );
-      for (const record of page) {
-        const change = toRaw(record);
-        cursor = change.position;
-        const name = await this.tableName(change);
-        if (!name || !sub.wantsTable(name)) continue;
-        const event = await eventFor(this.handle.db, change, name, sub.actor, () => this.oldRow(change));
-        if (event) yield event;
-      }
+      if (page.length > 0) cursor = Number(page[page.length - 1].position);
+      yield* this.visible(page, sub);
       if (page.length < REPLAY_PAGE) return;
+    }
+  }
+
+  private async *visible(records: LogRecord[], sub: Subscriber): AsyncGenerator<ChangeEvent> {
+    for (const record of records) {
+      const change = toRaw(record);
+      const name = await this.tableName(change);
+      if (!name || !sub.wantsTable(name)) continue;
+      const event = await eventFor(this.handle.db, change, name, sub.actor, () => this.oldRow(change));
+      if (event) yield event;
     }
   }
 
@@ -165,7 +193,9 @@ export class ChangeHub {
   }
 
   private async dispatch(change: RawChange | null) {
-    if (!change) return;
+    if (!change || this.recent.has(change.position)) return;
+    this.recent.add(change.position);
+    if (this.recent.size > RECENT_POSITIONS) this.recent.delete(this.recent.values().next().value as number);
     if (change.position > this.lastPosition) this.lastPosition = change.position;
     const subs = this.byProject.get(change.projectId);
     if (!subs || subs.size === 0) return;
@@ -199,11 +229,12 @@ export class ChangeHub {
     if (projects.length === 0 || this.lastPosition === 0) return;
     const missed = await executeRows<LogRecord>(
       this.handle.db,
-      sql`select position, project_id, table_id, row_id, op from realtime_change
-          where position > ${this.lastPosition} and project_id in (${sql.join(
-            projects.map((p) => sql`${p}`),
-            sql`, `,
-          )}) order by position limit 10000`,
+      sql`select ${LOG_COLUMNS} from realtime_change
+          where (position > ${this.lastPosition} or (${committedLate(this.lastPosition)}))
+            and project_id in (${sql.join(
+              projects.map((p) => sql`${p}`),
+              sql`, `,
+            )}) order by position limit 10000`,
     );
     for (const record of missed) await this.dispatch(toRaw(record));
   }

@@ -6,6 +6,9 @@ export const CHANGE_CHANNEL = 'tillflow_realtime';
 export const TRIGGER_NAME = 'tillflow_change';
 const ATTACH_TRIGGER_NAME = 'tillflow_attach_change';
 const LOCK_KEY = 1953066092; // 'till'
+// Bumped (and looked for in the function's source) whenever RECORD_FUNCTION changes, so databases
+// installed by an older release get the new body.
+const CAPTURE_VERSION = 'tillflow capture v2';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -19,6 +22,8 @@ export interface ProjectRef {
  * position with project, table, row and op, so listeners fan out without
  * reading the log back. NOTIFY is delivered on commit only, so subscribers
  * never see a rolled-back change. Deletes keep the old row for "own" scope.
+ * tx_id / tx_floor (this transaction, and the oldest one still running when it
+ * wrote) let a resume replay lower positions that committed later (see hub).
  */
 const RECORD_FUNCTION = sql.raw(`create or replace function public.tillflow_record_change() returns trigger
 language plpgsql as $fn$
@@ -27,14 +32,16 @@ declare
   rid bigint;
   old_json jsonb;
 begin
+  -- ${CAPTURE_VERSION}
   if TG_OP = 'DELETE' then
     rid := OLD.id;
     old_json := to_jsonb(OLD);
   else
     rid := NEW.id;
   end if;
-  insert into public.realtime_change (project_id, table_id, row_id, op, old_row)
-    values (TG_ARGV[0]::integer, TG_ARGV[1]::integer, rid, TG_OP, old_json)
+  insert into public.realtime_change (project_id, table_id, row_id, op, old_row, tx_id, tx_floor)
+    values (TG_ARGV[0]::integer, TG_ARGV[1]::integer, rid, TG_OP, old_json,
+            pg_current_xact_id()::text::bigint, pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
     returning position into pos;
   perform pg_notify('${CHANGE_CHANNEL}', json_build_object(
     'p', pos, 'project', TG_ARGV[0]::integer, 'table', TG_ARGV[1]::integer, 'row', rid, 'op', TG_OP)::text);
@@ -72,7 +79,7 @@ $fn$`);
 const ATTACH_TRIGGER = sql.raw(`create constraint trigger ${ATTACH_TRIGGER_NAME} after insert on public.data_table
   deferrable initially deferred for each row execute function public.tillflow_attach_change_trigger()`);
 
-async function captureInstalled(tx: Executor): Promise<boolean> {
+async function attachTriggerExists(tx: Executor): Promise<boolean> {
   const rows = await executeRows(
     tx,
     sql`select 1 from pg_trigger where tgrelid = 'public.data_table'::regclass and tgname = ${ATTACH_TRIGGER_NAME}`,
@@ -80,7 +87,16 @@ async function captureInstalled(tx: Executor): Promise<boolean> {
   return rows.length > 0;
 }
 
-/** Installs the record function and the data_table hook once per database (idempotent). */
+async function captureInstalled(tx: Executor): Promise<boolean> {
+  const rows = await executeRows(
+    tx,
+    sql`select 1 from pg_proc p join pg_namespace n on n.oid = p.pronamespace
+        where n.nspname = 'public' and p.proname = 'tillflow_record_change' and p.prosrc like ${`%${CAPTURE_VERSION}%`}`,
+  );
+  return rows.length > 0 && (await attachTriggerExists(tx));
+}
+
+/** Installs (or upgrades) the record function and the data_table hook once per database (idempotent). */
 export async function installChangeCapture(tx: Executor): Promise<void> {
   if (await captureInstalled(tx)) return;
   await tx.transaction(async (sp) => {
@@ -88,7 +104,7 @@ export async function installChangeCapture(tx: Executor): Promise<void> {
     if (await captureInstalled(sp)) return;
     await sp.execute(RECORD_FUNCTION);
     await sp.execute(ATTACH_FUNCTION);
-    await sp.execute(ATTACH_TRIGGER);
+    if (!(await attachTriggerExists(sp))) await sp.execute(ATTACH_TRIGGER);
   });
 }
 

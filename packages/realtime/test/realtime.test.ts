@@ -1,9 +1,9 @@
-import { createTable, deleteRows, insertRow, updateRows } from '@tillflow/data-model';
+import { createTable, deleteRows, getTable, insertRow, updateRows } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeHub, ensureChangeTriggers, pruneChangeLog } from '../src';
+import { ChangeHub, ensureChangeTriggers, installChangeCapture, pruneChangeLog } from '../src';
 import { collect, createOrderProject, waitFor } from './helpers';
 
 const backend = { kind: 'backend' } as const;
@@ -95,6 +95,88 @@ describe('realtime change hub', () => {
     expect(resumed.events.every((e) => e.position > lastSeen)).toBe(true);
   });
 
+  it('a resume also replays a lower position whose transaction was still running when the last seen one was written', async () => {
+    const { project, alice } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    const a = await insertRow(handle.db, project.id, backend, 'order', { title: 'A', buyer: aliceId });
+    const b = await insertRow(handle.db, project.id, backend, 'order', { title: 'B', buyer: aliceId });
+    const { id: orderTableId } = await getTable(handle.db, project.id, 'order');
+    const [rowA, rowB] = await executeRows<{ position: string; tx_id: string; tx_floor: string }>(
+      handle.db,
+      sql`select position, tx_id, tx_floor from realtime_change
+          where project_id = ${project.id} and table_id = ${orderTableId} order by position`,
+    );
+    // Committed one after the other: A's transaction had finished before B's wrote, so resuming after B
+    // replays nothing.
+    expect(Number(rowA.tx_id)).toBeLessThan(Number(rowB.tx_floor));
+    const resume = async () => {
+      const abort = new AbortController();
+      const resumed = collect(
+        hub.subscribe({ project, actor: alice, after: Number(rowB.position), signal: abort.signal }),
+      );
+      await waitFor(() => hub.subscriberCount(project.id) === 1);
+      await new Promise((r) => setTimeout(r, 100));
+      abort.abort();
+      await resumed.done;
+      return resumed.events.map((e) => e.rowId);
+    };
+    expect(await resume()).toEqual([]);
+    // As if A's transaction had still been running when B wrote (it took its position first, committed later).
+    await executeRows(
+      handle.db,
+      sql`update realtime_change set tx_floor = ${rowA.tx_id} where position = ${rowB.position}`,
+    );
+    expect(await resume()).toEqual([a.id]);
+    expect(b.id).toBeGreaterThan(a.id);
+  });
+
+  it.runIf(process.env.DATABASE_URL)(
+    'PostgreSQL: a slow transaction that commits after a faster one is not lost by a client that resumes in between',
+    async () => {
+      const { project, alice } = await createOrderProject(handle);
+      const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+      const order = await getTable(handle.db, project.id, 'order');
+      const physical = (name: string) => order.columns.find((c) => c.name === name)?.physicalName as string;
+      const pg = handle.sql as NonNullable<DbHandle['sql']>;
+      const abort = new AbortController();
+      const live = collect(hub.subscribe({ project, actor: alice, signal: abort.signal }));
+      await waitFor(() => hub.subscriberCount(project.id) === 1);
+
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let written = () => {};
+      const slowWrote = new Promise<void>((r) => {
+        written = r;
+      });
+      const slow = pg.begin(async (tx) => {
+        await tx.unsafe(
+          `insert into "${order.schemaName}"."${order.physicalName}" ("${physical('title')}", "${physical('buyer')}") values ('slow', ${aliceId})`,
+        );
+        written();
+        await held;
+      });
+      await slowWrote;
+      await insertRow(handle.db, project.id, backend, 'order', { title: 'fast', buyer: aliceId });
+      await waitFor(() => live.events.length === 1);
+      abort.abort();
+      await live.done;
+      const lastSeen = live.events[0];
+      expect(lastSeen.row?.title).toBe('fast');
+
+      release();
+      await slow;
+      const again = new AbortController();
+      const resumed = collect(hub.subscribe({ project, actor: alice, after: lastSeen.position, signal: again.signal }));
+      await waitFor(() => resumed.events.length === 1);
+      again.abort();
+      await resumed.done;
+      expect(resumed.events[0].row?.title).toBe('slow');
+      expect(resumed.events[0].position).toBeLessThan(lastSeen.position);
+    },
+  );
+
   it('covers tables created later, and deletes respect the row scope', async () => {
     const { project, alice, bob } = await createOrderProject(handle);
     const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
@@ -151,6 +233,30 @@ describe('realtime change hub', () => {
       await otherHub.close();
       if (other !== handle) await other.close();
     }
+  });
+
+  it('replaces a change-capture function installed by an older release', async () => {
+    const { project } = await createOrderProject(handle);
+    await ensureChangeTriggers(handle.db, project);
+    const body = async () =>
+      (
+        await executeRows<{ prosrc: string }>(
+          handle.db,
+          sql`select prosrc from pg_proc where proname = 'tillflow_record_change'`,
+        )
+      )[0].prosrc;
+    const current = await body();
+    expect(current).toContain('tx_floor');
+    // What an earlier release installed: no transaction columns, no version marker. In one transaction,
+    // so other test files sharing this database never see the stand-in.
+    await handle.db.transaction(async (tx) => {
+      await tx.execute(
+        sql.raw(`create or replace function public.tillflow_record_change() returns trigger language plpgsql as $fn$
+          begin return null; end $fn$`),
+      );
+      await installChangeCapture(tx);
+    });
+    expect(await body()).toBe(current);
   });
 
   it('prunes log entries older than the replay window', async () => {
