@@ -1,10 +1,11 @@
-import { insertRow } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
+import { insertRow, setTablePermission } from '@tillflow/data-model';
+import { appSessions, type DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
 import { createTRPCClient, httpSubscriptionLink, TRPCClientError } from '@trpc/client';
 import { initTRPC, TRPCError, tracked } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { eq } from 'drizzle-orm';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -171,6 +172,55 @@ describe('generated app changes through httpSubscriptionLink', () => {
     expect(first.id).toBeGreaterThan(0);
     again.unsubscribe();
     await waitFor(() => hub.subscriberCount(project.id) === 0);
+  });
+
+  it('a role change or a revoked session closes the stream; the link reconnects as whoever the caller is now', async () => {
+    process.env.TILLFLOW_REALTIME_REVALIDATE_MS = '200';
+    const { builder, project, slug, ann, bob } = await appWithOwnedOrders(handle);
+    await setTablePermission(handle.db, project.id, {
+      role: 'admin',
+      table: 'order',
+      operation: 'read',
+      allowed: true,
+      scope: 'all',
+    });
+    const hub = getChangeHub(handle);
+    const backend = { kind: 'backend' } as const;
+    const titles: unknown[] = [];
+    let completed = false;
+    const subscription = linkClient(slug, ann.client.cookie).app.changes.subscribe(
+      { projectSlug: slug, tables: ['order'] },
+      {
+        onData: (event) => titles.push(event.data.row?.title),
+        onComplete: () => {
+          completed = true;
+        },
+      },
+    );
+    await waitFor(() => hub.subscriberCount(project.id) === 1);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'bob 1', buyer: bob.user.id });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'ann 1', buyer: ann.user.id });
+    await waitFor(() => titles.length === 1);
+    expect(titles).toEqual(['ann 1']);
+
+    // Promoted to admin: her stream is re-authorised, and Bob's orders now reach her.
+    await builder.caller.endUsers.setRole({ projectId: project.id, userId: ann.user.id, role: 'admin' });
+    await waitFor(() => hub.subscriberCount(project.id) === 0);
+    await waitFor(() => hub.subscriberCount(project.id) === 1, 10_000);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'bob 2', buyer: bob.user.id });
+    await waitFor(() => titles.includes('bob 2'));
+    expect(completed).toBe(false);
+
+    // Signed out elsewhere: the next check closes the stream, and as an anonymous caller she reads nothing.
+    await handle.db.delete(appSessions).where(eq(appSessions.endUserId, ann.user.id));
+    await waitFor(() => hub.subscriberCount(project.id) === 0, 5000);
+    await waitFor(() => hub.subscriberCount(project.id) === 1, 10_000);
+    const before = titles.length;
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'ann 2', buyer: ann.user.id });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(titles.length).toBe(before);
+    subscription.unsubscribe();
+    delete process.env.TILLFLOW_REALTIME_REVALIDATE_MS;
   });
 
   it('surfaces the procedure’s refusal as a TRPCClientError with its code and message', async () => {

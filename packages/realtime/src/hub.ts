@@ -1,4 +1,4 @@
-import { type Actor, listTables } from '@tillflow/data-model';
+import { type Actor, END_USER_TABLE, listTables } from '@tillflow/data-model';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { Subscriber } from './subscriber';
@@ -13,10 +13,28 @@ export interface SubscribeOptions {
   /** The last position the client saw: changes after it are replayed first. */
   after?: number | null;
   signal?: AbortSignal;
+  /**
+   * Whether the subscriber's credentials still stand for `actor` (session not revoked or expired,
+   * same role). Asked every `revalidateMs` and at once when the actor's own end-user row changes;
+   * when false, the subscription ends with ActorChangedError so the client reconnects as whoever it
+   * is now, and a demoted admin stops receiving rows they may no longer read.
+   */
+  stillValid?: () => Promise<boolean>;
+  revalidateMs?: number;
+}
+
+/** The subscription's actor no longer stands; the client should reconnect (and resume from its last id). */
+export class ActorChangedError extends Error {
+  readonly reconnect = true;
+  constructor() {
+    super('Your access changed; reconnect to continue.');
+    this.name = 'ActorChangedError';
+  }
 }
 
 const REPLAY_PAGE = 500;
 const RECENT_POSITIONS = 10_000;
+const REVALIDATE_MS = 60_000;
 const TABLE_NAMES_TTL_MS = 10_000;
 const TRIGGERS_TTL_MS = 5_000;
 const PRUNE_EVERY_MS = 3600_000;
@@ -117,6 +135,18 @@ export class ChangeHub {
     const set = this.byProject.get(projectId) ?? new Set<Subscriber>();
     this.byProject.set(projectId, set);
     set.add(sub);
+    const { stillValid } = options;
+    let revalidation: NodeJS.Timeout | null = null;
+    if (stillValid) {
+      sub.revalidate = () => {
+        stillValid().then(
+          (valid) => valid || sub.endStale(),
+          () => sub.endStale(),
+        );
+      };
+      revalidation = setInterval(sub.revalidate, options.revalidateMs ?? REVALIDATE_MS);
+      revalidation.unref();
+    }
     try {
       const replayed = new Set<number>();
       if (options.after !== undefined && options.after !== null) {
@@ -127,11 +157,15 @@ export class ChangeHub {
       }
       while (true) {
         const event = await sub.next();
-        if (!event) return;
+        if (!event) {
+          if (sub.stale) throw new ActorChangedError();
+          return;
+        }
         if (replayed.has(event.position)) continue;
         yield event;
       }
     } finally {
+      if (revalidation) clearInterval(revalidation);
       set.delete(sub);
       sub.end();
       if (set.size === 0) this.byProject.delete(projectId);
@@ -201,6 +235,9 @@ export class ChangeHub {
     if (!subs || subs.size === 0) return;
     const name = await this.tableName(change);
     if (!name) return;
+    // A change to a subscriber's own end-user row (its role, or the row deleted) may change what it may read.
+    if (name === END_USER_TABLE)
+      for (const sub of subs) if (sub.actor.kind === 'endUser' && sub.actor.userId === change.rowId) sub.revalidate();
     const groups = new Map<string, Subscriber[]>();
     for (const sub of subs) {
       if (!sub.wantsTable(name)) continue;

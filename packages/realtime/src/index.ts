@@ -1,4 +1,4 @@
-export { ChangeHub, getChangeHub, type SubscribeOptions } from './hub';
+export { ActorChangedError, ChangeHub, getChangeHub, type SubscribeOptions } from './hub';
 export {
   CHANGE_CHANNEL,
   ensureChangeTriggers,

@@ -10,6 +10,10 @@ export class Subscriber {
   private readonly queue: ChangeEvent[] = [];
   private waiting: ((event: ChangeEvent | null) => void) | null = null;
   private ended = false;
+  /** Set when the actor no longer stands (role changed, session gone): the client should reconnect. */
+  stale = false;
+  /** Asks whether the actor still stands; ends the subscription as stale if not (set by the hub). */
+  revalidate: () => void = () => {};
   private readonly tables: Set<string> | null;
 
   constructor(
@@ -49,6 +53,13 @@ export class Subscriber {
     return new Promise((resolve) => {
       this.waiting = resolve;
     });
+  }
+
+  /** Ends the subscription because its actor no longer stands (see ChangeHub's stillValid). */
+  endStale() {
+    if (this.ended) return;
+    this.stale = true;
+    this.end();
   }
 
   end() {

@@ -3,7 +3,7 @@ import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChangeHub, ensureChangeTriggers, installChangeCapture, pruneChangeLog } from '../src';
+import { ActorChangedError, ChangeHub, ensureChangeTriggers, installChangeCapture, pruneChangeLog } from '../src';
 import { collect, createOrderProject, waitFor } from './helpers';
 
 const backend = { kind: 'backend' } as const;
@@ -233,6 +233,44 @@ describe('realtime change hub', () => {
       await otherHub.close();
       if (other !== handle) await other.close();
     }
+  });
+
+  it('ends a subscription with ActorChangedError once its actor no longer stands (own end-user row changed)', async () => {
+    const { project, alice } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    let valid = true;
+    let asked = 0;
+    const events: unknown[] = [];
+    const ended = (async () => {
+      for await (const event of hub.subscribe({
+        project,
+        actor: alice,
+        tables: ['order'],
+        stillValid: async () => {
+          asked++;
+          return valid;
+        },
+        revalidateMs: 60_000,
+      }))
+        events.push(event);
+    })().then(
+      () => 'returned',
+      (error: unknown) => error,
+    );
+    await waitFor(() => hub.subscriberCount(project.id) === 1);
+    // Another user's row changing asks nothing; her own row changing asks at once.
+    valid = false;
+    await updateRows(handle.db, project.id, backend, 'end_user', [{ column: 'id', op: 'neq', value: aliceId }], {
+      role: 'user',
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(asked).toBe(0);
+    await updateRows(handle.db, project.id, backend, 'end_user', [{ column: 'id', op: 'eq', value: aliceId }], {
+      role: 'admin',
+    });
+    expect(await ended).toBeInstanceOf(ActorChangedError);
+    expect(asked).toBe(1);
+    expect(hub.subscriberCount(project.id)).toBe(0);
   });
 
   it('replaces a change-capture function installed by an older release', async () => {

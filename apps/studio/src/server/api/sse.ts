@@ -18,7 +18,9 @@ import {
  * subscriber that received the same event object.
  *
  * The procedure itself is untouched: callTRPCProcedure runs its input parser
- * and middlewares (auth, project lookup) exactly as tRPC's handler would.
+ * and middlewares (auth, project lookup) exactly as tRPC's handler would. A
+ * procedure may end its stream with an error whose `reconnect` is true: the
+ * connection then closes without `return`, so EventSource reconnects.
  */
 
 interface SubscriptionRequest {
@@ -57,6 +59,9 @@ export function subscriptionPath(router: AnyTRPCRouter, endpoint: string, req: R
   const procedure = (router._def.procedures as Record<string, { _def: { type: string } } | undefined>)[path];
   return procedure?._def.type === 'subscription' ? path : null;
 }
+
+const asksToReconnect = (cause: unknown) =>
+  cause instanceof Error && (cause as Error & { reconnect?: unknown }).reconnect === true;
 
 function encodeMessage(config: RouterConfig, value: unknown): Uint8Array {
   if (!isTrackedEnvelope(value)) {
@@ -175,7 +180,10 @@ export async function handleSubscriptionRequest(opts: SubscriptionRequest): Prom
           else if (step.done) send(RETURN, true);
           else send(encodeMessage(config, step.value));
         } catch (cause) {
-          if (abort.signal.aborted) stop();
+          // A procedure that asks for a reconnect (e.g. the caller's role changed) gets the stream closed
+          // without `return`: EventSource reconnects with Last-Event-ID, and the resumed subscription is
+          // authorised afresh.
+          if (abort.signal.aborted || asksToReconnect(cause)) stop();
           else send(errorMessage(getTRPCErrorFromUnknown(cause)), true);
         }
       },

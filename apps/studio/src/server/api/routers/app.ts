@@ -1,12 +1,20 @@
-import { checkActionPermission, getRow } from '@tillflow/data-model';
+import { type Actor, checkActionPermission, getRow } from '@tillflow/data-model';
 import { cancelRecurringAction, loadPaymentSettings, refundAction, toPublicSettings } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
 import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
-import { credentialsInput, sessionCookie, signInEndUser, signOutEndUser, signUpEndUser } from '../../app/auth';
+import {
+  actorFromToken,
+  credentialsInput,
+  sessionCookie,
+  signInEndUser,
+  signOutEndUser,
+  signUpEndUser,
+} from '../../app/auth';
 import { catalogSettingsInput, listCatalog, loadAppSettings, saveAppSettings } from '../../app/catalog';
 import { buyItem, myOrders, mySubscriptions, paymentsForAdmin } from '../../app/orders';
 import { appProcedure, endUserProcedure } from '../../app/procedure';
+import { getSessionFromHeaders } from '../../auth';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
 /** Where Checkout sends the buyer back: the public URL when configured, else the caller's own origin. */
@@ -23,6 +31,12 @@ function setCookie(resHeaders: Headers | undefined, value: string) {
   if (!resHeaders) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Sign in through the app at /app/<slug>.' });
   resHeaders.append('set-cookie', value);
 }
+
+const sameActor = (a: Actor, b: Actor) =>
+  a.kind === b.kind && (a.kind !== 'endUser' || (b.kind === 'endUser' && a.userId === b.userId && a.role === b.role));
+
+/** How often a live stream re-checks its session (TILLFLOW_REALTIME_REVALIDATE_MS, default a minute). */
+const revalidateMs = () => Number(process.env.TILLFLOW_REALTIME_REVALIDATE_MS) || 60_000;
 
 // The generated app's API (served at /app/:projectSlug/api/trpc) plus the
 // studio's App settings. End-user procedures never look at builder sessions.
@@ -144,6 +158,10 @@ export const generatedAppRouter = createTRPCRouter({
         tables: input.tables,
         after: input.lastEventId ? Number(input.lastEventId) : null,
         signal,
+        // Signed out, expired or given another role since subscribing: the stream closes and the client
+        // reconnects as whoever it is now.
+        stillValid: async () => sameActor(await actorFromToken(ctx.db, ctx.project.id, ctx.sessionToken), ctx.actor),
+        revalidateMs: revalidateMs(),
       });
       for await (const event of events) yield tracked(String(event.position), event);
     }),
@@ -163,6 +181,8 @@ export const generatedAppRouter = createTRPCRouter({
         tables: input.tables,
         after: input.lastEventId ? Number(input.lastEventId) : null,
         signal,
+        stillValid: async () => (await getSessionFromHeaders(ctx.headers))?.user.id === ctx.user.id,
+        revalidateMs: revalidateMs(),
       });
       for await (const event of events) yield tracked(String(event.position), event);
     }),
