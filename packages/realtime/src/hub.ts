@@ -1,6 +1,6 @@
 import { type Actor, END_USER_TABLE, listTables } from '@tillflow/data-model';
-import { type DbHandle, executeRows } from '@tillflow/db';
-import { sql } from 'drizzle-orm';
+import type { DbHandle } from '@tillflow/db';
+import { changesAfter, deletedRow, lateChanges, missedSince } from './change-log';
 import { Subscriber } from './subscriber';
 import { CHANGE_CHANNEL, ensureChangeTriggers, type ProjectRef, pruneChangeLog } from './triggers';
 import { actorKey, type ChangeEvent, type ChangeOp, eventFor, type RawChange } from './visibility';
@@ -38,32 +38,6 @@ const REVALIDATE_MS = 60_000;
 const TABLE_NAMES_TTL_MS = 10_000;
 const TRIGGERS_TTL_MS = 5_000;
 const PRUNE_EVERY_MS = 3600_000;
-
-interface LogRecord {
-  position: number | string;
-  project_id: number;
-  table_id: number;
-  row_id: number | string;
-  op: ChangeOp;
-}
-
-const LOG_COLUMNS = sql`position, project_id, table_id, row_id, op`;
-
-/**
- * Lower positions that may have committed after `after` was written: their transaction was still
- * running then (tx_id at or above the oldest running transaction `after`'s writer saw). Positions are
- * taken at insert time, so without this a resume could skip a slow transaction's change.
- */
-const committedLate = (after: number) =>
-  sql`position < ${after} and tx_id >= (select tx_floor from realtime_change where position = ${after})`;
-
-const toRaw = (r: LogRecord): RawChange => ({
-  position: Number(r.position),
-  projectId: Number(r.project_id),
-  tableId: Number(r.table_id),
-  rowId: Number(r.row_id),
-  op: r.op,
-});
 
 /**
  * One per process and database: listens once on the change channel and fans
@@ -190,28 +164,18 @@ export class ChangeHub {
    * (same position, so a client can drop it).
    */
   private async *replay(projectId: number, sub: Subscriber, after: number): AsyncGenerator<ChangeEvent> {
-    const late = await executeRows<LogRecord>(
-      this.handle.db,
-      sql`select ${LOG_COLUMNS} from realtime_change
-          where project_id = ${projectId} and ${committedLate(after)} order by position`,
-    );
-    yield* this.visible(late, sub);
+    yield* this.visible(await lateChanges(this.handle.db, projectId, after), sub);
     let cursor = after;
     while (true) {
-      const page = await executeRows<LogRecord>(
-        this.handle.db,
-        sql`select ${LOG_COLUMNS} from realtime_change
-            where project_id = ${projectId} and position > ${cursor} order by position limit ${REPLAY_PAGE}`,
-      );
-      if (page.length > 0) cursor = Number(page[page.length - 1].position);
+      const page = await changesAfter(this.handle.db, projectId, cursor, REPLAY_PAGE);
+      if (page.length > 0) cursor = page[page.length - 1].position;
       yield* this.visible(page, sub);
       if (page.length < REPLAY_PAGE) return;
     }
   }
 
-  private async *visible(records: LogRecord[], sub: Subscriber): AsyncGenerator<ChangeEvent> {
-    for (const record of records) {
-      const change = toRaw(record);
+  private async *visible(changes: RawChange[], sub: Subscriber): AsyncGenerator<ChangeEvent> {
+    for (const change of changes) {
       const name = await this.tableName(change);
       if (!name || !sub.wantsTable(name)) continue;
       const event = await eventFor(this.handle.db, change, name, sub.actor, () => this.oldRow(change));
@@ -264,25 +228,11 @@ export class ChangeHub {
   private async catchUp() {
     const projects = [...this.byProject.keys()];
     if (projects.length === 0 || this.lastPosition === 0) return;
-    const missed = await executeRows<LogRecord>(
-      this.handle.db,
-      sql`select ${LOG_COLUMNS} from realtime_change
-          where (position > ${this.lastPosition} or (${committedLate(this.lastPosition)}))
-            and project_id in (${sql.join(
-              projects.map((p) => sql`${p}`),
-              sql`, `,
-            )}) order by position limit 10000`,
-    );
-    for (const record of missed) await this.dispatch(toRaw(record));
+    for (const change of await missedSince(this.handle.db, projects, this.lastPosition)) await this.dispatch(change);
   }
 
-  private async oldRow(change: RawChange): Promise<Record<string, unknown> | null> {
-    const [record] = await executeRows<{ old_row: unknown }>(
-      this.handle.db,
-      sql`select old_row from realtime_change where position = ${change.position}`,
-    );
-    const value = record?.old_row;
-    return (typeof value === 'string' ? JSON.parse(value) : value) as Record<string, unknown> | null;
+  private oldRow(change: RawChange): Promise<Record<string, unknown> | null> {
+    return deletedRow(this.handle.db, change.position);
   }
 
   private async tableName(change: RawChange): Promise<string | null> {
