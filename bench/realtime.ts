@@ -1,11 +1,13 @@
 // npm run bench -- realtime
 // realtime_p50_ms_N / realtime_p99_ms_N: ms from issuing a committed UPDATE of a payment row (the
 // clock starts before the statement is sent, so commit time counts) to its receipt by each of N SSE
-// clients subscribed through the generated app's real tRPC endpoint over HTTP (node http server,
-// same handler as the Next route), as the end user who owns the row. N = 1, 100, 1000. The clients
+// clients subscribed through the generated app's real tRPC endpoint over HTTP, as the end user who
+// owns the row. N = 1, 100, 1000. The clients
 // run in a worker thread (like browsers elsewhere), so their parsing does not slow the server's loop,
 // and read their streams with node:http (a browser's EventSource is native code; undici's fetch body
-// costs the client thread more per message than the server spends).
+// costs the client thread more per message than the server spends). With DATABASE_URL and a build,
+// the server is the production Next.js studio (`next start`); on PGlite, which one process owns, an
+// in-process node server calling the same route handler. BENCH_REALTIME_SERVER=next|inprocess forces one.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const CLIENT_THREADS = Number(process.env.BENCH_REALTIME_CLIENT_THREADS ?? 1);
@@ -36,7 +38,7 @@ async function runClients({ url, cookie, count }: { url: string; cookie: string;
             const block = buffer.slice(0, end);
             buffer = buffer.slice(end + 2);
             end = buffer.indexOf('\n\n');
-            const marker = /"failure_reason":"(m\d+)"/.exec(block)?.[1];
+            const marker = /"failure_reason":"([mw][\dx]+)"/.exec(block)?.[1];
             if (marker) {
               if (batch.length === 0) setImmediate(flush);
               batch.push({ marker, at: now() });
@@ -65,6 +67,7 @@ async function runServer() {
   } = await import('@tillflow/data-model');
   const { authUser, createDb, projects } = await import('@tillflow/db');
   const { getChangeHub } = await import('@tillflow/realtime');
+  const { hasBuild, startNextStudio } = await import('./lib/next-studio');
   const { eq } = await import('drizzle-orm');
   const superjson = (await import('superjson')).default;
   const { signUpEndUser } = await import('../apps/studio/src/server/app/auth');
@@ -117,6 +120,13 @@ async function runServer() {
     res.end();
   }
 
+  // Through the production Next.js studio when it can share the database (PostgreSQL and a build);
+  // else (PGlite) an in-process node server calling the same route handler. BENCH_REALTIME_SERVER
+  // (next | inprocess) chooses explicitly.
+  const viaNext =
+    (process.env.BENCH_REALTIME_SERVER ?? (process.env.DATABASE_URL && hasBuild() ? 'next' : 'inprocess')) === 'next';
+  console.error(`realtime bench: ${viaNext ? 'production Next.js server' : 'in-process server, same route handler'}`);
+  const next = viaNext ? await startNextStudio(Number(process.env.BENCH_NEXT_PORT ?? 3190)) : null;
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo).port;
     handleGeneratedAppRequest(handle, toRequest(req, port), slug)
@@ -129,14 +139,16 @@ async function runServer() {
   server.maxConnections = 5000;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
+  const base = next?.url ?? `http://127.0.0.1:${port}`;
 
   const pending = new Map<string, number>(); // marker → send time
+  const receipts = new Map<string, number>(); // marker → clients that got it
   const latencies: number[] = [];
 
   /** N clients spread over worker threads; resolves once every stream is open. */
   async function openClients(cookie: string, n: number): Promise<Worker[]> {
     const input = encodeURIComponent(JSON.stringify(superjson.serialize({ projectSlug: slug, tables: ['payment'] })));
-    const url = `http://127.0.0.1:${port}${generatedAppEndpoint(slug)}/app.changes?input=${input}`;
+    const url = `${base}${generatedAppEndpoint(slug)}/app.changes?input=${input}`;
     const threads = Math.min(CLIENT_THREADS, n);
     return Promise.all(
       Array.from({ length: threads }, (_, t) => {
@@ -149,6 +161,7 @@ async function runServer() {
           worker.on('message', (message: 'ready' | { marker: string; at: number }[]) => {
             if (message === 'ready') return resolve(worker);
             for (const { marker, at } of message) {
+              receipts.set(marker, (receipts.get(marker) ?? 0) + 1);
               const sentAt = pending.get(marker);
               if (sentAt !== undefined) latencies.push(at - sentAt);
             }
@@ -199,14 +212,25 @@ async function runServer() {
     });
     const cookie = `tf_app_session=${encodeURIComponent(session.token)}`;
     const hub = getChangeHub(handle);
+    const update = (status: string, marker: string) =>
+      updateRows(db, project.id, backend, 'payment', [{ column: 'id', op: 'eq', value: payment.id }], {
+        status,
+        failure_reason: marker,
+      });
 
     let seq = 0;
     for (const n of SIZES) {
       const workers = await openClients(cookie, n);
+      // Warm-up updates until one reaches every client: then each stream is subscribed end to end.
       const start = Date.now();
-      while (hub.subscriberCount(project.id) < n) {
-        if (Date.now() - start > 60_000) throw new Error(`only ${hub.subscriberCount(project.id)} of ${n} subscribed`);
-        await new Promise((r) => setTimeout(r, 20));
+      for (let w = 0; ; w++) {
+        const marker = `w${n}x${w}`;
+        await update('WARMUP', marker);
+        const sent = Date.now();
+        while ((receipts.get(marker) ?? 0) < n && Date.now() - sent < 2000) await new Promise((r) => setTimeout(r, 10));
+        if ((receipts.get(marker) ?? 0) >= n) break;
+        if (Date.now() - start > 60_000)
+          throw new Error(`only ${receipts.get(marker) ?? 0} of ${n} clients subscribed`);
       }
       latencies.length = 0;
       const rounds = n >= 1000 ? Math.min(UPDATES, 20) : UPDATES;
@@ -214,10 +238,7 @@ async function runServer() {
         const marker = `m${++seq}`;
         const expected = latencies.length + n;
         pending.set(marker, now());
-        await updateRows(db, project.id, backend, 'payment', [{ column: 'id', op: 'eq', value: payment.id }], {
-          status: round % 2 ? 'PENDING' : 'SUCCEEDED',
-          failure_reason: marker,
-        });
+        await update(round % 2 ? 'PENDING' : 'SUCCEEDED', marker);
         const waitStart = Date.now();
         while (latencies.length < expected && Date.now() - waitStart < 10_000)
           await new Promise((r) => setTimeout(r, 2));
@@ -230,10 +251,12 @@ async function runServer() {
       console.log(`realtime_p99_ms_${n}: ${percentile(latencies, 99).toFixed(1)}`);
       await Promise.all(workers.map((w) => w.terminate()));
       const closing = Date.now();
-      while (hub.subscriberCount(project.id) > 0 && Date.now() - closing < 10_000)
+      while (!viaNext && hub.subscriberCount(project.id) > 0 && Date.now() - closing < 10_000)
         await new Promise((r) => setTimeout(r, 20));
+      if (viaNext) await new Promise((r) => setTimeout(r, 1000)); // its hub is in the other process
     }
   } finally {
+    await next?.stop();
     await getChangeHub(handle).close();
     server.closeAllConnections();
     server.close();
