@@ -190,6 +190,23 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   const cardOrderId = new URL(ann.page.url()).searchParams.get('paid');
   await expect(ann.page.getByTestId(`order-${cardOrderId}`)).toContainText('SUCCESSFUL', { timeout: 30_000 });
 
+  // A 3-D Secure card: the challenge opens over the page, and completing it pays the order.
+  await ann.page.goto(`/app/${slug}`);
+  await ann.page.getByRole('button', { name: 'Pay for Coffee beans by card here' }).click();
+  await cardForm.getByLabel('Card number').fill('4000 0025 0000 3155');
+  await cardForm.getByLabel('Expiration date (MM / YY)').fill('12 / 34');
+  await cardForm.getByLabel('CVC').fill('123');
+  await cardForm.getByRole('button', { name: 'Pay' }).click();
+  await expect(ann.page.getByRole('dialog', { name: 'Authenticate your payment' })).toBeVisible();
+  await ann.page
+    .frameLocator('iframe[title="Authenticate your payment"]')
+    .getByRole('button', { name: 'Complete authentication' })
+    .click();
+  await expect(ann.page).toHaveURL(new RegExp(`/app/${slug}/orders\\?paid=\\d+`));
+  const securedOrderId = new URL(ann.page.url()).searchParams.get('paid');
+  expect(securedOrderId).not.toBe(cardOrderId);
+  await expect(ann.page.getByTestId(`order-${securedOrderId}`)).toContainText('SUCCESSFUL', { timeout: 30_000 });
+
   // A subscription with the builder's 14-day trial, canceled at period end.
   await ann.page.goto(`/app/${slug}`);
   await expect(ann.page.getByText('14-day free trial')).toBeVisible();
