@@ -76,6 +76,13 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
   await expect(payments.getByRole('cell', { name: 'SUCCESSFUL' })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByLabel('Totals per currency')).toContainText('12.50 USD');
 
+  // Filters: by currency, by status (nothing failed here).
+  await page.getByLabel('Currency', { exact: true }).selectOption('usd');
+  await expect(payments.getByRole('cell', { name: 'SUCCESSFUL' })).toBeVisible();
+  await page.getByLabel('Status', { exact: true }).selectOption('FAILED');
+  await expect(page.getByText('Nothing here yet.')).toBeVisible();
+  await page.getByLabel('Status', { exact: true }).selectOption('');
+
   // Each row links to its Stripe object (the sandbox's object page here) and to the events and runs it caused.
   const objectLink = payments.getByRole('link', { name: /^Open pi_\w+ in the sandbox$/ });
   const objectPage = await page.request.get(String(await objectLink.getAttribute('href')));

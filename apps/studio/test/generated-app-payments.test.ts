@@ -88,6 +88,37 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     return { caller, user, project, slug };
   }
 
+  it('the payments dashboard filters by status, currency and order, and pages 50 at a time', async () => {
+    const { caller, project } = await shop();
+    const backend = { kind: 'backend' } as const;
+    const orders = [
+      await insertRow(handle.db, project.id, backend, 'order', { item: 'a' }),
+      await insertRow(handle.db, project.id, backend, 'order', { item: 'b' }),
+    ];
+    for (let i = 0; i < 55; i++)
+      await insertRow(handle.db, project.id, backend, 'payment', {
+        order_id: orders[i % 2].id,
+        amount: 1000 + i,
+        currency: i < 5 ? 'jpy' : 'usd',
+        status: i % 5 === 0 ? 'FAILED' : 'SUCCESSFUL',
+        method: 'checkout',
+      });
+    const rows = (input: Record<string, unknown>) =>
+      caller.payments.rows({ projectId: project.id, table: 'payment', ...input } as never);
+    const first = await rows({});
+    expect(first.rows).toHaveLength(50);
+    expect(first.nextCursor).not.toBeNull();
+    const second = await rows({ cursor: first.nextCursor });
+    expect(second.rows).toHaveLength(5);
+    expect(new Set([...first.rows, ...second.rows].map((r) => r.id)).size).toBe(55);
+    expect((await rows({ currency: 'JPY' })).rows.map((r) => r.amount)).toEqual([1004, 1003, 1002, 1001, 1000]);
+    expect((await rows({ status: 'FAILED', currency: 'usd' })).rows).toHaveLength(10);
+    const ofFirstOrder = await rows({ parentId: orders[0].id });
+    expect(ofFirstOrder.rows).toHaveLength(28);
+    expect(ofFirstOrder.rows.every((r) => r.order_id === orders[0].id)).toBe(true);
+    await expect(rows({ currency: 'dollars' })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+  });
+
   it('lists the builder’s catalog and validates the choice', async () => {
     const { caller, project, slug } = await shop();
     const visitor = appClient(handle, slug);

@@ -1,6 +1,6 @@
 'use client';
 
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useState } from 'react';
@@ -47,6 +47,8 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const [table, setTable] = useState<TableName>('payment');
   const [status, setStatus] = useState('');
+  const [currency, setCurrency] = useState('');
+  const [parentId, setParentId] = useState('');
   const settings = useQuery(trpc.payments.settings.queryOptions({ projectId }));
   const active = Boolean(settings.data?.activatedAt);
   const queryClient = useQueryClient();
@@ -61,10 +63,21 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
     ),
   );
   const live = { enabled: active };
-  const rows = useQuery({
-    ...trpc.payments.rows.queryOptions({ projectId, table, status: status || undefined }),
+  const parent = Number(parentId);
+  const rows = useInfiniteQuery({
+    ...trpc.payments.rows.infiniteQueryOptions(
+      {
+        projectId,
+        table,
+        status: status || undefined,
+        currency: /^[A-Za-z]{3}$/.test(currency) ? currency : undefined,
+        parentId: Number.isInteger(parent) && parent > 0 ? parent : undefined,
+      },
+      { getNextPageParam: (page) => page.nextCursor },
+    ),
     ...live,
   });
+  const listed = rows.data?.pages.flatMap((page) => page.rows) ?? [];
   const totals = useQuery({ ...trpc.payments.totals.queryOptions({ projectId }), ...live });
   const revenue = useQuery({ ...trpc.payments.revenue.queryOptions({ projectId, days: 30 }), ...live });
   const mode = settings.data?.mode ?? 'sandbox';
@@ -109,6 +122,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                 onClick={() => {
                   setTable(t.table);
                   setStatus('');
+                  setParentId('');
                 }}
               >
                 {t.label}
@@ -126,6 +140,36 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
               ))}
             </select>
           </div>
+          <div>
+            <label className="label" htmlFor="currency-filter">
+              Currency
+            </label>
+            <select
+              id="currency-filter"
+              className="input"
+              value={currency}
+              onChange={(e) => setCurrency(e.target.value)}
+            >
+              <option value="">All</option>
+              {totals.data?.map((t) => (
+                <option key={t.currency} value={t.currency}>
+                  {t.currency.toUpperCase()}
+                </option>
+              ))}
+            </select>
+          </div>
+          <div>
+            <label className="label" htmlFor="parent-filter">
+              {table === 'refund' ? 'Payment #' : 'Order #'}
+            </label>
+            <input
+              id="parent-filter"
+              className="input w-28"
+              inputMode="numeric"
+              value={parentId}
+              onChange={(e) => setParentId(e.target.value.replace(/\D/g, ''))}
+            />
+          </div>
         </div>
         {rows.error && <p role="alert">{errorMessage(rows.error)}</p>}
         <div className="overflow-x-auto">
@@ -142,7 +186,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
               </tr>
             </thead>
             <tbody>
-              {rows.data?.rows.map((r) => (
+              {listed.map((r) => (
                 <tr key={r.id} className="border-t border-slate-100">
                   <td className="py-1.5 pr-3">{r.id}</td>
                   <td className="py-1.5 pr-3">{String(r.order_id ?? r.payment_id ?? '')}</td>
@@ -173,7 +217,17 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
               ))}
             </tbody>
           </table>
-          {rows.data?.rows.length === 0 && <p className="py-3 text-slate-600">Nothing here yet.</p>}
+          {rows.data && listed.length === 0 && <p className="py-3 text-slate-600">Nothing here yet.</p>}
+          {rows.hasNextPage && (
+            <button
+              type="button"
+              className="btn-secondary mt-2"
+              disabled={rows.isFetchingNextPage}
+              onClick={() => void rows.fetchNextPage()}
+            >
+              {rows.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+          )}
         </div>
       </section>
     </div>

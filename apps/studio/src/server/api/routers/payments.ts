@@ -1,4 +1,4 @@
-import { listTables, queryRows } from '@tillflow/data-model';
+import { type Filter, listTables, queryRows } from '@tillflow/data-model';
 import {
   activatePayments,
   endpointHealth,
@@ -57,22 +57,35 @@ export const paymentsRouter = createTRPCRouter({
     .mutation(({ ctx, input }) => saveBranding(ctx.db, ctx.project.id, input)),
 
   /** The dashboard's tables: newest first, keyset-paginated through the data-access layer. */
+  /** The dashboard's tables, newest first, 50 a page (`cursor` = the previous page's nextCursor). */
   rows: projectProcedure
     .input(
       z.object({
         table: z.enum([PAYMENT_TABLE, REFUND_TABLE, RECURRING_PAYMENT_TABLE]),
-        status: z.string().optional(),
-        after: z.string().nullish(),
+        status: z.string().max(40).optional(),
+        currency: z
+          .string()
+          .trim()
+          .regex(/^[A-Za-z]{3}$/, 'A currency is a three-letter code such as usd.')
+          .optional(),
+        /** The order (payments, subscriptions) or payment (refunds) the rows belong to. */
+        parentId: z.number().int().positive().optional(),
+        cursor: z.string().nullish(),
       }),
     )
-    .query(({ ctx, input }) =>
-      queryRows(ctx.db.db, ctx.project.id, BUILDER, input.table, {
-        filters: input.status ? [{ column: 'status', op: 'eq', value: input.status }] : [],
+    .query(({ ctx, input }) => {
+      const filters: Filter[] = [];
+      if (input.status) filters.push({ column: 'status', op: 'eq', value: input.status });
+      if (input.currency) filters.push({ column: 'currency', op: 'eq', value: input.currency.toLowerCase() });
+      if (input.parentId)
+        filters.push({ column: input.table === REFUND_TABLE ? 'payment_id' : 'order_id', op: 'eq', value: input.parentId });
+      return queryRows(ctx.db.db, ctx.project.id, BUILDER, input.table, {
+        filters,
         sort: [{ column: 'id', direction: 'desc' }],
         limit: 50,
-        after: input.after ?? null,
-      }),
-    ),
+        after: input.cursor ?? null,
+      });
+    }),
 
   totals: projectProcedure.query(({ ctx }) => paymentTotals(ctx.db.db, ctx.project.id)),
   revenue: projectProcedure
