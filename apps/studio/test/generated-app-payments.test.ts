@@ -14,15 +14,7 @@ import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '~/server/api/root';
 import { appClient } from './app-client';
-import { signUpBuilder } from './helpers';
-
-async function waitFor(check: () => boolean, timeoutMs = 5000) {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting.');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { signUpBuilder, waitFor } from './helpers';
 
 interface OrderView {
   order: { id: number; item: string; buyer: number };

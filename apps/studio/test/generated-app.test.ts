@@ -5,15 +5,7 @@ import { getChangeHub } from '@tillflow/realtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appClient } from './app-client';
-import { appWithOwnedOrders, signUpBuilder } from './helpers';
-
-async function waitFor(check: () => boolean, timeoutMs = 5000) {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting.');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { appWithOwnedOrders, signUpBuilder, waitFor } from './helpers';
 
 describe('generated app: end-user auth and realtime over the app endpoint', () => {
   let handle: DbHandle;

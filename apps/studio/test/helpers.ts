@@ -48,3 +48,12 @@ export async function appWithOwnedOrders(handle: DbHandle) {
   };
   return { builder, project, slug, ann: await signUp('ann'), bob: await signUp('bob') };
 }
+
+/** Waits until `check` holds (deliveries and streams are asynchronous). */
+export async function waitFor(check: () => boolean, timeoutMs = 5000) {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting.');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -12,15 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { handleSubscriptionRequest } from '~/server/api/sse';
 import { type GeneratedAppApi, generatedAppEndpoint, handleGeneratedAppRequest } from '~/server/app/http';
-import { appWithOwnedOrders } from './helpers';
-
-async function waitFor(check: () => boolean, timeoutMs = 5000) {
-  const start = Date.now();
-  while (!check()) {
-    if (Date.now() - start > timeoutMs) throw new Error('Timed out waiting.');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+import { appWithOwnedOrders, waitFor } from './helpers';
 
 /** The SSE events of a finished stream, blank lines ignored: what an EventSource would dispatch. */
 async function readEvents(response: Response) {
