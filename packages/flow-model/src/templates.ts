@@ -134,7 +134,10 @@ export function buildSystemFlow(
     });
   const edges = [edge('trigger', 'callback'), edge('callback', 'branch')];
   if (canSetStatus) edges.push(edge('branch', 'update_order', 'true'));
-  if (kind === 'StripePayment') addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
+  // One-time payments and subscription renewals email a receipt (a subscription's start does not: Stripe's
+  // own invoice email covers it, and its flow is about status, not a charge).
+  if (kind === 'StripePayment' || kind === 'StripeRecurringPaymentDeduction')
+    addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
   return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
 }
 

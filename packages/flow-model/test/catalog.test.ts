@@ -69,6 +69,10 @@ describe('node catalog', () => {
     const deduction = getNodeType('stripe_recurring_deduction_callback')?.outputShape({}, ctx);
     expect(deduction?.kind === 'object' && Object.keys(deduction.fields).sort()).toEqual([
       'alreadyProcessed',
+      'amount',
+      'amountDisplay',
+      'currency',
+      'customerEmail',
       'orderId',
       'originalOrderId',
       'paymentId',

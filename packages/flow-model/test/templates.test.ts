@@ -43,7 +43,7 @@ describe('system flow templates', () => {
     expect(ids(null)).toEqual(['trigger', 'callback', 'branch', 'has_receipt_address', 'send_receipt']);
   });
 
-  it('emails a receipt after a first successful payment, when the buyer has an address', () => {
+  it('emails a receipt after each successful first payment or renewal, when the buyer has an address', () => {
     const flow = buildSystemFlow('StripePayment', { orderTable: 'o' });
     expect(nextNodes(flow, 'update_order', 'next')).toEqual(['has_receipt_address']);
     expect(nextNodes(flow, 'has_receipt_address', 'true')).toEqual(['send_receipt']);
@@ -57,7 +57,9 @@ describe('system flow templates', () => {
     const withoutStatus = buildSystemFlow('StripePayment', { orderTable: 'o', orderStatusColumn: null });
     expect(nextNodes(withoutStatus, 'branch', 'true')).toEqual(['has_receipt_address']);
     expect(validateFlow(withoutStatus, { tables })).toEqual([]);
-    for (const kind of systemFlowKinds.filter((k) => k !== 'StripePayment'))
+    const renewal = buildSystemFlow('StripeRecurringPaymentDeduction', { orderTable: 'o' });
+    expect(nextNodes(renewal, 'has_receipt_address', 'true')).toEqual(['send_receipt']);
+    for (const kind of ['StripeRefund', 'StripeRecurringPaymentManagement'] as const)
       expect(buildSystemFlow(kind, { orderTable: 'o' }).graph.nodes.map((n) => n.id)).not.toContain('send_receipt');
   });
 

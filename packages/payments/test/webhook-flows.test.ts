@@ -226,6 +226,15 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     const renewalOrders = new Set(renewals.map((r) => r.order_id));
     expect(renewalOrders.size).toBe(2);
     expect(renewalOrders.has(order.id)).toBe(false);
+    // Each renewal emails its receipt (StripeRecurringPaymentDeduction's receipt nodes).
+    const receipts = await eventually(async () => {
+      const messages = await listMailbox(handle.db, proj.id, { to: String(alice.email) });
+      const forRenewals = messages.filter((m) =>
+        [...renewalOrders].some((id) => m.subject === `Receipt for order #${id}`),
+      );
+      return forRenewals.length === 2 ? forRenewals : null;
+    });
+    expect(receipts.every((m) => m.text?.includes('9.00 USD'))).toBe(true);
 
     await cancelRecurringAction(handle, proj.id, asUser(alice), {
       recurringPaymentId: started.recurringPaymentId,

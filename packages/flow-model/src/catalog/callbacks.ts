@@ -4,6 +4,8 @@ import { defineNodeType } from './types';
 
 // The four built-in handlers behind Momen's Stripe system flows; the payments module executes them.
 const callbackConfig = z.object({ orderTable: z.string().min(1).optional() }).passthrough();
+// For the receipt email: the charge in minor units, its currency, both formatted ("12.50 USD"), and the buyer's address.
+const receiptOutputs = { amount: t.number, currency: t.string, amountDisplay: t.string, customerEmail: t.string };
 const orderSummary = (c: { orderTable?: string }) => (c.orderTable ? ` (orders in ${c.orderTable})` : '');
 
 export const stripePaymentCallback = defineNodeType({
@@ -20,10 +22,7 @@ export const stripePaymentCallback = defineNodeType({
       paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
       alreadyProcessed: t.boolean,
       paymentId: t.number,
-      amount: t.number,
-      currency: t.string,
-      amountDisplay: t.string,
-      customerEmail: t.string,
+      ...receiptOutputs,
     }),
   locked: true,
   summary: (c) => `Record the payment result${orderSummary(c)}`,
@@ -82,6 +81,7 @@ export const stripeRecurringDeductionCallback = defineNodeType({
       paymentId: t.number,
       paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
       alreadyProcessed: t.boolean,
+      ...receiptOutputs,
     }),
   locked: true,
   summary: (c) => `Record the renewal payment${orderSummary(c)}`,

@@ -1,6 +1,5 @@
-import { END_USER_TABLE, getRow, type Row, updateRows } from '@tillflow/data-model';
+import { updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
-import { formatMinorUnits } from '../currencies';
 import {
   type PaymentStatus,
   paymentUpdateFromEvent,
@@ -9,17 +8,13 @@ import {
 } from '../event-mapping';
 import { PAYMENT_TABLE } from '../system-tables';
 import { BACKEND, findAndLock } from './find';
+import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 
-export interface PaymentCallbackOutput {
+export interface PaymentCallbackOutput extends ReceiptFields {
   orderId: number | null;
   paymentId: number | null;
   paymentStatus: 'SUCCESSFUL' | 'FAILED' | 'PENDING' | null;
   alreadyProcessed: boolean;
-  /** What a receipt needs: the amount in minor units, its currency, both formatted, and where to send it. */
-  amount: number | null;
-  currency: string | null;
-  amountDisplay: string | null;
-  customerEmail: string | null;
   /** True when the event is not about a one-time payment of this project (e.g. an invoice's intent). */
   ignored: boolean;
 }
@@ -39,10 +34,7 @@ export async function handlePaymentEvent(
     paymentId: null,
     paymentStatus: null,
     alreadyProcessed: false,
-    amount: null,
-    currency: null,
-    amountDisplay: null,
-    customerEmail: null,
+    ...NO_RECEIPT,
     ignored: true,
   };
   if (!update) return ignored;
@@ -68,28 +60,12 @@ export async function handlePaymentEvent(
   if (Object.keys(values).length > 0)
     await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: payment.id }], values);
   const status = apply ? update.status : current;
-  const amount = Number(payment.amount);
-  const currency = String(payment.currency);
   return {
     orderId: Number(payment.order_id),
     paymentId: payment.id,
     paymentStatus: outward(status),
     alreadyProcessed: !apply,
-    amount,
-    currency,
-    amountDisplay: formatMinorUnits(amount, currency),
-    customerEmail: await receiptAddress(tx, projectId, payment, event),
+    ...(await receiptFields(tx, projectId, payment, event)),
     ignored: false,
   };
-}
-
-/** The payer's own address in the app first; else what the buyer typed on Stripe's page. */
-async function receiptAddress(tx: Executor, projectId: number, payment: Row, event: StripeEventLike) {
-  if (payment.payer) {
-    const payer = await getRow(tx, projectId, BACKEND, END_USER_TABLE, Number(payment.payer));
-    if (typeof payer?.email === 'string' && payer.email) return payer.email;
-  }
-  const object = event.data.object as { customer_details?: { email?: unknown } | null; receipt_email?: unknown };
-  const typed = object.customer_details?.email ?? object.receipt_email;
-  return typeof typed === 'string' && typed ? typed : null;
 }

@@ -9,6 +9,7 @@ import {
 } from '../event-mapping';
 import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE } from '../system-tables';
 import { BACKEND, findAndLock } from './find';
+import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 
 export interface RecurringCallbackOutput {
   orderId: number | null;
@@ -76,7 +77,7 @@ export async function handleSubscriptionEvent(
   };
 }
 
-export interface RenewalCallbackOutput {
+export interface RenewalCallbackOutput extends ReceiptFields {
   orderId: number | null;
   originalOrderId: number | null;
   paymentId: number | null;
@@ -122,6 +123,7 @@ export async function handleRenewalEvent(
     paymentId: null,
     paymentStatus: null,
     alreadyProcessed: false,
+    ...NO_RECEIPT,
     ignored: true,
   };
   const charge = renewalChargeFromEvent(event);
@@ -142,6 +144,7 @@ export async function handleRenewalEvent(
       paymentId: existing[0].id,
       paymentStatus: existing[0].status === 'SUCCESSFUL' ? 'SUCCESSFUL' : 'FAILED',
       alreadyProcessed: true,
+      ...(await receiptFields(tx, projectId, existing[0], event)),
       ignored: false,
     };
   const original = await getRow(tx, projectId, BACKEND, orderTable, originalOrderId);
@@ -176,6 +179,7 @@ export async function handleRenewalEvent(
     paymentId: payment.id,
     paymentStatus: status,
     alreadyProcessed: false,
+    ...(await receiptFields(tx, projectId, payment, event)),
     ignored: false,
   };
 }
