@@ -78,7 +78,11 @@ export const paymentsRouter = createTRPCRouter({
       if (input.status) filters.push({ column: 'status', op: 'eq', value: input.status });
       if (input.currency) filters.push({ column: 'currency', op: 'eq', value: input.currency.toLowerCase() });
       if (input.parentId)
-        filters.push({ column: input.table === REFUND_TABLE ? 'payment_id' : 'order_id', op: 'eq', value: input.parentId });
+        filters.push({
+          column: input.table === REFUND_TABLE ? 'payment_id' : 'order_id',
+          op: 'eq',
+          value: input.parentId,
+        });
       return queryRows(ctx.db.db, ctx.project.id, BUILDER, input.table, {
         filters,
         sort: [{ column: 'id', direction: 'desc' }],
