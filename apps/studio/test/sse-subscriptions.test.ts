@@ -96,6 +96,10 @@ describe('SSE subscriptions (the fan-out writer speaks tRPC’s protocol)', () =
     expect(
       await handleSubscriptionRequest({ router, endpoint: '/trpc', req: get, createContext: () => ({}) }),
     ).toBeNull();
+    const malformed = new Request('http://localhost/trpc/%E0%A4%A');
+    expect(
+      await handleSubscriptionRequest({ router, endpoint: '/trpc', req: malformed, createContext: () => ({}) }),
+    ).toBeNull();
     const post = new Request('http://localhost/trpc/plain', { method: 'POST', body: '{}' });
     expect(
       await handleSubscriptionRequest({ router, endpoint: '/trpc', req: post, createContext: () => ({}) }),

@@ -70,7 +70,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
         projectId,
         table,
         status: status || undefined,
-        currency: /^[A-Za-z]{3}$/.test(currency) ? currency : undefined,
+        currency: currency || undefined,
         parentId: Number.isInteger(parent) && parent > 0 ? parent : undefined,
       },
       { getNextPageParam: (page) => page.nextCursor },
@@ -186,35 +186,38 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
               </tr>
             </thead>
             <tbody>
-              {listed.map((r) => (
-                <tr key={r.id} className="border-t border-slate-100">
-                  <td className="py-1.5 pr-3">{r.id}</td>
-                  <td className="py-1.5 pr-3">{String(r.order_id ?? r.payment_id ?? '')}</td>
-                  <td className="py-1.5 pr-3">
-                    {r.amount != null || r.initial_amount != null
-                      ? formatMoney(Number(r.amount ?? r.initial_amount), String(r.currency ?? 'usd'))
-                      : '—'}
-                  </td>
-                  <td className="py-1.5 pr-3">{String(r.status)}</td>
-                  <td className="py-1.5 pr-3">
-                    <StripeId id={stripeIdsOfRow(r)[0]} mode={mode} apiBase={settings.data?.apiBase ?? ''} />
-                  </td>
-                  <td className="py-1.5 pr-3">
-                    {stripeIdsOfRow(r).length > 0 ? (
-                      <Link
-                        className="text-indigo-700 underline"
-                        href={`/projects/${projectId}/events?objects=${stripeIdsOfRow(r).join(',')}`}
-                        aria-label={`Events and runs of ${spec.label.toLowerCase().replace(/s$/, '')} ${r.id}`}
-                      >
-                        Events and runs
-                      </Link>
-                    ) : (
-                      <span className="text-slate-400">—</span>
-                    )}
-                  </td>
-                  <td className="py-1.5 pr-3">{new Date(r.created_at).toLocaleString()}</td>
-                </tr>
-              ))}
+              {listed.map((r) => {
+                const stripeIds = stripeIdsOfRow(r);
+                return (
+                  <tr key={r.id} className="border-t border-slate-100">
+                    <td className="py-1.5 pr-3">{r.id}</td>
+                    <td className="py-1.5 pr-3">{String(r.order_id ?? r.payment_id ?? '')}</td>
+                    <td className="py-1.5 pr-3">
+                      {r.amount != null || r.initial_amount != null
+                        ? formatMoney(Number(r.amount ?? r.initial_amount), String(r.currency ?? 'usd'))
+                        : '—'}
+                    </td>
+                    <td className="py-1.5 pr-3">{String(r.status)}</td>
+                    <td className="py-1.5 pr-3">
+                      <StripeId id={stripeIds[0]} mode={mode} apiBase={settings.data?.apiBase ?? ''} />
+                    </td>
+                    <td className="py-1.5 pr-3">
+                      {stripeIds.length > 0 ? (
+                        <Link
+                          className="text-indigo-700 underline"
+                          href={`/projects/${projectId}/events?objects=${stripeIds.join(',')}`}
+                          aria-label={`Events and runs of ${spec.label.toLowerCase().replace(/s$/, '')} ${r.id}`}
+                        >
+                          Events and runs
+                        </Link>
+                      ) : (
+                        <span className="text-slate-400">—</span>
+                      )}
+                    </td>
+                    <td className="py-1.5 pr-3">{new Date(r.created_at).toLocaleString()}</td>
+                  </tr>
+                );
+              })}
             </tbody>
           </table>
           {rows.data && listed.length === 0 && <p className="py-3 text-slate-600">Nothing here yet.</p>}

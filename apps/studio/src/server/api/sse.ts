@@ -32,7 +32,7 @@ interface SubscriptionRequest {
   onError?: (opts: { error: TRPCError; path: string }) => void;
 }
 
-export const SSE_HEADERS = {
+const SSE_HEADERS = {
   'Content-Type': 'text/event-stream',
   'Cache-Control': 'no-cache, no-transform',
   'X-Accel-Buffering': 'no',
@@ -50,11 +50,16 @@ interface RouterConfig {
 }
 
 /** The procedure path of a subscription request, or null when tRPC's own handler should take it. */
-export function subscriptionPath(router: AnyTRPCRouter, endpoint: string, req: Request): string | null {
+function subscriptionPath(router: AnyTRPCRouter, endpoint: string, req: Request): string | null {
   if (req.method !== 'GET') return null;
   const url = new URL(req.url);
   if (!url.pathname.startsWith(`${endpoint}/`)) return null;
-  const path = decodeURIComponent(url.pathname.slice(endpoint.length + 1));
+  let path: string;
+  try {
+    path = decodeURIComponent(url.pathname.slice(endpoint.length + 1));
+  } catch {
+    return null; // a malformed escape: tRPC's handler answers it with its own 400
+  }
   if (path.includes(',') || url.searchParams.has('batch')) return null;
   const procedure = (router._def.procedures as Record<string, { _def: { type: string } } | undefined>)[path];
   return procedure?._def.type === 'subscription' ? path : null;
