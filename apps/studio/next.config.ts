@@ -6,6 +6,7 @@ const repoRoot = path.resolve(process.cwd(), '../..');
 const config: NextConfig = {
   // Workspace packages ship TypeScript source; Next compiles them with the app.
   transpilePackages: [
+    '@tillflow/core',
     '@tillflow/db',
     '@tillflow/data-model',
     '@tillflow/flow-model',
