@@ -2,3 +2,15 @@
 // the secret box, the egress guard, logging). It imports nothing from the other workspaces.
 export const CORE_PACKAGE = '@tillflow/core';
 export * from './egress';
+export { dataDir, findRepoRoot } from './paths';
+export {
+  isLegacySealed,
+  maskSecret,
+  openSecret,
+  resealSecret,
+  resetSecretKeyCache,
+  SecretBoxError,
+  type SecretOwner,
+  type SecretPurpose,
+  sealSecret,
+} from './secret-box';

@@ -1,5 +1,5 @@
+import { openSecret, type SecretOwner, sealSecret } from '@tillflow/core';
 import { type Executor, mailSettings } from '@tillflow/db';
-import { decryptSecret, encryptSecret } from '@tillflow/runtime/secret-box';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 
@@ -27,6 +27,8 @@ export interface SmtpSettings extends Omit<MailSettingsView, 'hasPassword'> {
   password: string | null;
 }
 
+const smtpPasswordOwner = (projectId: number): SecretOwner => ({ projectId, purpose: 'smtp.password' });
+
 export async function getMailSettings(tx: Executor, projectId: number): Promise<MailSettingsView | null> {
   const [row] = await tx.select().from(mailSettings).where(eq(mailSettings.projectId, projectId));
   if (!row) return null;
@@ -49,7 +51,7 @@ export async function loadSmtpSettings(tx: Executor, projectId: number): Promise
     port: row.port,
     secure: row.secure,
     username: row.username,
-    password: row.passwordEncrypted ? decryptSecret(row.passwordEncrypted) : null,
+    password: row.passwordEncrypted ? openSecret(row.passwordEncrypted, smtpPasswordOwner(projectId)) : null,
     fromAddress: row.fromAddress,
   };
 }
@@ -69,7 +71,7 @@ export async function saveMailSettings(
     updatedAt: new Date(),
     ...(parsed.password === undefined
       ? {}
-      : { passwordEncrypted: parsed.password ? encryptSecret(parsed.password) : null }),
+      : { passwordEncrypted: parsed.password ? sealSecret(parsed.password, smtpPasswordOwner(projectId)) : null }),
   };
   await tx
     .insert(mailSettings)

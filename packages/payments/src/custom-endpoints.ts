@@ -1,5 +1,6 @@
+import { sealSecret } from '@tillflow/core';
 import { type DbHandle, webhookEndpoints } from '@tillflow/db';
-import { encryptSecret, generateWebhookSecret } from '@tillflow/runtime';
+import { generateWebhookSecret, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import { publicBaseUrl, STRIPE_ENDPOINT_LIMIT } from './endpoints';
 import { fromStripeError, PaymentError } from './errors';
@@ -33,7 +34,7 @@ export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, fl
           purpose: 'custom',
           flowId: flow.id,
           enabledEvents: flow.events,
-          secretEncrypted: encryptSecret(generateWebhookSecret()),
+          secretEncrypted: sealSecret(generateWebhookSecret(), webhookSecretOwner(projectId)),
         })
         .returning();
     }
@@ -72,7 +73,7 @@ export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, fl
         stripeEndpointId: created.id,
         url,
         enabledEvents: flow.events,
-        secretEncrypted: encryptSecret(String(created.secret)),
+        secretEncrypted: sealSecret(String(created.secret), webhookSecretOwner(projectId)),
       })
       .where(eq(webhookEndpoints.id, row.id));
     return { endpointId: row.id, created: true };

@@ -1,6 +1,7 @@
+import { sealSecret } from '@tillflow/core';
 import { type DbHandle, webhookEndpoints } from '@tillflow/db';
 import { type SystemFlowKind, systemFlowEvents, systemFlowKinds } from '@tillflow/flow-model';
-import { encryptSecret, generateWebhookSecret, publicEndpoint } from '@tillflow/runtime';
+import { generateWebhookSecret, publicEndpoint, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { fromStripeError, PaymentError } from './errors';
@@ -75,7 +76,7 @@ export async function ensureSystemEndpoints(handle: DbHandle, projectId: number)
             projectId,
             purpose: kind,
             enabledEvents: events,
-            secretEncrypted: encryptSecret(generateWebhookSecret()),
+            secretEncrypted: sealSecret(generateWebhookSecret(), webhookSecretOwner(projectId)),
           })
           .returning();
       }
@@ -110,7 +111,7 @@ export async function ensureSystemEndpoints(handle: DbHandle, projectId: number)
           stripeEndpointId: created.id,
           url,
           enabledEvents: events,
-          secretEncrypted: encryptSecret(String(created.secret)),
+          secretEncrypted: sealSecret(String(created.secret), webhookSecretOwner(projectId)),
           failureCount: 0,
         })
         .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.projectId, projectId)));

@@ -1,5 +1,6 @@
+import { openSecret } from '@tillflow/core';
 import { type DbHandle, stripeEvents, webhookEndpoints } from '@tillflow/db';
-import { decryptSecret, ingestStripeWebhook, stripeSignatureHeader } from '@tillflow/runtime';
+import { ingestStripeWebhook, stripeSignatureHeader, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq, inArray } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { fromStripeError } from './errors';
@@ -62,7 +63,10 @@ export async function reconcileFromStripe(
     const result = await ingestStripeWebhook(handle, {
       endpointId: endpoint.id,
       rawBody,
-      signatureHeader: stripeSignatureHeader(rawBody, decryptSecret(endpoint.secretEncrypted)),
+      signatureHeader: stripeSignatureHeader(
+        rawBody,
+        openSecret(endpoint.secretEncrypted, webhookSecretOwner(endpoint.projectId)),
+      ),
       contentType: 'application/json',
     });
     if (result.status === 200) recovered++;

@@ -1,7 +1,7 @@
+import { maskSecret, openSecret, sealSecret } from '@tillflow/core';
 import { type DbHandle, paymentSettings } from '@tillflow/db';
-import { decryptSecret, encryptSecret, maskSecret } from '@tillflow/runtime';
 import { PaymentError } from './errors';
-import { loadPaymentSettings } from './settings';
+import { loadPaymentSettings, stripeKeyOwner } from './settings';
 import { sandboxApiBase } from './stripe-client';
 
 // A project without keys gets an account of its own in the embedded sandbox,
@@ -30,7 +30,7 @@ export async function ensureSandboxAccount(handle: DbHandle, projectId: number):
     mode: 'sandbox',
     apiBase: null,
     publishableKey: String(account.publishableKey),
-    secretKeyEncrypted: encryptSecret(secretKey),
+    secretKeyEncrypted: sealSecret(secretKey, stripeKeyOwner(projectId)),
     secretKeyMasked: maskSecret(secretKey),
     updatedAt: new Date(),
   };
@@ -45,7 +45,7 @@ export async function ensureSandboxAccount(handle: DbHandle, projectId: number):
 export async function syncSandboxBrand(handle: DbHandle, projectId: number): Promise<void> {
   const settings = await loadPaymentSettings(handle.db, projectId);
   if (settings?.mode !== 'sandbox' || !settings.secretKeyEncrypted) return;
-  const key = decryptSecret(settings.secretKeyEncrypted);
+  const key = openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId));
   await sandboxControl(`/accounts/${encodeURIComponent(key)}/brand`, {
     ...(settings.brandName ? { name: settings.brandName } : {}),
     logoUrl: settings.brandLogo ?? null,

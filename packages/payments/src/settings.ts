@@ -1,5 +1,5 @@
+import { maskSecret, openSecret, type SecretOwner, sealSecret } from '@tillflow/core';
 import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
-import { decryptSecret, encryptSecret, maskSecret } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
@@ -18,6 +18,9 @@ import {
 export type PaymentSettingsRow = typeof paymentSettings.$inferSelect;
 
 const STRIPE_JS_URL = 'https://js.stripe.com/v3/';
+
+/** Whom a project's Stripe secret key is sealed for. */
+export const stripeKeyOwner = (projectId: number): SecretOwner => ({ projectId, purpose: 'stripe.secret_key' });
 
 /** What the browser may see of the settings: the secret only masked. */
 export interface PublicPaymentSettings {
@@ -79,7 +82,7 @@ export async function getProjectStripe(db: Executor, projectId: number): Promise
   const settings = await loadPaymentSettings(db, projectId);
   const apiBase = effectiveApiBase(settings);
   const secretKey = settings?.secretKeyEncrypted
-    ? decryptSecret(settings.secretKeyEncrypted)
+    ? openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId))
     : SANDBOX_DEFAULT_SECRET_KEY;
   return {
     stripe: createStripeClient(secretKey, apiBase),
@@ -134,7 +137,7 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
     mode: parsed.data.apiBase === 'sandbox' ? 'sandbox' : (mode ?? 'test'),
     apiBase,
     publishableKey,
-    secretKeyEncrypted: encryptSecret(secretKey),
+    secretKeyEncrypted: sealSecret(secretKey, stripeKeyOwner(projectId)),
     secretKeyMasked: maskSecret(secretKey),
     updatedAt: new Date(),
   };

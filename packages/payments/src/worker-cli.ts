@@ -4,10 +4,11 @@
 // open the data folder, so there the studio's in-process workers are used.
 import { createDb } from '@tillflow/db';
 import { useProjectMailForFlows } from '@tillflow/mail';
-import { startWorkers } from '@tillflow/runtime';
+import { resealLegacySecrets, startWorkers } from '@tillflow/runtime';
 import { registerPaymentNodeExecutors } from './node-executors';
 
 const handle = await createDb();
+await resealLegacySecrets(handle.db);
 registerPaymentNodeExecutors();
 useProjectMailForFlows();
 const workers = await startWorkers(handle, {

@@ -1,5 +1,5 @@
+import { openSecret } from '@tillflow/core';
 import { type DbHandle, paymentSettings } from '@tillflow/db';
-import { decryptSecret } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activatePayments } from '../src/activation';
@@ -67,7 +67,7 @@ describe('Stripe settings', () => {
     const { stripe, mode } = await getProjectStripe(handle.db, projectId);
     expect(mode).toBe('sandbox');
     const sealed = String((await loadPaymentSettings(handle.db, projectId))?.secretKeyEncrypted);
-    const account = sandbox.findAccount(decryptSecret(sealed));
+    const account = sandbox.findAccount(openSecret(sealed, { projectId, purpose: 'stripe.secret_key' }));
     expect(account?.brand).toMatchObject({ name: 'Bean Co', slogan: 'Fresh daily' });
     expect(account?.secretKey).not.toBe('sk_test_tillflow_sandbox');
     await expect(stripe.customers.list({ limit: 1 })).resolves.toMatchObject({ object: 'list' });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { maskSecret, openSecret, SecretBoxError, type SecretOwner, sealSecret } from '@tillflow/core';
 import { type Executor, webhookEndpoints } from '@tillflow/db';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { invalidateRoutingCache } from './routing-cache';
-import { decryptSecret, encryptSecret, maskSecret } from './secret-box';
 
 export const createWebhookEndpointInput = z.object({
   projectId: z.number().int().positive(),
@@ -14,6 +14,12 @@ export const createWebhookEndpointInput = z.object({
   enabledEvents: z.array(z.string()).default([]),
   /** whsec_… from Stripe; generated when omitted (sandbox, tests). */
   secret: z.string().min(8).optional(),
+});
+
+/** Whom a webhook signing secret is sealed for. */
+export const webhookSecretOwner = (projectId: number): SecretOwner => ({
+  projectId,
+  purpose: 'webhook.signing_secret',
 });
 
 export function generateWebhookSecret(): string {
@@ -32,7 +38,7 @@ export async function createWebhookEndpoint(db: Executor, input: z.input<typeof 
       stripeEndpointId: parsed.stripeEndpointId ?? null,
       url: parsed.url ?? null,
       enabledEvents: parsed.enabledEvents,
-      secretEncrypted: encryptSecret(secret),
+      secretEncrypted: sealSecret(secret, webhookSecretOwner(parsed.projectId)),
     })
     .returning();
   return { endpoint: publicEndpoint(row), secret };
@@ -41,7 +47,7 @@ export async function createWebhookEndpoint(db: Executor, input: z.input<typeof 
 /** An endpoint as the studio may show it: the secret only masked. */
 export function publicEndpoint(row: typeof webhookEndpoints.$inferSelect) {
   const { secretEncrypted, previousSecretEncrypted, ...rest } = row;
-  return { ...rest, secretMasked: maskSecret(decryptSecret(secretEncrypted)) };
+  return { ...rest, secretMasked: maskSecret(openSecret(secretEncrypted, webhookSecretOwner(row.projectId))) };
 }
 
 export async function listWebhookEndpoints(db: Executor, projectId: number) {
@@ -68,7 +74,7 @@ export async function rotateWebhookEndpointSecret(
   await db
     .update(webhookEndpoints)
     .set({
-      secretEncrypted: encryptSecret(newSecret),
+      secretEncrypted: sealSecret(newSecret, webhookSecretOwner(projectId)),
       previousSecretEncrypted: current.secretEncrypted,
       previousSecretExpiresAt: new Date(Date.now() + overlapSeconds * 1000),
     })
@@ -84,26 +90,39 @@ export async function deleteWebhookEndpoint(db: Executor, projectId: number, end
   invalidateRoutingCache();
 }
 
-// Decrypting on every delivery is cheap but not free; the sealed value is the cache key, so a rotation is seen at once.
+// Decrypting on every delivery is cheap but not free; the owner and the sealed value are the cache key,
+// so a rotation is seen at once and a value copied to another project's row still has to open there.
 const plainCache = new Map<string, string>();
-function openSecret(sealed: string): string {
-  let plain = plainCache.get(sealed);
+function openCached(sealed: string, projectId: number): string {
+  const key = `${projectId}:${sealed}`;
+  let plain = plainCache.get(key);
   if (plain === undefined) {
-    plain = decryptSecret(sealed);
+    plain = openSecret(sealed, webhookSecretOwner(projectId));
     if (plainCache.size > 1000) plainCache.clear();
-    plainCache.set(sealed, plain);
+    plainCache.set(key, plain);
   }
   return plain;
 }
 
-/** The secrets a delivery may be signed with right now (current, plus the previous one during the overlap). */
+/**
+ * The secrets a delivery may be signed with right now (current, plus the previous one during the overlap).
+ * A sealed value that does not open for this endpoint's project (copied from another row) verifies nothing.
+ */
 export function acceptedSecrets(endpoint: typeof webhookEndpoints.$inferSelect, now = new Date()): string[] {
-  const secrets = [openSecret(endpoint.secretEncrypted)];
+  const sealed = [endpoint.secretEncrypted];
   if (
     endpoint.previousSecretEncrypted &&
     endpoint.previousSecretExpiresAt &&
     endpoint.previousSecretExpiresAt.getTime() > now.getTime()
   )
-    secrets.push(openSecret(endpoint.previousSecretEncrypted));
-  return secrets;
+    sealed.push(endpoint.previousSecretEncrypted);
+  return sealed.flatMap((value) => {
+    try {
+      return [openCached(value, endpoint.projectId)];
+    } catch (error) {
+      if (!(error instanceof SecretBoxError)) throw error;
+      console.warn(`webhook endpoint ${endpoint.id}: ${error.message}`);
+      return [];
+    }
+  });
 }

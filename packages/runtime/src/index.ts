@@ -7,6 +7,7 @@ export {
   listWebhookEndpoints,
   publicEndpoint,
   rotateWebhookEndpointSecret,
+  webhookSecretOwner,
 } from './endpoints';
 export { executeFlow, type FlowOutcome, type StepResult } from './engine';
 export {
@@ -49,8 +50,8 @@ export {
   registeredNodeTypes,
   registerNodeExecutor,
 } from './registry';
+export { resealLegacySecrets } from './reseal-secrets';
 export { invalidateRoutingCache } from './routing-cache';
-export { decryptSecret, encryptSecret, maskSecret } from './secret-box';
 export {
   type SignatureCheck,
   signStripePayload,

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { dataDir } from '@tillflow/db';
 import { useProjectMailForFlows } from '@tillflow/mail';
 import { registerPaymentNodeExecutors, schedulePaymentsMaintenance } from '@tillflow/payments';
-import { registerFlowTableDependencies, startWorkers } from '@tillflow/runtime';
+import { registerFlowTableDependencies, resealLegacySecrets, startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { getDb } from './db';
 
@@ -16,6 +16,9 @@ const globalForBoot = globalThis as unknown as { __tillflowBooted?: Promise<void
 export function bootServer(): Promise<void> {
   globalForBoot.__tillflowBooted ??= (async () => {
     const handle = await getDb();
+    // Secrets sealed before they were bound to project and purpose are re-sealed once.
+    const resealed = await resealLegacySecrets(handle.db);
+    if (resealed > 0) console.log(`re-sealed ${resealed} stored secrets bound to their project and purpose`);
     if (process.env.TILLFLOW_SANDBOX !== 'off' && !process.env.TILLFLOW_SANDBOX_URL) {
       const port = Number(process.env.SANDBOX_PORT ?? Number(process.env.PORT ?? 3000) + 9111);
       const sandbox = await startSandbox({
