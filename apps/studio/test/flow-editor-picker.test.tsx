@@ -24,7 +24,11 @@ describe('binding picker', () => {
     render(<Harness />);
     fireEvent.click(screen.getByRole('button', { name: 'Insert binding into filter 1 value' }));
     expect(screen.getByRole('list', { name: 'Bindings from Payment callback' })).toBeTruthy();
-    expect(screen.getByRole('button', { name: "callback.paymentStatus ('SUCCESSFUL' | 'FAILED')" })).toBeTruthy();
+    expect(
+      screen.getByRole('button', {
+        name: "callback.paymentStatus ('SUCCESSFUL' | 'FAILED' | 'PENDING' | 'AMOUNT_MISMATCH')",
+      }),
+    ).toBeTruthy();
     expect(screen.queryByRole('list', { name: 'Bindings from Mark order paid' })).toBeNull();
     act(() => {
       fireEvent.change(screen.getByRole('searchbox', { name: 'Search bindings' }), { target: { value: 'orderid' } });

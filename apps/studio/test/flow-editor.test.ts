@@ -199,7 +199,7 @@ describe('binding picker listing', () => {
     expect(callback).toContainEqual({
       name: 'callback.paymentStatus',
       path: 'nodes.callback.paymentStatus',
-      type: "'SUCCESSFUL' | 'FAILED'",
+      type: "'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'AMOUNT_MISMATCH'",
     });
     const trigger = groups.find((g) => g.title === 'Trigger')?.options ?? [];
     expect(trigger).toContainEqual({ name: 'trigger.data.object.id', path: 'trigger.data.object.id', type: 'string' });

@@ -44,7 +44,8 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   StripePayment: {
     callbackType: 'stripe_payment_callback',
     callbackLabel: 'Payment callback',
-    condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' && !nodes.callback.alreadyProcessed }}",
+    condition:
+      "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' && nodes.callback.amountMatches && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Payment succeeded?',
     updateLabel: 'Mark order paid',
     orderStatus: 'paid',

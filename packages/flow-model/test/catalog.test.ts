@@ -57,7 +57,8 @@ describe('node catalog', () => {
     expect(getNodeType('stripe_payment_callback')?.outputShape({}, ctx)).toEqual(
       t.object({
         orderId: t.number,
-        paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
+        paymentStatus: t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'AMOUNT_MISMATCH'),
+        amountMatches: t.boolean,
         alreadyProcessed: t.boolean,
         paymentId: t.number,
         amount: t.number,

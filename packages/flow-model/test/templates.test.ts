@@ -146,7 +146,10 @@ describe('listBindableOutputs', () => {
     const paths = listBindableOutputs(flow, 'update_order');
     const byPath = new Map(paths.map((p) => [p.path, p.type]));
     expect(byPath.get('nodes.callback.orderId')).toEqual(t.number);
-    expect(byPath.get('nodes.callback.paymentStatus')).toEqual(t.enum('SUCCESSFUL', 'FAILED'));
+    expect(byPath.get('nodes.callback.paymentStatus')).toEqual(
+      t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'AMOUNT_MISMATCH'),
+    );
+    expect(byPath.get('nodes.callback.amountMatches')).toEqual(t.boolean);
     expect(byPath.get('trigger.data.object.metadata')).toMatchObject({ kind: 'object', open: true });
     expect(byPath.has('trigger.data.object.currency')).toBe(true);
     expect(byPath.has('nodes.trigger')).toBe(false);

@@ -1,7 +1,14 @@
 // Pure translation of Stripe events into what the system tables should say.
 // No I/O here: the callback handlers load rows, call these, and write.
 
-export type PaymentStatus = 'PENDING' | 'SUCCESSFUL' | 'FAILED' | 'CANCELED' | 'PARTIALLY_REFUNDED' | 'REFUNDED';
+export type PaymentStatus =
+  | 'PENDING'
+  | 'SUCCESSFUL'
+  | 'FAILED'
+  | 'CANCELED'
+  | 'AMOUNT_MISMATCH'
+  | 'PARTIALLY_REFUNDED'
+  | 'REFUNDED';
 export type RefundStatus = 'PENDING' | 'REFUNDED' | 'FAILED' | 'CANCELED';
 export type RecurringStatus =
   | 'INCOMPLETE'
@@ -30,6 +37,15 @@ export interface PaymentUpdate {
   status: PaymentStatus;
   failureReason?: string;
   paidAt?: Date;
+  /** What Stripe says was paid (minor units), on a successful outcome: compared with what the payment row asked for. */
+  paid?: { amount: number; currency: string };
+}
+
+/** The amount and currency Stripe reports as paid on a session or intent, when it says so. */
+function paidOf(object: Record<string, any>, amountField: string): { paid?: { amount: number; currency: string } } {
+  const amount = Number(object[amountField]);
+  const currency = typeof object.currency === 'string' ? object.currency.toLowerCase() : '';
+  return Number.isInteger(amount) && currency ? { paid: { amount, currency } } : {};
 }
 
 const toId = (value: unknown): string | undefined =>
@@ -55,10 +71,15 @@ export function paymentUpdateFromEvent(event: StripeEventLike): PaymentUpdate | 
     switch (event.type) {
       case 'checkout.session.completed':
         return object.payment_status === 'paid' || object.payment_status === 'no_payment_required'
-          ? { ...ids, status: 'SUCCESSFUL', paidAt: new Date(event.created * 1000) }
+          ? { ...ids, status: 'SUCCESSFUL', paidAt: new Date(event.created * 1000), ...paidOf(object, 'amount_total') }
           : { ...ids, status: 'PENDING' };
       case 'checkout.session.async_payment_succeeded':
-        return { ...ids, status: 'SUCCESSFUL', paidAt: new Date(event.created * 1000) };
+        return {
+          ...ids,
+          status: 'SUCCESSFUL',
+          paidAt: new Date(event.created * 1000),
+          ...paidOf(object, 'amount_total'),
+        };
       case 'checkout.session.async_payment_failed':
         return { ...ids, status: 'FAILED', failureReason: 'The payment failed after checkout.' };
       case 'checkout.session.expired':
@@ -73,7 +94,12 @@ export function paymentUpdateFromEvent(event: StripeEventLike): PaymentUpdate | 
     const ids = { ...base, paymentIntentId: object.id as string, chargeId: toId(object.latest_charge) };
     switch (event.type) {
       case 'payment_intent.succeeded':
-        return { ...ids, status: 'SUCCESSFUL', paidAt: new Date(event.created * 1000) };
+        return {
+          ...ids,
+          status: 'SUCCESSFUL',
+          paidAt: new Date(event.created * 1000),
+          ...paidOf(object, object.amount_received ? 'amount_received' : 'amount'),
+        };
       case 'payment_intent.payment_failed':
         return {
           ...ids,
@@ -90,15 +116,28 @@ export function paymentUpdateFromEvent(event: StripeEventLike): PaymentUpdate | 
 }
 
 // A later event may not undo a settled outcome: a stale payment_failed that
-// arrives after succeeded must not regress the row.
+// arrives after succeeded must not regress the row. A payment of the wrong
+// amount sits below SUCCESSFUL: the right amount paid later still settles it.
 const PAYMENT_RANK: Record<PaymentStatus, number> = {
   PENDING: 0,
   CANCELED: 1,
   FAILED: 1,
-  SUCCESSFUL: 2,
-  PARTIALLY_REFUNDED: 3,
-  REFUNDED: 4,
+  AMOUNT_MISMATCH: 2,
+  SUCCESSFUL: 3,
+  PARTIALLY_REFUNDED: 4,
+  REFUNDED: 5,
 };
+
+/**
+ * A successful outcome whose paid amount or currency differs from what the
+ * payment row owes (the order's amount, decided by the server) is a mismatch,
+ * never a success. An outcome that does not report what was paid is trusted
+ * as before (e.g. a session with no payment required).
+ */
+export function paidAmountMatches(owed: { amount: number; currency: string }, update: PaymentUpdate): boolean {
+  if (update.status !== 'SUCCESSFUL' || !update.paid) return true;
+  return update.paid.amount === owed.amount && update.paid.currency === owed.currency.toLowerCase();
+}
 
 export function shouldApplyPaymentStatus(current: PaymentStatus, next: PaymentStatus): boolean {
   if (current === next) return false;

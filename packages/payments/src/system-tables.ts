@@ -2,9 +2,11 @@ import {
   addTableDependency,
   createSystemTable,
   END_USER_TABLE,
+  getTable,
   setActionPermission,
   setTablePermission,
   type TableDef,
+  updateColumn,
 } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 
@@ -12,7 +14,15 @@ export const PAYMENT_TABLE = 'payment';
 export const RECURRING_PAYMENT_TABLE = 'recurring_payment';
 export const REFUND_TABLE = 'refund';
 
-export const PAYMENT_STATUSES = ['PENDING', 'SUCCESSFUL', 'FAILED', 'CANCELED', 'PARTIALLY_REFUNDED', 'REFUNDED'];
+export const PAYMENT_STATUSES = [
+  'PENDING',
+  'SUCCESSFUL',
+  'FAILED',
+  'CANCELED',
+  'AMOUNT_MISMATCH',
+  'PARTIALLY_REFUNDED',
+  'REFUNDED',
+];
 export const RECURRING_STATUSES = [
   'INCOMPLETE',
   'INCOMPLETE_EXPIRED',
@@ -108,4 +118,18 @@ export async function createPaymentSystemTables(tx: Executor, projectId: number,
     await setActionPermission(tx, projectId, { role, action: 'stripe.payment', allowed: true });
     await setActionPermission(tx, projectId, { role, action: 'stripe.recurring', allowed: true });
   }
+}
+
+/**
+ * Projects activated before a payment status existed (e.g. AMOUNT_MISMATCH) get it added to
+ * their payment table's status column the first time it is needed; options are only ever added.
+ */
+export async function ensurePaymentStatusOption(tx: Executor, projectId: number, status: string): Promise<void> {
+  const table = await getTable(tx, projectId, PAYMENT_TABLE);
+  const column = table.columns.find((c) => c.name === 'status');
+  const options = column?.enumOptions ?? [];
+  if (!column || options.includes(status)) return;
+  const enumOptions = PAYMENT_STATUSES.filter((s) => s === status || options.includes(s));
+  for (const extra of options) if (!enumOptions.includes(extra)) enumOptions.push(extra);
+  await updateColumn(tx, projectId, PAYMENT_TABLE, 'status', { enumOptions }, { allowSystem: true });
 }

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
+  type PaymentUpdate,
+  paidAmountMatches,
   paymentStatusAfterRefunds,
   paymentUpdateFromEvent,
   refundUpdateFromEvent,
@@ -40,6 +42,44 @@ describe('Stripe events → system table updates', () => {
     expect(failed).toMatchObject({ status: 'FAILED', failureReason: 'Your card was declined.' });
     // an invoice's intent (no metadata of ours) is not a one-time payment
     expect(paymentUpdateFromEvent(event('payment_intent.succeeded', { id: 'pi_3', metadata: {} }))).toBeNull();
+  });
+
+  it('compares what Stripe reports paid with what the payment owes', () => {
+    const owed = { amount: 10_000, currency: 'usd' };
+    const paid = (object: Record<string, unknown>, type = 'payment_intent.succeeded') =>
+      paymentUpdateFromEvent(
+        event(type, {
+          id: 'pi_9',
+          mode: 'payment',
+          payment_status: 'paid',
+          metadata: { tillflow_payment_id: '1' },
+          ...object,
+        }),
+      ) as PaymentUpdate;
+    expect(paid({ amount: 50, amount_received: 50, currency: 'usd' }).paid).toEqual({ amount: 50, currency: 'usd' });
+    expect(paidAmountMatches(owed, paid({ amount: 50, amount_received: 50, currency: 'usd' }))).toBe(false);
+    expect(paidAmountMatches(owed, paid({ amount: 10_000, amount_received: 10_000, currency: 'USD' }))).toBe(true);
+    expect(paidAmountMatches(owed, paid({ amount_total: 10_000, currency: 'eur' }, 'checkout.session.completed'))).toBe(
+      false,
+    );
+    expect(paidAmountMatches(owed, paid({ amount_total: 10_000, currency: 'usd' }, 'checkout.session.completed'))).toBe(
+      true,
+    );
+    // Only a success is compared: a failure has paid nothing.
+    const failed = paymentUpdateFromEvent(
+      event('payment_intent.payment_failed', {
+        id: 'pi_8',
+        amount: 1,
+        currency: 'usd',
+        metadata: { tillflow_payment_id: '1' },
+      }),
+    ) as PaymentUpdate;
+    expect(paidAmountMatches(owed, failed)).toBe(true);
+    // A mismatch sits below SUCCESSFUL: the right amount paid afterwards still settles the payment.
+    expect(shouldApplyPaymentStatus('PENDING', 'AMOUNT_MISMATCH')).toBe(true);
+    expect(shouldApplyPaymentStatus('AMOUNT_MISMATCH', 'SUCCESSFUL')).toBe(true);
+    expect(shouldApplyPaymentStatus('SUCCESSFUL', 'AMOUNT_MISMATCH')).toBe(false);
+    expect(shouldApplyPaymentStatus('AMOUNT_MISMATCH', 'FAILED')).toBe(false);
   });
 
   it('never regresses a settled payment', () => {

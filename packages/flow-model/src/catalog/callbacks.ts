@@ -19,7 +19,9 @@ export const stripePaymentCallback = defineNodeType({
   outputShape: () =>
     t.object({
       orderId: t.number,
-      paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
+      // AMOUNT_MISMATCH: Stripe reports another amount or currency paid than the order owes; never "paid".
+      paymentStatus: t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'AMOUNT_MISMATCH'),
+      amountMatches: t.boolean,
       alreadyProcessed: t.boolean,
       paymentId: t.number,
       ...receiptOutputs,

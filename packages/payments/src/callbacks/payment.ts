@@ -1,28 +1,43 @@
 import { updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
+import { formatMinorUnits } from '../currencies';
 import {
   type PaymentStatus,
+  paidAmountMatches,
   paymentUpdateFromEvent,
   type StripeEventLike,
   shouldApplyPaymentStatus,
 } from '../event-mapping';
-import { PAYMENT_TABLE } from '../system-tables';
+import { ensurePaymentStatusOption, PAYMENT_TABLE } from '../system-tables';
 import { BACKEND, findAndLock } from './find';
 import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 
 export interface PaymentCallbackOutput extends ReceiptFields {
   orderId: number | null;
   paymentId: number | null;
-  paymentStatus: 'SUCCESSFUL' | 'FAILED' | 'PENDING' | null;
+  paymentStatus: 'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'AMOUNT_MISMATCH' | null;
+  /** False when Stripe reports a different amount or currency paid than the payment (its order) owes. */
+  amountMatches: boolean;
   alreadyProcessed: boolean;
   /** True when the event is not about a one-time payment of this project (e.g. an invoice's intent). */
   ignored: boolean;
 }
 
 const outward = (status: PaymentStatus): PaymentCallbackOutput['paymentStatus'] =>
-  status === 'PENDING' ? 'PENDING' : status === 'SUCCESSFUL' || status.endsWith('REFUNDED') ? 'SUCCESSFUL' : 'FAILED';
+  status === 'PENDING' || status === 'AMOUNT_MISMATCH'
+    ? status
+    : status === 'SUCCESSFUL' || status.endsWith('REFUNDED')
+      ? 'SUCCESSFUL'
+      : 'FAILED';
 
-/** StripePayment's callback handler: mirrors the event into the payment row, never regressing it. */
+const mismatchReason = (paid: { amount: number; currency: string }, owed: { amount: number; currency: string }) =>
+  `Stripe reports ${formatMinorUnits(paid.amount, paid.currency)} paid; the order owes ${formatMinorUnits(owed.amount, owed.currency)}.`;
+
+/**
+ * StripePayment's callback handler: mirrors the event into the payment row, never regressing it.
+ * A success for another amount or currency than the row owes is recorded AMOUNT_MISMATCH, so the
+ * default flow's "mark order paid" branch (paymentStatus SUCCESSFUL) never runs for it.
+ */
 export async function handlePaymentEvent(
   tx: Executor,
   projectId: number,
@@ -33,6 +48,7 @@ export async function handlePaymentEvent(
     orderId: null,
     paymentId: null,
     paymentStatus: null,
+    amountMatches: true,
     alreadyProcessed: false,
     ...NO_RECEIPT,
     ignored: true,
@@ -44,26 +60,32 @@ export async function handlePaymentEvent(
   ]);
   if (!payment) return ignored;
   const current = payment.status as PaymentStatus;
-  const apply = shouldApplyPaymentStatus(current, update.status);
+  const owed = { amount: Number(payment.amount), currency: String(payment.currency) };
+  const amountMatches = paidAmountMatches(owed, update);
+  const next: PaymentStatus = amountMatches ? update.status : 'AMOUNT_MISMATCH';
+  if (!amountMatches) await ensurePaymentStatusOption(tx, projectId, 'AMOUNT_MISMATCH');
+  const apply = shouldApplyPaymentStatus(current, next);
   const values: Record<string, unknown> = {};
   // Ids are filled in whenever they are new, even if the status does not move.
   if (update.paymentIntentId && !payment.stripe_payment_intent_id)
     values.stripe_payment_intent_id = update.paymentIntentId;
   if (update.chargeId && !payment.stripe_charge_id) values.stripe_charge_id = update.chargeId;
   if (apply) {
-    values.status = update.status;
+    values.status = next;
     if (update.paidAt) values.paid_at = update.paidAt;
-    if (update.failureReason) values.failure_reason = update.failureReason;
+    if (!amountMatches && update.paid) values.failure_reason = mismatchReason(update.paid, owed);
+    else if (update.failureReason) values.failure_reason = update.failureReason;
     // A retry that succeeds on the same intent (a declined card, then another) leaves no failure behind, as in Stripe.
     else if (update.status === 'SUCCESSFUL' && payment.failure_reason) values.failure_reason = null;
   }
   if (Object.keys(values).length > 0)
     await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: payment.id }], values);
-  const status = apply ? update.status : current;
+  const status = apply ? next : current;
   return {
     orderId: Number(payment.order_id),
     paymentId: payment.id,
     paymentStatus: outward(status),
+    amountMatches,
     alreadyProcessed: !apply,
     ...(await receiptFields(tx, projectId, payment, event)),
     ignored: false,

@@ -8,12 +8,13 @@ import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { formatMoney, stripeIdsOfRow, stripeObjectUrl } from './money';
 import { RevenueChart } from './revenue-chart';
+import { statusLabel } from './status-labels';
 
 const TABLES = [
   {
     table: 'payment',
     label: 'Payments',
-    statuses: ['PENDING', 'SUCCESSFUL', 'FAILED', 'CANCELED', 'PARTIALLY_REFUNDED', 'REFUNDED'],
+    statuses: ['PENDING', 'SUCCESSFUL', 'FAILED', 'CANCELED', 'AMOUNT_MISMATCH', 'PARTIALLY_REFUNDED', 'REFUNDED'],
   },
   { table: 'refund', label: 'Refunds', statuses: ['PENDING', 'REFUNDED', 'FAILED', 'CANCELED'] },
   {
@@ -136,7 +137,9 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
             <select id="status-filter" className="input" value={status} onChange={(e) => setStatus(e.target.value)}>
               <option value="">All</option>
               {spec.statuses.map((s) => (
-                <option key={s}>{s}</option>
+                <option key={s} value={s}>
+                  {statusLabel(s)}
+                </option>
               ))}
             </select>
           </div>
@@ -197,7 +200,12 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                         ? formatMoney(Number(r.amount ?? r.initial_amount), String(r.currency ?? 'usd'))
                         : '—'}
                     </td>
-                    <td className="py-1.5 pr-3">{String(r.status)}</td>
+                    <td className="py-1.5 pr-3" title={r.failure_reason ? String(r.failure_reason) : undefined}>
+                      {statusLabel(String(r.status))}
+                      {r.status === 'AMOUNT_MISMATCH' && r.failure_reason ? (
+                        <span className="block text-xs text-amber-700">{String(r.failure_reason)}</span>
+                      ) : null}
+                    </td>
                     <td className="py-1.5 pr-3">
                       <StripeId id={stripeIds[0]} mode={mode} apiBase={settings.data?.apiBase ?? ''} />
                     </td>

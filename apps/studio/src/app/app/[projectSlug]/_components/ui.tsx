@@ -1,6 +1,7 @@
 'use client';
 
 import { formatMoney as formatMinorUnits } from '~/components/payments/money';
+import { statusLabel } from '~/components/payments/status-labels';
 
 export { formatMoney } from '~/components/payments/money';
 
@@ -18,13 +19,15 @@ const STATUS_STYLES: Record<string, string> = {
   PARTIALLY_REFUNDED: 'bg-purple-100 text-purple-800',
   PAST_DUE: 'bg-red-100 text-red-800',
   UNPAID: 'bg-red-100 text-red-800',
+  AMOUNT_MISMATCH: 'bg-red-100 text-red-800',
 };
 
 export function StatusBadge({ status }: { status: unknown }) {
-  const text = String(status ?? '—');
+  const raw = String(status ?? '—');
+  const text = statusLabel(raw);
   return (
     <span
-      className={`inline-block rounded px-2 py-0.5 text-xs font-semibold ${STATUS_STYLES[text.toUpperCase()] ?? 'bg-gray-100 text-gray-700'}`}
+      className={`inline-block rounded px-2 py-0.5 text-xs font-semibold ${STATUS_STYLES[raw.toUpperCase()] ?? 'bg-gray-100 text-gray-700'}`}
     >
       {text}
     </span>

@@ -1,0 +1,141 @@
+import { getRow, getTable, insertRow, updateColumn } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { getRun, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { registerPaymentNodeExecutors } from '../src/node-executors';
+import { createStripeClient } from '../src/stripe-client';
+import { PAYMENT_STATUSES } from '../src/system-tables';
+import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+
+const BACKEND = { kind: 'backend' } as const;
+
+async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+// A buyer who pays less than the order owes (here by talking to the sandbox's API directly with our
+// metadata) gets an event through the real webhook path that must never mark the order paid.
+describe('a payment of another amount than the order owes', () => {
+  let handle: DbHandle;
+  let sandbox: Sandbox;
+  let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
+  const workers: Workers[] = [];
+
+  beforeAll(async () => {
+    ({ handle, sandbox } = await startEnvironment());
+    receiver = await startWebhookServer(handle, { port: 0 });
+    process.env.PUBLIC_URL = receiver.url;
+    registerPaymentNodeExecutors();
+  });
+  afterAll(async () => {
+    for (const w of workers) await w.stop();
+    await receiver.close();
+    await sandbox.close();
+    await handle.close();
+  });
+
+  async function shopWithOrder(amount: number) {
+    const p = await createPaymentsProject(handle, sandbox);
+    workers.push(await startWorkers(handle, { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }));
+    const stripe = createStripeClient(p.account.secretKey, sandbox.url);
+    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Desk', amount });
+    return { ...p, stripe, order };
+  }
+
+  /** The StripePayment run for one event, once it has finished, with its callback step's output. */
+  async function finishedPaymentRun(projectId: number, eventType: string) {
+    const run = await eventually(async () => {
+      const runs = await listRuns(handle.db, projectId);
+      return runs.find((r) => r.eventType === eventType && r.status === 'succeeded');
+    });
+    const detail = await getRun(handle.db, run.id, projectId);
+    const callback = detail?.steps.find((s) => s.nodeId === 'callback');
+    return { steps: detail?.steps ?? [], callback: callback?.output as Record<string, unknown> };
+  }
+
+  it('a 0.50 intent carrying a 100.00 payment’s metadata is recorded AMOUNT_MISMATCH and the order stays unpaid', async () => {
+    const { project, stripe, order } = await shopWithOrder(10_000);
+    // As activated before AMOUNT_MISMATCH existed: the status is added to the column when first needed.
+    const before = PAYMENT_STATUSES.filter((s) => s !== 'AMOUNT_MISMATCH');
+    await updateColumn(handle.db, project.id, 'payment', 'status', { enumOptions: before }, { allowSystem: true });
+    const payment = await createPaymentAction(handle, project.id, BACKEND, {
+      orderId: order.id,
+      currency: 'usd',
+      amount: 10_000,
+      method: 'payment_intent',
+    });
+    const cheap = await stripe.paymentIntents.create({
+      amount: 50,
+      currency: 'usd',
+      metadata: {
+        tillflow_payment_id: String(payment.paymentId),
+        order_id: String(order.id),
+        tillflow_project_id: String(project.id),
+      },
+    });
+    await stripe.paymentIntents.confirm(cheap.id, { payment_method: 'pm_card_visa' });
+
+    const row = await eventually(async () => {
+      const r = await getRow(handle.db, project.id, BACKEND, 'payment', payment.paymentId);
+      return r?.status === 'AMOUNT_MISMATCH' ? r : null;
+    });
+    expect(row.amount).toBe(10_000);
+    const status = (await getTable(handle.db, project.id, 'payment')).columns.find((c) => c.name === 'status');
+    expect(status?.enumOptions).toEqual(PAYMENT_STATUSES);
+    expect(row.failure_reason).toMatch(/0\.50 USD paid; the order owes 100\.00 USD/);
+    const { steps, callback } = await finishedPaymentRun(project.id, 'payment_intent.succeeded');
+    expect(callback).toMatchObject({ paymentStatus: 'AMOUNT_MISMATCH', amountMatches: false, amount: 10_000 });
+    expect(steps.some((s) => s.nodeId === 'update_order')).toBe(false);
+    expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('pending');
+  });
+
+  it('a checkout paid in another currency than the order’s is a mismatch too; the right amount still settles it', async () => {
+    const { project, stripe, order } = await shopWithOrder(2_000);
+    const payment = await createPaymentAction(handle, project.id, BACKEND, {
+      orderId: order.id,
+      currency: 'usd',
+      amount: 2_000,
+      method: 'checkout',
+      successUrl: 'http://localhost/ok',
+      cancelUrl: 'http://localhost/cancel',
+    });
+    const metadata = {
+      tillflow_payment_id: String(payment.paymentId),
+      order_id: String(order.id),
+      tillflow_project_id: String(project.id),
+    };
+    const foreign = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      line_items: [
+        { quantity: 1, price_data: { currency: 'eur', unit_amount: 2_000, product_data: { name: 'Desk' } } },
+      ],
+      success_url: 'http://localhost/ok',
+      cancel_url: 'http://localhost/cancel',
+      metadata,
+      payment_intent_data: { metadata },
+    });
+    sandbox.payCheckoutSession(foreign.id, { number: '4242424242424242' });
+    await eventually(
+      async () =>
+        (await getRow(handle.db, project.id, BACKEND, 'payment', payment.paymentId))?.status === 'AMOUNT_MISMATCH',
+    );
+    const { callback } = await finishedPaymentRun(project.id, 'checkout.session.completed');
+    expect(callback).toMatchObject({ paymentStatus: 'AMOUNT_MISMATCH', amountMatches: false });
+    expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('pending');
+
+    // The shop's own checkout, for what the order owes, then marks it paid.
+    sandbox.payCheckoutSession(String(payment.checkoutUrl).split('/').pop() as string, {
+      number: '4242424242424242',
+    });
+    await eventually(async () => (await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status === 'paid');
+    const settled = await getRow(handle.db, project.id, BACKEND, 'payment', payment.paymentId);
+    expect(settled).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null });
+  });
+});
