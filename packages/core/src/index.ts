@@ -1,6 +1,14 @@
 // @tillflow/core: the facts every other package shares, declared once (settings, the error base,
 // the secret box, the egress guard, logging). It imports nothing from the other workspaces.
 export const CORE_PACKAGE = '@tillflow/core';
+export {
+  API_BODY_LIMIT_BYTES,
+  type CappedBody,
+  declaredLength,
+  readBodyCapped,
+  readNodeBodyCapped,
+  WEBHOOK_BODY_LIMIT_BYTES,
+} from './bounded-body';
 export * from './egress';
 export { dataDir, findRepoRoot } from './paths';
 export {

@@ -1,3 +1,4 @@
+// Test helpers shared by every package's tests (not imported by product code).
 import { createCipheriv, randomBytes } from 'node:crypto';
 
 /**
@@ -13,4 +14,24 @@ export function sealLegacySecretForTests(plaintext: string): string {
   return ['v1', iv, cipher.getAuthTag(), body]
     .map((p) => (typeof p === 'string' ? p : p.toString('base64url')))
     .join('.');
+}
+
+/**
+ * A request body of `totalBytes` produced on demand, `chunkBytes` at a time,
+ * that counts what a reader actually pulled: a capped reader must stop near its cap.
+ */
+export function countingBody(totalBytes: number, chunkBytes = 64 * 1024, fill = 0x20) {
+  const counter = { pulled: 0 };
+  const stream = new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        if (counter.pulled >= totalBytes) return controller.close();
+        const size = Math.min(chunkBytes, totalBytes - counter.pulled);
+        counter.pulled += size;
+        controller.enqueue(new Uint8Array(size).fill(fill));
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { stream, counter };
 }

@@ -1,13 +1,16 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readNodeBodyCapped } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
-import { ingestStripeWebhook, MAX_WEBHOOK_BODY_BYTES } from './ingest';
+import { receiveStripeWebhook } from './ingest';
 
 const ROUTE = /^\/api\/hooks\/stripe\/([^/?]+)\/?(?:\?.*)?$/;
 
 /**
  * The webhook route outside Next.js (the bench, tests, a standalone receiver):
- * the same contract as the studio's POST /api/hooks/stripe/[endpointId].
+ * the same contract as the studio's POST /api/hooks/stripe/[endpointId]. The
+ * endpoint is looked up before the body is read, and the body is read with the
+ * 1 MB cap; a refusal that leaves body unread closes the connection after answering.
  */
 export async function startWebhookServer(
   handle: DbHandle,
@@ -15,33 +18,23 @@ export async function startWebhookServer(
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const match = req.method === 'POST' ? ROUTE.exec(req.url ?? '') : null;
-    if (!match) {
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":"not_found"}');
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      // Keep reading (to answer cleanly) but stop buffering past the limit: ingestion refuses it by size.
-      if (size <= MAX_WEBHOOK_BODY_BYTES + 1) chunks.push(chunk);
-    });
-    req.on('end', () => {
-      ingestStripeWebhook(handle, {
-        endpointId: decodeURIComponent(match[1]),
-        rawBody: Buffer.concat(chunks),
-        bodyBytes: size,
-        signatureHeader: req.headers['stripe-signature'] as string | undefined,
-        contentType: req.headers['content-type'],
-      })
-        .then((result) => {
-          res.writeHead(result.status, { 'content-type': 'application/json' }).end(JSON.stringify(result.body));
-        })
-        .catch((error: Error) => {
-          console.error('[webhook] ingestion failed:', error.message);
-          res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":"internal"}');
-        });
-    });
+    const answer = (status: number, body: unknown) => {
+      const unread = !req.complete;
+      res.writeHead(status, { 'content-type': 'application/json', ...(unread ? { connection: 'close' } : {}) });
+      res.end(JSON.stringify(body));
+    };
+    if (!match) return answer(404, { error: 'not_found' });
+    receiveStripeWebhook(handle, {
+      endpointId: safeDecode(match[1]),
+      signatureHeader: req.headers['stripe-signature'] as string | undefined,
+      contentType: req.headers['content-type'],
+      readBody: (maxBytes) => readNodeBodyCapped(req, maxBytes),
+    })
+      .then((result) => answer(result.status, result.body))
+      .catch((error: Error) => {
+        console.error('[webhook] ingestion failed:', error.message);
+        answer(500, { error: 'internal' });
+      });
   });
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
@@ -55,4 +48,12 @@ export async function startWebhookServer(
         server.close(() => resolve());
       }),
   };
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }

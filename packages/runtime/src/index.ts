@@ -24,7 +24,15 @@ export {
 export { type FlowDefinition, type FlowTrigger, type GraphEdge, type GraphNode, triggerAccepts } from './graph';
 export { countRejections, getRun, listEvents, listRuns, purgeOldRuns, replayEvent, retryRun } from './history';
 export { startWebhookServer } from './http-server';
-export { type IngestRequest, type IngestResponse, ingestStripeWebhook, MAX_WEBHOOK_BODY_BYTES } from './ingest';
+export {
+  findWebhookEndpoint,
+  type IncomingDelivery,
+  type IngestRequest,
+  type IngestResponse,
+  ingestStripeWebhook,
+  MAX_WEBHOOK_BODY_BYTES,
+  receiveStripeWebhook,
+} from './ingest';
 export {
   BUILTIN_NODE_EXECUTORS,
   type MailSender,
@@ -50,6 +58,7 @@ export {
   registeredNodeTypes,
   registerNodeExecutor,
 } from './registry';
+export { unknownEndpointRejections } from './rejections';
 export { resealLegacySecrets } from './reseal-secrets';
 export { invalidateRoutingCache } from './routing-cache';
 export {

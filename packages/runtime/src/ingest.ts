@@ -1,12 +1,15 @@
-import { type DbHandle, type Executor, executeRows, flows, webhookEndpoints, webhookRejections } from '@tillflow/db';
+import { type CappedBody, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
+import { type DbHandle, type Executor, executeRows, flows, webhookEndpoints } from '@tillflow/db';
 import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
 import { acceptedSecrets } from './endpoints';
 import { type FlowTrigger, triggerAccepts } from './graph';
+import { type IngestResponse, rejectForEndpoint, rejectUnknownEndpoint } from './rejections';
 import { routingCache } from './routing-cache';
 import { RUNS_CHANNEL, signalRunsQueued } from './signals';
-import { type SignatureFailure, verifyStripeSignature } from './stripe-signature';
+import { verifyStripeSignature } from './stripe-signature';
 
-export const MAX_WEBHOOK_BODY_BYTES = 1024 * 1024;
+export type { IngestResponse } from './rejections';
+export const MAX_WEBHOOK_BODY_BYTES = WEBHOOK_BODY_LIMIT_BYTES;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface IngestRequest {
@@ -20,12 +23,27 @@ export interface IngestRequest {
   now?: number;
 }
 
-export interface IngestResponse {
-  status: 200 | 400 | 404;
-  body: Record<string, unknown>;
+/** A delivery whose body is still on the wire: read (capped) only once its endpoint is known. */
+export interface IncomingDelivery {
+  endpointId: string;
+  signatureHeader: string | null | undefined;
+  contentType?: string | null;
+  readBody(maxBytes: number): Promise<CappedBody>;
 }
 
-type RejectReason = SignatureFailure | 'body_too_large' | 'not_json' | 'not_an_event' | 'unknown_endpoint';
+/**
+ * The HTTP entry (the studio's route, the standalone receiver): look the endpoint
+ * up first (an unknown id is refused without reading the body or writing a row),
+ * then read at most MAX_WEBHOOK_BODY_BYTES, then ingest.
+ */
+export async function receiveStripeWebhook(handle: DbHandle, delivery: IncomingDelivery): Promise<IngestResponse> {
+  const endpoint = await findWebhookEndpoint(handle.db, delivery.endpointId);
+  if (!endpoint) return rejectUnknownEndpoint(delivery.endpointId);
+  const body = await delivery.readBody(MAX_WEBHOOK_BODY_BYTES);
+  if (!body.ok) return rejectForEndpoint(handle.db, endpoint.id, endpoint.projectId, 'body_too_large', body.bytesRead);
+  const { endpointId, signatureHeader, contentType } = delivery;
+  return ingestStripeWebhook(handle, { endpointId, signatureHeader, contentType, rawBody: body.bytes });
+}
 
 interface StripeEventEnvelope {
   id: string;
@@ -55,10 +73,12 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
     typeof request.rawBody === 'string' ? Buffer.byteLength(request.rawBody) : request.rawBody.length,
   );
   const { endpointId } = request;
-  if (!UUID.test(endpointId)) return reject(handle.db, endpointId, null, 'unknown_endpoint', bytes);
-  let endpoint = await loadEndpoint(handle.db, endpointId, false);
-  if (!endpoint) return reject(handle.db, endpointId, null, 'unknown_endpoint', bytes);
-  if (bytes > MAX_WEBHOOK_BODY_BYTES) return reject(handle.db, endpointId, endpoint.projectId, 'body_too_large', bytes);
+  let endpoint = await findWebhookEndpoint(handle.db, endpointId);
+  if (!endpoint) return rejectUnknownEndpoint(endpointId);
+  const { projectId } = endpoint;
+  const reject = (reason: Parameters<typeof rejectForEndpoint>[3]) =>
+    rejectForEndpoint(handle.db, endpointId, projectId, reason, bytes);
+  if (bytes > MAX_WEBHOOK_BODY_BYTES) return reject('body_too_large');
 
   const verify = (e: WebhookEndpoint) =>
     verifyStripeSignature(
@@ -72,20 +92,19 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
   if (!check.ok && check.reason === 'bad_signature') {
     // The cached endpoint may predate a secret rotation: look again before refusing.
     endpoint = await loadEndpoint(handle.db, endpointId, true);
-    if (!endpoint) return reject(handle.db, endpointId, null, 'unknown_endpoint', bytes);
+    if (!endpoint) return rejectUnknownEndpoint(endpointId);
     check = verify(endpoint);
   }
-  if (!check.ok) return reject(handle.db, endpointId, endpoint.projectId, check.reason, bytes);
-  if (request.contentType && !/^application\/json\b/i.test(request.contentType))
-    return reject(handle.db, endpointId, endpoint.projectId, 'not_json', bytes);
+  if (!check.ok) return reject(check.reason);
+  if (request.contentType && !/^application\/json\b/i.test(request.contentType)) return reject('not_json');
   let event: StripeEventEnvelope | null;
   const rawText = typeof request.rawBody === 'string' ? request.rawBody : request.rawBody.toString('utf8');
   try {
     event = asEvent(JSON.parse(rawText));
   } catch {
-    return reject(handle.db, endpointId, endpoint.projectId, 'not_json', bytes);
+    return reject('not_json');
   }
-  if (!event) return reject(handle.db, endpointId, endpoint.projectId, 'not_an_event', bytes);
+  if (!event) return reject('not_an_event');
 
   const targets = await subscribedFlowsCached(handle.db, endpoint, event.type);
   const stored = await storeEvent(handle, endpoint, event, rawText, targets);
@@ -110,6 +129,11 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
 const CACHE_MS = 2000;
 const endpointCache = routingCache as Map<string, { at: number; endpoint: WebhookEndpoint | null }>;
 const flowCache = routingCache as Map<string, { at: number; flows: SubscribedFlow[] }>;
+
+/** The endpoint a delivery names, or null for an id we never issued (no body needs to be read for that). */
+export async function findWebhookEndpoint(db: Executor, endpointId: string): Promise<WebhookEndpoint | null> {
+  return UUID.test(endpointId) ? loadEndpoint(db, endpointId, false) : null;
+}
 
 async function loadEndpoint(db: Executor, endpointId: string, fresh: boolean): Promise<WebhookEndpoint | null> {
   const hit = endpointCache.get(endpointId);
@@ -199,24 +223,4 @@ export async function subscribedFlows(
   return rows
     .filter((f) => triggerAccepts(f.trigger as FlowTrigger, eventType))
     .map((f) => ({ id: f.id, publishedVersionId: f.publishedVersionId as string }));
-}
-
-async function reject(
-  db: Executor,
-  endpointId: string,
-  projectId: number | null,
-  reason: RejectReason,
-  bodyBytes: number,
-): Promise<IngestResponse> {
-  // Only the endpoint, reason and size are kept: never the body, the signature or a secret.
-  await db.insert(webhookRejections).values({ endpointId: endpointId.slice(0, 100), projectId, reason, bodyBytes });
-  if (projectId !== null)
-    await db
-      .update(webhookEndpoints)
-      .set({ failureCount: sql`${webhookEndpoints.failureCount} + 1` })
-      .where(eq(webhookEndpoints.id, endpointId));
-  if (process.env.TILLFLOW_QUIET_WEBHOOKS !== '1')
-    console.warn(`[webhook] rejected endpoint=${endpointId.slice(0, 40)} reason=${reason} bytes=${bodyBytes}`);
-  const status = reason === 'unknown_endpoint' ? 404 : 400;
-  return { status, body: { error: reason } };
 }

@@ -72,7 +72,7 @@ describe('webhook route over HTTP', () => {
       ...headers,
       'stripe-signature': stripeSignatureHeader(huge, hook.secret),
     });
-    expect(tooBig.status).toBe(400);
+    expect(tooBig.status).toBe(413);
     expect(await tooBig.json()).toEqual({ error: 'body_too_large' });
     expect((await fetch(`${server.url}/api/hooks/stripe/${hook.endpointId}`)).status).toBe(404);
   });

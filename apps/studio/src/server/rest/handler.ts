@@ -1,3 +1,4 @@
+import { API_BODY_LIMIT_BYTES, readBodyCapped } from '@tillflow/core';
 import type { Actor } from '@tillflow/data-model';
 import { type DbHandle, projects } from '@tillflow/db';
 import {
@@ -11,9 +12,8 @@ import {
 import { eq } from 'drizzle-orm';
 import { verifyApiKey } from '../api-keys';
 import { actorFromToken } from '../app/auth';
+import { internalErrorBody } from '../http/internal-error';
 import { openApiDocument } from './openapi';
-
-const MAX_BODY = 64 * 1024;
 
 const json = (status: number, body: unknown) =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -32,8 +32,10 @@ async function authenticate(handle: DbHandle, request: Request, projectId: numbe
 }
 
 async function readBody(request: Request): Promise<Record<string, unknown> | Response> {
-  const text = await request.text();
-  if (text.length > MAX_BODY) return fail(413, 'VALIDATION', 'The request body is larger than 64 KB.');
+  // Streamed with the cap, Content-Length or not: a larger body is never buffered.
+  const read = await readBodyCapped(request.body, API_BODY_LIMIT_BYTES, request.headers.get('content-length'));
+  if (!read.ok) return fail(413, 'VALIDATION', 'The request body is larger than 64 KB.');
+  const text = read.bytes.toString('utf8');
   if (!text) return {};
   try {
     const parsed = JSON.parse(text);
@@ -73,7 +75,7 @@ export async function handleRestRequest(handle: DbHandle, request: Request, path
     return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
   } catch (error) {
     const known = asPaymentError(error);
-    if (!known) throw error;
+    if (!known) return json(500, internalErrorBody(error, `REST ${resource}`));
     return fail(HTTP_STATUS[known.code], known.code, known.message, known.fieldErrors);
   }
 }

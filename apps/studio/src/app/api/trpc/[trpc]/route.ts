@@ -3,11 +3,14 @@ import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createTRPCContext } from '~/server/api/context';
 import { appRouter } from '~/server/api/root';
 import { handleSubscriptionRequest } from '~/server/api/sse';
+import { STUDIO_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-async function handler(req: Request) {
+async function handler(request: Request) {
+  const req = await withCappedBody(request, STUDIO_API_BODY_LIMIT_BYTES);
+  if (req instanceof Response) return req;
   const options = {
     endpoint: '/api/trpc',
     req,

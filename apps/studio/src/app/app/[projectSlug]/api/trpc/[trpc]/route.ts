@@ -1,13 +1,16 @@
 import { handleGeneratedAppRequest } from '~/server/app/http';
 import { getDb } from '~/server/db';
+import { APP_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
 // Under the app's own path, so its session cookie (Path=/app/<slug>) reaches
 // this endpoint and never the studio's.
-async function handler(req: Request, context: { params: Promise<{ projectSlug: string }> }) {
+async function handler(request: Request, context: { params: Promise<{ projectSlug: string }> }) {
   const { projectSlug } = await context.params;
+  const req = await withCappedBody(request, APP_API_BODY_LIMIT_BYTES);
+  if (req instanceof Response) return req;
   return handleGeneratedAppRequest(await getDb(), req, projectSlug);
 }
 
