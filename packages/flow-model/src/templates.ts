@@ -98,10 +98,11 @@ export function buildSystemFlow(
 ): FlowDefinition {
   const spec = specs[kind];
   const status = opts.orderStatusColumn;
-  const canSetStatus =
+  const canSet = (value: string) =>
     status === undefined ||
     (status !== null &&
-      (status.type === 'text' || (status.type === 'enum' && (status.enumOptions ?? []).includes(spec.orderStatus))));
+      (status.type === 'text' || (status.type === 'enum' && (status.enumOptions ?? []).includes(value))));
+  const canSetStatus = canSet(spec.orderStatus);
   const nodes: FlowNode[] = [
     { id: 'trigger', type: 'trigger', label: 'Stripe webhook', config: {}, position: at(0, 0), locked: true },
     {
@@ -121,25 +122,58 @@ export function buildSystemFlow(
       locked: true,
     },
   ];
-  if (canSetStatus)
-    nodes.push({
-      id: 'update_order',
-      type: 'update_rows',
-      label: spec.updateLabel,
-      config: {
-        table: opts.orderTable,
-        filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }],
-        values: { status: spec.orderStatus },
-      },
-      position: at(-160, 420),
-    });
   const edges = [edge('trigger', 'callback'), edge('callback', 'branch')];
-  if (canSetStatus) edges.push(edge('branch', 'update_order', 'true'));
+  const updateOrder = (id: string, label: string, value: string, position: { x: number; y: number }): FlowNode => ({
+    id,
+    type: 'update_rows',
+    label,
+    config: {
+      table: opts.orderTable,
+      filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }],
+      values: { status: value },
+    },
+    position,
+  });
+  if (kind === 'StripeRefund') {
+    // A partial refund must not mark the whole order refunded: branch on what remains of the payment.
+    addRefundBranches(nodes, edges, updateOrder, canSet);
+    return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
+  }
+  if (canSetStatus) {
+    nodes.push(updateOrder('update_order', spec.updateLabel, spec.orderStatus, at(-160, 420)));
+    edges.push(edge('branch', 'update_order', 'true'));
+  }
   // One-time payments and subscription renewals email a receipt (a subscription's start does not: Stripe's
   // own invoice email covers it, and its flow is about status, not a charge).
   if (kind === 'StripePayment' || kind === 'StripeRecurringPaymentDeduction')
     addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
   return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
+}
+
+type UpdateOrder = (id: string, label: string, value: string, position: { x: number; y: number }) => FlowNode;
+
+function addRefundBranches(
+  nodes: FlowNode[],
+  edges: FlowEdge[],
+  updateOrder: UpdateOrder,
+  canSet: (v: string) => boolean,
+) {
+  nodes.push({
+    id: 'fully_refunded',
+    type: 'condition',
+    label: 'Fully refunded?',
+    config: { expression: "{{ nodes.callback.paymentStatus == 'REFUNDED' }}" },
+    position: at(-160, 420),
+  });
+  edges.push(edge('branch', 'fully_refunded', 'true'));
+  if (canSet('refunded')) {
+    nodes.push(updateOrder('update_order', 'Mark order refunded', 'refunded', at(-320, 560)));
+    edges.push(edge('fully_refunded', 'update_order', 'true'));
+  }
+  if (canSet('partially_refunded')) {
+    nodes.push(updateOrder('update_order_partial', 'Mark order partially refunded', 'partially_refunded', at(0, 560)));
+    edges.push(edge('fully_refunded', 'update_order_partial', 'false'));
+  }
 }
 
 /**

@@ -57,9 +57,10 @@ describe('node catalog', () => {
     expect(getNodeType('stripe_payment_callback')?.outputShape({}, ctx)).toEqual(
       t.object({
         orderId: t.number,
-        paymentStatus: t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'AMOUNT_MISMATCH'),
+        paymentStatus: t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'CANCELED', 'AMOUNT_MISMATCH'),
         amountMatches: t.boolean,
         alreadyProcessed: t.boolean,
+        recovered: t.boolean,
         paymentId: t.number,
         amount: t.number,
         currency: t.string,
@@ -74,10 +75,12 @@ describe('node catalog', () => {
       'amountDisplay',
       'currency',
       'customerEmail',
+      'needsReview',
       'orderId',
       'originalOrderId',
       'paymentId',
       'paymentStatus',
+      'recovered',
     ]);
   });
 

@@ -31,7 +31,23 @@ describe('system flow templates', () => {
       config: { table: 'shop_orders', filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }] },
     });
     expect(update?.locked).toBeUndefined();
-    expect(nextNodes(flow, 'branch', 'true')).toEqual(['update_order']);
+    if (kind === 'StripeRefund') {
+      // A partial refund takes the other branch: only a full one marks the order refunded.
+      expect(nextNodes(flow, 'branch', 'true')).toEqual(['fully_refunded']);
+      expect(nextNodes(flow, 'fully_refunded', 'true')).toEqual(['update_order']);
+      expect(nextNodes(flow, 'fully_refunded', 'false')).toEqual(['update_order_partial']);
+    } else expect(nextNodes(flow, 'branch', 'true')).toEqual(['update_order']);
+  });
+
+  it('marks a partially refunded order only when its status can say so', () => {
+    const ids = (enumOptions: string[]) =>
+      buildSystemFlow('StripeRefund', {
+        orderTable: 'o',
+        orderStatusColumn: { type: 'enum', enumOptions },
+      }).graph.nodes.map((n) => n.id);
+    expect(ids(['paid', 'refunded', 'partially_refunded'])).toContain('update_order_partial');
+    expect(ids(['paid', 'refunded'])).not.toContain('update_order_partial');
+    expect(ids(['paid', 'refunded'])).toContain('update_order');
   });
 
   it('adds the update-order node only when the order status can take the value', () => {
@@ -147,7 +163,7 @@ describe('listBindableOutputs', () => {
     const byPath = new Map(paths.map((p) => [p.path, p.type]));
     expect(byPath.get('nodes.callback.orderId')).toEqual(t.number);
     expect(byPath.get('nodes.callback.paymentStatus')).toEqual(
-      t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'AMOUNT_MISMATCH'),
+      t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'CANCELED', 'AMOUNT_MISMATCH'),
     );
     expect(byPath.get('nodes.callback.amountMatches')).toEqual(t.boolean);
     expect(byPath.get('trigger.data.object.metadata')).toMatchObject({ kind: 'object', open: true });

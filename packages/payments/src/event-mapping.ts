@@ -24,6 +24,7 @@ export interface StripeEventLike {
   id: string;
   type: string;
   created: number;
+  livemode?: boolean;
   data: { object: Record<string, any>; previous_attributes?: Record<string, unknown> };
 }
 

@@ -3,8 +3,9 @@ export { cancelRecurringAction, initiateRecurringAction } from './actions/recurr
 export { refundAction } from './actions/refund';
 export { activatePayments, orderTableName } from './activation';
 export { handlePaymentEvent } from './callbacks/payment';
-export { handleRenewalEvent, handleSubscriptionEvent } from './callbacks/recurring';
+export { handleSubscriptionEvent } from './callbacks/recurring';
 export { handleRefundEvent } from './callbacks/refund';
+export { handleRenewalEvent } from './callbacks/renewal';
 export * from './currencies';
 export { ensureFlowEndpoint, removeFlowEndpoint } from './custom-endpoints';
 export { paymentTotals, revenueByDay } from './dashboard';

@@ -1,8 +1,9 @@
 import { type NodeContext, registerNodeExecutor, setStripeClientFactory } from '@tillflow/runtime';
 import { orderTableName } from './activation';
 import { handlePaymentEvent } from './callbacks/payment';
-import { handleRenewalEvent, handleSubscriptionEvent } from './callbacks/recurring';
+import { handleSubscriptionEvent } from './callbacks/recurring';
 import { handleRefundEvent } from './callbacks/refund';
+import { handleRenewalEvent } from './callbacks/renewal';
 import type { StripeEventLike } from './event-mapping';
 import { getProjectStripe } from './settings';
 
@@ -40,9 +41,8 @@ export function registerPaymentNodeExecutors(): void {
   registerNodeExecutor('stripe_recurring_deduction_callback', {
     effect: 'database',
     execute: async (ctx) => {
-      const orderTable =
-        (typeof ctx.config.orderTable === 'string' && ctx.config.orderTable) ||
-        (await orderTableName(ctx.tx, ctx.projectId));
+      // By the binding's table id, never the name in the node's config: a renamed order table keeps working.
+      const orderTable = await orderTableName(ctx.tx, ctx.projectId);
       if (!orderTable) throw new Error('Payments are not activated: no order table is bound.');
       const mapping = (ctx.config.orderFieldMapping ?? {}) as Record<string, unknown>;
       return finish(ctx, await handleRenewalEvent(ctx.tx, ctx.projectId, event(ctx), orderTable, mapping));

@@ -1,4 +1,5 @@
 import {
+  addColumn,
   addTableDependency,
   createSystemTable,
   END_USER_TABLE,
@@ -34,6 +35,8 @@ export const RECURRING_STATUSES = [
   'PAUSED',
 ];
 export const REFUND_STATUSES = ['PENDING', 'REFUNDED', 'FAILED', 'CANCELED'];
+/** A payment's dispute, when there is one: open (DISPUTED), then WON or LOST. */
+export const DISPUTE_STATUSES = ['DISPUTED', 'WON', 'LOST'];
 
 // Each system table carries the end user it belongs to, so "own rows" scope
 // works on it directly (a user sees only their payments, refunds, subscriptions).
@@ -58,6 +61,11 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'idempotency_key', type: 'text', unique: true },
         { name: 'paid_at', type: 'timestamp' },
         { name: 'failure_reason', type: 'text' },
+        // Added after the first release: upgradePaymentSystemTables adds them to older projects.
+        { name: 'review_reason', type: 'text' },
+        { name: 'dispute_status', type: 'enum', enumOptions: DISPUTE_STATUSES },
+        { name: 'stripe_dispute_id', type: 'text' },
+        { name: 'livemode', type: 'boolean', required: true, default: false },
       ],
     },
     {
@@ -80,6 +88,8 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'cancel_at_period_end', type: 'boolean', required: true, default: false },
         { name: 'canceled_at', type: 'timestamp' },
         { name: 'idempotency_key', type: 'text', unique: true },
+        { name: 'next_amount', type: 'integer' },
+        { name: 'livemode', type: 'boolean', required: true, default: false },
       ],
     },
     {
@@ -94,6 +104,7 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'status', type: 'enum', enumOptions: REFUND_STATUSES, required: true, default: 'PENDING' },
         { name: 'stripe_refund_id', type: 'text', unique: true },
         { name: 'failure_reason', type: 'text' },
+        { name: 'livemode', type: 'boolean', required: true, default: false },
       ],
     },
   ];
@@ -132,4 +143,22 @@ export async function ensurePaymentStatusOption(tx: Executor, projectId: number,
   const enumOptions = PAYMENT_STATUSES.filter((s) => s === status || options.includes(s));
   for (const extra of options) if (!enumOptions.includes(extra)) enumOptions.push(extra);
   await updateColumn(tx, projectId, PAYMENT_TABLE, 'status', { enumOptions }, { allowSystem: true });
+}
+
+/**
+ * Brings an older project's system tables up to today's definitions: columns
+ * added since it was activated are added (empty, or their default). Idempotent;
+ * run by maintenance and before the callbacks first touch a project.
+ */
+export async function upgradePaymentSystemTables(db: Executor, projectId: number, orderTable: string): Promise<number> {
+  let added = 0;
+  for (const def of systemTableDefs(orderTable)) {
+    const table = await getTable(db, projectId, def.name);
+    for (const column of def.columns ?? []) {
+      if (table.columns.some((c) => c.name === column.name)) continue;
+      await addColumn(db, projectId, def.name, column, { allowSystem: true });
+      added++;
+    }
+  }
+  return added;
 }

@@ -21,7 +21,11 @@ export async function startEnvironment() {
  * A project with an `order` table (status, amount, owner), two end users and
  * an admin, its own sandbox account, and payments activated.
  */
-export async function createPaymentsProject(handle: DbHandle, sandbox: Sandbox, options: { activate?: boolean } = {}) {
+export async function createPaymentsProject(
+  handle: DbHandle,
+  sandbox: Sandbox,
+  options: { activate?: boolean; orderStatuses?: string[] } = {},
+) {
   const suffix = uniqueSuffix();
   const builderId = `builder-${suffix}`;
   await handle.db.insert(authUser).values({ id: builderId, name: 'Builder', email: `${builderId}@example.test` });
@@ -37,7 +41,12 @@ export async function createPaymentsProject(handle: DbHandle, sandbox: Sandbox, 
     name: 'order',
     columns: [
       { name: 'title', type: 'text' },
-      { name: 'status', type: 'enum', enumOptions: ['pending', 'paid', 'refunded', 'cancelled'], default: 'pending' },
+      {
+        name: 'status',
+        type: 'enum',
+        enumOptions: options.orderStatuses ?? ['pending', 'paid', 'refunded', 'cancelled'],
+        default: 'pending',
+      },
       { name: 'amount', type: 'integer' },
       { name: 'customer', type: 'relation', relationTable: 'end_user' },
     ],

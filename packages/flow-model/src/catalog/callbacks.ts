@@ -19,10 +19,12 @@ export const stripePaymentCallback = defineNodeType({
   outputShape: () =>
     t.object({
       orderId: t.number,
-      // AMOUNT_MISMATCH: Stripe reports another amount or currency paid than the order owes; never "paid".
-      paymentStatus: t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'AMOUNT_MISMATCH'),
+      // Every value the handler can produce: PENDING (an async method still processing), CANCELED (expired or
+      // canceled), AMOUNT_MISMATCH (Stripe reports another amount or currency paid than the order owes; never "paid").
+      paymentStatus: t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'CANCELED', 'AMOUNT_MISMATCH'),
       amountMatches: t.boolean,
       alreadyProcessed: t.boolean,
+      recovered: t.boolean,
       paymentId: t.number,
       ...receiptOutputs,
     }),
@@ -42,7 +44,10 @@ export const stripeRefundCallback = defineNodeType({
     t.object({
       orderId: t.number,
       refundId: t.number,
-      status: t.enum('REFUNDED', 'FAILED', 'PENDING'),
+      paymentId: t.number,
+      status: t.enum('REFUNDED', 'FAILED', 'PENDING', 'CANCELED'),
+      paymentStatus: t.enum('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'),
+      amountRefunded: t.number,
       alreadyProcessed: t.boolean,
     }),
   locked: true,
@@ -61,7 +66,16 @@ export const stripeRecurringManagementCallback = defineNodeType({
     t.object({
       orderId: t.number,
       recurringPaymentId: t.number,
-      status: t.enum('INCOMPLETE', 'INCOMPLETE_EXPIRED', 'ACTIVE', 'PAST_DUE', 'CANCELED', 'TRIALING', 'UNPAID'),
+      status: t.enum(
+        'INCOMPLETE',
+        'INCOMPLETE_EXPIRED',
+        'ACTIVE',
+        'PAST_DUE',
+        'CANCELED',
+        'TRIALING',
+        'UNPAID',
+        'PAUSED',
+      ),
       alreadyProcessed: t.boolean,
     }),
   locked: true,
@@ -83,6 +97,8 @@ export const stripeRecurringDeductionCallback = defineNodeType({
       paymentId: t.number,
       paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
       alreadyProcessed: t.boolean,
+      recovered: t.boolean,
+      needsReview: t.boolean,
       ...receiptOutputs,
     }),
   locked: true,

@@ -15,20 +15,21 @@ import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 export interface PaymentCallbackOutput extends ReceiptFields {
   orderId: number | null;
   paymentId: number | null;
-  paymentStatus: 'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'AMOUNT_MISMATCH' | null;
+  paymentStatus: 'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'CANCELED' | 'AMOUNT_MISMATCH' | null;
   /** False when Stripe reports a different amount or currency paid than the payment (its order) owes. */
   amountMatches: boolean;
+  /** True when this exact change was already applied (a duplicate or a stale event), not merely "seen this payment". */
   alreadyProcessed: boolean;
+  /** True when a payment recorded FAILED was then paid (the same intent retried with another card). */
+  recovered: boolean;
   /** True when the event is not about a one-time payment of this project (e.g. an invoice's intent). */
   ignored: boolean;
 }
 
 const outward = (status: PaymentStatus): PaymentCallbackOutput['paymentStatus'] =>
-  status === 'PENDING' || status === 'AMOUNT_MISMATCH'
+  status === 'PENDING' || status === 'CANCELED' || status === 'FAILED' || status === 'AMOUNT_MISMATCH'
     ? status
-    : status === 'SUCCESSFUL' || status.endsWith('REFUNDED')
-      ? 'SUCCESSFUL'
-      : 'FAILED';
+    : 'SUCCESSFUL';
 
 const mismatchReason = (paid: { amount: number; currency: string }, owed: { amount: number; currency: string }) =>
   `Stripe reports ${formatMinorUnits(paid.amount, paid.currency)} paid; the order owes ${formatMinorUnits(owed.amount, owed.currency)}.`;
@@ -50,6 +51,7 @@ export async function handlePaymentEvent(
     paymentStatus: null,
     amountMatches: true,
     alreadyProcessed: false,
+    recovered: false,
     ...NO_RECEIPT,
     ignored: true,
   };
@@ -87,6 +89,7 @@ export async function handlePaymentEvent(
     paymentStatus: outward(status),
     amountMatches,
     alreadyProcessed: !apply,
+    recovered: apply && (current === 'FAILED' || current === 'CANCELED') && update.status === 'SUCCESSFUL',
     ...(await receiptFields(tx, projectId, payment, event)),
     ignored: false,
   };

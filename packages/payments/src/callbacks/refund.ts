@@ -1,6 +1,7 @@
-import { aggregateRows, getRow, insertRow, updateRows } from '@tillflow/data-model';
+import { aggregateRows, getRow, insertRow, type Row, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import {
+  type PaymentStatus,
   paymentStatusAfterRefunds,
   type RefundStatus,
   refundUpdateFromEvent,
@@ -15,6 +16,10 @@ export interface RefundCallbackOutput {
   paymentId: number | null;
   refundId: number | null;
   status: RefundStatus | null;
+  /** The payment after this refund: PARTIALLY_REFUNDED or REFUNDED (what the order status follows). */
+  paymentStatus: PaymentStatus | null;
+  /** Total refunded on the payment so far, in minor units. */
+  amountRefunded: number | null;
   alreadyProcessed: boolean;
   ignored: boolean;
 }
@@ -39,6 +44,11 @@ async function settlePaymentTotals(tx: Executor, projectId: number, paymentId: n
   });
 }
 
+const paymentAfter = (payment: Row | null) => ({
+  paymentStatus: payment ? (payment.status as PaymentStatus) : null,
+  amountRefunded: payment ? Number(payment.amount_refunded ?? 0) : null,
+});
+
 /**
  * StripeRefund's callback handler. Refunds made in the Stripe Dashboard carry
  * no metadata of ours: they are matched to the payment by its intent and get
@@ -54,6 +64,8 @@ export async function handleRefundEvent(
     paymentId: null,
     refundId: null,
     status: null,
+    paymentStatus: null,
+    amountRefunded: null,
     alreadyProcessed: false,
     ignored: true,
   };
@@ -76,6 +88,7 @@ export async function handleRefundEvent(
       paymentId: payment.id,
       refundId: null,
       status: after?.status === 'REFUNDED' ? 'REFUNDED' : 'PENDING',
+      ...paymentAfter(after),
       alreadyProcessed: after?.status === payment.status,
       ignored: false,
     };
@@ -111,12 +124,13 @@ export async function handleRefundEvent(
     await updateRows(tx, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], values);
   const paymentId = Number(refund.payment_id);
   if (apply) await settlePaymentTotals(tx, projectId, paymentId);
-  const owner = payment ?? (await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, paymentId));
+  const owner = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, paymentId);
   return {
     orderId: owner ? Number(owner.order_id) : null,
     paymentId,
     refundId: refund.id,
     status: apply ? update.status : current,
+    ...paymentAfter(owner),
     alreadyProcessed: !apply,
     ignored: false,
   };

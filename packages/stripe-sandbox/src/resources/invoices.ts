@@ -2,6 +2,7 @@ import { type Ctx, emit, putObject, timeForCustomer } from '../context';
 import { newId } from '../ids';
 import { confirmPayment, createPaymentIntent } from './payment-intents';
 import { resolvePaymentMethod } from './payment-methods';
+import { takePendingProrations } from './subscription-items';
 import { onInvoicePaid, onInvoicePaymentFailed } from './subscription-lifecycle';
 
 const DAY = 86_400;
@@ -14,10 +15,12 @@ export function createSubscriptionInvoice(
   billingReason: string,
   now: number,
   amountOverride?: number,
+  options: { onlyPending?: boolean } = {},
 ): any {
   const customer = ctx.account.data.customers[sub.customer];
   const id = newId('in');
-  const lines = sub.items.data.map((item: any) => {
+  const items = options.onlyPending ? [] : sub.items.data;
+  const lines = items.map((item: any) => {
     const amount = amountOverride === 0 ? 0 : item.price.unit_amount * item.quantity;
     const productName = ctx.account.data.products[item.price.product]?.name ?? 'Item';
     return {
@@ -57,7 +60,12 @@ export function createSubscriptionInvoice(
       taxes: [],
     };
   });
-  const total = lines.reduce((sum: number, l: any) => sum + l.amount, 0);
+  // Prorations from mid-period item changes are billed on the next invoice (a trial's bills nothing yet).
+  if (amountOverride !== 0) lines.push(...takePendingProrations(sub, id));
+  const total = Math.max(
+    0,
+    lines.reduce((sum: number, l: any) => sum + l.amount, 0),
+  );
   customer.next_invoice_sequence += 1;
   const invoice = putObject(ctx.account, 'invoices', {
     id,

@@ -6,6 +6,7 @@ import { allowOnly, arr, bool, int, metadata, nullableStr, oneOf, str } from '..
 import { listObject, publicView } from '../render';
 import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { behaviourOf, resolvePaymentMethod } from './payment-methods';
+import { changeSubscriptionItems } from './subscription-items';
 import { addInterval, cancelSubscription } from './subscription-lifecycle';
 
 const DAY = 86_400;
@@ -227,6 +228,7 @@ export const subscriptionRoutes: Route[] = [
         'trial_end',
         'off_session',
         'payment_behavior',
+        'items',
       ]);
       const sub = getObject(ctx.account, 'subscriptions', ctx.params.id, 'subscription');
       if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
@@ -259,6 +261,10 @@ export const subscriptionRoutes: Route[] = [
       const description = nullableStr(ctx.body, 'description');
       if (description !== undefined) sub.description = description;
       sub.metadata = metadata(ctx.body, sub.metadata);
+      const proration =
+        oneOf(ctx.body, 'proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const) ??
+        'create_prorations';
+      changeSubscriptionItems(ctx, sub, ctx.body, proration, now);
       const previous = diff(before, sub);
       if (Object.keys(previous).length) emit(ctx, 'customer.subscription.updated', sub, previous);
       return sub;
