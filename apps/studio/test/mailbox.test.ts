@@ -38,6 +38,17 @@ describe('studio mailbox', () => {
       },
     });
     expect(JSON.stringify(saved)).not.toContain('hunter2-secret');
+    await expect(
+      owner.caller.mailbox.saveSettings({
+        projectId: project.id,
+        settings: { host: '127.1', port: 25, fromAddress: 'a@b.test' },
+      }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringMatching(
+        /^This address points back at this server \(loopback\) and is blocked: 127\.0\.0\.1/,
+      ),
+    });
     expect(JSON.stringify(await owner.caller.mailbox.getSettings({ projectId: project.id }))).not.toContain('hunter2');
     await owner.caller.mailbox.deleteSettings({ projectId: project.id });
     expect(await owner.caller.mailbox.getSettings({ projectId: project.id })).toBeNull();

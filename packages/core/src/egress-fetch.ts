@@ -15,8 +15,9 @@ export interface EgressRequestInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Uint8Array;
-  /** Lower than the guard's limits only (a builder may shorten, never lengthen). */
+  /** The whole call, all hops (the caller caps what a builder may choose); the guard's by default. */
   timeoutMs?: number;
+  /** May only lower the guard's caps. */
   maxResponseBytes?: number;
   maxRedirects?: number;
 }
@@ -38,7 +39,7 @@ const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 const CROSS_ORIGIN_DROPPED = ['authorization', 'cookie', 'proxy-authorization'];
 
 export async function egressFetch(guard: EgressGuard, start: URL, init: EgressRequestInit): Promise<EgressResponse> {
-  const timeoutMs = Math.min(init.timeoutMs ?? guard.timeoutMs, guard.timeoutMs);
+  const timeoutMs = init.timeoutMs ?? guard.timeoutMs;
   const maxBytes = Math.min(init.maxResponseBytes ?? guard.maxResponseBytes, guard.maxResponseBytes);
   const maxRedirects = Math.min(init.maxRedirects ?? guard.maxRedirects, guard.maxRedirects);
   const deadline = Date.now() + timeoutMs;

@@ -34,7 +34,7 @@ export interface EgressOptions {
   allow?: string[];
   /** Name → addresses; the system resolver by default (tests pass a fake one). */
   resolve?: Resolver;
-  /** Whole call, all hops included. Default 10 s. */
+  /** Whole call, all hops included, when the caller sets none. Default 10 s. */
   timeoutMs?: number;
   /** Response body cap after decompression. Default 5 MiB. */
   maxResponseBytes?: number;

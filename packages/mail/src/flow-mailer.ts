@@ -6,8 +6,8 @@ import { sendMail } from './send';
  * in its captured mailbox when none are set. Called once per process at start.
  */
 export function useProjectMailForFlows(): void {
-  setMailSender(async (handle, projectId, message) => {
-    const sent = await sendMail(handle, projectId, message);
+  setMailSender(async (handle, projectId, message, egress) => {
+    const sent = await sendMail(handle, projectId, message, { egress });
     return { messageId: sent.messageId, status: sent.status };
   });
 }

@@ -1,3 +1,4 @@
+import { defaultEgressGuard, type EgressGuard, EgressRefusedError } from '@tillflow/core';
 import { type DbHandle, mailMessages } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
@@ -19,6 +20,11 @@ export const mailInput = z
   .refine((m) => m.text !== undefined || m.html !== undefined, { message: 'A message needs text or html.' });
 export type MailInput = z.input<typeof mailInput>;
 
+export interface SendMailOptions {
+  /** Checks the project's SMTP host; the environment's guard (private networks closed) by default. */
+  egress?: EgressGuard;
+}
+
 export interface SentMail {
   id: number;
   status: 'captured' | 'sent';
@@ -31,9 +37,16 @@ const DEFAULT_FROM = 'Tillflow <no-reply@tillflow.local>';
  * Sends through the project's SMTP settings; a project without SMTP gets the
  * message captured in its mailbox (readable in the studio and by tests). Every
  * message is recorded; an SMTP failure is recorded as failed and rethrown, so a
- * flow step retries it.
+ * flow step retries it. The SMTP host is a builder's choice, so it goes through the
+ * egress guard: a loopback or private host is refused (permanently) unless the
+ * operator opened it, and the connection goes to the address that was checked.
  */
-export async function sendMail(handle: DbHandle, projectId: number, raw: MailInput): Promise<SentMail> {
+export async function sendMail(
+  handle: DbHandle,
+  projectId: number,
+  raw: MailInput,
+  options: SendMailOptions = {},
+): Promise<SentMail> {
   const input = mailInput.parse(raw);
   const to = Array.isArray(input.to) ? input.to.join(', ') : input.to;
   const smtp = await loadSmtpSettings(handle.db, projectId);
@@ -57,8 +70,25 @@ export async function sendMail(handle: DbHandle, projectId: number, raw: MailInp
     .insert(mailMessages)
     .values({ ...record, status: 'sending' })
     .returning({ id: mailMessages.id });
+  const fail = async (message: string) =>
+    handle.db
+      .update(mailMessages)
+      .set({ status: 'failed', error: message.slice(0, 1000) })
+      .where(eq(mailMessages.id, row.id));
+  let target: Awaited<ReturnType<EgressGuard['checkHost']>>;
+  try {
+    target = await (options.egress ?? defaultEgressGuard()).checkHost(smtp.host);
+  } catch (error) {
+    const message = (error as Error).message;
+    await fail(message);
+    const wrapped = `Sending mail through ${smtp.host}:${smtp.port} failed: ${message}`;
+    if (error instanceof EgressRefusedError) throw new EgressRefusedError(wrapped);
+    throw new Error(wrapped, { cause: error });
+  }
   const transport = createTransport({
-    host: smtp.host,
+    // The checked address; the name stays the TLS server name (SNI and certificate check).
+    host: target.address,
+    servername: target.address === target.hostname ? undefined : target.hostname,
     port: smtp.port,
     secure: smtp.secure,
     auth: smtp.username ? { user: smtp.username, pass: smtp.password ?? '' } : undefined,
@@ -82,10 +112,7 @@ export async function sendMail(handle: DbHandle, projectId: number, raw: MailInp
     return { id: row.id, status: 'sent', messageId: info.messageId ?? null };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    await handle.db
-      .update(mailMessages)
-      .set({ status: 'failed', error: message.slice(0, 1000) })
-      .where(eq(mailMessages.id, row.id));
+    await fail(message);
     throw new Error(`Sending mail through ${smtp.host}:${smtp.port} failed: ${message}`);
   } finally {
     transport.close();

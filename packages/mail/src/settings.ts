@@ -1,4 +1,11 @@
-import { openSecret, type SecretOwner, sealSecret } from '@tillflow/core';
+import {
+  defaultEgressGuard,
+  type EgressGuard,
+  EgressRefusedError,
+  openSecret,
+  type SecretOwner,
+  sealSecret,
+} from '@tillflow/core';
 import { type Executor, mailSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -56,12 +63,27 @@ export async function loadSmtpSettings(tx: Executor, projectId: number): Promise
   };
 }
 
+/**
+ * Refuses, when saving, an SMTP host the egress guard would refuse when sending
+ * (loopback, private network, metadata...). A host that does not resolve right now
+ * is saved anyway: sending checks again.
+ */
+async function checkSmtpHost(host: string, egress: EgressGuard): Promise<void> {
+  try {
+    await egress.checkHost(host);
+  } catch (error) {
+    if (error instanceof EgressRefusedError) throw error;
+  }
+}
+
 export async function saveMailSettings(
   tx: Executor,
   projectId: number,
   input: z.input<typeof mailSettingsInput>,
+  options: { egress?: EgressGuard } = {},
 ): Promise<MailSettingsView> {
   const parsed = mailSettingsInput.parse(input);
+  await checkSmtpHost(parsed.host, options.egress ?? defaultEgressGuard());
   const values = {
     host: parsed.host,
     port: parsed.port,

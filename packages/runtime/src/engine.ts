@@ -1,3 +1,4 @@
+import { defaultEgressGuard, type EgressGuard } from '@tillflow/core';
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
 import { configForEvaluation, evaluateTemplate as evaluateBindings } from '@tillflow/flow-model';
 import { sql } from 'drizzle-orm';
@@ -32,6 +33,8 @@ export interface ExecuteFlowOptions {
   executor?: Executor;
   /** Steps a previous attempt completed: skipped, their outputs reused. */
   completed?: Map<string, CompletedStep>;
+  /** The guard for outbound calls; the environment's (closed unless the operator opened ranges) by default. */
+  egress?: EgressGuard;
 }
 
 export interface FlowOutcome {
@@ -143,6 +146,7 @@ async function runStep(
       idempotencyKey: `${options.runId}:${node.id}`,
       attempt: options.attempt,
       testRun: options.testRun ?? false,
+      egress: options.egress ?? defaultEgressGuard(),
       branch: (label) => {
         branch = label;
       },

@@ -1,3 +1,4 @@
+import type { EgressGuard } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
 import type { GraphNode } from './graph';
 
@@ -27,6 +28,8 @@ export interface NodeContext {
   idempotencyKey: string;
   attempt: number;
   testRun: boolean;
+  /** Every outbound call a builder points somewhere goes through this guard (HTTP request node). */
+  egress: EgressGuard;
   /** Take the edges labelled `label` out of this node (condition, switch). */
   branch(label: string): void;
   /** End the run successfully after this node. */

@@ -1,3 +1,4 @@
+import type { EgressGuard } from '@tillflow/core';
 import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
 import { eq, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
@@ -105,6 +106,7 @@ export async function processRun(
   workerId: string,
   run: ClaimedRun,
   policy: RetryPolicy,
+  egress?: EgressGuard,
 ): Promise<FlowOutcome | null> {
   let outcome: FlowOutcome;
   if (run.attempt > run.max_attempts) {
@@ -121,6 +123,7 @@ export async function processRun(
         trigger: run.trigger_payload,
         attempt: run.attempt,
         persist: true,
+        egress,
         // The first attempt cannot have completed steps; later ones (retries, dead workers) may.
         completed: run.attempt > 1 ? await loadCompletedSteps(handle, run.id) : undefined,
       });

@@ -1,3 +1,4 @@
+import type { EgressGuard } from '@tillflow/core';
 import { type DbHandle, flowRuns, flowSteps, flows } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { executeFlow, type StepResult } from './engine';
@@ -12,6 +13,8 @@ export interface TestRunInput {
   event: unknown;
   /** Run inside a transaction that is rolled back: database nodes show their effect but leave nothing. */
   rollback: boolean;
+  /** The guard for the run's outbound calls; the environment's by default. */
+  egress?: EgressGuard;
 }
 
 export interface TestRunResult {
@@ -49,6 +52,7 @@ export async function testRunFlow(handle: DbHandle, input: TestRunInput): Promis
     trigger: input.event,
     attempt: 1,
     testRun: true,
+    egress: input.egress,
   };
   let outcome: Awaited<ReturnType<typeof executeFlow>>;
   if (input.rollback) {

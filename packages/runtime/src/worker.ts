@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import type { EgressGuard } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { purgeOldRuns } from './history';
 import { registerBuiltinNodes } from './nodes';
@@ -21,6 +22,8 @@ export interface WorkerOptions {
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
   projectIds?: number[];
   onError?: (error: unknown) => void;
+  /** The guard for the runs' outbound calls (tests open their loopback servers here); the environment's by default. */
+  egress?: EgressGuard;
 }
 
 export interface Workers {
@@ -83,7 +86,7 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
           lastClaimEmpty = runs.length === 0;
           for (const run of runs) {
             active.add(run.id);
-            processRun(handle, workerId, run, policy)
+            processRun(handle, workerId, run, policy, options.egress)
               .catch(onError)
               .finally(() => {
                 active.delete(run.id);

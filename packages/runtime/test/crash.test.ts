@@ -9,7 +9,15 @@ import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startWorkers } from '../src';
-import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
+import {
+  createHookedFlow,
+  createRuntimeProject,
+  type LooseFlow,
+  loopbackEgress,
+  post,
+  stripeEvent,
+  waitFor,
+} from './harness';
 
 // A worker is SIGKILLed in the middle of a flow (after its first database node
 // committed, while an HTTP node waits). Another worker must take the run over
@@ -105,7 +113,12 @@ describe('crash recovery', () => {
       sql`select status, attempt from flow_run where flow_id = ${hook.flow.id}`,
     );
     expect(mid).toMatchObject({ status: 'running', attempt: 1 });
-    const workers = await startWorkers(handle, { pollMs: 50, leaseMs: 3000, projectIds: [project.id] });
+    const workers = await startWorkers(handle, {
+      pollMs: 50,
+      leaseMs: 3000,
+      projectIds: [project.id],
+      egress: loopbackEgress(),
+    });
     try {
       const run = await waitFor(async () => {
         const [row] = await executeRows<{ id: string; status: string; attempt: number }>(

@@ -21,6 +21,7 @@ import {
   createRuntimeProject,
   type LooseFlow,
   ledgerFlow,
+  loopbackEgress,
   post,
   stripeEvent,
   toDefinition,
@@ -43,6 +44,7 @@ beforeAll(async () => {
     backoffBaseMs: 20,
     backoffMaxMs: 100,
     projectIds: [projectId],
+    egress: loopbackEgress(),
   });
   server = createServer((req, res) => {
     if (failuresLeft > 0) {

@@ -1,3 +1,4 @@
+import { createEgressGuard } from '@tillflow/core';
 import { createTable, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, type DbHandle, projects } from '@tillflow/db';
 import { uniqueSuffix } from '@tillflow/db/testing';
@@ -10,6 +11,9 @@ import {
 } from '../src';
 
 process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
+
+/** The egress guard for tests whose HTTP nodes call a server of their own on 127.0.0.1 (opened explicitly). */
+export const loopbackEgress = () => createEgressGuard({ allow: ['127.0.0.1/32'] });
 
 /** A builder + a provisioned project with a `ledger` table (unique event_id, note, amount). */
 export async function createRuntimeProject(handle: DbHandle) {

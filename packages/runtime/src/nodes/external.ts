@@ -1,3 +1,4 @@
+import type { EgressGuard } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
 import { createTransport, type Transporter } from 'nodemailer';
 import type Stripe from 'stripe';
@@ -6,7 +7,8 @@ import { type NodeExecutor, PermanentNodeError } from '../registry';
 import { parseNodeConfig } from './data';
 
 // Nodes that reach outside: at least once (a retry after a crash repeats the
-// call), so each carries an idempotency key stable across retries.
+// call), so each carries an idempotency key stable across retries. Refusals by the
+// egress guard are permanent (retrying cannot open a blocked address).
 
 const httpConfig = z.object({
   method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
@@ -26,8 +28,11 @@ export const httpRequestNode: NodeExecutor = {
       body = typeof c.body === 'string' ? c.body : JSON.stringify(c.body);
       if (typeof c.body !== 'string') headers['content-type'] ??= 'application/json';
     }
-    const response = await fetch(c.url, { method: c.method, headers, body, signal: AbortSignal.timeout(c.timeoutMs) });
-    const text = await response.text();
+    // Through the egress guard: the URL's host is resolved and checked (no loopback,
+    // private or metadata addresses unless the operator opened them), the socket goes to
+    // the checked address, each redirect is checked again, the response is capped.
+    const response = await ctx.egress.fetch(c.url, { method: c.method, headers, body, timeoutMs: c.timeoutMs });
+    const text = response.text();
     let parsed: unknown = text;
     try {
       parsed = JSON.parse(text);
@@ -67,6 +72,8 @@ export type MailSender = (
   handle: DbHandle,
   projectId: number,
   message: { to: string | string[]; subject: string; text?: string; html?: string; from?: string; messageId: string },
+  /** The run's egress guard: the project's SMTP host is a builder's choice. */
+  egress: EgressGuard,
 ) => Promise<{ messageId: string | null; status: string }>;
 let mailSender: MailSender | null = null;
 export function setMailSender(sender: MailSender): void {
@@ -80,14 +87,19 @@ export const sendEmailNode: NodeExecutor = {
     // Same Message-ID on a retry, so receiving systems can drop the repeat.
     const messageId = `<${ctx.idempotencyKey.replace(/:/g, '.')}@tillflow.local>`;
     if (mailSender) {
-      const sent = await mailSender(ctx.handle, ctx.projectId, {
-        to: c.to,
-        subject: c.subject,
-        text: c.text,
-        html: c.html,
-        from: c.from,
-        messageId,
-      });
+      const sent = await mailSender(
+        ctx.handle,
+        ctx.projectId,
+        {
+          to: c.to,
+          subject: c.subject,
+          text: c.text,
+          html: c.html,
+          from: c.from,
+          messageId,
+        },
+        ctx.egress,
+      );
       return {
         messageId: sent.messageId,
         accepted: Array.isArray(c.to) ? c.to : [c.to],

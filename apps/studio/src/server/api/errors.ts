@@ -10,6 +10,7 @@ const CODE_MAP: Record<string, TRPCCode> = {
   CONFLICT: 'CONFLICT',
   PRECONDITION_FAILED: 'PRECONDITION_FAILED',
   PAYMENT_PROVIDER: 'PAYMENT_REQUIRED',
+  EGRESS_REFUSED: 'BAD_REQUEST',
 };
 
 /**
@@ -20,7 +21,10 @@ const CODE_MAP: Record<string, TRPCCode> = {
 export function toTRPCError(error: unknown): TRPCError | null {
   const domain = error as { name?: string; code?: string; message?: string; fieldErrors?: Record<string, string> };
   const isDomain =
-    error instanceof DataAccessError || domain?.name === 'PaymentError' || domain?.name === 'DataAccessError';
+    error instanceof DataAccessError ||
+    domain?.name === 'PaymentError' ||
+    domain?.name === 'DataAccessError' ||
+    domain?.name === 'EgressRefusedError';
   if (!isDomain || !domain.code || !CODE_MAP[domain.code]) return null;
   const mapped = new TRPCError({
     code: CODE_MAP[domain.code],
