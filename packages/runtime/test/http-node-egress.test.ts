@@ -6,7 +6,15 @@ import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlow, getRun, listRuns, startWorkers, testRunFlow, type Workers } from '../src';
-import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, toDefinition, waitFor } from './harness';
+import {
+  createHookedFlow,
+  createRuntimeProject,
+  type LooseFlow,
+  post,
+  stripeEvent,
+  toDefinition,
+  waitFor,
+} from './harness';
 
 // The HTTP request node is the builder's way out of the studio. With the default
 // guard (nothing opened by the operator) it must not reach this machine, its
