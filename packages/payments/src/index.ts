@@ -1,3 +1,4 @@
+export { adjustRecurringAmountAction } from './actions/adjust';
 export { createPaymentAction } from './actions/payment';
 export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';
 export { refundAction } from './actions/refund';

@@ -1,6 +1,7 @@
 import { getRow, queryRows, type Row } from '@tillflow/data-model';
 import { listMailbox } from '@tillflow/mail';
 import { describe, expect, it } from 'vitest';
+import { adjustRecurringAmountAction } from '../src/actions/adjust';
 import { advanceDays, BACKEND, eventually, type FlowProject, flowEnvironment, subscribeOnClock } from './flow-env';
 
 const env = flowEnvironment();
@@ -103,5 +104,35 @@ describe('renewals follow Stripe, not the first delivery', () => {
     await eventually(
       async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', Number(renewal.order_id)))?.status === 'paid',
     );
+  });
+
+  it('later charges can be lowered (never above the initial amount, checked before Stripe) and renew at that amount', async () => {
+    const ctx = await env.project();
+    const { project: proj, alice, asUser, stripe } = ctx;
+    const { started, clock } = await subscribeOnClock(env, ctx, { name: 'Wine club', amount: 900 });
+    const sub = await activeSubscription(ctx, started.recurringPaymentId);
+    const input = { recurringPaymentId: started.recurringPaymentId, amount: 600 };
+    await expect(adjustRecurringAmountAction(env.handle, proj.id, asUser(alice), input)).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(
+      adjustRecurringAmountAction(env.handle, proj.id, BACKEND, { ...input, amount: 901 }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/at most the initial amount of 9\.00 USD/),
+    });
+    const untouched = await stripe.subscriptions.retrieve(String(sub.stripe_subscription_id));
+    expect(untouched.items.data[0].price.unit_amount).toBe(900);
+
+    const adjusted = await adjustRecurringAmountAction(env.handle, proj.id, BACKEND, input);
+    expect(adjusted.nextAmount).toBe(600);
+    const after = await stripe.subscriptions.retrieve(String(sub.stripe_subscription_id));
+    expect(after.items.data[0].price.unit_amount).toBe(600);
+    await advanceDays(stripe, clock, 32);
+    const [renewal] = await eventually(async () => {
+      const rows = await renewals(ctx);
+      return rows.length === 1 ? rows : null;
+    });
+    expect(renewal).toMatchObject({ status: 'SUCCESSFUL', amount: 600, review_reason: null });
   });
 });

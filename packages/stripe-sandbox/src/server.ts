@@ -8,6 +8,7 @@ import { handleObjectPage } from './object-page';
 import { chargeRoutes } from './resources/charges';
 import { checkoutRoutes } from './resources/checkout';
 import { customerRoutes } from './resources/customers';
+import { disputeRoutes } from './resources/disputes';
 import { invoiceRoutes } from './resources/invoice-routes';
 import { paymentIntentRoutes } from './resources/payment-intent-routes';
 import { paymentMethodRoutes } from './resources/payment-methods';
@@ -29,6 +30,7 @@ export const ROUTES: Route[] = [
   ...paymentMethodRoutes,
   ...chargeRoutes,
   ...refundRoutes,
+  ...disputeRoutes,
   ...subscriptionRoutes,
   ...invoiceRoutes,
   ...testClockRoutes,

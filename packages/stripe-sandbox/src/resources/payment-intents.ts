@@ -3,6 +3,7 @@ import { StripeApiError, unexpectedState } from '../errors';
 import { newId, randomToken } from '../ids';
 import { publicView } from '../render';
 import { createCharge, failureOf } from './charges';
+import { openDispute } from './disputes';
 import { settleInvoiceFromPaymentIntent } from './invoices';
 import { attachPaymentMethod, behaviourOf } from './payment-methods';
 
@@ -171,6 +172,7 @@ export function chargePayment(ctx: Ctx, pi: any, pm: any, failure: ReturnType<ty
   }
   if (pi.setup_future_usage && pi.customer && !pm.customer) attachPaymentMethod(ctx, pm, pi.customer);
   if (pi._invoice && pi.status === 'succeeded') settleInvoiceFromPaymentIntent(ctx, pi, true);
+  if (behaviourOf(pm).after === 'dispute' && charge.captured) openDispute(ctx, charge);
   return { pi, error: null };
 }
 

@@ -1,11 +1,26 @@
-import { clone, diff, emit, getObject, putObject, type Route } from '../context';
+import { type Ctx, clone, diff, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, metadata, oneOf, str } from '../params';
 import { listObject } from '../render';
+import { behaviourOf } from './payment-methods';
 
 function formatAmount(amount: number, currency: string): string {
   return `${(amount / 100).toFixed(2)} ${currency.toUpperCase()}`;
+}
+
+/** Test card 4000 0000 0000 5126: the refund is accepted, then fails (the card is closed); the money stays. */
+function failRefund(ctx: Ctx, refund: any, charge: any): void {
+  const before = clone(refund);
+  refund.status = 'failed';
+  refund.failure_reason = 'expired_or_canceled_card';
+  refund.failure_balance_transaction = newId('txn');
+  charge.amount_refunded -= refund.amount;
+  charge.refunded = false;
+  const previous = diff(before, refund);
+  emit(ctx, 'refund.updated', refund, previous);
+  emit(ctx, 'refund.failed', refund, previous);
+  emit(ctx, 'charge.refund.updated', refund, previous);
 }
 
 export const refundRoutes: Route[] = [
@@ -93,6 +108,8 @@ export const refundRoutes: Route[] = [
       charge.refunded = charge.amount_refunded >= charge.amount_captured;
       emit(ctx, 'refund.created', refund);
       emit(ctx, 'charge.refunded', charge, diff(before, charge));
+      const pm = ctx.account.data.payment_methods[charge.payment_method];
+      if (pm && behaviourOf(pm).after === 'refund_fails') failRefund(ctx, refund, charge);
       return refund;
     },
   },

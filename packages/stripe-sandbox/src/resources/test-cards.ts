@@ -7,6 +7,8 @@ export interface CardBehaviour {
   /** Whether attaching to a customer fails (Stripe checks the card on attach). */
   attachFails: boolean;
   decline?: { code: string; decline_code: string; message: string };
+  /** What happens after a successful charge: the cardholder disputes it, or a refund of it later fails. */
+  after?: 'dispute' | 'refund_fails';
 }
 
 const generic = { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' };
@@ -31,6 +33,8 @@ const CARDS: CardBehaviour[] = [
   { number: '4000000000000069', brand: 'visa', charge: 'decline', attachFails: true, decline: expired },
   { number: '4000000000000127', brand: 'visa', charge: 'decline', attachFails: true, decline: incorrectCvc },
   { number: '4000000000000341', brand: 'visa', charge: 'decline', attachFails: false, decline: generic },
+  { number: '4000000000000259', brand: 'visa', charge: 'succeed', attachFails: false, after: 'dispute' },
+  { number: '4000000000005126', brand: 'visa', charge: 'succeed', attachFails: false, after: 'refund_fails' },
   { number: '4000002500003155', brand: 'visa', charge: 'authenticate', attachFails: false },
   { number: '4000002760003184', brand: 'visa', charge: 'authenticate', attachFails: false },
   { number: '4000000000003220', brand: 'visa', charge: 'authenticate', attachFails: false },
@@ -49,6 +53,8 @@ export const TEST_PAYMENT_METHOD_IDS: Record<string, string> = {
   pm_card_visa_chargeDeclinedExpiredCard: '4000000000000069',
   pm_card_chargeDeclinedIncorrectCvc: '4000000000000127',
   pm_card_chargeCustomerFail: '4000000000000341',
+  pm_card_createDispute: '4000000000000259',
+  pm_card_refundFail: '4000000000005126',
   pm_card_authenticationRequired: '4000002760003184',
   pm_card_threeDSecure2Required: '4000000000003220',
 };

@@ -2,6 +2,7 @@ import { API_BODY_LIMIT_BYTES, readBodyCapped } from '@tillflow/core';
 import type { Actor } from '@tillflow/data-model';
 import { type DbHandle, projects } from '@tillflow/db';
 import {
+  adjustRecurringAmountAction,
   asPaymentError,
   cancelRecurringAction,
   createPaymentAction,
@@ -63,14 +64,12 @@ export async function handleRestRequest(handle: DbHandle, request: Request, path
     if (resource === 'refunds' && !id) return json(200, await refundAction(handle, project.id, actor, body as never));
     if (resource === 'subscriptions' && !id)
       return json(200, await initiateRecurringAction(handle, project.id, actor, body as never));
-    if (resource === 'subscriptions' && id && verb === 'cancel') {
+    if (resource === 'subscriptions' && id && (verb === 'cancel' || verb === 'amount')) {
       const recurringPaymentId = Number(id);
       if (!Number.isInteger(recurringPaymentId))
         return fail(400, 'VALIDATION', 'The subscription id must be an integer.');
-      return json(
-        200,
-        await cancelRecurringAction(handle, project.id, actor, { ...body, recurringPaymentId } as never),
-      );
+      const action = verb === 'cancel' ? cancelRecurringAction : adjustRecurringAmountAction;
+      return json(200, await action(handle, project.id, actor, { ...body, recurringPaymentId } as never));
     }
     return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
   } catch (error) {

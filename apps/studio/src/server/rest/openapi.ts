@@ -135,5 +135,21 @@ export const openApiDocument = {
         }),
       },
     },
+    '/api/v1/{projectSlug}/subscriptions/{recurringPaymentId}/amount': {
+      post: {
+        summary:
+          'Recurring payment: set the amount of later charges (minor units; never above the initial amount; API key only)',
+        parameters: [slug, { name: 'recurringPaymentId', in: 'path', required: true, schema: { type: 'integer' } }],
+        requestBody: body({ amount: { type: 'integer', minimum: 1 } }, ['amount']),
+        responses: responses({
+          type: 'object',
+          properties: {
+            recurringPaymentId: { type: 'integer' },
+            nextAmount: { type: 'integer' },
+            stripePriceId: { type: 'string' },
+          },
+        }),
+      },
+    },
   },
 } as const;
