@@ -137,6 +137,29 @@ describe('webhook ingestion', () => {
     });
   });
 
+  it('refuses a signature that is right except for one hex digit at its start, middle or end, storing and running nothing', async () => {
+    // Its own endpoint, so the rejection counts of the test above stay exact.
+    const own = await createHookedFlow(handle, projectId, ledgerFlow());
+    for (const position of [0, 31, 63]) {
+      const event = stripeEvent('payment_intent.succeeded', { amount: 7 });
+      const rawBody = JSON.stringify(event);
+      const header = stripeSignatureHeader(rawBody, own.secret);
+      const at = header.indexOf('v1=') + 3 + position;
+      const flipped = header[at] === '0' ? '1' : '0';
+      const nearMiss = `${header.slice(0, at)}${flipped}${header.slice(at + 1)}`;
+      const response = await ingestStripeWebhook(handle, {
+        endpointId: own.endpointId,
+        rawBody,
+        signatureHeader: nearMiss,
+        contentType: 'application/json',
+      });
+      expect(response, `digit ${position} changed`).toMatchObject({ status: 400, body: { error: 'bad_signature' } });
+      expect(await eventRows(event.id)).toHaveLength(0);
+    }
+    const runs = await listRuns(handle.db, projectId, { flowId: own.flow.id });
+    expect(runs).toHaveLength(0);
+  });
+
   it('answers 404 for an unknown endpoint and 200 (ignored) for an event type no flow listens to', async () => {
     const event = stripeEvent('payment_intent.succeeded');
     expect((await post(handle, '00000000-0000-4000-8000-000000000000', hook.secret, event)).status).toBe(404);

@@ -23,6 +23,17 @@ describe('verifyStripeSignature', () => {
     expect(verifyStripeSignature(body, byOld, ['whsec_new'], 300, now)).toEqual({ ok: false, reason: 'bad_signature' });
   });
 
+  it('refuses a signature that differs from the right one in any single hex digit, first to last', () => {
+    const right = signStripePayload(body, secret, now);
+    for (let i = 0; i < right.length; i++) {
+      const wrong = `${right.slice(0, i)}${right[i] === 'f' ? 'e' : 'f'}${right.slice(i + 1)}`;
+      expect(verifyStripeSignature(body, `t=${now},v1=${wrong}`, [secret], 300, now)).toEqual({
+        ok: false,
+        reason: 'bad_signature',
+      });
+    }
+  });
+
   it('refuses tampering, stale or future timestamps and malformed headers', () => {
     const header = stripeSignatureHeader(body, secret, now);
     expect(verifyStripeSignature(`${body} `, header, [secret], 300, now)).toEqual({

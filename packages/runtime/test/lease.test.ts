@@ -1,0 +1,121 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type DbHandle, executeRows } from '@tillflow/db';
+import { createTestDb } from '@tillflow/db/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { registerBuiltinNodes, startWorkers, type Workers } from '../src';
+import { claimRuns, processRun } from '../src/run-queue';
+import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
+
+// Leases: a run belongs to the worker whose lease holds. A worker that is
+// still working renews its lease (the heartbeat), so a second worker polling
+// meanwhile never takes the run; a worker that lost its lease (paused past it:
+// a long GC, a frozen VM, a partition) may not record how the run ended once
+// another worker has taken it over. Both are checked through real workers
+// and the worker's own claim/finish functions, with an HTTP node whose answer
+// the test holds back for as long as it needs.
+
+let handle: DbHandle;
+let projectId: number;
+let server: Server;
+let url: string;
+let hits = 0;
+/** Decides how each call to the test server is answered (after how long, with which status). */
+let answer: (hit: number) => Promise<number> = async () => 200;
+const pools: Workers[] = [];
+
+beforeAll(async () => {
+  handle = await createTestDb();
+  projectId = (await createRuntimeProject(handle)).id;
+  registerBuiltinNodes();
+  server = createServer((_req, res) => {
+    hits += 1;
+    answer(hits).then((status) =>
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ hit: hits })),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
+});
+afterEach(async () => {
+  for (const pool of pools.splice(0)) await pool.stop();
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((r) => server.close(r));
+  await handle?.close();
+});
+
+const slowFlow = (): LooseFlow => ({
+  trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
+  nodes: [{ id: 'call', type: 'http_request', config: { method: 'POST', url, timeoutMs: 30_000 } }],
+  edges: [],
+});
+
+async function runOf(flowId: string) {
+  const [run] = await executeRows<{ id: string; status: string; attempt: number; locked_by: string; error: string }>(
+    handle.db,
+    sql`select id, status, attempt, locked_by, error from flow_run where flow_id = ${flowId}`,
+  );
+  return run;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('run leases', () => {
+  it('a worker busy for longer than its lease keeps the run: its heartbeat stops a polling worker from taking it over', async () => {
+    hits = 0;
+    answer = async () => {
+      await sleep(4000); // more than three leases long
+      return 200;
+    };
+    const hook = await createHookedFlow(handle, projectId, slowFlow());
+    const options = { leaseMs: 1200, pollMs: 50, projectIds: [projectId] };
+    pools.push(await startWorkers(handle, { ...options, workerId: 'lease-holder' }));
+    await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
+    await waitFor(async () => hits === 1);
+    pools.push(await startWorkers(handle, { ...options, workerId: 'lease-poller' }));
+    const run = await waitFor(async () => {
+      const r = await runOf(hook.flow.id);
+      return r.status === 'succeeded' ? r : null;
+    });
+    expect(run).toMatchObject({ attempt: 1, locked_by: 'lease-holder' });
+    expect(hits).toBe(1); // the poller never ran the node a second time
+  }, 30_000);
+
+  it('a worker that lost its lease cannot re-open or fail the run another worker took over and finished', async () => {
+    hits = 0;
+    let releaseStale: (status: number) => void = () => {};
+    answer = (hit) =>
+      hit === 1
+        ? new Promise<number>((resolve) => {
+            releaseStale = resolve; // the stale worker's call hangs until the test answers it
+          })
+        : Promise.resolve(200);
+    const hook = await createHookedFlow(handle, projectId, slowFlow());
+    await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
+
+    // The stale worker claims with a short lease and then never renews it (no heartbeat: it is paused).
+    const [claimed] = await claimRuns(handle, 'stale-worker', 1, 300, [projectId]);
+    expect(claimed.attempt).toBe(1);
+    const stale = processRun(handle, 'stale-worker', claimed, { backoffBaseMs: 10, backoffMaxMs: 10 });
+    await waitFor(async () => hits === 1);
+    await sleep(400); // its lease has run out
+
+    pools.push(await startWorkers(handle, { workerId: 'taker', leaseMs: 10_000, pollMs: 50, projectIds: [projectId] }));
+    const taken = await waitFor(async () => {
+      const r = await runOf(hook.flow.id);
+      return r.status === 'succeeded' ? r : null;
+    });
+    expect(taken).toMatchObject({ attempt: 2, locked_by: 'taker' });
+
+    // Now the stale worker's call fails (a retryable 503) and it tries to record that outcome.
+    releaseStale(503);
+    const outcome = await stale;
+    expect(outcome).toMatchObject({ status: 'failed', permanent: false });
+    await sleep(300); // a re-opened run would be claimed again within a few polls
+    expect(await runOf(hook.flow.id)).toMatchObject({ status: 'succeeded', attempt: 2, error: null });
+    expect(hits).toBe(2);
+  }, 30_000);
+});
