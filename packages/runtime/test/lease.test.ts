@@ -6,7 +6,15 @@ import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { registerBuiltinNodes, startWorkers, type Workers } from '../src';
 import { claimRuns, processRun } from '../src/run-queue';
-import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
+import {
+  createHookedFlow,
+  createRuntimeProject,
+  type LooseFlow,
+  loopbackEgress,
+  post,
+  stripeEvent,
+  waitFor,
+} from './harness';
 
 // Leases: a run belongs to the worker whose lease holds. A worker that is
 // still working renews its lease (the heartbeat), so a second worker polling
@@ -71,7 +79,7 @@ describe('run leases', () => {
       return 200;
     };
     const hook = await createHookedFlow(handle, projectId, slowFlow());
-    const options = { leaseMs: 1200, pollMs: 50, projectIds: [projectId] };
+    const options = { leaseMs: 1200, pollMs: 50, projectIds: [projectId], egress: loopbackEgress() };
     pools.push(await startWorkers(handle, { ...options, workerId: 'lease-holder' }));
     await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
     await waitFor(async () => hits === 1);
@@ -99,11 +107,20 @@ describe('run leases', () => {
     // The stale worker claims with a short lease and then never renews it (no heartbeat: it is paused).
     const [claimed] = await claimRuns(handle, 'stale-worker', 1, 300, [projectId]);
     expect(claimed.attempt).toBe(1);
-    const stale = processRun(handle, 'stale-worker', claimed, { backoffBaseMs: 10, backoffMaxMs: 10 });
+    const policy = { backoffBaseMs: 10, backoffMaxMs: 10 };
+    const stale = processRun(handle, 'stale-worker', claimed, policy, loopbackEgress());
     await waitFor(async () => hits === 1);
     await sleep(400); // its lease has run out
 
-    pools.push(await startWorkers(handle, { workerId: 'taker', leaseMs: 10_000, pollMs: 50, projectIds: [projectId] }));
+    pools.push(
+      await startWorkers(handle, {
+        workerId: 'taker',
+        leaseMs: 10_000,
+        pollMs: 50,
+        projectIds: [projectId],
+        egress: loopbackEgress(),
+      }),
+    );
     const taken = await waitFor(async () => {
       const r = await runOf(hook.flow.id);
       return r.status === 'succeeded' ? r : null;
