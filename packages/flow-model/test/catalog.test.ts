@@ -95,6 +95,16 @@ describe('node catalog', () => {
     expect(nodeOutputs('query_rows', {})).toEqual(['next']);
   });
 
+  it('refuses code limits above 5 s and 64 MB with a message saying the maximum', () => {
+    const code = getNodeType('code')?.configSchema;
+    const slow = code?.safeParse({ code: 'return 1', timeoutMs: 30_000 });
+    expect(slow?.success).toBe(false);
+    expect(slow?.error?.issues[0]?.message).toBe('Code may run for at most 5000 ms (5 s).');
+    const big = code?.safeParse({ code: 'return 1', memoryMb: 256 });
+    expect(big?.error?.issues[0]?.message).toBe('Code may use at most 64 MB of memory.');
+    expect(code?.safeParse({ code: 'return 1', timeoutMs: 5000, memoryMb: 64 }).success).toBe(true);
+  });
+
   it('applies config defaults (code limits, query limit) and rejects bad config', () => {
     expect(getNodeType('code')?.configSchema.parse({ code: 'return 1' })).toMatchObject({
       timeoutMs: 1000,

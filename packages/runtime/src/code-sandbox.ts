@@ -1,9 +1,10 @@
-import { newQuickJSWASMModule, type QuickJSWASMModule, shouldInterruptAfterDeadline } from 'quickjs-emscripten';
+import { CODE_NODE_MAX_MEMORY_MB, CODE_NODE_MAX_TIMEOUT_MS } from '@tillflow/flow-model';
+import { CodePool } from './code-pool';
 
-// User JavaScript runs in QuickJS compiled to WebAssembly: a separate heap with
-// no process, require, env, files or network, only what we pass in (`input`).
-// Each call gets a fresh runtime with a deadline and a memory cap, so a loop or
-// a memory bomb fails that node and leaves the worker untouched.
+// User JavaScript runs in QuickJS compiled to WebAssembly: a separate heap with no process,
+// require, env, files or network, only what we pass in (`input`). Each call gets a fresh QuickJS
+// runtime with a deadline and a memory cap, inside a worker thread of a small pool (code-pool.ts),
+// so neither a loop nor a memory bomb ever runs on the thread that answers requests.
 
 export interface SandboxLimits {
   timeoutMs?: number;
@@ -21,64 +22,59 @@ export class CodeNodeError extends Error {
   }
 }
 
-// Our own module instance (not the shared singleton), so one that misbehaved can be thrown away.
-let quickjs: Promise<QuickJSWASMModule> | null = null;
-const loadQuickJS = () => {
-  quickjs ??= newQuickJSWASMModule();
-  return quickjs;
-};
-const memoryError = (bytes: number) =>
-  new CodeNodeError(
-    `Code used more than its memory limit of ${Math.round(bytes / 1024 / 1024)} MB and was stopped.`,
-    'memory',
-  );
+export const DEFAULT_CODE_TIMEOUT_MS = 1000;
+export const DEFAULT_CODE_MEMORY_MB = 32;
 
-/** Runs `code` as a function body: `input` is in scope, `return` gives the node's output (JSON-serialisable). */
+/** TILLFLOW_CODE_WORKERS: how many threads run code nodes at once (more wait in a queue). */
+export function codeWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.TILLFLOW_CODE_WORKERS ?? 2);
+  return Number.isInteger(value) && value >= 1 && value <= 16 ? value : 2;
+}
+
+const holder = globalThis as unknown as { __tillflowCodePool?: CodePool };
+/** The process's pool (one per process, also across Next.js module copies). */
+export function codePool(): CodePool {
+  holder.__tillflowCodePool ??= new CodePool(codeWorkerCount());
+  return holder.__tillflowCodePool;
+}
+
+/** Tests and benchmarks: stop the pool's threads (the next call starts a new pool). */
+export async function closeCodePool(): Promise<void> {
+  const pool = holder.__tillflowCodePool;
+  holder.__tillflowCodePool = undefined;
+  await pool?.close();
+}
+
+const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024);
+
+/**
+ * Runs `code` as a function body: `input` is in scope, `return` gives the node's output (JSON-serialisable).
+ * Limits above the caps (5 s, 64 MB) are lowered to them.
+ */
 export async function runUserCode(code: string, input: unknown, limits: SandboxLimits = {}): Promise<unknown> {
-  const timeoutMs = limits.timeoutMs ?? 1000;
-  const memoryBytes = limits.memoryBytes ?? 32 * 1024 * 1024;
-  const module = await loadQuickJS();
-  const runtime = module.newRuntime();
-  runtime.setMemoryLimit(memoryBytes);
-  runtime.setMaxStackSize(256 * 1024);
-  const deadline = Date.now() + timeoutMs;
-  runtime.setInterruptHandler(shouldInterruptAfterDeadline(deadline));
-  const context = runtime.newContext();
-  try {
-    const source = `(function () {
-      const input = JSON.parse(${JSON.stringify(JSON.stringify(input ?? null))});
-      const __result = (function (input) { ${code}\n })(input);
-      return __result === undefined ? 'null' : JSON.stringify(__result);
-    })()`;
-    const result = context.evalCode(source, 'code-node.js');
-    if (result.error) {
-      const error = context.dump(result.error) as { name?: string; message?: string } | string;
-      result.error.dispose();
-      const message = typeof error === 'string' ? error : `${error?.name ?? 'Error'}: ${error?.message ?? ''}`;
-      if (/^InternalError: interrupted/.test(message))
-        throw new CodeNodeError(`Code took longer than its time limit of ${timeoutMs} ms and was stopped.`, 'timeout');
-      if (/^InternalError: stack overflow/.test(message))
-        throw new CodeNodeError('Code recursed too deeply (stack overflow) and was stopped.', 'memory');
-      if (/^InternalError: (out of memory|string too long)/.test(message)) throw memoryError(memoryBytes);
-      throw new CodeNodeError(`Code threw ${message}`, 'error');
-    }
-    const json = context.getString(result.value);
-    result.value.dispose();
-    if (typeof json !== 'string') throw new CodeNodeError('Code must return a JSON-serialisable value.', 'result');
-    return JSON.parse(json);
-  } catch (error) {
-    if (error instanceof CodeNodeError) throw error;
-    // An exception from the host side (not the sandboxed code): start the next call on a fresh module.
-    quickjs = null;
-    const message = (error as Error).message ?? String(error);
-    if (/memory|allocat/i.test(message)) throw memoryError(memoryBytes);
-    throw new CodeNodeError(`Code failed: ${message}`, 'error');
-  } finally {
-    try {
-      context.dispose();
-      runtime.dispose();
-    } catch {
-      quickjs = null; // a runtime that cannot be freed cleanly taints its module: drop both
-    }
+  const timeoutMs = Math.min(limits.timeoutMs ?? DEFAULT_CODE_TIMEOUT_MS, CODE_NODE_MAX_TIMEOUT_MS);
+  const memoryBytes = Math.min(
+    limits.memoryBytes ?? DEFAULT_CODE_MEMORY_MB * 1024 * 1024,
+    CODE_NODE_MAX_MEMORY_MB * 1024 * 1024,
+  );
+  const inputJson = JSON.stringify(input ?? null);
+  const outcome = await codePool().run({ code, inputJson, timeoutMs, memoryBytes });
+  if (outcome.ok) return JSON.parse(outcome.json);
+  switch (outcome.kind) {
+    case 'timeout':
+      throw new CodeNodeError(`Code took longer than its time limit of ${timeoutMs} ms and was stopped.`, 'timeout');
+    case 'memory':
+      throw new CodeNodeError(
+        `Code used more than ${megabytes(memoryBytes)} MB of memory (its limit) and was stopped.`,
+        'memory',
+      );
+    case 'stack':
+      throw new CodeNodeError('Code recursed too deeply (stack overflow) and was stopped.', 'memory');
+    case 'result':
+      throw new CodeNodeError('Code must return a JSON-serialisable value.', 'result');
+    case 'error':
+      throw new CodeNodeError(`Code threw ${outcome.message}`, 'error');
+    default:
+      throw new CodeNodeError(`Code failed: ${outcome.message}`, 'error');
   }
 }

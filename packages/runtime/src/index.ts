@@ -1,4 +1,5 @@
-export { CodeNodeError, runUserCode } from './code-sandbox';
+export { type CodeJob, type CodeJobOutcome, CodePool } from './code-pool';
+export { CodeNodeError, closeCodePool, codePool, codeWorkerCount, runUserCode } from './code-sandbox';
 export {
   acceptedSecrets,
   createWebhookEndpoint,

@@ -1,7 +1,8 @@
+import { fileURLToPath } from 'node:url';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodeNodeError, getRun, listRuns, runUserCode, startWorkers, type Workers } from '../src';
+import { CodeNodeError, CodePool, codePool, getRun, listRuns, runUserCode, startWorkers, type Workers } from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 describe('code sandbox', () => {
@@ -23,25 +24,83 @@ describe('code sandbox', () => {
     await expect(runUserCode('return process.env.DATABASE_URL', {})).rejects.toThrow(/ReferenceError/);
   });
 
-  it('stops an infinite loop at its time limit and a memory bomb at its memory limit', async () => {
+  it('stops an infinite loop at its time limit, and the next code still runs', async () => {
     const start = Date.now();
     const loop = (await runUserCode('while (true) {}', {}, { timeoutMs: 300 }).catch((e: unknown) => e)) as Error;
     expect(loop).toBeInstanceOf(CodeNodeError);
     expect(loop.message).toMatch(/time limit of 300 ms/);
     expect(Date.now() - start).toBeLessThan(2000);
+    expect(await runUserCode('return input * 2', 21)).toBe(42);
+  });
+
+  it('fails a memory bomb with "used more than 64 MB", discards its thread, and the pool recovers', async () => {
+    const pool = codePool();
+    await runUserCode('return 1', {});
+    const startedBefore = pool.started;
     const bomb = (await runUserCode(
       'const a = []; for (;;) a.push({ n: a.length });',
       {},
-      { memoryBytes: 8 * 1024 * 1024 },
+      { memoryBytes: 64 * 1024 * 1024, timeoutMs: 5000 },
     ).catch((e: unknown) => e)) as Error;
     expect(bomb).toBeInstanceOf(CodeNodeError);
-    expect(bomb.message).toMatch(/memory limit of 8 MB/);
+    expect(bomb.message).toBe('Code used more than 64 MB of memory (its limit) and was stopped.');
+    expect(await runUserCode('return input * 2', 21)).toBe(42);
+    expect(pool.started).toBeGreaterThan(startedBefore); // a fresh thread replaced the one that hit the cap
+    expect(pool.threads).toBeLessThanOrEqual(pool.size);
+  });
+
+  it("reports stack overflows, thrown errors and syntax errors as the node's error", async () => {
     const deep = (await runUserCode('function f() { return f(); } return f();', {}).catch((e: unknown) => e)) as Error;
     expect(deep.message).toMatch(/stack overflow/);
     await expect(runUserCode('throw new Error("nope")', {})).rejects.toThrow('Code threw Error: nope');
     await expect(runUserCode('return 1 +', {})).rejects.toThrow(/SyntaxError/);
-    // The sandbox is still usable afterwards.
-    expect(await runUserCode('return input * 2', 21)).toBe(42);
+  });
+
+  it("keeps the main thread's event loop turning while code loops forever", async () => {
+    let ticks = 0;
+    const interval = setInterval(() => ticks++, 20);
+    const started = Date.now();
+    const loops = Promise.all(
+      [1, 2, 3, 4].map(() => runUserCode('while (true) {}', {}, { timeoutMs: 500 }).catch((e: Error) => e.message)),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const ticksDuringLoops = ticks;
+    const messages = await loops;
+    clearInterval(interval);
+    // 400 ms at one tick per 20 ms is 20 ticks; on a busy machine allow half.
+    expect(ticksDuringLoops).toBeGreaterThanOrEqual(10);
+    expect(messages).toEqual(Array(4).fill('Code took longer than its time limit of 500 ms and was stopped.'));
+    // Two threads by default: the last two loops waited for the first two.
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it('lowers limits above the caps (5 s, 64 MB) instead of honouring them', async () => {
+    const start = Date.now();
+    const loop = (await runUserCode('while (true) {}', {}, { timeoutMs: 30_000 }).catch((e: unknown) => e)) as Error;
+    expect(loop.message).toBe('Code took longer than its time limit of 5000 ms and was stopped.');
+    expect(Date.now() - start).toBeLessThan(9000);
+    const bomb = (await runUserCode(
+      'const a = []; for (;;) a.push({ n: a.length });',
+      {},
+      { memoryBytes: 512 * 1024 * 1024, timeoutMs: 5000 },
+    ).catch((e: unknown) => e)) as Error;
+    expect(bomb.message).toBe('Code used more than 64 MB of memory (its limit) and was stopped.');
+  }, 30_000);
+
+  it('terminates a thread stuck beyond the reach of its interrupt, and runs the next job on a new one', async () => {
+    const pool = new CodePool(1, () => fileURLToPath(new URL('./fixtures/stuck-worker.mjs', import.meta.url)));
+    try {
+      const job = { inputJson: 'null', timeoutMs: 200, memoryBytes: 1 << 20 };
+      const start = Date.now();
+      const stuck = pool.run({ ...job, code: 'hang' });
+      const next = pool.run({ ...job, code: 'ok' });
+      expect(await stuck).toMatchObject({ ok: false, kind: 'timeout' });
+      expect(Date.now() - start).toBeLessThan(2000);
+      expect(await next).toMatchObject({ ok: true, json: '"answered"' });
+      expect(pool.started).toBe(2);
+    } finally {
+      await pool.close();
+    }
   });
 });
 

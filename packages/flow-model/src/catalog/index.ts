@@ -11,6 +11,7 @@ import { conditionNode, setVariablesNode, stopNode, switchNode } from './logic';
 import { triggerNode } from './trigger';
 import type { NodeTypeDefinition } from './types';
 
+export { CODE_NODE_MAX_MEMORY_MB, CODE_NODE_MAX_TIMEOUT_MS } from './code';
 export { type StripeOperation, stripeOperations } from './integrations';
 export * from './types';
 

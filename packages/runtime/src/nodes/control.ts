@@ -45,10 +45,12 @@ export const setVariablesNode: NodeExecutor = {
   },
 };
 
+// Saving refuses limits above the caps (the catalog's schema); a flow saved before the caps
+// existed still runs, with its limits lowered to them by runUserCode.
 const codeConfig = z.object({
   code: z.string(),
-  timeoutMs: z.coerce.number().int().positive().max(30_000).optional(),
-  memoryMb: z.coerce.number().int().positive().max(256).optional(),
+  timeoutMs: z.coerce.number().int().positive().optional(),
+  memoryMb: z.coerce.number().int().positive().optional(),
 });
 
 export const codeNode: NodeExecutor = {
