@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { defineConfig } from '@playwright/test';
 
 // Debian's Chromium: Playwright's own browser download cannot work offline.
@@ -12,6 +13,9 @@ const chromiumArgs = [
   '--disable-sync',
 ];
 const port = Number(process.env.E2E_PORT ?? 3100);
+// The sandbox control token the studio under test uses; tests that need a project's sandbox keys send it.
+// Set here in the runner, so its workers inherit the same value.
+process.env.TILLFLOW_E2E_SANDBOX_TOKEN ??= randomBytes(24).toString('hex');
 
 export default defineConfig({
   testDir: './e2e',
@@ -32,6 +36,12 @@ export default defineConfig({
     url: `http://localhost:${port}/api/health`,
     timeout: 240_000,
     reuseExistingServer: !process.env.CI,
-    env: { PORT: String(port), TILLFLOW_DATA_DIR: '.data/e2e', TILLFLOW_E2E: '1', TILLFLOW_AUTH_RATE_LIMIT: 'off' },
+    env: {
+      PORT: String(port),
+      TILLFLOW_DATA_DIR: '.data/e2e',
+      TILLFLOW_E2E: '1',
+      TILLFLOW_AUTH_RATE_LIMIT: 'off',
+      TILLFLOW_SANDBOX_TOKEN: process.env.TILLFLOW_E2E_SANDBOX_TOKEN as string,
+    },
   },
 });

@@ -116,13 +116,19 @@ test('end users buy, subscribe and get refunds live in the generated app', async
     action: 'stripe.refund',
     allowed: true,
   });
-  // The project's own sandbox account: the control surface gives its secret key from the publishable one.
+  // The project's own sandbox account: the test holds the install's control token (as the studio's
+  // server does), finds the account whose publishable key the project shows, and reads its keys by id.
   const settings = (await (
     await req.get(`/api/trpc/payments.settings?input=${encodeURIComponent(JSON.stringify({ json: { projectId } }))}`)
   ).json()) as { result: { data: { json: { apiBase: string; publishableKey: string } } } };
   const { apiBase, publishableKey } = settings.result.data.json;
-  const account = await (await req.get(`${apiBase}/_sandbox/accounts/${publishableKey}`)).json();
-  const auth = { authorization: `Bearer ${account.secretKey ?? account.secret_key}` };
+  const control = { 'x-tillflow-sandbox-token': process.env.TILLFLOW_E2E_SANDBOX_TOKEN ?? '' };
+  const accounts = (await (await req.get(`${apiBase}/_sandbox/accounts`, { headers: control })).json()) as {
+    data: { id: string; publishable_key: string }[];
+  };
+  const accountId = accounts.data.find((a) => a.publishable_key === publishableKey)?.id;
+  const keys = await (await req.get(`${apiBase}/_sandbox/accounts/${accountId}/keys`, { headers: control })).json();
+  const auth = { authorization: `Bearer ${keys.secret_key}` };
   const product = await (
     await req.post(`${apiBase}/v1/products`, { headers: auth, form: { name: 'Bean club' } })
   ).json();

@@ -1,3 +1,4 @@
+import { sandboxControlToken } from '@tillflow/core';
 import { createTable, queryRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { executeRows } from '@tillflow/db';
@@ -16,7 +17,7 @@ let sandbox: Awaited<ReturnType<typeof startSandbox>>;
 beforeAll(async () => {
   handle = await createTestDb();
   // Publishing a Stripe-triggered custom flow registers its endpoint in (the project's sandbox account of) Stripe.
-  sandbox = await startSandbox({ port: 0 });
+  sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
   process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
   process.env.PUBLIC_URL ??= 'http://127.0.0.1:9';
 });

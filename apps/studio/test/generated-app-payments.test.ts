@@ -1,3 +1,4 @@
+import { sandboxControlToken } from '@tillflow/core';
 import {
   createTable,
   insertRow,
@@ -27,7 +28,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   beforeAll(async () => {
     handle = await createTestDb();
-    sandbox = await startSandbox({ port: 0 });
+    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
   });
   afterAll(async () => {

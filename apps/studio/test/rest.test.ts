@@ -1,3 +1,4 @@
+import { sandboxControlToken } from '@tillflow/core';
 import { createTable, insertRow, setTablePermission } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
@@ -19,7 +20,7 @@ describe('REST payments API', () => {
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   beforeAll(async () => {
     handle = await createTestDb();
-    sandbox = await startSandbox({ port: 0 });
+    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
   });
   afterAll(async () => {

@@ -11,6 +11,7 @@ export {
 } from './bounded-body';
 export * from './egress';
 export { dataDir, findRepoRoot } from './paths';
+export { SANDBOX_TOKEN_HEADER, sameToken, sandboxControlToken } from './sandbox-token';
 export {
   isLegacySealed,
   maskSecret,

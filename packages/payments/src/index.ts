@@ -23,6 +23,7 @@ export * from './event-mapping';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
 export { registerPaymentNodeExecutors } from './node-executors';
 export { type ReconcileResult, reconcileFromStripe } from './reconcile';
+export { ensureSandboxAccount, someProjectUsesSandbox } from './sandbox-account';
 export {
   brandingInput,
   getProjectStripe,
@@ -33,5 +34,11 @@ export {
   stripeKeysInput,
   toPublicSettings,
 } from './settings';
-export { createStripeClient, modeOfSecretKey, STRIPE_API_VERSION } from './stripe-client';
+export {
+  createStripeClient,
+  ensureSandboxRunning,
+  modeOfSecretKey,
+  STRIPE_API_VERSION,
+  setSandboxLauncher,
+} from './stripe-client';
 export * from './system-tables';

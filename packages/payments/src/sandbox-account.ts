@@ -1,19 +1,26 @@
-import { maskSecret, openSecret, sealSecret } from '@tillflow/core';
-import { type DbHandle, paymentSettings } from '@tillflow/db';
+import { maskSecret, openSecret, SANDBOX_TOKEN_HEADER, sandboxControlToken, sealSecret } from '@tillflow/core';
+import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
+import { eq } from 'drizzle-orm';
 import { PaymentError } from './errors';
 import { loadPaymentSettings, stripeKeyOwner } from './settings';
-import { sandboxApiBase } from './stripe-client';
+import { ensureSandboxRunning } from './stripe-client';
 
 // A project without keys gets an account of its own in the embedded sandbox,
 // so projects never share endpoints (16 per account) or test data.
 
-async function sandboxControl(path: string, body: unknown): Promise<Record<string, unknown>> {
-  const base = sandboxApiBase();
+// The sandbox's control surface answers only the install's token (server-side calls);
+// an account is named by its secret key as Bearer, never in the URL.
+async function sandboxControl(path: string, body: unknown, secretKey?: string): Promise<Record<string, unknown>> {
+  const base = await ensureSandboxRunning();
   if (!base)
     throw new PaymentError('PRECONDITION_FAILED', 'The Stripe sandbox is not running; enter Stripe keys instead.');
   const response = await fetch(`${base}/_sandbox${path}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      [SANDBOX_TOKEN_HEADER]: sandboxControlToken(),
+      ...(secretKey ? { authorization: `Bearer ${secretKey}` } : {}),
+    },
     body: JSON.stringify(body),
   });
   if (!response.ok) throw new PaymentError('PAYMENT_PROVIDER', `The sandbox refused ${path} (${response.status}).`);
@@ -46,9 +53,23 @@ export async function syncSandboxBrand(handle: DbHandle, projectId: number): Pro
   const settings = await loadPaymentSettings(handle.db, projectId);
   if (settings?.mode !== 'sandbox' || !settings.secretKeyEncrypted) return;
   const key = openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId));
-  await sandboxControl(`/accounts/${encodeURIComponent(key)}/brand`, {
-    ...(settings.brandName ? { name: settings.brandName } : {}),
-    logoUrl: settings.brandLogo ?? null,
-    slogan: settings.brandSlogan ?? null,
-  });
+  await sandboxControl(
+    '/brand',
+    {
+      ...(settings.brandName ? { name: settings.brandName } : {}),
+      logoUrl: settings.brandLogo ?? null,
+      slogan: settings.brandSlogan ?? null,
+    },
+    key,
+  );
+}
+
+/** Whether any project runs on the embedded sandbox (the studio then starts it at boot). */
+export async function someProjectUsesSandbox(db: Executor): Promise<boolean> {
+  const rows = await db
+    .select({ projectId: paymentSettings.projectId })
+    .from(paymentSettings)
+    .where(eq(paymentSettings.mode, 'sandbox'))
+    .limit(1);
+  return rows.length > 0;
 }

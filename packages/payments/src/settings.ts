@@ -7,6 +7,7 @@ import { PaymentError } from './errors';
 import { syncSandboxBrand } from './sandbox-account';
 import {
   createStripeClient,
+  ensureSandboxRunning,
   explainStripeKeyError,
   modeOfPublishableKey,
   modeOfSecretKey,
@@ -80,6 +81,7 @@ export interface ProjectStripe {
 
 export async function getProjectStripe(db: Executor, projectId: number): Promise<ProjectStripe> {
   const settings = await loadPaymentSettings(db, projectId);
+  if (!settings?.apiBase) await ensureSandboxRunning();
   const apiBase = effectiveApiBase(settings);
   const secretKey = settings?.secretKeyEncrypted
     ? openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId))
@@ -125,6 +127,7 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
         publishableKey: 'Mode does not match the secret key.',
       },
     );
+  if (parsed.data.apiBase === 'sandbox') await ensureSandboxRunning();
   const apiBase =
     parsed.data.apiBase === 'sandbox' ? effectiveApiBase(null) : (process.env.STRIPE_API_BASE ?? REAL_STRIPE_API);
   try {

@@ -1,3 +1,4 @@
+import { sandboxControlToken } from '@tillflow/core';
 import { createEndUser, createTable, provisionProjectSchema, setTablePermission } from '@tillflow/data-model';
 import { authUser, type DbHandle, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
@@ -10,7 +11,7 @@ export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 /** A migrated database and a running sandbox for one test file. */
 export async function startEnvironment() {
   const handle = await createTestDb();
-  const sandbox = await startSandbox({ port: 0, retryBaseMs: 20 });
+  const sandbox = await startSandbox({ port: 0, retryBaseMs: 20, controlToken: sandboxControlToken() });
   process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
   // Until a test starts a receiver, deliveries go to a closed port and fail fast.
   process.env.PUBLIC_URL ??= 'http://127.0.0.1:9';

@@ -1,6 +1,9 @@
+import { sandboxControlToken } from '@tillflow/core';
 import { startSandbox } from './index';
 
 // `npm run sandbox -- --port 12111 [--host 0.0.0.0] [--persist .data/sandbox.json]`
+// The control surface (/_sandbox) answers only calls with this install's token
+// (TILLFLOW_SANDBOX_TOKEN, or .data/sandbox.token), the one the studio sends.
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i === -1 ? undefined : process.argv[i + 1];
@@ -11,8 +14,16 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`Invalid --port: ${arg('port')}`);
   process.exit(2);
 }
-const sandbox = await startSandbox({ port, host: arg('host') ?? '127.0.0.1', persistPath: arg('persist') });
+const sandbox = await startSandbox({
+  port,
+  host: arg('host') ?? process.env.SANDBOX_HOST ?? '127.0.0.1',
+  persistPath: arg('persist'),
+  controlToken: sandboxControlToken(),
+});
 console.log(`Stripe sandbox listening on ${sandbox.url}`);
+console.log(
+  'Control surface /_sandbox: send the x-tillflow-sandbox-token header (TILLFLOW_SANDBOX_TOKEN or sandbox.token)',
+);
 console.log(`Default secret key: sk_test_tillflow_sandbox (publishable: pk_test_tillflow_sandbox)`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

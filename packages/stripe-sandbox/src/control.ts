@@ -1,12 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { SANDBOX_TOKEN_HEADER, sameToken } from '@tillflow/core';
 import { z } from 'zod';
-import { decodeForm } from './form-decode';
 import type { Account, Brand, DeliveryOptions, DeliveryRecord } from './store';
 
 /** What the control surface needs from the sandbox; the programmatic API implements the same calls. */
 export interface SandboxControls {
   createAccount(opts?: { brand?: Partial<Brand> }): AccountKeys;
+  /** In-process callers (tests, the CLI): by id or either key; the HTTP surface uses the two below. */
   findAccount(idOrKey?: string | null): Account | undefined;
+  accountById(id: string): Account | undefined;
+  /** Never by publishable key: that one is public (every visitor of a generated app can read it). */
+  accountBySecretKey(secretKey: string): Account | undefined;
+  listAccounts(): Account[];
   revokeKey(idOrKey: string): void;
   reset(idOrKey?: string): void;
   setDeliveryOptions(options: Partial<DeliveryOptions>, idOrKey?: string): DeliveryOptions;
@@ -49,21 +54,17 @@ function json(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function parseBody(req: IncomingMessage, raw: string): Record<string, any> {
+function parseBody(raw: string): Record<string, any> {
   if (!raw) return {};
-  if ((req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(raw);
-  const form = decodeForm(raw) as Record<string, any>;
-  for (const [k, v] of Object.entries(form)) {
-    if (v === 'true' || v === 'false') form[k] = v === 'true';
-    else if (typeof v === 'string' && /^\d+$/.test(v) && k !== 'name') form[k] = Number(v);
-  }
-  return form;
+  const parsed = JSON.parse(raw);
+  if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new Error('not an object');
+  return parsed;
 }
 
+/** What an account looks like on the control surface: never its secret key (see `/keys`). */
 function publicAccount(account: Account) {
   return {
     id: account.id,
-    secret_key: account.secretKey,
     publishable_key: account.publishableKey,
     revoked: account.revoked,
     brand: account.brand,
@@ -71,40 +72,78 @@ function publicAccount(account: Account) {
   };
 }
 
+const refuse = (res: ServerResponse, status: number, message: string) =>
+  json(res, status, { error: { type: 'invalid_request_error', message } });
+
 /**
- * `/_sandbox/...`: test and demo controls, outside Stripe's paths. Per-account routes take an account id
- * or one of its keys (`/_sandbox/accounts/:account/...`); the short forms use the Bearer key or the default account.
+ * Why a control call is refused before it runs, or null. The studio calls from its
+ * server: no Origin, no Sec-Fetch-Site, JSON bodies, and the install's token header,
+ * none of which a cross-site page or a form post can produce.
  */
-export function handleControl(controls: SandboxControls, req: IncomingMessage, res: ServerResponse, raw: string) {
+function refusal(req: IncomingMessage, token: string): [number, string] | null {
+  const site = req.headers['sec-fetch-site'];
+  if ((site && site !== 'same-origin' && site !== 'none') || req.headers.origin)
+    return [403, 'The sandbox control surface does not answer browsers from other sites.'];
+  const type = req.headers['content-type'] ?? '';
+  if (req.method !== 'GET' && req.method !== 'HEAD' && !type.startsWith('application/json'))
+    return [415, 'The sandbox control surface takes JSON bodies only (Content-Type: application/json).'];
+  if (!sameToken(req.headers[SANDBOX_TOKEN_HEADER] as string | undefined, token))
+    return [
+      401,
+      `The sandbox control surface needs this install's control token in the ${SANDBOX_TOKEN_HEADER} header (TILLFLOW_SANDBOX_TOKEN, or sandbox.token in the data folder).`,
+    ];
+  return null;
+}
+
+/**
+ * `/_sandbox/...`: test and demo controls, outside Stripe's paths, for the studio's own
+ * server-side calls only (see refusal). Per-account routes take an account id
+ * (`/_sandbox/accounts/acct_.../...`); the short forms take the account's secret key as
+ * Bearer, or the default account. Accounts are never found by publishable key, and
+ * only `POST /accounts` and `GET /accounts/:id/keys` answer with a secret key.
+ */
+export function handleControl(
+  controls: SandboxControls,
+  token: string,
+  req: IncomingMessage,
+  res: ServerResponse,
+  raw: string,
+) {
   const url = new URL(req.url ?? '/', 'http://sandbox');
   const method = req.method ?? 'GET';
+  let path = url.pathname.replace(/^\/_sandbox/, '') || '/';
+  if (method === 'GET' && path === '/health') return json(res, 200, { ok: true });
+  const refused = refusal(req, token);
+  if (refused) return refuse(res, refused[0], refused[1]);
   let body: Record<string, any>;
   try {
-    body = parseBody(req, raw);
+    body = parseBody(raw);
   } catch {
-    return json(res, 400, { error: { type: 'invalid_request_error', message: 'Body must be JSON or form-encoded.' } });
+    return refuse(res, 400, 'The body must be a JSON object.');
   }
-  const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7) : null;
-  let path = url.pathname.replace(/^\/_sandbox/, '') || '/';
-  let accountRef: string | null = bearer ?? url.searchParams.get('account') ?? body.account ?? null;
+  const bearer = req.headers.authorization?.startsWith('Bearer ') ? req.headers.authorization.slice(7).trim() : null;
   const scoped = /^\/accounts\/([^/]+)(\/.*)?$/.exec(path);
-  if (scoped) {
-    accountRef = decodeURIComponent(scoped[1]);
-    path = scoped[2] ?? '/';
-  }
+  const accountId = scoped ? decodeURIComponent(scoped[1]) : (url.searchParams.get('account') ?? body.account ?? null);
+  if (scoped) path = scoped[2] ?? '/';
   try {
-    if (!scoped && method === 'GET' && path === '/health') return json(res, 200, { ok: true });
     if (!scoped && method === 'POST' && path === '/accounts') {
       const brand = body.brand ? brandSchema.parse(body.brand) : undefined;
       const keys = controls.createAccount({ brand: brand as Partial<Brand> });
-      const account = controls.findAccount(keys.accountId)!;
+      const account = controls.accountById(keys.accountId)!;
       return json(res, 200, { ...publicAccount(account), ...keys });
     }
-    const account = controls.findAccount(accountRef);
-    if (!account)
-      return json(res, 404, { error: { type: 'invalid_request_error', message: 'No such sandbox account.' } });
+    if (!scoped && method === 'GET' && path === '/accounts')
+      return json(res, 200, { object: 'list', data: controls.listAccounts().map(publicAccount) });
+    const account = accountId
+      ? controls.accountById(String(accountId))
+      : bearer
+        ? controls.accountBySecretKey(bearer)
+        : controls.findAccount(null);
+    if (!account) return refuse(res, 404, 'No such sandbox account (give its id, or its secret key as Bearer).');
     const ref = account.id;
     if (method === 'GET' && path === '/') return json(res, 200, publicAccount(account));
+    if (method === 'GET' && path === '/keys')
+      return json(res, 200, { id: account.id, secret_key: account.secretKey, publishable_key: account.publishableKey });
     if (method === 'POST' && path === '/revoke') {
       controls.revokeKey(ref);
       return json(res, 200, { ...publicAccount(account), revoked: true });

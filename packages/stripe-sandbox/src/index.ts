@@ -3,7 +3,7 @@ import { type PayResult, payCheckoutSession } from './checkout-flow';
 import type { SandboxCore } from './context';
 import type { AccountKeys, SandboxControls } from './control';
 import { createEvent } from './events';
-import { newId, nowSeconds } from './ids';
+import { newId, nowSeconds, randomToken } from './ids';
 import { runDueRealTime } from './resources/test-clocks';
 import { createSandboxServer } from './server';
 import {
@@ -38,11 +38,18 @@ export interface SandboxOptions {
   maxDeliveryAttempts?: number;
   /** How often subscriptions without a test clock are checked for renewal. Default 30 s. */
   renewalCheckMs?: number;
+  /**
+   * The token `/_sandbox` control calls must carry (header x-tillflow-sandbox-token). The studio
+   * and the CLI pass the install's token; by default a random one (see `controlToken` on the result).
+   */
+  controlToken?: string;
 }
 
 export interface Sandbox extends SandboxControls {
   url: string;
   port: number;
+  /** What `/_sandbox` control calls must send in the x-tillflow-sandbox-token header. */
+  controlToken: string;
   close(): Promise<void>;
   /** Async twin of the control call, so callers can `await` it like the HTTP control surface. */
   createAccount(opts?: { brand?: Partial<Brand> }): AccountKeys & Promise<AccountKeys>;
@@ -78,6 +85,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       return { accountId: account.id, secretKey: account.secretKey, publishableKey: account.publishableKey };
     },
     findAccount: (idOrKey) => (idOrKey ? store.find(idOrKey) : store.find(DEFAULT_SECRET_KEY)),
+    accountById: (id) => store.accounts.get(id),
+    accountBySecretKey: (key) => store.bySecretKey(key),
+    listAccounts: () => [...store.accounts.values()],
     revokeKey(idOrKey) {
       resolve(idOrKey).revoked = true;
       store.changed();
@@ -148,7 +158,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }, options.renewalCheckMs ?? 30_000);
   renewals.unref();
 
-  const server = createSandboxServer(core, controls);
+  const controlToken = options.controlToken ?? randomToken(32);
+  const server = createSandboxServer(core, controls, controlToken);
   await new Promise<void>((ok, fail) => {
     server.once('error', fail);
     server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => ok());
@@ -165,6 +176,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     url: baseUrl,
     port,
+    controlToken,
     waitForDeliveries: () => dispatcher.idle(),
     async close() {
       clearInterval(renewals);

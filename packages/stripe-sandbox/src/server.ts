@@ -57,7 +57,7 @@ function readBody(req: IncomingMessage): Promise<string> {
 }
 
 /** One HTTP server for Stripe's API (`/v1`), the control surface (`/_sandbox`) and the hosted pages. */
-export function createSandboxServer(core: SandboxCore, controls: SandboxControls): Server {
+export function createSandboxServer(core: SandboxCore, controls: SandboxControls, controlToken: string): Server {
   const router = new Router(ROUTES);
   return createServer(async (req: IncomingMessage, res: ServerResponse) => {
     try {
@@ -75,7 +75,8 @@ export function createSandboxServer(core: SandboxCore, controls: SandboxControls
         return;
       }
       if (path.startsWith('/v1/')) return handleApi(core, router, req, res, raw);
-      if (path === '/_sandbox' || path.startsWith('/_sandbox/')) return handleControl(controls, req, res, raw);
+      if (path === '/_sandbox' || path.startsWith('/_sandbox/'))
+        return handleControl(controls, controlToken, req, res, raw);
       if (handlePage(core, req, res, raw)) return;
       if (handleStripeJs(path, res)) return;
       if (req.method === 'GET' && handleObjectPage(core, path, res)) return;

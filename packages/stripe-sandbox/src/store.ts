@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { newId, randomToken } from './ids';
 
@@ -149,7 +149,12 @@ export class Store {
     return undefined;
   }
 
-  /** Resolves an account by id or by one of its keys. */
+  bySecretKey(key: string): Account | undefined {
+    for (const account of this.accounts.values()) if (account.secretKey === key) return account;
+    return undefined;
+  }
+
+  /** Resolves an account by id or by one of its keys (in-process callers; the HTTP control surface never uses it). */
   find(idOrKey: string): Account | undefined {
     return this.accounts.get(idOrKey) ?? this.byKey(idOrKey);
   }
@@ -166,8 +171,10 @@ export class Store {
     if (!this.persistPath) return;
     mkdirSync(path.dirname(this.persistPath), { recursive: true });
     const tmp = `${this.persistPath}.tmp`;
-    // Write-then-rename so a crash mid-save never leaves a truncated file.
-    writeFileSync(tmp, JSON.stringify({ version: 1, accounts: [...this.accounts.values()] }));
+    // Write-then-rename so a crash mid-save never leaves a truncated file. The file holds
+    // every account's secret key: readable by its owner only (0600), whatever umask says.
+    writeFileSync(tmp, JSON.stringify({ version: 1, accounts: [...this.accounts.values()] }), { mode: 0o600 });
+    chmodSync(tmp, 0o600);
     renameSync(tmp, this.persistPath);
   }
 }

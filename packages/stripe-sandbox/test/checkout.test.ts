@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type Stripe from 'stripe';
@@ -224,6 +224,8 @@ describe('control surface and persistence', () => {
     const keys = await first.createAccount();
     const customer = await sdk(first, keys.secretKey).customers.create({ email: 'kept@example.test' });
     await first.close();
+    // It holds every account's secret key: its owner alone may read it.
+    expect(statSync(file).mode & 0o777).toBe(0o600);
     const second = await startSandbox({ port: 0, persistPath: file });
     try {
       const again = await sdk(second, keys.secretKey).customers.retrieve(customer.id);

@@ -81,7 +81,11 @@ export async function waitFor<T>(
 export async function control(sandbox: Sandbox, path: string, body?: unknown, key?: string): Promise<any> {
   const res = await fetch(`${sandbox.url}/_sandbox${path}`, {
     method: body === undefined ? 'GET' : 'POST',
-    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}) },
+    headers: {
+      'content-type': 'application/json',
+      'x-tillflow-sandbox-token': sandbox.controlToken,
+      ...(key ? { authorization: `Bearer ${key}` } : {}),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   return { status: res.status, body: await res.json() };

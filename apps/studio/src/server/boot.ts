@@ -1,17 +1,37 @@
 import path from 'node:path';
+import { sandboxControlToken } from '@tillflow/core';
 import { dataDir } from '@tillflow/db';
 import { useProjectMailForFlows } from '@tillflow/mail';
-import { registerPaymentNodeExecutors, schedulePaymentsMaintenance } from '@tillflow/payments';
+import {
+  ensureSandboxRunning,
+  registerPaymentNodeExecutors,
+  schedulePaymentsMaintenance,
+  setSandboxLauncher,
+  someProjectUsesSandbox,
+} from '@tillflow/payments';
 import { registerFlowTableDependencies, resealLegacySecrets, startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { getDb } from './db';
+
+/** Listens on loopback unless SANDBOX_HOST says otherwise; its control surface takes the install's token. */
+async function startEmbeddedSandbox(): Promise<string> {
+  const sandbox = await startSandbox({
+    port: Number(process.env.SANDBOX_PORT ?? Number(process.env.PORT ?? 3000) + 9111),
+    host: process.env.SANDBOX_HOST ?? '127.0.0.1',
+    persistPath: path.join(dataDir(), 'sandbox.json'),
+    retryBaseMs: Number(process.env.SANDBOX_RETRY_BASE_MS ?? 5_000),
+    controlToken: sandboxControlToken(),
+  });
+  process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+  console.log(`Stripe sandbox on ${sandbox.url}`);
+  return sandbox.url;
+}
 
 const globalForBoot = globalThis as unknown as { __tillflowBooted?: Promise<void> };
 
 /**
  * Everything `npm start` runs beside the web server, in-process: migrations,
- * the embedded Stripe sandbox (unless STRIPE_API_BASE points elsewhere or
- * TILLFLOW_SANDBOX=off), and the flow-run workers.
+ * the embedded Stripe sandbox (when a project uses it), and the flow-run workers.
  */
 export function bootServer(): Promise<void> {
   globalForBoot.__tillflowBooted ??= (async () => {
@@ -19,15 +39,13 @@ export function bootServer(): Promise<void> {
     // Secrets sealed before they were bound to project and purpose are re-sealed once.
     const resealed = await resealLegacySecrets(handle.db);
     if (resealed > 0) console.log(`re-sealed ${resealed} stored secrets bound to their project and purpose`);
-    if (process.env.TILLFLOW_SANDBOX !== 'off' && !process.env.TILLFLOW_SANDBOX_URL) {
-      const port = Number(process.env.SANDBOX_PORT ?? Number(process.env.PORT ?? 3000) + 9111);
-      const sandbox = await startSandbox({
-        port,
-        persistPath: path.join(dataDir(), 'sandbox.json'),
-        retryBaseMs: Number(process.env.SANDBOX_RETRY_BASE_MS ?? 5_000),
-      });
-      process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-      console.log(`Stripe sandbox on ${sandbox.url}`);
+    // The embedded sandbox runs only while some project uses it (TILLFLOW_SANDBOX=auto, the
+    // default: started now if a project is on it, else by the first project that needs it),
+    // always with `on`, never with `off` or when TILLFLOW_SANDBOX_URL points elsewhere.
+    const sandboxMode = process.env.TILLFLOW_SANDBOX ?? 'auto';
+    if (sandboxMode !== 'off' && !process.env.TILLFLOW_SANDBOX_URL) {
+      setSandboxLauncher(startEmbeddedSandbox);
+      if (sandboxMode === 'on' || (await someProjectUsesSandbox(handle.db))) await ensureSandboxRunning();
     }
     registerPaymentNodeExecutors();
     registerFlowTableDependencies();
