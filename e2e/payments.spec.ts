@@ -35,6 +35,7 @@ test('a builder activates payments on their order table and brands the checkout'
     'StripeRefund',
     'StripeRecurringPaymentManagement',
     'StripeRecurringPaymentDeduction',
+    'StripeDispute',
   ])
     await expect(endpoints.getByRole('row').filter({ hasText: flow })).toContainText('Healthy');
 
@@ -45,6 +46,7 @@ test('a builder activates payments on their order table and brands the checkout'
     'StripeRefund',
     'StripeRecurringPaymentManagement',
     'StripeRecurringPaymentDeduction',
+    'StripeDispute',
   ])
     await expect(flows.getByRole('row').filter({ hasText: flow })).toContainText('System');
 

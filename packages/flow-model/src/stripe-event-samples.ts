@@ -63,6 +63,18 @@ const sampleObjects: Record<string, Record<string, unknown>> = {
     metadata: { order_id: '42', refund_id: '7' },
     created: 1763883600,
   },
+  dispute: {
+    id: 'dp_1Q1w2E3r4',
+    object: 'dispute',
+    amount: 4999,
+    currency: 'usd',
+    charge: 'ch_3Q1w2E3r4',
+    payment_intent: 'pi_3Q1w2E3r4',
+    reason: 'fraudulent',
+    status: 'needs_response',
+    metadata: {},
+    created: 1763890000,
+  },
   subscription: {
     id: 'sub_1Q1w2E3r4',
     object: 'subscription',
@@ -103,7 +115,11 @@ export function sampleStripeEvent(eventType: string): Record<string, unknown> {
     ? 'subscription'
     : eventType.startsWith('checkout.session')
       ? 'checkout_session'
-      : family;
+      : eventType.startsWith('charge.refund.')
+        ? 'refund'
+        : eventType.startsWith('charge.dispute.')
+          ? 'dispute'
+          : family;
   const base = structuredClone(sampleObjects[key] ?? { id: 'obj_sample', object: family, metadata: {} });
   if (eventType === 'charge.failed')
     Object.assign(base, {
@@ -122,6 +138,8 @@ export function sampleStripeEvent(eventType: string): Record<string, unknown> {
   if (eventType === 'payment_intent.canceled') base.status = 'canceled';
   if (eventType === 'charge.refunded') Object.assign(base, { amount_refunded: base.amount, refunded: true });
   if (eventType === 'refund.created') base.status = 'pending';
+  if (eventType === 'refund.failed') Object.assign(base, { status: 'failed' });
+  if (eventType === 'charge.dispute.closed') base.status = 'lost';
   if (eventType === 'checkout.session.expired')
     Object.assign(base, { status: 'expired', payment_status: 'unpaid', payment_intent: null });
   if (eventType === 'customer.subscription.deleted')

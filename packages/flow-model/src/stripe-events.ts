@@ -148,6 +148,30 @@ const invoice = t.object(
   true,
 );
 
+const dispute = t.object(
+  {
+    id: t.string,
+    object: t.string,
+    amount: t.number,
+    currency: t.string,
+    charge: t.string,
+    payment_intent: nullableString,
+    reason: t.string,
+    status: t.enum(
+      'warning_needs_response',
+      'warning_under_review',
+      'warning_closed',
+      'needs_response',
+      'under_review',
+      'won',
+      'lost',
+    ),
+    metadata,
+    created: t.number,
+  },
+  true,
+);
+
 const objectShapes: Record<string, ValueType> = {
   'checkout.session.completed': checkoutSession,
   'checkout.session.expired': checkoutSession,
@@ -161,6 +185,11 @@ const objectShapes: Record<string, ValueType> = {
   'charge.refunded': charge,
   'refund.created': refund,
   'refund.updated': refund,
+  'refund.failed': refund,
+  'charge.refund.updated': refund,
+  'charge.dispute.created': dispute,
+  'charge.dispute.updated': dispute,
+  'charge.dispute.closed': dispute,
   'customer.subscription.created': subscription,
   'customer.subscription.updated': subscription,
   'customer.subscription.deleted': subscription,

@@ -4,12 +4,14 @@ export type SystemFlowKind =
   | 'StripePayment'
   | 'StripeRefund'
   | 'StripeRecurringPaymentManagement'
-  | 'StripeRecurringPaymentDeduction';
+  | 'StripeRecurringPaymentDeduction'
+  | 'StripeDispute';
 export const systemFlowKinds: SystemFlowKind[] = [
   'StripePayment',
   'StripeRefund',
   'StripeRecurringPaymentManagement',
   'StripeRecurringPaymentDeduction',
+  'StripeDispute',
 ];
 
 export const systemFlowEvents: Record<SystemFlowKind, string[]> = {
@@ -22,13 +24,14 @@ export const systemFlowEvents: Record<SystemFlowKind, string[]> = {
     'payment_intent.payment_failed',
     'payment_intent.canceled',
   ],
-  StripeRefund: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded'],
+  StripeRefund: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded', 'charge.refund.updated'],
   StripeRecurringPaymentManagement: [
     'customer.subscription.created',
     'customer.subscription.updated',
     'customer.subscription.deleted',
   ],
   StripeRecurringPaymentDeduction: ['invoice.paid', 'invoice.payment_failed'],
+  StripeDispute: ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed'],
 };
 
 interface SystemFlowSpec {
@@ -73,6 +76,14 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
     conditionLabel: 'Renewal paid?',
     updateLabel: 'Mark renewal order paid',
     orderStatus: 'paid',
+  },
+  StripeDispute: {
+    callbackType: 'stripe_dispute_callback',
+    callbackLabel: 'Dispute callback',
+    condition: "{{ nodes.callback.disputeStatus == 'DISPUTED' && !nodes.callback.alreadyProcessed }}",
+    conditionLabel: 'Dispute opened?',
+    updateLabel: 'Mark order disputed',
+    orderStatus: 'disputed',
   },
 };
 
@@ -147,6 +158,7 @@ export function buildSystemFlow(
   // own invoice email covers it, and its flow is about status, not a charge).
   if (kind === 'StripePayment' || kind === 'StripeRecurringPaymentDeduction')
     addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
+  if (kind === 'StripeDispute') addAdminAlert(nodes, edges, canSetStatus ? 'update_order' : null);
   return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
 }
 
@@ -174,6 +186,39 @@ function addRefundBranches(
     nodes.push(updateOrder('update_order_partial', 'Mark order partially refunded', 'partially_refunded', at(0, 560)));
     edges.push(edge('fully_refunded', 'update_order_partial', 'false'));
   }
+  // A refund that fails (or is canceled) after it was accepted gives the money back: the order is paid again.
+  if (canSet('paid')) {
+    nodes.push(
+      {
+        id: 'refund_reverted',
+        type: 'condition',
+        label: 'Refund failed, nothing refunded?',
+        config: {
+          expression:
+            "{{ (nodes.callback.status == 'FAILED' || nodes.callback.status == 'CANCELED') && !nodes.callback.alreadyProcessed && nodes.callback.paymentStatus == 'SUCCESSFUL' }}",
+        },
+        position: at(160, 420),
+      },
+      updateOrder('update_order_paid', 'Mark order paid again', 'paid', at(160, 560)),
+    );
+    edges.push(edge('branch', 'refund_reverted', 'false'), edge('refund_reverted', 'update_order_paid', 'true'));
+  }
+}
+
+/** A dispute has a deadline for evidence: the project's owner is emailed when one opens. */
+function addAdminAlert(nodes: FlowNode[], edges: FlowEdge[], after: string | null) {
+  nodes.push({
+    id: 'email_admin',
+    type: 'send_email',
+    label: 'Email the admin',
+    config: {
+      to: '{{ nodes.callback.adminEmail }}',
+      subject: 'Payment disputed: order #{{ nodes.callback.orderId }}',
+      text: 'The payment of {{ nodes.callback.amountDisplay }} for order #{{ nodes.callback.orderId }} is disputed ({{ nodes.callback.reason }}). Answer it in the Stripe Dashboard before the deadline. Payment reference: {{ nodes.callback.paymentId }}.',
+    },
+    position: at(-160, after ? 560 : 420),
+  });
+  edges.push(after ? edge(after, 'email_admin') : edge('branch', 'email_admin', 'true'));
 }
 
 /**

@@ -9,6 +9,7 @@ const minimalConfigs: Record<string, Record<string, unknown>> = {
   stripe_refund_callback: {},
   stripe_recurring_management_callback: {},
   stripe_recurring_deduction_callback: {},
+  stripe_dispute_callback: {},
   condition: { expression: '{{ 1 < 2 }}' },
   switch: { value: '{{ trigger.type }}', cases: ['a', 'b'] },
   query_rows: { table: 'orders' },

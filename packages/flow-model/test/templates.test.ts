@@ -82,7 +82,11 @@ describe('system flow templates', () => {
   it('subscribes each system flow to its events', () => {
     expect(buildSystemFlow('StripeRefund', { orderTable: 'o' }).trigger).toEqual({
       kind: 'stripe_webhook',
-      events: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded'],
+      events: ['refund.created', 'refund.updated', 'refund.failed', 'charge.refunded', 'charge.refund.updated'],
+    });
+    expect(buildSystemFlow('StripeDispute', { orderTable: 'o' }).trigger).toEqual({
+      kind: 'stripe_webhook',
+      events: ['charge.dispute.created', 'charge.dispute.updated', 'charge.dispute.closed'],
     });
     expect(buildSystemFlow('StripeRecurringPaymentDeduction', { orderTable: 'o' }).trigger).toEqual({
       kind: 'stripe_webhook',

@@ -15,7 +15,7 @@ export type { SystemFlowKind };
 export const SYSTEM_FLOW_EVENTS = systemFlowEvents;
 export const SYSTEM_FLOW_KINDS = systemFlowKinds;
 
-/** Stripe allows 16 endpoints per account; activation needs 4, so it refuses above 12. */
+/** Stripe allows 16 endpoints per account; activation needs 5, so it refuses above 11. */
 export const STRIPE_ENDPOINT_LIMIT = 16;
 
 export function publicBaseUrl(): string {
@@ -28,7 +28,7 @@ async function listAllRemote(stripe: Stripe): Promise<Stripe.WebhookEndpoint[]> 
   return all;
 }
 
-/** Before activating: the account must have room for the four system endpoints. */
+/** Before activating: the account must have room for the system endpoints. */
 export async function assertEndpointRoom(handle: DbHandle, projectId: number): Promise<void> {
   const { stripe } = await getProjectStripe(handle.db, projectId);
   let remote: Stripe.WebhookEndpoint[];

@@ -159,15 +159,8 @@ export interface RefundUpdate {
 }
 
 export function refundUpdateFromEvent(event: StripeEventLike): RefundUpdate | null {
-  if (event.type !== 'refund.created' && event.type !== 'refund.updated' && event.type !== 'refund.failed') return null;
+  if (!['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated'].includes(event.type)) return null;
   const refund = event.data.object;
-  const statusMap: Record<string, RefundStatus> = {
-    pending: 'PENDING',
-    requires_action: 'PENDING',
-    succeeded: 'REFUNDED',
-    failed: 'FAILED',
-    canceled: 'CANCELED',
-  };
   return {
     refundId: toInt(refund.metadata?.tillflow_refund_id),
     stripeRefundId: refund.id,
@@ -176,10 +169,19 @@ export function refundUpdateFromEvent(event: StripeEventLike): RefundUpdate | nu
     amount: Number(refund.amount),
     currency: String(refund.currency),
     reason: refund.reason ?? null,
-    status: statusMap[refund.status] ?? 'PENDING',
+    status: refundStatusOf(String(refund.status)),
     failureReason: refund.failure_reason ?? undefined,
   };
 }
+
+const REFUND_STATUS: Record<string, RefundStatus> = {
+  pending: 'PENDING',
+  requires_action: 'PENDING',
+  succeeded: 'REFUNDED',
+  failed: 'FAILED',
+  canceled: 'CANCELED',
+};
+export const refundStatusOf = (stripeStatus: string): RefundStatus => REFUND_STATUS[stripeStatus] ?? 'PENDING';
 
 const REFUND_RANK: Record<RefundStatus, number> = { PENDING: 0, FAILED: 1, CANCELED: 1, REFUNDED: 2 };
 export function shouldApplyRefundStatus(current: RefundStatus, next: RefundStatus): boolean {

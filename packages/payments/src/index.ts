@@ -3,6 +3,7 @@ export { createPaymentAction } from './actions/payment';
 export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';
 export { refundAction } from './actions/refund';
 export { activatePayments, orderTableName } from './activation';
+export { handleDisputeEvent } from './callbacks/dispute';
 export { handlePaymentEvent } from './callbacks/payment';
 export { handleSubscriptionEvent } from './callbacks/recurring';
 export { handleRefundEvent } from './callbacks/refund';

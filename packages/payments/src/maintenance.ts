@@ -2,6 +2,7 @@ import { type DbHandle, paymentSettings } from '@tillflow/db';
 import { isNotNull } from 'drizzle-orm';
 import { ensureSystemEndpoints } from './endpoints';
 import { reconcileFromStripe } from './reconcile';
+import { upgradePaymentsProject } from './system-flows';
 
 /**
  * What keeps a project in step with Stripe without anyone watching: endpoints
@@ -13,14 +14,15 @@ export async function runPaymentsMaintenance(
   options: { lookbackSeconds?: number; projectIds?: number[] } = {},
 ) {
   const active = await handle.db
-    .select({ projectId: paymentSettings.projectId })
+    .select({ projectId: paymentSettings.projectId, orderTableId: paymentSettings.orderTableId })
     .from(paymentSettings)
     .where(isNotNull(paymentSettings.activatedAt));
   const since = Math.floor(Date.now() / 1000) - (options.lookbackSeconds ?? 3 * 86_400);
   const report: { projectId: number; recovered: number; error?: string }[] = [];
-  for (const { projectId } of active) {
+  for (const { projectId, orderTableId } of active) {
     if (options.projectIds && !options.projectIds.includes(projectId)) continue;
     try {
+      if (orderTableId) await upgradePaymentsProject(handle, projectId, orderTableId);
       await ensureSystemEndpoints(handle, projectId);
       const { recovered } = await reconcileFromStripe(handle, projectId, { sinceSeconds: since });
       report.push({ projectId, recovered });

@@ -1,5 +1,6 @@
 import { type NodeContext, registerNodeExecutor, setStripeClientFactory } from '@tillflow/runtime';
 import { orderTableName } from './activation';
+import { handleDisputeEvent } from './callbacks/dispute';
 import { handlePaymentEvent } from './callbacks/payment';
 import { handleSubscriptionEvent } from './callbacks/recurring';
 import { handleRefundEvent } from './callbacks/refund';
@@ -7,7 +8,7 @@ import { handleRenewalEvent } from './callbacks/renewal';
 import type { StripeEventLike } from './event-mapping';
 import { getProjectStripe } from './settings';
 
-// The four system callback handlers run as 'database' nodes: the runtime gives
+// The system callback handlers run as 'database' nodes: the runtime gives
 // them the transaction that also records their step, so each event's effect
 // on the system tables commits exactly once.
 
@@ -29,7 +30,17 @@ export function registerPaymentNodeExecutors(): void {
   });
   registerNodeExecutor('stripe_refund_callback', {
     effect: 'database',
-    execute: async (ctx) => finish(ctx, await handleRefundEvent(ctx.tx, ctx.projectId, event(ctx))),
+    execute: async (ctx) => {
+      const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
+      return finish(ctx, await handleRefundEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
+    },
+  });
+  registerNodeExecutor('stripe_dispute_callback', {
+    effect: 'database',
+    execute: async (ctx) => {
+      const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
+      return finish(ctx, await handleDisputeEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
+    },
   });
   registerNodeExecutor('stripe_recurring_management_callback', {
     effect: 'database',

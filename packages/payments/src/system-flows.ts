@@ -1,16 +1,22 @@
-import type { TableInfo } from '@tillflow/data-model';
-import type { Executor } from '@tillflow/db';
-import { buildSystemFlow, systemFlowKinds } from '@tillflow/flow-model';
-import { createFlow } from '@tillflow/runtime';
+import { listTables, type TableInfo } from '@tillflow/data-model';
+import type { DbHandle, Executor } from '@tillflow/db';
+import { buildSystemFlow, type SystemFlowKind, systemFlowKinds } from '@tillflow/flow-model';
+import { createFlow, listFlows } from '@tillflow/runtime';
+import { upgradePaymentSystemTables } from './system-tables';
 
 /**
- * Creates and publishes the four system flows inside the activation
+ * Creates and publishes the system flows inside the activation
  * transaction, from the flow model's templates; the "update order status"
  * node is included only when the order table's status can take the value.
  */
-export async function createSystemFlows(tx: Executor, projectId: number, order: TableInfo): Promise<void> {
+export async function createSystemFlows(
+  tx: Executor,
+  projectId: number,
+  order: TableInfo,
+  kinds: readonly SystemFlowKind[] = systemFlowKinds,
+): Promise<void> {
   const status = order.columns.find((c) => c.name === 'status') ?? null;
-  for (const kind of systemFlowKinds)
+  for (const kind of kinds)
     await createFlow(tx, {
       projectId,
       name: kind,
@@ -19,4 +25,19 @@ export async function createSystemFlows(tx: Executor, projectId: number, order: 
       definition: buildSystemFlow(kind, { orderTable: order.name, orderStatusColumn: status }),
       publish: true,
     });
+}
+
+/**
+ * A project activated before a system flow existed (e.g. StripeDispute) gets it,
+ * and its system tables get the columns added since: run by maintenance before
+ * endpoints are repaired (which then registers the new flow's endpoint too).
+ */
+export async function upgradePaymentsProject(handle: DbHandle, projectId: number, orderTableId: number) {
+  const order = (await listTables(handle.db, projectId)).find((t) => t.id === orderTableId);
+  if (!order) return { addedColumns: 0, addedFlows: [] as SystemFlowKind[] };
+  const addedColumns = await upgradePaymentSystemTables(handle.db, projectId, order.name);
+  const present = new Set((await listFlows(handle.db, projectId)).map((f) => f.systemKind));
+  const missing = systemFlowKinds.filter((kind) => !present.has(kind));
+  if (missing.length > 0) await handle.db.transaction((tx) => createSystemFlows(tx, projectId, order, missing));
+  return { addedColumns, addedFlows: missing };
 }

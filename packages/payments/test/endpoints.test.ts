@@ -20,7 +20,7 @@ describe('webhook endpoints', () => {
     const { project, account } = await createPaymentsProject(handle, sandbox);
     const stripe = createStripeClient(account.secretKey, sandbox.url);
     const remote = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
-    expect(remote).toHaveLength(4);
+    expect(remote).toHaveLength(5);
     const health = await endpointHealth(handle, project.id);
     expect(health.map((e) => e.purpose).sort()).toEqual(Object.keys(SYSTEM_FLOW_EVENTS).sort());
     for (const endpoint of health) {
@@ -47,13 +47,13 @@ describe('webhook endpoints', () => {
     await ensureSystemEndpoints(handle, project.id);
     const after = await endpointHealth(handle, project.id);
     expect(after.every((e) => e.registered)).toBe(true);
-    expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(4);
+    expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
     const repaired = after.find((e) => e.purpose === 'StripeRefund');
     expect(repaired?.id).toBe(victim?.id); // same URL for the app
     expect(repaired?.stripeEndpointId).not.toBe(victim?.stripeEndpointId);
   });
 
-  it('refuses activation when the account has more than 12 endpoints', async () => {
+  it('refuses activation when the account has more than 11 endpoints (16 minus the five system ones)', async () => {
     const { project, account } = await createPaymentsProject(handle, sandbox, { activate: false });
     const stripe = createStripeClient(account.secretKey, sandbox.url);
     for (let i = 0; i < 13; i++)

@@ -1,9 +1,10 @@
-import { insertRow } from '@tillflow/data-model';
+import { getRow, insertRow } from '@tillflow/data-model';
 import { type DbHandle, stripeCustomers } from '@tillflow/db';
 import { useProjectMailForFlows } from '@tillflow/mail';
 import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
@@ -102,4 +103,29 @@ export async function advanceDays(stripe: Stripe, clock: { id: string; frozen_ti
   clock.frozen_time += days * 86_400;
   await stripe.testHelpers.testClocks.advance(clock.id, { frozen_time: clock.frozen_time });
   return clock.frozen_time;
+}
+
+/** Alice pays an order of `amount` by card (payment intent); returns the payment and order once SUCCESSFUL. */
+export async function paidOrder(
+  env: ReturnType<typeof flowEnvironment>,
+  ctx: FlowProject,
+  amount: number,
+  card = 'pm_card_visa',
+) {
+  const { project: proj, alice, asUser, stripe } = ctx;
+  const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount });
+  const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
+    orderId: order.id,
+    currency: 'usd',
+    amount,
+    method: 'payment_intent',
+  });
+  const row = await getRow(env.handle.db, proj.id, BACKEND, 'payment', created.paymentId);
+  await stripe.paymentIntents.confirm(String(row?.stripe_payment_intent_id), { payment_method: card });
+  const payment = await eventually(async () => {
+    const r = await getRow(env.handle.db, proj.id, BACKEND, 'payment', created.paymentId);
+    return r?.status === 'SUCCESSFUL' ? r : null;
+  });
+  await eventually(async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
+  return { order, payment };
 }

@@ -1,8 +1,11 @@
-import { listTables } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
+import { getTable, listTables, removeColumn } from '@tillflow/data-model';
+import { type DbHandle, flows as flowRows } from '@tillflow/db';
 import { validateFlow } from '@tillflow/flow-model/validate';
 import { getFlow, listFlows } from '@tillflow/runtime';
+import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runPaymentsMaintenance } from '../src/maintenance';
+import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
 
 describe('system flows generated at activation', () => {
@@ -16,10 +19,11 @@ describe('system flows generated at activation', () => {
     await handle.close();
   });
 
-  it('creates the four published system flows, each valid, with locked trigger, callback and branch', async () => {
+  it('creates the five published system flows, each valid, with locked trigger, callback and branch', async () => {
     const { project } = await createPaymentsProject(handle, sandbox);
     const flows = await listFlows(handle.db, project.id);
     expect(flows.map((f) => f.name).sort()).toEqual([
+      'StripeDispute',
       'StripePayment',
       'StripeRecurringPaymentDeduction',
       'StripeRecurringPaymentManagement',
@@ -43,5 +47,20 @@ describe('system flows generated at activation', () => {
       (n) => n.id === 'update_order',
     );
     expect(update?.config).toMatchObject({ table: 'order', values: { status: 'paid' } });
+  });
+
+  it('maintenance brings a project activated before today up to date: new system flows, endpoints and columns', async () => {
+    const { project, account } = await createPaymentsProject(handle, sandbox);
+    // As activated by an older release: no dispute flow, no review column.
+    await handle.db
+      .delete(flowRows)
+      .where(and(eq(flowRows.projectId, project.id), eq(flowRows.systemKind, 'StripeDispute')));
+    await removeColumn(handle.db, project.id, 'payment', 'review_reason', { allowSystem: true });
+    const [report] = await runPaymentsMaintenance(handle, { projectIds: [project.id] });
+    expect(report.error).toBeUndefined();
+    expect((await listFlows(handle.db, project.id)).map((f) => f.name)).toContain('StripeDispute');
+    expect((await getTable(handle.db, project.id, 'payment')).columns.map((c) => c.name)).toContain('review_reason');
+    const stripe = createStripeClient(account.secretKey, sandbox.url);
+    expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
   });
 });

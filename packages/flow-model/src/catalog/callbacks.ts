@@ -104,3 +104,28 @@ export const stripeRecurringDeductionCallback = defineNodeType({
   locked: true,
   summary: (c) => `Record the renewal payment${orderSummary(c)}`,
 });
+
+export const stripeDisputeCallback = defineNodeType({
+  type: 'stripe_dispute_callback',
+  label: 'Stripe dispute callback',
+  category: 'payments',
+  icon: '⚖️',
+  description: 'Records a dispute on a payment (opened, won, lost) as Stripe has it, exactly once.',
+  configSchema: callbackConfig,
+  outputs: ['next'],
+  outputShape: () =>
+    t.object({
+      orderId: t.number,
+      paymentId: t.number,
+      disputeStatus: t.enum('DISPUTED', 'WON', 'LOST'),
+      reason: t.string,
+      alreadyProcessed: t.boolean,
+      // Who is told by default: the project owner's address.
+      adminEmail: t.string,
+      amount: t.number,
+      currency: t.string,
+      amountDisplay: t.string,
+    }),
+  locked: true,
+  summary: (c) => `Record the dispute${orderSummary(c)}`,
+});

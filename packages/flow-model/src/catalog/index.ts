@@ -1,4 +1,5 @@
 import {
+  stripeDisputeCallback,
   stripePaymentCallback,
   stripeRecurringDeductionCallback,
   stripeRecurringManagementCallback,
@@ -22,6 +23,7 @@ export const nodeTypeIds = [
   'stripe_refund_callback',
   'stripe_recurring_management_callback',
   'stripe_recurring_deduction_callback',
+  'stripe_dispute_callback',
   'condition',
   'switch',
   'query_rows',
@@ -43,6 +45,7 @@ const definitions = [
   stripeRefundCallback,
   stripeRecurringManagementCallback,
   stripeRecurringDeductionCallback,
+  stripeDisputeCallback,
   conditionNode,
   switchNode,
   queryRowsNode,

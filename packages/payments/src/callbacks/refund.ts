@@ -1,9 +1,11 @@
 import { aggregateRows, getRow, insertRow, type Row, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
+import type Stripe from 'stripe';
 import {
   type PaymentStatus,
   paymentStatusAfterRefunds,
   type RefundStatus,
+  refundStatusOf,
   refundUpdateFromEvent,
   type StripeEventLike,
   shouldApplyRefundStatus,
@@ -58,6 +60,7 @@ export async function handleRefundEvent(
   tx: Executor,
   projectId: number,
   event: StripeEventLike,
+  stripe?: Stripe,
 ): Promise<RefundCallbackOutput> {
   const ignored = {
     orderId: null,
@@ -70,6 +73,13 @@ export async function handleRefundEvent(
     ignored: true,
   };
   const update = refundUpdateFromEvent(event);
+  // Refunds can fail or be canceled after succeeding: re-fetched, the row takes Stripe's current state
+  // whatever order the events arrive in (without a client, events may only move it forward).
+  const fresh = update && stripe ? await stripe.refunds.retrieve(update.stripeRefundId) : null;
+  if (update && fresh) {
+    update.status = refundStatusOf(fresh.status ?? 'pending');
+    update.failureReason = fresh.failure_reason ?? undefined;
+  }
   if (!update) {
     if (event.type !== 'charge.refunded') return ignored;
     const charge = event.data.object;
@@ -113,7 +123,7 @@ export async function handleRefundEvent(
     });
   }
   const current = refund.status as RefundStatus;
-  const apply = shouldApplyRefundStatus(current, update.status);
+  const apply = fresh ? current !== update.status : shouldApplyRefundStatus(current, update.status);
   const values: Record<string, unknown> = {};
   if (!refund.stripe_refund_id) values.stripe_refund_id = update.stripeRefundId;
   if (apply) {

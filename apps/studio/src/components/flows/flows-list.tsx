@@ -50,7 +50,7 @@ export function FlowsList({ projectId }: { projectId: number }) {
           {flows.data?.length === 0 && (
             <tr>
               <td colSpan={6} className="py-3 text-slate-500">
-                No flows yet. Activating payments creates the four Stripe system flows; or create your own below.
+                No flows yet. Activating payments creates the five Stripe system flows; or create your own below.
               </td>
             </tr>
           )}

@@ -1,0 +1,61 @@
+import { getRow, insertRow } from '@tillflow/data-model';
+import { listMailbox } from '@tillflow/mail';
+import { describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { BACKEND, eventually, flowEnvironment, paidOrder, urls } from './flow-env';
+
+const env = flowEnvironment();
+
+describe('disputes and expired checkouts reach the order', () => {
+  it('a dispute opened on the sandbox marks the payment DISPUTED and emails the admin; the outcome is recorded', async () => {
+    const ctx = await env.project({ orderStatuses: ['pending', 'paid', 'disputed', 'refunded'] });
+    const { project: proj, stripe } = ctx;
+    const { order, payment } = await paidOrder(env, ctx, 2500, 'pm_card_createDispute');
+    const disputed = await eventually(async () => {
+      const row = await getRow(env.handle.db, proj.id, BACKEND, 'payment', payment.id);
+      return row?.dispute_status === 'DISPUTED' ? row : null;
+    });
+    expect(disputed.stripe_dispute_id).toMatch(/^dp_/);
+    await eventually(
+      async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'disputed',
+    );
+    const [alert] = await eventually(async () => {
+      const mail = await listMailbox(env.handle.db, proj.id, {});
+      const found = mail.filter((m) => m.subject === `Payment disputed: order #${order.id}`);
+      return found.length ? found : null;
+    });
+    expect(alert.text).toContain('25.00 USD');
+    expect(alert.text).toContain('fraudulent');
+
+    await stripe.disputes.close(String(disputed.stripe_dispute_id));
+    await eventually(
+      async () => (await getRow(env.handle.db, proj.id, BACKEND, 'payment', payment.id))?.dispute_status === 'LOST',
+    );
+    await env.sandbox.waitForDeliveries();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      (await listMailbox(env.handle.db, proj.id, {})).filter((m) => m.subject.startsWith('Payment disputed')),
+    ).toHaveLength(1);
+  });
+
+  it('an expired checkout session cancels its payment, so the order can be paid again', async () => {
+    const ctx = await env.project();
+    const { project: proj, alice, asUser, stripe } = ctx;
+    const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Kettle', amount: 3000 });
+    const input = { orderId: order.id, currency: 'usd', amount: 3000, method: 'checkout' as const, ...urls };
+    const first = await createPaymentAction(env.handle, proj.id, asUser(alice), input);
+    await stripe.checkout.sessions.expire(String(first.checkoutUrl).split('/').pop() as string);
+    const canceled = await eventually(async () => {
+      const row = await getRow(env.handle.db, proj.id, BACKEND, 'payment', first.paymentId);
+      return row?.status === 'CANCELED' ? row : null;
+    });
+    expect(canceled.failure_reason).toMatch(/expired/);
+    expect((await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status).toBe('pending');
+    const second = await createPaymentAction(env.handle, proj.id, asUser(alice), input);
+    expect(second.reused).toBe(false);
+    env.sandbox.payCheckoutSession(String(second.checkoutUrl).split('/').pop() as string, {
+      number: '4242424242424242',
+    });
+    await eventually(async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
+  });
+});
