@@ -29,8 +29,12 @@ export interface ExecuteFlowOptions {
   testRun?: boolean;
   /** Write flow_step rows (false for test runs rolled back: they are recorded afterwards). */
   persist: boolean;
-  /** Run all database work on this executor instead of the handle (a test run's outer transaction). */
-  executor?: Executor;
+  /**
+   * A test run that leaves nothing behind: each database node runs in a short transaction of its own that is
+   * rolled back once its output is captured (later nodes do not see its effect); no transaction is held open
+   * across HTTP, email or code nodes, so a slow outbound call never blocks other writers.
+   */
+  rollbackDatabaseEffects?: boolean;
   /** Steps a previous attempt completed: skipped, their outputs reused. */
   completed?: Map<string, CompletedStep>;
   /** The guard for outbound calls; the environment's (closed unless the operator opened ranges) by default. */
@@ -86,7 +90,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
       if (edge.source === node.id && (!edge.branch || edge.branch === 'next' || edge.branch === step.branch))
         active.add(edge.target);
   }
-  if (options.persist) await flushPending(options.executor ?? options.handle.db, options, pending);
+  if (options.persist) await flushPending(options.handle.db, options, pending);
   return { status: 'succeeded', error: null, permanent: false, steps };
 }
 
@@ -154,7 +158,7 @@ async function runStep(
         stopped = true;
       },
     });
-    const base = options.executor ?? options.handle.db;
+    const base = options.handle.db;
     const control = () => ({ branch, stopped });
     if (executor.effect === 'pure') {
       const output = jsonSafe(await executor.execute(context(base)));
@@ -178,23 +182,21 @@ async function runStep(
           pending.steps = [];
           return runExternal(options, node, executor, base, context, startedAt, input, control);
         })()
-      : base
-          .transaction((tx) =>
-            runTransactional(options, node, executor, tx, context, startedAt, input, control, pending),
-          )
-          .then(
-            (outcome) => {
-              pending.steps = []; // committed with this step
-              return outcome;
-            },
-            async (error) => {
-              // Another worker (whose lease we took over while it was still alive) committed this step
-              // first: our effect was rolled back, theirs stands; continue with their output.
-              const done = options.persist ? await succeededStep(base, options, node) : null;
-              if (done) return done;
-              throw error;
-            },
-          ));
+      : (options.rollbackDatabaseEffects ? rolledBack : committed)(base, (tx) =>
+          runTransactional(options, node, executor, tx, context, startedAt, input, control, pending),
+        ).then(
+          (outcome) => {
+            pending.steps = []; // committed with this step
+            return outcome;
+          },
+          async (error) => {
+            // Another worker (whose lease we took over while it was still alive) committed this step
+            // first: our effect was rolled back, theirs stands; continue with their output.
+            const done = options.persist ? await succeededStep(base, options, node) : null;
+            if (done) return done;
+            throw error;
+          },
+        ));
     return { ...result, nodeId: node.id, nodeType: node.type, input, startedAt };
   } catch (error) {
     const step: StepResult = {
@@ -212,12 +214,30 @@ async function runStep(
     permanentFlags.set(step, isPermanentError(error));
     if (options.persist) {
       // A rolled-back transaction took the flushed pending steps with it: keep them in the list until they land.
-      await flushPending(options.executor ?? options.handle.db, options, pending);
+      await flushPending(options.handle.db, options, pending);
       pending.steps = [];
-      await recordFailedStep(options.executor ?? options.handle.db, options, step);
+      await recordFailedStep(options.handle.db, options, step);
     }
     return step;
   }
+}
+
+const committed = <T>(db: Executor, work: (tx: Executor) => Promise<T>): Promise<T> => db.transaction(work);
+
+class RollBack extends Error {}
+
+/** Runs `work` in a transaction and rolls it back, returning what `work` returned. */
+async function rolledBack<T>(db: Executor, work: (tx: Executor) => Promise<T>): Promise<T> {
+  let result: { value: T } | null = null;
+  try {
+    await db.transaction(async (tx) => {
+      result = { value: await work(tx) };
+      throw new RollBack();
+    });
+  } catch (error) {
+    if (!(error instanceof RollBack)) throw error;
+  }
+  return (result as unknown as { value: T }).value;
 }
 
 class StepAlreadyRecorded extends Error {

@@ -11,7 +11,11 @@ export interface TestRunInput {
   definition?: FlowDefinition;
   /** The trigger payload, e.g. a sample Stripe event. */
   event: unknown;
-  /** Run inside a transaction that is rolled back: database nodes show their effect but leave nothing. */
+  /**
+   * Leave no database effects: each database node runs in its own transaction that is rolled back after
+   * its output is shown (so a later node does not see an earlier node's rows). HTTP, email and code nodes
+   * run outside any transaction; their effects are real.
+   */
   rollback: boolean;
   /** The guard for the run's outbound calls; the environment's by default. */
   egress?: EgressGuard;
@@ -23,8 +27,6 @@ export interface TestRunResult {
   error: string | null;
   steps: StepResult[];
 }
-
-class RolledBack extends Error {}
 
 /** Execute a flow now, in this request, and report each node's input, output, error and duration. */
 export async function testRunFlow(handle: DbHandle, input: TestRunInput): Promise<TestRunResult> {
@@ -56,16 +58,9 @@ export async function testRunFlow(handle: DbHandle, input: TestRunInput): Promis
   };
   let outcome: Awaited<ReturnType<typeof executeFlow>>;
   if (input.rollback) {
-    let captured: typeof outcome | null = null;
-    try {
-      await handle.db.transaction(async (tx) => {
-        captured = await executeFlow({ ...base, persist: false, executor: tx });
-        throw new RolledBack();
-      });
-    } catch (error) {
-      if (!(error instanceof RolledBack)) throw error;
-    }
-    outcome = captured as unknown as typeof outcome;
+    // Each database node in a short transaction that is rolled back; nothing is held open across the
+    // HTTP, email and code nodes in between.
+    outcome = await executeFlow({ ...base, persist: false, rollbackDatabaseEffects: true });
     const recorded = outcome.steps.filter((s) => s.status !== 'skipped');
     if (recorded.length > 0)
       await handle.db.insert(flowSteps).values(
