@@ -69,9 +69,6 @@ export function toPublicSettings(row: PaymentSettingsRow | null): PublicPaymentS
   };
 }
 
-/** The default account key of the embedded sandbox, used when a project has no keys of its own. */
-export const SANDBOX_DEFAULT_SECRET_KEY = 'sk_test_tillflow_sandbox';
-
 export interface ProjectStripe {
   stripe: Stripe;
   settings: PaymentSettingsRow | null;
@@ -81,11 +78,16 @@ export interface ProjectStripe {
 
 export async function getProjectStripe(db: Executor, projectId: number): Promise<ProjectStripe> {
   const settings = await loadPaymentSettings(db, projectId);
-  if (!settings?.apiBase) await ensureSandboxRunning();
+  // Never the sandbox's shared default account (its key is public): a project without
+  // keys gets an account of its own when it activates payments.
+  if (!settings?.secretKeyEncrypted)
+    throw new PaymentError(
+      'PRECONDITION_FAILED',
+      'This project has no Stripe account yet: activate payments (it gets a sandbox account of its own) or enter Stripe keys.',
+    );
+  if (!settings.apiBase) await ensureSandboxRunning();
   const apiBase = effectiveApiBase(settings);
-  const secretKey = settings?.secretKeyEncrypted
-    ? openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId))
-    : SANDBOX_DEFAULT_SECRET_KEY;
+  const secretKey = openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId));
   return {
     stripe: createStripeClient(secretKey, apiBase),
     settings,

@@ -1,8 +1,10 @@
 import { createEgressGuard, SANDBOX_TOKEN_HEADER, sandboxControlToken } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
+import { paymentSettings } from '@tillflow/db';
 import { createFlow, testRunFlow } from '@tillflow/runtime';
+import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { saveBranding } from '../src/settings';
+import { getProjectStripe, saveBranding } from '../src/settings';
 import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
 
 // Two builders share one studio and its embedded sandbox. Builder A knows what any
@@ -165,5 +167,14 @@ describe("project B's sandbox account, from project A", () => {
     });
     expect(card.status).toBe(200);
     expect(await card.text()).not.toContain(b.account.secretKey);
+  });
+
+  it("never lets a project without an account of its own use the sandbox's shared default account", async () => {
+    const bare = await createPaymentsProject(handle, sandbox, { activate: false });
+    await handle.db.delete(paymentSettings).where(eq(paymentSettings.projectId, bare.project.id));
+    await expect(getProjectStripe(handle.db, bare.project.id)).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/no Stripe account yet/),
+    });
   });
 });
