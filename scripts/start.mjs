@@ -37,10 +37,14 @@ if (needsBuild()) {
 }
 
 const port = process.env.PORT ?? '3000';
-const child = spawn(path.join(root, 'node_modules/.bin/next'), ['start', '-p', port], {
+// Without PUBLIC_URL the studio is a local tool and listens on localhost only; set HOST (and
+// PUBLIC_URL: the studio refuses a non-loopback HOST without it) to serve others.
+const host = process.env.HOST || (process.env.PUBLIC_URL ? '' : 'localhost');
+const args = ['start', '-p', port, ...(host ? ['-H', host] : [])];
+const child = spawn(path.join(root, 'node_modules/.bin/next'), args, {
   stdio: 'inherit',
   cwd: studio,
-  env: { ...process.env, PORT: port, TILLFLOW_ROOT: root },
+  env: { ...process.env, PORT: port, TILLFLOW_ROOT: root, ...(host ? { HOST: host } : {}) },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));

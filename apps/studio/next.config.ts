@@ -3,6 +3,14 @@ import type { NextConfig } from 'next';
 
 const repoRoot = path.resolve(process.cwd(), '../..');
 
+// API answers are data: never framed, never sniffed (pages get theirs from src/proxy.ts;
+// a test keeps this in step with API_SECURITY_HEADERS in src/server/http/security-headers.ts).
+const apiHeaders = [
+  { key: 'Content-Security-Policy', value: "default-src 'none'; frame-ancestors 'none'" },
+  { key: 'X-Content-Type-Options', value: 'nosniff' },
+  { key: 'Referrer-Policy', value: 'strict-origin-when-cross-origin' },
+];
+
 const config: NextConfig = {
   // Workspace packages ship TypeScript source; Next compiles them with the app.
   transpilePackages: [
@@ -29,6 +37,12 @@ const config: NextConfig = {
   outputFileTracingRoot: repoRoot,
   turbopack: { root: repoRoot },
   poweredByHeader: false,
+  async headers() {
+    return ['/api/:path*', '/app/:slug/api/:path*', '/_next/:path*'].map((source) => ({
+      source,
+      headers: apiHeaders,
+    }));
+  },
 };
 
 export default config;

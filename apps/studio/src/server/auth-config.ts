@@ -4,8 +4,11 @@ import path from 'node:path';
 import { authAccount, authSession, authUser, authVerification, type Database, dataDir } from '@tillflow/db';
 import { type BetterAuthPlugin, betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
-import { APIError, createAuthMiddleware } from 'better-auth/api';
+import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api';
 import { passwordWeakness } from '../lib/password-policy';
+import { CLIENT_ADDRESS_HEADER, clientAddress } from './http/client-address';
+import { publicOrigin, trustedOrigins } from './public-origin';
+import { checkSignIn, checkSignUp, recordSignInFailure, recordSignInSuccess } from './sign-in-guard';
 
 // Session signing secret: from the environment, else generated once per data folder
 // so a fresh machine is safe without configuration.
@@ -27,8 +30,9 @@ export function buildAuth(db: Database, plugins: BetterAuthPlugin[] = []) {
       schema: { user: authUser, session: authSession, account: authAccount, verification: authVerification },
     }),
     secret: authSecret(),
-    baseURL: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`,
-    trustedOrigins: (request) => (request ? [new URL(request.url).origin] : []),
+    baseURL: publicOrigin(),
+    // PUBLIC_URL's origin, or the loopback origins of a local studio: never the request's own.
+    trustedOrigins: trustedOrigins(),
     // better-auth hashes with scrypt, a memory-hard function.
     emailAndPassword: { enabled: true, minPasswordLength: 8, maxPasswordLength: 128, autoSignIn: true },
     session: { cookieCache: { enabled: false } },
@@ -40,12 +44,36 @@ export function buildAuth(db: Database, plugins: BetterAuthPlugin[] = []) {
       max: 100,
       customRules: { '/sign-in/email': { window: 60, max: 10 }, '/sign-up/email': { window: 60, max: 10 } },
     },
-    advanced: { database: { generateId: () => crypto.randomUUID() } },
+    advanced: {
+      database: { generateId: () => crypto.randomUUID() },
+      // The address our server stamps from the socket (or from a trusted proxy's X-Forwarded-For).
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+    },
     hooks: {
       before: createAuthMiddleware(async (ctx) => {
+        const client = clientAddress(ctx.headers ?? new Headers());
+        if (ctx.path === '/sign-in/email') {
+          const verdict = await checkSignIn({ scope: 'builder', client, email: String(ctx.body?.email ?? '') });
+          if (!verdict.ok) throw new APIError('TOO_MANY_REQUESTS', { message: verdict.message });
+        }
         if (ctx.path !== '/sign-up/email') return;
         const weakness = passwordWeakness(String(ctx.body?.password ?? ''));
         if (weakness) throw new APIError('BAD_REQUEST', { message: weakness, code: 'WEAK_PASSWORD' });
+        const verdict = await checkSignUp('builder', client);
+        if (!verdict.ok) throw new APIError('TOO_MANY_REQUESTS', { message: verdict.message });
+      }),
+      // Wrong guesses back off per client + email: a stranger never locks the real builder out.
+      after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== '/sign-in/email') return;
+        const attempt = {
+          scope: 'builder',
+          client: clientAddress(ctx.headers ?? new Headers()),
+          email: String(ctx.body?.email ?? ''),
+        };
+        const returned = ctx.context.returned;
+        if (isAPIError(returned)) {
+          if (returned.statusCode === 401) await recordSignInFailure(attempt);
+        } else if (ctx.context.newSession) await recordSignInSuccess(attempt);
       }),
     },
     plugins,

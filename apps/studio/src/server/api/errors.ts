@@ -19,6 +19,8 @@ const CODE_MAP: Record<string, TRPCCode> = {
  * router, keeping the field errors for forms.
  */
 export function toTRPCError(error: unknown): TRPCError | null {
+  if ((error as Error)?.name === 'TooManyAttemptsError')
+    return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: (error as Error).message, cause: error as Error });
   const domain = error as { name?: string; code?: string; message?: string; fieldErrors?: Record<string, string> };
   const isDomain =
     error instanceof DataAccessError ||

@@ -4,6 +4,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
+import { INTERNAL_MESSAGE, logInternalError } from '../http/internal-error';
 import { toTRPCError } from './errors';
 
 export interface Builder {
@@ -20,12 +21,23 @@ export interface TRPCContext {
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error, path }) {
+    // An unexpected error's message never reaches the client: it gets a request id, the log the detail.
+    if (error.code === 'INTERNAL_SERVER_ERROR') {
+      const requestId = logInternalError(error.cause ?? error, `tRPC ${path ?? '?'}`);
+      const { stack: _stack, ...data } = shape.data;
+      return {
+        ...shape,
+        message: `${INTERNAL_MESSAGE} Quote request id ${requestId} if you report it.`,
+        data: { ...data, requestId, zodError: null, fieldErrors: null },
+      };
+    }
     const cause = error.cause as { fieldErrors?: Record<string, string> } | undefined;
     return {
       ...shape,
       data: {
         ...shape.data,
+        requestId: null as string | null,
         // zod problems become one message per field so forms can show them in place.
         zodError: error.cause instanceof ZodError ? z.flattenError(error.cause).fieldErrors : null,
         fieldErrors: cause?.fieldErrors ?? null,

@@ -4,6 +4,7 @@ import { appSessions, type DbHandle } from '@tillflow/db';
 import { hashPassword, verifyPassword } from 'better-auth/crypto';
 import { and, eq, gt, lt } from 'drizzle-orm';
 import { z } from 'zod';
+import { checkSignIn, checkSignUp, recordSignInFailure, recordSignInSuccess } from '../sign-in-guard';
 
 // End users of a generated app sign in against the project's own end-user
 // table; nothing here looks at builder (better-auth) sessions, so a builder's
@@ -42,8 +43,26 @@ async function startSession(handle: DbHandle, projectId: number, user: AppSessio
   return { token, expiresAt, user };
 }
 
-export async function signUpEndUser(handle: DbHandle, projectId: number, raw: z.input<typeof credentialsInput>) {
+/** Refused sign-in or sign-up attempts: the client waits `retryAfterSec`. */
+export class TooManyAttemptsError extends Error {
+  constructor(
+    message: string,
+    readonly retryAfterSec: number,
+  ) {
+    super(message);
+    this.name = 'TooManyAttemptsError';
+  }
+}
+
+export async function signUpEndUser(
+  handle: DbHandle,
+  projectId: number,
+  raw: z.input<typeof credentialsInput>,
+  client: string | null = null,
+) {
   const input = credentialsInput.parse(raw);
+  const verdict = await checkSignUp(`app:${projectId}`, client);
+  if (!verdict.ok) throw new TooManyAttemptsError(verdict.message, verdict.retryAfterSec);
   const user = await createEndUser(handle.db, projectId, {
     email: input.email,
     passwordHash: await hashPassword(input.password),
@@ -51,39 +70,26 @@ export async function signUpEndUser(handle: DbHandle, projectId: number, raw: z.
   return startSession(handle, projectId, { id: user.id, email: user.email, role: user.role });
 }
 
-// Failed sign-ins per project and email, in this process: enough to stop online password guessing.
-const FAILURE_WINDOW_MS = 15 * 60_000;
-const MAX_FAILURES = 10;
-const failures = new Map<string, { count: number; since: number }>();
-
-function tooManyFailures(key: string): boolean {
-  if (process.env.TILLFLOW_AUTH_RATE_LIMIT === 'off') return false;
-  const entry = failures.get(key);
-  if (!entry || Date.now() - entry.since > FAILURE_WINDOW_MS) return false;
-  return entry.count >= MAX_FAILURES;
-}
-
-function recordFailure(key: string) {
-  const entry = failures.get(key);
-  if (!entry || Date.now() - entry.since > FAILURE_WINDOW_MS) failures.set(key, { count: 1, since: Date.now() });
-  else entry.count += 1;
-  if (failures.size > 10_000) failures.delete(failures.keys().next().value as string);
-}
-
-export async function signInEndUser(handle: DbHandle, projectId: number, raw: z.input<typeof credentialsInput>) {
+/** Wrong guesses back off per client + email (sign-in-guard), so a stranger never locks the real user out. */
+export async function signInEndUser(
+  handle: DbHandle,
+  projectId: number,
+  raw: z.input<typeof credentialsInput>,
+  client: string | null = null,
+) {
   const input = z.object({ email: z.string().trim().toLowerCase(), password: z.string().max(200) }).parse(raw);
-  const key = `${projectId}:${input.email}`;
-  if (tooManyFailures(key))
-    throw new DataAccessError('FORBIDDEN', 'Too many failed sign-ins for this email. Try again in 15 minutes.');
+  const attempt = { scope: `app:${projectId}`, client, email: input.email };
+  const verdict = await checkSignIn(attempt);
+  if (!verdict.ok) throw new TooManyAttemptsError(verdict.message, verdict.retryAfterSec);
   const found = await findEndUserCredentials(handle.db, projectId, input.email);
   // Same message (and a hash's worth of work) whether the email exists or not.
   const hash = found?.passwordHash ?? (await dummyHash());
   const ok = await verifyPassword({ hash, password: input.password });
   if (!found?.passwordHash || !ok) {
-    recordFailure(key);
+    await recordSignInFailure(attempt);
     throw new DataAccessError('VALIDATION', 'Wrong email or password.');
   }
-  failures.delete(key);
+  await recordSignInSuccess(attempt);
   return startSession(handle, projectId, { id: found.id, email: found.email, role: found.role });
 }
 

@@ -1,5 +1,4 @@
 import type { DbHandle } from '@tillflow/db';
-import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { generatedAppRouter } from '../api/routers/app';
 import { handleSubscriptionRequest } from '../api/sse';
@@ -26,9 +25,6 @@ export async function handleGeneratedAppRequest(handle: DbHandle, req: Request, 
       headers: req.headers,
       resHeaders,
     }),
-    onError({ error, path }: { error: TRPCError; path?: string }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`app tRPC ${path ?? '?'} failed:`, error.message);
-    },
   };
   return (await handleSubscriptionRequest(options)) ?? fetchRequestHandler(options);
 }

@@ -15,15 +15,13 @@ import { catalogSettingsInput, listCatalog, loadAppSettings, saveAppSettings } f
 import { buyItem, myOrders, mySubscriptions, paymentsForAdmin } from '../../app/orders';
 import { appProcedure, endUserProcedure } from '../../app/procedure';
 import { getSessionFromHeaders } from '../../auth';
+import { clientAddress } from '../../http/client-address';
+import { publicOrigin } from '../../public-origin';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
-/** Where Checkout sends the buyer back: the public URL when configured, else the caller's own origin. */
-function appUrl(headers: Headers, slug: string, page: string): string {
-  const origin =
-    process.env.PUBLIC_URL?.replace(/\/$/, '') ??
-    headers.get('origin') ??
-    `${headers.get('x-forwarded-proto') ?? 'http'}://${headers.get('host') ?? 'localhost'}`;
-  return `${origin}/app/${slug}/${page}`;
+/** Where Checkout sends the buyer back: the studio's public origin, never one a request names. */
+function appUrl(slug: string, page: string): string {
+  return `${publicOrigin()}/app/${slug}/${page}`;
 }
 
 function setCookie(resHeaders: Headers | undefined, value: string) {
@@ -74,7 +72,7 @@ export const generatedAppRouter = createTRPCRouter({
   }),
 
   signUp: appProcedure.input(credentialsInput).mutation(async ({ ctx, input }) => {
-    const session = await signUpEndUser(ctx.db, ctx.project.id, input);
+    const session = await signUpEndUser(ctx.db, ctx.project.id, input, clientAddress(ctx.headers));
     setCookie(ctx.resHeaders, sessionCookie(ctx.project.slug, session));
     return { user: session.user };
   }),
@@ -82,7 +80,7 @@ export const generatedAppRouter = createTRPCRouter({
   signIn: appProcedure
     .input(z.object({ email: z.string().max(320), password: z.string().max(200) }))
     .mutation(async ({ ctx, input }) => {
-      const session = await signInEndUser(ctx.db, ctx.project.id, input);
+      const session = await signInEndUser(ctx.db, ctx.project.id, input, clientAddress(ctx.headers));
       setCookie(ctx.resHeaders, sessionCookie(ctx.project.slug, session));
       return { user: session.user };
     }),
@@ -105,11 +103,7 @@ export const generatedAppRouter = createTRPCRouter({
     .mutation(({ ctx, input }) =>
       buyItem(ctx.db, ctx.project.id, ctx.actor, {
         ...input,
-        returnUrl: appUrl(
-          ctx.headers,
-          ctx.project.slug,
-          input.itemKey.startsWith('price:') ? 'subscriptions' : 'orders',
-        ),
+        returnUrl: appUrl(ctx.project.slug, input.itemKey.startsWith('price:') ? 'subscriptions' : 'orders'),
       }),
     ),
 

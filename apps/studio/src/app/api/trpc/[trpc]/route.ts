@@ -1,4 +1,3 @@
-import type { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createTRPCContext } from '~/server/api/context';
 import { appRouter } from '~/server/api/root';
@@ -16,9 +15,6 @@ async function handler(request: Request) {
     req,
     router: appRouter,
     createContext: () => createTRPCContext({ headers: req.headers }),
-    onError({ error, path }: { error: TRPCError; path?: string }) {
-      if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`tRPC ${path ?? '?'} failed:`, error.message);
-    },
   };
   // Subscriptions (the live change streams) take the fan-out SSE writer; everything else tRPC's handler.
   return (await handleSubscriptionRequest(options)) ?? fetchRequestHandler(options);
