@@ -14,15 +14,19 @@ export async function runPaymentsMaintenance(
   options: { lookbackSeconds?: number; projectIds?: number[] } = {},
 ) {
   const active = await handle.db
-    .select({ projectId: paymentSettings.projectId, orderTableId: paymentSettings.orderTableId })
+    .select({
+      projectId: paymentSettings.projectId,
+      orderTableId: paymentSettings.orderTableId,
+      mode: paymentSettings.mode,
+    })
     .from(paymentSettings)
     .where(isNotNull(paymentSettings.activatedAt));
   const since = Math.floor(Date.now() / 1000) - (options.lookbackSeconds ?? 3 * 86_400);
   const report: { projectId: number; recovered: number; error?: string }[] = [];
-  for (const { projectId, orderTableId } of active) {
+  for (const { projectId, orderTableId, mode } of active) {
     if (options.projectIds && !options.projectIds.includes(projectId)) continue;
     try {
-      if (orderTableId) await upgradePaymentsProject(handle, projectId, orderTableId);
+      if (orderTableId) await upgradePaymentsProject(handle, projectId, orderTableId, mode === 'live');
       await ensureSystemEndpoints(handle, projectId);
       const { recovered } = await reconcileFromStripe(handle, projectId, { sinceSeconds: since });
       report.push({ projectId, recovered });

@@ -4,6 +4,7 @@ import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { PaymentError } from './errors';
+import { currentEndpointIds, followKeysToAccount } from './key-switch';
 import { syncSandboxBrand } from './sandbox-account';
 import {
   createStripeClient,
@@ -137,6 +138,14 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
   } catch (error) {
     throw new PaymentError('VALIDATION', explainStripeKeyError(error), { secretKey: explainStripeKeyError(error) });
   }
+  // What the endpoints are registered with now, so the previous account can be cleaned up afterwards.
+  const before = await loadPaymentSettings(handle.db, projectId);
+  const previous = before?.secretKeyEncrypted
+    ? {
+        stripe: (await getProjectStripe(handle.db, projectId)).stripe,
+        endpointIds: await currentEndpointIds(handle, projectId),
+      }
+    : null;
   const values = {
     projectId,
     mode: parsed.data.apiBase === 'sandbox' ? 'sandbox' : (mode ?? 'test'),
@@ -150,7 +159,13 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
     .insert(paymentSettings)
     .values(values)
     .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
-  return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
+  const report = await followKeysToAccount(
+    handle,
+    projectId,
+    previous ?? { stripe: createStripeClient(secretKey, apiBase), endpointIds: [] },
+    Boolean(before?.activatedAt),
+  );
+  return { ...toPublicSettings(await loadPaymentSettings(handle.db, projectId)), ...report };
 }
 
 const MAX_LOGO_BYTES = 200_000;

@@ -32,10 +32,10 @@ export async function createSystemFlows(
  * and its system tables get the columns added since: run by maintenance before
  * endpoints are repaired (which then registers the new flow's endpoint too).
  */
-export async function upgradePaymentsProject(handle: DbHandle, projectId: number, orderTableId: number) {
+export async function upgradePaymentsProject(handle: DbHandle, projectId: number, orderTableId: number, live = false) {
   const order = (await listTables(handle.db, projectId)).find((t) => t.id === orderTableId);
   if (!order) return { addedColumns: 0, addedFlows: [] as SystemFlowKind[] };
-  const addedColumns = await upgradePaymentSystemTables(handle.db, projectId, order.name);
+  const addedColumns = await upgradePaymentSystemTables(handle.db, projectId, order.name, live);
   const present = new Set((await listFlows(handle.db, projectId)).map((f) => f.systemKind));
   const missing = systemFlowKinds.filter((kind) => !present.has(kind));
   if (missing.length > 0) await handle.db.transaction((tx) => createSystemFlows(tx, projectId, order, missing));

@@ -8,6 +8,7 @@ import {
   setTablePermission,
   type TableDef,
   updateColumn,
+  updateRows,
 } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 
@@ -150,7 +151,12 @@ export async function ensurePaymentStatusOption(tx: Executor, projectId: number,
  * added since it was activated are added (empty, or their default). Idempotent;
  * run by maintenance and before the callbacks first touch a project.
  */
-export async function upgradePaymentSystemTables(db: Executor, projectId: number, orderTable: string): Promise<number> {
+export async function upgradePaymentSystemTables(
+  db: Executor,
+  projectId: number,
+  orderTable: string,
+  live = false,
+): Promise<number> {
   let added = 0;
   for (const def of systemTableDefs(orderTable)) {
     const table = await getTable(db, projectId, def.name);
@@ -158,6 +164,11 @@ export async function upgradePaymentSystemTables(db: Executor, projectId: number
       if (table.columns.some((c) => c.name === column.name)) continue;
       await addColumn(db, projectId, def.name, column, { allowSystem: true });
       added++;
+      // Rows written before rows carried their mode belong to the project's mode at upgrade time.
+      if (column.name === 'livemode' && live)
+        await updateRows(db, projectId, { kind: 'backend' }, def.name, [{ column: 'id', op: 'not_null' }], {
+          livemode: true,
+        });
     }
   }
   return added;

@@ -71,6 +71,8 @@ export async function createPaymentAction(
     if (pending[0]) return { payment: pending[0], reused: true };
     const row = await insertRow(tx, projectId, BACKEND, PAYMENT_TABLE, {
       order_id: input.orderId,
+      // Test and live never mix: callbacks ignore events of the other mode for this row.
+      livemode: ctx.mode === 'live',
       payer: payer?.id ?? null,
       amount: input.amount,
       currency: input.currency,

@@ -63,6 +63,8 @@ export async function initiateRecurringAction(
     if (rows[0]?.checkout_url) return { row: rows[0], reused: true };
     const created = await insertRow(tx, projectId, BACKEND, RECURRING_PAYMENT_TABLE, {
       order_id: input.orderId,
+      // Test and live never mix: callbacks ignore events of the other mode for this row.
+      livemode: ctx.mode === 'live',
       subscriber: subscriber?.id ?? null,
       stripe_price_id: input.priceId,
       status: 'INCOMPLETE',

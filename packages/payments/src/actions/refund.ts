@@ -75,6 +75,8 @@ export async function refundAction(
       );
     const refund = await insertRow(tx, projectId, BACKEND, REFUND_TABLE, {
       payment_id: input.paymentId,
+      // Test and live never mix: callbacks ignore events of the other mode for this row.
+      livemode: ctx.mode === 'live',
       payer: payment.payer ?? null,
       amount: input.amount,
       currency: payment.currency,

@@ -5,7 +5,7 @@ import type Stripe from 'stripe';
 import { formatMinorUnits } from '../currencies';
 import type { StripeEventLike } from '../event-mapping';
 import { PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock } from './find';
+import { BACKEND, findAndLock, sameMode } from './find';
 
 export type DisputeStatus = 'DISPUTED' | 'WON' | 'LOST';
 
@@ -67,12 +67,13 @@ export async function handleDisputeEvent(
   };
   if (!event.type.startsWith('charge.dispute.')) return ignored;
   let dispute = event.data.object as Record<string, any>;
-  if (stripe) dispute = (await stripe.disputes.retrieve(String(dispute.id))) as unknown as Record<string, any>;
+  const fresh = stripe ? await stripe.disputes.retrieve(String(dispute.id)).catch(() => null) : null;
+  if (fresh) dispute = fresh as unknown as Record<string, any>;
   const payment = await findAndLock(tx, projectId, PAYMENT_TABLE, null, [
     { column: 'stripe_payment_intent_id', value: idOf(dispute.payment_intent) },
     { column: 'stripe_charge_id', value: idOf(dispute.charge) },
   ]);
-  if (!payment) return ignored;
+  if (!payment || !sameMode(payment, event)) return ignored;
   const status = disputeStatusOf(String(dispute.status));
   const changed = payment.dispute_status !== status || payment.stripe_dispute_id !== dispute.id;
   if (changed)

@@ -31,3 +31,7 @@ export async function findAndLock(
   // Re-read after the lock: another transaction may have changed it while we waited.
   return getRow(tx, projectId, BACKEND, table, row.id);
 }
+
+/** A live event never touches a test row, nor a test event a live one (sandbox and test rows are not live). */
+export const sameMode = (row: Row, event: { livemode?: boolean }) =>
+  Boolean(row.livemode) === (event.livemode === true);

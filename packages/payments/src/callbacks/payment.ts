@@ -9,7 +9,7 @@ import {
   shouldApplyPaymentStatus,
 } from '../event-mapping';
 import { ensurePaymentStatusOption, PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock } from './find';
+import { BACKEND, findAndLock, sameMode } from './find';
 import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 
 export interface PaymentCallbackOutput extends ReceiptFields {
@@ -60,7 +60,7 @@ export async function handlePaymentEvent(
     { column: 'stripe_checkout_session_id', value: update.checkoutSessionId },
     { column: 'stripe_payment_intent_id', value: update.paymentIntentId },
   ]);
-  if (!payment) return ignored;
+  if (!payment || !sameMode(payment, event)) return ignored;
   const current = payment.status as PaymentStatus;
   const owed = { amount: Number(payment.amount), currency: String(payment.currency) };
   const amountMatches = paidAmountMatches(owed, update);

@@ -3,7 +3,7 @@ import type { Executor } from '@tillflow/db';
 import type Stripe from 'stripe';
 import { type RecurringStatus, type StripeEventLike, subscriptionSnapshot } from '../event-mapping';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock } from './find';
+import { BACKEND, findAndLock, sameMode } from './find';
 
 export interface RecurringCallbackOutput {
   orderId: number | null;
@@ -34,7 +34,7 @@ export async function handleSubscriptionEvent(
   const row = await findAndLock(tx, projectId, RECURRING_PAYMENT_TABLE, fromEvent.recurringPaymentId, [
     { column: 'stripe_subscription_id', value: fromEvent.subscriptionId },
   ]);
-  if (!row) return ignored;
+  if (!row || !sameMode(row, event)) return ignored;
   const fresh = subscriptionSnapshot(
     (await stripe.subscriptions.retrieve(fromEvent.subscriptionId)) as unknown as Record<string, unknown>,
   );

@@ -11,7 +11,7 @@ import {
   shouldApplyRefundStatus,
 } from '../event-mapping';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
-import { BACKEND, findAndLock } from './find';
+import { BACKEND, findAndLock, sameMode } from './find';
 
 export interface RefundCallbackOutput {
   orderId: number | null;
@@ -75,7 +75,8 @@ export async function handleRefundEvent(
   const update = refundUpdateFromEvent(event);
   // Refunds can fail or be canceled after succeeding: re-fetched, the row takes Stripe's current state
   // whatever order the events arrive in (without a client, events may only move it forward).
-  const fresh = update && stripe ? await stripe.refunds.retrieve(update.stripeRefundId) : null;
+  // Unreachable (or not on this account): the event alone may then only move the row forward.
+  const fresh = update && stripe ? await stripe.refunds.retrieve(update.stripeRefundId).catch(() => null) : null;
   if (update && fresh) {
     update.status = refundStatusOf(fresh.status ?? 'pending');
     update.failureReason = fresh.failure_reason ?? undefined;
@@ -90,7 +91,7 @@ export async function handleRefundEvent(
       },
       { column: 'stripe_charge_id', value: charge.id },
     ]);
-    if (!payment) return ignored;
+    if (!payment || !sameMode(payment, event)) return ignored;
     await settlePaymentTotals(tx, projectId, payment.id);
     const after = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, payment.id);
     return {
@@ -107,6 +108,7 @@ export async function handleRefundEvent(
     { column: 'stripe_payment_intent_id', value: update.paymentIntentId },
     { column: 'stripe_charge_id', value: update.chargeId },
   ]);
+  if (payment && !sameMode(payment, event)) return ignored;
   let refund = await findAndLock(tx, projectId, REFUND_TABLE, update.refundId, [
     { column: 'stripe_refund_id', value: update.stripeRefundId },
   ]);

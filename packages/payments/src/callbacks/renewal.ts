@@ -9,7 +9,7 @@ import {
   shouldApplyPaymentStatus,
 } from '../event-mapping';
 import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock } from './find';
+import { BACKEND, findAndLock, sameMode } from './find';
 import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 
 export interface RenewalCallbackOutput extends ReceiptFields {
@@ -85,7 +85,7 @@ export async function handleRenewalEvent(
   const recurring = await findAndLock(tx, projectId, RECURRING_PAYMENT_TABLE, null, [
     { column: 'stripe_subscription_id', value: charge.subscriptionId },
   ]);
-  if (!recurring) return ignoredOutput;
+  if (!recurring || !sameMode(recurring, event)) return ignoredOutput;
   const originalOrderId = Number(recurring.order_id);
   const { rows: existing } = await queryRows(tx, projectId, BACKEND, PAYMENT_TABLE, {
     filters: [{ column: 'stripe_invoice_id', op: 'eq', value: charge.invoiceId }],
