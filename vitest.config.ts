@@ -12,5 +12,8 @@ export default defineConfig({
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
+    // Code nodes at normal priority in tests: on a shared, saturated CI machine the production default
+    // (nice 19) would starve them past their time limits. code-node.test.ts checks the priority itself.
+    env: { TILLFLOW_CODE_NICE: '0' },
   },
 });

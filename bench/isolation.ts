@@ -5,7 +5,8 @@
 //   (autocannon, 4 connections) is a separate process, as a browser would be.
 // rss_mb_after_memory_bomb_delta: that process's RSS after a memory-bomb code node (64 MB cap) has
 //   failed, minus its RSS before (pool warmed up, after GC), in MB.
-// health_p99_ms_idle: the same with no code running (what the machine itself allows).
+// health_p99_ms_idle, health_p50_ms_*: the same with no code running (what the machine itself allows), and
+//   the medians, which a shared machine's noise disturbs less than the tail.
 // The pool size is the default (TILLFLOW_CODE_WORKERS, 2): two loops run, two wait their turn.
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
@@ -125,6 +126,8 @@ async function drive() {
   );
   const rssDelta = await ask('bomb');
   await ask('stop');
+  console.log(`health_p50_ms_idle: ${idle.latency.p50}`);
+  console.log(`health_p50_ms_under_code_load: ${loaded.latency.p50}`);
   console.log(`health_p99_ms_idle: ${idle.latency.p99}`);
   console.log(`health_p99_ms_under_code_load: ${loaded.latency.p99}`);
   console.log(`rss_mb_after_memory_bomb_delta: ${rssDelta.toFixed(1)}`);

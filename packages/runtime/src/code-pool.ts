@@ -67,6 +67,8 @@ export class CodePool {
     readonly size: number,
     /** Tests only: another worker script speaking the same messages. */
     private readonly workerFile: () => string = codeWorkerFile,
+    /** The threads' scheduling priority (Linux nice, 0–19): higher yields the CPU to the request thread. */
+    readonly nice = 0,
   ) {}
 
   run(job: CodeJob): Promise<CodeJobOutcome> {
@@ -115,7 +117,12 @@ export class CodePool {
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.workerFile(), { resourceLimits: RESOURCE_LIMITS, stdout: false, stderr: false });
+    const worker = new Worker(this.workerFile(), {
+      resourceLimits: RESOURCE_LIMITS,
+      workerData: { nice: this.nice },
+      stdout: false,
+      stderr: false,
+    });
     this.started++;
     worker.unref();
     const slot: Slot = { worker, job: null, timer: null, ready: false, discard: false };

@@ -31,10 +31,16 @@ export function codeWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
   return Number.isInteger(value) && value >= 1 && value <= 16 ? value : 2;
 }
 
+/** TILLFLOW_CODE_NICE: the code threads' priority (Linux nice 0–19; 19 lets every other thread go first). */
+export function codeWorkerNice(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env.TILLFLOW_CODE_NICE ?? 19);
+  return Number.isInteger(value) && value >= 0 && value <= 19 ? value : 19;
+}
+
 const holder = globalThis as unknown as { __tillflowCodePool?: CodePool };
 /** The process's pool (one per process, also across Next.js module copies). */
 export function codePool(): CodePool {
-  holder.__tillflowCodePool ??= new CodePool(codeWorkerCount());
+  holder.__tillflowCodePool ??= new CodePool(codeWorkerCount(), undefined, codeWorkerNice());
   return holder.__tillflowCodePool;
 }
 

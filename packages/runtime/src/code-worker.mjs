@@ -2,8 +2,18 @@
 // It owns one QuickJS WebAssembly module and runs one job at a time in a fresh QuickJS runtime with a
 // deadline and a memory cap. The main thread keeps its own timer and terminates this thread if the
 // deadline does not stop the code, and discards it after a memory failure, so its heap is given back.
-import { parentPort } from 'node:worker_threads';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
 import { newQuickJSWASMModule, shouldInterruptAfterDeadline } from 'quickjs-emscripten';
+
+// Builder code yields the CPU to everything else: on Linux this lowers only this thread (TILLFLOW_CODE_NICE,
+// 19 by default), so the thread answering requests wins every contest with a loop. Where it is not allowed,
+// nothing changes.
+const nice = Number(workerData?.nice ?? 0);
+if (nice > 0)
+  try {
+    setPriority(nice);
+  } catch {}
 
 const modulePromise = newQuickJSWASMModule();
 

@@ -1,5 +1,5 @@
-export { type CodeJob, type CodeJobOutcome, CodePool } from './code-pool';
-export { CodeNodeError, closeCodePool, codePool, codeWorkerCount, runUserCode } from './code-sandbox';
+export { type CodeJob, type CodeJobOutcome, CodePool, codeWorkerFile } from './code-pool';
+export { CodeNodeError, closeCodePool, codePool, codeWorkerCount, codeWorkerNice, runUserCode } from './code-sandbox';
 export {
   acceptedSecrets,
   createWebhookEndpoint,

@@ -1,8 +1,20 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CodeNodeError, CodePool, codePool, getRun, listRuns, runUserCode, startWorkers, type Workers } from '../src';
+import {
+  CodeNodeError,
+  CodePool,
+  codePool,
+  codeWorkerFile,
+  codeWorkerNice,
+  getRun,
+  listRuns,
+  runUserCode,
+  startWorkers,
+  type Workers,
+} from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 describe('code sandbox', () => {
@@ -86,6 +98,20 @@ describe('code sandbox', () => {
     ).catch((e: unknown) => e)) as Error;
     expect(bomb.message).toBe('Code used more than 64 MB of memory (its limit) and was stopped.');
   }, 30_000);
+
+  it('runs builder code at the lowest CPU priority by default, leaving the request thread at its own', async () => {
+    expect(codeWorkerNice({})).toBe(19);
+    const pool = new CodePool(1, codeWorkerFile, codeWorkerNice({}));
+    const niceOf = (tid: string) =>
+      Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
+    try {
+      await pool.run({ code: 'return 1', inputJson: 'null', timeoutMs: 5000, memoryBytes: 16 << 20 });
+      expect(readdirSync('/proc/self/task').map(niceOf)).toContain(19);
+      expect(niceOf(String(process.pid))).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
 
   it('terminates a thread stuck beyond the reach of its interrupt, and runs the next job on a new one', async () => {
     const pool = new CodePool(1, () => fileURLToPath(new URL('./fixtures/stuck-worker.mjs', import.meta.url)));
