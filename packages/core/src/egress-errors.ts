@@ -2,20 +2,17 @@
 // person who configured it. `permanent` says whether retrying could help (a flow
 // step retries only errors that are not permanent).
 
-export type EgressErrorCode =
-  | 'EGRESS_REFUSED'
-  | 'EGRESS_TOO_MANY_REDIRECTS'
-  | 'EGRESS_TOO_LARGE'
-  | 'EGRESS_TIMEOUT'
-  | 'EGRESS_UNREACHABLE';
+import { type ErrorCode, TillflowError } from './errors';
 
-export class EgressError extends Error {
-  readonly code: EgressErrorCode;
+export type EgressErrorCode = Extract<ErrorCode, `EGRESS_${string}`>;
+
+/** A TillflowError: its code is in core's table (status, tRPC code); `permanent` is `!retryable`. */
+export class EgressError extends TillflowError {
+  declare readonly code: EgressErrorCode;
   readonly permanent: boolean;
   constructor(code: EgressErrorCode, message: string, options: { permanent: boolean; cause?: unknown }) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(code, message, { cause: options.cause, retryable: !options.permanent });
     this.name = 'EgressError';
-    this.code = code;
     this.permanent = options.permanent;
   }
 }

@@ -12,6 +12,7 @@ import {
 } from './egress-addresses';
 import { EgressError, EgressRefusedError } from './egress-errors';
 import { type EgressRequestInit, type EgressResponse, egressFetch, pinnedLookup } from './egress-fetch';
+import { setting } from './settings';
 
 // The one path for every outbound call a builder controls (HTTP request node, SMTP
 // host, a custom Stripe API base): only the allowed schemes; the host is resolved
@@ -191,16 +192,11 @@ export function createEgressGuard(options: EgressOptions = {}): EgressGuard {
  * CIDR list (`10.0.0.0/8,fd00::/8`) opens exactly those ranges.
  */
 export function egressOptionsFromEnv(env: Record<string, string | undefined> = process.env): EgressOptions {
-  const value = (env.TILLFLOW_EGRESS_ALLOW_PRIVATE ?? '').trim();
-  if (value === '' || value === 'off') return {};
+  // The settings module checks the value (on, off or CIDR ranges) and names the variable when it is wrong.
+  const value = setting('TILLFLOW_EGRESS_ALLOW_PRIVATE', env);
+  if (value === 'off') return {};
   if (value === 'on') return { allowPrivate: true };
-  const allow = value.split(',').map((s) => s.trim());
-  try {
-    allow.forEach(parseCidr);
-  } catch (error) {
-    throw new Error(`TILLFLOW_EGRESS_ALLOW_PRIVATE must be on, off or address ranges: ${(error as Error).message}`);
-  }
-  return { allow };
+  return { allow: value.split(',').map((s) => s.trim()) };
 }
 
 let processGuard: EgressGuard | null = null;

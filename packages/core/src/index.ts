@@ -10,6 +10,7 @@ export {
   WEBHOOK_BODY_LIMIT_BYTES,
 } from './bounded-body';
 export * from './egress';
+export * from './errors';
 export { dataDir, findRepoRoot } from './paths';
 export { SANDBOX_TOKEN_HEADER, sameToken, sandboxControlToken } from './sandbox-token';
 export {
@@ -23,3 +24,4 @@ export {
   type SecretPurpose,
   sealSecret,
 } from './secret-box';
+export * from './settings';

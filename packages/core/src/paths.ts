@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { setting } from './settings';
 
 // Next.js runs from apps/studio, tests from a package, CLIs from the root:
 // walk up to the folder that holds turbo.json instead of trusting cwd.
 export function findRepoRoot(start = process.cwd()): string {
-  if (process.env.TILLFLOW_ROOT) return process.env.TILLFLOW_ROOT;
+  const configured = setting('TILLFLOW_ROOT');
+  if (configured) return configured;
   let dir = path.resolve(/*turbopackIgnore: true*/ start);
   for (;;) {
     if (existsSync(path.join(dir, 'turbo.json'))) return dir;
@@ -16,5 +18,5 @@ export function findRepoRoot(start = process.cwd()): string {
 
 /** Where PGlite, generated secrets and sandbox state live (`TILLFLOW_DATA_DIR`, else `<repo>/.data`). */
 export function dataDir(): string {
-  return process.env.TILLFLOW_DATA_DIR ?? path.join(findRepoRoot(), '.data');
+  return setting('TILLFLOW_DATA_DIR') ?? path.join(findRepoRoot(), '.data');
 }

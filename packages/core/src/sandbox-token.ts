@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataDir } from './paths';
+import { setting } from './settings';
 
 // The Stripe sandbox's control surface (`/_sandbox`: accounts, their keys, brands,
 // delivery options) answers only calls carrying this install's token. The studio
@@ -12,9 +13,9 @@ export const SANDBOX_TOKEN_HEADER = 'x-tillflow-sandbox-token';
 
 /** The install's sandbox control token (made on first use). */
 export function sandboxControlToken(env: Record<string, string | undefined> = process.env): string {
-  const fromEnv = env.TILLFLOW_SANDBOX_TOKEN?.trim();
+  const fromEnv = setting('TILLFLOW_SANDBOX_TOKEN', env);
   if (fromEnv) return fromEnv;
-  const file = path.join(env.TILLFLOW_DATA_DIR ?? dataDir(), 'sandbox.token');
+  const file = path.join(setting('TILLFLOW_DATA_DIR', env) ?? dataDir(), 'sandbox.token');
   if (!existsSync(file)) {
     mkdirSync(path.dirname(file), { recursive: true });
     try {

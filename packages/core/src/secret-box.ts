@@ -2,6 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { dataDir } from './paths';
+import { setting } from './settings';
 
 // Secrets (Stripe secret keys, webhook signing secrets, SMTP passwords) are stored only sealed:
 // AES-256-GCM with a key from TILLFLOW_SECRET_KEY, else one generated once into the data folder
@@ -38,8 +39,9 @@ function parseKey(value: string): Buffer {
 
 function encryptionKey(): Buffer {
   if (cachedKey) return cachedKey;
-  if (process.env.TILLFLOW_SECRET_KEY) {
-    cachedKey = parseKey(process.env.TILLFLOW_SECRET_KEY);
+  const configured = setting('TILLFLOW_SECRET_KEY');
+  if (configured) {
+    cachedKey = parseKey(configured);
     return cachedKey;
   }
   const file = path.join(dataDir(), 'secret.key');

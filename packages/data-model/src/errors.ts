@@ -1,9 +1,14 @@
+import { TillflowError } from '@tillflow/core';
+
 export type DataAccessErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'VALIDATION' | 'CONFLICT';
 
-/** The one error type of the data model; tRPC routers and the REST API map `code`. */
-export class DataAccessError extends Error {
-  readonly code: DataAccessErrorCode;
-  readonly fieldErrors?: Record<string, string>;
+/**
+ * The data model's refusals (bad values, forbidden, missing table, conflicts): a
+ * TillflowError, so tRPC and REST map its code through core's one table, and the
+ * flow runtime does not retry it (the same call fails the same way).
+ */
+export class DataAccessError extends TillflowError {
+  declare readonly code: DataAccessErrorCode;
   /** Set when the same call with `confirm: true` would go ahead (the message says what would be lost). */
   readonly confirmationRequired?: boolean;
 
@@ -11,12 +16,10 @@ export class DataAccessError extends Error {
     code: DataAccessErrorCode,
     message: string,
     fieldErrors?: Record<string, string>,
-    options: { confirmationRequired?: boolean } = {},
+    options: { confirmationRequired?: boolean; cause?: unknown } = {},
   ) {
-    super(message);
+    super(code, message, { fieldErrors, cause: options.cause, retryable: false });
     this.name = 'DataAccessError';
-    this.code = code;
-    if (fieldErrors && Object.keys(fieldErrors).length > 0) this.fieldErrors = fieldErrors;
     if (options.confirmationRequired) this.confirmationRequired = true;
   }
 }

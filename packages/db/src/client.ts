@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
+import { setting } from '@tillflow/core';
 import type { SQL } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
 import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
@@ -39,7 +40,7 @@ export interface CreateDbOptions {
 }
 
 export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle> {
-  const url = options.url ?? process.env.DATABASE_URL;
+  const url = options.url ?? setting('DATABASE_URL');
   let handle: DbHandle;
   if (url) {
     const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });

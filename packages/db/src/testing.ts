@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { setting } from '@tillflow/core';
 import { createDb, type DbHandle } from './client';
 
 /**
@@ -6,7 +7,8 @@ import { createDb, type DbHandle } from './client';
  * PostgreSQL named by DATABASE_URL (shared, so tests must use unique names).
  */
 export function createTestDb(): Promise<DbHandle> {
-  return process.env.DATABASE_URL ? createDb({ url: process.env.DATABASE_URL }) : createDb({ pgliteDir: 'memory' });
+  const url = setting('DATABASE_URL');
+  return url ? createDb({ url }) : createDb({ pgliteDir: 'memory' });
 }
 
 export function uniqueSuffix(): string {

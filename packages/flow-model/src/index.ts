@@ -3,6 +3,7 @@ export * from './catalog';
 export * from './diff';
 export * from './expressions';
 export * from './graph';
+export * from './publish-refusal';
 export * from './scope';
 export * from './stripe-events';
 export * from './templates';

@@ -1,4 +1,4 @@
-import { defaultEgressGuard, type EgressGuard, EgressRefusedError } from '@tillflow/core';
+import { defaultEgressGuard, type EgressGuard, EgressRefusedError, setting } from '@tillflow/core';
 import { type DbHandle, mailMessages } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
@@ -31,8 +31,6 @@ export interface SentMail {
   messageId: string | null;
 }
 
-const DEFAULT_FROM = 'Tillflow <no-reply@tillflow.local>';
-
 /**
  * Sends through the project's SMTP settings; a project without SMTP gets the
  * message captured in its mailbox (readable in the studio and by tests). Every
@@ -50,7 +48,7 @@ export async function sendMail(
   const input = mailInput.parse(raw);
   const to = Array.isArray(input.to) ? input.to.join(', ') : input.to;
   const smtp = await loadSmtpSettings(handle.db, projectId);
-  const from = input.from ?? smtp?.fromAddress ?? process.env.TILLFLOW_MAIL_FROM ?? DEFAULT_FROM;
+  const from = input.from ?? smtp?.fromAddress ?? setting('TILLFLOW_MAIL_FROM');
   const record = {
     projectId,
     fromAddress: from,

@@ -1,4 +1,4 @@
-import { sealSecret } from '@tillflow/core';
+import { publicUrl, sealSecret } from '@tillflow/core';
 import { type DbHandle, webhookEndpoints } from '@tillflow/db';
 import { type SystemFlowKind, systemFlowEvents, systemFlowKinds } from '@tillflow/flow-model';
 import { generateWebhookSecret, publicEndpoint, webhookSecretOwner } from '@tillflow/runtime';
@@ -19,7 +19,7 @@ export const SYSTEM_FLOW_KINDS = systemFlowKinds;
 export const STRIPE_ENDPOINT_LIMIT = 16;
 
 export function publicBaseUrl(): string {
-  return (process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}`).replace(/\/$/, '');
+  return publicUrl();
 }
 
 async function listAllRemote(stripe: Stripe): Promise<Stripe.WebhookEndpoint[]> {

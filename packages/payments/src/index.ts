@@ -19,7 +19,7 @@ export {
   SYSTEM_FLOW_KINDS,
   type SystemFlowKind,
 } from './endpoints';
-export { asPaymentError, HTTP_STATUS, PaymentError, type PaymentErrorCode } from './errors';
+export { PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
 export { registerPaymentNodeExecutors } from './node-executors';

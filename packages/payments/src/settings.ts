@@ -1,4 +1,4 @@
-import { maskSecret, openSecret, type SecretOwner, sealSecret } from '@tillflow/core';
+import { maskSecret, openSecret, type SecretOwner, sealSecret, setting } from '@tillflow/core';
 import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
@@ -131,8 +131,7 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
       },
     );
   if (parsed.data.apiBase === 'sandbox') await ensureSandboxRunning();
-  const apiBase =
-    parsed.data.apiBase === 'sandbox' ? effectiveApiBase(null) : (process.env.STRIPE_API_BASE ?? REAL_STRIPE_API);
+  const apiBase = parsed.data.apiBase === 'sandbox' ? effectiveApiBase(null) : setting('STRIPE_API_BASE');
   try {
     await createStripeClient(secretKey, apiBase).customers.list({ limit: 1 });
   } catch (error) {

@@ -1,3 +1,4 @@
+import { setting } from '@tillflow/core';
 import Stripe from 'stripe';
 
 export const STRIPE_API_VERSION = '2026-10-28.endive' as const;
@@ -20,7 +21,7 @@ export function modeOfPublishableKey(key: string): 'test' | 'live' | null {
 
 /** The embedded sandbox's base URL, set once it runs (or by tests). */
 export function sandboxApiBase(): string | undefined {
-  return process.env.TILLFLOW_SANDBOX_URL;
+  return setting('TILLFLOW_SANDBOX_URL');
 }
 
 // The studio starts the embedded sandbox only when a project uses it: it registers a

@@ -1,3 +1,4 @@
+import { TillflowError } from '@tillflow/core';
 import { type Actor, END_USER_TABLE, listTables } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { changesAfter, deletedRow, lateChanges, missedSince } from './change-log';
@@ -24,10 +25,10 @@ export interface SubscribeOptions {
 }
 
 /** The subscription's actor no longer stands; the client should reconnect (and resume from its last id). */
-export class ActorChangedError extends Error {
+export class ActorChangedError extends TillflowError {
   readonly reconnect = true;
   constructor() {
-    super('Your access changed; reconnect to continue.');
+    super('UNAUTHORIZED', 'Your access changed; reconnect to continue.', { retryable: true });
     this.name = 'ActorChangedError';
   }
 }

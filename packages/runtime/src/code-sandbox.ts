@@ -1,3 +1,4 @@
+import { NonRetriableError, setting } from '@tillflow/core';
 import { CODE_NODE_MAX_MEMORY_MB, CODE_NODE_MAX_TIMEOUT_MS } from '@tillflow/flow-model';
 import { CodePool } from './code-pool';
 
@@ -11,8 +12,8 @@ export interface SandboxLimits {
   memoryBytes?: number;
 }
 
-export class CodeNodeError extends Error {
-  readonly permanent = true;
+/** User code failed (threw, timed out, ran out of memory, returned no JSON): retrying runs the same code again. */
+export class CodeNodeError extends NonRetriableError {
   constructor(
     message: string,
     readonly kind: 'timeout' | 'memory' | 'error' | 'result',
@@ -27,14 +28,12 @@ export const DEFAULT_CODE_MEMORY_MB = 32;
 
 /** TILLFLOW_CODE_WORKERS: how many threads run code nodes at once (more wait in a queue). */
 export function codeWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.TILLFLOW_CODE_WORKERS ?? 2);
-  return Number.isInteger(value) && value >= 1 && value <= 16 ? value : 2;
+  return setting('TILLFLOW_CODE_WORKERS', env);
 }
 
 /** TILLFLOW_CODE_NICE: the code threads' priority (Linux nice 0–19; 19 lets every other thread go first). */
 export function codeWorkerNice(env: NodeJS.ProcessEnv = process.env): number {
-  const value = Number(env.TILLFLOW_CODE_NICE ?? 19);
-  return Number.isInteger(value) && value >= 0 && value <= 19 ? value : 19;
+  return setting('TILLFLOW_CODE_NICE', env);
 }
 
 const holder = globalThis as unknown as { __tillflowCodePool?: CodePool };

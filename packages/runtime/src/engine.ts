@@ -1,9 +1,9 @@
-import { defaultEgressGuard, type EgressGuard } from '@tillflow/core';
+import { defaultEgressGuard, type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
 import { configForEvaluation, evaluateTemplate as evaluateBindings } from '@tillflow/flow-model';
 import { sql } from 'drizzle-orm';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
-import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor, PermanentNodeError } from './registry';
+import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor } from './registry';
 import {
   type CompletedStep,
   claimStep,
@@ -45,6 +45,8 @@ export interface FlowOutcome {
   status: 'succeeded' | 'failed';
   error: string | null;
   permanent: boolean;
+  /** A node's RetryAfterError asked for this wait before the next attempt (instead of the backoff). */
+  retryAfterMs?: number | null;
   steps: StepResult[];
 }
 
@@ -78,7 +80,13 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
     steps.push(step);
     if (step.status === 'failed')
       // (the failure itself was recorded with the pending steps)
-      return { status: 'failed', error: `${node.id}: ${step.error}`, permanent: permanentOf(step), steps };
+      return {
+        status: 'failed',
+        error: `${node.id}: ${step.error}`,
+        permanent: permanentOf(step),
+        retryAfterMs: retryAfterOf.get(step) ?? null,
+        steps,
+      };
     outputs[node.id] = step.output;
     if (node.type === SET_VARIABLES && step.output && typeof step.output === 'object') Object.assign(vars, step.output);
     if (step.stopped) {
@@ -96,6 +104,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
 
 const permanentFlags = new WeakMap<StepResult, boolean>();
 const permanentOf = (step: StepResult) => permanentFlags.get(step) ?? false;
+const retryAfterOf = new WeakMap<StepResult, number>();
 
 function skippedStep(node: GraphNode): StepResult {
   return {
@@ -129,7 +138,7 @@ async function runStep(
   let branch: string | null = null;
   let stopped = false;
   try {
-    if (!executor) throw new PermanentNodeError(`No executor is registered for node type "${node.type}".`);
+    if (!executor) throw new NonRetriableError(`No executor is registered for node type "${node.type}".`);
     const config = jsonSafe(
       evaluateBindings(configForEvaluation(node.type, node.config ?? {}), {
         trigger: options.trigger,
@@ -212,6 +221,8 @@ async function runStep(
       durationMs: Date.now() - startedAt.getTime(),
     };
     permanentFlags.set(step, isPermanentError(error));
+    const wait = retryAfterMs(error);
+    if (wait !== null) retryAfterOf.set(step, wait);
     if (options.persist) {
       // A rolled-back transaction took the flushed pending steps with it: keep them in the list until they land.
       await flushPending(options.handle.db, options, pending);

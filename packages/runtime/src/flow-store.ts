@@ -1,21 +1,32 @@
+import { TillflowError } from '@tillflow/core';
 import { listTables } from '@tillflow/data-model';
 import { type Executor, flows, flowVersions } from '@tillflow/db';
-import { type ValidationIssue, validateFlow } from '@tillflow/flow-model';
+import {
+  publishIssueFieldErrors,
+  publishRefusedMessage,
+  type ValidationIssue,
+  validateFlow,
+} from '@tillflow/flow-model';
 import { and, desc, eq, sql } from 'drizzle-orm';
 import type { FlowDefinition, FlowTrigger } from './graph';
 import { invalidateRoutingCache } from './routing-cache';
 
-export class FlowValidationError extends Error {
-  readonly code = 'VALIDATION';
+/** A publish the validator refused; the message lists every problem, fieldErrors mark the nodes. */
+export class FlowValidationError extends TillflowError {
   constructor(readonly issues: ValidationIssue[]) {
-    super(`The flow cannot be published: ${issues.map((i) => i.message).join(' ')}`);
+    super('PRECONDITION_FAILED', publishRefusedMessage(issues), { fieldErrors: publishIssueFieldErrors(issues) });
+    this.name = 'FlowValidationError';
   }
 }
 
-export class FlowConflictError extends Error {
-  readonly code = 'CONFLICT';
+/** A save based on an older revision than the stored draft. */
+export class FlowConflictError extends TillflowError {
   constructor(readonly currentRevision: number) {
-    super('The flow was changed by someone else; reload it before saving.');
+    super(
+      'CONFLICT',
+      'Someone else saved this flow since you opened it. Reload to see their changes; your last edit was not saved.',
+    );
+    this.name = 'FlowConflictError';
   }
 }
 

@@ -55,7 +55,6 @@ export {
   type NodeContext,
   type NodeEffect,
   type NodeExecutor,
-  PermanentNodeError,
   registeredNodeTypes,
   registerNodeExecutor,
 } from './registry';

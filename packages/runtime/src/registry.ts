@@ -1,4 +1,4 @@
-import type { EgressGuard } from '@tillflow/core';
+import { type EgressGuard, isRetryable } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
 import type { GraphNode } from './graph';
 
@@ -41,16 +41,14 @@ export interface NodeExecutor {
   execute(ctx: NodeContext): Promise<unknown> | unknown;
 }
 
-/** An error that retrying cannot fix (bad config, user code failing, a fail node): the run fails at once. */
-export class PermanentNodeError extends Error {
-  readonly permanent = true;
-}
-
+/**
+ * Whether a node's error ends the run at once. Executors steer it with core's
+ * NonRetriableError (bad config, user code failing, a fail node) and
+ * RetryAfterError; domain errors carry `retryable` (the data-access layer's
+ * refusals do not heal on retry); anything else (network, driver) is retried.
+ */
 export function isPermanentError(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  if ((error as { permanent?: boolean }).permanent === true) return true;
-  // The data-access layer's refusals (bad values, forbidden, missing table) do not heal on retry.
-  return (error as Error).name === 'DataAccessError' || (error as Error).constructor?.name === 'DataAccessError';
+  return !isRetryable(error);
 }
 
 const holder = globalThis as unknown as { __tillflowNodeExecutors?: Map<string, NodeExecutor> };

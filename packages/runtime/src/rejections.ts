@@ -1,3 +1,4 @@
+import { setting } from '@tillflow/core';
 import { type Executor, webhookEndpoints, webhookRejections } from '@tillflow/db';
 import { eq, sql } from 'drizzle-orm';
 import type { SignatureFailure } from './stripe-signature';
@@ -9,7 +10,7 @@ export interface IngestResponse {
   body: Record<string, unknown>;
 }
 
-const quiet = () => process.env.TILLFLOW_QUIET_WEBHOOKS === '1';
+const quiet = () => setting('TILLFLOW_QUIET_WEBHOOKS') === '1';
 
 /**
  * A delivery to an endpoint of ours that we refuse: one row (endpoint, reason,

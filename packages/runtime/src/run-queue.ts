@@ -141,7 +141,7 @@ export async function processRun(
       sql`update flow_run set status = 'failed', error = ${outcome.error}, finished_at = now(), lease_until = null where ${fence}`,
     );
   } else {
-    const delay = backoffMs(run.attempt, policy);
+    const delay = outcome.retryAfterMs ?? backoffMs(run.attempt, policy);
     await handle.db.execute(
       sql`update flow_run set status = 'queued', error = ${outcome.error}, lease_until = null, locked_by = null,
             run_after = now() + make_interval(secs => ${delay / 1000}) where ${fence}`,

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { EgressGuard } from '@tillflow/core';
+import { type EgressGuard, setting } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { purgeOldRuns } from './history';
 import { registerBuiltinNodes } from './nodes';
@@ -64,7 +64,7 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
     Math.max(200, Math.floor(leaseMs / 3)),
   );
 
-  const retentionDays = options.retentionDays ?? Number(process.env.TILLFLOW_RUN_RETENTION_DAYS ?? 30);
+  const retentionDays = options.retentionDays ?? setting('TILLFLOW_RUN_RETENTION_DAYS');
   const purge = () => {
     if (retentionDays > 0) purgeOldRuns(handle.db, retentionDays).catch(onError);
   };

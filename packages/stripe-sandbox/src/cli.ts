@@ -1,4 +1,4 @@
-import { sandboxControlToken } from '@tillflow/core';
+import { sandboxControlToken, setting } from '@tillflow/core';
 import { startSandbox } from './index';
 
 // `npm run sandbox -- --port 12111 [--host 0.0.0.0] [--persist .data/sandbox.json]`
@@ -9,14 +9,14 @@ function arg(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
-const port = Number(arg('port') ?? process.env.SANDBOX_PORT ?? 12111);
+const port = Number(arg('port') ?? setting('SANDBOX_PORT') ?? 12111);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
   console.error(`Invalid --port: ${arg('port')}`);
   process.exit(2);
 }
 const sandbox = await startSandbox({
   port,
-  host: arg('host') ?? process.env.SANDBOX_HOST ?? '127.0.0.1',
+  host: arg('host') ?? setting('SANDBOX_HOST'),
   persistPath: arg('persist'),
   controlToken: sandboxControlToken(),
 });

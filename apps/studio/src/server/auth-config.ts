@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { setting } from '@tillflow/core';
 import { authAccount, authSession, authUser, authVerification, type Database, dataDir } from '@tillflow/db';
 import { type BetterAuthPlugin, betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
@@ -13,7 +14,8 @@ import { checkSignIn, checkSignUp, recordSignInFailure, recordSignInSuccess } fr
 // Session signing secret: from the environment, else generated once per data folder
 // so a fresh machine is safe without configuration.
 function authSecret(): string {
-  if (process.env.BETTER_AUTH_SECRET) return process.env.BETTER_AUTH_SECRET;
+  const configured = setting('BETTER_AUTH_SECRET');
+  if (configured) return configured;
   const file = path.join(dataDir(), 'auth.secret');
   if (!existsSync(file)) {
     mkdirSync(dataDir(), { recursive: true });
@@ -39,7 +41,7 @@ export function buildAuth(db: Database, plugins: BetterAuthPlugin[] = []) {
     // Brute-force guard on the credential endpoints; the e2e suite signs in many
     // times from one address and turns it off with TILLFLOW_AUTH_RATE_LIMIT=off.
     rateLimit: {
-      enabled: process.env.TILLFLOW_AUTH_RATE_LIMIT !== 'off' && process.env.NODE_ENV === 'production',
+      enabled: setting('TILLFLOW_AUTH_RATE_LIMIT') !== 'off' && setting('NODE_ENV') === 'production',
       window: 60,
       max: 100,
       customRules: { '/sign-in/email': { window: 60, max: 10 }, '/sign-up/email': { window: 60, max: 10 } },

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { sandboxControlToken } from '@tillflow/core';
+import { loadSettings, sandboxControlToken, setting } from '@tillflow/core';
 import { dataDir } from '@tillflow/db';
 import { useProjectMailForFlows } from '@tillflow/mail';
 import {
@@ -16,10 +16,10 @@ import { getDb } from './db';
 /** Listens on loopback unless SANDBOX_HOST says otherwise; its control surface takes the install's token. */
 async function startEmbeddedSandbox(): Promise<string> {
   const sandbox = await startSandbox({
-    port: Number(process.env.SANDBOX_PORT ?? Number(process.env.PORT ?? 3000) + 9111),
-    host: process.env.SANDBOX_HOST ?? '127.0.0.1',
+    port: setting('SANDBOX_PORT') ?? setting('PORT') + 9111,
+    host: setting('SANDBOX_HOST'),
     persistPath: path.join(dataDir(), 'sandbox.json'),
-    retryBaseMs: Number(process.env.SANDBOX_RETRY_BASE_MS ?? 5_000),
+    retryBaseMs: setting('SANDBOX_RETRY_BASE_MS'),
     controlToken: sandboxControlToken(),
   });
   process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
@@ -35,6 +35,8 @@ const globalForBoot = globalThis as unknown as { __tillflowBooted?: Promise<void
  */
 export function bootServer(): Promise<void> {
   globalForBoot.__tillflowBooted ??= (async () => {
+    // Every environment variable validated once, before anything starts (the message names the bad one).
+    const settings = loadSettings();
     const handle = await getDb();
     // Secrets sealed before they were bound to project and purpose are re-sealed once.
     const resealed = await resealLegacySecrets(handle.db);
@@ -42,8 +44,8 @@ export function bootServer(): Promise<void> {
     // The embedded sandbox runs only while some project uses it (TILLFLOW_SANDBOX=auto, the
     // default: started now if a project is on it, else by the first project that needs it),
     // always with `on`, never with `off` or when TILLFLOW_SANDBOX_URL points elsewhere.
-    const sandboxMode = process.env.TILLFLOW_SANDBOX ?? 'auto';
-    if (sandboxMode !== 'off' && !process.env.TILLFLOW_SANDBOX_URL) {
+    const sandboxMode = settings.TILLFLOW_SANDBOX;
+    if (sandboxMode !== 'off' && !settings.TILLFLOW_SANDBOX_URL) {
       setSandboxLauncher(startEmbeddedSandbox);
       if (sandboxMode === 'on' || (await someProjectUsesSandbox(handle.db))) await ensureSandboxRunning();
     }
@@ -51,10 +53,10 @@ export function bootServer(): Promise<void> {
     registerFlowTableDependencies();
     useProjectMailForFlows();
     // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
-    const concurrency = Number(process.env.TILLFLOW_WORKERS ?? 4);
+    const concurrency = settings.TILLFLOW_WORKERS;
     if (concurrency > 0) await startWorkers(handle, { concurrency });
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
-    const maintenanceMs = Number(process.env.TILLFLOW_MAINTENANCE_MS ?? 15 * 60_000);
+    const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;
     if (maintenanceMs > 0) schedulePaymentsMaintenance(handle, maintenanceMs);
   })();
   return globalForBoot.__tillflowBooted;

@@ -4,7 +4,7 @@
 // spellings are accepted as origins too). Production on a non-loopback host
 // without PUBLIC_URL refuses to start.
 
-type Env = Record<string, string | undefined>;
+import { type Env, setting } from '@tillflow/core';
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
 
@@ -14,20 +14,12 @@ export function isLoopbackHost(host: string): boolean {
 
 /** PUBLIC_URL's origin (checked: http or https, no path), or null when unset. */
 export function configuredPublicOrigin(env: Env = process.env): string | null {
-  const raw = env.PUBLIC_URL?.trim();
-  if (!raw) return null;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`PUBLIC_URL must be an absolute http(s) URL such as https://studio.example.com, not "${raw}".`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:')
-    throw new Error(`PUBLIC_URL must start with http:// or https://, not "${url.protocol}".`);
-  return url.origin;
+  // The settings module checks it (absolute, http or https) and names PUBLIC_URL when it is wrong.
+  const raw = setting('PUBLIC_URL', env);
+  return raw ? new URL(raw).origin : null;
 }
 
-const port = (env: Env) => env.PORT ?? '3000';
+const port = (env: Env) => setting('PORT', env);
 
 /** The studio's public origin: PUBLIC_URL, else http://localhost:$PORT. */
 export function publicOrigin(env: Env = process.env): string {
@@ -48,8 +40,8 @@ export function trustedOrigins(env: Env = process.env): string[] {
  */
 export function checkPublicUrlSetting(env: Env = process.env): void {
   configuredPublicOrigin(env);
-  if (env.NODE_ENV !== 'production' || env.PUBLIC_URL?.trim()) return;
-  const host = env.HOST?.trim() || 'localhost';
+  if (setting('NODE_ENV', env) !== 'production' || setting('PUBLIC_URL', env)) return;
+  const host = setting('HOST', env) ?? 'localhost';
   if (isLoopbackHost(host)) return;
   throw new Error(
     `PUBLIC_URL is not set, and the studio listens on ${host} in production. Set PUBLIC_URL to the address ` +

@@ -1,3 +1,4 @@
+import { setting } from '@tillflow/core';
 import { RateLimiterMemory, type RateLimiterRes } from 'rate-limiter-flexible';
 
 // Online password guessing, for builder accounts and every generated app's end
@@ -35,7 +36,7 @@ const limiters = () => ({
 });
 let state = limiters();
 
-export const rateLimitsOff = () => process.env.TILLFLOW_AUTH_RATE_LIMIT === 'off';
+export const rateLimitsOff = () => setting('TILLFLOW_AUTH_RATE_LIMIT') === 'off';
 
 const keys = ({ scope, client, email }: SignInAttempt) => {
   const who = email.trim().toLowerCase();

@@ -1,3 +1,4 @@
+import { TillflowError } from '@tillflow/core/errors';
 export type Expr =
   | { type: 'literal'; value: string | number | boolean | null; pos: number }
   | { type: 'path'; root: string; segments: (string | Expr)[]; pos: number }
@@ -7,12 +8,13 @@ export type Expr =
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
 
-export class ExpressionParseError extends Error {
+/** A `{{ }}` expression that does not parse; the message points at the character. */
+export class ExpressionParseError extends TillflowError {
   constructor(
     message: string,
     public readonly position: number,
   ) {
-    super(`${message} (at character ${position + 1})`);
+    super('VALIDATION', `${message} (at character ${position + 1})`);
     this.name = 'ExpressionParseError';
   }
 }

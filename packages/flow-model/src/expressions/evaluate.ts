@@ -1,3 +1,4 @@
+import { NonRetriableError } from '@tillflow/core/errors';
 import type { Expr } from './ast';
 import { expressionFunctions } from './functions';
 import { isSingleExpression, parseTemplate } from './template';
@@ -8,7 +9,8 @@ export interface EvaluationScope {
   vars: Record<string, unknown>;
 }
 
-export class ExpressionEvaluationError extends Error {
+/** A binding that cannot be computed from the run's data; the same data fails the same way, so no retry. */
+export class ExpressionEvaluationError extends NonRetriableError {
   constructor(message: string) {
     super(message);
     this.name = 'ExpressionEvaluationError';

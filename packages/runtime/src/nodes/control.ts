@@ -1,6 +1,7 @@
+import { NonRetriableError } from '@tillflow/core';
 import { z } from 'zod';
 import { runUserCode } from '../code-sandbox';
-import { type NodeExecutor, PermanentNodeError } from '../registry';
+import type { NodeExecutor } from '../registry';
 import { parseNodeConfig } from './data';
 
 // Nodes without effects: control flow, variables, user code.
@@ -70,7 +71,7 @@ export const stopNode: NodeExecutor = {
   effect: 'pure',
   execute(ctx) {
     const message = typeof ctx.config.message === 'string' ? ctx.config.message : '';
-    if (ctx.config.outcome === 'fail') throw new PermanentNodeError(message || 'The flow stopped with a failure.');
+    if (ctx.config.outcome === 'fail') throw new NonRetriableError(message || 'The flow stopped with a failure.');
     ctx.stop();
     return { outcome: 'success', message };
   },
@@ -79,6 +80,6 @@ export const stopNode: NodeExecutor = {
 export const failNode: NodeExecutor = {
   effect: 'pure',
   execute(ctx) {
-    throw new PermanentNodeError(String(ctx.config.message ?? 'The flow reached a fail node.'));
+    throw new NonRetriableError(String(ctx.config.message ?? 'The flow reached a fail node.'));
   },
 };

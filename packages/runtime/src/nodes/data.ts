@@ -1,6 +1,7 @@
+import { NonRetriableError } from '@tillflow/core';
 import { deleteRows, type Filter, insertRow, queryRows, updateRows } from '@tillflow/data-model';
 import { z } from 'zod';
-import { type NodeExecutor, PermanentNodeError } from '../registry';
+import type { NodeExecutor } from '../registry';
 
 // The four database nodes. They write through the data-access layer as the
 // backend, on ctx.tx: the engine commits that transaction together with the
@@ -17,7 +18,7 @@ const filtersSchema = z.array(filterSchema).default([]);
 function parse<T extends z.ZodType>(schema: T, config: unknown, nodeType: string): z.output<T> {
   const result = schema.safeParse(config);
   if (!result.success)
-    throw new PermanentNodeError(
+    throw new NonRetriableError(
       `Invalid ${nodeType} config: ${result.error.issues.map((i) => `${i.path.join('.') || 'config'}: ${i.message}`).join('; ')}`,
     );
   return result.data;
@@ -63,7 +64,7 @@ export const updateRowsNode: NodeExecutor = {
   effect: 'database',
   async execute(ctx) {
     const c = parse(updateConfig, ctx.config, 'update rows');
-    if (c.filters.length === 0) throw new PermanentNodeError('Update rows needs at least one filter.');
+    if (c.filters.length === 0) throw new NonRetriableError('Update rows needs at least one filter.');
     const rows = await updateRows(ctx.tx, ctx.projectId, BACKEND, c.table, c.filters as Filter[], c.values);
     return { rows, count: rows.length };
   },
@@ -75,7 +76,7 @@ export const deleteRowsNode: NodeExecutor = {
   effect: 'database',
   async execute(ctx) {
     const c = parse(deleteConfig, ctx.config, 'delete rows');
-    if (c.filters.length === 0) throw new PermanentNodeError('Delete rows needs at least one filter.');
+    if (c.filters.length === 0) throw new NonRetriableError('Delete rows needs at least one filter.');
     return { count: await deleteRows(ctx.tx, ctx.projectId, BACKEND, c.table, c.filters as Filter[]) };
   },
 };

@@ -1,9 +1,9 @@
-import type { EgressGuard } from '@tillflow/core';
+import { type EgressGuard, NonRetriableError, setting } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
 import { createTransport, type Transporter } from 'nodemailer';
 import type Stripe from 'stripe';
 import { z } from 'zod';
-import { type NodeExecutor, PermanentNodeError } from '../registry';
+import type { NodeExecutor } from '../registry';
 import { parseNodeConfig } from './data';
 
 // Nodes that reach outside: at least once (a retry after a crash repeats the
@@ -43,7 +43,7 @@ export const httpRequestNode: NodeExecutor = {
       const message = `HTTP ${response.status} from ${new URL(c.url).host}`;
       // Client errors will not heal on retry; server errors and 429 may.
       if (response.status >= 400 && response.status < 500 && response.status !== 429 && response.status !== 408)
-        throw new PermanentNodeError(message);
+        throw new NonRetriableError(message);
       throw new Error(message);
     }
     return { status: response.status, body: parsed };
@@ -61,9 +61,8 @@ const emailConfig = z.object({
 let transporter: Transporter | null = null;
 /** SMTP from TILLFLOW_SMTP_URL (smtp://user:pass@host:port); without it, emails are only rendered (logged as sent). */
 function mailer(): Transporter {
-  transporter ??= process.env.TILLFLOW_SMTP_URL
-    ? createTransport(process.env.TILLFLOW_SMTP_URL)
-    : createTransport({ jsonTransport: true });
+  const smtpUrl = setting('TILLFLOW_SMTP_URL');
+  transporter ??= smtpUrl ? createTransport(smtpUrl) : createTransport({ jsonTransport: true });
   return transporter;
 }
 
@@ -107,7 +106,7 @@ export const sendEmailNode: NodeExecutor = {
       };
     }
     const info = await mailer().sendMail({
-      from: c.from ?? process.env.TILLFLOW_MAIL_FROM ?? 'Tillflow <no-reply@tillflow.local>',
+      from: c.from ?? setting('TILLFLOW_MAIL_FROM'),
       to: c.to,
       subject: c.subject,
       text: c.text,
@@ -117,7 +116,7 @@ export const sendEmailNode: NodeExecutor = {
     return {
       messageId: info.messageId,
       accepted: (info.accepted ?? []).map(String),
-      delivered: !!process.env.TILLFLOW_SMTP_URL,
+      delivered: !!setting('TILLFLOW_SMTP_URL'),
     };
   },
 };
@@ -169,7 +168,7 @@ export const stripeApiCallNode: NodeExecutor = {
     } catch (error) {
       const e = error as { statusCode?: number; message?: string };
       if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 429)
-        throw new PermanentNodeError(`Stripe: ${e.message}`);
+        throw new NonRetriableError(`Stripe: ${e.message}`);
       throw error;
     }
   },

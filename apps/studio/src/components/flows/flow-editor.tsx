@@ -1,7 +1,14 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FlowDefinition, type FlowGraph, getNodeType, type TableInfo, validateFlow } from '@tillflow/flow-model';
+import {
+  type FlowDefinition,
+  type FlowGraph,
+  getNodeType,
+  publishRefusedMessage,
+  type TableInfo,
+  validateFlow,
+} from '@tillflow/flow-model';
 import { ReactFlowProvider } from '@xyflow/react';
 import Link from 'next/link';
 import { type KeyboardEvent, useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -273,7 +280,7 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
     if (issues.length) {
       setNotice({
         kind: 'error',
-        text: `The flow cannot be published: ${issues.length} problem${issues.length === 1 ? '' : 's'}. ${issues.map((i) => i.message).join(' ')}`,
+        text: publishRefusedMessage(issues),
       });
       return;
     }

@@ -1,9 +1,13 @@
+import { TillflowError } from '@tillflow/core/errors';
 import { getNodeType, nodeOutputs } from '@tillflow/flow-model';
 import type { FlowEdge, FlowGraph, FlowNode } from '@tillflow/flow-model/types';
 
 /** An edit the canvas must refuse (a locked node, a connection into the trigger…); the message is shown as is. */
-export class FlowEditError extends Error {
-  readonly name = 'FlowEditError';
+export class FlowEditError extends TillflowError {
+  constructor(message: string) {
+    super('VALIDATION', message);
+    this.name = 'FlowEditError';
+  }
 }
 
 export const isLocked = (node: FlowNode | undefined) => node?.locked === true;

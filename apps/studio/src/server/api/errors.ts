@@ -1,37 +1,32 @@
-import { DataAccessError } from '@tillflow/data-model';
+import { ERROR_CODES, httpStatusOf, isTillflowError, type TillflowError } from '@tillflow/core';
 import { TRPCError } from '@trpc/server';
 
 type TRPCCode = ConstructorParameters<typeof TRPCError>[0]['code'];
-
-const CODE_MAP: Record<string, TRPCCode> = {
-  NOT_FOUND: 'NOT_FOUND',
-  FORBIDDEN: 'FORBIDDEN',
-  VALIDATION: 'BAD_REQUEST',
-  CONFLICT: 'CONFLICT',
-  PRECONDITION_FAILED: 'PRECONDITION_FAILED',
-  PAYMENT_PROVIDER: 'PAYMENT_REQUIRED',
-  EGRESS_REFUSED: 'BAD_REQUEST',
-};
+// Core's code table names tRPC's codes as strings (core imports no tRPC); this checks they exist.
+const trpcCodes: { [K in keyof typeof ERROR_CODES]: TRPCCode } = Object.fromEntries(
+  Object.entries(ERROR_CODES).map(([code, entry]) => [code, entry.trpc satisfies TRPCCode]),
+) as { [K in keyof typeof ERROR_CODES]: TRPCCode };
 
 /**
- * Domain packages throw their own errors (DataAccessError, PaymentError) with a
- * code and per-field messages; this turns them into tRPC errors once, for every
- * router, keeping the field errors for forms.
+ * Domain packages throw TillflowErrors (code from core's table, a message to act
+ * on, per-field messages); this turns them into tRPC errors once, for every
+ * router, keeping the field errors for forms (the errorFormatter reads `cause`).
  */
 export function toTRPCError(error: unknown): TRPCError | null {
-  if ((error as Error)?.name === 'TooManyAttemptsError')
-    return new TRPCError({ code: 'TOO_MANY_REQUESTS', message: (error as Error).message, cause: error as Error });
-  const domain = error as { name?: string; code?: string; message?: string; fieldErrors?: Record<string, string> };
-  const isDomain =
-    error instanceof DataAccessError ||
-    domain?.name === 'PaymentError' ||
-    domain?.name === 'DataAccessError' ||
-    domain?.name === 'EgressRefusedError';
-  if (!isDomain || !domain.code || !CODE_MAP[domain.code]) return null;
-  const mapped = new TRPCError({
-    code: CODE_MAP[domain.code],
-    message: domain.message ?? 'Request failed.',
-    cause: error as Error,
-  });
-  return mapped;
+  if (!isTillflowError(error)) return null;
+  return new TRPCError({ code: trpcCodes[error.code], message: error.message, cause: error });
+}
+
+/** The REST API's error body and status for a domain error, from the same table. */
+export function restError(error: TillflowError): { status: number; body: { error: Record<string, unknown> } } {
+  return {
+    status: httpStatusOf(error),
+    body: {
+      error: {
+        code: error.code,
+        message: error.message,
+        ...(error.fieldErrors ? { fieldErrors: error.fieldErrors } : {}),
+      },
+    },
+  };
 }

@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { setting, TillflowError } from '@tillflow/core';
 import { type Actor, createEndUser, DataAccessError, findEndUserCredentials, getRow } from '@tillflow/data-model';
 import { appSessions, type DbHandle } from '@tillflow/db';
 import { hashPassword, verifyPassword } from 'better-auth/crypto';
@@ -44,12 +45,12 @@ async function startSession(handle: DbHandle, projectId: number, user: AppSessio
 }
 
 /** Refused sign-in or sign-up attempts: the client waits `retryAfterSec`. */
-export class TooManyAttemptsError extends Error {
+export class TooManyAttemptsError extends TillflowError {
   constructor(
     message: string,
     readonly retryAfterSec: number,
   ) {
-    super(message);
+    super('RATE_LIMITED', message);
     this.name = 'TooManyAttemptsError';
   }
 }
@@ -138,7 +139,7 @@ export function readCookie(headers: Headers, name: string): string | null {
 
 /** httpOnly, SameSite=Lax, scoped to the app's own path so it never reaches the studio. */
 export function sessionCookie(slug: string, session: { token: string; expiresAt: Date } | null): string {
-  const secure = process.env.PUBLIC_URL?.startsWith('https://') ? '; Secure' : '';
+  const secure = setting('PUBLIC_URL')?.startsWith('https://') ? '; Secure' : '';
   const base = `${APP_SESSION_COOKIE}=${session ? encodeURIComponent(session.token) : ''}; Path=/app/${slug}; HttpOnly; SameSite=Lax${secure}`;
   return session ? `${base}; Expires=${session.expiresAt.toUTCString()}` : `${base}; Max-Age=0`;
 }

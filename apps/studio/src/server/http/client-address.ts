@@ -1,6 +1,7 @@
 import { subscribe } from 'node:diagnostics_channel';
 import type { IncomingMessage } from 'node:http';
 import { isIP } from 'node:net';
+import { type Env, setting } from '@tillflow/core';
 
 // Who is calling, for rate limits. `X-Forwarded-For` is anyone's to write, so it
 // is believed only when the operator says a proxy in front sets it
@@ -8,18 +9,11 @@ import { isIP } from 'node:net';
 // Next's route handlers never see the socket, so the server stamps the address
 // into one header of ours on every request, overwriting whatever a client sent.
 
-type Env = Record<string, string | undefined>;
-
 export const CLIENT_ADDRESS_HEADER = 'x-tillflow-client-address';
 
 /** How many proxies in front append to X-Forwarded-For: 0 (default: trust none), `on` = 1, or a count. */
 export function trustedProxyHops(env: Env = process.env): number {
-  const value = (env.TILLFLOW_TRUST_PROXY ?? 'off').trim().toLowerCase();
-  if (value === '' || value === 'off' || value === 'false' || value === '0') return 0;
-  if (value === 'on' || value === 'true') return 1;
-  const hops = Number(value);
-  if (Number.isInteger(hops) && hops > 0 && hops < 10) return hops;
-  throw new Error(`TILLFLOW_TRUST_PROXY must be off, on or a number of proxies (1-9), not "${value}".`);
+  return setting('TILLFLOW_TRUST_PROXY', env);
 }
 
 const unmapped = (address: string) => (address.startsWith('::ffff:') ? address.slice(7) : address);

@@ -1,16 +1,15 @@
-import { API_BODY_LIMIT_BYTES, readBodyCapped } from '@tillflow/core';
+import { API_BODY_LIMIT_BYTES, isTillflowError, readBodyCapped } from '@tillflow/core';
 import type { Actor } from '@tillflow/data-model';
 import { type DbHandle, projects } from '@tillflow/db';
 import {
   adjustRecurringAmountAction,
-  asPaymentError,
   cancelRecurringAction,
   createPaymentAction,
-  HTTP_STATUS,
   initiateRecurringAction,
   refundAction,
 } from '@tillflow/payments';
 import { eq } from 'drizzle-orm';
+import { restError } from '../api/errors';
 import { verifyApiKey } from '../api-keys';
 import { actorFromToken } from '../app/auth';
 import { internalErrorBody } from '../http/internal-error';
@@ -73,8 +72,8 @@ export async function handleRestRequest(handle: DbHandle, request: Request, path
     }
     return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
   } catch (error) {
-    const known = asPaymentError(error);
-    if (!known) return json(500, internalErrorBody(error, `REST ${resource}`));
-    return fail(HTTP_STATUS[known.code], known.code, known.message, known.fieldErrors);
+    if (!isTillflowError(error)) return json(500, internalErrorBody(error, `REST ${resource}`));
+    const { status, body } = restError(error);
+    return json(status, body);
   }
 }

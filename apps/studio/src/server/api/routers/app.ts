@@ -1,3 +1,4 @@
+import { setting } from '@tillflow/core';
 import { type Actor, checkActionPermission, getRow } from '@tillflow/data-model';
 import { cancelRecurringAction, loadPaymentSettings, refundAction, toPublicSettings } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
@@ -34,7 +35,7 @@ const sameActor = (a: Actor, b: Actor) =>
   a.kind === b.kind && (a.kind !== 'endUser' || (b.kind === 'endUser' && a.userId === b.userId && a.role === b.role));
 
 /** How often a live stream re-checks its session (TILLFLOW_REALTIME_REVALIDATE_MS, default a minute). */
-const revalidateMs = () => Number(process.env.TILLFLOW_REALTIME_REVALIDATE_MS) || 60_000;
+const revalidateMs = () => setting('TILLFLOW_REALTIME_REVALIDATE_MS');
 
 // The generated app's API (served at /app/:projectSlug/api/trpc) plus the
 // studio's App settings. End-user procedures never look at builder sessions.

@@ -10,14 +10,13 @@ import {
   sampleStripeEvent,
   summarizeDiff,
   type TableInfo,
-  type ValidationIssue,
   validateFlow,
 } from '@tillflow/flow-model';
 import { ensureFlowEndpoint, removeFlowEndpoint } from '@tillflow/payments';
 import {
   createFlow,
   deleteFlow,
-  FlowConflictError,
+  FlowValidationError,
   getFlow,
   listFlowVersions,
   publishFlow,
@@ -31,21 +30,6 @@ import { createTRPCRouter, projectProcedure } from '../trpc';
 import { flowRunsProcedures } from './flow-runs';
 
 const flowInput = z.object({ flowId: z.string().uuid() });
-
-/** Problems of a refused publish, carried to the client as per-node field errors (`nodeId:field`). */
-class FlowInvalidError extends Error {
-  readonly fieldErrors: Record<string, string>;
-  constructor(readonly issues: ValidationIssue[]) {
-    super(
-      `The flow cannot be published: ${issues.length} problem${issues.length === 1 ? '' : 's'}. ${issues
-        .map((i) => i.message)
-        .join(' ')}`,
-    );
-    this.fieldErrors = Object.fromEntries(
-      issues.map((i, n) => [`${i.nodeId ?? i.edgeId ?? 'flow'}:${i.field ?? ''}:${n}`, i.message]),
-    );
-  }
-}
 
 /** The project's tables as the flow model sees them (names, columns and their types). */
 export async function flowTables(handle: DbHandle, projectId: number): Promise<TableInfo[]> {
@@ -66,17 +50,6 @@ async function publishedDefinition(handle: DbHandle, versionId: string | null): 
   if (!versionId) return undefined;
   const [v] = await handle.db.select().from(flowVersions).where(eq(flowVersions.id, versionId));
   return v?.definition as FlowDefinition | undefined;
-}
-
-function conflict(error: unknown): never {
-  if (error instanceof FlowConflictError)
-    throw new TRPCError({
-      code: 'CONFLICT',
-      message:
-        'Someone else saved this flow since you opened it. Reload to see their changes; your last edit was not saved.',
-      cause: error,
-    });
-  throw error;
 }
 
 function blankFlow(events: string[]): FlowDefinition {
@@ -168,9 +141,7 @@ export const flowsRouter = createTRPCRouter({
         const locked = lockedChangeIssues(input.definition, published);
         if (locked.length) throw new TRPCError({ code: 'FORBIDDEN', message: locked[0].message });
       }
-      const revision = await saveFlowDraft(ctx.db.db, flow.id, input.definition, input.expectedRevision).catch(
-        conflict,
-      );
+      const revision = await saveFlowDraft(ctx.db.db, flow.id, input.definition, input.expectedRevision);
       const tables = await flowTables(ctx.db, ctx.project.id);
       return { revision, issues: validateFlow(input.definition, { tables, previous: published }) };
     }),
@@ -181,12 +152,7 @@ export const flowsRouter = createTRPCRouter({
     const published = await publishedDefinition(ctx.db, flow.publishedVersionId);
     const tables = await flowTables(ctx.db, ctx.project.id);
     const issues = validateFlow(flow.draft as FlowDefinition, { tables, previous: published });
-    if (issues.length)
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: new FlowInvalidError(issues).message,
-        cause: new FlowInvalidError(issues),
-      });
+    if (issues.length) throw new FlowValidationError(issues);
     // A custom flow listening to Stripe gets its own endpoint with only its events, before it goes live.
     const trigger = (flow.draft as FlowDefinition).trigger;
     if (flow.kind === 'custom' && trigger.kind === 'stripe_webhook')
@@ -224,7 +190,7 @@ export const flowsRouter = createTRPCRouter({
         .where(and(eq(flowVersions.id, input.versionId), eq(flowVersions.flowId, flow.id)));
       if (!target) throw new TRPCError({ code: 'NOT_FOUND', message: 'Version not found.' });
       const definition = target.definition as FlowDefinition;
-      const revision = await saveFlowDraft(ctx.db.db, flow.id, definition, input.expectedRevision).catch(conflict);
+      const revision = await saveFlowDraft(ctx.db.db, flow.id, definition, input.expectedRevision);
       // The restored version may listen to other events: its endpoint follows, as on publish.
       if (flow.kind === 'custom' && definition.trigger.kind === 'stripe_webhook')
         await ensureFlowEndpoint(ctx.db, ctx.project.id, { id: flow.id, events: definition.trigger.events });
