@@ -7,6 +7,7 @@ import {
   refundUpdateFromEvent,
   renewalChargeFromEvent,
   shouldApplyPaymentStatus,
+  shouldApplyRefundStatus,
   subscriptionSnapshot,
 } from '../src/event-mapping';
 
@@ -15,6 +16,112 @@ const event = (type: string, object: Record<string, unknown>, created = 1_800_00
   type,
   created,
   data: { object },
+});
+
+describe('status moves: forward only', () => {
+  it('a payment moves forward, never back; a canceled attempt may still report its failure', () => {
+    const order = ['PENDING', 'FAILED', 'SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'] as const;
+    for (const [i, current] of order.entries())
+      for (const [j, next] of order.entries())
+        expect(shouldApplyPaymentStatus(current, next), `${current} → ${next}`).toBe(j > i);
+    expect(shouldApplyPaymentStatus('CANCELED', 'FAILED')).toBe(true);
+    expect(shouldApplyPaymentStatus('FAILED', 'CANCELED')).toBe(false);
+    expect(shouldApplyPaymentStatus('CANCELED', 'CANCELED')).toBe(false);
+    expect(shouldApplyPaymentStatus('PENDING', 'CANCELED')).toBe(true);
+  });
+
+  it('a refund moves forward, never back: a finished refund is not re-opened by a stale pending or failed', () => {
+    expect(shouldApplyRefundStatus('PENDING', 'REFUNDED')).toBe(true);
+    expect(shouldApplyRefundStatus('PENDING', 'FAILED')).toBe(true);
+    expect(shouldApplyRefundStatus('PENDING', 'CANCELED')).toBe(true);
+    expect(shouldApplyRefundStatus('FAILED', 'REFUNDED')).toBe(true); // Stripe made it after all
+    expect(shouldApplyRefundStatus('FAILED', 'CANCELED')).toBe(true);
+    for (const stale of ['PENDING', 'FAILED', 'CANCELED'] as const)
+      expect(shouldApplyRefundStatus('REFUNDED', stale), `REFUNDED → ${stale}`).toBe(false);
+    expect(shouldApplyRefundStatus('FAILED', 'PENDING')).toBe(false);
+    expect(shouldApplyRefundStatus('REFUNDED', 'REFUNDED')).toBe(false);
+  });
+});
+
+describe('checkout, intent and refund events, each type', () => {
+  const ours = { tillflow_payment_id: '7', order_id: '3' };
+  const session = (type: string, extra: Record<string, unknown> = {}) =>
+    paymentUpdateFromEvent(
+      event(type, { id: 'cs_1', mode: 'payment', payment_intent: 'pi_1', metadata: ours, ...extra }, 1_800_000_123),
+    );
+  it('maps every checkout session outcome', () => {
+    expect(session('checkout.session.completed', { payment_status: 'paid' })).toMatchObject({
+      status: 'SUCCESSFUL',
+      paidAt: new Date(1_800_000_123_000),
+    });
+    expect(session('checkout.session.completed', { payment_status: 'no_payment_required' })?.status).toBe('SUCCESSFUL');
+    expect(session('checkout.session.completed', { payment_status: 'unpaid' })).toMatchObject({
+      status: 'PENDING',
+      checkoutSessionId: 'cs_1',
+      paymentIntentId: 'pi_1',
+    });
+    expect(session('checkout.session.async_payment_succeeded', { amount_total: 500, currency: 'EUR' })).toMatchObject({
+      status: 'SUCCESSFUL',
+      paidAt: new Date(1_800_000_123_000),
+      paid: { amount: 500, currency: 'eur' },
+    });
+    expect(session('checkout.session.async_payment_failed')).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'The payment failed after checkout.',
+    });
+    expect(session('checkout.session.expired')).toMatchObject({
+      status: 'CANCELED',
+      failureReason: 'The checkout session expired before payment.',
+    });
+    expect(session('checkout.session.something_else')).toBeNull();
+  });
+
+  it('maps every payment intent outcome, with the ids it carries', () => {
+    const intent = (type: string, extra: Record<string, unknown> = {}) =>
+      paymentUpdateFromEvent(event(type, { id: 'pi_1', metadata: ours, ...extra }, 1_800_000_123));
+    expect(intent('payment_intent.succeeded', { latest_charge: { id: 'ch_1' } })).toMatchObject({
+      paymentId: 7,
+      orderId: 3,
+      paymentIntentId: 'pi_1',
+      chargeId: 'ch_1',
+      status: 'SUCCESSFUL',
+      paidAt: new Date(1_800_000_123_000),
+    });
+    expect(intent('payment_intent.payment_failed')?.failureReason).toBe('The card was declined.');
+    expect(intent('payment_intent.canceled')).toMatchObject({ status: 'CANCELED', failureReason: 'Canceled.' });
+    expect(intent('payment_intent.canceled', { cancellation_reason: 'abandoned' })?.failureReason).toBe('abandoned');
+    expect(intent('payment_intent.created')).toBeNull();
+    expect(paymentUpdateFromEvent(event('charge.succeeded', { id: 'ch_1', metadata: ours }))).toBeNull();
+    expect(
+      paymentUpdateFromEvent(event('payment_intent.succeeded', { id: 'pi_1', metadata: { tillflow_payment_id: '0' } })),
+    ).toBeNull(); // not a payment id of ours
+    expect(
+      paymentUpdateFromEvent(
+        event('payment_intent.succeeded', { id: 'pi_1', metadata: { tillflow_payment_id: '1.5' } }),
+      ),
+    ).toBeNull();
+  });
+
+  it('maps refund events of all three types and their statuses; other types are not refunds', () => {
+    const refund = (type: string, status: string, extra: Record<string, unknown> = {}) =>
+      refundUpdateFromEvent(
+        event(type, { id: 're_1', amount: 300, currency: 'usd', payment_intent: 'pi_1', status, ...extra }),
+      );
+    expect(refund('refund.created', 'pending')?.status).toBe('PENDING');
+    expect(refund('refund.updated', 'requires_action')?.status).toBe('PENDING');
+    expect(refund('refund.updated', 'succeeded')?.status).toBe('REFUNDED');
+    expect(refund('refund.failed', 'failed', { failure_reason: 'expired_or_canceled_card' })).toMatchObject({
+      status: 'FAILED',
+      failureReason: 'expired_or_canceled_card',
+    });
+    expect(refund('refund.updated', 'canceled')?.status).toBe('CANCELED');
+    expect(refund('refund.updated', 'something_new')?.status).toBe('PENDING');
+    expect(refund('refund.created', 'succeeded')).toMatchObject({ refundId: null, reason: null });
+    expect(
+      refund('refund.created', 'succeeded', { metadata: { tillflow_refund_id: '12' }, reason: 'duplicate' }),
+    ).toMatchObject({ refundId: 12, reason: 'duplicate', amount: 300, currency: 'usd', paymentIntentId: 'pi_1' });
+    expect(refund('charge.refunded', 'succeeded')).toBeNull();
+  });
 });
 
 describe('Stripe events → system table updates', () => {

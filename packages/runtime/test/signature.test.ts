@@ -34,6 +34,46 @@ describe('verifyStripeSignature', () => {
     }
   });
 
+  it('reads the header strictly: whole digits for t, exactly 64 hex digits for v1, spaces around parts allowed', () => {
+    const sig = signStripePayload(body, secret, now);
+    const check = (header: string) => verifyStripeSignature(body, header, [secret], 300, now);
+    expect(check(` t=${now} , v1=${sig} `)).toEqual({ ok: true, timestamp: now });
+    for (const header of [
+      `v1=${sig}`, // no timestamp at all
+      `t=x${now},v1=${sig}`,
+      `t=${now}x,v1=${sig}`,
+      `t=${now},v1=${sig}zz`, // a valid signature with junk after it is not a signature
+      `t=${now},v1=zz${sig}`,
+      `t=${now},v1=abc`,
+    ])
+      expect(check(header), header).toEqual({ ok: false, reason: 'malformed_header' });
+    expect(check(`t=${now},junk,v1=${sig}`).ok).toBe(true); // parts without '=' are skipped
+  });
+
+  it('checks the clock at exactly the tolerance, against the current time by default, and not at all with tolerance 0', () => {
+    const header = stripeSignatureHeader(body, secret, now);
+    expect(verifyStripeSignature(body, header, [secret], 300, now + 300).ok).toBe(true);
+    expect(verifyStripeSignature(body, header, [secret], 300, now - 300).ok).toBe(true);
+    expect(verifyStripeSignature(body, header, [secret], 0, now + 86_400).ok).toBe(true);
+    const fresh = stripeSignatureHeader(body, secret, Math.floor(Date.now() / 1000));
+    expect(verifyStripeSignature(body, fresh, [secret]).ok).toBe(true);
+    const old = stripeSignatureHeader(body, secret, Math.floor(Date.now() / 1000) - 3600);
+    expect(verifyStripeSignature(body, old, [secret])).toEqual({ ok: false, reason: 'stale_timestamp' });
+  });
+
+  it('signs the same bytes whether the body arrives as a string or a Buffer, as UTF-8', () => {
+    const text = '{"id":"evt_é","amount":1000}';
+    const signature = signStripePayload(text, secret, now);
+    expect(signStripePayload(Buffer.from(text, 'utf8'), secret, now)).toBe(signature);
+    expect(verifyStripeSignature(Buffer.from(text, 'utf8'), `t=${now},v1=${signature}`, [secret], 300, now).ok).toBe(
+      true,
+    );
+    const stripe = new Stripe('sk_test_x');
+    expect(stripe.webhooks.generateTestHeaderString({ payload: text, secret, timestamp: now })).toBe(
+      `t=${now},v1=${signature}`,
+    );
+  });
+
   it('refuses tampering, stale or future timestamps and malformed headers', () => {
     const header = stripeSignatureHeader(body, secret, now);
     expect(verifyStripeSignature(`${body} `, header, [secret], 300, now)).toEqual({
