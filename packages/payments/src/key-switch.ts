@@ -3,7 +3,6 @@ import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { ensureFlowEndpoint } from './custom-endpoints';
 import { ensureSystemEndpoints } from './endpoints';
-import { asPaymentError } from './errors';
 
 export interface EndpointOutcome {
   /** A system flow's kind, or "custom" for a builder's webhook-trigger flow. */
@@ -20,7 +19,8 @@ export interface KeySwitchReport {
   retired: { stripeEndpointId: string; ok: boolean; error?: string }[];
 }
 
-const message = (error: unknown) => asPaymentError(error)?.message ?? (error as Error).message;
+// Domain errors (TillflowError) carry a message a builder can act on; others say what failed.
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Our endpoints' Stripe ids as stored now (before the keys change). */
 export async function currentEndpointIds(handle: DbHandle, projectId: number): Promise<string[]> {
