@@ -172,7 +172,7 @@ export const SETTINGS = {
   TILLFLOW_MAINTENANCE_MS: declare(
     nonNegativeInt.default(900_000),
     '900000',
-    'how often endpoints are repaired and missed Stripe events recovered (0 disables)',
+    'how often endpoints are repaired and each project is checked against Stripe (missed events run, non-final rows compared and repaired; 0 disables)',
   ),
   TILLFLOW_REALTIME_REVALIDATE_MS: declare(
     z.coerce.number().int().min(1).default(60_000),

@@ -8,6 +8,7 @@ export { handlePaymentEvent } from './callbacks/payment';
 export { handleSubscriptionEvent } from './callbacks/recurring';
 export { handleRefundEvent } from './callbacks/refund';
 export { handleRenewalEvent } from './callbacks/renewal';
+export { type CheckReport, checkAgainstStripe, type Difference, lastCheckReport } from './check';
 export * from './currencies';
 export { ensureFlowEndpoint, removeFlowEndpoint } from './custom-endpoints';
 export { paymentTotals, revenueByDay } from './dashboard';

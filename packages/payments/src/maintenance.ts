@@ -1,7 +1,7 @@
 import { type DbHandle, paymentSettings } from '@tillflow/db';
 import { isNotNull } from 'drizzle-orm';
+import { checkAgainstStripe } from './check';
 import { ensureSystemEndpoints } from './endpoints';
-import { reconcileFromStripe } from './reconcile';
 import { upgradePaymentsProject } from './system-flows';
 
 /**
@@ -22,14 +22,14 @@ export async function runPaymentsMaintenance(
     .from(paymentSettings)
     .where(isNotNull(paymentSettings.activatedAt));
   const since = Math.floor(Date.now() / 1000) - (options.lookbackSeconds ?? 3 * 86_400);
-  const report: { projectId: number; recovered: number; error?: string }[] = [];
+  const report: { projectId: number; recovered: number; fixed?: number; error?: string }[] = [];
   for (const { projectId, orderTableId, mode } of active) {
     if (options.projectIds && !options.projectIds.includes(projectId)) continue;
     try {
       if (orderTableId) await upgradePaymentsProject(handle, projectId, orderTableId, mode === 'live');
       await ensureSystemEndpoints(handle, projectId);
-      const { recovered } = await reconcileFromStripe(handle, projectId, { sinceSeconds: since });
-      report.push({ projectId, recovered });
+      const check = await checkAgainstStripe(handle, projectId, { sinceSeconds: since });
+      report.push({ projectId, recovered: check.events.recovered, fixed: check.fixed.length });
     } catch (error) {
       report.push({ projectId, recovered: 0, error: (error as Error).message });
     }

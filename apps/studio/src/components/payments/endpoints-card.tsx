@@ -13,29 +13,59 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.payments.endpoints.queryKey() }),
     }),
   );
-  const reconcile = useMutation(trpc.payments.reconcile.mutationOptions());
+  const lastCheck = useQuery(trpc.payments.lastCheck.queryOptions({ projectId }));
+  const reconcile = useMutation(
+    trpc.payments.reconcile.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.payments.lastCheck.queryKey() }),
+    }),
+  );
+  const report = reconcile.data ?? lastCheck.data ?? null;
   return (
     <section className="card space-y-3" aria-labelledby="endpoints-heading">
       <div className="flex items-center justify-between">
         <h2 id="endpoints-heading" className="font-semibold">
           Webhook endpoints
         </h2>
-        <button
-          type="button"
-          className="btn-secondary"
-          onClick={() => repair.mutate({ projectId })}
-          disabled={repair.isPending}
-        >
-          Repair endpoints
-        </button>
+        <div className="flex gap-2">
+          <button
+            type="button"
+            className="btn-secondary"
+            onClick={() => reconcile.mutate({ projectId })}
+            disabled={reconcile.isPending}
+          >
+            {reconcile.isPending ? 'Checking…' : 'Check against Stripe'}
+          </button>
+          <button
+            type="button"
+            className="btn-secondary"
+            onClick={() => repair.mutate({ projectId })}
+            disabled={repair.isPending}
+          >
+            Repair endpoints
+          </button>
+        </div>
       </div>
       <p className="text-sm text-slate-600">
         One endpoint per payment flow, each with only the events that flow handles. Do not add events to them in Stripe.
       </p>
-      {reconcile.data && (
-        <p className="text-sm text-green-700">
-          Checked {reconcile.data.checked} Stripe events; recovered {reconcile.data.recovered} that had not arrived.
-        </p>
+      {report && (
+        <section className="text-sm" aria-label="Last check against Stripe">
+          <p>
+            Last checked {new Date(report.ranAt).toLocaleString()}: {report.events.recovered} missed events recovered;{' '}
+            {report.checked} payments, refunds and subscriptions compared; {report.fixed.length} fixed;{' '}
+            {report.stillDiffering.length} still differ.
+          </p>
+          <ul className="list-disc pl-5 text-slate-600">
+            {[
+              ...report.fixed.map((d) => ({ ...d, fixed: true })),
+              ...report.stillDiffering.map((d) => ({ ...d, fixed: false })),
+            ].map((d) => (
+              <li key={`${d.table}-${d.id}`}>
+                {d.fixed ? 'Fixed' : 'Still differs'}: {d.table} #{d.id} was {d.ours}, Stripe says {d.stripe} ({d.why}).
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
       {reconcile.error && (
         <p role="alert" className="field-error">

@@ -4,6 +4,7 @@ import { type DbHandle, projects } from '@tillflow/db';
 import {
   adjustRecurringAmountAction,
   cancelRecurringAction,
+  checkAgainstStripe,
   createPaymentAction,
   initiateRecurringAction,
   refundAction,
@@ -58,6 +59,10 @@ export async function handleRestRequest(handle: DbHandle, request: Request, path
   const body = await readBody(request);
   if (body instanceof Response) return body;
   try {
+    if (resource === 'reconcile' && !id) {
+      if (actor.kind !== 'backend') return fail(403, 'FORBIDDEN', 'Checking against Stripe needs a project API key.');
+      return json(200, await checkAgainstStripe(handle, project.id));
+    }
     if (resource === 'payments' && !id)
       return json(200, await createPaymentAction(handle, project.id, actor, body as never));
     if (resource === 'refunds' && !id) return json(200, await refundAction(handle, project.id, actor, body as never));

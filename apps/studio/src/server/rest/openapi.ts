@@ -135,6 +135,23 @@ export const openApiDocument = {
         }),
       },
     },
+    '/api/v1/{projectSlug}/reconcile': {
+      post: {
+        summary:
+          'Check against Stripe: run missed events, compare every non-final payment, refund and subscription with Stripe, repair through the webhook path (API key only)',
+        parameters: [slug],
+        requestBody: body({}, []),
+        responses: responses({
+          type: 'object',
+          properties: {
+            ranAt: { type: 'string', format: 'date-time' },
+            checked: { type: 'integer' },
+            fixed: { type: 'array', items: { type: 'object' } },
+            stillDiffering: { type: 'array', items: { type: 'object' } },
+          },
+        }),
+      },
+    },
     '/api/v1/{projectSlug}/subscriptions/{recurringPaymentId}/amount': {
       post: {
         summary:

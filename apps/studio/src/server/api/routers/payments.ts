@@ -1,14 +1,15 @@
 import { type Filter, listTables, queryRows } from '@tillflow/data-model';
 import {
   activatePayments,
+  checkAgainstStripe,
   endpointHealth,
   ensureSystemEndpoints,
+  lastCheckReport,
   loadPaymentSettings,
   PAYMENT_TABLE,
   paymentTotals,
   RECURRING_PAYMENT_TABLE,
   REFUND_TABLE,
-  reconcileFromStripe,
   revenueByDay,
   saveBranding,
   saveStripeKeys,
@@ -99,6 +100,8 @@ export const paymentsRouter = createTRPCRouter({
   endpoints: projectProcedure.query(({ ctx }) => endpointHealth(ctx.db, ctx.project.id)),
   /** Re-registers endpoints deleted or edited in Stripe; reuses the rest. */
   repairEndpoints: projectProcedure.mutation(({ ctx }) => ensureSystemEndpoints(ctx.db, ctx.project.id)),
-  /** Fetches events Stripe has that never reached us (missed webhooks) and runs them. */
-  reconcile: projectProcedure.mutation(({ ctx }) => reconcileFromStripe(ctx.db, ctx.project.id)),
+  /** "Check against Stripe": missed events fetched and run, every non-final row compared and repaired. */
+  reconcile: projectProcedure.mutation(({ ctx }) => checkAgainstStripe(ctx.db, ctx.project.id)),
+  /** The last check's report (button or maintenance), for the dashboard. */
+  lastCheck: projectProcedure.query(({ ctx }) => lastCheckReport(ctx.project.id)),
 });
