@@ -25,15 +25,7 @@ const config: NextConfig = {
     '@tillflow/mail',
   ],
   // Native/wasm or worker-spawning libraries must load from node_modules at run time, not be bundled.
-  serverExternalPackages: [
-    '@electric-sql/pglite',
-    'pg-boss',
-    'pg',
-    'quickjs-emscripten',
-    'postgres',
-    'nodemailer',
-    'stripe',
-  ],
+  serverExternalPackages: ['@electric-sql/pglite', 'pg', 'quickjs-emscripten', 'postgres', 'nodemailer', 'stripe'],
   outputFileTracingRoot: repoRoot,
   turbopack: { root: repoRoot },
   poweredByHeader: false,

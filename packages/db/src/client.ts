@@ -19,7 +19,7 @@ export type Executor = Pick<Database, 'execute' | 'select' | 'insert' | 'update'
 export interface DbHandle {
   db: Database;
   driver: 'pglite' | 'postgres';
-  /** Raw parameterised SQL outside drizzle (pg-boss, LISTEN/NOTIFY, benchmarks). */
+  /** Raw parameterised SQL outside drizzle (LISTEN/NOTIFY, benchmarks). */
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Set for PGlite: the single embedded connection. */
   pglite?: PGlite;

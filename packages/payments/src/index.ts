@@ -23,7 +23,7 @@ export {
 export { PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
-export { registerPaymentNodeExecutors } from './node-executors';
+export { PAYMENT_NODE_EXECUTORS, registerPaymentNodeExecutors } from './node-executors';
 export { type ReconcileResult, reconcileFromStripe } from './reconcile';
 export { ensureSandboxAccount, someProjectUsesSandbox } from './sandbox-account';
 export {

@@ -1,4 +1,5 @@
-import { type NodeContext, registerNodeExecutor, setStripeClientFactory } from '@tillflow/runtime';
+import type { NodeTypeId } from '@tillflow/flow-model';
+import { type NodeContext, type NodeExecutor, registerNodeExecutor, setStripeClientFactory } from '@tillflow/runtime';
 import { orderTableName } from './activation';
 import { handleDisputeEvent } from './callbacks/dispute';
 import { handlePaymentEvent } from './callbacks/payment';
@@ -23,33 +24,34 @@ function finish<T extends Output>(ctx: NodeContext, output: T): Omit<T, 'ignored
 
 const event = (ctx: NodeContext) => ctx.trigger as StripeEventLike;
 
-export function registerPaymentNodeExecutors(): void {
-  registerNodeExecutor('stripe_payment_callback', {
+/** The system callback handlers, by the catalog's node type id. */
+export const PAYMENT_NODE_EXECUTORS: Partial<Record<NodeTypeId, NodeExecutor>> = {
+  stripe_payment_callback: {
     effect: 'database',
     execute: async (ctx) => finish(ctx, await handlePaymentEvent(ctx.tx, ctx.projectId, event(ctx))),
-  });
-  registerNodeExecutor('stripe_refund_callback', {
+  },
+  stripe_refund_callback: {
     effect: 'database',
     execute: async (ctx) => {
       const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
       return finish(ctx, await handleRefundEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
     },
-  });
-  registerNodeExecutor('stripe_dispute_callback', {
+  },
+  stripe_dispute_callback: {
     effect: 'database',
     execute: async (ctx) => {
       const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
       return finish(ctx, await handleDisputeEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
     },
-  });
-  registerNodeExecutor('stripe_recurring_management_callback', {
+  },
+  stripe_recurring_management_callback: {
     effect: 'database',
     execute: async (ctx) => {
       const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
       return finish(ctx, await handleSubscriptionEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
     },
-  });
-  registerNodeExecutor('stripe_recurring_deduction_callback', {
+  },
+  stripe_recurring_deduction_callback: {
     effect: 'database',
     execute: async (ctx) => {
       // By the binding's table id, never the name in the node's config: a renamed order table keeps working.
@@ -58,7 +60,11 @@ export function registerPaymentNodeExecutors(): void {
       const mapping = (ctx.config.orderFieldMapping ?? {}) as Record<string, unknown>;
       return finish(ctx, await handleRenewalEvent(ctx.tx, ctx.projectId, event(ctx), orderTable, mapping));
     },
-  });
+  },
+};
+
+export function registerPaymentNodeExecutors(): void {
+  for (const [type, executor] of Object.entries(PAYMENT_NODE_EXECUTORS)) registerNodeExecutor(type, executor);
   // Flows' "Stripe API call" nodes use the project's own keys (or its sandbox account).
   setStripeClientFactory(async (db, projectId) => (await getProjectStripe(db, projectId)).stripe);
 }

@@ -1,4 +1,9 @@
-import type { FlowDefinition, FlowTrigger } from '@tillflow/flow-model';
+import {
+  type FlowDefinition,
+  type FlowGraph,
+  type FlowTrigger,
+  topologicalOrder as orderNodeIds,
+} from '@tillflow/flow-model';
 
 // The flow model package owns the definition (catalog, validation, bindings);
 // the runtime reads the graph and the trigger out of it.
@@ -33,23 +38,13 @@ export function triggerAccepts(trigger: FlowTrigger | null | undefined, eventTyp
   return types.length === 0 || types.includes('*') || types.includes(eventType);
 }
 
-/** Nodes in an order where every node comes after all its predecessors (the validator rejects cycles). */
+/**
+ * Nodes in an order where every node comes after all its predecessors: the flow
+ * model's one ordering, refusing a cycle (the validator rejects them at publish).
+ */
 export function topologicalOrder(graph: RunnableGraph): GraphNode[] {
-  const indegree = new Map(graph.nodes.map((n) => [n.id, 0]));
-  for (const e of graph.edges) if (indegree.has(e.target)) indegree.set(e.target, (indegree.get(e.target) ?? 0) + 1);
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
-  const ready = graph.nodes.filter((n) => indegree.get(n.id) === 0).map((n) => n.id);
-  const order: GraphNode[] = [];
-  while (ready.length > 0) {
-    const id = ready.shift() as string;
-    order.push(byId.get(id) as GraphNode);
-    for (const e of graph.edges)
-      if (e.source === id && indegree.has(e.target)) {
-        const left = (indegree.get(e.target) ?? 0) - 1;
-        indegree.set(e.target, left);
-        if (left === 0) ready.push(e.target);
-      }
-  }
-  if (order.length !== graph.nodes.length) throw new Error('The flow has a cycle.');
-  return order;
+  const ids = orderNodeIds(graph as unknown as FlowGraph);
+  if (ids.length !== graph.nodes.length) throw new Error('The flow has a cycle.');
+  return ids.map((id) => byId.get(id) as GraphNode);
 }

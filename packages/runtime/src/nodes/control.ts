@@ -76,10 +76,3 @@ export const stopNode: NodeExecutor = {
     return { outcome: 'success', message };
   },
 };
-
-export const failNode: NodeExecutor = {
-  effect: 'pure',
-  execute(ctx) {
-    throw new NonRetriableError(String(ctx.config.message ?? 'The flow reached a fail node.'));
-  },
-};

@@ -1,11 +1,13 @@
+import type { NodeTypeId } from '@tillflow/flow-model';
 import { getNodeExecutor, type NodeExecutor, registerNodeExecutor } from '../registry';
-import { codeNode, conditionNode, failNode, setVariablesNode, stopNode, switchNode, triggerNode } from './control';
+import { codeNode, conditionNode, setVariablesNode, stopNode, switchNode, triggerNode } from './control';
 import { deleteRowsNode, insertRowNode, queryRowsNode, updateRowsNode } from './data';
 import { httpRequestNode, sendEmailNode, stripeApiCallNode } from './external';
 
-// Node type ids as in the flow model's catalog. The four system callback
-// handlers are registered by the payments module (registerNodeExecutor).
-export const BUILTIN_NODE_EXECUTORS: Record<string, NodeExecutor> = {
+// Node type ids as in the flow model's catalog (a failing end is the `stop` node
+// with outcome 'fail'). The system callback handlers are the payments module's
+// (PAYMENT_NODE_EXECUTORS); a test checks catalog and executors cover each other.
+export const BUILTIN_NODE_EXECUTORS: Partial<Record<NodeTypeId, NodeExecutor>> = {
   trigger: triggerNode,
   condition: conditionNode,
   switch: switchNode,
@@ -19,7 +21,6 @@ export const BUILTIN_NODE_EXECUTORS: Record<string, NodeExecutor> = {
   stripe_api_call: stripeApiCallNode,
   code: codeNode,
   stop: stopNode,
-  fail: failNode,
 };
 
 /** Idempotent; never replaces an executor someone registered explicitly. */
