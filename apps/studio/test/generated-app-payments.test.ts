@@ -10,6 +10,7 @@ import {
 } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { getProjectStripe, studioOrigin } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -125,6 +126,32 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     // Buying needs a signed-in end user.
     await expect(visitor.mutation('buy', { itemKey: items[0].key })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+
+  it('a buyer names only the item: amount, currency, price, trial or a return address in the request are refused, and the catalog price is charged', async () => {
+    const { project, slug } = await shop();
+    // The request's Origin never decides where Checkout sends the buyer back.
+    const ann = appClient(handle, slug, { origin: 'https://evil.example' });
+    await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
+    const [beans] = await ann.query<{ key: string }[]>('catalog');
+    await expect(ann.mutation('buy', { itemKey: beans.key, amount: 1 })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'amount is decided by the shop from the item; remove it from the request.',
+      data: { fieldErrors: { amount: expect.any(String) } },
+    });
+    for (const field of ['currency', 'price', 'trialDays', 'successUrl'])
+      await expect(
+        ann.mutation('buy', { itemKey: beans.key, [field]: field === 'trialDays' ? 730 : 'https://evil.example/' }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST', data: { fieldErrors: { [field]: expect.any(String) } } });
+    expect(await ann.query<OrderView[]>('myOrders')).toEqual([]);
+
+    const bought = await ann.mutation<{ orderId: number; checkoutUrl: string }>('buy', { itemKey: beans.key });
+    const [mine] = await ann.query<OrderView[]>('myOrders');
+    expect(mine.payments.map((p) => p.amount)).toEqual([1500]);
+    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const session = await stripe.checkout.sessions.retrieve(bought.checkoutUrl.split('/').pop() as string);
+    expect(session.amount_total).toBe(1500);
+    expect(new URL(String(session.success_url)).origin).toBe(studioOrigin());
   });
 
   it('buys through Checkout as the end user; each user sees only their orders, live', async () => {

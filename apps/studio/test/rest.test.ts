@@ -1,7 +1,8 @@
 import { sandboxControlToken } from '@tillflow/core';
-import { createTable, insertRow, setTablePermission } from '@tillflow/data-model';
+import { createTable, getRow, insertRow, setTablePermission } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { studioOrigin } from '@tillflow/payments';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpEndUser } from '~/server/app/auth';
@@ -32,7 +33,14 @@ describe('REST payments API', () => {
     const { caller } = await signUpBuilder(handle, 'rest');
     const slug = `rest-${uniqueSuffix()}`;
     const project = await caller.project.create({ name: 'REST shop', slug });
-    await createTable(handle.db, project.id, { name: 'order', columns: [{ name: 'title', type: 'text' }] });
+    await createTable(handle.db, project.id, {
+      name: 'order',
+      columns: [
+        { name: 'title', type: 'text' },
+        { name: 'amount', type: 'integer' },
+        { name: 'currency', type: 'text' },
+      ],
+    });
     await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
     const key = await caller.apiKeys.create({ projectId: project.id, name: 'backend' });
     return { caller, project, slug, key: key.key };
@@ -110,14 +118,14 @@ describe('REST payments API', () => {
       email: `buyer-${uniqueSuffix()}@example.test`,
       password: 'a-good-pass-7',
     });
-    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Tea' });
+    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', {
+      title: 'Tea',
+      amount: 800,
+      currency: 'eur',
+    });
     const paid = await handleRestRequest(
       handle,
-      post(
-        `${slug}/payments`,
-        { orderId: order.id, currency: 'eur', amount: 800, method: 'payment_intent' },
-        session.token,
-      ),
+      post(`${slug}/payments`, { orderId: order.id, method: 'payment_intent' }, session.token),
       [slug, 'payments'],
     );
     expect(paid.status).toBe(200);
@@ -131,6 +139,76 @@ describe('REST payments API', () => {
     expect(
       (await handleRestRequest(handle, post(`${slug}/payments`, {}, 'not-a-session'), [slug, 'payments'])).status,
     ).toBe(401);
+  });
+
+  it('an end user’s token names only the order: amount, currency, price, trial or a foreign return URL get a 400, and the order’s amount is charged', async () => {
+    const { project, slug } = await activatedProject();
+    await setTablePermission(handle.db, project.id, {
+      role: 'user',
+      table: 'order',
+      operation: 'read',
+      allowed: true,
+      scope: 'all',
+    });
+    const session = await signUpEndUser(handle, project.id, {
+      email: `buyer-${uniqueSuffix()}@example.test`,
+      password: 'a-good-pass-7',
+    });
+    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', {
+      title: 'Desk',
+      amount: 10_000,
+    });
+    const asBuyer = async (resource: string, body: Record<string, unknown>) => {
+      const response = await handleRestRequest(handle, post(`${slug}/${resource}`, body, session.token), [
+        slug,
+        resource,
+      ]);
+      return { status: response.status, body: await response.json() };
+    };
+    const base = { orderId: order.id, method: 'payment_intent' };
+    expect(await asBuyer('payments', { ...base, amount: 50, currency: 'usd' })).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: 'VALIDATION',
+          message: 'amount is decided by the shop from the order; remove it from the request.',
+          fieldErrors: { amount: expect.any(String), currency: expect.any(String) },
+        },
+      },
+    });
+    for (const field of ['currency', 'price', 'trialDays'])
+      expect(await asBuyer('payments', { ...base, [field]: field === 'trialDays' ? 730 : 'x' })).toMatchObject({
+        status: 400,
+        body: { error: { fieldErrors: { [field]: expect.stringMatching(/is decided by the shop/) } } },
+      });
+    expect(
+      await asBuyer('subscriptions', {
+        orderId: order.id,
+        priceId: 'price_123',
+        trialDays: 730,
+        successUrl: `${studioOrigin()}/ok`,
+        cancelUrl: `${studioOrigin()}/no`,
+      }),
+    ).toMatchObject({
+      status: 400,
+      body: { error: { fieldErrors: { priceId: expect.any(String), trialDays: expect.any(String) } } },
+    });
+    expect(
+      await asBuyer('payments', {
+        orderId: order.id,
+        method: 'checkout',
+        successUrl: 'https://evil.example/thanks',
+        cancelUrl: `${studioOrigin()}/no`,
+      }),
+    ).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION', fieldErrors: { successUrl: expect.stringMatching(/must be on/) } } },
+    });
+
+    const paid = await asBuyer('payments', base);
+    expect(paid.status).toBe(200);
+    const row = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', paid.body.paymentId);
+    expect(row).toMatchObject({ amount: 10_000, currency: 'usd' });
   });
 
   it('never returns the Stripe secret key through the settings API', async () => {

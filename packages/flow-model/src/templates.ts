@@ -64,7 +64,8 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   StripeRecurringPaymentManagement: {
     callbackType: 'stripe_recurring_management_callback',
     callbackLabel: 'Subscription callback',
-    condition: "{{ nodes.callback.status == 'ACTIVE' || nodes.callback.status == 'TRIALING' }}",
+    condition:
+      "{{ (nodes.callback.status == 'ACTIVE' || nodes.callback.status == 'TRIALING') && nodes.callback.amountMatches }}",
     conditionLabel: 'Subscription active?',
     updateLabel: 'Mark order active',
     orderStatus: 'active',

@@ -207,6 +207,8 @@ export interface SubscriptionSnapshot {
   currentPeriodEnd: Date | null;
   cancelAtPeriodEnd: boolean;
   canceledAt: Date | null;
+  /** Length of the subscription's free trial in whole days, when it has one. */
+  trialDays: number | null;
   orderId: number | null;
   recurringPaymentId: number | null;
 }
@@ -226,9 +228,25 @@ export function subscriptionSnapshot(subscription: Record<string, any>): Subscri
     currentPeriodEnd: seconds(item.current_period_end ?? subscription.current_period_end),
     cancelAtPeriodEnd: Boolean(subscription.cancel_at_period_end),
     canceledAt: seconds(subscription.canceled_at),
+    trialDays:
+      typeof subscription.trial_start === 'number' && typeof subscription.trial_end === 'number'
+        ? Math.round((subscription.trial_end - subscription.trial_start) / 86_400)
+        : null,
     orderId: toInt(metadata.order_id),
     recurringPaymentId: toInt(metadata.tillflow_recurring_payment_id),
   };
+}
+
+/**
+ * Is the subscription the one our recurring row started (its price, and no longer a trial than the
+ * shop gave)? Checked when a subscription is first bound to a row, so one made directly on Stripe
+ * with our metadata for a cheaper price or a longer trial never starts the order.
+ */
+export function subscriptionMatchesStart(
+  expected: { priceId: string; trialDays: number | null },
+  snapshot: SubscriptionSnapshot,
+): boolean {
+  return snapshot.priceId === expected.priceId && (snapshot.trialDays ?? 0) <= (expected.trialDays ?? 0);
 }
 
 export interface RenewalCharge {

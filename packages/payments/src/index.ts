@@ -1,5 +1,7 @@
 export { adjustRecurringAmountAction } from './actions/adjust';
-export { createPaymentAction } from './actions/payment';
+export { type Charge, maySetCharge } from './actions/charge';
+export { createPaymentAction, type PaymentActionOptions } from './actions/payment';
+export { offeredPlans } from './actions/plans';
 export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';
 export { refundAction } from './actions/refund';
 export { activatePayments, orderTableName } from './activation';
@@ -25,6 +27,13 @@ export * from './event-mapping';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
 export { PAYMENT_NODE_EXECUTORS, registerPaymentNodeExecutors } from './node-executors';
 export { type ReconcileResult, reconcileFromStripe } from './reconcile';
+export {
+  allowedReturnOrigins,
+  checkReturnUrl,
+  returnOriginsInput,
+  saveReturnOrigins,
+  studioOrigin,
+} from './return-urls';
 export { ensureSandboxAccount, someProjectUsesSandbox } from './sandbox-account';
 export {
   brandingInput,

@@ -5,6 +5,7 @@ import type Stripe from 'stripe';
 import { z } from 'zod';
 import { PaymentError } from './errors';
 import { currentEndpointIds, followKeysToAccount } from './key-switch';
+import { studioOrigin } from './return-urls';
 import { syncSandboxBrand } from './sandbox-account';
 import {
   createStripeClient,
@@ -36,6 +37,9 @@ export interface PublicPaymentSettings {
   orderTableId: number | null;
   activatedAt: Date | null;
   usesSandbox: boolean;
+  /** Sites besides the studio's own (studioOrigin) that Checkout may send buyers back to. */
+  returnOrigins: string[];
+  studioOrigin: string;
   /** Where the browser loads Stripe.js from: js.stripe.com, or the sandbox's stand-in at `<sandbox>/v3/`. */
   stripeJsUrl: string;
 }
@@ -66,6 +70,8 @@ export function toPublicSettings(row: PaymentSettingsRow | null): PublicPaymentS
     orderTableId: row?.orderTableId ?? null,
     activatedAt: row?.activatedAt ?? null,
     usesSandbox: (row?.mode ?? 'sandbox') === 'sandbox',
+    returnOrigins: row?.returnOrigins ?? [],
+    studioOrigin: studioOrigin(),
     stripeJsUrl: apiBase === '' || apiBase === REAL_STRIPE_API ? STRIPE_JS_URL : `${apiBase}/v3/`,
   };
 }

@@ -7,15 +7,17 @@ import { refundAction } from '../src/actions/refund';
 import { handlePaymentEvent } from '../src/callbacks/payment';
 import { paymentTotals, revenueByDay } from '../src/dashboard';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, returnUrls, type Sandbox, startEnvironment } from './harness';
 
-const urls = { successUrl: 'http://localhost/ok?session={CHECKOUT_SESSION_ID}', cancelUrl: 'http://localhost/cancel' };
+const BACKEND = { kind: 'backend' } as const;
 
 describe('payment actions against the sandbox', () => {
   let handle: DbHandle;
   let sandbox: Sandbox;
+  let urls: ReturnType<typeof returnUrls>;
   beforeAll(async () => {
     ({ handle, sandbox } = await startEnvironment());
+    urls = returnUrls('?session={CHECKOUT_SESSION_ID}');
   });
   afterAll(async () => {
     await sandbox.close();
@@ -32,7 +34,8 @@ describe('payment actions against the sandbox', () => {
   it('a double click creates one checkout payment, and only for the caller’s own order', async () => {
     const { project, alice, bob, asUser } = await createPaymentsProject(handle, sandbox);
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
-    const input = { orderId: order.id, currency: 'usd', amount: 1500, method: 'checkout' as const, ...urls };
+    // The end user names the order only: its own amount (15.00 USD) is what is charged.
+    const input = { orderId: order.id, method: 'checkout' as const, ...urls };
     const [first, second] = await Promise.all([
       createPaymentAction(handle, project.id, asUser(alice), input),
       createPaymentAction(handle, project.id, asUser(alice), input),
@@ -47,11 +50,11 @@ describe('payment actions against the sandbox', () => {
     });
   });
 
-  it('validates currency and minor units, including zero-decimal currencies', async () => {
+  it('validates currency and minor units named by the shop’s backend, including zero-decimal currencies', async () => {
     const { project, alice, asUser } = await createPaymentsProject(handle, sandbox);
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Tea', amount: 500 });
     const pay = (amount: number, currency: string) =>
-      createPaymentAction(handle, project.id, asUser(alice), {
+      createPaymentAction(handle, project.id, BACKEND, {
         orderId: order.id,
         amount,
         currency,
@@ -69,11 +72,13 @@ describe('payment actions against the sandbox', () => {
 
   it('a payment intent confirmed with a test card ends SUCCESSFUL through the callback handler', async () => {
     const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Pen', amount: 900 });
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', {
+      title: 'Pen',
+      amount: 900,
+      currency: 'eur',
+    });
     const created = await createPaymentAction(handle, project.id, asUser(alice), {
       orderId: order.id,
-      currency: 'eur',
-      amount: 900,
       method: 'payment_intent',
     });
     const stripe: Stripe = createStripeClient(account.secretKey, sandbox.url);
@@ -93,11 +98,13 @@ describe('payment actions against the sandbox', () => {
 
   it('a declined attempt then a successful retry on the same intent ends SUCCESSFUL with no failure left, and reports what a receipt needs', async () => {
     const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Cup', amount: 500 });
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', {
+      title: 'Cup',
+      amount: 500,
+      currency: 'jpy',
+    });
     const created = await createPaymentAction(handle, project.id, asUser(alice), {
       orderId: order.id,
-      currency: 'jpy',
-      amount: 500,
       method: 'payment_intent',
     });
     const stripe: Stripe = createStripeClient(account.secretKey, sandbox.url);
@@ -133,8 +140,6 @@ describe('payment actions against the sandbox', () => {
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
     const created = await createPaymentAction(handle, project.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1000,
       method: 'payment_intent',
     });
     const stripe = createStripeClient(account.secretKey, sandbox.url);

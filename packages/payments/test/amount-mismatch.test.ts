@@ -3,10 +3,11 @@ import type { DbHandle } from '@tillflow/db';
 import { getRun, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
+import { initiateRecurringAction } from '../src/actions/recurring';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
 import { PAYMENT_STATUSES } from '../src/system-tables';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -42,15 +43,17 @@ describe('a payment of another amount than the order owes', () => {
   });
 
   async function shopWithOrder(amount: number) {
-    const p = await createPaymentsProject(handle, sandbox);
+    const p = await createPaymentsProject(handle, sandbox, {
+      orderStatuses: ['pending', 'paid', 'active', 'refunded', 'cancelled'],
+    });
     workers.push(await startWorkers(handle, { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }));
     const stripe = createStripeClient(p.account.secretKey, sandbox.url);
     const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Desk', amount });
     return { ...p, stripe, order };
   }
 
-  /** The StripePayment run for one event, once it has finished, with its callback step's output. */
-  async function finishedPaymentRun(projectId: number, eventType: string) {
+  /** The system flow's run for one event type, once it has finished, with its callback step's output. */
+  async function finishedRun(projectId: number, eventType: string) {
     const run = await eventually(async () => {
       const runs = await listRuns(handle.db, projectId);
       return runs.find((r) => r.eventType === eventType && r.status === 'succeeded');
@@ -90,7 +93,7 @@ describe('a payment of another amount than the order owes', () => {
     const status = (await getTable(handle.db, project.id, 'payment')).columns.find((c) => c.name === 'status');
     expect(status?.enumOptions).toEqual(PAYMENT_STATUSES);
     expect(row.failure_reason).toMatch(/0\.50 USD paid; the order owes 100\.00 USD/);
-    const { steps, callback } = await finishedPaymentRun(project.id, 'payment_intent.succeeded');
+    const { steps, callback } = await finishedRun(project.id, 'payment_intent.succeeded');
     expect(callback).toMatchObject({ paymentStatus: 'AMOUNT_MISMATCH', amountMatches: false, amount: 10_000 });
     expect(steps.some((s) => s.nodeId === 'update_order')).toBe(false);
     expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('pending');
@@ -103,8 +106,7 @@ describe('a payment of another amount than the order owes', () => {
       currency: 'usd',
       amount: 2_000,
       method: 'checkout',
-      successUrl: 'http://localhost/ok',
-      cancelUrl: 'http://localhost/cancel',
+      ...returnUrls(),
     });
     const metadata = {
       tillflow_payment_id: String(payment.paymentId),
@@ -126,7 +128,7 @@ describe('a payment of another amount than the order owes', () => {
       async () =>
         (await getRow(handle.db, project.id, BACKEND, 'payment', payment.paymentId))?.status === 'AMOUNT_MISMATCH',
     );
-    const { callback } = await finishedPaymentRun(project.id, 'checkout.session.completed');
+    const { callback } = await finishedRun(project.id, 'checkout.session.completed');
     expect(callback).toMatchObject({ paymentStatus: 'AMOUNT_MISMATCH', amountMatches: false });
     expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('pending');
 
@@ -137,5 +139,39 @@ describe('a payment of another amount than the order owes', () => {
     await eventually(async () => (await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status === 'paid');
     const settled = await getRow(handle.db, project.id, BACKEND, 'payment', payment.paymentId);
     expect(settled).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null });
+  });
+
+  it('a subscription made directly on Stripe with our metadata and a 730-day trial is not bound and never starts the order', async () => {
+    const { project, alice, asUser, stripe, order } = await shopWithOrder(10_000);
+    const product = await stripe.products.create({ name: 'Desk club' });
+    const monthly = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 10_000,
+      currency: 'usd',
+      recurring: { interval: 'month' },
+    });
+    await offerPlans(handle, project.id, [monthly.id]);
+    const started = await initiateRecurringAction(handle, project.id, asUser(alice), {
+      orderId: order.id,
+      plan: monthly.id,
+      ...returnUrls(),
+    });
+    const customer = await stripe.customers.create({ email: alice.email });
+    const metadata = {
+      order_id: String(order.id),
+      tillflow_recurring_payment_id: String(started.recurringPaymentId),
+      tillflow_project_id: String(project.id),
+    };
+    await stripe.subscriptions.create({
+      customer: customer.id,
+      items: [{ price: monthly.id }],
+      trial_period_days: 730,
+      metadata,
+    });
+    const { callback } = await finishedRun(project.id, 'customer.subscription.created');
+    expect(callback).toMatchObject({ status: 'INCOMPLETE', amountMatches: false });
+    const row = await getRow(handle.db, project.id, BACKEND, 'recurring_payment', started.recurringPaymentId);
+    expect(row).toMatchObject({ status: 'INCOMPLETE', stripe_subscription_id: null });
+    expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('pending');
   });
 });

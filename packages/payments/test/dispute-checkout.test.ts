@@ -42,7 +42,7 @@ describe('disputes and expired checkouts reach the order', () => {
     const ctx = await env.project();
     const { project: proj, alice, asUser, stripe } = ctx;
     const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Kettle', amount: 3000 });
-    const input = { orderId: order.id, currency: 'usd', amount: 3000, method: 'checkout' as const, ...urls };
+    const input = { orderId: order.id, method: 'checkout' as const, ...urls };
     const first = await createPaymentAction(env.handle, proj.id, asUser(alice), input);
     await stripe.checkout.sessions.expire(String(first.checkoutUrl).split('/').pop() as string);
     const canceled = await eventually(async () => {

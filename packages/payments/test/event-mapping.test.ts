@@ -8,6 +8,7 @@ import {
   renewalChargeFromEvent,
   shouldApplyPaymentStatus,
   shouldApplyRefundStatus,
+  subscriptionMatchesStart,
   subscriptionSnapshot,
 } from '../src/event-mapping';
 
@@ -187,6 +188,26 @@ describe('Stripe events → system table updates', () => {
     expect(shouldApplyPaymentStatus('AMOUNT_MISMATCH', 'SUCCESSFUL')).toBe(true);
     expect(shouldApplyPaymentStatus('SUCCESSFUL', 'AMOUNT_MISMATCH')).toBe(false);
     expect(shouldApplyPaymentStatus('AMOUNT_MISMATCH', 'FAILED')).toBe(false);
+  });
+
+  it('a subscription matches the one a row started only with its price and no longer a trial', () => {
+    const snapshot = (price: string, trial: [number, number] | null) =>
+      subscriptionSnapshot({
+        id: 'sub_1',
+        status: trial ? 'trialing' : 'active',
+        items: { data: [{ price: { id: price } }] },
+        trial_start: trial?.[0] ?? null,
+        trial_end: trial?.[1] ?? null,
+      });
+    const expected = { priceId: 'price_gold', trialDays: 7 };
+    expect(snapshot('price_gold', [0, 7 * 86_400]).trialDays).toBe(7);
+    expect(subscriptionMatchesStart(expected, snapshot('price_gold', [0, 7 * 86_400]))).toBe(true);
+    expect(subscriptionMatchesStart(expected, snapshot('price_gold', null))).toBe(true);
+    expect(subscriptionMatchesStart(expected, snapshot('price_gold', [0, 730 * 86_400]))).toBe(false);
+    expect(subscriptionMatchesStart(expected, snapshot('price_cheap', null))).toBe(false);
+    expect(
+      subscriptionMatchesStart({ priceId: 'price_gold', trialDays: null }, snapshot('price_gold', [0, 86_400])),
+    ).toBe(false);
   });
 
   it('never regresses a settled payment', () => {

@@ -8,10 +8,18 @@ import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
 
 export const BACKEND = { kind: 'backend' } as const;
-export const urls = { successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' };
+/** Return URLs on the studio's origin (PUBLIC_URL, set to the receiver once the environment starts). */
+export const urls = {
+  get successUrl() {
+    return returnUrls().successUrl;
+  },
+  get cancelUrl() {
+    return returnUrls().cancelUrl;
+  },
+};
 
 /** Waits until `check` holds: deliveries and flow runs are asynchronous, as with real Stripe. */
 export async function eventually<T>(
@@ -87,9 +95,10 @@ export async function subscribeOnClock(
     title: plan.name,
     amount: plan.amount,
   });
+  await offerPlans(env.handle, proj.id, [price.id]);
   const started = await initiateRecurringAction(env.handle, proj.id, asUser(alice), {
     orderId: order.id,
-    priceId: price.id,
+    plan: price.id,
     ...urls,
   });
   env.sandbox.payCheckoutSession(String(started.checkoutUrl).split('/').pop() as string, {
@@ -116,8 +125,6 @@ export async function paidOrder(
   const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount });
   const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
     orderId: order.id,
-    currency: 'usd',
-    amount,
     method: 'payment_intent',
   });
   const row = await getRow(env.handle.db, proj.id, BACKEND, 'payment', created.paymentId);

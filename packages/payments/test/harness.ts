@@ -1,6 +1,6 @@
 import { sandboxControlToken } from '@tillflow/core';
 import { createEndUser, createTable, provisionProjectSchema, setTablePermission } from '@tillflow/data-model';
-import { authUser, type DbHandle, projects } from '@tillflow/db';
+import { appSettings, authUser, type DbHandle, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { activatePayments } from '../src/activation';
@@ -18,8 +18,14 @@ export async function startEnvironment() {
   return { handle, sandbox };
 }
 
+/** Return URLs on the studio's own origin (PUBLIC_URL), the only ones a project allows by default. */
+export function returnUrls(path = '') {
+  const origin = new URL(process.env.PUBLIC_URL ?? 'http://localhost:3000').origin;
+  return { successUrl: `${origin}/ok${path}`, cancelUrl: `${origin}/cancel` };
+}
+
 /**
- * A project with an `order` table (status, amount, owner), two end users and
+ * A project with an `order` table (status, amount, currency, owner), two end users and
  * an admin, its own sandbox account, and payments activated.
  */
 export async function createPaymentsProject(
@@ -49,6 +55,7 @@ export async function createPaymentsProject(
         default: 'pending',
       },
       { name: 'amount', type: 'integer' },
+      { name: 'currency', type: 'text' },
       { name: 'customer', type: 'relation', relationTable: 'end_user' },
     ],
     ownerColumn: 'customer',
@@ -75,4 +82,13 @@ export async function createPaymentsProject(
     await activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true });
   const asUser = (u: { id: number; role: string }) => ({ kind: 'endUser' as const, userId: u.id, role: u.role });
   return { project, account, alice, bob, admin, asUser };
+}
+
+/** The shop offers these recurring prices as plans (what studio → App saves), with an optional trial. */
+export async function offerPlans(handle: DbHandle, projectId: number, priceIds: string[], trialDays?: number) {
+  const catalog = { source: 'prices' as const, priceIds, ...(trialDays ? { trialDays } : {}) };
+  await handle.db
+    .insert(appSettings)
+    .values({ projectId, catalog })
+    .onConflictDoUpdate({ target: appSettings.projectId, set: { catalog } });
 }

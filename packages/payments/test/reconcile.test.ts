@@ -43,8 +43,6 @@ describe('reconciliation with Stripe', () => {
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lost', amount: 1100 });
     const created = await createPaymentAction(handle, project.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1100,
       method: 'payment_intent',
     });
     const payment = await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId);

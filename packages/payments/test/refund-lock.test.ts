@@ -35,8 +35,6 @@ describe.runIf(process.env.DATABASE_URL)('concurrent refunds on PostgreSQL', () 
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Sofa', amount: 1000 });
     const created = await createPaymentAction(handle, project.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1000,
       method: 'payment_intent',
     });
     const stripe = createStripeClient(account.secretKey, sandbox.url);

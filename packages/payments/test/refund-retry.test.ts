@@ -41,8 +41,6 @@ describe('a refund call retried over the network', () => {
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Chair', amount: 1000 });
     const created = await createPaymentAction(handle, project.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1000,
       method: 'payment_intent',
     });
     const stripe = createStripeClient(account.secretKey, sandbox.url);

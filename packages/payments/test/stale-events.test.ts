@@ -78,8 +78,6 @@ describe('stale events through the webhook route and the system flows', () => {
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Kettle', amount: 700 });
     const created = await createPaymentAction(handle, proj.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 700,
       method: 'payment_intent',
     });
     const intentId = String(
@@ -116,8 +114,6 @@ describe('stale events through the webhook route and the system flows', () => {
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Desk', amount: 1000 });
     const created = await createPaymentAction(handle, proj.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1000,
       method: 'payment_intent',
     });
     const intentId = String(

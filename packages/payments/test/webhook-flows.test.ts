@@ -8,10 +8,9 @@ import { cancelRecurringAction, initiateRecurringAction } from '../src/actions/r
 import { refundAction } from '../src/actions/refund';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
-const urls = { successUrl: 'http://localhost/ok', cancelUrl: 'http://localhost/cancel' };
 
 /** Waits until `check` holds: deliveries and flow runs are asynchronous, as with real Stripe. */
 async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
@@ -28,6 +27,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
   let handle: DbHandle;
   let sandbox: Sandbox;
   let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
+  let urls: ReturnType<typeof returnUrls>;
   const workers: Workers[] = [];
   const logged: string[] = [];
   const originalLog = console.log;
@@ -37,6 +37,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     ({ handle, sandbox } = await startEnvironment());
     receiver = await startWebhookServer(handle, { port: 0 });
     process.env.PUBLIC_URL = receiver.url;
+    urls = returnUrls();
     registerPaymentNodeExecutors();
     useProjectMailForFlows();
     console.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
@@ -75,9 +76,10 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       title: plan.name,
       amount: plan.amount,
     });
+    await offerPlans(handle, proj.id, [price.id]);
     const started = await initiateRecurringAction(handle, proj.id, asUser(alice), {
       orderId: order.id,
-      priceId: price.id,
+      plan: price.id,
       ...urls,
     });
     sandbox.payCheckoutSession(String(started.checkoutUrl).split('/').pop() as string, { number: '4242424242424242' });
@@ -89,8 +91,6 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
     const created = await createPaymentAction(handle, proj.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1500,
       method: 'checkout',
       ...urls,
     });
@@ -106,8 +106,6 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     const other = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Cup', amount: 700 });
     const intent = await createPaymentAction(handle, proj.id, asUser(alice), {
       orderId: other.id,
-      currency: 'usd',
-      amount: 700,
       method: 'payment_intent',
     });
     const row = await getRow(handle.db, proj.id, BACKEND, 'payment', intent.paymentId);
@@ -130,8 +128,6 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Teapot', amount: 2450 });
     const created = await createPaymentAction(handle, proj.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 2450,
       method: 'checkout',
       ...urls,
     });
@@ -155,8 +151,6 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
     const created = await createPaymentAction(handle, proj.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1000,
       method: 'payment_intent',
     });
     const row = await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId);

@@ -1,4 +1,4 @@
-import { index, integer, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { projects } from './projects';
 
 // Per-project Stripe settings. The secret key is stored only encrypted
@@ -19,6 +19,8 @@ export const paymentSettings = pgTable('payment_settings', {
   brandSlogan: text('brand_slogan'),
   // The builder's order table (data-model table id); permanent once set.
   orderTableId: integer('order_table_id'),
+  // Sites besides the studio's PUBLIC_URL that Checkout may send buyers back to (origins, e.g. https://shop.example).
+  returnOrigins: jsonb('return_origins').$type<string[]>().notNull().default([]),
   activatedAt: timestamp('activated_at', { withTimezone: true }),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });

@@ -76,6 +76,8 @@ export const stripeRecurringManagementCallback = defineNodeType({
         'UNPAID',
         'PAUSED',
       ),
+      // False when a subscription arrives for another price or a longer trial than the one started: not bound.
+      amountMatches: t.boolean,
       alreadyProcessed: t.boolean,
     }),
   locked: true,

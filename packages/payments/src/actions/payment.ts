@@ -4,18 +4,29 @@ import { z } from 'zod';
 import { amountProblem } from '../currencies';
 import { ensureStripeCustomer } from '../customers';
 import { fromStripeError, PaymentError } from '../errors';
+import { allowedReturnOrigins, checkReturnUrl } from '../return-urls';
 import { lockRow } from '../row-lock';
 import { PAYMENT_TABLE } from '../system-tables';
+import { type Charge, orderCharge, refuseChargeFields } from './charge';
 import { endUserOf, loadOrderAs, prepareAction } from './context';
 
 export const createPaymentInput = z.object({
   orderId: z.number().int().positive(),
-  currency: z.string().trim().length(3, 'Use a three-letter ISO currency code, e.g. usd.'),
-  amount: z.number().int('The amount is in minor units (e.g. cents) and must be a whole number.'),
+  /** Only for callers that may set the charge (a project API key, the studio); else the order's own amount. */
+  currency: z.string().trim().length(3, 'Use a three-letter ISO currency code, e.g. usd.').optional(),
+  amount: z.number().int('The amount is in minor units (e.g. cents) and must be a whole number.').optional(),
   method: z.enum(['checkout', 'payment_intent']).default('checkout'),
-  successUrl: z.url().optional(),
-  cancelUrl: z.url().optional(),
+  successUrl: z.string().max(2000).optional(),
+  cancelUrl: z.string().max(2000).optional(),
 });
+
+export interface PaymentActionOptions {
+  /**
+   * What to charge, decided by server code (e.g. the app's catalog item the order was made for).
+   * Never taken from a request; without it the order's own amount is charged.
+   */
+  charge?: Charge;
+}
 
 export interface CreatedPayment {
   paymentId: number;
@@ -28,30 +39,49 @@ export interface CreatedPayment {
 const BACKEND: Actor = { kind: 'backend' };
 
 /**
- * The Stripe payment action. A double click (or a retried request) finds the
- * pending payment made by the first one under the order's row lock and returns
- * it; the Stripe call carries an Idempotency-Key derived from the payment row,
- * so an SDK retry never creates a second session or intent.
+ * The Stripe payment action. What is charged is the order's own amount (or, for the builder's
+ * backend, the amount it names); an end user's request naming an amount, currency or price is
+ * refused, and return URLs must be on the studio's origin or a site the shop allowed.
+ * A double click (or a retried request) finds the pending payment made by the first one under the
+ * order's row lock and returns it; the Stripe call carries an Idempotency-Key derived from the
+ * payment row, so an SDK retry never creates a second session or intent.
  */
 export async function createPaymentAction(
   handle: DbHandle,
   projectId: number,
   actor: Actor,
   rawInput: z.input<typeof createPaymentInput>,
+  options: PaymentActionOptions = {},
 ): Promise<CreatedPayment> {
+  refuseChargeFields(actor, rawInput, 'payment');
   const parsed = createPaymentInput.safeParse(rawInput);
   if (!parsed.success) {
     const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
     throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid payment.', fieldErrors);
   }
-  const input = { ...parsed.data, currency: parsed.data.currency.toLowerCase() };
-  const problem = amountProblem(input.amount, input.currency);
-  if (problem) throw new PaymentError('VALIDATION', problem, { amount: problem });
-  if (input.method === 'checkout' && (!input.successUrl || !input.cancelUrl))
+  const request = parsed.data;
+  if ((request.amount === undefined) !== (request.currency === undefined))
+    throw new PaymentError(
+      'VALIDATION',
+      'Name both the amount and its currency, or neither to charge the order’s own amount.',
+      request.amount === undefined ? { amount: 'Required with currency.' } : { currency: 'Required with amount.' },
+    );
+  if (request.method === 'checkout' && (!request.successUrl || !request.cancelUrl))
     throw new PaymentError('VALIDATION', 'Checkout needs a success URL and a cancel URL.', { successUrl: 'Required.' });
 
   const ctx = await prepareAction(handle, projectId, actor, 'stripe.payment');
-  await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, input.orderId);
+  const allowed = allowedReturnOrigins(ctx.settings?.returnOrigins);
+  checkReturnUrl('successUrl', request.successUrl, allowed);
+  checkReturnUrl('cancelUrl', request.cancelUrl, allowed);
+  const order = await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, request.orderId);
+  const charge =
+    options.charge ??
+    (request.amount !== undefined && request.currency !== undefined
+      ? { amount: request.amount, currency: request.currency }
+      : await orderCharge(handle.db, projectId, ctx.orderTable, order));
+  const input = { ...request, amount: charge.amount, currency: charge.currency.toLowerCase() };
+  const problem = amountProblem(input.amount, input.currency);
+  if (problem) throw new PaymentError('VALIDATION', problem, { amount: problem });
   const payer = await endUserOf(handle.db, projectId, actor);
 
   const { payment, reused } = await handle.db.transaction(async (tx) => {

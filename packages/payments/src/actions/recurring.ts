@@ -3,21 +3,29 @@ import type { DbHandle } from '@tillflow/db';
 import { z } from 'zod';
 import { ensureStripeCustomer } from '../customers';
 import { fromStripeError, PaymentError } from '../errors';
+import { allowedReturnOrigins, checkReturnUrl } from '../return-urls';
 import { lockRow } from '../row-lock';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
+import { maySetCharge, refuseChargeFields } from './charge';
 import { endUserOf, loadOrderAs, prepareAction } from './context';
+import { assertOrderIsForPlan, describePlans, offeredPlans } from './plans';
 
 const BACKEND: Actor = { kind: 'backend' };
 
+const priceIdSchema = z
+  .string()
+  .trim()
+  .regex(/^price_[A-Za-z0-9_]+$/, 'A Stripe price id starts with price_.');
+
 export const initiateRecurringInput = z.object({
   orderId: z.number().int().positive(),
-  priceId: z
-    .string()
-    .trim()
-    .regex(/^price_[A-Za-z0-9_]+$/, 'A Stripe price id starts with price_.'),
+  /** One of the plans the shop offers (studio → App: its recurring prices), by price id. */
+  plan: priceIdSchema.optional(),
+  /** Any recurring price, with its own trial: only for the builder's backend (project API key). */
+  priceId: priceIdSchema.optional(),
   trialDays: z.number().int().min(1).max(730).optional(),
-  successUrl: z.url(),
-  cancelUrl: z.url(),
+  successUrl: z.string().max(2000),
+  cancelUrl: z.string().max(2000),
 });
 
 function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
@@ -27,26 +35,48 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid input.', fieldErrors);
 }
 
-/** Recurring payment "Initiate": a Checkout Session in subscription mode for a recurring price. */
+/**
+ * Recurring payment "Initiate": a Checkout Session in subscription mode. An end user names one of the
+ * plans the shop offers (`plan`); its price and trial come from the shop's settings, and a request
+ * naming a price, amount or trial is refused. The builder's backend may name any recurring price.
+ */
 export async function initiateRecurringAction(
   handle: DbHandle,
   projectId: number,
   actor: Actor,
   rawInput: z.input<typeof initiateRecurringInput>,
 ) {
+  refuseChargeFields(actor, rawInput, 'subscription');
   const input = parse(initiateRecurringInput, rawInput);
   const ctx = await prepareAction(handle, projectId, actor, 'stripe.recurring');
-  await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, input.orderId);
+  const allowed = allowedReturnOrigins(ctx.settings?.returnOrigins);
+  checkReturnUrl('successUrl', input.successUrl, allowed);
+  checkReturnUrl('cancelUrl', input.cancelUrl, allowed);
+  const order = await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, input.orderId);
+  const plans = await offeredPlans(handle.db, projectId);
+  const priceId = input.priceId ?? input.plan;
+  if (!priceId)
+    throw new PaymentError('VALIDATION', `Name the plan to subscribe to: ${describePlans(plans.priceIds)}.`, {
+      plan: 'Required.',
+    });
+  if (input.plan && !plans.priceIds.includes(input.plan))
+    throw new PaymentError(
+      'VALIDATION',
+      `The shop does not offer the plan "${input.plan}"; choose one of: ${describePlans(plans.priceIds)}.`,
+      { plan: 'Not offered.' },
+    );
+  const trialDays = input.priceId ? input.trialDays : plans.trialDays;
   let price: Awaited<ReturnType<typeof ctx.stripe.prices.retrieve>>;
   try {
-    price = await ctx.stripe.prices.retrieve(input.priceId);
+    price = await ctx.stripe.prices.retrieve(priceId);
   } catch (error) {
     throw fromStripeError(error);
   }
   if (!price.recurring)
-    throw new PaymentError('VALIDATION', `Price ${input.priceId} is a one-time price; choose a recurring price.`, {
-      priceId: 'Not recurring.',
+    throw new PaymentError('VALIDATION', `Price ${priceId} is a one-time price; choose a recurring price.`, {
+      [input.priceId ? 'priceId' : 'plan']: 'Not recurring.',
     });
+  if (!maySetCharge(actor)) await assertOrderIsForPlan(handle.db, projectId, ctx.orderTable, order, price);
   const subscriber = await endUserOf(handle.db, projectId, actor);
 
   const { row, reused } = await handle.db.transaction(async (tx) => {
@@ -55,7 +85,7 @@ export async function initiateRecurringAction(
       filters: [
         { column: 'order_id', op: 'eq', value: input.orderId },
         { column: 'status', op: 'eq', value: 'INCOMPLETE' },
-        { column: 'stripe_price_id', op: 'eq', value: input.priceId },
+        { column: 'stripe_price_id', op: 'eq', value: priceId },
         { column: 'stripe_subscription_id', op: 'is_null' },
       ],
       limit: 1,
@@ -66,11 +96,11 @@ export async function initiateRecurringAction(
       // Test and live never mix: callbacks ignore events of the other mode for this row.
       livemode: ctx.mode === 'live',
       subscriber: subscriber?.id ?? null,
-      stripe_price_id: input.priceId,
+      stripe_price_id: priceId,
       status: 'INCOMPLETE',
       initial_amount: price.unit_amount,
       currency: price.currency,
-      trial_days: input.trialDays ?? null,
+      trial_days: trialDays ?? null,
       cancel_at_period_end: false,
     });
     return { row: created, reused: false };
@@ -87,13 +117,13 @@ export async function initiateRecurringAction(
     const session = await ctx.stripe.checkout.sessions.create(
       {
         mode: 'subscription',
-        line_items: [{ price: input.priceId, quantity: 1 }],
+        line_items: [{ price: priceId, quantity: 1 }],
         success_url: input.successUrl,
         cancel_url: input.cancelUrl,
         client_reference_id: String(input.orderId),
         customer,
         metadata,
-        subscription_data: { metadata, ...(input.trialDays ? { trial_period_days: input.trialDays } : {}) },
+        subscription_data: { metadata, ...(trialDays ? { trial_period_days: trialDays } : {}) },
         ...(ctx.settings?.brandName && ctx.mode !== 'sandbox'
           ? { branding_settings: { display_name: ctx.settings.brandName } }
           : {}),

@@ -1,7 +1,12 @@
 import { updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import type Stripe from 'stripe';
-import { type RecurringStatus, type StripeEventLike, subscriptionSnapshot } from '../event-mapping';
+import {
+  type RecurringStatus,
+  type StripeEventLike,
+  subscriptionMatchesStart,
+  subscriptionSnapshot,
+} from '../event-mapping';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
 import { BACKEND, findAndLock, sameMode } from './find';
 
@@ -9,6 +14,8 @@ export interface RecurringCallbackOutput {
   orderId: number | null;
   recurringPaymentId: number | null;
   status: RecurringStatus | null;
+  /** False when the subscription is not the one the row started (another price, or a longer trial). */
+  amountMatches: boolean;
   alreadyProcessed: boolean;
   ignored: boolean;
 }
@@ -28,7 +35,14 @@ export async function handleSubscriptionEvent(
   event: StripeEventLike,
   stripe: Stripe,
 ): Promise<RecurringCallbackOutput> {
-  const ignored = { orderId: null, recurringPaymentId: null, status: null, alreadyProcessed: false, ignored: true };
+  const ignored = {
+    orderId: null,
+    recurringPaymentId: null,
+    status: null,
+    amountMatches: true,
+    alreadyProcessed: false,
+    ignored: true,
+  };
   if (!event.type.startsWith('customer.subscription.')) return ignored;
   const fromEvent = subscriptionSnapshot(event.data.object);
   const row = await findAndLock(tx, projectId, RECURRING_PAYMENT_TABLE, fromEvent.recurringPaymentId, [
@@ -38,6 +52,17 @@ export async function handleSubscriptionEvent(
   const fresh = subscriptionSnapshot(
     (await stripe.subscriptions.retrieve(fromEvent.subscriptionId)) as unknown as Record<string, unknown>,
   );
+  const expected = { priceId: String(row.stripe_price_id), trialDays: (row.trial_days as number | null) ?? null };
+  // Bound once; later price changes are the shop's own (plan changes, adjusted charges).
+  if (!row.stripe_subscription_id && !subscriptionMatchesStart(expected, fresh))
+    return {
+      orderId: Number(row.order_id),
+      recurringPaymentId: row.id,
+      status: row.status as RecurringStatus,
+      amountMatches: false,
+      alreadyProcessed: false,
+      ignored: false,
+    };
   const values: Record<string, unknown> = {
     stripe_subscription_id: fresh.subscriptionId,
     stripe_customer_id: fresh.customerId ?? row.stripe_customer_id ?? null,
@@ -66,6 +91,7 @@ export async function handleSubscriptionEvent(
     orderId: Number(row.order_id),
     recurringPaymentId: row.id,
     status: fresh.status,
+    amountMatches: true,
     alreadyProcessed: !changed,
     ignored: false,
   };

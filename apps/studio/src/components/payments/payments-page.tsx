@@ -7,6 +7,7 @@ import { useTRPC } from '~/trpc/react';
 import { ActivationCard } from './activation-card';
 import { BrandingCard } from './branding-card';
 import { EndpointsCard } from './endpoints-card';
+import { ReturnAddressesCard } from './return-addresses-card';
 import { StripeKeysCard } from './stripe-keys-card';
 
 export function PaymentsPage({ projectId }: { projectId: number }) {
@@ -35,6 +36,7 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
       <ActivationCard projectId={projectId} settings={s} />
       <StripeKeysCard projectId={projectId} settings={s} />
       <BrandingCard projectId={projectId} settings={s} />
+      <ReturnAddressesCard projectId={projectId} settings={s} />
       {s.activatedAt && <EndpointsCard projectId={projectId} />}
     </div>
   );

@@ -152,21 +152,20 @@ export async function buyItem(
   if (item.recurring) {
     const started = await initiateRecurringAction(handle, projectId, actor, {
       orderId: order.id,
-      priceId: item.key.slice('price:'.length),
-      trialDays: catalog.trialDays,
+      plan: item.key.slice('price:'.length),
       successUrl,
       cancelUrl,
     });
     const url = (started as { checkoutUrl?: string | null }).checkoutUrl ?? null;
     return { orderId: order.id, kind: 'subscription', checkoutUrl: url, clientSecret: null };
   }
-  const payment = await createPaymentAction(handle, projectId, actor, {
-    orderId: order.id,
-    currency: item.currency,
-    amount: item.amount,
-    method: input.method,
-    successUrl,
-    cancelUrl,
-  });
+  // The item's price is the shop's (its catalog), never the request's; the order row records it when it can.
+  const payment = await createPaymentAction(
+    handle,
+    projectId,
+    actor,
+    { orderId: order.id, method: input.method, successUrl, cancelUrl },
+    { charge: { amount: item.amount, currency: item.currency } },
+  );
   return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: payment.clientSecret };
 }

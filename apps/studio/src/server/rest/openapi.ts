@@ -1,8 +1,29 @@
 // The REST API's OpenAPI 3.1 document, served at /api/v1/openapi.json.
+const API_KEY_ONLY =
+  'Only with a project API key. With an end-user session token this field is refused (400): the order decides.';
 const money = {
   orderId: { type: 'integer', minimum: 1, description: 'Id of a row in the bound order table' },
-  currency: { type: 'string', minLength: 3, maxLength: 3, example: 'usd' },
-  amount: { type: 'integer', minimum: 1, description: 'Amount in the currency’s smallest unit (cents; yen for JPY)' },
+  currency: {
+    type: 'string',
+    minLength: 3,
+    maxLength: 3,
+    example: 'usd',
+    description: `Currency of \`amount\`; sent together with it. ${API_KEY_ONLY}`,
+  },
+  amount: {
+    type: 'integer',
+    minimum: 1,
+    description:
+      'Amount in the currency’s smallest unit (cents; yen for JPY). Leave out (with `currency`) to charge the order’s ' +
+      `own \`amount\` column (and its \`currency\` column, else usd). ${API_KEY_ONLY}`,
+  },
+};
+const returnUrl = {
+  type: 'string',
+  format: 'uri',
+  description:
+    'Where Checkout sends the buyer back: an http(s) address on the studio’s PUBLIC_URL origin or on a site the ' +
+    'project lists under Payments → Return addresses; anything else is refused (400).',
 };
 const error = {
   type: 'object',
@@ -31,10 +52,18 @@ const error = {
 };
 const responses = (ok: object) => ({
   '200': { description: 'OK', content: { 'application/json': { schema: ok } } },
-  '400': { description: 'Invalid input', content: { 'application/json': { schema: error } } },
+  '400': {
+    description:
+      'Invalid input, a field the caller may not set (e.g. an amount from an end user), or a foreign return URL',
+    content: { 'application/json': { schema: error } },
+  },
   '401': { description: 'Missing or invalid credentials', content: { 'application/json': { schema: error } } },
   '403': { description: 'The role may not use this action', content: { 'application/json': { schema: error } } },
   '404': { description: 'Not found (or not yours)', content: { 'application/json': { schema: error } } },
+  '412': {
+    description: 'The shop’s setup is missing something (e.g. the order has no amount yet)',
+    content: { 'application/json': { schema: error } },
+  },
 });
 const body = (properties: object, required: string[]) => ({
   required: true,
@@ -47,7 +76,12 @@ export const openApiDocument = {
   info: {
     title: 'Tillflow payments API',
     version: '1.0.0',
-    description: 'Payment, refund and subscription actions of a Tillflow project.',
+    description:
+      'Payment, refund and subscription actions of a Tillflow project. What is charged is decided by the server: ' +
+      'with an end-user session token a request names only the order (and, for a subscription, one of the plans ' +
+      'the shop offers); `amount`, `currency`, `price`, `priceId`, `product` or `trialDays` in the body are refused ' +
+      'with 400 and the order’s own amount is charged. A project API key (the shop’s own backend) may still name ' +
+      'an amount and currency, or any recurring price and trial.',
   },
   components: {
     securitySchemes: {
@@ -73,10 +107,10 @@ export const openApiDocument = {
           {
             ...money,
             method: { type: 'string', enum: ['checkout', 'payment_intent'], default: 'checkout' },
-            successUrl: { type: 'string', format: 'uri' },
-            cancelUrl: { type: 'string', format: 'uri' },
+            successUrl: { ...returnUrl, description: `Required for checkout. ${returnUrl.description}` },
+            cancelUrl: { ...returnUrl, description: `Required for checkout. ${returnUrl.description}` },
           },
-          ['orderId', 'currency', 'amount'],
+          ['orderId'],
         ),
         responses: responses({
           type: 'object',
@@ -111,12 +145,23 @@ export const openApiDocument = {
         requestBody: body(
           {
             orderId: money.orderId,
-            priceId: { type: 'string', example: 'price_123' },
-            trialDays: { type: 'integer', minimum: 1 },
-            successUrl: { type: 'string', format: 'uri' },
-            cancelUrl: { type: 'string', format: 'uri' },
+            plan: {
+              type: 'string',
+              example: 'price_123',
+              description:
+                'One of the plans the shop offers (the recurring prices listed in the studio under App), by price ' +
+                'id; its price and the shop’s trial days apply. What end users send.',
+            },
+            priceId: {
+              type: 'string',
+              example: 'price_123',
+              description: `Any recurring price of the project’s account, instead of \`plan\`. ${API_KEY_ONLY}`,
+            },
+            trialDays: { type: 'integer', minimum: 1, maximum: 730, description: `With \`priceId\`. ${API_KEY_ONLY}` },
+            successUrl: returnUrl,
+            cancelUrl: returnUrl,
           },
-          ['orderId', 'priceId', 'successUrl', 'cancelUrl'],
+          ['orderId', 'successUrl', 'cancelUrl'],
         ),
         responses: responses({
           type: 'object',

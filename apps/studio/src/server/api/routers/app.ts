@@ -25,6 +25,32 @@ function appUrl(slug: string, page: string): string {
   return `${publicOrigin()}/app/${slug}/${page}`;
 }
 
+// What is charged comes from the shop's catalog (and the order), never from the buyer's request: a buy
+// naming a price, amount, currency, trial or return address is refused rather than silently ignored.
+const BUY_REFUSED: Record<string, string> = {
+  amount: 'amount is decided by the shop from the item; remove it from the request.',
+  currency: 'currency is decided by the shop from the item; remove it from the request.',
+  price: 'price is decided by the shop from the item; remove it from the request.',
+  priceId: 'priceId is decided by the shop: name the item with itemKey instead.',
+  plan: 'plan is named by itemKey here; remove it from the request.',
+  product: 'product is decided by the shop from the item; remove it from the request.',
+  trialDays: 'trialDays is decided by the shop’s plan settings; remove it from the request.',
+  successUrl: 'successUrl is decided by the app; remove it from the request.',
+  cancelUrl: 'cancelUrl is decided by the app; remove it from the request.',
+  returnUrl: 'returnUrl is decided by the app; remove it from the request.',
+};
+/** A 400 naming every field the buyer may not set, with what to do instead. */
+function refuseBuyFields(input: Record<string, unknown>) {
+  const sent = Object.keys(input).filter((key) => key in BUY_REFUSED && input[key] !== undefined);
+  if (sent.length === 0) return;
+  const fieldErrors = Object.fromEntries(sent.map((key) => [key, BUY_REFUSED[key]]));
+  throw new TRPCError({
+    code: 'BAD_REQUEST',
+    message: sent.map((key) => BUY_REFUSED[key]).join(' '),
+    cause: Object.assign(new Error('refused fields'), { fieldErrors }),
+  });
+}
+
 function setCookie(resHeaders: Headers | undefined, value: string) {
   // Outside the app's own endpoint (e.g. the studio's /api/trpc) the cookie could not be scoped to the app.
   if (!resHeaders) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Sign in through the app at /app/<slug>.' });
@@ -96,17 +122,21 @@ export const generatedAppRouter = createTRPCRouter({
 
   buy: endUserProcedure
     .input(
-      z.object({
-        itemKey: z.string().min(1).max(300),
-        method: z.enum(['checkout', 'payment_intent']).default('checkout'),
-      }),
+      z
+        .object({
+          itemKey: z.string().min(1).max(300),
+          method: z.enum(['checkout', 'payment_intent']).default('checkout'),
+        })
+        .passthrough(),
     )
-    .mutation(({ ctx, input }) =>
-      buyItem(ctx.db, ctx.project.id, ctx.actor, {
-        ...input,
+    .mutation(({ ctx, input }) => {
+      refuseBuyFields(input);
+      return buyItem(ctx.db, ctx.project.id, ctx.actor, {
+        itemKey: input.itemKey,
+        method: input.method,
         returnUrl: appUrl(ctx.project.slug, input.itemKey.startsWith('price:') ? 'subscriptions' : 'orders'),
-      }),
-    ),
+      });
+    }),
 
   myOrders: endUserProcedure.query(({ ctx }) => myOrders(ctx.db, ctx.project.id, ctx.actor)),
 

@@ -12,6 +12,7 @@ import {
   REFUND_TABLE,
   revenueByDay,
   saveBranding,
+  saveReturnOrigins,
   saveStripeKeys,
   toPublicSettings,
 } from '@tillflow/payments';
@@ -56,6 +57,11 @@ export const paymentsRouter = createTRPCRouter({
       }),
     )
     .mutation(({ ctx, input }) => saveBranding(ctx.db, ctx.project.id, input)),
+
+  /** Sites besides the studio's own that Checkout may send buyers back to. */
+  saveReturnOrigins: projectProcedure
+    .input(z.object({ origins: z.array(z.string()) }))
+    .mutation(({ ctx, input }) => saveReturnOrigins(ctx.db, ctx.project.id, input)),
 
   /** The dashboard's tables: newest first, keyset-paginated through the data-access layer. */
   /** The dashboard's tables, newest first, 50 a page (`cursor` = the previous page's nextCursor). */

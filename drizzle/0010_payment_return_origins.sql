@@ -1,0 +1,1 @@
+ALTER TABLE "payment_settings" ADD COLUMN "return_origins" jsonb DEFAULT '[]'::jsonb NOT NULL;

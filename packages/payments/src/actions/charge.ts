@@ -1,0 +1,82 @@
+import { type Actor, getTable, type Row } from '@tillflow/data-model';
+import type { Executor } from '@tillflow/db';
+import { amountProblem } from '../currencies';
+import { PaymentError } from '../errors';
+
+// What is charged is decided by the server: the order row and the builder's settings. Only the builder's
+// own backend (a project API key) or the studio may name an amount; an end user names the order (and, for
+// a subscription, one of the shop's plans), and any field that would set the price is refused.
+
+export interface Charge {
+  /** Minor units. */
+  amount: number;
+  currency: string;
+}
+
+/** May this caller name what is charged? The builder's backend (API key) and the studio may. */
+export const maySetCharge = (actor: Actor) => actor.kind === 'backend' || actor.kind === 'builder';
+
+const FROM_ORDER = 'is decided by the shop from the order; remove it from the request.';
+const FROM_PLAN = 'is decided by the shop’s plan; name the plan with "plan" and remove this field.';
+
+/** Request fields that would decide the price, and what to do instead. */
+const PAYMENT_CHARGE_FIELDS: Record<string, string> = {
+  amount: FROM_ORDER,
+  currency: FROM_ORDER,
+  price: FROM_ORDER,
+  priceId: FROM_ORDER,
+  unitAmount: FROM_ORDER,
+  unit_amount: FROM_ORDER,
+  product: FROM_ORDER,
+  productId: FROM_ORDER,
+  lineItems: FROM_ORDER,
+  line_items: FROM_ORDER,
+  trialDays: FROM_ORDER,
+};
+const SUBSCRIPTION_CHARGE_FIELDS: Record<string, string> = {
+  ...Object.fromEntries(Object.keys(PAYMENT_CHARGE_FIELDS).map((k) => [k, FROM_PLAN])),
+  trialDays: 'is decided by the shop’s plan settings; remove it from the request.',
+  trial_period_days: 'is decided by the shop’s plan settings; remove it from the request.',
+  trialPeriodDays: 'is decided by the shop’s plan settings; remove it from the request.',
+};
+
+/** Throws a 400 naming every price-deciding field an end user sent. */
+export function refuseChargeFields(actor: Actor, input: unknown, kind: 'payment' | 'subscription'): void {
+  if (maySetCharge(actor) || !input || typeof input !== 'object') return;
+  const rules = kind === 'payment' ? PAYMENT_CHARGE_FIELDS : SUBSCRIPTION_CHARGE_FIELDS;
+  const sent = Object.keys(input).filter(
+    (key) => key in rules && (input as Record<string, unknown>)[key] !== undefined,
+  );
+  if (sent.length === 0) return;
+  const fieldErrors = Object.fromEntries(sent.map((key) => [key, `${key} ${rules[key]}`]));
+  throw new PaymentError('VALIDATION', fieldErrors[sent[0]], fieldErrors);
+}
+
+/**
+ * What an order owes: its `amount` column (whole minor units) and its `currency` column, or USD when
+ * the order table has none. A missing or invalid amount is the shop's setup to fix, said so.
+ */
+export async function orderCharge(db: Executor, projectId: number, orderTable: string, order: Row): Promise<Charge> {
+  const table = await getTable(db, projectId, orderTable);
+  const amountColumn = table.columns.find((c) => c.name === 'amount' && c.type === 'integer');
+  if (!amountColumn)
+    throw new PaymentError(
+      'PRECONDITION_FAILED',
+      `The shop's "${table.name}" table has no whole-number "amount" column, so the order's price is unknown. ` +
+        'The shop adds one (in minor units, e.g. cents) or sells through the app catalog.',
+    );
+  const amount = Number(order.amount);
+  const hasCurrency = table.columns.some((c) => c.name === 'currency' && c.type === 'text');
+  const currency = String((hasCurrency && order.currency) || 'usd')
+    .trim()
+    .toLowerCase();
+  const problem =
+    order.amount === null || order.amount === undefined ? 'it has no amount yet.' : amountProblem(amount, currency);
+  if (problem)
+    throw new PaymentError(
+      'PRECONDITION_FAILED',
+      `Order ${order.id} cannot be charged: ${problem} The shop sets the order's amount before payment.`,
+      { orderId: problem },
+    );
+  return { amount, currency };
+}
