@@ -199,7 +199,7 @@ describe('binding picker listing', () => {
     expect(callback).toContainEqual({
       name: 'callback.paymentStatus',
       path: 'nodes.callback.paymentStatus',
-      type: "'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'AMOUNT_MISMATCH'",
+      type: "'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'CANCELED' | 'AMOUNT_MISMATCH'",
     });
     const trigger = groups.find((g) => g.title === 'Trigger')?.options ?? [];
     expect(trigger).toContainEqual({ name: 'trigger.data.object.id', path: 'trigger.data.object.id', type: 'string' });
