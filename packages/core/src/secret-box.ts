@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { TillflowError } from './errors';
 import { dataDir } from './paths';
 import { setting } from './settings';
 
@@ -18,9 +19,10 @@ export interface SecretOwner {
   purpose: SecretPurpose;
 }
 
-export class SecretBoxError extends Error {
+/** A stored secret that does not open here: it must be entered again (a precondition, never retried). */
+export class SecretBoxError extends TillflowError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super('PRECONDITION_FAILED', message, { cause: options?.cause });
     this.name = 'SecretBoxError';
   }
 }
