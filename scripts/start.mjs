@@ -44,7 +44,14 @@ const args = ['start', '-p', port, ...(host ? ['-H', host] : [])];
 const child = spawn(path.join(root, 'node_modules/.bin/next'), args, {
   stdio: 'inherit',
   cwd: studio,
-  env: { ...process.env, PORT: port, TILLFLOW_ROOT: root, ...(host ? { HOST: host } : {}) },
+  // The studio handles SIGTERM itself (drains workers, closes streams): see apps/studio/src/server/operations.ts.
+  env: {
+    ...process.env,
+    PORT: port,
+    TILLFLOW_ROOT: root,
+    NEXT_MANUAL_SIG_HANDLE: 'true',
+    ...(host ? { HOST: host } : {}),
+  },
 });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
 child.on('exit', (code) => process.exit(code ?? 0));

@@ -169,6 +169,16 @@ export const SETTINGS = {
     '8',
     'flow runs at once in one `npm run worker` process',
   ),
+  TILLFLOW_SHUTDOWN_MS: declare(
+    nonNegativeInt.default(20_000),
+    '20000',
+    'on SIGTERM, how long runs in progress may finish before they are released to other workers',
+  ),
+  TILLFLOW_METRICS_TOKEN: declare(
+    z.string().min(16).optional(),
+    'unset: `/metrics` is open',
+    'when set, `/metrics` requires `Authorization: Bearer <token>`',
+  ),
   TILLFLOW_MAINTENANCE_MS: declare(
     nonNegativeInt.default(900_000),
     '900000',

@@ -1,13 +1,34 @@
-import { setMailSender } from '@tillflow/runtime';
-import { sendMail } from './send';
+import { emailConfig, emailMessageId, type NodeExecutor, registerNodeExecutor } from '@tillflow/runtime';
+import { parseNodeConfig } from '@tillflow/runtime/nodes/data';
+import { queueMail } from './outbox';
 
 /**
- * Flows' "send email" nodes send through the project's SMTP settings, or land
- * in its captured mailbox when none are set. Called once per process at start.
+ * Flows' "send email" nodes write to the outbox in their step's transaction
+ * (effect 'database'): the message and the step record commit together, so a
+ * retried run never records a second one. Without SMTP the row is the captured
+ * mailbox message; with SMTP the dispatcher (startMailDispatcher) delivers it.
+ * Called once per process at start.
  */
+export const outboxEmailNode: NodeExecutor = {
+  effect: 'database',
+  async execute(ctx) {
+    const c = parseNodeConfig(emailConfig, ctx.config, 'send email');
+    const queued = await queueMail(ctx.tx, ctx.projectId, {
+      to: c.to,
+      subject: c.subject,
+      text: c.text,
+      html: c.html,
+      from: c.from,
+      messageId: emailMessageId(ctx.idempotencyKey),
+    });
+    return {
+      messageId: queued.messageId,
+      accepted: Array.isArray(c.to) ? c.to : [c.to],
+      delivered: false,
+    };
+  },
+};
+
 export function useProjectMailForFlows(): void {
-  setMailSender(async (handle, projectId, message, egress) => {
-    const sent = await sendMail(handle, projectId, message, { egress });
-    return { messageId: sent.messageId, status: sent.status };
-  });
+  registerNodeExecutor('send_email', outboxEmailNode);
 }

@@ -1,10 +1,12 @@
-export { useProjectMailForFlows } from './flow-mailer';
+export { type MailDispatcher, type MailDispatcherOptions, startMailDispatcher } from './dispatcher';
+export { outboxEmailNode, useProjectMailForFlows } from './flow-mailer';
 export {
   clearMailbox,
   getMailMessage,
   listMailbox,
   type MailboxMessage,
 } from './mailbox';
+export { type QueuedMail, queueMail } from './outbox';
 export { type MailInput, mailInput, type SentMail, sendMail } from './send';
 export {
   deleteMailSettings,

@@ -3,7 +3,7 @@ import { type DbHandle, mailMessages } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
-import { loadSmtpSettings } from './settings';
+import { loadSmtpSettings, type SmtpSettings } from './settings';
 
 const address = z.string().trim().toLowerCase().email('Enter a valid email address.');
 
@@ -29,6 +29,33 @@ export interface SentMail {
   id: number;
   status: 'captured' | 'sent';
   messageId: string | null;
+}
+
+/**
+ * The one way to a project's SMTP server (direct sends and the outbox dispatcher): the host goes
+ * through the egress guard and the connection goes to the address that was checked. A refused host
+ * throws EgressRefusedError (permanent).
+ */
+export async function connectSmtp(smtp: SmtpSettings, egress?: EgressGuard) {
+  let target: Awaited<ReturnType<EgressGuard['checkHost']>>;
+  try {
+    target = await (egress ?? defaultEgressGuard()).checkHost(smtp.host);
+  } catch (error) {
+    const wrapped = `Sending mail through ${smtp.host}:${smtp.port} failed: ${(error as Error).message}`;
+    if (error instanceof EgressRefusedError) throw new EgressRefusedError(wrapped);
+    throw new Error(wrapped, { cause: error });
+  }
+  return createTransport({
+    // The checked address; the name stays the TLS server name (SNI and certificate check).
+    host: target.address,
+    servername: target.address === target.hostname ? undefined : target.hostname,
+    port: smtp.port,
+    secure: smtp.secure,
+    auth: smtp.username ? { user: smtp.username, pass: smtp.password ?? '' } : undefined,
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 20_000,
+  });
 }
 
 /**
@@ -73,27 +100,13 @@ export async function sendMail(
       .update(mailMessages)
       .set({ status: 'failed', error: message.slice(0, 1000) })
       .where(eq(mailMessages.id, row.id));
-  let target: Awaited<ReturnType<EgressGuard['checkHost']>>;
+  let transport: Awaited<ReturnType<typeof connectSmtp>>;
   try {
-    target = await (options.egress ?? defaultEgressGuard()).checkHost(smtp.host);
+    transport = await connectSmtp(smtp, options.egress);
   } catch (error) {
-    const message = (error as Error).message;
-    await fail(message);
-    const wrapped = `Sending mail through ${smtp.host}:${smtp.port} failed: ${message}`;
-    if (error instanceof EgressRefusedError) throw new EgressRefusedError(wrapped);
-    throw new Error(wrapped, { cause: error });
+    await fail((error as Error).message);
+    throw error;
   }
-  const transport = createTransport({
-    // The checked address; the name stays the TLS server name (SNI and certificate check).
-    host: target.address,
-    servername: target.address === target.hostname ? undefined : target.hostname,
-    port: smtp.port,
-    secure: smtp.secure,
-    auth: smtp.username ? { user: smtp.username, pass: smtp.password ?? '' } : undefined,
-    connectionTimeout: 10_000,
-    greetingTimeout: 10_000,
-    socketTimeout: 20_000,
-  });
   try {
     const info = await transport.sendMail({
       from,

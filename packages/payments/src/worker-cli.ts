@@ -2,21 +2,50 @@
 // handlers registered (the runtime alone does not know them). Run as many as
 // needed against one PostgreSQL (DATABASE_URL); on PGlite only one process may
 // open the data folder, so there the studio's in-process workers are used.
+//
+// It exits non-zero on anything it cannot recover from (a wedged claim loop,
+// an uncaught error): run it under a supervisor that restarts it (systemd
+// Restart=always, a container restart policy; deploy/tillflow-worker.service).
+// SIGTERM stops claiming, lets runs in progress finish for up to
+// TILLFLOW_SHUTDOWN_MS (default 20 s), releases the rest to other workers, exits 0.
 
 import { loadSettings } from '@tillflow/core';
 import { createDb } from '@tillflow/db';
-import { useProjectMailForFlows } from '@tillflow/mail';
+import { startMailDispatcher, useProjectMailForFlows } from '@tillflow/mail';
 import { resealLegacySecrets, startWorkers } from '@tillflow/runtime';
 import { registerPaymentNodeExecutors } from './node-executors';
 
 const settings = loadSettings();
-const handle = await createDb();
+const fatal = (what: string) => (error: unknown) => {
+  console.error(`worker: ${what}; exiting so the supervisor restarts it:`, error);
+  process.exit(1);
+};
+process.on('uncaughtException', fatal('uncaught exception'));
+process.on('unhandledRejection', fatal('unhandled rejection'));
+
+// A database that is down or restarting at start is waited for (1 s doubling to 10 s, ten tries).
+async function connect(tries = 10): Promise<Awaited<ReturnType<typeof createDb>>> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await createDb();
+    } catch (error) {
+      if (attempt >= tries) throw error;
+      console.error(`worker: database not reachable (${(error as Error).message}); retrying`);
+      await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** (attempt - 1))));
+    }
+  }
+}
+
+const handle = await connect();
 await resealLegacySecrets(handle.db);
 registerPaymentNodeExecutors();
 useProjectMailForFlows();
 const workers = await startWorkers(handle, {
+  kind: 'worker',
   concurrency: settings.TILLFLOW_WORKER_CONCURRENCY,
+  onFatal: fatal('the claim loop is wedged'),
 });
+const mail = startMailDispatcher(handle);
 console.log(`worker ${workers.workerId} started (${handle.driver})`);
 
 let stopping = false;
@@ -24,8 +53,9 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
   process.on(signal, async () => {
     if (stopping) return;
     stopping = true;
-    console.log('worker stopping: finishing runs in progress…');
-    await workers.stop();
+    const deadlineMs = settings.TILLFLOW_SHUTDOWN_MS;
+    console.log(`worker stopping: finishing runs in progress (up to ${deadlineMs} ms)…`);
+    await Promise.all([workers.stop({ deadlineMs }), mail.stop()]);
     await handle.close();
     process.exit(0);
   });

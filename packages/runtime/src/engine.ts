@@ -2,6 +2,7 @@ import { defaultEgressGuard, type EgressGuard, NonRetriableError, retryAfterMs }
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
 import { configForEvaluation, evaluateTemplate as evaluateBindings } from '@tillflow/flow-model';
 import { sql } from 'drizzle-orm';
+import { stepCommitted } from './crash-points';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
 import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor } from './registry';
 import {
@@ -98,7 +99,10 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
       if (edge.source === node.id && (!edge.branch || edge.branch === 'next' || edge.branch === step.branch))
         active.add(edge.target);
   }
-  if (options.persist) await flushPending(options.handle.db, options, pending);
+  if (options.persist && pending.steps.length > 0) {
+    await flushPending(options.handle.db, options, pending);
+    stepCommitted();
+  }
   return { status: 'succeeded', error: null, permanent: false, steps };
 }
 
@@ -196,6 +200,7 @@ async function runStep(
         ).then(
           (outcome) => {
             pending.steps = []; // committed with this step
+            if (options.persist && !options.rollbackDatabaseEffects) stepCommitted();
             return outcome;
           },
           async (error) => {
@@ -319,6 +324,9 @@ async function runExternal(
     ...control(),
     durationMs: Date.now() - startedAt.getTime(),
   };
-  if (options.persist) await completeStep(base, options, node, input, outcome);
+  if (options.persist) {
+    await completeStep(base, options, node, input, outcome);
+    stepCommitted();
+  }
   return outcome;
 }

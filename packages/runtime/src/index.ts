@@ -1,5 +1,6 @@
 export { type CodeJob, type CodeJobOutcome, CodePool, codeWorkerFile } from './code-pool';
 export { CodeNodeError, closeCodePool, codePool, codeWorkerCount, codeWorkerNice, runUserCode } from './code-sandbox';
+export { mailLeft } from './crash-points';
 export {
   acceptedSecrets,
   createWebhookEndpoint,
@@ -23,6 +24,7 @@ export {
   saveFlowDraft,
 } from './flow-store';
 export { type FlowDefinition, type FlowTrigger, type GraphEdge, type GraphNode, triggerAccepts } from './graph';
+export { DEFAULT_HEARTBEAT_MS } from './heartbeat';
 export { countRejections, getRun, listEvents, listRuns, purgeOldRuns, replayEvent, retryRun } from './history';
 export { startWebhookServer } from './http-server';
 export {
@@ -34,8 +36,11 @@ export {
   MAX_WEBHOOK_BODY_BYTES,
   receiveStripeWebhook,
 } from './ingest';
+export { metrics } from './metrics';
 export {
   BUILTIN_NODE_EXECUTORS,
+  emailConfig,
+  emailMessageId,
   type MailSender,
   registerBuiltinNodes,
   STRIPE_NODE_OPERATIONS,
@@ -67,6 +72,7 @@ export {
   stripeSignatureHeader,
   verifyStripeSignature,
 } from './stripe-signature';
+export { type SupervisedWorkers, type SuperviseOptions, superviseWorkers } from './supervisor';
 export { registerFlowTableDependencies } from './table-dependencies';
 export { type TestRunInput, type TestRunResult, testRunFlow } from './test-run';
 export { startWorkers, type WorkerOptions, type Workers } from './worker';

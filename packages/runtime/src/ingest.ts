@@ -3,6 +3,7 @@ import { type DbHandle, type Executor, executeRows, flows, webhookEndpoints } fr
 import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
 import { acceptedSecrets } from './endpoints';
 import { type FlowTrigger, triggerAccepts } from './graph';
+import { metrics } from './metrics';
 import { type IngestResponse, rejectForEndpoint, rejectUnknownEndpoint } from './rejections';
 import { routingCache } from './routing-cache';
 import { RUNS_CHANNEL, signalRunsQueued } from './signals';
@@ -109,6 +110,7 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
   const targets = await subscribedFlowsCached(handle.db, endpoint, event.type);
   const stored = await storeEvent(handle, endpoint, event, rawText, targets);
   if (stored.runs > 0) signalRunsQueued();
+  metrics.webhookAcks.inc({ duplicate: String(stored.duplicate) });
   await touchEndpoint(handle.db, endpointId);
   return {
     status: 200,

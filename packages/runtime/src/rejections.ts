@@ -1,6 +1,7 @@
 import { setting } from '@tillflow/core';
 import { type Executor, webhookEndpoints, webhookRejections } from '@tillflow/db';
 import { eq, sql } from 'drizzle-orm';
+import { metrics } from './metrics';
 import type { SignatureFailure } from './stripe-signature';
 
 export type RejectReason = SignatureFailure | 'body_too_large' | 'not_json' | 'not_an_event' | 'unknown_endpoint';
@@ -23,6 +24,7 @@ export async function rejectForEndpoint(
   reason: Exclude<RejectReason, 'unknown_endpoint'>,
   bodyBytes: number,
 ): Promise<IngestResponse> {
+  metrics.webhookRejections.inc({ reason });
   await db.insert(webhookRejections).values({ endpointId, projectId, reason, bodyBytes });
   await db
     .update(webhookEndpoints)
@@ -48,6 +50,7 @@ export function rejectUnknownEndpoint(endpointId: string, now = Date.now()): Ing
     unknown.inMinute = 0;
     if (!quiet()) console.warn(`[webhook] delivery to unknown endpoint ${endpointId.slice(0, 40)} (more are counted)`);
   }
+  metrics.webhookRejections.inc({ reason: 'unknown_endpoint' });
   unknown.total += 1;
   unknown.inMinute += 1;
   return { status: 404, body: { error: 'unknown_endpoint' } };

@@ -3,6 +3,7 @@ import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
 import { eq, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
+import { metrics } from './metrics';
 
 // flow_run rows are the queue. A claim takes due runs (queued and past their
 // backoff, or running with an expired lease: their worker died) with
@@ -30,6 +31,8 @@ export async function claimRuns(
   limit: number,
   leaseMs: number,
   projectIds?: number[],
+  /** Runs held by a worker whose heartbeat is older than this are taken over before their lease ends. */
+  staleWorkerMs = 0,
 ): Promise<ClaimedRun[]> {
   const scope = projectIds
     ? sql`and project_id in (${sql.join(
@@ -37,6 +40,11 @@ export async function claimRuns(
         sql`, `,
       )})`
     : sql``;
+  const deadWorkers =
+    staleWorkerMs > 0
+      ? sql`or locked_by in (select worker_id from worker_heartbeat
+              where beat_at < now() - make_interval(secs => ${staleWorkerMs / 1000}))`
+      : sql``;
   return executeRows<ClaimedRun>(
     handle.db,
     sql`update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
@@ -44,7 +52,8 @@ export async function claimRuns(
         where id in (
           select id from flow_run
           where test_run = false and (
-            (status = 'queued' and run_after <= now()) or (status = 'running' and lease_until < now() and locked_by <> ${workerId}))
+            (status = 'queued' and run_after <= now())
+            or (status = 'running' and locked_by <> ${workerId} and (lease_until < now() ${deadWorkers})))
           ${scope}
           order by run_after
           limit ${limit}
@@ -100,6 +109,19 @@ export function backoffMs(attempt: number, policy: RetryPolicy): number {
   return Math.round(exp / 2 + (Math.random() * exp) / 2);
 }
 
+/** Lets other workers take these runs over now (graceful shutdown past its deadline). */
+export async function releaseRuns(handle: DbHandle, workerId: string, runIds: string[]): Promise<void> {
+  if (runIds.length === 0) return;
+  await handle.db.execute(
+    sql`update flow_run set lease_until = now() - interval '1 second'
+        where locked_by = ${workerId} and status = 'running'
+          and id in (${sql.join(
+            runIds.map((id) => sql`${id}::uuid`),
+            sql`, `,
+          )})`,
+  );
+}
+
 /** Executes one claimed run and records how it ended; only the lease holder may finish it. */
 export async function processRun(
   handle: DbHandle,
@@ -109,6 +131,7 @@ export async function processRun(
   egress?: EgressGuard,
 ): Promise<FlowOutcome | null> {
   let outcome: FlowOutcome;
+  const startedAt = performance.now();
   if (run.attempt > run.max_attempts) {
     outcome = { status: 'failed', error: 'Gave up: the run kept dying mid-flight.', permanent: true, steps: [] };
   } else {
@@ -132,16 +155,22 @@ export async function processRun(
     }
   }
   const fence = sql`id = ${run.id} and locked_by = ${workerId} and attempt = ${run.attempt}`;
+  const seconds = (performance.now() - startedAt) / 1000;
   if (outcome.status === 'succeeded') {
+    metrics.runDuration.observe({ outcome: 'succeeded' }, seconds);
     await handle.db.execute(
       sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null where ${fence}`,
     );
   } else if (outcome.permanent || run.attempt >= run.max_attempts) {
+    metrics.runDuration.observe({ outcome: 'dead_letter' }, seconds);
+    metrics.deadLetters.inc();
     await handle.db.execute(
       sql`update flow_run set status = 'failed', error = ${outcome.error}, finished_at = now(), lease_until = null where ${fence}`,
     );
   } else {
     const delay = outcome.retryAfterMs ?? backoffMs(run.attempt, policy);
+    metrics.runDuration.observe({ outcome: 'retry' }, seconds);
+    metrics.runRetries.inc();
     await handle.db.execute(
       sql`update flow_run set status = 'queued', error = ${outcome.error}, lease_until = null, locked_by = null,
             run_after = now() + make_interval(secs => ${delay / 1000}) where ${fence}`,

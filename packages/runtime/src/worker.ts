@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type EgressGuard, setting } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
+import { beat, DEFAULT_HEARTBEAT_MS, purgeStaleHeartbeats, removeHeartbeat, staleAfterMs } from './heartbeat';
 import { purgeOldRuns } from './history';
 import { registerBuiltinNodes } from './nodes';
-import { claimRuns, extendLeases, processRun, type RetryPolicy } from './run-queue';
+import { claimRuns, extendLeases, processRun, type RetryPolicy, releaseRuns } from './run-queue';
 import { onRunsQueued } from './signals';
 
 export interface WorkerOptions {
@@ -14,9 +15,20 @@ export interface WorkerOptions {
   pollMs?: number;
   /** A run whose worker stops renewing its lease for this long is taken over (default 30 s). */
   leaseMs?: number;
+  /**
+   * How often this worker beats into worker_heartbeat and renews its leases (default 2 s). A worker
+   * three beats late is dead: its runs are taken over without waiting for their leases.
+   */
+  heartbeatMs?: number;
+  /** The claim loop not coming round for this long means the worker is wedged: fatal (default 60 s). */
+  stallMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   workerId?: string;
+  /** 'studio' for the studio's in-process workers, 'worker' for `npm run worker`. */
+  kind?: 'studio' | 'worker';
+  /** How many times a supervisor restarted this worker (reported in the heartbeat). */
+  restarts?: number;
   /** Finished runs older than this many days are purged hourly (default TILLFLOW_RUN_RETENTION_DAYS or 30; 0 keeps all). */
   retentionDays?: number;
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
@@ -24,13 +36,21 @@ export interface WorkerOptions {
   onError?: (error: unknown) => void;
   /** The guard for the runs' outbound calls (tests open their loopback servers here); the environment's by default. */
   egress?: EgressGuard;
+  /** The worker cannot go on (wedged claim loop): it has stopped claiming; its supervisor decides. */
+  onFatal?: (error: Error) => void;
 }
 
 export interface Workers {
   workerId: string;
   /** Resolves when no run is in progress and none is due right now. */
   idle(): Promise<void>;
-  stop(): Promise<void>;
+  /** Runs in progress right now. */
+  active(): number;
+  /**
+   * Stop claiming, let runs in progress finish for up to `deadlineMs` (default: wait for all), then
+   * release the rest to other workers.
+   */
+  stop(options?: { deadlineMs?: number }): Promise<void>;
 }
 
 /** Start flow-run workers in this process (the studio's `npm start`, or `npm run worker`). */
@@ -39,6 +59,8 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
   const concurrency = options.concurrency ?? 8;
   const pollMs = options.pollMs ?? 500;
   const leaseMs = options.leaseMs ?? 30_000;
+  const heartbeatMs = Math.min(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, Math.max(200, Math.floor(leaseMs / 3)));
+  const stallMs = options.stallMs ?? 60_000;
   const policy: RetryPolicy = {
     backoffBaseMs: options.backoffBaseMs ?? 1000,
     backoffMaxMs: options.backoffMaxMs ?? 300_000,
@@ -50,6 +72,8 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
   let wake: (() => void) | null = null;
   let pending = false;
   let lastClaimEmpty = false;
+  let loopAt = Date.now();
+  let claimFailures = 0;
   const idleWaiters: (() => void)[] = [];
 
   const poke = () => {
@@ -57,16 +81,29 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
     wake?.();
   };
   const unsubscribe = await onRunsQueued(handle, poke);
-  const heartbeat = setInterval(
-    () => {
-      extendLeases(handle, workerId, [...active], leaseMs).catch(onError);
-    },
-    Math.max(200, Math.floor(leaseMs / 3)),
-  );
+  const info = () => ({
+    workerId,
+    kind: options.kind ?? 'worker',
+    activeRuns: active.size,
+    restarts: options.restarts ?? 0,
+  });
+  beat(handle, info()).catch(onError);
+  const heartbeat = setInterval(() => {
+    beat(handle, info()).catch(onError);
+    extendLeases(handle, workerId, [...active], leaseMs).catch(onError);
+    if (!stopped && Date.now() - loopAt > stallMs) {
+      stopped = true;
+      wake?.();
+      options.onFatal?.(
+        new Error(`The claim loop has not come round for ${Math.round((Date.now() - loopAt) / 1000)} s.`),
+      );
+    }
+  }, heartbeatMs);
 
   const retentionDays = options.retentionDays ?? setting('TILLFLOW_RUN_RETENTION_DAYS');
   const purge = () => {
     if (retentionDays > 0) purgeOldRuns(handle.db, retentionDays).catch(onError);
+    purgeStaleHeartbeats(handle).catch(onError);
   };
   // Every worker may purge: deleting what is already gone is harmless.
   const retention = setInterval(purge, 3600_000);
@@ -75,16 +112,29 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
   const notifyIdle = () => {
     if (active.size === 0 && lastClaimEmpty) for (const resolve of idleWaiters.splice(0)) resolve();
   };
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    }).finally(() => {
+      wake = null;
+    });
 
   const loop = (async () => {
     while (!stopped) {
+      loopAt = Date.now();
       pending = false;
       const free = concurrency - active.size;
       if (free > 0) {
         try {
-          const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds);
+          const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds, staleAfterMs(heartbeatMs));
+          claimFailures = 0;
           lastClaimEmpty = runs.length === 0;
           for (const run of runs) {
+            if (stopped) break;
             active.add(run.id);
             processRun(handle, workerId, run, policy, options.egress)
               .catch(onError)
@@ -95,37 +145,38 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
           }
           if (runs.length > 0) continue;
         } catch (error) {
+          // The database is unreachable or restarting: keep trying, backing off up to 5 s.
           if (!stopped) onError(error);
+          claimFailures += 1;
+          await sleep(Math.min(5_000, pollMs * 2 ** Math.min(claimFailures, 6)));
+          continue;
         }
       }
       notifyIdle();
       if (pending || stopped) continue;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, pollMs);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = null;
+      await sleep(pollMs);
     }
   })();
 
   return {
     workerId,
+    active: () => active.size,
     idle: () =>
       new Promise<void>((resolve) => {
         idleWaiters.push(resolve);
         poke();
       }),
-    async stop() {
+    async stop({ deadlineMs }: { deadlineMs?: number } = {}) {
       stopped = true;
       wake?.();
-      clearInterval(heartbeat);
       clearInterval(retention);
       await loop;
-      while (active.size > 0) await new Promise((r) => setTimeout(r, 20));
-      await unsubscribe();
+      const deadline = deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
+      while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(heartbeat);
+      if (active.size > 0) await releaseRuns(handle, workerId, [...active]).catch(onError);
+      await removeHeartbeat(handle, workerId).catch(onError);
+      await unsubscribe().catch(onError);
     },
   };
 }

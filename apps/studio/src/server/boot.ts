@@ -9,9 +9,10 @@ import {
   setSandboxLauncher,
   someProjectUsesSandbox,
 } from '@tillflow/payments';
-import { registerFlowTableDependencies, resealLegacySecrets, startWorkers } from '@tillflow/runtime';
+import { registerFlowTableDependencies, resealLegacySecrets } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { getDb } from './db';
+import { startOperations } from './operations';
 
 /** Listens on loopback unless SANDBOX_HOST says otherwise; its control surface takes the install's token. */
 async function startEmbeddedSandbox(): Promise<string> {
@@ -31,7 +32,8 @@ const globalForBoot = globalThis as unknown as { __tillflowBooted?: Promise<void
 
 /**
  * Everything `npm start` runs beside the web server, in-process: migrations,
- * the embedded Stripe sandbox (when a project uses it), and the flow-run workers.
+ * the embedded Stripe sandbox (when a project uses it), and the supervised flow-run workers and
+ * mail outbox (operations.ts).
  */
 export function bootServer(): Promise<void> {
   globalForBoot.__tillflowBooted ??= (async () => {
@@ -52,9 +54,7 @@ export function bootServer(): Promise<void> {
     registerPaymentNodeExecutors();
     registerFlowTableDependencies();
     useProjectMailForFlows();
-    // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
-    const concurrency = settings.TILLFLOW_WORKERS;
-    if (concurrency > 0) await startWorkers(handle, { concurrency });
+    startOperations(handle);
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
     const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;
     if (maintenanceMs > 0) schedulePaymentsMaintenance(handle, maintenanceMs);

@@ -8,6 +8,7 @@ export * from './endpoints';
 export * from './events';
 export * from './flows';
 export * from './mail';
+export * from './operations';
 export * from './payments';
 export * from './projects';
 export * from './realtime';

@@ -33,6 +33,15 @@ export const mailMessages = pgTable(
     error: text('error'),
     messageId: text('message_id'),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Outbox: a flow's email is recorded 'queued' in its step's transaction; the dispatcher
+    // claims it ('sending' under a lease), delivers it and marks it 'sent' (or 'failed' when it gives up).
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true }),
+    leaseUntil: timestamp('lease_until', { withTimezone: true }),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
   },
-  (t) => [index('mail_message_project_idx').on(t.projectId, t.id)],
+  (t) => [
+    index('mail_message_project_idx').on(t.projectId, t.id),
+    index('mail_message_outbox_idx').on(t.status, t.nextAttemptAt),
+  ],
 );

@@ -50,7 +50,8 @@ export const httpRequestNode: NodeExecutor = {
   },
 };
 
-const emailConfig = z.object({
+/** The send-email node's config (the mail package's outbox node parses the same). */
+export const emailConfig = z.object({
   to: z.union([z.string().min(3), z.array(z.string().min(3))]),
   subject: z.string().default(''),
   text: z.string().optional(),
@@ -79,12 +80,16 @@ export function setMailSender(sender: MailSender): void {
   mailSender = sender;
 }
 
+/** Same Message-ID on every retry of a step, so receiving systems can drop a repeat. */
+export function emailMessageId(idempotencyKey: string): string {
+  return `<${idempotencyKey.replace(/:/g, '.')}@tillflow.local>`;
+}
+
 export const sendEmailNode: NodeExecutor = {
   effect: 'external',
   async execute(ctx) {
     const c = parseNodeConfig(emailConfig, ctx.config, 'send email');
-    // Same Message-ID on a retry, so receiving systems can drop the repeat.
-    const messageId = `<${ctx.idempotencyKey.replace(/:/g, '.')}@tillflow.local>`;
+    const messageId = emailMessageId(ctx.idempotencyKey);
     if (mailSender) {
       const sent = await mailSender(
         ctx.handle,

@@ -30,6 +30,8 @@ export function registerBuiltinNodes(): void {
 }
 
 export {
+  emailConfig,
+  emailMessageId,
   type MailSender,
   STRIPE_NODE_OPERATIONS,
   type StripeClientFactory,

@@ -1,0 +1,48 @@
+import { setting } from '@tillflow/core';
+import type { DbHandle } from '@tillflow/db';
+import { type MailDispatcher, startMailDispatcher } from '@tillflow/mail';
+import { getChangeHub } from '@tillflow/realtime';
+import { type SupervisedWorkers, superviseWorkers } from '@tillflow/runtime';
+
+// The studio's background processes and how they end: supervised in-process
+// flow workers, the mail outbox dispatcher, and graceful shutdown on SIGTERM
+// (stop claiming, let runs finish for up to TILLFLOW_SHUTDOWN_MS, release the
+// rest to other workers, close live streams, exit). scripts/start.mjs sets
+// NEXT_MANUAL_SIG_HANDLE so Next leaves the signals to this module.
+
+interface Operations {
+  workers: SupervisedWorkers | null;
+  mail: MailDispatcher;
+}
+
+const holder = globalThis as unknown as { __tillflowOperations?: Operations };
+
+export function startOperations(handle: DbHandle): Operations {
+  if (holder.__tillflowOperations) return holder.__tillflowOperations;
+  // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
+  const concurrency = setting('TILLFLOW_WORKERS');
+  const workers = concurrency > 0 ? superviseWorkers(handle, { concurrency, kind: 'studio' }) : null;
+  const mail = startMailDispatcher(handle);
+  const operations = { workers, mail };
+  holder.__tillflowOperations = operations;
+  let stopping = false;
+  const shutdown = async (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    const deadlineMs = setting('TILLFLOW_SHUTDOWN_MS');
+    console.log(`${signal}: stopping workers (up to ${deadlineMs} ms), closing live streams`);
+    const hard = setTimeout(() => process.exit(1), deadlineMs + 10_000);
+    hard.unref();
+    await Promise.allSettled([workers?.stop({ deadlineMs }), mail.stop(), getChangeHub(handle).close()]);
+    await handle.close().catch(() => {});
+    process.exit(0);
+  };
+  if (process.env.NEXT_MANUAL_SIG_HANDLE)
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, shutdown);
+  return operations;
+}
+
+/** The running studio's operations (null before boot, and in processes that never booted). */
+export function currentOperations(): Operations | null {
+  return holder.__tillflowOperations ?? null;
+}
