@@ -37,6 +37,7 @@ export {
   receiveStripeWebhook,
 } from './ingest';
 export { metrics } from './metrics';
+export { type QueueStatus, queueStatus, registerQueueGauges, type WorkerStatus } from './queue-status';
 export {
   BUILTIN_NODE_EXECUTORS,
   emailConfig,
