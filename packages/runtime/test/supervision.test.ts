@@ -4,7 +4,14 @@ import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { metrics, startWorkers, superviseWorkers } from '../src';
-import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
+import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
+
+// One database node (no code node: those run in low-priority threads, slow on a loaded machine).
+const ledgerFlow = (): LooseFlow => ({
+  trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
+  nodes: [{ id: 'insert', type: 'insert_row', config: { table: 'ledger', values: { event_id: '{{trigger.id}}' } } }],
+  edges: [],
+});
 
 let handle: DbHandle;
 let projectId: number;
