@@ -106,7 +106,8 @@ describe('worker supervision', () => {
       sql`update flow_run set status = 'running', attempt = 1, locked_by = 'busy-worker',
             lease_until = now() + interval '10 minutes' where flow_id = ${hook.flow.id}`,
     );
-    const workers = await startWorkers(handle, { pollMs: 20, heartbeatMs: 200, projectIds: [projectId] });
+    // Default beat (2 s): the busy worker's row stays fresh for 6 s, longer than we watch.
+    const workers = await startWorkers(handle, { pollMs: 20, projectIds: [projectId] });
     try {
       await new Promise((r) => setTimeout(r, 800));
       expect(await runStatus(hook.flow.id)).toBe('running');
