@@ -26,7 +26,7 @@ describe('binding picker', () => {
     expect(screen.getByRole('list', { name: 'Bindings from Payment callback' })).toBeTruthy();
     expect(
       screen.getByRole('button', {
-        name: "callback.paymentStatus ('SUCCESSFUL' | 'FAILED' | 'PENDING' | 'AMOUNT_MISMATCH')",
+        name: "callback.paymentStatus ('SUCCESSFUL' | 'FAILED' | 'PENDING' | 'CANCELED' | 'AMOUNT_MISMATCH')",
       }),
     ).toBeTruthy();
     expect(screen.queryByRole('list', { name: 'Bindings from Mark order paid' })).toBeNull();

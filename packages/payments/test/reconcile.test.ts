@@ -68,7 +68,7 @@ describe('reconciliation with Stripe', () => {
 
     // The scheduled maintenance repairs the deleted endpoint without anyone pressing a button.
     const report = await runPaymentsMaintenance(handle, { projectIds: [project.id] });
-    expect(report).toEqual([{ projectId: project.id, recovered: 0 }]);
+    expect(report).toEqual([{ projectId: project.id, recovered: 0, fixed: 0 }]);
     expect((await endpointHealth(handle, project.id)).every((e) => e.registered)).toBe(true);
   });
 
@@ -104,7 +104,7 @@ describe('reconciliation with Stripe', () => {
       events: ['charge.succeeded', 'payment_intent.succeeded'],
     });
     const remote = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
-    expect(remote).toHaveLength(5);
+    expect(remote).toHaveLength(6); // five system endpoints (incl. disputes) + the custom flow's
     const mine = remote.find((r) => r.metadata?.tillflow_flow_id === flow.id);
     expect([...(mine?.enabled_events ?? [])].sort()).toEqual(['charge.succeeded', 'payment_intent.succeeded']);
 
