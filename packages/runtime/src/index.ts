@@ -37,7 +37,6 @@ export {
   receiveStripeWebhook,
 } from './ingest';
 export { metrics } from './metrics';
-export { type QueueStatus, queueStatus, registerQueueGauges, type WorkerStatus } from './queue-status';
 export {
   BUILTIN_NODE_EXECUTORS,
   emailConfig,
@@ -55,6 +54,7 @@ export {
   shouldApplyStripeObjectUpdate,
   stripeObjectVersionOf,
 } from './ordering';
+export { type QueueStatus, queueStatus, registerQueueGauges, type WorkerStatus } from './queue-status';
 export {
   getNodeExecutor,
   isPermanentError,
