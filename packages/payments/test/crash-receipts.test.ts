@@ -78,9 +78,7 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
       const order = await insertRow(handle.db, projectId, asAlice, 'order', { title: `Mug ${n}`, amount: 1200 });
       const created = await createPaymentAction(handle, projectId, asAlice, {
         orderId: order.id,
-        currency: 'usd',
-        amount: 1200,
-        method: 'payment_intent',
+        method: 'payment_intent', // the amount is the order's (the server decides it)
       });
       const payment = await getRow(handle.db, projectId, BACKEND, 'payment', created.paymentId);
       const runsQueued = async () => {

@@ -127,7 +127,7 @@ describe('reconciliation with Stripe', () => {
     expect(systemRuns.length).toBeGreaterThan(2); // StripePayment ran on its own endpoint's copy too
 
     await removeFlowEndpoint(handle, project.id, flow.id);
-    expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(4);
+    expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
     await custom.stop();
   });
 });
