@@ -17,8 +17,6 @@ describe('Check against Stripe', () => {
     const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lost', amount: 1300 });
     const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 1300,
       method: 'payment_intent',
     });
     const row = await getRow(env.handle.db, proj.id, BACKEND, 'payment', created.paymentId);

@@ -47,8 +47,6 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
     const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Vase', amount: 800 });
     const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
       orderId: order.id,
-      currency: 'usd',
-      amount: 800,
       method: 'checkout',
       ...urls,
     });
