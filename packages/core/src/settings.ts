@@ -145,9 +145,9 @@ export const SETTINGS = {
     'a Stripe sandbox already running elsewhere (the studio then starts none)',
   ),
   SANDBOX_RETRY_BASE_MS: declare(
-    nonNegativeInt.default(5_000),
-    '5000',
-    'first delay before the sandbox re-sends a webhook that failed (doubles each time)',
+    nonNegativeInt.default(60_000),
+    '60000 (Stripe’s schedule)',
+    'the sandbox re-sends a webhook that failed on Stripe’s schedule: first after this delay, then doubling, each wait at most 12 h, for up to 3 days (15 attempts); a smaller value compresses the whole schedule by 60000 / value (tests). Pending deliveries are saved with the sandbox’s state and resume after a restart',
   ),
   TILLFLOW_WORKERS: declare(
     nonNegativeInt.default(4),

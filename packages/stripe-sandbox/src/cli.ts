@@ -2,6 +2,8 @@ import { sandboxControlToken, setting } from '@tillflow/core';
 import { startSandbox } from './index';
 
 // `npm run sandbox -- --port 12111 [--host 0.0.0.0] [--persist .data/sandbox.json]`
+// Failed webhooks are retried on Stripe's schedule (SANDBOX_RETRY_BASE_MS compresses it); with
+// --persist, deliveries still pending survive a restart.
 // The control surface (/_sandbox) answers only calls with this install's token
 // (TILLFLOW_SANDBOX_TOKEN, or .data/sandbox.token), the one the studio sends.
 function arg(name: string): string | undefined {
@@ -18,6 +20,7 @@ const sandbox = await startSandbox({
   port,
   host: arg('host') ?? setting('SANDBOX_HOST'),
   persistPath: arg('persist'),
+  retryBaseMs: setting('SANDBOX_RETRY_BASE_MS'),
   controlToken: sandboxControlToken(),
 });
 console.log(`Stripe sandbox listening on ${sandbox.url}`);

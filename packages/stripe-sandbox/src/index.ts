@@ -30,11 +30,14 @@ export interface SandboxOptions {
   host?: string;
   /** JSON file: loaded on start, saved (debounced) after changes. */
   persistPath?: string;
-  /** First webhook retry delay; each retry doubles it. Default 60 s; tests use e.g. 50. */
+  /**
+   * First webhook retry delay. Retries follow Stripe's schedule (doubling, each wait at most 12 h,
+   * for up to 3 days) scaled by retryBaseMs / 60 s: the default 60 s is Stripe's own; tests use e.g. 50.
+   */
   retryBaseMs?: number;
   /** A delivery without a 2xx within this time counts as failed. Default 10 s. */
   deliveryTimeoutMs?: number;
-  /** Attempts per delivery before giving up. Default 8. */
+  /** Attempts per delivery before giving up. Default: as many as fit in the three-day window (15). */
   maxDeliveryAttempts?: number;
   /** How often subscriptions without a test clock are checked for renewal. Default 30 s. */
   renewalCheckMs?: number;
@@ -63,7 +66,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const dispatcher = new WebhookDispatcher({
     retryBaseMs: options.retryBaseMs ?? 60_000,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
-    maxAttempts: options.maxDeliveryAttempts ?? 8,
+    maxAttempts: options.maxDeliveryAttempts,
     onChange: () => store.changed(),
   });
   const core: SandboxCore = {
@@ -94,7 +97,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     reset(idOrKey) {
       const account = resolve(idOrKey);
-      dispatcher.clear(account.id);
+      dispatcher.clear(account.id, store);
       for (const c of COLLECTIONS) account.data[c] = {};
       account.idempotency = {};
       account.deliveries = [];
@@ -157,6 +160,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     store.changed();
   }, options.renewalCheckMs ?? 30_000);
   renewals.unref();
+
+  // Deliveries saved before a restart (or a crash) go out at their due times.
+  dispatcher.resume(store);
 
   const controlToken = options.controlToken ?? randomToken(32);
   const server = createSandboxServer(core, controls, controlToken);

@@ -73,6 +73,21 @@ export interface DeliveryRecord {
   next_retry_at: number | null;
 }
 
+/** A delivery not yet made (or to be retried): saved with the account, so it survives a restart. */
+export interface PendingDelivery {
+  id: string;
+  event_id: string;
+  event_type: string;
+  endpoint_id: string;
+  /** The exact bytes every attempt sends. */
+  payload: string;
+  /** The number of the next attempt (1 = never tried). */
+  attempt: number;
+  first_attempt_at: number | null;
+  /** Epoch ms when the next attempt is due. */
+  due_at: number;
+}
+
 export interface IdempotentResult {
   fingerprint: string;
   status: number;
@@ -92,6 +107,8 @@ export interface Account {
   data: Record<Collection, Record<string, any>>;
   idempotency: Record<string, IdempotentResult>;
   deliveries: DeliveryRecord[];
+  /** Deliveries not yet made, in order (see webhooks/deliver.ts). */
+  webhookQueue?: PendingDelivery[];
 }
 
 function emptyData(): Record<Collection, Record<string, any>> {
@@ -110,6 +127,7 @@ export function newAccount(opts: { id?: string; secretKey?: string; publishableK
     data: emptyData(),
     idempotency: {},
     deliveries: [],
+    webhookQueue: [],
   };
   return account;
 }
@@ -125,6 +143,7 @@ export class Store {
       for (const account of saved.accounts) {
         account.data = { ...emptyData(), ...account.data };
         account.deliveries ??= [];
+        account.webhookQueue ??= [];
         account.idempotency ??= {};
         this.accounts.set(account.id, account);
       }

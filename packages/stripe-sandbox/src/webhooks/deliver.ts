@@ -1,29 +1,33 @@
 import { newId } from '../ids';
-import type { Account, DeliveryRecord } from '../store';
+import type { Account, DeliveryRecord, PendingDelivery, Store } from '../store';
 import { matchingEndpoints } from '../webhook-endpoints';
 import { postWebhook } from './post';
+import { nextAttemptAt } from './schedule';
 import { signPayload } from './sign';
 
 export interface DispatcherOptions {
+  /** First retry delay; Stripe's schedule scaled by it (see schedule.ts). */
   retryBaseMs: number;
   deliveryTimeoutMs: number;
-  maxAttempts: number;
+  /** Gives up after this many attempts even inside the three-day window (tests). */
+  maxAttempts?: number;
   onChange: () => void;
 }
 
 interface Job {
   account: Account;
-  event: any;
-  payload: string;
-  endpointId: string;
-  attempt: number;
+  /** The persisted queue entry (account.webhookQueue): it outlives this process. */
+  pending: PendingDelivery;
 }
 
 const MAX_RECORDS_PER_ACCOUNT = 5000;
 
 /**
  * Delivers events to webhook endpoints: one in-order queue per endpoint, Stripe's signature,
- * exponential-backoff retries on non-2xx or timeout, every attempt recorded on the account.
+ * retries on non-2xx or timeout on Stripe's schedule (schedule.ts), every attempt recorded on the
+ * account. Every delivery not yet made sits in `account.webhookQueue`, saved with the rest of the
+ * sandbox's state, so a restart resumes them at their due times (`resume`), as Stripe keeps
+ * retrying while a receiver is down.
  */
 export class WebhookDispatcher {
   private readonly queues = new Map<string, Job[]>();
@@ -44,10 +48,28 @@ export class WebhookDispatcher {
     const jobs: Job[] = [];
     // Serialized once: every endpoint and every retry receives the very same bytes.
     const payload = JSON.stringify(event, null, 2);
+    account.webhookQueue ??= [];
+    const queue = account.webhookQueue;
+    const dueAt = Date.now() + delayMs;
+    const entry = (endpointId: string): Job => {
+      const pending: PendingDelivery = {
+        id: newId('whq'),
+        event_id: event.id,
+        event_type: event.type,
+        endpoint_id: endpointId,
+        payload,
+        attempt: 1,
+        first_attempt_at: null,
+        due_at: dueAt,
+      };
+      queue.push(pending);
+      return { account, pending };
+    };
     for (const endpoint of endpoints) {
-      jobs.push({ account, event, payload, endpointId: endpoint.id, attempt: 1 });
-      if (duplicate) jobs.push({ account, event, payload, endpointId: endpoint.id, attempt: 1 });
+      jobs.push(entry(endpoint.id));
+      if (duplicate) jobs.push(entry(endpoint.id));
     }
+    this.options.onChange();
     if (shuffle) {
       // Shuffled within a short window, so a request's events arrive out of order.
       this.pending.push(jobs);
@@ -67,9 +89,24 @@ export class WebhookDispatcher {
     this.push(jobs);
   }
 
+  /** Schedules every saved delivery of every account at its due time (overdue ones at once). */
+  resume(store: Store): number {
+    let count = 0;
+    const now = Date.now();
+    for (const account of store.accounts.values()) {
+      for (const pending of account.webhookQueue ?? []) {
+        count++;
+        const job = { account, pending };
+        this.inFlight++;
+        this.later(() => this.push([job]), Math.max(0, pending.due_at - now), true);
+      }
+    }
+    return count;
+  }
+
   private push(jobs: Job[]): void {
     for (const job of jobs) {
-      const key = `${job.account.id}/${job.endpointId}`;
+      const key = `${job.account.id}/${job.pending.endpoint_id}`;
       const queue = this.queues.get(key) ?? [];
       this.queues.set(key, queue);
       queue.push(job);
@@ -93,9 +130,15 @@ export class WebhookDispatcher {
   }
 
   private async attempt(job: Job): Promise<void> {
-    const endpoint = job.account.data.webhook_endpoints[job.endpointId];
-    if (endpoint?.status !== 'enabled') return this.settle();
-    const payload = job.payload;
+    const { account, pending } = job;
+    // Dropped meanwhile (account reset).
+    if (!account.webhookQueue?.includes(pending)) return this.settle();
+    const endpoint = account.data.webhook_endpoints[pending.endpoint_id];
+    if (endpoint?.status !== 'enabled') {
+      this.forget(account, pending);
+      return this.settle();
+    }
+    const payload = pending.payload;
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
@@ -113,33 +156,54 @@ export class WebhookDispatcher {
     } catch (e) {
       error = e instanceof Error ? e.message : String(e);
     }
+    // Closing mid-attempt: the entry stays queued and is sent again after the restart.
     if (this.closed) return this.settle();
     const ok = status !== null && status >= 200 && status < 300;
-    const retry = !ok && job.attempt < this.options.maxAttempts;
-    const delay = this.options.retryBaseMs * 2 ** (job.attempt - 1);
-    this.record(job.account, {
+    const now = Date.now();
+    pending.first_attempt_at ??= started;
+    const next = ok
+      ? null
+      : nextAttemptAt(
+          pending.attempt,
+          pending.first_attempt_at,
+          now,
+          this.options.retryBaseMs,
+          this.options.maxAttempts,
+        );
+    this.record(account, {
       id: newId('whdel'),
-      event_id: job.event.id,
-      event_type: job.event.type,
-      endpoint_id: job.endpointId,
+      event_id: pending.event_id,
+      event_type: pending.event_type,
+      endpoint_id: pending.endpoint_id,
       url: endpoint.url,
-      attempt: job.attempt,
+      attempt: pending.attempt,
       status: ok ? 'succeeded' : 'failed',
       response_status: status,
       error,
-      duration_ms: Date.now() - started,
+      duration_ms: now - started,
       created: started,
-      next_retry_at: retry ? Date.now() + delay : null,
+      next_retry_at: next,
     });
     if (ok) {
-      const stored = job.account.data.events[job.event.id];
+      const stored = account.data.events[pending.event_id];
       if (stored && stored.pending_webhooks > 0) stored.pending_webhooks--;
     }
-    if (retry) {
+    if (next === null) this.forget(account, pending);
+    else {
+      pending.attempt += 1;
+      pending.due_at = next;
+      this.options.onChange();
       this.inFlight++;
-      this.later(() => this.push([{ ...job, attempt: job.attempt + 1 }]), delay, true);
+      this.later(() => this.push([job]), next - now, true);
     }
     this.settle();
+  }
+
+  private forget(account: Account, pending: PendingDelivery): void {
+    const queue = account.webhookQueue ?? [];
+    const at = queue.indexOf(pending);
+    if (at !== -1) queue.splice(at, 1);
+    this.options.onChange();
   }
 
   private record(account: Account, record: DeliveryRecord): void {
@@ -170,7 +234,10 @@ export class WebhookDispatcher {
   }
 
   /** Drops queued and scheduled deliveries (used by reset). */
-  clear(accountId?: string): void {
+  clear(accountId?: string, store?: Store): void {
+    for (const account of store?.accounts.values() ?? []) {
+      if (!accountId || account.id === accountId) account.webhookQueue = [];
+    }
     for (const [key, queue] of this.queues) {
       if (!accountId || key.startsWith(`${accountId}/`)) {
         this.inFlight -= queue.length;
