@@ -266,3 +266,336 @@ describe('Stripe events → system table updates', () => {
     ).toBeNull();
   });
 });
+
+describe('reading what Stripe sent, field by field', () => {
+  const ours = { tillflow_payment_id: '7', order_id: '3' };
+
+  it('reports what was paid only when Stripe gives a whole amount and a currency', () => {
+    const intent = (extra: Record<string, unknown>) =>
+      paymentUpdateFromEvent(event('payment_intent.succeeded', { id: 'pi_1', metadata: ours, ...extra }));
+    expect(intent({ amount: 900, amount_received: 700, currency: 'usd' })?.paid).toEqual({
+      amount: 700,
+      currency: 'usd',
+    });
+    // nothing received yet: the intent's amount is what it asked for
+    expect(intent({ amount: 900, amount_received: 0, currency: 'usd' })?.paid).toEqual({
+      amount: 900,
+      currency: 'usd',
+    });
+    expect(intent({ amount: 900 })?.paid).toBeUndefined(); // no currency: not a statement of what was paid
+    expect(intent({ amount: 900, currency: 7 })?.paid).toBeUndefined();
+    expect(intent({ amount: 9.5, currency: 'usd' })?.paid).toBeUndefined();
+    expect(intent({ currency: 'usd' })?.paid).toBeUndefined();
+    const completed = paymentUpdateFromEvent(
+      event('checkout.session.completed', {
+        id: 'cs_1',
+        mode: 'payment',
+        payment_status: 'paid',
+        amount_total: 1200,
+        currency: 'JPY',
+        metadata: ours,
+      }),
+    );
+    expect(completed?.paid).toEqual({ amount: 1200, currency: 'jpy' });
+    const unpaid = paymentUpdateFromEvent(
+      event('checkout.session.completed', {
+        id: 'cs_1',
+        mode: 'payment',
+        payment_status: 'unpaid',
+        amount_total: 1200,
+        currency: 'usd',
+        metadata: ours,
+      }),
+    );
+    expect(unpaid).toEqual({
+      paymentId: 7,
+      orderId: 3,
+      checkoutSessionId: 'cs_1',
+      paymentIntentId: undefined,
+      status: 'PENDING',
+    });
+  });
+
+  it('reads ids given as strings or as expanded objects, and nothing else', () => {
+    const intent = (latest_charge: unknown) =>
+      paymentUpdateFromEvent(event('payment_intent.payment_failed', { id: 'pi_1', metadata: ours, latest_charge }));
+    expect(intent('ch_1')?.chargeId).toBe('ch_1');
+    expect(intent({ id: 'ch_2', amount: 5 })?.chargeId).toBe('ch_2');
+    expect(intent(null)?.chargeId).toBeUndefined();
+    expect(intent(42)?.chargeId).toBeUndefined();
+    expect(intent({ amount: 5 })?.chargeId).toBeUndefined();
+    const session = paymentUpdateFromEvent(
+      event('checkout.session.expired', {
+        id: 'cs_9',
+        mode: 'payment',
+        payment_intent: { id: 'pi_9' },
+        metadata: ours,
+      }),
+    );
+    expect(session).toMatchObject({ checkoutSessionId: 'cs_9', paymentIntentId: 'pi_9', paymentId: 7, orderId: 3 });
+  });
+
+  it('takes only positive whole numbers from our metadata as row ids', () => {
+    const ids = (metadata: Record<string, string> | undefined) =>
+      paymentUpdateFromEvent(event('checkout.session.expired', { id: 'cs_1', mode: 'payment', metadata }));
+    expect(ids({ tillflow_payment_id: '12', order_id: '1' })).toMatchObject({ paymentId: 12, orderId: 1 });
+    expect(ids({ tillflow_payment_id: '-3', order_id: '0' })).toMatchObject({ paymentId: null, orderId: null });
+    expect(ids({ tillflow_payment_id: 'x', order_id: '2.5' })).toMatchObject({ paymentId: null, orderId: null });
+    expect(ids(undefined)).toMatchObject({ paymentId: null, orderId: null });
+    // a checkout session in another mode is never a one-time payment of ours, whatever its type
+    for (const type of [
+      'checkout.session.completed',
+      'checkout.session.async_payment_succeeded',
+      'checkout.session.expired',
+    ])
+      expect(
+        paymentUpdateFromEvent(event(type, { id: 'cs_1', mode: 'setup', payment_status: 'paid', metadata: ours })),
+        type,
+      ).toBeNull();
+  });
+
+  it('a failed intent says why, in Stripe’s words when it gives them', () => {
+    const failed = paymentUpdateFromEvent(
+      event('payment_intent.payment_failed', {
+        id: 'pi_1',
+        latest_charge: 'ch_1',
+        metadata: ours,
+        last_payment_error: { message: 'Insufficient funds.' },
+      }),
+    );
+    expect(failed).toEqual({
+      paymentId: 7,
+      orderId: 3,
+      paymentIntentId: 'pi_1',
+      chargeId: 'ch_1',
+      status: 'FAILED',
+      failureReason: 'Insufficient funds.',
+    });
+    expect(
+      paymentUpdateFromEvent(
+        event('payment_intent.payment_failed', { id: 'pi_1', metadata: ours, last_payment_error: {} }),
+      )?.failureReason,
+    ).toBe('The card was declined.');
+  });
+
+  it('reads every field of a refund event, charge.refund.updated included', () => {
+    const full = refundUpdateFromEvent(
+      event('charge.refund.updated', {
+        id: 're_2',
+        amount: '450',
+        currency: 'eur',
+        payment_intent: { id: 'pi_2' },
+        charge: 'ch_2',
+        status: 'failed',
+        reason: 'requested_by_customer',
+        failure_reason: 'lost_or_stolen_card',
+        metadata: { tillflow_refund_id: '4' },
+      }),
+    );
+    expect(full).toEqual({
+      refundId: 4,
+      stripeRefundId: 're_2',
+      paymentIntentId: 'pi_2',
+      chargeId: 'ch_2',
+      amount: 450,
+      currency: 'eur',
+      reason: 'requested_by_customer',
+      status: 'FAILED',
+      failureReason: 'lost_or_stolen_card',
+    });
+    const bare = refundUpdateFromEvent(
+      event('refund.updated', {
+        id: 're_3',
+        amount: 1,
+        currency: 'usd',
+        status: 'pending',
+        reason: null,
+        failure_reason: null,
+      }),
+    );
+    expect(bare).toEqual({
+      refundId: null,
+      stripeRefundId: 're_3',
+      paymentIntentId: undefined,
+      chargeId: undefined,
+      amount: 1,
+      currency: 'usd',
+      reason: null,
+      status: 'PENDING',
+      failureReason: undefined,
+    });
+    for (const type of ['refund.created', 'refund.updated', 'refund.failed', 'charge.refund.updated'])
+      expect(refundUpdateFromEvent(event(type, { id: 're_1', status: 'succeeded' })), type).not.toBeNull();
+    for (const type of ['charge.refunded', 'refund', 'refund.created.extra', 'payment_intent.succeeded'])
+      expect(refundUpdateFromEvent(event(type, { id: 're_1', status: 'succeeded' })), type).toBeNull();
+  });
+
+  it('a payment is refunded in full once the refunds reach its amount, partly before, and untouched by none', () => {
+    expect(paymentStatusAfterRefunds(1000, -5)).toBe('SUCCESSFUL');
+    expect(paymentStatusAfterRefunds(1000, 1)).toBe('PARTIALLY_REFUNDED');
+    expect(paymentStatusAfterRefunds(1000, 999)).toBe('PARTIALLY_REFUNDED');
+    expect(paymentStatusAfterRefunds(1000, 1001)).toBe('REFUNDED');
+  });
+
+  it('reads a subscription on the older API too: period on the subscription, customer expanded, cancellation', () => {
+    const snapshot = subscriptionSnapshot({
+      id: 'sub_2',
+      status: 'past_due',
+      customer: { id: 'cus_2', email: 'a@example.test' },
+      current_period_start: 1_800_000_000,
+      current_period_end: 1_802_592_000,
+      cancel_at_period_end: false,
+      canceled_at: 1_801_000_000,
+      trial_start: 1_800_000_000,
+      trial_end: 1_800_000_000 + 13.6 * 86_400,
+      metadata: { order_id: '8' },
+    });
+    expect(snapshot).toEqual({
+      subscriptionId: 'sub_2',
+      customerId: 'cus_2',
+      priceId: undefined,
+      status: 'PAST_DUE',
+      currentPeriodStart: new Date(1_800_000_000_000),
+      currentPeriodEnd: new Date(1_802_592_000_000),
+      cancelAtPeriodEnd: false,
+      canceledAt: new Date(1_801_000_000_000),
+      trialDays: 14,
+      orderId: 8,
+      recurringPaymentId: null,
+    });
+    const items = subscriptionSnapshot({
+      id: 'sub_3',
+      status: 'active',
+      customer: 'cus_3',
+      cancel_at_period_end: true,
+      current_period_start: 1,
+      current_period_end: 2,
+      items: { data: [{ price: 'price_3', current_period_start: 1_800_000_000, current_period_end: 1_802_592_000 }] },
+      trial_start: 1_800_000_000,
+      canceled_at: null,
+    });
+    expect(items).toMatchObject({
+      customerId: 'cus_3',
+      priceId: 'price_3',
+      currentPeriodStart: new Date(1_800_000_000_000),
+      currentPeriodEnd: new Date(1_802_592_000_000),
+      cancelAtPeriodEnd: true,
+      canceledAt: null,
+      trialDays: null, // a trial start without an end is no trial length
+      orderId: null,
+      recurringPaymentId: null,
+    });
+    expect(
+      subscriptionSnapshot({ id: 'sub_4', status: 'active', current_period_end: '1802592000' }).currentPeriodEnd,
+    ).toBeNull();
+    expect(subscriptionSnapshot({ id: 'sub_5', status: 'active', trial_end: 86_400 }).trialDays).toBeNull();
+  });
+
+  it('a subscription with exactly the trial the shop gives, or none where none is given, matches', () => {
+    const snap = (trialDays: number | null) => ({
+      ...subscriptionSnapshot({ id: 's', status: 'active' }),
+      priceId: 'p',
+      trialDays,
+    });
+    expect(subscriptionMatchesStart({ priceId: 'p', trialDays: 7 }, snap(7))).toBe(true);
+    expect(subscriptionMatchesStart({ priceId: 'p', trialDays: 7 }, snap(8))).toBe(false);
+    expect(subscriptionMatchesStart({ priceId: 'p', trialDays: null }, snap(null))).toBe(true);
+    expect(subscriptionMatchesStart({ priceId: 'p', trialDays: null }, snap(0))).toBe(true);
+    expect(subscriptionMatchesStart({ priceId: 'p', trialDays: 0 }, snap(1))).toBe(false);
+  });
+
+  it('reads a renewal: paid or failed, the amount that applies, its intent and period, on either API shape', () => {
+    const invoice = (type: string, extra: Record<string, unknown>) =>
+      renewalChargeFromEvent(
+        event(type, {
+          id: 'in_2',
+          billing_reason: 'subscription_cycle',
+          amount_paid: 0,
+          amount_due: 2500,
+          currency: 'usd',
+          ...extra,
+        }),
+      );
+    expect(
+      invoice('invoice.payment_failed', {
+        subscription: 'sub_old',
+        payment_intent: 'pi_old',
+        period_start: 1_800_000_000,
+      }),
+    ).toEqual({
+      invoiceId: 'in_2',
+      subscriptionId: 'sub_old',
+      amount: 2500,
+      currency: 'usd',
+      paid: false,
+      paymentIntentId: 'pi_old',
+      failureReason: 'The renewal charge failed.',
+      periodStart: new Date(1_800_000_000_000),
+    });
+    expect(
+      invoice('invoice.payment_failed', {
+        subscription: { id: 'sub_obj' },
+        last_finalization_error: { message: 'No card on file.' },
+      }),
+    ).toMatchObject({ subscriptionId: 'sub_obj', failureReason: 'No card on file.', periodStart: null });
+    expect(
+      invoice('invoice.paid', {
+        amount_paid: 2500,
+        parent: { subscription_details: { subscription: 'sub_new' } },
+        subscription: 'sub_ignored',
+        payments: { data: [{ payment: { payment_intent: 'pi_new' } }] },
+        payment_intent: 'pi_ignored',
+        last_finalization_error: { message: 'ignored on a paid invoice' },
+      }),
+    ).toMatchObject({
+      subscriptionId: 'sub_new',
+      amount: 2500,
+      paid: true,
+      paymentIntentId: 'pi_new',
+      failureReason: undefined,
+    });
+    expect(invoice('invoice.paid', {})).toBeNull(); // no subscription to renew
+    expect(invoice('invoice.created', { subscription: 'sub_1' })).toBeNull();
+    expect(invoice('invoice.finalized', { subscription: 'sub_1' })).toBeNull();
+    expect(invoice('invoice.paid', { subscription: 'sub_1', billing_reason: 'manual' })).toBeNull();
+  });
+});
+
+describe('the edges Stryker found', () => {
+  it('only a success is compared with what is owed, whatever else the update carries', () => {
+    const owed = { amount: 1000, currency: 'usd' };
+    const base = { paymentId: 1, orderId: 1, paid: { amount: 1, currency: 'usd' } };
+    for (const status of ['FAILED', 'CANCELED', 'PENDING'] as const)
+      expect(paidAmountMatches(owed, { ...base, status }), status).toBe(true);
+    expect(paidAmountMatches(owed, { ...base, status: 'SUCCESSFUL' })).toBe(false);
+    expect(paidAmountMatches(owed, { ...base, status: 'SUCCESSFUL', paid: undefined })).toBe(true);
+  });
+
+  it('a canceled payment may only move on to a failure or beyond, never back to pending', () => {
+    expect(shouldApplyPaymentStatus('CANCELED', 'PENDING')).toBe(false);
+    expect(shouldApplyPaymentStatus('CANCELED', 'AMOUNT_MISMATCH')).toBe(true);
+    expect(shouldApplyPaymentStatus('FAILED', 'FAILED')).toBe(false);
+  });
+
+  it('reads partial or unusual shapes without throwing: items without data, parent without subscription details, payments without an intent', () => {
+    expect(subscriptionSnapshot({ id: 'sub_1', status: 'active', items: {} }).priceId).toBeUndefined();
+    const invoice = (extra: Record<string, unknown>) =>
+      renewalChargeFromEvent(
+        event('invoice.paid', {
+          id: 'in_1',
+          billing_reason: 'subscription_cycle',
+          amount_paid: 10,
+          currency: 'usd',
+          ...extra,
+        }),
+      );
+    expect(invoice({ parent: { type: 'quote_details' }, subscription: 'sub_legacy' })?.subscriptionId).toBe(
+      'sub_legacy',
+    );
+    for (const payments of [{}, { data: [] }, { data: [{}] }, { data: [{ payment: {} }] }])
+      expect(
+        invoice({ subscription: 'sub_1', payments, payment_intent: 'pi_legacy' })?.paymentIntentId,
+        JSON.stringify(payments),
+      ).toBe('pi_legacy');
+  });
+});

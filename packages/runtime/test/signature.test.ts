@@ -34,6 +34,15 @@ describe('verifyStripeSignature', () => {
     }
   });
 
+  it('counts only v1 signatures: the right HMAC under another scheme key (v0, v2, t1) is not a signature', () => {
+    const sig = signStripePayload(body, secret, now);
+    const check = (header: string) => verifyStripeSignature(body, header, [secret], 300, now);
+    for (const key of ['v0', 'v2', 't1', 'V1', 'v1x'])
+      expect(check(`t=${now},${key}=${sig}`), key).toEqual({ ok: false, reason: 'malformed_header' });
+    // alongside a wrong v1, the right value under another key still does not make the header valid
+    expect(check(`t=${now},v1=${'0'.repeat(64)},v0=${sig}`)).toEqual({ ok: false, reason: 'bad_signature' });
+  });
+
   it('reads the header strictly: whole digits for t, exactly 64 hex digits for v1, spaces around parts allowed', () => {
     const sig = signStripePayload(body, secret, now);
     const check = (header: string) => verifyStripeSignature(body, header, [secret], 300, now);
