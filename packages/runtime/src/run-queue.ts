@@ -1,6 +1,6 @@
 import type { EgressGuard } from '@tillflow/core';
 import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
-import { eq, sql } from 'drizzle-orm';
+import { eq, type SQL, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
 import { metrics } from './metrics';
@@ -40,10 +40,14 @@ export async function claimRuns(
         sql`, `,
       )})`
     : sql``;
+  // A worker is dead when its beat is that much older than the claimer's own last beat (or now,
+  // before the claimer's first beat). Relative, so after a database outage, when every beat is
+  // old, no live worker's runs are taken: the others look dead only once their beats fall behind.
   const deadWorkers =
     staleWorkerMs > 0
       ? sql`or locked_by in (select worker_id from worker_heartbeat
-              where beat_at < now() - make_interval(secs => ${staleWorkerMs / 1000}))`
+              where beat_at < coalesce((select beat_at from worker_heartbeat where worker_id = ${workerId}), now())
+                - make_interval(secs => ${staleWorkerMs / 1000}))`
       : sql``;
   return executeRows<ClaimedRun>(
     handle.db,
@@ -123,12 +127,43 @@ export async function releaseRuns(handle: DbHandle, workerId: string, runIds: st
 }
 
 /** Executes one claimed run and records how it ended; only the lease holder may finish it. */
+export interface ProcessRunHooks {
+  /** Stop retrying the final status write (the worker is shutting down past its deadline). */
+  givingUp?: () => boolean;
+  /** Test-only: runs after the flow ended, before its status is written (e.g. to restart the database). */
+  beforeFinish?: (runId: string) => Promise<void>;
+  /** Told about each failed try of the final status write. */
+  onFinishError?: (error: unknown) => void;
+}
+
+/**
+ * Writes a run's final status, retrying until the database answers. The flow's effects have
+ * committed by now; if this write were lost, the run would stay `running` until its lease ended and
+ * another worker ran it again (reusing its steps, but under a new attempt and, for a failure,
+ * without its true error). So a database restart or a terminated connection only delays it: the
+ * run stays in this worker's hands (its lease renewed with each heartbeat) and ends in its true
+ * status. The fence (lease holder + attempt) makes a late write harmless if another worker did take it.
+ */
+async function finishRun(handle: DbHandle, statement: SQL, hooks: ProcessRunHooks): Promise<void> {
+  for (let failures = 0; ; failures++) {
+    try {
+      await handle.db.execute(statement);
+      return;
+    } catch (error) {
+      hooks.onFinishError?.(error);
+      if (hooks.givingUp?.()) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(500, 50 * 2 ** Math.min(failures, 4))));
+    }
+  }
+}
+
 export async function processRun(
   handle: DbHandle,
   workerId: string,
   run: ClaimedRun,
   policy: RetryPolicy,
   egress?: EgressGuard,
+  hooks: ProcessRunHooks = {},
 ): Promise<FlowOutcome | null> {
   let outcome: FlowOutcome;
   const startedAt = performance.now();
@@ -156,24 +191,31 @@ export async function processRun(
   }
   const fence = sql`id = ${run.id} and locked_by = ${workerId} and attempt = ${run.attempt}`;
   const seconds = (performance.now() - startedAt) / 1000;
+  await hooks.beforeFinish?.(run.id);
   if (outcome.status === 'succeeded') {
     metrics.runDuration.observe({ outcome: 'succeeded' }, seconds);
-    await handle.db.execute(
+    await finishRun(
+      handle,
       sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null where ${fence}`,
+      hooks,
     );
   } else if (outcome.permanent || run.attempt >= run.max_attempts) {
     metrics.runDuration.observe({ outcome: 'dead_letter' }, seconds);
     metrics.deadLetters.inc();
-    await handle.db.execute(
+    await finishRun(
+      handle,
       sql`update flow_run set status = 'failed', error = ${outcome.error}, finished_at = now(), lease_until = null where ${fence}`,
+      hooks,
     );
   } else {
     const delay = outcome.retryAfterMs ?? backoffMs(run.attempt, policy);
     metrics.runDuration.observe({ outcome: 'retry' }, seconds);
     metrics.runRetries.inc();
-    await handle.db.execute(
+    await finishRun(
+      handle,
       sql`update flow_run set status = 'queued', error = ${outcome.error}, lease_until = null, locked_by = null,
             run_after = now() + make_interval(secs => ${delay / 1000}) where ${fence}`,
+      hooks,
     );
   }
   return outcome;

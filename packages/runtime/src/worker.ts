@@ -38,6 +38,8 @@ export interface WorkerOptions {
   egress?: EgressGuard;
   /** The worker cannot go on (wedged claim loop): it has stopped claiming; its supervisor decides. */
   onFatal?: (error: Error) => void;
+  /** Test-only: runs after a flow ended, before its final status is written. */
+  beforeFinish?: (runId: string) => Promise<void>;
 }
 
 export interface Workers {
@@ -69,6 +71,8 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
   const onError = options.onError ?? ((error) => console.error('[worker]', (error as Error).message));
   const active = new Set<string>();
   let stopped = false;
+  /** Past the shutdown deadline: runs still writing their status give up (they are released). */
+  let abandoned = false;
   let wake: (() => void) | null = null;
   let pending = false;
   let lastClaimEmpty = false;
@@ -136,7 +140,11 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
           for (const run of runs) {
             if (stopped) break;
             active.add(run.id);
-            processRun(handle, workerId, run, policy, options.egress)
+            processRun(handle, workerId, run, policy, options.egress, {
+              givingUp: () => abandoned,
+              beforeFinish: options.beforeFinish,
+              onFinishError: onError,
+            })
               .catch(onError)
               .finally(() => {
                 active.delete(run.id);
@@ -173,6 +181,7 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
       await loop;
       const deadline = deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
       while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      abandoned = true;
       clearInterval(heartbeat);
       if (active.size > 0) await releaseRuns(handle, workerId, [...active]).catch(onError);
       await removeHeartbeat(handle, workerId).catch(onError);
