@@ -1,6 +1,6 @@
 import type { DbHandle } from '@tillflow/db';
 import superjson from 'superjson';
-import { generatedAppEndpoint, handleGeneratedAppRequest } from '~/server/app/http';
+import { generatedAppEndpoint, handleGeneratedAppRequest } from '~/server/generated-app/http';
 
 /**
  * A browser-like client of a generated app's API: requests go through the

@@ -4,7 +4,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { buildSystemFlow } from '@tillflow/flow-model';
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BindingInput, BindingsContext } from '~/components/flows/binding-input';
+import { BindingInput, BindingsContext } from '~/app/projects/[projectId]/flows/_components/binding-input';
 import { bindingGroups } from '~/lib/flow-editor';
 
 afterEach(cleanup);

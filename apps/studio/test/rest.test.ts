@@ -5,7 +5,7 @@ import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { studioOrigin } from '@tillflow/payments';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signUpEndUser } from '~/server/app/auth';
+import { signUpEndUser } from '~/server/generated-app/auth';
 import { handleRestRequest } from '~/server/rest/handler';
 import { signUpBuilder } from './helpers';
 

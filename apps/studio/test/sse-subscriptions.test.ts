@@ -11,7 +11,7 @@ import superjson from 'superjson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { handleSubscriptionRequest } from '~/server/api/sse';
-import { type GeneratedAppApi, generatedAppEndpoint, handleGeneratedAppRequest } from '~/server/app/http';
+import { type GeneratedAppApi, generatedAppEndpoint, handleGeneratedAppRequest } from '~/server/generated-app/http';
 import { appWithOwnedOrders, waitFor } from './helpers';
 
 /** The SSE events of a finished stream, blank lines ignored: what an EventSource would dispatch. */

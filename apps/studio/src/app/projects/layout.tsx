@@ -1,5 +1,5 @@
-import { TopBar } from '~/components/top-bar';
 import { requireBuilder } from '~/server/auth';
+import { TopBar } from './_components/top-bar';
 
 export const dynamic = 'force-dynamic';
 

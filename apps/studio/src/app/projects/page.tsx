@@ -1,4 +1,4 @@
-import { ProjectList } from '~/components/project-list';
+import { ProjectList } from './_components/project-list';
 
 export default function ProjectsPage() {
   return (

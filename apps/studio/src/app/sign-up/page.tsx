@@ -1,4 +1,4 @@
-import { AuthForm } from '~/components/auth-form';
+import { AuthForm } from '~/components/ui/auth-form';
 
 export default function SignUpPage() {
   return <AuthForm mode="sign-up" />;

@@ -1,7 +1,7 @@
-import { apiKeysRouter } from './routers/apiKeys';
+import { apiKeysRouter } from './routers/api-keys';
 import { generatedAppRouter } from './routers/app';
-import { dataModelRouter } from './routers/dataModel';
-import { endUsersRouter } from './routers/endUsers';
+import { dataModelRouter } from './routers/data-model';
+import { endUsersRouter } from './routers/end-users';
 import { eventsRouter } from './routers/events';
 import { flowsRouter } from './routers/flows';
 import { mailboxRouter } from './routers/mailbox';

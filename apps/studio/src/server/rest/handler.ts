@@ -12,7 +12,7 @@ import {
 import { eq } from 'drizzle-orm';
 import { restError } from '../api/errors';
 import { verifyApiKey } from '../api-keys';
-import { actorFromToken } from '../app/auth';
+import { actorFromToken } from '../generated-app/auth';
 import { internalErrorBody } from '../http/internal-error';
 import { openApiDocument } from './openapi';
 

@@ -1,9 +1,9 @@
 import { projects } from '@tillflow/db';
 import { and, eq } from 'drizzle-orm';
 import { notFound } from 'next/navigation';
-import { ProjectNav } from '~/components/project-nav';
 import { requireBuilder } from '~/server/auth';
 import { getDb } from '~/server/db';
+import { ProjectNav } from './_components/project-nav';
 
 export default async function ProjectLayout({
   children,

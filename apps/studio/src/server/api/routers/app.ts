@@ -4,6 +4,7 @@ import { cancelRecurringAction, loadPaymentSettings, refundAction, toPublicSetti
 import { getChangeHub } from '@tillflow/realtime';
 import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
+import { getSessionFromHeaders } from '../../auth';
 import {
   actorFromToken,
   credentialsInput,
@@ -11,11 +12,10 @@ import {
   signInEndUser,
   signOutEndUser,
   signUpEndUser,
-} from '../../app/auth';
-import { catalogSettingsInput, listCatalog, loadAppSettings, saveAppSettings } from '../../app/catalog';
-import { buyItem, myOrders, mySubscriptions, paymentsForAdmin } from '../../app/orders';
-import { appProcedure, endUserProcedure } from '../../app/procedure';
-import { getSessionFromHeaders } from '../../auth';
+} from '../../generated-app/auth';
+import { catalogSettingsInput, listCatalog, loadAppSettings, saveAppSettings } from '../../generated-app/catalog';
+import { buyItem, myOrders, mySubscriptions, paymentsForAdmin } from '../../generated-app/orders';
+import { appProcedure, endUserProcedure } from '../../generated-app/procedure';
 import { clientAddress } from '../../http/client-address';
 import { publicOrigin } from '../../public-origin';
 import { createTRPCRouter, projectProcedure } from '../trpc';

@@ -9,7 +9,7 @@ import {
 } from '@tillflow/data-model';
 import { z } from 'zod';
 import { createTRPCRouter } from '../trpc';
-import { dataProcedure } from './dataModel';
+import { dataProcedure } from './data-model';
 
 export const permissionsRouter = createTRPCRouter({
   /** Roles, tables (with whether "own rows" can apply), granted table operations and actions. */

@@ -5,7 +5,7 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import superjson from 'superjson';
-import type { GeneratedAppApi } from '~/server/app/http';
+import type { GeneratedAppApi } from '~/server/generated-app/http';
 
 export const { TRPCProvider: AppTRPCProvider, useTRPC: useAppTRPC } = createTRPCContext<GeneratedAppApi>();
 

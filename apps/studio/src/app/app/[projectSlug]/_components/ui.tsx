@@ -1,9 +1,9 @@
 'use client';
 
-import { formatMoney as formatMinorUnits } from '~/components/payments/money';
-import { statusLabel } from '~/components/payments/status-labels';
+import { formatMoney as formatMinorUnits } from '~/lib/money';
+import { statusLabel } from '~/lib/status-labels';
 
-export { formatMoney } from '~/components/payments/money';
+export { formatMoney } from '~/lib/money';
 
 const STATUS_STYLES: Record<string, string> = {
   SUCCEEDED: 'bg-green-100 text-green-800',

@@ -1,4 +1,4 @@
-import { AppSettingsPage } from './app-settings';
+import { AppSettingsPage } from './_components/app-settings';
 
 export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

@@ -1,4 +1,4 @@
-import { TablesList } from '~/components/data/tables-list';
+import { TablesList } from './_components/tables-list';
 
 export default async function DataPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

@@ -1,4 +1,4 @@
-import { EventsPage } from '~/components/events/events-page';
+import { EventsPage } from './_components/events-page';
 
 export default async function Page({
   params,

@@ -1,4 +1,4 @@
-import { FlowsList } from '~/components/flows/flows-list';
+import { FlowsList } from './_components/flows-list';
 
 export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

@@ -1,4 +1,4 @@
-import { MailboxPage } from './mailbox';
+import { MailboxPage } from './_components/mailbox';
 
 export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

@@ -1,4 +1,4 @@
-import { PaymentsPage } from '~/components/payments/payments-page';
+import { PaymentsPage } from './_components/payments-page';
 
 export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

@@ -1,4 +1,4 @@
-import { PermissionsMatrix } from '~/components/data/permissions-matrix';
+import { PermissionsMatrix } from './_components/permissions-matrix';
 
 export default async function PermissionsPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

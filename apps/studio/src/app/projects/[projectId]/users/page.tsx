@@ -1,4 +1,4 @@
-import { EndUsers } from '~/components/data/end-users';
+import { EndUsers } from './_components/end-users';
 
 export default async function UsersPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

@@ -1,5 +1,5 @@
-import { TableView } from '~/components/data/table-view';
-import { TablesList } from '~/components/data/tables-list';
+import { TableView } from '../_components/table-view';
+import { TablesList } from '../_components/tables-list';
 
 export default async function TablePage({ params }: { params: Promise<{ projectId: string; table: string }> }) {
   const { projectId, table } = await params;

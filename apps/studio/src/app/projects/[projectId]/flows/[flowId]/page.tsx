@@ -1,4 +1,4 @@
-import { FlowEditorPage } from '~/components/flows/flow-editor';
+import { FlowEditorPage } from '../_components/flow-editor';
 
 export default async function Page({
   params,

@@ -1,4 +1,4 @@
-import { PaymentsDashboard } from '~/components/payments/dashboard';
+import { PaymentsDashboard } from '../_components/dashboard';
 
 export default async function Page({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

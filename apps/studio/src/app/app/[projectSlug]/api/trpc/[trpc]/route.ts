@@ -1,5 +1,5 @@
-import { handleGeneratedAppRequest } from '~/server/app/http';
 import { getDb } from '~/server/db';
+import { handleGeneratedAppRequest } from '~/server/generated-app/http';
 import { APP_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
 
 export const runtime = 'nodejs';

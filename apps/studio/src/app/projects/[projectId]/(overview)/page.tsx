@@ -1,4 +1,4 @@
-import { ProjectSettings } from '~/components/project-settings';
+import { ProjectSettings } from './_components/overview';
 
 export default async function ProjectOverviewPage({ params }: { params: Promise<{ projectId: string }> }) {
   const { projectId } = await params;

@@ -4,11 +4,11 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useState } from 'react';
+import { formatMoney, stripeIdsOfRow, stripeObjectUrl } from '~/lib/money';
+import { statusLabel } from '~/lib/status-labels';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
-import { formatMoney, stripeIdsOfRow, stripeObjectUrl } from './money';
 import { RevenueChart } from './revenue-chart';
-import { statusLabel } from './status-labels';
 
 const TABLES = [
   {

@@ -1,7 +1,7 @@
 import { createEndUser, listEndUsers, listRoles, setEndUserRole } from '@tillflow/data-model';
 import { z } from 'zod';
 import { createTRPCRouter } from '../trpc';
-import { dataProcedure } from './dataModel';
+import { dataProcedure } from './data-model';
 
 export const endUsersRouter = createTRPCRouter({
   list: dataProcedure

@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
-import { projectSections } from '~/lib/project-sections';
+import { projectSections } from './project-sections';
 
 export function ProjectNav({ projectId, projectName }: { projectId: number; projectName: string }) {
   const pathname = usePathname();

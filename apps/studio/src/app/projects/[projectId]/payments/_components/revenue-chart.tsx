@@ -1,4 +1,4 @@
-import { formatMoney } from './money';
+import { formatMoney } from '~/lib/money';
 
 /** Net revenue per day for the main currency, as a small SVG bar chart. */
 export function RevenueChart({ points }: { points: { day: string; currency: string; net: number }[] }) {
