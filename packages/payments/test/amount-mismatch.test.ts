@@ -1,66 +1,33 @@
 import { getRow, getTable, insertRow, updateColumn } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
-import { getRun, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
-import { registerPaymentNodeExecutors } from '../src/node-executors';
-import { createStripeClient } from '../src/stripe-client';
 import { PAYMENT_STATUSES } from '../src/system-tables';
-import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
+import { BACKEND, eventually, flowEnvironment } from './flow-env';
+import { offerPlans, returnUrls, type Sandbox } from './harness';
 
-const BACKEND = { kind: 'backend' } as const;
-
-async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const env = flowEnvironment();
 
 // A buyer who pays less than the order owes (here by talking to the sandbox's API directly with our
 // metadata) gets an event through the real webhook path that must never mark the order paid.
 describe('a payment of another amount than the order owes', () => {
   let handle: DbHandle;
   let sandbox: Sandbox;
-  let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
-  const workers: Workers[] = [];
-
-  beforeAll(async () => {
-    ({ handle, sandbox } = await startEnvironment());
-    receiver = await startWebhookServer(handle, { port: 0 });
-    process.env.PUBLIC_URL = receiver.url;
-    registerPaymentNodeExecutors();
-  });
-  afterAll(async () => {
-    for (const w of workers) await w.stop();
-    await receiver.close();
-    await sandbox.close();
-    await handle.close();
+  beforeAll(() => {
+    ({ handle, sandbox } = env);
   });
 
   async function shopWithOrder(amount: number) {
-    const p = await createPaymentsProject(handle, sandbox, {
-      orderStatuses: ['pending', 'paid', 'active', 'refunded', 'cancelled'],
-    });
-    workers.push(await startWorkers(handle, { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }));
-    const stripe = createStripeClient(p.account.secretKey, sandbox.url);
+    const p = await env.project({ orderStatuses: ['pending', 'paid', 'active', 'refunded', 'cancelled'] });
     const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Desk', amount });
-    return { ...p, stripe, order };
+    return { ...p, order };
   }
 
   /** The system flow's run for one event type, once it has finished, with its callback step's output. */
   async function finishedRun(projectId: number, eventType: string) {
-    const run = await eventually(async () => {
-      const runs = await listRuns(handle.db, projectId);
-      return runs.find((r) => r.eventType === eventType && r.status === 'succeeded');
-    });
-    const detail = await getRun(handle.db, run.id, projectId);
-    const callback = detail?.steps.find((s) => s.nodeId === 'callback');
-    return { steps: detail?.steps ?? [], callback: callback?.output as Record<string, unknown> };
+    const { steps, callback } = await env.finishedRun(projectId, { eventType });
+    return { steps, callback: callback as Record<string, unknown> };
   }
 
   it('a 0.50 intent carrying a 100.00 payment’s metadata is recorded AMOUNT_MISMATCH and the order stays unpaid', async () => {

@@ -1,7 +1,7 @@
 import { getRow, insertRow } from '@tillflow/data-model';
 import { type DbHandle, stripeCustomers } from '@tillflow/db';
 import { useProjectMailForFlows } from '@tillflow/mail';
-import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { getRun, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
@@ -9,6 +9,7 @@ import { initiateRecurringAction } from '../src/actions/recurring';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
+import { type ProxiedRequest, type ProxyDecision, startProxy } from './proxy';
 
 export const BACKEND = { kind: 'backend' } as const;
 /** Return URLs on the studio's origin (PUBLIC_URL, set to the receiver once the environment starts). */
@@ -35,37 +36,74 @@ export async function eventually<T>(
   }
 }
 
+export interface FlowEnvironmentOptions {
+  /** Spacing of the sandbox's delivery retries (ms, doubling); 20 by default. */
+  retryBaseMs?: number;
+  /** Puts a proxy between Stripe's deliveries and our webhook route that decides each delivery's fate. */
+  deliveries?: (req: ProxiedRequest) => ProxyDecision | Promise<ProxyDecision>;
+  /** Puts a proxy between our Stripe API calls and the sandbox that decides each call's fate. */
+  stripeApi?: (req: ProxiedRequest) => ProxyDecision | Promise<ProxyDecision>;
+}
+
 /**
  * The real path for a test file: a sandbox, the webhook route on a port, workers
- * and the system flows' node executors. `project()` makes an activated project.
+ * and the system flows' node executors. `project()` makes an activated project
+ * (its `stripe` client talks to the sandbox directly, never through a proxy).
  */
-export function flowEnvironment() {
+export function flowEnvironment(options: FlowEnvironmentOptions = {}) {
   const env = {
     handle: null as unknown as DbHandle,
     sandbox: null as unknown as Sandbox,
     receiverUrl: '',
-    async project(options: { orderStatuses?: string[] } = {}) {
-      const p = await createPaymentsProject(env.handle, env.sandbox, options);
+    async project(projectOptions: { orderStatuses?: string[] } = {}) {
+      const p = await createPaymentsProject(env.handle, env.sandbox, projectOptions);
       workers.push(await startWorkers(env.handle, { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }));
       const stripe = createStripeClient(p.account.secretKey, env.sandbox.url);
       return { ...p, stripe };
     },
+    /** The run of a project's system flow for one event (by id or type) once it succeeded, with its callback's output. */
+    async finishedRun(projectId: number, match: { eventId?: string; eventType?: string }, timeoutMs = 40_000) {
+      const found = await eventually(async () => {
+        const runs = await listRuns(env.handle.db, projectId, { limit: 200 });
+        return runs.find(
+          (r) =>
+            (!match.eventId || r.eventId === match.eventId) &&
+            (!match.eventType || r.eventType === match.eventType) &&
+            r.status === 'succeeded',
+        );
+      }, timeoutMs);
+      const run = await getRun(env.handle.db, found.id, projectId);
+      const steps = run?.steps ?? [];
+      const callback = steps.find((s) => s.nodeId === 'callback')?.output as Record<string, unknown> | undefined;
+      return { run, steps, callback };
+    },
   };
   const workers: Workers[] = [];
-  let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
+  const closers: Array<() => Promise<void>> = [];
   beforeAll(async () => {
-    ({ handle: env.handle, sandbox: env.sandbox } = await startEnvironment());
-    receiver = await startWebhookServer(env.handle, { port: 0 });
-    process.env.PUBLIC_URL = receiver.url;
+    ({ handle: env.handle, sandbox: env.sandbox } = await startEnvironment({ retryBaseMs: options.retryBaseMs }));
+    const receiver = await startWebhookServer(env.handle, { port: 0 });
+    closers.push(() => receiver.close());
     env.receiverUrl = receiver.url;
+    if (options.deliveries) {
+      const proxy = await startProxy(receiver.url, options.deliveries);
+      closers.push(() => proxy.close());
+      env.receiverUrl = proxy.url;
+    }
+    process.env.PUBLIC_URL = env.receiverUrl; // endpoints registered at activation point here
+    if (options.stripeApi) {
+      const proxy = await startProxy(env.sandbox.url, options.stripeApi);
+      closers.push(() => proxy.close());
+      process.env.TILLFLOW_SANDBOX_URL = proxy.url; // projects on the sandbox reach it through the proxy
+    }
     registerPaymentNodeExecutors();
     useProjectMailForFlows();
   });
   afterAll(async () => {
     for (const w of workers) await w.stop();
-    await receiver.close();
-    await env.sandbox.close();
-    await env.handle.close();
+    for (const close of closers.reverse()) await close();
+    await env.sandbox?.close();
+    await env.handle?.close();
   });
   return env;
 }

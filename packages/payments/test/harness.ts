@@ -1,17 +1,35 @@
 import { sandboxControlToken } from '@tillflow/core';
-import { createEndUser, createTable, provisionProjectSchema, setTablePermission } from '@tillflow/data-model';
+import {
+  createEndUser,
+  createTable,
+  getRow,
+  insertRow,
+  provisionProjectSchema,
+  setActionPermission,
+  setTablePermission,
+} from '@tillflow/data-model';
 import { appSettings, authUser, type DbHandle, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { startSandbox } from '@tillflow/stripe-sandbox';
+import { createPaymentAction } from '../src/actions/payment';
 import { activatePayments } from '../src/activation';
+import { handlePaymentEvent } from '../src/callbacks/payment';
 import { saveStripeKeys } from '../src/settings';
+import { createStripeClient } from '../src/stripe-client';
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 
-/** A migrated database and a running sandbox for one test file. */
-export async function startEnvironment() {
+/**
+ * A migrated database and a running sandbox for one test file. `retryBaseMs` spaces the sandbox's
+ * delivery retries (20 ms, 40 ms, … by default; Stripe's own schedule is far slower).
+ */
+export async function startEnvironment(options: { retryBaseMs?: number } = {}) {
   const handle = await createTestDb();
-  const sandbox = await startSandbox({ port: 0, retryBaseMs: 20, controlToken: sandboxControlToken() });
+  const sandbox = await startSandbox({
+    port: 0,
+    retryBaseMs: options.retryBaseMs ?? 20,
+    controlToken: sandboxControlToken(),
+  });
   process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
   // Until a test starts a receiver, deliveries go to a closed port and fail fast.
   process.env.PUBLIC_URL ??= 'http://127.0.0.1:9';
@@ -91,4 +109,27 @@ export async function offerPlans(handle: DbHandle, projectId: number, priceIds: 
     .insert(appSettings)
     .values({ projectId, catalog })
     .onConflictDoUpdate({ target: appSettings.projectId, set: { catalog } });
+}
+
+/**
+ * A project whose admin may refund, and an order of `amount` that Alice paid by card (payment intent),
+ * recorded SUCCESSFUL by the payment callback itself (no webhook route or workers needed). `stripe`
+ * talks to the sandbox directly, whatever TILLFLOW_SANDBOX_URL points at.
+ */
+export async function paidPaymentIntent(handle: DbHandle, sandbox: Sandbox, amount: number) {
+  const ctx = await createPaymentsProject(handle, sandbox);
+  const { project, account, alice, asUser } = ctx;
+  await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+  const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Sofa', amount });
+  const { paymentId } = await createPaymentAction(handle, project.id, asUser(alice), {
+    orderId: order.id,
+    method: 'payment_intent',
+  });
+  const stripe = createStripeClient(account.secretKey, sandbox.url);
+  const payment = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', paymentId);
+  const intentId = String(payment?.stripe_payment_intent_id);
+  await stripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
+  const [succeeded] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data;
+  await handlePaymentEvent(handle.db, project.id, succeeded as never);
+  return { ...ctx, order, paymentId, intentId, stripe };
 }

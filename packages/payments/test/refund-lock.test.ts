@@ -1,13 +1,10 @@
-import { getRow, getTable, insertRow, queryRows, setActionPermission } from '@tillflow/data-model';
+import { getTable, queryRows } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
-import { handlePaymentEvent } from '../src/callbacks/payment';
 import { lockRow } from '../src/row-lock';
-import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
 
 // PostgreSQL only, on purpose: the refund ceiling rests on a row lock taken on
 // the payment while the refund's amount is reserved. PGlite runs one
@@ -30,19 +27,7 @@ describe.runIf(process.env.DATABASE_URL)('concurrent refunds on PostgreSQL', () 
   });
 
   it('five refunds of 300 racing on a paid 1000: three are made, two refused by our ceiling, never more than paid', async () => {
-    const { project, account, alice, admin, asUser } = await createPaymentsProject(handle, sandbox);
-    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Sofa', amount: 1000 });
-    const created = await createPaymentAction(handle, project.id, asUser(alice), {
-      orderId: order.id,
-      method: 'payment_intent',
-    });
-    const stripe = createStripeClient(account.secretKey, sandbox.url);
-    const payment = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId);
-    const intentId = String(payment?.stripe_payment_intent_id);
-    await stripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
-    const [succeeded] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data;
-    await handlePaymentEvent(handle.db, project.id, succeeded as never);
+    const { project, admin, asUser, paymentId, intentId, stripe } = await paidPaymentIntent(handle, sandbox, 1000);
 
     // Make the overlap certain rather than lucky: another session holds the payment row and
     // blocks inserts into the refund table (reads still pass) until all five are inside their
@@ -58,7 +43,7 @@ describe.runIf(process.env.DATABASE_URL)('concurrent refunds on PostgreSQL', () 
       holding = resolve;
     });
     const gateTx = gate.db.transaction(async (tx) => {
-      await lockRow(tx, project.id, 'payment', created.paymentId);
+      await lockRow(tx, project.id, 'payment', paymentId);
       await tx.execute(
         sql`lock table ${sql.identifier(refundTable.schemaName)}.${sql.identifier(refundTable.physicalName)} in share mode`,
       );
@@ -67,7 +52,7 @@ describe.runIf(process.env.DATABASE_URL)('concurrent refunds on PostgreSQL', () 
     });
     await held;
     const racing = Array.from({ length: 5 }, () =>
-      refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 300 }),
+      refundAction(handle, project.id, asUser(admin), { paymentId, amount: 300 }),
     );
     const started = Date.now();
     for (;;) {
@@ -89,7 +74,7 @@ describe.runIf(process.env.DATABASE_URL)('concurrent refunds on PostgreSQL', () 
       expect(refusal).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/Only 100 \(minor units\)/) });
     // A refused refund never got a row: the ceiling was checked before anything was reserved or sent.
     const { rows } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'refund', {
-      filters: [{ column: 'payment_id', op: 'eq', value: created.paymentId }],
+      filters: [{ column: 'payment_id', op: 'eq', value: paymentId }],
     });
     expect(rows).toHaveLength(3);
     const atStripe = await stripe.refunds.list({ payment_intent: intentId });

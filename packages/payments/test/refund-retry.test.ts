@@ -1,11 +1,8 @@
-import { getRow, insertRow, setActionPermission } from '@tillflow/data-model';
+import { getRow } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
-import { handlePaymentEvent } from '../src/callbacks/payment';
-import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
 import { type ProxiedRequest, startProxy } from './proxy';
 
 // "Retries are idempotent": the refund call carries an idempotency key derived
@@ -36,21 +33,9 @@ describe('a refund call retried over the network', () => {
   });
 
   it('reaches Stripe twice with the same key of ours and makes one refund', async () => {
-    const { project, account, alice, admin, asUser } = await createPaymentsProject(handle, sandbox);
-    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Chair', amount: 1000 });
-    const created = await createPaymentAction(handle, project.id, asUser(alice), {
-      orderId: order.id,
-      method: 'payment_intent',
-    });
-    const stripe = createStripeClient(account.secretKey, sandbox.url);
-    const payment = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId);
-    const intentId = String(payment?.stripe_payment_intent_id);
-    await stripe.paymentIntents.confirm(intentId, { payment_method: 'pm_card_visa' });
-    const [succeeded] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data;
-    await handlePaymentEvent(handle.db, project.id, succeeded as never);
+    const { project, admin, asUser, paymentId, intentId, stripe } = await paidPaymentIntent(handle, sandbox, 1000);
 
-    const refund = await refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 400 });
+    const refund = await refundAction(handle, project.id, asUser(admin), { paymentId, amount: 400 });
 
     expect(refundRequests).toHaveLength(2); // the first answer was lost, the SDK sent it again
     const keys = refundRequests.map((r) => r.headers['idempotency-key']);

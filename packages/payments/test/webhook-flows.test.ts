@@ -1,63 +1,35 @@
 import { getRow, insertRow, queryRows, setActionPermission } from '@tillflow/data-model';
 import { type DbHandle, stripeCustomers } from '@tillflow/db';
-import { listMailbox, useProjectMailForFlows } from '@tillflow/mail';
-import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { listMailbox } from '@tillflow/mail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { cancelRecurringAction, initiateRecurringAction } from '../src/actions/recurring';
 import { refundAction } from '../src/actions/refund';
-import { registerPaymentNodeExecutors } from '../src/node-executors';
-import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
+import { BACKEND, eventually, flowEnvironment } from './flow-env';
+import { offerPlans, returnUrls, type Sandbox } from './harness';
 
-const BACKEND = { kind: 'backend' } as const;
-
-/** Waits until `check` holds: deliveries and flow runs are asynchronous, as with real Stripe. */
-async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const env = flowEnvironment();
 
 describe('payments end to end: sandbox → signed webhook → route → runtime → system flows', () => {
   let handle: DbHandle;
   let sandbox: Sandbox;
-  let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
   let urls: ReturnType<typeof returnUrls>;
-  const workers: Workers[] = [];
   const logged: string[] = [];
   const originalLog = console.log;
   const originalError = console.error;
 
-  beforeAll(async () => {
-    ({ handle, sandbox } = await startEnvironment());
-    receiver = await startWebhookServer(handle, { port: 0 });
-    process.env.PUBLIC_URL = receiver.url;
+  beforeAll(() => {
+    ({ handle, sandbox } = env);
     urls = returnUrls();
-    registerPaymentNodeExecutors();
-    useProjectMailForFlows();
     console.log = (...args: unknown[]) => logged.push(args.map(String).join(' '));
     console.error = (...args: unknown[]) => logged.push(args.map(String).join(' '));
   });
-  afterAll(async () => {
+  afterAll(() => {
     console.log = originalLog;
     console.error = originalError;
-    for (const w of workers) await w.stop();
-    await receiver.close();
-    await sandbox.close();
-    await handle.close();
   });
 
-  async function project() {
-    const p = await createPaymentsProject(handle, sandbox);
-    workers.push(await startWorkers(handle, { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }));
-    const stripe = createStripeClient(p.account.secretKey, sandbox.url);
-    return { ...p, stripe };
-  }
+  const project = () => env.project();
 
   /** A monthly recurring price, and a subscription to it paid on the hosted checkout with 4242. */
   async function subscribeWithCheckout(
