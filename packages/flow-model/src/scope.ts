@@ -1,4 +1,5 @@
 import { type CatalogContext, getNodeType } from './catalog';
+import { expressionFieldsOf } from './catalog/run-config';
 import { checkTemplateString, type TypeScope } from './expressions/check';
 import { findCycle, topologicalOrder, upstreamOf } from './graph';
 import { stripeTriggerType } from './stripe-events';
@@ -15,13 +16,10 @@ export function asBinding(source: string): string {
   return source.includes('{{') ? source : `{{ ${source} }}`;
 }
 
-/** Config fields that hold an expression rather than a literal (a bare `a == b` is read as `{{ a == b }}`). */
-export const expressionFields: Record<string, string[]> = { condition: ['expression'], switch: ['value'] };
-
 /** The config the runtime should pass to evaluateTemplate: expression fields wrapped as bindings. */
 export function configForEvaluation(type: string, config: Record<string, unknown>): Record<string, unknown> {
-  const fields = expressionFields[type];
-  if (!fields) return config;
+  const fields = expressionFieldsOf(type);
+  if (fields.length === 0) return config;
   const out = { ...config };
   for (const f of fields) if (typeof out[f] === 'string') out[f] = asBinding(out[f] as string);
   return out;

@@ -1,20 +1,40 @@
 // A small type language for bindings: what a node outputs and what a config field accepts.
-export type ValueType =
+type Shape =
   | { kind: 'string' | 'number' | 'boolean' | 'null' | 'any' | 'date' }
   | { kind: 'enum'; values: string[] }
   | { kind: 'object'; fields: Record<string, ValueType>; open?: boolean }
   | { kind: 'array'; items: ValueType };
 
+declare const describedValue: unique symbol;
+/**
+ * A binding type. `T` is the TypeScript type of the values it describes (phantom: never set at run time), so an
+ * executor's return type can be checked against the catalog's output shape (`OutputOf<K>`).
+ */
+export type ValueType<T = unknown> = Shape & { readonly [describedValue]?: T };
+/** The TypeScript type a ValueType describes. */
+export type TypeOf<V> = V extends ValueType<infer T> ? T : never;
+
+// A field may be null at run time (a value not known for this event, e.g. an ignored one's orderId);
+// bindings read it with coalesce(). So an output's fields are typed `T | null`.
+type FieldsOf<F extends Record<string, ValueType<any>>> = { [K in keyof F]: TypeOf<F[K]> | null };
+
 export const t = {
-  string: { kind: 'string' } as ValueType,
-  number: { kind: 'number' } as ValueType,
-  boolean: { kind: 'boolean' } as ValueType,
-  null: { kind: 'null' } as ValueType,
-  any: { kind: 'any' } as ValueType,
-  date: { kind: 'date' } as ValueType,
-  enum: (...values: string[]): ValueType => ({ kind: 'enum', values }),
-  object: (fields: Record<string, ValueType>, open = false): ValueType => ({ kind: 'object', fields, open }),
-  array: (items: ValueType): ValueType => ({ kind: 'array', items }),
+  string: { kind: 'string' } as ValueType<string>,
+  number: { kind: 'number' } as ValueType<number>,
+  boolean: { kind: 'boolean' } as ValueType<boolean>,
+  null: { kind: 'null' } as ValueType<null>,
+  any: { kind: 'any' } as ValueType<unknown>,
+  date: { kind: 'date' } as ValueType<string | Date>,
+  enum: <const V extends string[]>(...values: V): ValueType<V[number]> => ({ kind: 'enum', values }),
+  object: <F extends Record<string, ValueType<any>>, Open extends boolean = false>(
+    fields: F,
+    open?: Open,
+  ): ValueType<Open extends true ? FieldsOf<F> & Record<string, unknown> : FieldsOf<F>> => ({
+    kind: 'object',
+    fields,
+    open: open ?? false,
+  }),
+  array: <I>(items: ValueType<I>): ValueType<I[]> => ({ kind: 'array', items }),
 };
 
 export function describeType(type: ValueType): string {

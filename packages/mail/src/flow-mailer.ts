@@ -1,5 +1,4 @@
-import { emailConfig, emailMessageId, type NodeExecutor, registerNodeExecutor } from '@tillflow/runtime';
-import { parseNodeConfig } from '@tillflow/runtime/nodes/data';
+import { type ExecutorOf, emailMessageId, registerNodeExecutor } from '@tillflow/runtime';
 import { queueMail } from './outbox';
 
 /**
@@ -7,12 +6,12 @@ import { queueMail } from './outbox';
  * (effect 'database'): the message and the step record commit together, so a
  * retried run never records a second one. Without SMTP the row is the captured
  * mailbox message; with SMTP the dispatcher (startMailDispatcher) delivers it.
- * Called once per process at start.
+ * Its config is the catalog's send_email config, parsed by the engine.
  */
-export const outboxEmailNode: NodeExecutor = {
+export const outboxEmailNode: ExecutorOf<'send_email'> = {
   effect: 'database',
   async execute(ctx) {
-    const c = parseNodeConfig(emailConfig, ctx.config, 'send email');
+    const c = ctx.config;
     const queued = await queueMail(ctx.tx, ctx.projectId, {
       to: c.to,
       subject: c.subject,

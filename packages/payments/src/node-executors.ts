@@ -1,5 +1,9 @@
-import type { NodeTypeId } from '@tillflow/flow-model';
-import { type NodeContext, type NodeExecutor, registerNodeExecutor, setStripeClientFactory } from '@tillflow/runtime';
+import {
+  type CallbackExecutors,
+  type NodeContext,
+  registerNodeExecutor,
+  setStripeClientFactory,
+} from '@tillflow/runtime';
 import { orderTableName } from './activation';
 import { handleDisputeEvent } from './callbacks/dispute';
 import { handlePaymentEvent } from './callbacks/payment';
@@ -16,16 +20,16 @@ import { getProjectStripe } from './settings';
 type Output = { ignored: boolean };
 
 /** An event that is not about this project's payments ends the run quietly (answered, not an error). */
-function finish<T extends Output>(ctx: NodeContext, output: T): Omit<T, 'ignored'> {
+function finish<T extends Output>(ctx: NodeContext<unknown>, output: T): Omit<T, 'ignored'> {
   if (output.ignored) ctx.stop();
   const { ignored: _ignored, ...rest } = output;
   return rest;
 }
 
-const event = (ctx: NodeContext) => ctx.trigger as StripeEventLike;
+const event = (ctx: NodeContext<unknown>) => ctx.trigger as StripeEventLike;
 
 /** The system callback handlers, by the catalog's node type id. */
-export const PAYMENT_NODE_EXECUTORS: Partial<Record<NodeTypeId, NodeExecutor>> = {
+export const PAYMENT_NODE_EXECUTORS: CallbackExecutors = {
   stripe_payment_callback: {
     effect: 'database',
     execute: async (ctx) => finish(ctx, await handlePaymentEvent(ctx.tx, ctx.projectId, event(ctx))),

@@ -1,6 +1,12 @@
 import { defaultEgressGuard, type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
-import { configForEvaluation, evaluateTemplate as evaluateBindings } from '@tillflow/flow-model';
+import {
+  configForEvaluation,
+  evaluateTemplate as evaluateBindings,
+  isNodeTypeId,
+  parseRunConfig,
+  upgradeStoredConfig,
+} from '@tillflow/flow-model';
 import { sql } from 'drizzle-orm';
 import { stepCommitted } from './crash-points';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
@@ -143,14 +149,19 @@ async function runStep(
   let stopped = false;
   try {
     if (!executor) throw new NonRetriableError(`No executor is registered for node type "${node.type}".`);
-    const config = jsonSafe(
-      evaluateBindings(configForEvaluation(node.type, node.config ?? {}), {
-        trigger: options.trigger,
-        nodes: outputs,
-        vars,
-      }),
+    const stored = upgradeStoredConfig(node.type, node.config ?? {});
+    const evaluated = jsonSafe(
+      evaluateBindings(configForEvaluation(node.type, stored), { trigger: options.trigger, nodes: outputs, vars }),
     ) as Record<string, unknown>;
-    input = config;
+    input = evaluated;
+    // The catalog's own schema decides what the executor gets (defaults applied); a config it refuses
+    // will not heal on retry. (Only test doubles run types the catalog does not declare.)
+    let config = evaluated;
+    if (isNodeTypeId(node.type)) {
+      const parsed = parseRunConfig(node.type, evaluated, stored);
+      if (!parsed.success) throw new NonRetriableError(parsed.message);
+      config = parsed.config as Record<string, unknown>;
+    }
     const context = (tx: Executor): NodeContext => ({
       runId: options.runId,
       projectId: options.projectId,

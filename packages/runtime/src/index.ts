@@ -39,11 +39,9 @@ export {
 export { metrics } from './metrics';
 export {
   BUILTIN_NODE_EXECUTORS,
-  emailConfig,
   emailMessageId,
   type MailSender,
   registerBuiltinNodes,
-  STRIPE_NODE_OPERATIONS,
   type StripeClientFactory,
   setMailSender,
   setStripeClientFactory,
@@ -56,6 +54,10 @@ export {
 } from './ordering';
 export { type QueueStatus, queueStatus, registerQueueGauges, type WorkerStatus } from './queue-status';
 export {
+  type BuiltinExecutors,
+  type CallbackExecutors,
+  type ExecutorOf,
+  type Executors,
   getNodeExecutor,
   isPermanentError,
   type NodeContext,

@@ -1,5 +1,6 @@
 import { type EgressGuard, isRetryable } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
+import type { BuiltinNodeTypeId, CallbackNodeTypeId, NodeTypeId, OutputOf, RunConfigOf } from '@tillflow/flow-model';
 import type { GraphNode } from './graph';
 
 /**
@@ -11,12 +12,12 @@ import type { GraphNode } from './graph';
  */
 export type NodeEffect = 'database' | 'external' | 'pure';
 
-export interface NodeContext {
+export interface NodeContext<Config = Record<string, unknown>> {
   runId: string;
   projectId: number;
   node: GraphNode;
-  /** The node's config with every `{{ }}` binding evaluated. */
-  config: Record<string, unknown>;
+  /** The node's config, parsed by its catalog schema, with every `{{ }}` binding evaluated. */
+  config: Config;
   /** The trigger payload (for Stripe webhooks: the event). */
   trigger: unknown;
   /** Outputs of the nodes that already ran, by node id. */
@@ -36,10 +37,23 @@ export interface NodeContext {
   stop(): void;
 }
 
-export interface NodeExecutor {
+/**
+ * Runs one node type. `execute` is a property (not a method) so its parameter is checked strictly: an executor
+ * written for another config shape than the catalog's is a compile error where it is placed in `Executors`.
+ */
+export interface NodeExecutor<Config = any, Output = unknown> {
   effect?: NodeEffect;
-  execute(ctx: NodeContext): Promise<unknown> | unknown;
+  execute: (ctx: NodeContext<Config>) => Promise<Output> | Output;
 }
+
+/** The executor of node type K, typed by its catalog entry (config schema and output shape). */
+export type ExecutorOf<K extends NodeTypeId> = NodeExecutor<RunConfigOf<K>, OutputOf<K>>;
+/** The runtime's executors: every catalog node type except the payment callbacks. */
+export type BuiltinExecutors = { [K in BuiltinNodeTypeId]: ExecutorOf<K> };
+/** The payments module's executors: the callback handlers. */
+export type CallbackExecutors = { [K in CallbackNodeTypeId]: ExecutorOf<K> };
+/** One executor per catalog node type. */
+export type Executors = { [K in NodeTypeId]: ExecutorOf<K> };
 
 /**
  * Whether a node's error ends the run at once. Executors steer it with core's

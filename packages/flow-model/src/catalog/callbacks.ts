@@ -46,7 +46,17 @@ export const stripeRefundCallback = defineNodeType({
       refundId: t.number,
       paymentId: t.number,
       status: t.enum('REFUNDED', 'FAILED', 'PENDING', 'CANCELED'),
-      paymentStatus: t.enum('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'),
+      // The payment row's status after this refund: PARTIALLY_REFUNDED or REFUNDED as a rule, SUCCESSFUL again
+      // after a refund failed; a payment refunded in another state (e.g. AMOUNT_MISMATCH) keeps it.
+      paymentStatus: t.enum(
+        'SUCCESSFUL',
+        'PARTIALLY_REFUNDED',
+        'REFUNDED',
+        'PENDING',
+        'FAILED',
+        'CANCELED',
+        'AMOUNT_MISMATCH',
+      ),
       amountRefunded: t.number,
       alreadyProcessed: t.boolean,
     }),

@@ -10,16 +10,19 @@ export const sendEmailNode = defineNodeType({
   description: 'Sends an email through the project mail settings.',
   configSchema: z
     .object({
-      to: z.string().min(1, 'Enter a recipient'),
+      // One address, or several (a binding may produce a list).
+      to: z.union([z.string().min(1, 'Enter a recipient'), z.array(z.string().min(1)).min(1, 'Enter a recipient')]),
       subject: z.string().min(1, 'Enter a subject'),
       text: z.string().optional(),
       html: z.string().optional(),
+      /** Sender; the project's mail settings (or TILLFLOW_MAIL_FROM) when empty. */
+      from: z.string().optional(),
     })
     .refine((c) => c.text || c.html, { message: 'Enter a text or HTML body', path: ['text'] }),
   outputs: ['next'],
   outputShape: () => t.object({ messageId: t.string, accepted: t.array(t.string), delivered: t.boolean }),
   fieldTypes: () => ({ to: t.string, subject: t.string, text: t.string, html: t.string }),
-  summary: (c) => `Email ${c.to}: ${c.subject}`,
+  summary: (c) => `Email ${Array.isArray(c.to) ? c.to.join(', ') : c.to}: ${c.subject}`,
 });
 
 export const httpRequestNode = defineNodeType({
@@ -33,8 +36,9 @@ export const httpRequestNode = defineNodeType({
     url: z
       .string()
       .min(1, 'Enter a URL')
-      .refine((u) => u.includes('{{') || /^https?:\/\//.test(u), 'The URL must start with http:// or https://'),
-    headers: z.record(z.string(), z.string()).default({}),
+      .refine((u) => u.includes('{{') || isHttpUrl(u), 'The URL must start with http:// or https://'),
+    // A header bound to a number or boolean is sent as its text.
+    headers: z.record(z.string(), z.coerce.string()).default({}),
     body: z.unknown().optional(),
     timeoutMs: bindable(z.number().int().min(1).max(60_000)).default(10_000),
   }),
@@ -44,8 +48,22 @@ export const httpRequestNode = defineNodeType({
   summary: (c) => `${c.method} ${c.url}`,
 });
 
+/** An absolute http(s) URL with a host (what the HTTP node can call once bindings are filled in). */
+export function isHttpUrl(value: string): boolean {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    return new URL(value).hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+// The operations a flow may call: read most things, create/update the few payment flows need.
 export const stripeOperations = [
+  'customers.create',
   'customers.retrieve',
+  'customers.update',
+  'paymentIntents.create',
   'paymentIntents.retrieve',
   'charges.retrieve',
   'subscriptions.retrieve',

@@ -12,7 +12,7 @@ export interface CatalogContext {
   tables?: TableInfo[];
 }
 
-export interface NodeTypeDefinition<Config = Record<string, unknown>> {
+export interface NodeTypeDefinition<Config = Record<string, unknown>, Output = unknown> {
   type: string;
   label: string;
   category: NodeCategory;
@@ -22,7 +22,7 @@ export interface NodeTypeDefinition<Config = Record<string, unknown>> {
   /** Output port names; a function when ports come from config (switch cases). Empty for terminal nodes. */
   outputs: readonly string[] | ((config: Config) => string[]);
   /** The shape of `nodes.<id>` for downstream bindings. */
-  outputShape: (config: Config, ctx: CatalogContext) => ValueType;
+  outputShape: (config: Config, ctx: CatalogContext) => ValueType<Output>;
   /** Expected types of config fields that may hold bindings (e.g. a number column bound to a string is an error). */
   fieldTypes?: (config: Config, ctx: CatalogContext) => Record<string, ValueType>;
   /** System nodes: cannot be deleted, edited or disconnected in system flows. */
@@ -80,5 +80,10 @@ export const describeFilters = (filters: RowFilter[]) =>
     ? ` where ${filters.map((f) => `${f.column} ${f.op} ${typeof f.value === 'string' ? f.value : JSON.stringify(f.value ?? null)}`).join(' and ')}`
     : '';
 
-/** Keeps each definition's Config type while storing them in one map. */
-export const defineNodeType = <Config>(def: NodeTypeDefinition<Config>) => def as unknown as NodeTypeDefinition;
+/**
+ * Declares a node type, keeping its id, config schema and output type: `ConfigOf<K>` and `OutputOf<K>` (catalog
+ * index) are read from these, and the executors are typed against them.
+ */
+export const defineNodeType = <const Type extends string, Schema extends z.ZodType<Record<string, unknown>>, Output>(
+  def: NodeTypeDefinition<z.output<Schema>, Output> & { type: Type; configSchema: Schema },
+) => def;

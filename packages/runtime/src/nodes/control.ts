@@ -1,8 +1,6 @@
 import { NonRetriableError } from '@tillflow/core';
-import { z } from 'zod';
 import { runUserCode } from '../code-sandbox';
-import type { NodeExecutor } from '../registry';
-import { parseNodeConfig } from './data';
+import type { ExecutorOf } from '../registry';
 
 // Nodes without effects: control flow, variables, user code.
 
@@ -11,66 +9,48 @@ const truthy = (value: unknown): boolean =>
     ? !['', 'false', '0', 'null', 'undefined'].includes(value.trim().toLowerCase())
     : Boolean(value);
 
-export const triggerNode: NodeExecutor = { effect: 'pure', execute: (ctx) => ctx.trigger };
+export const triggerNode: ExecutorOf<'trigger'> = { effect: 'pure', execute: (ctx) => ctx.trigger };
 
-export const conditionNode: NodeExecutor = {
+export const conditionNode: ExecutorOf<'condition'> = {
   effect: 'pure',
   execute(ctx) {
-    const raw = ctx.config.condition ?? ctx.config.expression ?? ctx.config.value;
-    const result = truthy(raw);
+    const result = truthy(ctx.config.expression);
     ctx.branch(result ? 'true' : 'false');
     return { result };
   },
 };
 
-export const switchNode: NodeExecutor = {
+export const switchNode: ExecutorOf<'switch'> = {
   effect: 'pure',
   execute(ctx) {
     const value = ctx.config.value;
-    const cases = Array.isArray(ctx.config.cases) ? ctx.config.cases.map(String) : [];
-    const matched = cases.find((c) => c === String(value)) ?? 'default';
+    const matched = ctx.config.cases.find((c) => c === String(value)) ?? 'default';
     ctx.branch(matched);
     return { value, branch: matched };
   },
 };
 
-export const setVariablesNode: NodeExecutor = {
-  effect: 'pure',
-  execute(ctx) {
-    const variables = ctx.config.variables ?? ctx.config.values ?? {};
-    if (Array.isArray(variables))
-      return Object.fromEntries(
-        variables.map((v: { name?: string; key?: string; value?: unknown }) => [v.name ?? v.key ?? '', v.value]),
-      );
-    return variables;
-  },
-};
+export const setVariablesNode: ExecutorOf<'set_variables'> = { effect: 'pure', execute: (ctx) => ctx.config.variables };
 
 // Saving refuses limits above the caps (the catalog's schema); a flow saved before the caps
-// existed still runs, with its limits lowered to them by runUserCode.
-const codeConfig = z.object({
-  code: z.string(),
-  timeoutMs: z.coerce.number().int().positive().optional(),
-  memoryMb: z.coerce.number().int().positive().optional(),
-});
-
-export const codeNode: NodeExecutor = {
+// existed still runs, with its limits lowered to them as it is read (upgradeStoredConfig).
+export const codeNode: ExecutorOf<'code'> = {
   effect: 'pure',
   async execute(ctx) {
-    const c = parseNodeConfig(codeConfig, ctx.config, 'code');
+    const c = ctx.config;
     return runUserCode(
       c.code,
       { trigger: ctx.trigger, nodes: ctx.nodes },
-      { timeoutMs: c.timeoutMs, memoryBytes: c.memoryMb ? c.memoryMb * 1024 * 1024 : undefined },
+      { timeoutMs: c.timeoutMs, memoryBytes: c.memoryMb * 1024 * 1024 },
     );
   },
 };
 
 /** Ends the run: as succeeded, or (outcome 'fail') as failed without retries, with its message. */
-export const stopNode: NodeExecutor = {
+export const stopNode: ExecutorOf<'stop'> = {
   effect: 'pure',
   execute(ctx) {
-    const message = typeof ctx.config.message === 'string' ? ctx.config.message : '';
+    const message = ctx.config.message ?? '';
     if (ctx.config.outcome === 'fail') throw new NonRetriableError(message || 'The flow stopped with a failure.');
     ctx.stop();
     return { outcome: 'success', message };

@@ -1,27 +1,21 @@
 import { type EgressGuard, NonRetriableError, setting } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
+import type { OutputOf, StripeOperation } from '@tillflow/flow-model';
 import { createTransport, type Transporter } from 'nodemailer';
 import type Stripe from 'stripe';
-import { z } from 'zod';
-import type { NodeExecutor } from '../registry';
-import { parseNodeConfig } from './data';
+import type { ExecutorOf } from '../registry';
 
 // Nodes that reach outside: at least once (a retry after a crash repeats the
 // call), so each carries an idempotency key stable across retries. Refusals by the
 // egress guard are permanent (retrying cannot open a blocked address).
 
-const httpConfig = z.object({
-  method: z.enum(['GET', 'POST', 'PUT', 'PATCH', 'DELETE']).default('GET'),
-  url: z.string().url(),
-  headers: z.record(z.string(), z.coerce.string()).default({}),
-  body: z.unknown().optional(),
-  timeoutMs: z.coerce.number().int().positive().max(60_000).default(10_000),
-});
-
-export const httpRequestNode: NodeExecutor = {
+export const httpRequestNode: ExecutorOf<'http_request'> = {
   effect: 'external',
   async execute(ctx) {
-    const c = parseNodeConfig(httpConfig, ctx.config, 'HTTP request');
+    const c = ctx.config;
+    const timeoutMs = Number(c.timeoutMs);
+    if (!Number.isInteger(timeoutMs) || timeoutMs < 1 || timeoutMs > 60_000)
+      throw new NonRetriableError(`The timeout must be 1 to 60000 ms, not ${c.timeoutMs}.`);
     const headers: Record<string, string> = { 'idempotency-key': ctx.idempotencyKey, ...c.headers };
     let body: string | undefined;
     if (c.body !== undefined && c.body !== null && c.method !== 'GET') {
@@ -31,7 +25,7 @@ export const httpRequestNode: NodeExecutor = {
     // Through the egress guard: the URL's host is resolved and checked (no loopback,
     // private or metadata addresses unless the operator opened them), the socket goes to
     // the checked address, each redirect is checked again, the response is capped.
-    const response = await ctx.egress.fetch(c.url, { method: c.method, headers, body, timeoutMs: c.timeoutMs });
+    const response = await ctx.egress.fetch(c.url, { method: c.method, headers, body, timeoutMs });
     const text = response.text();
     let parsed: unknown = text;
     try {
@@ -49,15 +43,6 @@ export const httpRequestNode: NodeExecutor = {
     return { status: response.status, body: parsed };
   },
 };
-
-/** The send-email node's config (the mail package's outbox node parses the same). */
-export const emailConfig = z.object({
-  to: z.union([z.string().min(3), z.array(z.string().min(3))]),
-  subject: z.string().default(''),
-  text: z.string().optional(),
-  html: z.string().optional(),
-  from: z.string().optional(),
-});
 
 let transporter: Transporter | null = null;
 /** SMTP from TILLFLOW_SMTP_URL (smtp://user:pass@host:port); without it, emails are only rendered (logged as sent). */
@@ -85,10 +70,10 @@ export function emailMessageId(idempotencyKey: string): string {
   return `<${idempotencyKey.replace(/:/g, '.')}@tillflow.local>`;
 }
 
-export const sendEmailNode: NodeExecutor = {
+export const sendEmailNode: ExecutorOf<'send_email'> = {
   effect: 'external',
   async execute(ctx) {
-    const c = parseNodeConfig(emailConfig, ctx.config, 'send email');
+    const c = ctx.config;
     const messageId = emailMessageId(ctx.idempotencyKey);
     if (mailSender) {
       const sent = await mailSender(
@@ -105,7 +90,7 @@ export const sendEmailNode: NodeExecutor = {
         ctx.egress,
       );
       return {
-        messageId: sent.messageId,
+        messageId: sent.messageId ?? messageId,
         accepted: Array.isArray(c.to) ? c.to : [c.to],
         delivered: sent.status === 'sent',
       };
@@ -133,8 +118,9 @@ export function setStripeClientFactory(factory: StripeClientFactory): void {
   stripeFactory = factory;
 }
 
-// The operations a flow may call: read most things, create/cancel the few payment flows need.
-const STRIPE_OPERATIONS = {
+type Call = (s: Stripe, p: any, o: Stripe.RequestOptions) => Promise<unknown>;
+// Every operation the catalog lets a flow call (a missing or extra one is a compile error).
+const STRIPE_OPERATIONS: Record<StripeOperation, Call> = {
   'customers.create': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.customers.create(p, o),
   'customers.retrieve': (s: Stripe, p: any) => s.customers.retrieve(p.id),
   'customers.update': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.customers.update(p.id, without(p), o),
@@ -148,28 +134,23 @@ const STRIPE_OPERATIONS = {
   'checkout.sessions.retrieve': (s: Stripe, p: any) => s.checkout.sessions.retrieve(p.id),
   'invoices.retrieve': (s: Stripe, p: any) => s.invoices.retrieve(p.id),
   'charges.retrieve': (s: Stripe, p: any) => s.charges.retrieve(p.id),
-} as const;
-export const STRIPE_NODE_OPERATIONS = Object.keys(STRIPE_OPERATIONS) as (keyof typeof STRIPE_OPERATIONS)[];
+};
 
 function without(params: { id?: string }) {
   const { id: _id, ...rest } = params;
   return rest;
 }
 
-const stripeConfig = z.object({
-  operation: z.enum(STRIPE_NODE_OPERATIONS as [string, ...string[]]),
-  params: z.record(z.string(), z.unknown()).default({}),
-});
-
-export const stripeApiCallNode: NodeExecutor = {
+export const stripeApiCallNode: ExecutorOf<'stripe_api_call'> = {
   effect: 'external',
   async execute(ctx) {
-    const c = parseNodeConfig(stripeConfig, ctx.config, 'Stripe API call');
+    const c = ctx.config;
     if (!stripeFactory) throw new Error('Stripe is not configured for flows (payments module not loaded).');
     const stripe = await stripeFactory(ctx.tx, ctx.projectId);
-    const call = STRIPE_OPERATIONS[c.operation as keyof typeof STRIPE_OPERATIONS];
     try {
-      return await call(stripe, c.params, { idempotencyKey: ctx.idempotencyKey });
+      // A Stripe object: open, with the fields the catalog names where the object has them.
+      const result = await STRIPE_OPERATIONS[c.operation](stripe, c.params, { idempotencyKey: ctx.idempotencyKey });
+      return result as OutputOf<'stripe_api_call'>;
     } catch (error) {
       const e = error as { statusCode?: number; message?: string };
       if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500 && e.statusCode !== 429)

@@ -1,5 +1,4 @@
-import type { NodeTypeId } from '@tillflow/flow-model';
-import { getNodeExecutor, type NodeExecutor, registerNodeExecutor } from '../registry';
+import { type BuiltinExecutors, getNodeExecutor, registerNodeExecutor } from '../registry';
 import { codeNode, conditionNode, setVariablesNode, stopNode, switchNode, triggerNode } from './control';
 import { deleteRowsNode, insertRowNode, queryRowsNode, updateRowsNode } from './data';
 import { httpRequestNode, sendEmailNode, stripeApiCallNode } from './external';
@@ -7,7 +6,7 @@ import { httpRequestNode, sendEmailNode, stripeApiCallNode } from './external';
 // Node type ids as in the flow model's catalog (a failing end is the `stop` node
 // with outcome 'fail'). The system callback handlers are the payments module's
 // (PAYMENT_NODE_EXECUTORS); a test checks catalog and executors cover each other.
-export const BUILTIN_NODE_EXECUTORS: Partial<Record<NodeTypeId, NodeExecutor>> = {
+export const BUILTIN_NODE_EXECUTORS: BuiltinExecutors = {
   trigger: triggerNode,
   condition: conditionNode,
   switch: switchNode,
@@ -30,10 +29,8 @@ export function registerBuiltinNodes(): void {
 }
 
 export {
-  emailConfig,
   emailMessageId,
   type MailSender,
-  STRIPE_NODE_OPERATIONS,
   type StripeClientFactory,
   setMailSender,
   setStripeClientFactory,
