@@ -251,9 +251,9 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await shots(bob.page, 'admin-refund-dialog');
   await dialog.getByRole('button', { name: 'Refund' }).click();
   await expect(dialog).toBeHidden();
-  await expect(bob.page.getByRole('listitem', { name: /^Refund \d+$/ }).first()).toContainText('5.00 USD');
+  await expect(bob.page.getByRole('listitem', { name: /^Refund \d+$/ }).first()).toContainText('$5.00');
   const annRefund = ann.page.getByRole('listitem', { name: /^Refund \d+$/ }).first();
-  await expect(annRefund).toContainText('5.00 USD', { timeout: 30_000 });
+  await expect(annRefund).toContainText('$5.00', { timeout: 30_000 });
   await expect(annRefund).toContainText('REFUNDED', { timeout: 30_000 });
   await expect(ann.page.getByText('PARTIALLY_REFUNDED')).toBeVisible({ timeout: 30_000 });
   await shots(ann.page, 'orders-refunded');
@@ -268,7 +268,7 @@ test('end users buy, subscribe and get refunds live in the generated app', async
     .click();
   const receipt = page.getByRole('region', { name: 'Message', exact: true });
   await expect(receipt).toContainText(ann.email);
-  await expect(receipt).toContainText('Thank you for your payment of 15.00 USD');
+  await expect(receipt).toContainText('Thank you for your payment of $15.00');
 
   // Signing out ends the app session.
   await ann.page.getByRole('button', { name: 'Sign out' }).click();

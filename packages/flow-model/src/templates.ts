@@ -159,6 +159,20 @@ export function buildSystemFlow(
   // own invoice email covers it, and its flow is about status, not a charge).
   if (kind === 'StripePayment' || kind === 'StripeRecurringPaymentDeduction')
     addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
+  // A declined payment says so on the order (the shopper can try again on the same order).
+  if (kind === 'StripePayment' && canSet('failed')) {
+    nodes.push(
+      {
+        id: 'payment_failed',
+        type: 'condition',
+        label: 'Payment declined?',
+        config: { expression: "{{ nodes.callback.paymentStatus == 'FAILED' && !nodes.callback.alreadyProcessed }}" },
+        position: at(160, 420),
+      },
+      updateOrder('update_order_failed', 'Mark order failed', 'failed', at(160, 560)),
+    );
+    edges.push(edge('branch', 'payment_failed', 'false'), edge('payment_failed', 'update_order_failed', 'true'));
+  }
   if (kind === 'StripeDispute') addAdminAlert(nodes, edges, canSetStatus ? 'update_order' : null);
   return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
 }

@@ -1,7 +1,8 @@
-import { listTables } from '@tillflow/data-model';
+import { getTable, listTables } from '@tillflow/data-model';
 import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
 import { assertEndpointRoom, ensureSystemEndpoints } from './endpoints';
 import { PaymentError } from './errors';
+import { applyOrderTableDefaults } from './order-defaults';
 import { ensureSandboxAccount } from './sandbox-account';
 import { loadPaymentSettings, toPublicSettings } from './settings';
 import { createSystemFlows } from './system-flows';
@@ -15,7 +16,16 @@ import { createPaymentSystemTables } from './system-tables';
 export async function activatePayments(
   handle: DbHandle,
   projectId: number,
-  input: { orderTable: string; confirmPermanent: boolean },
+  input: {
+    orderTable: string;
+    confirmPermanent: boolean;
+    /**
+     * Also make buying work (asked in the studio): an owner column, a status column with
+     * pending / paid / failed / refunded / partially_refunded, shoppers allowed to create and read their
+     * own orders. What was done comes back as `changes`.
+     */
+    setupDefaults?: boolean;
+  },
 ) {
   if (input.confirmPermanent !== true)
     throw new PaymentError('VALIDATION', 'Confirm that binding the order table is permanent.', {
@@ -35,19 +45,23 @@ export async function activatePayments(
   // Outside the transaction: an HTTP call. Harmless if activation then fails.
   await ensureSandboxAccount(handle, projectId);
   await assertEndpointRoom(handle, projectId);
-  await handle.db.transaction(async (tx) => {
+  const changes = await handle.db.transaction(async (tx) => {
+    const made = input.setupDefaults ? await applyOrderTableDefaults(tx, projectId, order.name) : [];
+    // The flows' status steps depend on what the status column can say after the defaults.
+    const bound = made.length > 0 ? await getTable(tx, projectId, order.name) : order;
     await createPaymentSystemTables(tx, projectId, order.name);
-    await createSystemFlows(tx, projectId, order);
+    await createSystemFlows(tx, projectId, bound);
     const values = { projectId, orderTableId: order.id, activatedAt: new Date(), updatedAt: new Date() };
     await tx
       .insert(paymentSettings)
       .values(values)
       .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+    return made;
   });
   // Stripe calls stay outside the transaction. If registration fails here the
   // binding stands and the studio's Repair button finishes the job.
   await ensureSystemEndpoints(handle, projectId);
-  return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
+  return { ...toPublicSettings(await loadPaymentSettings(handle.db, projectId)), changes };
 }
 
 export async function orderTableName(db: Executor, projectId: number): Promise<string | null> {

@@ -1,28 +1,12 @@
+import { currencyExponent, formatMoney, THREE_DECIMAL_CURRENCIES, ZERO_DECIMAL_CURRENCIES } from '@tillflow/core/money';
 import { z } from 'zod';
 
-// Stripe charges in the currency's smallest unit. Getting the exponent wrong is
-// the classic 100x bug on JPY/KRW, so every amount is checked against this table.
-// https://docs.stripe.com/currencies
-const ZERO_DECIMAL = new Set([
-  'bif',
-  'clp',
-  'djf',
-  'gnf',
-  'jpy',
-  'kmf',
-  'krw',
-  'mga',
-  'pyg',
-  'rwf',
-  'ugx',
-  'vnd',
-  'vuv',
-  'xaf',
-  'xof',
-  'xpf',
-]);
-// Three-decimal currencies: Stripe requires the last digit to be 0.
-const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+export { currencyExponent, formatMoney };
+
+// Stripe charges in the currency's smallest unit; the exponent table is declared once in
+// @tillflow/core/money (also used by the studio's browser code).
+const ZERO_DECIMAL = ZERO_DECIMAL_CURRENCIES;
+const THREE_DECIMAL = THREE_DECIMAL_CURRENCIES;
 
 const SUPPORTED = new Set([
   ...ZERO_DECIMAL,
@@ -178,13 +162,6 @@ const MINIMUM: Record<string, number> = {
 // Stripe's amount field allows up to eight digits.
 const MAXIMUM = 99_999_999;
 
-export function currencyExponent(currency: string): 0 | 2 | 3 {
-  const c = currency.toLowerCase();
-  if (ZERO_DECIMAL.has(c)) return 0;
-  if (THREE_DECIMAL.has(c)) return 3;
-  return 2;
-}
-
 export function isSupportedCurrency(currency: string): boolean {
   return SUPPORTED.has(currency.toLowerCase());
 }
@@ -205,10 +182,9 @@ export function amountProblem(amount: number, currency: string): string | null {
   return null;
 }
 
+/** Minor units as a person reads them ("$8.50", "¥500", "KWD 1.250"): the one money format (core's formatMoney). */
 export function formatMinorUnits(amount: number, currency: string): string {
-  const exponent = currencyExponent(currency);
-  const value = amount / 10 ** exponent;
-  return `${value.toFixed(exponent)} ${currency.toUpperCase()}`;
+  return formatMoney(amount, currency);
 }
 
 /** zod schema for an { amount, currency } pair: minor units, checked per currency. */

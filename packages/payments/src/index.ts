@@ -4,6 +4,7 @@ export { createPaymentAction, type PaymentActionOptions } from './actions/paymen
 export { offeredPlans } from './actions/plans';
 export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';
 export { refundAction } from './actions/refund';
+export { type Refundable, refundableAmount, refundFromStudio, type StudioRefund } from './actions/studio-refund';
 export { activatePayments, orderTableName } from './activation';
 export { handleDisputeEvent } from './callbacks/dispute';
 export { handlePaymentEvent } from './callbacks/payment';
@@ -26,6 +27,13 @@ export { PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
 export { PAYMENT_NODE_EXECUTORS, registerPaymentNodeExecutors } from './node-executors';
+export {
+  type ActivationChange,
+  applyOrderTableDefaults,
+  ORDER_OWNER_COLUMN,
+  ORDER_STATUS_DEFAULT,
+  ORDER_STATUSES,
+} from './order-defaults';
 export { type ReconcileResult, reconcileFromStripe } from './reconcile';
 export {
   allowedReturnOrigins,

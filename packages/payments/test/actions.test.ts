@@ -63,7 +63,7 @@ describe('payment actions against the sandbox', () => {
     await expect(pay(10.5, 'usd')).rejects.toMatchObject({ code: 'VALIDATION' });
     await expect(pay(10, 'jpy')).rejects.toMatchObject({
       code: 'VALIDATION',
-      message: expect.stringMatching(/50 JPY/),
+      message: expect.stringMatching(/¥50/),
     });
     await expect(pay(1000, 'zzz')).rejects.toMatchObject({ code: 'VALIDATION' });
     const ok = await pay(500, 'jpy');
@@ -128,7 +128,7 @@ describe('payment actions against the sandbox', () => {
       alreadyProcessed: false,
       amount: 500,
       currency: 'jpy',
-      amountDisplay: '500 JPY',
+      amountDisplay: '¥500',
       customerEmail: alice.email,
     });
     const paid = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', created.paymentId);
@@ -166,7 +166,10 @@ describe('payment actions against the sandbox', () => {
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
-    expect(refused.reason).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/400/) });
+    expect(refused.reason).toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(/Only \$4.00 of this payment remains refundable/),
+    });
     const refunds = await stripe.refunds.list({ payment_intent: String(payment?.stripe_payment_intent_id) });
     expect(refunds.data.reduce((sum, r) => sum + r.amount, 0)).toBe(600);
   });

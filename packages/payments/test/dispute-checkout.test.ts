@@ -24,7 +24,7 @@ describe('disputes and expired checkouts reach the order', () => {
       const found = mail.filter((m) => m.subject === `Payment disputed: order #${order.id}`);
       return found.length ? found : null;
     });
-    expect(alert.text).toContain('25.00 USD');
+    expect(alert.text).toContain('$25.00');
     expect(alert.text).toContain('fraudulent');
 
     await stripe.disputes.close(String(disputed.stripe_dispute_id));

@@ -133,3 +133,30 @@ export async function paidPaymentIntent(handle: DbHandle, sandbox: Sandbox, amou
   await handlePaymentEvent(handle.db, project.id, succeeded as never);
   return { ...ctx, order, paymentId, intentId, stripe };
 }
+
+/** A shop as a non-developer makes it: an order table with a title and an amount, nothing else set up. */
+export async function bareShop(
+  handle: DbHandle,
+  sandbox: Sandbox,
+  columns: Parameters<typeof createTable>[2]['columns'],
+) {
+  const suffix = uniqueSuffix();
+  const builderId = `builder-${suffix}`;
+  await handle.db.insert(authUser).values({ id: builderId, name: 'Baker', email: `${builderId}@example.test` });
+  const project = await handle.db.transaction(async (tx) => {
+    const [row] = await tx
+      .insert(projects)
+      .values({ ownerId: builderId, name: `Bakery ${suffix}`, slug: `bakery-${suffix}`, schemaName: `app_${suffix}` })
+      .returning();
+    await provisionProjectSchema(tx, row);
+    return row;
+  });
+  await createTable(handle.db, project.id, { name: 'orders', columns });
+  const account = await sandbox.createAccount();
+  await saveStripeKeys(handle, project.id, {
+    publishableKey: account.publishableKey,
+    secretKey: account.secretKey,
+    apiBase: 'sandbox',
+  });
+  return project;
+}

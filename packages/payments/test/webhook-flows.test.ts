@@ -109,7 +109,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       return messages.length > 0 ? messages : null;
     });
     expect(receipt).toMatchObject({ status: 'captured', subject: `Receipt for order #${order.id}` });
-    expect(receipt.text).toContain('24.50 USD');
+    expect(receipt.text).toContain('$24.50');
     await sandbox.waitForDeliveries();
     const deliveries = sandbox.listDeliveries(account.accountId);
     expect(deliveries.length).toBeGreaterThan(new Set(deliveries.map((d) => d.event_id)).size); // duplicates were sent
@@ -200,7 +200,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       );
       return forRenewals.length === 2 ? forRenewals : null;
     });
-    expect(receipts.every((m) => m.text?.includes('9.00 USD'))).toBe(true);
+    expect(receipts.every((m) => m.text?.includes('$9.00'))).toBe(true);
 
     await cancelRecurringAction(handle, proj.id, asUser(alice), {
       recurringPaymentId: started.recurringPaymentId,

@@ -1,6 +1,7 @@
 import { type Actor, aggregateRows, getRow, insertRow, updateRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { z } from 'zod';
+import { formatMinorUnits } from '../currencies';
 import { fromStripeError, PaymentError } from '../errors';
 import { lockRow } from '../row-lock';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
@@ -8,10 +9,12 @@ import { prepareAction } from './context';
 
 export const refundInput = z.object({
   paymentId: z.number().int().positive(),
+  /** Minor units; without it, everything that remains refundable. */
   amount: z
     .number()
     .int('The refund amount is in minor units and must be a whole number.')
-    .positive('The refund amount must be greater than zero.'),
+    .positive('The refund amount must be greater than zero.')
+    .optional(),
   reason: z.string().trim().max(500).optional(),
 });
 
@@ -24,6 +27,9 @@ export interface CreatedRefund {
   status: string;
   stripeRefundId: string | null;
   remaining: number;
+  /** What this refund is for, in minor units (the remaining amount when none was named). */
+  amount: number;
+  currency: string;
 }
 
 /**
@@ -65,34 +71,36 @@ export async function refundAction(
       ],
     });
     const remaining = Number(payment.amount) - Number(value ?? 0);
-    if (input.amount > remaining)
+    const left = formatMinorUnits(Math.max(remaining, 0), String(payment.currency));
+    const amount = input.amount ?? remaining;
+    if (amount > remaining || remaining <= 0)
       throw new PaymentError(
         'VALIDATION',
         remaining <= 0
           ? 'This payment has been refunded in full already.'
-          : `Only ${remaining} (minor units) of this payment remains refundable.`,
-        { amount: `At most ${Math.max(remaining, 0)}.` },
+          : `Only ${left} of this payment remains refundable.`,
+        { amount: `At most ${left}.` },
       );
     const refund = await insertRow(tx, projectId, BACKEND, REFUND_TABLE, {
       payment_id: input.paymentId,
       // Test and live never mix: callbacks ignore events of the other mode for this row.
       livemode: ctx.mode === 'live',
       payer: payment.payer ?? null,
-      amount: input.amount,
+      amount,
       currency: payment.currency,
       reason: input.reason ?? null,
       status: 'PENDING',
     });
-    return { refund, payment, remaining: remaining - input.amount };
+    return { refund, payment, amount, remaining: remaining - amount };
   });
 
-  const { refund, payment } = reserved;
+  const { refund, payment, amount } = reserved;
   try {
     const reason = input.reason && STRIPE_REASONS.has(input.reason) ? (input.reason as 'duplicate') : undefined;
     const stripeRefund = await ctx.stripe.refunds.create(
       {
         payment_intent: String(payment.stripe_payment_intent_id),
-        amount: input.amount,
+        amount,
         reason,
         metadata: {
           tillflow_refund_id: String(refund.id),
@@ -114,6 +122,8 @@ export async function refundAction(
       status: status === 'FAILED' ? 'FAILED' : 'PENDING',
       stripeRefundId: stripeRefund.id,
       remaining: reserved.remaining,
+      amount,
+      currency: String(payment.currency),
     };
   } catch (error) {
     const failure = fromStripeError(error);

@@ -10,6 +10,8 @@ import {
   paymentTotals,
   RECURRING_PAYMENT_TABLE,
   REFUND_TABLE,
+  refundableAmount,
+  refundFromStudio,
   revenueByDay,
   saveBranding,
   saveReturnOrigins,
@@ -35,7 +37,13 @@ export const paymentsRouter = createTRPCRouter({
   }),
 
   activate: projectProcedure
-    .input(z.object({ orderTable: z.string().min(1, 'Pick the order table.'), confirmPermanent: z.boolean() }))
+    .input(
+      z.object({
+        orderTable: z.string().min(1, 'Pick the order table.'),
+        confirmPermanent: z.boolean(),
+        setupDefaults: z.boolean().optional(),
+      }),
+    )
     .mutation(({ ctx, input }) => activatePayments(ctx.db, ctx.project.id, input)),
 
   saveKeys: projectProcedure
@@ -109,5 +117,27 @@ export const paymentsRouter = createTRPCRouter({
   /** "Check against Stripe": missed events fetched and run, every non-final row compared and repaired. */
   reconcile: projectProcedure.mutation(({ ctx }) => checkAgainstStripe(ctx.db, ctx.project.id)),
   /** The last check's report (button or maintenance), for the dashboard. */
+  /** What remains refundable of a payment, or of an order's paid payment (the Refund dialog's figures). */
+  refundable: projectProcedure
+    .input(
+      z.object({ paymentId: z.number().int().positive().optional(), orderId: z.number().int().positive().optional() }),
+    )
+    .query(({ ctx, input }) => refundableAmount(ctx.db, ctx.project.id, input)),
+
+  /**
+   * Refund from the studio: the amount as the builder typed it in the payment's currency ("2.00"), or
+   * none for everything that remains; the same action (locks, limits, Stripe call) as the app's refund.
+   */
+  refund: projectProcedure
+    .input(
+      z.object({
+        paymentId: z.number().int().positive().optional(),
+        orderId: z.number().int().positive().optional(),
+        amount: z.string().max(40).nullish(),
+        reason: z.string().trim().max(500).optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => refundFromStudio(ctx.db, ctx.project.id, input)),
+
   lastCheck: projectProcedure.query(({ ctx }) => lastCheckReport(ctx.project.id)),
 });

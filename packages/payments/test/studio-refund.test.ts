@@ -1,0 +1,114 @@
+import { createEndUser, getRow, insertRow, queryRows } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { uniqueSuffix } from '@tillflow/db/testing';
+import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund';
+import { activatePayments } from '../src/activation';
+import { registerPaymentNodeExecutors } from '../src/node-executors';
+import { getProjectStripe } from '../src/settings';
+import { bareShop, type Sandbox, startEnvironment } from './harness';
+
+const BACKEND = { kind: 'backend' } as const;
+
+async function eventually<T>(check: () => Promise<T | null | undefined | false>, timeoutMs = 30_000): Promise<T> {
+  const started = Date.now();
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('a shop set up by activation alone: pending → failed → paid on the same order → refunded from the studio', () => {
+  let handle: DbHandle;
+  let sandbox: Sandbox;
+  let receiver: Awaited<ReturnType<typeof startWebhookServer>>;
+  let workers: Workers | null = null;
+  beforeAll(async () => {
+    ({ handle, sandbox } = await startEnvironment());
+    receiver = await startWebhookServer(handle, { port: 0 });
+    process.env.PUBLIC_URL = receiver.url;
+    registerPaymentNodeExecutors();
+  });
+  afterAll(async () => {
+    await workers?.stop();
+    await receiver.close();
+    await sandbox.close();
+    await handle.close();
+  });
+
+  it('moves the order through its status words and refunds typed amounts in major units', async () => {
+    const project = await bareShop(handle, sandbox, [
+      { name: 'title', type: 'text' },
+      { name: 'amount', type: 'integer' },
+    ]);
+    const { changes } = await activatePayments(handle, project.id, {
+      orderTable: 'orders',
+      confirmPermanent: true,
+      setupDefaults: true,
+    });
+    expect(changes.length).toBeGreaterThan(0);
+    workers = await startWorkers(handle, { projectIds: [project.id], pollMs: 50, backoffBaseMs: 50 });
+    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const ann = await createEndUser(handle.db, project.id, { email: `ann-${uniqueSuffix()}@example.test` });
+    const asAnn = { kind: 'endUser' as const, userId: ann.id, role: ann.role };
+
+    const order = await insertRow(handle.db, project.id, asAnn, 'orders', { title: 'Sourdough loaf', amount: 850 });
+    expect(order.status).toBe('pending');
+    const orderStatus = async () => (await getRow(handle.db, project.id, BACKEND, 'orders', order.id))?.status;
+
+    // Declined: the order says failed.
+    const first = await createPaymentAction(handle, project.id, asAnn, { orderId: order.id, method: 'payment_intent' });
+    const firstRow = await getRow(handle.db, project.id, BACKEND, 'payment', first.paymentId);
+    await expect(
+      stripe.paymentIntents.confirm(String(firstRow?.stripe_payment_intent_id), {
+        payment_method: 'pm_card_visa_chargeDeclined',
+      }),
+    ).rejects.toMatchObject({ type: 'StripeCardError' });
+    await eventually(async () => (await orderStatus()) === 'failed');
+
+    // Try again on the same order (no second order): paid.
+    const retry = await createPaymentAction(handle, project.id, asAnn, { orderId: order.id, method: 'payment_intent' });
+    expect(retry.paymentId).not.toBe(first.paymentId);
+    const retryRow = await getRow(handle.db, project.id, BACKEND, 'payment', retry.paymentId);
+    await stripe.paymentIntents.confirm(String(retryRow?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
+    await eventually(async () => (await orderStatus()) === 'paid');
+    expect((await queryRows(handle.db, project.id, BACKEND, 'orders', {})).rows).toHaveLength(1);
+
+    // The studio refunds 2.00 of 8.50 by the order: partially refunded, 6.50 left.
+    expect(await refundableAmount(handle, project.id, { orderId: order.id })).toMatchObject({
+      paymentId: retry.paymentId,
+      remaining: 850,
+      remainingDisplay: '$8.50',
+    });
+    const partial = await refundFromStudio(handle, project.id, { orderId: order.id, amount: '2.00' });
+    expect(partial).toMatchObject({
+      refundAmount: 200,
+      refundDisplay: '$2.00',
+      remaining: 650,
+      remainingDisplay: '$6.50',
+    });
+    await eventually(async () => (await orderStatus()) === 'partially_refunded');
+
+    // Bad input and too much are refused in words, before anything reaches Stripe.
+    await expect(
+      refundFromStudio(handle, project.id, { paymentId: retry.paymentId, amount: '2,5' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', message: 'Use a dot for decimals: write 8.50, not 8,50.' });
+    await expect(
+      refundFromStudio(handle, project.id, { paymentId: retry.paymentId, amount: '7.00' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', message: 'Only $6.50 of this payment remains refundable.' });
+    await expect(
+      refundFromStudio(handle, project.id, { paymentId: first.paymentId, amount: '1.00' }),
+    ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+
+    // No amount: everything that remains. The order ends refunded.
+    const rest = await refundFromStudio(handle, project.id, { paymentId: retry.paymentId });
+    expect(rest).toMatchObject({ refundAmount: 650, remaining: 0 });
+    await eventually(async () => (await orderStatus()) === 'refunded');
+    const refunds = await stripe.refunds.list({ payment_intent: String(retryRow?.stripe_payment_intent_id) });
+    expect(refunds.data.map((r) => r.amount).sort((a, b) => a - b)).toEqual([200, 650]);
+  });
+});
