@@ -59,7 +59,7 @@ describe('a payment of another amount than the order owes', () => {
     expect(row.amount).toBe(10_000);
     const status = (await getTable(handle.db, project.id, 'payment')).columns.find((c) => c.name === 'status');
     expect(status?.enumOptions).toEqual(PAYMENT_STATUSES);
-    expect(row.failure_reason).toMatch(/0\.50 USD paid; the order owes 100\.00 USD/);
+    expect(row.failure_reason).toMatch(/\$0\.50 paid; the order owes \$100\.00/);
     const { steps, callback } = await finishedRun(project.id, 'payment_intent.succeeded');
     expect(callback).toMatchObject({ paymentStatus: 'AMOUNT_MISMATCH', amountMatches: false, amount: 10_000 });
     expect(steps.some((s) => s.nodeId === 'update_order')).toBe(false);

@@ -100,7 +100,7 @@ describe('renewals follow Stripe, not the first delivery', () => {
       return rows.length === 1 ? rows : null;
     });
     expect(renewal).toMatchObject({ status: 'SUCCESSFUL', amount: 1200 });
-    expect(renewal.review_reason).toMatch(/collected 12\.00 USD; 9\.00 USD was expected/);
+    expect(renewal.review_reason).toMatch(/collected \$12\.00; \$9\.00 was expected/);
     await eventually(
       async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', Number(renewal.order_id)))?.status === 'paid',
     );
@@ -119,7 +119,7 @@ describe('renewals follow Stripe, not the first delivery', () => {
       adjustRecurringAmountAction(env.handle, proj.id, BACKEND, { ...input, amount: 901 }),
     ).rejects.toMatchObject({
       code: 'VALIDATION',
-      message: expect.stringMatching(/at most the initial amount of 9\.00 USD/),
+      message: expect.stringMatching(/at most the initial amount of \$9\.00/),
     });
     const untouched = await stripe.subscriptions.retrieve(String(sub.stripe_subscription_id));
     expect(untouched.items.data[0].price.unit_amount).toBe(900);
