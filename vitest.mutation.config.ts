@@ -22,7 +22,12 @@ export default defineConfig({
       'apps/**',
       'packages/runtime/test/code-node.test.ts',
       'packages/runtime/test/crash.test.ts',
+      'packages/runtime/test/final-status.test.ts',
+      'packages/payments/test/crash-receipts.test.ts',
+      'packages/payments/test/database-restart.test.ts',
+      'packages/payments/test/graceful-shutdown.test.ts',
       'packages/db/test/terminated-connections.test.ts',
+      'packages/stripe-sandbox/test/webhook-retries.test.ts',
     ],
   },
 });

@@ -1,7 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { queryRows } from '@tillflow/data-model';
@@ -15,7 +13,9 @@ import {
   type LooseFlow,
   loopbackEgress,
   post,
+  startTestEndpoint,
   stripeEvent,
+  type TestEndpoint,
   waitFor,
 } from './harness';
 
@@ -28,26 +28,14 @@ const pglite = !process.env.DATABASE_URL;
 const dir = pglite ? mkdtempSync(path.join(tmpdir(), 'tillflow-crash-')) : null;
 const open = () => (pglite ? createDb({ pgliteDir: dir as string }) : createDb({ url: process.env.DATABASE_URL }));
 
-let hits = 0;
-let onHit: (() => void) | null = null;
-let server: Server;
-let url: string;
+/** The HTTP node's upstream: its first call is never answered (the worker is killed while it waits). */
+let upstream: TestEndpoint;
 
 beforeAll(async () => {
-  server = createServer((_req, res) => {
-    hits += 1;
-    const hit = onHit;
-    onHit = null;
-    if (hit)
-      hit(); // the first call: kill the worker while it waits for this answer
-    else res.writeHead(200, { 'content-type': 'application/json' }).end('{"ok":true}');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/notify`;
+  upstream = await startTestEndpoint('/notify');
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await upstream?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -60,7 +48,11 @@ function flow(): LooseFlow {
         type: 'insert_row',
         config: { table: 'ledger', values: { event_id: '{{trigger.id}}', note: 'recorded' } },
       },
-      { id: 'notify', type: 'http_request', config: { method: 'POST', url, body: { event: '{{trigger.id}}' } } },
+      {
+        id: 'notify',
+        type: 'http_request',
+        config: { method: 'POST', url: upstream.url, body: { event: '{{trigger.id}}' } },
+      },
       {
         id: 'finish',
         type: 'update_rows',
@@ -100,9 +92,11 @@ describe('crash recovery', () => {
       child.on('exit', (_code, signal) => resolve(signal)),
     );
     await new Promise<void>((resolve) => {
-      onHit = () => {
-        child.kill('SIGKILL');
+      upstream.answer = (hit) => {
+        if (hit > 1) return Promise.resolve(200);
+        child.kill('SIGKILL'); // the first call: kill the worker while it waits for this answer
         resolve();
+        return new Promise<number>(() => {});
       };
     });
     expect(await exited).toBe('SIGKILL');
@@ -135,7 +129,7 @@ describe('crash recovery', () => {
       ).rows;
       expect(rows).toHaveLength(1);
       expect(rows[0].note).toBe('finished');
-      expect(hits).toBe(2); // the external call is at least once: repeated after the crash
+      expect(upstream.hits).toBe(2); // the external call is at least once: repeated after the crash
       const steps = await executeRows<{ node_id: string; attempt: number; status: string }>(
         handle.db,
         sql`select node_id, attempt, status from flow_step where run_id = ${run.id} order by node_id`,

@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createEgressGuard } from '@tillflow/core';
 import { createTable, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, type DbHandle, projects } from '@tillflow/db';
@@ -164,3 +166,39 @@ export async function waitFor<T>(check: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/**
+ * A local HTTP endpoint for `http_request` nodes (reach it with `loopbackEgress()`) whose answers the test
+ * decides: `answer(hit)` resolves to the status to answer the hit-th call with, after however long the
+ * test wants; a promise that never resolves leaves the caller waiting (as a hung upstream would).
+ */
+export async function startTestEndpoint(path = '/hook') {
+  let hits = 0;
+  const server: Server = createServer((_req, res) => {
+    hits += 1;
+    const hit = hits;
+    endpoint
+      .answer(hit)
+      .then((status) => res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ hit })));
+  });
+  const endpoint = {
+    url: '',
+    /** Calls received so far. */
+    get hits() {
+      return hits;
+    },
+    resetHits() {
+      hits = 0;
+    },
+    answer: async (_hit: number): Promise<number> => 200,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  endpoint.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+  return endpoint;
+}
+
+export type TestEndpoint = Awaited<ReturnType<typeof startTestEndpoint>>;

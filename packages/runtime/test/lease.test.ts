@@ -1,5 +1,3 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
@@ -12,7 +10,9 @@ import {
   type LooseFlow,
   loopbackEgress,
   post,
+  startTestEndpoint,
   stripeEvent,
+  type TestEndpoint,
   waitFor,
 } from './harness';
 
@@ -26,38 +26,27 @@ import {
 
 let handle: DbHandle;
 let projectId: number;
-let server: Server;
-let url: string;
-let hits = 0;
-/** Decides how each call to the test server is answered (after how long, with which status). */
-let answer: (hit: number) => Promise<number> = async () => 200;
+/** The HTTP node's upstream: the test decides how long each call waits and how it is answered. */
+let upstream: TestEndpoint;
 const pools: Workers[] = [];
 
 beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
   registerBuiltinNodes();
-  server = createServer((_req, res) => {
-    hits += 1;
-    answer(hits).then((status) =>
-      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify({ hit: hits })),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/slow`;
+  upstream = await startTestEndpoint('/slow');
 });
 afterEach(async () => {
   for (const pool of pools.splice(0)) await pool.stop();
 });
 afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((r) => server.close(r));
+  await upstream?.close();
   await handle?.close();
 });
 
 const slowFlow = (): LooseFlow => ({
   trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
-  nodes: [{ id: 'call', type: 'http_request', config: { method: 'POST', url, timeoutMs: 30_000 } }],
+  nodes: [{ id: 'call', type: 'http_request', config: { method: 'POST', url: upstream.url, timeoutMs: 30_000 } }],
   edges: [],
 });
 
@@ -73,8 +62,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('run leases', () => {
   it('a worker busy for longer than its lease keeps the run: its heartbeat stops a polling worker from taking it over', async () => {
-    hits = 0;
-    answer = async () => {
+    upstream.resetHits();
+    upstream.answer = async () => {
       await sleep(4000); // more than three leases long
       return 200;
     };
@@ -82,20 +71,20 @@ describe('run leases', () => {
     const options = { leaseMs: 1200, pollMs: 50, projectIds: [projectId], egress: loopbackEgress() };
     pools.push(await startWorkers(handle, { ...options, workerId: 'lease-holder' }));
     await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
-    await waitFor(async () => hits === 1);
+    await waitFor(async () => upstream.hits === 1);
     pools.push(await startWorkers(handle, { ...options, workerId: 'lease-poller' }));
     const run = await waitFor(async () => {
       const r = await runOf(hook.flow.id);
       return r.status === 'succeeded' ? r : null;
     });
     expect(run).toMatchObject({ attempt: 1, locked_by: 'lease-holder' });
-    expect(hits).toBe(1); // the poller never ran the node a second time
+    expect(upstream.hits).toBe(1); // the poller never ran the node a second time
   }, 30_000);
 
   it('a worker that lost its lease cannot re-open or fail the run another worker took over and finished', async () => {
-    hits = 0;
+    upstream.resetHits();
     let releaseStale: (status: number) => void = () => {};
-    answer = (hit) =>
+    upstream.answer = (hit) =>
       hit === 1
         ? new Promise<number>((resolve) => {
             releaseStale = resolve; // the stale worker's call hangs until the test answers it
@@ -109,7 +98,7 @@ describe('run leases', () => {
     expect(claimed.attempt).toBe(1);
     const policy = { backoffBaseMs: 10, backoffMaxMs: 10 };
     const stale = processRun(handle, 'stale-worker', claimed, policy, loopbackEgress());
-    await waitFor(async () => hits === 1);
+    await waitFor(async () => upstream.hits === 1);
     await sleep(400); // its lease has run out
 
     pools.push(
@@ -133,6 +122,6 @@ describe('run leases', () => {
     expect(outcome).toMatchObject({ status: 'failed', permanent: false });
     await sleep(300); // a re-opened run would be claimed again within a few polls
     expect(await runOf(hook.flow.id)).toMatchObject({ status: 'succeeded', attempt: 2, error: null });
-    expect(hits).toBe(2);
+    expect(upstream.hits).toBe(2);
   }, 30_000);
 });

@@ -9,6 +9,7 @@ import {
   registerNodeExecutor,
   shouldApplyStripeObjectUpdate,
   startWorkers,
+  stripeObjectVersionOf,
   type Workers,
 } from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
@@ -27,6 +28,45 @@ describe('shouldApplyStripeObjectUpdate', () => {
     expect(shouldApplyStripeObjectUpdate(updated, created)).toBe(false);
     expect(shouldApplyStripeObjectUpdate(created, updated)).toBe(true);
     expect(shouldApplyStripeObjectUpdate(deleted, updated)).toBe(false);
+  });
+
+  it('within one second: created < updated (or an untyped event) < deleted, and a second event of the same step applies', () => {
+    const at = (eventType: string | null, eventId: string | null) => ({ eventCreated: 10, eventType, eventId });
+    const created = at('invoice.created', 'evt_c');
+    const updated = at('invoice.updated', 'evt_u');
+    const deleted = at('invoice.deleted', 'evt_d');
+    const untyped = at(null, null);
+    expect(shouldApplyStripeObjectUpdate(updated, deleted)).toBe(true);
+    expect(shouldApplyStripeObjectUpdate(created, deleted)).toBe(true);
+    expect(shouldApplyStripeObjectUpdate(deleted, created)).toBe(false);
+    expect(shouldApplyStripeObjectUpdate(updated, at('invoice.updated', 'evt_u2'))).toBe(true);
+    expect(shouldApplyStripeObjectUpdate(created, untyped)).toBe(true);
+    expect(shouldApplyStripeObjectUpdate(untyped, created)).toBe(false);
+    expect(shouldApplyStripeObjectUpdate(deleted, untyped)).toBe(false);
+    expect(shouldApplyStripeObjectUpdate(untyped, updated)).toBe(true);
+    // a name that merely contains a step is not that step
+    expect(shouldApplyStripeObjectUpdate(updated, at('invoice.created_note', 'evt_x'))).toBe(true);
+    expect(shouldApplyStripeObjectUpdate(updated, at('invoice.deleted_soon', 'evt_y'))).toBe(true);
+    expect(shouldApplyStripeObjectUpdate(at('invoice.deleted_soon', 'evt_y'), updated)).toBe(true);
+  });
+
+  it('only a known event id counts as already applied; a row with no readable version takes any event', () => {
+    expect(
+      shouldApplyStripeObjectUpdate({ eventCreated: 10, eventId: null }, { eventCreated: 10, eventId: null }),
+    ).toBe(true);
+    expect(shouldApplyStripeObjectUpdate({ eventCreated: 10, eventId: 'evt_a' }, { eventCreated: 10 })).toBe(true);
+    expect(shouldApplyStripeObjectUpdate({ eventCreated: 10 }, { eventCreated: 10, eventId: 'evt_a' })).toBe(true);
+    // the same event id is never applied twice, even if its time were to read later
+    expect(
+      shouldApplyStripeObjectUpdate({ eventCreated: 10, eventId: 'evt_a' }, { eventCreated: 11, eventId: 'evt_a' }),
+    ).toBe(false);
+    expect(shouldApplyStripeObjectUpdate({ eventCreated: Number.NaN }, { eventCreated: 1 })).toBe(true);
+    expect(shouldApplyStripeObjectUpdate(undefined, { eventCreated: 1 })).toBe(true);
+    expect(stripeObjectVersionOf({ id: 'evt_1', type: 'invoice.paid', created: 5 })).toEqual({
+      eventCreated: 5,
+      eventId: 'evt_1',
+      eventType: 'invoice.paid',
+    });
   });
 });
 
