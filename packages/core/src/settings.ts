@@ -184,6 +184,16 @@ export const SETTINGS = {
     '900000',
     'how often endpoints are repaired and each project is checked against Stripe (missed events run, non-final rows compared and repaired; 0 disables)',
   ),
+  TILLFLOW_ALERT_CHECK_MS: declare(
+    nonNegativeInt.default(60_000),
+    '60000',
+    'how often each studio and worker checks for operations incidents (runs that failed for good, runs waiting too long) and emails the project’s owner once per incident (0 disables)',
+  ),
+  TILLFLOW_ALERT_QUEUE_AGE_S: declare(
+    nonNegativeInt.default(300),
+    '300',
+    'a project whose oldest due flow run has waited longer than this many seconds gets a “runs are waiting” incident (one email to its owner)',
+  ),
   TILLFLOW_REALTIME_REVALIDATE_MS: declare(
     z.coerce.number().int().min(1).default(60_000),
     '60000',

@@ -28,6 +28,14 @@ export * from './event-mapping';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
 export { PAYMENT_NODE_EXECUTORS, registerPaymentNodeExecutors } from './node-executors';
 export {
+  type AlertCheckReport,
+  type AlertKind,
+  checkOperationsAlerts,
+  listOperationsAlerts,
+  type OperationsAlert,
+  scheduleOperationsAlerts,
+} from './operations-alerts';
+export {
   type ActivationChange,
   applyOrderTableDefaults,
   ORDER_OWNER_COLUMN,

@@ -14,6 +14,7 @@ import { createDb } from '@tillflow/db';
 import { startMailDispatcher, useProjectMailForFlows } from '@tillflow/mail';
 import { resealLegacySecrets, startWorkers } from '@tillflow/runtime';
 import { registerPaymentNodeExecutors } from './node-executors';
+import { scheduleOperationsAlerts } from './operations-alerts';
 
 const settings = loadSettings();
 const fatal = (what: string) => (error: unknown) => {
@@ -46,6 +47,9 @@ const workers = await startWorkers(handle, {
   onFatal: fatal('the claim loop is wedged'),
 });
 const mail = startMailDispatcher(handle);
+// Dead letters and a stuck queue are emailed to each project's owner once per incident (any
+// number of processes may check: the database keeps one open incident per project and kind).
+const stopAlerts = scheduleOperationsAlerts(handle);
 console.log(`worker ${workers.workerId} started (${handle.driver})`);
 
 let stopping = false;
@@ -55,6 +59,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     stopping = true;
     const deadlineMs = settings.TILLFLOW_SHUTDOWN_MS;
     console.log(`worker stopping: finishing runs in progress (up to ${deadlineMs} ms)…`);
+    stopAlerts();
     await Promise.all([workers.stop({ deadlineMs }), mail.stop()]);
     await handle.close();
     process.exit(0);

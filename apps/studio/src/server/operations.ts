@@ -1,11 +1,12 @@
 import { setting } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { type MailDispatcher, startMailDispatcher } from '@tillflow/mail';
+import { scheduleOperationsAlerts } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
 import { type SupervisedWorkers, superviseWorkers } from '@tillflow/runtime';
 
 // The studio's background processes and how they end: supervised in-process
-// flow workers, the mail outbox dispatcher, and graceful shutdown on SIGTERM
+// flow workers, the mail outbox dispatcher, operations alerts, and graceful shutdown on SIGTERM
 // (stop claiming, let runs finish for up to TILLFLOW_SHUTDOWN_MS, release the
 // rest to other workers, close live streams, exit). scripts/start.mjs sets
 // NEXT_MANUAL_SIG_HANDLE so Next leaves the signals to this module.
@@ -23,6 +24,8 @@ export function startOperations(handle: DbHandle): Operations {
   const concurrency = setting('TILLFLOW_WORKERS');
   const workers = concurrency > 0 ? superviseWorkers(handle, { concurrency, kind: 'studio' }) : null;
   const mail = startMailDispatcher(handle);
+  // Dead letters and a stuck queue are emailed to each project's owner, once per incident.
+  const stopAlerts = scheduleOperationsAlerts(handle);
   const operations = { workers, mail };
   holder.__tillflowOperations = operations;
   let stopping = false;
@@ -33,6 +36,7 @@ export function startOperations(handle: DbHandle): Operations {
     console.log(`${signal}: stopping workers (up to ${deadlineMs} ms), closing live streams`);
     const hard = setTimeout(() => process.exit(1), deadlineMs + 10_000);
     hard.unref();
+    stopAlerts();
     await Promise.allSettled([workers?.stop({ deadlineMs }), mail.stop(), getChangeHub(handle).close()]);
     await handle.close().catch(() => {});
     process.exit(0);

@@ -1,4 +1,6 @@
-import { integer, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
+import { sql } from 'drizzle-orm';
+import { integer, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { projects } from './projects';
 
 /**
  * One row per worker (a `npm run worker` process or the studio's in-process
@@ -15,3 +17,29 @@ export const workerHeartbeats = pgTable('worker_heartbeat', {
   activeRuns: integer('active_runs').notNull().default(0),
   restarts: integer('restarts').notNull().default(0),
 });
+
+/**
+ * Operations incidents a project's owner is emailed about once (not once per run): runs that
+ * dead-lettered, or a queue whose oldest due run waits longer than TILLFLOW_ALERT_QUEUE_AGE_S. At
+ * most one open incident per project and kind (the partial unique index), so concurrent checkers
+ * in several processes open it, and send its email, once.
+ */
+export const operationsAlerts = pgTable(
+  'operations_alert',
+  {
+    id: serial('id').primaryKey(),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    kind: text('kind').notNull().$type<'dead_letter' | 'queue_age'>(),
+    openedAt: timestamp('opened_at', { withTimezone: true }).notNull().defaultNow(),
+    lastSeenAt: timestamp('last_seen_at', { withTimezone: true }).notNull().defaultNow(),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true }),
+    /** Dead-lettered runs in the incident, or queued runs past the threshold at the last check. */
+    runs: integer('runs').notNull().default(0),
+    /** What the owner reads: the latest error, or how long the oldest run has waited. */
+    detail: text('detail').notNull(),
+    mailMessageId: integer('mail_message_id'),
+  },
+  (t) => [uniqueIndex('operations_alert_open_idx').on(t.projectId, t.kind).where(sql`resolved_at is null`)],
+);

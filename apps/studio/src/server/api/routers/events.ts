@@ -1,5 +1,6 @@
 import { executeRows } from '@tillflow/db';
-import { replayEvent } from '@tillflow/runtime';
+import { listOperationsAlerts } from '@tillflow/payments';
+import { listRuns, replayEvent } from '@tillflow/runtime';
 import { TRPCError } from '@trpc/server';
 import { sql } from 'drizzle-orm';
 import { z } from 'zod';
@@ -72,5 +73,38 @@ export const eventsRouter = createTRPCRouter({
         throw new TRPCError({ code: 'NOT_FOUND', message: 'Event not found.' });
       throw error;
     }
+  }),
+
+  /**
+   * Operations for this project: incidents its owner was emailed about (open first), the runs that
+   * failed for good (with their error, to retry with flows.retryRun), and how the queue is doing.
+   */
+  operations: projectProcedure.query(async ({ ctx }) => {
+    const [alerts, failed, queue] = await Promise.all([
+      listOperationsAlerts(ctx.db, ctx.project.id),
+      listRuns(ctx.db.db, ctx.project.id, { status: 'failed', limit: 50 }),
+      executeRows<{ waiting: number; oldest_s: number | null }>(
+        ctx.db.db,
+        sql`select count(*)::int as waiting, extract(epoch from now() - min(run_after))::float as oldest_s
+            from flow_run where project_id = ${ctx.project.id} and status = 'queued'
+              and test_run = false and run_after <= now()`,
+      ),
+    ]);
+    return {
+      alerts,
+      deadLetters: failed
+        .filter((r) => !r.testRun)
+        .slice(0, 20)
+        .map((r) => ({
+          id: r.id,
+          flowId: r.flowId,
+          flowName: r.flowName,
+          eventType: r.eventType,
+          error: r.error,
+          attempts: r.attempt,
+          finishedAt: r.finishedAt,
+        })),
+      queue: { waiting: Number(queue[0]?.waiting ?? 0), oldestWaitingS: queue[0]?.oldest_s ?? null },
+    };
   }),
 });

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { OperationsPanel } from './operations-panel';
 
 /** Studio → Events: webhook events received, their deliveries and duplicates, the runs they started; replay. */
 export function EventsPage({ projectId, objectIds }: { projectId: number; objectIds?: string[] }) {
@@ -42,6 +43,8 @@ export function EventsPage({ projectId, objectIds }: { projectId: number; object
           </Link>
         </p>
       ) : null}
+      {objectIds?.length ? null : <OperationsPanel projectId={projectId} />}
+      <h2 className="text-lg font-semibold">Webhook events</h2>
       <div className="max-w-xs">
         <label className="label" htmlFor="event-type-filter">
           Event type

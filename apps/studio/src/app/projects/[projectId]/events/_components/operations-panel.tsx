@@ -1,0 +1,139 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { errorMessage } from '~/lib/trpc-errors';
+import { useTRPC } from '~/trpc/react';
+
+function ago(date: Date | string): string {
+  const s = Math.max(0, Math.round((Date.now() - new Date(date).getTime()) / 1000));
+  if (s < 90) return `${s} s ago`;
+  if (s < 5400) return `${Math.round(s / 60)} min ago`;
+  if (s < 129_600) return `${Math.round(s / 3600)} h ago`;
+  return `${Math.round(s / 86_400)} days ago`;
+}
+
+function waited(seconds: number): string {
+  return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
+}
+
+const TITLES = {
+  dead_letter: 'Flow runs failed for good',
+  queue_age: 'Flow runs are waiting for a worker',
+} as const;
+
+/** Studio → Events → Operations: open incidents, runs that failed for good (retry), the queue. */
+export function OperationsPanel({ projectId }: { projectId: number }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const ops = useQuery({ ...trpc.events.operations.queryOptions({ projectId }), refetchInterval: 5000 });
+  const [notice, setNotice] = useState<string | null>(null);
+  const retry = useMutation(
+    trpc.flows.retryRun.mutationOptions({
+      onSuccess: () => {
+        setNotice('Queued again: its completed steps are reused, not repeated.');
+        return queryClient.invalidateQueries({ queryKey: trpc.events.operations.queryKey() });
+      },
+    }),
+  );
+  const data = ops.data;
+  const open = data?.alerts.filter((a) => !a.resolvedAt) ?? [];
+  const closed = data?.alerts.filter((a) => a.resolvedAt) ?? [];
+  return (
+    <section className="space-y-3" aria-labelledby="operations-heading">
+      <h2 id="operations-heading" className="text-lg font-semibold">
+        Operations
+      </h2>
+      {ops.error && <p role="alert">{errorMessage(ops.error)}</p>}
+      {data && (
+        <p className="text-sm text-slate-600">
+          {data.queue.waiting === 0
+            ? 'No flow run is waiting.'
+            : `${data.queue.waiting} flow run(s) waiting; the oldest for ${waited(data.queue.oldestWaitingS ?? 0)}.`}
+        </p>
+      )}
+      {open.map((a) => (
+        <div key={a.id} role="status" aria-label={TITLES[a.kind]} className="card border-amber-300 bg-amber-50 text-sm">
+          <p className="font-medium">{TITLES[a.kind]}</p>
+          <p>
+            Since {ago(a.openedAt)} · {a.kind === 'dead_letter' ? `${a.runs} run(s)` : `${a.runs} waiting`} · {a.detail}
+          </p>
+          <p className="text-xs text-slate-600">
+            {a.emailed ? 'The project owner was emailed once for this incident.' : 'No owner address to email.'}
+          </p>
+        </div>
+      ))}
+      {closed.length > 0 && (
+        <details className="text-sm">
+          <summary className="cursor-pointer text-slate-600">Earlier incidents ({closed.length})</summary>
+          <ul className="mt-1 space-y-1">
+            {closed.map((a) => (
+              <li key={a.id}>
+                {TITLES[a.kind]}: {a.detail} ({ago(a.openedAt)}, over {ago(a.resolvedAt as Date)})
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
+      {notice && (
+        <p role="status" className="text-sm text-green-700">
+          {notice}
+        </p>
+      )}
+      {retry.error && (
+        <p role="alert" className="field-error">
+          {errorMessage(retry.error)}
+        </p>
+      )}
+      <table className="card w-full text-left text-sm" aria-label="Runs that failed for good">
+        <thead className="text-slate-500">
+          <tr>
+            <th className="py-1 pr-3">Failed</th>
+            <th className="py-1 pr-3">Flow</th>
+            <th className="py-1 pr-3">Event</th>
+            <th className="py-1 pr-3">Attempts</th>
+            <th className="py-1 pr-3">Error</th>
+            <th />
+          </tr>
+        </thead>
+        <tbody>
+          {data?.deadLetters.length === 0 && (
+            <tr>
+              <td colSpan={6} className="py-3 text-slate-500">
+                No run has failed for good.
+              </td>
+            </tr>
+          )}
+          {data?.deadLetters.map((r) => (
+            <tr key={r.id} className="border-t border-slate-100 align-top">
+              <td className="py-1.5 pr-3 text-xs">{r.finishedAt ? new Date(r.finishedAt).toLocaleString() : ''}</td>
+              <td className="py-1.5 pr-3">
+                <Link
+                  className="text-indigo-700 hover:underline"
+                  href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
+                >
+                  {r.flowName}
+                </Link>
+              </td>
+              <td className="py-1.5 pr-3 font-mono text-xs">{r.eventType ?? ''}</td>
+              <td className="py-1.5 pr-3">{r.attempts}</td>
+              <td className="py-1.5 pr-3 text-xs text-red-700">{r.error}</td>
+              <td className="py-1.5">
+                <button
+                  type="button"
+                  className="btn-secondary px-2 py-0.5 text-xs"
+                  aria-label={`Retry the ${r.flowName} run`}
+                  disabled={retry.isPending}
+                  onClick={() => retry.mutate({ projectId, runId: r.id })}
+                >
+                  Retry
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </section>
+  );
+}
