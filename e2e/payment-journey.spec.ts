@@ -36,9 +36,9 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
 
   await nav.getByRole('link', { name: 'Payments' }).click();
   await page.getByLabel('Order table', { exact: true }).selectOption('order');
-  await page.getByLabel(/binding is permanent/).check();
+  await page.getByLabel(/stays my order table/).check();
   await page.getByRole('button', { name: 'Activate payments' }).click();
-  await expect(page.getByText('Payments are active.')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible();
   await page.getByLabel('Brand name').fill('Journey Coffee');
   await page.getByRole('button', { name: 'Save branding' }).click();
   await expect(page.getByText('Branding saved.')).toBeVisible();
@@ -73,12 +73,12 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
 
   await expect(page).toHaveURL(new RegExp(`/projects/${id}/payments/dashboard`));
   const payments = page.getByRole('table', { name: 'Payments list' });
-  await expect(payments.getByRole('cell', { name: 'SUCCESSFUL' })).toBeVisible({ timeout: 20_000 });
+  await expect(payments.getByRole('cell', { name: 'Paid', exact: true })).toBeVisible({ timeout: 20_000 });
   await expect(page.getByLabel('Totals per currency')).toContainText('$12.50');
 
   // Filters: by currency, by status (nothing failed here).
   await page.getByLabel('Currency', { exact: true }).selectOption('usd');
-  await expect(payments.getByRole('cell', { name: 'SUCCESSFUL' })).toBeVisible();
+  await expect(payments.getByRole('cell', { name: 'Paid', exact: true })).toBeVisible();
   await page.getByLabel('Status', { exact: true }).selectOption('FAILED');
   await expect(page.getByText('Nothing here yet.')).toBeVisible();
   await page.getByLabel('Status', { exact: true }).selectOption('');

@@ -16,10 +16,14 @@ test('a builder activates payments on their order table and brands the checkout'
   await page.getByLabel('Order table', { exact: true }).selectOption('order');
   const activate = page.getByRole('button', { name: 'Activate payments' });
   await expect(activate).toBeDisabled(); // the permanent binding must be confirmed first
-  await page.getByLabel(/binding is permanent/).check();
+  await page.getByLabel(/stays my order table/).check();
   await activate.click();
-  await expect(page.getByText('Payments are active.')).toBeVisible();
-  await expect(page.getByText('Order table: order (bound permanently)')).toBeVisible();
+  await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible();
+  await expect(page.getByText(/Your orders are kept in order\./)).toBeVisible();
+  // What activation set up so shoppers can buy, in words.
+  const setUp = page.getByRole('list', { name: 'What activation set up' });
+  await expect(setUp).toContainText('Shoppers (role "user") may create their own orders.');
+  await expect(setUp).toContainText('Added a "status" column');
 
   await page.getByLabel('Brand name').fill('Bean Co');
   await page.getByLabel('Slogan').fill('Fresh daily');

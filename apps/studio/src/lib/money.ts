@@ -1,5 +1,5 @@
-// One exponent table for server and browser: "12.50 USD", "500 JPY".
-export { formatMinorUnits as formatMoney } from '@tillflow/payments/currencies';
+// One money format for server and browser ("$12.50", "¥500", "KWD 1.250"): @tillflow/core/money.
+export { currencyExponent, formatMoney, minorToMajorString, parseMoney, tryParseMoney } from '@tillflow/core/money';
 
 /**
  * Where a Stripe object can be looked at: the Stripe Dashboard for real keys, the sandbox's own

@@ -1,8 +1,14 @@
-import { QueryClient } from '@tanstack/react-query';
+import { MutationCache, QueryClient } from '@tanstack/react-query';
 import superjson from 'superjson';
 
 export function makeQueryClient() {
-  return new QueryClient({
+  const queryClient: QueryClient = new QueryClient({
+    // Every change a person makes in the studio can show on another screen (a table made in Data is offered
+    // by Payments' activation, activation adds columns Data shows): after any successful change, everything
+    // on screen refetches and everything cached is marked stale, so no list needs a reload.
+    mutationCache: new MutationCache({
+      onSuccess: () => void queryClient.invalidateQueries(),
+    }),
     defaultOptions: {
       queries: {
         staleTime: 5_000,
@@ -12,4 +18,5 @@ export function makeQueryClient() {
       hydrate: { deserializeData: superjson.deserialize },
     },
   });
+  return queryClient;
 }

@@ -1,7 +1,9 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { minorToMajorString, tryParseMoney } from '@tillflow/core/money';
 import { useState } from 'react';
+import { MoneyInput } from '~/components/ui/money';
 import { useLiveTables, useSlug } from '../_components/hooks';
 import { useAppTRPC } from '../_components/trpc';
 import { ErrorText, formatDate, formatMoney, LiveIndicator, RefundList, StatusBadge } from '../_components/ui';
@@ -18,7 +20,8 @@ function RefundDialog({ target, onClose }: { target: RefundTarget; onClose: () =
   const trpc = useAppTRPC();
   const queryClient = useQueryClient();
   const remaining = target.amount - target.refunded;
-  const [amount, setAmount] = useState(String(remaining));
+  const [amount, setAmount] = useState(minorToMajorString(remaining, target.currency));
+  const [problem, setProblem] = useState<string | null>(null);
   const [reason, setReason] = useState('');
   const refund = useMutation(
     trpc.app.refund.mutationOptions({
@@ -37,10 +40,14 @@ function RefundDialog({ target, onClose }: { target: RefundTarget; onClose: () =
         className="flex w-full max-w-sm flex-col gap-3 rounded-lg bg-white p-5"
         onSubmit={(e) => {
           e.preventDefault();
+          // Typed in major units ("5.00"); the app's refund takes minor units and checks them on the server.
+          const parsed = tryParseMoney(amount, target.currency);
+          setProblem(parsed.ok ? null : parsed.message);
+          if (!parsed.ok) return;
           refund.mutate({
             projectSlug: slug,
             paymentId: target.id,
-            amount: Number(amount),
+            amount: parsed.amount,
             reason: reason || undefined,
           });
         }}
@@ -49,19 +56,20 @@ function RefundDialog({ target, onClose }: { target: RefundTarget; onClose: () =
           Refund payment #{target.id}
         </h2>
         <p className="text-sm text-gray-600">Up to {formatMoney(remaining, target.currency)} can still be refunded.</p>
-        <label className="flex flex-col gap-1 text-sm">
-          Amount in minor units ({target.currency.toUpperCase()})
-          <input
-            type="number"
-            min={1}
-            max={remaining}
-            step={1}
-            required
-            value={amount}
-            onChange={(e) => setAmount(e.target.value)}
-            className="rounded border px-3 py-2"
-          />
-        </label>
+        <MoneyInput
+          label="Amount"
+          currency={target.currency}
+          value={amount}
+          required
+          onChange={(text) => setAmount(text)}
+          labelClassName="text-sm"
+          inputClassName="w-full rounded border px-3 py-2"
+        />
+        {problem ? (
+          <p role="alert" className="text-sm text-red-700">
+            {problem}
+          </p>
+        ) : null}
         <label className="flex flex-col gap-1 text-sm">
           Reason
           <input value={reason} onChange={(e) => setReason(e.target.value)} className="rounded border px-3 py-2" />

@@ -2,9 +2,11 @@
 
 import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { Filter, FilterOp, TableInfo } from '@tillflow/data-model/types';
+import { useSubscription } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { RefundButton } from '../../payments/_components/refund-button';
 import { RowForm } from './row-form';
 import { formatCell } from './value-editor';
 
@@ -52,6 +54,19 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
     }),
     placeholderData: keepPreviousData,
   });
+  // Live: a change committed anywhere (a payment flow marking an order paid, a refund) shows without a reload.
+  useSubscription(
+    trpc.app.studioChanges.subscriptionOptions(
+      { projectId, tables: [table.name] },
+      { onData: () => void queryClient.invalidateQueries({ queryKey: trpc.dataModel.queryRows.pathKey() }) },
+    ),
+  );
+  const payments = useQuery(trpc.payments.settings.queryOptions({ projectId }));
+  const isOrderTable = Boolean(payments.data?.activatedAt) && payments.data?.orderTable === table.name;
+  const hasStatus = table.columns.some((c) => c.name === 'status');
+  const mayRefund = (row: Record<string, unknown>) =>
+    isOrderTable &&
+    (!hasStatus || !['pending', 'failed', 'refunded', '', null, undefined].includes(row.status as string));
   const remove = useMutation(
     trpc.dataModel.deleteRow.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.dataModel.queryRows.pathKey() }),
@@ -205,6 +220,11 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
                   </td>
                 ))}
                 <td className="whitespace-nowrap px-3 py-1.5 text-right">
+                  {mayRefund(row) && (
+                    <span className="mr-3">
+                      <RefundButton projectId={projectId} target={{ orderId: row.id }} />
+                    </span>
+                  )}
                   <button
                     type="button"
                     className="text-indigo-700"

@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation, useQueryClient } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
@@ -15,21 +16,34 @@ export function ActivationCard({ projectId, settings }: Props) {
   const queryClient = useQueryClient();
   const [orderTable, setOrderTable] = useState('');
   const [confirmed, setConfirmed] = useState(false);
+  const [setupDefaults, setSetupDefaults] = useState(true);
   const activate = useMutation(
     trpc.payments.activate.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries(),
     }),
   );
+  const changes = activate.data?.changes ?? [];
   if (settings.activatedAt)
     return (
       <section className="card" aria-labelledby="activation-heading">
         <h2 id="activation-heading" className="font-semibold">
-          Activation
+          Payments are on
         </h2>
         <p className="mt-1 text-sm text-slate-700">
-          Payments are active. Order table: <strong>{settings.orderTable}</strong> (bound permanently). System tables:{' '}
-          <strong>payment</strong>, <strong>recurring_payment</strong>, <strong>refund</strong>.
+          Your orders are kept in <strong>{settings.orderTable}</strong>. Payments, refunds and subscriptions are
+          recorded next to them in the tables <strong>payment</strong>, <strong>refund</strong> and{' '}
+          <strong>recurring_payment</strong>, which Tillflow fills in for you.
         </p>
+        {changes.length > 0 && (
+          <div className="mt-3 rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900">
+            <p className="font-medium">So that shoppers can buy, Tillflow also:</p>
+            <ul aria-label="What activation set up" className="mt-1 list-disc pl-5">
+              {changes.map((c) => (
+                <li key={c.description}>{c.description}</li>
+              ))}
+            </ul>
+          </div>
+        )}
       </section>
     );
   return (
@@ -38,17 +52,20 @@ export function ActivationCard({ projectId, settings }: Props) {
         Activate payments
       </h2>
       <p className="text-sm text-slate-600">
-        Pick the table that holds your orders. Tillflow creates the payment, recurring payment and refund tables and the
-        four payment actionflows.
+        Pick the table that holds your orders. Tillflow then records each payment, refund and subscription next to your
+        orders and sets up the automations that mark an order paid, failed or refunded.
       </p>
       {settings.bindableTables.length === 0 ? (
-        <p className="text-sm text-slate-700">Create an order table in Data first.</p>
+        <p className="text-sm text-slate-700">
+          First make a table for your orders in <Link href={`/projects/${projectId}/data`}>Data</Link> (a name and an
+          amount are enough).
+        </p>
       ) : (
         <form
           className="space-y-3"
           onSubmit={(e) => {
             e.preventDefault();
-            activate.mutate({ projectId, orderTable, confirmPermanent: confirmed });
+            activate.mutate({ projectId, orderTable, confirmPermanent: confirmed, setupDefaults });
           }}
         >
           <div>
@@ -69,13 +86,33 @@ export function ActivationCard({ projectId, settings }: Props) {
               ))}
             </select>
           </div>
+          <label className="flex items-start gap-2 text-sm">
+            <input
+              type="checkbox"
+              className="mt-0.5 h-5 w-5"
+              checked={setupDefaults}
+              onChange={(e) => setSetupDefaults(e.target.checked)}
+            />
+            <span>
+              Set up buying for me: shoppers may create and see their own orders, each order remembers who placed it,
+              and a status (pending, paid, failed, refunded, partially refunded) is kept for you. Recommended; you will
+              see what was added.
+            </span>
+          </label>
           <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">
-            <label className="flex items-start gap-2">
-              <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />
-              <span>
-                I understand the binding is permanent: the order table cannot be unbound, replaced or deleted
-                afterwards.
-              </span>
+            <p>
+              Choose carefully: once payments are on, this table stays your order table. You can still add and rename
+              its columns, but you cannot switch to another table or delete it. If you are unsure, a table called
+              “orders” is the usual choice.
+            </p>
+            <label className="mt-2 flex items-start gap-2">
+              <input
+                type="checkbox"
+                className="mt-0.5 h-5 w-5"
+                checked={confirmed}
+                onChange={(e) => setConfirmed(e.target.checked)}
+              />
+              <span>I understand this table stays my order table.</span>
             </label>
           </div>
           <button className="btn" type="submit" disabled={!orderTable || !confirmed || activate.isPending}>

@@ -8,6 +8,7 @@ import { formatMoney, stripeIdsOfRow, stripeObjectUrl } from '~/lib/money';
 import { statusLabel } from '~/lib/status-labels';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { RefundButton } from './refund-button';
 import { RevenueChart } from './revenue-chart';
 
 const TABLES = [
@@ -186,6 +187,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                 <th className="py-1 pr-3">Stripe</th>
                 <th className="py-1 pr-3">Flow runs</th>
                 <th className="py-1 pr-3">Created</th>
+                {table === 'payment' && <th className="py-1 pr-3">Actions</th>}
               </tr>
             </thead>
             <tbody>
@@ -223,6 +225,13 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                       )}
                     </td>
                     <td className="py-1.5 pr-3">{new Date(r.created_at).toLocaleString()}</td>
+                    {table === 'payment' && (
+                      <td className="py-1.5 pr-3">
+                        {r.status === 'SUCCESSFUL' || r.status === 'PARTIALLY_REFUNDED' ? (
+                          <RefundButton projectId={projectId} target={{ paymentId: Number(r.id) }} />
+                        ) : null}
+                      </td>
+                    )}
                   </tr>
                 );
               })}
