@@ -1,0 +1,204 @@
+import { getRow, insertRow, updateRows } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { handlePaymentEvent } from '../src/callbacks/payment';
+import { createPaymentsProject, returnUrls, type Sandbox, startEnvironment } from './harness';
+
+// The payment callback handler on its own, fed the events Stripe would send (built here, so each
+// field can be set): what it writes to the payment row and what it tells the flow. The same rules
+// are checked through the webhook route and workers in stale-events, amount-mismatch and webhook-flows;
+// this file pins each field and is what `npm run test:mutation` uses for callbacks/payment.ts.
+
+const BACKEND = { kind: 'backend' } as const;
+let handle: DbHandle;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  ({ handle, sandbox } = await startEnvironment());
+});
+afterAll(async () => {
+  await sandbox?.close();
+  await handle?.close();
+});
+
+let sequence = 0;
+/** An order of `amount` (USD cents) and its payment row, as the payment action makes them. */
+async function pendingPayment(amount = 2500, method: 'payment_intent' | 'checkout' = 'payment_intent') {
+  const ctx = await createPaymentsProject(handle, sandbox);
+  const { project, alice, asUser } = ctx;
+  const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount });
+  const created = await createPaymentAction(handle, project.id, asUser(alice), {
+    orderId: order.id,
+    method,
+    ...(method === 'checkout' ? returnUrls() : {}),
+  });
+  const row = async (): Promise<Record<string, unknown>> =>
+    (await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId)) ?? {};
+  const first = await row();
+  /** A Stripe event about this payment's intent (or session), with our metadata unless told otherwise. */
+  const event = (type: string, object: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
+    id: `evt_${++sequence}`,
+    type,
+    created: 1_800_000_000 + sequence,
+    livemode: false,
+    ...extra,
+    data: {
+      object: {
+        id: type.startsWith('checkout.') ? first.stripe_checkout_session_id : first.stripe_payment_intent_id,
+        mode: 'payment',
+        metadata: { tillflow_payment_id: String(created.paymentId), order_id: String(order.id) },
+        ...object,
+      },
+    },
+  });
+  const handleEvent = (e: ReturnType<typeof event>) =>
+    handle.db.transaction((tx) => handlePaymentEvent(tx, project.id, e as never));
+  return { ...ctx, order, paymentId: created.paymentId, row, event, handleEvent };
+}
+
+const paidIntent = (amount = 2500, extra: Record<string, unknown> = {}) => ({
+  amount,
+  amount_received: amount,
+  currency: 'usd',
+  latest_charge: 'ch_paid',
+  ...extra,
+});
+
+describe('the payment callback handler', () => {
+  it('records a success with its time, charge and receipt fields, once; the same event again changes nothing', async () => {
+    const p = await pendingPayment(2500);
+    const succeeded = p.event('payment_intent.succeeded', paidIntent());
+    const output = await p.handleEvent(succeeded);
+    expect(output).toEqual({
+      orderId: p.order.id,
+      paymentId: p.paymentId,
+      paymentStatus: 'SUCCESSFUL',
+      amountMatches: true,
+      alreadyProcessed: false,
+      recovered: false,
+      amount: 2500,
+      currency: 'usd',
+      amountDisplay: expect.stringContaining('25.00'),
+      customerEmail: p.alice.email,
+      ignored: false,
+    });
+    const row = await p.row();
+    expect(row).toMatchObject({ status: 'SUCCESSFUL', stripe_charge_id: 'ch_paid', failure_reason: null });
+    expect(new Date(String(row.paid_at)).getTime()).toBe(succeeded.created * 1000);
+    expect(await p.handleEvent(succeeded)).toMatchObject({
+      paymentStatus: 'SUCCESSFUL',
+      alreadyProcessed: true,
+      recovered: false,
+    });
+  });
+
+  it('a decline then a success on the same intent: FAILED with Stripe’s reason, then SUCCESSFUL, recovered, no reason left', async () => {
+    const p = await pendingPayment();
+    const failed = await p.handleEvent(
+      p.event('payment_intent.payment_failed', { last_payment_error: { message: 'Your card was declined.' } }),
+    );
+    expect(failed).toMatchObject({ paymentStatus: 'FAILED', alreadyProcessed: false, recovered: false });
+    expect(await p.row()).toMatchObject({ status: 'FAILED', failure_reason: 'Your card was declined.', paid_at: null });
+    const paid = await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
+    expect(paid).toMatchObject({ paymentStatus: 'SUCCESSFUL', recovered: true, alreadyProcessed: false });
+    expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null });
+  });
+
+  it('a canceled intent that is paid after all is recovered too', async () => {
+    const p = await pendingPayment();
+    expect(await p.handleEvent(p.event('payment_intent.canceled', { cancellation_reason: 'abandoned' }))).toMatchObject(
+      {
+        paymentStatus: 'CANCELED',
+      },
+    );
+    expect(await p.row()).toMatchObject({ status: 'CANCELED', failure_reason: 'abandoned' });
+    expect(await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()))).toMatchObject({
+      paymentStatus: 'SUCCESSFUL',
+      recovered: true,
+    });
+  });
+
+  it('a stale failure after the success changes neither status nor reason, but a charge id it brings is kept', async () => {
+    const p = await pendingPayment();
+    await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(2500, { latest_charge: null })));
+    expect((await p.row()).stripe_charge_id).toBeNull();
+    const stale = await p.handleEvent(
+      p.event('payment_intent.payment_failed', {
+        latest_charge: 'ch_late',
+        last_payment_error: { message: 'Declined.' },
+      }),
+    );
+    expect(stale).toMatchObject({ paymentStatus: 'SUCCESSFUL', alreadyProcessed: true, recovered: false });
+    expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null, stripe_charge_id: 'ch_late' });
+    // an id already recorded is never replaced
+    await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(2500, { latest_charge: 'ch_other' })));
+    expect((await p.row()).stripe_charge_id).toBe('ch_late');
+  });
+
+  it('a success for less than the order owes is AMOUNT_MISMATCH with both amounts in its reason; the right amount settles it', async () => {
+    const p = await pendingPayment(10_000);
+    const short = await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(50)));
+    expect(short).toMatchObject({ paymentStatus: 'AMOUNT_MISMATCH', amountMatches: false, alreadyProcessed: false });
+    const row = await p.row();
+    expect(row.status).toBe('AMOUNT_MISMATCH');
+    expect(row.failure_reason).toMatch(/^Stripe reports .*0\.50.* paid; the order owes .*100\.00.*\.$/);
+    const right = await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(10_000)));
+    expect(right).toMatchObject({ paymentStatus: 'SUCCESSFUL', amountMatches: true, recovered: false });
+    expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null });
+  });
+
+  it('a refunded payment reads SUCCESSFUL to the flow (paid, then refunded), and a late success leaves it refunded', async () => {
+    const p = await pendingPayment();
+    await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
+    await updateRows(handle.db, p.project.id, BACKEND, 'payment', [{ column: 'id', op: 'eq', value: p.paymentId }], {
+      status: 'PARTIALLY_REFUNDED',
+    });
+    const late = await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
+    expect(late).toMatchObject({ paymentStatus: 'SUCCESSFUL', alreadyProcessed: true });
+    expect((await p.row()).status).toBe('PARTIALLY_REFUNDED');
+  });
+
+  it('finds a checkout payment by its session id when the metadata is missing, and fills in the intent id', async () => {
+    const p = await pendingPayment(1500, 'checkout');
+    const completed = p.event('checkout.session.completed', {
+      metadata: {},
+      payment_status: 'paid',
+      payment_intent: 'pi_from_session',
+      amount_total: 1500,
+      currency: 'usd',
+    });
+    expect(await p.handleEvent(completed)).toMatchObject({ paymentId: p.paymentId, paymentStatus: 'SUCCESSFUL' });
+    expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', stripe_payment_intent_id: 'pi_from_session' });
+  });
+
+  it('ignores events about no payment of ours, and live events for a test payment', async () => {
+    const p = await pendingPayment();
+    const ignored = {
+      orderId: null,
+      paymentId: null,
+      paymentStatus: null,
+      amountMatches: true,
+      alreadyProcessed: false,
+      recovered: false,
+      ignored: true,
+    };
+    expect(await p.handleEvent(p.event('payment_intent.succeeded', { ...paidIntent(), metadata: {} }))).toMatchObject(
+      ignored,
+    );
+    expect(
+      await p.handleEvent(
+        p.event('payment_intent.succeeded', {
+          ...paidIntent(),
+          id: 'pi_unknown',
+          metadata: { tillflow_payment_id: '999999' },
+        }),
+      ),
+    ).toMatchObject(ignored);
+    expect(await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(), { livemode: true }))).toMatchObject(
+      ignored,
+    );
+    expect(await p.handleEvent(p.event('charge.succeeded', paidIntent()))).toMatchObject(ignored);
+    expect((await p.row()).status).toBe('PENDING');
+  });
+});
