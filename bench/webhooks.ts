@@ -4,6 +4,10 @@
 //   transaction, answer 200. Workers are paused here so the number is the acknowledgement path alone.
 // flow_runs_per_s: end to end, workers running: events POSTed until every run of a 5-node flow (two
 //   database nodes) has committed its effect; runs / seconds from the first POST to the last commit.
+// drain_s_after_kill (PostgreSQL only: it needs separate worker processes): two `startWorkers`
+//   processes (default 30 s lease, 2 s heartbeat) take a 200-payment load; one is SIGKILLed while it
+//   holds runs and a replacement is started at once (as its supervisor would); seconds from the
+//   kill until every run has succeeded and nothing is queued or running. Target <= 15 s.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -28,11 +32,30 @@ const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKERS ?? 32);
 
 // The server (HTTP + database + workers) runs in a child process, the load
 // generator in this one, as Stripe and the studio would be: separate processes.
-type Command = { id: number; cmd: 'startWorkers' | 'idle' | 'count' | 'stop'; status?: string };
+type Command = {
+  id: number;
+  cmd: 'startWorkers' | 'stopWorkers' | 'idle' | 'count' | 'open' | 'held' | 'stop';
+  status?: string;
+  workerId?: string;
+};
+const KILL_LOAD = Number(process.env.BENCH_KILL_PAYMENTS ?? 200);
 type Reply = { id: number; value?: number };
 
 if (process.argv[2] === '--server') await serve();
+else if (process.argv[2] === '--worker') await work(Number(process.argv[3]));
 else await drive();
+
+/** A worker process for the kill phase: the production defaults (30 s lease, 2 s heartbeat). */
+async function work(projectId: number) {
+  const handle = await createDb({ max: 12 });
+  const workers = await startWorkers(handle, { concurrency: 8, projectIds: [projectId] });
+  process.send?.({ ready: true, workerId: workers.workerId });
+  process.on('SIGTERM', async () => {
+    await workers.stop({ deadlineMs: 2000 });
+    await handle.close();
+    process.exit(0);
+  });
+}
 
 async function serve() {
   const handle = process.env.DATABASE_URL
@@ -130,6 +153,19 @@ async function serve() {
     if (message.cmd === 'startWorkers') {
       workers = await startWorkers(handle, { concurrency: WORKER_CONCURRENCY, pollMs: 20, projectIds: [project.id] });
       reply();
+    } else if (message.cmd === 'stopWorkers') {
+      await workers?.stop();
+      workers = null;
+      reply();
+    } else if (message.cmd === 'open' || message.cmd === 'held') {
+      const [row] = await executeRows<{ n: number }>(
+        handle.db,
+        message.cmd === 'open'
+          ? sql`select count(*)::int as n from flow_run where flow_id = ${flow.id} and status in ('queued', 'running')`
+          : sql`select count(*)::int as n from flow_run where flow_id = ${flow.id} and status = 'running'
+                  and locked_by = ${message.workerId ?? ''}`,
+      );
+      reply(Number(row.n));
     } else if (message.cmd === 'idle') {
       await workers?.idle();
       reply();
@@ -152,16 +188,22 @@ async function serve() {
     secret,
     driver: handle.driver,
     suffix,
+    projectId: project.id,
   });
 }
 
 async function drive() {
   const child = fork(fileURLToPath(import.meta.url), ['--server'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
-  const info = await new Promise<{ url: string; path: string; secret: string; driver: string; suffix: string }>(
-    (resolve) => child.once('message', resolve as never),
-  );
+  const info = await new Promise<{
+    url: string;
+    path: string;
+    secret: string;
+    driver: string;
+    suffix: string;
+    projectId: number;
+  }>((resolve) => child.once('message', resolve as never));
   let nextId = 0;
-  const call = (cmd: Command['cmd'], status?: string) =>
+  const call = (cmd: Command['cmd'], status?: string, workerId?: string) =>
     new Promise<number | undefined>((resolve) => {
       const id = ++nextId;
       const onReply = (reply: Reply) => {
@@ -170,7 +212,7 @@ async function drive() {
         resolve(reply.value);
       };
       child.on('message', onReply);
-      child.send({ id, cmd, status } satisfies Command);
+      child.send({ id, cmd, status, workerId } satisfies Command);
     });
 
   let sequence = 0;
@@ -223,6 +265,7 @@ async function drive() {
     await new Promise((r) => setTimeout(r, 20));
   const e2eSeconds = (Date.now() - e2eStart) / 1000;
   const failed = await call('count', 'failed');
+  const kill = info.driver === 'postgres' ? await killPhase((await call('count', 'succeeded')) ?? 0) : null;
 
   console.log(
     `# database: ${info.driver}; ${CONNECTIONS} connections; ${WORKER_CONCURRENCY} workers in the server process`,
@@ -237,5 +280,53 @@ async function drive() {
   console.log(`webhook_ack_p50_ms: ${ack.latency.p50}`);
   console.log(`webhook_ack_p99_ms: ${ack.latency.p99}`);
   console.log(`flow_runs_per_s: ${Math.round(E2E_RUNS / e2eSeconds)}`);
+  if (kill) {
+    console.log(
+      `# kill phase: ${KILL_LOAD} payments over two worker processes (30 s lease, 2 s heartbeat); one SIGKILLed holding ${kill.held} runs, replaced at once; its runs taken over after ${kill.takeoverSeconds.toFixed(1)} s`,
+    );
+    console.log(`drain_s_after_kill: ${kill.drainSeconds.toFixed(1)}`);
+  } else console.log('drain_s_after_kill: n/a (needs DATABASE_URL: separate worker processes share one PostgreSQL)');
   await call('stop');
+
+  async function killPhase(doneBefore: number) {
+    await call('stopWorkers');
+    const spawnWorker = async () => {
+      const worker = fork(fileURLToPath(import.meta.url), ['--worker', String(info.projectId)], {
+        execArgv: ['--import', 'tsx'],
+        stdio: 'inherit',
+      });
+      const { workerId } = await new Promise<{ workerId: string }>((resolve) =>
+        worker.once('message', resolve as never),
+      );
+      return { worker, workerId };
+    };
+    const [victim, survivor] = await Promise.all([spawnWorker(), spawnWorker()]);
+    const load = fire({ amount: KILL_LOAD });
+    let held = 0;
+    const loadStarted = Date.now();
+    while (held === 0 && Date.now() - loadStarted < 60_000) {
+      held = (await call('held', undefined, victim.workerId)) ?? 0;
+      if (held === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    victim.worker.kill('SIGKILL');
+    const killedAt = Date.now();
+    const replacing = spawnWorker(); // as its supervisor would, without waiting for it
+    let loaded = false;
+    void load.then(() => {
+      loaded = true;
+    });
+    let takeoverSeconds: number | null = null;
+    for (;;) {
+      if (takeoverSeconds === null && (await call('held', undefined, victim.workerId)) === 0)
+        takeoverSeconds = (Date.now() - killedAt) / 1000;
+      const done = (await call('count', 'succeeded')) ?? 0;
+      if (loaded && done >= doneBefore + KILL_LOAD && (await call('open')) === 0) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const drainSeconds = (Date.now() - killedAt) / 1000;
+    const replacement = await replacing;
+    for (const { worker } of [survivor, replacement]) worker.kill('SIGTERM');
+    await Promise.all([survivor, replacement].map(({ worker }) => new Promise((r) => worker.once('exit', r))));
+    return { held, drainSeconds, takeoverSeconds: takeoverSeconds ?? drainSeconds };
+  }
 }
