@@ -11,6 +11,18 @@ export {
 } from './bounded-body';
 export * from './egress';
 export * from './errors';
+export {
+  type CreateLoggerOptions,
+  createLogger,
+  currentLogContext,
+  type Logger,
+  type LogLevel,
+  type LogSettings,
+  REDACTED,
+  scrubSecrets,
+  scrubString,
+  withLogContext,
+} from './logger';
 export { dataDir, findRepoRoot } from './paths';
 export { SANDBOX_TOKEN_HEADER, sameToken, sandboxControlToken } from './sandbox-token';
 export {

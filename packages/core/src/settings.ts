@@ -230,6 +230,11 @@ export const SETTINGS = {
     'off',
     'outbound calls a builder controls (HTTP request node, SMTP host) may not reach loopback, private, link-local or other non-public addresses; `on` opens the private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) for self-hosted intranets; a comma-separated CIDR list (`10.1.0.0/16,fd00::/8`) opens exactly those ranges (any kind, loopback included)',
   ),
+  TILLFLOW_LOG_LEVEL: declare(
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    'info',
+    'structured JSON log lines (pino, one per line on stdout) at this level and above: `fatal`, `error`, `warn`, `info`, `debug` (one line per run attempt), `trace`, `silent`. Lines written for a request carry `requestId`, for a flow run `runId`, `projectId`, `flowId`; secrets, keys, card numbers and authorization headers are masked',
+  ),
   TILLFLOW_QUIET_WEBHOOKS: declare(
     z.enum(['0', '1']).default('0'),
     '0',
