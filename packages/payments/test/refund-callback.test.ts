@@ -1,0 +1,182 @@
+import { getRow, queryRows } from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleRefundEvent } from '../src/callbacks/refund';
+import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
+
+// The refund callback handler on its own, fed refund events built here (each field set by the test):
+// what it writes to the refund and payment rows and what it tells the flow. Through the webhook route
+// and workers the same rules are checked in stale-events, refund-lifecycle and webhook-flows; this file
+// pins each field and is what `npm run test:mutation` uses for callbacks/refund.ts.
+
+const BACKEND = { kind: 'backend' } as const;
+let handle: DbHandle;
+let sandbox: Sandbox;
+
+beforeAll(async () => {
+  ({ handle, sandbox } = await startEnvironment());
+});
+afterAll(async () => {
+  await sandbox?.close();
+  await handle?.close();
+});
+
+let sequence = 0;
+/** A payment of 1000 that Alice paid, and helpers to feed refund events about it. */
+async function paid() {
+  const p = await paidPaymentIntent(handle, sandbox, 1000);
+  const refundEvent = (
+    type: string,
+    refund: Record<string, unknown>,
+    extra: Record<string, unknown> = {},
+  ): Record<string, unknown> => ({
+    id: `evt_r${++sequence}`,
+    type,
+    created: 1_800_000_000 + sequence,
+    livemode: false,
+    ...extra,
+    data: { object: { currency: 'usd', payment_intent: p.intentId, metadata: {}, ...refund } },
+  });
+  const feed = (event: Record<string, unknown>, stripe?: Stripe) =>
+    handle.db.transaction((tx) => handleRefundEvent(tx, p.project.id, event as never, stripe));
+  const payment = async (): Promise<Record<string, unknown>> =>
+    (await getRow(handle.db, p.project.id, BACKEND, 'payment', p.paymentId)) ?? {};
+  const refundRow = async (id: number): Promise<Record<string, unknown>> =>
+    (await getRow(handle.db, p.project.id, BACKEND, 'refund', id)) ?? {};
+  return { ...p, refundEvent, feed, payment, refundRow };
+}
+
+describe('the refund callback handler', () => {
+  it('a refund made in the Stripe Dashboard gets a row of its own and settles the payment, partly then in full', async () => {
+    const p = await paid();
+    const first = p.refundEvent('refund.created', { id: 're_dash1', amount: 300, status: 'succeeded' });
+    const output = await p.feed(first);
+    expect(output).toEqual({
+      orderId: p.order.id,
+      paymentId: p.paymentId,
+      refundId: expect.any(Number),
+      status: 'REFUNDED',
+      paymentStatus: 'PARTIALLY_REFUNDED',
+      amountRefunded: 300,
+      alreadyProcessed: false,
+      ignored: false,
+    });
+    expect(await p.refundRow(Number(output.refundId))).toMatchObject({
+      payment_id: p.paymentId,
+      payer: p.alice.id,
+      amount: 300,
+      currency: 'usd',
+      reason: 'made in the Stripe Dashboard',
+      status: 'REFUNDED',
+      stripe_refund_id: 're_dash1',
+    });
+    // the same event again: nothing moves, no second row
+    expect(await p.feed(first)).toMatchObject({
+      refundId: output.refundId,
+      alreadyProcessed: true,
+      amountRefunded: 300,
+    });
+    const { rows } = await queryRows(handle.db, p.project.id, BACKEND, 'refund', {});
+    expect(rows).toHaveLength(1);
+    const rest = await p.feed(
+      p.refundEvent('refund.created', { id: 're_dash2', amount: 700, status: 'succeeded', reason: 'duplicate' }),
+    );
+    expect(rest).toMatchObject({ status: 'REFUNDED', paymentStatus: 'REFUNDED', amountRefunded: 1000 });
+    expect((await p.refundRow(Number(rest.refundId))).reason).toBe('duplicate');
+    expect(await p.payment()).toMatchObject({ status: 'REFUNDED', amount_refunded: 1000 });
+  });
+
+  it('from the event alone a refund only moves forward: pending, failed with its reason, a stale pending ignored, then made', async () => {
+    const p = await paid();
+    const pending = await p.feed(p.refundEvent('refund.created', { id: 're_slow', amount: 400, status: 'pending' }));
+    expect(pending).toMatchObject({ status: 'PENDING', paymentStatus: 'SUCCESSFUL', amountRefunded: 0 });
+    const refundId = Number(pending.refundId);
+    const failed = await p.feed(
+      p.refundEvent('refund.failed', {
+        id: 're_slow',
+        amount: 400,
+        status: 'failed',
+        failure_reason: 'expired_or_canceled_card',
+        metadata: { tillflow_refund_id: String(refundId) },
+      }),
+    );
+    expect(failed).toMatchObject({ refundId, status: 'FAILED', alreadyProcessed: false, amountRefunded: 0 });
+    expect(await p.refundRow(refundId)).toMatchObject({ status: 'FAILED', failure_reason: 'expired_or_canceled_card' });
+    const stale = await p.feed(p.refundEvent('refund.updated', { id: 're_slow', amount: 400, status: 'pending' }));
+    expect(stale).toMatchObject({ refundId, status: 'FAILED', alreadyProcessed: true });
+    expect((await p.refundRow(refundId)).status).toBe('FAILED');
+    const made = await p.feed(p.refundEvent('refund.updated', { id: 're_slow', amount: 400, status: 'succeeded' }));
+    expect(made).toMatchObject({ status: 'REFUNDED', paymentStatus: 'PARTIALLY_REFUNDED', amountRefunded: 400 });
+    expect(await p.payment()).toMatchObject({ status: 'PARTIALLY_REFUNDED', amount_refunded: 400 });
+  });
+
+  it('with Stripe reachable, Stripe’s current state wins whatever state the event carries', async () => {
+    const p = await paid();
+    const atStripe = await p.stripe.refunds.create({ payment_intent: p.intentId, amount: 250 });
+    expect(atStripe.status).toBe('succeeded');
+    // an event from before it succeeded, fed with a client: re-fetched, REFUNDED
+    const output = await p.feed(
+      p.refundEvent('refund.created', { id: atStripe.id, amount: 250, status: 'pending' }),
+      p.stripe,
+    );
+    expect(output).toMatchObject({ status: 'REFUNDED', paymentStatus: 'PARTIALLY_REFUNDED', amountRefunded: 250 });
+    // a refund Stripe does not know (or cannot be asked about) falls back to the event alone
+    const unknown = await p.feed(
+      p.refundEvent('refund.created', { id: 're_not_at_stripe', amount: 100, status: 'pending' }),
+      p.stripe,
+    );
+    expect(unknown).toMatchObject({ status: 'PENDING', amountRefunded: 250 });
+  });
+
+  it('charge.refunded settles the payment from our refund rows', async () => {
+    const p = await paid();
+    const charge = (extra: Record<string, unknown>) =>
+      p.refundEvent('charge.refunded', { id: 'ch_x', object: 'charge', ...extra });
+    expect(await p.feed(charge({}))).toMatchObject({
+      paymentId: p.paymentId,
+      refundId: null,
+      status: 'PENDING',
+      paymentStatus: 'SUCCESSFUL',
+      amountRefunded: 0,
+      alreadyProcessed: true,
+      ignored: false,
+    });
+    await p.feed(p.refundEvent('refund.created', { id: 're_all', amount: 1000, status: 'succeeded' }));
+    expect(await p.feed(charge({}))).toMatchObject({
+      status: 'REFUNDED',
+      paymentStatus: 'REFUNDED',
+      amountRefunded: 1000,
+      alreadyProcessed: true,
+    });
+    expect(await p.feed(charge({ payment_intent: 'pi_someone_else', id: 'ch_other' }))).toMatchObject({
+      ignored: true,
+    });
+  });
+
+  it('ignores refunds of no payment of ours, live events for a test payment, and other event types', async () => {
+    const p = await paid();
+    const ignored = {
+      orderId: null,
+      paymentId: null,
+      refundId: null,
+      status: null,
+      paymentStatus: null,
+      amountRefunded: null,
+      alreadyProcessed: false,
+      ignored: true,
+    };
+    expect(
+      await p.feed(
+        p.refundEvent('refund.created', { id: 're_x', amount: 1, status: 'succeeded', payment_intent: 'pi_nobody' }),
+      ),
+    ).toEqual(ignored);
+    expect(
+      await p.feed(
+        p.refundEvent('refund.created', { id: 're_live', amount: 1, status: 'succeeded' }, { livemode: true }),
+      ),
+    ).toEqual(ignored);
+    expect(await p.feed(p.refundEvent('charge.dispute.created', { id: 'dp_1', amount: 1 }))).toEqual(ignored);
+    expect(await p.payment()).toMatchObject({ status: 'SUCCESSFUL', amount_refunded: 0 });
+  });
+});
