@@ -69,7 +69,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     await insertRow(handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
     await insertRow(handle.db, project.id, backend, 'product', { name: 'Free sample', price: 0 });
     await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
-    await caller.app.saveSettings({
+    await caller.appSettings.save({
       projectId: project.id,
       catalog: {
         source: 'table',
@@ -119,7 +119,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     const items = await visitor.query<{ key: string; name: string; amount: number; currency: string }[]>('catalog');
     expect(items.map((i) => [i.name, i.amount, i.currency])).toEqual([['Beans', 1500, 'usd']]);
     await expect(
-      caller.app.saveSettings({
+      caller.appSettings.save({
         projectId: project.id,
         catalog: { source: 'table', table: 'product', nameColumn: 'nope', priceColumn: 'price' },
       }),
@@ -165,7 +165,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     const abortStudio = new AbortController();
     const studioEvents: { table: string; rowId: number }[] = [];
     const studio = createCaller({ db: handle, user, headers: new Headers() }, { signal: abortStudio.signal });
-    const studioIterable = await studio.app.studioChanges({ projectId: project.id, tables: ['payment'] });
+    const studioIterable = await studio.realtime.changes({ projectId: project.id, tables: ['payment'] });
     const studioDone = (async () => {
       for await (const tracked of studioIterable as AsyncIterable<unknown>) {
         const [, data] = tracked as [string, { table: string; rowId: number }];

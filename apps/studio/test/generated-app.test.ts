@@ -81,18 +81,22 @@ describe('generated app: end-user auth and realtime over the app endpoint', () =
 
   it('a builder session grants nothing in the app, and an app session is bound to its project', async () => {
     const { builder, slug } = await newApp();
-    // The studio caller (builder signed in) reaches the app router as anonymous.
-    const info = await builder.caller.app.info({ projectSlug: slug });
-    expect(info.me).toBeNull();
-    await expect(builder.caller.app.myOrders({ projectSlug: slug })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    // Signing in from the studio's endpoint cannot set the app's cookie.
-    await expect(
-      builder.caller.app.signUp({
-        projectSlug: slug,
-        email: `x-${uniqueSuffix()}@example.test`,
-        password: 'long-enough-9',
-      }),
-    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // The studio's API does not serve the app's procedures at all (only /app/<slug>/api/trpc does)…
+    const studioApi = builder.caller as unknown as { app: { info: (input: unknown) => Promise<unknown> } };
+    await expect(studioApi.app.info({ projectSlug: slug })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // …and the builder's studio session, sent to the app's endpoint, is nobody there.
+    const signedIn = await builder.auth.api.signInEmail({
+      body: { email: builder.user.email, password: 'correct-horse-9' },
+      returnHeaders: true,
+    });
+    const studioCookie = signedIn.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    expect(studioCookie).toContain('session_token=');
+    const asBuilder = appClient(handle, slug, { cookie: studioCookie });
+    expect((await asBuilder.query<{ me: unknown }>('info')).me).toBeNull();
+    await expect(asBuilder.query('myOrders')).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
 
     const ann = appClient(handle, slug);
     await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });

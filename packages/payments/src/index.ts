@@ -25,6 +25,7 @@ export {
 } from './endpoints';
 export { PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
+export { deleteProjectFlow, publishProjectFlow, rollbackProjectFlow } from './flow-publishing';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
 export { PAYMENT_NODE_EXECUTORS, registerPaymentNodeExecutors } from './node-executors';
 export {

@@ -1,3 +1,4 @@
+import { TillflowError } from '@tillflow/core';
 import {
   type DbHandle,
   type Executor,
@@ -91,7 +92,8 @@ export async function retryRun(db: Executor, runId: string, projectId?: number):
 export async function replayEvent(handle: DbHandle, eventRowId: string, projectId?: number): Promise<string[]> {
   const ids = await handle.db.transaction(async (tx) => {
     const [event] = await tx.select().from(stripeEvents).where(eq(stripeEvents.id, eventRowId));
-    if (!event || (projectId !== undefined && event.projectId !== projectId)) throw new Error('Event not found.');
+    if (!event || (projectId !== undefined && event.projectId !== projectId))
+      throw new TillflowError('NOT_FOUND', 'Event not found.');
     // The flows that ran for it originally, plus any now listening for its type on the same endpoint.
     const candidates = await executeRows<{ id: string; published_version_id: string; trigger: FlowTrigger }>(
       tx,
@@ -134,21 +136,53 @@ export async function purgeOldRuns(db: Executor, olderThanDays: number): Promise
   return { runs: runs.length };
 }
 
-export async function listEvents(db: Executor, projectId: number, limit = 50) {
-  return db
-    .select({
-      id: stripeEvents.id,
-      eventId: stripeEvents.eventId,
-      type: stripeEvents.type,
-      objectId: stripeEvents.objectId,
-      livemode: stripeEvents.livemode,
-      receivedAt: stripeEvents.receivedAt,
-      deliveryCount: stripeEvents.deliveryCount,
-    })
-    .from(stripeEvents)
-    .where(eq(stripeEvents.projectId, projectId))
-    .orderBy(desc(stripeEvents.receivedAt))
-    .limit(Math.min(limit, 200));
+/** Webhook events received, newest first: deliveries, duplicates and the runs each started. */
+export async function listEvents(
+  db: Executor,
+  projectId: number,
+  options: { type?: string; objectIds?: string[]; limit?: number } = {},
+) {
+  const rows = await executeRows<{
+    id: string;
+    event_id: string;
+    type: string;
+    object_id: string | null;
+    livemode: boolean;
+    received_at: string | Date;
+    delivery_count: number;
+    duplicates: number;
+    runs: { id: string; flowId: string; flowName: string; status: string }[] | null;
+  }>(
+    db,
+    sql`select e.id, e.event_id, e.type, e.object_id, e.livemode, e.received_at, e.delivery_count,
+          (select count(*)::int from webhook_delivery d where d.event_row_id = e.id and d.duplicate) as duplicates,
+          (select json_agg(json_build_object('id', r.id, 'flowId', r.flow_id, 'flowName', f.name, 'status', r.status)
+                           order by r.created_at)
+             from flow_run r join flow f on f.id = r.flow_id where r.event_row_id = e.id) as runs
+        from stripe_event e
+        where e.project_id = ${projectId} ${options.type ? sql`and e.type = ${options.type}` : sql``}
+          ${
+            options.objectIds?.length
+              ? sql`and e.object_id in (${sql.join(
+                  options.objectIds.map((id) => sql`${id}`),
+                  sql`, `,
+                )})`
+              : sql``
+          }
+        order by e.received_at desc
+        limit ${Math.min(options.limit ?? 50, 200)}`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    eventId: r.event_id,
+    type: r.type,
+    objectId: r.object_id,
+    livemode: r.livemode,
+    receivedAt: new Date(r.received_at),
+    deliveries: Number(r.delivery_count),
+    duplicates: Number(r.duplicates),
+    runs: r.runs ?? [],
+  }));
 }
 
 export async function countRejections(db: Executor, endpointId: string) {

@@ -52,7 +52,27 @@ export {
   shouldApplyStripeObjectUpdate,
   stripeObjectVersionOf,
 } from './ordering';
-export { type QueueStatus, queueStatus, registerQueueGauges, type WorkerStatus } from './queue-status';
+export {
+  blankFlow,
+  createCustomFlow,
+  type FlowStatus,
+  flowIssues,
+  flowStatus,
+  flowTables,
+  getFlowVersion,
+  getProjectFlow,
+  listFlowSummaries,
+  listFlowVersionSummaries,
+  saveProjectFlowDraft,
+  storedEventPayload,
+} from './project-flows';
+export {
+  projectQueueWait,
+  type QueueStatus,
+  queueStatus,
+  registerQueueGauges,
+  type WorkerStatus,
+} from './queue-status';
 export {
   type BuiltinExecutors,
   type CallbackExecutors,

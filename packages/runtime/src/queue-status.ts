@@ -1,4 +1,4 @@
-import { type DbHandle, executeRows } from '@tillflow/db';
+import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { DEFAULT_HEARTBEAT_MS, staleAfterMs } from './heartbeat';
 import { metrics } from './metrics';
@@ -98,4 +98,18 @@ export function registerQueueGauges(handle: DbHandle): void {
     'Worker processes whose heartbeat is fresh.',
     async () => (await status()).workers.filter((w) => w.alive).length,
   );
+}
+
+/** One project's runs waiting now (queued and due, test runs aside) and how long the oldest has waited. */
+export async function projectQueueWait(
+  db: Executor,
+  projectId: number,
+): Promise<{ waiting: number; oldestWaitingS: number | null }> {
+  const [row] = await executeRows<{ waiting: number; oldest_s: number | null }>(
+    db,
+    sql`select count(*)::int as waiting, extract(epoch from now() - min(run_after))::float as oldest_s
+        from flow_run where project_id = ${projectId} and status = 'queued'
+          and test_run = false and run_after <= now()`,
+  );
+  return { waiting: Number(row?.waiting ?? 0), oldestWaitingS: row?.oldest_s ?? null };
 }

@@ -5,10 +5,10 @@ import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import superjson from 'superjson';
-import type { AppRouter } from '~/server/api/root';
+import type { StudioRouter } from '~/server/api/root';
 import { makeQueryClient } from './query-client';
 
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
+export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<StudioRouter>();
 
 let browserQueryClient: QueryClient | undefined;
 function getQueryClient() {
@@ -20,7 +20,7 @@ function getQueryClient() {
 export function TRPCReactProvider({ children }: { children: React.ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({
+    createTRPCClient<StudioRouter>({
       links: [
         splitLink({
           condition: (op) => op.type === 'subscription',

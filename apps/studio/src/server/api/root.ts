@@ -1,5 +1,5 @@
 import { apiKeysRouter } from './routers/api-keys';
-import { generatedAppRouter } from './routers/app';
+import { appSettingsRouter } from './routers/app-settings';
 import { dataModelRouter } from './routers/data-model';
 import { endUsersRouter } from './routers/end-users';
 import { eventsRouter } from './routers/events';
@@ -8,11 +8,14 @@ import { mailboxRouter } from './routers/mailbox';
 import { paymentsRouter } from './routers/payments';
 import { permissionsRouter } from './routers/permissions';
 import { projectRouter } from './routers/project';
+import { realtimeRouter } from './routers/realtime';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
-// One router per domain, composed here (as in create-t3-app's src/server/api).
-export const appRouter = createTRPCRouter({
-  app: generatedAppRouter,
+// The studio's API: one router per domain, composed here (as in create-t3-app's src/server/api). The
+// generated app's end-user API is a separate router (server/generated-app/router.ts) with its own endpoint.
+export const studioRouter = createTRPCRouter({
+  appSettings: appSettingsRouter,
+  realtime: realtimeRouter,
   mailbox: mailboxRouter,
   project: projectRouter,
   dataModel: dataModelRouter,
@@ -24,5 +27,5 @@ export const appRouter = createTRPCRouter({
   events: eventsRouter,
 });
 
-export type AppRouter = typeof appRouter;
-export const createCaller = createCallerFactory(appRouter);
+export type StudioRouter = typeof studioRouter;
+export const createCaller = createCallerFactory(studioRouter);

@@ -1,8 +1,8 @@
 import type { DbHandle } from '@tillflow/db';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
-import { generatedAppRouter } from '../api/routers/app';
 import { handleSubscriptionRequest } from '../api/sse';
 import { createTRPCRouter } from '../api/trpc';
+import { generatedAppRouter } from './router';
 
 // Only the app router is mounted at /app/<slug>/api/trpc, and no builder
 // session is resolved: it would grant nothing here anyway.

@@ -1,3 +1,4 @@
+import { TillflowError } from '@tillflow/core';
 import {
   type Actor,
   checkActionPermission,
@@ -168,4 +169,26 @@ export async function buyItem(
     { charge: { amount: item.amount, currency: item.currency } },
   );
   return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: payment.clientSecret };
+}
+
+// What is charged comes from the shop's catalog (and the order), never from the buyer's request: a buy
+// naming a price, amount, currency, trial or return address is refused rather than silently ignored.
+const BUY_REFUSED: Record<string, string> = {
+  amount: 'amount is decided by the shop from the item; remove it from the request.',
+  currency: 'currency is decided by the shop from the item; remove it from the request.',
+  price: 'price is decided by the shop from the item; remove it from the request.',
+  priceId: 'priceId is decided by the shop: name the item with itemKey instead.',
+  plan: 'plan is named by itemKey here; remove it from the request.',
+  product: 'product is decided by the shop from the item; remove it from the request.',
+  trialDays: 'trialDays is decided by the shop’s plan settings; remove it from the request.',
+  successUrl: 'successUrl is decided by the app; remove it from the request.',
+  cancelUrl: 'cancelUrl is decided by the app; remove it from the request.',
+  returnUrl: 'returnUrl is decided by the app; remove it from the request.',
+};
+/** A 400 naming every field the buyer may not set, with what to do instead. */
+export function refuseBuyFields(input: Record<string, unknown>) {
+  const sent = Object.keys(input).filter((key) => key in BUY_REFUSED && input[key] !== undefined);
+  if (sent.length === 0) return;
+  const fieldErrors = Object.fromEntries(sent.map((key) => [key, BUY_REFUSED[key]]));
+  throw new TillflowError('VALIDATION', sent.map((key) => BUY_REFUSED[key]).join(' '), { fieldErrors });
 }

@@ -1,6 +1,6 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createTRPCContext } from '~/server/api/context';
-import { appRouter } from '~/server/api/root';
+import { studioRouter } from '~/server/api/root';
 import { handleSubscriptionRequest } from '~/server/api/sse';
 import { STUDIO_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
 
@@ -13,7 +13,7 @@ async function handler(request: Request) {
   const options = {
     endpoint: '/api/trpc',
     req,
-    router: appRouter,
+    router: studioRouter,
     createContext: () => createTRPCContext({ headers: req.headers }),
   };
   // Subscriptions (the live change streams) take the fan-out SSE writer; everything else tRPC's handler.

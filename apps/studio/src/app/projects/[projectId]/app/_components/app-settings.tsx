@@ -13,9 +13,9 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const project = useQuery(trpc.project.get.queryOptions({ projectId }));
-  const settings = useQuery(trpc.app.getSettings.queryOptions({ projectId }));
+  const settings = useQuery(trpc.appSettings.get.queryOptions({ projectId }));
   const tables = useQuery(trpc.dataModel.listTables.queryOptions({ projectId }));
-  const preview = useQuery(trpc.app.previewCatalog.queryOptions({ projectId }));
+  const preview = useQuery(trpc.appSettings.previewCatalog.queryOptions({ projectId }));
   const payments = useQuery(trpc.payments.settings.queryOptions({ projectId }));
   const [title, setTitle] = useState('');
   const [source, setSource] = useState<Source>('none');
@@ -43,10 +43,10 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
     setTrialDays(c.trialDays ? String(c.trialDays) : '');
   }, [settings.data, ready]);
   const save = useMutation(
-    trpc.app.saveSettings.mutationOptions({
+    trpc.appSettings.save.mutationOptions({
       onSuccess: async () => {
-        await queryClient.invalidateQueries({ queryKey: trpc.app.getSettings.queryKey() });
-        await queryClient.invalidateQueries({ queryKey: trpc.app.previewCatalog.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.appSettings.get.queryKey() });
+        await queryClient.invalidateQueries({ queryKey: trpc.appSettings.previewCatalog.queryKey() });
       },
     }),
   );

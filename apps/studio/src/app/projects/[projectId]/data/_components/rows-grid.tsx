@@ -56,7 +56,7 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
   });
   // Live: a change committed anywhere (a payment flow marking an order paid, a refund) shows without a reload.
   useSubscription(
-    trpc.app.studioChanges.subscriptionOptions(
+    trpc.realtime.changes.subscriptionOptions(
       { projectId, tables: [table.name] },
       { onData: () => void queryClient.invalidateQueries({ queryKey: trpc.dataModel.queryRows.pathKey() }) },
     ),

@@ -56,7 +56,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
   const queryClient = useQueryClient();
   // Live: every committed change to the payment tables refetches the lists and totals (SSE, resumes on reconnect).
   const stream = useSubscription(
-    trpc.app.studioChanges.subscriptionOptions(
+    trpc.realtime.changes.subscriptionOptions(
       { projectId, tables: ['payment', 'refund', 'recurring_payment'] },
       {
         enabled: active,

@@ -4,51 +4,17 @@ import { cancelRecurringAction, loadPaymentSettings, refundAction, toPublicSetti
 import { getChangeHub } from '@tillflow/realtime';
 import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
-import { getSessionFromHeaders } from '../../auth';
-import {
-  actorFromToken,
-  credentialsInput,
-  sessionCookie,
-  signInEndUser,
-  signOutEndUser,
-  signUpEndUser,
-} from '../../generated-app/auth';
-import { catalogSettingsInput, listCatalog, loadAppSettings, saveAppSettings } from '../../generated-app/catalog';
-import { buyItem, myOrders, mySubscriptions, paymentsForAdmin } from '../../generated-app/orders';
-import { appProcedure, endUserProcedure } from '../../generated-app/procedure';
-import { clientAddress } from '../../http/client-address';
-import { publicOrigin } from '../../public-origin';
-import { createTRPCRouter, projectProcedure } from '../trpc';
+import { createTRPCRouter } from '../api/trpc';
+import { clientAddress } from '../http/client-address';
+import { publicOrigin } from '../public-origin';
+import { actorFromToken, credentialsInput, sessionCookie, signInEndUser, signOutEndUser, signUpEndUser } from './auth';
+import { listCatalog, loadAppSettings } from './catalog';
+import { buyItem, myOrders, mySubscriptions, paymentsForAdmin, refuseBuyFields } from './orders';
+import { appProcedure, endUserProcedure } from './procedure';
 
 /** Where Checkout sends the buyer back: the studio's public origin, never one a request names. */
 function appUrl(slug: string, page: string): string {
   return `${publicOrigin()}/app/${slug}/${page}`;
-}
-
-// What is charged comes from the shop's catalog (and the order), never from the buyer's request: a buy
-// naming a price, amount, currency, trial or return address is refused rather than silently ignored.
-const BUY_REFUSED: Record<string, string> = {
-  amount: 'amount is decided by the shop from the item; remove it from the request.',
-  currency: 'currency is decided by the shop from the item; remove it from the request.',
-  price: 'price is decided by the shop from the item; remove it from the request.',
-  priceId: 'priceId is decided by the shop: name the item with itemKey instead.',
-  plan: 'plan is named by itemKey here; remove it from the request.',
-  product: 'product is decided by the shop from the item; remove it from the request.',
-  trialDays: 'trialDays is decided by the shop’s plan settings; remove it from the request.',
-  successUrl: 'successUrl is decided by the app; remove it from the request.',
-  cancelUrl: 'cancelUrl is decided by the app; remove it from the request.',
-  returnUrl: 'returnUrl is decided by the app; remove it from the request.',
-};
-/** A 400 naming every field the buyer may not set, with what to do instead. */
-function refuseBuyFields(input: Record<string, unknown>) {
-  const sent = Object.keys(input).filter((key) => key in BUY_REFUSED && input[key] !== undefined);
-  if (sent.length === 0) return;
-  const fieldErrors = Object.fromEntries(sent.map((key) => [key, BUY_REFUSED[key]]));
-  throw new TRPCError({
-    code: 'BAD_REQUEST',
-    message: sent.map((key) => BUY_REFUSED[key]).join(' '),
-    cause: Object.assign(new Error('refused fields'), { fieldErrors }),
-  });
 }
 
 function setCookie(resHeaders: Headers | undefined, value: string) {
@@ -63,8 +29,8 @@ const sameActor = (a: Actor, b: Actor) =>
 /** How often a live stream re-checks its session (TILLFLOW_REALTIME_REVALIDATE_MS, default a minute). */
 const revalidateMs = () => setting('TILLFLOW_REALTIME_REVALIDATE_MS');
 
-// The generated app's API (served at /app/:projectSlug/api/trpc) plus the
-// studio's App settings. End-user procedures never look at builder sessions.
+// The generated app's end-user API, served only at /app/:projectSlug/api/trpc (see http.ts). Its procedures
+// never look at builder sessions; the studio's App settings live in api/routers/app-settings.ts.
 export const generatedAppRouter = createTRPCRouter({
   info: appProcedure.query(async ({ ctx }) => {
     const settings = await loadAppSettings(ctx.db.db, ctx.project.id);
@@ -190,36 +156,4 @@ export const generatedAppRouter = createTRPCRouter({
       });
       for await (const event of events) yield tracked(String(event.position), event);
     }),
-
-  /** The same stream for the studio (the builder sees every row), e.g. live tables on the Payments page. */
-  studioChanges: projectProcedure
-    .input(
-      z.object({
-        tables: z.array(z.string().max(100)).max(20).optional(),
-        lastEventId: z.string().regex(/^\d+$/).nullish(),
-      }),
-    )
-    .subscription(async function* ({ ctx, input, signal }) {
-      const events = getChangeHub(ctx.db).subscribe({
-        project: { id: ctx.project.id, schemaName: ctx.project.schemaName },
-        actor: { kind: 'builder' },
-        tables: input.tables,
-        after: input.lastEventId ? Number(input.lastEventId) : null,
-        signal,
-        stillValid: async () => (await getSessionFromHeaders(ctx.headers))?.user.id === ctx.user.id,
-        revalidateMs: revalidateMs(),
-      });
-      for await (const event of events) yield tracked(String(event.position), event);
-    }),
-
-  // Studio → App: what the generated app offers.
-  getSettings: projectProcedure.query(({ ctx }) => loadAppSettings(ctx.db.db, ctx.project.id)),
-
-  saveSettings: projectProcedure
-    .input(z.object({ title: z.string().trim().max(120).nullish(), catalog: catalogSettingsInput }))
-    .mutation(({ ctx, input }) =>
-      saveAppSettings(ctx.db.db, ctx.project.id, { title: input.title ?? null, catalog: input.catalog }),
-    ),
-
-  previewCatalog: projectProcedure.query(({ ctx }) => listCatalog(ctx.db, ctx.project.id)),
 });
