@@ -70,8 +70,10 @@ async function runServer() {
   const { hasBuild, startNextStudio } = await import('./lib/next-studio');
   const { eq } = await import('drizzle-orm');
   const superjson = (await import('superjson')).default;
-  const { signUpEndUser } = await import('../apps/studio/src/server/app/auth');
-  const { generatedAppEndpoint, handleGeneratedAppRequest } = await import('../apps/studio/src/server/app/http');
+  const { signUpEndUser } = await import('../apps/studio/src/server/generated-app/auth');
+  const { generatedAppEndpoint, handleGeneratedAppRequest } = await import(
+    '../apps/studio/src/server/generated-app/http'
+  );
   type IncomingMessage = import('node:http').IncomingMessage;
   type ServerResponse = import('node:http').ServerResponse;
   type AddressInfo = import('node:net').AddressInfo;
