@@ -173,4 +173,17 @@ describe('payment actions against the sandbox', () => {
     const refunds = await stripe.refunds.list({ payment_intent: String(payment?.stripe_payment_intent_id) });
     expect(refunds.data.reduce((sum, r) => sum + r.amount, 0)).toBe(600);
   });
+  it('a refund of a payment that does not exist is refused on the payment field, and nothing reaches Stripe', async () => {
+    const { project, admin, asUser, account } = await createPaymentsProject(handle, sandbox);
+    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+    await expect(
+      refundAction(handle, project.id, asUser(admin), { paymentId: 987_654, amount: 100 }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Payment 987654 was not found.',
+      fieldErrors: { paymentId: 'Not found.' },
+    });
+    const stripe = createStripeClient(account.secretKey, sandbox.url);
+    expect((await stripe.refunds.list({})).data).toHaveLength(0);
+  });
 });
