@@ -175,5 +175,8 @@ describe('out-of-order subscription events', () => {
     expect(row.status).toBe('past_due');
     expect(await hasNewerEventForObject(handle.db, projectId, active)).toBe(true);
     expect(await hasNewerEventForObject(handle.db, projectId, pastDue)).toBe(false);
+    // an event about no object (no id) is never stale
+    const objectless = { ...active, id: `${active.id}_x`, data: { object: {} } };
+    expect(await hasNewerEventForObject(handle.db, projectId, objectless)).toBe(false);
   });
 });
