@@ -17,6 +17,10 @@ export default defineConfig({
   test: {
     ...base.test,
     ...(only?.length ? { include: only } : {}),
+    // Instrumented code at nice 19 on a shared machine runs several times slower than npm test: a test that takes
+    // 10 s there can pass 30 s here. Stryker's own per-mutant timeout (from the dry run) still catches endless loops.
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
     exclude: [
       ...configDefaults.exclude,
       'apps/**',
