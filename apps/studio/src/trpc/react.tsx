@@ -2,6 +2,7 @@
 
 import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import superjson from 'superjson';
@@ -9,6 +10,10 @@ import type { StudioRouter } from '~/server/api/root';
 import { makeQueryClient } from './query-client';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<StudioRouter>();
+
+/** What each studio procedure takes and returns, e.g. `RouterOutputs['flows']['get']`: use these, never restate them. */
+export type RouterInputs = inferRouterInputs<StudioRouter>;
+export type RouterOutputs = inferRouterOutputs<StudioRouter>;
 
 let browserQueryClient: QueryClient | undefined;
 function getQueryClient() {

@@ -2,12 +2,17 @@
 
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
 import superjson from 'superjson';
 import type { GeneratedAppApi } from '~/server/generated-app/http';
 
 export const { TRPCProvider: AppTRPCProvider, useTRPC: useAppTRPC } = createTRPCContext<GeneratedAppApi>();
+
+/** What each of the app's procedures takes and returns, e.g. `AppRouterOutputs['app']['myOrders']`. */
+export type AppRouterInputs = inferRouterInputs<GeneratedAppApi>;
+export type AppRouterOutputs = inferRouterOutputs<GeneratedAppApi>;
 
 /**
  * The generated app talks only to its own endpoint under /app/<slug>, where
