@@ -1,0 +1,69 @@
+import { useMutation } from '@tanstack/react-query';
+import type { FlowDefinition } from '@tillflow/flow-model';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { errorMessage } from '~/lib/trpc-errors';
+import { useTRPC } from '~/trpc/react';
+
+export type SaveState = 'saved' | 'pending' | 'saving' | 'conflict' | 'error';
+
+/** How long after the last change the draft is saved. */
+const AUTOSAVE_DELAY_MS = 700;
+
+/**
+ * Autosave: the draft is saved shortly after each change, naming the revision it was based on, so a
+ * save over someone else's is refused (CONFLICT) and stops autosaving until a reload. Leaving with an
+ * edit not yet saved asks first.
+ */
+export function useAutosave(options: {
+  projectId: number;
+  flowId: string;
+  definition: FlowDefinition;
+  saved: { definition: FlowDefinition; revision: number };
+  onError: (message: string) => void;
+}) {
+  const { projectId, flowId, definition, onError } = options;
+  const trpc = useTRPC();
+  const revision = useRef(options.saved.revision);
+  const savedDefinition = useRef(options.saved.definition);
+  const [saveState, setSaveState] = useState<SaveState>('saved');
+  const saveDraft = useMutation(trpc.flows.saveDraft.mutationOptions());
+
+  const save = useCallback(async () => {
+    const target = definition;
+    if (target === savedDefinition.current) return true;
+    setSaveState('saving');
+    try {
+      const result = await saveDraft.mutateAsync({
+        projectId,
+        flowId,
+        definition: target,
+        expectedRevision: revision.current,
+      });
+      revision.current = result.revision;
+      savedDefinition.current = target;
+      setSaveState('saved');
+      return true;
+    } catch (error) {
+      const conflict = (error as { data?: { code?: string } }).data?.code === 'CONFLICT';
+      setSaveState(conflict ? 'conflict' : 'error');
+      onError(errorMessage(error));
+      return false;
+    }
+  }, [definition, flowId, projectId, saveDraft, onError]);
+
+  useEffect(() => {
+    if (definition === savedDefinition.current || saveState === 'conflict') return;
+    setSaveState('pending');
+    const timer = setTimeout(() => void save(), AUTOSAVE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [definition, save, saveState]);
+
+  useEffect(() => {
+    if (saveState !== 'pending' && saveState !== 'saving') return;
+    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
+    window.addEventListener('beforeunload', warn);
+    return () => window.removeEventListener('beforeunload', warn);
+  }, [saveState]);
+
+  return { saveState, save, revision };
+}
