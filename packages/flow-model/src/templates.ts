@@ -201,6 +201,38 @@ function addRefundBranches(
     nodes.push(updateOrder('update_order_partial', 'Mark order partially refunded', 'partially_refunded', at(0, 560)));
     edges.push(edge('fully_refunded', 'update_order_partial', 'false'));
   }
+  // The shopper is told, once per completed refund (the branch excludes repeats), whether full or partial.
+  nodes.push(
+    {
+      id: 'has_refund_address',
+      type: 'condition',
+      label: 'Buyer has an email?',
+      config: { expression: "{{ coalesce(nodes.callback.customerEmail, '') != '' }}" },
+      position: at(-160, 700),
+    },
+    {
+      id: 'send_refund_notice',
+      type: 'send_email',
+      label: 'Email the refund notice',
+      config: {
+        to: '{{ nodes.callback.customerEmail }}',
+        from: '{{ nodes.callback.fromAddress }}',
+        subject: 'Refund for order #{{ nodes.callback.orderId }}',
+        text: '{{ nodes.callback.noticeText }}',
+        html: '{{ nodes.callback.noticeHtml }}',
+      },
+      position: at(-160, 840),
+    },
+  );
+  edges.push(
+    canSet('refunded')
+      ? edge('update_order', 'has_refund_address')
+      : edge('fully_refunded', 'has_refund_address', 'true'),
+    canSet('partially_refunded')
+      ? edge('update_order_partial', 'has_refund_address')
+      : edge('fully_refunded', 'has_refund_address', 'false'),
+    edge('has_refund_address', 'send_refund_notice', 'true'),
+  );
   // A refund that fails (or is canceled) after it was accepted gives the money back: the order is paid again.
   if (canSet('paid')) {
     nodes.push(
@@ -255,8 +287,11 @@ function addReceipt(nodes: FlowNode[], edges: FlowEdge[], after: string | null) 
       label: 'Email the receipt',
       config: {
         to: '{{ nodes.callback.customerEmail }}',
+        from: '{{ nodes.callback.fromAddress }}',
         subject: 'Receipt for order #{{ nodes.callback.orderId }}',
-        text: 'Thank you for your payment of {{ nodes.callback.amountDisplay }} for order #{{ nodes.callback.orderId }}. Payment reference: {{ nodes.callback.paymentId }}.',
+        // The shop's branded receipt (name, logo, item, amount) in HTML and plain text, made by the callback.
+        text: '{{ nodes.callback.receiptText }}',
+        html: '{{ nodes.callback.receiptHtml }}',
       },
       position: at(-320, after ? 700 : 560),
     },

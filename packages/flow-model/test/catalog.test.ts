@@ -67,6 +67,11 @@ describe('node catalog', () => {
         currency: t.string,
         amountDisplay: t.string,
         customerEmail: t.string,
+        shopName: t.string,
+        itemName: t.string,
+        fromAddress: t.string,
+        receiptHtml: t.string,
+        receiptText: t.string,
       }),
     );
     const deduction = getNodeType('stripe_recurring_deduction_callback')?.outputShape({}, ctx);
@@ -76,12 +81,17 @@ describe('node catalog', () => {
       'amountDisplay',
       'currency',
       'customerEmail',
+      'fromAddress',
+      'itemName',
       'needsReview',
       'orderId',
       'originalOrderId',
       'paymentId',
       'paymentStatus',
+      'receiptHtml',
+      'receiptText',
       'recovered',
+      'shopName',
     ]);
   });
 

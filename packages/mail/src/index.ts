@@ -11,6 +11,7 @@ export { type MailInput, mailInput, type SentMail, sendMail } from './send';
 export {
   deleteMailSettings,
   getMailSettings,
+  loadSmtpSettings,
   type MailSettingsView,
   mailSettingsInput,
   saveMailSettings,

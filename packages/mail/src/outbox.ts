@@ -23,7 +23,7 @@ export async function queueMail(tx: Executor, projectId: number, raw: MailInput)
     .insert(mailMessages)
     .values({
       projectId,
-      fromAddress: input.from ?? smtp?.fromAddress ?? setting('TILLFLOW_MAIL_FROM'),
+      fromAddress: input.from || smtp?.fromAddress || setting('TILLFLOW_MAIL_FROM'), // an empty binding means the default
       toAddress: Array.isArray(input.to) ? input.to.join(', ') : input.to,
       subject: input.subject,
       text: input.text ?? null,

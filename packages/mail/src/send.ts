@@ -75,7 +75,7 @@ export async function sendMail(
   const input = mailInput.parse(raw);
   const to = Array.isArray(input.to) ? input.to.join(', ') : input.to;
   const smtp = await loadSmtpSettings(handle.db, projectId);
-  const from = input.from ?? smtp?.fromAddress ?? setting('TILLFLOW_MAIL_FROM');
+  const from = input.from || smtp?.fromAddress || setting('TILLFLOW_MAIL_FROM'); // an empty binding means the default
   const record = {
     projectId,
     fromAddress: from,

@@ -71,7 +71,10 @@ describe.runIf(process.env.DATABASE_URL)('concurrent refunds on PostgreSQL', () 
     const refusals = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected').map((r) => r.reason);
     expect(refusals).toHaveLength(2);
     for (const refusal of refusals)
-      expect(refusal).toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/Only \$1\.00 of this payment remains refundable/) });
+      expect(refusal).toMatchObject({
+        code: 'VALIDATION',
+        message: expect.stringMatching(/Only \$1\.00 of this payment remains refundable/),
+      });
     // A refused refund never got a row: the ceiling was checked before anything was reserved or sent.
     const { rows } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'refund', {
       filters: [{ column: 'payment_id', op: 'eq', value: paymentId }],

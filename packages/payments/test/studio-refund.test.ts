@@ -1,13 +1,14 @@
 import { createEndUser, getRow, insertRow, queryRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { uniqueSuffix } from '@tillflow/db/testing';
+import { listMailbox, useProjectMailForFlows } from '@tillflow/mail';
 import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund';
 import { activatePayments } from '../src/activation';
 import { registerPaymentNodeExecutors } from '../src/node-executors';
-import { getProjectStripe } from '../src/settings';
+import { getProjectStripe, saveBranding } from '../src/settings';
 import { bareShop, type Sandbox, startEnvironment } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
@@ -32,6 +33,7 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     receiver = await startWebhookServer(handle, { port: 0 });
     process.env.PUBLIC_URL = receiver.url;
     registerPaymentNodeExecutors();
+    useProjectMailForFlows();
   });
   afterAll(async () => {
     await workers?.stop();
@@ -51,6 +53,7 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
       setupDefaults: true,
     });
     expect(changes.length).toBeGreaterThan(0);
+    await saveBranding(handle, project.id, { brandName: 'Crumb & Co <Bakery>', brandSlogan: null, brandLogo: null });
     workers = await startWorkers(handle, { projectIds: [project.id], pollMs: 50, backoffBaseMs: 50 });
     const { stripe } = await getProjectStripe(handle.db, project.id);
     const ann = await createEndUser(handle.db, project.id, { email: `ann-${uniqueSuffix()}@example.test` });
@@ -78,6 +81,20 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     await eventually(async () => (await orderStatus()) === 'paid');
     expect((await queryRows(handle.db, project.id, BACKEND, 'orders', {})).rows).toHaveLength(1);
 
+    // The receipt: from the shop, with the item and the amount in both parts; names escaped in the HTML.
+    const [receipt] = await eventually(async () => {
+      const mail = await listMailbox(handle.db, project.id, { to: String(ann.email) });
+      return mail.length > 0 ? mail : null;
+    });
+    expect(receipt).toMatchObject({ subject: `Receipt for order #${order.id}` });
+    expect(receipt.fromAddress).toBe('"Crumb & Co Bakery" <no-reply@tillflow.local>');
+    expect(receipt.text).toContain('Item: Sourdough loaf');
+    expect(receipt.text).toContain('Paid: $8.50');
+    expect(receipt.html).toContain('Crumb &amp; Co &lt;Bakery&gt;');
+    expect(receipt.html).toContain('Sourdough loaf');
+    expect(receipt.html).toContain('$8.50');
+    expect(receipt.html).not.toContain('<Bakery>');
+
     // The studio refunds 2.00 of 8.50 by the order: partially refunded, 6.50 left.
     expect(await refundableAmount(handle, project.id, { orderId: order.id })).toMatchObject({
       paymentId: retry.paymentId,
@@ -92,6 +109,14 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
       remainingDisplay: '$6.50',
     });
     await eventually(async () => (await orderStatus()) === 'partially_refunded');
+    const notice = await eventually(async () =>
+      (await listMailbox(handle.db, project.id, { to: String(ann.email) })).find((m) => m.subject.startsWith('Refund')),
+    );
+    expect(notice.subject).toBe(`Refund for order #${order.id}`);
+    expect(notice.text).toContain('Part of your payment was refunded');
+    expect(notice.text).toContain('Refunded: $2.00');
+    expect(notice.text).toContain('Still paid: $6.50');
+    expect(notice.html).toContain('Sourdough loaf');
 
     // Bad input and too much are refused in words, before anything reaches Stripe.
     await expect(
@@ -108,6 +133,13 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     const rest = await refundFromStudio(handle, project.id, { paymentId: retry.paymentId });
     expect(rest).toMatchObject({ refundAmount: 650, remaining: 0 });
     await eventually(async () => (await orderStatus()) === 'refunded');
+    const notices = await eventually(async () => {
+      const mail = (await listMailbox(handle.db, project.id, { to: String(ann.email) })).filter((m) =>
+        m.subject.startsWith('Refund'),
+      );
+      return mail.length === 2 ? mail : null;
+    });
+    expect(notices.map((m) => m.text).join('\n')).toContain('Your payment was refunded');
     const refunds = await stripe.refunds.list({ payment_intent: String(retryRow?.stripe_payment_intent_id) });
     expect(refunds.data.map((r) => r.amount).sort((a, b) => a - b)).toEqual([200, 650]);
   });

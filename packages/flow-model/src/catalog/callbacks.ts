@@ -4,8 +4,31 @@ import { defineNodeType } from './types';
 
 // The four built-in handlers behind Momen's Stripe system flows; the payments module executes them.
 const callbackConfig = z.object({ orderTable: z.string().min(1).optional() }).passthrough();
-// For the receipt email: the charge in minor units, its currency, both formatted ("12.50 USD"), and the buyer's address.
-const receiptOutputs = { amount: t.number, currency: t.string, amountDisplay: t.string, customerEmail: t.string };
+// For the receipt email: the charge in minor units, its currency, both formatted ("$12.50"), the buyer's address,
+// the shop's name, the item bought, the sender (the shop's name on the project's address) and the finished
+// HTML and plain-text receipt (values escaped by the payments module).
+const mailOutputs = {
+  shopName: t.string,
+  itemName: t.string,
+  fromAddress: t.string,
+};
+const receiptOutputs = {
+  amount: t.number,
+  currency: t.string,
+  amountDisplay: t.string,
+  customerEmail: t.string,
+  ...mailOutputs,
+  receiptHtml: t.string,
+  receiptText: t.string,
+};
+// For the refund notice: this refund's amount formatted, the buyer's address, and the finished notice.
+const refundNoticeOutputs = {
+  refundAmountDisplay: t.string,
+  customerEmail: t.string,
+  ...mailOutputs,
+  noticeHtml: t.string,
+  noticeText: t.string,
+};
 const orderSummary = (c: { orderTable?: string }) => (c.orderTable ? ` (orders in ${c.orderTable})` : '');
 
 export const stripePaymentCallback = defineNodeType({
@@ -59,6 +82,7 @@ export const stripeRefundCallback = defineNodeType({
       ),
       amountRefunded: t.number,
       alreadyProcessed: t.boolean,
+      ...refundNoticeOutputs,
     }),
   locked: true,
   summary: (c) => `Record the refund status${orderSummary(c)}`,

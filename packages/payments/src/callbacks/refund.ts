@@ -12,6 +12,7 @@ import {
 } from '../event-mapping';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
 import { BACKEND, findAndLock, sameMode } from './find';
+import { NO_REFUND_NOTICE, type RefundNoticeFields, refundNoticeFields } from './receipt';
 
 export interface RefundCallbackOutput {
   orderId: number | null;
@@ -25,6 +26,8 @@ export interface RefundCallbackOutput {
   alreadyProcessed: boolean;
   ignored: boolean;
 }
+
+export type RefundCallbackResult = RefundCallbackOutput & RefundNoticeFields;
 
 /** Refunded total of a payment from its refund rows, then the payment's status from it. */
 async function settlePaymentTotals(tx: Executor, projectId: number, paymentId: number) {
@@ -61,8 +64,9 @@ export async function handleRefundEvent(
   projectId: number,
   event: StripeEventLike,
   stripe?: Stripe,
-): Promise<RefundCallbackOutput> {
+): Promise<RefundCallbackResult> {
   const ignored = {
+    ...NO_REFUND_NOTICE,
     orderId: null,
     paymentId: null,
     refundId: null,
@@ -94,7 +98,9 @@ export async function handleRefundEvent(
     if (!payment || !sameMode(payment, event)) return ignored;
     await settlePaymentTotals(tx, projectId, payment.id);
     const after = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, payment.id);
+    const newlyRefunded = Number(after?.amount_refunded ?? 0) - Number(payment.amount_refunded ?? 0);
     return {
+      ...(await refundNoticeFields(tx, projectId, after, newlyRefunded > 0 ? newlyRefunded : null, event)),
       orderId: Number(payment.order_id),
       paymentId: payment.id,
       refundId: null,
@@ -137,7 +143,9 @@ export async function handleRefundEvent(
   const paymentId = Number(refund.payment_id);
   if (apply) await settlePaymentTotals(tx, projectId, paymentId);
   const owner = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, paymentId);
+  const refundedNow = apply && update.status === 'REFUNDED';
   return {
+    ...(await refundNoticeFields(tx, projectId, owner, refundedNow ? Number(refund.amount) : null, event)),
     orderId: owner ? Number(owner.order_id) : null,
     paymentId,
     refundId: refund.id,
