@@ -24,7 +24,12 @@ import {
   updateNode,
 } from '~/lib/flow-editor';
 
-const payment = () => buildSystemFlow('StripePayment', { orderTable: 'order' });
+// An order status without "failed": the payment flow's false branch stays free for these edits.
+const payment = () =>
+  buildSystemFlow('StripePayment', {
+    orderTable: 'order',
+    orderStatusColumn: { type: 'enum', enumOptions: ['pending', 'paid'] },
+  });
 const at = { x: 0, y: 0 };
 
 /** trigger → a → b → c, all editable. */
