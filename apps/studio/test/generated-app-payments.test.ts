@@ -128,6 +128,39 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     await expect(visitor.mutation('buy', { itemKey: items[0].key })).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
   });
 
+  it('a decimal price column is read as people write prices (8.50 is $8.50, 500 is ¥500); a text one is refused before saving', async () => {
+    const { caller, project, slug } = await shop();
+    await createTable(handle.db, project.id, {
+      name: 'bakery',
+      columns: [
+        { name: 'name', type: 'text' },
+        { name: 'price', type: 'decimal' },
+        { name: 'currency', type: 'text' },
+        { name: 'note', type: 'text' },
+      ],
+    });
+    const backend = { kind: 'backend' } as const;
+    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Sourdough loaf', price: '8.50' });
+    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Melon pan', price: '500', currency: 'jpy' });
+    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Baklava', price: '1.250', currency: 'kwd' });
+    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Roll', price: '2.5' });
+    const catalog = { source: 'table', table: 'bakery', nameColumn: 'name', currencyColumn: 'currency' } as const;
+    await caller.appSettings.save({ projectId: project.id, catalog: { ...catalog, priceColumn: 'price' } });
+    const items = await appClient(handle, slug).query<{ name: string; amount: number; currency: string }[]>('catalog');
+    expect(items.map((i) => [i.name, i.amount, i.currency])).toEqual([
+      ['Sourdough loaf', 850, 'usd'],
+      ['Melon pan', 500, 'jpy'],
+      ['Baklava', 1250, 'kwd'],
+      ['Roll', 250, 'usd'],
+    ]);
+    await expect(
+      caller.appSettings.save({ projectId: project.id, catalog: { ...catalog, priceColumn: 'note' } }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('"note" is a text column, so it cannot hold a price'),
+    });
+  });
+
   it('a buyer names only the item: amount, currency, price, trial or a return address in the request are refused, and the catalog price is charged', async () => {
     const { project, slug } = await shop();
     // The request's Origin never decides where Checkout sends the buyer back.

@@ -26,6 +26,8 @@ export interface PaymentActionOptions {
    * Never taken from a request; without it the order's own amount is charged.
    */
   charge?: Charge;
+  /** What the shopper is buying, shown on the checkout page ("Sourdough loaf" rather than "Order #1"). */
+  itemName?: string;
 }
 
 export interface CreatedPayment {
@@ -144,7 +146,7 @@ export async function createPaymentAction(
               price_data: {
                 currency: input.currency,
                 unit_amount: input.amount,
-                product_data: { name: `Order #${input.orderId}` },
+                product_data: { name: options.itemName?.trim() || `Order #${input.orderId}` },
               },
             },
           ],

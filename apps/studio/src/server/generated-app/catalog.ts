@@ -1,3 +1,4 @@
+import { tryParseMoney } from '@tillflow/core/money';
 import { DataAccessError, getTable, queryRows } from '@tillflow/data-model';
 import { type AppCatalogSettings, appSettings, type DbHandle, type Executor } from '@tillflow/db';
 import { getProjectStripe } from '@tillflow/payments';
@@ -48,6 +49,15 @@ export async function saveAppSettings(
             [key]: 'Pick a column.',
           },
         );
+    // A price is a number: a decimal column holds it as people write it (8.50), an integer column in the
+    // currency's smallest unit (850 cents). Anything else would leave every product without a price.
+    const price = table.columns.find((c) => c.name === catalog.priceColumn);
+    if (price && price.type !== 'decimal' && price.type !== 'integer')
+      throw new DataAccessError(
+        'VALIDATION',
+        `"${price.name}" is a ${price.type} column, so it cannot hold a price. Pick a decimal column (prices as 8.50) or an integer column (prices in cents, 850).`,
+        { priceColumn: 'Pick a number column.' },
+      );
     if (catalog.currencyColumn && !names.has(catalog.currencyColumn))
       throw new DataAccessError('VALIDATION', `"${table.name}" has no column "${catalog.currencyColumn}".`, {
         currencyColumn: 'No such column.',
@@ -95,14 +105,31 @@ async function tableItems(handle: DbHandle, projectId: number, catalog: AppCatal
     sort: [{ column: 'id', direction: 'asc' }],
     limit: 200,
   });
+  const table = await getTable(handle.db, projectId, catalog.table);
+  const majorUnits = table.columns.find((c) => c.name === catalog.priceColumn)?.type === 'decimal';
   return rows
-    .map((row) => ({
-      key: `row:${row.id}`,
-      name: String(row[catalog.nameColumn as string] ?? `#${row.id}`),
-      amount: Number(row[catalog.priceColumn as string]),
-      currency: String((catalog.currencyColumn && row[catalog.currencyColumn]) || 'usd').toLowerCase(),
-      recurring: null,
-    }))
+    .map((row) => {
+      const currency = String((catalog.currencyColumn && row[catalog.currencyColumn]) || 'usd').toLowerCase();
+      const raw = row[catalog.priceColumn as string];
+      // A decimal price is in major units (8.50 → 850 cents, 500 → ¥500); an integer one is already minor units.
+      const parsed =
+        majorUnits && raw !== null && raw !== undefined
+          ? tryParseMoney(
+              String(raw)
+                .replace(/(\.\d*?)0+$/, '$1')
+                .replace(/\.$/, ''),
+              currency,
+            )
+          : null;
+      const amount = majorUnits ? (parsed?.ok ? parsed.amount : Number.NaN) : Number(raw);
+      return {
+        key: `row:${row.id}`,
+        name: String(row[catalog.nameColumn as string] ?? `#${row.id}`),
+        amount,
+        currency,
+        recurring: null,
+      };
+    })
     .filter((item) => Number.isInteger(item.amount) && item.amount > 0);
 }
 

@@ -166,7 +166,7 @@ export async function buyItem(
     projectId,
     actor,
     { orderId: order.id, method: input.method, successUrl, cancelUrl },
-    { charge: { amount: item.amount, currency: item.currency } },
+    { charge: { amount: item.amount, currency: item.currency }, itemName: item.name },
   );
   return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: payment.clientSecret };
 }
