@@ -11,8 +11,9 @@
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '@tillflow/core';
 import { createDb } from '@tillflow/db';
-import { closeCodePool, codePool, runUserCode } from '@tillflow/runtime';
+import { createServices } from '@tillflow/payments';
 import autocannon from 'autocannon';
 
 const LOOPS = 4;
@@ -36,6 +37,8 @@ const settle = async () => {
 
 async function serve() {
   const handle = process.env.DATABASE_URL ? await createDb({ max: 4 }) : await createDb({ pgliteDir: 'memory' });
+  // The code sandbox as `npm start` builds it (createServices: pool sized by TILLFLOW_CODE_WORKERS / _NICE).
+  const code = createServices(loadSettings(), { database: handle }).code;
   const server = createServer(async (req, res) => {
     if (req.url !== '/api/health') {
       res.writeHead(404).end();
@@ -48,7 +51,7 @@ async function serve() {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   // Warm the pool: threads started and QuickJS loaded, as in a studio that has run code before.
-  await Promise.all([runUserCode('return 1', {}), runUserCode('return 2', {})]);
+  await Promise.all([code.run('return 1', {}), code.run('return 2', {})]);
   const address = server.address();
   process.send?.({ id: 0, port: typeof address === 'object' && address ? address.port : 0 } satisfies Reply);
   process.on('message', async (message: Command) => {
@@ -58,7 +61,7 @@ async function serve() {
         const started = Date.now();
         const outcomes = await Promise.all(
           Array.from({ length: LOOPS }, () =>
-            runUserCode('while (true) {}', {}, { timeoutMs: LOOP_MS }).then(
+            code.run('while (true) {}', {}, { timeoutMs: LOOP_MS }).then(
               () => 'finished',
               (e: Error) => e.message,
             ),
@@ -69,18 +72,18 @@ async function serve() {
       } else if (message.cmd === 'bomb') {
         await settle();
         const before = process.memoryUsage().rss;
-        const outcome = await runUserCode(BOMB, {}, { timeoutMs: LOOP_MS, memoryBytes: 64 * 1024 * 1024 }).then(
+        const outcome = await code.run(BOMB, {}, { timeoutMs: LOOP_MS, memoryBytes: 64 * 1024 * 1024 }).then(
           () => 'finished',
           (e: Error) => e.message,
         );
         // The pool back to strength (the bombed thread was replaced), then measure.
-        await Promise.all([runUserCode('return 1', {}), runUserCode('return 2', {})]);
-        console.error(`memory bomb: ${outcome} (threads started so far: ${codePool().started})`);
+        await Promise.all([code.run('return 1', {}), code.run('return 2', {})]);
+        console.error(`memory bomb: ${outcome} (threads started so far: ${code.pool.started})`);
         await settle();
         reply(mb(process.memoryUsage().rss - before));
       } else {
         reply();
-        await closeCodePool();
+        await code.close();
         server.close();
         await handle.close();
         process.exit(0);

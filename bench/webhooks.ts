@@ -11,8 +11,10 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '@tillflow/core';
 import { createTable, dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, createDb, executeRows, projects } from '@tillflow/db';
+import { createServices } from '@tillflow/payments';
 import {
   createFlow,
   createWebhookEndpoint,
@@ -48,7 +50,10 @@ else await drive();
 /** A worker process for the kill phase: the production defaults (30 s lease, 2 s heartbeat). */
 async function work(projectId: number) {
   const handle = await createDb({ max: 12 });
-  const workers = await startWorkers(handle, { concurrency: 8, projectIds: [projectId] });
+  const workers = await startWorkers(createServices(loadSettings(), { database: handle }), {
+    concurrency: 8,
+    projectIds: [projectId],
+  });
   process.send?.({ ready: true, workerId: workers.workerId });
   process.on('SIGTERM', async () => {
     await workers.stop({ deadlineMs: 2000 });
@@ -151,7 +156,11 @@ async function serve() {
   process.on('message', async (message: Command) => {
     const reply = (value?: number) => process.send?.({ id: message.id, value } satisfies Reply);
     if (message.cmd === 'startWorkers') {
-      workers = await startWorkers(handle, { concurrency: WORKER_CONCURRENCY, pollMs: 20, projectIds: [project.id] });
+      workers = await startWorkers(createServices(loadSettings(), { database: handle }), {
+        concurrency: WORKER_CONCURRENCY,
+        pollMs: 20,
+        projectIds: [project.id],
+      });
       reply();
     } else if (message.cmd === 'stopWorkers') {
       await workers?.stop();

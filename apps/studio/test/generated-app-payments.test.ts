@@ -1,4 +1,4 @@
-import { sandboxControlToken } from '@tillflow/core';
+import { publicOrigin, sandboxControlToken } from '@tillflow/core';
 import {
   createTable,
   insertRow,
@@ -10,7 +10,7 @@ import {
 } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { getProjectStripe, studioOrigin } from '@tillflow/payments';
+import { getProjectStripe } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -184,7 +184,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     const { stripe } = await getProjectStripe(handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(bought.checkoutUrl.split('/').pop() as string);
     expect(session.amount_total).toBe(1500);
-    expect(new URL(String(session.success_url)).origin).toBe(studioOrigin());
+    expect(new URL(String(session.success_url)).origin).toBe(publicOrigin());
   });
 
   it('buys through Checkout as the end user; each user sees only their orders, live', async () => {

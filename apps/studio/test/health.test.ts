@@ -4,6 +4,7 @@ import { metrics, startWorkers, type Workers } from '@tillflow/runtime';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { healthReport, metricsText } from '~/server/health';
+import { servicesFor } from '~/server/services';
 
 describe('health and metrics', () => {
   let handle: DbHandle;
@@ -11,7 +12,7 @@ describe('health and metrics', () => {
   beforeAll(async () => {
     handle = await createTestDb();
     // Workers of a project that has no runs: they only beat.
-    workers = await startWorkers(handle, { projectIds: [-1], heartbeatMs: 200, kind: 'worker' });
+    workers = await startWorkers(servicesFor(handle), { projectIds: [-1], heartbeatMs: 200, kind: 'worker' });
   });
   afterAll(async () => {
     await workers.stop();

@@ -5,6 +5,7 @@ import { checkOperationsAlerts } from '@tillflow/payments';
 import { startWorkers } from '@tillflow/runtime';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { servicesFor } from '~/server/services';
 import { createHookedFlow, post, stripeEvent } from '../../../packages/runtime/test/harness';
 import { signUpBuilder } from './helpers';
 
@@ -30,7 +31,7 @@ describe('operations screen', () => {
       expect((await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
         200,
       );
-    const workers = await startWorkers(handle, { pollMs: 20, projectIds: [project.id] });
+    const workers = await startWorkers(servicesFor(handle), { pollMs: 20, projectIds: [project.id] });
     await workers.idle();
     await workers.stop();
     await checkOperationsAlerts(handle, { projectIds: [project.id] });

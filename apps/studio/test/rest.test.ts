@@ -1,8 +1,7 @@
-import { sandboxControlToken } from '@tillflow/core';
+import { publicOrigin, sandboxControlToken } from '@tillflow/core';
 import { createTable, getRow, insertRow, setTablePermission } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { studioOrigin } from '@tillflow/payments';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpEndUser } from '~/server/generated-app/auth';
@@ -186,8 +185,8 @@ describe('REST payments API', () => {
         orderId: order.id,
         priceId: 'price_123',
         trialDays: 730,
-        successUrl: `${studioOrigin()}/ok`,
-        cancelUrl: `${studioOrigin()}/no`,
+        successUrl: `${publicOrigin()}/ok`,
+        cancelUrl: `${publicOrigin()}/no`,
       }),
     ).toMatchObject({
       status: 400,
@@ -198,7 +197,7 @@ describe('REST payments API', () => {
         orderId: order.id,
         method: 'checkout',
         successUrl: 'https://evil.example/thanks',
-        cancelUrl: `${studioOrigin()}/no`,
+        cancelUrl: `${publicOrigin()}/no`,
       }),
     ).toMatchObject({
       status: 400,

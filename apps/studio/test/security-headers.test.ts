@@ -1,3 +1,4 @@
+import { publicOrigin } from '@tillflow/core';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server';
 import { NextRequest } from 'next/server';
@@ -5,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { proxy, config as proxyConfig } from '~/proxy';
 import { createTRPCRouter, publicProcedure } from '~/server/api/trpc';
 import { API_SECURITY_HEADERS } from '~/server/http/security-headers';
-import { checkPublicUrlSetting, publicOrigin, trustedOrigins } from '~/server/public-origin';
+import { checkPublicUrlSetting, trustedOrigins } from '~/server/public-origin';
 import nextConfig from '../next.config';
 
 const directive = (policy: string | null, name: string) =>

@@ -293,7 +293,15 @@ export function setting<K extends SettingName>(name: K, env: Env = process.env):
   return parsed.value;
 }
 
-/** The address Stripe and browsers reach the studio at, without a trailing slash. */
+/**
+ * The address Stripe and browsers reach the studio at (PUBLIC_URL, else http://localhost:$PORT), without a
+ * trailing slash: webhook URLs, links in emails. The one definition; publicOrigin is its origin.
+ */
 export function publicUrl(env: Env = process.env): string {
   return (setting('PUBLIC_URL', env) ?? `http://localhost:${setting('PORT', env)}`).replace(/\/$/, '');
+}
+
+/** The studio's public origin (scheme, host, port of publicUrl): sign-in origin, Checkout return URLs. */
+export function publicOrigin(env: Env = process.env): string {
+  return new URL(publicUrl(env)).origin;
 }

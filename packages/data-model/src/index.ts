@@ -22,7 +22,6 @@ export {
   createSystemTable,
   createTable,
   deleteTable,
-  registerTableDependencyCheck,
   removeTableDependency,
   renameTable,
   setOwnerColumn,

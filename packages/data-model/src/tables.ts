@@ -23,21 +23,6 @@ export type TableDependencyCheck = (
   table: { projectId: number; id: number; name: string },
 ) => Promise<string[]>;
 
-// On globalThis: Next.js may load this module once per server bundle, and a check
-// registered from one bundle must still stop a delete requested through another.
-const registry = globalThis as unknown as { __tillflowTableDependencyChecks?: TableDependencyCheck[] };
-registry.__tillflowTableDependencyChecks ??= [];
-const dependencyChecks = registry.__tillflowTableDependencyChecks;
-
-/** Modules register a check once at start-up; deleting a table asks every check. Returns an unregister function. */
-export function registerTableDependencyCheck(check: TableDependencyCheck): () => void {
-  dependencyChecks.push(check);
-  return () => {
-    const at = dependencyChecks.indexOf(check);
-    if (at >= 0) dependencyChecks.splice(at, 1);
-  };
-}
-
 async function assertTableNameFree(tx: Executor, projectId: number, name: string, exceptId?: number) {
   const [clash] = await executeRows<{ id: number; name: string }>(
     tx,
@@ -91,7 +76,7 @@ export function renameTable(db: Executor, projectId: number, name: string, newNa
 }
 
 /** What would stop this table from being deleted, each as a phrase naming the dependent. */
-export async function tableDependents(tx: Executor, table: TableInfo): Promise<string[]> {
+export async function tableDependents(tx: Executor, table: TableInfo, check?: TableDependencyCheck): Promise<string[]> {
   const relations = await executeRows<{ table_name: string; column_name: string }>(
     tx,
     sql`select t.name as table_name, c.name as column_name from data_column c join data_table t on t.id = c.table_id
@@ -102,8 +87,7 @@ export async function tableDependents(tx: Executor, table: TableInfo): Promise<s
     ...relations.map((r) => `relation "${r.table_name}.${r.column_name}"`),
     ...registered.map((d) => `${d.kind} (${d.description})`),
   ];
-  for (const check of dependencyChecks)
-    found.push(...(await check(tx, { projectId: table.projectId, id: table.id, name: table.name })));
+  if (check) found.push(...(await check(tx, { projectId: table.projectId, id: table.id, name: table.name })));
   return found;
 }
 
@@ -112,13 +96,17 @@ export function deleteTable(
   db: Executor,
   projectId: number,
   name: string,
-  options: { confirm?: boolean } = {},
+  options: {
+    confirm?: boolean;
+    /** What else may use the table (the runtime's flowTableDependents: flow nodes naming it); asked before the drop. */
+    dependents?: TableDependencyCheck;
+  } = {},
 ): Promise<void> {
   return db.transaction(async (tx) => {
     const table = await loadTable(tx, projectId, name);
     if (table.isSystem)
       throw new DataAccessError('FORBIDDEN', `"${table.name}" is a system table: it cannot be deleted.`);
-    const dependents = await tableDependents(tx, table);
+    const dependents = await tableDependents(tx, table, options.dependents);
     if (dependents.length > 0)
       throw new DataAccessError(
         'CONFLICT',

@@ -1,5 +1,5 @@
 export { type MailDispatcher, type MailDispatcherOptions, startMailDispatcher } from './dispatcher';
-export { outboxEmailNode, useProjectMailForFlows } from './flow-mailer';
+export { outboxMailer } from './flow-mailer';
 export {
   clearMailbox,
   getMailMessage,

@@ -1,14 +1,13 @@
 import { authUser, type DbHandle, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { createFlow, testRunFlow } from '@tillflow/runtime';
+import { createFlow, createRunServices, testRunFlow } from '@tillflow/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { listMailbox, useProjectMailForFlows } from '../src';
+import { listMailbox, outboxMailer } from '../src';
 
 describe('send email nodes', () => {
   let handle: DbHandle;
   beforeAll(async () => {
     handle = await createTestDb();
-    useProjectMailForFlows();
   });
   afterAll(() => handle.close());
 
@@ -51,7 +50,11 @@ describe('send email nodes', () => {
       created: 1_800_000_000,
       data: { object: { id: 'ch_1', amount: 1200, receipt_email: 'buyer@example.test' } },
     };
-    const result = await testRunFlow(handle, { flowId: flow.id, event, rollback: false });
+    const result = await testRunFlow(createRunServices({ database: handle, mailer: outboxMailer }), {
+      flowId: flow.id,
+      event,
+      rollback: false,
+    });
     expect(result.status).toBe('succeeded');
     const box = await listMailbox(handle.db, project.id);
     expect(box).toHaveLength(1);

@@ -1,8 +1,8 @@
-import { sealSecret } from '@tillflow/core';
+import { publicUrl, sealSecret } from '@tillflow/core';
 import { type DbHandle, webhookEndpoints } from '@tillflow/db';
 import { generateWebhookSecret, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
-import { publicBaseUrl, STRIPE_ENDPOINT_LIMIT } from './endpoints';
+import { STRIPE_ENDPOINT_LIMIT } from './endpoints';
 import { fromStripeError, PaymentError } from './errors';
 import { ensureSandboxAccount } from './sandbox-account';
 import { getProjectStripe } from './settings';
@@ -38,7 +38,7 @@ export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, fl
         })
         .returning();
     }
-    const url = `${publicBaseUrl()}/api/hooks/stripe/${row.id}`;
+    const url = `${publicUrl()}/api/hooks/stripe/${row.id}`;
     const remote = row.stripeEndpointId
       ? await stripe.webhookEndpoints.retrieve(row.stripeEndpointId).catch(() => null)
       : null;

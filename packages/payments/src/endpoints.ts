@@ -18,10 +18,6 @@ export const SYSTEM_FLOW_KINDS = systemFlowKinds;
 /** Stripe allows 16 endpoints per account; activation needs 5, so it refuses above 11. */
 export const STRIPE_ENDPOINT_LIMIT = 16;
 
-export function publicBaseUrl(): string {
-  return publicUrl();
-}
-
 async function listAllRemote(stripe: Stripe): Promise<Stripe.WebhookEndpoint[]> {
   const all: Stripe.WebhookEndpoint[] = [];
   for await (const endpoint of stripe.webhookEndpoints.list({ limit: 100 })) all.push(endpoint);
@@ -80,7 +76,7 @@ export async function ensureSystemEndpoints(handle: DbHandle, projectId: number)
           })
           .returning();
       }
-      const url = `${publicBaseUrl()}/api/hooks/stripe/${row.id}`;
+      const url = `${publicUrl()}/api/hooks/stripe/${row.id}`;
       const existing = remote.find((r) => r.id === row.stripeEndpointId);
       if (existing) {
         const drifted =

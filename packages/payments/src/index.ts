@@ -18,7 +18,6 @@ export { paymentTotals, revenueByDay } from './dashboard';
 export {
   endpointHealth,
   ensureSystemEndpoints,
-  publicBaseUrl,
   SYSTEM_FLOW_EVENTS,
   SYSTEM_FLOW_KINDS,
   type SystemFlowKind,
@@ -27,7 +26,8 @@ export { PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export { deleteProjectFlow, publishProjectFlow, rollbackProjectFlow } from './flow-publishing';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
-export { PAYMENT_NODE_EXECUTORS, registerPaymentNodeExecutors } from './node-executors';
+export { PAYMENT_NODE_EXECUTORS } from './node-executors';
+
 export {
   type AlertCheckReport,
   type AlertKind,
@@ -49,9 +49,9 @@ export {
   checkReturnUrl,
   returnOriginsInput,
   saveReturnOrigins,
-  studioOrigin,
 } from './return-urls';
 export { ensureSandboxAccount, someProjectUsesSandbox } from './sandbox-account';
+export { createServices, projectStripeClients, type ServiceParts, type Services } from './services';
 export {
   brandingInput,
   getProjectStripe,

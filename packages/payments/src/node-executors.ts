@@ -1,9 +1,4 @@
-import {
-  type CallbackExecutors,
-  type NodeContext,
-  registerNodeExecutor,
-  setStripeClientFactory,
-} from '@tillflow/runtime';
+import type { CallbackExecutors, NodeContext } from '@tillflow/runtime';
 import { orderTableName } from './activation';
 import { handleDisputeEvent } from './callbacks/dispute';
 import { handlePaymentEvent } from './callbacks/payment';
@@ -11,7 +6,6 @@ import { handleSubscriptionEvent } from './callbacks/recurring';
 import { handleRefundEvent } from './callbacks/refund';
 import { handleRenewalEvent } from './callbacks/renewal';
 import type { StripeEventLike } from './event-mapping';
-import { getProjectStripe } from './settings';
 
 // The system callback handlers run as 'database' nodes: the runtime gives
 // them the transaction that also records their step, so each event's effect
@@ -37,21 +31,21 @@ export const PAYMENT_NODE_EXECUTORS: CallbackExecutors = {
   stripe_refund_callback: {
     effect: 'database',
     execute: async (ctx) => {
-      const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
+      const stripe = await ctx.services.stripe(ctx.tx, ctx.projectId);
       return finish(ctx, await handleRefundEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
     },
   },
   stripe_dispute_callback: {
     effect: 'database',
     execute: async (ctx) => {
-      const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
+      const stripe = await ctx.services.stripe(ctx.tx, ctx.projectId);
       return finish(ctx, await handleDisputeEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
     },
   },
   stripe_recurring_management_callback: {
     effect: 'database',
     execute: async (ctx) => {
-      const { stripe } = await getProjectStripe(ctx.tx, ctx.projectId);
+      const stripe = await ctx.services.stripe(ctx.tx, ctx.projectId);
       return finish(ctx, await handleSubscriptionEvent(ctx.tx, ctx.projectId, event(ctx), stripe));
     },
   },
@@ -66,9 +60,3 @@ export const PAYMENT_NODE_EXECUTORS: CallbackExecutors = {
     },
   },
 };
-
-export function registerPaymentNodeExecutors(): void {
-  for (const [type, executor] of Object.entries(PAYMENT_NODE_EXECUTORS)) registerNodeExecutor(type, executor);
-  // Flows' "Stripe API call" nodes use the project's own keys (or its sandbox account).
-  setStripeClientFactory(async (db, projectId) => (await getProjectStripe(db, projectId)).stripe);
-}

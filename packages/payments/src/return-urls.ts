@@ -1,7 +1,7 @@
+import { publicOrigin } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { paymentSettings } from '@tillflow/db';
 import { z } from 'zod';
-import { publicBaseUrl } from './endpoints';
 import { PaymentError } from './errors';
 
 // Where Checkout may send a buyer back to: the studio's own PUBLIC_URL origin, or a site the builder
@@ -10,13 +10,8 @@ import { PaymentError } from './errors';
 
 export const MAX_RETURN_ORIGINS = 10;
 
-/** The studio's own origin (PUBLIC_URL, else http://localhost:$PORT). */
-export function studioOrigin(): string {
-  return new URL(publicBaseUrl()).origin;
-}
-
 export function allowedReturnOrigins(listed: readonly string[] | null | undefined): string[] {
-  return [studioOrigin(), ...(listed ?? []).filter((o) => o !== studioOrigin())];
+  return [publicOrigin(), ...(listed ?? []).filter((o) => o !== publicOrigin())];
 }
 
 /** Refuses a return URL that is not http(s) on an allowed origin, naming the field and what is allowed. */

@@ -1,11 +1,10 @@
-import { maskSecret, openSecret, type SecretOwner, sealSecret, setting } from '@tillflow/core';
+import { maskSecret, openSecret, publicOrigin, type SecretOwner, sealSecret, setting } from '@tillflow/core';
 import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { PaymentError } from './errors';
 import { currentEndpointIds, followKeysToAccount } from './key-switch';
-import { studioOrigin } from './return-urls';
 import { syncSandboxBrand } from './sandbox-account';
 import {
   createStripeClient,
@@ -71,7 +70,7 @@ export function toPublicSettings(row: PaymentSettingsRow | null): PublicPaymentS
     activatedAt: row?.activatedAt ?? null,
     usesSandbox: (row?.mode ?? 'sandbox') === 'sandbox',
     returnOrigins: row?.returnOrigins ?? [],
-    studioOrigin: studioOrigin(),
+    studioOrigin: publicOrigin(),
     stripeJsUrl: apiBase === '' || apiBase === REAL_STRIPE_API ? STRIPE_JS_URL : `${apiBase}/v3/`,
   };
 }

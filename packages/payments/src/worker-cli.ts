@@ -1,5 +1,6 @@
-// `npm run worker`: a flow-run worker process with the payment callback
-// handlers registered (the runtime alone does not know them). Run as many as
+// `npm run worker`: a flow-run worker process with the same services as the
+// studio (createServices: executors incl. the payment callbacks, the mail outbox,
+// project Stripe clients, the code sandbox). Run as many as
 // needed against one PostgreSQL (DATABASE_URL); on PGlite only one process may
 // open the data folder, so there the studio's in-process workers are used.
 //
@@ -11,10 +12,10 @@
 
 import { loadSettings } from '@tillflow/core';
 import { createDb } from '@tillflow/db';
-import { startMailDispatcher, useProjectMailForFlows } from '@tillflow/mail';
+import { startMailDispatcher } from '@tillflow/mail';
 import { resealLegacySecrets, startWorkers } from '@tillflow/runtime';
-import { registerPaymentNodeExecutors } from './node-executors';
 import { scheduleOperationsAlerts } from './operations-alerts';
+import { createServices } from './services';
 
 const settings = loadSettings();
 const fatal = (what: string) => (error: unknown) => {
@@ -38,10 +39,9 @@ async function connect(tries = 10): Promise<Awaited<ReturnType<typeof createDb>>
 }
 
 const handle = await connect();
+const services = createServices(settings, { database: handle });
 await resealLegacySecrets(handle.db);
-registerPaymentNodeExecutors();
-useProjectMailForFlows();
-const workers = await startWorkers(handle, {
+const workers = await startWorkers(services, {
   kind: 'worker',
   concurrency: settings.TILLFLOW_WORKER_CONCURRENCY,
   onFatal: fatal('the claim loop is wedged'),
@@ -60,7 +60,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     const deadlineMs = settings.TILLFLOW_SHUTDOWN_MS;
     console.log(`worker stopping: finishing runs in progress (up to ${deadlineMs} ms)…`);
     stopAlerts();
-    await Promise.all([workers.stop({ deadlineMs }), mail.stop()]);
+    await Promise.all([workers.stop({ deadlineMs }), mail.stop(), services.code.close()]);
     await handle.close();
     process.exit(0);
   });

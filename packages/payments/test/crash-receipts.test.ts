@@ -4,15 +4,13 @@ import { sandboxControlToken } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
-import { useProjectMailForFlows } from '@tillflow/mail';
 import { startWebhookServer, startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
-import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox } from './harness';
+import { createPaymentsProject, type Sandbox, testServices } from './harness';
 
 // A real `npm run worker` is SIGKILLed right after its N-th step commit
 // (TILLFLOW_TEST_CRASH_AT=step:N), for every N of a paid StripePayment run
@@ -47,8 +45,6 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
     receiver = await startWebhookServer(handle, { port: 0 });
     process.env.PUBLIC_URL = receiver.url;
-    registerPaymentNodeExecutors();
-    useProjectMailForFlows();
   }, 180_000);
   afterAll(async () => {
     await receiver?.close();
@@ -112,7 +108,7 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
         await doomed.exited;
       }
       // A survivor takes the dead worker's runs over (its heartbeat goes stale in ~6 s).
-      const survivor = await startWorkers(handle, { projectIds: [projectId], pollMs: 50 });
+      const survivor = await startWorkers(testServices(handle), { projectIds: [projectId], pollMs: 50 });
       try {
         await eventually(allDone);
       } finally {

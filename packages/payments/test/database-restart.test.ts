@@ -4,13 +4,11 @@ import { sandboxControlToken } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
-import { useProjectMailForFlows } from '@tillflow/mail';
 import { startWebhookServer } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
-import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, type Sandbox } from './harness';
 
@@ -61,8 +59,6 @@ describe.skipIf(unavailable)('a database restart under load', () => {
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
     receiver = await startWebhookServer(handle, { port: 0 });
     process.env.PUBLIC_URL = receiver.url;
-    registerPaymentNodeExecutors();
-    useProjectMailForFlows();
     for (let i = 0; i < 2; i++) {
       const child = fork(path.join(import.meta.dirname, '../src/worker-cli.ts'), [], {
         execArgv: ['--import', 'tsx'],

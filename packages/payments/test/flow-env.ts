@@ -1,14 +1,12 @@
 import { getRow, insertRow } from '@tillflow/data-model';
 import { type DbHandle, stripeCustomers } from '@tillflow/db';
-import { useProjectMailForFlows } from '@tillflow/mail';
 import { getRun, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
-import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment, testServices } from './harness';
 import { type ProxiedRequest, type ProxyDecision, startProxy } from './proxy';
 
 export const BACKEND = { kind: 'backend' } as const;
@@ -57,7 +55,9 @@ export function flowEnvironment(options: FlowEnvironmentOptions = {}) {
     receiverUrl: '',
     async project(projectOptions: { orderStatuses?: string[] } = {}) {
       const p = await createPaymentsProject(env.handle, env.sandbox, projectOptions);
-      workers.push(await startWorkers(env.handle, { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }));
+      workers.push(
+        await startWorkers(testServices(env.handle), { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }),
+      );
       const stripe = createStripeClient(p.account.secretKey, env.sandbox.url);
       return { ...p, stripe };
     },
@@ -96,8 +96,6 @@ export function flowEnvironment(options: FlowEnvironmentOptions = {}) {
       closers.push(() => proxy.close());
       process.env.TILLFLOW_SANDBOX_URL = proxy.url; // projects on the sandbox reach it through the proxy
     }
-    registerPaymentNodeExecutors();
-    useProjectMailForFlows();
   });
   afterAll(async () => {
     for (const w of workers) await w.stop();

@@ -17,6 +17,7 @@ import {
   stripeEvent,
   waitFor,
 } from '../../runtime/test/harness';
+import { testServices } from './harness';
 
 // A real `npm run worker` gets SIGTERM while a run waits on an HTTP node. Within
 // TILLFLOW_SHUTDOWN_MS the run finishes and the process exits 0 without claiming
@@ -135,7 +136,7 @@ describe.skipIf(unavailable)('SIGTERM during an in-flight run', () => {
     expect(beats.n).toBe(0); // it said goodbye: nobody waits for its beat
 
     // The queued run is there for the next worker.
-    const pool = await startWorkers(handle, { pollMs: 50, projectIds: [project.id], egress: loopback() });
+    const pool = await startWorkers(testServices(handle), { pollMs: 50, projectIds: [project.id], egress: loopback() });
     try {
       await waitFor(async () => (await runOf(hook.flow.id, second.id))?.status === 'succeeded', 60_000);
     } finally {
@@ -165,7 +166,7 @@ describe.skipIf(unavailable)('SIGTERM during an in-flight run', () => {
     // Released, not left for its 30 s lease to run out.
     expect(await runOf(hook.flow.id, event.id)).toMatchObject({ status: 'running', attempt: 1, released: true });
     onHit = (res) => res.writeHead(200).end('{}');
-    const pool = await startWorkers(handle, { pollMs: 50, projectIds: [project.id], egress: loopback() });
+    const pool = await startWorkers(testServices(handle), { pollMs: 50, projectIds: [project.id], egress: loopback() });
     try {
       await waitFor(async () => (await runOf(hook.flow.id, event.id))?.status === 'succeeded', 60_000);
     } finally {

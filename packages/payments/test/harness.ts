@@ -1,4 +1,4 @@
-import { sandboxControlToken } from '@tillflow/core';
+import { loadSettings, sandboxControlToken } from '@tillflow/core';
 import {
   createEndUser,
   createTable,
@@ -14,8 +14,13 @@ import { startSandbox } from '@tillflow/stripe-sandbox';
 import { createPaymentAction } from '../src/actions/payment';
 import { activatePayments } from '../src/activation';
 import { handlePaymentEvent } from '../src/callbacks/payment';
+import { createServices } from '../src/services';
 import { saveStripeKeys } from '../src/settings';
 import { createStripeClient } from '../src/stripe-client';
+
+/** The services `npm start` and `npm run worker` build (createServices), on a test's database. */
+export const testServices = (database: DbHandle, parts: Omit<Parameters<typeof createServices>[1], 'database'> = {}) =>
+  createServices(loadSettings(), { ...parts, database });
 
 export type Sandbox = Awaited<ReturnType<typeof startSandbox>>;
 

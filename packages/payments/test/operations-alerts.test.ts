@@ -13,6 +13,7 @@ import {
   waitFor,
 } from '../../runtime/test/harness';
 import { checkOperationsAlerts, listOperationsAlerts } from '../src/operations-alerts';
+import { testServices } from './harness';
 
 // The project's owner is emailed once per operations incident (runs dead-lettered, or the queue's
 // oldest due run waiting past the threshold), never once per run, and the incident shows in the
@@ -53,7 +54,7 @@ async function failRuns(
     expect((await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
       200,
     );
-  const workers = await startWorkers(handle, { pollMs: 20, projectIds: [projectId] });
+  const workers = await startWorkers(testServices(handle), { pollMs: 20, projectIds: [projectId] });
   try {
     await workers.idle();
   } finally {
@@ -143,7 +144,7 @@ describe('operations alerts', () => {
     expect(mail[0].subject).toBe(`Flow runs are waiting in ${project.name}`);
     expect(mail[0].text).toContain('3 flow runs have been waiting to run for more than 5 minutes');
 
-    const workers = await startWorkers(handle, { pollMs: 20, projectIds: [project.id] });
+    const workers = await startWorkers(testServices(handle), { pollMs: 20, projectIds: [project.id] });
     try {
       await waitFor(async () => {
         const [row] = await executeRows<{ n: number }>(

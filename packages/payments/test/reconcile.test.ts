@@ -6,10 +6,9 @@ import { createPaymentAction } from '../src/actions/payment';
 import { ensureFlowEndpoint, removeFlowEndpoint } from '../src/custom-endpoints';
 import { endpointHealth } from '../src/endpoints';
 import { runPaymentsMaintenance } from '../src/maintenance';
-import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { reconcileFromStripe } from '../src/reconcile';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, type Sandbox, startEnvironment, testServices } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -23,7 +22,6 @@ describe('reconciliation with Stripe', () => {
     ({ handle, sandbox } = await startEnvironment());
     receiver = await startWebhookServer(handle, { port: 0 });
     process.env.PUBLIC_URL = receiver.url;
-    registerPaymentNodeExecutors();
   });
   afterAll(async () => {
     await workers?.stop();
@@ -34,7 +32,7 @@ describe('reconciliation with Stripe', () => {
 
   it('recovers a payment whose webhook never arrived, runs its flow, and is idempotent', async () => {
     const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
-    workers = await startWorkers(handle, { projectIds: [project.id], pollMs: 50 });
+    workers = await startWorkers(testServices(handle), { projectIds: [project.id], pollMs: 50 });
     const stripe = createStripeClient(account.secretKey, sandbox.url);
     // The payment endpoint is deleted in Stripe: its events are never delivered.
     const paymentEndpoint = (await endpointHealth(handle, project.id)).find((e) => e.purpose === 'StripePayment');
@@ -74,7 +72,7 @@ describe('reconciliation with Stripe', () => {
 
   it('a custom flow gets its own endpoint with only its events; publishing again reuses it', async () => {
     const { project, account } = await createPaymentsProject(handle, sandbox);
-    const custom = await startWorkers(handle, { projectIds: [project.id], pollMs: 50 });
+    const custom = await startWorkers(testServices(handle), { projectIds: [project.id], pollMs: 50 });
     const stripe = createStripeClient(account.secretKey, sandbox.url);
     const flow = await createFlow(handle.db, {
       projectId: project.id,

@@ -5,7 +5,7 @@ import { createFlow, testRunFlow } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getProjectStripe, saveBranding } from '../src/settings';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, type Sandbox, startEnvironment, testServices } from './harness';
 
 // Two builders share one studio and its embedded sandbox. Builder A knows what any
 // visitor of B's generated app knows (B's publishable key, the sandbox's address) and
@@ -46,7 +46,7 @@ async function runAsA(config: Record<string, unknown>, egress?: ReturnType<typeo
     definition,
     skipValidation: true,
   });
-  const result = await testRunFlow(handle, {
+  const result = await testRunFlow(testServices(handle), {
     flowId: flow.id,
     definition,
     event: { id: 'evt_x', object: 'event', type: 'charge.succeeded', data: { object: {} } },

@@ -1,15 +1,14 @@
 import { createEndUser, getRow, insertRow, queryRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { uniqueSuffix } from '@tillflow/db/testing';
-import { listMailbox, useProjectMailForFlows } from '@tillflow/mail';
+import { listMailbox } from '@tillflow/mail';
 import { startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund';
 import { activatePayments } from '../src/activation';
-import { registerPaymentNodeExecutors } from '../src/node-executors';
 import { getProjectStripe, saveBranding } from '../src/settings';
-import { bareShop, type Sandbox, startEnvironment } from './harness';
+import { bareShop, type Sandbox, startEnvironment, testServices } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -32,8 +31,6 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     ({ handle, sandbox } = await startEnvironment());
     receiver = await startWebhookServer(handle, { port: 0 });
     process.env.PUBLIC_URL = receiver.url;
-    registerPaymentNodeExecutors();
-    useProjectMailForFlows();
   });
   afterAll(async () => {
     await workers?.stop();
@@ -54,7 +51,7 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     });
     expect(changes.length).toBeGreaterThan(0);
     await saveBranding(handle, project.id, { brandName: 'Crumb & Co <Bakery>', brandSlogan: null, brandLogo: null });
-    workers = await startWorkers(handle, { projectIds: [project.id], pollMs: 50, backoffBaseMs: 50 });
+    workers = await startWorkers(testServices(handle), { projectIds: [project.id], pollMs: 50, backoffBaseMs: 50 });
     const { stripe } = await getProjectStripe(handle.db, project.id);
     const ann = await createEndUser(handle.db, project.id, { email: `ann-${uniqueSuffix()}@example.test` });
     const asAnn = { kind: 'endUser' as const, userId: ann.id, role: ann.role };

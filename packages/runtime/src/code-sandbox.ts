@@ -1,4 +1,4 @@
-import { NonRetriableError, setting } from '@tillflow/core';
+import { NonRetriableError, type Settings } from '@tillflow/core';
 import { CODE_NODE_MAX_MEMORY_MB, CODE_NODE_MAX_TIMEOUT_MS } from '@tillflow/flow-model';
 import { CodePool } from './code-pool';
 
@@ -26,28 +26,21 @@ export class CodeNodeError extends NonRetriableError {
 export const DEFAULT_CODE_TIMEOUT_MS = 1000;
 export const DEFAULT_CODE_MEMORY_MB = 32;
 
-/** TILLFLOW_CODE_WORKERS: how many threads run code nodes at once (more wait in a queue). */
-export function codeWorkerCount(env: NodeJS.ProcessEnv = process.env): number {
-  return setting('TILLFLOW_CODE_WORKERS', env);
+/** What the code pool is sized by: TILLFLOW_CODE_WORKERS threads at once, at nice TILLFLOW_CODE_NICE (0–19). */
+export type CodeSettings = Pick<Settings, 'TILLFLOW_CODE_WORKERS' | 'TILLFLOW_CODE_NICE'>;
+
+/** Runs builder code in the process's pool of sandbox threads (a service: one per process, made at start). */
+export interface CodeRunner {
+  run(code: string, input: unknown, limits?: SandboxLimits): Promise<unknown>;
+  readonly pool: CodePool;
+  /** Stops the pool's threads (shutdown, tests, benchmarks). */
+  close(): Promise<void>;
 }
 
-/** TILLFLOW_CODE_NICE: the code threads' priority (Linux nice 0–19; 19 lets every other thread go first). */
-export function codeWorkerNice(env: NodeJS.ProcessEnv = process.env): number {
-  return setting('TILLFLOW_CODE_NICE', env);
-}
-
-const holder = globalThis as unknown as { __tillflowCodePool?: CodePool };
-/** The process's pool (one per process, also across Next.js module copies). */
-export function codePool(): CodePool {
-  holder.__tillflowCodePool ??= new CodePool(codeWorkerCount(), undefined, codeWorkerNice());
-  return holder.__tillflowCodePool;
-}
-
-/** Tests and benchmarks: stop the pool's threads (the next call starts a new pool). */
-export async function closeCodePool(): Promise<void> {
-  const pool = holder.__tillflowCodePool;
-  holder.__tillflowCodePool = undefined;
-  await pool?.close();
+/** A code runner with its own pool; threads start on first use. */
+export function createCodeRunner(settings: CodeSettings): CodeRunner {
+  const pool = new CodePool(settings.TILLFLOW_CODE_WORKERS, undefined, settings.TILLFLOW_CODE_NICE);
+  return { pool, run: (code, input, limits) => runUserCode(pool, code, input, limits), close: () => pool.close() };
 }
 
 const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024);
@@ -56,14 +49,14 @@ const megabytes = (bytes: number) => Math.round(bytes / 1024 / 1024);
  * Runs `code` as a function body: `input` is in scope, `return` gives the node's output (JSON-serialisable).
  * Limits above the caps (5 s, 64 MB) are lowered to them.
  */
-export async function runUserCode(code: string, input: unknown, limits: SandboxLimits = {}): Promise<unknown> {
+async function runUserCode(pool: CodePool, code: string, input: unknown, limits: SandboxLimits = {}): Promise<unknown> {
   const timeoutMs = Math.min(limits.timeoutMs ?? DEFAULT_CODE_TIMEOUT_MS, CODE_NODE_MAX_TIMEOUT_MS);
   const memoryBytes = Math.min(
     limits.memoryBytes ?? DEFAULT_CODE_MEMORY_MB * 1024 * 1024,
     CODE_NODE_MAX_MEMORY_MB * 1024 * 1024,
   );
   const inputJson = JSON.stringify(input ?? null);
-  const outcome = await codePool().run({ code, inputJson, timeoutMs, memoryBytes });
+  const outcome = await pool.run({ code, inputJson, timeoutMs, memoryBytes });
   if (outcome.ok) return JSON.parse(outcome.json);
   switch (outcome.kind) {
     case 'timeout':

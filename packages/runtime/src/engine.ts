@@ -1,5 +1,5 @@
-import { defaultEgressGuard, type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
-import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
+import { type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
+import { type Executor, executeRows } from '@tillflow/db';
 import {
   configForEvaluation,
   evaluateTemplate as evaluateBindings,
@@ -10,7 +10,8 @@ import {
 import { sql } from 'drizzle-orm';
 import { stepCommitted } from './crash-points';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
-import { getNodeExecutor, isPermanentError, type NodeContext, type NodeExecutor } from './registry';
+import { isPermanentError, type NodeContext, type NodeExecutor } from './registry';
+import { executorFor, type RunServices } from './services';
 import {
   type CompletedStep,
   claimStep,
@@ -27,7 +28,8 @@ import {
 export type { CompletedStep, StepResult };
 
 export interface ExecuteFlowOptions {
-  handle: DbHandle;
+  /** The database, the executors and what they use (mailer, Stripe clients, code sandbox, egress guard). */
+  services: RunServices;
   runId: string;
   projectId: number;
   definition: FlowDefinition;
@@ -44,7 +46,7 @@ export interface ExecuteFlowOptions {
   rollbackDatabaseEffects?: boolean;
   /** Steps a previous attempt completed: skipped, their outputs reused. */
   completed?: Map<string, CompletedStep>;
-  /** The guard for outbound calls; the environment's (closed unless the operator opened ranges) by default. */
+  /** The guard for outbound calls when not the services' (tests open their loopback servers here). */
   egress?: EgressGuard;
 }
 
@@ -106,7 +108,7 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
         active.add(edge.target);
   }
   if (options.persist && pending.steps.length > 0) {
-    await flushPending(options.handle.db, options, pending);
+    await flushPending(options.services.database.db, options, pending);
     stepCommitted();
   }
   return { status: 'succeeded', error: null, permanent: false, steps };
@@ -143,7 +145,7 @@ async function runStep(
   const startedAt = new Date();
   const prior = options.completed?.get(node.id);
   if (prior) return { ...skippedStep(node), status: 'succeeded', ...prior, startedAt, reused: true };
-  const executor = getNodeExecutor(node.type);
+  const executor = executorFor(options.services, node.type);
   let input: unknown = null;
   let branch: string | null = null;
   let stopped = false;
@@ -170,11 +172,12 @@ async function runStep(
       trigger: options.trigger,
       nodes: outputs,
       tx,
-      handle: options.handle,
+      handle: options.services.database,
       idempotencyKey: `${options.runId}:${node.id}`,
       attempt: options.attempt,
       testRun: options.testRun ?? false,
-      egress: options.egress ?? defaultEgressGuard(),
+      egress: options.egress ?? options.services.egress,
+      services: options.services,
       branch: (label) => {
         branch = label;
       },
@@ -182,7 +185,7 @@ async function runStep(
         stopped = true;
       },
     });
-    const base = options.handle.db;
+    const base = options.services.database.db;
     const control = () => ({ branch, stopped });
     if (executor.effect === 'pure') {
       const output = jsonSafe(await executor.execute(context(base)));
@@ -241,9 +244,9 @@ async function runStep(
     if (wait !== null) retryAfterOf.set(step, wait);
     if (options.persist) {
       // A rolled-back transaction took the flushed pending steps with it: keep them in the list until they land.
-      await flushPending(options.handle.db, options, pending);
+      await flushPending(options.services.database.db, options, pending);
       pending.steps = [];
-      await recordFailedStep(options.handle.db, options, step);
+      await recordFailedStep(options.services.database.db, options, step);
     }
     return step;
   }

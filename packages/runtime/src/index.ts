@@ -1,5 +1,5 @@
 export { type CodeJob, type CodeJobOutcome, CodePool, codeWorkerFile } from './code-pool';
-export { CodeNodeError, closeCodePool, codePool, codeWorkerCount, codeWorkerNice, runUserCode } from './code-sandbox';
+export { CodeNodeError, type CodeRunner, type CodeSettings, createCodeRunner } from './code-sandbox';
 export { mailLeft } from './crash-points';
 export {
   acceptedSecrets,
@@ -37,15 +37,7 @@ export {
   receiveStripeWebhook,
 } from './ingest';
 export { metrics } from './metrics';
-export {
-  BUILTIN_NODE_EXECUTORS,
-  emailMessageId,
-  type MailSender,
-  registerBuiltinNodes,
-  type StripeClientFactory,
-  setMailSender,
-  setStripeClientFactory,
-} from './nodes';
+export { BUILTIN_NODE_EXECUTORS, emailMessageId } from './nodes';
 export {
   hasNewerEventForObject,
   type StripeObjectVersion,
@@ -78,17 +70,25 @@ export {
   type CallbackExecutors,
   type ExecutorOf,
   type Executors,
-  getNodeExecutor,
   isPermanentError,
   type NodeContext,
   type NodeEffect,
   type NodeExecutor,
-  registeredNodeTypes,
-  registerNodeExecutor,
 } from './registry';
 export { unknownEndpointRejections } from './rejections';
 export { resealLegacySecrets } from './reseal-secrets';
 export { invalidateRoutingCache } from './routing-cache';
+export {
+  consoleLogger,
+  createRunServices,
+  executorFor,
+  type FlowMail,
+  type FlowMailer,
+  type Logger,
+  type RunServiceParts,
+  type RunServices,
+  type StripeClientFactory,
+} from './services';
 export {
   type SignatureCheck,
   signStripePayload,
@@ -96,6 +96,6 @@ export {
   verifyStripeSignature,
 } from './stripe-signature';
 export { type SupervisedWorkers, type SuperviseOptions, superviseWorkers } from './supervisor';
-export { registerFlowTableDependencies } from './table-dependencies';
+export { flowTableDependents } from './table-dependencies';
 export { type TestRunInput, type TestRunResult, testRunFlow } from './test-run';
 export { startWorkers, type WorkerOptions, type Workers } from './worker';

@@ -2,6 +2,7 @@ import { type EgressGuard, isRetryable } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
 import type { BuiltinNodeTypeId, CallbackNodeTypeId, NodeTypeId, OutputOf, RunConfigOf } from '@tillflow/flow-model';
 import type { GraphNode } from './graph';
+import type { RunServices } from './services';
 
 /**
  * How a node's effect relates to its step record:
@@ -31,6 +32,8 @@ export interface NodeContext<Config = Record<string, unknown>> {
   testRun: boolean;
   /** Every outbound call a builder points somewhere goes through this guard (HTTP request node). */
   egress: EgressGuard;
+  /** What the node may use from outside (mailer, Stripe clients, code sandbox, logger): passed in, never global. */
+  services: RunServices;
   /** Take the edges labelled `label` out of this node (condition, switch). */
   branch(label: string): void;
   /** End the run successfully after this node. */
@@ -63,21 +66,4 @@ export type Executors = { [K in NodeTypeId]: ExecutorOf<K> };
  */
 export function isPermanentError(error: unknown): boolean {
   return !isRetryable(error);
-}
-
-const holder = globalThis as unknown as { __tillflowNodeExecutors?: Map<string, NodeExecutor> };
-holder.__tillflowNodeExecutors ??= new Map();
-const executors: Map<string, NodeExecutor> = holder.__tillflowNodeExecutors;
-
-/** Register (or replace) the executor of a node type id from the flow model's catalog. */
-export function registerNodeExecutor(type: string, executor: NodeExecutor): void {
-  executors.set(type, executor);
-}
-
-export function getNodeExecutor(type: string): NodeExecutor | undefined {
-  return executors.get(type);
-}
-
-export function registeredNodeTypes(): string[] {
-  return [...executors.keys()].sort();
 }

@@ -4,6 +4,7 @@ import { eq, type SQL, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
 import { metrics } from './metrics';
+import type { RunServices } from './services';
 
 // flow_run rows are the queue. A claim takes due runs (queued and past their
 // backoff, or running with an expired lease: their worker died) with
@@ -158,13 +159,14 @@ async function finishRun(handle: DbHandle, statement: SQL, hooks: ProcessRunHook
 }
 
 export async function processRun(
-  handle: DbHandle,
+  services: RunServices,
   workerId: string,
   run: ClaimedRun,
   policy: RetryPolicy,
   egress?: EgressGuard,
   hooks: ProcessRunHooks = {},
 ): Promise<FlowOutcome | null> {
+  const handle = services.database;
   let outcome: FlowOutcome;
   const startedAt = performance.now();
   if (run.attempt > run.max_attempts) {
@@ -174,7 +176,7 @@ export async function processRun(
       if (!run.flow_version_id) throw new Error('The run has no flow version.');
       const definition = await loadDefinition(handle, run.flow_version_id);
       outcome = await executeFlow({
-        handle,
+        services,
         runId: run.id,
         projectId: run.project_id,
         definition,

@@ -1,5 +1,5 @@
-import type { DbHandle } from '@tillflow/db';
 import { metrics } from './metrics';
+import type { RunServices } from './services';
 import { startWorkers, type WorkerOptions, type Workers } from './worker';
 
 // The studio's in-process workers, kept alive: a worker that fails (a wedged
@@ -20,7 +20,7 @@ export interface SuperviseOptions extends Omit<WorkerOptions, 'onFatal' | 'resta
   log?: (message: string, error?: unknown) => void;
 }
 
-export function superviseWorkers(handle: DbHandle, options: SuperviseOptions = {}): SupervisedWorkers {
+export function superviseWorkers(services: RunServices, options: SuperviseOptions = {}): SupervisedWorkers {
   const baseMs = options.restartBaseMs ?? 1_000;
   const maxMs = options.restartMaxMs ?? 30_000;
   const log =
@@ -51,7 +51,7 @@ export function superviseWorkers(handle: DbHandle, options: SuperviseOptions = {
     starting = (async () => {
       try {
         const { restartBaseMs: _b, restartMaxMs: _m, log: _l, ...workerOptions } = options;
-        const started = await startWorkers(handle, {
+        const started = await startWorkers(services, {
           ...workerOptions,
           restarts,
           onFatal: (error) => {

@@ -1,9 +1,9 @@
 import type { EgressGuard } from '@tillflow/core';
-import { type DbHandle, flowRuns, flowSteps, flows } from '@tillflow/db';
+import { flowRuns, flowSteps, flows } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { executeFlow, type StepResult } from './engine';
 import type { FlowDefinition } from './graph';
-import { registerBuiltinNodes } from './nodes';
+import type { RunServices } from './services';
 
 export interface TestRunInput {
   flowId: string;
@@ -17,7 +17,7 @@ export interface TestRunInput {
    * run outside any transaction; their effects are real.
    */
   rollback: boolean;
-  /** The guard for the run's outbound calls; the environment's by default. */
+  /** The guard for the run's outbound calls; the services' by default. */
   egress?: EgressGuard;
 }
 
@@ -29,8 +29,8 @@ export interface TestRunResult {
 }
 
 /** Execute a flow now, in this request, and report each node's input, output, error and duration. */
-export async function testRunFlow(handle: DbHandle, input: TestRunInput): Promise<TestRunResult> {
-  registerBuiltinNodes();
+export async function testRunFlow(services: RunServices, input: TestRunInput): Promise<TestRunResult> {
+  const handle = services.database;
   const [flow] = await handle.db.select().from(flows).where(eq(flows.id, input.flowId));
   if (!flow) throw new Error('Flow not found.');
   const definition = input.definition ?? (flow.draft as FlowDefinition);
@@ -47,7 +47,7 @@ export async function testRunFlow(handle: DbHandle, input: TestRunInput): Promis
     })
     .returning({ id: flowRuns.id });
   const base = {
-    handle,
+    services,
     runId: run.id,
     projectId: flow.projectId,
     definition,

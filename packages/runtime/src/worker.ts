@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type EgressGuard, setting } from '@tillflow/core';
-import type { DbHandle } from '@tillflow/db';
 import { beat, DEFAULT_HEARTBEAT_MS, purgeStaleHeartbeats, removeHeartbeat, staleAfterMs } from './heartbeat';
 import { purgeOldRuns } from './history';
-import { registerBuiltinNodes } from './nodes';
 import { claimRuns, extendLeases, processRun, type RetryPolicy, releaseRuns } from './run-queue';
+import type { RunServices } from './services';
 import { onRunsQueued } from './signals';
 
 export interface WorkerOptions {
@@ -34,7 +33,7 @@ export interface WorkerOptions {
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
   projectIds?: number[];
   onError?: (error: unknown) => void;
-  /** The guard for the runs' outbound calls (tests open their loopback servers here); the environment's by default. */
+  /** The guard for the runs' outbound calls (tests open their loopback servers here); the services' by default. */
   egress?: EgressGuard;
   /** The worker cannot go on (wedged claim loop): it has stopped claiming; its supervisor decides. */
   onFatal?: (error: Error) => void;
@@ -56,8 +55,8 @@ export interface Workers {
 }
 
 /** Start flow-run workers in this process (the studio's `npm start`, or `npm run worker`). */
-export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}): Promise<Workers> {
-  registerBuiltinNodes();
+export async function startWorkers(services: RunServices, options: WorkerOptions = {}): Promise<Workers> {
+  const handle = services.database;
   const concurrency = options.concurrency ?? 8;
   const pollMs = options.pollMs ?? 500;
   const leaseMs = options.leaseMs ?? 30_000;
@@ -140,7 +139,7 @@ export async function startWorkers(handle: DbHandle, options: WorkerOptions = {}
           for (const run of runs) {
             if (stopped) break;
             active.add(run.id);
-            processRun(handle, workerId, run, policy, options.egress, {
+            processRun(services, workerId, run, policy, options.egress, {
               givingUp: () => abandoned,
               beforeFinish: options.beforeFinish,
               onFinishError: onError,

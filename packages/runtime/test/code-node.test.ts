@@ -1,71 +1,76 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { loadSettings } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   CodeNodeError,
   CodePool,
-  codePool,
   codeWorkerFile,
-  codeWorkerNice,
+  createCodeRunner,
+  createRunServices,
   getRun,
   listRuns,
-  runUserCode,
   startWorkers,
   type Workers,
 } from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 describe('code sandbox', () => {
+  const code = createCodeRunner(loadSettings());
+  afterAll(() => code.close());
+
   it('runs code on its input and returns JSON', async () => {
-    expect(await runUserCode('return { total: input.a + input.b, when: new Date(0) }', { a: 2, b: 3 })).toEqual({
+    expect(await code.run('return { total: input.a + input.b, when: new Date(0) }', { a: 2, b: 3 })).toEqual({
       total: 5,
       when: '1970-01-01T00:00:00.000Z',
     });
-    expect(await runUserCode('const x = 1;', {})).toBeNull();
+    expect(await code.run('const x = 1;', {})).toBeNull();
   });
 
   it('has no process, require, env, file or network access', async () => {
     expect(
-      await runUserCode(
+      await code.run(
         'return [typeof process, typeof require, typeof fetch, typeof XMLHttpRequest, typeof globalThis.std, typeof globalThis.os]',
         {},
       ),
     ).toEqual(['undefined', 'undefined', 'undefined', 'undefined', 'undefined', 'undefined']);
-    await expect(runUserCode('return process.env.DATABASE_URL', {})).rejects.toThrow(/ReferenceError/);
+    await expect(code.run('return process.env.DATABASE_URL', {})).rejects.toThrow(/ReferenceError/);
   });
 
   it('stops an infinite loop at its time limit, and the next code still runs', async () => {
     const start = Date.now();
-    const loop = (await runUserCode('while (true) {}', {}, { timeoutMs: 300 }).catch((e: unknown) => e)) as Error;
+    const loop = (await code.run('while (true) {}', {}, { timeoutMs: 300 }).catch((e: unknown) => e)) as Error;
     expect(loop).toBeInstanceOf(CodeNodeError);
     expect(loop.message).toMatch(/time limit of 300 ms/);
     expect(Date.now() - start).toBeLessThan(2000);
-    expect(await runUserCode('return input * 2', 21)).toBe(42);
+    expect(await code.run('return input * 2', 21)).toBe(42);
   });
 
   it('fails a memory bomb with "used more than 64 MB", discards its thread, and the pool recovers', async () => {
-    const pool = codePool();
-    await runUserCode('return 1', {});
+    const pool = code.pool;
+    await code.run('return 1', {});
     const startedBefore = pool.started;
-    const bomb = (await runUserCode(
-      'const big = "x".repeat(100 * 1024 * 1024); return big.length;',
-      {},
-      { memoryBytes: 64 * 1024 * 1024, timeoutMs: 5000 },
-    ).catch((e: unknown) => e)) as Error;
+    const bomb = (await code
+      .run(
+        'const big = "x".repeat(100 * 1024 * 1024); return big.length;',
+        {},
+        { memoryBytes: 64 * 1024 * 1024, timeoutMs: 5000 },
+      )
+      .catch((e: unknown) => e)) as Error;
     expect(bomb).toBeInstanceOf(CodeNodeError);
     expect(bomb.message).toBe('Code used more than 64 MB of memory (its limit) and was stopped.');
-    expect(await runUserCode('return input * 2', 21)).toBe(42);
+    expect(await code.run('return input * 2', 21)).toBe(42);
     expect(pool.started).toBeGreaterThan(startedBefore); // a fresh thread replaced the one that hit the cap
     expect(pool.threads).toBeLessThanOrEqual(pool.size);
   });
 
   it("reports stack overflows, thrown errors and syntax errors as the node's error", async () => {
-    const deep = (await runUserCode('function f() { return f(); } return f();', {}).catch((e: unknown) => e)) as Error;
+    const deep = (await code.run('function f() { return f(); } return f();', {}).catch((e: unknown) => e)) as Error;
     expect(deep.message).toMatch(/stack overflow/);
-    await expect(runUserCode('throw new Error("nope")', {})).rejects.toThrow('Code threw Error: nope');
-    await expect(runUserCode('return 1 +', {})).rejects.toThrow(/SyntaxError/);
+    await expect(code.run('throw new Error("nope")', {})).rejects.toThrow('Code threw Error: nope');
+    await expect(code.run('return 1 +', {})).rejects.toThrow(/SyntaxError/);
   });
 
   it("keeps the main thread's event loop turning while code loops forever", async () => {
@@ -73,7 +78,7 @@ describe('code sandbox', () => {
     const interval = setInterval(() => ticks++, 20);
     const started = Date.now();
     const loops = Promise.all(
-      [1, 2, 3, 4].map(() => runUserCode('while (true) {}', {}, { timeoutMs: 500 }).catch((e: Error) => e.message)),
+      [1, 2, 3, 4].map(() => code.run('while (true) {}', {}, { timeoutMs: 500 }).catch((e: Error) => e.message)),
     );
     await new Promise((resolve) => setTimeout(resolve, 400));
     const ticksDuringLoops = ticks;
@@ -88,20 +93,22 @@ describe('code sandbox', () => {
 
   it('lowers limits above the caps (5 s, 64 MB) instead of honouring them', async () => {
     const start = Date.now();
-    const loop = (await runUserCode('while (true) {}', {}, { timeoutMs: 30_000 }).catch((e: unknown) => e)) as Error;
+    const loop = (await code.run('while (true) {}', {}, { timeoutMs: 30_000 }).catch((e: unknown) => e)) as Error;
     expect(loop.message).toBe('Code took longer than its time limit of 5000 ms and was stopped.');
     expect(Date.now() - start).toBeLessThan(9000);
-    const bomb = (await runUserCode(
-      'const big = "x".repeat(100 * 1024 * 1024); return big.length;',
-      {},
-      { memoryBytes: 512 * 1024 * 1024, timeoutMs: 5000 },
-    ).catch((e: unknown) => e)) as Error;
+    const bomb = (await code
+      .run(
+        'const big = "x".repeat(100 * 1024 * 1024); return big.length;',
+        {},
+        { memoryBytes: 512 * 1024 * 1024, timeoutMs: 5000 },
+      )
+      .catch((e: unknown) => e)) as Error;
     expect(bomb.message).toBe('Code used more than 64 MB of memory (its limit) and was stopped.');
   }, 30_000);
 
   it('runs builder code at the lowest CPU priority by default, leaving the request thread at its own', async () => {
-    expect(codeWorkerNice({})).toBe(19);
-    const pool = new CodePool(1, codeWorkerFile, codeWorkerNice({}));
+    expect(loadSettings({}).TILLFLOW_CODE_NICE).toBe(19);
+    const pool = new CodePool(1, codeWorkerFile, loadSettings({}).TILLFLOW_CODE_NICE);
     const niceOf = (tid: string) =>
       Number(readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ')[16]);
     try {
@@ -137,7 +144,7 @@ describe('code node in a flow', () => {
   beforeAll(async () => {
     handle = await createTestDb();
     projectId = (await createRuntimeProject(handle)).id;
-    workers = await startWorkers(handle, { pollMs: 30, projectIds: [projectId] });
+    workers = await startWorkers(createRunServices({ database: handle }), { pollMs: 30, projectIds: [projectId] });
   });
   afterAll(async () => {
     await workers?.stop();

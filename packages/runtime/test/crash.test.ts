@@ -6,7 +6,7 @@ import { queryRows } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers } from '../src';
+import { createRunServices, startWorkers } from '../src';
 import {
   createHookedFlow,
   createRuntimeProject,
@@ -107,7 +107,7 @@ describe('crash recovery', () => {
       sql`select status, attempt from flow_run where flow_id = ${hook.flow.id}`,
     );
     expect(mid).toMatchObject({ status: 'running', attempt: 1 });
-    const workers = await startWorkers(handle, {
+    const workers = await startWorkers(createRunServices({ database: handle }), {
       pollMs: 50,
       leaseMs: 3000,
       projectIds: [project.id],

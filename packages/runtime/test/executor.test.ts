@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFlow,
+  createRunServices,
   getRun,
   listRuns,
   purgeOldRuns,
@@ -38,7 +39,7 @@ let failuresLeft = 0;
 beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
-  workers = await startWorkers(handle, {
+  workers = await startWorkers(createRunServices({ database: handle }), {
     concurrency: 4,
     pollMs: 30,
     backoffBaseMs: 20,
@@ -224,7 +225,7 @@ describe('flow execution', () => {
       definition: toDefinition(ledgerFlow()),
     });
     const event = stripeEvent('payment_intent.succeeded', { amount: 7 });
-    const dry = await testRunFlow(handle, { flowId: flow.id, event, rollback: true });
+    const dry = await testRunFlow(createRunServices({ database: handle }), { flowId: flow.id, event, rollback: true });
     expect(dry.status).toBe('succeeded');
     expect(dry.steps.map((s) => [s.nodeId, s.status])).toEqual([
       ['trigger', 'succeeded'],
@@ -240,11 +241,15 @@ describe('flow execution', () => {
     expect(recorded).toMatchObject({ testRun: true, status: 'succeeded' });
     expect(recorded?.steps).toHaveLength(4);
 
-    const real = await testRunFlow(handle, { flowId: flow.id, event, rollback: false });
+    const real = await testRunFlow(createRunServices({ database: handle }), {
+      flowId: flow.id,
+      event,
+      rollback: false,
+    });
     expect(real.status).toBe('succeeded');
     expect((await ledger({ column: 'event_id', value: event.id }))[0]).toMatchObject({ note: 'done', amount: 14 });
 
-    const broken = await testRunFlow(handle, {
+    const broken = await testRunFlow(createRunServices({ database: handle }), {
       flowId: flow.id,
       definition: toDefinition({ ...ledgerFlow(), nodes: [{ id: 'oops', type: 'no_such_node' }], edges: [] }),
       event,
@@ -263,7 +268,7 @@ describe('flow execution', () => {
       kind: 'custom',
       definition: toDefinition(ledgerFlow()),
     });
-    const old = await testRunFlow(handle, {
+    const old = await testRunFlow(createRunServices({ database: handle }), {
       flowId: flow.id,
       event: stripeEvent('payment_intent.succeeded', { amount: 1 }),
       rollback: true,

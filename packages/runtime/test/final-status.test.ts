@@ -3,7 +3,7 @@ import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type Workers } from '../src';
+import { createRunServices, startWorkers, type Workers } from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 // A run's effects have committed; then the database goes away just before its final status is
@@ -70,7 +70,7 @@ describe.skipIf(unavailable)('the final status write after a database restart', 
     // run over if the first let go of it.
     for (const db of [handle, other]) {
       pools.push(
-        await startWorkers(db, {
+        await startWorkers(createRunServices({ database: db }), {
           pollMs: 50,
           leaseMs: LEASE_MS,
           projectIds: [project.id],

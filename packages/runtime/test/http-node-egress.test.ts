@@ -5,7 +5,7 @@ import { createEgressGuard } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlow, getRun, listRuns, startWorkers, testRunFlow, type Workers } from '../src';
+import { createFlow, createRunServices, getRun, listRuns, startWorkers, testRunFlow, type Workers } from '../src';
 import {
   createHookedFlow,
   createRuntimeProject,
@@ -80,7 +80,7 @@ function httpFlow(url: string): LooseFlow {
 async function testRun(url: string, egress?: ReturnType<typeof createEgressGuard>) {
   const definition = toDefinition(httpFlow(url));
   const flow = await createFlow(handle.db, { projectId, name: `Egress ${url}`, kind: 'custom', definition });
-  const result = await testRunFlow(handle, {
+  const result = await testRunFlow(createRunServices({ database: handle }), {
     flowId: flow.id,
     definition,
     event: stripeEvent('payment_intent.succeeded'),
@@ -106,7 +106,11 @@ describe('the HTTP request node behind the default egress guard', () => {
   });
 
   it('fails a published flow at once (no retries) when its node points at loopback', async () => {
-    const workers: Workers = await startWorkers(handle, { pollMs: 30, projectIds: [projectId], backoffBaseMs: 20 });
+    const workers: Workers = await startWorkers(createRunServices({ database: handle }), {
+      pollMs: 30,
+      projectIds: [projectId],
+      backoffBaseMs: 20,
+    });
     try {
       hits = 0;
       const hook = await createHookedFlow(handle, projectId, httpFlow(`http://[::ffff:7f00:1]:${port}/`));

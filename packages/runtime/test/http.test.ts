@@ -5,6 +5,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFlow,
+  createRunServices,
   FlowConflictError,
   FlowValidationError,
   invalidateRoutingCache,
@@ -27,7 +28,7 @@ let projectId: number;
 beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
-  workers = await startWorkers(handle, { pollMs: 30, projectIds: [projectId] });
+  workers = await startWorkers(createRunServices({ database: handle }), { pollMs: 30, projectIds: [projectId] });
   server = await startWebhookServer(handle);
 });
 afterAll(async () => {

@@ -3,7 +3,14 @@ import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ingestStripeWebhook, listRuns, startWorkers, stripeSignatureHeader, type Workers } from '../src';
+import {
+  createRunServices,
+  ingestStripeWebhook,
+  listRuns,
+  startWorkers,
+  stripeSignatureHeader,
+  type Workers,
+} from '../src';
 import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
 
 let handle: DbHandle;
@@ -16,7 +23,11 @@ beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
   hook = await createHookedFlow(handle, projectId, ledgerFlow());
-  workers = await startWorkers(handle, { concurrency: 4, pollMs: 50, projectIds: [projectId] });
+  workers = await startWorkers(createRunServices({ database: handle }), {
+    concurrency: 4,
+    pollMs: 50,
+    projectIds: [projectId],
+  });
 });
 afterAll(async () => {
   await workers?.stop();

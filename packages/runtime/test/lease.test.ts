@@ -2,7 +2,7 @@ import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { registerBuiltinNodes, startWorkers, type Workers } from '../src';
+import { createRunServices, startWorkers, type Workers } from '../src';
 import { claimRuns, processRun } from '../src/run-queue';
 import {
   createHookedFlow,
@@ -33,7 +33,6 @@ const pools: Workers[] = [];
 beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
-  registerBuiltinNodes();
   upstream = await startTestEndpoint('/slow');
 });
 afterEach(async () => {
@@ -69,10 +68,10 @@ describe('run leases', () => {
     };
     const hook = await createHookedFlow(handle, projectId, slowFlow());
     const options = { leaseMs: 1200, pollMs: 50, projectIds: [projectId], egress: loopbackEgress() };
-    pools.push(await startWorkers(handle, { ...options, workerId: 'lease-holder' }));
+    pools.push(await startWorkers(createRunServices({ database: handle }), { ...options, workerId: 'lease-holder' }));
     await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
     await waitFor(async () => upstream.hits === 1);
-    pools.push(await startWorkers(handle, { ...options, workerId: 'lease-poller' }));
+    pools.push(await startWorkers(createRunServices({ database: handle }), { ...options, workerId: 'lease-poller' }));
     const run = await waitFor(async () => {
       const r = await runOf(hook.flow.id);
       return r.status === 'succeeded' ? r : null;
@@ -97,12 +96,18 @@ describe('run leases', () => {
     const [claimed] = await claimRuns(handle, 'stale-worker', 1, 300, [projectId]);
     expect(claimed.attempt).toBe(1);
     const policy = { backoffBaseMs: 10, backoffMaxMs: 10 };
-    const stale = processRun(handle, 'stale-worker', claimed, policy, loopbackEgress());
+    const stale = processRun(
+      createRunServices({ database: handle }),
+      'stale-worker',
+      claimed,
+      policy,
+      loopbackEgress(),
+    );
     await waitFor(async () => upstream.hits === 1);
     await sleep(400); // its lease has run out
 
     pools.push(
-      await startWorkers(handle, {
+      await startWorkers(createRunServices({ database: handle }), {
         workerId: 'taker',
         leaseMs: 10_000,
         pollMs: 50,

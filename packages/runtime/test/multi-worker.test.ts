@@ -3,7 +3,7 @@ import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorkers, type Workers } from '../src';
+import { createRunServices, startWorkers, type Workers } from '../src';
 import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
 
 // Several worker pools share the queue: on PostgreSQL each has its own
@@ -19,7 +19,12 @@ beforeAll(async () => {
   projectId = (await createRuntimeProject(first)).id;
   for (const [i, handle] of [first, handles[handles.length - 1], first].entries())
     pools.push(
-      await startWorkers(handle, { concurrency: 4, pollMs: 20, projectIds: [projectId], workerId: `pool-${i}` }),
+      await startWorkers(createRunServices({ database: handle }), {
+        concurrency: 4,
+        pollMs: 20,
+        projectIds: [projectId],
+        workerId: `pool-${i}`,
+      }),
     );
 });
 afterAll(async () => {

@@ -4,15 +4,19 @@ import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  createRunServices,
   hasNewerEventForObject,
   type NodeContext,
-  registerNodeExecutor,
+  type NodeExecutor,
   shouldApplyStripeObjectUpdate,
   startWorkers,
   stripeObjectVersionOf,
   type Workers,
 } from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
+
+/** Test doubles for node types of this test's own, passed to the workers' services. */
+const doubles: Record<string, NodeExecutor> = {};
 
 describe('shouldApplyStripeObjectUpdate', () => {
   it('lets newer events win and never regresses to an older one', () => {
@@ -88,7 +92,7 @@ describe('out-of-order subscription events', () => {
         { name: 'event_type', type: 'text' },
       ],
     });
-    registerNodeExecutor('test_subscription_mirror', {
+    doubles.test_subscription_mirror = {
       effect: 'database',
       async execute(ctx: NodeContext) {
         const event = ctx.trigger as {
@@ -133,8 +137,12 @@ describe('out-of-order subscription events', () => {
           );
         return { applied, alreadyProcessed: !applied };
       },
+    };
+    workers = await startWorkers(createRunServices({ database: handle, executors: doubles }), {
+      pollMs: 30,
+      concurrency: 1,
+      projectIds: [projectId],
     });
-    workers = await startWorkers(handle, { pollMs: 30, concurrency: 1, projectIds: [projectId] });
   });
   afterAll(async () => {
     await workers?.stop();

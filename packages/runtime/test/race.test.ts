@@ -3,7 +3,7 @@ import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { executeFlow, registerBuiltinNodes } from '../src';
+import { createRunServices, executeFlow } from '../src';
 import { createHookedFlow, createRuntimeProject, post, stripeEvent, toDefinition } from './harness';
 
 // A worker that lost its lease while still alive races the worker that took
@@ -16,7 +16,6 @@ let projectId: number;
 beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
-  registerBuiltinNodes();
 });
 afterAll(async () => {
   await handle?.close();
@@ -53,7 +52,7 @@ describe('two executions of one run', () => {
     );
     const execute = (attempt: number) =>
       executeFlow({
-        handle,
+        services: createRunServices({ database: handle }),
         runId: run.id,
         projectId,
         definition: toDefinition(loose),

@@ -3,8 +3,11 @@ import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registerNodeExecutor, startWorkers, type Workers } from '../src';
+import { createRunServices, type NodeExecutor, startWorkers, type Workers } from '../src';
 import { createHookedFlow, createRuntimeProject, post, stripeEvent, waitFor } from './harness';
+
+/** Test doubles for node types of this test's own, passed to the workers' services. */
+const doubles: Record<string, NodeExecutor> = {};
 
 let handle: DbHandle;
 let workers: Workers;
@@ -13,19 +16,19 @@ let projectId: number;
 beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
-  registerNodeExecutor('test_rate_limited', {
+  doubles.test_rate_limited = {
     effect: 'external',
     execute: () => {
       throw new RetryAfterError('The API asked us to wait a minute.', 60_000);
     },
-  });
-  registerNodeExecutor('test_unfixable', {
+  };
+  doubles.test_unfixable = {
     effect: 'external',
     execute: () => {
       throw new NonRetriableError('This request can never succeed.');
     },
-  });
-  workers = await startWorkers(handle, {
+  };
+  workers = await startWorkers(createRunServices({ database: handle, executors: doubles }), {
     concurrency: 2,
     pollMs: 30,
     backoffBaseMs: 20,

@@ -3,7 +3,7 @@ import { executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metrics, startWorkers, superviseWorkers } from '../src';
+import { createRunServices, metrics, startWorkers, superviseWorkers } from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
 
 // One database node (no code node: those run in low-priority threads, slow on a loaded machine).
@@ -38,7 +38,7 @@ describe('worker supervision', () => {
     });
     const flaky = { ...handle, db: stuckDb } as DbHandle;
     const before = (await metrics.workerRestarts.get()).values[0]?.value ?? 0;
-    const supervised = superviseWorkers(flaky, {
+    const supervised = superviseWorkers(createRunServices({ database: flaky }), {
       pollMs: 20,
       stallMs: 1_000,
       heartbeatMs: 100,
@@ -75,7 +75,11 @@ describe('worker supervision', () => {
       sql`update flow_run set status = 'running', attempt = 1, locked_by = 'dead-worker',
             lease_until = now() + interval '10 minutes' where flow_id = ${hook.flow.id}`,
     );
-    const workers = await startWorkers(handle, { pollMs: 20, heartbeatMs: 200, projectIds: [projectId] });
+    const workers = await startWorkers(createRunServices({ database: handle }), {
+      pollMs: 20,
+      heartbeatMs: 200,
+      projectIds: [projectId],
+    });
     try {
       const started = Date.now();
       await waitFor(async () => (await runStatus(hook.flow.id)) === 'succeeded');
@@ -107,7 +111,10 @@ describe('worker supervision', () => {
             lease_until = now() + interval '10 minutes' where flow_id = ${hook.flow.id}`,
     );
     // Default beat (2 s): the busy worker's row stays fresh for 6 s, longer than we watch.
-    const workers = await startWorkers(handle, { pollMs: 20, projectIds: [projectId] });
+    const workers = await startWorkers(createRunServices({ database: handle }), {
+      pollMs: 20,
+      projectIds: [projectId],
+    });
     try {
       await new Promise((r) => setTimeout(r, 800));
       expect(await runStatus(hook.flow.id)).toBe('running');

@@ -3,13 +3,12 @@ import { authUser, type DbHandle, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFlow } from '../src/flow-store';
-import { registerFlowTableDependencies } from '../src/table-dependencies';
+import { flowTableDependents } from '../src/table-dependencies';
 
 describe('tables used by flows', () => {
   let handle: DbHandle;
   beforeAll(async () => {
     handle = await createTestDb();
-    registerFlowTableDependencies();
   });
   afterAll(() => handle.close());
 
@@ -47,9 +46,11 @@ describe('tables used by flows', () => {
         },
       },
     });
-    await expect(deleteTable(handle.db, project.id, 'note', { confirm: true })).rejects.toThrow(
-      /flow "Log charges" node "Save note"/,
-    );
-    await expect(deleteTable(handle.db, project.id, 'spare', { confirm: true })).resolves.toBeUndefined();
+    await expect(
+      deleteTable(handle.db, project.id, 'note', { confirm: true, dependents: flowTableDependents }),
+    ).rejects.toThrow(/flow "Log charges" node "Save note"/);
+    await expect(
+      deleteTable(handle.db, project.id, 'spare', { confirm: true, dependents: flowTableDependents }),
+    ).resolves.toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@ import { insertRow, queryRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFlow, testRunFlow } from '../src';
+import { createFlow, createRunServices, testRunFlow } from '../src';
 import { createRuntimeProject, loopbackEgress, stripeEvent, toDefinition } from './harness';
 
 describe('a test run holds no transaction across outbound calls', () => {
@@ -61,7 +61,7 @@ describe('a test run holds no transaction across outbound calls', () => {
     const reached = new Promise<void>((resolve) => {
       arrived = resolve;
     });
-    const run = testRunFlow(handle, {
+    const run = testRunFlow(createRunServices({ database: handle }), {
       flowId: flow.id,
       definition,
       event: stripeEvent('payment_intent.succeeded'),

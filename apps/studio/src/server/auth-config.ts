@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { setting } from '@tillflow/core';
+import { publicOrigin, setting } from '@tillflow/core';
 import { authAccount, authSession, authUser, authVerification, type Database, dataDir } from '@tillflow/db';
 import { type BetterAuthPlugin, betterAuth } from 'better-auth';
 import { drizzleAdapter } from 'better-auth/adapters/drizzle';
 import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api';
 import { passwordWeakness } from '../lib/password-policy';
 import { CLIENT_ADDRESS_HEADER, clientAddress } from './http/client-address';
-import { publicOrigin, trustedOrigins } from './public-origin';
+import { trustedOrigins } from './public-origin';
 import { checkSignIn, checkSignUp, recordSignInFailure, recordSignInSuccess } from './sign-in-guard';
 
 // Session signing secret: from the environment, else generated once per data folder

@@ -1,18 +1,16 @@
 import path from 'node:path';
 import { loadSettings, sandboxControlToken, setting } from '@tillflow/core';
 import { dataDir } from '@tillflow/db';
-import { useProjectMailForFlows } from '@tillflow/mail';
 import {
   ensureSandboxRunning,
-  registerPaymentNodeExecutors,
   schedulePaymentsMaintenance,
   setSandboxLauncher,
   someProjectUsesSandbox,
 } from '@tillflow/payments';
-import { registerFlowTableDependencies, resealLegacySecrets } from '@tillflow/runtime';
+import { resealLegacySecrets } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
-import { getDb } from './db';
 import { startOperations } from './operations';
+import { getServices } from './services';
 
 /** Listens on loopback unless SANDBOX_HOST says otherwise; its control surface takes the install's token. */
 async function startEmbeddedSandbox(): Promise<string> {
@@ -39,7 +37,9 @@ export function bootServer(): Promise<void> {
   globalForBoot.__tillflowBooted ??= (async () => {
     // Every environment variable validated once, before anything starts (the message names the bad one).
     const settings = loadSettings();
-    const handle = await getDb();
+    // Executors, mailer, Stripe clients, code sandbox, realtime: the same createServices as `npm run worker`.
+    const services = await getServices();
+    const handle = services.database;
     // Secrets sealed before they were bound to project and purpose are re-sealed once.
     const resealed = await resealLegacySecrets(handle.db);
     if (resealed > 0) console.log(`re-sealed ${resealed} stored secrets bound to their project and purpose`);
@@ -51,10 +51,7 @@ export function bootServer(): Promise<void> {
       setSandboxLauncher(startEmbeddedSandbox);
       if (sandboxMode === 'on' || (await someProjectUsesSandbox(handle.db))) await ensureSandboxRunning();
     }
-    registerPaymentNodeExecutors();
-    registerFlowTableDependencies();
-    useProjectMailForFlows();
-    startOperations(handle);
+    startOperations(services);
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
     const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;
     if (maintenanceMs > 0) schedulePaymentsMaintenance(handle, maintenanceMs);

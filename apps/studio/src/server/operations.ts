@@ -1,8 +1,7 @@
 import { setting } from '@tillflow/core';
-import type { DbHandle } from '@tillflow/db';
 import { type MailDispatcher, startMailDispatcher } from '@tillflow/mail';
+import type { Services } from '@tillflow/payments';
 import { scheduleOperationsAlerts } from '@tillflow/payments';
-import { getChangeHub } from '@tillflow/realtime';
 import { type SupervisedWorkers, superviseWorkers } from '@tillflow/runtime';
 
 // The studio's background processes and how they end: supervised in-process
@@ -18,11 +17,12 @@ interface Operations {
 
 const holder = globalThis as unknown as { __tillflowOperations?: Operations };
 
-export function startOperations(handle: DbHandle): Operations {
+export function startOperations(services: Services): Operations {
   if (holder.__tillflowOperations) return holder.__tillflowOperations;
+  const handle = services.database;
   // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
   const concurrency = setting('TILLFLOW_WORKERS');
-  const workers = concurrency > 0 ? superviseWorkers(handle, { concurrency, kind: 'studio' }) : null;
+  const workers = concurrency > 0 ? superviseWorkers(services, { concurrency, kind: 'studio' }) : null;
   const mail = startMailDispatcher(handle);
   // Dead letters and a stuck queue are emailed to each project's owner, once per incident.
   const stopAlerts = scheduleOperationsAlerts(handle);
@@ -37,7 +37,12 @@ export function startOperations(handle: DbHandle): Operations {
     const hard = setTimeout(() => process.exit(1), deadlineMs + 10_000);
     hard.unref();
     stopAlerts();
-    await Promise.allSettled([workers?.stop({ deadlineMs }), mail.stop(), getChangeHub(handle).close()]);
+    await Promise.allSettled([
+      workers?.stop({ deadlineMs }),
+      mail.stop(),
+      services.realtime.close(),
+      services.code.close(),
+    ]);
     await handle.close().catch(() => {});
     process.exit(0);
   };

@@ -21,11 +21,6 @@ export function configuredPublicOrigin(env: Env = process.env): string | null {
 
 const port = (env: Env) => setting('PORT', env);
 
-/** The studio's public origin: PUBLIC_URL, else http://localhost:$PORT. */
-export function publicOrigin(env: Env = process.env): string {
-  return configuredPublicOrigin(env) ?? `http://localhost:${port(env)}`;
-}
-
 /** Origins allowed to post forms and credentials to the studio. */
 export function trustedOrigins(env: Env = process.env): string[] {
   const configured = configuredPublicOrigin(env);

@@ -1,5 +1,4 @@
 import { NonRetriableError } from '@tillflow/core';
-import { runUserCode } from '../code-sandbox';
 import type { ExecutorOf } from '../registry';
 
 // Nodes without effects: control flow, variables, user code.
@@ -38,7 +37,7 @@ export const codeNode: ExecutorOf<'code'> = {
   effect: 'pure',
   async execute(ctx) {
     const c = ctx.config;
-    return runUserCode(
+    return ctx.services.code.run(
       c.code,
       { trigger: ctx.trigger, nodes: ctx.nodes },
       { timeoutMs: c.timeoutMs, memoryBytes: c.memoryMb * 1024 * 1024 },

@@ -1,7 +1,5 @@
-import { type EgressGuard, NonRetriableError, setting } from '@tillflow/core';
-import type { DbHandle, Executor } from '@tillflow/db';
+import { NonRetriableError } from '@tillflow/core';
 import type { OutputOf, StripeOperation } from '@tillflow/flow-model';
-import { createTransport, type Transporter } from 'nodemailer';
 import type Stripe from 'stripe';
 import type { ExecutorOf } from '../registry';
 
@@ -44,79 +42,31 @@ export const httpRequestNode: ExecutorOf<'http_request'> = {
   },
 };
 
-let transporter: Transporter | null = null;
-/** SMTP from TILLFLOW_SMTP_URL (smtp://user:pass@host:port); without it, emails are only rendered (logged as sent). */
-function mailer(): Transporter {
-  const smtpUrl = setting('TILLFLOW_SMTP_URL');
-  transporter ??= smtpUrl ? createTransport(smtpUrl) : createTransport({ jsonTransport: true });
-  return transporter;
-}
-
-/** The project's mailer (SMTP settings or the captured mailbox); the mail package provides it at start-up. */
-export type MailSender = (
-  handle: DbHandle,
-  projectId: number,
-  message: { to: string | string[]; subject: string; text?: string; html?: string; from?: string; messageId: string },
-  /** The run's egress guard: the project's SMTP host is a builder's choice. */
-  egress: EgressGuard,
-) => Promise<{ messageId: string | null; status: string }>;
-let mailSender: MailSender | null = null;
-export function setMailSender(sender: MailSender): void {
-  mailSender = sender;
-}
-
 /** Same Message-ID on every retry of a step, so receiving systems can drop a repeat. */
 export function emailMessageId(idempotencyKey: string): string {
   return `<${idempotencyKey.replace(/:/g, '.')}@tillflow.local>`;
 }
 
+/**
+ * Writes the email to the project's outbox in the step's transaction (effect 'database': the message and
+ * the step record commit together, so a retried run never records a second one). The mail package's
+ * dispatcher delivers it over the project's SMTP; without SMTP it is the studio mailbox's message.
+ */
 export const sendEmailNode: ExecutorOf<'send_email'> = {
-  effect: 'external',
+  effect: 'database',
   async execute(ctx) {
     const c = ctx.config;
-    const messageId = emailMessageId(ctx.idempotencyKey);
-    if (mailSender) {
-      const sent = await mailSender(
-        ctx.handle,
-        ctx.projectId,
-        {
-          to: c.to,
-          subject: c.subject,
-          text: c.text,
-          html: c.html,
-          from: c.from,
-          messageId,
-        },
-        ctx.egress,
-      );
-      return {
-        messageId: sent.messageId ?? messageId,
-        accepted: Array.isArray(c.to) ? c.to : [c.to],
-        delivered: sent.status === 'sent',
-      };
-    }
-    const info = await mailer().sendMail({
-      from: c.from ?? setting('TILLFLOW_MAIL_FROM'),
+    const queued = await ctx.services.mailer(ctx.tx, ctx.projectId, {
       to: c.to,
       subject: c.subject,
       text: c.text,
       html: c.html,
-      messageId,
+      from: c.from,
+      messageId: emailMessageId(ctx.idempotencyKey),
     });
-    return {
-      messageId: info.messageId,
-      accepted: (info.accepted ?? []).map(String),
-      delivered: !!setting('TILLFLOW_SMTP_URL'),
-    };
+    return { messageId: queued.messageId, accepted: Array.isArray(c.to) ? c.to : [c.to], delivered: false };
   },
 };
-
-/** The Stripe client for a project; the payments module provides it (keys live there). */
-export type StripeClientFactory = (db: Executor, projectId: number) => Promise<Stripe>;
-let stripeFactory: StripeClientFactory | null = null;
-export function setStripeClientFactory(factory: StripeClientFactory): void {
-  stripeFactory = factory;
-}
 
 type Call = (s: Stripe, p: any, o: Stripe.RequestOptions) => Promise<unknown>;
 // Every operation the catalog lets a flow call (a missing or extra one is a compile error).
@@ -145,8 +95,7 @@ export const stripeApiCallNode: ExecutorOf<'stripe_api_call'> = {
   effect: 'external',
   async execute(ctx) {
     const c = ctx.config;
-    if (!stripeFactory) throw new Error('Stripe is not configured for flows (payments module not loaded).');
-    const stripe = await stripeFactory(ctx.tx, ctx.projectId);
+    const stripe = await ctx.services.stripe(ctx.tx, ctx.projectId);
     try {
       // A Stripe object: open, with the fields the catalog names where the object has them.
       const result = await STRIPE_OPERATIONS[c.operation](stripe, c.params, { idempotencyKey: ctx.idempotencyKey });

@@ -1,4 +1,4 @@
-import { type BuiltinExecutors, getNodeExecutor, registerNodeExecutor } from '../registry';
+import type { BuiltinExecutors } from '../registry';
 import { codeNode, conditionNode, setVariablesNode, stopNode, switchNode, triggerNode } from './control';
 import { deleteRowsNode, insertRowNode, queryRowsNode, updateRowsNode } from './data';
 import { httpRequestNode, sendEmailNode, stripeApiCallNode } from './external';
@@ -22,16 +22,4 @@ export const BUILTIN_NODE_EXECUTORS: BuiltinExecutors = {
   stop: stopNode,
 };
 
-/** Idempotent; never replaces an executor someone registered explicitly. */
-export function registerBuiltinNodes(): void {
-  for (const [type, executor] of Object.entries(BUILTIN_NODE_EXECUTORS))
-    if (!getNodeExecutor(type)) registerNodeExecutor(type, executor);
-}
-
-export {
-  emailMessageId,
-  type MailSender,
-  type StripeClientFactory,
-  setMailSender,
-  setStripeClientFactory,
-} from './external';
+export { emailMessageId } from './external';

@@ -1,4 +1,4 @@
-import { setting } from '@tillflow/core';
+import { publicOrigin, setting } from '@tillflow/core';
 import { type Actor, checkActionPermission, getRow } from '@tillflow/data-model';
 import { cancelRecurringAction, loadPaymentSettings, refundAction, toPublicSettings } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
@@ -6,7 +6,6 @@ import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { createTRPCRouter } from '../api/trpc';
 import { clientAddress } from '../http/client-address';
-import { publicOrigin } from '../public-origin';
 import { actorFromToken, credentialsInput, sessionCookie, signInEndUser, signOutEndUser, signUpEndUser } from './auth';
 import { listCatalog, loadAppSettings } from './catalog';
 import { buyItem, myOrders, mySubscriptions, paymentsForAdmin, refuseBuyFields } from './orders';

@@ -18,6 +18,7 @@ import {
 } from '@tillflow/data-model';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import { servicesFor } from '../../services';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
 /** Project-scoped procedures; DataAccessErrors are mapped to tRPC errors (with field errors) by trpc.ts. */
@@ -54,7 +55,10 @@ export const dataModelRouter = createTRPCRouter({
   deleteTable: dataProcedure
     .input(z.object({ table: z.string(), confirm: z.boolean().optional() }))
     .mutation(async ({ ctx, input }) => {
-      await deleteTable(ctx.db.db, ctx.project.id, input.table, { confirm: input.confirm });
+      await deleteTable(ctx.db.db, ctx.project.id, input.table, {
+        confirm: input.confirm,
+        dependents: servicesFor(ctx.db).flowTables,
+      });
       return { deleted: true };
     }),
 

@@ -12,6 +12,7 @@ import {
   testRunFlow,
 } from '@tillflow/runtime';
 import { z } from 'zod';
+import { servicesFor } from '../../services';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 import { flowRunsProcedures } from './flow-runs';
 
@@ -116,7 +117,7 @@ export const flowsRouter = createTRPCRouter({
           : source.kind === 'json'
             ? source.event
             : await storedEventPayload(ctx.db.db, ctx.project.id, source.eventRowId);
-      const result = await testRunFlow(ctx.db, {
+      const result = await testRunFlow(servicesFor(ctx.db), {
         flowId: flow.id,
         definition: input.definition,
         event,
