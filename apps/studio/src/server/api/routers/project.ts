@@ -4,6 +4,7 @@ import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { projectNameSchema, projectSlugSchema } from '~/lib/project-validation';
 import { createProjectRecord, deleteProjectRecord } from '../../projects';
+import { setupGuide } from '../../setup-guide';
 import { createTRPCRouter, projectProcedure, protectedProcedure } from '../trpc';
 
 export const projectRouter = createTRPCRouter({
@@ -12,6 +13,9 @@ export const projectRouter = createTRPCRouter({
   ),
 
   get: projectProcedure.query(({ ctx }) => ctx.project),
+
+  /** The overview's setup guide: each step read from the project's real state. */
+  setupGuide: projectProcedure.query(({ ctx }) => setupGuide(ctx.db, ctx.project)),
 
   create: protectedProcedure
     .input(z.object({ name: projectNameSchema, slug: projectSlugSchema }))

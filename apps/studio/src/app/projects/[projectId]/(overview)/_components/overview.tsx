@@ -6,6 +6,7 @@ import { useEffect, useState } from 'react';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ApiKeysCard } from './api-keys-card';
+import { SetupGuide } from './setup-guide';
 
 export function ProjectSettings({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
@@ -45,6 +46,7 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
   return (
     <div className="max-w-2xl space-y-6">
       <h1 className="text-2xl font-semibold">{project.data?.name}</h1>
+      <SetupGuide projectId={projectId} />
       <section className="card space-y-3">
         <h2 className="font-semibold">Project settings</h2>
         <form
@@ -63,7 +65,7 @@ export function ProjectSettings({ projectId }: { projectId: number }) {
           </div>
           <div>
             <label className="label" htmlFor="rename-slug">
-              URL slug
+              Web address of your shop (/app/…)
             </label>
             <input id="rename-slug" className="input" value={slug} onChange={(e) => setSlug(e.target.value)} />
             {errors.slug && <p className="field-error">{errors.slug}</p>}
