@@ -55,6 +55,16 @@ describe('projects through the tRPC API', () => {
     await expect(a.caller.project.create({ name: 'Bad', slug: 'Not A Slug!' })).rejects.toMatchObject({
       code: 'BAD_REQUEST',
     });
+    // Renaming to another project's slug is refused the same way; keeping one's own slug is fine.
+    const mine = await b.caller.project.create({ name: 'Three', slug: slug() });
+    await expect(b.caller.project.rename({ projectId: mine.id, name: 'Three', slug: taken })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: `The URL slug "${taken}" is already taken.`,
+    });
+    expect(await b.caller.project.rename({ projectId: mine.id, name: 'Three!', slug: mine.slug })).toMatchObject({
+      name: 'Three!',
+      slug: mine.slug,
+    });
   });
 
   it('deletes only when the exact name is typed', async () => {

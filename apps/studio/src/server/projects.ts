@@ -1,16 +1,32 @@
 import { randomBytes } from 'node:crypto';
+import { TillflowError } from '@tillflow/core';
 import { dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
-import { type DbHandle, type Project, projects } from '@tillflow/db';
-import { TRPCError } from '@trpc/server';
-import { eq } from 'drizzle-orm';
+import { type DbHandle, type Executor, type Project, projects } from '@tillflow/db';
+import { and, desc, eq } from 'drizzle-orm';
+
+// A builder's projects: the rules the project router applies (slugs unique across the studio, deleting
+// only with the exact name typed), in one place.
+
+const slugTaken = (slug: string) => new TillflowError('CONFLICT', `The URL slug "${slug}" is already taken.`);
+const isUniqueViolation = (error: unknown) =>
+  String((error as { code?: string }).code ?? (error as Error).cause) === '23505' || /unique/i.test(String(error));
+
+async function refuseTakenSlug(db: Executor, slug: string) {
+  const [taken] = await db.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug));
+  if (taken) throw slugTaken(slug);
+}
+
+/** The builder's own projects, newest first. */
+export function listProjects(handle: DbHandle, ownerId: string) {
+  return handle.db.select().from(projects).where(eq(projects.ownerId, ownerId)).orderBy(desc(projects.createdAt));
+}
 
 /**
  * Creates the project row and (through the data-model package) its own
  * PostgreSQL schema in one transaction, so a failure leaves neither behind.
  */
 export async function createProjectRecord(handle: DbHandle, ownerId: string, input: { name: string; slug: string }) {
-  const [taken] = await handle.db.select({ id: projects.id }).from(projects).where(eq(projects.slug, input.slug));
-  if (taken) throw new TRPCError({ code: 'CONFLICT', message: `The URL slug "${input.slug}" is already taken.` });
+  await refuseTakenSlug(handle.db, input.slug);
   const schemaName = `app_${randomBytes(6).toString('hex')}`;
   try {
     return await handle.db.transaction(async (tx) => {
@@ -22,16 +38,26 @@ export async function createProjectRecord(handle: DbHandle, ownerId: string, inp
       return project;
     });
   } catch (error) {
-    if (
-      String((error as { code?: string }).code ?? (error as Error).cause) === '23505' ||
-      /unique/i.test(String(error))
-    )
-      throw new TRPCError({ code: 'CONFLICT', message: `The URL slug "${input.slug}" is already taken.` });
+    if (isUniqueViolation(error)) throw slugTaken(input.slug);
     throw error;
   }
 }
 
-export async function deleteProjectRecord(handle: DbHandle, project: Project) {
+/** New name, and optionally a new URL slug (refused when another project has it). */
+export async function renameProject(handle: DbHandle, project: Project, input: { name: string; slug?: string }) {
+  if (input.slug && input.slug !== project.slug) await refuseTakenSlug(handle.db, input.slug);
+  const [updated] = await handle.db
+    .update(projects)
+    .set({ name: input.name, slug: input.slug ?? project.slug, updatedAt: new Date() })
+    .where(and(eq(projects.id, project.id), eq(projects.ownerId, project.ownerId)))
+    .returning();
+  return updated;
+}
+
+/** Deletes the project and its schema, only when `confirmName` is its exact name. */
+export async function deleteProjectRecord(handle: DbHandle, project: Project, confirmName = project.name) {
+  if (confirmName !== project.name)
+    throw new TillflowError('VALIDATION', `Type the project name "${project.name}" exactly to delete it.`);
   await handle.db.transaction(async (tx) => {
     await dropProjectSchema(tx, project);
     await tx.delete(projects).where(eq(projects.id, project.id));

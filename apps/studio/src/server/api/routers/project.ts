@@ -1,16 +1,11 @@
-import { projects } from '@tillflow/db';
-import { TRPCError } from '@trpc/server';
-import { and, desc, eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { projectNameSchema, projectSlugSchema } from '~/lib/project-validation';
-import { createProjectRecord, deleteProjectRecord } from '../../projects';
+import { createProjectRecord, deleteProjectRecord, listProjects, renameProject } from '../../projects';
 import { setupGuide } from '../../setup-guide';
 import { createTRPCRouter, projectProcedure, protectedProcedure } from '../trpc';
 
 export const projectRouter = createTRPCRouter({
-  list: protectedProcedure.query(({ ctx }) =>
-    ctx.db.db.select().from(projects).where(eq(projects.ownerId, ctx.user.id)).orderBy(desc(projects.createdAt)),
-  ),
+  list: protectedProcedure.query(({ ctx }) => listProjects(ctx.db, ctx.user.id)),
 
   get: projectProcedure.query(({ ctx }) => ctx.project),
 
@@ -23,26 +18,10 @@ export const projectRouter = createTRPCRouter({
 
   rename: projectProcedure
     .input(z.object({ name: projectNameSchema, slug: projectSlugSchema.optional() }))
-    .mutation(async ({ ctx, input }) => {
-      if (input.slug && input.slug !== ctx.project.slug) {
-        const [taken] = await ctx.db.db.select({ id: projects.id }).from(projects).where(eq(projects.slug, input.slug));
-        if (taken) throw new TRPCError({ code: 'CONFLICT', message: `The URL slug "${input.slug}" is already taken.` });
-      }
-      const [updated] = await ctx.db.db
-        .update(projects)
-        .set({ name: input.name, slug: input.slug ?? ctx.project.slug, updatedAt: new Date() })
-        .where(and(eq(projects.id, ctx.project.id), eq(projects.ownerId, ctx.user.id)))
-        .returning();
-      return updated;
-    }),
+    .mutation(({ ctx, input }) => renameProject(ctx.db, ctx.project, input)),
 
   delete: projectProcedure.input(z.object({ confirmName: z.string() })).mutation(async ({ ctx, input }) => {
-    if (input.confirmName !== ctx.project.name)
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: `Type the project name "${ctx.project.name}" exactly to delete it.`,
-      });
-    await deleteProjectRecord(ctx.db, ctx.project);
+    await deleteProjectRecord(ctx.db, ctx.project, input.confirmName);
     return { deleted: true };
   }),
 });
