@@ -16,6 +16,8 @@ export const ERROR_CODES = {
   NODE_FAILED: { status: 422, trpc: 'UNPROCESSABLE_CONTENT', retryable: false },
   RATE_LIMITED: { status: 429, trpc: 'TOO_MANY_REQUESTS', retryable: true },
   INTERNAL: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', retryable: true },
+  /** An environment variable the operator must fix (SettingsError); a run is retried (it succeeds once fixed). */
+  CONFIGURATION: { status: 500, trpc: 'INTERNAL_SERVER_ERROR', retryable: true },
   UNAVAILABLE: { status: 503, trpc: 'SERVICE_UNAVAILABLE', retryable: true },
   // A builder-controlled outbound call through the egress guard (HTTP node, SMTP host, Stripe API base).
   EGRESS_REFUSED: { status: 400, trpc: 'BAD_REQUEST', retryable: false },

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseCidr } from './egress-addresses';
+import { TillflowError } from './errors';
 
 // Every environment variable Tillflow reads, declared once: its zod type (what a
 // value must look like, parsed from the string the environment holds), the
@@ -246,11 +247,15 @@ export type SettingName = keyof typeof SETTINGS;
 export type Settings = { [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };
 export type Env = Record<string, string | undefined>;
 
-/** A variable that does not parse; the message names it and says what it must look like. */
-export class SettingsError extends Error {
+/**
+ * A variable that does not parse; the message names it and says what it must look like (for the operator:
+ * code CONFIGURATION, which the studio shows a browser only as "something went wrong on our side").
+ */
+export class SettingsError extends TillflowError {
   readonly problems: { name: SettingName; problem: string }[];
   constructor(problems: { name: SettingName; problem: string }[]) {
     super(
+      'CONFIGURATION',
       `Invalid configuration: ${problems.map((p) => `${p.name} ${p.problem}`).join('; ')}. See the Configuration table in README.md.`,
     );
     this.name = 'SettingsError';

@@ -61,3 +61,21 @@ describe('retry steering for node executors', () => {
     expect(retryAfterMs(new Error('ECONNRESET'))).toBeNull();
   });
 });
+
+describe('every domain error that crosses an API is a TillflowError', () => {
+  it('a bad setting names the variable, travels as CONFIGURATION (hidden from browsers as an internal error)', async () => {
+    const { SettingsError, loadSettings } = await import('../src/settings');
+    const error = (() => {
+      try {
+        loadSettings({ PORT: 'eighty' });
+      } catch (e) {
+        return e;
+      }
+    })() as InstanceType<typeof SettingsError>;
+    expect(error).toBeInstanceOf(SettingsError);
+    expect(isTillflowError(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'CONFIGURATION', status: 500 });
+    expect(error.message).toMatch(/PORT/);
+    expect(ERROR_CODES[error.code].trpc).toBe('INTERNAL_SERVER_ERROR');
+  });
+});

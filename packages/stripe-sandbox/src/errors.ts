@@ -1,12 +1,35 @@
-/** A Stripe API error: rendered as Stripe's `{ error: {...} }` envelope with Stripe's status code. */
-export class StripeApiError extends Error {
+import { type ErrorCode, TillflowError } from '@tillflow/core';
+
+/** Stripe's HTTP statuses as the domain codes they mean (for anything reading it as a TillflowError). */
+const CODE_OF_STATUS: Record<number, ErrorCode> = {
+  400: 'VALIDATION',
+  401: 'UNAUTHORIZED',
+  402: 'PAYMENT_PROVIDER',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  409: 'CONFLICT',
+  429: 'RATE_LIMITED',
+};
+
+/**
+ * A Stripe API error: rendered as Stripe's `{ error: {...} }` envelope with Stripe's own status code (kept
+ * exactly, whatever the domain code's default status), and a TillflowError like every domain error.
+ */
+export class StripeApiError extends TillflowError {
+  readonly stripeStatus: number;
   constructor(
-    readonly status: number,
+    status: number,
     readonly type: string,
     message: string,
     readonly extra: { code?: string; param?: string; decline_code?: string; [key: string]: unknown } = {},
   ) {
-    super(message);
+    super(CODE_OF_STATUS[status] ?? 'INTERNAL', message);
+    this.name = 'StripeApiError';
+    this.stripeStatus = status;
+  }
+
+  override get status(): number {
+    return this.stripeStatus;
   }
 
   toBody(): { error: Record<string, unknown> } {
