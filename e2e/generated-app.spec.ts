@@ -145,7 +145,7 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await page.getByLabel('Both').check();
   await page.getByLabel('Products table').selectOption('product');
   await page.getByLabel('Name column').selectOption('name');
-  await page.getByLabel('Price column (minor units)').selectOption('price');
+  await page.getByLabel('Price column', { exact: true }).selectOption('price');
   await page.getByLabel('Stripe price ids (one per line)').fill(price.id);
   await page.getByLabel('Free trial for subscriptions (days)').fill('14');
   await page.getByLabel('Order column that records what was bought').selectOption('item');

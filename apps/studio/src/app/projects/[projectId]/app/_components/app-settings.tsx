@@ -154,7 +154,12 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
               {errors.table ? <p className="field-error">{errors.table}</p> : null}
             </div>
             {columnSelect('nameColumn', 'Name column', nameColumn, setNameColumn)}
-            {columnSelect('priceColumn', 'Price column (minor units)', priceColumn, setPriceColumn)}
+            <div>
+              {columnSelect('priceColumn', 'Price column', priceColumn, setPriceColumn)}
+              <p className="mt-1 text-xs text-slate-500">
+                A decimal column holds prices as you write them (8.50); an integer column holds them in cents (850).
+              </p>
+            </div>
             {columnSelect('currencyColumn', 'Currency column (default usd)', currencyColumn, setCurrencyColumn, true)}
           </div>
         ) : null}
