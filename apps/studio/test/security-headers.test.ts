@@ -1,11 +1,13 @@
-import { publicOrigin } from '@tillflow/core';
+import { Writable } from 'node:stream';
+import { createLogger, publicOrigin } from '@tillflow/core';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server';
 import { NextRequest } from 'next/server';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { proxy, config as proxyConfig } from '~/proxy';
 import { createTRPCRouter, publicProcedure } from '~/server/api/trpc';
 import { API_SECURITY_HEADERS } from '~/server/http/security-headers';
+import { replaceStudioLogger } from '~/server/logger';
 import { checkPublicUrlSetting, trustedOrigins } from '~/server/public-origin';
 import nextConfig from '../next.config';
 
@@ -94,6 +96,28 @@ describe('PUBLIC_URL', () => {
   });
 });
 
+/** Captures the studio logger's JSON lines until stop(). */
+function captureLog() {
+  const chunks: string[] = [];
+  const destination = new Writable({
+    write(chunk, _encoding, done) {
+      chunks.push(chunk.toString());
+      done();
+    },
+  });
+  const previous = replaceStudioLogger(createLogger({ TILLFLOW_LOG_LEVEL: 'info' }, { destination }));
+  return {
+    stop(): Record<string, unknown>[] {
+      replaceStudioLogger(previous);
+      return chunks
+        .join('')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
+    },
+  };
+}
+
 describe('internal errors', () => {
   const secretDetail = 'connect ECONNREFUSED 10.1.2.3:5432 (password=hunter2)';
 
@@ -103,7 +127,7 @@ describe('internal errors', () => {
         throw new Error(secretDetail);
       }),
     });
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logged = captureLog();
     const response = await fetchRequestHandler({
       endpoint: '/api/trpc',
       req: new Request('http://localhost/api/trpc/boom'),
@@ -111,8 +135,7 @@ describe('internal errors', () => {
       createContext: () => ({ db: null as never, user: null, headers: new Headers() }),
     });
     const text = await response.text();
-    const lines = logged.mock.calls.map((c) => c.join(' '));
-    logged.mockRestore();
+    const lines = logged.stop();
     expect(response.status).toBe(500);
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('10.1.2.3');
@@ -120,7 +143,9 @@ describe('internal errors', () => {
     const { requestId } = body.error.json.data;
     expect(requestId).toMatch(/^[0-9a-f]{16}$/);
     expect(body.error.json.message).toContain(requestId);
-    expect(lines.some((l) => l.includes(requestId) && l.includes('hunter2'))).toBe(true);
+    // The detail is logged under the request id, the password in it masked.
+    expect(lines.some((l) => l.requestId === requestId && JSON.stringify(l).includes('10.1.2.3'))).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
 
   it('REST answers an unexpected error with a generic message and a request id, and logs the detail under it', async () => {
@@ -133,12 +158,11 @@ describe('internal errors', () => {
     };
     (globalThis as { __tillflowDb?: Promise<unknown> }).__tillflowDb = Promise.resolve(failing);
     const { POST } = await import('~/app/api/v1/[...path]/route');
-    const logged = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const logged = captureLog();
     const response = await POST(new Request('http://localhost/api/v1/shop/payments', { method: 'POST', body: '{}' }), {
       params: Promise.resolve({ path: ['shop', 'payments'] }),
     });
-    const lines = logged.mock.calls.map((c) => c.join(' '));
-    logged.mockRestore();
+    const lines = logged.stop();
     (globalThis as { __tillflowDb?: Promise<unknown> }).__tillflowDb = undefined;
     const text = await response.text();
     expect(response.status).toBe(500);
@@ -146,6 +170,7 @@ describe('internal errors', () => {
     const { error } = JSON.parse(text) as { error: { code: string; message: string; requestId: string } };
     expect(error.code).toBe('INTERNAL');
     expect(error.message).toContain(error.requestId);
-    expect(lines.some((l) => l.includes(error.requestId) && l.includes('hunter2'))).toBe(true);
+    expect(lines.some((l) => l.requestId === error.requestId && JSON.stringify(l).includes('10.1.2.3'))).toBe(true);
+    expect(JSON.stringify(lines)).not.toContain('hunter2');
   });
 });

@@ -19,6 +19,11 @@ export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' |
 
 export interface LogSettings {
   TILLFLOW_LOG_LEVEL: LogLevel;
+  /** This install's secret settings, masked wherever their values appear (from loadSettings()). */
+  TILLFLOW_SECRET_KEY?: string;
+  BETTER_AUTH_SECRET?: string;
+  TILLFLOW_METRICS_TOKEN?: string;
+  TILLFLOW_SANDBOX_TOKEN?: string;
 }
 
 const context = new AsyncLocalStorage<Record<string, unknown>>();
@@ -55,6 +60,10 @@ const PATTERNS: [RegExp, (match: string, ...groups: string[]) => string][] = [
   [/\bwhsec_[A-Za-z0-9+/=]{6,}/g, () => `whsec_${REDACTED}`],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, (_m, head) => `${head}${REDACTED}@`],
+  [
+    /\b(pass(?:word|wd)?|pwd|secret|token|api[-_]?key)(\s*[=:]\s*)[^\s&;,)'"]+/gi,
+    (_m, key, sep) => `${key}${sep}${REDACTED}`,
+  ],
   [/\b\d(?:[ -]?\d){12,18}\b/g, (match) => (luhn(match.replace(/[ -]/g, '')) ? '[card number redacted]' : match)],
 ];
 
@@ -94,7 +103,13 @@ export interface CreateLoggerOptions {
 
 /** The process's logger, from the settings (TILLFLOW_LOG_LEVEL). */
 export function createLogger(settings: LogSettings, options: CreateLoggerOptions = {}): Logger {
-  const known = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 8);
+  const known = [
+    ...(options.secrets ?? []),
+    settings.TILLFLOW_SECRET_KEY,
+    settings.BETTER_AUTH_SECRET,
+    settings.TILLFLOW_METRICS_TOKEN,
+    settings.TILLFLOW_SANDBOX_TOKEN,
+  ].filter((s): s is string => typeof s === 'string' && s.length >= 8);
   const config: LoggerOptions = {
     level: settings.TILLFLOW_LOG_LEVEL,
     base: { pid: process.pid, ...options.base },

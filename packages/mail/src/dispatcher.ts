@@ -1,4 +1,4 @@
-import { type EgressGuard, EgressRefusedError } from '@tillflow/core';
+import { type EgressGuard, EgressRefusedError, type Logger } from '@tillflow/core';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { mailLeft, metrics } from '@tillflow/runtime';
 import { sql } from 'drizzle-orm';
@@ -21,6 +21,8 @@ export interface MailDispatcherOptions {
   /** Checks each project's SMTP host (the environment's guard by default); a refused host fails the message at once. */
   egress?: EgressGuard;
   onError?: (error: unknown) => void;
+  /** The process's logger (errors go there when no onError is given). */
+  logger?: Logger;
 }
 
 interface OutboxRow {
@@ -40,7 +42,10 @@ export function startMailDispatcher(handle: DbHandle, options: MailDispatcherOpt
   const leaseMs = options.leaseMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoffBaseMs = options.backoffBaseMs ?? 30_000;
-  const onError = options.onError ?? ((error) => console.error('[mail]', (error as Error).message));
+  const onError =
+    options.onError ??
+    ((error) =>
+      options.logger ? options.logger.error({ err: error }, 'mail dispatcher') : console.error('[mail]', error));
   let stopped = false;
   let wake: (() => void) | null = null;
 

@@ -10,7 +10,7 @@
 // SIGTERM stops claiming, lets runs in progress finish for up to
 // TILLFLOW_SHUTDOWN_MS (default 20 s), releases the rest to other workers, exits 0.
 
-import { loadSettings } from '@tillflow/core';
+import { createLogger, loadSettings } from '@tillflow/core';
 import { createDb } from '@tillflow/db';
 import { startMailDispatcher } from '@tillflow/mail';
 import { resealLegacySecrets, startWorkers } from '@tillflow/runtime';
@@ -18,8 +18,10 @@ import { scheduleOperationsAlerts } from './operations-alerts';
 import { createServices } from './services';
 
 const settings = loadSettings();
+// One logger for the process (JSON lines on stdout at TILLFLOW_LOG_LEVEL), handed to everything below.
+const logger = createLogger(settings, { base: { process: 'worker' } });
 const fatal = (what: string) => (error: unknown) => {
-  console.error(`worker: ${what}; exiting so the supervisor restarts it:`, error);
+  logger.fatal({ err: error }, `${what}; exiting so the supervisor restarts it`);
   process.exit(1);
 };
 process.on('uncaughtException', fatal('uncaught exception'));
@@ -32,25 +34,27 @@ async function connect(tries = 10): Promise<Awaited<ReturnType<typeof createDb>>
       return await createDb();
     } catch (error) {
       if (attempt >= tries) throw error;
-      console.error(`worker: database not reachable (${(error as Error).message}); retrying`);
+      logger.warn({ err: error, attempt }, 'database not reachable; retrying');
       await new Promise((r) => setTimeout(r, Math.min(10_000, 1000 * 2 ** (attempt - 1))));
     }
   }
 }
 
 const handle = await connect();
-const services = createServices(settings, { database: handle });
+const services = createServices(settings, { database: handle, logger });
 await resealLegacySecrets(handle.db);
 const workers = await startWorkers(services, {
   kind: 'worker',
   concurrency: settings.TILLFLOW_WORKER_CONCURRENCY,
   onFatal: fatal('the claim loop is wedged'),
 });
-const mail = startMailDispatcher(handle);
+const mail = startMailDispatcher(handle, { logger });
 // Dead letters and a stuck queue are emailed to each project's owner once per incident (any
 // number of processes may check: the database keeps one open incident per project and kind).
-const stopAlerts = scheduleOperationsAlerts(handle);
-console.log(`worker ${workers.workerId} started (${handle.driver})`);
+const stopAlerts = scheduleOperationsAlerts(handle, settings.TILLFLOW_ALERT_CHECK_MS, (error) =>
+  logger.warn({ err: error }, 'operations alerts check failed'),
+);
+logger.info({ workerId: workers.workerId, driver: handle.driver }, 'worker started');
 
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const)
@@ -58,7 +62,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const)
     if (stopping) return;
     stopping = true;
     const deadlineMs = settings.TILLFLOW_SHUTDOWN_MS;
-    console.log(`worker stopping: finishing runs in progress (up to ${deadlineMs} ms)…`);
+    logger.info({ deadlineMs }, 'worker stopping: finishing runs in progress');
     stopAlerts();
     await Promise.all([workers.stop({ deadlineMs }), mail.stop(), services.code.close()]);
     await handle.close();

@@ -1,3 +1,5 @@
+import { Writable } from 'node:stream';
+import { createLogger } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { type DbHandle, stripeCustomers } from '@tillflow/db';
 import { getRun, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
@@ -49,14 +51,34 @@ export interface FlowEnvironmentOptions {
  * (its `stripe` client talks to the sandbox directly, never through a proxy).
  */
 export function flowEnvironment(options: FlowEnvironmentOptions = {}) {
+  // The workers' and the webhook route's structured log, kept for tests that read it.
+  const logLines: string[] = [];
+  const logger = createLogger(
+    { TILLFLOW_LOG_LEVEL: 'debug' },
+    {
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          logLines.push(...String(chunk).split('\n').filter(Boolean));
+          done();
+        },
+      }),
+    },
+  );
   const env = {
+    /** Every JSON line the workers and the webhook route logged so far. */
+    logLines: () => logLines,
     handle: null as unknown as DbHandle,
     sandbox: null as unknown as Sandbox,
     receiverUrl: '',
     async project(projectOptions: { orderStatuses?: string[] } = {}) {
       const p = await createPaymentsProject(env.handle, env.sandbox, projectOptions);
       workers.push(
-        await startWorkers(testServices(env.handle), { projectIds: [p.project.id], pollMs: 50, backoffBaseMs: 50 }),
+        await startWorkers(testServices(env.handle), {
+          projectIds: [p.project.id],
+          pollMs: 50,
+          backoffBaseMs: 50,
+          logger,
+        }),
       );
       const stripe = createStripeClient(p.account.secretKey, env.sandbox.url);
       return { ...p, stripe };
@@ -82,7 +104,7 @@ export function flowEnvironment(options: FlowEnvironmentOptions = {}) {
   const closers: Array<() => Promise<void>> = [];
   beforeAll(async () => {
     ({ handle: env.handle, sandbox: env.sandbox } = await startEnvironment({ retryBaseMs: options.retryBaseMs }));
-    const receiver = await startWebhookServer(env.handle, { port: 0 });
+    const receiver = await startWebhookServer(env.handle, { port: 0, logger });
     closers.push(() => receiver.close());
     env.receiverUrl = receiver.url;
     if (options.deliveries) {

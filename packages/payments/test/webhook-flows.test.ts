@@ -249,5 +249,8 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
 
   it('never writes a Stripe secret key or webhook secret to the log', async () => {
     expect(logged.join('\n')).not.toMatch(/sk_test_[A-Za-z0-9]{6,}|whsec_[A-Za-z0-9]{6,}/);
+    // The structured log the workers and the webhook route wrote during every test above (one line per run at debug).
+    expect(env.logLines().length).toBeGreaterThan(0);
+    expect(env.logLines().join('\n')).not.toMatch(/sk_test_[A-Za-z0-9]{6,}|whsec_[A-Za-z0-9]{6,}/);
   });
 });

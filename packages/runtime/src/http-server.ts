@@ -1,6 +1,7 @@
-import { createServer, type Server } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readNodeBodyCapped } from '@tillflow/core';
+import { type Logger, readNodeBodyCapped, withLogContext } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { receiveStripeWebhook } from './ingest';
 
@@ -14,9 +15,12 @@ const ROUTE = /^\/api\/hooks\/stripe\/([^/?]+)\/?(?:\?.*)?$/;
  */
 export async function startWebhookServer(
   handle: DbHandle,
-  options: { port?: number; host?: string } = {},
+  options: { port?: number; host?: string; logger?: Logger } = {},
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) => {
+  const server = createServer((req, res) =>
+    withLogContext({ requestId: randomBytes(8).toString('hex') }, () => respond(req, res)),
+  );
+  const respond = (req: IncomingMessage, res: ServerResponse) => {
     const match = req.method === 'POST' ? ROUTE.exec(req.url ?? '') : null;
     const answer = (status: number, body: unknown) => {
       const unread = !req.complete;
@@ -29,13 +33,15 @@ export async function startWebhookServer(
       signatureHeader: req.headers['stripe-signature'] as string | undefined,
       contentType: req.headers['content-type'],
       readBody: (maxBytes) => readNodeBodyCapped(req, maxBytes),
+      logger: options.logger,
     })
       .then((result) => answer(result.status, result.body))
       .catch((error: Error) => {
-        console.error('[webhook] ingestion failed:', error.message);
+        if (options.logger) options.logger.error({ err: error }, 'webhook ingestion failed');
+        else console.error('[webhook] ingestion failed:', error.message);
         answer(500, { error: 'internal' });
       });
-  });
+  };
   server.keepAliveTimeout = 30_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;

@@ -79,7 +79,6 @@ export { unknownEndpointRejections } from './rejections';
 export { resealLegacySecrets } from './reseal-secrets';
 export { invalidateRoutingCache } from './routing-cache';
 export {
-  consoleLogger,
   createRunServices,
   executorFor,
   type FlowMail,

@@ -1,4 +1,4 @@
-import { type CappedBody, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
+import { type CappedBody, type Logger, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
 import { type DbHandle, type Executor, executeRows, flows, webhookEndpoints } from '@tillflow/db';
 import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
 import { acceptedSecrets } from './endpoints';
@@ -22,6 +22,8 @@ export interface IngestRequest {
   bodyBytes?: number;
   toleranceSec?: number;
   now?: number;
+  /** Where refusals are logged (the process's logger); console when absent. */
+  logger?: Logger;
 }
 
 /** A delivery whose body is still on the wire: read (capped) only once its endpoint is known. */
@@ -30,6 +32,7 @@ export interface IncomingDelivery {
   signatureHeader: string | null | undefined;
   contentType?: string | null;
   readBody(maxBytes: number): Promise<CappedBody>;
+  logger?: Logger;
 }
 
 /**
@@ -39,11 +42,19 @@ export interface IncomingDelivery {
  */
 export async function receiveStripeWebhook(handle: DbHandle, delivery: IncomingDelivery): Promise<IngestResponse> {
   const endpoint = await findWebhookEndpoint(handle.db, delivery.endpointId);
-  if (!endpoint) return rejectUnknownEndpoint(delivery.endpointId);
+  if (!endpoint) return rejectUnknownEndpoint(delivery.endpointId, Date.now(), delivery.logger);
   const body = await delivery.readBody(MAX_WEBHOOK_BODY_BYTES);
-  if (!body.ok) return rejectForEndpoint(handle.db, endpoint.id, endpoint.projectId, 'body_too_large', body.bytesRead);
-  const { endpointId, signatureHeader, contentType } = delivery;
-  return ingestStripeWebhook(handle, { endpointId, signatureHeader, contentType, rawBody: body.bytes });
+  if (!body.ok)
+    return rejectForEndpoint(
+      handle.db,
+      endpoint.id,
+      endpoint.projectId,
+      'body_too_large',
+      body.bytesRead,
+      delivery.logger,
+    );
+  const { endpointId, signatureHeader, contentType, logger } = delivery;
+  return ingestStripeWebhook(handle, { endpointId, signatureHeader, contentType, rawBody: body.bytes, logger });
 }
 
 interface StripeEventEnvelope {
@@ -75,10 +86,10 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
   );
   const { endpointId } = request;
   let endpoint = await findWebhookEndpoint(handle.db, endpointId);
-  if (!endpoint) return rejectUnknownEndpoint(endpointId);
+  if (!endpoint) return rejectUnknownEndpoint(endpointId, Date.now(), request.logger);
   const { projectId } = endpoint;
   const reject = (reason: Parameters<typeof rejectForEndpoint>[3]) =>
-    rejectForEndpoint(handle.db, endpointId, projectId, reason, bytes);
+    rejectForEndpoint(handle.db, endpointId, projectId, reason, bytes, request.logger);
   if (bytes > MAX_WEBHOOK_BODY_BYTES) return reject('body_too_large');
 
   const verify = (e: WebhookEndpoint) =>
@@ -93,7 +104,7 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
   if (!check.ok && check.reason === 'bad_signature') {
     // The cached endpoint may predate a secret rotation: look again before refusing.
     endpoint = await loadEndpoint(handle.db, endpointId, true);
-    if (!endpoint) return rejectUnknownEndpoint(endpointId);
+    if (!endpoint) return rejectUnknownEndpoint(endpointId, Date.now(), request.logger);
     check = verify(endpoint);
   }
   if (!check.ok) return reject(check.reason);

@@ -1,4 +1,4 @@
-import { setting } from '@tillflow/core';
+import { type Logger, setting } from '@tillflow/core';
 import { type Executor, webhookEndpoints, webhookRejections } from '@tillflow/db';
 import { eq, sql } from 'drizzle-orm';
 import { metrics } from './metrics';
@@ -23,6 +23,7 @@ export async function rejectForEndpoint(
   projectId: number,
   reason: Exclude<RejectReason, 'unknown_endpoint'>,
   bodyBytes: number,
+  logger?: Logger,
 ): Promise<IngestResponse> {
   metrics.webhookRejections.inc({ reason });
   await db.insert(webhookRejections).values({ endpointId, projectId, reason, bodyBytes });
@@ -30,7 +31,10 @@ export async function rejectForEndpoint(
     .update(webhookEndpoints)
     .set({ failureCount: sql`${webhookEndpoints.failureCount} + 1` })
     .where(eq(webhookEndpoints.id, endpointId));
-  if (!quiet()) console.warn(`[webhook] rejected endpoint=${endpointId} reason=${reason} bytes=${bodyBytes}`);
+  if (!quiet()) {
+    if (logger) logger.warn({ endpointId, projectId, reason, bytes: bodyBytes }, 'webhook refused');
+    else console.warn(`[webhook] rejected endpoint=${endpointId} reason=${reason} bytes=${bodyBytes}`);
+  }
   return { status: reason === 'body_too_large' ? 413 : 400, body: { error: reason } };
 }
 
@@ -40,15 +44,17 @@ export async function rejectForEndpoint(
 const MINUTE_MS = 60_000;
 const unknown = { total: 0, minuteStart: 0, inMinute: 0, lastMinute: 0 };
 
-export function rejectUnknownEndpoint(endpointId: string, now = Date.now()): IngestResponse {
+export function rejectUnknownEndpoint(endpointId: string, now = Date.now(), logger?: Logger): IngestResponse {
+  const warn = (fields: Record<string, unknown>, message: string) =>
+    logger ? logger.warn(fields, message) : console.warn(`[webhook] ${message}`, JSON.stringify(fields));
   const minute = now - (now % MINUTE_MS);
   if (minute !== unknown.minuteStart) {
     if (unknown.inMinute > 1 && !quiet())
-      console.warn(`[webhook] ${unknown.inMinute} deliveries to unknown endpoints in the minute before`);
+      warn({ deliveries: unknown.inMinute }, 'deliveries to unknown endpoints in the minute before');
     unknown.lastMinute = minute - unknown.minuteStart === MINUTE_MS ? unknown.inMinute : 0;
     unknown.minuteStart = minute;
     unknown.inMinute = 0;
-    if (!quiet()) console.warn(`[webhook] delivery to unknown endpoint ${endpointId.slice(0, 40)} (more are counted)`);
+    if (!quiet()) warn({ endpointId: endpointId.slice(0, 40) }, 'delivery to an unknown endpoint (more are counted)');
   }
   metrics.webhookRejections.inc({ reason: 'unknown_endpoint' });
   unknown.total += 1;

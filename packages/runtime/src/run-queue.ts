@@ -1,4 +1,4 @@
-import type { EgressGuard } from '@tillflow/core';
+import type { EgressGuard, Logger } from '@tillflow/core';
 import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
@@ -135,6 +135,8 @@ export interface ProcessRunHooks {
   beforeFinish?: (runId: string) => Promise<void>;
   /** Told about each failed try of the final status write. */
   onFinishError?: (error: unknown) => void;
+  /** One line per attempt's outcome (debug when it succeeded, warn for a retry, error for a dead letter). */
+  logger?: Logger;
 }
 
 /**
@@ -194,7 +196,9 @@ export async function processRun(
   const fence = sql`id = ${run.id} and locked_by = ${workerId} and attempt = ${run.attempt}`;
   const seconds = (performance.now() - startedAt) / 1000;
   await hooks.beforeFinish?.(run.id);
+  const log = { attempt: run.attempt, maxAttempts: run.max_attempts, ms: Math.round(seconds * 1000) };
   if (outcome.status === 'succeeded') {
+    hooks.logger?.debug(log, 'run succeeded');
     metrics.runDuration.observe({ outcome: 'succeeded' }, seconds);
     await finishRun(
       handle,
@@ -202,6 +206,7 @@ export async function processRun(
       hooks,
     );
   } else if (outcome.permanent || run.attempt >= run.max_attempts) {
+    hooks.logger?.error({ ...log, error: outcome.error, permanent: outcome.permanent }, 'run failed for good');
     metrics.runDuration.observe({ outcome: 'dead_letter' }, seconds);
     metrics.deadLetters.inc();
     await finishRun(
@@ -211,6 +216,7 @@ export async function processRun(
     );
   } else {
     const delay = outcome.retryAfterMs ?? backoffMs(run.attempt, policy);
+    hooks.logger?.warn({ ...log, error: outcome.error, retryInMs: delay }, 'run failed; retrying');
     metrics.runDuration.observe({ outcome: 'retry' }, seconds);
     metrics.runRetries.inc();
     await finishRun(

@@ -1,4 +1,13 @@
-import { defaultEgressGuard, type EgressGuard, loadSettings, NonRetriableError, type Settings } from '@tillflow/core';
+import {
+  createLogger,
+  defaultEgressGuard,
+  type EgressGuard,
+  type Logger,
+  loadSettings,
+  NonRetriableError,
+  type Settings,
+  setting,
+} from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
 import { callbackNodeTypeIds } from '@tillflow/flow-model';
 import type Stripe from 'stripe';
@@ -24,18 +33,11 @@ export type FlowMailer = (tx: Executor, projectId: number, message: FlowMail) =>
 /** The Stripe client for a project (its own keys or its sandbox account); the payments module builds it. */
 export type StripeClientFactory = (db: Executor, projectId: number) => Promise<Stripe>;
 
-/** Where the process writes what it does. A slot for a structured logger; the console until one is passed in. */
-export interface Logger {
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-  error(message: string, fields?: Record<string, unknown>): void;
-}
-
-export const consoleLogger: Logger = {
-  info: (message, fields) => console.log(message, ...(fields ? [fields] : [])),
-  warn: (message, fields) => console.warn(message, ...(fields ? [fields] : [])),
-  error: (message, fields) => console.error(message, ...(fields ? [fields] : [])),
-};
+/**
+ * Where the process writes what it does: the process's pino logger (`createLogger(settings)` in core:
+ * JSON lines, request/run context, secrets masked). Built from the environment when none is passed in.
+ */
+export type { Logger } from '@tillflow/core';
 
 /**
  * What a flow run needs from outside: handed to workers, test runs and (through the node context) to every
@@ -88,7 +90,7 @@ export function createRunServices(parts: RunServiceParts): RunServices {
       }),
     code: parts.code ?? createCodeRunner(parts.settings ?? loadSettings()),
     egress: parts.egress ?? defaultEgressGuard(),
-    logger: parts.logger ?? consoleLogger,
+    logger: parts.logger ?? createLogger({ TILLFLOW_LOG_LEVEL: setting('TILLFLOW_LOG_LEVEL') }),
   };
 }
 

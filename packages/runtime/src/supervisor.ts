@@ -23,8 +23,7 @@ export interface SuperviseOptions extends Omit<WorkerOptions, 'onFatal' | 'resta
 export function superviseWorkers(services: RunServices, options: SuperviseOptions = {}): SupervisedWorkers {
   const baseMs = options.restartBaseMs ?? 1_000;
   const maxMs = options.restartMaxMs ?? 30_000;
-  const log =
-    options.log ?? ((message, error) => console.error(`[workers] ${message}`, (error as Error)?.message ?? ''));
+  const log = options.log ?? ((message, error) => (options.logger ?? services.logger).error({ err: error }, message));
   let workers: Workers | null = null;
   let restarts = 0;
   let delayMs = baseMs;

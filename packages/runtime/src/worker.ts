@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { type EgressGuard, setting } from '@tillflow/core';
+import { type EgressGuard, type Logger, setting, withLogContext } from '@tillflow/core';
 import { beat, DEFAULT_HEARTBEAT_MS, purgeStaleHeartbeats, removeHeartbeat, staleAfterMs } from './heartbeat';
 import { purgeOldRuns } from './history';
 import { claimRuns, extendLeases, processRun, type RetryPolicy, releaseRuns } from './run-queue';
@@ -33,6 +33,11 @@ export interface WorkerOptions {
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
   projectIds?: number[];
   onError?: (error: unknown) => void;
+  /**
+   * Overrides the services' logger for this worker (tests capture lines with it). Lines written
+   * while a run is processed carry its runId, projectId and flowId.
+   */
+  logger?: Logger;
   /** The guard for the runs' outbound calls (tests open their loopback servers here); the services' by default. */
   egress?: EgressGuard;
   /** The worker cannot go on (wedged claim loop): it has stopped claiming; its supervisor decides. */
@@ -67,7 +72,10 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
     backoffMaxMs: options.backoffMaxMs ?? 300_000,
   };
   const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const onError = options.onError ?? ((error) => console.error('[worker]', (error as Error).message));
+  const logger = (options.logger ?? services.logger).child({
+    workerId,
+  });
+  const onError = options.onError ?? ((error) => logger.error({ err: error }, 'worker error'));
   const active = new Set<string>();
   let stopped = false;
   /** Past the shutdown deadline: runs still writing their status give up (they are released). */
@@ -139,11 +147,14 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
           for (const run of runs) {
             if (stopped) break;
             active.add(run.id);
-            processRun(services, workerId, run, policy, options.egress, {
-              givingUp: () => abandoned,
-              beforeFinish: options.beforeFinish,
-              onFinishError: onError,
-            })
+            withLogContext({ runId: run.id, projectId: run.project_id, flowId: run.flow_id }, () =>
+              processRun(services, workerId, run, policy, options.egress, {
+                givingUp: () => abandoned,
+                beforeFinish: options.beforeFinish,
+                onFinishError: onError,
+                logger,
+              }),
+            )
               .catch(onError)
               .finally(() => {
                 active.delete(run.id);

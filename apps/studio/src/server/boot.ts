@@ -9,6 +9,7 @@ import {
 } from '@tillflow/payments';
 import { resealLegacySecrets } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
+import { studioLogger } from './logger';
 import { startOperations } from './operations';
 import { getServices } from './services';
 
@@ -22,7 +23,7 @@ async function startEmbeddedSandbox(): Promise<string> {
     controlToken: sandboxControlToken(),
   });
   process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-  console.log(`Stripe sandbox on ${sandbox.url}`);
+  studioLogger().info({ url: sandbox.url }, 'Stripe sandbox started');
   return sandbox.url;
 }
 
@@ -42,7 +43,7 @@ export function bootServer(): Promise<void> {
     const handle = services.database;
     // Secrets sealed before they were bound to project and purpose are re-sealed once.
     const resealed = await resealLegacySecrets(handle.db);
-    if (resealed > 0) console.log(`re-sealed ${resealed} stored secrets bound to their project and purpose`);
+    if (resealed > 0) studioLogger().info({ resealed }, 're-sealed stored secrets bound to their project and purpose');
     // The embedded sandbox runs only while some project uses it (TILLFLOW_SANDBOX=auto, the
     // default: started now if a project is on it, else by the first project that needs it),
     // always with `on`, never with `off` or when TILLFLOW_SANDBOX_URL points elsewhere.

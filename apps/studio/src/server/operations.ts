@@ -22,10 +22,13 @@ export function startOperations(services: Services): Operations {
   const handle = services.database;
   // In-process flow workers; TILLFLOW_WORKERS=0 leaves runs to `npm run worker` processes.
   const concurrency = setting('TILLFLOW_WORKERS');
+  const logger = services.logger;
   const workers = concurrency > 0 ? superviseWorkers(services, { concurrency, kind: 'studio' }) : null;
-  const mail = startMailDispatcher(handle);
+  const mail = startMailDispatcher(handle, { logger });
   // Dead letters and a stuck queue are emailed to each project's owner, once per incident.
-  const stopAlerts = scheduleOperationsAlerts(handle);
+  const stopAlerts = scheduleOperationsAlerts(handle, setting('TILLFLOW_ALERT_CHECK_MS'), (error) =>
+    logger.warn({ err: error }, 'operations alerts check failed'),
+  );
   const operations = { workers, mail };
   holder.__tillflowOperations = operations;
   let stopping = false;
@@ -33,7 +36,7 @@ export function startOperations(services: Services): Operations {
     if (stopping) return;
     stopping = true;
     const deadlineMs = setting('TILLFLOW_SHUTDOWN_MS');
-    console.log(`${signal}: stopping workers (up to ${deadlineMs} ms), closing live streams`);
+    logger.info({ signal, deadlineMs }, 'stopping workers, closing live streams');
     const hard = setTimeout(() => process.exit(1), deadlineMs + 10_000);
     hard.unref();
     stopAlerts();

@@ -2,6 +2,7 @@ import { loadSettings } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { createServices, type Services } from '@tillflow/payments';
 import { getDb } from './db';
+import { studioLogger } from './logger';
 
 // The studio's services, built by the same createServices as `npm run worker`. One set per database
 // handle (the process's, or a test's), kept on globalThis because Next may evaluate this module in
@@ -13,7 +14,7 @@ export function servicesFor(database: DbHandle): Services {
   holder.__tillflowServices ??= new WeakMap();
   let services = holder.__tillflowServices.get(database);
   if (!services) {
-    services = createServices(loadSettings(), { database });
+    services = createServices(loadSettings(), { database, logger: studioLogger() });
     holder.__tillflowServices.set(database, services);
   }
   return services;

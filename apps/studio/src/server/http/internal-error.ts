@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { currentLogContext, withLogContext } from '@tillflow/core';
+import { studioLogger } from '../logger';
 
 // Unexpected errors (bugs, a lost database, a library's surprise) never show their
 // message to a client: it can carry SQL, hostnames or internal state. The client
@@ -10,17 +12,16 @@ export function newRequestId(): string {
   return randomBytes(8).toString('hex');
 }
 
-/** Logs `error` in full under a new request id; returns the id. */
-export function logInternalError(error: unknown, where: string, requestId = newRequestId()): string {
-  const detail = error instanceof Error ? (error.stack ?? `${error.name}: ${error.message}`) : String(error);
-  const cause = error instanceof Error && error.cause instanceof Error ? `\n  cause: ${error.cause.message}` : '';
-  console.error(`[request ${requestId}] ${where} failed: ${detail}${cause}`);
-  return requestId;
+/** Logs `error` in full (secrets masked) under the request's id, or a new one; returns the id. */
+export function logInternalError(error: unknown, where: string, requestId?: string): string {
+  const id = requestId ?? (currentLogContext().requestId as string | undefined) ?? newRequestId();
+  studioLogger().error({ err: error, where, requestId: id }, `${where} failed`);
+  return id;
 }
 
 /** The body a client receives for an unexpected error. */
-export function internalErrorBody(error: unknown, where: string) {
-  const requestId = logInternalError(error, where);
+export function internalErrorBody(error: unknown, where: string, id?: string) {
+  const requestId = logInternalError(error, where, id);
   return {
     error: {
       code: 'INTERNAL',
@@ -30,16 +31,22 @@ export function internalErrorBody(error: unknown, where: string) {
   };
 }
 
-/** Wraps a route handler so an unexpected throw becomes a JSON 500 with a request id. */
+/**
+ * Wraps a route handler: every log line written while it runs carries the request's id, and an
+ * unexpected throw becomes a JSON 500 quoting that id.
+ */
 export function guardRoute<A extends unknown[]>(
   where: string,
   handler: (...args: A) => Promise<Response>,
 ): (...args: A) => Promise<Response> {
-  return async (...args: A) => {
-    try {
-      return await handler(...args);
-    } catch (error) {
-      return Response.json(internalErrorBody(error, where), { status: 500 });
-    }
+  return (...args: A) => {
+    const requestId = newRequestId();
+    return withLogContext({ requestId }, async () => {
+      try {
+        return await handler(...args);
+      } catch (error) {
+        return Response.json(internalErrorBody(error, where, requestId), { status: 500 });
+      }
+    });
   };
 }

@@ -1,6 +1,7 @@
 import { readBodyCapped } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { receiveStripeWebhook } from '@tillflow/runtime';
+import { studioLogger } from '../logger';
 
 /**
  * Stripe → us. The endpoint is looked up before the body is read; the raw body
@@ -18,6 +19,7 @@ export async function handleStripeWebhookRequest(
     signatureHeader: request.headers.get('stripe-signature'),
     contentType: request.headers.get('content-type'),
     readBody: (maxBytes) => readBodyCapped(request.body, maxBytes, request.headers.get('content-length')),
+    logger: studioLogger(),
   });
   // A refused body is left unread on the wire: close the connection rather than drain it.
   const headers = result.status === 413 ? { connection: 'close' } : undefined;

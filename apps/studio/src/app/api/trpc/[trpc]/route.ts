@@ -1,8 +1,10 @@
+import { withLogContext } from '@tillflow/core';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createTRPCContext } from '~/server/api/context';
 import { studioRouter } from '~/server/api/root';
 import { handleSubscriptionRequest } from '~/server/api/sse';
 import { STUDIO_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
+import { newRequestId } from '~/server/http/internal-error';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -20,4 +22,7 @@ async function handler(request: Request) {
   return (await handleSubscriptionRequest(options)) ?? fetchRequestHandler(options);
 }
 
-export { handler as GET, handler as POST };
+// Every log line written for the request (an internal error's too) carries its id.
+const traced = (request: Request) => withLogContext({ requestId: newRequestId() }, () => handler(request));
+
+export { traced as GET, traced as POST };
