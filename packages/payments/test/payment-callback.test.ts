@@ -1,8 +1,9 @@
-import { getRow, insertRow, updateRows } from '@tillflow/data-model';
+import { getRow, getTable, insertRow, updateColumn, updateRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { handlePaymentEvent } from '../src/callbacks/payment';
+import { PAYMENT_STATUSES } from '../src/system-tables';
 import { createPaymentsProject, returnUrls, type Sandbox, startEnvironment } from './harness';
 
 // The payment callback handler on its own, fed the events Stripe would send (built here, so each
@@ -200,5 +201,67 @@ describe('the payment callback handler', () => {
     );
     expect(await p.handleEvent(p.event('charge.succeeded', paidIntent()))).toMatchObject(ignored);
     expect((await p.row()).status).toBe('PENDING');
+  });
+  it('a canceled intent that then reports its failure is FAILED, not recovered', async () => {
+    const p = await pendingPayment();
+    await p.handleEvent(p.event('payment_intent.canceled'));
+    expect(await p.handleEvent(p.event('payment_intent.payment_failed'))).toMatchObject({
+      paymentStatus: 'FAILED',
+      recovered: false,
+      alreadyProcessed: false,
+    });
+  });
+
+  it('an unpaid checkout leaves the payment PENDING, and a session never replaces the intent id already recorded', async () => {
+    const p = await pendingPayment(1500, 'checkout');
+    const unpaid = p.event('checkout.session.completed', { payment_status: 'unpaid', payment_intent: 'pi_first' });
+    expect(await p.handleEvent(unpaid)).toMatchObject({ paymentStatus: 'PENDING', alreadyProcessed: true });
+    expect(await p.row()).toMatchObject({ status: 'PENDING', stripe_payment_intent_id: 'pi_first' });
+    const paid = p.event('checkout.session.completed', {
+      payment_status: 'paid',
+      payment_intent: 'pi_second',
+      amount_total: 1500,
+      currency: 'usd',
+    });
+    expect(await p.handleEvent(paid)).toMatchObject({ paymentStatus: 'SUCCESSFUL' });
+    expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', stripe_payment_intent_id: 'pi_first' });
+  });
+
+  it('an intent whose metadata names no payment of this project is matched by its intent id', async () => {
+    const p = await pendingPayment();
+    const output = await p.handleEvent(
+      p.event('payment_intent.succeeded', { ...paidIntent(), metadata: { tillflow_payment_id: '987654' } }),
+    );
+    expect(output).toMatchObject({ paymentId: p.paymentId, paymentStatus: 'SUCCESSFUL' });
+    expect((await p.row()).status).toBe('SUCCESSFUL');
+  });
+
+  it('an event changes only its own payment row, never another payment of the shop', async () => {
+    const p = await pendingPayment();
+    const other = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Rug', amount: 900 });
+    const second = await createPaymentAction(handle, p.project.id, p.asUser(p.alice), {
+      orderId: other.id,
+      method: 'payment_intent',
+    });
+    await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
+    expect((await p.row()).status).toBe('SUCCESSFUL');
+    expect(await getRow(handle.db, p.project.id, BACKEND, 'payment', second.paymentId)).toMatchObject({
+      status: 'PENDING',
+      stripe_charge_id: null,
+      paid_at: null,
+    });
+  });
+
+  it('adds AMOUNT_MISMATCH to the status column (activated before it existed) only when a mismatch first needs it', async () => {
+    const p = await pendingPayment(10_000);
+    const before = PAYMENT_STATUSES.filter((s) => s !== 'AMOUNT_MISMATCH');
+    await updateColumn(handle.db, p.project.id, 'payment', 'status', { enumOptions: before }, { allowSystem: true });
+    const options = async () =>
+      (await getTable(handle.db, p.project.id, 'payment')).columns.find((c) => c.name === 'status')?.enumOptions;
+    await p.handleEvent(p.event('payment_intent.payment_failed'));
+    expect(await options()).toEqual(before);
+    await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(50)));
+    expect(await options()).toEqual(PAYMENT_STATUSES);
+    expect((await p.row()).status).toBe('AMOUNT_MISMATCH');
   });
 });
