@@ -1,9 +1,9 @@
 // One file per domain; each later capability adds its own file here.
 
-export * from './apiKeys';
-export * from './appAuth';
+export * from './api-keys';
+export * from './app-auth';
 export * from './auth';
-export * from './dataModel';
+export * from './data-model';
 export * from './endpoints';
 export * from './events';
 export * from './flows';
