@@ -24,12 +24,9 @@ import {
   updateNode,
 } from '~/lib/flow-editor';
 
-// An order status without "failed": the payment flow's false branch stays free for these edits.
+// An order status that can only say paid: the success branch alone (no failed/unpaid branches).
 const payment = () =>
-  buildSystemFlow('StripePayment', {
-    orderTable: 'order',
-    orderStatusColumn: { type: 'enum', enumOptions: ['pending', 'paid'] },
-  });
+  buildSystemFlow('StripePayment', { orderTable: 'order', orderStatusColumn: { type: 'enum', enumOptions: ['paid'] } });
 const at = { x: 0, y: 0 };
 
 /** trigger → a → b → c, all editable. */

@@ -30,7 +30,8 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
-const COMPARE: Record<string, string> = { eq: '=', neq: '<>', lt: '<', lte: '<=', gt: '>', gte: '>=' };
+// "≠ x" includes empty values, as a person reads it (SQL's <> would silently drop rows whose value is null).
+const COMPARE: Record<string, string> = { eq: '=', neq: 'is distinct from', lt: '<', lte: '<=', gt: '>', gte: '>=' };
 
 export function filterSql(fields: Field[], filter: Filter): SQL {
   if (!filter || typeof filter !== 'object') throw new DataAccessError('VALIDATION', 'A filter must be an object.');

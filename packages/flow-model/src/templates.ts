@@ -88,6 +88,17 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   },
 };
 
+/** Order statuses a default node must not overwrite with the given one (they come later in an order's life). */
+const AFTER_PAYMENT = ['paid', 'disputed', 'refunded', 'partially_refunded'];
+const LATER_ORDER_STATUSES: Record<string, string[]> = {
+  // A failed or abandoned attempt never undoes a payment that went through.
+  pending: AFTER_PAYMENT,
+  failed: AFTER_PAYMENT,
+  paid: ['disputed', 'refunded', 'partially_refunded'],
+  partially_refunded: ['disputed', 'refunded'],
+  refunded: ['disputed'],
+};
+
 const at = (x: number, y: number) => ({ x, y });
 const edge = (source: string, target: string, branch?: string): FlowEdge => ({
   id: `${source}__${branch ?? 'next'}__${target}`,
@@ -121,7 +132,11 @@ export function buildSystemFlow(
       id: 'callback',
       type: spec.callbackType,
       label: spec.callbackLabel,
-      config: { orderTable: opts.orderTable },
+      // A renewal order starts unpaid (the success branch marks it paid), whatever its first order says now.
+      config:
+        kind === 'StripeRecurringPaymentDeduction' && canSet('pending')
+          ? { orderTable: opts.orderTable, orderFieldMapping: { status: 'pending' } }
+          : { orderTable: opts.orderTable },
       position: at(0, 140),
       locked: true,
     },
@@ -135,13 +150,18 @@ export function buildSystemFlow(
     },
   ];
   const edges = [edge('trigger', 'callback'), edge('callback', 'branch')];
-  const updateOrder = (id: string, label: string, value: string, position: { x: number; y: number }): FlowNode => ({
+  // Two flows about one order run concurrently (a dispute opened while the payment's own flow is still running):
+  // an order already past this status (e.g. disputed before it was marked paid) is left where it is.
+  const updateOrder: UpdateOrder = (id, label, value, position, unless = LATER_ORDER_STATUSES[value] ?? []) => ({
     id,
     type: 'update_rows',
     label,
     config: {
       table: opts.orderTable,
-      filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }],
+      filters: [
+        { column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' },
+        ...unless.filter(canSet).map((later) => ({ column: 'status', op: 'neq', value: later })),
+      ],
       values: { status: value },
     },
     position,
@@ -159,25 +179,19 @@ export function buildSystemFlow(
   // own invoice email covers it, and its flow is about status, not a charge).
   if (kind === 'StripePayment' || kind === 'StripeRecurringPaymentDeduction')
     addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
-  // A declined payment says so on the order (the shopper can try again on the same order).
-  if (kind === 'StripePayment' && canSet('failed')) {
-    nodes.push(
-      {
-        id: 'payment_failed',
-        type: 'condition',
-        label: 'Payment declined?',
-        config: { expression: "{{ nodes.callback.paymentStatus == 'FAILED' && !nodes.callback.alreadyProcessed }}" },
-        position: at(160, 420),
-      },
-      updateOrder('update_order_failed', 'Mark order failed', 'failed', at(160, 560)),
-    );
-    edges.push(edge('branch', 'payment_failed', 'false'), edge('payment_failed', 'update_order_failed', 'true'));
-  }
+  if (kind === 'StripePayment') addUnpaidBranches(nodes, edges, updateOrder, canSet);
   if (kind === 'StripeDispute') addAdminAlert(nodes, edges, canSetStatus ? 'update_order' : null);
   return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
 }
 
-type UpdateOrder = (id: string, label: string, value: string, position: { x: number; y: number }) => FlowNode;
+type UpdateOrder = (
+  id: string,
+  label: string,
+  value: string,
+  position: { x: number; y: number },
+  /** Order statuses left as they are (default: those later than `value`). */
+  unless?: string[],
+) => FlowNode;
 
 function addRefundBranches(
   nodes: FlowNode[],
@@ -246,9 +260,49 @@ function addRefundBranches(
         },
         position: at(160, 420),
       },
-      updateOrder('update_order_paid', 'Mark order paid again', 'paid', at(160, 560)),
+      updateOrder('update_order_paid', 'Mark order paid again', 'paid', at(160, 560), ['disputed']),
     );
     edges.push(edge('branch', 'refund_reverted', 'false'), edge('refund_reverted', 'update_order_paid', 'true'));
+  }
+}
+
+/**
+ * The payment did not go through: a declined or failed delayed method (async_payment_failed,
+ * payment_failed) marks the order failed; an expired checkout or a canceled intent puts it back
+ * to pending (unpaid, payable again) instead of leaving it stuck.
+ */
+function addUnpaidBranches(
+  nodes: FlowNode[],
+  edges: FlowEdge[],
+  updateOrder: UpdateOrder,
+  canSet: (v: string) => boolean,
+) {
+  const fresh = '!nodes.callback.alreadyProcessed';
+  if (canSet('failed')) {
+    nodes.push(
+      {
+        id: 'payment_failed',
+        type: 'condition',
+        label: 'Payment declined?',
+        config: { expression: `{{ nodes.callback.paymentStatus == 'FAILED' && ${fresh} }}` },
+        position: at(160, 420),
+      },
+      updateOrder('update_order_failed', 'Mark order failed', 'failed', at(160, 560)),
+    );
+    edges.push(edge('branch', 'payment_failed', 'false'), edge('payment_failed', 'update_order_failed', 'true'));
+  }
+  if (canSet('pending')) {
+    nodes.push(
+      {
+        id: 'payment_abandoned',
+        type: 'condition',
+        label: 'Checkout expired or payment canceled?',
+        config: { expression: `{{ nodes.callback.paymentStatus == 'CANCELED' && ${fresh} }}` },
+        position: at(400, 420),
+      },
+      updateOrder('update_order_unpaid', 'Mark order unpaid again', 'pending', at(400, 560)),
+    );
+    edges.push(edge('branch', 'payment_abandoned', 'false'), edge('payment_abandoned', 'update_order_unpaid', 'true'));
   }
 }
 

@@ -43,12 +43,16 @@ export type FlowTrigger = z.infer<typeof flowTriggerSchema>;
 export type FlowDefinition = z.infer<typeof flowDefinitionSchema>;
 
 export interface TableColumnInfo {
+  /** The data model's stable id (bindings follow it across renames); absent in hand-written table lists. */
+  id?: number;
   name: string;
   /** data-model column type, e.g. 'text' | 'integer' | 'decimal' | 'boolean' | 'datetime' | 'json' | 'enum' */
   type: string;
   enumOptions?: string[] | null;
 }
 export interface TableInfo {
+  /** The data model's stable id (bindings follow it across renames). */
+  id?: number;
   name: string;
   columns: TableColumnInfo[];
 }

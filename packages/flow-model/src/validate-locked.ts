@@ -1,8 +1,15 @@
+import { BINDING_KEYS } from './bindings';
 import { getNodeType } from './catalog';
 import { TRIGGER_NODE_TYPE } from './graph';
 import type { FlowDefinition, FlowNode, ValidationIssue } from './types';
 
 export const isLockedNode = (node: FlowNode) => node.locked === true;
+
+/** What of a locked node's config is fixed: all but its bindings' ids and the keys its type leaves editable. */
+function fixedConfig(node: FlowNode): Record<string, unknown> {
+  const open = new Set<string>([...BINDING_KEYS, ...(getNodeType(node.type)?.editableWhenLocked ?? [])]);
+  return Object.fromEntries(Object.entries(node.config ?? {}).filter(([k]) => !open.has(k)));
+}
 
 /** Stable JSON for comparing configs regardless of key order. */
 export function canonicalJson(value: unknown): string {
@@ -36,7 +43,11 @@ export function lockedChangeIssues(next: FlowDefinition, previous: FlowDefinitio
       });
       continue;
     }
-    if (now.type !== old.type || canonicalJson(now.config) !== canonicalJson(old.config) || !isLockedNode(now))
+    if (
+      now.type !== old.type ||
+      canonicalJson(fixedConfig(now)) !== canonicalJson(fixedConfig(old)) ||
+      !isLockedNode(now)
+    )
       issues.push({
         code: 'locked_node_edited',
         message: `'${label}' is a system node and cannot be changed.`,

@@ -1,3 +1,4 @@
+import { resolveBindings } from './bindings';
 import { getNodeType, nodeOutputs } from './catalog';
 import { checkTemplate } from './expressions/check';
 import { findCycle, reachableFrom, TRIGGER_NODE_TYPE } from './graph';
@@ -22,7 +23,10 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
       message: `The flow is malformed: ${i.message}`,
       field: i.path.join('.'),
     }));
-  const definition = parsed.data;
+  // Bound by id: a table or column renamed since the flow was saved is read under its new name.
+  const definition = options.tables ? resolveBindings(parsed.data, options.tables) : parsed.data;
+  const previous =
+    options.previous && options.tables ? resolveBindings(options.previous, options.tables) : options.previous;
   const { nodes, edges } = definition.graph;
   const issues: ValidationIssue[] = [];
   const byId = new Map(nodes.map((n) => [n.id, n]));
@@ -131,6 +135,8 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
     }
     const config = result.data as Record<string, unknown>;
     if (options.tables && DATA_NODE_TYPES.has(node.type)) issues.push(...tableIssues(node.id, config, options.tables));
+    if (options.tables && node.type === RENEWAL_CALLBACK)
+      issues.push(...renewalMappingIssues(node.id, config, options.tables));
     if (cycle) continue; // upstream scopes are meaningless in a loop
     const scope = types.scopeFor(node.id);
     const fieldTypes = def.fieldTypes?.(config as never, types.ctx) ?? {};
@@ -146,7 +152,7 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
     }
   }
 
-  if (options.previous) issues.push(...lockedChangeIssues(definition, options.previous));
+  if (previous) issues.push(...lockedChangeIssues(definition, previous));
   return issues;
 }
 
@@ -161,6 +167,26 @@ function valueAt(obj: unknown, path: string): unknown {
 }
 
 const BUILTIN_COLUMNS = ['id', 'created_at', 'updated_at'];
+const RENEWAL_CALLBACK = 'stripe_recurring_deduction_callback';
+
+/** The renewal node's "how to make the renewal order": every column it copies or sets exists in the order table. */
+function renewalMappingIssues(nodeId: string, config: Record<string, unknown>, tables: TableInfo[]): ValidationIssue[] {
+  const table = tables.find((x) => x.name === config.orderTable);
+  if (!table) return [];
+  const known = new Set(table.columns.map((c) => c.name));
+  const issues: ValidationIssue[] = [];
+  const mapping = Object.keys((config.orderFieldMapping ?? {}) as object).map((c) => [c, `orderFieldMapping.${c}`]);
+  const copied = ((config.copyColumns ?? []) as string[]).map((c, i) => [c, `copyColumns.${i}`]);
+  for (const [column, field] of [...mapping, ...copied])
+    if (!known.has(column))
+      issues.push({
+        code: 'unknown_column',
+        message: `Table '${table.name}' has no column '${column}'.`,
+        nodeId,
+        field,
+      });
+  return issues;
+}
 
 function tableIssues(nodeId: string, config: Record<string, unknown>, tables: TableInfo[]): ValidationIssue[] {
   const table = tables.find((x) => x.name === config.table);

@@ -28,7 +28,10 @@ describe('system flow templates', () => {
     const update = flow.graph.nodes.find((n) => n.id === 'update_order');
     expect(update).toMatchObject({
       type: 'update_rows',
-      config: { table: 'shop_orders', filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }] },
+      config: {
+        table: 'shop_orders',
+        filters: expect.arrayContaining([{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }]),
+      },
     });
     expect(update?.locked).toBeUndefined();
     if (kind === 'StripeRefund') {
@@ -37,6 +40,66 @@ describe('system flow templates', () => {
       expect(nextNodes(flow, 'fully_refunded', 'true')).toEqual(['update_order']);
       expect(nextNodes(flow, 'fully_refunded', 'false')).toEqual(['update_order_partial']);
     } else expect(nextNodes(flow, 'branch', 'true')).toEqual(['update_order']);
+  });
+
+  const filtersOf = (flow: ReturnType<typeof buildSystemFlow>, id: string) =>
+    (flow.graph.nodes.find((n) => n.id === id)?.config as { filters?: unknown[] } | undefined)?.filters;
+
+  it('never puts an order back behind a later status: paid leaves disputed and refunded orders alone', () => {
+    // Two flows about one order run at once (a dispute opened as the card is charged): whichever runs last,
+    // "mark order paid" matches no order already disputed or refunded.
+    const flow = buildSystemFlow('StripePayment', { orderTable: 'o' });
+    expect(filtersOf(flow, 'update_order')).toEqual([
+      { column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' },
+      { column: 'status', op: 'neq', value: 'disputed' },
+      { column: 'status', op: 'neq', value: 'refunded' },
+      { column: 'status', op: 'neq', value: 'partially_refunded' },
+    ]);
+    // A refund that failed after it was accepted makes a refunded order paid again, but never a disputed one.
+    const refund = buildSystemFlow('StripeRefund', { orderTable: 'o' });
+    expect(filtersOf(refund, 'update_order_paid')).toEqual([
+      { column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' },
+      { column: 'status', op: 'neq', value: 'disputed' },
+    ]);
+    // Filters name only statuses the column can hold.
+    const narrow = buildSystemFlow('StripePayment', {
+      orderTable: 'o',
+      orderStatusColumn: { type: 'enum', enumOptions: ['pending', 'paid'] },
+    });
+    expect(filtersOf(narrow, 'update_order')).toHaveLength(1);
+  });
+
+  it('a failed payment marks the order failed; an expired checkout or canceled intent makes it unpaid again', () => {
+    const flow = buildSystemFlow('StripePayment', { orderTable: 'o' });
+    expect(nextNodes(flow, 'branch', 'false').sort()).toEqual(['payment_abandoned', 'payment_failed']);
+    expect(nextNodes(flow, 'payment_failed', 'true')).toEqual(['update_order_failed']);
+    expect(nextNodes(flow, 'payment_abandoned', 'true')).toEqual(['update_order_unpaid']);
+    const values = (id: string) => (flow.graph.nodes.find((n) => n.id === id)?.config as { values?: object })?.values;
+    expect(values('update_order_failed')).toEqual({ status: 'failed' });
+    expect(values('update_order_unpaid')).toEqual({ status: 'pending' });
+    const cond = (id: string) =>
+      String((flow.graph.nodes.find((n) => n.id === id)?.config as { expression?: string } | undefined)?.expression);
+    expect(
+      evaluateTemplate(cond('payment_failed'), {
+        trigger: {},
+        vars: {},
+        nodes: { callback: { paymentStatus: 'FAILED' } },
+      }),
+    ).toBe(true);
+    expect(
+      evaluateTemplate(cond('payment_abandoned'), {
+        trigger: {},
+        vars: {},
+        nodes: { callback: { paymentStatus: 'CANCELED' } },
+      }),
+    ).toBe(true);
+    expect(
+      evaluateTemplate(cond('payment_abandoned'), {
+        trigger: {},
+        vars: {},
+        nodes: { callback: { paymentStatus: 'CANCELED', alreadyProcessed: true } },
+      }),
+    ).toBe(false);
   });
 
   it('marks a partially refunded order only when its status can say so', () => {

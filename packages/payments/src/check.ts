@@ -1,6 +1,6 @@
 import { openSecret } from '@tillflow/core';
 import { queryRows, type Row } from '@tillflow/data-model';
-import { type DbHandle, webhookEndpoints } from '@tillflow/db';
+import { type DbHandle, type Executor, paymentSettings, webhookEndpoints } from '@tillflow/db';
 import type { SystemFlowKind } from '@tillflow/flow-model';
 import { ingestStripeWebhook, stripeSignatureHeader, webhookSecretOwner } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
@@ -9,7 +9,7 @@ import { type RecurringStatus, recurringStatusOf, refundStatusOf } from './event
 import { reconcileFromStripe } from './reconcile';
 import { getProjectStripe } from './settings';
 import { STRIPE_API_VERSION } from './stripe-client';
-import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE, REFUND_TABLE } from './system-tables';
+import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE, RECURRING_STATUSES, REFUND_TABLE } from './system-tables';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -40,81 +40,98 @@ interface Repair {
   difference: Difference;
 }
 
+type Table = Difference['table'];
+
+/** The event that would have told us, and why the row differs: one shape for every repair. */
+function repairOf(
+  table: Table,
+  row: Row,
+  kind: SystemFlowKind,
+  type: string,
+  object: unknown,
+  stripe: string,
+  why: string,
+): Repair {
+  return {
+    kind,
+    type,
+    object: object as Record<string, any>,
+    difference: { table, id: row.id, ours: String(row.status), stripe, why },
+  };
+}
+
+/** One rule: when Stripe's object is in this state and our row in one of these, this event repairs it. */
+interface PaymentRule {
+  when: (object: Record<string, any>, ours: string) => boolean;
+  type: string;
+  stripe: string;
+  why: string;
+}
+
+const SESSION_RULES: PaymentRule[] = [
+  {
+    when: (s, ours) => s.status === 'complete' && s.payment_status === 'paid' && ours === 'PENDING',
+    type: 'checkout.session.completed',
+    stripe: 'paid',
+    why: 'the checkout was paid; its event never arrived',
+  },
+  {
+    when: (s, ours) => s.status === 'expired' && ours === 'PENDING',
+    type: 'checkout.session.expired',
+    stripe: 'expired',
+    why: 'the checkout session expired',
+  },
+];
+const INTENT_RULES: PaymentRule[] = [
+  {
+    when: (i, ours) => i.status === 'succeeded' && ours !== 'SUCCESSFUL',
+    type: 'payment_intent.succeeded',
+    stripe: 'succeeded',
+    why: 'the payment succeeded; its event never arrived',
+  },
+  {
+    when: (i, ours) => i.status === 'canceled' && ours === 'PENDING',
+    type: 'payment_intent.canceled',
+    stripe: 'canceled',
+    why: 'the payment was canceled',
+  },
+];
+const INVOICE_RULES: PaymentRule[] = [
+  {
+    when: (inv, ours) => inv.status === 'paid' && ours !== 'SUCCESSFUL',
+    type: 'invoice.paid',
+    stripe: 'paid',
+    why: 'the renewal invoice was paid after it failed',
+  },
+];
+
+function firstRule(rules: PaymentRule[], row: Row, kind: SystemFlowKind, object: Record<string, any>): Repair | null {
+  const rule = rules.find((r) => r.when(object, String(row.status)));
+  return rule ? repairOf('payment', row, kind, rule.type, object, rule.stripe, rule.why) : null;
+}
+
 /** Stripe's view of one non-final payment row, and the event that would have told us. */
 async function paymentRepair(stripe: Stripe, row: Row): Promise<Repair | null> {
-  const diff = (stripeState: string, why: string) => ({
-    table: 'payment' as const,
-    id: row.id,
-    ours: String(row.status),
-    stripe: stripeState,
-    why,
-  });
   if (row.method === 'renewal' && row.stripe_invoice_id) {
     const invoice = await stripe.invoices.retrieve(String(row.stripe_invoice_id));
-    if (invoice.status === 'paid' && row.status !== 'SUCCESSFUL')
-      return {
-        kind: 'StripeRecurringPaymentDeduction',
-        type: 'invoice.paid',
-        object: invoice as never,
-        difference: diff('paid', 'the renewal invoice was paid after it failed'),
-      };
-    return null;
+    return firstRule(INVOICE_RULES, row, 'StripeRecurringPaymentDeduction', invoice as never);
   }
   if (row.stripe_checkout_session_id) {
     const session = await stripe.checkout.sessions.retrieve(String(row.stripe_checkout_session_id));
-    if (session.status === 'complete' && session.payment_status === 'paid' && row.status === 'PENDING')
-      return {
-        kind: 'StripePayment',
-        type: 'checkout.session.completed',
-        object: session as never,
-        difference: diff('paid', 'the checkout was paid; its event never arrived'),
-      };
-    if (session.status === 'expired' && row.status === 'PENDING')
-      return {
-        kind: 'StripePayment',
-        type: 'checkout.session.expired',
-        object: session as never,
-        difference: diff('expired', 'the checkout session expired'),
-      };
-    if (session.status !== 'complete') return null;
+    const repair = firstRule(SESSION_RULES, row, 'StripePayment', session as never);
+    if (repair || session.status !== 'complete') return repair;
   }
-  if (row.stripe_payment_intent_id) {
-    const intent = await stripe.paymentIntents.retrieve(String(row.stripe_payment_intent_id));
-    if (intent.status === 'succeeded' && row.status !== 'SUCCESSFUL')
-      return {
-        kind: 'StripePayment',
-        type: 'payment_intent.succeeded',
-        object: intent as never,
-        difference: diff('succeeded', 'the payment succeeded; its event never arrived'),
-      };
-    if (intent.status === 'canceled' && row.status === 'PENDING')
-      return {
-        kind: 'StripePayment',
-        type: 'payment_intent.canceled',
-        object: intent as never,
-        difference: diff('canceled', 'the payment was canceled'),
-      };
-  }
-  return null;
+  if (!row.stripe_payment_intent_id) return null;
+  const intent = await stripe.paymentIntents.retrieve(String(row.stripe_payment_intent_id));
+  return firstRule(INTENT_RULES, row, 'StripePayment', intent as never);
 }
 
 async function refundRepair(stripe: Stripe, row: Row): Promise<Repair | null> {
   if (!row.stripe_refund_id) return null;
   const refund = await stripe.refunds.retrieve(String(row.stripe_refund_id));
-  const theirs = refundStatusOf(refund.status ?? 'pending');
-  if (theirs === row.status) return null;
-  return {
-    kind: 'StripeRefund',
-    type: 'refund.updated',
-    object: refund as never,
-    difference: {
-      table: 'refund',
-      id: row.id,
-      ours: String(row.status),
-      stripe: String(refund.status),
-      why: 'the refund settled; its event never arrived',
-    },
-  };
+  if (refundStatusOf(refund.status ?? 'pending') === row.status) return null;
+  const why = 'the refund settled; its event never arrived';
+  return repairOf('refund', row, 'StripeRefund', 'refund.updated', refund, String(refund.status), why);
 }
 
 async function subscriptionRepair(stripe: Stripe, row: Row): Promise<Repair | null> {
@@ -122,38 +139,33 @@ async function subscriptionRepair(stripe: Stripe, row: Row): Promise<Repair | nu
   const sub = await stripe.subscriptions.retrieve(String(row.stripe_subscription_id));
   const theirs: RecurringStatus = recurringStatusOf(sub.status);
   if (theirs === row.status && Boolean(row.cancel_at_period_end) === sub.cancel_at_period_end) return null;
-  return {
-    kind: 'StripeRecurringPaymentManagement',
-    type: 'customer.subscription.updated',
-    object: sub as never,
-    difference: {
-      table: 'recurring_payment',
-      id: row.id,
-      ours: String(row.status),
-      stripe: sub.status,
-      why: 'the subscription changed in Stripe; its event never arrived',
-    },
-  };
+  const why = 'the subscription changed in Stripe; its event never arrived';
+  const type = 'customer.subscription.updated';
+  return repairOf('recurring_payment', row, 'StripeRecurringPaymentManagement', type, sub, sub.status, why);
 }
 
+/** Rows Stripe may still move: every status but the final ones. */
+const FINAL_RECURRING: RecurringStatus[] = ['CANCELED', 'INCOMPLETE_EXPIRED'];
+const CHECKED: { table: Table; statuses: readonly string[]; find: (s: Stripe, r: Row) => Promise<Repair | null> }[] = [
+  { table: PAYMENT_TABLE, statuses: ['PENDING', 'FAILED'], find: paymentRepair },
+  { table: REFUND_TABLE, statuses: ['PENDING'], find: refundRepair },
+  {
+    table: RECURRING_PAYMENT_TABLE,
+    statuses: RECURRING_STATUSES.filter((s) => !FINAL_RECURRING.includes(s)),
+    find: subscriptionRepair,
+  },
+];
+
 async function rowsToCheck(handle: DbHandle, projectId: number) {
-  const q = (table: string, statuses: string[]) =>
-    queryRows(handle.db, projectId, BACKEND, table, {
-      filters: [{ column: 'status', op: 'in', value: statuses }],
+  const jobs: { table: Table; row: Row; find: (s: Stripe, r: Row) => Promise<Repair | null> }[] = [];
+  for (const { table, statuses, find } of CHECKED) {
+    const { rows } = await queryRows(handle.db, projectId, BACKEND, table, {
+      filters: [{ column: 'status', op: 'in', value: [...statuses] }],
       limit: 500,
-    }).then((r) => r.rows);
-  return {
-    payments: await q(PAYMENT_TABLE, ['PENDING', 'FAILED']),
-    refunds: await q(REFUND_TABLE, ['PENDING']),
-    subscriptions: await q(RECURRING_PAYMENT_TABLE, [
-      'INCOMPLETE',
-      'ACTIVE',
-      'PAST_DUE',
-      'TRIALING',
-      'UNPAID',
-      'PAUSED',
-    ]),
-  };
+    });
+    for (const row of rows) jobs.push({ table, row, find });
+  }
+  return jobs;
 }
 
 /**
@@ -172,21 +184,16 @@ export async function checkAgainstStripe(
   const events = await reconcileFromStripe(handle, projectId, options);
   const { stripe } = await getProjectStripe(handle.db, projectId);
   const endpoints = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
-  const { payments, refunds, subscriptions } = await rowsToCheck(handle, projectId);
+  const jobs = await rowsToCheck(handle, projectId);
   const report: CheckReport = { ranAt: new Date().toISOString(), events, checked: 0, fixed: [], stillDiffering: [] };
-  const jobs: [Row, (s: Stripe, r: Row) => Promise<Repair | null>][] = [
-    ...payments.map((r) => [r, paymentRepair] as [Row, typeof paymentRepair]),
-    ...refunds.map((r) => [r, refundRepair] as [Row, typeof refundRepair]),
-    ...subscriptions.map((r) => [r, subscriptionRepair] as [Row, typeof subscriptionRepair]),
-  ];
-  for (const [row, find] of jobs) {
+  for (const { table, row, find } of jobs) {
     report.checked++;
     let repair: Repair | null;
     try {
       repair = await find(stripe, row);
     } catch (error) {
       report.stillDiffering.push({
-        table: 'payment',
+        table,
         id: row.id,
         ours: String(row.status),
         stripe: 'unknown',
@@ -229,10 +236,18 @@ export async function checkAgainstStripe(
         why: `${repair.difference.why}; the repair was refused (${result.status})`,
       });
   }
-  lastReports.set(projectId, report);
+  await handle.db
+    .update(paymentSettings)
+    .set({ lastCheck: report, updatedAt: new Date() })
+    .where(eq(paymentSettings.projectId, projectId));
   return report;
 }
 
-// The last report per project, for the dashboard (this process; maintenance and buttons both record here).
-const lastReports = new Map<number, CheckReport>();
-export const lastCheckReport = (projectId: number): CheckReport | null => lastReports.get(projectId) ?? null;
+/** The last report (button, REST or maintenance; stored with the project's payment settings), for the dashboard. */
+export async function lastCheckReport(db: Executor, projectId: number): Promise<CheckReport | null> {
+  const [row] = await db
+    .select({ lastCheck: paymentSettings.lastCheck })
+    .from(paymentSettings)
+    .where(eq(paymentSettings.projectId, projectId));
+  return (row?.lastCheck as CheckReport | null | undefined) ?? null;
+}

@@ -9,10 +9,16 @@ const column = (table: TableInfo, name: string) => {
   return sql.identifier(found.physicalName);
 };
 
+/** A column added after a project's activation reads as 0 until the upgrade adds it. */
+const orZero = (table: TableInfo, name: string) =>
+  table.columns.some((c) => c.name === name) ? column(table, name) : sql`0`;
+
 export interface CurrencyTotals {
   currency: string;
   gross: number;
   refunded: number;
+  /** Taken back by disputes that were lost. */
+  lost: number;
   net: number;
   payments: number;
 }
@@ -20,10 +26,10 @@ export interface CurrencyTotals {
 /** Totals per currency (never summed across currencies: 100 JPY is not 100 USD). */
 export async function paymentTotals(db: Executor, projectId: number): Promise<CurrencyTotals[]> {
   const t = await getTable(db, projectId, PAYMENT_TABLE);
-  const rows = await executeRows<{ currency: string; gross: string; refunded: string; payments: string }>(
+  const rows = await executeRows<{ currency: string; gross: string; refunded: string; lost: string; payments: string }>(
     db,
     sql`select ${column(t, 'currency')} as currency, sum(${column(t, 'amount')}) as gross,
-          sum(${column(t, 'amount_refunded')}) as refunded, count(*) as payments
+          sum(${column(t, 'amount_refunded')}) as refunded, sum(${orZero(t, 'amount_lost')}) as lost, count(*) as payments
         from ${sql.identifier(t.schemaName)}.${sql.identifier(t.physicalName)}
         where ${column(t, 'status')} in ('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED')
         group by 1 order by 1`,
@@ -32,7 +38,8 @@ export async function paymentTotals(db: Executor, projectId: number): Promise<Cu
     currency: r.currency,
     gross: Number(r.gross),
     refunded: Number(r.refunded),
-    net: Number(r.gross) - Number(r.refunded),
+    lost: Number(r.lost),
+    net: Number(r.gross) - Number(r.refunded) - Number(r.lost),
     payments: Number(r.payments),
   }));
 }
@@ -44,7 +51,7 @@ export async function revenueByDay(db: Executor, projectId: number, days = 30) {
   const rows = await executeRows<{ day: Date | string; currency: string; net: string }>(
     db,
     sql`select date_trunc('day', ${column(t, 'paid_at')}) as day, ${column(t, 'currency')} as currency,
-          sum(${column(t, 'amount')} - ${column(t, 'amount_refunded')}) as net
+          sum(${column(t, 'amount')} - ${column(t, 'amount_refunded')} - ${orZero(t, 'amount_lost')}) as net
         from ${sql.identifier(t.schemaName)}.${sql.identifier(t.physicalName)}
         where ${column(t, 'paid_at')} >= ${since.toISOString()}::timestamptz and ${column(t, 'status')} in ('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED')
         group by 1, 2 order by 1`,

@@ -1,24 +1,9 @@
 // Pure translation of Stripe events into what the system tables should say.
 // No I/O here: the callback handlers load rows, call these, and write.
 
-export type PaymentStatus =
-  | 'PENDING'
-  | 'SUCCESSFUL'
-  | 'FAILED'
-  | 'CANCELED'
-  | 'AMOUNT_MISMATCH'
-  | 'PARTIALLY_REFUNDED'
-  | 'REFUNDED';
-export type RefundStatus = 'PENDING' | 'REFUNDED' | 'FAILED' | 'CANCELED';
-export type RecurringStatus =
-  | 'INCOMPLETE'
-  | 'INCOMPLETE_EXPIRED'
-  | 'ACTIVE'
-  | 'PAST_DUE'
-  | 'CANCELED'
-  | 'TRIALING'
-  | 'UNPAID'
-  | 'PAUSED';
+import type { PaymentStatus, RecurringStatus, RefundStatus } from '@tillflow/flow-model';
+
+export type { PaymentStatus, RecurringStatus, RefundStatus };
 
 export interface StripeEventLike {
   id: string;

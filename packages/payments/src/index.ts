@@ -25,7 +25,7 @@ export {
 export { PaymentError, type PaymentErrorCode } from './errors';
 export * from './event-mapping';
 export { deleteProjectFlow, publishProjectFlow, rollbackProjectFlow } from './flow-publishing';
-export { runPaymentsMaintenance, schedulePaymentsMaintenance } from './maintenance';
+export { runPaymentsMaintenance, schedulePaymentsMaintenance, upgradePaymentsProjects } from './maintenance';
 export { PAYMENT_NODE_EXECUTORS } from './node-executors';
 
 export {

@@ -37,6 +37,35 @@ export async function runPaymentsMaintenance(
   return report;
 }
 
+/**
+ * At start-up: every activated project is brought up to this release (system flows, their events,
+ * system-table columns, endpoints) at once, rather than at the first maintenance run 15 minutes later.
+ * Stripe is not asked to compare anything here; one project's failure never stops the others.
+ */
+export async function upgradePaymentsProjects(handle: DbHandle): Promise<{ projectId: number; error?: string }[]> {
+  const active = await handle.db
+    .select({
+      projectId: paymentSettings.projectId,
+      orderTableId: paymentSettings.orderTableId,
+      mode: paymentSettings.mode,
+    })
+    .from(paymentSettings)
+    .where(isNotNull(paymentSettings.activatedAt));
+  const report: { projectId: number; error?: string }[] = [];
+  for (const { projectId, orderTableId, mode } of active) {
+    try {
+      if (!orderTableId) continue;
+      const upgrade = await upgradePaymentsProject(handle, projectId, orderTableId, mode === 'live');
+      if (upgrade.addedFlows.length > 0 || upgrade.addedEvents.length > 0)
+        await ensureSystemEndpoints(handle, projectId);
+      report.push({ projectId });
+    } catch (error) {
+      report.push({ projectId, error: (error as Error).message });
+    }
+  }
+  return report;
+}
+
 /** Runs maintenance every `intervalMs` (first run after one interval); returns a stop function. */
 export function schedulePaymentsMaintenance(handle: DbHandle, intervalMs: number): () => void {
   let running = false;

@@ -55,7 +55,11 @@ export const PAYMENT_NODE_EXECUTORS: CallbackExecutors = {
       // By the binding's table id, never the name in the node's config: a renamed order table keeps working.
       const orderTable = await orderTableName(ctx.tx, ctx.projectId);
       if (!orderTable) throw new Error('Payments are not activated: no order table is bound.');
-      const mapping = (ctx.config.orderFieldMapping ?? {}) as Record<string, unknown>;
+      // The node's editable "how to make the renewal order" (names resolved from ids by the engine).
+      const mapping = {
+        copyColumns: Array.isArray(ctx.config.copyColumns) ? (ctx.config.copyColumns as string[]) : undefined,
+        orderFieldMapping: (ctx.config.orderFieldMapping ?? {}) as Record<string, unknown>,
+      };
       return finish(ctx, await handleRenewalEvent(ctx.tx, ctx.projectId, event(ctx), orderTable, mapping));
     },
   },

@@ -1,7 +1,7 @@
 import { listTables, type TableInfo } from '@tillflow/data-model';
 import type { DbHandle, Executor } from '@tillflow/db';
-import { buildSystemFlow, type SystemFlowKind, systemFlowKinds } from '@tillflow/flow-model';
-import { createFlow, listFlows } from '@tillflow/runtime';
+import { buildSystemFlow, type SystemFlowKind, systemFlowEvents, systemFlowKinds } from '@tillflow/flow-model';
+import { addTriggerEvents, createFlow, listFlows } from '@tillflow/runtime';
 import { upgradePaymentSystemTables } from './system-tables';
 
 /**
@@ -34,10 +34,17 @@ export async function createSystemFlows(
  */
 export async function upgradePaymentsProject(handle: DbHandle, projectId: number, orderTableId: number, live = false) {
   const order = (await listTables(handle.db, projectId)).find((t) => t.id === orderTableId);
-  if (!order) return { addedColumns: 0, addedFlows: [] as SystemFlowKind[] };
+  if (!order) return { addedColumns: 0, addedFlows: [] as SystemFlowKind[], addedEvents: [] as string[] };
   const addedColumns = await upgradePaymentSystemTables(handle.db, projectId, order.name, live);
-  const present = new Set((await listFlows(handle.db, projectId)).map((f) => f.systemKind));
+  const existing = (await listFlows(handle.db, projectId)).filter((f) => f.kind === 'system');
+  const present = new Set(existing.map((f) => f.systemKind));
   const missing = systemFlowKinds.filter((kind) => !present.has(kind));
   if (missing.length > 0) await handle.db.transaction((tx) => createSystemFlows(tx, projectId, order, missing));
-  return { addedColumns, addedFlows: missing };
+  // Events a system flow handles since a later release (e.g. charge.refund.updated on StripeRefund).
+  const addedEvents: string[] = [];
+  for (const flow of existing) {
+    const events = systemFlowEvents[flow.systemKind as SystemFlowKind];
+    if (events) addedEvents.push(...(await addTriggerEvents(handle.db, flow.id, events)));
+  }
+  return { addedColumns, addedFlows: missing, addedEvents };
 }

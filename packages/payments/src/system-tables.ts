@@ -11,33 +11,14 @@ import {
   updateRows,
 } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
+import { DISPUTE_STATUSES, PAYMENT_STATUSES, RECURRING_STATUSES, REFUND_STATUSES } from '@tillflow/flow-model';
 
 export const PAYMENT_TABLE = 'payment';
 export const RECURRING_PAYMENT_TABLE = 'recurring_payment';
 export const REFUND_TABLE = 'refund';
 
-export const PAYMENT_STATUSES = [
-  'PENDING',
-  'SUCCESSFUL',
-  'FAILED',
-  'CANCELED',
-  'AMOUNT_MISMATCH',
-  'PARTIALLY_REFUNDED',
-  'REFUNDED',
-];
-export const RECURRING_STATUSES = [
-  'INCOMPLETE',
-  'INCOMPLETE_EXPIRED',
-  'ACTIVE',
-  'PAST_DUE',
-  'CANCELED',
-  'TRIALING',
-  'UNPAID',
-  'PAUSED',
-];
-export const REFUND_STATUSES = ['PENDING', 'REFUNDED', 'FAILED', 'CANCELED'];
-/** A payment's dispute, when there is one: open (DISPUTED), then WON or LOST. */
-export const DISPUTE_STATUSES = ['DISPUTED', 'WON', 'LOST'];
+// The statuses are declared once in the flow model (the callbacks' outputs read the same tuples).
+export { DISPUTE_STATUSES, PAYMENT_STATUSES, RECURRING_STATUSES, REFUND_STATUSES };
 
 // Each system table carries the end user it belongs to, so "own rows" scope
 // works on it directly (a user sees only their payments, refunds, subscriptions).
@@ -51,7 +32,7 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'payer', type: 'relation', relationTable: END_USER_TABLE },
         { name: 'amount', type: 'integer', required: true },
         { name: 'currency', type: 'text', required: true },
-        { name: 'status', type: 'enum', enumOptions: PAYMENT_STATUSES, required: true, default: 'PENDING' },
+        { name: 'status', type: 'enum', enumOptions: [...PAYMENT_STATUSES], required: true, default: 'PENDING' },
         { name: 'method', type: 'enum', enumOptions: ['checkout', 'payment_intent', 'renewal'], required: true },
         { name: 'amount_refunded', type: 'integer', required: true, default: 0 },
         { name: 'stripe_checkout_session_id', type: 'text', unique: true },
@@ -64,9 +45,11 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'failure_reason', type: 'text' },
         // Added after the first release: upgradePaymentSystemTables adds them to older projects.
         { name: 'review_reason', type: 'text' },
-        { name: 'dispute_status', type: 'enum', enumOptions: DISPUTE_STATUSES },
+        { name: 'dispute_status', type: 'enum', enumOptions: [...DISPUTE_STATUSES] },
         { name: 'stripe_dispute_id', type: 'text' },
         { name: 'livemode', type: 'boolean', required: true, default: false },
+        // Minor units a lost dispute took back (Stripe's dispute amount); 0 otherwise.
+        { name: 'amount_lost', type: 'integer', required: true, default: 0 },
       ],
     },
     {
@@ -80,7 +63,7 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'stripe_price_id', type: 'text', required: true },
         { name: 'stripe_checkout_session_id', type: 'text', unique: true },
         { name: 'checkout_url', type: 'text' },
-        { name: 'status', type: 'enum', enumOptions: RECURRING_STATUSES, required: true, default: 'INCOMPLETE' },
+        { name: 'status', type: 'enum', enumOptions: [...RECURRING_STATUSES], required: true, default: 'INCOMPLETE' },
         { name: 'initial_amount', type: 'integer' },
         { name: 'currency', type: 'text' },
         { name: 'trial_days', type: 'integer' },
@@ -102,7 +85,7 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'amount', type: 'integer', required: true },
         { name: 'currency', type: 'text', required: true },
         { name: 'reason', type: 'text' },
-        { name: 'status', type: 'enum', enumOptions: REFUND_STATUSES, required: true, default: 'PENDING' },
+        { name: 'status', type: 'enum', enumOptions: [...REFUND_STATUSES], required: true, default: 'PENDING' },
         { name: 'stripe_refund_id', type: 'text', unique: true },
         { name: 'failure_reason', type: 'text' },
         { name: 'livemode', type: 'boolean', required: true, default: false },
@@ -141,7 +124,7 @@ export async function ensurePaymentStatusOption(tx: Executor, projectId: number,
   const column = table.columns.find((c) => c.name === 'status');
   const options = column?.enumOptions ?? [];
   if (!column || options.includes(status)) return;
-  const enumOptions = PAYMENT_STATUSES.filter((s) => s === status || options.includes(s));
+  const enumOptions: string[] = PAYMENT_STATUSES.filter((s) => s === status || options.includes(s));
   for (const extra of options) if (!enumOptions.includes(extra)) enumOptions.push(extra);
   await updateColumn(tx, projectId, PAYMENT_TABLE, 'status', { enumOptions }, { allowSystem: true });
 }

@@ -34,7 +34,7 @@ describe('Check against Stripe', () => {
     ]);
     expect(report.stillDiffering).toEqual([]);
     await eventually(async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
-    expect(lastCheckReport(proj.id)?.ranAt).toBe(report.ranAt);
+    expect((await lastCheckReport(env.handle.db, proj.id))?.ranAt).toBe(report.ranAt);
     const again = await checkAgainstStripe(env.handle, proj.id, { sinceSeconds: future });
     expect(again.fixed).toEqual([]);
   });

@@ -2,7 +2,7 @@ import { getRow, insertRow } from '@tillflow/data-model';
 import { listMailbox } from '@tillflow/mail';
 import { describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
-import { BACKEND, eventually, flowEnvironment, paidOrder, urls } from './flow-env';
+import { BACKEND, eventually, flowEnvironment, idle, paidOrder, urls } from './flow-env';
 
 const env = flowEnvironment();
 
@@ -10,7 +10,8 @@ describe('disputes and expired checkouts reach the order', () => {
   it('a dispute opened on the sandbox marks the payment DISPUTED and emails the admin; the outcome is recorded', async () => {
     const ctx = await env.project({ orderStatuses: ['pending', 'paid', 'disputed', 'refunded'] });
     const { project: proj, stripe } = ctx;
-    const { order, payment } = await paidOrder(env, ctx, 2500, 'pm_card_createDispute');
+    // The dispute opens as the card is charged: its flow and the payment's run at the same time, in either order.
+    const { order, payment } = await paidOrder(env, ctx, 2500, 'pm_card_createDispute', false);
     const disputed = await eventually(async () => {
       const row = await getRow(env.handle.db, proj.id, BACKEND, 'payment', payment.id);
       return row?.dispute_status === 'DISPUTED' ? row : null;
@@ -31,8 +32,11 @@ describe('disputes and expired checkouts reach the order', () => {
     await eventually(
       async () => (await getRow(env.handle.db, proj.id, BACKEND, 'payment', payment.id))?.dispute_status === 'LOST',
     );
+    expect((await getRow(env.handle.db, proj.id, BACKEND, 'payment', payment.id))?.amount_lost).toBe(2500);
     await env.sandbox.waitForDeliveries();
-    await new Promise((r) => setTimeout(r, 300));
+    await idle(env, proj.id);
+    // Whichever flow ran last, the order is not put back to paid behind the dispute's back.
+    expect((await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status).toBe('disputed');
     expect(
       (await listMailbox(env.handle.db, proj.id, {})).filter((m) => m.subject.startsWith('Payment disputed')),
     ).toHaveLength(1);

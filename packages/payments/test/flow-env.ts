@@ -1,8 +1,9 @@
 import { Writable } from 'node:stream';
 import { createLogger } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
-import { type DbHandle, stripeCustomers } from '@tillflow/db';
+import { type DbHandle, executeRows, stripeCustomers } from '@tillflow/db';
 import { getRun, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { sql } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
@@ -34,6 +35,17 @@ export async function eventually<T>(
     if (Date.now() - started > timeoutMs) throw new Error('condition not reached in time');
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** Waits until the project's run queue is drained: no run queued or running (failed ones stay failed). */
+export async function idle(env: { handle: DbHandle }, projectId: number, timeoutMs = 20_000): Promise<void> {
+  await eventually(async () => {
+    const [row] = await executeRows<{ n: number }>(
+      env.handle.db,
+      sql`select count(*)::int as n from flow_run where project_id = ${projectId} and status in ('queued', 'running')`,
+    );
+    return row?.n === 0;
+  }, timeoutMs);
 }
 
 export interface FlowEnvironmentOptions {
@@ -135,6 +147,7 @@ export async function subscribeOnClock(
   env: ReturnType<typeof flowEnvironment>,
   ctx: FlowProject,
   plan: { name: string; amount: number },
+  orderTable = 'order',
 ) {
   const { project: proj, alice, asUser, stripe } = ctx;
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
@@ -149,7 +162,7 @@ export async function subscribeOnClock(
     currency: 'usd',
     recurring: { interval: 'month' },
   });
-  const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', {
+  const order = await insertRow(env.handle.db, proj.id, asUser(alice), orderTable, {
     title: plan.name,
     amount: plan.amount,
   });
@@ -172,12 +185,17 @@ export async function advanceDays(stripe: Stripe, clock: { id: string; frozen_ti
   return clock.frozen_time;
 }
 
-/** Alice pays an order of `amount` by card (payment intent); returns the payment and order once SUCCESSFUL. */
+/**
+ * Alice pays an order of `amount` by card (payment intent); returns the payment and order once SUCCESSFUL
+ * (and, unless `waitForPaidOrder` is false, once the order reads paid: a card that opens a dispute at once
+ * may leave it disputed instead).
+ */
 export async function paidOrder(
   env: ReturnType<typeof flowEnvironment>,
   ctx: FlowProject,
   amount: number,
   card = 'pm_card_visa',
+  waitForPaidOrder = true,
 ) {
   const { project: proj, alice, asUser, stripe } = ctx;
   const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount });
@@ -191,6 +209,7 @@ export async function paidOrder(
     const r = await getRow(env.handle.db, proj.id, BACKEND, 'payment', created.paymentId);
     return r?.status === 'SUCCESSFUL' ? r : null;
   });
-  await eventually(async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
+  if (waitForPaidOrder)
+    await eventually(async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
   return { order, payment };
 }

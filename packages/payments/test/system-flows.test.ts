@@ -1,10 +1,10 @@
 import { getTable, listTables, removeColumn } from '@tillflow/data-model';
-import { type DbHandle, flows as flowRows } from '@tillflow/db';
+import { type DbHandle, flows as flowRows, flowVersions } from '@tillflow/db';
 import { validateFlow } from '@tillflow/flow-model/validate';
 import { getFlow, listFlows } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runPaymentsMaintenance } from '../src/maintenance';
+import { runPaymentsMaintenance, upgradePaymentsProjects } from '../src/maintenance';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
 
@@ -62,5 +62,49 @@ describe('system flows generated at activation', () => {
     expect((await getTable(handle.db, project.id, 'payment')).columns.map((c) => c.name)).toContain('review_reason');
     const stripe = createStripeClient(account.secretKey, sandbox.url);
     expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
+  });
+
+  it('at start-up, a project activated by an older release gets the events its refund flow lacks, and new columns, at once', async () => {
+    const { project, account } = await createPaymentsProject(handle, sandbox);
+    const refundFlow = (await listFlows(handle.db, project.id)).find((f) => f.systemKind === 'StripeRefund');
+    if (!refundFlow) throw new Error('no refund flow');
+    // As an older release left it: its trigger and published version without charge.refund.updated.
+    const older = (events: string[]) => events.filter((e) => e !== 'charge.refund.updated');
+    const draft = refundFlow.draft as { trigger: { kind: 'stripe_webhook'; events: string[] } };
+    const trigger = { kind: 'stripe_webhook' as const, events: older(draft.trigger.events) };
+    await handle.db
+      .update(flowRows)
+      .set({ trigger, draft: { ...draft, trigger } })
+      .where(eq(flowRows.id, refundFlow.id));
+    const [published] = await handle.db
+      .select()
+      .from(flowVersions)
+      .where(eq(flowVersions.id, String(refundFlow.publishedVersionId)));
+    await handle.db
+      .update(flowVersions)
+      .set({ definition: { ...(published.definition as object), trigger } })
+      .where(eq(flowVersions.id, published.id));
+    await removeColumn(handle.db, project.id, 'payment', 'amount_lost', { allowSystem: true });
+
+    const report = await upgradePaymentsProjects(handle);
+    expect(report.find((r) => r.projectId === project.id)).toEqual({ projectId: project.id });
+    const after = (await listFlows(handle.db, project.id)).find((f) => f.id === refundFlow.id);
+    expect((after?.trigger as { events?: string[] } | undefined)?.events).toContain('charge.refund.updated');
+    const [version] = await handle.db
+      .select()
+      .from(flowVersions)
+      .where(eq(flowVersions.id, String(after?.publishedVersionId)));
+    expect(version.version).toBe(2);
+    expect((version.definition as { trigger: { events: string[] } }).trigger.events).toContain('charge.refund.updated');
+    expect((await getTable(handle.db, project.id, 'payment')).columns.map((c) => c.name)).toContain('amount_lost');
+    // A second start changes nothing.
+    await upgradePaymentsProjects(handle);
+    const again = (await listFlows(handle.db, project.id)).find((f) => f.id === refundFlow.id);
+    expect(again?.publishedVersionId).toBe(after?.publishedVersionId);
+    const stripe = createStripeClient(account.secretKey, sandbox.url);
+    const refundEndpoint = (await stripe.webhookEndpoints.list({ limit: 100 })).data.find(
+      (e) => e.metadata?.tillflow_purpose === 'StripeRefund',
+    );
+    expect(refundEndpoint?.enabled_events).toContain('charge.refund.updated');
   });
 });

@@ -8,6 +8,7 @@ import {
   upgradeStoredConfig,
 } from '@tillflow/flow-model';
 import { sql } from 'drizzle-orm';
+import { resolveStoredBindings } from './bindings';
 import { stepCommitted } from './crash-points';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
 import { isPermanentError, type NodeContext, type NodeExecutor } from './registry';
@@ -72,7 +73,9 @@ function errorMessage(error: unknown): string {
  * that branch). The first failing node ends the run.
  */
 export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutcome> {
-  const graph = graphOf(options.definition);
+  // Tables and columns are bound by id: a flow published before a rename runs with today's names.
+  const definition = await resolveStoredBindings(options.services.database.db, options.projectId, options.definition);
+  const graph = graphOf(definition);
   const order = topologicalOrder(graph);
   const hasIncoming = new Set(graph.edges.map((e) => e.target));
   const active = new Set(order.filter((n) => !hasIncoming.has(n.id)).map((n) => n.id));

@@ -8,6 +8,7 @@ import {
   validateFlow,
 } from '@tillflow/flow-model';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { stampStoredBindings } from './bindings';
 import type { FlowDefinition, FlowTrigger } from './graph';
 import { invalidateRoutingCache } from './routing-cache';
 
@@ -45,6 +46,7 @@ export interface CreateFlowInput {
 
 export async function createFlow(db: Executor, input: CreateFlowInput) {
   return db.transaction(async (tx) => {
+    const definition = await stampStoredBindings(tx, input.projectId, input.definition);
     const [flow] = await tx
       .insert(flows)
       .values({
@@ -52,8 +54,8 @@ export async function createFlow(db: Executor, input: CreateFlowInput) {
         name: input.name,
         kind: input.kind,
         systemKind: input.systemKind ?? null,
-        trigger: input.definition.trigger,
-        draft: input.definition,
+        trigger: definition.trigger,
+        draft: definition,
       })
       .returning();
     if (!input.publish) return flow;
@@ -78,9 +80,12 @@ export async function saveFlowDraft(
   definition: FlowDefinition,
   expectedRevision: number,
 ): Promise<number> {
+  const [owner] = await db.select({ projectId: flows.projectId }).from(flows).where(eq(flows.id, flowId));
+  if (!owner) throw new Error('Flow not found.');
+  const draft = await stampStoredBindings(db, owner.projectId, definition);
   const [row] = await db
     .update(flows)
-    .set({ draft: definition, draftRevision: sql`${flows.draftRevision} + 1`, updatedAt: new Date() })
+    .set({ draft, draftRevision: sql`${flows.draftRevision} + 1`, updatedAt: new Date() })
     .where(and(eq(flows.id, flowId), eq(flows.draftRevision, expectedRevision)))
     .returning({ revision: flows.draftRevision });
   if (row) return row.revision;
@@ -105,10 +110,12 @@ export async function publishFlow(
       .where(eq(flowVersions.flowId, flowId))
       .orderBy(desc(flowVersions.version))
       .limit(1);
+    // Bound by id: a table or column renamed since the draft was saved is published under its new name.
+    const definition = await stampStoredBindings(tx, flow.projectId, flow.draft as FlowDefinition);
     if (!options.skipValidation) {
       // The same checks the editor shows, against the project's tables as they are now; locked nodes
       // (system callbacks) must match the last published version.
-      const issues = validateFlow(flow.draft as FlowDefinition, {
+      const issues = validateFlow(definition, {
         tables: await listTables(tx, flow.projectId),
         previous: last?.definition as FlowDefinition | undefined,
       });
@@ -116,13 +123,13 @@ export async function publishFlow(
     }
     const [version] = await tx
       .insert(flowVersions)
-      .values({ flowId, version: (last?.version ?? 0) + 1, definition: flow.draft, createdBy })
+      .values({ flowId, version: (last?.version ?? 0) + 1, definition, createdBy })
       .returning();
     await tx
       .update(flows)
       .set({
         publishedVersionId: version.id,
-        trigger: (flow.draft as FlowDefinition).trigger as FlowTrigger,
+        trigger: definition.trigger as FlowTrigger,
         updatedAt: new Date(),
       })
       .where(eq(flows.id, flowId));
@@ -139,4 +146,52 @@ export async function listFlowVersions(db: Executor, flowId: string) {
 export async function deleteFlow(db: Executor, projectId: number, flowId: string): Promise<void> {
   await db.delete(flows).where(and(eq(flows.id, flowId), eq(flows.projectId, projectId)));
   invalidateRoutingCache();
+}
+
+/**
+ * A system flow created by an older release handles fewer events than today's template: the missing
+ * events are added to its trigger (draft and a new published version copied from the last one, so a
+ * builder's unpublished edits stay unpublished). Returns the events added; none when already complete.
+ */
+export async function addTriggerEvents(db: Executor, flowId: string, events: string[]): Promise<string[]> {
+  const added = await db.transaction(async (tx) => {
+    const [flow] = await tx.select().from(flows).where(eq(flows.id, flowId)).for('update');
+    if (!flow) throw new Error('Flow not found.');
+    const trigger = flow.trigger as FlowTrigger;
+    if (trigger.kind !== 'stripe_webhook') return [];
+    const have = trigger.events ?? [];
+    const missing = events.filter((e) => !have.includes(e));
+    if (have.length === 0 || have.includes('*') || missing.length === 0) return [];
+    const withEvents = (d: FlowDefinition): FlowDefinition => {
+      if (d.trigger.kind !== 'stripe_webhook') return d;
+      const own = d.trigger.events ?? [];
+      return { ...d, trigger: { ...d.trigger, events: [...own, ...missing.filter((e) => !own.includes(e))] } };
+    };
+    const draft = withEvents(flow.draft as FlowDefinition);
+    await tx
+      .update(flows)
+      .set({ draft, trigger: draft.trigger as FlowTrigger, updatedAt: new Date() })
+      .where(eq(flows.id, flowId));
+    if (!flow.publishedVersionId) return missing;
+    const [published] = await tx.select().from(flowVersions).where(eq(flowVersions.id, flow.publishedVersionId));
+    const [last] = await tx
+      .select({ version: flowVersions.version })
+      .from(flowVersions)
+      .where(eq(flowVersions.flowId, flowId))
+      .orderBy(desc(flowVersions.version))
+      .limit(1);
+    const [version] = await tx
+      .insert(flowVersions)
+      .values({
+        flowId,
+        version: (last?.version ?? 0) + 1,
+        definition: withEvents(published.definition as FlowDefinition),
+        createdBy: null,
+      })
+      .returning();
+    await tx.update(flows).set({ publishedVersionId: version.id }).where(eq(flows.id, flowId));
+    return missing;
+  });
+  if (added.length > 0) invalidateRoutingCache();
+  return added;
 }

@@ -1,3 +1,4 @@
+export { bindingTables, resolveStoredBindings, stampExistingFlowBindings } from './bindings';
 export { type CodeJob, type CodeJobOutcome, CodePool, codeWorkerFile } from './code-pool';
 export { CodeNodeError, type CodeRunner, type CodeSettings, createCodeRunner } from './code-sandbox';
 export { mailLeft } from './crash-points';
@@ -13,6 +14,7 @@ export {
 } from './endpoints';
 export { executeFlow, type FlowOutcome, type StepResult } from './engine';
 export {
+  addTriggerEvents,
   createFlow,
   deleteFlow,
   FlowConflictError,

@@ -6,6 +6,7 @@ import {
   customFlowTemplates,
   diffFlows,
   lockedChangeIssues,
+  resolveBindings,
   summarizeDiff,
   type TableInfo,
   type ValidationIssue,
@@ -24,8 +25,9 @@ type StoredFlow = NonNullable<Awaited<ReturnType<typeof getFlow>>>;
 export async function flowTables(db: Executor, projectId: number): Promise<TableInfo[]> {
   const tables = await listTables(db, projectId);
   return tables.map((t) => ({
+    id: t.id,
     name: t.name,
-    columns: t.columns.map((c) => ({ name: c.name, type: c.type, enumOptions: c.enumOptions })),
+    columns: t.columns.map((c) => ({ id: c.id, name: c.name, type: c.type, enumOptions: c.enumOptions })),
   }));
 }
 
@@ -42,15 +44,26 @@ async function publishedDefinition(db: Executor, flow: StoredFlow): Promise<Flow
   return v?.definition as FlowDefinition | undefined;
 }
 
-/** What the validator says about `definition` (default: the saved draft) against the tables and the live version. */
+/**
+ * What the validator says about `definition` (default: the saved draft) against the tables and the live
+ * version; the draft and live version come back under today's table and column names (bound by id), as
+ * the canvas shows them.
+ */
 export async function flowIssues(
   db: Executor,
   flow: StoredFlow,
   definition: FlowDefinition = flow.draft as FlowDefinition,
-): Promise<{ issues: ValidationIssue[]; tables: TableInfo[]; published: FlowDefinition | undefined }> {
-  const published = await publishedDefinition(db, flow);
+): Promise<{
+  issues: ValidationIssue[];
+  tables: TableInfo[];
+  draft: FlowDefinition;
+  published: FlowDefinition | undefined;
+}> {
   const tables = await flowTables(db, flow.projectId);
-  return { issues: validateFlow(definition, { tables, previous: published }), tables, published };
+  const stored = await publishedDefinition(db, flow);
+  const published = stored && (resolveBindings(stored, tables) as FlowDefinition);
+  const draft = resolveBindings(definition, tables) as FlowDefinition;
+  return { issues: validateFlow(draft, { tables, previous: published }), tables, draft, published };
 }
 
 export type FlowStatus = 'draft' | 'published' | 'changed';
@@ -115,11 +128,13 @@ export async function saveProjectFlowDraft(
   input: { flowId: string; definition: FlowDefinition; expectedRevision: number },
 ) {
   const flow = await getProjectFlow(db, projectId, input.flowId);
-  const published = await publishedDefinition(db, flow);
+  const tables = await flowTables(db, projectId);
+  // The live version under today's names (bound by id), as the editor shows and sends them.
+  const stored = await publishedDefinition(db, flow);
+  const published = stored && (resolveBindings(stored, tables) as FlowDefinition);
   const locked = published ? lockedChangeIssues(input.definition, published) : [];
   if (locked.length) throw new TillflowError('FORBIDDEN', locked[0].message);
   const revision = await saveFlowDraft(db, flow.id, input.definition, input.expectedRevision);
-  const tables = await flowTables(db, projectId);
   return { revision, issues: validateFlow(input.definition, { tables, previous: published }) };
 }
 

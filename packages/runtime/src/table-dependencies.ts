@@ -1,5 +1,6 @@
 import type { TableDependencyCheck } from '@tillflow/data-model';
 import { flows } from '@tillflow/db';
+import { nodeUsesTable } from '@tillflow/flow-model';
 import { eq } from 'drizzle-orm';
 import type { FlowDefinition } from './graph';
 
@@ -18,8 +19,7 @@ export const flowTableDependents: TableDependencyCheck = async (tx, table) => {
     const definition = flow.draft as FlowDefinition | null;
     for (const node of definition?.graph?.nodes ?? []) {
       const config = (node.config ?? {}) as Record<string, unknown>;
-      if (config.table === table.name || config.orderTable === table.name)
-        dependents.push(`flow "${flow.name}" node "${node.label ?? node.id}"`);
+      if (nodeUsesTable(config, table)) dependents.push(`flow "${flow.name}" node "${node.label ?? node.id}"`);
     }
   }
   return dependents;

@@ -6,8 +6,9 @@ import {
   schedulePaymentsMaintenance,
   setSandboxLauncher,
   someProjectUsesSandbox,
+  upgradePaymentsProjects,
 } from '@tillflow/payments';
-import { resealLegacySecrets } from '@tillflow/runtime';
+import { resealLegacySecrets, stampExistingFlowBindings } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { studioLogger } from './logger';
 import { startOperations } from './operations';
@@ -53,6 +54,14 @@ export function bootServer(): Promise<void> {
       if (sandboxMode === 'on' || (await someProjectUsesSandbox(handle.db))) await ensureSandboxRunning();
     }
     startOperations(services);
+    // Flows saved before they bound tables by id get the ids now, so a later rename cannot break them.
+    const stamped = await stampExistingFlowBindings(handle.db);
+    if (stamped > 0) console.log(`bound ${stamped} stored flow definitions to their tables by id`);
+    // Projects activated by an older release get today's system flows, events and columns now (in the background).
+    void upgradePaymentsProjects(handle).then((report) => {
+      for (const entry of report)
+        if (entry.error) console.warn(`payments upgrade, project ${entry.projectId}: ${entry.error}`);
+    });
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
     const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;
     if (maintenanceMs > 0) schedulePaymentsMaintenance(handle, maintenanceMs);

@@ -22,6 +22,8 @@ export const paymentSettings = pgTable('payment_settings', {
   // Sites besides the studio's PUBLIC_URL that Checkout may send buyers back to (origins, e.g. https://shop.example).
   returnOrigins: jsonb('return_origins').$type<string[]>().notNull().default([]),
   activatedAt: timestamp('activated_at', { withTimezone: true }),
+  // The last "Check against Stripe" report (button, REST or maintenance), shown on the dashboard later.
+  lastCheck: jsonb('last_check'),
   updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
 });
 

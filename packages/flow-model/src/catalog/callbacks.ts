@@ -1,4 +1,12 @@
 import { z } from 'zod';
+import {
+  DISPUTE_STATUSES,
+  PAYMENT_CALLBACK_STATUSES,
+  RECURRING_STATUSES,
+  REFUND_STATUSES,
+  REFUNDED_PAYMENT_STATUSES,
+  RENEWAL_STATUSES,
+} from '../payment-statuses';
 import { t } from '../value-type';
 import { defineNodeType } from './types';
 
@@ -44,7 +52,7 @@ export const stripePaymentCallback = defineNodeType({
       orderId: t.number,
       // Every value the handler can produce: PENDING (an async method still processing), CANCELED (expired or
       // canceled), AMOUNT_MISMATCH (Stripe reports another amount or currency paid than the order owes; never "paid").
-      paymentStatus: t.enum('SUCCESSFUL', 'FAILED', 'PENDING', 'CANCELED', 'AMOUNT_MISMATCH'),
+      paymentStatus: t.enum(...PAYMENT_CALLBACK_STATUSES),
       amountMatches: t.boolean,
       alreadyProcessed: t.boolean,
       recovered: t.boolean,
@@ -68,18 +76,10 @@ export const stripeRefundCallback = defineNodeType({
       orderId: t.number,
       refundId: t.number,
       paymentId: t.number,
-      status: t.enum('REFUNDED', 'FAILED', 'PENDING', 'CANCELED'),
+      status: t.enum(...REFUND_STATUSES),
       // The payment row's status after this refund: PARTIALLY_REFUNDED or REFUNDED as a rule, SUCCESSFUL again
       // after a refund failed; a payment refunded in another state (e.g. AMOUNT_MISMATCH) keeps it.
-      paymentStatus: t.enum(
-        'SUCCESSFUL',
-        'PARTIALLY_REFUNDED',
-        'REFUNDED',
-        'PENDING',
-        'FAILED',
-        'CANCELED',
-        'AMOUNT_MISMATCH',
-      ),
+      paymentStatus: t.enum(...REFUNDED_PAYMENT_STATUSES),
       amountRefunded: t.number,
       alreadyProcessed: t.boolean,
       ...refundNoticeOutputs,
@@ -100,16 +100,7 @@ export const stripeRecurringManagementCallback = defineNodeType({
     t.object({
       orderId: t.number,
       recurringPaymentId: t.number,
-      status: t.enum(
-        'INCOMPLETE',
-        'INCOMPLETE_EXPIRED',
-        'ACTIVE',
-        'PAST_DUE',
-        'CANCELED',
-        'TRIALING',
-        'UNPAID',
-        'PAUSED',
-      ),
+      status: t.enum(...RECURRING_STATUSES),
       // False when a subscription arrives for another price or a longer trial than the one started: not bound.
       amountMatches: t.boolean,
       alreadyProcessed: t.boolean,
@@ -118,20 +109,28 @@ export const stripeRecurringManagementCallback = defineNodeType({
   summary: (c) => `Sync the subscription status${orderSummary(c)}`,
 });
 
+// How a renewal order is made from the subscription's first order: which of its columns are copied (all but
+// unique ones when unset) and values set on the new order (e.g. its status). Editable on the locked node.
+const renewalConfig = callbackConfig.extend({
+  copyColumns: z.array(z.string().min(1)).optional(),
+  orderFieldMapping: z.record(z.string().min(1), z.unknown()).optional(),
+});
+
 export const stripeRecurringDeductionCallback = defineNodeType({
   type: 'stripe_recurring_deduction_callback',
   label: 'Stripe renewal callback',
   category: 'payments',
   icon: '🧾',
   description: 'Creates the renewal order and payment for a paid or failed subscription invoice.',
-  configSchema: callbackConfig,
+  configSchema: renewalConfig,
+  editableWhenLocked: ['copyColumns', 'orderFieldMapping'],
   outputs: ['next'],
   outputShape: () =>
     t.object({
       orderId: t.number,
       originalOrderId: t.number,
       paymentId: t.number,
-      paymentStatus: t.enum('SUCCESSFUL', 'FAILED'),
+      paymentStatus: t.enum(...RENEWAL_STATUSES),
       alreadyProcessed: t.boolean,
       recovered: t.boolean,
       needsReview: t.boolean,
@@ -153,7 +152,7 @@ export const stripeDisputeCallback = defineNodeType({
     t.object({
       orderId: t.number,
       paymentId: t.number,
-      disputeStatus: t.enum('DISPUTED', 'WON', 'LOST'),
+      disputeStatus: t.enum(...DISPUTE_STATUSES),
       reason: t.string,
       alreadyProcessed: t.boolean,
       // Who is told by default: the project owner's address.

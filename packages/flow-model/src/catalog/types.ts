@@ -27,6 +27,8 @@ export interface NodeTypeDefinition<Config = Record<string, unknown>, Output = u
   fieldTypes?: (config: Config, ctx: CatalogContext) => Record<string, ValueType>;
   /** System nodes: cannot be deleted, edited or disconnected in system flows. */
   locked?: boolean;
+  /** Config keys a builder may still change on a locked node (e.g. how a renewal order is made). */
+  editableWhenLocked?: readonly string[];
   /** One line for the canvas card. */
   summary: (config: Config) => string;
 }

@@ -1,5 +1,6 @@
 import { updateRows } from '@tillflow/data-model';
 import { authUser, type Executor, projects } from '@tillflow/db';
+import type { DisputeStatus } from '@tillflow/flow-model';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { formatMinorUnits } from '../currencies';
@@ -7,7 +8,7 @@ import type { StripeEventLike } from '../event-mapping';
 import { PAYMENT_TABLE } from '../system-tables';
 import { BACKEND, findAndLock, sameMode } from './find';
 
-export type DisputeStatus = 'DISPUTED' | 'WON' | 'LOST';
+export type { DisputeStatus };
 
 export interface DisputeCallbackOutput {
   orderId: number | null;
@@ -75,13 +76,19 @@ export async function handleDisputeEvent(
   ]);
   if (!payment || !sameMode(payment, event)) return ignored;
   const status = disputeStatusOf(String(dispute.status));
-  const changed = payment.dispute_status !== status || payment.stripe_dispute_id !== dispute.id;
+  const amount = Number(dispute.amount);
+  // A lost dispute takes the disputed amount back: recorded, so the dashboard's net counts it.
+  const lost = status === 'LOST' ? amount : 0;
+  const changed =
+    payment.dispute_status !== status ||
+    payment.stripe_dispute_id !== dispute.id ||
+    Number(payment.amount_lost ?? 0) !== lost;
   if (changed)
     await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: payment.id }], {
       dispute_status: status,
       stripe_dispute_id: String(dispute.id),
+      amount_lost: lost,
     });
-  const amount = Number(dispute.amount);
   const currency = String(dispute.currency);
   return {
     orderId: Number(payment.order_id),

@@ -1,5 +1,6 @@
 import { updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
+import type { PaymentCallbackStatus } from '@tillflow/flow-model';
 import { formatMinorUnits } from '../currencies';
 import {
   type PaymentStatus,
@@ -15,7 +16,7 @@ import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 export interface PaymentCallbackOutput extends ReceiptFields {
   orderId: number | null;
   paymentId: number | null;
-  paymentStatus: 'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'CANCELED' | 'AMOUNT_MISMATCH' | null;
+  paymentStatus: PaymentCallbackStatus | null;
   /** False when Stripe reports a different amount or currency paid than the payment (its order) owes. */
   amountMatches: boolean;
   /** True when this exact change was already applied (a duplicate or a stale event), not merely "seen this payment". */

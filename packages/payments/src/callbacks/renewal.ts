@@ -1,5 +1,6 @@
 import { getRow, getTable, insertRow, queryRows, type Row, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
+import type { RENEWAL_STATUSES } from '@tillflow/flow-model';
 import { formatMinorUnits } from '../currencies';
 import {
   type PaymentStatus,
@@ -16,7 +17,7 @@ export interface RenewalCallbackOutput extends ReceiptFields {
   orderId: number | null;
   originalOrderId: number | null;
   paymentId: number | null;
-  paymentStatus: 'SUCCESSFUL' | 'FAILED' | null;
+  paymentStatus: (typeof RENEWAL_STATUSES)[number] | null;
   /** True when this exact change (this invoice reaching this status) was already applied. */
   alreadyProcessed: boolean;
   /** True when a renewal recorded FAILED was later collected (a retry, or another card). */
@@ -26,21 +27,30 @@ export interface RenewalCallbackOutput extends ReceiptFields {
   ignored: boolean;
 }
 
-/** Copies the original order's own columns into the renewal order, then applies the flow's mapping. */
+/** How the renewal node makes a renewal order (its editable mapping): columns copied, values set. */
+export interface RenewalOrderMapping {
+  /** Columns copied from the subscription's first order; unset: all but unique ones. */
+  copyColumns?: string[];
+  /** Values set on the new order (e.g. its status), after copying. */
+  orderFieldMapping?: Record<string, unknown>;
+}
+
+/** Copies the original order's columns into the renewal order, then applies the flow's mapping. */
 async function renewalOrderValues(
   tx: Executor,
   projectId: number,
   orderTable: string,
   original: Row,
-  mapping: Record<string, unknown>,
+  mapping: RenewalOrderMapping,
 ) {
   const table = await getTable(tx, projectId, orderTable);
   const values: Record<string, unknown> = {};
   for (const column of table.columns) {
     if (column.unique) continue; // a copied unique value (e.g. an order number) would collide
+    if (mapping.copyColumns && !mapping.copyColumns.includes(column.name)) continue;
     values[column.name] = original[column.name] ?? null;
   }
-  return { ...values, ...mapping };
+  return { ...values, ...(mapping.orderFieldMapping ?? {}) };
 }
 
 /** What we expected this renewal to collect: the adjusted amount if the builder set one, else the first charge's. */
@@ -77,7 +87,7 @@ export async function handleRenewalEvent(
   projectId: number,
   event: StripeEventLike,
   orderTable: string,
-  orderFieldMapping: Record<string, unknown> = {},
+  mapping: RenewalOrderMapping = {},
 ): Promise<RenewalCallbackOutput> {
   const charge = renewalChargeFromEvent(event);
   if (!charge) return ignoredOutput;
@@ -99,7 +109,7 @@ export async function handleRenewalEvent(
     projectId,
     BACKEND,
     orderTable,
-    await renewalOrderValues(tx, projectId, orderTable, original, orderFieldMapping),
+    await renewalOrderValues(tx, projectId, orderTable, original, mapping),
   );
   const status = charge.paid ? 'SUCCESSFUL' : 'FAILED';
   const review = reviewReason(recurring, charge);

@@ -28,13 +28,13 @@ export const flowsRouter = createTRPCRouter({
   /** One flow: its draft (with revision), the published definition, the validator's issues and the tables for pickers. */
   get: projectProcedure.input(flowInput).query(async ({ ctx, input }) => {
     const flow = await getProjectFlow(ctx.db.db, ctx.project.id, input.flowId);
-    const { issues, tables, published } = await flowIssues(ctx.db.db, flow);
+    const { issues, tables, draft, published } = await flowIssues(ctx.db.db, flow);
     return {
       id: flow.id,
       name: flow.name,
       kind: flow.kind,
       systemKind: flow.systemKind,
-      draft: flow.draft as FlowDefinition,
+      draft,
       revision: flow.draftRevision,
       published: published ?? null,
       tables,

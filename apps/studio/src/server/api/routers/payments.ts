@@ -139,5 +139,5 @@ export const paymentsRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => refundFromStudio(ctx.db, ctx.project.id, input)),
 
-  lastCheck: projectProcedure.query(({ ctx }) => lastCheckReport(ctx.project.id)),
+  lastCheck: projectProcedure.query(({ ctx }) => lastCheckReport(ctx.db.db, ctx.project.id)),
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "payment_settings" ADD COLUMN "last_check" jsonb;
