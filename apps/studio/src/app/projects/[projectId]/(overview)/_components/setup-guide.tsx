@@ -9,7 +9,12 @@ import { useTRPC } from '~/trpc/react';
 /** The first thing on a project: what to do next, each step checked against what is really there. */
 export function SetupGuide({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
-  const guide = useQuery({ ...trpc.project.setupGuide.queryOptions({ projectId }), refetchOnWindowFocus: true });
+  // Re-read every few seconds: a shopper's payment or a flow's change ticks a step without a reload.
+  const guide = useQuery({
+    ...trpc.project.setupGuide.queryOptions({ projectId }),
+    refetchOnMount: 'always',
+    refetchInterval: 4000,
+  });
   if (guide.error) return <p role="alert">{errorMessage(guide.error)}</p>;
   const steps = guide.data ?? [];
   const done = steps.filter((s) => s.done).length;
