@@ -9,7 +9,10 @@ describe('studio refresh after a change', () => {
     const client = makeQueryClient();
     client.setQueryData(flowKey, { revision: 1 });
     client.setQueryData(tablesKey, []);
-    await client.getMutationCache().build(client, { mutationFn: async () => 'ok' }).execute(undefined);
+    await client
+      .getMutationCache()
+      .build(client, { mutationFn: async () => 'ok' })
+      .execute(undefined);
     await new Promise((resolve) => setTimeout(resolve, 0));
     expect(client.getQueryState(tablesKey)?.isInvalidated).toBe(true);
     expect(client.getQueryState(flowKey)?.isInvalidated).toBe(false);
