@@ -42,6 +42,8 @@ const ALLOWED: Record<string, string> = {
   'apps/studio/src/server/api/sse.ts: encoded': 'per-event encoding cache (weak)',
   'apps/studio/src/server/auth.ts: globalForAuth': 'better-auth instance made on first use',
   'apps/studio/src/server/db.ts: globalForDb': "the process's database handle, opened on first use",
+  'apps/studio/src/server/logger.ts: holder':
+    "the studio process's logger, made once from the settings and passed into its services (Next bundles share it)",
   'apps/studio/src/server/services.ts: holder':
     'the composition root: createServices per database handle, on first use',
   'apps/studio/src/server/boot.ts: globalForBoot': 'boot runs once per process',

@@ -90,7 +90,7 @@ describe('payment actions against the sandbox', () => {
     const again = await handlePaymentEvent(handle.db, project.id, events.data[0] as never);
     expect(again.alreadyProcessed).toBe(true);
     expect(await paymentTotals(handle.db, project.id)).toEqual([
-      { currency: 'eur', gross: 900, refunded: 0, net: 900, payments: 1 },
+      { currency: 'eur', gross: 900, refunded: 0, lost: 0, net: 900, payments: 1 },
     ]);
     const revenue = await revenueByDay(handle.db, project.id, 7);
     expect(revenue).toEqual([{ day: new Date().toISOString().slice(0, 10), currency: 'eur', net: 900 }]);
