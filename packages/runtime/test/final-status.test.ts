@@ -13,7 +13,10 @@ import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEve
 const unavailable = testClusterUnavailable();
 if (unavailable) console.warn(`[skipped] final status after a database restart: ${unavailable}`);
 
-const LEASE_MS = 3000; // short, so a run left `running` would be taken over within the test
+// Longer than the outage below (1 s down plus PostgreSQL's start): a holder that cannot reach the database cannot
+// renew its lease or beat, so an outage that outlasts the lease (or three beats: 6 s here) hands its runs over by
+// design. Short enough that a run left `running` is taken over within the test.
+const LEASE_MS = 6000;
 
 function insertThen(last?: { id: string; type: string; config: Record<string, unknown> }): LooseFlow {
   return {
@@ -62,8 +65,9 @@ describe.skipIf(unavailable)('the final status write after a database restart', 
     const beforeFinish = async () => {
       if (!restartBeforeFinish) return;
       restartBeforeFinish = false;
-      // Stop PostgreSQL now (the run's steps have committed) and start it again 2 s later.
-      restarting = cluster.restart('fast', 2000);
+      // Stop PostgreSQL now (the run's steps have committed) and start it again 1 s later: an outage shorter than
+      // three heartbeats (6 s here), after which a worker that has not beaten again counts as dead.
+      restarting = cluster.restart('fast', 1000);
       await waitFor(serverDown, 30_000);
     };
     // Two worker pools on separate connections, as two processes: the second would take the
