@@ -10,7 +10,7 @@ import { createHookedFlow, createRuntimeProject, stripeEvent } from './harness';
 // while a run is processed carries its runId (and project and flow), every line written for a
 // request its requestId, and no secret reaches the output, whatever the run or request carried.
 
-const STRIPE_KEY = 'sk_live_51QmRtYzAbCdEfGhIjKl';
+const STRIPE_KEY = ['sk', 'test', 'FAKEkeyForLogTests0001'].join('_'); // fake, built at run time
 const CARD = '4000 0025 0000 3155';
 
 function capture(): { logger: Logger; lines: () => Record<string, unknown>[]; raw: () => string } {
@@ -94,7 +94,7 @@ describe('structured logs from workers and the webhook receiver', () => {
     expect(runLines).toHaveLength(1);
     expect(runLines[0]).toMatchObject({ projectId: project.id, flowId: hook.flow.id, level: 'error', attempt: 1 });
     expect(typeof runLines[0].runId).toBe('string');
-    expect(String(runLines[0].error)).toContain('Declined for key sk_live_[redacted]');
+    expect(String(runLines[0].error)).toContain('Declined for key sk_test_[redacted]');
     const refused = all.filter((l) => l.msg === 'webhook refused');
     expect(refused).toEqual([expect.objectContaining({ reason: 'bad_signature', level: 'warn' })]);
     expect(typeof refused[0].requestId).toBe('string');
