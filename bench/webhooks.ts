@@ -8,6 +8,12 @@
 //   processes (default 30 s lease, 2 s heartbeat) take a 200-payment load; one is SIGKILLed while it
 //   holds runs and a replacement is started at once (as its supervisor would); seconds from the
 //   kill until every run has succeeded and nothing is queued or running. Target <= 15 s.
+// limit_acks_per_s: the same signed load against a minimal reference receiver (bench/lib/limit-receiver.ts:
+//   node:http, HMAC-SHA256 check, one INSERT per request through postgres.js) in its own process on the
+//   same database server, measured before Tillflow's ack phase and again after its end-to-end phase (the
+//   mean is printed; both in the comment line). ack_ratio = webhook_ack_per_s / limit_acks_per_s and
+//   run_ratio = flow_runs_per_s / limit_acks_per_s are the figures to compare across runs on a shared
+//   machine: both sides of each ratio saw the same load at nearly the same time.
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +31,7 @@ import {
 } from '@tillflow/runtime';
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
+import { startLimitReceiver } from './lib/limit-receiver';
 
 process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
 const ACK_SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 8);
@@ -44,6 +51,7 @@ const KILL_LOAD = Number(process.env.BENCH_KILL_PAYMENTS ?? 200);
 type Reply = { id: number; value?: number };
 
 if (process.argv[2] === '--server') await serve();
+else if (process.argv[2] === '--limit') await serveLimit(process.argv[3], process.argv[4]);
 else if (process.argv[2] === '--worker') await work(Number(process.argv[3]));
 else await drive();
 
@@ -60,6 +68,25 @@ async function work(projectId: number) {
     await handle.close();
     process.exit(0);
   });
+}
+
+/** The reference receiver in a process of its own, as Tillflow's server is. */
+async function serveLimit(secret: string, suffix: string) {
+  const receiver = await startLimitReceiver({
+    secret,
+    table: `bench_limit_${suffix}`,
+    databaseUrl: process.env.DATABASE_URL,
+    pool: CONNECTIONS,
+  });
+  process.on('message', async (message: Command) => {
+    if (message.cmd === 'count') process.send?.({ id: message.id, value: await receiver.stored() } satisfies Reply);
+    else if (message.cmd === 'stop') {
+      await receiver.close();
+      process.send?.({ id: message.id } satisfies Reply);
+      process.exit(0);
+    }
+  });
+  process.send?.({ ready: true, url: receiver.url });
 }
 
 async function serve() {
@@ -212,17 +239,26 @@ async function drive() {
     projectId: number;
   }>((resolve) => child.once('message', resolve as never));
   let nextId = 0;
-  const call = (cmd: Command['cmd'], status?: string, workerId?: string) =>
-    new Promise<number | undefined>((resolve) => {
-      const id = ++nextId;
-      const onReply = (reply: Reply) => {
-        if (reply.id !== id) return;
-        child.off('message', onReply);
-        resolve(reply.value);
-      };
-      child.on('message', onReply);
-      child.send({ id, cmd, status, workerId } satisfies Command);
-    });
+  const callOn =
+    (target: typeof child) =>
+    (cmd: Command['cmd'], status?: string, workerId?: string): Promise<number | undefined> =>
+      new Promise<number | undefined>((resolve) => {
+        const id = ++nextId;
+        const onReply = (reply: Reply) => {
+          if (reply.id !== id) return;
+          target.off('message', onReply);
+          resolve(reply.value);
+        };
+        target.on('message', onReply);
+        target.send({ id, cmd, status, workerId } satisfies Command);
+      });
+  const call = callOn(child);
+  const limitChild = fork(fileURLToPath(import.meta.url), ['--limit', info.secret, info.suffix], {
+    execArgv: ['--import', 'tsx'],
+    stdio: 'inherit',
+  });
+  const limitInfo = await new Promise<{ url: string }>((resolve) => limitChild.once('message', resolve as never));
+  const callLimit = callOn(limitChild);
 
   let sequence = 0;
   const signedRequest = (req: Record<string, unknown>) => {
@@ -250,14 +286,16 @@ async function drive() {
       headers: { 'content-type': 'application/json', 'stripe-signature': stripeSignatureHeader(body, info.secret) },
     };
   };
-  const fire = (options: { duration?: number; amount?: number }) =>
+  const fire = (options: { duration?: number; amount?: number }, url = info.url) =>
     autocannon({
-      url: info.url,
+      url,
       connections: CONNECTIONS,
       ...options,
       requests: [{ setupRequest: signedRequest as never }],
     });
 
+  // 0. The reference receiver under the same load (again after phase 2; the mean is the limit).
+  const limitBefore = await fire({ duration: ACK_SECONDS }, limitInfo.url);
   // 1. Acknowledgements alone (workers paused).
   const ack = await fire({ duration: ACK_SECONDS });
   // Drain the backlog the first phase queued (reported for information).
@@ -274,7 +312,11 @@ async function drive() {
     await new Promise((r) => setTimeout(r, 20));
   const e2eSeconds = (Date.now() - e2eStart) / 1000;
   const failed = await call('count', 'failed');
-  const kill = info.driver === 'postgres' ? await killPhase((await call('count', 'succeeded')) ?? 0) : null;
+  const limitAfter = await fire({ duration: ACK_SECONDS }, limitInfo.url);
+  const limitStored = (await callLimit('count')) ?? 0;
+  await callLimit('stop');
+  const kill =
+    info.driver === 'postgres' && KILL_LOAD > 0 ? await killPhase((await call('count', 'succeeded')) ?? 0) : null;
 
   console.log(
     `# database: ${info.driver}; ${CONNECTIONS} connections; ${WORKER_CONCURRENCY} workers in the server process`,
@@ -288,13 +330,27 @@ async function drive() {
   console.log(`webhook_ack_per_s: ${Math.round(ack.requests.average)}`);
   console.log(`webhook_ack_p50_ms: ${ack.latency.p50}`);
   console.log(`webhook_ack_p99_ms: ${ack.latency.p99}`);
-  console.log(`flow_runs_per_s: ${Math.round(E2E_RUNS / e2eSeconds)}`);
+  const runsPerS = E2E_RUNS / e2eSeconds;
+  console.log(`flow_runs_per_s: ${Math.round(runsPerS)}`);
+  const limitErrors = limitBefore.non2xx + limitBefore.errors + limitAfter.non2xx + limitAfter.errors;
+  const limit = (limitBefore.requests.average + limitAfter.requests.average) / 2;
+  console.log(
+    `# limit (node:http + HMAC + one INSERT via ${info.driver === 'postgres' ? 'postgres.js' : 'PGlite'}): ${Math.round(limitBefore.requests.average)}/s before, ${Math.round(limitAfter.requests.average)}/s after; p50 ${limitBefore.latency.p50}/${limitAfter.latency.p50} ms, p99 ${limitBefore.latency.p99}/${limitAfter.latency.p99} ms; ${limitStored} rows stored, non-2xx/errors: ${limitErrors}`,
+  );
+  console.log(`limit_acks_per_s: ${Math.round(limit)}`);
+  console.log(`ack_ratio: ${(ack.requests.average / limit).toFixed(3)}`);
+  console.log(`run_ratio: ${(runsPerS / limit).toFixed(3)}`);
   if (kill) {
     console.log(
       `# kill phase: ${KILL_LOAD} payments over two worker processes (30 s lease, 2 s heartbeat); one SIGKILLed holding ${kill.held} runs, replaced at once; its runs taken over after ${kill.takeoverSeconds.toFixed(1)} s`,
     );
     console.log(`drain_s_after_kill: ${kill.drainSeconds.toFixed(1)}`);
-  } else console.log('drain_s_after_kill: n/a (needs DATABASE_URL: separate worker processes share one PostgreSQL)');
+  } else
+    console.log(
+      KILL_LOAD > 0
+        ? 'drain_s_after_kill: n/a (needs DATABASE_URL: separate worker processes share one PostgreSQL)'
+        : 'drain_s_after_kill: n/a (skipped: BENCH_KILL_PAYMENTS=0)',
+    );
   await call('stop');
 
   async function killPhase(doneBefore: number) {
