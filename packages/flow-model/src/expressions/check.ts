@@ -7,6 +7,11 @@ export interface TypeScope {
   trigger: ValueType;
   nodes: Record<string, ValueType>;
   vars: Record<string, ValueType>;
+  /**
+   * Other languages over the same expressions (the page model) name their own roots: when set, a path starts
+   * with one of these names only (`page`, `item`, `user`, …) and trigger/nodes/vars are not reachable.
+   */
+  names?: Record<string, ValueType>;
 }
 
 export type ExpressionErrorCode =
@@ -42,7 +47,19 @@ export function inferExpressionType(expr: Expr, scope: TypeScope, errors: Expres
       let current: ValueType;
       let segments = expr.segments;
       let label = expr.root;
-      if (expr.root === 'trigger') current = scope.trigger;
+      if (scope.names) {
+        const named = Object.hasOwn(scope.names, expr.root) ? scope.names[expr.root] : undefined;
+        if (!named) {
+          const known = Object.keys(scope.names);
+          errors.push({
+            code: 'unknown_name',
+            message: `Unknown name '${expr.root}': here bindings start with ${known.length ? known.join(', ') : 'nothing (no data is in reach)'}`,
+            position: expr.pos,
+          });
+          return t.any;
+        }
+        current = named;
+      } else if (expr.root === 'trigger') current = scope.trigger;
       else if (expr.root === 'nodes' || expr.root === 'vars') {
         const [first, ...rest] = segments;
         if (first === undefined) return t.object(expr.root === 'nodes' ? scope.nodes : scope.vars);

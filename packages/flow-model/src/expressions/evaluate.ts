@@ -7,6 +7,8 @@ export interface EvaluationScope {
   trigger: unknown;
   nodes: Record<string, unknown>;
   vars: Record<string, unknown>;
+  /** Named roots of another language over the same expressions (see TypeScope.names); replaces the three above. */
+  names?: Record<string, unknown>;
 }
 
 /** A binding that cannot be computed from the run's data; the same data fails the same way, so no retry. */
@@ -35,6 +37,13 @@ export function evaluateExpression(expr: Expr, scope: EvaluationScope): unknown 
     case 'literal':
       return expr.value;
     case 'path': {
+      if (scope.names) {
+        if (!Object.hasOwn(scope.names, expr.root)) throw new ExpressionEvaluationError(`Unknown name '${expr.root}'`);
+        let named: unknown = scope.names[expr.root];
+        for (const seg of expr.segments)
+          named = member(named, typeof seg === 'string' ? seg : evaluateExpression(seg, scope));
+        return named ?? null;
+      }
       if (expr.root !== 'trigger' && expr.root !== 'nodes' && expr.root !== 'vars')
         throw new ExpressionEvaluationError(`Unknown name '${expr.root}'`);
       let value: unknown = scope[expr.root];
