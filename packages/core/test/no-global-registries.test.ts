@@ -21,6 +21,7 @@ const ALLOWED: Record<string, string> = {
   'packages/payments/src/worker-cli.ts: stopping': 'the entry point itself: shutdown in progress',
   'packages/realtime/src/hub.ts: hubs': 'one change hub per database handle, made on first use',
   'packages/runtime/src/signals.ts: holder': 'in-process wake-up emitter for workers (Next bundles share it)',
+  'packages/runtime/src/signals.ts: notifyWindows': 'per-handle NOTIFY coalescing window (weak)',
   'packages/runtime/src/endpoints.ts: plainCache': 'opened webhook secrets cache',
   'packages/runtime/src/ingest.ts: touched': 'throttle for last-delivery timestamps',
   'packages/runtime/src/code-worker.mjs: baseHeapBytes': "a sandbox thread's own heap baseline",

@@ -120,7 +120,7 @@ export async function replayEvent(handle: DbHandle, eventRowId: string, projectI
       .returning({ id: flowRuns.id });
     return inserted.map((r) => r.id);
   });
-  if (ids.length > 0) signalRunsQueued();
+  if (ids.length > 0) signalRunsQueued(handle);
   return ids;
 }
 

@@ -6,7 +6,7 @@ import { type FlowTrigger, triggerAccepts } from './graph';
 import { metrics } from './metrics';
 import { type IngestResponse, rejectForEndpoint, rejectUnknownEndpoint } from './rejections';
 import { routingCache } from './routing-cache';
-import { RUNS_CHANNEL, signalRunsQueued } from './signals';
+import { signalRunsQueued } from './signals';
 import { verifyStripeSignature } from './stripe-signature';
 
 export type { IngestResponse } from './rejections';
@@ -120,7 +120,8 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
 
   const targets = await subscribedFlowsCached(handle.db, endpoint, event.type);
   const stored = await storeEvent(handle, endpoint, event, rawText, targets);
-  if (stored.runs > 0) signalRunsQueued();
+  // After the commit, coalesced (signals.ts): never a NOTIFY inside the acknowledgement's transaction.
+  if (stored.runs > 0) signalRunsQueued(handle);
   metrics.webhookAcks.inc({ duplicate: String(stored.duplicate) });
   await touchEndpoint(handle.db, endpointId);
   return {
@@ -180,7 +181,7 @@ async function touchEndpoint(db: Executor, endpointId: string): Promise<void> {
  * One statement, so one transaction and one round trip: store the event (or
  * count a re-delivery: ON CONFLICT DO UPDATE sees a concurrently committed
  * twin, `xmax = 0` tells a fresh insert apart), record the delivery, queue the
- * runs (the outbox: workers claim them from flow_run), and NOTIFY workers.
+ * runs (the outbox: workers claim them from flow_run). Workers are woken after the commit (signalRunsQueued).
  */
 async function storeEvent(
   handle: DbHandle,
@@ -191,7 +192,6 @@ async function storeEvent(
 ): Promise<{ eventRowId: string; duplicate: boolean; runs: number }> {
   const flowIds = `{${targets.map((t) => t.id).join(',')}}`;
   const versionIds = `{${targets.map((t) => t.publishedVersionId).join(',')}}`;
-  const notify = handle.driver === 'postgres' && targets.length > 0;
   const [row] = await executeRows<{ id: string; inserted: boolean; runs: number }>(
     handle.db,
     sql`with ev as (
@@ -211,7 +211,6 @@ async function storeEvent(
           where ev.inserted
           returning id)
         select ev.id, ev.inserted, (select count(*) from runs)::int as runs
-          ${notify ? sql`, case when ev.inserted then pg_notify(${RUNS_CHANNEL}, '') end as notified` : sql``}
         from ev`,
   );
   return { eventRowId: row.id, duplicate: !row.inserted, runs: Number(row.runs) };
