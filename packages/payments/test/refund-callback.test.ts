@@ -1,4 +1,4 @@
-import { getRow, queryRows } from '@tillflow/data-model';
+import { getRow, insertRow, queryRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +152,112 @@ describe('the refund callback handler', () => {
     expect(await p.feed(charge({ payment_intent: 'pi_someone_else', id: 'ch_other' }))).toMatchObject({
       ignored: true,
     });
+  });
+
+  it('a refund that is made tells the payer once: the notice carries the amount, their address and the order; pending, failed and replayed events carry none', async () => {
+    const p = await paid();
+    const noNotice = { refundAmountDisplay: null, customerEmail: null, noticeText: null, noticeHtml: null };
+    const pending = await p.feed(p.refundEvent('refund.created', { id: 're_note', amount: 300, status: 'pending' }));
+    expect(pending).toMatchObject(noNotice);
+    const made = p.refundEvent('refund.updated', { id: 're_note', amount: 300, status: 'succeeded' });
+    const output = await p.feed(made);
+    expect(output).toMatchObject({
+      refundAmountDisplay: '$3.00',
+      customerEmail: p.alice.email,
+      itemName: 'Sofa',
+      shopName: expect.any(String),
+      fromAddress: expect.any(String),
+    });
+    expect(output.noticeText).toContain('We refunded $3.00 for order');
+    expect(output.noticeText).toContain('Still paid');
+    expect(output.noticeHtml).toContain('$3.00');
+    // Stripe re-sends the same event: already processed, no second notice
+    expect(await p.feed(made)).toMatchObject({ alreadyProcessed: true, ...noNotice });
+    // a refund that fails tells nobody it was made
+    const failed = await p.feed(
+      p.refundEvent('refund.created', { id: 're_note2', amount: 200, status: 'failed', failure_reason: 'unknown' }),
+    );
+    expect(failed).toMatchObject({ status: 'FAILED', ...noNotice });
+  });
+
+  it('with Stripe reachable, the same refund event delivered again is already processed: no second notice, the total unchanged', async () => {
+    const p = await paid();
+    const atStripe = await p.stripe.refunds.create({ payment_intent: p.intentId, amount: 400 });
+    const event = p.refundEvent('refund.updated', { id: atStripe.id, amount: 400, status: 'succeeded' });
+    const first = await p.feed(event, p.stripe);
+    expect(first).toMatchObject({ status: 'REFUNDED', alreadyProcessed: false, refundAmountDisplay: '$4.00' });
+    const again = await p.feed(event, p.stripe);
+    expect(again).toMatchObject({
+      refundId: first.refundId,
+      status: 'REFUNDED',
+      alreadyProcessed: true,
+      refundAmountDisplay: null,
+      noticeText: null,
+      amountRefunded: 400,
+    });
+    expect(await p.payment()).toMatchObject({ status: 'PARTIALLY_REFUNDED', amount_refunded: 400 });
+  });
+
+  it('a refund event naming only the charge (no payment intent) is matched to the payment by its charge id', async () => {
+    const p = await paid();
+    const chargeId = String((await p.payment()).stripe_charge_id);
+    expect(chargeId).toMatch(/^ch_/);
+    const output = await p.feed(
+      p.refundEvent('refund.created', {
+        id: 're_by_charge',
+        amount: 1000,
+        status: 'succeeded',
+        payment_intent: null,
+        charge: chargeId,
+      }),
+    );
+    expect(output).toMatchObject({
+      paymentId: p.paymentId,
+      status: 'REFUNDED',
+      paymentStatus: 'REFUNDED',
+      ignored: false,
+    });
+    expect(await p.payment()).toMatchObject({ status: 'REFUNDED', amount_refunded: 1000 });
+  });
+
+  it('one refund failing changes only its own row: an earlier refund of the same payment stays made and counted', async () => {
+    const p = await paid();
+    const kept = await p.feed(p.refundEvent('refund.created', { id: 're_kept', amount: 300, status: 'succeeded' }));
+    const other = await p.feed(p.refundEvent('refund.created', { id: 're_other', amount: 200, status: 'pending' }));
+    await p.feed(
+      p.refundEvent('refund.failed', { id: 're_other', amount: 200, status: 'failed', failure_reason: 'unknown' }),
+    );
+    expect(await p.refundRow(Number(kept.refundId))).toMatchObject({ status: 'REFUNDED', stripe_refund_id: 're_kept' });
+    expect(await p.refundRow(Number(other.refundId))).toMatchObject({ status: 'FAILED', failure_reason: 'unknown' });
+    expect(await p.payment()).toMatchObject({ status: 'PARTIALLY_REFUNDED', amount_refunded: 300 });
+  });
+
+  it('a refund our action reserved but whose Stripe answer was lost gets its Stripe id from the event, so later events find it', async () => {
+    const p = await paid();
+    const reserved = await insertRow(handle.db, p.project.id, BACKEND, 'refund', {
+      payment_id: p.paymentId,
+      payer: p.alice.id,
+      amount: 500,
+      currency: 'usd',
+      status: 'PENDING',
+    });
+    const pending = await p.feed(
+      p.refundEvent('refund.created', {
+        id: 're_lost_answer',
+        amount: 500,
+        status: 'pending',
+        metadata: { tillflow_refund_id: String(reserved.id) },
+      }),
+    );
+    expect(pending).toMatchObject({ refundId: reserved.id, status: 'PENDING', alreadyProcessed: true });
+    expect(await p.refundRow(reserved.id)).toMatchObject({ stripe_refund_id: 're_lost_answer', status: 'PENDING' });
+    // a later event without our metadata (as Stripe sends for updates made elsewhere) finds the same row
+    const made = await p.feed(
+      p.refundEvent('refund.updated', { id: 're_lost_answer', amount: 500, status: 'succeeded' }),
+    );
+    expect(made).toMatchObject({ refundId: reserved.id, status: 'REFUNDED', amountRefunded: 500 });
+    const { rows } = await queryRows(handle.db, p.project.id, BACKEND, 'refund', {});
+    expect(rows).toHaveLength(1);
   });
 
   it('ignores refunds of no payment of ours, live events for a test payment, and other event types', async () => {
