@@ -1,12 +1,15 @@
+import { sealSecret } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
+import { type DbHandle, paymentSettings, stripeEvents, webhookEndpoints } from '@tillflow/db';
 import { createFlow, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
+import { asc, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { ensureFlowEndpoint, removeFlowEndpoint } from '../src/custom-endpoints';
 import { endpointHealth } from '../src/endpoints';
 import { runPaymentsMaintenance } from '../src/maintenance';
 import { reconcileFromStripe } from '../src/reconcile';
+import { stripeKeyOwner } from '../src/settings';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, type Sandbox, startEnvironment, testServices } from './harness';
 
@@ -127,5 +130,57 @@ describe('reconciliation with Stripe', () => {
     await removeFlowEndpoint(handle, project.id, flow.id);
     expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
     await custom.stop();
+  });
+
+  it('recovers only the events an endpoint of ours listens for, oldest first, within the window asked for; a rejected key is said in words', async () => {
+    const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
+    const stripe = createStripeClient(account.secretKey, sandbox.url);
+    // Every endpoint deleted in Stripe: nothing is delivered, everything must come from reconciliation.
+    for (const endpoint of (await stripe.webhookEndpoints.list({ limit: 100 })).data)
+      await stripe.webhookEndpoints.del(endpoint.id);
+    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Missed', amount: 900 });
+    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+      orderId: order.id,
+      method: 'payment_intent',
+    });
+    const payment = await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId);
+    await stripe.paymentIntents.confirm(String(payment?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
+
+    // a window that starts after everything happened finds nothing
+    const later = Math.floor(Date.now() / 1000) + 3600;
+    expect(await reconcileFromStripe(handle, project.id, { sinceSeconds: later })).toEqual({
+      checked: 0,
+      recovered: 0,
+    });
+
+    const everything = (await stripe.events.list({ limit: 100 })).data; // newest first, as Stripe lists
+    const ours = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, project.id));
+    const listened = new Set(ours.flatMap((e) => e.enabledEvents));
+    const relevant = everything.filter((e) => listened.has(e.type));
+    expect(relevant.length).toBeGreaterThan(0);
+    expect(everything.length).toBeGreaterThan(relevant.length); // e.g. customer.created: no endpoint of ours wants it
+
+    const since = Math.min(...everything.map((e) => e.created));
+    expect(await reconcileFromStripe(handle, project.id, { sinceSeconds: since })).toEqual({
+      checked: relevant.length,
+      recovered: relevant.length,
+    });
+    const stored = await handle.db
+      .select({ eventId: stripeEvents.eventId })
+      .from(stripeEvents)
+      .where(eq(stripeEvents.projectId, project.id))
+      .orderBy(asc(stripeEvents.receivedAt));
+    // stored (and queued) oldest first, as Stripe would have delivered them; nothing it was not asked for
+    expect(stored.map((r) => r.eventId)).toEqual([...relevant].reverse().map((e) => e.id));
+
+    // the key was revoked at Stripe: the reconciliation says so instead of reporting nothing missed
+    await handle.db
+      .update(paymentSettings)
+      .set({ secretKeyEncrypted: sealSecret('sk_test_revoked0000000000', stripeKeyOwner(project.id)) })
+      .where(eq(paymentSettings.projectId, project.id));
+    await expect(reconcileFromStripe(handle, project.id)).rejects.toMatchObject({
+      code: 'PRECONDITION_FAILED',
+      message: expect.stringMatching(/secret key was rejected/),
+    });
   });
 });

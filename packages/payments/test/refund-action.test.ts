@@ -26,7 +26,8 @@ async function paid(amount = 1000) {
   const p = await paidPaymentIntent(handle, sandbox, amount);
   const refund = (input: { amount?: number; reason?: string; paymentId?: number }) =>
     refundAction(handle, p.project.id, p.asUser(p.admin), { paymentId: p.paymentId, ...input });
-  const refundRow = async (id: number) => (await getRow(handle.db, p.project.id, BACKEND, 'refund', id)) ?? {};
+  const refundRow = async (id: number): Promise<Record<string, unknown>> =>
+    (await getRow(handle.db, p.project.id, BACKEND, 'refund', id)) ?? {};
   const refundsAtStripe = async () => (await p.stripe.refunds.list({ payment_intent: p.intentId })).data;
   return { ...p, refund, refundRow, refundsAtStripe };
 }
