@@ -5,7 +5,7 @@
 // flow_runs_per_s: end to end, workers running: events POSTed until every run of a 5-node flow (two
 //   database nodes) has committed its effect; runs / seconds from the first POST to the last commit.
 // drain_s_after_kill (PostgreSQL only: it needs separate worker processes): two `startWorkers`
-//   processes (default 30 s lease, 2 s heartbeat) take a 200-payment load; one is SIGKILLed while it
+//   processes (default 30 s lease, 1 s heartbeat) take a 200-payment load; one is SIGKILLed while it
 //   holds runs and a replacement is started at once (as its supervisor would); seconds from the
 //   kill until every run has succeeded and nothing is queued or running. Target <= 15 s.
 // limit_acks_per_s: the same signed load against a minimal reference receiver (bench/lib/limit-receiver.ts:
@@ -55,7 +55,7 @@ else if (process.argv[2] === '--limit') await serveLimit(process.argv[3], proces
 else if (process.argv[2] === '--worker') await work(Number(process.argv[3]));
 else await drive();
 
-/** A worker process for the kill phase: the production defaults (30 s lease, 2 s heartbeat). */
+/** A worker process for the kill phase: the production defaults (30 s lease, 1 s heartbeat). */
 async function work(projectId: number) {
   const handle = await createDb({ max: 12 });
   const workers = await startWorkers(createServices(loadSettings(), { database: handle }), {
@@ -362,7 +362,7 @@ async function drive() {
   console.log(`run_ratio: ${(runsPerS / limit).toFixed(3)}`);
   if (kill) {
     console.log(
-      `# kill phase: ${KILL_LOAD} payments over two worker processes (30 s lease, 2 s heartbeat); one SIGKILLed holding ${kill.held} runs, replaced at once; its runs taken over after ${kill.takeoverSeconds.toFixed(1)} s`,
+      `# kill phase: ${KILL_LOAD} payments over two worker processes (30 s lease, 1 s heartbeat); one SIGKILLed holding ${kill.held} runs, replaced at once; its runs taken over after ${kill.takeoverSeconds.toFixed(1)} s`,
     );
     console.log(`drain_s_after_kill: ${kill.drainSeconds.toFixed(1)}`);
   } else

@@ -43,7 +43,15 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
   const url = options.url ?? setting('DATABASE_URL');
   let handle: DbHandle;
   if (url) {
-    const sql = postgres(url, { max: options.max ?? 10, onnotice: () => {} });
+    const sql = postgres(url, {
+      max: options.max ?? 10,
+      onnotice: () => {},
+      // Reconnect within about a second of the database coming back. postgres.js's own backoff grows
+      // with every failed attempt of the whole pool (3^n/100 s, up to 20 s), so a busy process could
+      // stay cut off for many seconds after a restart while idle ones were back at once: its workers
+      // would miss their heartbeats and leases though alive (see heartbeat.ts).
+      backoff: (retries: number) => (0.5 + Math.random() / 2) * Math.min(3 ** retries / 100, 1),
+    });
     const db = drizzlePostgres(sql, { schema }) as unknown as Database;
     handle = {
       db,

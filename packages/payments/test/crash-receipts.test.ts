@@ -107,7 +107,7 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
         doomed.child.kill('SIGTERM');
         await doomed.exited;
       }
-      // A survivor takes the dead worker's runs over (its heartbeat goes stale in ~6 s).
+      // A survivor takes the dead worker's runs over (its heartbeat goes stale in ~5 s).
       const survivor = await startWorkers(testServices(handle), { projectIds: [projectId], pollMs: 50 });
       try {
         await eventually(allDone);

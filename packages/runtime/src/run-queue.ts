@@ -3,6 +3,7 @@ import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
+import { streakGapMs } from './heartbeat';
 import { metrics } from './metrics';
 import type { RunServices } from './services';
 
@@ -32,7 +33,10 @@ export async function claimRuns(
   limit: number,
   leaseMs: number,
   projectIds?: number[],
-  /** Runs held by a worker whose heartbeat is older than this are taken over before their lease ends. */
+  /**
+   * The stale window (staleAfterMs of the heartbeat): runs of a worker that did not beat for this long
+   * are taken over before their lease ends, if this claimer has itself beaten without a break for as long.
+   */
   staleWorkerMs = 0,
 ): Promise<ClaimedRun[]> {
   const scope = projectIds
@@ -41,15 +45,26 @@ export async function claimRuns(
         sql`, `,
       )})`
     : sql``;
-  // A worker is dead when its beat is that much older than the claimer's own last beat (or now,
-  // before the claimer's first beat). Relative, so after a database outage, when every beat is
-  // old, no live worker's runs are taken: the others look dead only once their beats fall behind.
-  const deadWorkers =
-    staleWorkerMs > 0
-      ? sql`or locked_by in (select worker_id from worker_heartbeat
-              where beat_at < coalesce((select beat_at from worker_heartbeat where worker_id = ${workerId}), now())
-                - make_interval(secs => ${staleWorkerMs / 1000}))`
-      : sql``;
+  // Takeover of another worker's run (see heartbeat.ts). The claimer may judge only while its own
+  // streak is current and older than the stale window: the database has answered it for that long.
+  // Then a holder that did not beat within that window is dead, and a lease that ran out within it
+  // belongs to nobody (a live holder renews its leases every beat). Right after a database outage
+  // every streak restarts, so neither rule fires before live holders have beaten and renewed again.
+  // A lease whose holder has no heartbeat row (released at shutdown, or claimed without a heartbeat)
+  // is taken as soon as it runs out. Without staleWorkerMs (no heartbeats) only leases count.
+  let takeover: SQL;
+  if (staleWorkerMs > 0) {
+    const stale = staleWorkerMs / 1000;
+    const gap = streakGapMs(staleWorkerMs) / 1000;
+    const judging = sql`exists (select 1 from worker_heartbeat where worker_id = ${workerId}
+        and beat_at >= now() - make_interval(secs => ${gap}) and streak_start < now() - make_interval(secs => ${stale}))`;
+    takeover = sql`(lease_until < now() and (${judging}
+          or not exists (select 1 from worker_heartbeat h where h.worker_id = flow_run.locked_by)))
+        or (${judging} and locked_by in (select worker_id from worker_heartbeat
+          where beat_at < now() - make_interval(secs => ${stale})))`;
+  } else {
+    takeover = sql`lease_until < now()`;
+  }
   return executeRows<ClaimedRun>(
     handle.db,
     sql`update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
@@ -58,7 +73,7 @@ export async function claimRuns(
           select id from flow_run
           where test_run = false and (
             (status = 'queued' and run_after <= now())
-            or (status = 'running' and locked_by <> ${workerId} and (lease_until < now() ${deadWorkers})))
+            or (status = 'running' and locked_by <> ${workerId} and (${takeover})))
           ${scope}
           order by run_after
           limit ${limit}

@@ -15,8 +15,9 @@ export interface WorkerOptions {
   /** A run whose worker stops renewing its lease for this long is taken over (default 30 s). */
   leaseMs?: number;
   /**
-   * How often this worker beats into worker_heartbeat and renews its leases (default 2 s). A worker
-   * three beats late is dead: its runs are taken over without waiting for their leases.
+   * How often this worker beats into worker_heartbeat and renews its leases (default 1 s). A worker
+   * five beats late is dead: its runs are taken over without waiting for their leases, by a worker
+   * that has itself beaten without a break for that long (see heartbeat.ts).
    */
   heartbeatMs?: number;
   /** The claim loop not coming round for this long means the worker is wedged: fatal (default 60 s). */
@@ -92,16 +93,45 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
     wake?.();
   };
   const unsubscribe = await onRunsQueued(handle, poke);
+  const staleMs = staleAfterMs(heartbeatMs);
   const info = () => ({
     workerId,
     kind: options.kind ?? 'worker',
     activeRuns: active.size,
     restarts: options.restarts ?? 0,
+    staleMs,
   });
-  beat(handle, info()).catch(onError);
+  let retryBeat: NodeJS.Timeout | null = null;
+  let beating = 0;
+  /**
+   * Beat and renew leases. After a failed beat (the database away) try again every quarter period
+   * rather than waiting a whole one, so a worker is back in worker_heartbeat soon after an outage.
+   * A beat stuck on a dead connection must not hold the next ones back (a few may be in flight).
+   */
+  const pulse = async () => {
+    if (abandoned || beating >= 3) return;
+    beating += 1;
+    try {
+      await beat(handle, info());
+      await extendLeases(handle, workerId, [...active], leaseMs);
+    } catch (error) {
+      onError(error);
+      if (!retryBeat && !abandoned) {
+        retryBeat = setTimeout(
+          () => {
+            retryBeat = null;
+            void pulse();
+          },
+          Math.max(50, heartbeatMs / 4),
+        );
+      }
+    } finally {
+      beating -= 1;
+    }
+  };
+  void pulse();
   const heartbeat = setInterval(() => {
-    beat(handle, info()).catch(onError);
-    extendLeases(handle, workerId, [...active], leaseMs).catch(onError);
+    void pulse();
     if (!stopped && Date.now() - loopAt > stallMs) {
       stopped = true;
       wake?.();
@@ -141,7 +171,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
       const free = concurrency - active.size;
       if (free > 0) {
         try {
-          const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds, staleAfterMs(heartbeatMs));
+          const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds, staleMs);
           claimFailures = 0;
           lastClaimEmpty = runs.length === 0;
           for (const run of runs) {
@@ -193,6 +223,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
       while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       abandoned = true;
       clearInterval(heartbeat);
+      if (retryBeat) clearTimeout(retryBeat);
       if (active.size > 0) await releaseRuns(handle, workerId, [...active]).catch(onError);
       await removeHeartbeat(handle, workerId).catch(onError);
       await unsubscribe().catch(onError);

@@ -13,9 +13,10 @@ import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEve
 const unavailable = testClusterUnavailable();
 if (unavailable) console.warn(`[skipped] final status after a database restart: ${unavailable}`);
 
-// Longer than the outage below (1 s down plus PostgreSQL's start): a holder that cannot reach the database cannot
-// renew its lease or beat, so an outage that outlasts the lease (or three beats: 6 s here) hands its runs over by
-// design. Short enough that a run left `running` is taken over within the test.
+// Shorter than the outage may last under load (1 s down plus PostgreSQL's start): when the database is back the
+// holder's lease may have run out and its last beat be older than the stale window (five beats, 5 s), but the other
+// pool may judge it only after beating without a break for that window itself (heartbeat.ts), by which time the
+// live holder has beaten and renewed again. Short enough that a run left `running` is taken over within the test.
 const LEASE_MS = 6000;
 
 function insertThen(last?: { id: string; type: string; config: Record<string, unknown> }): LooseFlow {
@@ -65,21 +66,27 @@ describe.skipIf(unavailable)('the final status write after a database restart', 
     const beforeFinish = async () => {
       if (!restartBeforeFinish) return;
       restartBeforeFinish = false;
-      // Stop PostgreSQL now (the run's steps have committed) and start it again 1 s later: an outage shorter than
-      // three heartbeats (6 s here), after which a worker that has not beaten again counts as dead.
+      // Stop PostgreSQL now (the run's steps have committed) and start it again 1 s later; however long the
+      // restart takes, the other pool must not take the run of this live holder.
       restarting = cluster.restart('fast', 1000);
       await waitFor(serverDown, 30_000);
     };
     // Two worker pools on separate connections, as two processes: the second would take the
     // run over if the first let go of it.
-    for (const db of [handle, other]) {
+    const started = Date.now();
+    const timeline: string[] = [];
+    for (const [name, db] of [
+      ['first', handle],
+      ['second', other],
+    ] as const) {
       pools.push(
         await startWorkers(createRunServices({ database: db }), {
           pollMs: 50,
           leaseMs: LEASE_MS,
           projectIds: [project.id],
           beforeFinish,
-          onError: () => {},
+          workerId: `final-${name}-${project.id}`,
+          onError: (error) => timeline.push(`${Date.now() - started} ms ${name}: ${(error as Error).message}`),
         }),
       );
     }
@@ -109,6 +116,11 @@ describe.skipIf(unavailable)('the final status write after a database restart', 
       handle.db,
       sql`select s.node_id, s.attempt from flow_step s join flow_run r on r.id = s.run_id where r.flow_id = ${hook.flow.id}`,
     );
+    const beats = await executeRows(
+      handle.db,
+      sql`select worker_id, beat_at, streak_start, now() as now from worker_heartbeat where worker_id like ${`final-%-${project.id}`}`,
+    );
+    if (after.attempt !== 1) console.log('final-status timeline', { run, after, beats, timeline });
     return { run, after, rows, steps };
   }
 

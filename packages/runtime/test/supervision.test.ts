@@ -110,7 +110,7 @@ describe('worker supervision', () => {
       sql`update flow_run set status = 'running', attempt = 1, locked_by = 'busy-worker',
             lease_until = now() + interval '10 minutes' where flow_id = ${hook.flow.id}`,
     );
-    // Default beat (2 s): the busy worker's row stays fresh for 6 s, longer than we watch.
+    // Default beat (1 s): the busy worker’s row stays fresh for 5 s, longer than we watch.
     const workers = await startWorkers(createRunServices({ database: handle }), {
       pollMs: 20,
       projectIds: [projectId],

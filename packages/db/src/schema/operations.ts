@@ -14,6 +14,12 @@ export const workerHeartbeats = pgTable('worker_heartbeat', {
   kind: text('kind').notNull().$type<'studio' | 'worker'>(),
   startedAt: timestamp('started_at', { withTimezone: true }).notNull().defaultNow(),
   beatAt: timestamp('beat_at', { withTimezone: true }).notNull().defaultNow(),
+  /**
+   * When this worker's uninterrupted beating began: a beat after a gap longer than half the stale
+   * window starts a new streak. Only a worker beating for longer than the stale window may judge
+   * another one dead (so a database outage never makes live workers take each other's runs).
+   */
+  streakStart: timestamp('streak_start', { withTimezone: true }).notNull().defaultNow(),
   activeRuns: integer('active_runs').notNull().default(0),
   restarts: integer('restarts').notNull().default(0),
 });

@@ -1,0 +1,1 @@
+ALTER TABLE "worker_heartbeat" ADD COLUMN "streak_start" timestamp with time zone DEFAULT now() NOT NULL;
