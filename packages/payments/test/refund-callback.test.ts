@@ -1,7 +1,9 @@
-import { getRow, insertRow, queryRows } from '@tillflow/data-model';
+import { getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import type Stripe from 'stripe';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createPaymentAction } from '../src/actions/payment';
+import { handlePaymentEvent } from '../src/callbacks/payment';
 import { handleRefundEvent } from '../src/callbacks/refund';
 import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
 
@@ -258,6 +260,86 @@ describe('the refund callback handler', () => {
     expect(made).toMatchObject({ refundId: reserved.id, status: 'REFUNDED', amountRefunded: 500 });
     const { rows } = await queryRows(handle.db, p.project.id, BACKEND, 'refund', {});
     expect(rows).toHaveLength(1);
+  });
+
+  it('a refund of one payment never counts against another payment of the same shop', async () => {
+    const p = await paid();
+    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Stool', amount: 500 });
+    const { paymentId: otherId } = await createPaymentAction(handle, p.project.id, p.asUser(p.alice), {
+      orderId: order.id,
+      method: 'payment_intent',
+    });
+    const otherIntent = String(
+      (await getRow(handle.db, p.project.id, BACKEND, 'payment', otherId))?.stripe_payment_intent_id,
+    );
+    await p.stripe.paymentIntents.confirm(otherIntent, { payment_method: 'pm_card_visa' });
+    const [succeeded] = (await p.stripe.events.list({ type: 'payment_intent.succeeded' })).data;
+    await handlePaymentEvent(handle.db, p.project.id, succeeded as never);
+
+    const other = await p.feed(
+      p.refundEvent('refund.created', {
+        id: 're_other_pay',
+        amount: 500,
+        status: 'succeeded',
+        payment_intent: otherIntent,
+      }),
+    );
+    expect(other).toMatchObject({ paymentId: otherId, paymentStatus: 'REFUNDED', amountRefunded: 500 });
+    expect(await p.payment()).toMatchObject({ status: 'SUCCESSFUL', amount_refunded: 0 });
+    const mine = await p.feed(p.refundEvent('refund.created', { id: 're_mine', amount: 300, status: 'succeeded' }));
+    expect(mine).toMatchObject({ paymentId: p.paymentId, paymentStatus: 'PARTIALLY_REFUNDED', amountRefunded: 300 });
+    expect(await getRow(handle.db, p.project.id, BACKEND, 'payment', otherId)).toMatchObject({
+      status: 'REFUNDED',
+      amount_refunded: 500,
+    });
+  });
+
+  it('charge.refunded is matched by the charge id alone, ignores a live one, and tells the payer only what it newly settles', async () => {
+    const p = await paid();
+    const chargeId = String((await p.payment()).stripe_charge_id);
+    // a refund recorded as made whose payment was not settled yet
+    await insertRow(handle.db, p.project.id, BACKEND, 'refund', {
+      payment_id: p.paymentId,
+      payer: p.alice.id,
+      amount: 250,
+      currency: 'usd',
+      status: 'REFUNDED',
+      stripe_refund_id: 're_unsettled',
+    });
+    const charge = (extra: Record<string, unknown> = {}) =>
+      p.refundEvent('charge.refunded', { id: chargeId, object: 'charge', payment_intent: null }, extra);
+    expect(await p.feed(charge({ livemode: true }))).toMatchObject({ ignored: true, paymentId: null });
+    expect(await p.payment()).toMatchObject({ status: 'SUCCESSFUL', amount_refunded: 0 });
+    const settled = await p.feed(charge());
+    expect(settled).toMatchObject({
+      orderId: p.order.id,
+      paymentId: p.paymentId,
+      refundId: null,
+      status: 'PENDING',
+      paymentStatus: 'PARTIALLY_REFUNDED',
+      amountRefunded: 250,
+      alreadyProcessed: false,
+      ignored: false,
+      refundAmountDisplay: '$2.50',
+      customerEmail: p.alice.email,
+    });
+    expect(await p.feed(charge())).toMatchObject({
+      paymentStatus: 'PARTIALLY_REFUNDED',
+      amountRefunded: 250,
+      alreadyProcessed: true,
+      refundAmountDisplay: null,
+    });
+  });
+
+  it('a refund of a payment held as AMOUNT_MISMATCH is recorded, and the mismatch stays on the payment', async () => {
+    const p = await paid();
+    await updateRows(handle.db, p.project.id, BACKEND, 'payment', [{ column: 'id', op: 'eq', value: p.paymentId }], {
+      status: 'AMOUNT_MISMATCH',
+    });
+    const output = await p.feed(p.refundEvent('refund.created', { id: 're_short', amount: 1000, status: 'succeeded' }));
+    expect(output).toMatchObject({ status: 'REFUNDED', paymentStatus: 'AMOUNT_MISMATCH' });
+    expect(await p.refundRow(Number(output.refundId))).toMatchObject({ status: 'REFUNDED', amount: 1000 });
+    expect(await p.payment()).toMatchObject({ status: 'AMOUNT_MISMATCH', amount_refunded: 0 });
   });
 
   it('ignores refunds of no payment of ours, live events for a test payment, and other event types', async () => {
