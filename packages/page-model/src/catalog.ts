@@ -80,7 +80,7 @@ export interface BlockTypeDefinition<P extends Record<string, unknown> = Record<
 
 const def = <S extends z.ZodObject>(
   d: Omit<BlockTypeDefinition<z.infer<S>>, 'props'> & { props: S },
-): BlockTypeDefinition<z.infer<S>> => d as unknown as BlockTypeDefinition<z.infer<S>>;
+): BlockTypeDefinition<z.infer<S>> & { props: S } => d as unknown as BlockTypeDefinition<z.infer<S>> & { props: S };
 
 const tableRow = (ctx: PageContext, name: string) => {
   const table = ctx.tables.find((x) => x.name === name);

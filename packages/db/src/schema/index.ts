@@ -9,6 +9,7 @@ export * from './events';
 export * from './flows';
 export * from './mail';
 export * from './operations';
+export * from './pages';
 export * from './payments';
 export * from './projects';
 export * from './realtime';

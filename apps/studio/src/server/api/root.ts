@@ -5,6 +5,7 @@ import { endUsersRouter } from './routers/end-users';
 import { eventsRouter } from './routers/events';
 import { flowsRouter } from './routers/flows';
 import { mailboxRouter } from './routers/mailbox';
+import { pagesRouter } from './routers/pages';
 import { paymentsRouter } from './routers/payments';
 import { permissionsRouter } from './routers/permissions';
 import { projectRouter } from './routers/project';
@@ -24,6 +25,7 @@ export const studioRouter = createTRPCRouter({
   payments: paymentsRouter,
   apiKeys: apiKeysRouter,
   flows: flowsRouter,
+  pages: pagesRouter,
   events: eventsRouter,
 });
 

@@ -6,6 +6,9 @@ import { TRPCError, tracked } from '@trpc/server';
 import { z } from 'zod';
 import { createTRPCRouter } from '../api/trpc';
 import { clientAddress } from '../http/client-address';
+import { runPageAction, runPageActionInput } from '../pages/actions';
+import { mayOpen, renderPage } from '../pages/render';
+import { findPublishedPage } from '../pages/store';
 import { actorFromToken, credentialsInput, sessionCookie, signInEndUser, signOutEndUser, signUpEndUser } from './auth';
 import { listCatalog, loadAppSettings } from './catalog';
 import { buyItem, myOrders, mySubscriptions, paymentsForAdmin, refuseBuyFields } from './orders';
@@ -82,6 +85,24 @@ export const generatedAppRouter = createTRPCRouter({
     ctx.resHeaders?.append('set-cookie', sessionCookie(ctx.project.slug, null));
     return { ok: true };
   }),
+
+  /**
+   * A builder-made page at this address, rendered for the caller (bindings evaluated and rows read here, as
+   * them); `missing` when no live page answers, `sign_in`/`forbidden` when its access says so.
+   */
+  page: appProcedure.input(z.object({ path: z.string().max(500) })).query(async ({ ctx, input }) => {
+    const found = await findPublishedPage(ctx.db.db, ctx.project.id, input.path);
+    if (!found) return { status: 'missing' as const };
+    const access = mayOpen(found.definition, ctx.actor);
+    if (access !== 'ok') return { status: access, title: found.definition.title };
+    const view = await renderPage(ctx.db, ctx.project, ctx.actor, found.definition, found.params, input.path);
+    return { status: 'ok' as const, pageId: found.pageId, version: found.version, view };
+  }),
+
+  /** Runs a button's or form's actions on the server as the caller (see server/pages/actions.ts). */
+  runAction: appProcedure
+    .input(runPageActionInput)
+    .mutation(({ ctx, input }) => runPageAction(ctx.db, ctx.project, ctx.actor, input)),
 
   catalog: appProcedure.query(({ ctx }) => listCatalog(ctx.db, ctx.project.id)),
 

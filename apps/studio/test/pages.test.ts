@@ -1,0 +1,375 @@
+import { sandboxControlToken } from '@tillflow/core';
+import {
+  createTable,
+  insertRow,
+  queryRows,
+  setActionPermission,
+  setEndUserRole,
+  setOwnerColumn,
+  setTablePermission,
+} from '@tillflow/data-model';
+import type { DbHandle } from '@tillflow/db';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { getProjectStripe } from '@tillflow/payments';
+import { getChangeHub } from '@tillflow/realtime';
+import { startSandbox } from '@tillflow/stripe-sandbox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PageView, ViewNode } from '~/server/pages/render';
+import { appClient } from './app-client';
+import { signUpBuilder } from './helpers';
+
+type PageAnswer = { status: string; pageId?: number; view?: PageView };
+type ActionAnswer = { ok: boolean; effects: { kind: string; href?: string; text?: string }[] };
+
+const walk = (nodes: ViewNode[]): ViewNode[] =>
+  nodes.flatMap((n) => [
+    n,
+    ...('children' in n ? walk(n.children) : []),
+    ...(n.kind === 'data_list' ? n.items.flatMap((i) => walk(i.children)) : []),
+  ]);
+const ofKind = <K extends ViewNode['kind']>(view: PageView | undefined, kind: K) =>
+  walk(view?.blocks ?? []).filter((n): n is Extract<ViewNode, { kind: K }> => n.kind === kind);
+
+const pricingBlocks = [
+  { id: 'title', kind: 'heading', props: { text: 'Our coffee', level: '1' } },
+  {
+    id: 'products',
+    kind: 'data_list',
+    props: { table: 'product', sort: { column: 'name', direction: 'asc' } },
+    children: [
+      { id: 'name', kind: 'text', props: { text: '{{ item.name }}' } },
+      { id: 'price', kind: 'money', props: { amount: '{{ item.price }}' } },
+      {
+        id: 'buy',
+        kind: 'button',
+        props: {
+          label: 'Buy',
+          onClick: {
+            steps: [
+              { type: 'create_row', id: 'order', table: 'order', values: { item: '{{ item.name }}' } },
+              { type: 'pay', orderId: '{{ results.order.id }}', product: '{{ item.id }}' },
+            ],
+          },
+        },
+      },
+    ],
+  },
+];
+
+describe('pages: builders compose pages, end users open them and press their buttons', () => {
+  let handle: DbHandle;
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  beforeAll(async () => {
+    handle = await createTestDb();
+    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
+    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
+  });
+  afterAll(async () => {
+    await getChangeHub(handle).close();
+    await sandbox.close();
+    await handle.close();
+  });
+
+  async function shop() {
+    const { caller } = await signUpBuilder(handle, 'pagebuilder');
+    const slug = `pages-${uniqueSuffix()}`;
+    const project = await caller.project.create({ name: 'Coffee shop', slug });
+    await createTable(handle.db, project.id, {
+      name: 'order',
+      columns: [
+        { name: 'item', type: 'text' },
+        { name: 'buyer', type: 'relation', relationTable: 'end_user' },
+      ],
+    });
+    await setOwnerColumn(handle.db, project.id, 'order', 'buyer');
+    for (const operation of ['read', 'insert'] as const)
+      await setTablePermission(handle.db, project.id, {
+        role: 'user',
+        table: 'order',
+        operation,
+        allowed: true,
+        scope: 'own',
+      });
+    await createTable(handle.db, project.id, {
+      name: 'product',
+      columns: [
+        { name: 'name', type: 'text' },
+        { name: 'price', type: 'integer' },
+      ],
+    });
+    await setTablePermission(handle.db, project.id, {
+      role: 'anonymous',
+      table: 'product',
+      operation: 'read',
+      allowed: true,
+      scope: 'all',
+    });
+    await setTablePermission(handle.db, project.id, {
+      role: 'user',
+      table: 'product',
+      operation: 'read',
+      allowed: true,
+      scope: 'all',
+    });
+    const backend = { kind: 'backend' } as const;
+    await insertRow(handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
+    await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
+    await caller.appSettings.save({
+      projectId: project.id,
+      catalog: {
+        source: 'table',
+        table: 'product',
+        nameColumn: 'name',
+        priceColumn: 'price',
+        orderLabelColumn: 'item',
+      },
+    });
+    const signUp = async (label: string) => {
+      const client = appClient(handle, slug);
+      await client.mutation('signUp', { email: `${label}-${uniqueSuffix()}@x.test`, password: 'long-enough-1' });
+      return client;
+    };
+    return { caller, project, slug, signUp };
+  }
+
+  it('a draft saves with optimistic concurrency, publishes only when valid, and rolls back to an older version', async () => {
+    const { caller, project, slug } = await shop();
+    const page = await caller.pages.create({ projectId: project.id, title: 'Pricing' });
+    const got = await caller.pages.get({ projectId: project.id, pageId: page.id });
+    expect(got.draft).toMatchObject({ path: '/pricing', access: { kind: 'public' }, blocks: [] });
+    const saved = await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: got.revision,
+      definition: { ...got.draft, blocks: [{ id: 'l', kind: 'data_list', props: { table: 'nope' } }] },
+    });
+    expect(saved.issues.map((i) => i.code)).toEqual(['unknown_table']);
+    // A second editor still on the old revision is refused, not silently overwriting.
+    await expect(
+      caller.pages.saveDraft({
+        projectId: project.id,
+        pageId: page.id,
+        expectedRevision: got.revision,
+        definition: got.draft,
+      }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(caller.pages.publish({ projectId: project.id, pageId: page.id })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: 'This page cannot be published: l: Data list: there is no table "nope".',
+    });
+    const v1 = { ...got.draft, blocks: [{ id: 'h', kind: 'heading', props: { text: 'First' } }] };
+    const r2 = await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: saved.revision,
+      definition: v1,
+    });
+    expect(await caller.pages.publish({ projectId: project.id, pageId: page.id })).toEqual({ version: 1 });
+    await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: r2.revision,
+      definition: { ...v1, blocks: [{ id: 'h', kind: 'heading', props: { text: 'Second' } }] },
+    });
+    const visitor = appClient(handle, slug);
+    const heading = async () =>
+      ofKind((await visitor.query<PageAnswer>('page', { path: '/pricing' })).view, 'heading')[0]?.text;
+    expect(await heading()).toBe('First'); // the draft is not live until published
+    await caller.pages.publish({ projectId: project.id, pageId: page.id });
+    expect(await heading()).toBe('Second');
+    expect(await caller.pages.rollback({ projectId: project.id, pageId: page.id, version: 1 })).toEqual({ version: 3 });
+    expect(await heading()).toBe('First');
+    expect(
+      (await caller.pages.versions({ projectId: project.id, pageId: page.id })).map((v) => [v.version, v.live]),
+    ).toEqual([
+      [3, true],
+      [2, false],
+      [1, false],
+    ]);
+    // list, duplicate, set home, delete
+    const copy = await caller.pages.duplicate({ projectId: project.id, pageId: page.id });
+    await caller.pages.setHome({ projectId: project.id, pageId: copy.id });
+    const list = await caller.pages.list({ projectId: project.id });
+    expect(list.map((p) => [p.title, p.path, p.isHome, p.status])).toEqual([
+      ['Pricing (copy)', '/pricing-copy', true, 'draft'],
+      ['Pricing', '/pricing', false, 'published'],
+    ]);
+    await caller.pages.delete({ projectId: project.id, pageId: copy.id });
+    expect((await caller.pages.list({ projectId: project.id })).map((p) => p.title)).toEqual(['Pricing']);
+    expect((await visitor.query<PageAnswer>('page', { path: '/nowhere' })).status).toBe('missing');
+  });
+
+  it('a shopper buys from a builder-made pricing page: the order is created as them and the catalog price is charged', async () => {
+    const { caller, project, slug, signUp } = await shop();
+    const page = await caller.pages.create({ projectId: project.id, title: 'Pricing' });
+    const got = await caller.pages.get({ projectId: project.id, pageId: page.id });
+    await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: got.revision,
+      definition: { ...got.draft, blocks: pricingBlocks },
+    });
+    await caller.pages.publish({ projectId: project.id, pageId: page.id });
+
+    const visitor = appClient(handle, slug);
+    const seen = await visitor.query<PageAnswer>('page', { path: '/pricing' });
+    expect(seen.status).toBe('ok');
+    expect(ofKind(seen.view, 'text').map((t) => t.text)).toEqual(['Beans']);
+    expect(ofKind(seen.view, 'money').map((t) => t.text)).toEqual(['$15.00']);
+    expect(seen.view?.tables).toEqual(['product']);
+    // Signed out, the shopper has no role that may create orders: the button is not shown, and the server refuses.
+    expect(ofKind(seen.view, 'button')).toEqual([]);
+    const list = ofKind(seen.view, 'data_list')[0];
+    await expect(
+      visitor.mutation<ActionAnswer>('runAction', {
+        pageId: page.id,
+        blockId: 'buy',
+        path: '/pricing',
+        itemId: list.items[0].rowId,
+      }),
+    ).resolves.toMatchObject({ ok: false, effects: [{ kind: 'message' }] });
+
+    const ann = await signUp('ann');
+    const mine = await ann.query<PageAnswer>('page', { path: '/pricing' });
+    const [buy] = ofKind(mine.view, 'button');
+    expect(buy).toMatchObject({ label: 'Buy', itemId: list.items[0].rowId });
+    // Anything about price in the request is not read: the product's own price is charged.
+    const done = await ann.mutation<ActionAnswer>('runAction', {
+      pageId: page.id,
+      blockId: 'buy',
+      path: '/pricing',
+      itemId: buy.itemId,
+      amount: 1,
+      currency: 'jpy',
+    });
+    expect(done.ok).toBe(true);
+    const redirect = done.effects.find((e) => e.kind === 'redirect');
+    expect(redirect?.href).toBeTruthy();
+    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const session = await stripe.checkout.sessions.retrieve(String(redirect?.href).split('/').pop() as string);
+    expect([session.amount_total, session.currency]).toEqual([1500, 'usd']);
+    const { rows: orders } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'order', {});
+    expect(orders.map((o) => o.item)).toEqual(['Beans']);
+    // A row the list does not show cannot be named.
+    await expect(
+      ann.mutation('runAction', { pageId: page.id, blockId: 'buy', path: '/pricing', itemId: 999_999 }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a role without refund permission never sees the refund button, and the server refuses it when called directly', async () => {
+    const { caller, project, slug, signUp } = await shop();
+    const page = await caller.pages.create({ projectId: project.id, title: 'Refunds' });
+    const got = await caller.pages.get({ projectId: project.id, pageId: page.id });
+    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+    await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: got.revision,
+      definition: {
+        ...got.draft,
+        access: { kind: 'signed_in' },
+        blocks: [
+          { id: 'who', kind: 'text', props: { text: 'Signed in as {{ user.email }}' } },
+          {
+            id: 'refund',
+            kind: 'button',
+            props: { label: 'Refund', onClick: { steps: [{ type: 'refund', paymentId: '1' }] } },
+          },
+        ],
+      },
+    });
+    await caller.pages.publish({ projectId: project.id, pageId: page.id });
+    expect((await appClient(handle, slug).query<PageAnswer>('page', { path: '/refunds' })).status).toBe('sign_in');
+    const bob = await signUp('bob');
+    const view = (await bob.query<PageAnswer>('page', { path: '/refunds' })).view;
+    expect(ofKind(view, 'text')[0].text).toMatch(/^Signed in as bob-/);
+    expect(ofKind(view, 'button')).toEqual([]);
+    const refused = await bob.mutation<ActionAnswer>('runAction', {
+      pageId: page.id,
+      blockId: 'refund',
+      path: '/refunds',
+    });
+    expect(refused).toMatchObject({
+      ok: false,
+      effects: [{ kind: 'message', text: 'Your role is not allowed to use the refund action.' }],
+    });
+    const me = await bob.query<{ me: { id: number } }>('info');
+    await setEndUserRole(handle.db, project.id, me.me.id, 'admin');
+    expect(
+      ofKind((await bob.query<PageAnswer>('page', { path: '/refunds' })).view, 'button').map((b) => b.label),
+    ).toEqual(['Refund']);
+  });
+
+  it('a form inserts a row as the end user with its fields; one block failing shows an inline error, not a blank page', async () => {
+    const { caller, project, slug, signUp } = await shop();
+    await createTable(handle.db, project.id, {
+      name: 'note',
+      columns: [
+        { name: 'body', type: 'text', required: true },
+        { name: 'stars', type: 'integer' },
+      ],
+    });
+    await setTablePermission(handle.db, project.id, {
+      role: 'user',
+      table: 'note',
+      operation: 'insert',
+      allowed: true,
+      scope: 'all',
+    });
+    const page = await caller.pages.create({ projectId: project.id, title: 'Feedback' });
+    const got = await caller.pages.get({ projectId: project.id, pageId: page.id });
+    await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: got.revision,
+      definition: {
+        ...got.draft,
+        access: { kind: 'signed_in' },
+        blocks: [
+          {
+            id: 'f',
+            kind: 'form',
+            props: {
+              table: 'note',
+              fields: [{ column: 'body', label: 'Your note' }, { column: 'stars' }],
+              onSubmit: {
+                onSuccess: [{ type: 'show_message', text: 'Thanks for note {{ saved.id }}', tone: 'success' }],
+              },
+            },
+          },
+          // users may not read notes: this block fails alone
+          { id: 'notes', kind: 'data_list', props: { table: 'note' }, children: [] },
+          { id: 'after', kind: 'text', props: { text: 'Still here' } },
+        ],
+      },
+    });
+    await caller.pages.publish({ projectId: project.id, pageId: page.id });
+    const ann = await signUp('ann');
+    const view = (await ann.query<PageAnswer>('page', { path: '/feedback' })).view;
+    expect(ofKind(view, 'form')[0].fields.map((f) => [f.label, f.type, f.required])).toEqual([
+      ['Your note', 'text', true],
+      ['Stars', 'integer', false],
+    ]);
+    expect(ofKind(view, 'error')).toEqual([{ id: 'notes', kind: 'error', message: 'You cannot see this.' }]);
+    expect(ofKind(view, 'text').map((t) => t.text)).toEqual(['Still here']);
+    const empty = await ann.mutation<ActionAnswer & { fieldErrors?: Record<string, string> }>('runAction', {
+      pageId: page.id,
+      blockId: 'f',
+      path: '/feedback',
+      form: { body: '', stars: '' },
+    });
+    expect(empty.ok).toBe(false);
+    const ok = await ann.mutation<ActionAnswer>('runAction', {
+      pageId: page.id,
+      blockId: 'f',
+      path: '/feedback',
+      form: { body: 'Great beans', stars: '5' },
+    });
+    expect(ok).toMatchObject({
+      ok: true,
+      effects: [{ kind: 'message', text: expect.stringMatching(/^Thanks for note \d+$/) }],
+    });
+    const { rows } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'note', {});
+    expect(rows.map((r) => [r.body, r.stars])).toEqual([['Great beans', 5]]);
+  });
+});
