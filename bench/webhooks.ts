@@ -205,7 +205,7 @@ async function serve() {
     } else if (message.cmd === 'commits') {
       // Commits in this database so far (PostgreSQL's statistics; flushed by backends at most once a second).
       if (handle.driver !== 'postgres') return reply(0);
-      await new Promise((r) => setTimeout(r, 1200));
+      await new Promise((r) => setTimeout(r, 2500));
       const [row] = await handle.query<{ n: string }>(
         'select pg_stat_clear_snapshot(), (select xact_commit from pg_stat_database where datname = current_database()) as n',
       );

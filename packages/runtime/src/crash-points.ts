@@ -1,6 +1,7 @@
 // Test-only crash points, so tests kill a worker at an exact place instead of
 // by timing luck. TILLFLOW_TEST_CRASH_AT names one:
-//   step:N   SIGKILL this process right after the N-th step record commits here
+//   step:N   SIGKILL this process right after the N-th step record is written here: committed on its own, or
+//            written inside a run's shared transaction (consecutive database nodes), which then never commits
 //   smtp     SIGKILL right after an SMTP server accepted a message, before it is marked sent
 // Unset in production: each check is one comparison.
 
@@ -14,7 +15,7 @@ function die(): never {
   throw new Error('killed');
 }
 
-/** Called after every commit that records a succeeded step. */
+/** Called after every commit that records a succeeded step, and after each step written in a shared transaction. */
 export function stepCommitted(): void {
   if (stepLimit > 0 && ++stepCommits === stepLimit) die();
 }

@@ -16,6 +16,7 @@ import { executorFor, type RunServices } from './services';
 import {
   type CompletedStep,
   claimStep,
+  completedSteps,
   completeStep,
   flushPending,
   type Outcome,
@@ -49,6 +50,13 @@ export interface ExecuteFlowOptions {
   completed?: Map<string, CompletedStep>;
   /** The guard for outbound calls when not the services' (tests open their loopback servers here). */
   egress?: EgressGuard;
+  /**
+   * Writes the run's final "succeeded" status inside the flow's last transaction (the worker's fenced update;
+   * it throws when this worker no longer holds the run). Absent: the caller writes the status afterwards.
+   */
+  finishInTransaction?: (tx: Executor) => Promise<void>;
+  /** Internal: the transaction shared by consecutive database nodes (see executeFlow). */
+  shared?: SharedTransaction;
 }
 
 export interface FlowOutcome {
@@ -58,6 +66,8 @@ export interface FlowOutcome {
   /** A node's RetryAfterError asked for this wait before the next attempt (instead of the backoff). */
   retryAfterMs?: number | null;
   steps: StepResult[];
+  /** The final status committed with the flow's last transaction (finishInTransaction ran and committed). */
+  statusCommitted?: boolean;
 }
 
 const jsonSafe = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value)));
@@ -71,8 +81,102 @@ function errorMessage(error: unknown): string {
  * Runs a flow graph from its roots. A node runs when one of its incoming edges
  * was taken (unlabelled edges always are; labelled ones when the source chose
  * that branch). The first failing node ends the run.
+ *
+ * Commit boundaries of a run (persisted, not rolled back): consecutive database nodes, the pure nodes between
+ * them, their step records and (when the flow ends there) the run's final status commit in ONE transaction.
+ * The transaction is committed before an external node (HTTP, Stripe: its step row is claimed and completed
+ * around the call, as before) and before a code node (which may run for seconds), and a new one opens at the
+ * next database node. A worker dying inside it leaves nothing: the run is taken over and the segment runs again.
+ * When a node fails (or another worker recorded a step first) while a shared transaction is open, that
+ * transaction is rolled back and the attempt goes on node by node (each database node in its own transaction,
+ * completed steps reused), so a failure is recorded exactly as it always was.
  */
 export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutcome> {
+  if (!options.persist || options.rollbackDatabaseEffects || options.shared) return executeSteps(options);
+  const shared = new SharedTransaction(options.services.database.db);
+  try {
+    return await executeSteps({ ...options, shared });
+  } catch (error) {
+    if (!(error instanceof SegmentFailed)) {
+      await shared.rollback();
+      throw error;
+    }
+    await shared.rollback();
+    const completed = await completedSteps(options.services.database.db, options.runId);
+    return executeSteps({ ...options, finishInTransaction: undefined, completed });
+  }
+}
+
+/** A failure inside the open shared transaction: roll it back and run the attempt node by node. */
+class SegmentFailed extends Error {}
+
+/** The transaction consecutive database nodes share; begun at the first of them, committed at a boundary. */
+class SharedTransaction {
+  private current: { tx: Executor; finish: (commit: boolean) => void; done: Promise<void> } | null = null;
+  constructor(private readonly db: Executor) {}
+
+  get open(): boolean {
+    return this.current !== null;
+  }
+
+  async tx(): Promise<Executor> {
+    if (this.current) return this.current.tx;
+    let finish: (commit: boolean) => void = () => {};
+    const decided = new Promise<boolean>((resolve) => {
+      finish = resolve;
+    });
+    let opened: (tx: Executor) => void = () => {};
+    const ready = new Promise<Executor>((resolve) => {
+      opened = resolve;
+    });
+    const done = this.db.transaction(async (tx) => {
+      opened(tx);
+      if (!(await decided)) throw new RollBack();
+    });
+    done.catch(() => {}); // awaited by commit/rollback; a lost connection must not be an unhandled rejection
+    const endedEarly = done.then(() => {
+      throw new Error('The transaction ended before it began.');
+    });
+    endedEarly.catch(() => {});
+    const tx = await Promise.race([ready, endedEarly]);
+    this.current = { tx, finish, done };
+    return tx;
+  }
+
+  async commit(): Promise<void> {
+    const current = this.current;
+    if (!current) return;
+    this.current = null;
+    current.finish(true);
+    await current.done;
+  }
+
+  async rollback(): Promise<void> {
+    const current = this.current;
+    if (!current) return;
+    this.current = null;
+    current.finish(false);
+    await current.done.catch(() => {});
+  }
+}
+
+/** Writes `last` into the shared transaction and commits it; any failure there sends the attempt node by node. */
+async function commitSegment(shared: SharedTransaction, last: (tx: Executor) => Promise<void>): Promise<void> {
+  try {
+    await last(await shared.tx());
+    await shared.commit();
+  } catch (error) {
+    throw new SegmentFailed(errorMessage(error), { cause: error });
+  }
+  stepCommitted();
+}
+
+/** Code nodes may run for seconds: no transaction is held open across them. */
+const holdsNoTransaction = (node: GraphNode, executor: NodeExecutor | undefined) =>
+  executor?.effect === 'external' || node.type === 'code';
+
+async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
+  const shared = options.shared;
   // Tables and columns are bound by id: a flow published before a rename runs with today's names.
   const definition = await resolveStoredBindings(options.services.database.db, options.projectId, options.definition);
   const graph = graphOf(definition);
@@ -87,6 +191,13 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
     if (!active.has(node.id)) {
       steps.push(skippedStep(node));
       continue;
+    }
+    if (shared?.open && holdsNoTransaction(node, executorFor(options.services, node.type))) {
+      // A boundary: what the segment did commits before the call (with the decisions that led to it).
+      await commitSegment(shared, async (tx) => {
+        await flushPending(tx, options, pending);
+        pending.steps = [];
+      });
     }
     const step = await runStep(options, node, outputs, vars, pending);
     steps.push(step);
@@ -109,6 +220,20 @@ export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutc
     for (const edge of graph.edges)
       if (edge.source === node.id && (!edge.branch || edge.branch === 'next' || edge.branch === step.branch))
         active.add(edge.target);
+  }
+  if (shared && (shared.open || pending.steps.length > 0)) {
+    // The end: the last segment, the pure steps after it and the run's status commit together.
+    await commitSegment(shared, async (tx) => {
+      await flushPending(tx, options, pending);
+      await options.finishInTransaction?.(tx);
+    });
+    return {
+      status: 'succeeded',
+      error: null,
+      permanent: false,
+      steps,
+      statusCommitted: !!options.finishInTransaction,
+    };
   }
   if (options.persist && pending.steps.length > 0) {
     await flushPending(options.services.database.db, options, pending);
@@ -206,30 +331,51 @@ async function runStep(
       if (options.persist) pending.steps.push(step);
       return step;
     }
+    const shared = options.shared;
     const result = await (executor.effect === 'external'
       ? (async () => {
           if (options.persist) await flushPending(base, options, pending);
           pending.steps = [];
           return runExternal(options, node, executor, base, context, startedAt, input, control);
         })()
-      : (options.rollbackDatabaseEffects ? rolledBack : committed)(base, (tx) =>
-          runTransactional(options, node, executor, tx, context, startedAt, input, control, pending),
-        ).then(
-          (outcome) => {
-            pending.steps = []; // committed with this step
-            if (options.persist && !options.rollbackDatabaseEffects) stepCommitted();
+      : shared
+        ? (async () => {
+            // Consecutive database nodes share one transaction (committed at the next boundary or the end).
+            const outcome = await runTransactional(
+              options,
+              node,
+              executor,
+              await shared.tx(),
+              context,
+              startedAt,
+              input,
+              control,
+              pending,
+            );
+            pending.steps = []; // written with this step, committed with the segment
+            stepCommitted(); // (test crash point: recorded, not yet committed)
             return outcome;
-          },
-          async (error) => {
-            // Another worker (whose lease we took over while it was still alive) committed this step
-            // first: our effect was rolled back, theirs stands; continue with their output.
-            const done = options.persist ? await succeededStep(base, options, node) : null;
-            if (done) return done;
-            throw error;
-          },
-        ));
+          })()
+        : (options.rollbackDatabaseEffects ? rolledBack : committed)(base, (tx) =>
+            runTransactional(options, node, executor, tx, context, startedAt, input, control, pending),
+          ).then(
+            (outcome) => {
+              pending.steps = []; // committed with this step
+              if (options.persist && !options.rollbackDatabaseEffects) stepCommitted();
+              return outcome;
+            },
+            async (error) => {
+              // Another worker (whose lease we took over while it was still alive) committed this step
+              // first: our effect was rolled back, theirs stands; continue with their output.
+              const done = options.persist ? await succeededStep(base, options, node) : null;
+              if (done) return done;
+              throw error;
+            },
+          ));
     return { ...result, nodeId: node.id, nodeType: node.type, input, startedAt };
   } catch (error) {
+    // Inside an open shared transaction nothing can be recorded: roll it back and go node by node.
+    if (options.shared?.open) throw new SegmentFailed(errorMessage(error), { cause: error });
     const step: StepResult = {
       nodeId: node.id,
       nodeType: node.type,

@@ -1,5 +1,5 @@
 import type { EgressGuard, Logger } from '@tillflow/core';
-import { type DbHandle, executeRows, flowVersions } from '@tillflow/db';
+import { type DbHandle, type Executor, executeRows, flowVersions } from '@tillflow/db';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
@@ -186,6 +186,19 @@ export async function processRun(
   const handle = services.database;
   let outcome: FlowOutcome;
   const startedAt = performance.now();
+  const fence = sql`id = ${run.id} and locked_by = ${workerId} and attempt = ${run.attempt}`;
+  // A run that ends in database work commits its status with that work (one transaction), unless a test
+  // wants to act between the two (beforeFinish).
+  const finishInTransaction = hooks.beforeFinish
+    ? undefined
+    : async (tx: Executor) => {
+        const done = await executeRows(
+          tx,
+          sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null
+              where ${fence} returning id`,
+        );
+        if (done.length === 0) throw new Error('This worker no longer holds the run.');
+      };
   if (run.attempt > run.max_attempts) {
     outcome = { status: 'failed', error: 'Gave up: the run kept dying mid-flight.', permanent: true, steps: [] };
   } else {
@@ -201,6 +214,7 @@ export async function processRun(
         attempt: run.attempt,
         persist: true,
         egress,
+        finishInTransaction,
         // The first attempt cannot have completed steps; later ones (retries, dead workers) may.
         completed: run.attempt > 1 ? await loadCompletedSteps(handle, run.id) : undefined,
       });
@@ -208,18 +222,18 @@ export async function processRun(
       outcome = { status: 'failed', error: (error as Error).message, permanent: false, steps: [] };
     }
   }
-  const fence = sql`id = ${run.id} and locked_by = ${workerId} and attempt = ${run.attempt}`;
   const seconds = (performance.now() - startedAt) / 1000;
   await hooks.beforeFinish?.(run.id);
   const log = { attempt: run.attempt, maxAttempts: run.max_attempts, ms: Math.round(seconds * 1000) };
   if (outcome.status === 'succeeded') {
     hooks.logger?.debug(log, 'run succeeded');
     metrics.runDuration.observe({ outcome: 'succeeded' }, seconds);
-    await finishRun(
-      handle,
-      sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null where ${fence}`,
-      hooks,
-    );
+    if (!outcome.statusCommitted)
+      await finishRun(
+        handle,
+        sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null where ${fence}`,
+        hooks,
+      );
   } else if (outcome.permanent || run.attempt >= run.max_attempts) {
     hooks.logger?.error({ ...log, error: outcome.error, permanent: outcome.permanent }, 'run failed for good');
     metrics.runDuration.observe({ outcome: 'dead_letter' }, seconds);

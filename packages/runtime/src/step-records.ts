@@ -40,6 +40,15 @@ export interface StepOwner {
   attempt: number;
 }
 
+/** The steps of a run that succeeded in earlier attempts or earlier in this one: reused, not run again. */
+export async function completedSteps(db: Executor, runId: string): Promise<Map<string, CompletedStep>> {
+  const rows = await executeRows<{ node_id: string; output: unknown; branch: string | null; stopped: boolean }>(
+    db,
+    sql`select node_id, output, branch, stopped from flow_step where run_id = ${runId} and status = 'succeeded'`,
+  );
+  return new Map(rows.map((r) => [r.node_id, { output: r.output, branch: r.branch, stopped: r.stopped }]));
+}
+
 export async function flushPending(db: Executor, options: StepOwner, pending: Pending): Promise<void> {
   if (pending.steps.length === 0) return;
   await db.execute(pendingInsert(options, pending));
