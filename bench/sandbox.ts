@@ -2,6 +2,8 @@
 // sandbox_pi_per_s: PaymentIntents created and then confirmed (two SDK calls each) per second, 16 in flight.
 // sandbox_webhooks_per_s: signed webhook deliveries per second accepted by a local receiver that verifies each
 // with stripe.webhooks.constructEvent (4 endpoints subscribed to '*', measured until the queues drain).
+// sandbox_search_ms_10k: median time of stripe.customers.search({ query: "email:'…'" }) over an account holding
+// 10 000 customers (SDK call over HTTP, one match; target ≤ 20).
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
@@ -67,8 +69,37 @@ await sandbox.waitForDeliveries();
 const webhookSeconds = (lastDeliveryAt - started) / 1000;
 if (rejected > 0) throw new Error(`${rejected} deliveries failed signature verification`);
 
+// Search: an account of its own (no webhook endpoints), filled with 10 000 customers by the SDK.
+const searchKeys = await sandbox.createAccount();
+const searcher = new Stripe(searchKeys.secretKey, {
+  host: '127.0.0.1',
+  port: sandbox.port,
+  protocol: 'http',
+  maxNetworkRetries: 0,
+});
+const CUSTOMERS = 10_000;
+let next = 0;
+await Promise.all(
+  Array.from({ length: CONCURRENCY }, async () => {
+    while (next < CUSTOMERS) {
+      const n = next++;
+      await searcher.customers.create({ email: `shopper-${n}@example.test`, name: `Shopper ${n}` });
+    }
+  }),
+);
+const timings: number[] = [];
+for (let i = 0; i < 60; i++) {
+  const n = (i * 7919) % CUSTOMERS;
+  const t0 = performance.now();
+  const found = await searcher.customers.search({ query: `email:'shopper-${n}@example.test'` });
+  timings.push(performance.now() - t0);
+  if (found.data.length !== 1) throw new Error(`search found ${found.data.length} customers for shopper-${n}`);
+}
+timings.sort((a, b) => a - b);
+
 console.log(`sandbox_pi_per_s: ${Math.round(completed / piSeconds)}`);
 console.log(`sandbox_webhooks_per_s: ${Math.round(delivered / webhookSeconds)}`);
+console.log(`sandbox_search_ms_10k: ${timings[Math.floor(timings.length / 2)].toFixed(1)}`);
 await sandbox.close();
 receiver.close();
 process.exit(0);

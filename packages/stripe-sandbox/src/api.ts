@@ -6,6 +6,7 @@ import { findIdempotent, fingerprint, saveIdempotent } from './idempotency';
 import { newId } from './ids';
 import { expandResponse, publicView } from './render';
 import type { Router } from './router';
+import { checkKnownParams } from './spec-params';
 import type { Account } from './store';
 
 export const API_VERSION_HEADER = '2026-10-28.endive';
@@ -102,6 +103,7 @@ export function handleApi(
   try {
     const match = router.match(method, url.pathname);
     if (!match) throw routeMissing(method, url.pathname);
+    checkKnownParams(method, match.path, method === 'POST' ? form : query);
     const ctx: Ctx = {
       core,
       account,

@@ -29,6 +29,8 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
   handler: Handler;
+  /** A list route's filter parameters (the rest but pagination is refused); see render.ts › filteredList. */
+  filters?: string[];
 }
 
 export function getObject(account: Account, collection: Collection, id: string, noun: string, param = 'id'): any {

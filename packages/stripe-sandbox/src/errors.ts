@@ -56,8 +56,12 @@ export function unknownParam(param: string): StripeApiError {
   return invalidRequest(`Received unknown parameter: ${param}`, param, 'parameter_unknown');
 }
 
+/**
+ * Stripe answers 404 for a missing object named in the URL (`param: 'id'`) and 400 for one named in the
+ * request's parameters, with the parameter's full bracketed name (`items[0][price]`).
+ */
 export function resourceMissing(noun: string, id: string, param = 'id'): StripeApiError {
-  return new StripeApiError(404, 'invalid_request_error', `No such ${noun}: '${id}'`, {
+  return new StripeApiError(param === 'id' ? 404 : 400, 'invalid_request_error', `No such ${noun}: '${id}'`, {
     code: 'resource_missing',
     param,
   });

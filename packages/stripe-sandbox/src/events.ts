@@ -1,8 +1,20 @@
 import type { Route, SandboxCore } from './context';
 import { getObject } from './context';
 import { newId, nowSeconds } from './ids';
-import { allowOnly, str, strArray } from './params';
-import { listObject, matchesCreated, publicView } from './render';
+import { str } from './params';
+import { created, filteredList, flag, type ListFilters, oneOfList, publicView } from './render';
+
+const EVENT_FILTERS: ListFilters = {
+  created,
+  // Every webhook of the event delivered (none still pending or failing).
+  delivery_success: flag((e) => e.pending_webhooks === 0),
+  type: (query, name) => {
+    const type = str(query, name)!;
+    return (e) => (type.endsWith('*') ? e.type.startsWith(type.slice(0, -1)) : e.type === type);
+  },
+  types: oneOfList((e) => e.type),
+};
+
 import type { Account } from './store';
 import { matchingEndpoints } from './webhook-endpoints';
 
@@ -65,25 +77,8 @@ export const eventRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/events',
-    handler: (ctx) => {
-      allowOnly(ctx.query, [
-        'type',
-        'types',
-        'created',
-        'limit',
-        'starting_after',
-        'ending_before',
-        'delivery_success',
-      ]);
-      const type = str(ctx.query, 'type');
-      const types = strArray(ctx.query, 'types');
-      const matchType = (t: string) =>
-        (!type || (type.endsWith('*') ? t.startsWith(type.slice(0, -1)) : t === type)) && (!types || types.includes(t));
-      const items = Object.values(ctx.account.data.events).filter(
-        (e: any) => matchType(e.type) && matchesCreated(e, ctx.query),
-      );
-      return listObject(items, ctx.query, '/v1/events');
-    },
+    filters: Object.keys(EVENT_FILTERS),
+    handler: (ctx) => filteredList(ctx.query, Object.values(ctx.account.data.events), '/v1/events', EVENT_FILTERS),
   },
 ];
 

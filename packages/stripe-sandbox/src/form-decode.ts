@@ -18,7 +18,27 @@ export function decodeForm(text: string): FormObject {
     const value = decodeURIComponent(rawValue.replace(/\+/g, ' '));
     assign(root, parseKey(key), value);
   }
-  return compactArrays(root) as FormObject;
+  return compactArrays(root, '') as FormObject;
+}
+
+/** Where each decoded nested object sits in the request (`line_items[0][price_data]`), for error params. */
+const PATHS = new WeakMap<object, string>();
+
+/** The bracketed path of a decoded nested object ('' at the top level or for objects built in code). */
+export function pathOf(params: object): string {
+  return PATHS.get(params) ?? '';
+}
+
+/** The full parameter name of `name` inside `params`: `recurring[interval]`, `items[0][price]`. */
+export function paramName(params: object, name: string): string {
+  const base = pathOf(params);
+  return base ? `${base}[${name}]` : name;
+}
+
+/** Marks `params` as found at `path` (for objects a handler builds from request parts). */
+export function setPath<T extends object>(params: T, path: string): T {
+  if (path) PATHS.set(params, path);
+  return params;
 }
 
 function parseKey(key: string): string[] {
@@ -53,13 +73,15 @@ function nextIndex(node: Record<string, any>): number {
   return numeric.length ? Math.max(...numeric) + 1 : 0;
 }
 
-function compactArrays(value: unknown): FormValue {
+function compactArrays(value: unknown, path: string): FormValue {
   if (typeof value !== 'object' || value === null) return value as string;
   const entries = Object.entries(value as Record<string, unknown>);
+  const child = (k: string) => (path ? `${path}[${k}]` : k);
   if (entries.length > 0 && entries.every(([k]) => /^\d+$/.test(k))) {
-    return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, v]) => compactArrays(v));
+    // Array elements are named by their position after compaction, as Stripe names them.
+    return entries.sort(([a], [b]) => Number(a) - Number(b)).map(([, v], i) => compactArrays(v, child(String(i))));
   }
   const out: FormObject = {};
-  for (const [k, v] of entries) out[k] = compactArrays(v);
-  return out;
+  for (const [k, v] of entries) out[k] = compactArrays(v, child(k));
+  return setPath(out, path);
 }

@@ -1,11 +1,11 @@
 import { invalidParam, invalidRequest, missingParam, unknownParam } from './errors';
-import type { FormObject, FormValue } from './form-decode';
+import { type FormObject, type FormValue, paramName } from './form-decode';
 
 /** Rejects parameters the endpoint does not know, as Stripe does (`parameter_unknown`). */
 export function allowOnly(params: FormObject, allowed: string[]): void {
   for (const key of Object.keys(params)) {
     if (key === 'expand' || allowed.includes(key)) continue;
-    throw unknownParam(key);
+    throw unknownParam(paramName(params, key));
   }
 }
 
@@ -13,11 +13,12 @@ export function str(params: FormObject, name: string): string | undefined;
 export function str(params: FormObject, name: string, required: true): string;
 export function str(params: FormObject, name: string, required = false): string | undefined {
   const v = params[name];
+  const full = paramName(params, name);
   if (v === undefined || v === '') {
-    if (required) throw missingParam(name);
+    if (required) throw missingParam(full);
     return undefined;
   }
-  if (typeof v !== 'string') throw invalidParam(name, `Invalid string: ${name} must be a string.`);
+  if (typeof v !== 'string') throw invalidParam(full, `Invalid string: ${full} must be a string.`);
   return v;
 }
 
@@ -26,7 +27,7 @@ export function nullableStr(params: FormObject, name: string): string | null | u
   const v = params[name];
   if (v === undefined) return undefined;
   if (v === '') return null;
-  if (typeof v !== 'string') throw invalidParam(name);
+  if (typeof v !== 'string') throw invalidParam(paramName(params, name));
   return v;
 }
 
@@ -36,16 +37,17 @@ export function int(
   opts: { required?: boolean; min?: number } = {},
 ): number | undefined {
   const v = params[name];
+  const full = paramName(params, name);
   if (v === undefined || v === '') {
-    if (opts.required) throw missingParam(name);
+    if (opts.required) throw missingParam(full);
     return undefined;
   }
   if (typeof v !== 'string' || !/^-?\d+$/.test(v)) {
-    throw invalidRequest(`Invalid integer: ${typeof v === 'string' ? v : name}`, name, 'parameter_invalid_integer');
+    throw invalidRequest(`Invalid integer: ${typeof v === 'string' ? v : full}`, full, 'parameter_invalid_integer');
   }
   const n = Number(v);
   if (opts.min !== undefined && n < opts.min) {
-    throw invalidRequest(`This value must be greater than or equal to ${opts.min}.`, name, 'parameter_invalid_integer');
+    throw invalidRequest(`This value must be greater than or equal to ${opts.min}.`, full, 'parameter_invalid_integer');
   }
   return n;
 }
@@ -55,14 +57,15 @@ export function bool(params: FormObject, name: string): boolean | undefined {
   if (v === undefined || v === '') return undefined;
   if (v === 'true') return true;
   if (v === 'false') return false;
-  throw invalidRequest(`Invalid boolean: ${String(v)}`, name, 'parameter_invalid_boolean');
+  throw invalidRequest(`Invalid boolean: ${String(v)}`, paramName(params, name), 'parameter_invalid_boolean');
 }
 
 export function oneOf<T extends string>(params: FormObject, name: string, values: readonly T[], required = false) {
   const v = required ? str(params, name, true) : str(params, name);
   if (v === undefined) return undefined;
   if (!values.includes(v as T)) {
-    throw invalidRequest(`Invalid ${name}: must be one of ${values.join(', ')}`, name, 'parameter_invalid_string');
+    const full = paramName(params, name);
+    throw invalidRequest(`Invalid ${full}: must be one of ${values.join(', ')}`, full, 'parameter_invalid_string');
   }
   return v as T;
 }
@@ -70,7 +73,10 @@ export function oneOf<T extends string>(params: FormObject, name: string, values
 export function obj(params: FormObject, name: string): FormObject | undefined {
   const v = params[name];
   if (v === undefined || v === '') return undefined;
-  if (typeof v !== 'object' || Array.isArray(v)) throw invalidParam(name, `Invalid object: ${name}`);
+  if (typeof v !== 'object' || Array.isArray(v)) {
+    const full = paramName(params, name);
+    throw invalidParam(full, `Invalid object: ${full}`);
+  }
   return v;
 }
 
@@ -79,14 +85,15 @@ export function arr(params: FormObject, name: string): FormValue[] | undefined {
   if (v === undefined || v === '') return undefined;
   if (Array.isArray(v)) return v;
   if (typeof v === 'object') return Object.values(v);
-  throw invalidParam(name, `Invalid array: ${name}`);
+  const full = paramName(params, name);
+  throw invalidParam(full, `Invalid array: ${full}`);
 }
 
 export function strArray(params: FormObject, name: string): string[] | undefined {
   const list = arr(params, name);
   if (!list) return undefined;
   return list.map((item, i) => {
-    if (typeof item !== 'string') throw invalidParam(`${name}[${i}]`);
+    if (typeof item !== 'string') throw invalidParam(`${paramName(params, name)}[${i}]`);
     return item;
   });
 }
@@ -141,6 +148,7 @@ export function checkMinimumAmount(amount: number, cur: string, param = 'amount'
 export function currency(params: FormObject, name = 'currency', required = true): string {
   const v = required ? str(params, name, true) : str(params, name);
   if (v === undefined) return 'usd';
-  if (!/^[a-zA-Z]{3}$/.test(v)) throw invalidRequest(`Invalid currency: ${v}`, name, 'parameter_invalid_string');
+  if (!/^[a-zA-Z]{3}$/.test(v))
+    throw invalidRequest(`Invalid currency: ${v}`, paramName(params, name), 'parameter_invalid_string');
   return v.toLowerCase();
 }

@@ -1,6 +1,6 @@
-import { invalidRequest, resourceMissing } from './errors';
-import type { FormObject } from './form-decode';
-import { int, str, strArray } from './params';
+import { invalidRequest, resourceMissing, unknownParam } from './errors';
+import { type FormObject, paramName } from './form-decode';
+import { bool, int, str, strArray } from './params';
 import { type Account, collectionOfId } from './store';
 
 /** A stored object as the API shows it: internal `_fields` dropped, deep-copied. */
@@ -108,3 +108,78 @@ export function lineItemsList(account: Account, sessionId: string) {
     url: `/v1/checkout/sessions/${sessionId}/line_items`,
   };
 }
+
+/** A list filter: reads its parameter once, then tests each object. */
+export type ListFilter = (query: FormObject, name: string) => (object: any) => boolean;
+export type ListFilters = Record<string, ListFilter>;
+const PAGINATION = ['limit', 'starting_after', 'ending_before', 'expand'];
+
+/**
+ * A list endpoint's answer with its filters applied. A parameter that is neither pagination nor one of
+ * `filters` is refused (`parameter_unknown`), so no filter is ever silently ignored.
+ */
+export function filteredList(query: FormObject, items: any[], url: string, filters: ListFilters) {
+  const tests: ((object: any) => boolean)[] = [];
+  for (const [name, value] of Object.entries(query)) {
+    if (PAGINATION.includes(name)) continue;
+    const filter = filters[name];
+    if (!filter) throw unknownParam(paramName(query, name));
+    if (value === '') continue;
+    tests.push(filter(query, name));
+  }
+  return listObject(
+    items.filter((o) => tests.every((t) => t(o))),
+    query,
+    url,
+  );
+}
+
+/** `field=value`: the object's value (read by `get`) equals the parameter. */
+export const equals =
+  (get: (o: any) => unknown): ListFilter =>
+  (query, name) => {
+    const want = str(query, name);
+    return (o) => get(o) === want;
+  };
+
+/** `field=true|false`. */
+export const flag =
+  (get: (o: any) => unknown): ListFilter =>
+  (query, name) => {
+    const want = bool(query, name);
+    return (o) => Boolean(get(o)) === want;
+  };
+
+/** `ids[]=a&ids[]=b`: the object's value is one of the given. */
+export const oneOfList =
+  (get: (o: any) => unknown): ListFilter =>
+  (query, name) => {
+    const want = strArray(query, name) ?? [];
+    return (o) => want.includes(get(o) as string);
+  };
+
+/** `created=123` or `created[gte]=…&created[lt]=…` on a timestamp. */
+export const range =
+  (get: (o: any) => number | null | undefined): ListFilter =>
+  (query, name) => {
+    const value = query[name];
+    if (typeof value === 'string') {
+      const at = int(query, name);
+      return (o) => get(o) === at;
+    }
+    if (typeof value !== 'object' || Array.isArray(value)) throw invalidRequest(`Invalid ${name}`, name);
+    const [gt, gte, lt, lte] = ['gt', 'gte', 'lt', 'lte'].map((k) => int(value, k));
+    return (o) => {
+      const t = get(o);
+      if (typeof t !== 'number') return false;
+      return (
+        (gt === undefined || t > gt) &&
+        (gte === undefined || t >= gte) &&
+        (lt === undefined || t < lt) &&
+        (lte === undefined || t <= lte)
+      );
+    };
+  };
+
+/** The `created` filter every Stripe list has. */
+export const created = range((o) => o.created);

@@ -2,6 +2,7 @@ import type { Handler, Route } from './context';
 
 interface CompiledRoute {
   method: string;
+  path: string;
   pattern: RegExp;
   names: string[];
   handler: Handler;
@@ -18,11 +19,17 @@ export class Router {
         names.push(name);
         return '([^/]+)';
       });
-      return { method: route.method, pattern: new RegExp(`^${source}$`), names, handler: route.handler };
+      return {
+        method: route.method,
+        path: route.path,
+        pattern: new RegExp(`^${source}$`),
+        names,
+        handler: route.handler,
+      };
     });
   }
 
-  match(method: string, path: string): { handler: Handler; params: Record<string, string> } | null {
+  match(method: string, path: string): { handler: Handler; path: string; params: Record<string, string> } | null {
     for (const route of this.compiled) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
@@ -31,7 +38,7 @@ export class Router {
       route.names.forEach((name, i) => {
         params[name] = decodeURIComponent(m[i + 1]);
       });
-      return { handler: route.handler, params };
+      return { handler: route.handler, path: route.path, params };
     }
     return null;
   }

@@ -18,10 +18,12 @@ import { refundRoutes } from './resources/refunds';
 import { subscriptionRoutes } from './resources/subscriptions';
 import { testClockRoutes } from './resources/test-clocks';
 import { Router } from './router';
+import { searchRoutes } from './search';
 import { handleStripeJs } from './stripe-js';
 import { webhookEndpointRoutes } from './webhook-endpoints';
 
 export const ROUTES: Route[] = [
+  ...searchRoutes,
   ...customerRoutes,
   ...productRoutes,
   ...priceRoutes,

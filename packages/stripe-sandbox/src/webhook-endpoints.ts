@@ -2,7 +2,7 @@ import { getObject, putObject, type Route } from './context';
 import { invalidRequest } from './errors';
 import { newId, nowSeconds, randomToken } from './ids';
 import { allowOnly, bool, metadata, str, strArray } from './params';
-import { listObject, publicView } from './render';
+import { filteredList, publicView } from './render';
 import type { Account } from './store';
 
 export const MAX_WEBHOOK_ENDPOINTS = 16;
@@ -172,6 +172,8 @@ export const webhookEndpointRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/webhook_endpoints',
-    handler: (ctx) => listObject(Object.values(ctx.account.data.webhook_endpoints), ctx.query, '/v1/webhook_endpoints'),
+    filters: [],
+    handler: (ctx) =>
+      filteredList(ctx.query, Object.values(ctx.account.data.webhook_endpoints), '/v1/webhook_endpoints', {}),
   },
 ];

@@ -67,7 +67,7 @@ describe('products and prices', () => {
         recurring: { interval: 'fortnight' as any },
       }),
     );
-    expect(bad.raw).toMatchObject({ param: 'interval' });
+    expect(bad.raw).toMatchObject({ param: 'recurring[interval]' });
   });
 });
 

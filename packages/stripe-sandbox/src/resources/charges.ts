@@ -1,7 +1,7 @@
 import { type Ctx, emit, getObject, putObject, type Route } from '../context';
 import { newId, randomToken } from '../ids';
 import { allowOnly, metadata, str } from '../params';
-import { listObject } from '../render';
+import { created, equals, filteredList } from '../render';
 import type { CardBehaviour } from './test-cards';
 
 export interface ChargeFailure {
@@ -120,13 +120,13 @@ export const chargeRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/charges',
-    handler: (ctx) => {
-      const pi = str(ctx.query, 'payment_intent');
-      const customer = str(ctx.query, 'customer');
-      const items = Object.values(ctx.account.data.charges).filter(
-        (c: any) => (!pi || c.payment_intent === pi) && (!customer || c.customer === customer),
-      );
-      return listObject(items, ctx.query, '/v1/charges');
-    },
+    filters: ['created', 'customer', 'payment_intent', 'transfer_group'],
+    handler: (ctx) =>
+      filteredList(ctx.query, Object.values(ctx.account.data.charges), '/v1/charges', {
+        created,
+        customer: equals((c) => c.customer),
+        payment_intent: equals((c) => c.payment_intent),
+        transfer_group: equals((c) => c.transfer_group),
+      }),
   },
 ];

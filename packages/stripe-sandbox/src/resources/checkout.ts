@@ -2,8 +2,21 @@ import { type Ctx, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest, unexpectedState } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, checkMinimumAmount, int, metadata, obj, oneOf, str } from '../params';
-import { lineItemsList, listObject, publicView } from '../render';
+import { created as createdFilter, equals, filteredList, type ListFilters, lineItemsList, publicView } from '../render';
 import { brandingSettings, customText, lineItemsFromParams } from './checkout-params';
+
+const SESSION_FILTERS: ListFilters = {
+  created: createdFilter,
+  customer: equals((s) => s.customer),
+  customer_details: (query, name) => {
+    const email = str(obj(query, name) ?? {}, 'email');
+    return (s) => !email || s.customer_details?.email === email;
+  },
+  payment_intent: equals((s) => s.payment_intent),
+  payment_link: equals((s) => s.payment_link),
+  status: equals((s) => s.status),
+  subscription: equals((s) => s.subscription),
+};
 
 const FIELDS = [
   'branding_settings',
@@ -206,10 +219,11 @@ export const checkoutRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/checkout/sessions/:id/line_items',
+    filters: [],
     handler: (ctx) => {
       getObject(ctx.account, 'checkout_sessions', ctx.params.id, 'checkout.session');
       const list = lineItemsList(ctx.account, ctx.params.id);
-      return listObject([...list.data].reverse(), ctx.query, list.url);
+      return filteredList(ctx.query, [...list.data].reverse(), list.url, {});
     },
   },
   {
@@ -230,20 +244,14 @@ export const checkoutRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/checkout/sessions',
-    handler: (ctx) => {
-      const pi = str(ctx.query, 'payment_intent');
-      const customer = str(ctx.query, 'customer');
-      const status = str(ctx.query, 'status');
-      const subscription = str(ctx.query, 'subscription');
-      const items = Object.values(ctx.account.data.checkout_sessions).filter(
-        (s: any) =>
-          (!pi || s.payment_intent === pi) &&
-          (!customer || s.customer === customer) &&
-          (!status || s.status === status) &&
-          (!subscription || s.subscription === subscription),
-      );
-      return listObject(items, ctx.query, '/v1/checkout/sessions');
-    },
+    filters: Object.keys(SESSION_FILTERS),
+    handler: (ctx) =>
+      filteredList(
+        ctx.query,
+        Object.values(ctx.account.data.checkout_sessions),
+        '/v1/checkout/sessions',
+        SESSION_FILTERS,
+      ),
   },
 ];
 

@@ -2,7 +2,7 @@ import { type Ctx, clone, diff, emit, getObject, putObject, type Route } from '.
 import { invalidRequest } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, metadata, nullableStr, obj, str } from '../params';
-import { listObject, matchesCreated } from '../render';
+import { created, equals, filteredList, type ListFilters } from '../render';
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
 
 const FIELDS = [
@@ -18,6 +18,12 @@ const FIELDS = [
   'address',
   'shipping',
 ];
+
+const CUSTOMER_FILTERS: ListFilters = {
+  created,
+  email: equals((c) => c.email),
+  test_clock: equals((c) => c.test_clock),
+};
 
 export function createCustomer(
   ctx: Ctx,
@@ -152,18 +158,10 @@ export const customerRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/customers',
+    filters: Object.keys(CUSTOMER_FILTERS),
     handler: (ctx) => {
-      allowOnly(ctx.query, ['email', 'created', 'limit', 'starting_after', 'ending_before', 'test_clock']);
-      const email = str(ctx.query, 'email');
-      const clock = str(ctx.query, 'test_clock');
-      const items = Object.values(ctx.account.data.customers).filter(
-        (c: any) =>
-          !c._deleted &&
-          (!email || c.email === email) &&
-          (!clock || c.test_clock === clock) &&
-          matchesCreated(c, ctx.query),
-      );
-      return listObject(items, ctx.query, '/v1/customers');
+      const items = Object.values(ctx.account.data.customers).filter((c: any) => !c._deleted);
+      return filteredList(ctx.query, items, '/v1/customers', CUSTOMER_FILTERS);
     },
   },
 ];

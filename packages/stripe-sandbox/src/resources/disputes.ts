@@ -1,8 +1,8 @@
 import { type Ctx, clone, diff, emit, getObject, putObject, type Route } from '../context';
 import { unexpectedState } from '../errors';
 import { newId, nowSeconds } from '../ids';
-import { allowOnly, bool, metadata, obj, str } from '../params';
-import { listObject } from '../render';
+import { allowOnly, bool, metadata, obj } from '../params';
+import { created, equals, filteredList } from '../render';
 
 const OPEN = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 
@@ -56,14 +56,13 @@ export const disputeRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/disputes',
-    handler: (ctx) => {
-      const charge = str(ctx.query, 'charge');
-      const pi = str(ctx.query, 'payment_intent');
-      const items = Object.values(ctx.account.data.disputes).filter(
-        (d: any) => (!charge || d.charge === charge) && (!pi || d.payment_intent === pi),
-      );
-      return listObject(items, ctx.query, '/v1/disputes');
-    },
+    filters: ['charge', 'created', 'payment_intent'],
+    handler: (ctx) =>
+      filteredList(ctx.query, Object.values(ctx.account.data.disputes), '/v1/disputes', {
+        charge: equals((d) => d.charge),
+        created,
+        payment_intent: equals((d) => d.payment_intent),
+      }),
   },
   {
     // Stripe's test mode decides the outcome from the evidence text: "winning_evidence" or "losing_evidence".

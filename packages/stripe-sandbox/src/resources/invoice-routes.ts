@@ -1,7 +1,17 @@
 import { clone, diff, emit, getObject, type Route, timeForCustomer } from '../context';
 import { invalidRequest, StripeApiError, unexpectedState } from '../errors';
 import { allowOnly, metadata, nullableStr, str } from '../params';
-import { listObject } from '../render';
+import { created, equals, filteredList, type ListFilters, range } from '../render';
+
+const INVOICE_FILTERS: ListFilters = {
+  collection_method: equals((i) => i.collection_method),
+  created,
+  customer: equals((i) => i.customer),
+  due_date: range((i) => i.due_date),
+  status: equals((i) => i.status),
+  subscription: equals((i) => i.parent?.subscription_details?.subscription ?? null),
+};
+
 import { attemptInvoicePayment, invoicePaymentIntent } from './invoices';
 
 export const invoiceRoutes: Route[] = [
@@ -13,25 +23,17 @@ export const invoiceRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/invoices',
-    handler: (ctx) => {
-      const customer = str(ctx.query, 'customer');
-      const subscription = str(ctx.query, 'subscription');
-      const status = str(ctx.query, 'status');
-      const items = Object.values(ctx.account.data.invoices).filter(
-        (i: any) =>
-          (!customer || i.customer === customer) &&
-          (!subscription || i.parent?.subscription_details?.subscription === subscription) &&
-          (!status || i.status === status),
-      );
-      return listObject(items, ctx.query, '/v1/invoices');
-    },
+    filters: Object.keys(INVOICE_FILTERS),
+    handler: (ctx) =>
+      filteredList(ctx.query, Object.values(ctx.account.data.invoices), '/v1/invoices', INVOICE_FILTERS),
   },
   {
     method: 'GET',
     path: '/v1/invoices/:id/lines',
+    filters: [],
     handler: (ctx) => {
       const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
-      return listObject([...invoice.lines.data].reverse(), ctx.query, `/v1/invoices/${invoice.id}/lines`);
+      return filteredList(ctx.query, [...invoice.lines.data].reverse(), `/v1/invoices/${invoice.id}/lines`, {});
     },
   },
   {

@@ -258,6 +258,22 @@ export function recordFailedAttempt(ctx: Ctx, invoice: any, now: number): void {
   onInvoicePaymentFailed(ctx, invoice, now);
 }
 
+/** Stripe's mark_uncollectible: an open invoice nobody will be charged for (its payment is canceled). */
+export function markUncollectible(ctx: Ctx, invoice: any, now: number): void {
+  if (invoice.status !== 'open') return;
+  invoice.status = 'uncollectible';
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.marked_uncollectible_at = now;
+  const pi = invoicePaymentIntent(ctx, invoice);
+  if (pi && pi.status !== 'succeeded' && pi.status !== 'canceled') {
+    pi.status = 'canceled';
+    pi.canceled_at = now;
+    pi.cancellation_reason = 'void_invoice';
+    emit(ctx, 'payment_intent.canceled', pi);
+  }
+  emit(ctx, 'invoice.marked_uncollectible', invoice);
+}
+
 export function voidInvoice(ctx: Ctx, invoice: any, now: number): void {
   if (invoice.status !== 'open' && invoice.status !== 'draft') return;
   invoice.status = 'void';

@@ -1,7 +1,7 @@
 import { type Ctx, emit, getObject, type Route, timeForCustomer } from '../context';
 import { invalidRequest, unexpectedState } from '../errors';
 import { allowOnly, bool, checkMinimumAmount, currency, int, metadata, obj, oneOf, str, strArray } from '../params';
-import { listObject } from '../render';
+import { created, equals, filteredList } from '../render';
 import { CREATE_FIELDS, confirmPayment, createPaymentIntent } from './payment-intents';
 import { resolvePaymentMethod } from './payment-methods';
 
@@ -177,12 +177,11 @@ export const paymentIntentRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/payment_intents',
-    handler: (ctx) => {
-      const customer = str(ctx.query, 'customer');
-      const items = Object.values(ctx.account.data.payment_intents).filter(
-        (p: any) => !customer || p.customer === customer,
-      );
-      return listObject(items, ctx.query, '/v1/payment_intents');
-    },
+    filters: ['created', 'customer'],
+    handler: (ctx) =>
+      filteredList(ctx.query, Object.values(ctx.account.data.payment_intents), '/v1/payment_intents', {
+        created,
+        customer: equals((p) => p.customer),
+      }),
   },
 ];

@@ -4,7 +4,7 @@ import { invalidRequest, resourceMissing, StripeApiError } from '../errors';
 import type { FormObject } from '../form-decode';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, metadata, obj, oneOf, str } from '../params';
-import { listObject, publicView } from '../render';
+import { equals, filteredList, type ListFilters, publicView } from '../render';
 import type { Account } from '../store';
 import { cardBehaviour, luhnValid, TEST_PAYMENT_METHOD_IDS } from './test-cards';
 
@@ -176,11 +176,13 @@ export const paymentMethodRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/payment_methods',
-    handler: (ctx) => listPaymentMethods(ctx, str(ctx.query, 'customer'), '/v1/payment_methods'),
+    filters: ['customer', 'type'],
+    handler: (ctx) => listPaymentMethods(ctx, undefined, '/v1/payment_methods'),
   },
   {
     method: 'GET',
     path: '/v1/customers/:id/payment_methods',
+    filters: ['type'],
     handler: (ctx) => {
       getObject(ctx.account, 'customers', ctx.params.id, 'customer');
       return listPaymentMethods(ctx, ctx.params.id, `/v1/customers/${ctx.params.id}/payment_methods`);
@@ -189,11 +191,12 @@ export const paymentMethodRoutes: Route[] = [
 ];
 
 function listPaymentMethods(ctx: Ctx, customer: string | undefined, url: string) {
-  const type = str(ctx.query, 'type');
   const items = Object.values(ctx.account.data.payment_methods).filter(
-    (pm: any) => (!customer || pm.customer === customer) && (!type || pm.type === type) && (customer || pm.customer),
+    (pm: any) => (!customer || pm.customer === customer) && (customer || pm.customer),
   );
-  return listObject(items, ctx.query, url);
+  const filters: ListFilters = { type: equals((pm) => pm.type) };
+  if (!customer) filters.customer = equals((pm) => pm.customer);
+  return filteredList(ctx.query, items, url, filters);
 }
 
 export { publicView };

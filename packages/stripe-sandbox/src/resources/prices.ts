@@ -1,9 +1,9 @@
 import { clone, diff, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest } from '../errors';
-import type { FormObject } from '../form-decode';
+import { type FormObject, pathOf } from '../form-decode';
 import { newId, nowSeconds } from '../ids';
-import { allowOnly, bool, currency, int, metadata, nullableStr, obj, oneOf, str, strArray } from '../params';
-import { listObject } from '../render';
+import { allowOnly, bool, currency, int, metadata, nullableStr, obj, oneOf, str } from '../params';
+import { created, equals, filteredList, flag, type ListFilter, type ListFilters, oneOfList } from '../render';
 import type { Account } from '../store';
 import { createProduct } from './products';
 
@@ -24,8 +24,34 @@ const FIELDS = [
 ];
 const INTERVALS = ['day', 'week', 'month', 'year'] as const;
 
+/** `recurring[interval]=month&recurring[usage_type]=licensed`: only recurring prices that match. */
+const recurringFilter: ListFilter = (query, name) => {
+  const given = obj(query, name) ?? {};
+  const interval = oneOf(given, 'interval', INTERVALS);
+  const usage = oneOf(given, 'usage_type', ['licensed', 'metered'] as const);
+  const meter = str(given, 'meter');
+  return (p) =>
+    Boolean(p.recurring) &&
+    (!interval || p.recurring.interval === interval) &&
+    (!usage || p.recurring.usage_type === usage) &&
+    (!meter || p.recurring.meter === meter);
+};
+
+const PRICE_FILTERS: ListFilters = {
+  active: flag((p) => p.active),
+  created,
+  currency: (query, name) => {
+    const want = str(query, name)?.toLowerCase();
+    return (p) => p.currency === want;
+  },
+  lookup_keys: oneOfList((p) => p.lookup_key),
+  product: equals((p) => p.product),
+  recurring: recurringFilter,
+  type: equals((p) => p.type),
+};
+
 /** Creates a price; `prefix` names the parameter path in errors (e.g. `line_items[0][price_data]`). */
-export function createPrice(account: Account, body: FormObject, prefix = ''): any {
+export function createPrice(account: Account, body: FormObject, prefix = pathOf(body)): any {
   const p = (name: string) => (prefix ? `${prefix}[${name}]` : name);
   const cur = currency(body);
   const unitAmount = int(body, 'unit_amount', { min: 0 });
@@ -112,21 +138,7 @@ export const priceRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/prices',
-    handler: (ctx) => {
-      const active = bool(ctx.query, 'active');
-      const product = str(ctx.query, 'product');
-      const type = str(ctx.query, 'type');
-      const cur = str(ctx.query, 'currency');
-      const lookupKeys = strArray(ctx.query, 'lookup_keys');
-      const items = Object.values(ctx.account.data.prices).filter(
-        (p: any) =>
-          (active === undefined || p.active === active) &&
-          (!product || p.product === product) &&
-          (!type || p.type === type) &&
-          (!cur || p.currency === cur) &&
-          (!lookupKeys || lookupKeys.includes(p.lookup_key)),
-      );
-      return listObject(items, ctx.query, '/v1/prices');
-    },
+    filters: Object.keys(PRICE_FILTERS),
+    handler: (ctx) => filteredList(ctx.query, Object.values(ctx.account.data.prices), '/v1/prices', PRICE_FILTERS),
   },
 ];

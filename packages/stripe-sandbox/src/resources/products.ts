@@ -1,9 +1,9 @@
 import { clone, diff, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest } from '../errors';
-import type { FormObject } from '../form-decode';
+import { type FormObject, setPath } from '../form-decode';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, bool, metadata, nullableStr, obj, str, strArray } from '../params';
-import { listObject } from '../render';
+import { created, equals, filteredList, flag, type ListFilters, oneOfList } from '../render';
 import type { Account } from '../store';
 import { createPrice } from './prices';
 
@@ -21,6 +21,14 @@ const FIELDS = [
   'tax_code',
   'shippable',
 ];
+
+const PRODUCT_FILTERS: ListFilters = {
+  active: flag((p) => p.active),
+  created,
+  ids: oneOfList((p) => p.id),
+  shippable: flag((p) => p.shippable),
+  url: equals((p) => p.url),
+};
 
 export function createProduct(account: Account, body: FormObject): any {
   const name = str(body, 'name', true);
@@ -61,7 +69,7 @@ export const productRoutes: Route[] = [
       emit(ctx, 'product.created', product);
       const priceData = obj(ctx.body, 'default_price_data');
       if (priceData) {
-        const price = createPrice(ctx.account, { ...priceData, product: product.id }, 'default_price_data');
+        const price = createPrice(ctx.account, setPath({ ...priceData, product: product.id }, 'default_price_data'));
         product.default_price = price.id;
         emit(ctx, 'price.created', price);
       }
@@ -119,12 +127,8 @@ export const productRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/products',
-    handler: (ctx) => {
-      const active = bool(ctx.query, 'active');
-      const items = Object.values(ctx.account.data.products).filter(
-        (p: any) => active === undefined || p.active === active,
-      );
-      return listObject(items, ctx.query, '/v1/products');
-    },
+    filters: Object.keys(PRODUCT_FILTERS),
+    handler: (ctx) =>
+      filteredList(ctx.query, Object.values(ctx.account.data.products), '/v1/products', PRODUCT_FILTERS),
   },
 ];

@@ -2,7 +2,7 @@ import { type Ctx, clone, diff, emit, getObject, putObject, type Route } from '.
 import { invalidRequest } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, metadata, oneOf, str } from '../params';
-import { listObject } from '../render';
+import { created, equals, filteredList } from '../render';
 import { behaviourOf } from './payment-methods';
 
 function formatAmount(amount: number, currency: string): string {
@@ -133,13 +133,12 @@ export const refundRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/refunds',
-    handler: (ctx) => {
-      const pi = str(ctx.query, 'payment_intent');
-      const charge = str(ctx.query, 'charge');
-      const items = Object.values(ctx.account.data.refunds).filter(
-        (r: any) => (!pi || r.payment_intent === pi) && (!charge || r.charge === charge),
-      );
-      return listObject(items, ctx.query, '/v1/refunds');
-    },
+    filters: ['charge', 'created', 'payment_intent'],
+    handler: (ctx) =>
+      filteredList(ctx.query, Object.values(ctx.account.data.refunds), '/v1/refunds', {
+        charge: equals((r) => r.charge),
+        created,
+        payment_intent: equals((r) => r.payment_intent),
+      }),
   },
 ];

@@ -1,5 +1,11 @@
 import { type Ctx, clone, diff, emit } from '../context';
-import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice, voidInvoice } from './invoices';
+import {
+  attemptInvoicePayment,
+  createSubscriptionInvoice,
+  finalizeInvoice,
+  markUncollectible,
+  voidInvoice,
+} from './invoices';
 
 // What happens to a subscription over time: renewals, dunning, expiry, cancellation.
 const DAY = 86_400;
@@ -79,11 +85,23 @@ export function cancelSubscription(ctx: Ctx, sub: any, now: number, reason: stri
   });
 }
 
+/** Stripe tells a trialing subscription's owner three days before the trial ends. */
+export const TRIAL_WILL_END_SECONDS = 3 * DAY;
+
+/** When `customer.subscription.trial_will_end` is due, if it is still to be sent. */
+function trialWillEndAt(sub: any): number | null {
+  if (sub.status !== 'trialing' || !sub.trial_end || sub._trial_will_end_sent === sub.trial_end) return null;
+  return Math.max(sub.trial_start ?? sub.created, sub.trial_end - TRIAL_WILL_END_SECONDS);
+}
+
 /** The next moment this subscription needs attention from a test clock, if any. */
 export function nextDueAt(ctx: Ctx, sub: any): number | null {
   if (sub.status === 'canceled' || sub.status === 'incomplete_expired') return null;
   if (sub.status === 'incomplete') return sub.created + INCOMPLETE_EXPIRY_SECONDS;
   const times = [sub.items.data[0].current_period_end];
+  const trialNotice = trialWillEndAt(sub);
+  if (trialNotice !== null) times.push(trialNotice);
+  if (sub.pause_collection?.resumes_at) times.push(sub.pause_collection.resumes_at);
   for (const invoice of Object.values(ctx.account.data.invoices) as any[]) {
     if (
       invoice.parent?.subscription_details?.subscription === sub.id &&
@@ -113,6 +131,16 @@ export function runDue(ctx: Ctx, sub: any, now: number): void {
     }
   }
   if (sub.status === 'canceled') return;
+  const trialNotice = trialWillEndAt(sub);
+  if (trialNotice !== null && now >= trialNotice) {
+    sub._trial_will_end_sent = sub.trial_end;
+    emit(ctx, 'customer.subscription.trial_will_end', sub);
+  }
+  if (sub.pause_collection?.resumes_at && now >= sub.pause_collection.resumes_at) {
+    const before = clone(sub);
+    sub.pause_collection = null;
+    emit(ctx, 'customer.subscription.updated', sub, diff(before, sub));
+  }
   const periodEnd = sub.items.data[0].current_period_end;
   if (now < periodEnd) return;
   if (sub.cancel_at_period_end || (sub.cancel_at && sub.cancel_at <= now)) {
@@ -129,6 +157,18 @@ export function runDue(ctx: Ctx, sub: any, now: number): void {
   emit(ctx, 'customer.subscription.updated', sub, diff(before, sub));
   const invoice = createSubscriptionInvoice(ctx, sub, 'subscription_cycle', periodEnd);
   sub.latest_invoice = invoice.id;
+  // Paused collection (Stripe's pause_collection): the renewal invoice stays a draft, is voided, or is
+  // marked uncollectible, and nothing is charged.
+  const paused = sub.pause_collection?.behavior as 'keep_as_draft' | 'void' | 'mark_uncollectible' | undefined;
+  if (paused === 'keep_as_draft') return;
   finalizeInvoice(ctx, invoice, periodEnd);
+  if (paused === 'void') {
+    if (invoice.status === 'open') voidInvoice(ctx, invoice, periodEnd);
+    return;
+  }
+  if (paused === 'mark_uncollectible') {
+    if (invoice.status === 'open') markUncollectible(ctx, invoice, periodEnd);
+    return;
+  }
   if (invoice.status === 'open') attemptInvoicePayment(ctx, invoice, paymentMethodFor(ctx, sub), true, periodEnd);
 }

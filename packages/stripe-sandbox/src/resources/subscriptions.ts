@@ -2,12 +2,48 @@ import { type Ctx, clone, diff, emit, getObject, putObject, type Route, timeForC
 import { invalidRequest, StripeApiError, unexpectedState } from '../errors';
 import type { FormObject } from '../form-decode';
 import { newId } from '../ids';
-import { allowOnly, arr, bool, int, metadata, nullableStr, oneOf, str } from '../params';
-import { listObject, publicView } from '../render';
+import { allowOnly, arr, bool, int, metadata, nullableStr, obj, oneOf, str } from '../params';
+import { created, equals, filteredList, type ListFilters, publicView, range } from '../render';
 import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { behaviourOf, resolvePaymentMethod } from './payment-methods';
 import { changeSubscriptionItems } from './subscription-items';
 import { addInterval, cancelSubscription } from './subscription-lifecycle';
+
+const SUBSCRIPTION_STATUSES = [
+  'active',
+  'all',
+  'canceled',
+  'ended',
+  'incomplete',
+  'incomplete_expired',
+  'past_due',
+  'paused',
+  'trialing',
+  'unpaid',
+] as const;
+
+const SUBSCRIPTION_FILTERS: ListFilters = {
+  automatic_tax: (query, name) => {
+    const enabled = bool(obj(query, name) ?? {}, 'enabled');
+    return (s) => enabled === undefined || s.automatic_tax.enabled === enabled;
+  },
+  collection_method: equals((s) => s.collection_method),
+  created,
+  current_period_end: range((s) => s.items.data[0]?.current_period_end),
+  current_period_start: range((s) => s.items.data[0]?.current_period_start),
+  customer: equals((s) => s.customer),
+  price: (query, name) => {
+    const price = str(query, name);
+    return (s) => s.items.data.some((i: any) => i.price.id === price);
+  },
+  status: (query, name) => {
+    const status = oneOf(query, name, SUBSCRIPTION_STATUSES);
+    if (status === 'all') return () => true;
+    if (status === 'ended') return (s) => s.status === 'canceled' || s.status === 'incomplete_expired';
+    return (s) => s.status === status;
+  },
+  test_clock: equals((s) => s.test_clock),
+};
 
 const DAY = 86_400;
 const FIELDS = [
@@ -171,6 +207,23 @@ export function createSubscription(ctx: Ctx, input: NewSubscription): any {
   return sub;
 }
 
+/** `pause_collection[behavior]=void&pause_collection[resumes_at]=…`, or `pause_collection=''` to resume. */
+function updatePauseCollection(ctx: Ctx, sub: any): void {
+  const raw = ctx.body.pause_collection;
+  if (raw === undefined) return;
+  if (raw === '') {
+    sub.pause_collection = null;
+    return;
+  }
+  const given = obj(ctx.body, 'pause_collection')!;
+  const behavior = oneOf(given, 'behavior', ['keep_as_draft', 'mark_uncollectible', 'void'] as const, true);
+  const resumesAt = int(given, 'resumes_at') ?? null;
+  const now = timeForCustomer(ctx.account, sub.customer);
+  if (resumesAt !== null && resumesAt <= now)
+    throw invalidRequest('resumes_at must be in the future.', 'pause_collection[resumes_at]');
+  sub.pause_collection = { behavior, resumes_at: resumesAt };
+}
+
 function itemsFromParams(body: FormObject) {
   const items = arr(body, 'items') ?? [];
   return items.map((raw, i) => {
@@ -229,6 +282,8 @@ export const subscriptionRoutes: Route[] = [
         'off_session',
         'payment_behavior',
         'items',
+        'pause_collection',
+        'proration_date',
       ]);
       const sub = getObject(ctx.account, 'subscriptions', ctx.params.id, 'subscription');
       if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
@@ -264,7 +319,10 @@ export const subscriptionRoutes: Route[] = [
       const proration =
         oneOf(ctx.body, 'proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const) ??
         'create_prorations';
-      changeSubscriptionItems(ctx, sub, ctx.body, proration, now);
+      const prorationDate = int(ctx.body, 'proration_date');
+      changeSubscriptionItems(ctx, sub, ctx.body, proration, prorationDate ?? now);
+      // Pausing collection is a plain update on Stripe (`paused`/`resumed` are about the `paused` status).
+      updatePauseCollection(ctx, sub);
       const previous = diff(before, sub);
       if (Object.keys(previous).length) emit(ctx, 'customer.subscription.updated', sub, previous);
       return sub;
@@ -285,19 +343,13 @@ export const subscriptionRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/subscriptions',
+    filters: Object.keys(SUBSCRIPTION_FILTERS),
     handler: (ctx) => {
-      const customer = str(ctx.query, 'customer');
-      const status = str(ctx.query, 'status');
-      const price = str(ctx.query, 'price');
-      const clock = str(ctx.query, 'test_clock');
+      // Without `status`, Stripe lists every subscription but the canceled ones.
       const items = Object.values(ctx.account.data.subscriptions).filter(
-        (s: any) =>
-          (!customer || s.customer === customer) &&
-          (status === 'all' || (status ? s.status === status : s.status !== 'canceled')) &&
-          (!price || s.items.data.some((i: any) => i.price.id === price)) &&
-          (!clock || s.test_clock === clock),
+        (s: any) => ctx.query.status !== undefined || s.status !== 'canceled',
       );
-      return listObject(items, ctx.query, '/v1/subscriptions');
+      return filteredList(ctx.query, items, '/v1/subscriptions', SUBSCRIPTION_FILTERS);
     },
   },
 ];

@@ -2,7 +2,7 @@ import { type Ctx, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, str } from '../params';
-import { listObject } from '../render';
+import { filteredList } from '../render';
 import { nextDueAt, runDue } from './subscription-lifecycle';
 
 const MAX_STEPS = 10_000;
@@ -71,8 +71,9 @@ export const testClockRoutes: Route[] = [
   {
     method: 'GET',
     path: '/v1/test_helpers/test_clocks',
+    filters: [],
     handler: (ctx) =>
-      listObject(Object.values(ctx.account.data.test_clocks), ctx.query, '/v1/test_helpers/test_clocks'),
+      filteredList(ctx.query, Object.values(ctx.account.data.test_clocks), '/v1/test_helpers/test_clocks', {}),
   },
   {
     method: 'DELETE',
