@@ -3,6 +3,7 @@ import { emit } from './context';
 import { StripeApiError } from './errors';
 import { nowSeconds } from './ids';
 import { expireIfDue } from './resources/checkout';
+import { redeem } from './resources/coupons';
 import { createCustomer } from './resources/customers';
 import { confirmPayment, createPaymentIntent } from './resources/payment-intents';
 import { attachPaymentMethod, behaviourOf, type CardInput, createCardPaymentMethod } from './resources/payment-methods';
@@ -141,6 +142,7 @@ export function completeSession(ctx: Ctx, session: any): PayResult {
     session.payment_status = session.amount_total === 0 || sub?.status === 'trialing' ? 'no_payment_required' : 'paid';
     session.url = null;
     session._completed_at = nowSeconds();
+    for (const d of session.discounts ?? []) redeem(ctx, d.coupon, d.promotion_code);
     emit(ctx, 'checkout.session.completed', session);
   }
   return { outcome: 'succeeded', redirectUrl: successRedirect(session) };

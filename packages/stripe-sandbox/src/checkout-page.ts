@@ -5,6 +5,7 @@ import { decodeForm } from './form-decode';
 import { escapeHtml, formatMoney, page } from './html';
 import { newId } from './ids';
 import { expireIfDue } from './resources/checkout';
+import { applySessionDiscount, couponValid, promotionCodeByCode } from './resources/coupons';
 import { completeAuthentication } from './resources/payment-intents';
 import type { Account } from './store';
 
@@ -39,18 +40,33 @@ function brandHeader(account: Account, session?: any): string {
   return `<header class="brand">${logo}<h1>${escapeHtml(name)}</h1></header>${slogan ? `<p class="slogan">${escapeHtml(slogan)}</p>` : ''}`;
 }
 
-function summary(session: any): string {
+function summary(account: Account, session: any): string {
   const rows = session._line_items
     .map((li: any) => {
       const every = li.price.recurring
         ? ` / ${li.price.recurring.interval_count > 1 ? `${li.price.recurring.interval_count} ` : ''}${li.price.recurring.interval}`
         : '';
-      return `<tr><td>${escapeHtml(li.description ?? 'Item')} × ${li.quantity}</td><td class="amount">${formatMoney(li.amount_total, li.currency)}${every}</td></tr>`;
+      const image = account.data.products[li.price.product]?.images?.[0];
+      const picture =
+        image && /^https?:\/\//.test(image)
+          ? `<img class="item" src="${escapeHtml(image)}" alt="${escapeHtml(li.description ?? 'Item')}" width="40" height="40"> `
+          : '';
+      return `<tr><td>${picture}${escapeHtml(li.description ?? 'Item')} × ${li.quantity}</td><td class="amount">${formatMoney(li.amount_subtotal, li.currency)}${every}</td></tr>`;
     })
     .join('');
   const trial = session._subscription_data?.trial_period_days;
   const trialRow = trial ? `<tr><td colspan="2">${trial}-day free trial</td></tr>` : '';
-  return `<table aria-label="Order summary"><tbody>${rows}${trialRow}<tr class="total"><td>Total due today</td><td class="amount">${formatMoney(trial ? 0 : session.amount_total, session.currency)}</td></tr></tbody></table>`;
+  const discount = session.total_details?.amount_discount ?? 0;
+  const applied = session.discounts?.[0];
+  const label = applied
+    ? (account.data.promotion_codes[applied.promotion_code]?.code ??
+      account.data.coupons[applied.coupon]?.name ??
+      applied.coupon)
+    : '';
+  const discountRow = discount
+    ? `<tr class="discount"><td>Discount (${escapeHtml(label)})</td><td class="amount">−${formatMoney(discount, session.currency)}</td></tr>`
+    : '';
+  return `<table aria-label="Order summary"><tbody>${rows}${trialRow}${discountRow}<tr class="total"><td>Total due today</td><td class="amount">${formatMoney(trial ? 0 : session.amount_total, session.currency)}</td></tr></tbody></table>`;
 }
 
 function checkoutPage(
@@ -69,7 +85,7 @@ function checkoutPage(
         : '';
     return page(
       account.brand.name,
-      `<main><section>${heading}${summary(session)}</section><section><p role="status">${text}</p>${link}</section></main>`,
+      `<main><section>${heading}${summary(account, session)}</section><section><p role="status">${text}</p>${link}</section></main>`,
     );
   }
   const needsEmail = !session.customer_email && !session.customer;
@@ -79,6 +95,10 @@ function checkoutPage(
   const payLabel =
     session.mode === 'subscription' ? 'Subscribe' : `Pay ${formatMoney(session.amount_total, session.currency)}`;
   const cancel = session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}">Cancel and go back</a></p>` : '';
+  const promo =
+    session.allow_promotion_codes && !session.discounts?.length
+      ? `<form method="post" action="/c/pay/${escapeHtml(session.id)}" class="promo"><label>Promotion code<input name="promotion_code" autocomplete="off"></label><button type="submit" name="apply" value="1" class="secondary">Apply</button></form>`
+      : '';
   const form = `<form method="post" action="/c/pay/${escapeHtml(session.id)}" novalidate>
 ${error ? `<div class="error" role="alert">${escapeHtml(error)}</div>` : ''}
 ${email}
@@ -89,10 +109,10 @@ ${email}
 <button type="submit"${session.branding_settings ? ` style="background:${escapeHtml(session.branding_settings.button_color)}"` : ''}>${escapeHtml(payLabel)}</button>
 ${session.custom_text.submit ? `<p class="notice">${escapeHtml(session.custom_text.submit.message)}</p>` : ''}
 <p class="notice">Sandbox: use 4242 4242 4242 4242 to succeed, 4000 0000 0000 0002 to decline, 4000 0025 0000 3155 for authentication.</p>
-</form>${cancel}`;
+</form>${promo}${cancel}`;
   return page(
     `${account.brand.name} – Checkout`,
-    `<main><section>${heading}${summary(session)}</section><section>${form}</section></main>`,
+    `<main><section>${heading}${summary(account, session)}</section><section>${form}</section></main>`,
   );
 }
 
@@ -143,6 +163,18 @@ export function handlePage(core: SandboxCore, req: IncomingMessage, res: ServerR
       return true;
     }
     const form = decodeForm(rawBody) as Record<string, any>;
+    if (form.apply && session.status === 'open') {
+      const promo = session.allow_promotion_codes ? promotionCodeByCode(ctx, String(form.promotion_code ?? '')) : null;
+      const coupon = promo ? owner.account.data.coupons[promo.promotion.coupon] : null;
+      if (!promo || !coupon || !couponValid(coupon)) {
+        html(res, 400, checkoutPage(owner.account, session, 'This code is invalid.'));
+        return true;
+      }
+      applySessionDiscount(session, coupon, promo);
+      core.store.changed();
+      html(res, 200, checkoutPage(owner.account, session, null));
+      return true;
+    }
     const invalid = session.status === 'open' ? validateCard(form) : null;
     if (invalid) {
       html(res, 400, checkoutPage(owner.account, session, invalid, form));

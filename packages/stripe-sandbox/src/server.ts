@@ -5,8 +5,10 @@ import type { Route, SandboxCore } from './context';
 import { handleControl, type SandboxControls } from './control';
 import { eventRoutes } from './events';
 import { handleObjectPage } from './object-page';
+import { billingPortalRoutes, handlePortalPage } from './resources/billing-portal';
 import { chargeRoutes } from './resources/charges';
 import { checkoutRoutes } from './resources/checkout';
+import { couponRoutes } from './resources/coupons';
 import { customerRoutes } from './resources/customers';
 import { disputeRoutes } from './resources/disputes';
 import { invoiceRoutes } from './resources/invoice-routes';
@@ -36,6 +38,8 @@ export const ROUTES: Route[] = [
   ...subscriptionRoutes,
   ...invoiceRoutes,
   ...testClockRoutes,
+  ...couponRoutes,
+  ...billingPortalRoutes,
   ...webhookEndpointRoutes,
   ...eventRoutes,
 ];
@@ -80,6 +84,7 @@ export function createSandboxServer(core: SandboxCore, controls: SandboxControls
       if (path === '/_sandbox' || path.startsWith('/_sandbox/'))
         return handleControl(controls, controlToken, req, res, raw);
       if (handlePage(core, req, res, raw)) return;
+      if (handlePortalPage(core, req, res, raw)) return;
       if (handleStripeJs(path, res)) return;
       if (req.method === 'GET' && handleObjectPage(core, path, res)) return;
       if (path === '/' || path === '/health') {

@@ -21,6 +21,7 @@ const NEWER_THAN_SPEC: Record<string, string[]> = {
     'wallet_options',
   ],
   'POST /v1/payment_methods': ['allow_redisplay'],
+  'POST /v1/promotion_codes': ['promotion'],
   'POST /v1/payment_methods/{}': ['allow_redisplay'],
   'POST /v1/subscriptions': ['billing_mode'],
   'POST /v1/subscriptions/{}': ['billing_mode'],

@@ -21,6 +21,9 @@ export const COLLECTIONS = [
   'test_clocks',
   'webhook_endpoints',
   'events',
+  'coupons',
+  'promotion_codes',
+  'billing_portal_sessions',
 ] as const;
 export type Collection = (typeof COLLECTIONS)[number];
 
@@ -40,6 +43,8 @@ const PREFIXES: [string, Collection][] = [
   ['clock_', 'test_clocks'],
   ['we_', 'webhook_endpoints'],
   ['evt_', 'events'],
+  ['promo_', 'promotion_codes'],
+  ['bps_', 'billing_portal_sessions'],
 ];
 
 export function collectionOfId(id: string): Collection | undefined {

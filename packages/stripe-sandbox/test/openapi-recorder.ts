@@ -104,6 +104,9 @@ export const VERSION_DRIFT: Record<string, string[]> = {
   subscription_item: ['plan'],
   // 2024-04-10 renamed product `features` to `marketing_features`.
   product: ['features'],
+  // 2025-09-30 moved a promotion code's coupon under `promotion`.
+  promotion_code: ['coupon'],
+  discount: ['coupon'],
   checkout_session: ['shipping_address_collection', 'shipping_options'],
 };
 

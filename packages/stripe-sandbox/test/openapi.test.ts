@@ -106,10 +106,23 @@ async function sweep(): Promise<void> {
   await stripe.disputes.update(dispute.id, { metadata: { k: 'v' } });
   await stripe.disputes.close(dispute.id);
 
+  const coupon = await stripe.coupons.create({ percent_off: 10, duration: 'once', name: 'Ten' });
+  await stripe.coupons.retrieve(coupon.id);
+  await stripe.coupons.update(coupon.id, { metadata: { k: 'v' } });
+  await stripe.coupons.list();
+  const promo = await stripe.promotionCodes.create({ promotion: { type: 'coupon', coupon: coupon.id }, code: 'SWEEP' });
+  await stripe.promotionCodes.retrieve(promo.id);
+  await stripe.promotionCodes.update(promo.id, { metadata: { k: 'v' } });
+  await stripe.promotionCodes.list({ code: 'SWEEP' });
+  const spareCoupon = await stripe.coupons.create({ amount_off: 100, currency: 'usd' });
+  await stripe.coupons.del(spareCoupon.id);
+  await stripe.billingPortal.sessions.create({ customer: customer.id, return_url: 'http://localhost/account' });
+
   const session = await stripe.checkout.sessions.create({
     mode: 'payment',
     success_url: 'http://localhost/ok',
     cancel_url: 'http://localhost/no',
+    discounts: [{ promotion_code: promo.id }],
     line_items: [
       { price: oneTime.id, quantity: 2 },
       { price_data: { currency: 'usd', unit_amount: 300, product_data: { name: 'Extra' } }, quantity: 1 },
@@ -161,6 +174,12 @@ async function sweep(): Promise<void> {
   });
   const good = await stripe.paymentMethods.attach('pm_card_visa', { customer: failing.id });
   await stripe.invoices.pay(String(pastDue.latest_invoice), { payment_method: good.id });
+  const unpaid = await stripe.subscriptions.create({
+    customer: failing.id,
+    items: [{ price: monthly.id }],
+    payment_behavior: 'default_incomplete',
+  });
+  await stripe.invoices.voidInvoice(String(unpaid.latest_invoice));
   await stripe.subscriptions.cancel(sub.id);
 
   const endpoint = await stripe.webhookEndpoints.create({ url: 'http://127.0.0.1:9/hook', enabled_events: ['*'] });

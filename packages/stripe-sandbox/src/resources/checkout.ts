@@ -1,9 +1,10 @@
 import { type Ctx, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest, unexpectedState } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
-import { allowOnly, checkMinimumAmount, int, metadata, obj, oneOf, str } from '../params';
+import { allowOnly, arr, bool, checkMinimumAmount, int, metadata, obj, oneOf, str } from '../params';
 import { created as createdFilter, equals, filteredList, type ListFilters, lineItemsList, publicView } from '../render';
 import { brandingSettings, customText, lineItemsFromParams } from './checkout-params';
+import { applySessionDiscount, resolveDiscount } from './coupons';
 
 const SESSION_FILTERS: ListFilters = {
   created: createdFilter,
@@ -47,6 +48,7 @@ const FIELDS = [
   'invoice_creation',
   'consent_collection',
   'custom_text',
+  'discounts',
 ];
 
 export const checkoutRoutes: Route[] = [
@@ -95,19 +97,32 @@ export const checkoutRoutes: Route[] = [
         amount_total: item.price.unit_amount * item.quantity,
         currency: item.price.currency,
         description: ctx.account.data.products[item.price.product]?.name ?? null,
+        discounts: [] as any[],
         metadata: {},
         price: publicView(item.price),
         quantity: item.quantity,
       }));
       const total = lineItems.reduce((s, l) => s + l.amount_total, 0);
-      if (mode === 'payment') checkMinimumAmount(total, lineItems[0].currency, 'line_items');
+      const discounts = (arr(ctx.body, 'discounts') ?? []).map((entry, i) => {
+        if (typeof entry !== 'object' || Array.isArray(entry))
+          throw invalidRequest(`Invalid discounts[${i}]`, `discounts[${i}]`);
+        return resolveDiscount(ctx.account, entry, `discounts[${i}]`);
+      });
+      if (discounts.length > 1)
+        throw invalidRequest('Only one discount per Checkout Session is supported.', 'discounts');
+      const allowPromotionCodes = bool(ctx.body, 'allow_promotion_codes') ?? null;
+      if (discounts.length && allowPromotionCodes)
+        throw invalidRequest(
+          'You may only specify one of these parameters: allow_promotion_codes, discounts.',
+          'allow_promotion_codes',
+        );
       const expiresAt = int(ctx.body, 'expires_at') ?? now + 24 * 3600;
       const session = putObject(ctx.account, 'checkout_sessions', {
         id,
         object: 'checkout.session',
         adaptive_pricing: null,
         after_expiration: null,
-        allow_promotion_codes: null,
+        allow_promotion_codes: allowPromotionCodes,
         allowed_payment_method_types: null,
         amount_subtotal: total,
         amount_total: total,
@@ -198,6 +213,8 @@ export const checkoutRoutes: Route[] = [
           capture_method: str(paymentIntentData, 'capture_method') ?? undefined,
         },
       });
+      if (discounts.length) applySessionDiscount(session, discounts[0].coupon, discounts[0].promotionCode);
+      if (mode === 'payment') checkMinimumAmount(session.amount_total, session.currency, 'line_items');
       return session;
     },
   },

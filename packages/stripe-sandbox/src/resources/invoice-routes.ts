@@ -12,7 +12,7 @@ const INVOICE_FILTERS: ListFilters = {
   subscription: equals((i) => i.parent?.subscription_details?.subscription ?? null),
 };
 
-import { attemptInvoicePayment, invoicePaymentIntent } from './invoices';
+import { attemptInvoicePayment, invoicePaymentIntent, voidInvoice } from './invoices';
 
 export const invoiceRoutes: Route[] = [
   {
@@ -50,6 +50,18 @@ export const invoiceRoutes: Route[] = [
       }
       const previous = diff(before, invoice);
       if (Object.keys(previous).length) emit(ctx, 'invoice.updated', invoice, previous);
+      return invoice;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/invoices/:id/void',
+    handler: (ctx) => {
+      allowOnly(ctx.body, []);
+      const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
+      if (invoice.status !== 'open')
+        throw unexpectedState(`You can only void an open invoice; this one is ${invoice.status}.`, 'invoice_not_open');
+      voidInvoice(ctx, invoice, timeForCustomer(ctx.account, invoice.customer));
       return invoice;
     },
   },
