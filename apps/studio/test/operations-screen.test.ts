@@ -58,5 +58,22 @@ describe('operations screen', () => {
     await expect(stranger.caller.events.operations({ projectId: project.id })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
+
+    // The install's workers, summed (a stopped pool leaves no row) and the alert settings, saved per project.
+    expect(after.workers).toEqual({ alive: expect.any(Number), activeRuns: expect.any(Number), restarts: 0 });
+    expect(after.alertSettings).toEqual({ email: true, queueAgeS: 300, customQueueAge: false });
+    expect(
+      await owner.caller.events.saveAlertSettings({ projectId: project.id, email: false, queueAgeMinutes: 15 }),
+    ).toEqual({ email: false, queueAgeS: 900, customQueueAge: true });
+    expect((await owner.caller.events.operations({ projectId: project.id })).alertSettings).toMatchObject({
+      email: false,
+      queueAgeS: 900,
+    });
+    await expect(
+      owner.caller.events.saveAlertSettings({ projectId: project.id, email: true, queueAgeMinutes: 0 }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(
+      stranger.caller.events.saveAlertSettings({ projectId: project.id, email: true, queueAgeMinutes: 5 }),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND' });
   }, 60_000);
 });

@@ -31,9 +31,12 @@ export { PAYMENT_NODE_EXECUTORS } from './node-executors';
 export {
   type AlertCheckReport,
   type AlertKind,
+  type AlertSettings,
+  alertSettingsOf,
   checkOperationsAlerts,
   listOperationsAlerts,
   type OperationsAlert,
+  saveAlertSettings,
   scheduleOperationsAlerts,
 } from './operations-alerts';
 export {

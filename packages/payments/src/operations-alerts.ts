@@ -33,6 +33,8 @@ interface Finding {
   project_id: number;
   runs: number;
   detail: string;
+  /** queue_age: the project's threshold in seconds. */
+  threshold_s?: number;
 }
 
 function scope(projectIds: number[] | undefined, column = sql`project_id`) {
@@ -80,6 +82,43 @@ function message(kind: AlertKind, project: string, projectId: number, finding: F
   };
 }
 
+export interface AlertSettings {
+  /** Email the owner when an incident opens. */
+  email: boolean;
+  /** Seconds a due run may wait before a queue_age incident opens (the project's, or the install's default). */
+  queueAgeS: number;
+  /** False while the project uses the install's default threshold. */
+  customQueueAge: boolean;
+}
+
+/** The project's alert settings, defaults filled in. */
+export async function alertSettingsOf(tx: Executor, projectId: number): Promise<AlertSettings> {
+  const [row] = await executeRows<{ email: boolean; queue_age_s: number | null }>(
+    tx,
+    sql`select email, queue_age_s from operations_alert_setting where project_id = ${projectId}`,
+  );
+  const fallback = setting('TILLFLOW_ALERT_QUEUE_AGE_S');
+  return {
+    email: row?.email ?? true,
+    queueAgeS: row?.queue_age_s ?? fallback,
+    customQueueAge: row?.queue_age_s != null,
+  };
+}
+
+/** Saves a project's alert settings (queueAgeS null: back to the install's default). */
+export async function saveAlertSettings(
+  tx: Executor,
+  projectId: number,
+  settings: { email: boolean; queueAgeS: number | null },
+): Promise<AlertSettings> {
+  await tx.execute(
+    sql`insert into operations_alert_setting (project_id, email, queue_age_s)
+        values (${projectId}, ${settings.email}, ${settings.queueAgeS})
+        on conflict (project_id) do update set email = excluded.email, queue_age_s = excluded.queue_age_s, updated_at = now()`,
+  );
+  return alertSettingsOf(tx, projectId);
+}
+
 /** Opens (and emails) or refreshes an incident; returns true when this call opened it. */
 async function openOrRefresh(handle: DbHandle, kind: AlertKind, finding: Finding, queueAgeS: number) {
   return handle.db.transaction(async (tx) => {
@@ -92,11 +131,12 @@ async function openOrRefresh(handle: DbHandle, kind: AlertKind, finding: Finding
           returning id, (xmax = 0) as inserted`,
     );
     if (!row?.inserted) return false;
-    const owner = await ownerOf(tx, finding.project_id);
+    const settings = await alertSettingsOf(tx, finding.project_id);
+    const owner = settings.email ? await ownerOf(tx, finding.project_id) : null;
     if (owner) {
       const mail = await queueMail(tx, finding.project_id, {
         to: owner.email,
-        ...message(kind, owner.name, finding.project_id, finding, queueAgeS),
+        ...message(kind, owner.name, finding.project_id, finding, finding.threshold_s ?? queueAgeS),
       });
       await tx.execute(sql`update operations_alert set mail_message_id = ${mail.id} where id = ${row.id}`);
     }
@@ -141,8 +181,10 @@ export async function checkOperationsAlerts(
     handle.db,
     sql`select r.project_id, count(*)::int as runs,
           'the oldest has waited ' || round(extract(epoch from now() - min(r.run_after)) / 60)::int || ' min' as detail
-        from flow_run r
-        where r.status = 'queued' and r.test_run = false and r.run_after < now() - make_interval(secs => ${queueAgeS})
+          , coalesce(max(s.queue_age_s), ${queueAgeS})::int as threshold_s
+        from flow_run r left join operations_alert_setting s on s.project_id = r.project_id
+        where r.status = 'queued' and r.test_run = false
+          and r.run_after < now() - make_interval(secs => coalesce(s.queue_age_s, ${queueAgeS}))
           ${inScope}
         group by r.project_id`,
   );

@@ -12,7 +12,12 @@ import {
   stripeEvent,
   waitFor,
 } from '../../runtime/test/harness';
-import { checkOperationsAlerts, listOperationsAlerts } from '../src/operations-alerts';
+import {
+  alertSettingsOf,
+  checkOperationsAlerts,
+  listOperationsAlerts,
+  saveAlertSettings,
+} from '../src/operations-alerts';
 import { testServices } from './harness';
 
 // The project's owner is emailed once per operations incident (runs dead-lettered, or the queue's
@@ -160,5 +165,42 @@ describe('operations alerts', () => {
       { projectId: project.id, kind: 'queue_age' },
     ]);
     expect(await ownerMail(project.id)).toHaveLength(1);
+  }, 60_000);
+
+  it("follows the project's alert settings: its own wait threshold, and no email when emails are off", async () => {
+    const project = await createRuntimeProject(handle);
+    const scope = { projectIds: [project.id], queueAgeS: 3600 }; // checked as if the install waited an hour
+    expect(await alertSettingsOf(handle.db, project.id)).toEqual({
+      email: true,
+      queueAgeS: 300, // no row: TILLFLOW_ALERT_QUEUE_AGE_S (5 min)
+      customQueueAge: false,
+    });
+    await saveAlertSettings(handle.db, project.id, { email: true, queueAgeS: 120 });
+    const hook = await createHookedFlow(handle, project.id, recording());
+    await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
+    await handle.db.execute(
+      sql`update flow_run set run_after = now() - interval '3 minutes' where flow_id = ${hook.flow.id}`,
+    );
+    // Three minutes is over this project's two, far under the install's hour.
+    expect((await checkOperationsAlerts(handle, scope)).opened).toEqual([
+      expect.objectContaining({ kind: 'queue_age', runs: 1 }),
+    ]);
+    const mail = await ownerMail(project.id);
+    expect(mail).toHaveLength(1);
+    expect(mail[0].text).toContain('for more than 2 minutes');
+
+    // Emails off: a dead-letter incident is still recorded and shown, but nobody is emailed.
+    expect(await saveAlertSettings(handle.db, project.id, { email: false, queueAgeS: null })).toEqual({
+      email: false,
+      queueAgeS: expect.any(Number),
+      customQueueAge: false,
+    });
+    const failingHook = await createHookedFlow(handle, project.id, failing());
+    expect(await failRuns(project.id, failingHook, 1)).toBe(1);
+    const report = await checkOperationsAlerts(handle, scope);
+    expect(report.opened).toEqual([expect.objectContaining({ kind: 'dead_letter', runs: 1 })]);
+    expect(await ownerMail(project.id)).toHaveLength(1);
+    const alerts = await listOperationsAlerts(handle, project.id);
+    expect(alerts.find((a) => a.kind === 'dead_letter')).toMatchObject({ emailed: false, resolvedAt: null });
   }, 60_000);
 });

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { integer, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { boolean, integer, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { projects } from './projects';
 
 /**
@@ -49,3 +49,18 @@ export const operationsAlerts = pgTable(
   },
   (t) => [uniqueIndex('operations_alert_open_idx').on(t.projectId, t.kind).where(sql`resolved_at is null`)],
 );
+
+/**
+ * A project's alert settings (Studio → Events → Operations); no row means the defaults: incidents
+ * emailed to the owner, a run waiting longer than TILLFLOW_ALERT_QUEUE_AGE_S opens one.
+ */
+export const operationsAlertSettings = pgTable('operations_alert_setting', {
+  projectId: integer('project_id')
+    .primaryKey()
+    .references(() => projects.id, { onDelete: 'cascade' }),
+  /** Email the project's owner when an incident opens (incidents are recorded and shown either way). */
+  email: boolean('email').notNull().default(true),
+  /** Seconds a due run may wait before a queue_age incident opens; null = the install's default. */
+  queueAgeS: integer('queue_age_s'),
+  updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+});

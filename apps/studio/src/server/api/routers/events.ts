@@ -1,5 +1,5 @@
-import { listOperationsAlerts } from '@tillflow/payments';
-import { listEvents, listRuns, projectQueueWait, replayEvent } from '@tillflow/runtime';
+import { alertSettingsOf, listOperationsAlerts, saveAlertSettings } from '@tillflow/payments';
+import { listEvents, listRuns, projectQueueWait, queueStatus, replayEvent } from '@tillflow/runtime';
 import { z } from 'zod';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
@@ -27,13 +27,23 @@ export const eventsRouter = createTRPCRouter({
    * failed for good (with their error, to retry with flows.retryRun), and how the queue is doing.
    */
   operations: projectProcedure.query(async ({ ctx }) => {
-    const [alerts, failed, queue] = await Promise.all([
+    const [alerts, failed, queue, status, alertSettings] = await Promise.all([
       listOperationsAlerts(ctx.db, ctx.project.id),
       listRuns(ctx.db.db, ctx.project.id, { status: 'failed', limit: 50 }),
       projectQueueWait(ctx.db.db, ctx.project.id),
+      queueStatus(ctx.db),
+      alertSettingsOf(ctx.db.db, ctx.project.id),
     ]);
+    const alive = status.workers.filter((w) => w.alive);
     return {
       alerts,
+      alertSettings,
+      /** The install's worker processes (shared by every project): how many beat, how busy, restarts. */
+      workers: {
+        alive: alive.length,
+        activeRuns: alive.reduce((n, w) => n + w.activeRuns, 0),
+        restarts: alive.reduce((n, w) => n + w.restarts, 0),
+      },
       deadLetters: failed
         .filter((r) => !r.testRun)
         .slice(0, 20)
@@ -49,4 +59,14 @@ export const eventsRouter = createTRPCRouter({
       queue,
     };
   }),
+
+  /** The project's alert settings: email the owner or not, and how long a run may wait (minutes; null: default). */
+  saveAlertSettings: projectProcedure
+    .input(z.object({ email: z.boolean(), queueAgeMinutes: z.number().int().min(1).max(1440).nullable() }))
+    .mutation(({ ctx, input }) =>
+      saveAlertSettings(ctx.db.db, ctx.project.id, {
+        email: input.email,
+        queueAgeS: input.queueAgeMinutes === null ? null : input.queueAgeMinutes * 60,
+      }),
+    ),
 });

@@ -53,6 +53,14 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
             : `${data.queue.waiting} flow run(s) waiting; the oldest for ${waited(data.queue.oldestWaitingS ?? 0)}.`}
         </p>
       )}
+      {data && (
+        <p className="text-sm text-slate-600">
+          {data.workers.alive === 0
+            ? 'No worker is running: flow runs wait until the studio or a worker process starts.'
+            : `${data.workers.alive} worker process(es) running, ${data.workers.activeRuns} flow run(s) in progress` +
+              (data.workers.restarts > 0 ? `; restarted ${data.workers.restarts} time(s) after failures.` : '.')}
+        </p>
+      )}
       {open.map((a) => (
         <div key={a.id} role="status" aria-label={TITLES[a.kind]} className="card border-amber-300 bg-amber-50 text-sm">
           <p className="font-medium">{TITLES[a.kind]}</p>
@@ -60,7 +68,11 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
             Since {ago(a.openedAt)} · {a.kind === 'dead_letter' ? `${a.runs} run(s)` : `${a.runs} waiting`} · {a.detail}
           </p>
           <p className="text-xs text-slate-600">
-            {a.emailed ? 'The project owner was emailed once for this incident.' : 'No owner address to email.'}
+            {a.emailed
+              ? 'The project owner was emailed once for this incident.'
+              : data?.alertSettings.email === false
+                ? 'Alert emails are off for this project.'
+                : 'No owner address to email.'}
           </p>
         </div>
       ))}
@@ -134,6 +146,91 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
           ))}
         </tbody>
       </table>
+      {data && <AlertSettingsForm projectId={projectId} settings={data.alertSettings} />}
     </section>
+  );
+}
+
+/** Whether incidents are emailed to the owner, and how long a run may wait before one opens. */
+function AlertSettingsForm({
+  projectId,
+  settings,
+}: {
+  projectId: number;
+  settings: { email: boolean; queueAgeS: number; customQueueAge: boolean };
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [email, setEmail] = useState(settings.email);
+  const [minutes, setMinutes] = useState(String(Math.max(1, Math.round(settings.queueAgeS / 60))));
+  const [saved, setSaved] = useState(false);
+  const save = useMutation(
+    trpc.events.saveAlertSettings.mutationOptions({
+      onSuccess: () => {
+        setSaved(true);
+        return queryClient.invalidateQueries({ queryKey: trpc.events.operations.queryKey() });
+      },
+    }),
+  );
+  const value = Number(minutes);
+  const invalid = !Number.isInteger(value) || value < 1 || value > 1440;
+  return (
+    <form
+      className="card space-y-2 text-sm"
+      aria-labelledby="alert-settings-heading"
+      onSubmit={(e) => {
+        e.preventDefault();
+        if (invalid) return;
+        setSaved(false);
+        save.mutate({ projectId, email, queueAgeMinutes: value });
+      }}
+    >
+      <h3 id="alert-settings-heading" className="font-medium">
+        Alert settings
+      </h3>
+      <label className="flex items-center gap-2">
+        <input
+          type="checkbox"
+          checked={email}
+          onChange={(e) => {
+            setEmail(e.target.checked);
+            setSaved(false);
+          }}
+        />
+        Email the project owner when runs fail for good or wait too long
+      </label>
+      <label className="flex items-center gap-2">
+        Alert when a flow run waits longer than
+        <input
+          type="number"
+          min={1}
+          max={1440}
+          className="input w-20"
+          value={minutes}
+          aria-invalid={invalid}
+          onChange={(e) => {
+            setMinutes(e.target.value);
+            setSaved(false);
+          }}
+        />
+        minutes
+      </label>
+      {invalid && <p className="field-error">Enter a whole number of minutes from 1 to 1440.</p>}
+      {save.error && (
+        <p role="alert" className="field-error">
+          {errorMessage(save.error)}
+        </p>
+      )}
+      <div className="flex items-center gap-3">
+        <button type="submit" className="btn-secondary px-2 py-0.5" disabled={save.isPending || invalid}>
+          Save alert settings
+        </button>
+        {saved && (
+          <span role="status" className="text-green-700">
+            Alert settings saved.
+          </span>
+        )}
+      </div>
+    </form>
   );
 }
