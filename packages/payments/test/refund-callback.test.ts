@@ -49,6 +49,14 @@ async function paid() {
   return { ...p, refundEvent, feed, payment, refundRow };
 }
 
+/** Records the payment of `intent` as the payment callback does on its payment_intent.succeeded (the shop has others). */
+async function paidBy(p: { project: { id: number }; stripe: Stripe }, intent: string) {
+  const events = (await p.stripe.events.list({ type: 'payment_intent.succeeded', limit: 100 })).data;
+  const succeeded = events.find((e) => (e.data.object as { id: string }).id === intent);
+  expect(succeeded).toBeDefined();
+  await handlePaymentEvent(handle.db, p.project.id, succeeded as never);
+}
+
 describe('the refund callback handler', () => {
   it('a refund made in the Stripe Dashboard gets a row of its own and settles the payment, partly then in full', async () => {
     const p = await paid();
@@ -273,8 +281,7 @@ describe('the refund callback handler', () => {
       (await getRow(handle.db, p.project.id, BACKEND, 'payment', otherId))?.stripe_payment_intent_id,
     );
     await p.stripe.paymentIntents.confirm(otherIntent, { payment_method: 'pm_card_visa' });
-    const [succeeded] = (await p.stripe.events.list({ type: 'payment_intent.succeeded' })).data;
-    await handlePaymentEvent(handle.db, p.project.id, succeeded as never);
+    await paidBy(p, otherIntent);
 
     const other = await p.feed(
       p.refundEvent('refund.created', {
@@ -340,6 +347,40 @@ describe('the refund callback handler', () => {
     expect(output).toMatchObject({ status: 'REFUNDED', paymentStatus: 'AMOUNT_MISMATCH' });
     expect(await p.refundRow(Number(output.refundId))).toMatchObject({ status: 'REFUNDED', amount: 1000 });
     expect(await p.payment()).toMatchObject({ status: 'AMOUNT_MISMATCH', amount_refunded: 0 });
+  });
+
+  it('a refund in full that Stripe fails afterwards gives the payment back: SUCCESSFUL with nothing refunded', async () => {
+    const p = await paid();
+    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Desk', amount: 500 });
+    const { paymentId } = await createPaymentAction(handle, p.project.id, p.asUser(p.alice), {
+      orderId: order.id,
+      method: 'payment_intent',
+    });
+    const intent = String(
+      (await getRow(handle.db, p.project.id, BACKEND, 'payment', paymentId))?.stripe_payment_intent_id,
+    );
+    // this test card's refunds are accepted, then fail
+    await p.stripe.paymentIntents.confirm(intent, { payment_method: 'pm_card_refundFail' });
+    await paidBy(p, intent);
+    const atStripe = await p.stripe.refunds.create({ payment_intent: intent });
+    const made = await p.feed(
+      p.refundEvent('refund.created', { id: atStripe.id, amount: 500, status: 'succeeded', payment_intent: intent }),
+    );
+    expect(made).toMatchObject({ paymentId, paymentStatus: 'REFUNDED', amountRefunded: 500 });
+    const failed = await p.feed(
+      p.refundEvent('refund.failed', { id: atStripe.id, amount: 500, status: 'failed', payment_intent: intent }),
+      p.stripe,
+    );
+    expect(failed).toMatchObject({
+      status: 'FAILED',
+      paymentStatus: 'SUCCESSFUL',
+      amountRefunded: 0,
+      alreadyProcessed: false,
+    });
+    expect(await getRow(handle.db, p.project.id, BACKEND, 'payment', paymentId)).toMatchObject({
+      status: 'SUCCESSFUL',
+      amount_refunded: 0,
+    });
   });
 
   it('ignores refunds of no payment of ours, live events for a test payment, and other event types', async () => {
