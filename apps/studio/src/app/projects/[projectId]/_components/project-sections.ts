@@ -12,6 +12,7 @@ export const projectSections: ProjectSection[] = [
   { slug: 'users', label: 'Users' },
   { slug: 'payments', label: 'Payments' },
   { slug: 'flows', label: 'Actionflows' },
+  { slug: 'pages', label: 'Pages' },
   { slug: 'events', label: 'Events' },
   { slug: 'app', label: 'App' },
   { slug: 'mailbox', label: 'Mailbox' },
