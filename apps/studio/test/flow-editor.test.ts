@@ -118,6 +118,31 @@ describe('graph editing operations', () => {
     expect(edited.nodes.find((n) => n.id === 'update_order')?.label).toBe('Paid!');
   });
 
+  it("lets a builder change the locked renewal node's order mapping, and nothing else of it", () => {
+    const renewal = buildSystemFlow('StripeRecurringPaymentDeduction', {
+      orderTable: 'order',
+      orderStatusColumn: { type: 'enum', enumOptions: ['pending', 'paid'] },
+    });
+    const callback = renewal.graph.nodes.find((n) => n.type === 'stripe_recurring_deduction_callback');
+    if (!callback) throw new Error('no renewal callback');
+    const mapping = { status: 'pending', title: 'Renewal' };
+    const edited = updateNode(renewal.graph, callback.id, {
+      config: { ...callback.config, orderFieldMapping: mapping, copyColumns: ['owner'] },
+    });
+    const after = edited.nodes.find((n) => n.id === callback.id);
+    expect(after?.config).toEqual({ ...callback.config, orderFieldMapping: mapping, copyColumns: ['owner'] });
+    expect(after?.locked).toBe(true);
+    // The callback itself stays locked: its table, its label.
+    expect(() =>
+      updateNode(renewal.graph, callback.id, { config: { ...callback.config, orderTable: 'other' } }),
+    ).toThrow(/system node and cannot be edited/);
+    expect(() => updateNode(renewal.graph, callback.id, { label: 'Mine', config: callback.config })).toThrow(
+      /cannot be edited/,
+    );
+    // Sending the form back unchanged changes nothing.
+    expect(updateNode(renewal.graph, callback.id, { config: { ...callback.config } })).toBe(renewal.graph);
+  });
+
   it('connects with branch labels: the first free branch, or the one asked for', () => {
     const flow = payment();
     const { graph } = addNode(flow.graph, { type: 'send_email', position: at });

@@ -126,4 +126,89 @@ describe('flows bind tables and columns by id', () => {
     callback.config = { ...callback.config, orderTable: 'invoice' };
     expect(lockedChangeIssues(draft, published).map((i) => i.code)).toEqual(['locked_node_edited']);
   });
+
+  it("expressions reading a bound node's columns follow renames: the flow keeps working and shows the new names", () => {
+    const reading = (): FlowDefinition => ({
+      trigger: { kind: 'stripe_webhook', events: ['payment_intent.succeeded'] },
+      graph: {
+        nodes: [
+          { id: 'trigger', type: 'trigger', config: {}, position: { x: 0, y: 0 } },
+          {
+            id: 'find',
+            type: 'query_rows',
+            config: { table: 'order', filters: [{ column: 'id', op: 'eq', value: 1 }] },
+            position: { x: 0, y: 100 },
+          },
+          {
+            id: 'paid',
+            type: 'condition',
+            // A bare expression (condition fields take one without braces).
+            config: { expression: "nodes.find.count > 0 && nodes.find.first.status == 'paid'" },
+            position: { x: 0, y: 200 },
+          },
+          {
+            id: 'mark',
+            type: 'update_rows',
+            config: {
+              table: 'order',
+              filters: [{ column: 'id', op: 'eq', value: '{{ nodes.find.first.id }}' }],
+              values: {
+                // Both spellings of a field, an index, a function call; the trigger's own `status` is not a column.
+                note: "{{ nodes.find.rows[0]['title'] }}, was {{ upper(nodes.find.first.status) }} ({{ trigger.data.object.status }})",
+              },
+            },
+            position: { x: 0, y: 300 },
+          },
+        ],
+        edges: [
+          { id: 'a', source: 'trigger', target: 'find' },
+          { id: 'b', source: 'find', target: 'paid' },
+          { id: 'c', source: 'paid', target: 'mark', branch: 'true' },
+        ],
+      },
+    });
+    const stamped = stampBindings(reading(), before);
+    // The reading node keeps the ids of every column read through it, even only in expressions.
+    expect(config(stamped, 'find')).toMatchObject({ tableId: 7, columnIds: { status: 70, title: 71 } });
+    const now = resolveBindings(stamped, renamed);
+    expect(config(now, 'paid').expression).toBe("nodes.find.count > 0 && nodes.find.first.state == 'paid'");
+    expect((config(now, 'mark').values as Record<string, string>).title).toBe(
+      '{{ nodes.find.rows[0]["note"] }}, was {{ upper(nodes.find.first.state) }} ({{ trigger.data.object.status }})',
+    );
+    // Validated against today's tables, the renamed flow is clean; the unresolved one names a column that is gone.
+    expect(validateFlow(now, { tables: renamed })).toEqual([]);
+    const stale = structuredClone(now);
+    for (const n of stale.graph.nodes) if (n.id === 'paid') n.config.expression = config(reading(), 'paid').expression;
+    expect(validateFlow(stale, { tables: renamed }).map((i) => i.code)).toContain('binding_unknown_field');
+    // Saved again under the new names (the editor's next autosave), it keeps following later renames.
+    const again = resolveBindings(stampBindings(now, renamed), before);
+    expect(config(again, 'paid').expression).toBe(config(reading(), 'paid').expression);
+    // Nothing renamed: the same object comes back.
+    expect(resolveBindings(stamped, before)).toBe(stamped);
+  });
+
+  it('a column name that is not an identifier is read with brackets after a rename', () => {
+    const spaced = [table(7, 'order', [[70, 'order state']])];
+    const def: FlowDefinition = {
+      trigger: { kind: 'manual' },
+      graph: {
+        nodes: [
+          { id: 'trigger', type: 'trigger', config: {}, position: { x: 0, y: 0 } },
+          { id: 'add', type: 'insert_row', config: { table: 'order', values: {} }, position: { x: 0, y: 1 } },
+          {
+            id: 'v',
+            type: 'set_variables',
+            config: { variables: { s: '{{ nodes.add.row.status }}' } },
+            position: { x: 0, y: 2 },
+          },
+        ],
+        edges: [
+          { id: 'a', source: 'trigger', target: 'add' },
+          { id: 'b', source: 'add', target: 'v' },
+        ],
+      },
+    };
+    const now = resolveBindings(stampBindings(def, [table(7, 'order', [[70, 'status']])]), spaced);
+    expect(config(now, 'v')).toEqual({ variables: { s: '{{ nodes.add.row["order state"] }}' } });
+  });
 });

@@ -14,7 +14,20 @@ export { handleRenewalEvent } from './callbacks/renewal';
 export { type CheckReport, checkAgainstStripe, type Difference, lastCheckReport } from './check';
 export * from './currencies';
 export { ensureFlowEndpoint, removeFlowEndpoint } from './custom-endpoints';
-export { paymentTotals, revenueByDay } from './dashboard';
+export {
+  DASHBOARD_TABLES,
+  type DashboardQuery,
+  dashboardRows,
+  type PaymentMode,
+  paymentTotals,
+  revenueByDay,
+} from './dashboard';
+export {
+  type AccountEndpoint,
+  type AccountEndpointReport,
+  accountEndpointReport,
+  eventInWords,
+} from './endpoint-report';
 export {
   endpointHealth,
   ensureSystemEndpoints,
@@ -27,7 +40,6 @@ export * from './event-mapping';
 export { deleteProjectFlow, publishProjectFlow, rollbackProjectFlow } from './flow-publishing';
 export { runPaymentsMaintenance, schedulePaymentsMaintenance, upgradePaymentsProjects } from './maintenance';
 export { PAYMENT_NODE_EXECUTORS } from './node-executors';
-
 export {
   type AlertCheckReport,
   type AlertKind,

@@ -3,6 +3,7 @@ import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
+import { accountEndpointReport } from './endpoint-report';
 import { PaymentError } from './errors';
 import { currentEndpointIds, followKeysToAccount } from './key-switch';
 import { syncSandboxBrand } from './sandbox-account';
@@ -169,7 +170,9 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
     previous ?? { stripe: createStripeClient(secretKey, apiBase), endpointIds: [] },
     Boolean(before?.activatedAt),
   );
-  return { ...toPublicSettings(await loadPaymentSettings(handle.db, projectId)), ...report };
+  // What the account holds now, endpoint by endpoint, in words (the keys card shows it under the form).
+  const account = await accountEndpointReport(handle, projectId);
+  return { ...toPublicSettings(await loadPaymentSettings(handle.db, projectId)), ...report, account };
 }
 
 const MAX_LOGO_BYTES = 200_000;

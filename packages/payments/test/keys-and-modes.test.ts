@@ -1,4 +1,4 @@
-import { openSecret } from '@tillflow/core';
+import { openSecret, publicUrl } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { flowRuns, stripeEvents, webhookEndpoints } from '@tillflow/db';
 import { ingestStripeWebhook, stripeSignatureHeader, webhookSecretOwner } from '@tillflow/runtime';
@@ -23,6 +23,17 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
     expect((await oldStripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(6);
 
     const next = await env.sandbox.createAccount();
+    // The new account already has someone else's endpoint, and one at this install's webhook address that is
+    // no endpoint of this project (left over from an old install or another project).
+    const newStripe = createStripeClient(next.secretKey, env.sandbox.url);
+    await newStripe.webhookEndpoints.create({
+      url: 'https://shop-crm.example.test/stripe',
+      enabled_events: ['invoice.payment_failed', 'customer.subscription.deleted'],
+    });
+    await newStripe.webhookEndpoints.create({
+      url: `${publicUrl()}/api/hooks/stripe/00000000-0000-4000-8000-000000000000`,
+      enabled_events: ['payment_intent.succeeded'],
+    });
     const saved = await saveStripeKeys(env.handle, proj.id, {
       publishableKey: next.publishableKey,
       secretKey: next.secretKey,
@@ -32,8 +43,31 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
     expect(saved.endpoints.every((e) => e.ok)).toBe(true);
     expect(saved.retired).toHaveLength(5);
     expect(saved.retired.every((r) => r.ok)).toBe(true);
-    const newStripe = createStripeClient(next.secretKey, env.sandbox.url);
-    expect((await newStripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
+    expect((await newStripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(7);
+    // The report, endpoint by endpoint, in words: ours reach this project, the others say where they go.
+    const { account } = saved;
+    expect(account.error).toBeUndefined();
+    expect(account.missing).toEqual([]);
+    expect(account.endpoints).toHaveLength(7);
+    const ours = account.endpoints.filter((e) => e.reachesThisProject);
+    expect(ours).toHaveLength(5);
+    expect(ours.every((e) => e.ours && e.enabled)).toBe(true);
+    const payments = ours.find((e) => e.summary.includes('StripePayment'));
+    expect(payments?.summary).toMatch(
+      /^Ours, for payments \(the StripePayment flow\): listens to .*checkout completed.*payment succeeded.* and reaches this project\.$/,
+    );
+    expect(payments?.events).toContain('checkout.session.completed');
+    const crm = account.endpoints.find((e) => e.url === 'https://shop-crm.example.test/stripe');
+    expect(crm).toMatchObject({ ours: false, reachesThisProject: false });
+    expect(crm?.summary).toBe(
+      'Not ours (shop-crm.example.test): listens to invoice payment failed and subscription ended and sends them elsewhere, not to this Tillflow.',
+    );
+    const stray = account.endpoints.find((e) => e.url.endsWith('/00000000-0000-4000-8000-000000000000'));
+    expect(stray).toMatchObject({ ours: false, reachesThisProject: false });
+    expect(stray?.summary).toMatch(/^Points at this Tillflow but at no endpoint of this project/);
+    // Nothing in it is a raw code a shop owner would have to decode.
+    for (const e of account.endpoints)
+      expect(e.summary).not.toMatch(/\b(checkout|payment_intent|charge|invoice|customer|refund)\.|we_[A-Za-z0-9]/);
     expect((await oldStripe.webhookEndpoints.list({ limit: 100 })).data.map((e) => e.id)).toEqual([theirs.id]);
 
     // Payments on the new account are recorded at once (no Repair, no maintenance).

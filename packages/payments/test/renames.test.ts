@@ -42,6 +42,37 @@ describe('flows bind the order table and its columns by id', () => {
     await saveFlowDraft(db, deduction.id, draft, deduction.draftRevision);
     await publishFlow(db, deduction.id);
 
+    // And adds two nodes of their own after "mark the order paid" on StripePayment, reading the order's
+    // columns inside `{{ }}` expressions: find the order, then write its status into its title.
+    const paymentFlow = await systemFlow('StripePayment');
+    const paymentDraft = structuredClone(paymentFlow.draft) as FlowDefinition;
+    const at = { x: 0, y: 0 };
+    paymentDraft.graph.nodes.push(
+      {
+        id: 'find_order',
+        type: 'query_rows',
+        config: { table: 'order', filters: [{ column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' }] },
+        position: at,
+      },
+      {
+        id: 'note_status',
+        type: 'update_rows',
+        config: {
+          table: 'order',
+          filters: [{ column: 'id', op: 'eq', value: '{{ nodes.find_order.first.id }}' }],
+          values: { title: "{{ nodes.find_order.first.title }} ({{ nodes.find_order.rows[0]['status'] }})" },
+        },
+        position: at,
+      },
+    );
+    paymentDraft.graph.edges = [
+      ...paymentDraft.graph.edges.map((e) => (e.source === 'update_order' ? { ...e, source: 'note_status' } : e)),
+      { id: 'mine_1', source: 'update_order', target: 'find_order' },
+      { id: 'mine_2', source: 'find_order', target: 'note_status' },
+    ];
+    await saveFlowDraft(db, paymentFlow.id, paymentDraft, paymentFlow.draftRevision);
+    await publishFlow(db, paymentFlow.id);
+
     // Then renames the order table and the status column every system flow writes.
     await renameTable(db, proj.id, 'order', 'shop_order');
     await updateColumn(db, proj.id, 'shop_order', 'status', { name: 'state' });
@@ -52,6 +83,11 @@ describe('flows bind the order table and its columns by id', () => {
     const markPaid = shown.graph.nodes.find((n) => n.id === 'update_order');
     expect(markPaid?.config).toMatchObject({ table: 'shop_order', values: { state: 'paid' } });
     expect(shown.graph.nodes.find((n) => n.id === 'callback')?.config).toMatchObject({ orderTable: 'shop_order' });
+    // The builder's expressions read under the new column name too.
+    expect(shown.graph.nodes.find((n) => n.id === 'note_status')?.config).toMatchObject({
+      table: 'shop_order',
+      values: { title: '{{ nodes.find_order.first.title }} ({{ nodes.find_order.rows[0]["state"] }})' },
+    });
     await publishFlow(db, payment.id);
     const renewalNode = (
       await resolveStoredBindings(db, proj.id, (await getFlow(db, deduction.id))?.draft as FlowDefinition)
@@ -67,6 +103,8 @@ describe('flows bind the order table and its columns by id', () => {
     const row = await getRow(db, proj.id, BACKEND, 'payment', created.paymentId);
     await stripe.paymentIntents.confirm(String(row?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
     await eventually(async () => (await getRow(db, proj.id, BACKEND, 'shop_order', order.id))?.state === 'paid');
+    // The builder's expression read the renamed column: the title says the status the order had.
+    await eventually(async () => (await getRow(db, proj.id, BACKEND, 'shop_order', order.id))?.title === 'Lamp (paid)');
 
     // Renew (Alice): a subscription on a test clock, a month later the renewal flow makes the renewal order.
     const { started, clock } = await subscribeOnClock(env, ctx, { name: 'Coffee club', amount: 900 }, 'shop_order');

@@ -1,10 +1,17 @@
 import { TillflowError } from '@tillflow/core/errors';
 export type Expr =
   | { type: 'literal'; value: string | number | boolean | null; pos: number }
-  | { type: 'path'; root: string; segments: (string | Expr)[]; pos: number }
+  | { type: 'path'; root: string; segments: (string | Expr)[]; pos: number; spans?: SegmentSpan[] }
   | { type: 'unary'; op: '!' | '-'; operand: Expr; pos: number }
   | { type: 'binary'; op: BinaryOp; left: Expr; right: Expr; pos: number }
   | { type: 'call'; name: string; args: Expr[]; pos: number };
+
+/** Where a path segment's name is written in the source (`.name`, or a quoted `['name']`); -1 for computed ones. */
+export interface SegmentSpan {
+  start: number;
+  end: number;
+  quoted: boolean;
+}
 
 export type BinaryOp = '+' | '-' | '*' | '/' | '%' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '&&' | '||';
 

@@ -1,11 +1,12 @@
-import { type BinaryOp, type Expr, ExpressionParseError } from './ast';
+import { type BinaryOp, type Expr, ExpressionParseError, type SegmentSpan } from './ast';
 
-type Token =
+type Token = (
   | { kind: 'num'; value: number; pos: number }
   | { kind: 'str'; value: string; pos: number }
   | { kind: 'ident'; value: string; pos: number }
   | { kind: 'op'; value: string; pos: number }
-  | { kind: 'eof'; pos: number };
+  | { kind: 'eof'; pos: number }
+) & { end?: number };
 
 const OPERATORS = [
   '==',
@@ -47,7 +48,7 @@ function tokenize(src: string): Token[] {
     }
     if (/[A-Za-z_$]/.test(c)) {
       const m = /^[A-Za-z_$][A-Za-z0-9_$]*/.exec(src.slice(i));
-      tokens.push({ kind: 'ident', value: m?.[0] ?? c, pos: i });
+      tokens.push({ kind: 'ident', value: m?.[0] ?? c, pos: i, end: i + (m?.[0].length ?? 1) });
       i += m?.[0].length ?? 1;
       continue;
     }
@@ -64,7 +65,7 @@ function tokenize(src: string): Token[] {
       }
       if (i >= src.length) throw new ExpressionParseError('Unterminated string', start);
       i++;
-      tokens.push({ kind: 'str', value, pos: start });
+      tokens.push({ kind: 'str', value, pos: start, end: i });
       continue;
     }
     const op = OPERATORS.find((o) => src.startsWith(o, i));
@@ -160,6 +161,7 @@ export function parseExpression(src: string): Expr {
         return { type: 'call', name: tok.value, args, pos: tok.pos };
       }
       const segments: (string | Expr)[] = [];
+      const spans: SegmentSpan[] = [];
       for (;;) {
         if (isOp('.')) {
           p++;
@@ -167,14 +169,22 @@ export function parseExpression(src: string): Expr {
           if (name.kind !== 'ident') throw new ExpressionParseError('Expected a field name after "."', name.pos);
           p++;
           segments.push(name.value);
+          spans.push({ start: name.pos, end: name.end ?? name.pos, quoted: false });
         } else if (isOp('[')) {
           p++;
+          const first = peek();
           const index = parseBinary(0);
           expectOp(']');
-          segments.push(index.type === 'literal' && typeof index.value === 'string' ? index.value : index);
+          const named = index.type === 'literal' && typeof index.value === 'string';
+          segments.push(named ? (index.value as string) : index);
+          spans.push(
+            named && first.kind === 'str'
+              ? { start: first.pos, end: first.end ?? first.pos, quoted: true }
+              : { start: -1, end: -1, quoted: false },
+          );
         } else break;
       }
-      return { type: 'path', root: tok.value, segments, pos: tok.pos };
+      return { type: 'path', root: tok.value, segments, pos: tok.pos, spans };
     }
     if (tok.kind === 'eof') throw new ExpressionParseError('Unexpected end of expression', tok.pos);
     throw new ExpressionParseError(`Unexpected '${tok.kind === 'op' ? tok.value : ''}'`, tok.pos);

@@ -209,14 +209,47 @@ export function deleteNodes(graph: FlowGraph, ids: string[]): FlowGraph {
   return { nodes, edges };
 }
 
-/** Changes a node's label or config; locked nodes refuse (moving them is fine, see moveNodes). */
+/** The config keys a builder may change on a locked node (its type's `editableWhenLocked`), e.g. the renewal order mapping. */
+export const editableKeysOf = (node: FlowNode | undefined): readonly string[] =>
+  (node && getNodeType(node.type)?.editableWhenLocked) ?? [];
+
+/**
+ * Changes a node's label or config; locked nodes refuse (moving them is fine, see moveNodes), except for the
+ * keys their type leaves editable: only those are taken from the patch, the rest of a locked node stays as it is.
+ */
 export function updateNode(
   graph: FlowGraph,
   id: string,
   patch: { label?: string; config?: Record<string, unknown> },
 ): FlowGraph {
   const node = byId(graph, id);
-  if (isLocked(node)) throw lockedError(node, 'edited');
+  if (isLocked(node)) {
+    const editable = editableKeysOf(node);
+    const config = patch.config;
+    const changed = config
+      ? editable.filter((k) => JSON.stringify(config[k]) !== JSON.stringify(node.config?.[k]))
+      : [];
+    const otherChange =
+      (patch.label !== undefined && patch.label !== (node.label ?? '') && patch.label !== nodeLabel(node)) ||
+      (config !== undefined &&
+        Object.keys({ ...config, ...node.config }).some(
+          (k) =>
+            !editable.includes(k) &&
+            k !== 'tableId' &&
+            k !== 'columnIds' &&
+            JSON.stringify(config[k]) !== JSON.stringify(node.config?.[k]),
+        ));
+    if (otherChange || changed.length === 0) {
+      if (otherChange) throw lockedError(node, 'edited');
+      return graph;
+    }
+    const next: Record<string, unknown> = { ...node.config };
+    for (const k of changed) {
+      if (config?.[k] === undefined) delete next[k];
+      else next[k] = config[k];
+    }
+    return { nodes: graph.nodes.map((n) => (n.id === id ? { ...n, config: next } : n)), edges: graph.edges };
+  }
   return { nodes: graph.nodes.map((n) => (n.id === id ? { ...n, ...patch } : n)), edges: graph.edges };
 }
 

@@ -1,15 +1,14 @@
-import { type Filter, listTables, queryRows } from '@tillflow/data-model';
+import { listTables } from '@tillflow/data-model';
 import {
   activatePayments,
   checkAgainstStripe,
+  DASHBOARD_TABLES,
+  dashboardRows,
   endpointHealth,
   ensureSystemEndpoints,
   lastCheckReport,
   loadPaymentSettings,
-  PAYMENT_TABLE,
   paymentTotals,
-  RECURRING_PAYMENT_TABLE,
-  REFUND_TABLE,
   refundableAmount,
   refundFromStudio,
   revenueByDay,
@@ -22,6 +21,8 @@ import { z } from 'zod';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
 const BUILDER = { kind: 'builder' } as const;
+/** Live keys (real money) or test keys / the sandbox; absent: both. */
+const paymentMode = z.enum(['live', 'test']).optional();
 
 export const paymentsRouter = createTRPCRouter({
   /** Settings as the browser may see them: the secret key only masked. */
@@ -71,45 +72,30 @@ export const paymentsRouter = createTRPCRouter({
     .input(z.object({ origins: z.array(z.string()) }))
     .mutation(({ ctx, input }) => saveReturnOrigins(ctx.db, ctx.project.id, input)),
 
-  /** The dashboard's tables: newest first, keyset-paginated through the data-access layer. */
   /** The dashboard's tables, newest first, 50 a page (`cursor` = the previous page's nextCursor). */
   rows: projectProcedure
     .input(
       z.object({
-        table: z.enum([PAYMENT_TABLE, REFUND_TABLE, RECURRING_PAYMENT_TABLE]),
+        table: z.enum(DASHBOARD_TABLES),
         status: z.string().max(40).optional(),
         currency: z
           .string()
           .trim()
           .regex(/^[A-Za-z]{3}$/, 'A currency is a three-letter code such as usd.')
           .optional(),
-        /** The order (payments, subscriptions) or payment (refunds) the rows belong to. */
         parentId: z.number().int().positive().optional(),
+        mode: paymentMode,
         cursor: z.string().nullish(),
       }),
     )
-    .query(({ ctx, input }) => {
-      const filters: Filter[] = [];
-      if (input.status) filters.push({ column: 'status', op: 'eq', value: input.status });
-      if (input.currency) filters.push({ column: 'currency', op: 'eq', value: input.currency.toLowerCase() });
-      if (input.parentId)
-        filters.push({
-          column: input.table === REFUND_TABLE ? 'payment_id' : 'order_id',
-          op: 'eq',
-          value: input.parentId,
-        });
-      return queryRows(ctx.db.db, ctx.project.id, BUILDER, input.table, {
-        filters,
-        sort: [{ column: 'id', direction: 'desc' }],
-        limit: 50,
-        after: input.cursor ?? null,
-      });
-    }),
+    .query(({ ctx, input }) => dashboardRows(ctx.db.db, ctx.project.id, BUILDER, input)),
 
-  totals: projectProcedure.query(({ ctx }) => paymentTotals(ctx.db.db, ctx.project.id)),
+  totals: projectProcedure
+    .input(z.object({ mode: paymentMode }))
+    .query(({ ctx, input }) => paymentTotals(ctx.db.db, ctx.project.id, { mode: input.mode })),
   revenue: projectProcedure
-    .input(z.object({ days: z.number().int().min(1).max(365).default(30) }))
-    .query(({ ctx, input }) => revenueByDay(ctx.db.db, ctx.project.id, input.days)),
+    .input(z.object({ days: z.number().int().min(1).max(365).default(30), mode: paymentMode }))
+    .query(({ ctx, input }) => revenueByDay(ctx.db.db, ctx.project.id, input.days, { mode: input.mode })),
 
   endpoints: projectProcedure.query(({ ctx }) => endpointHealth(ctx.db, ctx.project.id)),
   /** Re-registers endpoints deleted or edited in Stripe; reuses the rest. */

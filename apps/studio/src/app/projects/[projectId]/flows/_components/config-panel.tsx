@@ -60,18 +60,20 @@ export function ConfigPanel({
   const def = getNodeType(node.type);
   const schema = configJsonSchema(node.type);
   const locked = node.locked === true;
+  // A locked node may still leave some settings to the builder (the renewal order mapping): those stay editable.
+  const editable = locked ? (def?.editableWhenLocked ?? []) : [];
   const form = useForm<FormValues>({ defaultValues: { label: node.label ?? def?.label ?? '', config: node.config } });
   const { control, watch, register } = form;
 
   useEffect(() => {
     const sub = watch((values) => {
-      if (locked) return;
+      if (locked && editable.length === 0) return;
       onChange({ label: values.label ?? '', config: (values.config ?? {}) as Record<string, unknown> });
     });
     return () => sub.unsubscribe();
-  }, [watch, onChange, locked]);
+  }, [watch, onChange, locked, editable.length]);
 
-  const tableName = watch('config.table');
+  const tableName = watch('config.table') ?? watch('config.orderTable');
   const nodeIssues = issues.filter((i) => i.nodeId === node.id);
   const ctx: FieldContext = {
     tables,
@@ -108,8 +110,11 @@ export function ConfigPanel({
         </header>
         {locked && (
           <p className="rounded bg-amber-50 p-2 text-sm text-amber-800">
-            🔒 This is a system node of the payment module: it cannot be deleted, disconnected or edited. Add your own
-            nodes after it.
+            🔒 This is a system node of the payment module: it cannot be deleted, disconnected or edited
+            {editable.length > 0
+              ? `, except ${editable.map((k) => humanize(k).toLowerCase()).join(' and ')} below`
+              : ''}
+            . Add your own nodes after it.
           </p>
         )}
         <p className="text-xs text-slate-600">{def?.description}</p>
@@ -135,7 +140,7 @@ export function ConfigPanel({
                   schema={fieldSchema}
                   value={field.value}
                   onChange={field.onChange}
-                  ctx={ctx}
+                  ctx={editable.includes(key) ? { ...ctx, disabled: false } : ctx}
                   label={humanize(key)}
                 />
               )}

@@ -181,17 +181,24 @@ export function SchemaField({
         onChange={(text) => onChange(coerce(text, isNumeric(schema) ? 'number' : 'text'))}
       />
     );
-  if (schema.type === 'array' && schema.items?.type === 'string')
+  if (schema.type === 'array' && schema.items?.type === 'string') {
+    const lines = Array.isArray(value) ? value : [];
     return (
-      <textarea
-        className="input"
-        rows={3}
-        aria-label={`${label} (one per line)`}
-        value={Array.isArray(value) ? value.join('\n') : ''}
-        disabled={ctx.disabled}
-        onChange={(e) => onChange(e.target.value.split('\n').filter((l, i, all) => l !== '' || i === all.length - 1))}
-      />
+      <div>
+        <textarea
+          className="input"
+          rows={3}
+          aria-label={`${label} (one per line)`}
+          value={lines.join('\n')}
+          disabled={ctx.disabled}
+          onChange={(e) =>
+            onChange(e.target.value.split('\n').filter((l, i, all) => l !== '' || (i > 0 && i === all.length - 1)))
+          }
+        />
+        <Errors messages={lines.flatMap((_, i) => ctx.errorsAt(`${path}.${i}`))} />
+      </div>
     );
+  }
   if (schema.type === 'array' && schema.items?.properties)
     return (
       <RowsEditor
@@ -362,13 +369,19 @@ function KeyValueEditor({
   const [pairs, setPairs] = useState<[string, unknown][]>(() =>
     Object.entries(value && typeof value === 'object' ? (value as Record<string, unknown>) : {}),
   );
-  const columns = name === 'values' && ctx.table;
+  const columns = (name === 'values' || name === 'orderFieldMapping') && ctx.table;
   const emit = (next: [string, unknown][]) => {
     setPairs(next);
     onChange(Object.fromEntries(next.filter(([k]) => k !== '')));
   };
   const singular =
-    name === 'values' ? 'value' : name === 'variables' ? 'variable' : name === 'headers' ? 'header' : 'entry';
+    name === 'values' || name === 'orderFieldMapping'
+      ? 'value'
+      : name === 'variables'
+        ? 'variable'
+        : name === 'headers'
+          ? 'header'
+          : 'entry';
   return (
     <div className="space-y-2">
       {pairs.map(([k, v], i) => (

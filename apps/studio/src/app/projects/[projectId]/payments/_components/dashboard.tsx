@@ -51,6 +51,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
   const [status, setStatus] = useState('');
   const [currency, setCurrency] = useState('');
   const [parentId, setParentId] = useState('');
+  const [paymentMode, setPaymentMode] = useState<'' | 'live' | 'test'>('');
   const settings = useQuery(trpc.payments.settings.queryOptions({ projectId }));
   const active = Boolean(settings.data?.activatedAt);
   const queryClient = useQueryClient();
@@ -74,14 +75,19 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
         status: status || undefined,
         currency: currency || undefined,
         parentId: Number.isInteger(parent) && parent > 0 ? parent : undefined,
+        mode: paymentMode || undefined,
       },
       { getNextPageParam: (page) => page.nextCursor },
     ),
     ...live,
   });
   const listed = rows.data?.pages.flatMap((page) => page.rows) ?? [];
-  const totals = useQuery({ ...trpc.payments.totals.queryOptions({ projectId }), ...live });
-  const revenue = useQuery({ ...trpc.payments.revenue.queryOptions({ projectId, days: 30 }), ...live });
+  const modeFilter = paymentMode || undefined;
+  const totals = useQuery({ ...trpc.payments.totals.queryOptions({ projectId, mode: modeFilter }), ...live });
+  const revenue = useQuery({
+    ...trpc.payments.revenue.queryOptions({ projectId, days: 30, mode: modeFilter }),
+    ...live,
+  });
   const mode = settings.data?.mode ?? 'sandbox';
   if (settings.data && !active)
     return (
@@ -102,7 +108,10 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
         {totals.data?.length === 0 && <p className="text-slate-600">No successful payments yet.</p>}
         {totals.data?.map((t) => (
           <div key={t.currency} className="card">
-            <p className="text-sm text-slate-500">{t.currency.toUpperCase()} net</p>
+            <p className="text-sm text-slate-500">
+              {t.currency.toUpperCase()} net
+              {paymentMode === 'live' ? ' (live)' : paymentMode === 'test' ? ' (test)' : ''}
+            </p>
             <p className="text-2xl font-semibold">{formatMoney(t.net, t.currency)}</p>
             <p className="text-xs text-slate-500">
               {t.payments} payments · {formatMoney(t.refunded, t.currency)} refunded
@@ -145,6 +154,21 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
             </select>
           </div>
           <div>
+            <label className="label" htmlFor="mode-filter">
+              Live or test
+            </label>
+            <select
+              id="mode-filter"
+              className="input"
+              value={paymentMode}
+              onChange={(e) => setPaymentMode(e.target.value as '' | 'live' | 'test')}
+            >
+              <option value="">Live and test</option>
+              <option value="live">Live (real money)</option>
+              <option value="test">Test (test keys or sandbox)</option>
+            </select>
+          </div>
+          <div>
             <label className="label" htmlFor="currency-filter">
               Currency
             </label>
@@ -184,6 +208,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                 <th className="py-1 pr-3">{table === 'refund' ? 'Payment' : 'Order'}</th>
                 <th className="py-1 pr-3">Amount</th>
                 <th className="py-1 pr-3">Status</th>
+                <th className="py-1 pr-3">Live or test</th>
                 <th className="py-1 pr-3">Stripe</th>
                 <th className="py-1 pr-3">Flow runs</th>
                 <th className="py-1 pr-3">Created</th>
@@ -207,6 +232,13 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                       {r.status === 'AMOUNT_MISMATCH' && r.failure_reason ? (
                         <span className="block text-xs text-amber-700">{String(r.failure_reason)}</span>
                       ) : null}
+                    </td>
+                    <td className="py-1.5 pr-3">
+                      {r.livemode === true ? (
+                        <span className="rounded bg-green-100 px-1.5 text-green-800">Live</span>
+                      ) : (
+                        <span className="rounded bg-slate-100 px-1.5 text-slate-700">Test</span>
+                      )}
                     </td>
                     <td className="py-1.5 pr-3">
                       <StripeId id={stripeIds[0]} mode={mode} apiBase={settings.data?.apiBase ?? ''} />

@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
-import { useTRPC } from '~/trpc/react';
+import { type RouterOutputs, useTRPC } from '~/trpc/react';
 
 interface Props {
   projectId: number;
@@ -99,11 +99,75 @@ export function StripeKeysCard({ projectId, settings }: Props) {
         </div>
       </form>
       {save.isSuccess && <p className="text-sm text-green-700">Keys checked with Stripe and saved.</p>}
+      {save.data && <KeysReport report={save.data} />}
       {save.error && !errors.secretKey && !errors.publishableKey && (
         <p role="alert" className="field-error">
           {errorMessage(save.error)}
         </p>
       )}
+    </section>
+  );
+}
+
+const PURPOSE: Record<string, string> = {
+  StripePayment: 'Payments',
+  StripeRefund: 'Refunds',
+  StripeRecurringPaymentManagement: 'Subscriptions',
+  StripeRecurringPaymentDeduction: 'Renewal charges',
+  StripeDispute: 'Disputes',
+  custom: 'Your flow',
+};
+
+/** What saving the keys did, endpoint by endpoint, and what the account behind them now holds. */
+function KeysReport({ report }: { report: RouterOutputs['payments']['saveKeys'] }) {
+  const failed = report.endpoints.filter((e) => !e.ok);
+  return (
+    <section aria-label="Webhook endpoints after saving the keys" className="space-y-2 text-sm">
+      {report.endpoints.length > 0 && (
+        <p>
+          {failed.length === 0
+            ? `All ${report.endpoints.length} of this project's webhook endpoints are registered on the account.`
+            : `${failed.length} of ${report.endpoints.length} endpoints could not be registered:`}
+        </p>
+      )}
+      {failed.length > 0 && (
+        <ul role="alert" className="field-error list-disc pl-5">
+          {failed.map((e) => (
+            <li key={`${e.purpose}-${e.flowId ?? ''}`}>
+              {PURPOSE[e.purpose] ?? e.purpose}: {e.error}
+            </li>
+          ))}
+        </ul>
+      )}
+      {report.retired.length > 0 && (
+        <p className="text-slate-600">
+          {report.retired.filter((r) => r.ok).length} of our endpoints were removed from the previous account
+          {report.retired.some((r) => !r.ok)
+            ? `; ${report.retired.filter((r) => !r.ok).length} could not be (${report.retired.find((r) => !r.ok)?.error})`
+            : ''}
+          .
+        </p>
+      )}
+      <h3 className="font-medium">Webhook endpoints on this Stripe account</h3>
+      {report.account.error && <p className="field-error">{report.account.error}</p>}
+      <ul aria-label="Webhook endpoints on this Stripe account" className="space-y-1">
+        {report.account.endpoints.map((e) => (
+          <li key={e.stripeEndpointId} className="rounded border border-slate-200 p-2">
+            <span className={e.reachesThisProject ? 'text-green-700' : 'text-amber-700'} aria-hidden="true">
+              {e.reachesThisProject ? '✓ ' : '• '}
+            </span>
+            {e.summary}
+            <span className="block break-all text-xs text-slate-500" title={e.events.join(', ')}>
+              {e.url}
+            </span>
+          </li>
+        ))}
+        {report.account.missing.map((m) => (
+          <li key={m.purpose} className="rounded border border-red-200 p-2 text-red-800">
+            {m.summary}
+          </li>
+        ))}
+      </ul>
     </section>
   );
 }
