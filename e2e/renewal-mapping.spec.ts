@@ -11,7 +11,7 @@ async function expectSaved(page: Page) {
 test('a builder edits how the locked renewal node makes renewal orders on the canvas, and nothing else of it', async ({
   page,
 }) => {
-  test.setTimeout(180_000);
+  test.setTimeout(420_000);
   await signUp(page, uniqueEmail('renewal'));
   const project = await createProject(page, 'Renewal shop');
   const nav = page.getByRole('navigation', { name: 'Project' });
@@ -50,10 +50,10 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   await expect(panel(page).getByText(/except copy columns and order field mapping below/)).toBeVisible();
   // The callback itself stays locked: its name and its table cannot be changed here.
   await expect(settings.getByLabel('Node name')).toBeDisabled();
-  await expect(settings.getByLabel('Order table', { exact: true })).toBeDisabled();
+  await expect(settings.getByLabel('Order Table', { exact: true })).toBeDisabled();
   // The mapping is the builder's: a renewal order starts pending (the default) and gets a title.
   await expect(settings.getByLabel('value for status', { exact: true })).toHaveValue('pending');
-  await settings.getByRole('button', { name: 'Add value to Order field mapping' }).click();
+  await settings.getByRole('button', { name: 'Add value to Order Field Mapping' }).click();
   await settings.getByLabel('value 2 column').selectOption('title');
   await settings.getByLabel('value for title', { exact: true }).fill('Monthly renewal');
   await expect(page.getByText('No problems')).toBeVisible();
@@ -62,9 +62,9 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   await expect(page.getByRole('status').filter({ hasText: 'Published version 2.' })).toBeVisible();
 
   // A column the order table does not have is refused on the field.
-  await settings.getByRole('textbox', { name: 'Copy columns (one per line)' }).fill('no_such_column');
+  await settings.getByRole('textbox', { name: 'Copy Columns (one per line)' }).fill('no_such_column');
   await expect(settings.getByRole('alert')).toContainText('no_such_column');
-  await settings.getByRole('textbox', { name: 'Copy columns (one per line)' }).fill('title');
+  await settings.getByRole('textbox', { name: 'Copy Columns (one per line)' }).fill('title');
   await expect(page.getByText('No problems')).toBeVisible();
   await expectSaved(page);
 

@@ -12,6 +12,7 @@ import {
 import { ensurePaymentStatusOption, PAYMENT_TABLE } from '../system-tables';
 import { BACKEND, findAndLock, sameMode } from './find';
 import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
+import { settlePaymentTotals } from './refund';
 
 export interface PaymentCallbackOutput extends ReceiptFields {
   orderId: number | null;
@@ -67,8 +68,13 @@ export async function handlePaymentEvent(
   const amountMatches = paidAmountMatches(owed, update);
   const next: PaymentStatus = amountMatches ? update.status : 'AMOUNT_MISMATCH';
   if (!amountMatches) await ensurePaymentStatusOption(tx, projectId, 'AMOUNT_MISMATCH');
+  // Refunds handled before this success settled the row already (a refund proves the payment): the success itself
+  // is still news (its time, its receipt) until `paid_at` says it was recorded.
+  const settledByRefunds =
+    next === 'SUCCESSFUL' && (current === 'PARTIALLY_REFUNDED' || current === 'REFUNDED') && !payment.paid_at;
   const apply = shouldApplyPaymentStatus(current, next);
   const values: Record<string, unknown> = {};
+  if (settledByRefunds && update.paidAt) values.paid_at = update.paidAt;
   // Ids are filled in whenever they are new, even if the status does not move.
   if (update.paymentIntentId && !payment.stripe_payment_intent_id)
     values.stripe_payment_intent_id = update.paymentIntentId;
@@ -83,13 +89,15 @@ export async function handlePaymentEvent(
   }
   if (Object.keys(values).length > 0)
     await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: payment.id }], values);
+  // Refunds recorded before the success was known (their events came first) now count.
+  if (apply && next === 'SUCCESSFUL') await settlePaymentTotals(tx, projectId, payment.id);
   const status = apply ? next : current;
   return {
     orderId: Number(payment.order_id),
     paymentId: payment.id,
     paymentStatus: outward(status),
     amountMatches,
-    alreadyProcessed: !apply,
+    alreadyProcessed: !apply && !settledByRefunds,
     recovered: apply && (current === 'FAILED' || current === 'CANCELED') && update.status === 'SUCCESSFUL',
     ...(await receiptFields(tx, projectId, payment, event)),
     ignored: false,

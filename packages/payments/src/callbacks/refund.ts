@@ -29,8 +29,13 @@ export interface RefundCallbackOutput {
 
 export type RefundCallbackResult = RefundCallbackOutput & RefundNoticeFields;
 
-/** Refunded total of a payment from its refund rows, then the payment's status from it. */
-async function settlePaymentTotals(tx: Executor, projectId: number, paymentId: number) {
+/**
+ * Refunded total of a payment from its refund rows, then the payment's status from it. A refund Stripe made
+ * proves the charge was paid: a payment whose own success event has not been handled yet (still PENDING, or
+ * FAILED/CANCELED from an earlier attempt) is settled from its refunds too, without `paid_at` (which its success
+ * event fills in later, and then still sends its receipt).
+ */
+export async function settlePaymentTotals(tx: Executor, projectId: number, paymentId: number) {
   const payment = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, paymentId);
   if (!payment) return;
   const { value } = await aggregateRows(tx, projectId, BACKEND, REFUND_TABLE, {
@@ -42,7 +47,9 @@ async function settlePaymentTotals(tx: Executor, projectId: number, paymentId: n
     ],
   });
   const refunded = Number(value ?? 0);
-  if (!['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(String(payment.status))) return;
+  const settled = ['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(String(payment.status));
+  const paidBeforeWeKnew = ['PENDING', 'FAILED', 'CANCELED'].includes(String(payment.status)) && refunded > 0;
+  if (!settled && !paidBeforeWeKnew) return;
   await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
     amount_refunded: refunded,
     status: paymentStatusAfterRefunds(Number(payment.amount), refunded),

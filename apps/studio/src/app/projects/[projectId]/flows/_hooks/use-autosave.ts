@@ -28,26 +28,38 @@ export function useAutosave(options: {
   const [saveState, setSaveState] = useState<SaveState>('saved');
   const saveDraft = useMutation(trpc.flows.saveDraft.mutationOptions());
 
-  const save = useCallback(async () => {
+  // One save at a time: a change made while a slow save is in flight is saved after it, naming the revision
+  // that save returned (two saves naming the same revision would refuse the second as a conflict).
+  const inFlight = useRef<Promise<boolean> | null>(null);
+  const save = useCallback(async (): Promise<boolean> => {
+    while (inFlight.current) await inFlight.current;
     const target = definition;
     if (target === savedDefinition.current) return true;
-    setSaveState('saving');
+    const attempt = (async () => {
+      setSaveState('saving');
+      try {
+        const result = await saveDraft.mutateAsync({
+          projectId,
+          flowId,
+          definition: target,
+          expectedRevision: revision.current,
+        });
+        revision.current = result.revision;
+        savedDefinition.current = target;
+        setSaveState('saved');
+        return true;
+      } catch (error) {
+        const conflict = (error as { data?: { code?: string } }).data?.code === 'CONFLICT';
+        setSaveState(conflict ? 'conflict' : 'error');
+        onError(errorMessage(error));
+        return false;
+      }
+    })();
+    inFlight.current = attempt;
     try {
-      const result = await saveDraft.mutateAsync({
-        projectId,
-        flowId,
-        definition: target,
-        expectedRevision: revision.current,
-      });
-      revision.current = result.revision;
-      savedDefinition.current = target;
-      setSaveState('saved');
-      return true;
-    } catch (error) {
-      const conflict = (error as { data?: { code?: string } }).data?.code === 'CONFLICT';
-      setSaveState(conflict ? 'conflict' : 'error');
-      onError(errorMessage(error));
-      return false;
+      return await attempt;
+    } finally {
+      if (inFlight.current === attempt) inFlight.current = null;
     }
   }, [definition, flowId, projectId, saveDraft, onError]);
 
