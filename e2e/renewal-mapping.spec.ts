@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { createProject, signUp, uniqueEmail } from './helpers';
+import { createProject, PASSWORD, uniqueEmail } from './helpers';
 
 const node = (page: Page, id: string) => page.locator(`.react-flow__node[data-id="${id}"]`);
 const panel = (page: Page) => page.getByRole('complementary', { name: 'Flow panel' });
@@ -12,7 +12,12 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   page,
 }) => {
   test.setTimeout(420_000);
-  await signUp(page, uniqueEmail('renewal'));
+  // Signing up hashes a password (scrypt): on a loaded machine it can take longer than the default wait.
+  await page.goto('/sign-up');
+  await page.getByLabel('Email').fill(uniqueEmail('renewal'));
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await expect(page).toHaveURL(/\/projects$/, { timeout: 60_000 });
   const project = await createProject(page, 'Renewal shop');
   const nav = page.getByRole('navigation', { name: 'Project' });
 
