@@ -17,6 +17,7 @@ import { paymentMethodRoutes } from './resources/payment-methods';
 import { priceRoutes } from './resources/prices';
 import { productRoutes } from './resources/products';
 import { refundRoutes } from './resources/refunds';
+import { subscriptionItemRoutes } from './resources/subscription-items';
 import { subscriptionRoutes } from './resources/subscriptions';
 import { testClockRoutes } from './resources/test-clocks';
 import { Router } from './router';
@@ -36,6 +37,7 @@ export const ROUTES: Route[] = [
   ...refundRoutes,
   ...disputeRoutes,
   ...subscriptionRoutes,
+  ...subscriptionItemRoutes,
   ...invoiceRoutes,
   ...testClockRoutes,
   ...couponRoutes,

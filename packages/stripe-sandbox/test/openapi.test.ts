@@ -52,6 +52,13 @@ async function sweep(): Promise<void> {
     unit_amount: 9000,
     recurring: { interval: 'year' },
   });
+  const oneTimeRecurring = await stripe.prices.create({
+    product: product.id,
+    currency: 'usd',
+    unit_amount: 9000,
+    recurring: { interval: 'year' },
+    nickname: 'seats',
+  });
   await stripe.prices.retrieve(oneTime.id);
   await stripe.prices.update(oneTime.id, { nickname: 'single' });
   await stripe.prices.list({ recurring: { interval: 'month' } });
@@ -156,6 +163,15 @@ async function sweep(): Promise<void> {
     proration_behavior: 'always_invoice',
   });
   await stripe.subscriptions.update(sub.id, { pause_collection: { behavior: 'keep_as_draft' } });
+  const extra = await stripe.subscriptionItems.create({
+    subscription: sub.id,
+    price: oneTimeRecurring.id,
+    quantity: 2,
+  });
+  await stripe.subscriptionItems.retrieve(extra.id);
+  await stripe.subscriptionItems.update(extra.id, { quantity: 3, proration_behavior: 'none' });
+  await stripe.subscriptionItems.list({ subscription: sub.id });
+  await stripe.subscriptionItems.del(extra.id);
   await stripe.subscriptions.update(sub.id, { pause_collection: '' });
 
   const invoices = await stripe.invoices.list({ subscription: sub.id });

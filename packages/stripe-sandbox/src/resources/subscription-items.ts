@@ -1,9 +1,9 @@
-import { type Ctx, getObject } from '../context';
-import { invalidRequest } from '../errors';
-import type { FormObject } from '../form-decode';
+import { type Ctx, clone, diff, emit, getObject, type Route, timeForCustomer } from '../context';
+import { invalidRequest, resourceMissing, StripeApiError, unexpectedState } from '../errors';
+import { type FormObject, setPath } from '../form-decode';
 import { newId } from '../ids';
-import { arr, int, str } from '../params';
-import { publicView } from '../render';
+import { allowOnly, arr, int, metadata, oneOf, str } from '../params';
+import { filteredList, publicView } from '../render';
 import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { paymentMethodFor } from './subscription-lifecycle';
 
@@ -128,3 +128,116 @@ export function takePendingProrations(sub: any, invoiceId: string): any[] {
     taxes: [],
   }));
 }
+
+/** The subscription holding a subscription item, by the item's id. */
+function findItem(ctx: Ctx, id: string, param = 'id'): { sub: any; item: any } {
+  for (const sub of Object.values(ctx.account.data.subscriptions) as any[]) {
+    const item = sub.items.data.find((it: any) => it.id === id);
+    if (item) return { sub, item };
+  }
+  throw resourceMissing('subscription_item', id, param);
+}
+
+function liveSubscription(ctx: Ctx, id: string, param: string): any {
+  const sub = getObject(ctx.account, 'subscriptions', id, 'subscription', param);
+  if (sub.status === 'canceled' || sub.status === 'incomplete_expired')
+    throw unexpectedState('A canceled subscription cannot change its items.');
+  return sub;
+}
+
+/** Runs an item change the way `subscriptions.update({items})` does, and tells about it. */
+function changeItems(ctx: Ctx, sub: any, entry: FormObject): void {
+  const before = clone(sub);
+  const now = timeForCustomer(ctx.account, sub.customer);
+  const behavior =
+    oneOf(ctx.body, 'proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const) ??
+    'create_prorations';
+  try {
+    changeSubscriptionItems(ctx, sub, setPath({ items: [setPath(entry, 'items[0]')] }, ''), behavior, now);
+  } catch (e) {
+    // Here the item's fields are top-level parameters: `price`, not `items[0][price]`.
+    if (e instanceof StripeApiError && typeof e.extra.param === 'string')
+      e.extra.param = e.extra.param.replace(/^items\[0\]\[([^\]]+)\]/, '$1');
+    throw e;
+  }
+  emit(ctx, 'customer.subscription.updated', sub, diff(before, sub));
+}
+
+const ITEM_FIELDS = ['price', 'quantity', 'metadata', 'proration_behavior', 'proration_date', 'payment_behavior'];
+
+/** `/v1/subscription_items`: the items of a subscription one at a time (same rules and prorations). */
+export const subscriptionItemRoutes: Route[] = [
+  {
+    method: 'GET',
+    path: '/v1/subscription_items',
+    filters: ['subscription'],
+    handler: (ctx) => {
+      const subId = str(ctx.query, 'subscription', true);
+      const sub = getObject(ctx.account, 'subscriptions', subId, 'subscription', 'subscription');
+      return filteredList(
+        { ...ctx.query, subscription: '' },
+        [...sub.items.data].reverse(),
+        `/v1/subscription_items?subscription=${sub.id}`,
+        { subscription: () => () => true },
+      );
+    },
+  },
+  {
+    method: 'GET',
+    path: '/v1/subscription_items/:id',
+    handler: (ctx) => findItem(ctx, ctx.params.id).item,
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscription_items',
+    handler: (ctx) => {
+      allowOnly(ctx.body, [...ITEM_FIELDS, 'subscription']);
+      const sub = liveSubscription(ctx, str(ctx.body, 'subscription', true), 'subscription');
+      const price = str(ctx.body, 'price', true);
+      if (sub.items.data.some((it: any) => it.price.id === price))
+        throw invalidRequest('This subscription already has an item with this price.', 'price');
+      const known = new Set(sub.items.data.map((it: any) => it.id));
+      const entry: FormObject = { price };
+      if (ctx.body.quantity !== undefined) entry.quantity = ctx.body.quantity;
+      changeItems(ctx, sub, entry);
+      const item = sub.items.data.find((it: any) => !known.has(it.id));
+      item.metadata = metadata(ctx.body);
+      return item;
+    },
+  },
+  {
+    method: 'POST',
+    path: '/v1/subscription_items/:id',
+    handler: (ctx) => {
+      allowOnly(ctx.body, ITEM_FIELDS);
+      const { sub, item } = findItem(ctx, ctx.params.id);
+      liveSubscription(ctx, sub.id, 'id');
+      const entry: FormObject = { id: item.id };
+      if (ctx.body.price !== undefined) entry.price = ctx.body.price;
+      if (ctx.body.quantity !== undefined) entry.quantity = ctx.body.quantity;
+      if (entry.price !== undefined || entry.quantity !== undefined) changeItems(ctx, sub, entry);
+      item.metadata = metadata(ctx.body, item.metadata);
+      return item;
+    },
+  },
+  {
+    method: 'DELETE',
+    path: '/v1/subscription_items/:id',
+    handler: (ctx) => {
+      allowOnly(ctx.query, ['proration_behavior', 'proration_date', 'clear_usage']);
+      const { sub, item } = findItem(ctx, ctx.params.id);
+      liveSubscription(ctx, sub.id, 'id');
+      if (sub.items.data.length === 1)
+        throw invalidRequest(
+          'A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.',
+          'id',
+        );
+      const before = clone(sub);
+      // Removed without a proration credit (the sandbox credits only price and quantity changes).
+      sub.items.data = sub.items.data.filter((it: any) => it.id !== item.id);
+      sub.items.total_count = sub.items.data.length;
+      emit(ctx, 'customer.subscription.updated', sub, diff(before, sub));
+      return { id: item.id, object: 'subscription_item', deleted: true };
+    },
+  },
+];
