@@ -17,6 +17,7 @@ import { paymentMethodRoutes } from './resources/payment-methods';
 import { priceRoutes } from './resources/prices';
 import { productRoutes } from './resources/products';
 import { refundRoutes } from './resources/refunds';
+import { setupIntentRoutes } from './resources/setup-intents';
 import { subscriptionItemRoutes } from './resources/subscription-items';
 import { subscriptionRoutes } from './resources/subscriptions';
 import { testClockRoutes } from './resources/test-clocks';
@@ -42,6 +43,7 @@ export const ROUTES: Route[] = [
   ...testClockRoutes,
   ...couponRoutes,
   ...billingPortalRoutes,
+  ...setupIntentRoutes,
   ...webhookEndpointRoutes,
   ...eventRoutes,
 ];

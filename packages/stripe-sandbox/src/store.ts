@@ -24,6 +24,7 @@ export const COLLECTIONS = [
   'coupons',
   'promotion_codes',
   'billing_portal_sessions',
+  'setup_intents',
 ] as const;
 export type Collection = (typeof COLLECTIONS)[number];
 
@@ -45,6 +46,7 @@ const PREFIXES: [string, Collection][] = [
   ['evt_', 'events'],
   ['promo_', 'promotion_codes'],
   ['bps_', 'billing_portal_sessions'],
+  ['seti_', 'setup_intents'],
 ];
 
 export function collectionOfId(id: string): Collection | undefined {

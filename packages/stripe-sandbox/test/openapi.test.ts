@@ -75,6 +75,13 @@ async function sweep(): Promise<void> {
   await stripe.customers.listPaymentMethods(customer.id);
   await stripe.customers.update(customer.id, { invoice_settings: { default_payment_method: pm.id } });
 
+  const setup = await stripe.setupIntents.create({ customer: customer.id, usage: 'off_session' });
+  await stripe.setupIntents.retrieve(setup.id);
+  await stripe.setupIntents.update(setup.id, { metadata: { k: 'v' } });
+  await stripe.setupIntents.confirm(setup.id, { payment_method: 'pm_card_mastercard' });
+  await stripe.setupIntents.list({ customer: customer.id });
+  const abandoned = await stripe.setupIntents.create({ customer: customer.id });
+  await stripe.setupIntents.cancel(abandoned.id);
   const pi = await stripe.paymentIntents.create({ amount: 2000, currency: 'usd', customer: customer.id });
   await stripe.paymentIntents.retrieve(pi.id);
   await stripe.paymentIntents.update(pi.id, { metadata: { order: '1' } });
