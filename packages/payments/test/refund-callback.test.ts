@@ -377,6 +377,11 @@ describe('the refund callback handler', () => {
       amountRefunded: 0,
       alreadyProcessed: false,
     });
+    // the event carried no reason: Stripe's, fetched with its state, is the one kept
+    expect(await p.refundRow(Number(failed.refundId))).toMatchObject({
+      status: 'FAILED',
+      failure_reason: 'expired_or_canceled_card',
+    });
     expect(await getRow(handle.db, p.project.id, BACKEND, 'payment', paymentId)).toMatchObject({
       status: 'SUCCESSFUL',
       amount_refunded: 0,
