@@ -21,6 +21,8 @@ const ALLOWED: Record<string, string> = {
   'packages/payments/src/worker-cli.ts: stopping': 'the entry point itself: shutdown in progress',
   'packages/realtime/src/hub.ts: hubs': 'one change hub per database handle, made on first use',
   'packages/runtime/src/signals.ts: holder': 'in-process wake-up emitter for workers (Next bundles share it)',
+  'packages/data-model/src/metadata.ts: metadataCache':
+    "each project's table metadata, checked against its metadata_version on every read",
   'packages/runtime/src/signals.ts: notifyWindows': 'per-handle NOTIFY coalescing window (weak)',
   'packages/runtime/src/endpoints.ts: plainCache': 'opened webhook secrets cache',
   'packages/runtime/src/ingest.ts: touched': 'throttle for last-delivery timestamps',

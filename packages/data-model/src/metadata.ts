@@ -78,13 +78,49 @@ function toTableInfo(record: TableRecord): TableInfo {
   };
 }
 
+// Every read and write looks its table up; the metadata changes only with DDL. So each project's tables are
+// cached with the project's metadata_version, which triggers on data_table and data_column set from a sequence
+// in the very transaction that changes them (migration 0017). A lookup reads that one number (a primary-key
+// read) and reuses the cached tables while it is unchanged: a DDL change is seen by the next read or write,
+// in its own transaction at once, elsewhere as soon as it commits. A version is never handed out twice, so an
+// entry cached from a transaction that rolled back can never match again. Keyed by schema name and creation
+// time too, so two databases in one process (tests) never share an entry.
+interface ProjectMetadata {
+  version: string;
+  tables: Map<string, TableInfo | null>;
+}
+const metadataCache = new Map<string, ProjectMetadata>();
+const METADATA_CACHE_PROJECTS = 2000;
+
+async function projectMetadata(tx: Executor, projectId: number): Promise<ProjectMetadata | null> {
+  const [project] = await executeRows<{ key: string; version: string }>(
+    tx,
+    sql`select schema_name || '|' || created_at::text as key, metadata_version::text as version
+        from project where id = ${projectId}`,
+  );
+  if (!project) return null;
+  const key = `${projectId}|${project.key}`;
+  let entry = metadataCache.get(key);
+  if (!entry || entry.version !== project.version) {
+    if (metadataCache.size >= METADATA_CACHE_PROJECTS) metadataCache.clear();
+    entry = { version: project.version, tables: new Map() };
+    metadataCache.set(key, entry);
+  }
+  return entry;
+}
+
 export async function findTable(tx: Executor, projectId: number, name: string): Promise<TableInfo | null> {
   if (typeof name !== 'string') return null;
+  const cached = await projectMetadata(tx, projectId);
+  if (cached?.tables.has(name)) return cached.tables.get(name) ?? null;
   const [record] = await executeRows<TableRecord>(
     tx,
     tableQuery(sql`t.project_id = ${projectId} and t.name = ${name}`),
   );
-  return record ? toTableInfo(record) : null;
+  const table = record ? toTableInfo(record) : null;
+  // Only names that exist are kept: a miss is cheap to repeat and must not grow the cache without bound.
+  if (cached && table) cached.tables.set(name, table);
+  return table;
 }
 
 export async function loadTable(tx: Executor, projectId: number, name: string): Promise<TableInfo> {

@@ -1,4 +1,4 @@
-import { index, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, index, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import { authUser } from './auth';
 
 // A project is one app being built. Its slug names the generated app's URL,
@@ -15,6 +15,10 @@ export const projects = pgTable(
     // The PostgreSQL schema that holds this project's own tables (data model issue).
     schemaName: text('schema_name').notNull().unique(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    // Set from a sequence by triggers on data_table and data_column in the transaction that changes them, so
+    // the data-access layer's per-project metadata cache sees any DDL at its next read (never reused after a
+    // rollback: a sequence value is never handed out twice).
+    metadataVersion: bigint('metadata_version', { mode: 'number' }).notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index('project_owner_idx').on(t.ownerId)],
