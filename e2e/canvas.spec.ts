@@ -41,7 +41,7 @@ async function shopWithPayments(page: Page) {
   await row.getByLabel('status').fill('pending');
   await row.getByRole('button', { name: 'Add row' }).click();
   await expect(
-    page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'pending', exact: true }),
+    page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'Pending', exact: true }),
   ).toBeVisible();
   return { project, nav };
 }
@@ -53,11 +53,11 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   test.setTimeout(240_000);
   const { nav, project } = await shopWithPayments(page);
 
-  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  await nav.getByRole('link', { name: 'Automations' }).click();
   const flows = page.getByRole('table', { name: 'Flows' });
   const row = flows.getByRole('row').filter({ hasText: 'StripePayment' });
   await expect(row).toContainText('System');
-  await expect(row).toContainText('checkout.session.completed');
+  await expect(row).toContainText('When a payment succeeds');
   await expect(row).toContainText('Published');
   await expect(row.getByRole('button', { name: /Delete/ })).toHaveCount(0);
   await row.getByRole('link', { name: 'StripePayment' }).click();
@@ -101,6 +101,10 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await expect(page.getByText('No problems')).toBeVisible();
   await expectSaved(page);
   await page.getByRole('button', { name: 'Publish' }).click();
+  // A payment automation asks first and says what changes.
+  const confirm = page.getByRole('dialog', { name: 'Publish StripePayment?' });
+  await expect(confirm.getByRole('list', { name: 'What changes' })).toContainText('Adds the step');
+  await confirm.getByRole('button', { name: 'Publish' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Published version 2.' })).toBeVisible();
 
   // A broken binding: the error shows on the node and on the field, and publishing is refused.
@@ -151,11 +155,11 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await expect(async () => {
     await page.reload();
     await expect(
-      page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'paid', exact: true }),
+      page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'Paid', exact: true }),
     ).toBeVisible({ timeout: 1000 });
   }).toPass({ timeout: 20_000 });
 
-  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  await nav.getByRole('link', { name: 'Automations' }).click();
   await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'StripePayment' }).click();
   await page.getByRole('button', { name: 'Runs' }).click();
   const runs = panel(page).getByRole('table', { name: 'Runs' });
@@ -175,9 +179,9 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
     );
   }
   expect(painted).toBe(true);
-  await expect(node(page, 'update_rows')).toContainText('succeeded');
+  await expect(node(page, 'update_rows')).toContainText('Done');
   await expect(output).toContainText('paid');
-  await expect(node(page, 'callback')).toContainText('succeeded');
+  await expect(node(page, 'callback')).toContainText('Done');
 
   // Studio → Events: the webhook events, the runs they started, and replay.
   await nav.getByRole('link', { name: 'Events' }).click();
@@ -194,9 +198,9 @@ test('a builder builds a custom flow and test-runs it with a sample event, seein
 }) => {
   test.setTimeout(240_000);
   const { nav } = await shopWithPayments(page);
-  await nav.getByRole('link', { name: 'Actionflows' }).click();
-  await page.getByLabel('Flow name').fill('Large charges');
-  await page.getByRole('button', { name: 'Create flow' }).click();
+  await nav.getByRole('link', { name: 'Automations' }).click();
+  await page.getByLabel('Automation name').fill('Large charges');
+  await page.getByRole('button', { name: 'Create automation' }).click();
   await expect(node(page, 'trigger')).toBeVisible();
 
   await node(page, 'trigger').click();
@@ -226,7 +230,7 @@ test('a builder builds a custom flow and test-runs it with a sample event, seein
   await expect(page.getByRole('log', { name: 'Output of Trigger' })).toContainText('charge.succeeded');
   await expect(page.getByRole('log', { name: 'Output of Set variables' })).toContainText('"amount"');
   await expect(page.getByRole('log', { name: 'Output of Query rows' })).toContainText('"rows"');
-  await expect(node(page, 'query_rows')).toContainText('succeeded');
+  await expect(node(page, 'query_rows')).toContainText('Done');
 
   await page.getByRole('button', { name: 'Runs' }).click();
   await expect(panel(page).getByRole('table', { name: 'Runs' })).toContainText('test');

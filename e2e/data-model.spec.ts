@@ -46,7 +46,7 @@ test('a builder models an order table, edits rows with validation and opens a pe
   await addColumn(page, { name: 'status', type: 'enum', options: 'pending, paid, refunded, cancelled' });
   await addColumn(page, { name: 'amount', type: 'integer', required: true });
   await addColumn(page, { name: 'buyer', type: 'relation', target: 'end_user' });
-  await expect(page.getByRole('cell', { name: 'relation → end_user' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Link to end_user' })).toBeVisible();
 
   await page.getByRole('tab', { name: 'rows' }).click();
   const grid = page.getByRole('table', { name: 'Rows of order' });
@@ -77,7 +77,7 @@ test('a builder models an order table, edits rows with validation and opens a pe
   await form.getByLabel('amount').fill('1500');
   await form.getByRole('button', { name: 'Save row' }).click();
   await expect(grid.getByRole('cell', { name: '1500', exact: true })).toBeVisible();
-  await expect(grid.getByRole('cell', { name: 'paid', exact: true })).toBeVisible();
+  await expect(grid.getByRole('cell', { name: 'Paid', exact: true })).toBeVisible();
   await page.reload();
   await expect(
     page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: '1500', exact: true }),
@@ -118,7 +118,7 @@ test('data-losing changes ask first, and a table in use cannot be deleted', asyn
   await form.getByLabel('Type').selectOption('relation');
   await form.getByLabel('Points at table').selectOption('customer');
   await form.getByRole('button', { name: 'Add column' }).click();
-  await expect(page.getByRole('cell', { name: 'relation → customer' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Link to customer' })).toBeVisible();
 
   await page.getByRole('list', { name: 'Tables' }).getByRole('link', { name: 'customer' }).click();
   await expect(page.getByRole('heading', { name: 'customer' })).toBeVisible();

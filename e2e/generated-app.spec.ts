@@ -165,10 +165,10 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await payOnCheckout(ann.page, '4242 4242 4242 4242');
   await expect(ann.page).toHaveURL(new RegExp(`/app/${slug}/orders\\?paid=\\d+`));
   await expect(ann.page.getByText('Live')).toBeVisible();
-  await expect(ann.page.getByRole('listitem', { name: /^Payment \d+$/ }).first()).toContainText('Paid', {
+  await expect(ann.page.getByRole('listitem', { name: /^Order #\d+ · Coffee beans · Paid$/ }).first()).toBeVisible({
     timeout: 30_000,
   });
-  await expect(ann.page.getByRole('heading', { name: /Order #\d+ · Coffee beans/ })).toBeVisible();
+  await expect(ann.page.getByRole('heading', { name: /Order #\d+ · Coffee beans/ }).first()).toBeVisible();
   await shots(ann.page, 'orders');
 
   // A declined card: the hosted page says so, and the payment ends FAILED.
@@ -177,7 +177,17 @@ test('end users buy, subscribe and get refunds live in the generated app', async
   await payOnCheckout(ann.page, '4000 0000 0000 0002');
   await expect(ann.page.getByText(/declined/i)).toBeVisible();
   await ann.page.goto(`/app/${slug}/orders`);
-  await expect(ann.page.getByText('Failed', { exact: true }).first()).toBeVisible({ timeout: 30_000 });
+  const declined = ann.page.getByRole('listitem', { name: /^Order #\d+ · Coffee beans · Failed$/ }).first();
+  await expect(declined).toBeVisible({ timeout: 30_000 });
+  // "Try again" pays the same order: no second order is made, and it turns paid.
+  const ordersBefore = await ann.page.getByRole('listitem', { name: /^Order #\d+/ }).count();
+  const declinedName = String(await declined.getAttribute('aria-label'));
+  const declinedNumber = declinedName.match(/^Order #(\d+)/)?.[1];
+  await declined.getByRole('button', { name: 'Try again' }).click();
+  await payOnCheckout(ann.page, '4242 4242 4242 4242');
+  await expect(ann.page).toHaveURL(new RegExp(`/app/${slug}/orders\\?paid=${declinedNumber}$`));
+  await expect(ann.page.getByTestId(`order-${declinedNumber}`)).toContainText('Paid', { timeout: 30_000 });
+  await expect(ann.page.getByRole('listitem', { name: /^Order #\d+/ })).toHaveCount(ordersBefore);
 
   // The embedded card form (Payment Intent + the sandbox's Stripe.js stand-in): a decline shown in place,
   // then 4242 on the same intent, and the order turns paid live.

@@ -32,7 +32,7 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
   await row.getByLabel('status').selectOption('pending');
   await row.getByRole('button', { name: 'Add row' }).click();
   const grid = page.getByRole('table', { name: 'Rows of order' });
-  await expect(grid.getByRole('cell', { name: 'pending', exact: true })).toBeVisible();
+  await expect(grid.getByRole('cell', { name: 'Pending', exact: true })).toBeVisible();
 
   await nav.getByRole('link', { name: 'Payments' }).click();
   await page.getByLabel('Order table', { exact: true }).selectOption('order');
@@ -99,7 +99,7 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
 
   await page.goto(`/projects/${id}/data/order`);
   await expect(
-    page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'paid', exact: true }),
+    page.getByRole('table', { name: 'Rows of order' }).getByRole('cell', { name: 'Paid', exact: true }),
   ).toBeVisible({
     timeout: 15_000,
   });

@@ -31,7 +31,10 @@ test('a builder activates payments on their order table and brands the checkout'
   await expect(page.getByText('Branding saved.')).toBeVisible();
   await page.reload();
   await expect(page.getByLabel('Brand name')).toHaveValue('Bean Co');
-  await expect(page.getByLabel('Stored secret key')).toHaveText(/^sk_test_••••/);
+  // The keys card says which account is in use and never shows a key the builder did not enter.
+  await expect(page.getByLabel('Account in use')).toHaveText('Built-in test sandbox');
+  await expect(page.getByLabel('Stored secret key')).toHaveCount(0);
+  await expect(page.getByLabel('Publishable key')).toHaveValue('');
 
   const endpoints = page.getByRole('table', { name: 'Webhook endpoints' });
   for (const flow of [
@@ -43,7 +46,7 @@ test('a builder activates payments on their order table and brands the checkout'
   ])
     await expect(endpoints.getByRole('row').filter({ hasText: flow })).toContainText('Healthy');
 
-  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  await nav.getByRole('link', { name: 'Automations' }).click();
   const flows = page.getByRole('table', { name: 'Flows' });
   for (const flow of [
     'StripePayment',

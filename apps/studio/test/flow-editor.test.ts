@@ -16,7 +16,10 @@ import {
   FlowEditError,
   insertBinding,
   insertNodeOnEdge,
+  insertNodeOnEdgeWithLayout,
   moveNodes,
+  NODE_HEIGHT,
+  NODE_WIDTH,
   pasteNodes,
   pushHistory,
   redo,
@@ -213,6 +216,26 @@ describe('graph editing operations', () => {
     expect(y('branch')).toBeLessThan(y('update_order'));
     const spots = new Set(graph.nodes.map((n) => `${n.position.x},${n.position.y}`));
     expect(spots.size).toBe(graph.nodes.length);
+  });
+
+  it('a step inserted on a connection gets a row of its own: the layout runs again, nothing overlaps or squeezes', () => {
+    const before = autoLayout(payment().graph);
+    const edge = before.edges.find((e) => e.source === 'branch' && e.target === 'update_order');
+    const { graph, nodeId } = insertNodeOnEdgeWithLayout(before, edge?.id as string, { type: 'send_email' });
+    const box = (id: string) => graph.nodes.find((n) => n.id === id)?.position as { x: number; y: number };
+    expect(box('branch').y).toBeLessThan(box(nodeId).y);
+    expect(box(nodeId).y).toBeLessThan(box('update_order').y);
+    // Each step sits a full card height plus a gap below the one before it (not half-way between them).
+    expect(box(nodeId).y - box('branch').y).toBeGreaterThanOrEqual(NODE_HEIGHT + 40);
+    expect(box('update_order').y - box(nodeId).y).toBeGreaterThanOrEqual(NODE_HEIGHT + 40);
+    expect(box('update_order').y).toBeGreaterThan(before.nodes.find((n) => n.id === 'update_order')?.position.y ?? 0);
+    for (const a of graph.nodes)
+      for (const b of graph.nodes) {
+        if (a.id >= b.id) continue;
+        const apart =
+          Math.abs(a.position.x - b.position.x) >= NODE_WIDTH || Math.abs(a.position.y - b.position.y) >= NODE_HEIGHT;
+        expect(apart, `${a.id} overlaps ${b.id}`).toBe(true);
+      }
   });
 });
 

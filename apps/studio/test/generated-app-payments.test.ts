@@ -187,6 +187,44 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     expect(new URL(String(session.success_url)).origin).toBe(publicOrigin());
   });
 
+  it('"Try again" after a decline pays the same order at what the shop charged; refused while paid, pending or for another buyer', async () => {
+    const { project, slug } = await shop();
+    const ann = appClient(handle, slug);
+    const bob = appClient(handle, slug);
+    await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
+    await bob.mutation('signUp', { email: `bob-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
+    // A shop that sells nothing recurring does not show "My subscriptions".
+    expect((await ann.query<{ sellsSubscriptions: boolean }>('info')).sellsSubscriptions).toBe(false);
+    const [beans] = await ann.query<{ key: string }[]>('catalog');
+    const bought = await ann.mutation<{ orderId: number; checkoutUrl: string }>('buy', { itemKey: beans.key });
+    // Still waiting for the first attempt: nothing to try again.
+    await expect(ann.mutation('payAgain', { orderId: bought.orderId })).rejects.toMatchObject({ code: 'CONFLICT' });
+    const [first] = (await ann.query<OrderView[]>('myOrders'))[0].payments;
+    const backend = { kind: 'backend' } as const;
+    await updateRows(handle.db, project.id, backend, 'payment', [{ column: 'id', op: 'eq', value: first.id }], {
+      status: 'FAILED',
+      failure_reason: 'Your card was declined.',
+    });
+    await expect(bob.mutation('payAgain', { orderId: bought.orderId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const again = await ann.mutation<{ orderId: number; checkoutUrl: string }>('payAgain', { orderId: bought.orderId });
+    expect(again.orderId).toBe(bought.orderId);
+    expect(again.checkoutUrl).toMatch(/\/c\/pay\/cs_test_/);
+    const orders = await ann.query<OrderView[]>('myOrders');
+    expect(orders).toHaveLength(1);
+    expect(orders[0].payments.map((p) => [p.status, p.amount])).toEqual([
+      ['PENDING', 1500],
+      ['FAILED', 1500],
+    ]);
+    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const session = await stripe.checkout.sessions.retrieve(again.checkoutUrl.split('/').pop() as string);
+    expect(session.amount_total).toBe(1500);
+    // Paid: no more tries.
+    await updateRows(handle.db, project.id, backend, 'payment', [{ column: 'status', op: 'eq', value: 'PENDING' }], {
+      status: 'SUCCESSFUL',
+    });
+    await expect(ann.mutation('payAgain', { orderId: bought.orderId })).rejects.toMatchObject({ code: 'CONFLICT' });
+  });
+
   it('buys through Checkout as the end user; each user sees only their orders, live', async () => {
     const { user, project, slug } = await shop();
     const ann = appClient(handle, slug, { origin: 'http://shop.test' });

@@ -3,3 +3,4 @@ export * from './clipboard';
 export * from './graph-ops';
 export * from './history';
 export * from './layout';
+export * from './publish-changes';

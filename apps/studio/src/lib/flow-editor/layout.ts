@@ -1,5 +1,6 @@
 import dagre from '@dagrejs/dagre';
 import type { FlowGraph } from '@tillflow/flow-model/types';
+import { insertNodeOnEdge, type NewNode } from './graph-ops';
 
 export const NODE_WIDTH = 240;
 export const NODE_HEIGHT = 72;
@@ -19,4 +20,17 @@ export function autoLayout(graph: FlowGraph, options: { rankSep?: number; nodeSe
     }),
     edges: graph.edges,
   };
+}
+
+/**
+ * Inserts a step on a connection and lays the graph out again, so the new step gets a row of its own
+ * instead of being squeezed between its neighbours (and the steps below move down to make room).
+ */
+export function insertNodeOnEdgeWithLayout(
+  graph: FlowGraph,
+  edgeId: string,
+  input: Omit<NewNode, 'position'>,
+): { graph: FlowGraph; nodeId: string } {
+  const inserted = insertNodeOnEdge(graph, edgeId, input);
+  return { graph: autoLayout(inserted.graph), nodeId: inserted.nodeId };
 }

@@ -171,6 +171,54 @@ export async function buyItem(
   return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: payment.clientSecret };
 }
 
+/** Statuses of a payment attempt that did not go through, after which the shopper may try again. */
+const RETRYABLE = new Set(['FAILED', 'CANCELED']);
+const SETTLED = new Set(['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED', 'AMOUNT_MISMATCH', 'PENDING']);
+
+/**
+ * "Try again" on a declined or abandoned order: a new checkout for the same order (no second order),
+ * charging what the last attempt charged (the shop decided it then; the request names only the order).
+ * Refused when the order is paid, still waiting for a payment, or not the caller's.
+ */
+export async function payOrderAgain(
+  handle: DbHandle,
+  projectId: number,
+  actor: EndUserActor,
+  input: { orderId: number; returnUrl: string },
+): Promise<BuyResult> {
+  const orderTable = await requireOrderTable(handle, projectId);
+  const { rows: orders } = await readable(handle, projectId, actor, orderTable, [
+    { column: 'id', op: 'eq', value: input.orderId },
+    ...(await ownFilter(handle, projectId, orderTable, actor)),
+  ]);
+  const order = orders[0];
+  if (!order) throw new DataAccessError('NOT_FOUND', 'This order was not found.');
+  const { rows: attempts } = await readable(handle, projectId, actor, PAYMENT_TABLE, [
+    { column: 'order_id', op: 'eq', value: order.id },
+  ]);
+  const last = attempts[0];
+  if (!last || !RETRYABLE.has(String(last.status)) || attempts.some((p) => SETTLED.has(String(p.status))))
+    throw new TillflowError('CONFLICT', 'This order is paid or its payment is still on its way; nothing to try again.');
+  const { catalog } = await loadAppSettings(handle.db, projectId);
+  const label = catalog.orderLabelColumn ? order[catalog.orderLabelColumn] : null;
+  const payment = await createPaymentAction(
+    handle,
+    projectId,
+    actor,
+    {
+      orderId: order.id,
+      method: 'checkout',
+      successUrl: `${input.returnUrl}?paid=${order.id}`,
+      cancelUrl: `${input.returnUrl}?canceled=${order.id}`,
+    },
+    {
+      charge: { amount: Number(last.amount), currency: String(last.currency) },
+      ...(label ? { itemName: String(label) } : {}),
+    },
+  );
+  return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: null };
+}
+
 // What is charged comes from the shop's catalog (and the order), never from the buyer's request: a buy
 // naming a price, amount, currency, trial or return address is refused rather than silently ignored.
 const BUY_REFUSED: Record<string, string> = {

@@ -11,7 +11,7 @@ import { mayOpen, renderPage } from '../pages/render';
 import { findPublishedPage } from '../pages/store';
 import { actorFromToken, credentialsInput, sessionCookie, signInEndUser, signOutEndUser, signUpEndUser } from './auth';
 import { listCatalog, loadAppSettings } from './catalog';
-import { buyItem, myOrders, mySubscriptions, paymentsForAdmin, refuseBuyFields } from './orders';
+import { buyItem, myOrders, mySubscriptions, paymentsForAdmin, payOrderAgain, refuseBuyFields } from './orders';
 import { appProcedure, endUserProcedure } from './procedure';
 
 /** Where Checkout sends the buyer back: the studio's public origin, never one a request names. */
@@ -42,12 +42,17 @@ export const generatedAppRouter = createTRPCRouter({
       const row = await getRow(ctx.db.db, ctx.project.id, { kind: 'backend' }, 'end_user', ctx.actor.userId);
       if (row) me = { id: row.id, email: String(row.email), role: String(row.role) };
     }
+    // "My subscriptions" is shown only to shops that sell something recurring (asks Stripe only when prices are listed).
+    const sellsSubscriptions = settings.catalog.priceIds?.length
+      ? (await listCatalog(ctx.db, ctx.project.id).catch(() => [])).some((item) => item.recurring)
+      : false;
     const can = async (action: string) =>
       ctx.actor.kind !== 'anonymous' && (await checkActionPermission(ctx.db.db, ctx.project.id, ctx.actor, action));
     return {
       project: { name: ctx.project.name, slug: ctx.project.slug },
       title: settings.title ?? ctx.project.name,
       me,
+      sellsSubscriptions,
       payments: {
         activated: payments.activatedAt !== null,
         usesSandbox: payments.usesSandbox,
@@ -123,6 +128,14 @@ export const generatedAppRouter = createTRPCRouter({
         returnUrl: appUrl(ctx.project.slug, input.itemKey.startsWith('price:') ? 'subscriptions' : 'orders'),
       });
     }),
+
+  /** "Try again" after a decline: a new checkout for the same order, at what the shop charged before. */
+  payAgain: endUserProcedure.input(z.object({ orderId: z.number().int().positive() })).mutation(({ ctx, input }) =>
+    payOrderAgain(ctx.db, ctx.project.id, ctx.actor, {
+      orderId: input.orderId,
+      returnUrl: appUrl(ctx.project.slug, 'orders'),
+    }),
+  ),
 
   myOrders: endUserProcedure.query(({ ctx }) => myOrders(ctx.db, ctx.project.id, ctx.actor)),
 

@@ -23,9 +23,9 @@ export default async function ProjectLayout({
     .where(and(eq(projects.id, id), eq(projects.ownerId, user.id)));
   if (!project) notFound();
   return (
-    <div className="flex min-h-[calc(100vh-49px)]">
+    <div className="flex min-h-[calc(100vh-49px)] flex-col md:flex-row">
       <ProjectNav projectId={project.id} projectName={project.name} />
-      <div className="min-w-0 flex-1 p-6">{children}</div>
+      <div className="min-w-0 flex-1 p-4 md:p-6">{children}</div>
     </div>
   );
 }

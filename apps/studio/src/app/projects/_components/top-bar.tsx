@@ -8,7 +8,7 @@ export function TopBar({ email }: { email: string }) {
         Tillflow Studio
       </Link>
       <div className="flex items-center gap-3 text-sm text-slate-600">
-        <span>Signed in as {email}</span>
+        <span className="hidden sm:inline">Signed in as {email}</span>
         <SignOutButton />
       </div>
     </header>

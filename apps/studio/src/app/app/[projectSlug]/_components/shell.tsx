@@ -28,7 +28,10 @@ export function AppShell({ children }: { children: React.ReactNode }) {
     ...(me
       ? [
           { href: `${base}/orders`, label: 'My orders' },
-          { href: `${base}/subscriptions`, label: 'My subscriptions' },
+          // Only shops that sell something recurring have subscriptions to show.
+          ...(info.data?.sellsSubscriptions || pathname === `${base}/subscriptions`
+            ? [{ href: `${base}/subscriptions`, label: 'My subscriptions' }]
+            : []),
         ]
       : []),
     ...(me && info.data?.can.refund ? [{ href: `${base}/admin`, label: 'Admin' }] : []),

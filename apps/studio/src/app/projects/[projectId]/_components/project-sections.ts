@@ -11,7 +11,7 @@ export const projectSections: ProjectSection[] = [
   { slug: 'permissions', label: 'Permissions' },
   { slug: 'users', label: 'Users' },
   { slug: 'payments', label: 'Payments' },
-  { slug: 'flows', label: 'Actionflows' },
+  { slug: 'flows', label: 'Automations' },
   { slug: 'pages', label: 'Pages' },
   { slug: 'events', label: 'Events' },
   { slug: 'app', label: 'App' },

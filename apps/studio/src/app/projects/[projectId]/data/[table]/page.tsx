@@ -5,7 +5,7 @@ export default async function TablePage({ params }: { params: Promise<{ projectI
   const { projectId, table } = await params;
   const name = decodeURIComponent(table);
   return (
-    <div className="flex gap-6">
+    <div className="flex flex-col gap-6 md:flex-row">
       <TablesList projectId={Number(projectId)} current={name} />
       <TableView projectId={Number(projectId)} tableName={name} />
     </div>

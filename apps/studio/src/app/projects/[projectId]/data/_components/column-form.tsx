@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { COLUMN_TYPES, type ColumnInfo, type ColumnType } from '@tillflow/data-model/types';
 import { useState } from 'react';
+import { COLUMN_TYPE_WORDS } from '~/lib/column-types';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { needsConfirmation } from './confirm';
@@ -88,7 +89,9 @@ export function ColumnForm({
             onChange={(e) => setType(e.target.value as ColumnType)}
           >
             {COLUMN_TYPES.map((t) => (
-              <option key={t}>{t}</option>
+              <option key={t} value={t}>
+                {COLUMN_TYPE_WORDS[t]}
+              </option>
             ))}
           </select>
         </div>

@@ -3,16 +3,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ColumnInfo, TableInfo } from '@tillflow/data-model/types';
 import { useState } from 'react';
+import { describeColumnType } from '~/lib/column-types';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ColumnForm } from './column-form';
 import { needsConfirmation } from './confirm';
-
-function describe(column: ColumnInfo): string {
-  if (column.type === 'enum') return `enum (${(column.enumOptions ?? []).join(', ')})`;
-  if (column.type === 'relation') return `relation → ${column.relationTable}`;
-  return column.type;
-}
 
 export function ColumnsEditor({ projectId, table }: { projectId: number; table: TableInfo }) {
   const trpc = useTRPC();
@@ -44,14 +39,14 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
           <tbody>
             <tr className="border-t border-slate-100 text-slate-500">
               <td className="px-3 py-1.5">id, created_at, updated_at</td>
-              <td className="px-3 py-1.5">built in</td>
+              <td className="px-3 py-1.5">Filled in by Tillflow</td>
               <td />
               <td />
             </tr>
             {table.columns.map((c) => (
               <tr key={c.id} className="border-t border-slate-100">
                 <td className="px-3 py-1.5 font-medium">{c.name}</td>
-                <td className="px-3 py-1.5">{describe(c)}</td>
+                <td className="px-3 py-1.5">{describeColumnType(c)}</td>
                 <td className="px-3 py-1.5">
                   {[
                     c.required && 'required',
@@ -128,7 +123,7 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
       {!table.isEndUserTable && (
         <div className="card max-w-md">
           <label className="label" htmlFor="owner-column">
-            Owner column (for “own rows” permissions)
+            Which column says who a row belongs to
           </label>
           <select
             id="owner-column"
@@ -142,7 +137,9 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
             ))}
           </select>
           {ownerCandidates.length === 0 && (
-            <p className="mt-1 text-xs text-slate-500">Add a relation to end_user to mark row owners.</p>
+            <p className="mt-1 text-xs text-slate-500">
+              Add a column that links to a row of end_user (your shoppers) to say whose row it is.
+            </p>
           )}
           {owner.error && <p className="field-error">{errorMessage(owner.error)}</p>}
         </div>

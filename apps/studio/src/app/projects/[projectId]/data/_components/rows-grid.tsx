@@ -74,7 +74,7 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
   );
   const headers = ['id', ...table.columns.map((c) => c.name), 'created_at'];
   const columnOf = (name: string) =>
-    table.columns.find((c) => c.name === name) ?? { type: name === 'id' ? 'integer' : 'timestamp' };
+    table.columns.find((c) => c.name === name) ?? { name, type: name === 'id' ? 'integer' : 'timestamp' };
 
   function toggleSort(column: string) {
     setSort((s) =>

@@ -25,7 +25,7 @@ export function TablesList({ projectId, current }: { projectId: number; current?
   );
   const errors = fieldErrors(create.error);
   return (
-    <aside className="w-56 shrink-0 space-y-4">
+    <aside className="w-full shrink-0 space-y-4 md:w-56">
       <h2 className="font-semibold">Tables</h2>
       {tables.error && <p role="alert">{errorMessage(tables.error)}</p>}
       <ul aria-label="Tables" className="space-y-1">

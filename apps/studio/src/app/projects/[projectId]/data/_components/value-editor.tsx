@@ -3,6 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ColumnInfo } from '@tillflow/data-model/types';
 import { useState } from 'react';
+import { statusLabel } from '~/lib/status-labels';
 import { useTRPC } from '~/trpc/react';
 
 // Drafts are strings while editing; fromDraft turns them into what the
@@ -49,12 +50,22 @@ export function fromDraft(column: Pick<ColumnInfo, 'type'>, draft: string): From
 }
 
 /** A short text for a grid cell. */
-export function formatCell(column: Pick<ColumnInfo, 'type'>, value: unknown): string {
+/**
+ * A cell as a person reads it. A status column (an order's `status`, a payment's `status` or
+ * `dispute_status`) reads as its label: `paid` → "Paid", `SUCCESSFUL` → "Paid",
+ * `partially_refunded` → "Partially refunded".
+ */
+export function formatCell(column: Pick<ColumnInfo, 'type'> & { name?: string }, value: unknown): string {
   if (value === null || value === undefined) return '';
+  if (column.name && isStatusColumn(column) && typeof value === 'string') return statusLabel(value);
   if (value instanceof Date) return value.toLocaleString();
   if (column.type === 'json') return JSON.stringify(value);
   if (column.type === 'relation') return `#${value}`;
   return String(value);
+}
+
+export function isStatusColumn(column: Pick<ColumnInfo, 'type'> & { name?: string }): boolean {
+  return (column.type === 'enum' || column.type === 'text') && /(^|_)status$/.test(column.name ?? '');
 }
 
 function RelationPicker({
@@ -127,8 +138,8 @@ export function ValueEditor({
       return (
         <select {...common} value={draft} onChange={(e) => onChange(e.target.value)}>
           <option value="">— empty —</option>
-          <option value="true">true</option>
-          <option value="false">false</option>
+          <option value="true">Yes</option>
+          <option value="false">No</option>
         </select>
       );
     case 'enum':
@@ -137,7 +148,7 @@ export function ValueEditor({
           <option value="">— empty —</option>
           {(column.enumOptions ?? []).map((o) => (
             <option key={o} value={o}>
-              {o}
+              {isStatusColumn(column) ? statusLabel(o) : o}
             </option>
           ))}
         </select>

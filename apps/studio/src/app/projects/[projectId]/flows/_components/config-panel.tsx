@@ -10,6 +10,7 @@ import {
 import { useCallback, useEffect } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { z } from 'zod';
+import { NodeIcon } from '~/components/ui/node-icon';
 import { bindingGroups } from '~/lib/flow-editor';
 import { BindingsContext } from './binding-input';
 import { Errors, type FieldContext, type FieldSchema, SchemaField } from './schema-fields';
@@ -98,9 +99,7 @@ export function ConfigPanel({
         onSubmit={(e) => e.preventDefault()}
       >
         <header className="flex items-center gap-2">
-          <span aria-hidden="true" className="text-xl">
-            {def?.icon}
-          </span>
+          <NodeIcon type={node.type} className="h-6 w-6 text-indigo-700" />
           <div>
             <h2 className="font-semibold">{def?.label ?? node.type}</h2>
             <p className="text-xs text-slate-500">

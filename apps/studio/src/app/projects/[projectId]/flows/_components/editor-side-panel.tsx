@@ -56,7 +56,10 @@ export function EditorSidePanel(props: {
     return <Palette onPick={props.onPick} context={paletteHint(definition, selectedNode, props.insertEdgeId)} />;
   };
   return (
-    <aside aria-label="Flow panel" className="w-96 shrink-0 overflow-y-auto border-l border-slate-200 bg-white p-4">
+    <aside
+      aria-label="Flow panel"
+      className="w-full shrink-0 overflow-y-auto border-t border-slate-200 bg-white p-4 md:w-96 md:border-t-0 md:border-l"
+    >
       {content()}
     </aside>
   );

@@ -1,6 +1,7 @@
 'use client';
 
 import { BaseEdge, EdgeLabelRenderer, type EdgeProps, getSmoothStepPath } from '@xyflow/react';
+import { Plus } from 'lucide-react';
 import { memo } from 'react';
 import type { CanvasEdge } from './canvas-types';
 
@@ -25,11 +26,12 @@ export const FlowEdgeLine = memo(function FlowEdgeLine(props: EdgeProps<CanvasEd
           {!data?.locked && data?.onInsert && (
             <button
               type="button"
-              className="h-5 w-5 rounded-full border border-slate-300 bg-white text-xs leading-none text-slate-600 hover:bg-indigo-50"
+              className="flex h-6 w-6 items-center justify-center rounded-full border border-slate-300 bg-white text-slate-600 shadow-sm hover:border-indigo-400 hover:bg-indigo-50"
               aria-label={`Insert a node between ${data.sourceLabel} and ${data.targetLabel}`}
+              title="Insert a step here"
               onClick={() => data.onInsert?.(id)}
             >
-              +
+              <Plus aria-hidden="true" className="h-4 w-4" />
             </button>
           )}
         </div>

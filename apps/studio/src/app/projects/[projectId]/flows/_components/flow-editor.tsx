@@ -4,7 +4,7 @@ import { useQuery } from '@tanstack/react-query';
 import { validateFlow } from '@tillflow/flow-model';
 import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useMemo, useState } from 'react';
-import { connect, moveNodes } from '~/lib/flow-editor';
+import { connect, moveNodes, publishChanges } from '~/lib/flow-editor';
 import { errorMessage } from '~/lib/trpc-errors';
 import { type RouterOutputs, useTRPC } from '~/trpc/react';
 import { useAutosave } from '../_hooks/use-autosave';
@@ -18,6 +18,7 @@ import { EditorBanners } from './editor-banners';
 import { EditorSidePanel } from './editor-side-panel';
 import { type CanvasHandlers, FlowCanvas } from './flow-canvas';
 import { FlowToolbar, type Panel } from './flow-toolbar';
+import { PublishDialog } from './publish-dialog';
 import type { Overlay } from './run-overlay';
 
 type LoadedFlow = RouterOutputs['flows']['get'];
@@ -49,6 +50,7 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
   const [panel, setPanel] = useState<Panel>(runId ? 'runs' : 'palette');
   const [overlay, setOverlay] = useState<Overlay>(null);
   const [fitSignal, setFitSignal] = useState(0);
+  const [confirmingPublish, setConfirmingPublish] = useState(false);
   const fit = useCallback((delayMs = 0) => {
     if (delayMs) setTimeout(() => setFitSignal((n) => n + 1), delayMs);
     else setFitSignal((n) => n + 1);
@@ -98,7 +100,7 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
 
   return (
     // biome-ignore lint/a11y/noStaticElementInteractions: keyboard shortcuts for the canvas region
-    <div className="-m-6 flex h-[calc(100vh-49px)] flex-col" onKeyDown={onKeyDown}>
+    <div className="-m-4 flex h-[calc(100vh-49px)] flex-col md:-m-6" onKeyDown={onKeyDown}>
       <FlowToolbar
         projectId={projectId}
         name={loaded.name}
@@ -120,7 +122,13 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
         onLayout={actions.layout}
         onFit={() => fit()}
         onPanel={setPanel}
-        onPublish={() => publishing.publish(issues)}
+        onPublish={() => {
+          // A payment automation (a system one, or one started by Stripe events) goes live only once asked;
+          // with problems the validator's refusal shows at once instead.
+          const handlesPayments = loaded.kind === 'system' || definition.trigger.kind === 'stripe_webhook';
+          if (handlesPayments && issues.length === 0) setConfirmingPublish(true);
+          else void publishing.publish(issues);
+        }}
       />
       <EditorBanners
         notice={notice}
@@ -129,8 +137,19 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
         onDismiss={say.clear}
         onClearRun={() => setOverlay(null)}
       />
-      <div className="flex min-h-0 flex-1">
-        <div className="min-w-0 flex-1">
+      {confirmingPublish && (
+        <PublishDialog
+          flowName={loaded.name}
+          changes={publishChanges(publishing.published, definition)}
+          onCancel={() => setConfirmingPublish(false)}
+          onConfirm={() => {
+            setConfirmingPublish(false);
+            void publishing.publish(issues);
+          }}
+        />
+      )}
+      <div className="flex min-h-0 flex-1 flex-col md:flex-row">
+        <div className="min-h-[60vh] min-w-0 flex-1 md:min-h-0">
           <FlowCanvas
             definition={definition}
             issues={issues}

@@ -2,16 +2,20 @@
 
 import { getNodeType, nodeOutputs } from '@tillflow/flow-model';
 import { Handle, type NodeProps, Position } from '@xyflow/react';
+import { Lock } from 'lucide-react';
 import { memo } from 'react';
+import { NodeIcon } from '~/components/ui/node-icon';
+import { expressionWords, runStatusWords } from '~/lib/flow-words';
 import type { CanvasNode } from './canvas-types';
 
-function safeSummary(type: string, config: Record<string, unknown>): string {
+/** The step's one-line summary in words: bindings read as «field» chips, never as `nodes.x.y` paths. */
+export function stepSummary(type: string, config: Record<string, unknown>): string {
   const def = getNodeType(type);
-  if (!def) return `Unknown node type '${type}'`;
+  if (!def) return 'A step this version does not know';
   const parsed = def.configSchema.safeParse(config);
   if (!parsed.success) return 'Needs configuration';
   try {
-    return def.summary(parsed.data as never);
+    return expressionWords(def.summary(parsed.data as never));
   } catch {
     return def.description;
   }
@@ -46,9 +50,7 @@ export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeP
     >
       {node.type !== 'trigger' && <Handle type="target" position={Position.Top} id="in" />}
       <header className="flex items-center gap-2 px-3 pt-2">
-        <span aria-hidden="true" className="text-lg">
-          {def?.icon ?? '❓'}
-        </span>
+        <NodeIcon type={node.type} className="h-5 w-5 text-indigo-700" />
         <span className="min-w-0 flex-1 truncate text-sm font-semibold">{label}</span>
         {node.locked && (
           <span
@@ -56,20 +58,20 @@ export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeP
             aria-label="Locked system node"
             title="Locked system node: it cannot be deleted, disconnected or edited"
           >
-            🔒
+            <Lock aria-hidden="true" className="h-4 w-4 text-slate-500" />
           </span>
         )}
         {status && (
           <span
             className={`rounded px-1.5 text-xs font-medium ${status === 'failed' ? 'bg-red-100 text-red-800' : status === 'succeeded' ? 'bg-green-100 text-green-800' : 'bg-slate-100 text-slate-700'}`}
           >
-            {status}
+            {runStatusWords(status)}
             {step?.durationMs != null ? ` · ${step.durationMs} ms` : ''}
           </span>
         )}
       </header>
-      <p className="truncate px-3 pb-2 text-xs text-slate-600" title={safeSummary(node.type, node.config)}>
-        {safeSummary(node.type, node.config)}
+      <p className="truncate px-3 pb-2 text-xs text-slate-600" title={stepSummary(node.type, node.config)}>
+        {stepSummary(node.type, node.config)}
       </p>
       {issues.length > 0 && (
         <ul

@@ -43,7 +43,7 @@ export function FlowToolbar(props: {
   return (
     <div className="flex flex-wrap items-center gap-2 border-b border-slate-200 bg-white px-4 py-2">
       <Link href={`/projects/${props.projectId}/flows`} className="text-sm text-indigo-700 hover:underline">
-        ← Actionflows
+        ← Automations
       </Link>
       <h1 className="text-lg font-semibold">{props.name}</h1>
       {props.system && (

@@ -4,12 +4,13 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { runStatusWords, triggerWords } from '~/lib/flow-words';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
 const STATUS_LABEL = { draft: 'Draft', published: 'Published', changed: 'Published, draft has changes' } as const;
 
-/** Studio → Actionflows: system flows (badge, not deletable) and custom flows, with status and run health. */
+/** Studio → Automations (actionflows): system flows (badge, not deletable) and custom flows, with status and run health. */
 export function FlowsList({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -28,75 +29,83 @@ export function FlowsList({ projectId }: { projectId: number }) {
   );
   return (
     <div className="max-w-5xl space-y-6">
-      <h1 className="text-2xl font-semibold">Actionflows</h1>
+      <div>
+        <h1 className="text-2xl font-semibold">Automations</h1>
+        <p className="text-sm text-slate-600">
+          What happens by itself when something happens at Stripe: an order marked paid, a receipt emailed. The five
+          system automations come with payments; add your own below.
+        </p>
+      </div>
       {flows.error && <p role="alert">{errorMessage(flows.error)}</p>}
       {remove.error && (
         <p role="alert" className="field-error">
           {errorMessage(remove.error)}
         </p>
       )}
-      <table className="card w-full text-left text-sm" aria-label="Flows">
-        <thead className="text-slate-500">
-          <tr>
-            <th className="py-1 pr-3">Flow</th>
-            <th className="py-1 pr-3">Trigger</th>
-            <th className="py-1 pr-3">Status</th>
-            <th className="py-1 pr-3">Last run</th>
-            <th className="py-1 pr-3">Failures</th>
-            <th />
-          </tr>
-        </thead>
-        <tbody>
-          {flows.data?.length === 0 && (
+      <div className="card overflow-x-auto p-0">
+        <table className="w-full text-left text-sm" aria-label="Flows">
+          <thead className="text-slate-500">
             <tr>
-              <td colSpan={6} className="py-3 text-slate-500">
-                No flows yet. Activating payments creates the five Stripe system flows; or create your own below.
-              </td>
+              <th className="py-1 pr-3">Automation</th>
+              <th className="py-1 pr-3">Runs when</th>
+              <th className="py-1 pr-3">Status</th>
+              <th className="py-1 pr-3">Last run</th>
+              <th className="py-1 pr-3">Failures</th>
+              <th />
             </tr>
-          )}
-          {flows.data?.map((f) => (
-            <tr key={f.id} className="border-t border-slate-100 align-top">
-              <td className="py-1.5 pr-3">
-                <Link
-                  className="font-medium text-indigo-700 hover:underline"
-                  href={`/projects/${projectId}/flows/${f.id}`}
-                >
-                  {f.name}
-                </Link>
-                {f.system && (
-                  <span className="ml-2 rounded-full bg-slate-800 px-2 py-0.5 text-xs text-white">System</span>
-                )}
-              </td>
-              <td className="py-1.5 pr-3 text-xs text-slate-600">
-                {f.trigger.kind === 'manual' ? 'Manual' : f.trigger.events.join(', ') || 'No events chosen'}
-              </td>
-              <td className="py-1.5 pr-3">
-                {STATUS_LABEL[f.status]}
-                {f.publishedVersion ? ` (v${f.publishedVersion})` : ''}
-              </td>
-              <td className="py-1.5 pr-3">
-                {f.lastRun ? `${new Date(f.lastRun.at).toLocaleString()} · ${f.lastRun.status}` : 'never'}
-              </td>
-              <td className={`py-1.5 pr-3 ${f.failureCount ? 'text-red-700' : ''}`}>{f.failureCount}</td>
-              <td className="py-1.5">
-                {!f.system && (
-                  <button
-                    type="button"
-                    className="btn-secondary px-2 py-0.5 text-xs"
-                    aria-label={`Delete ${f.name}`}
-                    onClick={() => {
-                      if (window.confirm(`Delete the flow ${f.name}? Its runs are deleted too.`))
-                        remove.mutate({ projectId, flowId: f.id });
-                    }}
+          </thead>
+          <tbody>
+            {flows.data?.length === 0 && (
+              <tr>
+                <td colSpan={6} className="py-3 text-slate-500">
+                  No automations yet. Turning on payments adds the five system automations; or create your own below.
+                </td>
+              </tr>
+            )}
+            {flows.data?.map((f) => (
+              <tr key={f.id} className="border-t border-slate-100 align-top">
+                <td className="py-1.5 pr-3">
+                  <Link
+                    className="font-medium text-indigo-700 hover:underline"
+                    href={`/projects/${projectId}/flows/${f.id}`}
                   >
-                    Delete
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+                    {f.name}
+                  </Link>
+                  {f.system && (
+                    <span className="ml-2 rounded-full bg-slate-800 px-2 py-0.5 text-xs text-white">System</span>
+                  )}
+                </td>
+                <td className="py-1.5 pr-3 text-xs text-slate-600">{triggerWords(f.trigger, f.systemKind)}</td>
+                <td className="py-1.5 pr-3">
+                  {STATUS_LABEL[f.status]}
+                  {f.publishedVersion ? ` (v${f.publishedVersion})` : ''}
+                </td>
+                <td className="py-1.5 pr-3">
+                  {f.lastRun
+                    ? `${new Date(f.lastRun.at).toLocaleString()} · ${runStatusWords(f.lastRun.status)}`
+                    : 'Never'}
+                </td>
+                <td className={`py-1.5 pr-3 ${f.failureCount ? 'text-red-700' : ''}`}>{f.failureCount}</td>
+                <td className="py-1.5">
+                  {!f.system && (
+                    <button
+                      type="button"
+                      className="btn-secondary px-2 py-0.5 text-xs"
+                      aria-label={`Delete ${f.name}`}
+                      onClick={() => {
+                        if (window.confirm(`Delete the automation ${f.name}? Its runs are deleted too.`))
+                          remove.mutate({ projectId, flowId: f.id });
+                      }}
+                    >
+                      Delete
+                    </button>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
       <form
         className="card max-w-xl space-y-3"
         aria-labelledby="new-flow-heading"
@@ -106,11 +115,11 @@ export function FlowsList({ projectId }: { projectId: number }) {
         }}
       >
         <h2 id="new-flow-heading" className="font-semibold">
-          New flow
+          New automation
         </h2>
         <div>
           <label className="label" htmlFor="new-flow-name">
-            Flow name
+            Automation name
           </label>
           <input id="new-flow-name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
         </div>
@@ -141,7 +150,7 @@ export function FlowsList({ projectId }: { projectId: number }) {
           </p>
         )}
         <button type="submit" className="btn" disabled={create.isPending}>
-          Create flow
+          Create automation
         </button>
       </form>
     </div>

@@ -2,6 +2,7 @@
 
 import { listNodeTypes } from '@tillflow/flow-model';
 import { useMemo, useState } from 'react';
+import { NodeIcon } from '~/components/ui/node-icon';
 
 export const PALETTE_MIME = 'application/x-tillflow-node';
 
@@ -61,7 +62,7 @@ export function Palette({ onPick, context }: { onPick: (type: string) => void; c
                   title={d.description}
                   aria-label={`Add ${d.label}`}
                 >
-                  <span aria-hidden="true">{d.icon}</span>
+                  <NodeIcon type={d.type} className="mt-0.5 h-4 w-4 text-indigo-700" />
                   <span>
                     <span className="block text-sm font-medium">{d.label}</span>
                     <span className="block text-xs text-slate-500">{d.description}</span>

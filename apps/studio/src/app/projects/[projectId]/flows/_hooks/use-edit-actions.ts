@@ -9,7 +9,7 @@ import {
   duplicateNodes,
   type FlowClipboard,
   FlowEditError,
-  insertNodeOnEdge,
+  insertNodeOnEdgeWithLayout,
   pasteNodes,
   updateNode,
 } from '~/lib/flow-editor';
@@ -53,9 +53,10 @@ export function useEditActions({
     const anchor = graph.nodes.find((n) => n.id === selected);
     try {
       if (insertEdge) {
-        const r = insertNodeOnEdge(graph, insertEdge, { type });
+        const r = insertNodeOnEdgeWithLayout(graph, insertEdge, { type });
         apply(() => r.graph);
         setInsertEdge(null);
+        fit(50);
         return focusNew(r.nodeId);
       }
       const at = position ?? (anchor ? { x: anchor.position.x, y: anchor.position.y + 140 } : { x: 0, y: 0 });

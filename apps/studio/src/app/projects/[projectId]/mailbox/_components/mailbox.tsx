@@ -6,6 +6,19 @@ import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { SmtpCard } from './smtp-card';
 
+const MAIL_STATUS_WORDS: Record<string, string> = {
+  captured: 'Kept here (no mail server set)',
+  queued: 'Waiting to be sent',
+  sending: 'Sending',
+  sent: 'Sent',
+  failed: 'Not sent',
+};
+
+/** A message's delivery state in words: `captured` → "Kept here (no mail server set)". */
+export function mailStatusWords(status: string): string {
+  return MAIL_STATUS_WORDS[status] ?? status;
+}
+
 /** Studio → Mailbox: mail the project sent, or captured when no SMTP server is set. */
 export function MailboxPage({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
@@ -38,7 +51,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
           </label>
           <input
             id="mail-filter"
-            className="input w-56"
+            className="input w-full sm:w-56"
             placeholder="Recipient email"
             value={filter}
             onChange={(e) => setFilter(e.target.value)}
@@ -70,7 +83,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
                 >
                   <span className="block truncate font-medium">{m.subject || '(no subject)'}</span>
                   <span className="block truncate text-slate-600">
-                    to {m.toAddress} · {new Date(m.createdAt).toLocaleString()} · {m.status}
+                    to {m.toAddress} · {new Date(m.createdAt).toLocaleString()} · {mailStatusWords(m.status)}
                   </span>
                 </button>
               </li>
@@ -88,7 +101,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
                 <dd>{open.data.toAddress}</dd>
                 <dt className="text-slate-500">Status</dt>
                 <dd>
-                  {open.data.status}
+                  {mailStatusWords(open.data.status)}
                   {open.data.error ? ` — ${open.data.error}` : ''}
                 </dd>
               </dl>

@@ -37,11 +37,14 @@ function StripeId({ id, mode, apiBase }: { id: string | undefined; mode: string;
       target="_blank"
       rel="noreferrer"
       aria-label={`Open ${id} in ${mode === 'sandbox' ? 'the sandbox' : 'Stripe'}`}
+      title={id}
     >
-      {String(id)}
+      {mode === 'sandbox' ? 'View in sandbox' : 'View in Stripe'}
     </a>
   ) : (
-    <code className="text-xs">{String(id)}</code>
+    <span className="text-slate-500" title={`Stripe reference ${id}`}>
+      Stripe reference
+    </span>
   );
 }
 

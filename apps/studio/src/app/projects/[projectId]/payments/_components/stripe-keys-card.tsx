@@ -7,13 +7,26 @@ import { type RouterOutputs, useTRPC } from '~/trpc/react';
 
 interface Props {
   projectId: number;
-  settings: { publishableKey: string | null; secretKeyMasked: string | null; usesSandbox: boolean; apiBase: string };
+  settings: {
+    publishableKey: string | null;
+    secretKeyMasked: string | null;
+    usesSandbox: boolean;
+    apiBase: string;
+    mode: string;
+  };
+}
+
+/** Which account the shop's payments go to, in words: the built-in sandbox, your Stripe test mode, or live. */
+export function accountInUse(settings: Pick<Props['settings'], 'usesSandbox' | 'mode'>): string {
+  if (settings.usesSandbox) return 'Built-in test sandbox';
+  return settings.mode === 'live' ? 'Your Stripe account, live: real money' : 'Your Stripe account, test mode';
 }
 
 export function StripeKeysCard({ projectId, settings }: Props) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [publishableKey, setPublishableKey] = useState(settings.publishableKey ?? '');
+  // The sandbox's own keys were never typed by this person: the form starts empty for them.
+  const [publishableKey, setPublishableKey] = useState(settings.usesSandbox ? '' : (settings.publishableKey ?? ''));
   const [secretKey, setSecretKey] = useState('');
   const [apiBase, setApiBase] = useState<'stripe' | 'sandbox'>('stripe');
   const save = useMutation(
@@ -28,19 +41,25 @@ export function StripeKeysCard({ projectId, settings }: Props) {
   return (
     <section className="card space-y-3" aria-labelledby="keys-heading">
       <h2 id="keys-heading" className="font-semibold">
-        Stripe keys
+        Stripe account
       </h2>
+      <p className="text-sm">
+        Payments go to:{' '}
+        <output aria-label="Account in use" className="font-semibold">
+          {accountInUse(settings)}
+        </output>
+      </p>
       <p className="text-sm text-slate-600">
-        {settings.secretKeyMasked ? (
-          <>
-            Secret key on file:{' '}
-            <output aria-label="Stored secret key" className="font-mono">
-              {settings.secretKeyMasked}
-            </output>{' '}
-            (stored encrypted; never shown in full).
-          </>
+        {settings.usesSandbox ? (
+          'Everything works end to end with test cards, and no money moves. When you are ready, enter the keys from your Stripe Dashboard (Developers → API keys): test keys to try your own account, live keys for real payments.'
         ) : (
-          'No keys yet: this project runs on the embedded Stripe sandbox and works end to end with test cards.'
+          <>
+            Your secret key is kept encrypted and never shown in full:{' '}
+            <output aria-label="Stored secret key" className="break-all font-mono">
+              {settings.secretKeyMasked}
+            </output>
+            . Enter new keys to switch accounts or modes.
+          </>
         )}
       </p>
       <form
@@ -78,20 +97,21 @@ export function StripeKeysCard({ projectId, settings }: Props) {
           />
           {errors.secretKey && <p className="field-error">{errors.secretKey}</p>}
         </div>
-        <div>
-          <label className="label" htmlFor="api-base">
+        <details className="text-sm sm:col-span-2">
+          <summary className="cursor-pointer text-slate-600">For developers: keys of another sandbox account</summary>
+          <label className="label mt-2" htmlFor="api-base">
             Keys belong to
           </label>
           <select
             id="api-base"
-            className="input"
+            className="input sm:w-auto"
             value={apiBase}
             onChange={(e) => setApiBase(e.target.value as 'stripe' | 'sandbox')}
           >
-            <option value="stripe">Stripe (api.stripe.com)</option>
-            <option value="sandbox">The embedded sandbox</option>
+            <option value="stripe">My Stripe account</option>
+            <option value="sandbox">The built-in test sandbox</option>
           </select>
-        </div>
+        </details>
         <div className="flex items-end">
           <button className="btn" type="submit" disabled={save.isPending}>
             Check and save keys

@@ -1,0 +1,24 @@
+import type { ColumnType } from '@tillflow/data-model/types';
+
+/** Column types in a shop owner's words (the stored type names stay the values). */
+export const COLUMN_TYPE_WORDS: Record<ColumnType, string> = {
+  text: 'Text',
+  integer: 'Whole number',
+  decimal: 'Decimal number (e.g. a price, 8.50)',
+  boolean: 'Yes or no',
+  timestamp: 'Date and time',
+  json: 'Structured data (JSON)',
+  enum: 'One of a list of words (e.g. a status)',
+  relation: 'Link to a row of another table',
+};
+
+/** How a column's type reads in the columns list: "Link to customers", "One of: pending, paid". */
+export function describeColumnType(column: {
+  type: ColumnType;
+  enumOptions?: string[] | null;
+  relationTable?: string | null;
+}): string {
+  if (column.type === 'enum') return `One of: ${(column.enumOptions ?? []).join(', ')}`;
+  if (column.type === 'relation') return `Link to ${column.relationTable}`;
+  return COLUMN_TYPE_WORDS[column.type].replace(/ \(.*\)$/, '');
+}
