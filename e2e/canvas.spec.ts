@@ -97,7 +97,7 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await settings.getByRole('button', { name: 'Add value to Values' }).click();
   await settings.getByLabel('value 1 column').selectOption('status');
   await settings.getByLabel('value for status', { exact: true }).fill('paid');
-  await expect(node(page, 'update_rows')).toContainText('Update order set status where id eq');
+  await expect(node(page, 'update_rows')).toContainText('Update order set status to "Paid" where id is «order id»');
   await expect(page.getByText('No problems')).toBeVisible();
   await expectSaved(page);
   await page.getByRole('button', { name: 'Publish' }).click();

@@ -47,14 +47,15 @@ async function checkScreen(page: Page, name: string) {
         scrollWidth: document.scrollingElement?.scrollWidth ?? 0,
         innerWidth: window.innerWidth,
       }));
-      expect(scrollWidth, `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(innerWidth);
+      expect.soft(scrollWidth, `${name} scrolls sideways at 390 px`).toBeLessThanOrEqual(innerWidth);
     }
   }
   await page.setViewportSize(DESKTOP);
   // innerText, not textContent: what is rendered and visible, as a person reads it.
   // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point
   const text = await page.locator('body').innerText();
-  for (const [pattern, what] of RAW_TEXT) expect(text.match(pattern)?.[0], `${name} shows ${what}`).toBeUndefined();
+  for (const [pattern, what] of RAW_TEXT)
+    expect.soft(text.match(pattern)?.[0], `${name} shows ${what}`).toBeUndefined();
   const rawCells = await page.locator('td, [role="status"], li span, dd').evaluateAll(
     (elements, source) =>
       elements
@@ -63,7 +64,7 @@ async function checkScreen(page: Page, name: string) {
         .filter((t) => new RegExp(source).test(t)),
     RAW_STATUS_CELL.source,
   );
-  expect(rawCells, `${name} shows a status as stored instead of its label`).toEqual([]);
+  expect.soft(rawCells, `${name} shows a status as stored instead of its label`).toEqual([]);
 }
 
 /** The setup guide's step, by its number and title, as a person reads the list. */
@@ -98,11 +99,14 @@ test('a shop owner follows the setup guide from sign-up to a paid and partly ref
   page,
   browser,
 }) => {
-  test.setTimeout(300_000);
+  test.setTimeout(480_000);
   await page.setViewportSize(DESKTOP);
 
   // Sign up and create the shop.
   await page.goto('/sign-up');
+  // The tab shows Tillflow's icon (no 404 for the favicon).
+  expect((await page.request.get('/favicon.ico')).status()).toBe(200);
+  expect(await page.locator('link[rel="icon"]').count()).toBeGreaterThan(0);
   await checkScreen(page, '01-sign-up');
   await signUp(page, uniqueEmail('baker'));
   await checkScreen(page, '02-projects');
@@ -141,11 +145,12 @@ test('a shop owner follows the setup guide from sign-up to a paid and partly ref
   await page.getByLabel(/stays my order table/).check();
   await checkScreen(page, '06-payments-activate');
   await page.getByRole('button', { name: 'Activate payments' }).click();
-  await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible();
+  // Activation registers the webhook endpoints and writes the system automations: it may take a while.
+  await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible({ timeout: 60_000 });
   const added = page.getByRole('list', { name: 'What activation set up' });
   await expect(added).toContainText('which shopper an order belongs to');
   await expect(added).toContainText('pending');
-  await expect(page.getByText('Built-in test sandbox')).toBeVisible();
+  await expect(page.getByLabel('Account in use')).toHaveText('Built-in test sandbox');
   await checkScreen(page, '07-payments-on');
 
   // Back to step 1: choose the products under App, with their name and price.
@@ -187,9 +192,11 @@ test('a shop owner follows the setup guide from sign-up to a paid and partly ref
   await expect(shop.getByRole('link', { name: 'My subscriptions' })).toHaveCount(0);
   await shop.getByRole('button', { name: 'Buy Sourdough loaf' }).click();
 
-  await expect(shop.getByRole('heading', { name: 'Crumb Bakery' })).toBeVisible();
-  await expect(shop.getByText('Sourdough loaf')).toBeVisible();
-  await shop.getByLabel('Email').fill(shopperEmail);
+  await expect(shop).toHaveURL(/\/c\/pay\//);
+  await expect(shop.getByRole('table', { name: 'Order summary' })).toContainText('Sourdough loaf');
+  await expect(shop.getByRole('table', { name: 'Order summary' })).toContainText('$8.50');
+  const checkoutEmail = shop.getByLabel('Email');
+  if (await checkoutEmail.isVisible()) await checkoutEmail.fill(shopperEmail);
   await shop.getByLabel('Card number').fill('4242 4242 4242 4242');
   await shop.getByLabel('Expiration date (MM / YY)').fill('12 / 34');
   await shop.getByLabel('CVC').fill('123');

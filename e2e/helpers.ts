@@ -32,7 +32,7 @@ export async function signOut(page: Page) {
 export async function createProject(page: Page, name: string, slug = `p-${randomUUID().slice(0, 8)}`) {
   await page.goto('/projects');
   await page.getByLabel('Project name').fill(name);
-  await page.getByLabel('URL slug').fill(slug);
+  await page.getByLabel(/^(Web address of your shop|URL slug)/).fill(slug);
   await page.getByRole('button', { name: 'Create project' }).click();
   await expect(page).toHaveURL(/\/projects\/\d+$/);
   const id = Number(page.url().split('/').pop());

@@ -42,7 +42,7 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   await page.getByRole('button', { name: 'Activate payments' }).click();
   await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible({ timeout: 60_000 });
 
-  await nav.getByRole('link', { name: 'Actionflows' }).click();
+  await nav.getByRole('link', { name: 'Automations' }).click();
   await page
     .getByRole('table', { name: 'Flows' })
     .getByRole('link', { name: 'StripeRecurringPaymentDeduction' })

@@ -92,27 +92,40 @@ const STATUS_CODE = /^[A-Z][A-Z_]+$/;
  */
 export function expressionWords(text: string): string {
   const reference = /\b(?:nodes\.[A-Za-z0-9_-]+|vars|trigger|event|input)\.([A-Za-z0-9_.[\]]+)/g;
-  return text
-    .replace(/\{\{\s*/g, '')
-    .replace(/\s*\}\}/g, '')
-    .replace(/'([^']*)'|"([^"]*)"/g, (_, a: string | undefined, b: string | undefined) => {
-      const value = a ?? b ?? '';
-      return `"${STATUS_CODE.test(value) ? statusLabel(value) : value}"`;
-    })
-    .replace(reference, (_, path: string) => `«${fieldWords(path)}»`)
-    .replace(/\bnodes\.([A-Za-z0-9_-]+)\b/g, (_, id: string) => `«${fieldWords(id)}»`)
-    .replace(/\s*===?\s*/g, ' is ')
-    .replace(/\s*!==?\s*/g, ' is not ')
-    .replace(/\s*>=\s*/g, ' is at least ')
-    .replace(/\s*<=\s*/g, ' is at most ')
-    .replace(/\s+>\s+/g, ' is more than ')
-    .replace(/\s+<\s+/g, ' is less than ')
-    .replace(/\s*&&\s*/g, ' and ')
-    .replace(/\s*\|\|\s*/g, ' or ')
-    .replace(/!\s*(?=[«(])/g, 'not ')
-    .replace(/\bcoalesce\(\s*(«[^»]*»)\s*,\s*""\s*\)/g, '$1')
-    .replace(/\s+/g, ' ')
-    .trim();
+  return (
+    text
+      .replace(/\{\{\s*/g, '')
+      .replace(/\s*\}\}/g, '')
+      .replace(/'([^']*)'|"([^"]*)"/g, (_, a: string | undefined, b: string | undefined) => {
+        const value = a ?? b ?? '';
+        return `"${STATUS_CODE.test(value) ? statusLabel(value) : value}"`;
+      })
+      .replace(reference, (_, path: string) => `«${fieldWords(path)}»`)
+      .replace(/\bnodes\.([A-Za-z0-9_-]+)\b/g, (_, id: string) => `«${fieldWords(id)}»`)
+      .replace(/\s*===?\s*/g, ' is ')
+      .replace(/\s*!==?\s*/g, ' is not ')
+      .replace(/\s*>=\s*/g, ' is at least ')
+      .replace(/\s*<=\s*/g, ' is at most ')
+      .replace(/\s+>\s+/g, ' is more than ')
+      .replace(/\s+<\s+/g, ' is less than ')
+      .replace(/\s*&&\s*/g, ' and ')
+      .replace(/\s*\|\|\s*/g, ' or ')
+      .replace(/!\s*(?=[«(])/g, 'not ')
+      // Row filters as the catalog writes them ("status neq partially_refunded") read as sentences too.
+      .replace(/\bneq\b/g, 'is not')
+      .replace(/\beq\b/g, 'is')
+      .replace(/\bgte\b/g, 'is at least')
+      .replace(/\blte\b/g, 'is at most')
+      .replace(/\bgt\b/g, 'is more than')
+      .replace(/\blt\b/g, 'is less than')
+      .replace(
+        /\b(status is(?: not)?) ([A-Za-z_]+)\b/g,
+        (_, lead: string, word: string) => `${lead} "${statusLabel(word)}"`,
+      )
+      .replace(/\bcoalesce\(\s*(«[^»]*»)\s*,\s*""\s*\)/g, '$1')
+      .replace(/\s+/g, ' ')
+      .trim()
+  );
 }
 
 const RUN_STATUS_WORDS: Record<string, string> = {

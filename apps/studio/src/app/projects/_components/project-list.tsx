@@ -54,7 +54,7 @@ export function ProjectList() {
           </div>
           <div>
             <label className="label" htmlFor="project-slug">
-              URL slug
+              Web address of your shop (/app/…)
             </label>
             <input
               id="project-slug"

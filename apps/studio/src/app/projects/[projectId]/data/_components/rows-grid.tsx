@@ -114,7 +114,7 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
             }}
           />
         </div>
-        <form className="flex items-end gap-1" aria-label="Add filter" onSubmit={addFilter}>
+        <form className="flex min-w-0 flex-wrap items-end gap-1" aria-label="Add filter" onSubmit={addFilter}>
           <select
             aria-label="Filter column"
             className="input w-auto"
@@ -139,7 +139,7 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
           </select>
           <input
             aria-label="Filter value"
-            className="input w-32"
+            className="input w-24 min-w-0 sm:w-32"
             value={draftFilter.value}
             onChange={(e) => setDraftFilter((d) => ({ ...d, value: e.target.value }))}
           />

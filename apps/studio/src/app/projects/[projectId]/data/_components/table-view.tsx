@@ -42,7 +42,9 @@ export function TableView({ projectId, tableName }: { projectId: number; tableNa
       <div className="flex flex-wrap items-center gap-3">
         <h1 className="text-2xl font-semibold">{t.name}</h1>
         {t.isSystem && (
-          <span className="rounded bg-slate-200 px-2 py-0.5 text-xs">system table: read-only structure</span>
+          <span className="rounded bg-slate-200 px-2 py-0.5 text-xs">
+            Kept by Tillflow: read its rows here; its columns cannot change
+          </span>
         )}
         {!t.isSystem && newName === null && (
           <>

@@ -102,14 +102,12 @@ export function ConfigPanel({
           <NodeIcon type={node.type} className="h-6 w-6 text-indigo-700" />
           <div>
             <h2 className="font-semibold">{def?.label ?? node.type}</h2>
-            <p className="text-xs text-slate-500">
-              Bind as <code>nodes.{node.id}</code>
-            </p>
+            <p className="text-xs text-slate-500">Later steps can use what this step gives back.</p>
           </div>
         </header>
         {locked && (
           <p className="rounded bg-amber-50 p-2 text-sm text-amber-800">
-            🔒 This is a system node of the payment module: it cannot be deleted, disconnected or edited
+            This is a system node of the payment module: it cannot be deleted, disconnected or edited
             {editable.length > 0
               ? `, except ${editable.map((k) => humanize(k).toLowerCase()).join(' and ')} below`
               : ''}

@@ -6,6 +6,7 @@ import { Lock } from 'lucide-react';
 import { memo } from 'react';
 import { NodeIcon } from '~/components/ui/node-icon';
 import { expressionWords, runStatusWords } from '~/lib/flow-words';
+import { statusLabel } from '~/lib/status-labels';
 import type { CanvasNode } from './canvas-types';
 
 /** The step's one-line summary in words: bindings read as «field» chips, never as `nodes.x.y` paths. */
@@ -15,7 +16,16 @@ export function stepSummary(type: string, config: Record<string, unknown>): stri
   const parsed = def.configSchema.safeParse(config);
   if (!parsed.success) return 'Needs configuration';
   try {
-    return expressionWords(def.summary(parsed.data as never));
+    let text = def.summary(parsed.data as never);
+    // "set status" says to what: `set status to "Paid"`.
+    const values = (parsed.data as { values?: Record<string, unknown> }).values;
+    if (type === 'update_rows' && values && typeof values === 'object') {
+      const set = Object.entries(values)
+        .map(([k, v]) => `${k} to ${typeof v === 'string' && k.endsWith('status') ? `"${statusLabel(v)}"` : String(v)}`)
+        .join(', ');
+      text = text.replace(/ set [^ ]+( where|$)/, ` set ${set}$1`);
+    }
+    return expressionWords(text);
   } catch {
     return def.description;
   }

@@ -1,6 +1,8 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { triggerWords } from '~/lib/flow-words';
+import { statusLabel } from '~/lib/status-labels';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -22,11 +24,11 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
   const report = reconcile.data ?? lastCheck.data ?? null;
   return (
     <section className="card space-y-3" aria-labelledby="endpoints-heading">
-      <div className="flex items-center justify-between">
+      <div className="flex flex-wrap items-center justify-between gap-2">
         <h2 id="endpoints-heading" className="font-semibold">
-          Webhook endpoints
+          How Stripe tells your shop what happened
         </h2>
-        <div className="flex gap-2">
+        <div className="flex flex-wrap gap-2">
           <button
             type="button"
             className="btn-secondary"
@@ -46,7 +48,8 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
         </div>
       </div>
       <p className="text-sm text-slate-600">
-        One endpoint per payment flow, each with only the events that flow handles. Do not add events to them in Stripe.
+        Stripe calls your shop at one address (a webhook endpoint) per payment automation, with only the events that
+        automation handles. Tillflow keeps them in step; do not add events to them in Stripe.
       </p>
       {report && (
         <section className="text-sm" aria-label="Last check against Stripe">
@@ -61,7 +64,8 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
               ...report.stillDiffering.map((d) => ({ ...d, fixed: false })),
             ].map((d) => (
               <li key={`${d.table}-${d.id}`}>
-                {d.fixed ? 'Fixed' : 'Still differs'}: {d.table} #{d.id} was {d.ours}, Stripe says {d.stripe} ({d.why}).
+                {d.fixed ? 'Fixed' : 'Still differs'}: {d.table} #{d.id} was {statusLabel(String(d.ours))}, Stripe says{' '}
+                {statusLabel(String(d.stripe))} ({d.why}).
               </li>
             ))}
           </ul>
@@ -78,38 +82,42 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
         </p>
       )}
       {endpoints.error && <p role="alert">{errorMessage(endpoints.error)}</p>}
-      <table className="w-full text-left text-sm" aria-label="Webhook endpoints">
-        <thead className="text-slate-500">
-          <tr>
-            <th className="py-1 pr-3">Flow</th>
-            <th className="py-1 pr-3">Events</th>
-            <th className="py-1 pr-3">Last delivery</th>
-            <th className="py-1 pr-3">Failures</th>
-            <th className="py-1 pr-3">Health</th>
-          </tr>
-        </thead>
-        <tbody>
-          {endpoints.data?.map((e) => (
-            <tr key={e.id} className="border-t border-slate-100 align-top">
-              <td className="py-1.5 pr-3 font-medium">{e.purpose}</td>
-              <td className="py-1.5 pr-3 text-xs text-slate-600">{e.enabledEvents.join(', ')}</td>
-              <td className="py-1.5 pr-3">
-                {e.lastDeliveryAt ? new Date(e.lastDeliveryAt).toLocaleString() : 'never'}
-              </td>
-              <td className="py-1.5 pr-3">{e.failureCount}</td>
-              <td className="py-1.5 pr-3">
-                {e.registered === false ? (
-                  <span className="text-red-700">Missing in Stripe: repair</span>
-                ) : e.healthy ? (
-                  <span className="text-green-700">Healthy</span>
-                ) : (
-                  <span className="text-amber-700">Failures</span>
-                )}
-              </td>
+      <div className="overflow-x-auto">
+        <table className="w-full text-left text-sm" aria-label="Webhook endpoints">
+          <thead className="text-slate-500">
+            <tr>
+              <th className="py-1 pr-3">Automation</th>
+              <th className="py-1 pr-3">Listens for</th>
+              <th className="py-1 pr-3">Last delivery</th>
+              <th className="py-1 pr-3">Failures</th>
+              <th className="py-1 pr-3">Health</th>
             </tr>
-          ))}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {endpoints.data?.map((e) => (
+              <tr key={e.id} className="border-t border-slate-100 align-top">
+                <td className="py-1.5 pr-3 font-medium">{e.purpose}</td>
+                <td className="py-1.5 pr-3 text-xs text-slate-600" title={e.enabledEvents.join(', ')}>
+                  {triggerWords({ kind: 'stripe_webhook', events: e.enabledEvents }, e.purpose)}
+                </td>
+                <td className="py-1.5 pr-3">
+                  {e.lastDeliveryAt ? new Date(e.lastDeliveryAt).toLocaleString() : 'Never'}
+                </td>
+                <td className="py-1.5 pr-3">{e.failureCount}</td>
+                <td className="py-1.5 pr-3">
+                  {e.registered === false ? (
+                    <span className="text-red-700">Missing in Stripe: repair</span>
+                  ) : e.healthy ? (
+                    <span className="text-green-700">Healthy</span>
+                  ) : (
+                    <span className="text-amber-700">Failures</span>
+                  )}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </section>
   );
 }
