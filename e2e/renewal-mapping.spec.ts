@@ -64,6 +64,10 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   await expect(page.getByText('No problems')).toBeVisible();
   await expectSaved(page);
   await page.getByRole('button', { name: 'Publish' }).click();
+  // A payment automation asks before it goes live, and says what changes.
+  const confirm = page.getByRole('dialog', { name: 'Publish StripeRecurringPaymentDeduction?' });
+  await expect(confirm).toContainText('Changes the settings of');
+  await confirm.getByRole('button', { name: 'Publish' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Published version 2.' })).toBeVisible();
 
   // A column the order table does not have is refused on the field.
