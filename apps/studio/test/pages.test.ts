@@ -56,7 +56,8 @@ const pricingBlocks = [
   },
 ];
 
-describe('pages: builders compose pages, end users open them and press their buttons', () => {
+// Each case builds a project, activates payments and signs users up: slow on a loaded machine.
+describe('pages: builders compose pages, end users open them and press their buttons', { timeout: 120_000 }, () => {
   let handle: DbHandle;
   let sandbox: Awaited<ReturnType<typeof startSandbox>>;
   beforeAll(async () => {
@@ -201,13 +202,37 @@ describe('pages: builders compose pages, end users open them and press their but
 
   it('a shopper buys from a builder-made pricing page: the order is created as them and the catalog price is charged', async () => {
     const { caller, project, slug, signUp } = await shop();
+    const ordersPage = await caller.pages.create({ projectId: project.id, title: 'My orders' });
+    const ordersDraft = await caller.pages.get({ projectId: project.id, pageId: ordersPage.id });
+    await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: ordersPage.id,
+      expectedRevision: ordersDraft.revision,
+      definition: {
+        ...ordersDraft.draft,
+        access: { kind: 'signed_in' },
+        blocks: [
+          {
+            id: 'mine',
+            kind: 'data_list',
+            props: { table: 'order', onlyMine: true },
+            children: [{ id: 'what', kind: 'text', props: { text: '{{ item.item }}' } }],
+          },
+        ],
+      },
+    });
+    await caller.pages.publish({ projectId: project.id, pageId: ordersPage.id });
     const page = await caller.pages.create({ projectId: project.id, title: 'Pricing' });
     const got = await caller.pages.get({ projectId: project.id, pageId: page.id });
+    const blocks = structuredClone(pricingBlocks) as typeof pricingBlocks;
+    (blocks[1].children?.[2].props.onClick as Record<string, unknown>).onSuccess = [
+      { type: 'navigate', to: '/my-orders' },
+    ];
     await caller.pages.saveDraft({
       projectId: project.id,
       pageId: page.id,
       expectedRevision: got.revision,
-      definition: { ...got.draft, blocks: pricingBlocks },
+      definition: { ...got.draft, blocks },
     });
     await caller.pages.publish({ projectId: project.id, pageId: page.id });
 
@@ -248,6 +273,12 @@ describe('pages: builders compose pages, end users open them and press their but
     const { stripe } = await getProjectStripe(handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(String(redirect?.href).split('/').pop() as string);
     expect([session.amount_total, session.currency]).toEqual([1500, 'usd']);
+    // Checkout brings the buyer back to where the chain goes on success: the builder's "My orders" page.
+    expect(String(session.success_url)).toMatch(new RegExp(`/app/${slug}/my-orders\\?paid=\\d+$`));
+    const myOrders = await ann.query<PageAnswer>('page', { path: '/my-orders' });
+    expect(ofKind(myOrders.view, 'text').map((t) => t.text)).toEqual(['Beans']);
+    const bob = await signUp('bob');
+    expect(ofKind((await bob.query<PageAnswer>('page', { path: '/my-orders' })).view, 'text')).toEqual([]);
     const { rows: orders } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'order', {});
     expect(orders.map((o) => o.item)).toEqual(['Beans']);
     // A row the list does not show cannot be named.

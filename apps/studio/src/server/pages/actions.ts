@@ -160,7 +160,15 @@ export async function runPageAction(
   const effects: PageEffect[] = [];
   const results: Record<string, unknown> = {};
   values.results = results;
-  const returnUrl = `${publicOrigin()}/app/${project.slug}${input.path === '/' ? '' : input.path}`;
+  // Checkout sends the buyer back to where the chain goes on success (e.g. "My orders"), else to this page.
+  const here = `${publicOrigin()}/app/${project.slug}${input.path === '/' ? '' : input.path}`;
+  const returnUrl = () => {
+    const next = chain.onSuccess.find((a) => a.type === 'navigate');
+    if (next?.type !== 'navigate') return here;
+    const params = Object.fromEntries(Object.entries(next.params).map(([k, v]) => [k, evaluateValue(v, values)]));
+    const path = fillPath(next.to, params);
+    return path.includes(':') ? here : `${publicOrigin()}/app/${project.slug}${path === '/' ? '' : path}`;
+  };
   try {
     for (const step of chain.steps) {
       const out = await runStep(handle, project, actor, step, values, returnUrl, effects);
@@ -185,7 +193,7 @@ async function runStep(
   actor: Actor,
   step: PageAction,
   values: PageValues,
-  returnUrl: string,
+  returnUrl: () => string,
   effects: PageEffect[],
 ): Promise<unknown> {
   const value = (v: string | undefined) => (v === undefined ? undefined : evaluateValue(v, values));
@@ -223,8 +231,8 @@ async function runStep(
         {
           orderId,
           method: step.method,
-          successUrl: `${returnUrl}?paid=${orderId}`,
-          cancelUrl: `${returnUrl}?canceled=${orderId}`,
+          successUrl: `${returnUrl()}?paid=${orderId}`,
+          cancelUrl: `${returnUrl()}?canceled=${orderId}`,
         },
         options,
       );
@@ -237,8 +245,8 @@ async function runStep(
       const started = await initiateRecurringAction(handle, project.id, actor, {
         orderId,
         plan: step.plan,
-        successUrl: `${returnUrl}?subscribed=${orderId}`,
-        cancelUrl: `${returnUrl}?canceled=${orderId}`,
+        successUrl: `${returnUrl()}?subscribed=${orderId}`,
+        cancelUrl: `${returnUrl()}?canceled=${orderId}`,
       });
       const url = (started as { checkoutUrl?: string | null }).checkoutUrl ?? '';
       if (url) effects.push({ kind: 'redirect', href: url });

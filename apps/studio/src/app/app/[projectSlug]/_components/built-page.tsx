@@ -250,8 +250,11 @@ function useRunAction(ctx: Ctx) {
         for (const effect of result.effects) {
           if (effect.kind === 'message') ctx.onMessage({ text: effect.text, tone: effect.tone });
           else if (effect.kind === 'card') ctx.onCard({ clientSecret: effect.clientSecret, orderId: effect.orderId });
-          else if (effect.kind === 'redirect') window.location.assign(effect.href);
-          else if (effect.kind === 'navigate') router.push(effect.href);
+          else if (effect.kind === 'redirect') {
+            // Off to Checkout: what follows (a navigate) is where Checkout brings the buyer back.
+            window.location.assign(effect.href);
+            return;
+          } else if (effect.kind === 'navigate') router.push(effect.href);
           else if (effect.kind === 'sign_out') {
             await signOut.mutateAsync({ projectSlug: ctx.slug });
             await queryClient.invalidateQueries();
