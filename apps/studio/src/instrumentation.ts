@@ -8,7 +8,15 @@ export async function register() {
     checkPublicUrlSetting();
     stampClientAddresses();
   } catch (error) {
-    console.error(`Tillflow cannot start: ${(error as Error).message}`);
+    // Through pino like every other line (a bad setting may make loadSettings throw: then plain JSON).
+    try {
+      const { studioLogger } = await import('./server/logger');
+      studioLogger().fatal({ err: error }, `Tillflow cannot start: ${(error as Error).message}`);
+    } catch {
+      process.stderr.write(
+        `${JSON.stringify({ level: 60, time: new Date().toISOString(), msg: `Tillflow cannot start: ${(error as Error).message}` })}\n`,
+      );
+    }
     process.exit(1);
   }
   const { bootServer } = await import('./server/boot');

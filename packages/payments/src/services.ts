@@ -51,7 +51,7 @@ export function createServices(settings: Settings, parts: ServiceParts): Service
   return {
     ...run,
     settings,
-    realtime: parts.realtime ?? getChangeHub(parts.database),
+    realtime: parts.realtime ?? getChangeHub(parts.database, run.logger),
     flowTables: parts.flowTables ?? flowTableDependents,
   };
 }

@@ -1,4 +1,4 @@
-import { TillflowError } from '@tillflow/core';
+import { createLogger, type Logger, loadSettings, TillflowError } from '@tillflow/core';
 import { type Actor, END_USER_TABLE, listTables } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { changesAfter, deletedRow, lateChanges, missedSince } from './change-log';
@@ -59,7 +59,21 @@ export class ChangeHub {
   private connects = 0;
   private pruneTimer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly handle: DbHandle) {}
+  constructor(
+    private readonly handle: DbHandle,
+    private logger?: Logger,
+  ) {}
+
+  /** The process's logger (passed in by createServices); one made from the settings otherwise. */
+  private get log(): Logger {
+    this.logger ??= createLogger(loadSettings(), { base: { process: 'realtime' } });
+    return this.logger;
+  }
+
+  /** Logs through this logger from now on (the first caller may not have had one). */
+  useLogger(logger: Logger): void {
+    this.logger = logger;
+  }
 
   /** Starts listening (once). */
   start(): Promise<void> {
@@ -187,7 +201,7 @@ export class ChangeHub {
   // Changes are handled one at a time, so each subscriber sees them in notification order.
   private enqueue(task: () => Promise<void>) {
     this.chain = this.chain.then(task).catch((error) => {
-      console.error('realtime: dispatch failed:', error instanceof Error ? error.message : error);
+      this.log.error({ err: error }, 'realtime: dispatch failed');
     });
   }
 
@@ -259,11 +273,11 @@ function parsePayload(payload: string): RawChange | null {
 const hubs = new WeakMap<DbHandle, ChangeHub>();
 
 /** The process's hub for this database handle (created on first use). */
-export function getChangeHub(handle: DbHandle): ChangeHub {
+export function getChangeHub(handle: DbHandle, logger?: Logger): ChangeHub {
   let hub = hubs.get(handle);
   if (!hub) {
-    hub = new ChangeHub(handle);
+    hub = new ChangeHub(handle, logger);
     hubs.set(handle, hub);
-  }
+  } else if (logger) hub.useLogger(logger);
   return hub;
 }

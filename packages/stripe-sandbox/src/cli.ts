@@ -1,4 +1,4 @@
-import { sandboxControlToken, setting } from '@tillflow/core';
+import { createLogger, loadSettings, sandboxControlToken, setting } from '@tillflow/core';
 import { startSandbox } from './index';
 
 // `npm run sandbox -- --port 12111 [--host 0.0.0.0] [--persist .data/sandbox.json]`
@@ -11,9 +11,10 @@ function arg(name: string): string | undefined {
   return i === -1 ? undefined : process.argv[i + 1];
 }
 
+const logger = createLogger(loadSettings(), { base: { process: 'sandbox' } });
 const port = Number(arg('port') ?? setting('SANDBOX_PORT') ?? 12111);
 if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`Invalid --port: ${arg('port')}`);
+  logger.fatal({ port: arg('port') }, 'invalid --port');
   process.exit(2);
 }
 const sandbox = await startSandbox({
@@ -23,11 +24,10 @@ const sandbox = await startSandbox({
   retryBaseMs: setting('SANDBOX_RETRY_BASE_MS'),
   controlToken: sandboxControlToken(),
 });
-console.log(`Stripe sandbox listening on ${sandbox.url}`);
-console.log(
-  'Control surface /_sandbox: send the x-tillflow-sandbox-token header (TILLFLOW_SANDBOX_TOKEN or sandbox.token)',
+logger.info(
+  { url: sandbox.url },
+  'Stripe sandbox listening; control surface /_sandbox needs the x-tillflow-sandbox-token header (TILLFLOW_SANDBOX_TOKEN or sandbox.token); default keys: the sandbox test keys',
 );
-console.log(`Default secret key: sk_test_tillflow_sandbox (publishable: pk_test_tillflow_sandbox)`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

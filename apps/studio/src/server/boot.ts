@@ -56,11 +56,12 @@ export function bootServer(): Promise<void> {
     startOperations(services);
     // Flows saved before they bound tables by id get the ids now, so a later rename cannot break them.
     const stamped = await stampExistingFlowBindings(handle.db);
-    if (stamped > 0) console.log(`bound ${stamped} stored flow definitions to their tables by id`);
+    if (stamped > 0) studioLogger().info({ stamped }, 'bound stored flow definitions to their tables by id');
     // Projects activated by an older release get today's system flows, events and columns now (in the background).
     void upgradePaymentsProjects(handle).then((report) => {
       for (const entry of report)
-        if (entry.error) console.warn(`payments upgrade, project ${entry.projectId}: ${entry.error}`);
+        if (entry.error)
+          studioLogger().warn({ projectId: entry.projectId, error: entry.error }, 'payments upgrade failed');
     });
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
     const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;
