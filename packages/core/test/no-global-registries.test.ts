@@ -37,6 +37,7 @@ const ALLOWED: Record<string, string> = {
   'packages/runtime/src/engine.ts: retryAfterOf': 'per-step result annotations (weak)',
   'packages/stripe-sandbox/src/events.ts: createdSincePrune': 'prune counter',
   'packages/stripe-sandbox/src/idempotency.ts: writesSincePrune': 'prune counter',
+  'packages/stripe-sandbox/src/form-decode.ts: PATHS': 'each decoded params object remembers its bracketed path (weak)',
   'apps/studio/src/server/health.ts: gaugesFor': 'the handle whose gauges are registered (once)',
   'apps/studio/src/server/operations.ts: holder':
     "the studio's running workers, started once by boot from its services",
