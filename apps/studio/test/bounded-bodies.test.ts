@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STUDIO_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
 import { handleStripeWebhookRequest } from '~/server/http/webhooks';
 import { handleRestRequest } from '~/server/rest/handler';
+import { servicesFor } from '~/server/services';
 import { signUpBuilder } from './helpers';
 
 const MB = 1024 * 1024;
@@ -44,7 +45,7 @@ describe('bounded request bodies in the studio', () => {
   it('the webhook route refuses a chunked 5 MB body with 413 after pulling about 1 MB', async () => {
     const { endpoint } = await createWebhookEndpoint(handle.db, { projectId, purpose: 'custom' });
     const { request, counter } = chunkedPost(`http://localhost/api/hooks/stripe/${endpoint.id}`);
-    const response = await handleStripeWebhookRequest(handle, request, endpoint.id);
+    const response = await handleStripeWebhookRequest(servicesFor(handle), request, endpoint.id);
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual({ error: 'body_too_large' });
     expect(counter.pulled).toBeLessThanOrEqual(MB + CHUNK);
@@ -53,7 +54,7 @@ describe('bounded request bodies in the studio', () => {
   it('the webhook route answers 404 for a made-up endpoint without reading the body', async () => {
     const id = randomUUID();
     const { request, counter } = chunkedPost(`http://localhost/api/hooks/stripe/${id}`);
-    expect((await handleStripeWebhookRequest(handle, request, id)).status).toBe(404);
+    expect((await handleStripeWebhookRequest(servicesFor(handle), request, id)).status).toBe(404);
     expect(counter.pulled).toBe(0);
   });
 
@@ -63,7 +64,7 @@ describe('bounded request bodies in the studio', () => {
     const { request, counter } = chunkedPost(`http://localhost/api/v1/${slug}/payments`, {
       authorization: `Bearer ${key.key}`,
     });
-    const response = await handleRestRequest(handle, request, [slug, 'payments']);
+    const response = await handleRestRequest(servicesFor(handle), request, [slug, 'payments']);
     expect(response.status).toBe(413);
     expect((await response.json()).error.message).toMatch(/64 KB/);
     expect(counter.pulled).toBeLessThanOrEqual(64 * 1024 + CHUNK);

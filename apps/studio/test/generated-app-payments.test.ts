@@ -10,11 +10,11 @@ import {
 } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { getProjectStripe } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '~/server/api/root';
+import { servicesFor } from '~/server/services';
 import { appClient } from './app-client';
 import { signUpBuilder, waitFor } from './helpers';
 
@@ -181,7 +181,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     const bought = await ann.mutation<{ orderId: number; checkoutUrl: string }>('buy', { itemKey: beans.key });
     const [mine] = await ann.query<OrderView[]>('myOrders');
     expect(mine.payments.map((p) => p.amount)).toEqual([1500]);
-    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const { stripe } = await servicesFor(handle).stripeAccounts.forProject(handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(bought.checkoutUrl.split('/').pop() as string);
     expect(session.amount_total).toBe(1500);
     expect(new URL(String(session.success_url)).origin).toBe(publicOrigin());

@@ -6,6 +6,7 @@ import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpEndUser } from '~/server/generated-app/auth';
 import { handleRestRequest } from '~/server/rest/handler';
+import { servicesFor } from '~/server/services';
 import { signUpBuilder } from './helpers';
 
 const post = (path: string, body: unknown, key?: string) =>
@@ -46,7 +47,7 @@ describe('REST payments API', () => {
   }
 
   it('serves the OpenAPI document', async () => {
-    const response = await handleRestRequest(handle, new Request('http://localhost/api/v1/openapi.json'), [
+    const response = await handleRestRequest(servicesFor(handle), new Request('http://localhost/api/v1/openapi.json'), [
       'openapi.json',
     ]);
     expect(response.status).toBe(200);
@@ -59,7 +60,7 @@ describe('REST payments API', () => {
     const { project, slug, key } = await activatedProject();
     const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Mug' });
     const ok = await handleRestRequest(
-      handle,
+      servicesFor(handle),
       post(`${slug}/payments`, { orderId: order.id, currency: 'usd', amount: 1200, method: 'payment_intent' }, key),
       [slug, 'payments'],
     );
@@ -67,7 +68,7 @@ describe('REST payments API', () => {
     expect(await ok.json()).toMatchObject({ status: 'PENDING', clientSecret: expect.stringMatching(/^pi_/) });
 
     const invalid = await handleRestRequest(
-      handle,
+      servicesFor(handle),
       post(`${slug}/payments`, { orderId: order.id, currency: 'usd', amount: 12.5 }, key),
       [slug, 'payments'],
     );
@@ -76,11 +77,14 @@ describe('REST payments API', () => {
       error: { code: 'VALIDATION', fieldErrors: { amount: expect.any(String) } },
     });
 
-    const badJson = await handleRestRequest(handle, post(`${slug}/payments`, '{nope', key), [slug, 'payments']);
+    const badJson = await handleRestRequest(servicesFor(handle), post(`${slug}/payments`, '{nope', key), [
+      slug,
+      'payments',
+    ]);
     expect(badJson.status).toBe(400);
 
     const missing = await handleRestRequest(
-      handle,
+      servicesFor(handle),
       post(`${slug}/payments`, { orderId: 999999, currency: 'usd', amount: 1200, method: 'payment_intent' }, key),
       [slug, 'payments'],
     );
@@ -91,14 +95,18 @@ describe('REST payments API', () => {
     const a = await activatedProject();
     const b = await activatedProject();
     const body = { orderId: 1, currency: 'usd', amount: 1200 };
-    expect((await handleRestRequest(handle, post(`${a.slug}/payments`, body), [a.slug, 'payments'])).status).toBe(401);
     expect(
-      (await handleRestRequest(handle, post(`${a.slug}/payments`, body, b.key), [a.slug, 'payments'])).status,
+      (await handleRestRequest(servicesFor(handle), post(`${a.slug}/payments`, body), [a.slug, 'payments'])).status,
+    ).toBe(401);
+    expect(
+      (await handleRestRequest(servicesFor(handle), post(`${a.slug}/payments`, body, b.key), [a.slug, 'payments']))
+        .status,
     ).toBe(401);
     const [listed] = await a.caller.apiKeys.list({ projectId: a.project.id });
     await a.caller.apiKeys.revoke({ projectId: a.project.id, id: listed.id });
     expect(
-      (await handleRestRequest(handle, post(`${a.slug}/payments`, body, a.key), [a.slug, 'payments'])).status,
+      (await handleRestRequest(servicesFor(handle), post(`${a.slug}/payments`, body, a.key), [a.slug, 'payments']))
+        .status,
     ).toBe(401);
     const listedAfter = await a.caller.apiKeys.list({ projectId: a.project.id });
     expect(JSON.stringify(listedAfter)).not.toContain(a.key); // only a prefix is ever shown again
@@ -123,20 +131,21 @@ describe('REST payments API', () => {
       currency: 'eur',
     });
     const paid = await handleRestRequest(
-      handle,
+      servicesFor(handle),
       post(`${slug}/payments`, { orderId: order.id, method: 'payment_intent' }, session.token),
       [slug, 'payments'],
     );
     expect(paid.status).toBe(200);
     const refund = await handleRestRequest(
-      handle,
+      servicesFor(handle),
       post(`${slug}/refunds`, { paymentId: (await paid.json()).paymentId, amount: 100 }, session.token),
       [slug, 'refunds'],
     );
     expect(refund.status).toBe(403);
     expect(await refund.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
     expect(
-      (await handleRestRequest(handle, post(`${slug}/payments`, {}, 'not-a-session'), [slug, 'payments'])).status,
+      (await handleRestRequest(servicesFor(handle), post(`${slug}/payments`, {}, 'not-a-session'), [slug, 'payments']))
+        .status,
     ).toBe(401);
   });
 
@@ -158,7 +167,7 @@ describe('REST payments API', () => {
       amount: 10_000,
     });
     const asBuyer = async (resource: string, body: Record<string, unknown>) => {
-      const response = await handleRestRequest(handle, post(`${slug}/${resource}`, body, session.token), [
+      const response = await handleRestRequest(servicesFor(handle), post(`${slug}/${resource}`, body, session.token), [
         slug,
         resource,
       ]);

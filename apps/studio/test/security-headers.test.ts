@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { createLogger, publicOrigin } from '@tillflow/core';
+import type { Services } from '@tillflow/payments';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { unstable_doesMiddlewareMatch } from 'next/experimental/testing/server';
 import { NextRequest } from 'next/server';
@@ -7,8 +8,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { proxy, config as proxyConfig } from '~/proxy';
 import { createTRPCRouter, publicProcedure } from '~/server/api/trpc';
 import { API_SECURITY_HEADERS } from '~/server/http/security-headers';
-import { replaceStudioLogger } from '~/server/logger';
 import { checkPublicUrlSetting, trustedOrigins } from '~/server/public-origin';
+import { handleRestRequest } from '~/server/rest/handler';
 import nextConfig from '../next.config';
 
 const directive = (policy: string | null, name: string) =>
@@ -96,7 +97,7 @@ describe('PUBLIC_URL', () => {
   });
 });
 
-/** Captures the studio logger's JSON lines until stop(). */
+/** A logger (the kind services carry) whose JSON lines are read back with lines(). */
 function captureLog() {
   const chunks: string[] = [];
   const destination = new Writable({
@@ -105,10 +106,9 @@ function captureLog() {
       done();
     },
   });
-  const previous = replaceStudioLogger(createLogger({ TILLFLOW_LOG_LEVEL: 'info' }, { destination }));
   return {
-    stop(): Record<string, unknown>[] {
-      replaceStudioLogger(previous);
+    logger: createLogger({ TILLFLOW_LOG_LEVEL: 'info' }, { destination }),
+    lines(): Record<string, unknown>[] {
       return chunks
         .join('')
         .split('\n')
@@ -132,10 +132,15 @@ describe('internal errors', () => {
       endpoint: '/api/trpc',
       req: new Request('http://localhost/api/trpc/boom'),
       router,
-      createContext: () => ({ db: null as never, user: null, headers: new Headers() }),
+      createContext: () => ({
+        db: null as never,
+        services: { logger: logged.logger } as Services,
+        user: null,
+        headers: new Headers(),
+      }),
     });
     const text = await response.text();
-    const lines = logged.stop();
+    const lines = logged.lines();
     expect(response.status).toBe(500);
     expect(text).not.toContain('hunter2');
     expect(text).not.toContain('10.1.2.3');
@@ -156,14 +161,14 @@ describe('internal errors', () => {
         },
       },
     };
-    (globalThis as { __tillflowDb?: Promise<unknown> }).__tillflowDb = Promise.resolve(failing);
-    const { POST } = await import('~/app/api/v1/[...path]/route');
     const logged = captureLog();
-    const response = await POST(new Request('http://localhost/api/v1/shop/payments', { method: 'POST', body: '{}' }), {
-      params: Promise.resolve({ path: ['shop', 'payments'] }),
-    });
-    const lines = logged.stop();
-    (globalThis as { __tillflowDb?: Promise<unknown> }).__tillflowDb = undefined;
+    const services = { database: failing, logger: logged.logger } as unknown as Services;
+    const response = await handleRestRequest(
+      services,
+      new Request('http://localhost/api/v1/shop/payments', { method: 'POST', body: '{}' }),
+      ['shop', 'payments'],
+    );
+    const lines = logged.lines();
     const text = await response.text();
     expect(response.status).toBe(500);
     expect(text).not.toContain('hunter2');

@@ -16,8 +16,6 @@ const ALLOWED: Record<string, string> = {
   'packages/core/src/money.ts: formatters': 'Intl formatter cache',
   'packages/payments/src/check.ts: lastReports':
     "each project's last Check-against-Stripe report (read back by the studio)",
-  'packages/payments/src/stripe-client.ts: launch':
-    'REMAINING (#13): the embedded sandbox launcher the studio boot sets; to be passed with the Stripe client factory',
   'packages/payments/src/worker-cli.ts: stopping': 'the entry point itself: shutdown in progress',
   'packages/realtime/src/hub.ts: hubs': 'one change hub per database handle, made on first use',
   'packages/runtime/src/signals.ts: holder': 'in-process wake-up emitter for workers (Next bundles share it)',
@@ -46,10 +44,8 @@ const ALLOWED: Record<string, string> = {
   'apps/studio/src/server/api/sse.ts: encoded': 'per-event encoding cache (weak)',
   'apps/studio/src/server/auth.ts: globalForAuth': 'better-auth instance made on first use',
   'apps/studio/src/server/db.ts: globalForDb': "the process's database handle, opened on first use",
-  'apps/studio/src/server/logger.ts: holder':
-    "the studio process's logger, made once from the settings and passed into its services (Next bundles share it)",
   'apps/studio/src/server/services.ts: holder':
-    'the composition root: createServices per database handle, on first use',
+    "the composition root: createServices per database handle, and the process's logger and Stripe accounts (with the sandbox launcher), on first use",
   'apps/studio/src/server/boot.ts: globalForBoot': 'boot runs once per process',
   'apps/studio/src/server/sign-in-guard.ts: state': 'rate-limiter state',
   'apps/studio/src/trpc/react.tsx: browserQueryClient': "the browser's query client",
@@ -108,7 +104,7 @@ describe('services are passed in, not set on modules at boot', () => {
     for (const file of sources)
       for (const match of readFileSync(file, 'utf8').matchAll(SETTER_EXPORT))
         found.push(`${relative(file)}: ${match[1]}`);
-    expect(found).toEqual(['packages/payments/src/stripe-client.ts: setSandboxLauncher']);
+    expect(found).toEqual([]);
   });
 
   it('the registries that were filled at boot are gone', () => {
@@ -122,6 +118,11 @@ describe('services are passed in, not set on modules at boot', () => {
       'registerTableDependencyCheck',
       'registerPaymentNodeExecutors',
       'useProjectMailForFlows',
+      'setSandboxLauncher',
+      'ensureSandboxRunning',
+      'replaceStudioLogger',
+      'studioLogger()',
+      'getProjectStripe',
     ])
       expect(all.includes(name), name).toBe(false);
   });

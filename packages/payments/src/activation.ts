@@ -1,10 +1,11 @@
 import { getTable, listTables } from '@tillflow/data-model';
-import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
+import { type Executor, paymentSettings } from '@tillflow/db';
 import { assertEndpointRoom, ensureSystemEndpoints } from './endpoints';
 import { PaymentError } from './errors';
 import { applyOrderTableDefaults } from './order-defaults';
 import { ensureSandboxAccount } from './sandbox-account';
 import { loadPaymentSettings, toPublicSettings } from './settings';
+import type { PaymentServices } from './stripe-accounts';
 import { createSystemFlows } from './system-flows';
 import { createPaymentSystemTables } from './system-tables';
 
@@ -14,7 +15,7 @@ import { createPaymentSystemTables } from './system-tables';
  * The binding is permanent (Momen's rule): it cannot be undone or replaced.
  */
 export async function activatePayments(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   input: {
     orderTable: string;
@@ -31,10 +32,10 @@ export async function activatePayments(
     throw new PaymentError('VALIDATION', 'Confirm that binding the order table is permanent.', {
       confirmPermanent: 'Required.',
     });
-  const existing = await loadPaymentSettings(handle.db, projectId);
+  const existing = await loadPaymentSettings(services.database.db, projectId);
   if (existing?.activatedAt)
     throw new PaymentError('CONFLICT', 'Payments are already activated; the order table binding cannot be changed.');
-  const tables = await listTables(handle.db, projectId);
+  const tables = await listTables(services.database.db, projectId);
   const order = tables.find((t) => t.name === input.orderTable);
   if (!order)
     throw new PaymentError('NOT_FOUND', `There is no table "${input.orderTable}".`, { orderTable: 'Not found.' });
@@ -43,9 +44,9 @@ export async function activatePayments(
       orderTable: 'System table.',
     });
   // Outside the transaction: an HTTP call. Harmless if activation then fails.
-  await ensureSandboxAccount(handle, projectId);
-  await assertEndpointRoom(handle, projectId);
-  const changes = await handle.db.transaction(async (tx) => {
+  await ensureSandboxAccount(services, projectId);
+  await assertEndpointRoom(services, projectId);
+  const changes = await services.database.db.transaction(async (tx) => {
     const made = input.setupDefaults ? await applyOrderTableDefaults(tx, projectId, order.name) : [];
     // The flows' status steps depend on what the status column can say after the defaults.
     const bound = made.length > 0 ? await getTable(tx, projectId, order.name) : order;
@@ -60,8 +61,8 @@ export async function activatePayments(
   });
   // Stripe calls stay outside the transaction. If registration fails here the
   // binding stands and the studio's Repair button finishes the job.
-  await ensureSystemEndpoints(handle, projectId);
-  return { ...toPublicSettings(await loadPaymentSettings(handle.db, projectId)), changes };
+  await ensureSystemEndpoints(services, projectId);
+  return { ...toPublicSettings(await loadPaymentSettings(services.database.db, projectId)), changes };
 }
 
 export async function orderTableName(db: Executor, projectId: number): Promise<string | null> {

@@ -1,13 +1,13 @@
 import { openSecret } from '@tillflow/core';
 import { queryRows, type Row } from '@tillflow/data-model';
-import { type DbHandle, type Executor, paymentSettings, webhookEndpoints } from '@tillflow/db';
+import { type Executor, paymentSettings, webhookEndpoints } from '@tillflow/db';
 import type { SystemFlowKind } from '@tillflow/flow-model';
 import { ingestStripeWebhook, stripeSignatureHeader, webhookSecretOwner } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { type RecurringStatus, recurringStatusOf, refundStatusOf } from './event-mapping';
 import { reconcileFromStripe } from './reconcile';
-import { getProjectStripe } from './settings';
+import type { PaymentServices } from './stripe-accounts';
 import { STRIPE_API_VERSION } from './stripe-client';
 import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE, RECURRING_STATUSES, REFUND_TABLE } from './system-tables';
 
@@ -156,10 +156,10 @@ const CHECKED: { table: Table; statuses: readonly string[]; find: (s: Stripe, r:
   },
 ];
 
-async function rowsToCheck(handle: DbHandle, projectId: number) {
+async function rowsToCheck(services: PaymentServices, projectId: number) {
   const jobs: { table: Table; row: Row; find: (s: Stripe, r: Row) => Promise<Repair | null> }[] = [];
   for (const { table, statuses, find } of CHECKED) {
-    const { rows } = await queryRows(handle.db, projectId, BACKEND, table, {
+    const { rows } = await queryRows(services.database.db, projectId, BACKEND, table, {
       filters: [{ column: 'status', op: 'in', value: [...statuses] }],
       limit: 500,
     });
@@ -177,14 +177,17 @@ async function rowsToCheck(handle: DbHandle, projectId: number) {
  * never runs a flow twice). The report says what was checked, fixed and why.
  */
 export async function checkAgainstStripe(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   options: { sinceSeconds?: number } = {},
 ): Promise<CheckReport> {
-  const events = await reconcileFromStripe(handle, projectId, options);
-  const { stripe } = await getProjectStripe(handle.db, projectId);
-  const endpoints = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
-  const jobs = await rowsToCheck(handle, projectId);
+  const events = await reconcileFromStripe(services, projectId, options);
+  const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
+  const endpoints = await services.database.db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.projectId, projectId));
+  const jobs = await rowsToCheck(services, projectId);
   const report: CheckReport = { ranAt: new Date().toISOString(), events, checked: 0, fixed: [], stillDiffering: [] };
   for (const { table, row, find } of jobs) {
     report.checked++;
@@ -220,7 +223,7 @@ export async function checkAgainstStripe(
       data: { object: repair.object },
     };
     const rawBody = JSON.stringify(event);
-    const result = await ingestStripeWebhook(handle, {
+    const result = await ingestStripeWebhook(services.database, {
       endpointId: endpoint.id,
       rawBody,
       signatureHeader: stripeSignatureHeader(
@@ -236,7 +239,7 @@ export async function checkAgainstStripe(
         why: `${repair.difference.why}; the repair was refused (${result.status})`,
       });
   }
-  await handle.db
+  await services.database.db
     .update(paymentSettings)
     .set({ lastCheck: report, updatedAt: new Date() })
     .where(eq(paymentSettings.projectId, projectId));

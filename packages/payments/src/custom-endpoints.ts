@@ -1,11 +1,11 @@
 import { publicUrl, sealSecret } from '@tillflow/core';
-import { type DbHandle, webhookEndpoints } from '@tillflow/db';
+import { webhookEndpoints } from '@tillflow/db';
 import { generateWebhookSecret, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import { STRIPE_ENDPOINT_LIMIT } from './endpoints';
 import { fromStripeError, PaymentError } from './errors';
 import { ensureSandboxAccount } from './sandbox-account';
-import { getProjectStripe } from './settings';
+import type { PaymentServices } from './stripe-accounts';
 import { STRIPE_API_VERSION } from './stripe-client';
 
 /**
@@ -14,20 +14,24 @@ import { STRIPE_API_VERSION } from './stripe-client';
  * publish: an existing endpoint is updated in place (same URL, same secret),
  * so publishing again never adds an endpoint.
  */
-export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, flow: { id: string; events: string[] }) {
+export async function ensureFlowEndpoint(
+  services: PaymentServices,
+  projectId: number,
+  flow: { id: string; events: string[] },
+) {
   if (flow.events.length === 0)
     throw new PaymentError('VALIDATION', 'Choose at least one Stripe event for the trigger.');
   // Without keys, the project's own sandbox account (never the shared default one).
-  await ensureSandboxAccount(handle, projectId);
-  const { stripe } = await getProjectStripe(handle.db, projectId);
-  const [existing] = await handle.db
+  await ensureSandboxAccount(services, projectId);
+  const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
+  const [existing] = await services.database.db
     .select()
     .from(webhookEndpoints)
     .where(and(eq(webhookEndpoints.projectId, projectId), eq(webhookEndpoints.flowId, flow.id)));
   try {
     let row = existing;
     if (!row) {
-      [row] = await handle.db
+      [row] = await services.database.db
         .insert(webhookEndpoints)
         .values({
           projectId,
@@ -44,7 +48,7 @@ export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, fl
       : null;
     if (remote && !('deleted' in remote && remote.deleted)) {
       await stripe.webhookEndpoints.update(remote.id, { url, enabled_events: flow.events as never, disabled: false });
-      await handle.db
+      await services.database.db
         .update(webhookEndpoints)
         .set({ url, enabledEvents: flow.events })
         .where(eq(webhookEndpoints.id, row.id));
@@ -67,7 +71,7 @@ export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, fl
       },
       { idempotencyKey: `tillflow-endpoint-${row.id}-${row.stripeEndpointId ?? 'new'}` },
     );
-    await handle.db
+    await services.database.db
       .update(webhookEndpoints)
       .set({
         stripeEndpointId: created.id,
@@ -84,15 +88,15 @@ export async function ensureFlowEndpoint(handle: DbHandle, projectId: number, fl
 }
 
 /** When a custom flow is deleted: its endpoint goes from Stripe and from us. */
-export async function removeFlowEndpoint(handle: DbHandle, projectId: number, flowId: string): Promise<void> {
-  const [row] = await handle.db
+export async function removeFlowEndpoint(services: PaymentServices, projectId: number, flowId: string): Promise<void> {
+  const [row] = await services.database.db
     .select()
     .from(webhookEndpoints)
     .where(and(eq(webhookEndpoints.projectId, projectId), eq(webhookEndpoints.flowId, flowId)));
   if (!row) return;
   if (row.stripeEndpointId) {
-    const { stripe } = await getProjectStripe(handle.db, projectId);
+    const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
     await stripe.webhookEndpoints.del(row.stripeEndpointId).catch(() => undefined); // already gone is fine
   }
-  await handle.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id));
+  await services.database.db.delete(webhookEndpoints).where(eq(webhookEndpoints.id, row.id));
 }

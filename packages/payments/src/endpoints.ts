@@ -1,11 +1,11 @@
 import { publicUrl, sealSecret } from '@tillflow/core';
-import { type DbHandle, webhookEndpoints } from '@tillflow/db';
+import { webhookEndpoints } from '@tillflow/db';
 import { type SystemFlowKind, systemFlowEvents, systemFlowKinds } from '@tillflow/flow-model';
 import { generateWebhookSecret, publicEndpoint, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { fromStripeError, PaymentError } from './errors';
-import { getProjectStripe } from './settings';
+import type { PaymentServices } from './stripe-accounts';
 import { STRIPE_API_VERSION } from './stripe-client';
 
 export type { SystemFlowKind };
@@ -25,8 +25,8 @@ async function listAllRemote(stripe: Stripe): Promise<Stripe.WebhookEndpoint[]> 
 }
 
 /** Before activating: the account must have room for the system endpoints. */
-export async function assertEndpointRoom(handle: DbHandle, projectId: number): Promise<void> {
-  const { stripe } = await getProjectStripe(handle.db, projectId);
+export async function assertEndpointRoom(services: PaymentServices, projectId: number): Promise<void> {
+  const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
   let remote: Stripe.WebhookEndpoint[];
   try {
     remote = await listAllRemote(stripe);
@@ -47,11 +47,14 @@ export async function assertEndpointRoom(handle: DbHandle, projectId: number): P
  * them); one deleted in Stripe is re-created at the same URL with a new
  * secret. Endpoints never pile up across repairs or restarts.
  */
-export async function ensureSystemEndpoints(handle: DbHandle, projectId: number) {
-  const { stripe } = await getProjectStripe(handle.db, projectId);
+export async function ensureSystemEndpoints(services: PaymentServices, projectId: number) {
+  const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
   try {
     const remote = await listAllRemote(stripe);
-    const local = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+    const local = await services.database.db
+      .select()
+      .from(webhookEndpoints)
+      .where(eq(webhookEndpoints.projectId, projectId));
     const missing = SYSTEM_FLOW_KINDS.filter((kind) => {
       const row = local.find((l) => l.purpose === kind);
       return !row?.stripeEndpointId || !remote.some((r) => r.id === row.stripeEndpointId);
@@ -66,7 +69,7 @@ export async function ensureSystemEndpoints(handle: DbHandle, projectId: number)
       let row = local.find((l) => l.purpose === kind);
       if (!row) {
         // The row comes first: its id is the unguessable part of the URL Stripe posts to.
-        [row] = await handle.db
+        [row] = await services.database.db
           .insert(webhookEndpoints)
           .values({
             projectId,
@@ -85,7 +88,7 @@ export async function ensureSystemEndpoints(handle: DbHandle, projectId: number)
           [...existing.enabled_events].sort().join() !== [...events].sort().join();
         if (drifted)
           await stripe.webhookEndpoints.update(existing.id, { url, enabled_events: events as never, disabled: false });
-        await handle.db
+        await services.database.db
           .update(webhookEndpoints)
           .set({ url, enabledEvents: events })
           .where(eq(webhookEndpoints.id, row.id));
@@ -101,7 +104,7 @@ export async function ensureSystemEndpoints(handle: DbHandle, projectId: number)
         },
         { idempotencyKey: `tillflow-endpoint-${row.id}-${row.stripeEndpointId ?? 'new'}` },
       );
-      await handle.db
+      await services.database.db
         .update(webhookEndpoints)
         .set({
           stripeEndpointId: created.id,
@@ -116,15 +119,18 @@ export async function ensureSystemEndpoints(handle: DbHandle, projectId: number)
     if (error instanceof PaymentError) throw error;
     throw fromStripeError(error);
   }
-  return endpointHealth(handle, projectId);
+  return endpointHealth(services, projectId);
 }
 
 /** Each endpoint as the studio shows it: purpose, events, last delivery, failures, whether Stripe still has it. */
-export async function endpointHealth(handle: DbHandle, projectId: number) {
-  const rows = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+export async function endpointHealth(services: PaymentServices, projectId: number) {
+  const rows = await services.database.db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.projectId, projectId));
   let remoteIds: Set<string> | null = null;
   try {
-    const { stripe } = await getProjectStripe(handle.db, projectId);
+    const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
     remoteIds = new Set((await listAllRemote(stripe)).filter((r) => r.status === 'enabled').map((r) => r.id));
   } catch {
     remoteIds = null; // Stripe unreachable: show what we know locally

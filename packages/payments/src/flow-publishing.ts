@@ -1,5 +1,4 @@
 import { TillflowError } from '@tillflow/core';
-import type { DbHandle } from '@tillflow/db';
 import {
   deleteFlow,
   type FlowDefinition,
@@ -11,6 +10,7 @@ import {
   saveFlowDraft,
 } from '@tillflow/runtime';
 import { ensureFlowEndpoint, removeFlowEndpoint } from './custom-endpoints';
+import type { PaymentServices } from './stripe-accounts';
 
 // Publishing, restoring and deleting a flow of one project. A custom flow listening to Stripe has an
 // endpoint of its own with only its events: it is registered (or updated) before the flow goes live,
@@ -18,47 +18,52 @@ import { ensureFlowEndpoint, removeFlowEndpoint } from './custom-endpoints';
 
 /** The endpoint follows the definition about to go live (custom flows with a Stripe trigger only). */
 async function endpointFollows(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   flow: { id: string; kind: string },
   definition: FlowDefinition,
 ) {
   if (flow.kind === 'custom' && definition.trigger.kind === 'stripe_webhook')
-    await ensureFlowEndpoint(handle, projectId, { id: flow.id, events: definition.trigger.events });
+    await ensureFlowEndpoint(services, projectId, { id: flow.id, events: definition.trigger.events });
 }
 
 /** Publishes the saved draft if the validator finds nothing; else refuses with the list of problems. */
-export async function publishProjectFlow(handle: DbHandle, projectId: number, flowId: string, userId: string | null) {
-  const flow = await getProjectFlow(handle.db, projectId, flowId);
+export async function publishProjectFlow(
+  services: PaymentServices,
+  projectId: number,
+  flowId: string,
+  userId: string | null,
+) {
+  const flow = await getProjectFlow(services.database.db, projectId, flowId);
   // Checked before the endpoint is registered, so a flow that cannot go live registers nothing at Stripe.
-  const { issues } = await flowIssues(handle.db, flow);
+  const { issues } = await flowIssues(services.database.db, flow);
   if (issues.length) throw new FlowValidationError(issues);
-  await endpointFollows(handle, projectId, flow, flow.draft as FlowDefinition);
-  const version = await publishFlow(handle.db, flow.id, userId);
+  await endpointFollows(services, projectId, flow, flow.draft as FlowDefinition);
+  const version = await publishFlow(services.database.db, flow.id, userId);
   return { versionId: version.id, version: version.version };
 }
 
 /** Makes an older version the draft and publishes it again as the newest version. */
 export async function rollbackProjectFlow(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   input: { flowId: string; versionId: string; expectedRevision: number },
   userId: string | null,
 ) {
-  const flow = await getProjectFlow(handle.db, projectId, input.flowId);
-  const target = await getFlowVersion(handle.db, flow.id, input.versionId);
-  const revision = await saveFlowDraft(handle.db, flow.id, target.definition, input.expectedRevision);
-  await endpointFollows(handle, projectId, flow, target.definition);
-  const version = await publishFlow(handle.db, flow.id, userId);
+  const flow = await getProjectFlow(services.database.db, projectId, input.flowId);
+  const target = await getFlowVersion(services.database.db, flow.id, input.versionId);
+  const revision = await saveFlowDraft(services.database.db, flow.id, target.definition, input.expectedRevision);
+  await endpointFollows(services, projectId, flow, target.definition);
+  const version = await publishFlow(services.database.db, flow.id, userId);
   return { revision, version: version.version, restored: target.version };
 }
 
 /** Deletes a custom flow and its endpoint; system flows of the payment module stay. */
-export async function deleteProjectFlow(handle: DbHandle, projectId: number, flowId: string) {
-  const flow = await getProjectFlow(handle.db, projectId, flowId);
+export async function deleteProjectFlow(services: PaymentServices, projectId: number, flowId: string) {
+  const flow = await getProjectFlow(services.database.db, projectId, flowId);
   if (flow.kind === 'system')
     throw new TillflowError('FORBIDDEN', `${flow.name} is a system flow of the payment module and cannot be deleted.`);
-  await removeFlowEndpoint(handle, projectId, flow.id);
-  await deleteFlow(handle.db, projectId, flow.id);
+  await removeFlowEndpoint(services, projectId, flow.id);
+  await deleteFlow(services.database.db, projectId, flow.id);
   return { deleted: true };
 }

@@ -69,8 +69,8 @@ export { ensureSandboxAccount, someProjectUsesSandbox } from './sandbox-account'
 export { createServices, projectStripeClients, type ServiceParts, type Services } from './services';
 export {
   brandingInput,
-  getProjectStripe,
   loadPaymentSettings,
+  type ProjectStripe,
   type PublicPaymentSettings,
   saveBranding,
   saveStripeKeys,
@@ -78,10 +78,10 @@ export {
   toPublicSettings,
 } from './settings';
 export {
-  createStripeClient,
-  ensureSandboxRunning,
-  modeOfSecretKey,
-  STRIPE_API_VERSION,
-  setSandboxLauncher,
-} from './stripe-client';
+  createStripeAccounts,
+  type PaymentServices,
+  type SandboxLauncher,
+  type StripeAccounts,
+} from './stripe-accounts';
+export { createStripeClient, modeOfSecretKey, STRIPE_API_VERSION } from './stripe-client';
 export * from './system-tables';

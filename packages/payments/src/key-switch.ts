@@ -1,8 +1,9 @@
-import { type DbHandle, webhookEndpoints } from '@tillflow/db';
+import { webhookEndpoints } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { ensureFlowEndpoint } from './custom-endpoints';
 import { ensureSystemEndpoints } from './endpoints';
+import type { PaymentServices } from './stripe-accounts';
 
 export interface EndpointOutcome {
   /** A system flow's kind, or "custom" for a builder's webhook-trigger flow. */
@@ -23,8 +24,11 @@ export interface KeySwitchReport {
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Our endpoints' Stripe ids as stored now (before the keys change). */
-export async function currentEndpointIds(handle: DbHandle, projectId: number): Promise<string[]> {
-  const rows = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+export async function currentEndpointIds(services: PaymentServices, projectId: number): Promise<string[]> {
+  const rows = await services.database.db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.projectId, projectId));
   return rows.map((r) => r.stripeEndpointId).filter((id): id is string => Boolean(id));
 }
 
@@ -36,16 +40,19 @@ export async function currentEndpointIds(handle: DbHandle, projectId: number): P
  * there so it stops posting to us.
  */
 export async function followKeysToAccount(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   previous: { stripe: Stripe; endpointIds: string[] },
   activated: boolean,
 ): Promise<KeySwitchReport> {
   const endpoints: EndpointOutcome[] = [];
-  const rows = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+  const rows = await services.database.db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.projectId, projectId));
   if (activated) {
     try {
-      for (const e of await ensureSystemEndpoints(handle, projectId))
+      for (const e of await ensureSystemEndpoints(services, projectId))
         endpoints.push({ purpose: e.purpose, flowId: null, ok: e.registered !== false });
     } catch (error) {
       for (const row of rows.filter((r) => r.purpose !== 'custom'))
@@ -54,13 +61,13 @@ export async function followKeysToAccount(
   }
   for (const row of rows.filter((r) => r.flowId)) {
     try {
-      await ensureFlowEndpoint(handle, projectId, { id: String(row.flowId), events: row.enabledEvents });
+      await ensureFlowEndpoint(services, projectId, { id: String(row.flowId), events: row.enabledEvents });
       endpoints.push({ purpose: 'custom', flowId: row.flowId, ok: true });
     } catch (error) {
       endpoints.push({ purpose: 'custom', flowId: row.flowId, ok: false, error: message(error) });
     }
   }
-  const kept = new Set(await currentEndpointIds(handle, projectId));
+  const kept = new Set(await currentEndpointIds(services, projectId));
   const retired: KeySwitchReport['retired'] = [];
   for (const id of previous.endpointIds) {
     if (kept.has(id)) continue; // the same account (a rotated key): the endpoint was reused

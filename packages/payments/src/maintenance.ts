@@ -1,7 +1,8 @@
-import { type DbHandle, paymentSettings } from '@tillflow/db';
+import { paymentSettings } from '@tillflow/db';
 import { isNotNull } from 'drizzle-orm';
 import { checkAgainstStripe } from './check';
 import { ensureSystemEndpoints } from './endpoints';
+import type { PaymentServices } from './stripe-accounts';
 import { upgradePaymentsProject } from './system-flows';
 
 /**
@@ -10,10 +11,10 @@ import { upgradePaymentsProject } from './system-flows';
  * recovered. One project's failure (e.g. a revoked key) never stops the others.
  */
 export async function runPaymentsMaintenance(
-  handle: DbHandle,
+  services: PaymentServices,
   options: { lookbackSeconds?: number; projectIds?: number[] } = {},
 ) {
-  const active = await handle.db
+  const active = await services.database.db
     .select({
       projectId: paymentSettings.projectId,
       orderTableId: paymentSettings.orderTableId,
@@ -26,9 +27,9 @@ export async function runPaymentsMaintenance(
   for (const { projectId, orderTableId, mode } of active) {
     if (options.projectIds && !options.projectIds.includes(projectId)) continue;
     try {
-      if (orderTableId) await upgradePaymentsProject(handle, projectId, orderTableId, mode === 'live');
-      await ensureSystemEndpoints(handle, projectId);
-      const check = await checkAgainstStripe(handle, projectId, { sinceSeconds: since });
+      if (orderTableId) await upgradePaymentsProject(services.database, projectId, orderTableId, mode === 'live');
+      await ensureSystemEndpoints(services, projectId);
+      const check = await checkAgainstStripe(services, projectId, { sinceSeconds: since });
       report.push({ projectId, recovered: check.events.recovered, fixed: check.fixed.length });
     } catch (error) {
       report.push({ projectId, recovered: 0, error: (error as Error).message });
@@ -42,8 +43,10 @@ export async function runPaymentsMaintenance(
  * system-table columns, endpoints) at once, rather than at the first maintenance run 15 minutes later.
  * Stripe is not asked to compare anything here; one project's failure never stops the others.
  */
-export async function upgradePaymentsProjects(handle: DbHandle): Promise<{ projectId: number; error?: string }[]> {
-  const active = await handle.db
+export async function upgradePaymentsProjects(
+  services: PaymentServices,
+): Promise<{ projectId: number; error?: string }[]> {
+  const active = await services.database.db
     .select({
       projectId: paymentSettings.projectId,
       orderTableId: paymentSettings.orderTableId,
@@ -55,9 +58,9 @@ export async function upgradePaymentsProjects(handle: DbHandle): Promise<{ proje
   for (const { projectId, orderTableId, mode } of active) {
     try {
       if (!orderTableId) continue;
-      const upgrade = await upgradePaymentsProject(handle, projectId, orderTableId, mode === 'live');
+      const upgrade = await upgradePaymentsProject(services.database, projectId, orderTableId, mode === 'live');
       if (upgrade.addedFlows.length > 0 || upgrade.addedEvents.length > 0)
-        await ensureSystemEndpoints(handle, projectId);
+        await ensureSystemEndpoints(services, projectId);
       report.push({ projectId });
     } catch (error) {
       report.push({ projectId, error: (error as Error).message });
@@ -67,13 +70,13 @@ export async function upgradePaymentsProjects(handle: DbHandle): Promise<{ proje
 }
 
 /** Runs maintenance every `intervalMs` (first run after one interval); returns a stop function. */
-export function schedulePaymentsMaintenance(handle: DbHandle, intervalMs: number): () => void {
+export function schedulePaymentsMaintenance(services: PaymentServices, intervalMs: number): () => void {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
     try {
-      for (const entry of await runPaymentsMaintenance(handle))
+      for (const entry of await runPaymentsMaintenance(services))
         if (entry.error) console.warn(`payments maintenance, project ${entry.projectId}: ${entry.error}`);
     } finally {
       running = false;

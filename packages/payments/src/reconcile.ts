@@ -1,10 +1,10 @@
 import { openSecret } from '@tillflow/core';
-import { type DbHandle, stripeEvents, webhookEndpoints } from '@tillflow/db';
+import { stripeEvents, webhookEndpoints } from '@tillflow/db';
 import { ingestStripeWebhook, stripeSignatureHeader, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq, inArray } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { fromStripeError } from './errors';
-import { getProjectStripe } from './settings';
+import type { PaymentServices } from './stripe-accounts';
 
 export interface ReconcileResult {
   /** Events Stripe has for this project's endpoints in the window. */
@@ -21,12 +21,15 @@ export interface ReconcileResult {
  * already have are left alone.
  */
 export async function reconcileFromStripe(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   options: { sinceSeconds?: number } = {},
 ): Promise<ReconcileResult> {
-  const { stripe } = await getProjectStripe(handle.db, projectId);
-  const endpoints = await handle.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+  const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
+  const endpoints = await services.database.db
+    .select()
+    .from(webhookEndpoints)
+    .where(eq(webhookEndpoints.projectId, projectId));
   const since = options.sinceSeconds ?? Math.floor(Date.now() / 1000) - 30 * 86_400;
   let fetched: Stripe.Event[] = [];
   try {
@@ -39,7 +42,7 @@ export async function reconcileFromStripe(
   if (fetched.length === 0) return { checked: 0, recovered: 0 };
   const known = new Set(
     (
-      await handle.db
+      await services.database.db
         .select({ eventId: stripeEvents.eventId })
         .from(stripeEvents)
         .where(
@@ -60,7 +63,7 @@ export async function reconcileFromStripe(
     const endpoint = relevant(event);
     if (!endpoint) continue;
     const rawBody = JSON.stringify(event);
-    const result = await ingestStripeWebhook(handle, {
+    const result = await ingestStripeWebhook(services.database, {
       endpointId: endpoint.id,
       rawBody,
       signatureHeader: stripeSignatureHeader(

@@ -1,17 +1,22 @@
 import { maskSecret, openSecret, SANDBOX_TOKEN_HEADER, sandboxControlToken, sealSecret } from '@tillflow/core';
-import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
+import { type Executor, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { PaymentError } from './errors';
 import { loadPaymentSettings, stripeKeyOwner } from './settings';
-import { ensureSandboxRunning } from './stripe-client';
+import type { PaymentServices } from './stripe-accounts';
 
 // A project without keys gets an account of its own in the embedded sandbox,
 // so projects never share endpoints (16 per account) or test data.
 
 // The sandbox's control surface answers only the install's token (server-side calls);
 // an account is named by its secret key as Bearer, never in the URL.
-async function sandboxControl(path: string, body: unknown, secretKey?: string): Promise<Record<string, unknown>> {
-  const base = await ensureSandboxRunning();
+async function sandboxControl(
+  services: PaymentServices,
+  path: string,
+  body: unknown,
+  secretKey?: string,
+): Promise<Record<string, unknown>> {
+  const base = await services.stripeAccounts.sandboxUrl();
   if (!base)
     throw new PaymentError('PRECONDITION_FAILED', 'The Stripe sandbox is not running; enter Stripe keys instead.');
   const response = await fetch(`${base}/_sandbox${path}`, {
@@ -27,10 +32,10 @@ async function sandboxControl(path: string, body: unknown, secretKey?: string): 
   return (await response.json()) as Record<string, unknown>;
 }
 
-export async function ensureSandboxAccount(handle: DbHandle, projectId: number): Promise<void> {
-  const existing = await loadPaymentSettings(handle.db, projectId);
+export async function ensureSandboxAccount(services: PaymentServices, projectId: number): Promise<void> {
+  const existing = await loadPaymentSettings(services.database.db, projectId);
   if (existing?.secretKeyEncrypted) return;
-  const account = await sandboxControl('/accounts', {});
+  const account = await sandboxControl(services, '/accounts', {});
   const secretKey = String(account.secretKey);
   const values = {
     projectId,
@@ -41,19 +46,20 @@ export async function ensureSandboxAccount(handle: DbHandle, projectId: number):
     secretKeyMasked: maskSecret(secretKey),
     updatedAt: new Date(),
   };
-  await handle.db
+  await services.database.db
     .insert(paymentSettings)
     .values(values)
     .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
-  await syncSandboxBrand(handle, projectId);
+  await syncSandboxBrand(services, projectId);
 }
 
 /** The sandbox's hosted page shows the account's brand; real Stripe gets branding_settings per session. */
-export async function syncSandboxBrand(handle: DbHandle, projectId: number): Promise<void> {
-  const settings = await loadPaymentSettings(handle.db, projectId);
+export async function syncSandboxBrand(services: PaymentServices, projectId: number): Promise<void> {
+  const settings = await loadPaymentSettings(services.database.db, projectId);
   if (settings?.mode !== 'sandbox' || !settings.secretKeyEncrypted) return;
   const key = openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId));
   await sandboxControl(
+    services,
     '/brand',
     {
       ...(settings.brandName ? { name: settings.brandName } : {}),

@@ -1,5 +1,5 @@
-import { maskSecret, openSecret, publicOrigin, type SecretOwner, sealSecret, setting } from '@tillflow/core';
-import { type DbHandle, type Executor, paymentSettings } from '@tillflow/db';
+import { maskSecret, publicOrigin, type SecretOwner, sealSecret, setting } from '@tillflow/core';
+import { type Executor, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
@@ -7,9 +7,9 @@ import { accountEndpointReport } from './endpoint-report';
 import { PaymentError } from './errors';
 import { currentEndpointIds, followKeysToAccount } from './key-switch';
 import { syncSandboxBrand } from './sandbox-account';
+import type { PaymentServices } from './stripe-accounts';
 import {
   createStripeClient,
-  ensureSandboxRunning,
   explainStripeKeyError,
   modeOfPublishableKey,
   modeOfSecretKey,
@@ -49,14 +49,6 @@ export async function loadPaymentSettings(db: Executor, projectId: number): Prom
   return row ?? null;
 }
 
-function effectiveApiBase(row: PaymentSettingsRow | null): string {
-  if (row?.apiBase) return row.apiBase;
-  const sandbox = sandboxApiBase();
-  if (!sandbox)
-    throw new PaymentError('PRECONDITION_FAILED', 'The Stripe sandbox is not running and no Stripe keys are set.');
-  return sandbox;
-}
-
 export function toPublicSettings(row: PaymentSettingsRow | null): PublicPaymentSettings {
   const apiBase = row?.apiBase ?? sandboxApiBase() ?? '';
   return {
@@ -83,26 +75,6 @@ export interface ProjectStripe {
   apiBase: string;
 }
 
-export async function getProjectStripe(db: Executor, projectId: number): Promise<ProjectStripe> {
-  const settings = await loadPaymentSettings(db, projectId);
-  // Never the sandbox's shared default account (its key is public): a project without
-  // keys gets an account of its own when it activates payments.
-  if (!settings?.secretKeyEncrypted)
-    throw new PaymentError(
-      'PRECONDITION_FAILED',
-      'This project has no Stripe account yet: activate payments (it gets a sandbox account of its own) or enter Stripe keys.',
-    );
-  if (!settings.apiBase) await ensureSandboxRunning();
-  const apiBase = effectiveApiBase(settings);
-  const secretKey = openSecret(settings.secretKeyEncrypted, stripeKeyOwner(projectId));
-  return {
-    stripe: createStripeClient(secretKey, apiBase),
-    settings,
-    mode: (settings?.mode as StripeMode) ?? 'sandbox',
-    apiBase,
-  };
-}
-
 export const stripeKeysInput = z.object({
   publishableKey: z
     .string()
@@ -120,7 +92,11 @@ export const stripeKeysInput = z.object({
  * Checks the key with a real API call before storing it (encrypted). Test and
  * live must agree between the two keys, so test data never mixes with live.
  */
-export async function saveStripeKeys(handle: DbHandle, projectId: number, input: z.input<typeof stripeKeysInput>) {
+export async function saveStripeKeys(
+  services: PaymentServices,
+  projectId: number,
+  input: z.input<typeof stripeKeysInput>,
+) {
   const parsed = stripeKeysInput.safeParse(input);
   if (!parsed.success) {
     const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
@@ -136,19 +112,21 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
         publishableKey: 'Mode does not match the secret key.',
       },
     );
-  if (parsed.data.apiBase === 'sandbox') await ensureSandboxRunning();
-  const apiBase = parsed.data.apiBase === 'sandbox' ? effectiveApiBase(null) : setting('STRIPE_API_BASE');
+  const apiBase =
+    parsed.data.apiBase === 'sandbox' ? await services.stripeAccounts.sandboxUrl() : setting('STRIPE_API_BASE');
+  if (!apiBase)
+    throw new PaymentError('PRECONDITION_FAILED', 'The Stripe sandbox is not running; enter keys made by Stripe.');
   try {
     await createStripeClient(secretKey, apiBase).customers.list({ limit: 1 });
   } catch (error) {
     throw new PaymentError('VALIDATION', explainStripeKeyError(error), { secretKey: explainStripeKeyError(error) });
   }
   // What the endpoints are registered with now, so the previous account can be cleaned up afterwards.
-  const before = await loadPaymentSettings(handle.db, projectId);
+  const before = await loadPaymentSettings(services.database.db, projectId);
   const previous = before?.secretKeyEncrypted
     ? {
-        stripe: (await getProjectStripe(handle.db, projectId)).stripe,
-        endpointIds: await currentEndpointIds(handle, projectId),
+        stripe: (await services.stripeAccounts.forProject(services.database.db, projectId)).stripe,
+        endpointIds: await currentEndpointIds(services, projectId),
       }
     : null;
   const values = {
@@ -160,19 +138,19 @@ export async function saveStripeKeys(handle: DbHandle, projectId: number, input:
     secretKeyMasked: maskSecret(secretKey),
     updatedAt: new Date(),
   };
-  await handle.db
+  await services.database.db
     .insert(paymentSettings)
     .values(values)
     .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
   const report = await followKeysToAccount(
-    handle,
+    services,
     projectId,
     previous ?? { stripe: createStripeClient(secretKey, apiBase), endpointIds: [] },
     Boolean(before?.activatedAt),
   );
   // What the account holds now, endpoint by endpoint, in words (the keys card shows it under the form).
-  const account = await accountEndpointReport(handle, projectId);
-  return { ...toPublicSettings(await loadPaymentSettings(handle.db, projectId)), ...report, account };
+  const account = await accountEndpointReport(services, projectId);
+  return { ...toPublicSettings(await loadPaymentSettings(services.database.db, projectId)), ...report, account };
 }
 
 const MAX_LOGO_BYTES = 200_000;
@@ -189,17 +167,17 @@ export const brandingInput = z.object({
     .nullable(),
 });
 
-export async function saveBranding(handle: DbHandle, projectId: number, input: z.input<typeof brandingInput>) {
+export async function saveBranding(services: PaymentServices, projectId: number, input: z.input<typeof brandingInput>) {
   const parsed = brandingInput.safeParse(input);
   if (!parsed.success) {
     const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
     throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid branding.', fieldErrors);
   }
   const values = { projectId, ...parsed.data, updatedAt: new Date() };
-  await handle.db
+  await services.database.db
     .insert(paymentSettings)
     .values(values)
     .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
-  await syncSandboxBrand(handle, projectId);
-  return toPublicSettings(await loadPaymentSettings(handle.db, projectId));
+  await syncSandboxBrand(services, projectId);
+  return toPublicSettings(await loadPaymentSettings(services.database.db, projectId));
 }

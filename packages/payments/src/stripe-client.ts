@@ -24,33 +24,6 @@ export function sandboxApiBase(): string | undefined {
   return setting('TILLFLOW_SANDBOX_URL');
 }
 
-// The studio starts the embedded sandbox only when a project uses it: it registers a
-// launcher at boot, and the first project that needs the sandbox starts it. Kept on
-// globalThis: Next.js may load this module more than once (instrumentation, routes).
-type SandboxLauncher = () => Promise<string>;
-const launch = globalThis as unknown as {
-  __tillflowSandboxLauncher?: SandboxLauncher;
-  __tillflowSandbox?: Promise<string>;
-};
-
-export function setSandboxLauncher(launcher: SandboxLauncher | null): void {
-  launch.__tillflowSandboxLauncher = launcher ?? undefined;
-  launch.__tillflowSandbox = undefined;
-}
-
-/** The sandbox's URL, starting it first (once, however many callers ask at once) if a launcher is registered. */
-export async function ensureSandboxRunning(): Promise<string | undefined> {
-  const running = sandboxApiBase();
-  if (running) return running;
-  const launcher = launch.__tillflowSandboxLauncher;
-  if (!launcher) return undefined;
-  launch.__tillflowSandbox ??= launcher().catch((error) => {
-    launch.__tillflowSandbox = undefined;
-    throw error;
-  });
-  return launch.__tillflowSandbox;
-}
-
 /**
  * A Stripe SDK client for an API base: the official SDK, pointed at the
  * sandbox or api.stripe.com, with the API version pinned so field moves in

@@ -7,7 +7,7 @@ import { refundAction } from '../src/actions/refund';
 import { handlePaymentEvent } from '../src/callbacks/payment';
 import { paymentTotals, revenueByDay } from '../src/dashboard';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, returnUrls, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, paymentServices, returnUrls, type Sandbox, startEnvironment } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -37,15 +37,15 @@ describe('payment actions against the sandbox', () => {
     // The end user names the order only: its own amount (15.00 USD) is what is charged.
     const input = { orderId: order.id, method: 'checkout' as const, ...urls };
     const [first, second] = await Promise.all([
-      createPaymentAction(handle, project.id, asUser(alice), input),
-      createPaymentAction(handle, project.id, asUser(alice), input),
+      createPaymentAction(paymentServices(handle), project.id, asUser(alice), input),
+      createPaymentAction(paymentServices(handle), project.id, asUser(alice), input),
     ]);
     expect(first.paymentId).toBe(second.paymentId);
     expect(first.checkoutUrl).toMatch(/\/c\/pay\/cs_test_/);
     const { rows } = await queryRows(handle.db, project.id, { kind: 'builder' }, 'payment', {});
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'PENDING', amount: 1500, currency: 'usd', payer: alice.id });
-    await expect(createPaymentAction(handle, project.id, asUser(bob), input)).rejects.toMatchObject({
+    await expect(createPaymentAction(paymentServices(handle), project.id, asUser(bob), input)).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
   });
@@ -54,7 +54,7 @@ describe('payment actions against the sandbox', () => {
     const { project, alice, asUser } = await createPaymentsProject(handle, sandbox);
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Tea', amount: 500 });
     const pay = (amount: number, currency: string) =>
-      createPaymentAction(handle, project.id, BACKEND, {
+      createPaymentAction(paymentServices(handle), project.id, BACKEND, {
         orderId: order.id,
         amount,
         currency,
@@ -77,7 +77,7 @@ describe('payment actions against the sandbox', () => {
       amount: 900,
       currency: 'eur',
     });
-    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -103,7 +103,7 @@ describe('payment actions against the sandbox', () => {
       amount: 500,
       currency: 'jpy',
     });
-    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -138,7 +138,7 @@ describe('payment actions against the sandbox', () => {
   it('refund is closed to users by default and never exceeds the payment, even concurrently', async () => {
     const { project, alice, admin, asUser, account } = await createPaymentsProject(handle, sandbox);
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
-    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -149,20 +149,20 @@ describe('payment actions against the sandbox', () => {
     await handlePaymentEvent(handle.db, project.id, succeeded as never);
 
     await expect(
-      refundAction(handle, project.id, asUser(alice), { paymentId: created.paymentId, amount: 100 }),
+      refundAction(paymentServices(handle), project.id, asUser(alice), { paymentId: created.paymentId, amount: 100 }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(
-      refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 100 }),
+      refundAction(paymentServices(handle), project.id, asUser(admin), { paymentId: created.paymentId, amount: 100 }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' }); // closed to every role until a builder opens it
     await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
 
     const results = await Promise.allSettled([
-      refundAction(handle, project.id, asUser(admin), {
+      refundAction(paymentServices(handle), project.id, asUser(admin), {
         paymentId: created.paymentId,
         amount: 600,
         reason: 'requested_by_customer',
       }),
-      refundAction(handle, project.id, asUser(admin), { paymentId: created.paymentId, amount: 600 }),
+      refundAction(paymentServices(handle), project.id, asUser(admin), { paymentId: created.paymentId, amount: 600 }),
     ]);
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     const refused = results.find((r) => r.status === 'rejected') as PromiseRejectedResult;
@@ -177,7 +177,7 @@ describe('payment actions against the sandbox', () => {
     const { project, admin, asUser, account } = await createPaymentsProject(handle, sandbox);
     await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
     await expect(
-      refundAction(handle, project.id, asUser(admin), { paymentId: 987_654, amount: 100 }),
+      refundAction(paymentServices(handle), project.id, asUser(admin), { paymentId: 987_654, amount: 100 }),
     ).rejects.toMatchObject({
       code: 'NOT_FOUND',
       message: 'Payment 987654 was not found.',

@@ -6,7 +6,7 @@ import { listFlows } from '@tillflow/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activatePayments } from '../src/activation';
 import { ORDER_STATUSES } from '../src/order-defaults';
-import { bareShop, type Sandbox, startEnvironment } from './harness';
+import { bareShop, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 describe('activation sets up what buying needs, when asked, and says what it did', () => {
   let handle: DbHandle;
@@ -24,7 +24,7 @@ describe('activation sets up what buying needs, when asked, and says what it did
       { name: 'title', type: 'text' },
       { name: 'amount', type: 'integer' },
     ]);
-    const result = await activatePayments(handle, project.id, {
+    const result = await activatePayments(paymentServices(handle), project.id, {
       orderTable: 'orders',
       confirmPermanent: true,
       setupDefaults: true,
@@ -69,7 +69,7 @@ describe('activation sets up what buying needs, when asked, and says what it did
       { name: 'buyer', type: 'relation', relationTable: 'end_user' },
       { name: 'status', type: 'enum', enumOptions: ['new', 'paid'], default: 'new' },
     ]);
-    const { changes } = await activatePayments(handle, project.id, {
+    const { changes } = await activatePayments(paymentServices(handle), project.id, {
       orderTable: 'orders',
       confirmPermanent: true,
       setupDefaults: true,
@@ -89,7 +89,10 @@ describe('activation sets up what buying needs, when asked, and says what it did
 
   it('without being asked, activation leaves the order table alone', async () => {
     const project = await bareShop(handle, sandbox, [{ name: 'title', type: 'text' }]);
-    const { changes } = await activatePayments(handle, project.id, { orderTable: 'orders', confirmPermanent: true });
+    const { changes } = await activatePayments(paymentServices(handle), project.id, {
+      orderTable: 'orders',
+      confirmPermanent: true,
+    });
     expect(changes).toEqual([]);
     const table = await getTable(handle.db, project.id, 'orders');
     expect(table.ownerColumn).toBeNull();

@@ -5,7 +5,7 @@ import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
 import { PAYMENT_STATUSES } from '../src/system-tables';
 import { BACKEND, eventually, flowEnvironment } from './flow-env';
-import { offerPlans, returnUrls, type Sandbox } from './harness';
+import { offerPlans, paymentServices, returnUrls, type Sandbox } from './harness';
 
 const env = flowEnvironment();
 
@@ -35,7 +35,7 @@ describe('a payment of another amount than the order owes', () => {
     // As activated before AMOUNT_MISMATCH existed: the status is added to the column when first needed.
     const before = PAYMENT_STATUSES.filter((s) => s !== 'AMOUNT_MISMATCH');
     await updateColumn(handle.db, project.id, 'payment', 'status', { enumOptions: before }, { allowSystem: true });
-    const payment = await createPaymentAction(handle, project.id, BACKEND, {
+    const payment = await createPaymentAction(paymentServices(handle), project.id, BACKEND, {
       orderId: order.id,
       currency: 'usd',
       amount: 10_000,
@@ -68,7 +68,7 @@ describe('a payment of another amount than the order owes', () => {
 
   it('a checkout paid in another currency than the order’s is a mismatch too; the right amount still settles it', async () => {
     const { project, stripe, order } = await shopWithOrder(2_000);
-    const payment = await createPaymentAction(handle, project.id, BACKEND, {
+    const payment = await createPaymentAction(paymentServices(handle), project.id, BACKEND, {
       orderId: order.id,
       currency: 'usd',
       amount: 2_000,
@@ -118,7 +118,7 @@ describe('a payment of another amount than the order owes', () => {
       recurring: { interval: 'month' },
     });
     await offerPlans(handle, project.id, [monthly.id]);
-    const started = await initiateRecurringAction(handle, project.id, asUser(alice), {
+    const started = await initiateRecurringAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       plan: monthly.id,
       ...returnUrls(),

@@ -4,6 +4,7 @@ import { createPaymentAction } from '../src/actions/payment';
 import { checkAgainstStripe, lastCheckReport } from '../src/check';
 import { endpointHealth } from '../src/endpoints';
 import { BACKEND, eventually, flowEnvironment } from './flow-env';
+import { paymentServices } from './harness';
 
 const env = flowEnvironment();
 
@@ -12,10 +13,12 @@ describe('Check against Stripe', () => {
     const ctx = await env.project();
     const { project: proj, alice, asUser, stripe } = ctx;
     // The payment endpoint is deleted in Stripe, so nothing about this payment is delivered.
-    const endpoint = (await endpointHealth(env.handle, proj.id)).find((e) => e.purpose === 'StripePayment');
+    const endpoint = (await endpointHealth(paymentServices(env.handle), proj.id)).find(
+      (e) => e.purpose === 'StripePayment',
+    );
     await stripe.webhookEndpoints.del(String(endpoint?.stripeEndpointId));
     const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lost', amount: 1300 });
-    const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -26,7 +29,7 @@ describe('Check against Stripe', () => {
 
     // Events older than the window are not fetched: only the row comparison can find it.
     const future = Math.floor(Date.now() / 1000) + 3600;
-    const report = await checkAgainstStripe(env.handle, proj.id, { sinceSeconds: future });
+    const report = await checkAgainstStripe(paymentServices(env.handle), proj.id, { sinceSeconds: future });
     expect(report.events.recovered).toBe(0);
     expect(report.checked).toBeGreaterThanOrEqual(1);
     expect(report.fixed).toEqual([
@@ -35,7 +38,7 @@ describe('Check against Stripe', () => {
     expect(report.stillDiffering).toEqual([]);
     await eventually(async () => (await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
     expect((await lastCheckReport(env.handle.db, proj.id))?.ranAt).toBe(report.ranAt);
-    const again = await checkAgainstStripe(env.handle, proj.id, { sinceSeconds: future });
+    const again = await checkAgainstStripe(paymentServices(env.handle), proj.id, { sinceSeconds: future });
     expect(again.fixed).toEqual([]);
   });
 });

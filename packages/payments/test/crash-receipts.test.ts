@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, testServices } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox, testServices } from './harness';
 
 // A real `npm run worker` is SIGKILLed right after its N-th step commit
 // (TILLFLOW_TEST_CRASH_AT=step:N), for every N of a paid StripePayment run
@@ -72,7 +72,7 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
       const projectId = ctx.project.id;
       const asAlice = ctx.asUser(ctx.alice);
       const order = await insertRow(handle.db, projectId, asAlice, 'order', { title: `Mug ${n}`, amount: 1200 });
-      const created = await createPaymentAction(handle, projectId, asAlice, {
+      const created = await createPaymentAction(paymentServices(handle), projectId, asAlice, {
         orderId: order.id,
         method: 'payment_intent', // the amount is the order's (the server decides it)
       });

@@ -10,7 +10,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox } from './harness';
 
 // A deployment in miniature on its own PostgreSQL cluster: the sandbox posts
 // signed webhooks to a receiver in this process, two real `npm run worker`
@@ -95,7 +95,7 @@ describe.skipIf(unavailable)('a database restart under load', () => {
         amount: 1000 + i,
       });
       orders.push(Number(order.id));
-      const created = await createPaymentAction(handle, ctx.project.id, asAlice, {
+      const created = await createPaymentAction(paymentServices(handle), ctx.project.id, asAlice, {
         orderId: order.id,
         method: 'payment_intent', // the amount is the order's (the server decides it)
       });

@@ -3,6 +3,7 @@ import { listMailbox } from '@tillflow/mail';
 import { describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { BACKEND, eventually, flowEnvironment, idle, paidOrder, urls } from './flow-env';
+import { paymentServices } from './harness';
 
 const env = flowEnvironment();
 
@@ -47,7 +48,7 @@ describe('disputes and expired checkouts reach the order', () => {
     const { project: proj, alice, asUser, stripe } = ctx;
     const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Kettle', amount: 3000 });
     const input = { orderId: order.id, method: 'checkout' as const, ...urls };
-    const first = await createPaymentAction(env.handle, proj.id, asUser(alice), input);
+    const first = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), input);
     await stripe.checkout.sessions.expire(String(first.checkoutUrl).split('/').pop() as string);
     const canceled = await eventually(async () => {
       const row = await getRow(env.handle.db, proj.id, BACKEND, 'payment', first.paymentId);
@@ -55,7 +56,7 @@ describe('disputes and expired checkouts reach the order', () => {
     });
     expect(canceled.failure_reason).toMatch(/expired/);
     expect((await getRow(env.handle.db, proj.id, BACKEND, 'order', order.id))?.status).toBe('pending');
-    const second = await createPaymentAction(env.handle, proj.id, asUser(alice), input);
+    const second = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), input);
     expect(second.reused).toBe(false);
     env.sandbox.payCheckoutSession(String(second.checkoutUrl).split('/').pop() as string, {
       number: '4242424242424242',

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activatePayments } from '../src/activation';
 import { endpointHealth, ensureSystemEndpoints, SYSTEM_FLOW_EVENTS } from '../src/endpoints';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 describe('webhook endpoints', () => {
   let handle: DbHandle;
@@ -21,7 +21,7 @@ describe('webhook endpoints', () => {
     const stripe = createStripeClient(account.secretKey, sandbox.url);
     const remote = (await stripe.webhookEndpoints.list({ limit: 100 })).data;
     expect(remote).toHaveLength(5);
-    const health = await endpointHealth(handle, project.id);
+    const health = await endpointHealth(paymentServices(handle), project.id);
     expect(health.map((e) => e.purpose).sort()).toEqual(Object.keys(SYSTEM_FLOW_EVENTS).sort());
     for (const endpoint of health) {
       expect(endpoint.registered).toBe(true);
@@ -37,15 +37,15 @@ describe('webhook endpoints', () => {
   it('repair re-creates an endpoint deleted in Stripe and reuses the rest, never piling up', async () => {
     const { project, account } = await createPaymentsProject(handle, sandbox);
     const stripe = createStripeClient(account.secretKey, sandbox.url);
-    const before = await endpointHealth(handle, project.id);
+    const before = await endpointHealth(paymentServices(handle), project.id);
     const victim = before.find((e) => e.purpose === 'StripeRefund');
     await stripe.webhookEndpoints.del(String(victim?.stripeEndpointId));
-    expect((await endpointHealth(handle, project.id)).find((e) => e.purpose === 'StripeRefund')?.registered).toBe(
-      false,
-    );
-    await ensureSystemEndpoints(handle, project.id);
-    await ensureSystemEndpoints(handle, project.id);
-    const after = await endpointHealth(handle, project.id);
+    expect(
+      (await endpointHealth(paymentServices(handle), project.id)).find((e) => e.purpose === 'StripeRefund')?.registered,
+    ).toBe(false);
+    await ensureSystemEndpoints(paymentServices(handle), project.id);
+    await ensureSystemEndpoints(paymentServices(handle), project.id);
+    const after = await endpointHealth(paymentServices(handle), project.id);
     expect(after.every((e) => e.registered)).toBe(true);
     expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
     const repaired = after.find((e) => e.purpose === 'StripeRefund');
@@ -62,7 +62,7 @@ describe('webhook endpoints', () => {
         enabled_events: ['charge.succeeded'],
       });
     await expect(
-      activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true }),
+      activatePayments(paymentServices(handle), project.id, { orderTable: 'order', confirmPermanent: true }),
     ).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: expect.stringMatching(/already has 13 webhook endpoints/),

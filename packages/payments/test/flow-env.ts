@@ -9,7 +9,15 @@ import { afterAll, beforeAll } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment, testServices } from './harness';
+import {
+  createPaymentsProject,
+  offerPlans,
+  paymentServices,
+  returnUrls,
+  type Sandbox,
+  startEnvironment,
+  testServices,
+} from './harness';
 import { type ProxiedRequest, type ProxyDecision, startProxy } from './proxy';
 
 export const BACKEND = { kind: 'backend' } as const;
@@ -167,7 +175,7 @@ export async function subscribeOnClock(
     amount: plan.amount,
   });
   await offerPlans(env.handle, proj.id, [price.id]);
-  const started = await initiateRecurringAction(env.handle, proj.id, asUser(alice), {
+  const started = await initiateRecurringAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
     plan: price.id,
     ...urls,
@@ -199,7 +207,7 @@ export async function paidOrder(
 ) {
   const { project: proj, alice, asUser, stripe } = ctx;
   const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount });
-  const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
+  const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
     method: 'payment_intent',
   });

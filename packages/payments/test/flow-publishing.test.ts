@@ -3,7 +3,7 @@ import { blankFlow, createFlow, type FlowDefinition, getFlow, saveFlowDraft } fr
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deleteProjectFlow, publishProjectFlow, rollbackProjectFlow } from '../src';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 /** A custom flow listening to these Stripe events with one node of a type nobody knows (the validator refuses it). */
 function unknownNodeFlow(events: string[]): FlowDefinition {
@@ -35,7 +35,7 @@ describe('publishing, restoring and deleting a flow: its Stripe endpoint follows
       kind: 'custom',
       definition: unknownNodeFlow(['charge.refunded']),
     });
-    await expect(publishProjectFlow(handle, project.id, flow.id, null)).rejects.toMatchObject({
+    await expect(publishProjectFlow(paymentServices(handle), project.id, flow.id, null)).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: expect.stringContaining('no_such_type'),
     });
@@ -43,7 +43,7 @@ describe('publishing, restoring and deleting a flow: its Stripe endpoint follows
     expect((await getFlow(handle.db, flow.id))?.publishedVersionId).toBeNull();
 
     await saveFlowDraft(handle.db, flow.id, blankFlow(['charge.refunded']), flow.draftRevision);
-    expect(await publishProjectFlow(handle, project.id, flow.id, null)).toMatchObject({ version: 1 });
+    expect(await publishProjectFlow(paymentServices(handle), project.id, flow.id, null)).toMatchObject({ version: 1 });
     const [endpoint] = await endpointsOf(flow.id);
     expect(endpoint).toMatchObject({ purpose: 'custom', enabledEvents: ['charge.refunded'] });
     expect(endpoint.stripeEndpointId).toMatch(/^we_/);
@@ -57,19 +57,19 @@ describe('publishing, restoring and deleting a flow: its Stripe endpoint follows
       kind: 'custom',
       definition: blankFlow(['charge.refunded']),
     });
-    const first = await publishProjectFlow(handle, project.id, flow.id, null);
+    const first = await publishProjectFlow(paymentServices(handle), project.id, flow.id, null);
     const revision = await saveFlowDraft(
       handle.db,
       flow.id,
       blankFlow(['charge.refunded', 'charge.dispute.created']),
       flow.draftRevision,
     );
-    await publishProjectFlow(handle, project.id, flow.id, null);
+    await publishProjectFlow(paymentServices(handle), project.id, flow.id, null);
     const [before] = await endpointsOf(flow.id);
     expect(before.enabledEvents).toEqual(['charge.refunded', 'charge.dispute.created']);
 
     const rolled = await rollbackProjectFlow(
-      handle,
+      paymentServices(handle),
       project.id,
       { flowId: flow.id, versionId: first.versionId, expectedRevision: revision },
       null,
@@ -89,7 +89,7 @@ describe('publishing, restoring and deleting a flow: its Stripe endpoint follows
       kind: 'system',
       definition: blankFlow([]),
     });
-    await expect(deleteProjectFlow(handle, project.id, system.id)).rejects.toMatchObject({
+    await expect(deleteProjectFlow(paymentServices(handle), project.id, system.id)).rejects.toMatchObject({
       code: 'FORBIDDEN',
       message: 'StripePayment is a system flow of the payment module and cannot be deleted.',
     });
@@ -99,10 +99,12 @@ describe('publishing, restoring and deleting a flow: its Stripe endpoint follows
       kind: 'custom',
       definition: blankFlow(['charge.refunded']),
     });
-    await publishProjectFlow(handle, project.id, custom.id, null);
+    await publishProjectFlow(paymentServices(handle), project.id, custom.id, null);
     expect(await endpointsOf(custom.id)).toHaveLength(1);
-    await expect(deleteProjectFlow(handle, other.id, custom.id)).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    expect(await deleteProjectFlow(handle, project.id, custom.id)).toEqual({ deleted: true });
+    await expect(deleteProjectFlow(paymentServices(handle), other.id, custom.id)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    expect(await deleteProjectFlow(paymentServices(handle), project.id, custom.id)).toEqual({ deleted: true });
     expect(await getFlow(handle.db, custom.id)).toBeNull();
     expect(await endpointsOf(custom.id)).toEqual([]);
   });

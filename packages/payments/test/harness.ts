@@ -16,7 +16,17 @@ import { activatePayments } from '../src/activation';
 import { handlePaymentEvent } from '../src/callbacks/payment';
 import { createServices } from '../src/services';
 import { saveStripeKeys } from '../src/settings';
+import { createStripeAccounts, type PaymentServices } from '../src/stripe-accounts';
 import { createStripeClient } from '../src/stripe-client';
+
+/**
+ * What payment functions that reach Stripe are handed (createServices builds the same pair): the test's
+ * database and Stripe accounts that use the sandbox at TILLFLOW_SANDBOX_URL and never start one.
+ */
+export const paymentServices = (database: DbHandle): PaymentServices => ({
+  database,
+  stripeAccounts: createStripeAccounts(),
+});
 
 /** The services `npm start` and `npm run worker` build (createServices), on a test's database. */
 export const testServices = (database: DbHandle, parts: Omit<Parameters<typeof createServices>[1], 'database'> = {}) =>
@@ -96,13 +106,13 @@ export async function createPaymentsProject(
   const bob = await createEndUser(handle.db, project.id, { email: `bob-${suffix}@example.test` });
   const admin = await createEndUser(handle.db, project.id, { email: `admin-${suffix}@example.test`, role: 'admin' });
   const account = await sandbox.createAccount();
-  await saveStripeKeys(handle, project.id, {
+  await saveStripeKeys(paymentServices(handle), project.id, {
     publishableKey: account.publishableKey,
     secretKey: account.secretKey,
     apiBase: 'sandbox',
   });
   if (options.activate !== false)
-    await activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true });
+    await activatePayments(paymentServices(handle), project.id, { orderTable: 'order', confirmPermanent: true });
   const asUser = (u: { id: number; role: string }) => ({ kind: 'endUser' as const, userId: u.id, role: u.role });
   return { project, account, alice, bob, admin, asUser };
 }
@@ -126,7 +136,7 @@ export async function paidPaymentIntent(handle: DbHandle, sandbox: Sandbox, amou
   const { project, account, alice, asUser } = ctx;
   await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
   const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Sofa', amount });
-  const { paymentId } = await createPaymentAction(handle, project.id, asUser(alice), {
+  const { paymentId } = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
     orderId: order.id,
     method: 'payment_intent',
   });
@@ -158,7 +168,7 @@ export async function bareShop(
   });
   await createTable(handle.db, project.id, { name: 'orders', columns });
   const account = await sandbox.createAccount();
-  await saveStripeKeys(handle, project.id, {
+  await saveStripeKeys(paymentServices(handle), project.id, {
     publishableKey: account.publishableKey,
     secretKey: account.secretKey,
     apiBase: 'sandbox',

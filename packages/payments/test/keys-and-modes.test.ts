@@ -8,6 +8,7 @@ import { createPaymentAction } from '../src/actions/payment';
 import { saveStripeKeys } from '../src/settings';
 import { createStripeClient } from '../src/stripe-client';
 import { BACKEND, eventually, flowEnvironment, paidOrder, urls } from './flow-env';
+import { paymentServices } from './harness';
 
 const env = flowEnvironment();
 
@@ -34,7 +35,7 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
       url: `${publicUrl()}/api/hooks/stripe/00000000-0000-4000-8000-000000000000`,
       enabled_events: ['payment_intent.succeeded'],
     });
-    const saved = await saveStripeKeys(env.handle, proj.id, {
+    const saved = await saveStripeKeys(paymentServices(env.handle), proj.id, {
       publishableKey: next.publishableKey,
       secretKey: next.secretKey,
       apiBase: 'sandbox',
@@ -79,7 +80,7 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
     const ctx = await env.project();
     const { project: proj, alice, asUser, stripe } = ctx;
     const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Vase', amount: 800 });
-    const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'checkout',
       ...urls,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { handlePaymentEvent } from '../src/callbacks/payment';
 import { PAYMENT_STATUSES } from '../src/system-tables';
-import { createPaymentsProject, returnUrls, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, paymentServices, returnUrls, type Sandbox, startEnvironment } from './harness';
 
 // The payment callback handler on its own, fed the events Stripe would send (built here, so each
 // field can be set): what it writes to the payment row and what it tells the flow. The same rules
@@ -29,7 +29,7 @@ async function pendingPayment(amount = 2500, method: 'payment_intent' | 'checkou
   const ctx = await createPaymentsProject(handle, sandbox);
   const { project, alice, asUser } = ctx;
   const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount });
-  const created = await createPaymentAction(handle, project.id, asUser(alice), {
+  const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
     orderId: order.id,
     method,
     ...(method === 'checkout' ? returnUrls() : {}),
@@ -239,7 +239,7 @@ describe('the payment callback handler', () => {
   it('an event changes only its own payment row, never another payment of the shop', async () => {
     const p = await pendingPayment();
     const other = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Rug', amount: 900 });
-    const second = await createPaymentAction(handle, p.project.id, p.asUser(p.alice), {
+    const second = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
       orderId: other.id,
       method: 'payment_intent',
     });

@@ -11,7 +11,7 @@ import { runPaymentsMaintenance } from '../src/maintenance';
 import { reconcileFromStripe } from '../src/reconcile';
 import { stripeKeyOwner } from '../src/settings';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment, testServices } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment, testServices } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -38,11 +38,13 @@ describe('reconciliation with Stripe', () => {
     workers = await startWorkers(testServices(handle), { projectIds: [project.id], pollMs: 50 });
     const stripe = createStripeClient(account.secretKey, sandbox.url);
     // The payment endpoint is deleted in Stripe: its events are never delivered.
-    const paymentEndpoint = (await endpointHealth(handle, project.id)).find((e) => e.purpose === 'StripePayment');
+    const paymentEndpoint = (await endpointHealth(paymentServices(handle), project.id)).find(
+      (e) => e.purpose === 'StripePayment',
+    );
     await stripe.webhookEndpoints.del(String(paymentEndpoint?.stripeEndpointId));
 
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lost', amount: 1100 });
-    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -51,7 +53,7 @@ describe('reconciliation with Stripe', () => {
     await sandbox.waitForDeliveries();
     expect((await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId))?.status).toBe('PENDING');
 
-    const first = await reconcileFromStripe(handle, project.id);
+    const first = await reconcileFromStripe(paymentServices(handle), project.id);
     expect(first.recovered).toBeGreaterThan(0);
     await workers.idle();
     const deadline = Date.now() + 10_000;
@@ -63,14 +65,14 @@ describe('reconciliation with Stripe', () => {
     expect((await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId))?.status).toBe('SUCCESSFUL');
     expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('paid');
 
-    const second = await reconcileFromStripe(handle, project.id);
+    const second = await reconcileFromStripe(paymentServices(handle), project.id);
     expect(second.recovered).toBe(0);
     expect(second.checked).toBe(first.checked);
 
     // The scheduled maintenance repairs the deleted endpoint without anyone pressing a button.
-    const report = await runPaymentsMaintenance(handle, { projectIds: [project.id] });
+    const report = await runPaymentsMaintenance(paymentServices(handle), { projectIds: [project.id] });
     expect(report).toEqual([{ projectId: project.id, recovered: 0, fixed: 0 }]);
-    expect((await endpointHealth(handle, project.id)).every((e) => e.registered)).toBe(true);
+    expect((await endpointHealth(paymentServices(handle), project.id)).every((e) => e.registered)).toBe(true);
   });
 
   it('a custom flow gets its own endpoint with only its events; publishing again reuses it', async () => {
@@ -98,9 +100,9 @@ describe('reconciliation with Stripe', () => {
       },
       publish: true,
     });
-    await ensureFlowEndpoint(handle, project.id, { id: flow.id, events: ['charge.succeeded'] });
+    await ensureFlowEndpoint(paymentServices(handle), project.id, { id: flow.id, events: ['charge.succeeded'] });
     // payment_intent.succeeded is also a StripePayment event: each endpoint must still run its own flows.
-    await ensureFlowEndpoint(handle, project.id, {
+    await ensureFlowEndpoint(paymentServices(handle), project.id, {
       id: flow.id,
       events: ['charge.succeeded', 'payment_intent.succeeded'],
     });
@@ -127,7 +129,7 @@ describe('reconciliation with Stripe', () => {
     const systemRuns = await listRuns(handle.db, project.id, {});
     expect(systemRuns.length).toBeGreaterThan(2); // StripePayment ran on its own endpoint's copy too
 
-    await removeFlowEndpoint(handle, project.id, flow.id);
+    await removeFlowEndpoint(paymentServices(handle), project.id, flow.id);
     expect((await stripe.webhookEndpoints.list({ limit: 100 })).data).toHaveLength(5);
     await custom.stop();
   });

@@ -2,6 +2,7 @@ import { getRow, queryRows, setActionPermission } from '@tillflow/data-model';
 import { describe, expect, it } from 'vitest';
 import { refundAction } from '../src/actions/refund';
 import { BACKEND, eventually, type FlowProject, flowEnvironment, paidOrder } from './flow-env';
+import { paymentServices } from './harness';
 
 const env = flowEnvironment();
 const STATUSES = ['pending', 'paid', 'partially_refunded', 'refunded', 'cancelled'];
@@ -15,10 +16,10 @@ describe('refunds move the order as Stripe moves the money', () => {
     const { project: proj, admin, asUser } = ctx;
     await setActionPermission(env.handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
     const { order, payment } = await paidOrder(env, ctx, 1000);
-    await refundAction(env.handle, proj.id, asUser(admin), { paymentId: payment.id, amount: 300 });
+    await refundAction(paymentServices(env.handle), proj.id, asUser(admin), { paymentId: payment.id, amount: 300 });
     await eventually(async () => (await orderStatus(ctx, order.id)) === 'partially_refunded');
     expect((await getRow(env.handle.db, proj.id, BACKEND, 'payment', payment.id))?.amount_refunded).toBe(300);
-    await refundAction(env.handle, proj.id, asUser(admin), { paymentId: payment.id, amount: 700 });
+    await refundAction(paymentServices(env.handle), proj.id, asUser(admin), { paymentId: payment.id, amount: 700 });
     await eventually(async () => (await orderStatus(ctx, order.id)) === 'refunded');
   });
 
@@ -27,7 +28,7 @@ describe('refunds move the order as Stripe moves the money', () => {
     const { project: proj, admin, asUser } = ctx;
     await setActionPermission(env.handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
     const { order, payment } = await paidOrder(env, ctx, 1000);
-    await refundAction(env.handle, proj.id, asUser(admin), { paymentId: payment.id, amount: 300 });
+    await refundAction(paymentServices(env.handle), proj.id, asUser(admin), { paymentId: payment.id, amount: 300 });
     await eventually(
       async () =>
         (await getRow(env.handle.db, proj.id, BACKEND, 'payment', payment.id))?.status === 'PARTIALLY_REFUNDED',
@@ -60,7 +61,10 @@ describe('refunds move the order as Stripe moves the money', () => {
     const { project: proj, admin, asUser } = ctx;
     await setActionPermission(env.handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
     const { order, payment } = await paidOrder(env, ctx, 1500, 'pm_card_refundFail');
-    const refund = await refundAction(env.handle, proj.id, asUser(admin), { paymentId: payment.id, amount: 500 });
+    const refund = await refundAction(paymentServices(env.handle), proj.id, asUser(admin), {
+      paymentId: payment.id,
+      amount: 500,
+    });
     const failed = await eventually(async () => {
       const r = await getRow(env.handle.db, proj.id, BACKEND, 'refund', refund.refundId);
       return r?.status === 'FAILED' ? r : null;

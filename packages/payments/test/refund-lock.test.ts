@@ -4,7 +4,7 @@ import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundAction } from '../src/actions/refund';
 import { lockRow } from '../src/row-lock';
-import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
+import { paidPaymentIntent, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 // PostgreSQL only, on purpose: the refund ceiling rests on a row lock taken on
 // the payment while the refund's amount is reserved. PGlite runs one
@@ -52,7 +52,7 @@ describe.runIf(process.env.DATABASE_URL)('concurrent refunds on PostgreSQL', () 
     });
     await held;
     const racing = Array.from({ length: 5 }, () =>
-      refundAction(handle, project.id, asUser(admin), { paymentId, amount: 300 }),
+      refundAction(paymentServices(handle), project.id, asUser(admin), { paymentId, amount: 300 }),
     );
     const started = Date.now();
     for (;;) {

@@ -2,7 +2,7 @@ import { getRow } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { refundAction } from '../src/actions/refund';
-import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
+import { paidPaymentIntent, paymentServices, type Sandbox, startEnvironment } from './harness';
 import { type ProxiedRequest, startProxy } from './proxy';
 
 // "Retries are idempotent": the refund call carries an idempotency key derived
@@ -35,7 +35,7 @@ describe('a refund call retried over the network', () => {
   it('reaches Stripe twice with the same key of ours and makes one refund', async () => {
     const { project, admin, asUser, paymentId, intentId, stripe } = await paidPaymentIntent(handle, sandbox, 1000);
 
-    const refund = await refundAction(handle, project.id, asUser(admin), { paymentId, amount: 400 });
+    const refund = await refundAction(paymentServices(handle), project.id, asUser(admin), { paymentId, amount: 400 });
 
     expect(refundRequests).toHaveLength(2); // the first answer was lost, the SDK sent it again
     const keys = refundRequests.map((r) => r.headers['idempotency-key']);

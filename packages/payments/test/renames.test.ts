@@ -6,6 +6,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { advanceDays, BACKEND, eventually, flowEnvironment, idle, subscribeOnClock } from './flow-env';
+import { paymentServices } from './harness';
 
 const env = flowEnvironment();
 
@@ -96,7 +97,7 @@ describe('flows bind the order table and its columns by id', () => {
 
     // Pay (Bob): through the sandbox, the webhook route and the StripePayment flow.
     const order = await insertRow(db, proj.id, asUser(bob), 'shop_order', { title: 'Lamp', amount: 1500 });
-    const created = await createPaymentAction(env.handle, proj.id, asUser(bob), {
+    const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(bob), {
       orderId: order.id,
       method: 'payment_intent',
     });

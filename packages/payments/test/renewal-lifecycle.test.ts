@@ -3,6 +3,7 @@ import { listMailbox } from '@tillflow/mail';
 import { describe, expect, it } from 'vitest';
 import { adjustRecurringAmountAction } from '../src/actions/adjust';
 import { advanceDays, BACKEND, eventually, type FlowProject, flowEnvironment, subscribeOnClock } from './flow-env';
+import { paymentServices } from './harness';
 
 const env = flowEnvironment();
 
@@ -112,11 +113,13 @@ describe('renewals follow Stripe, not the first delivery', () => {
     const { started, clock } = await subscribeOnClock(env, ctx, { name: 'Wine club', amount: 900 });
     const sub = await activeSubscription(ctx, started.recurringPaymentId);
     const input = { recurringPaymentId: started.recurringPaymentId, amount: 600 };
-    await expect(adjustRecurringAmountAction(env.handle, proj.id, asUser(alice), input)).rejects.toMatchObject({
+    await expect(
+      adjustRecurringAmountAction(paymentServices(env.handle), proj.id, asUser(alice), input),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
     await expect(
-      adjustRecurringAmountAction(env.handle, proj.id, BACKEND, { ...input, amount: 901 }),
+      adjustRecurringAmountAction(paymentServices(env.handle), proj.id, BACKEND, { ...input, amount: 901 }),
     ).rejects.toMatchObject({
       code: 'VALIDATION',
       message: expect.stringMatching(/at most the initial amount of \$9\.00/),
@@ -124,7 +127,7 @@ describe('renewals follow Stripe, not the first delivery', () => {
     const untouched = await stripe.subscriptions.retrieve(String(sub.stripe_subscription_id));
     expect(untouched.items.data[0].price.unit_amount).toBe(900);
 
-    const adjusted = await adjustRecurringAmountAction(env.handle, proj.id, BACKEND, input);
+    const adjusted = await adjustRecurringAmountAction(paymentServices(env.handle), proj.id, BACKEND, input);
     expect(adjusted.nextAmount).toBe(600);
     const after = await stripe.subscriptions.retrieve(String(sub.stripe_subscription_id));
     expect(after.items.data[0].price.unit_amount).toBe(600);

@@ -4,8 +4,8 @@ import { paymentSettings } from '@tillflow/db';
 import { createFlow, testRunFlow } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getProjectStripe, saveBranding } from '../src/settings';
-import { createPaymentsProject, type Sandbox, startEnvironment, testServices } from './harness';
+import { saveBranding } from '../src/settings';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment, testServices } from './harness';
 
 // Two builders share one studio and its embedded sandbox. Builder A knows what any
 // visitor of B's generated app knows (B's publishable key, the sandbox's address) and
@@ -20,7 +20,11 @@ beforeAll(async () => {
   ({ handle, sandbox } = await startEnvironment());
   a = await createPaymentsProject(handle, sandbox);
   b = await createPaymentsProject(handle, sandbox);
-  await saveBranding(handle, b.project.id, { brandName: 'B Shop', brandSlogan: null, brandLogo: null });
+  await saveBranding(paymentServices(handle), b.project.id, {
+    brandName: 'B Shop',
+    brandSlogan: null,
+    brandLogo: null,
+  });
 });
 afterAll(async () => {
   await sandbox?.close();
@@ -172,7 +176,7 @@ describe("project B's sandbox account, from project A", () => {
   it("never lets a project without an account of its own use the sandbox's shared default account", async () => {
     const bare = await createPaymentsProject(handle, sandbox, { activate: false });
     await handle.db.delete(paymentSettings).where(eq(paymentSettings.projectId, bare.project.id));
-    await expect(getProjectStripe(handle.db, bare.project.id)).rejects.toMatchObject({
+    await expect(paymentServices(handle).stripeAccounts.forProject(handle.db, bare.project.id)).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: expect.stringMatching(/no Stripe account yet/),
     });

@@ -5,7 +5,14 @@ import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
 import { saveReturnOrigins } from '../src/return-urls';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, offerPlans, returnUrls, type Sandbox, startEnvironment } from './harness';
+import {
+  createPaymentsProject,
+  offerPlans,
+  paymentServices,
+  returnUrls,
+  type Sandbox,
+  startEnvironment,
+} from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -37,7 +44,7 @@ describe('what is charged is decided by the server', () => {
   it('refuses an end user’s amount, currency, price or trial with a 400 that says what to do, and charges the order’s own amount', async () => {
     const { project, alice, asUser, stripe, order } = await shop();
     const pay = (extra: Record<string, unknown>) =>
-      createPaymentAction(handle, project.id, asUser(alice), {
+      createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
         orderId: order.id,
         method: 'payment_intent',
         ...extra,
@@ -68,7 +75,10 @@ describe('what is charged is decided by the server', () => {
     const { project, alice, asUser } = await shop();
     const empty = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Gift' });
     await expect(
-      createPaymentAction(handle, project.id, asUser(alice), { orderId: empty.id, method: 'payment_intent' }),
+      createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
+        orderId: empty.id,
+        method: 'payment_intent',
+      }),
     ).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: expect.stringMatching(/Order \d+ cannot be charged: it has no amount yet/),
@@ -77,7 +87,7 @@ describe('what is charged is decided by the server', () => {
 
   it('an API-key caller may still name the amount and currency', async () => {
     const { project, stripe, order } = await shop();
-    const paid = await createPaymentAction(handle, project.id, BACKEND, {
+    const paid = await createPaymentAction(paymentServices(handle), project.id, BACKEND, {
       orderId: order.id,
       amount: 2_500,
       currency: 'eur',
@@ -92,7 +102,7 @@ describe('what is charged is decided by the server', () => {
   it('return URLs must be http(s) on the studio’s origin or a site the shop allowed', async () => {
     const { project, alice, asUser, order } = await shop();
     const checkout = (successUrl: string, actor: Parameters<typeof createPaymentAction>[2] = asUser(alice)) =>
-      createPaymentAction(handle, project.id, actor, {
+      createPaymentAction(paymentServices(handle), project.id, actor, {
         orderId: order.id,
         method: 'checkout',
         successUrl,
@@ -138,7 +148,11 @@ describe('what is charged is decided by the server', () => {
     });
     await offerPlans(handle, project.id, [monthly.id, cheap.id], 7);
     const subscribe = (input: Record<string, unknown>) =>
-      initiateRecurringAction(handle, project.id, asUser(alice), { orderId: order.id, ...urls, ...input } as never);
+      initiateRecurringAction(paymentServices(handle), project.id, asUser(alice), {
+        orderId: order.id,
+        ...urls,
+        ...input,
+      } as never);
 
     await expect(subscribe({ priceId: monthly.id })).rejects.toMatchObject({
       code: 'VALIDATION',
@@ -177,7 +191,7 @@ describe('what is charged is decided by the server', () => {
 
     // The shop's backend may still name any recurring price and trial.
     const other = await insertRow(handle.db, project.id, BACKEND, 'order', { title: 'Staff desk' });
-    const byKey = await initiateRecurringAction(handle, project.id, BACKEND, {
+    const byKey = await initiateRecurringAction(paymentServices(handle), project.id, BACKEND, {
       orderId: other.id,
       priceId: unlisted.id,
       trialDays: 30,

@@ -3,8 +3,8 @@ import { type DbHandle, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { activatePayments } from '../src/activation';
-import { getProjectStripe, loadPaymentSettings, saveBranding, saveStripeKeys, toPublicSettings } from '../src/settings';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { loadPaymentSettings, saveBranding, saveStripeKeys, toPublicSettings } from '../src/settings';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 describe('Stripe settings', () => {
   let handle: DbHandle;
@@ -29,28 +29,28 @@ describe('Stripe settings', () => {
   it('checks keys with a real API call and explains wrong, revoked and mismatched keys', async () => {
     const { project, account } = await createPaymentsProject(handle, sandbox, { activate: false });
     await expect(
-      saveStripeKeys(handle, project.id, {
+      saveStripeKeys(paymentServices(handle), project.id, {
         publishableKey: 'pk_test_x',
         secretKey: 'sk_test_unknown123',
         apiBase: 'sandbox',
       }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: expect.stringMatching(/wrong, revoked or expired/) });
     await expect(
-      saveStripeKeys(handle, project.id, {
+      saveStripeKeys(paymentServices(handle), project.id, {
         publishableKey: 'pk_live_x',
         secretKey: account.secretKey,
         apiBase: 'sandbox',
       }),
     ).rejects.toMatchObject({ message: expect.stringMatching(/both be test keys or both be live/) });
     await expect(
-      saveStripeKeys(handle, project.id, { publishableKey: 'nope', secretKey: 'also-nope' }),
+      saveStripeKeys(paymentServices(handle), project.id, { publishableKey: 'nope', secretKey: 'also-nope' }),
     ).rejects.toMatchObject({
       code: 'VALIDATION',
       fieldErrors: expect.objectContaining({ secretKey: expect.any(String) }),
     });
     sandbox.revokeKey(account.accountId);
     await expect(
-      saveStripeKeys(handle, project.id, {
+      saveStripeKeys(paymentServices(handle), project.id, {
         publishableKey: account.publishableKey,
         secretKey: account.secretKey,
         apiBase: 'sandbox',
@@ -62,9 +62,13 @@ describe('Stripe settings', () => {
     const { project } = await createPaymentsProject(handle, sandbox, { activate: false });
     const projectId = project.id;
     await handle.db.delete(paymentSettings).where(eq(paymentSettings.projectId, projectId));
-    await activatePayments(handle, projectId, { orderTable: 'order', confirmPermanent: true });
-    await saveBranding(handle, projectId, { brandName: 'Bean Co', brandSlogan: 'Fresh daily', brandLogo: null });
-    const { stripe, mode } = await getProjectStripe(handle.db, projectId);
+    await activatePayments(paymentServices(handle), projectId, { orderTable: 'order', confirmPermanent: true });
+    await saveBranding(paymentServices(handle), projectId, {
+      brandName: 'Bean Co',
+      brandSlogan: 'Fresh daily',
+      brandLogo: null,
+    });
+    const { stripe, mode } = await paymentServices(handle).stripeAccounts.forProject(handle.db, projectId);
     expect(mode).toBe('sandbox');
     const sealed = String((await loadPaymentSettings(handle.db, projectId))?.secretKeyEncrypted);
     const account = sandbox.findAccount(openSecret(sealed, { projectId, purpose: 'stripe.secret_key' }));
@@ -76,10 +80,14 @@ describe('Stripe settings', () => {
   it('refuses a second activation and a bad brand logo', async () => {
     const { project } = await createPaymentsProject(handle, sandbox);
     await expect(
-      activatePayments(handle, project.id, { orderTable: 'order', confirmPermanent: true }),
+      activatePayments(paymentServices(handle), project.id, { orderTable: 'order', confirmPermanent: true }),
     ).rejects.toMatchObject({ code: 'CONFLICT' });
     await expect(
-      saveBranding(handle, project.id, { brandName: 'x', brandSlogan: null, brandLogo: 'javascript:alert(1)' }),
+      saveBranding(paymentServices(handle), project.id, {
+        brandName: 'x',
+        brandSlogan: null,
+        brandLogo: 'javascript:alert(1)',
+      }),
     ).rejects.toMatchObject({ code: 'VALIDATION', fieldErrors: { brandLogo: expect.any(String) } });
   });
 });

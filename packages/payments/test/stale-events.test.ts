@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
 import { BACKEND, eventually, type FlowProject, flowEnvironment } from './flow-env';
+import { paymentServices } from './harness';
 
 // "Never goes backwards", through the real path: the sandbox signs and
 // delivers, the webhook route ingests, workers run the system flows, the
@@ -32,7 +33,7 @@ async function refundedInFull(ctx: FlowProject) {
   const { project: proj, alice, admin, asUser, stripe } = ctx;
   await setActionPermission(env.handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
   const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Desk', amount: 1000 });
-  const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
+  const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
     method: 'payment_intent',
   });
@@ -43,7 +44,10 @@ async function refundedInFull(ctx: FlowProject) {
   await eventually(
     async () => (await getRow(env.handle.db, proj.id, BACKEND, 'payment', created.paymentId))?.status === 'SUCCESSFUL',
   );
-  const refund = await refundAction(env.handle, proj.id, asUser(admin), { paymentId: created.paymentId, amount: 1000 });
+  const refund = await refundAction(paymentServices(env.handle), proj.id, asUser(admin), {
+    paymentId: created.paymentId,
+    amount: 1000,
+  });
   await eventually(
     async () => (await getRow(env.handle.db, proj.id, BACKEND, 'refund', refund.refundId))?.status === 'REFUNDED',
   );
@@ -83,7 +87,9 @@ async function expectRefundedInFull(ctx: FlowProject, paymentId: number, refundI
     status: 'REFUNDED',
     amount_refunded: 1000,
   });
-  await expect(refundAction(env.handle, proj.id, asUser(admin), { paymentId, amount: 1 })).rejects.toMatchObject({
+  await expect(
+    refundAction(paymentServices(env.handle), proj.id, asUser(admin), { paymentId, amount: 1 }),
+  ).rejects.toMatchObject({
     code: 'VALIDATION',
   });
 }
@@ -93,7 +99,7 @@ describe('stale events through the webhook route and the system flows', () => {
     const ctx = await env.project();
     const { project: proj, account, alice, asUser, stripe } = ctx;
     const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Kettle', amount: 700 });
-    const created = await createPaymentAction(env.handle, proj.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund';
 import { activatePayments } from '../src/activation';
-import { getProjectStripe, saveBranding } from '../src/settings';
-import { bareShop, type Sandbox, startEnvironment, testServices } from './harness';
+import { saveBranding } from '../src/settings';
+import { bareShop, paymentServices, type Sandbox, startEnvironment, testServices } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -44,15 +44,19 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
       { name: 'title', type: 'text' },
       { name: 'amount', type: 'integer' },
     ]);
-    const { changes } = await activatePayments(handle, project.id, {
+    const { changes } = await activatePayments(paymentServices(handle), project.id, {
       orderTable: 'orders',
       confirmPermanent: true,
       setupDefaults: true,
     });
     expect(changes.length).toBeGreaterThan(0);
-    await saveBranding(handle, project.id, { brandName: 'Crumb & Co <Bakery>', brandSlogan: null, brandLogo: null });
+    await saveBranding(paymentServices(handle), project.id, {
+      brandName: 'Crumb & Co <Bakery>',
+      brandSlogan: null,
+      brandLogo: null,
+    });
     workers = await startWorkers(testServices(handle), { projectIds: [project.id], pollMs: 50, backoffBaseMs: 50 });
-    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const { stripe } = await paymentServices(handle).stripeAccounts.forProject(handle.db, project.id);
     const ann = await createEndUser(handle.db, project.id, { email: `ann-${uniqueSuffix()}@example.test` });
     const asAnn = { kind: 'endUser' as const, userId: ann.id, role: ann.role };
 
@@ -61,7 +65,10 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     const orderStatus = async () => (await getRow(handle.db, project.id, BACKEND, 'orders', order.id))?.status;
 
     // Declined: the order says failed.
-    const first = await createPaymentAction(handle, project.id, asAnn, { orderId: order.id, method: 'payment_intent' });
+    const first = await createPaymentAction(paymentServices(handle), project.id, asAnn, {
+      orderId: order.id,
+      method: 'payment_intent',
+    });
     const firstRow = await getRow(handle.db, project.id, BACKEND, 'payment', first.paymentId);
     await expect(
       stripe.paymentIntents.confirm(String(firstRow?.stripe_payment_intent_id), {
@@ -71,7 +78,10 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     await eventually(async () => (await orderStatus()) === 'failed');
 
     // Try again on the same order (no second order): paid.
-    const retry = await createPaymentAction(handle, project.id, asAnn, { orderId: order.id, method: 'payment_intent' });
+    const retry = await createPaymentAction(paymentServices(handle), project.id, asAnn, {
+      orderId: order.id,
+      method: 'payment_intent',
+    });
     expect(retry.paymentId).not.toBe(first.paymentId);
     const retryRow = await getRow(handle.db, project.id, BACKEND, 'payment', retry.paymentId);
     await stripe.paymentIntents.confirm(String(retryRow?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
@@ -93,12 +103,12 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     expect(receipt.html).not.toContain('<Bakery>');
 
     // The studio refunds 2.00 of 8.50 by the order: partially refunded, 6.50 left.
-    expect(await refundableAmount(handle, project.id, { orderId: order.id })).toMatchObject({
+    expect(await refundableAmount(paymentServices(handle), project.id, { orderId: order.id })).toMatchObject({
       paymentId: retry.paymentId,
       remaining: 850,
       remainingDisplay: '$8.50',
     });
-    const partial = await refundFromStudio(handle, project.id, { orderId: order.id, amount: '2.00' });
+    const partial = await refundFromStudio(paymentServices(handle), project.id, { orderId: order.id, amount: '2.00' });
     expect(partial).toMatchObject({
       refundAmount: 200,
       refundDisplay: '$2.00',
@@ -117,17 +127,17 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
 
     // Bad input and too much are refused in words, before anything reaches Stripe.
     await expect(
-      refundFromStudio(handle, project.id, { paymentId: retry.paymentId, amount: '2,5' }),
+      refundFromStudio(paymentServices(handle), project.id, { paymentId: retry.paymentId, amount: '2,5' }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: 'Use a dot for decimals: write 8.50, not 8,50.' });
     await expect(
-      refundFromStudio(handle, project.id, { paymentId: retry.paymentId, amount: '7.00' }),
+      refundFromStudio(paymentServices(handle), project.id, { paymentId: retry.paymentId, amount: '7.00' }),
     ).rejects.toMatchObject({ code: 'VALIDATION', message: 'Only $6.50 of this payment remains refundable.' });
     await expect(
-      refundFromStudio(handle, project.id, { paymentId: first.paymentId, amount: '1.00' }),
+      refundFromStudio(paymentServices(handle), project.id, { paymentId: first.paymentId, amount: '1.00' }),
     ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
 
     // No amount: everything that remains. The order ends refunded.
-    const rest = await refundFromStudio(handle, project.id, { paymentId: retry.paymentId });
+    const rest = await refundFromStudio(paymentServices(handle), project.id, { paymentId: retry.paymentId });
     expect(rest).toMatchObject({ refundAmount: 650, remaining: 0 });
     await eventually(async () => (await orderStatus()) === 'refunded');
     const notices = await eventually(async () => {

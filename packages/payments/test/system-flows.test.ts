@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPaymentsMaintenance, upgradePaymentsProjects } from '../src/maintenance';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 describe('system flows generated at activation', () => {
   let handle: DbHandle;
@@ -56,7 +56,7 @@ describe('system flows generated at activation', () => {
       .delete(flowRows)
       .where(and(eq(flowRows.projectId, project.id), eq(flowRows.systemKind, 'StripeDispute')));
     await removeColumn(handle.db, project.id, 'payment', 'review_reason', { allowSystem: true });
-    const [report] = await runPaymentsMaintenance(handle, { projectIds: [project.id] });
+    const [report] = await runPaymentsMaintenance(paymentServices(handle), { projectIds: [project.id] });
     expect(report.error).toBeUndefined();
     expect((await listFlows(handle.db, project.id)).map((f) => f.name)).toContain('StripeDispute');
     expect((await getTable(handle.db, project.id, 'payment')).columns.map((c) => c.name)).toContain('review_reason');
@@ -86,7 +86,7 @@ describe('system flows generated at activation', () => {
       .where(eq(flowVersions.id, published.id));
     await removeColumn(handle.db, project.id, 'payment', 'amount_lost', { allowSystem: true });
 
-    const report = await upgradePaymentsProjects(handle);
+    const report = await upgradePaymentsProjects(paymentServices(handle));
     expect(report.find((r) => r.projectId === project.id)).toEqual({ projectId: project.id });
     const after = (await listFlows(handle.db, project.id)).find((f) => f.id === refundFlow.id);
     expect((after?.trigger as { events?: string[] } | undefined)?.events).toContain('charge.refund.updated');
@@ -98,7 +98,7 @@ describe('system flows generated at activation', () => {
     expect((version.definition as { trigger: { events: string[] } }).trigger.events).toContain('charge.refund.updated');
     expect((await getTable(handle.db, project.id, 'payment')).columns.map((c) => c.name)).toContain('amount_lost');
     // A second start changes nothing.
-    await upgradePaymentsProjects(handle);
+    await upgradePaymentsProjects(paymentServices(handle));
     const again = (await listFlows(handle.db, project.id)).find((f) => f.id === refundFlow.id);
     expect(again?.publishedVersionId).toBe(after?.publishedVersionId);
     const stripe = createStripeClient(account.secretKey, sandbox.url);

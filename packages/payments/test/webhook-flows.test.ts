@@ -6,7 +6,7 @@ import { createPaymentAction } from '../src/actions/payment';
 import { cancelRecurringAction, initiateRecurringAction } from '../src/actions/recurring';
 import { refundAction } from '../src/actions/refund';
 import { BACKEND, eventually, flowEnvironment } from './flow-env';
-import { offerPlans, returnUrls, type Sandbox } from './harness';
+import { offerPlans, paymentServices, returnUrls, type Sandbox } from './harness';
 
 const env = flowEnvironment();
 
@@ -49,7 +49,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       amount: plan.amount,
     });
     await offerPlans(handle, proj.id, [price.id]);
-    const started = await initiateRecurringAction(handle, proj.id, asUser(alice), {
+    const started = await initiateRecurringAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
       plan: price.id,
       ...urls,
@@ -61,7 +61,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
   it('a checkout payment ends SUCCESSFUL and the flow marks the order paid; a declined card ends FAILED', async () => {
     const { project: proj, alice, asUser, stripe } = await project();
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
-    const created = await createPaymentAction(handle, proj.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'checkout',
       ...urls,
@@ -76,7 +76,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     await eventually(async () => (await getRow(handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
 
     const other = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Cup', amount: 700 });
-    const intent = await createPaymentAction(handle, proj.id, asUser(alice), {
+    const intent = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: other.id,
       method: 'payment_intent',
     });
@@ -98,7 +98,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     const { project: proj, account, alice, asUser } = await project();
     sandbox.setDeliveryOptions({ duplicate: true }, account.accountId);
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Teapot', amount: 2450 });
-    const created = await createPaymentAction(handle, proj.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'checkout',
       ...urls,
@@ -121,7 +121,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     const { project: proj, alice, admin, asUser, stripe } = await project();
     await setActionPermission(handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
     const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
-    const created = await createPaymentAction(handle, proj.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -131,7 +131,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       async () => (await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId))?.status === 'SUCCESSFUL',
     );
 
-    await refundAction(handle, proj.id, asUser(admin), {
+    await refundAction(paymentServices(handle), proj.id, asUser(admin), {
       paymentId: created.paymentId,
       amount: 300,
       reason: 'requested_by_customer',
@@ -140,7 +140,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       async () =>
         (await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId))?.status === 'PARTIALLY_REFUNDED',
     );
-    await refundAction(handle, proj.id, asUser(admin), { paymentId: created.paymentId, amount: 700 });
+    await refundAction(paymentServices(handle), proj.id, asUser(admin), { paymentId: created.paymentId, amount: 700 });
     const refunded = await eventually(async () => {
       const r = await getRow(handle.db, proj.id, BACKEND, 'payment', created.paymentId);
       return r?.status === 'REFUNDED' ? r : null;
@@ -152,7 +152,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     expect(refunds.map((r) => r.status)).toEqual(['REFUNDED', 'REFUNDED']);
     await eventually(async () => (await getRow(handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'refunded');
     await expect(
-      refundAction(handle, proj.id, asUser(admin), { paymentId: created.paymentId, amount: 1 }),
+      refundAction(paymentServices(handle), proj.id, asUser(admin), { paymentId: created.paymentId, amount: 1 }),
     ).rejects.toMatchObject({ code: 'VALIDATION' });
   });
 
@@ -202,7 +202,7 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     });
     expect(receipts.every((m) => m.text?.includes('$9.00'))).toBe(true);
 
-    await cancelRecurringAction(handle, proj.id, asUser(alice), {
+    await cancelRecurringAction(paymentServices(handle), proj.id, asUser(alice), {
       recurringPaymentId: started.recurringPaymentId,
       atPeriodEnd: true,
     });

@@ -1,6 +1,5 @@
 import { aggregateRows, listTables } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
-import { loadPaymentSettings, PAYMENT_TABLE } from '@tillflow/payments';
+import { loadPaymentSettings, PAYMENT_TABLE, type PaymentServices } from '@tillflow/payments';
 import { listCatalog, loadAppSettings } from './generated-app/catalog';
 
 /** One step of the overview's setup guide: checked against the project's real state, in plain words. */
@@ -19,12 +18,16 @@ export interface SetupStep {
  * The path from an empty project to a paid order and live keys, each step read from what is really
  * there (tables, the app's catalog, activation, payments, keys), never from a checkbox a person ticks.
  */
-export async function setupGuide(handle: DbHandle, project: { id: number; slug: string }): Promise<SetupStep[]> {
+export async function setupGuide(
+  services: PaymentServices,
+  project: { id: number; slug: string },
+): Promise<SetupStep[]> {
+  const handle = services.database;
   const base = `/projects/${project.id}`;
   const tables = (await listTables(handle.db, project.id)).filter((t) => !t.isSystem);
   const payments = await loadPaymentSettings(handle.db, project.id);
   const { catalog } = await loadAppSettings(handle.db, project.id);
-  const items = await listCatalog(handle, project.id).catch(() => []);
+  const items = await listCatalog(services, project.id).catch(() => []);
   const orderTable = tables.find((t) => t.id === payments?.orderTableId) ?? null;
   const active = Boolean(payments?.activatedAt);
   const catalogTable = catalog.source === 'table' || catalog.source === 'both' ? catalog.table : null;

@@ -1,9 +1,9 @@
 import { type Actor, getRow, updateRows } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { amountProblem, formatMinorUnits } from '../currencies';
 import { fromStripeError, PaymentError } from '../errors';
+import type { PaymentServices } from '../stripe-accounts';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
 import { prepareAction } from './context';
 
@@ -23,7 +23,7 @@ const BACKEND: Actor = { kind: 'backend' };
  * Only the builder (studio) or the builder's backend (API key, flows) may call it.
  */
 export async function adjustRecurringAmountAction(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: Actor,
   rawInput: z.input<typeof adjustRecurringInput>,
@@ -39,8 +39,8 @@ export async function adjustRecurringAmountAction(
       'FORBIDDEN',
       "Only the app's backend (an API key) or the builder may change a subscription's amount.",
     );
-  const ctx = await prepareAction(handle, projectId, actor, 'stripe.recurring');
-  const row = await getRow(handle.db, projectId, BACKEND, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
+  const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
+  const row = await getRow(services.database.db, projectId, BACKEND, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
   if (!row) throw new PaymentError('NOT_FOUND', `Subscription ${input.recurringPaymentId} was not found.`);
   if (!row.stripe_subscription_id)
     throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');
@@ -84,7 +84,7 @@ export async function adjustRecurringAmountAction(
     throw fromStripeError(error);
   }
   await updateRows(
-    handle.db,
+    services.database.db,
     projectId,
     BACKEND,
     RECURRING_PAYMENT_TABLE,

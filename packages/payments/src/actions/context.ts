@@ -1,7 +1,8 @@
 import { type Actor, checkActionPermission, getRow, listTables } from '@tillflow/data-model';
-import type { DbHandle, Executor } from '@tillflow/db';
+import type { Executor } from '@tillflow/db';
 import { PaymentError } from '../errors';
-import { getProjectStripe, type ProjectStripe } from '../settings';
+import type { ProjectStripe } from '../settings';
+import type { PaymentServices } from '../stripe-accounts';
 
 export interface ActionContext extends ProjectStripe {
   orderTable: string;
@@ -9,17 +10,17 @@ export interface ActionContext extends ProjectStripe {
 
 /** Shared preconditions of every payment action: activated, and the role may call it. */
 export async function prepareAction(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: Actor,
   action: 'stripe.payment' | 'stripe.refund' | 'stripe.recurring',
 ): Promise<ActionContext> {
-  if (!(await checkActionPermission(handle.db, projectId, actor, action)))
+  if (!(await checkActionPermission(services.database.db, projectId, actor, action)))
     throw new PaymentError('FORBIDDEN', `Your role is not allowed to use the ${action.replace('stripe.', '')} action.`);
-  const context = await getProjectStripe(handle.db, projectId);
+  const context = await services.stripeAccounts.forProject(services.database.db, projectId);
   if (!context.settings?.activatedAt || !context.settings.orderTableId)
     throw new PaymentError('PRECONDITION_FAILED', 'Payments are not activated for this project yet.');
-  const tables = await listTables(handle.db, projectId);
+  const tables = await listTables(services.database.db, projectId);
   const orderTable = tables.find((t) => t.id === context.settings?.orderTableId);
   if (!orderTable) throw new PaymentError('PRECONDITION_FAILED', 'The bound order table is missing.');
   return { ...context, orderTable: orderTable.name };

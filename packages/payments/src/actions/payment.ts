@@ -1,11 +1,11 @@
 import { type Actor, insertRow, queryRows, updateRows } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
 import { z } from 'zod';
 import { amountProblem } from '../currencies';
 import { ensureStripeCustomer } from '../customers';
 import { fromStripeError, PaymentError } from '../errors';
 import { allowedReturnOrigins, checkReturnUrl } from '../return-urls';
 import { lockRow } from '../row-lock';
+import type { PaymentServices } from '../stripe-accounts';
 import { PAYMENT_TABLE } from '../system-tables';
 import { type Charge, orderCharge, refuseChargeFields } from './charge';
 import { endUserOf, loadOrderAs, prepareAction } from './context';
@@ -49,7 +49,7 @@ const BACKEND: Actor = { kind: 'backend' };
  * payment row, so an SDK retry never creates a second session or intent.
  */
 export async function createPaymentAction(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: Actor,
   rawInput: z.input<typeof createPaymentInput>,
@@ -71,22 +71,22 @@ export async function createPaymentAction(
   if (request.method === 'checkout' && (!request.successUrl || !request.cancelUrl))
     throw new PaymentError('VALIDATION', 'Checkout needs a success URL and a cancel URL.', { successUrl: 'Required.' });
 
-  const ctx = await prepareAction(handle, projectId, actor, 'stripe.payment');
+  const ctx = await prepareAction(services, projectId, actor, 'stripe.payment');
   const allowed = allowedReturnOrigins(ctx.settings?.returnOrigins);
   checkReturnUrl('successUrl', request.successUrl, allowed);
   checkReturnUrl('cancelUrl', request.cancelUrl, allowed);
-  const order = await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, request.orderId);
+  const order = await loadOrderAs(services.database.db, projectId, actor, ctx.orderTable, request.orderId);
   const charge =
     options.charge ??
     (request.amount !== undefined && request.currency !== undefined
       ? { amount: request.amount, currency: request.currency }
-      : await orderCharge(handle.db, projectId, ctx.orderTable, order));
+      : await orderCharge(services.database.db, projectId, ctx.orderTable, order));
   const input = { ...request, amount: charge.amount, currency: charge.currency.toLowerCase() };
   const problem = amountProblem(input.amount, input.currency);
   if (problem) throw new PaymentError('VALIDATION', problem, { amount: problem });
-  const payer = await endUserOf(handle.db, projectId, actor);
+  const payer = await endUserOf(services.database.db, projectId, actor);
 
-  const { payment, reused } = await handle.db.transaction(async (tx) => {
+  const { payment, reused } = await services.database.db.transaction(async (tx) => {
     await lockRow(tx, projectId, ctx.orderTable, input.orderId);
     const { rows: pending } = await queryRows(tx, projectId, BACKEND, PAYMENT_TABLE, {
       filters: [
@@ -132,7 +132,7 @@ export async function createPaymentAction(
     tillflow_project_id: String(projectId),
   };
   try {
-    const customer = payer ? await ensureStripeCustomer(handle.db, ctx.stripe, projectId, payer) : undefined;
+    const customer = payer ? await ensureStripeCustomer(services.database.db, ctx.stripe, projectId, payer) : undefined;
     if (input.method === 'checkout') {
       if (reused && payment.checkout_url)
         return { paymentId, status: 'PENDING', checkoutUrl: String(payment.checkout_url), clientSecret: null, reused };
@@ -164,19 +164,33 @@ export async function createPaymentAction(
         },
         { idempotencyKey },
       );
-      await updateRows(handle.db, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
-        stripe_checkout_session_id: session.id,
-        checkout_url: session.url,
-      });
+      await updateRows(
+        services.database.db,
+        projectId,
+        BACKEND,
+        PAYMENT_TABLE,
+        [{ column: 'id', op: 'eq', value: paymentId }],
+        {
+          stripe_checkout_session_id: session.id,
+          checkout_url: session.url,
+        },
+      );
       return { paymentId, status: 'PENDING', checkoutUrl: session.url, clientSecret: null, reused };
     }
     const intent = await ctx.stripe.paymentIntents.create(
       { amount: input.amount, currency: input.currency, customer, metadata },
       { idempotencyKey },
     );
-    await updateRows(handle.db, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
-      stripe_payment_intent_id: intent.id,
-    });
+    await updateRows(
+      services.database.db,
+      projectId,
+      BACKEND,
+      PAYMENT_TABLE,
+      [{ column: 'id', op: 'eq', value: paymentId }],
+      {
+        stripe_payment_intent_id: intent.id,
+      },
+    );
     return { paymentId, status: 'PENDING', checkoutUrl: null, clientSecret: intent.client_secret, reused };
   } catch (error) {
     if (error instanceof PaymentError) throw error;

@@ -1,10 +1,10 @@
 import { type Actor, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
 import { z } from 'zod';
 import { ensureStripeCustomer } from '../customers';
 import { fromStripeError, PaymentError } from '../errors';
 import { allowedReturnOrigins, checkReturnUrl } from '../return-urls';
 import { lockRow } from '../row-lock';
+import type { PaymentServices } from '../stripe-accounts';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
 import { maySetCharge, refuseChargeFields } from './charge';
 import { endUserOf, loadOrderAs, prepareAction } from './context';
@@ -41,19 +41,19 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
  * naming a price, amount or trial is refused. The builder's backend may name any recurring price.
  */
 export async function initiateRecurringAction(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: Actor,
   rawInput: z.input<typeof initiateRecurringInput>,
 ) {
   refuseChargeFields(actor, rawInput, 'subscription');
   const input = parse(initiateRecurringInput, rawInput);
-  const ctx = await prepareAction(handle, projectId, actor, 'stripe.recurring');
+  const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
   const allowed = allowedReturnOrigins(ctx.settings?.returnOrigins);
   checkReturnUrl('successUrl', input.successUrl, allowed);
   checkReturnUrl('cancelUrl', input.cancelUrl, allowed);
-  const order = await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, input.orderId);
-  const plans = await offeredPlans(handle.db, projectId);
+  const order = await loadOrderAs(services.database.db, projectId, actor, ctx.orderTable, input.orderId);
+  const plans = await offeredPlans(services.database.db, projectId);
   const priceId = input.priceId ?? input.plan;
   if (!priceId)
     throw new PaymentError('VALIDATION', `Name the plan to subscribe to: ${describePlans(plans.priceIds)}.`, {
@@ -76,10 +76,10 @@ export async function initiateRecurringAction(
     throw new PaymentError('VALIDATION', `Price ${priceId} is a one-time price; choose a recurring price.`, {
       [input.priceId ? 'priceId' : 'plan']: 'Not recurring.',
     });
-  if (!maySetCharge(actor)) await assertOrderIsForPlan(handle.db, projectId, ctx.orderTable, order, price);
-  const subscriber = await endUserOf(handle.db, projectId, actor);
+  if (!maySetCharge(actor)) await assertOrderIsForPlan(services.database.db, projectId, ctx.orderTable, order, price);
+  const subscriber = await endUserOf(services.database.db, projectId, actor);
 
-  const { row, reused } = await handle.db.transaction(async (tx) => {
+  const { row, reused } = await services.database.db.transaction(async (tx) => {
     await lockRow(tx, projectId, ctx.orderTable, input.orderId);
     const { rows } = await queryRows(tx, projectId, BACKEND, RECURRING_PAYMENT_TABLE, {
       filters: [
@@ -113,7 +113,9 @@ export async function initiateRecurringAction(
     tillflow_project_id: String(projectId),
   };
   try {
-    const customer = subscriber ? await ensureStripeCustomer(handle.db, ctx.stripe, projectId, subscriber) : undefined;
+    const customer = subscriber
+      ? await ensureStripeCustomer(services.database.db, ctx.stripe, projectId, subscriber)
+      : undefined;
     const session = await ctx.stripe.checkout.sessions.create(
       {
         mode: 'subscription',
@@ -131,7 +133,7 @@ export async function initiateRecurringAction(
       { idempotencyKey: `tillflow-recurring-${projectId}-${row.id}` },
     );
     await updateRows(
-      handle.db,
+      services.database.db,
       projectId,
       BACKEND,
       RECURRING_PAYMENT_TABLE,
@@ -156,15 +158,15 @@ export const cancelRecurringInput = z.object({
 
 /** Recurring payment "Cancel": now, or at the end of the paid period. The webhook mirrors the result. */
 export async function cancelRecurringAction(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: Actor,
   rawInput: z.input<typeof cancelRecurringInput>,
 ) {
   const input = parse(cancelRecurringInput, rawInput);
-  const ctx = await prepareAction(handle, projectId, actor, 'stripe.recurring');
+  const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
   // Read as the caller: a user can cancel only a subscription they can see (their own).
-  const row = await getRow(handle.db, projectId, actor, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
+  const row = await getRow(services.database.db, projectId, actor, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
   if (!row) throw new PaymentError('NOT_FOUND', 'That subscription was not found, or it is not yours.');
   if (!row.stripe_subscription_id)
     throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');

@@ -1,9 +1,9 @@
 import { type Actor, aggregateRows, getRow, insertRow, updateRows } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
 import { z } from 'zod';
 import { formatMinorUnits } from '../currencies';
 import { fromStripeError, PaymentError } from '../errors';
 import { lockRow } from '../row-lock';
+import type { PaymentServices } from '../stripe-accounts';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
 import { prepareAction } from './context';
 
@@ -39,7 +39,7 @@ export interface CreatedRefund {
  * FAILED, which releases its reservation.
  */
 export async function refundAction(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: Actor,
   rawInput: z.input<typeof refundInput>,
@@ -50,9 +50,9 @@ export async function refundAction(
     throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid refund.', fieldErrors);
   }
   const input = parsed.data;
-  const ctx = await prepareAction(handle, projectId, actor, 'stripe.refund');
+  const ctx = await prepareAction(services, projectId, actor, 'stripe.refund');
 
-  const reserved = await handle.db.transaction(async (tx) => {
+  const reserved = await services.database.db.transaction(async (tx) => {
     if (!(await lockRow(tx, projectId, PAYMENT_TABLE, input.paymentId)))
       throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`, { paymentId: 'Not found.' });
     const payment = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, input.paymentId);
@@ -114,9 +114,16 @@ export async function refundAction(
     const status =
       stripeRefund.status === 'succeeded' ? 'REFUNDED' : stripeRefund.status === 'failed' ? 'FAILED' : 'PENDING';
     // The refund flow's callback makes the final word from the webhook; this records what Stripe said now.
-    await updateRows(handle.db, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], {
-      stripe_refund_id: stripeRefund.id,
-    });
+    await updateRows(
+      services.database.db,
+      projectId,
+      BACKEND,
+      REFUND_TABLE,
+      [{ column: 'id', op: 'eq', value: refund.id }],
+      {
+        stripe_refund_id: stripeRefund.id,
+      },
+    );
     return {
       refundId: refund.id,
       status: status === 'FAILED' ? 'FAILED' : 'PENDING',
@@ -127,10 +134,17 @@ export async function refundAction(
     };
   } catch (error) {
     const failure = fromStripeError(error);
-    await updateRows(handle.db, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], {
-      status: 'FAILED',
-      failure_reason: failure.message,
-    });
+    await updateRows(
+      services.database.db,
+      projectId,
+      BACKEND,
+      REFUND_TABLE,
+      [{ column: 'id', op: 'eq', value: refund.id }],
+      {
+        status: 'FAILED',
+        failure_reason: failure.message,
+      },
+    );
     throw failure;
   }
 }

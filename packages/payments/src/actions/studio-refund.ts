@@ -1,8 +1,9 @@
 import { tryParseMoney } from '@tillflow/core/money';
 import { type Actor, aggregateRows, getRow, queryRows } from '@tillflow/data-model';
-import type { DbHandle, Executor } from '@tillflow/db';
+import type { Executor } from '@tillflow/db';
 import { formatMinorUnits } from '../currencies';
 import { PaymentError } from '../errors';
+import type { PaymentServices } from '../stripe-accounts';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
 import { type CreatedRefund, refundAction } from './refund';
 
@@ -77,11 +78,11 @@ async function findPayment(db: Executor, projectId: number, target: { paymentId?
 
 /** What remains refundable of a payment (or of an order's paid payment). */
 export async function refundableAmount(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   target: { paymentId?: number; orderId?: number },
 ): Promise<Refundable> {
-  return refundableOf(handle.db, projectId, await findPayment(handle.db, projectId, target));
+  return refundableOf(services.database.db, projectId, await findPayment(services.database.db, projectId, target));
 }
 
 export interface StudioRefund extends Refundable {
@@ -99,11 +100,11 @@ export interface StudioRefund extends Refundable {
  * same Stripe call), acting as the builder, who may always refund.
  */
 export async function refundFromStudio(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   input: { paymentId?: number; orderId?: number; amount?: string | null; reason?: string },
 ): Promise<StudioRefund> {
-  const payment = await findPayment(handle.db, projectId, input);
+  const payment = await findPayment(services.database.db, projectId, input);
   const currency = String(payment.currency);
   let amount: number | undefined;
   if (input.amount !== undefined && input.amount !== null && input.amount.trim() !== '') {
@@ -113,12 +114,12 @@ export async function refundFromStudio(
       throw new PaymentError('VALIDATION', 'The refund must be more than zero.', { amount: 'More than zero.' });
     amount = parsed.amount;
   }
-  const created = await refundAction(handle, projectId, BUILDER, {
+  const created = await refundAction(services, projectId, BUILDER, {
     paymentId: Number(payment.id),
     amount,
     reason: input.reason || 'requested_by_customer',
   });
-  const after = await refundableAmount(handle, projectId, { paymentId: Number(payment.id) });
+  const after = await refundableAmount(services, projectId, { paymentId: Number(payment.id) });
   return {
     ...after,
     refundId: created.refundId,

@@ -1,10 +1,13 @@
 import type { DbHandle } from '@tillflow/db';
 import { projects } from '@tillflow/db';
+import type { Services } from '@tillflow/payments';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import { INTERNAL_MESSAGE, logInternalError } from '../http/internal-error';
+import { fallbackLogger } from '../logger';
+import { servicesFor } from '../services';
 import { toTRPCError } from './errors';
 
 export interface Builder {
@@ -15,16 +18,20 @@ export interface Builder {
 
 export interface TRPCContext {
   db: DbHandle;
+  /** The process's services over `db` (createServices); a caller that passes none gets servicesFor(db). */
+  services?: Services;
   user: Builder | null;
   headers: Headers;
 }
 
 const t = initTRPC.context<TRPCContext>().create({
   transformer: superjson,
-  errorFormatter({ shape, error, path }) {
+  errorFormatter({ shape, error, path, ctx }) {
     // An unexpected error's message never reaches the client: it gets a request id, the log the detail.
     if (error.code === 'INTERNAL_SERVER_ERROR') {
-      const requestId = logInternalError(error.cause ?? error, `tRPC ${path ?? '?'}`);
+      // The services' logger; a fresh one only when the context itself could not be built.
+      const logger = ctx?.services?.logger ?? (ctx?.db ? servicesFor(ctx.db).logger : fallbackLogger());
+      const requestId = logInternalError(logger, error.cause ?? error, `tRPC ${path ?? '?'}`);
       const { stack: _stack, ...data } = shape.data;
       return {
         ...shape,
@@ -49,9 +56,10 @@ const t = initTRPC.context<TRPCContext>().create({
 export const createTRPCRouter = t.router;
 export const createCallerFactory = t.createCallerFactory;
 
-// Every procedure maps the domain packages' errors (code + field errors) to tRPC's.
-const domainErrors = t.middleware(async ({ next }) => {
-  const result = await next();
+// Every procedure gets the services (passed in with the context, else the process's for its database) and
+// maps the domain packages' errors (code + field errors) to tRPC's.
+const domainErrors = t.middleware(async ({ ctx, next }) => {
+  const result = await next({ ctx: { ...ctx, services: ctx.services ?? servicesFor(ctx.db) } });
   if (!result.ok) {
     const mapped = toTRPCError(result.error.cause);
     if (mapped) throw mapped;

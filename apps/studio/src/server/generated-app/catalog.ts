@@ -1,7 +1,7 @@
 import { tryParseMoney } from '@tillflow/core/money';
 import { DataAccessError, getTable, queryRows } from '@tillflow/data-model';
 import { type AppCatalogSettings, appSettings, type DbHandle, type Executor } from '@tillflow/db';
-import { getProjectStripe } from '@tillflow/payments';
+import type { PaymentServices } from '@tillflow/payments';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 
@@ -89,13 +89,14 @@ const BACKEND = { kind: 'backend' } as const;
  * What the app offers. The builder chose these rows or prices for the public
  * catalog, so they are read as the backend, and only name, price and currency leave.
  */
-export async function listCatalog(handle: DbHandle, projectId: number): Promise<CatalogItem[]> {
+export async function listCatalog(services: PaymentServices, projectId: number): Promise<CatalogItem[]> {
+  const handle = services.database;
   const { catalog } = await loadAppSettings(handle.db, projectId);
   const items: CatalogItem[] = [];
   if ((catalog.source === 'table' || catalog.source === 'both') && catalog.table)
     items.push(...(await tableItems(handle, projectId, catalog)));
   if ((catalog.source === 'prices' || catalog.source === 'both') && catalog.priceIds?.length)
-    items.push(...(await priceItems(handle, projectId, catalog.priceIds, catalog.trialDays ?? null)));
+    items.push(...(await priceItems(services, projectId, catalog.priceIds, catalog.trialDays ?? null)));
   return items;
 }
 
@@ -134,12 +135,12 @@ async function tableItems(handle: DbHandle, projectId: number, catalog: AppCatal
 }
 
 async function priceItems(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   priceIds: string[],
   trialDays: number | null,
 ): Promise<CatalogItem[]> {
-  const { stripe } = await getProjectStripe(handle.db, projectId);
+  const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
   const items = await Promise.all(
     priceIds.map(async (priceId): Promise<CatalogItem | null> => {
       try {

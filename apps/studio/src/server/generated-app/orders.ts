@@ -15,6 +15,7 @@ import {
   initiateRecurringAction,
   orderTableName,
   PAYMENT_TABLE,
+  type PaymentServices,
   RECURRING_PAYMENT_TABLE,
   REFUND_TABLE,
 } from '@tillflow/payments';
@@ -132,12 +133,13 @@ export interface BuyResult {
  * as the end user too, so every permission is the server's to decide.
  */
 export async function buyItem(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: EndUserActor,
   input: { itemKey: string; method: 'checkout' | 'payment_intent'; returnUrl: string },
 ): Promise<BuyResult> {
-  const item = (await listCatalog(handle, projectId)).find((i) => i.key === input.itemKey);
+  const handle = services.database;
+  const item = (await listCatalog(services, projectId)).find((i) => i.key === input.itemKey);
   if (!item) throw new DataAccessError('NOT_FOUND', 'This item is no longer offered.', { itemKey: 'Not found.' });
   const orderTable = await requireOrderTable(handle, projectId);
   const { catalog } = await loadAppSettings(handle.db, projectId);
@@ -151,7 +153,7 @@ export async function buyItem(
   const successUrl = `${input.returnUrl}?paid=${order.id}`;
   const cancelUrl = `${input.returnUrl}?canceled=${order.id}`;
   if (item.recurring) {
-    const started = await initiateRecurringAction(handle, projectId, actor, {
+    const started = await initiateRecurringAction(services, projectId, actor, {
       orderId: order.id,
       plan: item.key.slice('price:'.length),
       successUrl,
@@ -162,7 +164,7 @@ export async function buyItem(
   }
   // The item's price is the shop's (its catalog), never the request's; the order row records it when it can.
   const payment = await createPaymentAction(
-    handle,
+    services,
     projectId,
     actor,
     { orderId: order.id, method: input.method, successUrl, cancelUrl },

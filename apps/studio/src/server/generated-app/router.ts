@@ -109,7 +109,7 @@ export const generatedAppRouter = createTRPCRouter({
     .input(runPageActionInput)
     .mutation(({ ctx, input }) => runPageAction(ctx.db, ctx.project, ctx.actor, input)),
 
-  catalog: appProcedure.query(({ ctx }) => listCatalog(ctx.db, ctx.project.id)),
+  catalog: appProcedure.query(({ ctx }) => listCatalog(ctx.services, ctx.project.id)),
 
   buy: endUserProcedure
     .input(
@@ -122,7 +122,7 @@ export const generatedAppRouter = createTRPCRouter({
     )
     .mutation(({ ctx, input }) => {
       refuseBuyFields(input);
-      return buyItem(ctx.db, ctx.project.id, ctx.actor, {
+      return buyItem(ctx.services, ctx.project.id, ctx.actor, {
         itemKey: input.itemKey,
         method: input.method,
         returnUrl: appUrl(ctx.project.slug, input.itemKey.startsWith('price:') ? 'subscriptions' : 'orders'),
@@ -144,7 +144,7 @@ export const generatedAppRouter = createTRPCRouter({
   cancelSubscription: endUserProcedure
     .input(z.object({ recurringPaymentId: z.number().int().positive(), atPeriodEnd: z.boolean() }))
     .mutation(({ ctx, input }) =>
-      cancelRecurringAction(ctx.db, ctx.project.id, ctx.actor, {
+      cancelRecurringAction(ctx.services, ctx.project.id, ctx.actor, {
         recurringPaymentId: input.recurringPaymentId,
         atPeriodEnd: input.atPeriodEnd,
       }),
@@ -160,7 +160,7 @@ export const generatedAppRouter = createTRPCRouter({
         reason: z.string().trim().max(500).optional(),
       }),
     )
-    .mutation(({ ctx, input }) => refundAction(ctx.db, ctx.project.id, ctx.actor, input)),
+    .mutation(({ ctx, input }) => refundAction(ctx.services, ctx.project.id, ctx.actor, input)),
 
   /**
    * Live changes to the project's tables as this caller may read them. Each

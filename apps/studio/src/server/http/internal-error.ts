@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { currentLogContext, withLogContext } from '@tillflow/core';
-import { studioLogger } from '../logger';
+import { currentLogContext, type Logger, withLogContext } from '@tillflow/core';
+import { fallbackLogger } from '../logger';
+import { getServices } from '../services';
 
 // Unexpected errors (bugs, a lost database, a library's surprise) never show their
 // message to a client: it can carry SQL, hostnames or internal state. The client
@@ -13,15 +14,15 @@ export function newRequestId(): string {
 }
 
 /** Logs `error` in full (secrets masked) under the request's id, or a new one; returns the id. */
-export function logInternalError(error: unknown, where: string, requestId?: string): string {
+export function logInternalError(logger: Logger, error: unknown, where: string, requestId?: string): string {
   const id = requestId ?? (currentLogContext().requestId as string | undefined) ?? newRequestId();
-  studioLogger().error({ err: error, where, requestId: id }, `${where} failed`);
+  logger.error({ err: error, where, requestId: id }, `${where} failed`);
   return id;
 }
 
 /** The body a client receives for an unexpected error. */
-export function internalErrorBody(error: unknown, where: string, id?: string) {
-  const requestId = logInternalError(error, where, id);
+export function internalErrorBody(logger: Logger, error: unknown, where: string, id?: string) {
+  const requestId = logInternalError(logger, error, where, id);
   return {
     error: {
       code: 'INTERNAL',
@@ -45,7 +46,9 @@ export function guardRoute<A extends unknown[]>(
       try {
         return await handler(...args);
       } catch (error) {
-        return Response.json(internalErrorBody(error, where, requestId), { status: 500 });
+        // The handlers log their own errors with their services' logger; this is for what fails before (no services).
+        const logger = await getServices().then((services) => services.logger, fallbackLogger);
+        return Response.json(internalErrorBody(logger, error, where, requestId), { status: 500 });
       }
     });
   };

@@ -1,7 +1,6 @@
 import { readBodyCapped } from '@tillflow/core';
-import type { DbHandle } from '@tillflow/db';
+import type { Services } from '@tillflow/payments';
 import { receiveStripeWebhook } from '@tillflow/runtime';
-import { studioLogger } from '../logger';
 
 /**
  * Stripe → us. The endpoint is looked up before the body is read; the raw body
@@ -10,16 +9,16 @@ import { studioLogger } from '../logger';
  * one transaction and answers at once: flows never run inside this request.
  */
 export async function handleStripeWebhookRequest(
-  handle: DbHandle,
+  services: Pick<Services, 'database' | 'logger'>,
   request: Request,
   endpointId: string,
 ): Promise<Response> {
-  const result = await receiveStripeWebhook(handle, {
+  const result = await receiveStripeWebhook(services.database, {
     endpointId,
     signatureHeader: request.headers.get('stripe-signature'),
     contentType: request.headers.get('content-type'),
     readBody: (maxBytes) => readBodyCapped(request.body, maxBytes, request.headers.get('content-length')),
-    logger: studioLogger(),
+    logger: services.logger,
   });
   // A refused body is left unread on the wire: close the connection rather than drain it.
   const headers = result.status === 413 ? { connection: 'close' } : undefined;

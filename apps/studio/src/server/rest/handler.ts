@@ -1,6 +1,7 @@
 import { API_BODY_LIMIT_BYTES, isTillflowError, readBodyCapped } from '@tillflow/core';
 import type { Actor } from '@tillflow/data-model';
 import { type DbHandle, projects } from '@tillflow/db';
+import type { Services } from '@tillflow/payments';
 import {
   adjustRecurringAmountAction,
   cancelRecurringAction,
@@ -46,7 +47,18 @@ async function readBody(request: Request): Promise<Record<string, unknown> | Res
 }
 
 /** The payments REST API: thin over the payments package, which does every check. */
-export async function handleRestRequest(handle: DbHandle, request: Request, path: string[]): Promise<Response> {
+export async function handleRestRequest(services: Services, request: Request, path: string[]): Promise<Response> {
+  try {
+    return await answer(services, request, path);
+  } catch (error) {
+    if (!isTillflowError(error)) return json(500, internalErrorBody(services.logger, error, `REST ${path[1] ?? ''}`));
+    const { status, body } = restError(error);
+    return json(status, body);
+  }
+}
+
+async function answer(services: Services, request: Request, path: string[]): Promise<Response> {
+  const handle = services.database;
   if (path.length === 1 && path[0] === 'openapi.json' && request.method === 'GET') return json(200, openApiDocument);
   const [slug, resource, id, verb] = path;
   if (!slug || !resource) return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
@@ -58,27 +70,21 @@ export async function handleRestRequest(handle: DbHandle, request: Request, path
     return fail(401, 'UNAUTHORIZED', 'Send a project API key or an end-user session token as a Bearer token.');
   const body = await readBody(request);
   if (body instanceof Response) return body;
-  try {
-    if (resource === 'reconcile' && !id) {
-      if (actor.kind !== 'backend') return fail(403, 'FORBIDDEN', 'Checking against Stripe needs a project API key.');
-      return json(200, await checkAgainstStripe(handle, project.id));
-    }
-    if (resource === 'payments' && !id)
-      return json(200, await createPaymentAction(handle, project.id, actor, body as never));
-    if (resource === 'refunds' && !id) return json(200, await refundAction(handle, project.id, actor, body as never));
-    if (resource === 'subscriptions' && !id)
-      return json(200, await initiateRecurringAction(handle, project.id, actor, body as never));
-    if (resource === 'subscriptions' && id && (verb === 'cancel' || verb === 'amount')) {
-      const recurringPaymentId = Number(id);
-      if (!Number.isInteger(recurringPaymentId))
-        return fail(400, 'VALIDATION', 'The subscription id must be an integer.');
-      const action = verb === 'cancel' ? cancelRecurringAction : adjustRecurringAmountAction;
-      return json(200, await action(handle, project.id, actor, { ...body, recurringPaymentId } as never));
-    }
-    return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
-  } catch (error) {
-    if (!isTillflowError(error)) return json(500, internalErrorBody(error, `REST ${resource}`));
-    const { status, body } = restError(error);
-    return json(status, body);
+  if (resource === 'reconcile' && !id) {
+    if (actor.kind !== 'backend') return fail(403, 'FORBIDDEN', 'Checking against Stripe needs a project API key.');
+    return json(200, await checkAgainstStripe(services, project.id));
   }
+  if (resource === 'payments' && !id)
+    return json(200, await createPaymentAction(services, project.id, actor, body as never));
+  if (resource === 'refunds' && !id) return json(200, await refundAction(services, project.id, actor, body as never));
+  if (resource === 'subscriptions' && !id)
+    return json(200, await initiateRecurringAction(services, project.id, actor, body as never));
+  if (resource === 'subscriptions' && id && (verb === 'cancel' || verb === 'amount')) {
+    const recurringPaymentId = Number(id);
+    if (!Number.isInteger(recurringPaymentId))
+      return fail(400, 'VALIDATION', 'The subscription id must be an integer.');
+    const action = verb === 'cancel' ? cancelRecurringAction : adjustRecurringAmountAction;
+    return json(200, await action(services, project.id, actor, { ...body, recurringPaymentId } as never));
+  }
+  return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
 }

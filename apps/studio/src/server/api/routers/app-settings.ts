@@ -14,5 +14,5 @@ export const appSettingsRouter = createTRPCRouter({
     ),
 
   /** The catalog as the app's buyers will see it. */
-  previewCatalog: projectProcedure.query(({ ctx }) => listCatalog(ctx.db, ctx.project.id)),
+  previewCatalog: projectProcedure.query(({ ctx }) => listCatalog(ctx.services, ctx.project.id)),
 });

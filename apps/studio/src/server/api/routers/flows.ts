@@ -50,7 +50,7 @@ export const flowsRouter = createTRPCRouter({
   /** Publishes the saved draft if the validator finds nothing; else refuses with the list of problems. */
   publish: projectProcedure
     .input(flowInput)
-    .mutation(({ ctx, input }) => publishProjectFlow(ctx.db, ctx.project.id, input.flowId, ctx.user.id)),
+    .mutation(({ ctx, input }) => publishProjectFlow(ctx.services, ctx.project.id, input.flowId, ctx.user.id)),
 
   /** Published versions, newest first, each with what changed from the one before. */
   versions: projectProcedure.input(flowInput).query(async ({ ctx, input }) => {
@@ -61,7 +61,7 @@ export const flowsRouter = createTRPCRouter({
   /** Makes an older version the draft and publishes it again as the newest version. */
   rollback: projectProcedure
     .input(flowInput.extend({ versionId: z.string().uuid(), expectedRevision: z.number().int() }))
-    .mutation(({ ctx, input }) => rollbackProjectFlow(ctx.db, ctx.project.id, input, ctx.user.id)),
+    .mutation(({ ctx, input }) => rollbackProjectFlow(ctx.services, ctx.project.id, input, ctx.user.id)),
 
   templates: projectProcedure.query(() =>
     customFlowTemplates.map((t) => ({ id: t.id, name: t.name, description: t.description })),
@@ -83,7 +83,7 @@ export const flowsRouter = createTRPCRouter({
 
   delete: projectProcedure
     .input(flowInput)
-    .mutation(({ ctx, input }) => deleteProjectFlow(ctx.db, ctx.project.id, input.flowId)),
+    .mutation(({ ctx, input }) => deleteProjectFlow(ctx.services, ctx.project.id, input.flowId)),
 
   /** A realistic event for one of the trigger's types, to start a test run from. */
   sampleEvent: projectProcedure

@@ -45,7 +45,7 @@ export const paymentsRouter = createTRPCRouter({
         setupDefaults: z.boolean().optional(),
       }),
     )
-    .mutation(({ ctx, input }) => activatePayments(ctx.db, ctx.project.id, input)),
+    .mutation(({ ctx, input }) => activatePayments(ctx.services, ctx.project.id, input)),
 
   saveKeys: projectProcedure
     .input(
@@ -55,7 +55,7 @@ export const paymentsRouter = createTRPCRouter({
         apiBase: z.enum(['stripe', 'sandbox']).default('stripe'),
       }),
     )
-    .mutation(({ ctx, input }) => saveStripeKeys(ctx.db, ctx.project.id, input)),
+    .mutation(({ ctx, input }) => saveStripeKeys(ctx.services, ctx.project.id, input)),
 
   saveBranding: projectProcedure
     .input(
@@ -65,7 +65,7 @@ export const paymentsRouter = createTRPCRouter({
         brandLogo: z.string().nullable(),
       }),
     )
-    .mutation(({ ctx, input }) => saveBranding(ctx.db, ctx.project.id, input)),
+    .mutation(({ ctx, input }) => saveBranding(ctx.services, ctx.project.id, input)),
 
   /** Sites besides the studio's own that Checkout may send buyers back to. */
   saveReturnOrigins: projectProcedure
@@ -97,18 +97,18 @@ export const paymentsRouter = createTRPCRouter({
     .input(z.object({ days: z.number().int().min(1).max(365).default(30), mode: paymentMode }))
     .query(({ ctx, input }) => revenueByDay(ctx.db.db, ctx.project.id, input.days, { mode: input.mode })),
 
-  endpoints: projectProcedure.query(({ ctx }) => endpointHealth(ctx.db, ctx.project.id)),
+  endpoints: projectProcedure.query(({ ctx }) => endpointHealth(ctx.services, ctx.project.id)),
   /** Re-registers endpoints deleted or edited in Stripe; reuses the rest. */
-  repairEndpoints: projectProcedure.mutation(({ ctx }) => ensureSystemEndpoints(ctx.db, ctx.project.id)),
+  repairEndpoints: projectProcedure.mutation(({ ctx }) => ensureSystemEndpoints(ctx.services, ctx.project.id)),
   /** "Check against Stripe": missed events fetched and run, every non-final row compared and repaired. */
-  reconcile: projectProcedure.mutation(({ ctx }) => checkAgainstStripe(ctx.db, ctx.project.id)),
+  reconcile: projectProcedure.mutation(({ ctx }) => checkAgainstStripe(ctx.services, ctx.project.id)),
   /** The last check's report (button or maintenance), for the dashboard. */
   /** What remains refundable of a payment, or of an order's paid payment (the Refund dialog's figures). */
   refundable: projectProcedure
     .input(
       z.object({ paymentId: z.number().int().positive().optional(), orderId: z.number().int().positive().optional() }),
     )
-    .query(({ ctx, input }) => refundableAmount(ctx.db, ctx.project.id, input)),
+    .query(({ ctx, input }) => refundableAmount(ctx.services, ctx.project.id, input)),
 
   /**
    * Refund from the studio: the amount as the builder typed it in the payment's currency ("2.00"), or
@@ -123,7 +123,7 @@ export const paymentsRouter = createTRPCRouter({
         reason: z.string().trim().max(500).optional(),
       }),
     )
-    .mutation(({ ctx, input }) => refundFromStudio(ctx.db, ctx.project.id, input)),
+    .mutation(({ ctx, input }) => refundFromStudio(ctx.services, ctx.project.id, input)),
 
   lastCheck: projectProcedure.query(({ ctx }) => lastCheckReport(ctx.db.db, ctx.project.id)),
 });

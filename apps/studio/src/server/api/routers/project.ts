@@ -10,7 +10,7 @@ export const projectRouter = createTRPCRouter({
   get: projectProcedure.query(({ ctx }) => ctx.project),
 
   /** The overview's setup guide: each step read from the project's real state. */
-  setupGuide: projectProcedure.query(({ ctx }) => setupGuide(ctx.db, ctx.project)),
+  setupGuide: projectProcedure.query(({ ctx }) => setupGuide(ctx.services, ctx.project)),
 
   create: protectedProcedure
     .input(z.object({ name: projectNameSchema, slug: projectSlugSchema }))

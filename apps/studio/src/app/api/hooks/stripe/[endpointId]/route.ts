@@ -1,6 +1,6 @@
-import { getDb } from '~/server/db';
 import { guardRoute } from '~/server/http/internal-error';
 import { handleStripeWebhookRequest } from '~/server/http/webhooks';
+import { getServices } from '~/server/services';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -9,6 +9,6 @@ export const POST = guardRoute(
   'webhook',
   async (request: Request, { params }: { params: Promise<{ endpointId: string }> }) => {
     const { endpointId } = await params;
-    return handleStripeWebhookRequest(await getDb(), request, endpointId);
+    return handleStripeWebhookRequest(await getServices(), request, endpointId);
   },
 );
