@@ -206,9 +206,15 @@ export const SETTINGS = {
     'finished flow runs older than this are deleted by the workers',
   ),
   TILLFLOW_SMTP_URL: declare(
-    z.string().min(1).optional(),
+    z
+      .string()
+      .regex(
+        /^smtps?:\/\/[^/\s]+/,
+        'an SMTP address such as smtp://user:pass@host:587 (smtps:// for TLS from the start)',
+      )
+      .optional(),
     'unset: mail lands in the studio’s Mailbox',
-    'SMTP server (`smtp://user:pass@host:587`) for projects without their own SMTP settings',
+    'SMTP server (`smtp://user:pass@host:587`, `smtps://` for TLS from the start) that delivers flow and receipt emails of projects without their own SMTP settings; the operator’s choice, so it may be a loopback or private relay (the egress guard checks only builders’ hosts)',
   ),
   TILLFLOW_MAIL_FROM: declare(
     z.string().min(1).default('Tillflow <no-reply@tillflow.local>'),

@@ -1,13 +1,11 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { repoRelative, repoSources } from './repo-sources';
 
 // Services are passed in (createServices in @tillflow/payments; RunServices through the node context), never set
 // on a module at boot. This scan fails when a new setter-style export or module-level mutable state appears in
 // packages/*/src or apps/*/src: either pass the thing in, or (for a cache that nobody fills from outside) add it
 // below with the reason it is not a registry.
-
-const root = path.resolve(import.meta.dirname, '../../..');
 
 /** Module-level state that is not filled at boot, each with why. Keyed `file: name`. */
 const ALLOWED: Record<string, string> = {
@@ -51,28 +49,8 @@ const ALLOWED: Record<string, string> = {
   'apps/studio/src/trpc/react.tsx: browserQueryClient': "the browser's query client",
 };
 
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return name === 'node_modules' ? [] : sourceFiles(full);
-    return /\.(ts|tsx|mjs)$/.test(name) && !/\.test\./.test(name) ? [full] : [];
-  });
-}
-
-const sources = ['packages', 'apps'].flatMap((top) =>
-  readdirSync(path.join(root, top))
-    .map((pkg) => path.join(root, top, pkg, 'src'))
-    .filter((src) => {
-      try {
-        return statSync(src).isDirectory();
-      } catch {
-        return false;
-      }
-    })
-    .flatMap(sourceFiles),
-);
-
-const relative = (file: string) => path.relative(root, file).split(path.sep).join('/');
+const sources = repoSources;
+const relative = repoRelative;
 
 // Module scope only: declarations at the start of a line.
 const MUTABLE_STATE = [

@@ -3,7 +3,7 @@ import { type DbHandle, executeRows } from '@tillflow/db';
 import { mailLeft, metrics } from '@tillflow/runtime';
 import { sql } from 'drizzle-orm';
 import { connectSmtp } from './send';
-import { loadSmtpSettings } from './settings';
+import { smtpFor } from './settings';
 
 // Delivers the outbox's 'queued' messages over each project's SMTP. A message
 // is claimed ('sending', under a lease) with SKIP LOCKED, sent with its stable
@@ -63,7 +63,7 @@ export function startMailDispatcher(handle: DbHandle, options: MailDispatcherOpt
     );
 
   async function deliver(row: OutboxRow) {
-    const smtp = await loadSmtpSettings(handle.db, row.project_id);
+    const smtp = await smtpFor(handle.db, row.project_id);
     if (!smtp) {
       // SMTP was removed after the message was queued: it lands in the mailbox instead.
       await handle.db.execute(

@@ -11,8 +11,10 @@ export { type MailInput, mailInput, type SentMail, sendMail } from './send';
 export {
   deleteMailSettings,
   getMailSettings,
+  installSmtp,
   loadSmtpSettings,
   type MailSettingsView,
   mailSettingsInput,
   saveMailSettings,
+  smtpFor,
 } from './settings';

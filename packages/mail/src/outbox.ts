@@ -2,7 +2,7 @@ import { setting } from '@tillflow/core';
 import { type Executor, mailMessages } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { type MailInput, mailInput } from './send';
-import { loadSmtpSettings } from './settings';
+import { smtpFor } from './settings';
 
 // A flow's email is an outbox row written in the same transaction as the step
 // that sends it: the step record and the message commit together or not at
@@ -17,7 +17,7 @@ export interface QueuedMail {
 
 export async function queueMail(tx: Executor, projectId: number, raw: MailInput): Promise<QueuedMail> {
   const input = mailInput.parse(raw);
-  const smtp = await loadSmtpSettings(tx, projectId);
+  const smtp = await smtpFor(tx, projectId);
   const status = smtp ? 'queued' : 'captured';
   const [row] = await tx
     .insert(mailMessages)

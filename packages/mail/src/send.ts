@@ -3,7 +3,7 @@ import { type DbHandle, mailMessages } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { createTransport } from 'nodemailer';
 import { z } from 'zod';
-import { loadSmtpSettings, type SmtpSettings } from './settings';
+import { type SmtpSettings, smtpFor } from './settings';
 
 const address = z.string().trim().toLowerCase().email('Enter a valid email address.');
 
@@ -37,9 +37,12 @@ export interface SentMail {
  * throws EgressRefusedError (permanent).
  */
 export async function connectSmtp(smtp: SmtpSettings, egress?: EgressGuard) {
-  let target: Awaited<ReturnType<EgressGuard['checkHost']>>;
+  let target: { hostname: string; address: string };
   try {
-    target = await (egress ?? defaultEgressGuard()).checkHost(smtp.host);
+    // A builder's host is checked; the install's own server (TILLFLOW_SMTP_URL) is the operator's to choose.
+    target = smtp.install
+      ? { hostname: smtp.host, address: smtp.host }
+      : await (egress ?? defaultEgressGuard()).checkHost(smtp.host);
   } catch (error) {
     const wrapped = `Sending mail through ${smtp.host}:${smtp.port} failed: ${(error as Error).message}`;
     if (error instanceof EgressRefusedError) throw new EgressRefusedError(wrapped);
@@ -74,7 +77,7 @@ export async function sendMail(
 ): Promise<SentMail> {
   const input = mailInput.parse(raw);
   const to = Array.isArray(input.to) ? input.to.join(', ') : input.to;
-  const smtp = await loadSmtpSettings(handle.db, projectId);
+  const smtp = await smtpFor(handle.db, projectId);
   const from = input.from || smtp?.fromAddress || setting('TILLFLOW_MAIL_FROM'); // an empty binding means the default
   const record = {
     projectId,

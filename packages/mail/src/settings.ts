@@ -5,6 +5,7 @@ import {
   openSecret,
   type SecretOwner,
   sealSecret,
+  setting,
 } from '@tillflow/core';
 import { type Executor, mailSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
@@ -32,6 +33,30 @@ export interface MailSettingsView {
 
 export interface SmtpSettings extends Omit<MailSettingsView, 'hasPassword'> {
   password: string | null;
+  /** The install's own server (TILLFLOW_SMTP_URL): chosen by the operator, so not put through the egress guard. */
+  install?: boolean;
+}
+
+/** The install's SMTP server from TILLFLOW_SMTP_URL (smtp://user:pass@host:port), or null when unset. */
+export function installSmtp(): SmtpSettings | null {
+  const raw = setting('TILLFLOW_SMTP_URL');
+  if (!raw) return null;
+  const url = new URL(raw);
+  const secure = url.protocol === 'smtps:';
+  return {
+    host: url.hostname.replace(/^\[|\]$/g, ''),
+    port: url.port ? Number(url.port) : secure ? 465 : 587,
+    secure,
+    username: url.username ? decodeURIComponent(url.username) : null,
+    password: url.password ? decodeURIComponent(url.password) : null,
+    fromAddress: setting('TILLFLOW_MAIL_FROM'),
+    install: true,
+  };
+}
+
+/** Where a project's mail goes: its own SMTP settings, else the install's (TILLFLOW_SMTP_URL), else none (mailbox). */
+export async function smtpFor(tx: Executor, projectId: number): Promise<SmtpSettings | null> {
+  return (await loadSmtpSettings(tx, projectId)) ?? installSmtp();
 }
 
 const smtpPasswordOwner = (projectId: number): SecretOwner => ({ projectId, purpose: 'smtp.password' });

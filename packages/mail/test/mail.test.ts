@@ -1,27 +1,15 @@
 import { createEgressGuard, EgressRefusedError } from '@tillflow/core';
-import { authUser, type DbHandle, mailSettings, projects } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { type DbHandle, mailSettings } from '@tillflow/db';
+import { createTestDb } from '@tillflow/db/testing';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clearMailbox, deleteMailSettings, getMailSettings, listMailbox, saveMailSettings, sendMail } from '../src';
+import { createProject } from './projects';
 import { startSmtpServer } from './smtp-server';
 
 // The test SMTP server listens on 127.0.0.1, which the default egress guard refuses:
 // these tests open exactly that address, as an operator would with TILLFLOW_EGRESS_ALLOW_PRIVATE.
 const loopback = { egress: createEgressGuard({ allow: ['127.0.0.1/32'] }) };
-
-async function createProject(handle: DbHandle) {
-  const suffix = uniqueSuffix();
-  const [owner] = await handle.db
-    .insert(authUser)
-    .values({ id: `u_${suffix}`, name: 'Builder', email: `builder-${suffix}@example.test` })
-    .returning();
-  const [project] = await handle.db
-    .insert(projects)
-    .values({ ownerId: owner.id, name: `Mail ${suffix}`, slug: `m-${suffix}`, schemaName: `app_${suffix}` })
-    .returning();
-  return project;
-}
 
 describe('mail', () => {
   let handle: DbHandle;

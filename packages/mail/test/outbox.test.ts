@@ -1,20 +1,11 @@
 import { createEgressGuard } from '@tillflow/core';
-import { authUser, type DbHandle, mailMessages, projects } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { type DbHandle, mailMessages } from '@tillflow/db';
+import { createTestDb } from '@tillflow/db/testing';
 import { eq, sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMailbox, queueMail, saveMailSettings, startMailDispatcher } from '../src';
+import { createProject } from './projects';
 import { startSmtpServer } from './smtp-server';
-
-async function createProject(handle: DbHandle) {
-  const suffix = uniqueSuffix();
-  await handle.db.insert(authUser).values({ id: `u_${suffix}`, name: 'B', email: `b-${suffix}@example.test` });
-  const [project] = await handle.db
-    .insert(projects)
-    .values({ ownerId: `u_${suffix}`, name: `Outbox ${suffix}`, slug: `ob-${suffix}`, schemaName: `app_${suffix}` })
-    .returning();
-  return project;
-}
 
 // The test SMTP server listens on loopback, which the default egress guard refuses.
 const egress = createEgressGuard({ allow: ['127.0.0.1/32'] });

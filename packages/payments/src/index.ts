@@ -1,5 +1,5 @@
 export { adjustRecurringAmountAction } from './actions/adjust';
-export { type Charge, maySetCharge } from './actions/charge';
+export { type Charge, maySetCharge, refuseChargeFields } from './actions/charge';
 export { createPaymentAction, type PaymentActionOptions } from './actions/payment';
 export { offeredPlans } from './actions/plans';
 export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';

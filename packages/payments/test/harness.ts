@@ -11,6 +11,7 @@ import {
 import { appSettings, authUser, type DbHandle, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { startSandbox } from '@tillflow/stripe-sandbox';
+import { afterAll, beforeAll } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { activatePayments } from '../src/activation';
 import { handlePaymentEvent } from '../src/callbacks/payment';
@@ -49,6 +50,44 @@ export async function startEnvironment(options: { retryBaseMs?: number } = {}) {
   // Until a test starts a receiver, deliveries go to a closed port and fail fast.
   process.env.PUBLIC_URL ??= 'http://127.0.0.1:9';
   return { handle, sandbox };
+}
+
+/**
+ * The environment of a whole test file: started before its first test, closed after its last. Read
+ * `env.handle` / `env.sandbox` inside tests and hooks (they are set once beforeAll has run).
+ */
+export function environmentPerFile(options: { retryBaseMs?: number } = {}) {
+  const env = {} as Awaited<ReturnType<typeof startEnvironment>>;
+  beforeAll(async () => {
+    Object.assign(env, await startEnvironment(options));
+  });
+  afterAll(async () => {
+    await env.sandbox?.close();
+    await env.handle?.close();
+  });
+  return env;
+}
+
+let eventSequence = 0;
+/**
+ * A Stripe event as a test builds it, each field settable: a new id (`evt_<prefix><n>`) and a later
+ * `created` each time, test mode, `extra` over the envelope and `object` as data.object.
+ */
+export function stripeEvent(
+  type: string,
+  object: Record<string, unknown>,
+  extra: Record<string, unknown> = {},
+  prefix = '',
+) {
+  eventSequence += 1;
+  return {
+    id: `evt_${prefix}${eventSequence}`,
+    type,
+    created: 1_800_000_000 + eventSequence,
+    livemode: false,
+    ...extra,
+    data: { object },
+  };
 }
 
 /** Return URLs on the studio's own origin (PUBLIC_URL), the only ones a project allows by default. */

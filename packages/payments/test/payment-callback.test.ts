@@ -1,10 +1,9 @@
 import { getRow, getTable, insertRow, updateColumn, updateRows } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { handlePaymentEvent } from '../src/callbacks/payment';
 import { PAYMENT_STATUSES } from '../src/system-tables';
-import { createPaymentsProject, paymentServices, returnUrls, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, environmentPerFile, paymentServices, returnUrls, stripeEvent } from './harness';
 
 // The payment callback handler on its own, fed the events Stripe would send (built here, so each
 // field can be set): what it writes to the payment row and what it tells the flow. The same rules
@@ -12,49 +11,34 @@ import { createPaymentsProject, paymentServices, returnUrls, type Sandbox, start
 // this file pins each field and is what `npm run test:mutation` uses for callbacks/payment.ts.
 
 const BACKEND = { kind: 'backend' } as const;
-let handle: DbHandle;
-let sandbox: Sandbox;
-
-beforeAll(async () => {
-  ({ handle, sandbox } = await startEnvironment());
-});
-afterAll(async () => {
-  await sandbox?.close();
-  await handle?.close();
-});
-
-let sequence = 0;
+const env = environmentPerFile();
 /** An order of `amount` (USD cents) and its payment row, as the payment action makes them. */
 async function pendingPayment(amount = 2500, method: 'payment_intent' | 'checkout' = 'payment_intent') {
-  const ctx = await createPaymentsProject(handle, sandbox);
+  const ctx = await createPaymentsProject(env.handle, env.sandbox);
   const { project, alice, asUser } = ctx;
-  const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount });
-  const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
+  const order = await insertRow(env.handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount });
+  const created = await createPaymentAction(paymentServices(env.handle), project.id, asUser(alice), {
     orderId: order.id,
     method,
     ...(method === 'checkout' ? returnUrls() : {}),
   });
   const row = async (): Promise<Record<string, unknown>> =>
-    (await getRow(handle.db, project.id, BACKEND, 'payment', created.paymentId)) ?? {};
+    (await getRow(env.handle.db, project.id, BACKEND, 'payment', created.paymentId)) ?? {};
   const first = await row();
   /** A Stripe event about this payment's intent (or session), with our metadata unless told otherwise. */
-  const event = (type: string, object: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) => ({
-    id: `evt_${++sequence}`,
-    type,
-    created: 1_800_000_000 + sequence,
-    livemode: false,
-    ...extra,
-    data: {
-      object: {
+  const event = (type: string, object: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) =>
+    stripeEvent(
+      type,
+      {
         id: type.startsWith('checkout.') ? first.stripe_checkout_session_id : first.stripe_payment_intent_id,
         mode: 'payment',
         metadata: { tillflow_payment_id: String(created.paymentId), order_id: String(order.id) },
         ...object,
       },
-    },
-  });
+      extra,
+    );
   const handleEvent = (e: ReturnType<typeof event>) =>
-    handle.db.transaction((tx) => handlePaymentEvent(tx, project.id, e as never));
+    env.handle.db.transaction((tx) => handlePaymentEvent(tx, project.id, e as never));
   return { ...ctx, order, paymentId: created.paymentId, row, event, handleEvent };
 }
 
@@ -152,9 +136,16 @@ describe('the payment callback handler', () => {
   it('a refunded payment reads SUCCESSFUL to the flow (paid, then refunded), and a late success leaves it refunded', async () => {
     const p = await pendingPayment();
     await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
-    await updateRows(handle.db, p.project.id, BACKEND, 'payment', [{ column: 'id', op: 'eq', value: p.paymentId }], {
-      status: 'PARTIALLY_REFUNDED',
-    });
+    await updateRows(
+      env.handle.db,
+      p.project.id,
+      BACKEND,
+      'payment',
+      [{ column: 'id', op: 'eq', value: p.paymentId }],
+      {
+        status: 'PARTIALLY_REFUNDED',
+      },
+    );
     const late = await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
     expect(late).toMatchObject({ paymentStatus: 'SUCCESSFUL', alreadyProcessed: true });
     expect((await p.row()).status).toBe('PARTIALLY_REFUNDED');
@@ -238,14 +229,17 @@ describe('the payment callback handler', () => {
 
   it('an event changes only its own payment row, never another payment of the shop', async () => {
     const p = await pendingPayment();
-    const other = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Rug', amount: 900 });
-    const second = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
+    const other = await insertRow(env.handle.db, p.project.id, p.asUser(p.alice), 'order', {
+      title: 'Rug',
+      amount: 900,
+    });
+    const second = await createPaymentAction(paymentServices(env.handle), p.project.id, p.asUser(p.alice), {
       orderId: other.id,
       method: 'payment_intent',
     });
     await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
     expect((await p.row()).status).toBe('SUCCESSFUL');
-    expect(await getRow(handle.db, p.project.id, BACKEND, 'payment', second.paymentId)).toMatchObject({
+    expect(await getRow(env.handle.db, p.project.id, BACKEND, 'payment', second.paymentId)).toMatchObject({
       status: 'PENDING',
       stripe_charge_id: null,
       paid_at: null,
@@ -255,9 +249,16 @@ describe('the payment callback handler', () => {
   it('adds AMOUNT_MISMATCH to the status column (activated before it existed) only when a mismatch first needs it', async () => {
     const p = await pendingPayment(10_000);
     const before = PAYMENT_STATUSES.filter((s) => s !== 'AMOUNT_MISMATCH');
-    await updateColumn(handle.db, p.project.id, 'payment', 'status', { enumOptions: before }, { allowSystem: true });
+    await updateColumn(
+      env.handle.db,
+      p.project.id,
+      'payment',
+      'status',
+      { enumOptions: before },
+      { allowSystem: true },
+    );
     const options = async () =>
-      (await getTable(handle.db, p.project.id, 'payment')).columns.find((c) => c.name === 'status')?.enumOptions;
+      (await getTable(env.handle.db, p.project.id, 'payment')).columns.find((c) => c.name === 'status')?.enumOptions;
     await p.handleEvent(p.event('payment_intent.payment_failed'));
     expect(await options()).toEqual(before);
     await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(50)));

@@ -141,7 +141,7 @@ describe('reconciliation with Stripe', () => {
     for (const endpoint of (await stripe.webhookEndpoints.list({ limit: 100 })).data)
       await stripe.webhookEndpoints.del(endpoint.id);
     const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Missed', amount: 900 });
-    const created = await createPaymentAction(handle, project.id, asUser(alice), {
+    const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -151,7 +151,7 @@ describe('reconciliation with Stripe', () => {
 
     // a window that starts after everything happened finds nothing
     const later = Math.floor(Date.now() / 1000) + 3600;
-    expect(await reconcileFromStripe(handle, project.id, { sinceSeconds: later })).toEqual({
+    expect(await reconcileFromStripe(paymentServices(handle), project.id, { sinceSeconds: later })).toEqual({
       checked: 0,
       recovered: 0,
     });
@@ -164,7 +164,7 @@ describe('reconciliation with Stripe', () => {
     expect(everything.length).toBeGreaterThan(relevant.length); // e.g. customer.created: no endpoint of ours wants it
 
     const since = Math.min(...everything.map((e) => e.created));
-    expect(await reconcileFromStripe(handle, project.id, { sinceSeconds: since })).toEqual({
+    expect(await reconcileFromStripe(paymentServices(handle), project.id, { sinceSeconds: since })).toEqual({
       checked: relevant.length,
       recovered: relevant.length,
     });
@@ -181,7 +181,7 @@ describe('reconciliation with Stripe', () => {
       .update(paymentSettings)
       .set({ secretKeyEncrypted: sealSecret('sk_test_revoked0000000000', stripeKeyOwner(project.id)) })
       .where(eq(paymentSettings.projectId, project.id));
-    await expect(reconcileFromStripe(handle, project.id)).rejects.toMatchObject({
+    await expect(reconcileFromStripe(paymentServices(handle), project.id)).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: expect.stringMatching(/secret key was rejected/),
     });

@@ -3,7 +3,7 @@ import type { DbHandle } from '@tillflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
-import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
+import { paidPaymentIntent, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 // The refund action on its own, against the sandbox: what it reserves on our side, what it asks Stripe for, and
 // what it refuses (and in which words). The ceiling under real concurrency is refund-lock.test.ts (PostgreSQL); a
@@ -25,7 +25,7 @@ afterAll(async () => {
 async function paid(amount = 1000) {
   const p = await paidPaymentIntent(handle, sandbox, amount);
   const refund = (input: { amount?: number; reason?: string; paymentId?: number }) =>
-    refundAction(handle, p.project.id, p.asUser(p.admin), { paymentId: p.paymentId, ...input });
+    refundAction(paymentServices(handle), p.project.id, p.asUser(p.admin), { paymentId: p.paymentId, ...input });
   const refundRow = async (id: number): Promise<Record<string, unknown>> =>
     (await getRow(handle.db, p.project.id, BACKEND, 'refund', id)) ?? {};
   const refundsAtStripe = async () => (await p.stripe.refunds.list({ payment_intent: p.intentId })).data;
@@ -123,12 +123,15 @@ describe('the refund action', () => {
   it('only a successful payment can be refunded: an unpaid one is refused before anything is reserved', async () => {
     const p = await paid(1000);
     const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Chair', amount: 500 });
-    const unpaid = await createPaymentAction(handle, p.project.id, p.asUser(p.alice), {
+    const unpaid = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
     await expect(
-      refundAction(handle, p.project.id, p.asUser(p.admin), { paymentId: unpaid.paymentId, amount: 100 }),
+      refundAction(paymentServices(handle), p.project.id, p.asUser(p.admin), {
+        paymentId: unpaid.paymentId,
+        amount: 100,
+      }),
     ).rejects.toMatchObject({
       code: 'PRECONDITION_FAILED',
       message: 'Only a successful payment can be refunded (this one is PENDING).',

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { handlePaymentEvent } from '../src/callbacks/payment';
 import { handleRefundEvent } from '../src/callbacks/refund';
-import { paidPaymentIntent, type Sandbox, startEnvironment } from './harness';
+import { paidPaymentIntent, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 // The refund callback handler on its own, fed refund events built here (each field set by the test):
 // what it writes to the refund and payment rows and what it tells the flow. Through the webhook route
@@ -273,7 +273,7 @@ describe('the refund callback handler', () => {
   it('a refund of one payment never counts against another payment of the same shop', async () => {
     const p = await paid();
     const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Stool', amount: 500 });
-    const { paymentId: otherId } = await createPaymentAction(handle, p.project.id, p.asUser(p.alice), {
+    const { paymentId: otherId } = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
       orderId: order.id,
       method: 'payment_intent',
     });
@@ -352,7 +352,7 @@ describe('the refund callback handler', () => {
   it('a refund in full that Stripe fails afterwards gives the payment back: SUCCESSFUL with nothing refunded', async () => {
     const p = await paid();
     const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Desk', amount: 500 });
-    const { paymentId } = await createPaymentAction(handle, p.project.id, p.asUser(p.alice), {
+    const { paymentId } = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
       orderId: order.id,
       method: 'payment_intent',
     });

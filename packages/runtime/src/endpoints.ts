@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { maskSecret, openSecret, SecretBoxError, type SecretOwner, sealSecret } from '@tillflow/core';
+import { maskSecret, openSecret, SecretBoxError, type SecretOwner, sealSecret, TillflowError } from '@tillflow/core';
 import { type Executor, webhookEndpoints } from '@tillflow/db';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -70,7 +70,7 @@ export async function rotateWebhookEndpointSecret(
     .select()
     .from(webhookEndpoints)
     .where(and(eq(webhookEndpoints.id, endpointId), eq(webhookEndpoints.projectId, projectId)));
-  if (!current) throw new Error('Webhook endpoint not found.');
+  if (!current) throw new TillflowError('NOT_FOUND', 'This webhook endpoint no longer exists.');
   await db
     .update(webhookEndpoints)
     .set({

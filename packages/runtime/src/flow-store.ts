@@ -81,7 +81,7 @@ export async function saveFlowDraft(
   expectedRevision: number,
 ): Promise<number> {
   const [owner] = await db.select({ projectId: flows.projectId }).from(flows).where(eq(flows.id, flowId));
-  if (!owner) throw new Error('Flow not found.');
+  if (!owner) throw new TillflowError('NOT_FOUND', 'Flow not found.');
   const draft = await stampStoredBindings(db, owner.projectId, definition);
   const [row] = await db
     .update(flows)
@@ -90,7 +90,7 @@ export async function saveFlowDraft(
     .returning({ revision: flows.draftRevision });
   if (row) return row.revision;
   const current = await getFlow(db, flowId);
-  if (!current) throw new Error('Flow not found.');
+  if (!current) throw new TillflowError('NOT_FOUND', 'Flow not found.');
   throw new FlowConflictError(current.draftRevision);
 }
 
@@ -103,7 +103,7 @@ export async function publishFlow(
 ) {
   const version = await db.transaction(async (tx) => {
     const [flow] = await tx.select().from(flows).where(eq(flows.id, flowId)).for('update');
-    if (!flow) throw new Error('Flow not found.');
+    if (!flow) throw new TillflowError('NOT_FOUND', 'Flow not found.');
     const [last] = await tx
       .select({ version: flowVersions.version, definition: flowVersions.definition })
       .from(flowVersions)
@@ -156,7 +156,7 @@ export async function deleteFlow(db: Executor, projectId: number, flowId: string
 export async function addTriggerEvents(db: Executor, flowId: string, events: string[]): Promise<string[]> {
   const added = await db.transaction(async (tx) => {
     const [flow] = await tx.select().from(flows).where(eq(flows.id, flowId)).for('update');
-    if (!flow) throw new Error('Flow not found.');
+    if (!flow) throw new TillflowError('NOT_FOUND', 'Flow not found.');
     const trigger = flow.trigger as FlowTrigger;
     if (trigger.kind !== 'stripe_webhook') return [];
     const have = trigger.events ?? [];

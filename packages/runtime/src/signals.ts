@@ -37,7 +37,7 @@ const notifyWindows = new WeakMap<DbHandle, NotifyWindow>();
  */
 export function signalRunsQueued(handle?: DbHandle): void {
   runSignals.emit('queued');
-  if (!handle || handle.driver !== 'postgres' || !handle.sql) return;
+  if (handle?.driver !== 'postgres' || !handle.sql) return;
   let window = notifyWindows.get(handle);
   if (!window) {
     window = { open: false, trailing: false };

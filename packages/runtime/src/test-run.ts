@@ -1,4 +1,4 @@
-import type { EgressGuard } from '@tillflow/core';
+import { type EgressGuard, TillflowError } from '@tillflow/core';
 import { flowRuns, flowSteps, flows } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { executeFlow, type StepResult } from './engine';
@@ -32,7 +32,7 @@ export interface TestRunResult {
 export async function testRunFlow(services: RunServices, input: TestRunInput): Promise<TestRunResult> {
   const handle = services.database;
   const [flow] = await handle.db.select().from(flows).where(eq(flows.id, input.flowId));
-  if (!flow) throw new Error('Flow not found.');
+  if (!flow) throw new TillflowError('NOT_FOUND', 'Flow not found.');
   const definition = input.definition ?? (flow.draft as FlowDefinition);
   const [run] = await handle.db
     .insert(flowRuns)

@@ -1,8 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatMoney } from '@tillflow/core/money';
 import { completeSession, payCheckoutSession, successRedirect } from './checkout-flow';
 import type { Ctx, SandboxCore } from './context';
 import { decodeForm } from './form-decode';
-import { escapeHtml, formatMoney, page } from './html';
+import { escapeHtml, page } from './html';
 import { newId } from './ids';
 import { expireIfDue } from './resources/checkout';
 import { applySessionDiscount, couponValid, promotionCodeByCode } from './resources/coupons';

@@ -4,7 +4,7 @@
 // spellings are accepted as origins too). Production on a non-loopback host
 // without PUBLIC_URL refuses to start.
 
-import { type Env, setting } from '@tillflow/core';
+import { type Env, SettingsError, setting } from '@tillflow/core';
 
 const LOOPBACK = /^(localhost|127(?:\.\d{1,3}){3}|::1|\[::1\])$/i;
 
@@ -38,8 +38,12 @@ export function checkPublicUrlSetting(env: Env = process.env): void {
   if (setting('NODE_ENV', env) !== 'production' || setting('PUBLIC_URL', env)) return;
   const host = setting('HOST', env) ?? 'localhost';
   if (isLoopbackHost(host)) return;
-  throw new Error(
-    `PUBLIC_URL is not set, and the studio listens on ${host} in production. Set PUBLIC_URL to the address ` +
-      'people and Stripe reach the studio at (e.g. https://studio.example.com), or listen on localhost only (HOST=localhost).',
-  );
+  throw new SettingsError([
+    {
+      name: 'PUBLIC_URL',
+      problem:
+        `is not set, and the studio listens on ${host} in production. Set PUBLIC_URL to the address ` +
+        'people and Stripe reach the studio at (e.g. https://studio.example.com), or listen on localhost only (HOST=localhost)',
+    },
+  ]);
 }

@@ -28,6 +28,7 @@ export async function adjustRecurringAmountAction(
   actor: Actor,
   rawInput: z.input<typeof adjustRecurringInput>,
 ) {
+  const handle = services.database;
   const parsed = adjustRecurringInput.safeParse(rawInput);
   if (!parsed.success) {
     const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
@@ -40,7 +41,7 @@ export async function adjustRecurringAmountAction(
       "Only the app's backend (an API key) or the builder may change a subscription's amount.",
     );
   const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
-  const row = await getRow(services.database.db, projectId, BACKEND, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
+  const row = await getRow(handle.db, projectId, BACKEND, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
   if (!row) throw new PaymentError('NOT_FOUND', `Subscription ${input.recurringPaymentId} was not found.`);
   if (!row.stripe_subscription_id)
     throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');
@@ -84,7 +85,7 @@ export async function adjustRecurringAmountAction(
     throw fromStripeError(error);
   }
   await updateRows(
-    services.database.db,
+    handle.db,
     projectId,
     BACKEND,
     RECURRING_PAYMENT_TABLE,

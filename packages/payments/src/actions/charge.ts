@@ -40,10 +40,33 @@ const SUBSCRIPTION_CHARGE_FIELDS: Record<string, string> = {
   trialPeriodDays: 'is decided by the shop’s plan settings; remove it from the request.',
 };
 
-/** Throws a 400 naming every price-deciding field an end user sent. */
-export function refuseChargeFields(actor: Actor, input: unknown, kind: 'payment' | 'subscription'): void {
+const FROM_ITEM = 'is decided by the shop from the item; remove it from the request.';
+const BY_APP = 'is decided by the app; remove it from the request.';
+/** Buying a catalog item in the generated app: the item decides the price, the app where the buyer returns. */
+const ITEM_CHARGE_FIELDS: Record<string, string> = {
+  ...Object.fromEntries(Object.keys(PAYMENT_CHARGE_FIELDS).map((k) => [k, FROM_ITEM])),
+  priceId: 'is decided by the shop: name the item with itemKey instead.',
+  plan: 'is named by itemKey here; remove it from the request.',
+  trialDays: SUBSCRIPTION_CHARGE_FIELDS.trialDays,
+  trial_period_days: SUBSCRIPTION_CHARGE_FIELDS.trial_period_days,
+  trialPeriodDays: SUBSCRIPTION_CHARGE_FIELDS.trialPeriodDays,
+  successUrl: BY_APP,
+  cancelUrl: BY_APP,
+  returnUrl: BY_APP,
+};
+const CHARGE_FIELDS = {
+  payment: PAYMENT_CHARGE_FIELDS,
+  subscription: SUBSCRIPTION_CHARGE_FIELDS,
+  item: ITEM_CHARGE_FIELDS,
+};
+
+/**
+ * Throws a 400 naming every price-deciding field an end user sent: to the payment or subscription
+ * actions, or to the generated app's buy of a catalog item (`item`). The one rule for all three.
+ */
+export function refuseChargeFields(actor: Actor, input: unknown, kind: keyof typeof CHARGE_FIELDS): void {
   if (maySetCharge(actor) || !input || typeof input !== 'object') return;
-  const rules = kind === 'payment' ? PAYMENT_CHARGE_FIELDS : SUBSCRIPTION_CHARGE_FIELDS;
+  const rules = CHARGE_FIELDS[kind];
   const sent = Object.keys(input).filter(
     (key) => key in rules && (input as Record<string, unknown>)[key] !== undefined,
   );

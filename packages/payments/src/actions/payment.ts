@@ -55,6 +55,7 @@ export async function createPaymentAction(
   rawInput: z.input<typeof createPaymentInput>,
   options: PaymentActionOptions = {},
 ): Promise<CreatedPayment> {
+  const handle = services.database;
   refuseChargeFields(actor, rawInput, 'payment');
   const parsed = createPaymentInput.safeParse(rawInput);
   if (!parsed.success) {
@@ -75,18 +76,18 @@ export async function createPaymentAction(
   const allowed = allowedReturnOrigins(ctx.settings?.returnOrigins);
   checkReturnUrl('successUrl', request.successUrl, allowed);
   checkReturnUrl('cancelUrl', request.cancelUrl, allowed);
-  const order = await loadOrderAs(services.database.db, projectId, actor, ctx.orderTable, request.orderId);
+  const order = await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, request.orderId);
   const charge =
     options.charge ??
     (request.amount !== undefined && request.currency !== undefined
       ? { amount: request.amount, currency: request.currency }
-      : await orderCharge(services.database.db, projectId, ctx.orderTable, order));
+      : await orderCharge(handle.db, projectId, ctx.orderTable, order));
   const input = { ...request, amount: charge.amount, currency: charge.currency.toLowerCase() };
   const problem = amountProblem(input.amount, input.currency);
   if (problem) throw new PaymentError('VALIDATION', problem, { amount: problem });
-  const payer = await endUserOf(services.database.db, projectId, actor);
+  const payer = await endUserOf(handle.db, projectId, actor);
 
-  const { payment, reused } = await services.database.db.transaction(async (tx) => {
+  const { payment, reused } = await handle.db.transaction(async (tx) => {
     await lockRow(tx, projectId, ctx.orderTable, input.orderId);
     const { rows: pending } = await queryRows(tx, projectId, BACKEND, PAYMENT_TABLE, {
       filters: [
@@ -132,7 +133,7 @@ export async function createPaymentAction(
     tillflow_project_id: String(projectId),
   };
   try {
-    const customer = payer ? await ensureStripeCustomer(services.database.db, ctx.stripe, projectId, payer) : undefined;
+    const customer = payer ? await ensureStripeCustomer(handle.db, ctx.stripe, projectId, payer) : undefined;
     if (input.method === 'checkout') {
       if (reused && payment.checkout_url)
         return { paymentId, status: 'PENDING', checkoutUrl: String(payment.checkout_url), clientSecret: null, reused };
@@ -164,33 +165,19 @@ export async function createPaymentAction(
         },
         { idempotencyKey },
       );
-      await updateRows(
-        services.database.db,
-        projectId,
-        BACKEND,
-        PAYMENT_TABLE,
-        [{ column: 'id', op: 'eq', value: paymentId }],
-        {
-          stripe_checkout_session_id: session.id,
-          checkout_url: session.url,
-        },
-      );
+      await updateRows(handle.db, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
+        stripe_checkout_session_id: session.id,
+        checkout_url: session.url,
+      });
       return { paymentId, status: 'PENDING', checkoutUrl: session.url, clientSecret: null, reused };
     }
     const intent = await ctx.stripe.paymentIntents.create(
       { amount: input.amount, currency: input.currency, customer, metadata },
       { idempotencyKey },
     );
-    await updateRows(
-      services.database.db,
-      projectId,
-      BACKEND,
-      PAYMENT_TABLE,
-      [{ column: 'id', op: 'eq', value: paymentId }],
-      {
-        stripe_payment_intent_id: intent.id,
-      },
-    );
+    await updateRows(handle.db, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
+      stripe_payment_intent_id: intent.id,
+    });
     return { paymentId, status: 'PENDING', checkoutUrl: null, clientSecret: intent.client_secret, reused };
   } catch (error) {
     if (error instanceof PaymentError) throw error;

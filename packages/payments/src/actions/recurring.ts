@@ -46,14 +46,15 @@ export async function initiateRecurringAction(
   actor: Actor,
   rawInput: z.input<typeof initiateRecurringInput>,
 ) {
+  const handle = services.database;
   refuseChargeFields(actor, rawInput, 'subscription');
   const input = parse(initiateRecurringInput, rawInput);
   const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
   const allowed = allowedReturnOrigins(ctx.settings?.returnOrigins);
   checkReturnUrl('successUrl', input.successUrl, allowed);
   checkReturnUrl('cancelUrl', input.cancelUrl, allowed);
-  const order = await loadOrderAs(services.database.db, projectId, actor, ctx.orderTable, input.orderId);
-  const plans = await offeredPlans(services.database.db, projectId);
+  const order = await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, input.orderId);
+  const plans = await offeredPlans(handle.db, projectId);
   const priceId = input.priceId ?? input.plan;
   if (!priceId)
     throw new PaymentError('VALIDATION', `Name the plan to subscribe to: ${describePlans(plans.priceIds)}.`, {
@@ -76,10 +77,10 @@ export async function initiateRecurringAction(
     throw new PaymentError('VALIDATION', `Price ${priceId} is a one-time price; choose a recurring price.`, {
       [input.priceId ? 'priceId' : 'plan']: 'Not recurring.',
     });
-  if (!maySetCharge(actor)) await assertOrderIsForPlan(services.database.db, projectId, ctx.orderTable, order, price);
-  const subscriber = await endUserOf(services.database.db, projectId, actor);
+  if (!maySetCharge(actor)) await assertOrderIsForPlan(handle.db, projectId, ctx.orderTable, order, price);
+  const subscriber = await endUserOf(handle.db, projectId, actor);
 
-  const { row, reused } = await services.database.db.transaction(async (tx) => {
+  const { row, reused } = await handle.db.transaction(async (tx) => {
     await lockRow(tx, projectId, ctx.orderTable, input.orderId);
     const { rows } = await queryRows(tx, projectId, BACKEND, RECURRING_PAYMENT_TABLE, {
       filters: [
@@ -113,9 +114,7 @@ export async function initiateRecurringAction(
     tillflow_project_id: String(projectId),
   };
   try {
-    const customer = subscriber
-      ? await ensureStripeCustomer(services.database.db, ctx.stripe, projectId, subscriber)
-      : undefined;
+    const customer = subscriber ? await ensureStripeCustomer(handle.db, ctx.stripe, projectId, subscriber) : undefined;
     const session = await ctx.stripe.checkout.sessions.create(
       {
         mode: 'subscription',
@@ -133,7 +132,7 @@ export async function initiateRecurringAction(
       { idempotencyKey: `tillflow-recurring-${projectId}-${row.id}` },
     );
     await updateRows(
-      services.database.db,
+      handle.db,
       projectId,
       BACKEND,
       RECURRING_PAYMENT_TABLE,
@@ -163,10 +162,11 @@ export async function cancelRecurringAction(
   actor: Actor,
   rawInput: z.input<typeof cancelRecurringInput>,
 ) {
+  const handle = services.database;
   const input = parse(cancelRecurringInput, rawInput);
   const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
   // Read as the caller: a user can cancel only a subscription they can see (their own).
-  const row = await getRow(services.database.db, projectId, actor, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
+  const row = await getRow(handle.db, projectId, actor, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
   if (!row) throw new PaymentError('NOT_FOUND', 'That subscription was not found, or it is not yours.');
   if (!row.stripe_subscription_id)
     throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');

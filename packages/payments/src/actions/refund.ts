@@ -44,6 +44,7 @@ export async function refundAction(
   actor: Actor,
   rawInput: z.input<typeof refundInput>,
 ): Promise<CreatedRefund> {
+  const handle = services.database;
   const parsed = refundInput.safeParse(rawInput);
   if (!parsed.success) {
     const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
@@ -52,7 +53,7 @@ export async function refundAction(
   const input = parsed.data;
   const ctx = await prepareAction(services, projectId, actor, 'stripe.refund');
 
-  const reserved = await services.database.db.transaction(async (tx) => {
+  const reserved = await handle.db.transaction(async (tx) => {
     if (!(await lockRow(tx, projectId, PAYMENT_TABLE, input.paymentId)))
       throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`, { paymentId: 'Not found.' });
     const payment = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, input.paymentId);
@@ -114,16 +115,9 @@ export async function refundAction(
     const status =
       stripeRefund.status === 'succeeded' ? 'REFUNDED' : stripeRefund.status === 'failed' ? 'FAILED' : 'PENDING';
     // The refund flow's callback makes the final word from the webhook; this records what Stripe said now.
-    await updateRows(
-      services.database.db,
-      projectId,
-      BACKEND,
-      REFUND_TABLE,
-      [{ column: 'id', op: 'eq', value: refund.id }],
-      {
-        stripe_refund_id: stripeRefund.id,
-      },
-    );
+    await updateRows(handle.db, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], {
+      stripe_refund_id: stripeRefund.id,
+    });
     return {
       refundId: refund.id,
       status: status === 'FAILED' ? 'FAILED' : 'PENDING',
@@ -134,17 +128,10 @@ export async function refundAction(
     };
   } catch (error) {
     const failure = fromStripeError(error);
-    await updateRows(
-      services.database.db,
-      projectId,
-      BACKEND,
-      REFUND_TABLE,
-      [{ column: 'id', op: 'eq', value: refund.id }],
-      {
-        status: 'FAILED',
-        failure_reason: failure.message,
-      },
-    );
+    await updateRows(handle.db, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], {
+      status: 'FAILED',
+      failure_reason: failure.message,
+    });
     throw failure;
   }
 }

@@ -1,7 +1,8 @@
+import { TillflowError } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { projects } from '@tillflow/db';
 import type { Services } from '@tillflow/payments';
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC } from '@trpc/server';
 import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
@@ -70,7 +71,7 @@ const domainErrors = t.middleware(async ({ ctx, next }) => {
 export const publicProcedure = t.procedure.use(domainErrors);
 
 export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  if (!ctx.user) throw new TillflowError('UNAUTHORIZED', 'Sign in to continue.');
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
@@ -85,6 +86,6 @@ export const projectProcedure = protectedProcedure
       .select()
       .from(projects)
       .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, ctx.user.id)));
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: 'Project not found.' });
+    if (!project) throw new TillflowError('NOT_FOUND', 'Project not found.');
     return next({ ctx: { ...ctx, project } });
   });

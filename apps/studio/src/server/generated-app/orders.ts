@@ -1,4 +1,3 @@
-import { TillflowError } from '@tillflow/core';
 import {
   type Actor,
   checkActionPermission,
@@ -183,11 +182,12 @@ const SETTLED = new Set(['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED', 'AMOUNT
  * Refused when the order is paid, still waiting for a payment, or not the caller's.
  */
 export async function payOrderAgain(
-  handle: DbHandle,
+  services: PaymentServices,
   projectId: number,
   actor: EndUserActor,
   input: { orderId: number; returnUrl: string },
 ): Promise<BuyResult> {
+  const handle = services.database;
   const orderTable = await requireOrderTable(handle, projectId);
   const { rows: orders } = await readable(handle, projectId, actor, orderTable, [
     { column: 'id', op: 'eq', value: input.orderId },
@@ -204,7 +204,7 @@ export async function payOrderAgain(
   const { catalog } = await loadAppSettings(handle.db, projectId);
   const label = catalog.orderLabelColumn ? order[catalog.orderLabelColumn] : null;
   const payment = await createPaymentAction(
-    handle,
+    services,
     projectId,
     actor,
     {
@@ -219,26 +219,4 @@ export async function payOrderAgain(
     },
   );
   return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: null };
-}
-
-// What is charged comes from the shop's catalog (and the order), never from the buyer's request: a buy
-// naming a price, amount, currency, trial or return address is refused rather than silently ignored.
-const BUY_REFUSED: Record<string, string> = {
-  amount: 'amount is decided by the shop from the item; remove it from the request.',
-  currency: 'currency is decided by the shop from the item; remove it from the request.',
-  price: 'price is decided by the shop from the item; remove it from the request.',
-  priceId: 'priceId is decided by the shop: name the item with itemKey instead.',
-  plan: 'plan is named by itemKey here; remove it from the request.',
-  product: 'product is decided by the shop from the item; remove it from the request.',
-  trialDays: 'trialDays is decided by the shop’s plan settings; remove it from the request.',
-  successUrl: 'successUrl is decided by the app; remove it from the request.',
-  cancelUrl: 'cancelUrl is decided by the app; remove it from the request.',
-  returnUrl: 'returnUrl is decided by the app; remove it from the request.',
-};
-/** A 400 naming every field the buyer may not set, with what to do instead. */
-export function refuseBuyFields(input: Record<string, unknown>) {
-  const sent = Object.keys(input).filter((key) => key in BUY_REFUSED && input[key] !== undefined);
-  if (sent.length === 0) return;
-  const fieldErrors = Object.fromEntries(sent.map((key) => [key, BUY_REFUSED[key]]));
-  throw new TillflowError('VALIDATION', sent.map((key) => BUY_REFUSED[key]).join(' '), { fieldErrors });
 }

@@ -1,5 +1,5 @@
+import { TillflowError } from '@tillflow/core';
 import { projects } from '@tillflow/db';
-import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 import { publicProcedure } from '../api/trpc';
@@ -19,7 +19,7 @@ export const appProcedure = publicProcedure
   .input(z.object({ projectSlug: z.string().min(1).max(100) }))
   .use(async ({ ctx, input, next }) => {
     const [project] = await ctx.db.db.select().from(projects).where(eq(projects.slug, input.projectSlug));
-    if (!project) throw new TRPCError({ code: 'NOT_FOUND', message: 'There is no app at this address.' });
+    if (!project) throw new TillflowError('NOT_FOUND', 'There is no app at this address.');
     const sessionToken = readCookie(ctx.headers, APP_SESSION_COOKIE);
     const actor = await actorFromToken(ctx.db, project.id, sessionToken);
     const resHeaders = (ctx as AppResponseContext).resHeaders;
@@ -28,6 +28,6 @@ export const appProcedure = publicProcedure
 
 /** For pages only signed-in end users may use. */
 export const endUserProcedure = appProcedure.use(({ ctx, next }) => {
-  if (ctx.actor.kind !== 'endUser') throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in to continue.' });
+  if (ctx.actor.kind !== 'endUser') throw new TillflowError('UNAUTHORIZED', 'Sign in to continue.');
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });

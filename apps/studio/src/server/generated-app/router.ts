@@ -1,8 +1,14 @@
-import { publicOrigin, setting } from '@tillflow/core';
+import { publicOrigin, setting, TillflowError } from '@tillflow/core';
 import { type Actor, checkActionPermission, getRow } from '@tillflow/data-model';
-import { cancelRecurringAction, loadPaymentSettings, refundAction, toPublicSettings } from '@tillflow/payments';
+import {
+  cancelRecurringAction,
+  loadPaymentSettings,
+  refundAction,
+  refuseChargeFields,
+  toPublicSettings,
+} from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
-import { TRPCError, tracked } from '@trpc/server';
+import { tracked } from '@trpc/server';
 import { z } from 'zod';
 import { createTRPCRouter } from '../api/trpc';
 import { clientAddress } from '../http/client-address';
@@ -11,7 +17,7 @@ import { mayOpen, renderPage } from '../pages/render';
 import { findPublishedPage } from '../pages/store';
 import { actorFromToken, credentialsInput, sessionCookie, signInEndUser, signOutEndUser, signUpEndUser } from './auth';
 import { listCatalog, loadAppSettings } from './catalog';
-import { buyItem, myOrders, mySubscriptions, paymentsForAdmin, payOrderAgain, refuseBuyFields } from './orders';
+import { buyItem, myOrders, mySubscriptions, paymentsForAdmin, payOrderAgain } from './orders';
 import { appProcedure, endUserProcedure } from './procedure';
 
 /** Where Checkout sends the buyer back: the studio's public origin, never one a request names. */
@@ -21,7 +27,7 @@ function appUrl(slug: string, page: string): string {
 
 function setCookie(resHeaders: Headers | undefined, value: string) {
   // Outside the app's own endpoint (e.g. the studio's /api/trpc) the cookie could not be scoped to the app.
-  if (!resHeaders) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Sign in through the app at /app/<slug>.' });
+  if (!resHeaders) throw new TillflowError('VALIDATION', 'Sign in through the app at /app/<slug>.');
   resHeaders.append('set-cookie', value);
 }
 
@@ -121,7 +127,8 @@ export const generatedAppRouter = createTRPCRouter({
         .passthrough(),
     )
     .mutation(({ ctx, input }) => {
-      refuseBuyFields(input);
+      // What is charged comes from the shop's catalog, never the buyer's request (payments' one rule).
+      refuseChargeFields(ctx.actor, input, 'item');
       return buyItem(ctx.services, ctx.project.id, ctx.actor, {
         itemKey: input.itemKey,
         method: input.method,
@@ -131,7 +138,7 @@ export const generatedAppRouter = createTRPCRouter({
 
   /** "Try again" after a decline: a new checkout for the same order, at what the shop charged before. */
   payAgain: endUserProcedure.input(z.object({ orderId: z.number().int().positive() })).mutation(({ ctx, input }) =>
-    payOrderAgain(ctx.db, ctx.project.id, ctx.actor, {
+    payOrderAgain(ctx.services, ctx.project.id, ctx.actor, {
       orderId: input.orderId,
       returnUrl: appUrl(ctx.project.slug, 'orders'),
     }),

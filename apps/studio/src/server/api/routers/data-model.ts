@@ -1,3 +1,4 @@
+import { TillflowError } from '@tillflow/core';
 import {
   addColumn,
   COLUMN_TYPES,
@@ -16,7 +17,6 @@ import {
   updateColumn,
   updateRows,
 } from '@tillflow/data-model';
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { servicesFor } from '../../services';
 import { createTRPCRouter, projectProcedure } from '../trpc';
@@ -124,7 +124,7 @@ export const dataModelRouter = createTRPCRouter({
         [{ column: 'id', op: 'eq', value: input.id }],
         input.values,
       );
-      if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `Row ${input.id} no longer exists.` });
+      if (!row) throw new TillflowError('NOT_FOUND', `Row ${input.id} no longer exists.`);
       return row;
     }),
 

@@ -1,5 +1,5 @@
+import { TillflowError } from '@tillflow/core';
 import { getRun, listRuns, retryRun } from '@tillflow/runtime';
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { projectProcedure } from '../trpc';
 
@@ -29,7 +29,7 @@ export const flowRunsProcedures = {
   /** One run with every step (input, output, error, duration, branch taken), to paint on the canvas. */
   run: projectProcedure.input(z.object({ runId: z.string().uuid() })).query(async ({ ctx, input }) => {
     const run = await getRun(ctx.db.db, input.runId, ctx.project.id);
-    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: 'Run not found.' });
+    if (!run) throw new TillflowError('NOT_FOUND', 'Run not found.');
     return run;
   }),
 
@@ -37,10 +37,10 @@ export const flowRunsProcedures = {
   retryRun: projectProcedure.input(z.object({ runId: z.string().uuid() })).mutation(async ({ ctx, input }) => {
     const retried = await retryRun(ctx.db.db, input.runId, ctx.project.id);
     if (!retried)
-      throw new TRPCError({
-        code: 'PRECONDITION_FAILED',
-        message: 'Only a failed run can be retried (test runs are run again from the canvas).',
-      });
+      throw new TillflowError(
+        'PRECONDITION_FAILED',
+        'Only a failed run can be retried (test runs are run again from the canvas).',
+      );
     return { retried };
   }),
 };

@@ -1,3 +1,4 @@
+import { TillflowError } from '@tillflow/core';
 import {
   clearMailbox,
   deleteMailSettings,
@@ -8,7 +9,6 @@ import {
   saveMailSettings,
   sendMail,
 } from '@tillflow/mail';
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
@@ -22,7 +22,7 @@ export const mailboxRouter = createTRPCRouter({
 
   get: projectProcedure.input(z.object({ messageId: z.number().int().positive() })).query(async ({ ctx, input }) => {
     const message = await getMailMessage(ctx.db.db, ctx.project.id, input.messageId);
-    if (!message) throw new TRPCError({ code: 'NOT_FOUND', message: 'Message not found.' });
+    if (!message) throw new TillflowError('NOT_FOUND', 'Message not found.');
     return message;
   }),
 

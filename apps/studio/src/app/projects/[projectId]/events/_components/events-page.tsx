@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
+import { DataTable } from '~/components/ui/data-table';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { OperationsPanel } from './operations-panel';
@@ -68,61 +69,45 @@ export function EventsPage({ projectId, objectIds }: { projectId: number; object
           {replayed}
         </p>
       )}
-      <table className="card w-full text-left text-sm" aria-label="Webhook events">
-        <thead className="text-slate-500">
-          <tr>
-            <th className="py-1 pr-3">Received</th>
-            <th className="py-1 pr-3">Type</th>
-            <th className="py-1 pr-3">Event</th>
-            <th className="py-1 pr-3">Deliveries</th>
-            <th className="py-1 pr-3">Duplicates</th>
-            <th className="py-1 pr-3">Runs started</th>
-            <th />
+      <DataTable
+        label="Webhook events"
+        columns={['Received', 'Type', 'Event', 'Deliveries', 'Duplicates', 'Runs started', '']}
+        empty={events.data?.length === 0 && 'No events received yet.'}
+      >
+        {events.data?.map((e) => (
+          <tr key={e.id} className="border-t border-slate-100 align-top">
+            <td className="py-1.5 pr-3 text-xs">{new Date(e.receivedAt).toLocaleString()}</td>
+            <td className="py-1.5 pr-3 font-mono text-xs">{e.type}</td>
+            <td className="py-1.5 pr-3 font-mono text-xs">{e.eventId}</td>
+            <td className="py-1.5 pr-3">{e.deliveries}</td>
+            <td className="py-1.5 pr-3">{e.duplicates}</td>
+            <td className="py-1.5 pr-3 text-xs">
+              {e.runs.length === 0
+                ? 'none'
+                : e.runs.map((r) => (
+                    <Link
+                      key={r.id}
+                      className="mr-2 block text-indigo-700 hover:underline"
+                      href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
+                    >
+                      {r.flowName}: {r.status}
+                    </Link>
+                  ))}
+            </td>
+            <td className="py-1.5">
+              <button
+                type="button"
+                className="btn-secondary px-2 py-0.5 text-xs"
+                aria-label={`Replay ${e.type} ${e.eventId}`}
+                disabled={replay.isPending}
+                onClick={() => replay.mutate({ projectId, eventId: e.id })}
+              >
+                Replay
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {events.data?.length === 0 && (
-            <tr>
-              <td colSpan={7} className="py-3 text-slate-500">
-                No events received yet.
-              </td>
-            </tr>
-          )}
-          {events.data?.map((e) => (
-            <tr key={e.id} className="border-t border-slate-100 align-top">
-              <td className="py-1.5 pr-3 text-xs">{new Date(e.receivedAt).toLocaleString()}</td>
-              <td className="py-1.5 pr-3 font-mono text-xs">{e.type}</td>
-              <td className="py-1.5 pr-3 font-mono text-xs">{e.eventId}</td>
-              <td className="py-1.5 pr-3">{e.deliveries}</td>
-              <td className="py-1.5 pr-3">{e.duplicates}</td>
-              <td className="py-1.5 pr-3 text-xs">
-                {e.runs.length === 0
-                  ? 'none'
-                  : e.runs.map((r) => (
-                      <Link
-                        key={r.id}
-                        className="mr-2 block text-indigo-700 hover:underline"
-                        href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
-                      >
-                        {r.flowName}: {r.status}
-                      </Link>
-                    ))}
-              </td>
-              <td className="py-1.5">
-                <button
-                  type="button"
-                  className="btn-secondary px-2 py-0.5 text-xs"
-                  aria-label={`Replay ${e.type} ${e.eventId}`}
-                  disabled={replay.isPending}
-                  onClick={() => replay.mutate({ projectId, eventId: e.id })}
-                >
-                  Replay
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
     </div>
   );
 }

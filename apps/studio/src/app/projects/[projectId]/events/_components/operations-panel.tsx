@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
+import { DataTable } from '~/components/ui/data-table';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -98,54 +99,39 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
           {errorMessage(retry.error)}
         </p>
       )}
-      <table className="card w-full text-left text-sm" aria-label="Runs that failed for good">
-        <thead className="text-slate-500">
-          <tr>
-            <th className="py-1 pr-3">Failed</th>
-            <th className="py-1 pr-3">Flow</th>
-            <th className="py-1 pr-3">Event</th>
-            <th className="py-1 pr-3">Attempts</th>
-            <th className="py-1 pr-3">Error</th>
-            <th />
+      <DataTable
+        label="Runs that failed for good"
+        columns={['Failed', 'Flow', 'Event', 'Attempts', 'Error', '']}
+        empty={data?.deadLetters.length === 0 && 'No run has failed for good.'}
+      >
+        {data?.deadLetters.map((r) => (
+          <tr key={r.id} className="border-t border-slate-100 align-top">
+            <td className="py-1.5 pr-3 text-xs">{r.finishedAt ? new Date(r.finishedAt).toLocaleString() : ''}</td>
+            <td className="py-1.5 pr-3">
+              <Link
+                className="text-indigo-700 hover:underline"
+                href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
+              >
+                {r.flowName}
+              </Link>
+            </td>
+            <td className="py-1.5 pr-3 font-mono text-xs">{r.eventType ?? ''}</td>
+            <td className="py-1.5 pr-3">{r.attempts}</td>
+            <td className="py-1.5 pr-3 text-xs text-red-700">{r.error}</td>
+            <td className="py-1.5">
+              <button
+                type="button"
+                className="btn-secondary px-2 py-0.5 text-xs"
+                aria-label={`Retry the ${r.flowName} run`}
+                disabled={retry.isPending}
+                onClick={() => retry.mutate({ projectId, runId: r.id })}
+              >
+                Retry
+              </button>
+            </td>
           </tr>
-        </thead>
-        <tbody>
-          {data?.deadLetters.length === 0 && (
-            <tr>
-              <td colSpan={6} className="py-3 text-slate-500">
-                No run has failed for good.
-              </td>
-            </tr>
-          )}
-          {data?.deadLetters.map((r) => (
-            <tr key={r.id} className="border-t border-slate-100 align-top">
-              <td className="py-1.5 pr-3 text-xs">{r.finishedAt ? new Date(r.finishedAt).toLocaleString() : ''}</td>
-              <td className="py-1.5 pr-3">
-                <Link
-                  className="text-indigo-700 hover:underline"
-                  href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
-                >
-                  {r.flowName}
-                </Link>
-              </td>
-              <td className="py-1.5 pr-3 font-mono text-xs">{r.eventType ?? ''}</td>
-              <td className="py-1.5 pr-3">{r.attempts}</td>
-              <td className="py-1.5 pr-3 text-xs text-red-700">{r.error}</td>
-              <td className="py-1.5">
-                <button
-                  type="button"
-                  className="btn-secondary px-2 py-0.5 text-xs"
-                  aria-label={`Retry the ${r.flowName} run`}
-                  disabled={retry.isPending}
-                  onClick={() => retry.mutate({ projectId, runId: r.id })}
-                >
-                  Retry
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+        ))}
+      </DataTable>
       {data && <AlertSettingsForm projectId={projectId} settings={data.alertSettings} />}
     </section>
   );

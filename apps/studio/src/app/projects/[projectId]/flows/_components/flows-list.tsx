@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { DataTable } from '~/components/ui/data-table';
 import { runStatusWords, triggerWords } from '~/lib/flow-words';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
@@ -42,70 +43,54 @@ export function FlowsList({ projectId }: { projectId: number }) {
           {errorMessage(remove.error)}
         </p>
       )}
-      <div className="card overflow-x-auto p-0">
-        <table className="w-full text-left text-sm" aria-label="Flows">
-          <thead className="text-slate-500">
-            <tr>
-              <th className="py-1 pr-3">Automation</th>
-              <th className="py-1 pr-3">Runs when</th>
-              <th className="py-1 pr-3">Status</th>
-              <th className="py-1 pr-3">Last run</th>
-              <th className="py-1 pr-3">Failures</th>
-              <th />
-            </tr>
-          </thead>
-          <tbody>
-            {flows.data?.length === 0 && (
-              <tr>
-                <td colSpan={6} className="py-3 text-slate-500">
-                  No automations yet. Turning on payments adds the five system automations; or create your own below.
-                </td>
-              </tr>
-            )}
-            {flows.data?.map((f) => (
-              <tr key={f.id} className="border-t border-slate-100 align-top">
-                <td className="py-1.5 pr-3">
-                  <Link
-                    className="font-medium text-indigo-700 hover:underline"
-                    href={`/projects/${projectId}/flows/${f.id}`}
-                  >
-                    {f.name}
-                  </Link>
-                  {f.system && (
-                    <span className="ml-2 rounded-full bg-slate-800 px-2 py-0.5 text-xs text-white">System</span>
-                  )}
-                </td>
-                <td className="py-1.5 pr-3 text-xs text-slate-600">{triggerWords(f.trigger, f.systemKind)}</td>
-                <td className="py-1.5 pr-3">
-                  {STATUS_LABEL[f.status]}
-                  {f.publishedVersion ? ` (v${f.publishedVersion})` : ''}
-                </td>
-                <td className="py-1.5 pr-3">
-                  {f.lastRun
-                    ? `${new Date(f.lastRun.at).toLocaleString()} · ${runStatusWords(f.lastRun.status)}`
-                    : 'Never'}
-                </td>
-                <td className={`py-1.5 pr-3 ${f.failureCount ? 'text-red-700' : ''}`}>{f.failureCount}</td>
-                <td className="py-1.5">
-                  {!f.system && (
-                    <button
-                      type="button"
-                      className="btn-secondary px-2 py-0.5 text-xs"
-                      aria-label={`Delete ${f.name}`}
-                      onClick={() => {
-                        if (window.confirm(`Delete the automation ${f.name}? Its runs are deleted too.`))
-                          remove.mutate({ projectId, flowId: f.id });
-                      }}
-                    >
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        label="Flows"
+        columns={['Automation', 'Runs when', 'Status', 'Last run', 'Failures', '']}
+        empty={
+          flows.data?.length === 0 &&
+          'No automations yet. Turning on payments adds the five system automations; or create your own below.'
+        }
+      >
+        {flows.data?.map((f) => (
+          <tr key={f.id} className="border-t border-slate-100 align-top">
+            <td className="py-1.5 pr-3">
+              <Link
+                className="font-medium text-indigo-700 hover:underline"
+                href={`/projects/${projectId}/flows/${f.id}`}
+              >
+                {f.name}
+              </Link>
+              {f.system && (
+                <span className="ml-2 rounded-full bg-slate-800 px-2 py-0.5 text-xs text-white">System</span>
+              )}
+            </td>
+            <td className="py-1.5 pr-3 text-xs text-slate-600">{triggerWords(f.trigger, f.systemKind)}</td>
+            <td className="py-1.5 pr-3">
+              {STATUS_LABEL[f.status]}
+              {f.publishedVersion ? ` (v${f.publishedVersion})` : ''}
+            </td>
+            <td className="py-1.5 pr-3">
+              {f.lastRun ? `${new Date(f.lastRun.at).toLocaleString()} · ${runStatusWords(f.lastRun.status)}` : 'Never'}
+            </td>
+            <td className={`py-1.5 pr-3 ${f.failureCount ? 'text-red-700' : ''}`}>{f.failureCount}</td>
+            <td className="py-1.5">
+              {!f.system && (
+                <button
+                  type="button"
+                  className="btn-secondary px-2 py-0.5 text-xs"
+                  aria-label={`Delete ${f.name}`}
+                  onClick={() => {
+                    if (window.confirm(`Delete the automation ${f.name}? Its runs are deleted too.`))
+                      remove.mutate({ projectId, flowId: f.id });
+                  }}
+                >
+                  Delete
+                </button>
+              )}
+            </td>
+          </tr>
+        ))}
+      </DataTable>
       <form
         className="card max-w-xl space-y-3"
         aria-labelledby="new-flow-heading"

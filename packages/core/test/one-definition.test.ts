@@ -1,0 +1,44 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRelative, repoRoot, repoSources } from './repo-sources';
+
+// Facts that were once written twice, each now declared in one place. This scan fails when a second
+// copy appears in packages/*/src or apps/*/src, pointing at the one to use instead.
+
+const root = repoRoot;
+const sources = repoSources;
+const relative = repoRelative;
+const filesMatching = (pattern: RegExp) =>
+  sources.filter((file) => pattern.test(readFileSync(file, 'utf8'))).map(relative);
+
+describe('one definition per thing', () => {
+  it('the currencies’ decimals are listed only in core’s money module (the sandbox formats with it too)', () => {
+    expect(filesMatching(/['"]kwd['"]/)).toEqual(['packages/core/src/money.ts']);
+    expect(filesMatching(/['"]vuv['"]/)).toEqual(['packages/core/src/money.ts']);
+  });
+
+  it('the studio’s list tables are the shared DataTable (components/ui), not markup copied per section', () => {
+    expect(filesMatching(/<table className="card w-full/)).toEqual(['apps/studio/src/components/ui/data-table.tsx']);
+  });
+
+  it('which request fields would decide a price is one rule in payments, used by the generated app’s buy too', () => {
+    expect(filesMatching(/is decided by the shop/)).toEqual(['packages/payments/src/actions/charge.ts']);
+    expect(readFileSync(path.join(root, 'apps/studio/src/server/generated-app/router.ts'), 'utf8')).toContain(
+      "refuseChargeFields(ctx.actor, input, 'item')",
+    );
+  });
+
+  it('errors that reach tRPC or REST are TillflowErrors, so the one code table says their status', () => {
+    // The transport's own plumbing (sse.ts: a malformed subscription request) and the mapping itself are the exceptions.
+    const apiSources = sources
+      .map(relative)
+      .filter((file) => /^apps\/studio\/src\/(server\/(api|generated-app|rest|http)\/|app\/api\/)/.test(file))
+      .filter((file) => !['apps/studio/src/server/api/sse.ts', 'apps/studio/src/server/api/errors.ts'].includes(file));
+    expect(apiSources.length).toBeGreaterThan(20);
+    const raw = apiSources.filter((file) =>
+      /new (TRPCError|Error)\(/.test(readFileSync(path.join(root, file), 'utf8')),
+    );
+    expect(raw).toEqual([]);
+  });
+});
