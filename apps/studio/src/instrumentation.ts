@@ -10,8 +10,8 @@ export async function register() {
   } catch (error) {
     // Through pino like every other line (a bad setting may make loadSettings throw: then plain JSON).
     try {
-      const { studioLogger } = await import('./server/logger');
-      studioLogger().fatal({ err: error }, `Tillflow cannot start: ${(error as Error).message}`);
+      const { fallbackLogger } = await import('./server/logger');
+      fallbackLogger().fatal({ err: error }, `Tillflow cannot start: ${(error as Error).message}`);
     } catch {
       process.stderr.write(
         `${JSON.stringify({ level: 60, time: new Date().toISOString(), msg: `Tillflow cannot start: ${(error as Error).message}` })}\n`,

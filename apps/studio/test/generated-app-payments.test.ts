@@ -215,7 +215,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
       ['PENDING', 1500],
       ['FAILED', 1500],
     ]);
-    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const { stripe } = await servicesFor(handle).stripeAccounts.forProject(handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(again.checkoutUrl.split('/').pop() as string);
     expect(session.amount_total).toBe(1500);
     // Paid: no more tries.

@@ -10,11 +10,11 @@ import {
 } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { getProjectStripe } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageView, ViewNode } from '~/server/pages/render';
+import { servicesFor } from '~/server/services';
 import { appClient } from './app-client';
 import { signUpBuilder } from './helpers';
 
@@ -270,7 +270,7 @@ describe('pages: builders compose pages, end users open them and press their but
     expect(done.ok).toBe(true);
     const redirect = done.effects.find((e) => e.kind === 'redirect');
     expect(redirect?.href).toBeTruthy();
-    const { stripe } = await getProjectStripe(handle.db, project.id);
+    const { stripe } = await servicesFor(handle).stripeAccounts.forProject(handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(String(redirect?.href).split('/').pop() as string);
     expect([session.amount_total, session.currency]).toEqual([1500, 'usd']);
     // Checkout brings the buyer back to where the chain goes on success: the builder's "My orders" page.

@@ -44,7 +44,7 @@ describe('the install’s SMTP server (TILLFLOW_SMTP_URL)', () => {
       const sent = await sendMail(handle, project.id, { to: 'buyer@example.test', subject: 'Receipt', text: 'Paid' });
       expect(sent.status).toBe('sent');
       expect(smtp.received).toHaveLength(1);
-      expect(smtp.received[0].to).toEqual(['buyer@example.test']);
+      expect(smtp.received[0].to.map((to) => to.replace(/^<|>$/g, ''))).toEqual(['buyer@example.test']);
       expect(smtp.received[0].auth).toContain('tillflow');
       expect(smtp.received[0].data).toContain('no-reply@tillflow.local');
 

@@ -1,8 +1,8 @@
 import { publicUrl } from '@tillflow/core';
-import { type DbHandle, flows, webhookEndpoints } from '@tillflow/db';
+import { flows, webhookEndpoints } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { getProjectStripe } from './settings';
+import type { PaymentServices } from './stripe-accounts';
 
 // After keys are saved, the builder reads what the Stripe account behind them now holds: every webhook
 // endpoint on it, what it listens to, and whether its events reach this Tillflow (and this project), in words.
@@ -74,8 +74,11 @@ const listWords = (words: string[]) => {
 };
 
 /** Every webhook endpoint on the project's Stripe account, and whether it reaches this install. */
-export async function accountEndpointReport(handle: DbHandle, projectId: number): Promise<AccountEndpointReport> {
-  const rows = await handle.db
+export async function accountEndpointReport(
+  services: PaymentServices,
+  projectId: number,
+): Promise<AccountEndpointReport> {
+  const rows = await services.database.db
     .select({
       id: webhookEndpoints.id,
       purpose: webhookEndpoints.purpose,
@@ -89,7 +92,7 @@ export async function accountEndpointReport(handle: DbHandle, projectId: number)
     PURPOSE_WORDS[row.purpose] ?? (row.flowName ? `your flow “${row.flowName}”` : 'one of your flows');
   let remote: Stripe.WebhookEndpoint[];
   try {
-    const { stripe } = await getProjectStripe(handle.db, projectId);
+    const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
     remote = [];
     for await (const endpoint of stripe.webhookEndpoints.list({ limit: 100 })) remote.push(endpoint);
   } catch (error) {

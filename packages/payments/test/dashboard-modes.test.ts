@@ -3,7 +3,7 @@ import type { DbHandle } from '@tillflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { dashboardRows, paymentTotals, revenueByDay } from '../src/dashboard';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 // Payments made with live keys (real money) and with test keys or on the sandbox are recorded per row
 // (`livemode`); the dashboard lists, totals and charts one mode at a time when asked, so test money is
@@ -27,7 +27,7 @@ describe('the payments dashboard keeps live and test money apart', () => {
     const { project, alice, asUser } = await createPaymentsProject(handle, sandbox);
     const paid = async (amount: number, livemode: boolean) => {
       const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount });
-      const { paymentId } = await createPaymentAction(handle, project.id, asUser(alice), {
+      const { paymentId } = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
         orderId: order.id,
         method: 'payment_intent',
       });

@@ -5,7 +5,7 @@ import { listFlows, stampExistingFlowBindings } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upgradePaymentsProjects } from '../src/maintenance';
-import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment } from './harness';
 
 // An upgrade brings an older project's payments up to this release, but only by adding: missing system flows,
 // missing trigger events on the system flows, system-table columns, and the ids flows bind tables by. It never
@@ -81,7 +81,7 @@ describe('an upgrade keeps a project’s own system flows', () => {
     // Start-up, twice (the second changes nothing).
     for (let i = 0; i < 2; i++) {
       await stampExistingFlowBindings(db);
-      const report = await upgradePaymentsProjects(handle);
+      const report = await upgradePaymentsProjects(paymentServices(handle));
       expect(report.find((r) => r.projectId === project.id)).toEqual({ projectId: project.id });
     }
 

@@ -34,8 +34,7 @@ export function bootServer(): Promise<void> {
     // Projects activated by an older release get today's system flows, events and columns now (in the background).
     void upgradePaymentsProjects(services).then((report) => {
       for (const entry of report)
-        if (entry.error)
-          logger.warn({ projectId: entry.projectId, error: entry.error }, 'payments upgrade failed');
+        if (entry.error) logger.warn({ projectId: entry.projectId, error: entry.error }, 'payments upgrade failed');
     });
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
     const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;

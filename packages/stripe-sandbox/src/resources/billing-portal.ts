@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatMoney } from '@tillflow/core/money';
 import {
   type Ctx,
   clone,
@@ -12,7 +13,7 @@ import {
 } from '../context';
 import { invalidRequest } from '../errors';
 import { decodeForm } from '../form-decode';
-import { escapeHtml, formatMoney, page } from '../html';
+import { escapeHtml, page } from '../html';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, str } from '../params';
 import type { Account } from '../store';

@@ -1,3 +1,4 @@
+import { TillflowError } from '@tillflow/core';
 import {
   type Actor,
   checkActionPermission,

@@ -50,7 +50,7 @@ export const generatedAppRouter = createTRPCRouter({
     }
     // "My subscriptions" is shown only to shops that sell something recurring (asks Stripe only when prices are listed).
     const sellsSubscriptions = settings.catalog.priceIds?.length
-      ? (await listCatalog(ctx.db, ctx.project.id).catch(() => [])).some((item) => item.recurring)
+      ? (await listCatalog(ctx.services, ctx.project.id).catch(() => [])).some((item) => item.recurring)
       : false;
     const can = async (action: string) =>
       ctx.actor.kind !== 'anonymous' && (await checkActionPermission(ctx.db.db, ctx.project.id, ctx.actor, action));
@@ -113,7 +113,7 @@ export const generatedAppRouter = createTRPCRouter({
   /** Runs a button's or form's actions on the server as the caller (see server/pages/actions.ts). */
   runAction: appProcedure
     .input(runPageActionInput)
-    .mutation(({ ctx, input }) => runPageAction(ctx.db, ctx.project, ctx.actor, input)),
+    .mutation(({ ctx, input }) => runPageAction(ctx.services, ctx.project, ctx.actor, input)),
 
   catalog: appProcedure.query(({ ctx }) => listCatalog(ctx.services, ctx.project.id)),
 

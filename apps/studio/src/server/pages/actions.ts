@@ -14,7 +14,13 @@ import {
   type PropsOf,
   parseProps,
 } from '@tillflow/page-model';
-import { cancelRecurringAction, createPaymentAction, initiateRecurringAction, refundAction } from '@tillflow/payments';
+import {
+  cancelRecurringAction,
+  createPaymentAction,
+  initiateRecurringAction,
+  type PaymentServices,
+  refundAction,
+} from '@tillflow/payments';
 import { z } from 'zod';
 import { listCatalog } from '../generated-app/catalog';
 import { listFilters, mayOpen, pageValues } from './render';
@@ -77,11 +83,12 @@ function formValue(type: string, raw: unknown): unknown {
  * charged comes from the order row or the catalog, never from the request.
  */
 export async function runPageAction(
-  handle: DbHandle,
+  services: PaymentServices,
   project: { id: number; slug: string },
   actor: Actor,
   rawInput: z.input<typeof runPageActionInput>,
 ): Promise<PageActionResult> {
+  const handle = services.database;
   const input = runPageActionInput.parse(rawInput);
   const page = await getPublishedPage(handle.db, project.id, input.pageId);
   const definition: PageDefinition = page.definition;
@@ -171,7 +178,7 @@ export async function runPageAction(
   };
   try {
     for (const step of chain.steps) {
-      const out = await runStep(handle, project, actor, step, values, returnUrl, effects);
+      const out = await runStep(services, project, actor, step, values, returnUrl, effects);
       if ('id' in step && step.id) results[step.id] = out;
     }
   } catch (error) {
@@ -180,15 +187,15 @@ export async function runPageAction(
     const after = chain.onFailure.length
       ? chain.onFailure
       : [{ type: 'show_message' as const, text: '{{ error.message }}', tone: 'error' as const }];
-    for (const step of after) await runStep(handle, project, actor, step, failure, returnUrl, effects);
+    for (const step of after) await runStep(services, project, actor, step, failure, returnUrl, effects);
     return { ok: false, effects };
   }
-  for (const step of chain.onSuccess) await runStep(handle, project, actor, step, values, returnUrl, effects);
+  for (const step of chain.onSuccess) await runStep(services, project, actor, step, values, returnUrl, effects);
   return { ok: true, effects };
 }
 
 async function runStep(
-  handle: DbHandle,
+  services: PaymentServices,
   project: { id: number; slug: string },
   actor: Actor,
   step: PageAction,
@@ -196,6 +203,7 @@ async function runStep(
   returnUrl: () => string,
   effects: PageEffect[],
 ): Promise<unknown> {
+  const handle = services.database;
   const value = (v: string | undefined) => (v === undefined ? undefined : evaluateValue(v, values));
   const rowValues = (raw: Record<string, string>) =>
     Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, value(v)]));
@@ -220,12 +228,12 @@ async function runStep(
       if (step.product !== undefined && step.product.trim() !== '') {
         // The product's price as the shop lists it (its catalog), read here: never a number from the page.
         const productId = positiveId(value(step.product), 'a product');
-        const item = (await listCatalog(handle, project.id)).find((i) => i.key === `row:${productId}`);
+        const item = (await listCatalog(services, project.id)).find((i) => i.key === `row:${productId}`);
         if (!item) throw new TillflowError('NOT_FOUND', 'This product is not for sale.');
         options = { charge: { amount: item.amount, currency: item.currency }, itemName: item.name };
       }
       const payment = await createPaymentAction(
-        handle,
+        services,
         project.id,
         actor,
         {
@@ -242,7 +250,7 @@ async function runStep(
     }
     case 'start_subscription': {
       const orderId = positiveId(value(step.orderId), 'an order');
-      const started = await initiateRecurringAction(handle, project.id, actor, {
+      const started = await initiateRecurringAction(services, project.id, actor, {
         orderId,
         plan: step.plan,
         successUrl: `${returnUrl()}?subscribed=${orderId}`,
@@ -253,7 +261,7 @@ async function runStep(
       return { orderId, checkoutUrl: url };
     }
     case 'cancel_subscription': {
-      const done = await cancelRecurringAction(handle, project.id, actor, {
+      const done = await cancelRecurringAction(services, project.id, actor, {
         recurringPaymentId: positiveId(value(step.subscriptionId), 'a subscription'),
         atPeriodEnd: step.atPeriodEnd,
       });
@@ -261,7 +269,7 @@ async function runStep(
     }
     case 'refund': {
       const amount = value(step.amount);
-      const refund = await refundAction(handle, project.id, actor, {
+      const refund = await refundAction(services, project.id, actor, {
         paymentId: positiveId(value(step.paymentId), 'a payment'),
         amount: amount === undefined || amount === null || amount === '' ? undefined : Number(amount),
         reason: step.reason ? evaluateText(step.reason, values) || undefined : undefined,
