@@ -75,7 +75,8 @@ describe('webhook deliveries survive a sandbox crash', () => {
       child.stdout?.on('data', (chunk: Buffer) => {
         output += chunk.toString();
       });
-      const url = await waitFor(() => /listening on (http:\/\/\S+)/.exec(output)?.[1], 60_000);
+      // The CLI's start line is a JSON log line carrying its URL.
+      const url = await waitFor(() => /"url":"(http:\/\/[^"]+)"/.exec(output)?.[1], 60_000);
       const port = Number(new URL(url).port);
       const stripe = new Stripe(DEFAULT_SECRET_KEY, { host: '127.0.0.1', port, protocol: 'http' });
       secret = (await stripe.webhookEndpoints.create({ url: receiver.url, enabled_events: ['customer.created'] }))
