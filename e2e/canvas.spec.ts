@@ -164,7 +164,7 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await page.getByRole('button', { name: 'Runs' }).click();
   const runs = panel(page).getByRole('table', { name: 'Runs' });
   await expect(runs).toContainText('checkout.session.completed', { timeout: 15_000 });
-  await expect(runs).toContainText('succeeded');
+  await expect(runs).toContainText('Done');
   // Stripe sends checkout.session.completed and payment_intent.succeeded together: whichever runs first
   // takes the success branch, the other sees alreadyProcessed. Open the runs until the painted path reaches our node.
   const show = runs.getByRole('button', { name: /^Show run of/ });

@@ -58,7 +58,7 @@ export const stopNode = defineNodeType({
   label: 'Stop',
   category: 'control',
   icon: '⏹️',
-  description: 'Ends the run as succeeded or failed, with a message for the run history.',
+  description: 'Ends the run as done or failed, with a message for the run history.',
   configSchema: z.object({ outcome: z.enum(['success', 'fail']).default('success'), message: z.string().optional() }),
   outputs: [],
   outputShape: () => t.object({ outcome: t.enum('success', 'fail'), message: t.string }),

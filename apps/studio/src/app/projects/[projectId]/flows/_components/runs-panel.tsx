@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { runStatusWords } from '~/lib/flow-words';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { type Overlay, toOverlay } from './run-overlay';
@@ -37,7 +38,7 @@ export function RunsPanel({
     const run = detail.data;
     if (!run || shown.current === run.id) return;
     shown.current = run.id;
-    onShow(toOverlay(`run of ${new Date(run.createdAt).toLocaleString()} (${run.status})`, run.steps));
+    onShow(toOverlay(`run of ${new Date(run.createdAt).toLocaleString()} (${runStatusWords(run.status)})`, run.steps));
   }, [detail.data, onShow]);
   return (
     <section aria-label="Run history" className="space-y-3">
@@ -71,7 +72,7 @@ export function RunsPanel({
                     if (r.id === openId && detail.data)
                       onShow(
                         toOverlay(
-                          `run of ${new Date(detail.data.createdAt).toLocaleString()} (${detail.data.status})`,
+                          `run of ${new Date(detail.data.createdAt).toLocaleString()} (${runStatusWords(detail.data.status)})`,
                           detail.data.steps,
                         ),
                       );
@@ -84,7 +85,7 @@ export function RunsPanel({
               </td>
               <td className="font-mono">{r.testRun ? 'test' : (r.eventType ?? '—')}</td>
               <td className={r.status === 'failed' ? 'text-red-700' : r.status === 'succeeded' ? 'text-green-700' : ''}>
-                {r.status}
+                {runStatusWords(r.status)}
               </td>
               <td>{r.durationMs != null ? `${r.durationMs} ms` : '—'}</td>
               <td>
@@ -105,7 +106,7 @@ export function RunsPanel({
       {detail.data && (
         <div>
           <p className="text-sm font-medium">
-            Run {detail.data.status}
+            Run {runStatusWords(detail.data.status).toLowerCase()}
             {detail.data.error ? `: ${detail.data.error}` : ''}
           </p>
           <StepList steps={detail.data.steps} />

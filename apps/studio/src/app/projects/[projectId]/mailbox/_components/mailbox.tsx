@@ -69,7 +69,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
         </div>
       </div>
       {list.error ? <p className="field-error">{errorMessage(list.error)}</p> : null}
-      <div className="grid gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
+      <div className="grid grid-cols-[minmax(0,1fr)] gap-4 md:grid-cols-[minmax(0,2fr)_minmax(0,3fr)]">
         <section className="card p-0" aria-label="Messages">
           {list.data?.length === 0 ? <p className="p-4 text-sm text-slate-600">No mail yet.</p> : null}
           <ul className="divide-y">
@@ -94,7 +94,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
           {open.data ? (
             <>
               <h2 className="font-semibold">{open.data.subject || '(no subject)'}</h2>
-              <dl className="grid grid-cols-[auto_1fr] gap-x-3 text-sm">
+              <dl className="grid grid-cols-[auto_minmax(0,1fr)] gap-x-3 text-sm [overflow-wrap:anywhere]">
                 <dt className="text-slate-500">From</dt>
                 <dd>{open.data.fromAddress}</dd>
                 <dt className="text-slate-500">To</dt>
