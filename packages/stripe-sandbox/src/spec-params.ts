@@ -1,4 +1,4 @@
-import PARAMS from '../openapi/params.json';
+import PARAMS from '../openapi/params.json' with { type: 'json' };
 import { unknownParam } from './errors';
 import type { FormObject, FormValue } from './form-decode';
 
