@@ -156,8 +156,10 @@ export async function subscribeOnClock(
   ctx: FlowProject,
   plan: { name: string; amount: number },
   orderTable = 'order',
+  buyer: FlowProject['alice'] = ctx.alice,
 ) {
-  const { project: proj, alice, asUser, stripe } = ctx;
+  const { project: proj, asUser, stripe } = ctx;
+  const alice = buyer;
   const clock = await stripe.testHelpers.testClocks.create({ frozen_time: Math.floor(Date.now() / 1000) });
   const customer = await stripe.customers.create({ email: alice.email, test_clock: clock.id });
   await env.handle.db
