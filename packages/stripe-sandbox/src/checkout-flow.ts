@@ -7,6 +7,7 @@ import { redeem } from './resources/coupons';
 import { createCustomer } from './resources/customers';
 import { confirmPayment, createPaymentIntent } from './resources/payment-intents';
 import { attachPaymentMethod, behaviourOf, type CardInput, createCardPaymentMethod } from './resources/payment-methods';
+import { confirmSetup } from './resources/setup-intents';
 import { createSubscription } from './resources/subscriptions';
 
 export interface PayInput {
@@ -52,7 +53,25 @@ export function payCheckoutSession(ctx: Ctx, session: any, input: PayInput): Pay
     tax_exempt: 'none',
     tax_ids: [],
   };
+  if (session.mode === 'setup') return paySetup(ctx, session, pm);
   return session.mode === 'subscription' ? paySubscription(ctx, session, pm) : payPayment(ctx, session, pm);
+}
+
+/** Setup mode: the card is checked and saved through the session's SetupIntent (attached to its customer). */
+function paySetup(ctx: Ctx, session: any, pm: any): PayResult {
+  const si = ctx.account.data.setup_intents[session.setup_intent];
+  try {
+    confirmSetup(ctx, si, pm.id);
+  } catch (e) {
+    if (!(e instanceof StripeApiError)) throw e;
+    return {
+      outcome: 'declined',
+      message: e.message,
+      code: e.extra.code ?? 'card_declined',
+      declineCode: e.extra.decline_code,
+    };
+  }
+  return completeSession(ctx, session);
 }
 
 function ensureCustomer(ctx: Ctx, session: any): string | null {
@@ -119,6 +138,12 @@ function paySubscription(ctx: Ctx, session: any, pm: any): PayResult {
     metadata: structuredClone(session._subscription_data.metadata),
     description: session._subscription_data.description,
     payment_behavior: 'allow_incomplete',
+    // The session's coupon goes onto the subscription (its invoices); completing the session counts it.
+    discounts: (session.discounts ?? []).map((d: any) => ({
+      coupon: ctx.account.data.coupons[d.coupon],
+      promotionCode: d.promotion_code ? ctx.account.data.promotion_codes[d.promotion_code] : null,
+    })),
+    redeemed: true,
   });
   sub._checkout_session = session.id;
   session.subscription = sub.id;
@@ -139,7 +164,9 @@ export function completeSession(ctx: Ctx, session: any): PayResult {
   if (session.status !== 'complete') {
     session.status = 'complete';
     const sub = session.subscription ? ctx.account.data.subscriptions[session.subscription] : null;
-    session.payment_status = session.amount_total === 0 || sub?.status === 'trialing' ? 'no_payment_required' : 'paid';
+    if (session.mode !== 'setup')
+      session.payment_status =
+        session.amount_total === 0 || sub?.status === 'trialing' ? 'no_payment_required' : 'paid';
     session.url = null;
     session._completed_at = nowSeconds();
     for (const d of session.discounts ?? []) redeem(ctx, d.coupon, d.promotion_code);

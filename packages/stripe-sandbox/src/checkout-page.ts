@@ -42,6 +42,7 @@ function brandHeader(account: Account, session?: any): string {
 }
 
 function summary(account: Account, session: any): string {
+  if (session.mode === 'setup') return '<p class="notice">Save a card for later payments. Nothing is charged now.</p>';
   const rows = session._line_items
     .map((li: any) => {
       const every = li.price.recurring
@@ -79,7 +80,11 @@ function checkoutPage(
   const heading = brandHeader(account, session);
   if (session.status !== 'open') {
     const text =
-      session.status === 'complete' ? 'This payment is complete. Thank you!' : 'This Checkout Session has expired.';
+      session.status !== 'complete'
+        ? 'This Checkout Session has expired.'
+        : session.mode === 'setup'
+          ? 'Your card is saved. Thank you!'
+          : 'This payment is complete. Thank you!';
     const link =
       session.status === 'complete' && session.success_url
         ? `<p><a href="${escapeHtml(successRedirect(session))}">Continue</a></p>`
@@ -94,7 +99,11 @@ function checkoutPage(
     ? `<label>Email<input name="email" type="email" autocomplete="email" required value="${escapeHtml(values.email)}"></label>`
     : `<p class="notice">Paying as ${escapeHtml(session.customer_email ?? account.data.customers[session.customer]?.email ?? '')}</p>`;
   const payLabel =
-    session.mode === 'subscription' ? 'Subscribe' : `Pay ${formatMoney(session.amount_total, session.currency)}`;
+    session.mode === 'subscription'
+      ? 'Subscribe'
+      : session.mode === 'setup'
+        ? 'Save card'
+        : `Pay ${formatMoney(session.amount_total, session.currency)}`;
   const cancel = session.cancel_url ? `<p><a href="${escapeHtml(session.cancel_url)}">Cancel and go back</a></p>` : '';
   const promo =
     session.allow_promotion_codes && !session.discounts?.length

@@ -11,6 +11,7 @@ import { checkoutRoutes } from './resources/checkout';
 import { couponRoutes } from './resources/coupons';
 import { customerRoutes } from './resources/customers';
 import { disputeRoutes } from './resources/disputes';
+import { invoiceItemRoutes } from './resources/invoice-items';
 import { invoiceRoutes } from './resources/invoice-routes';
 import { paymentIntentRoutes } from './resources/payment-intent-routes';
 import { paymentMethodRoutes } from './resources/payment-methods';
@@ -40,6 +41,7 @@ export const ROUTES: Route[] = [
   ...subscriptionRoutes,
   ...subscriptionItemRoutes,
   ...invoiceRoutes,
+  ...invoiceItemRoutes,
   ...testClockRoutes,
   ...couponRoutes,
   ...billingPortalRoutes,

@@ -25,6 +25,9 @@ export const COLLECTIONS = [
   'promotion_codes',
   'billing_portal_sessions',
   'setup_intents',
+  'invoiceitems',
+  'discounts',
+  'billing_portal_configurations',
 ] as const;
 export type Collection = (typeof COLLECTIONS)[number];
 
@@ -47,6 +50,9 @@ const PREFIXES: [string, Collection][] = [
   ['promo_', 'promotion_codes'],
   ['bps_', 'billing_portal_sessions'],
   ['seti_', 'setup_intents'],
+  ['ii_', 'invoiceitems'],
+  ['di_', 'discounts'],
+  ['bpc_', 'billing_portal_configurations'],
 ];
 
 export function collectionOfId(id: string): Collection | undefined {

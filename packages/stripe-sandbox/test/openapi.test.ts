@@ -24,6 +24,9 @@ afterAll(async () => {
   await sandbox.close();
 });
 
+/** `invoices.createPreview` answers: the route is newer than the pinned description, its body is an invoice. */
+const previews: Stripe.Invoice[] = [];
+
 async function sweep(): Promise<void> {
   const customer = await stripe.customers.create({ email: 'sweep@example.test', name: 'Sweep', metadata: { k: 'v' } });
   await stripe.customers.retrieve(customer.id);
@@ -180,6 +183,49 @@ async function sweep(): Promise<void> {
   await stripe.subscriptionItems.list({ subscription: sub.id });
   await stripe.subscriptionItems.del(extra.id);
   await stripe.subscriptions.update(sub.id, { pause_collection: '' });
+  await stripe.subscriptions.update(sub.id, { discounts: [{ coupon: coupon.id }] });
+
+  const fee = await stripe.invoiceItems.create({
+    customer: clocked.id,
+    amount: 300,
+    currency: 'usd',
+    description: 'Fee',
+  });
+  await stripe.invoiceItems.retrieve(fee.id);
+  await stripe.invoiceItems.update(fee.id, { metadata: { k: 'v' } });
+  await stripe.invoiceItems.list({ customer: clocked.id, pending: true });
+  const spareItem = await stripe.invoiceItems.create({ customer: clocked.id, pricing: { price: oneTime.id } });
+  await stripe.invoiceItems.del(spareItem.id);
+  previews.push(
+    await stripe.invoices.createPreview({
+      subscription: sub.id,
+      subscription_details: { items: [{ id: sub.items.data[0].id, quantity: 2 }] },
+    }),
+    await stripe.invoices.createPreview({ customer: clocked.id }),
+  );
+
+  const portal = await stripe.billingPortal.configurations.create({
+    features: {
+      subscription_update: {
+        enabled: true,
+        default_allowed_updates: ['price'],
+        products: [{ product: product.id, prices: [monthly.id, yearly.id] }],
+        proration_behavior: 'create_prorations',
+      },
+    },
+  });
+  await stripe.billingPortal.configurations.retrieve(portal.id);
+  await stripe.billingPortal.configurations.update(portal.id, { default_return_url: 'http://localhost/account' });
+  await stripe.billingPortal.configurations.list({ is_default: true });
+  await stripe.billingPortal.sessions.create({ customer: clocked.id, configuration: portal.id });
+  const setupSession = await stripe.checkout.sessions.create({
+    mode: 'setup',
+    customer: clocked.id,
+    currency: 'usd',
+    success_url: 'http://localhost/ok',
+  });
+  sandbox.payCheckoutSession(setupSession.id);
+  await stripe.checkout.sessions.retrieve(setupSession.id);
 
   const invoices = await stripe.invoices.list({ subscription: sub.id });
   const invoice = invoices.data[0];
@@ -238,6 +284,8 @@ describe('the pinned OpenAPI description', () => {
       if (exchange.status < 300) served.add(`${exchange.method} ${route}`);
       problems.push(...validator.validate(exchange.method, route, exchange.status, exchange.body));
     }
+    expect(previews).toHaveLength(2);
+    for (const preview of previews) problems.push(...validator.validateComponent('invoice', preview));
     expect(problems).toEqual([]);
     const documentedRoutes = ROUTES.filter((r) => documented(r.method, r.path)).map((r) => `${r.method} ${r.path}`);
     expect(documentedRoutes.filter((r) => !served.has(r))).toEqual([]);

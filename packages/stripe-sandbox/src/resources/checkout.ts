@@ -1,10 +1,11 @@
 import { type Ctx, emit, getObject, putObject, type Route } from '../context';
 import { invalidRequest, unexpectedState } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
-import { allowOnly, arr, bool, checkMinimumAmount, int, metadata, obj, oneOf, str } from '../params';
+import { allowOnly, arr, bool, checkMinimumAmount, currency, int, metadata, obj, oneOf, str } from '../params';
 import { created as createdFilter, equals, filteredList, type ListFilters, lineItemsList, publicView } from '../render';
 import { brandingSettings, customText, lineItemsFromParams } from './checkout-params';
 import { applySessionDiscount, resolveDiscount } from './coupons';
+import { createSetupIntent } from './setup-intents';
 
 const SESSION_FILTERS: ListFilters = {
   created: createdFilter,
@@ -58,12 +59,14 @@ export const checkoutRoutes: Route[] = [
     handler: (ctx) => {
       allowOnly(ctx.body, FIELDS);
       const mode = oneOf(ctx.body, 'mode', ['payment', 'subscription', 'setup'] as const, true)!;
-      if (mode === 'setup') throw invalidRequest('The sandbox does not support setup mode yet.', 'mode');
       const successUrl = str(ctx.body, 'success_url');
       if (!successUrl && str(ctx.body, 'ui_mode') !== 'embedded') {
         throw invalidRequest('Missing required param: success_url.', 'success_url', 'parameter_missing');
       }
-      const items = lineItemsFromParams(ctx, ctx.body, mode);
+      // Setup mode saves a card for later: no line items, nothing charged (a SetupIntent instead).
+      if (mode === 'setup' && ctx.body.line_items !== undefined)
+        throw invalidRequest('You cannot pass `line_items` in `setup` mode.', 'line_items');
+      const items = mode === 'setup' ? [] : lineItemsFromParams(ctx, ctx.body, mode);
       if (mode === 'subscription' && items.every((i) => i.oneTime)) {
         throw invalidRequest(
           'You must provide at least one recurring price in `subscription` mode when using prices.',
@@ -82,8 +85,16 @@ export const checkoutRoutes: Route[] = [
         );
       const subscriptionData = obj(ctx.body, 'subscription_data') ?? {};
       if (mode !== 'subscription' && obj(ctx.body, 'subscription_data')) {
-        throw invalidRequest('You can not pass `subscription_data` in `payment` mode.', 'subscription_data');
+        throw invalidRequest(`You can not pass \`subscription_data\` in \`${mode}\` mode.`, 'subscription_data');
       }
+      if (mode === 'setup' && (ctx.body.discounts !== undefined || ctx.body.allow_promotion_codes !== undefined))
+        throw invalidRequest(
+          'Discounts are not supported in `setup` mode.',
+          ctx.body.discounts ? 'discounts' : 'allow_promotion_codes',
+        );
+      if (mode === 'setup' && obj(ctx.body, 'payment_intent_data'))
+        throw invalidRequest('You can not pass `payment_intent_data` in `setup` mode.', 'payment_intent_data');
+      const setupCurrency = mode === 'setup' && ctx.body.currency !== undefined ? currency(ctx.body) : null;
       const paymentIntentData = obj(ctx.body, 'payment_intent_data') ?? {};
       const id = `cs_test_${randomToken(58)}`;
       const now = nowSeconds();
@@ -124,8 +135,8 @@ export const checkoutRoutes: Route[] = [
         after_expiration: null,
         allow_promotion_codes: allowPromotionCodes,
         allowed_payment_method_types: null,
-        amount_subtotal: total,
-        amount_total: total,
+        amount_subtotal: mode === 'setup' ? null : total,
+        amount_total: mode === 'setup' ? null : total,
         automatic_tax: { enabled: false, liability: null, provider: null, status: null },
         billing_address_collection: null,
         cancel_url: str(ctx.body, 'cancel_url') ?? null,
@@ -135,17 +146,18 @@ export const checkoutRoutes: Route[] = [
         consent: null,
         consent_collection: null,
         created: now,
-        currency: [...currencies][0],
+        currency: mode === 'setup' ? setupCurrency : [...currencies][0],
         currency_conversion: null,
         custom_fields: [],
         custom_text: customText(ctx.body),
         customer: customerId ?? null,
         customer_account: null,
-        customer_creation: customerId
-          ? null
-          : mode === 'subscription'
-            ? 'always'
-            : (str(ctx.body, 'customer_creation') ?? 'if_required'),
+        customer_creation:
+          customerId || mode === 'setup'
+            ? null
+            : mode === 'subscription'
+              ? 'always'
+              : (str(ctx.body, 'customer_creation') ?? 'if_required'),
         customer_details: customerEmail
           ? { address: null, email: customerEmail, name: null, phone: null, tax_exempt: 'none', tax_ids: null }
           : null,
@@ -181,7 +193,7 @@ export const checkoutRoutes: Route[] = [
         payment_method_configuration_details: null,
         payment_method_options: {},
         payment_method_types: ['card'],
-        payment_status: 'unpaid',
+        payment_status: mode === 'setup' ? 'no_payment_required' : 'unpaid',
         permissions: null,
         phone_number_collection: { enabled: false },
         recovered_from: null,
@@ -194,7 +206,7 @@ export const checkoutRoutes: Route[] = [
         submit_type: str(ctx.body, 'submit_type') ?? null,
         subscription: null,
         success_url: successUrl ?? null,
-        total_details: { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
+        total_details: mode === 'setup' ? null : { amount_discount: 0, amount_shipping: 0, amount_tax: 0 },
         ui_mode: 'hosted',
         url: `${ctx.core.baseUrl()}/c/pay/${id}`,
         ...brandingSettings(ctx.body),
@@ -215,6 +227,11 @@ export const checkoutRoutes: Route[] = [
       });
       if (discounts.length) applySessionDiscount(session, discounts[0].coupon, discounts[0].promotionCode);
       if (mode === 'payment') checkMinimumAmount(session.amount_total, session.currency, 'line_items');
+      if (mode === 'setup') {
+        const si = createSetupIntent(ctx, { customer: customerId ?? null, metadata: {}, usage: 'off_session' });
+        si._checkout_session = session.id;
+        session.setup_intent = si.id;
+      }
       return session;
     },
   },
@@ -281,6 +298,12 @@ export function expireSession(ctx: Ctx, session: any): void {
     pi.canceled_at = nowSeconds();
     pi.cancellation_reason = 'abandoned';
     emit(ctx, 'payment_intent.canceled', pi);
+  }
+  const si = session.setup_intent ? ctx.account.data.setup_intents[session.setup_intent] : null;
+  if (si && si.status !== 'succeeded' && si.status !== 'canceled') {
+    si.status = 'canceled';
+    si.cancellation_reason = 'abandoned';
+    emit(ctx, 'setup_intent.canceled', si);
   }
   emit(ctx, 'checkout.session.expired', session);
 }

@@ -269,6 +269,48 @@ export const couponRoutes: Route[] = [
   },
 ];
 
+/**
+ * A discount applied to a subscription (Stripe's `discount` object, the coupon named under `source`): it
+ * ends after `duration_in_months` for a repeating coupon, after the first paid invoice for a `once` one.
+ */
+export function createSubscriptionDiscount(
+  ctx: Ctx,
+  sub: any,
+  applied: { coupon: any; promotionCode: any | null },
+  now: number,
+  months: (start: number, count: number) => number,
+): any {
+  const { coupon, promotionCode } = applied;
+  return putObject(ctx.account, 'discounts', {
+    id: newId('di', 14),
+    object: 'discount',
+    checkout_session: sub._checkout_session ?? null,
+    customer: sub.customer,
+    customer_account: null,
+    end: coupon.duration === 'repeating' ? months(now, coupon.duration_in_months) : null,
+    invoice: null,
+    invoice_item: null,
+    promotion_code: promotionCode?.id ?? null,
+    source: { coupon: coupon.id, type: 'coupon' },
+    start: now,
+    subscription: sub.id,
+    subscription_item: null,
+  });
+}
+
+/** `discounts[i]` parameters (`{coupon}` / `{promotion_code}`) resolved to redeemable coupons. */
+export function discountsFromParams(account: Account, body: FormObject, name = 'discounts') {
+  const raw = body[name];
+  if (raw === undefined || raw === '') return raw === '' ? [] : undefined;
+  const list = Array.isArray(raw) ? raw : typeof raw === 'object' ? Object.values(raw) : null;
+  if (!list) throw invalidRequest(`Invalid array: ${name}`, name);
+  return list.map((entry, i) => {
+    if (typeof entry !== 'object' || Array.isArray(entry))
+      throw invalidRequest(`Invalid ${name}[${i}]`, `${name}[${i}]`);
+    return resolveDiscount(account, entry, `${name}[${i}]`);
+  });
+}
+
 /** Finds an active promotion code by what a shopper types (case-insensitive). */
 export function promotionCodeByCode(ctx: Ctx, code: string): any | undefined {
   const wanted = code.trim().toUpperCase();

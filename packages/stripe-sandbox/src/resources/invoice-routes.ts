@@ -1,7 +1,9 @@
-import { clone, diff, emit, getObject, type Route, timeForCustomer } from '../context';
+import { type Ctx, clone, diff, emit, getObject, type Route, timeForCustomer } from '../context';
 import { invalidRequest, StripeApiError, unexpectedState } from '../errors';
-import { allowOnly, metadata, nullableStr, str } from '../params';
-import { created, equals, filteredList, type ListFilters, range } from '../render';
+import { randomToken } from '../ids';
+import { allowOnly, arr, int, metadata, nullableStr, obj, oneOf, str } from '../params';
+import { created, equals, filteredList, type ListFilters, publicView, range } from '../render';
+import type { Account } from '../store';
 
 const INVOICE_FILTERS: ListFilters = {
   collection_method: equals((i) => i.collection_method),
@@ -12,9 +14,93 @@ const INVOICE_FILTERS: ListFilters = {
   subscription: equals((i) => i.parent?.subscription_details?.subscription ?? null),
 };
 
-import { attemptInvoicePayment, invoicePaymentIntent, voidInvoice } from './invoices';
+import { createSubscriptionDiscount, discountsFromParams } from './coupons';
+import { invoiceItemFromParams } from './invoice-items';
+import {
+  attemptInvoicePayment,
+  createInvoiceFromPending,
+  createSubscriptionInvoice,
+  invoicePaymentIntent,
+  voidInvoice,
+} from './invoices';
+import { changeSubscriptionItems } from './subscription-items';
+import { addInterval } from './subscription-lifecycle';
+
+/**
+ * `invoices.createPreview`: the invoice Stripe would make next, without making it. Runs the requested
+ * changes on a scratch copy of the account (nothing is stored, no event is sent): for a subscription, its
+ * next renewal with pending invoice items and prorations from `subscription_details[items]` (or, with
+ * `proration_behavior=always_invoice`, the proration invoice made now); for a customer alone, their
+ * pending invoice items. The id starts with `upcoming_in`, as on Stripe.
+ */
+function previewInvoice(ctx: Ctx): any {
+  allowOnly(ctx.body, ['customer', 'subscription', 'subscription_details', 'invoice_items', 'currency', 'discounts']);
+  const scratch: Account = { ...ctx.account, data: structuredClone(ctx.account.data) };
+  const sctx: Ctx = { ...ctx, account: scratch, core: { ...ctx.core, emit: () => {} } };
+  const subId = str(ctx.body, 'subscription');
+  const sub = subId ? getObject(scratch, 'subscriptions', subId, 'subscription', 'subscription') : null;
+  const customerId = str(ctx.body, 'customer') ?? sub?.customer;
+  if (!customerId)
+    throw invalidRequest('Missing required param: customer or subscription.', 'customer', 'parameter_missing');
+  const customer = getObject(scratch, 'customers', customerId, 'customer', 'customer');
+  if (sub && sub.customer !== customer.id)
+    throw invalidRequest('The subscription does not belong to this customer.', 'subscription');
+  if (sub && (sub.status === 'canceled' || sub.status === 'incomplete_expired'))
+    throw invalidRequest('No upcoming invoices for a canceled subscription.', 'subscription', 'invoice_upcoming_none');
+  (arr(ctx.body, 'invoice_items') ?? []).forEach((entry, i) => {
+    if (typeof entry !== 'object' || Array.isArray(entry)) throw invalidRequest(`Invalid invoice_items[${i}]`);
+    const item = invoiceItemFromParams(sctx, entry, customer.id, `invoice_items[${i}]`);
+    if (sub) item.parent = { subscription_details: { subscription: sub.id }, type: 'subscription_details' };
+  });
+  const now = timeForCustomer(scratch, customer.id);
+  const discounts = discountsFromParams(scratch, ctx.body);
+  if (discounts && !sub) throw invalidRequest('The sandbox previews discounts on subscriptions only.', 'discounts');
+  if (discounts && sub)
+    sub.discounts = discounts.map(
+      (d) => createSubscriptionDiscount(sctx, sub, d, now, (t, n) => addInterval(t, 'month', n)).id,
+    );
+  let invoice: any;
+  if (sub) {
+    const details = obj(ctx.body, 'subscription_details') ?? {};
+    const behavior =
+      oneOf(details, 'proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const) ??
+      'create_prorations';
+    const prorationDate = int(details, 'proration_date') ?? now;
+    changeSubscriptionItems(
+      sctx,
+      sub,
+      details,
+      behavior === 'always_invoice' ? 'create_prorations' : behavior,
+      prorationDate,
+    );
+    if (behavior === 'always_invoice') {
+      invoice = createSubscriptionInvoice(sctx, sub, 'subscription_update', now, undefined, { onlyPending: true });
+    } else {
+      const periodEnd = sub.items.data[0].current_period_end;
+      const { interval, interval_count: count } = sub.items.data[0].price.recurring;
+      for (const item of sub.items.data) {
+        item.current_period_start = periodEnd;
+        item.current_period_end = addInterval(periodEnd, interval, count);
+      }
+      invoice = createSubscriptionInvoice(sctx, sub, 'upcoming', periodEnd);
+    }
+  } else {
+    invoice = createInvoiceFromPending(sctx, customer.id, 'manual', now, str(ctx.body, 'currency'));
+  }
+  const id = `upcoming_in_${randomToken(24)}`;
+  invoice.id = id;
+  invoice.lines.url = `/v1/invoices/${id}/lines`;
+  invoice.payments.url = `/v1/invoice_payments?invoice=${id}`;
+  for (const line of invoice.lines.data) line.invoice = id;
+  return publicView(invoice);
+}
 
 export const invoiceRoutes: Route[] = [
+  {
+    method: 'POST',
+    path: '/v1/invoices/create_preview',
+    handler: previewInvoice,
+  },
   {
     method: 'GET',
     path: '/v1/invoices/:id',

@@ -1,8 +1,9 @@
 import { type Ctx, emit, putObject, timeForCustomer } from '../context';
 import { newId } from '../ids';
+import { discountOn } from './coupons';
+import { invoiceItemLine, pendingInvoiceItems } from './invoice-items';
 import { confirmPayment, createPaymentIntent } from './payment-intents';
 import { resolvePaymentMethod } from './payment-methods';
-import { takePendingProrations } from './subscription-items';
 import { onInvoicePaid, onInvoicePaymentFailed } from './subscription-lifecycle';
 
 const DAY = 86_400;
@@ -17,7 +18,6 @@ export function createSubscriptionInvoice(
   amountOverride?: number,
   options: { onlyPending?: boolean } = {},
 ): any {
-  const customer = ctx.account.data.customers[sub.customer];
   const id = newId('in');
   const items = options.onlyPending ? [] : sub.items.data;
   const lines = items.map((item: any) => {
@@ -60,12 +60,97 @@ export function createSubscriptionInvoice(
       taxes: [],
     };
   });
-  // Prorations from mid-period item changes are billed on the next invoice (a trial's bills nothing yet).
-  if (amountOverride !== 0) lines.push(...takePendingProrations(sub, id));
-  const total = Math.max(
-    0,
-    lines.reduce((sum: number, l: any) => sum + l.amount, 0),
-  );
+  // Pending invoice items (prorations from mid-period item changes, `/v1/invoiceitems`) are billed on the
+  // next invoice; a trial's bills nothing yet.
+  if (amountOverride !== 0) {
+    const pending = pendingInvoiceItems(ctx.account, sub.customer, sub.id, !options.onlyPending);
+    lines.push(...pending.map((ii) => invoiceItemLine(ii, id)));
+  }
+  return buildInvoice(ctx, { id, customerId: sub.customer, sub, lines, billingReason, now, currency: sub.currency });
+}
+
+/** A one-off invoice of the customer's pending invoice items that belong to no subscription. */
+export function createInvoiceFromPending(
+  ctx: Ctx,
+  customerId: string,
+  billingReason: string,
+  now: number,
+  cur?: string,
+): any {
+  const id = newId('in');
+  const pending = pendingInvoiceItems(ctx.account, customerId, null, true);
+  const currency = cur ?? pending[0]?.currency ?? 'usd';
+  const lines = pending.filter((ii) => ii.currency === currency).map((ii) => invoiceItemLine(ii, id));
+  return buildInvoice(ctx, { id, customerId, sub: null, lines, billingReason, now, currency });
+}
+
+/** The subscription's discounts still in force at `now` (a `once` coupon's is dropped after its invoice). */
+function activeDiscounts(ctx: Ctx, sub: any, now: number): any[] {
+  return ((sub?.discounts ?? []) as string[])
+    .map((id) => ctx.account.data.discounts[id])
+    .filter((d) => d && (d.end === null || d.end > now) && ctx.account.data.coupons[d.source.coupon]);
+}
+
+/**
+ * Takes the subscription's discount off the invoice's discountable lines (spread in proportion, the last
+ * line takes the rounding), as `discount_amounts` per line and `total_discount_amounts`.
+ */
+function applyInvoiceDiscounts(
+  ctx: Ctx,
+  sub: any,
+  lines: any[],
+  cur: string,
+  now: number,
+): { id: string; amount: number }[] {
+  const out: { id: string; amount: number }[] = [];
+  if (sub?.discounts?.length) {
+    sub.discounts = sub.discounts.filter((id: string) => {
+      const d = ctx.account.data.discounts[id];
+      if (d?._used && d.end === null) d.end = now;
+      return d && !d._used && (d.end === null || d.end > now);
+    });
+  }
+  for (const discount of activeDiscounts(ctx, sub, now)) {
+    const coupon = ctx.account.data.coupons[discount.source.coupon];
+    const discountable = lines.filter((l) => l.discountable && l.amount > 0);
+    const base = discountable.reduce(
+      (sum, l) => sum + l.amount - l.discount_amounts.reduce((a: number, d: any) => a + d.amount, 0),
+      0,
+    );
+    if (base <= 0) continue;
+    const total = discountOn(coupon, base, cur);
+    let left = total;
+    discountable.forEach((line, i) => {
+      const share = i === discountable.length - 1 ? left : Math.floor((total * line.amount) / base);
+      left -= share;
+      line.discount_amounts.push({ amount: share, discount: discount.id });
+      line.discounts.push(discount.id);
+    });
+    out.push({ id: discount.id, amount: total });
+    // A `once` coupon's discount stays on the subscription until its next invoice, which drops it.
+    if (coupon.duration === 'once') discount._used = true;
+  }
+  return out;
+}
+
+function buildInvoice(
+  ctx: Ctx,
+  input: {
+    id: string;
+    customerId: string;
+    sub: any | null;
+    lines: any[];
+    billingReason: string;
+    now: number;
+    currency: string;
+  },
+): any {
+  const { id, sub, lines, billingReason, now } = input;
+  const customer = ctx.account.data.customers[input.customerId];
+  const applied = applyInvoiceDiscounts(ctx, sub, lines, input.currency, now);
+  const subtotal = lines.reduce((sum: number, l: any) => sum + l.amount, 0);
+  const discounted = applied.reduce((sum, d) => sum + d.amount, 0);
+  const total = Math.max(0, subtotal - discounted);
   customer.next_invoice_sequence += 1;
   const invoice = putObject(ctx.account, 'invoices', {
     id,
@@ -88,9 +173,9 @@ export function createSubscriptionInvoice(
     collection_method: 'charge_automatically',
     confirmation_secret: null,
     created: now,
-    currency: sub.currency,
+    currency: input.currency,
     custom_fields: null,
-    customer: sub.customer,
+    customer: input.customerId,
     customer_account: null,
     customer_address: null,
     customer_email: customer?.email ?? null,
@@ -103,7 +188,7 @@ export function createSubscriptionInvoice(
     default_source: null,
     default_tax_rates: [],
     description: null,
-    discounts: [],
+    discounts: applied.map((d) => d.id),
     due_date: null,
     effective_at: null,
     ending_balance: null,
@@ -120,11 +205,13 @@ export function createSubscriptionInvoice(
     next_payment_attempt: null,
     number: null,
     on_behalf_of: null,
-    parent: {
-      quote_details: null,
-      subscription_details: { metadata: structuredClone(sub.metadata), subscription: sub.id },
-      type: 'subscription_details',
-    },
+    parent: sub
+      ? {
+          quote_details: null,
+          subscription_details: { metadata: structuredClone(sub.metadata), subscription: sub.id },
+          type: 'subscription_details',
+        }
+      : null,
     payment_settings: { default_mandate: null, payment_method_options: null, payment_method_types: null },
     payments: { object: 'list', data: [], has_more: false, url: `/v1/invoice_payments?invoice=${id}` },
     period_end: now,
@@ -139,11 +226,11 @@ export function createSubscriptionInvoice(
     statement_descriptor: null,
     status: 'draft',
     status_transitions: { finalized_at: null, marked_uncollectible_at: null, paid_at: null, voided_at: null },
-    subtotal: total,
-    subtotal_excluding_tax: total,
-    test_clock: sub.test_clock,
+    subtotal,
+    subtotal_excluding_tax: subtotal,
+    test_clock: customer?.test_clock ?? null,
     total,
-    total_discount_amounts: [],
+    total_discount_amounts: applied.map((d) => ({ amount: d.amount, discount: d.id })),
     total_excluding_tax: total,
     total_pretax_credit_amounts: [],
     total_taxes: [],

@@ -21,7 +21,7 @@ const FIELDS = [
  * Confirms a SetupIntent: the card is checked (a declining card fails with `setup_intent.setup_failed` and
  * Stripe's card error), then attached to the intent's customer for later off-session charges.
  */
-function confirmSetup(ctx: Ctx, si: any, pmId: string | undefined): any {
+export function confirmSetup(ctx: Ctx, si: any, pmId: string | undefined): any {
   if (si.status === 'succeeded' || si.status === 'canceled')
     throw unexpectedState(`This SetupIntent is already ${si.status}.`, 'setup_intent_unexpected_state');
   const chosen = pmId ?? si.payment_method;
@@ -61,6 +61,50 @@ function confirmSetup(ctx: Ctx, si: any, pmId: string | undefined): any {
   return si;
 }
 
+/** Stores a new SetupIntent (the API's create, and Checkout in `setup` mode). */
+export function createSetupIntent(
+  ctx: Ctx,
+  input: {
+    customer: string | null;
+    paymentMethod?: string | null;
+    description?: string | null;
+    metadata: Record<string, string>;
+    usage: 'off_session' | 'on_session';
+  },
+): any {
+  const id = newId('seti', 24);
+  const si = putObject(ctx.account, 'setup_intents', {
+    id,
+    object: 'setup_intent',
+    application: null,
+    automatic_payment_methods: null,
+    cancellation_reason: null,
+    client_secret: `${id}_secret_${randomToken(24)}`,
+    created: nowSeconds(),
+    customer: input.customer,
+    customer_account: null,
+    description: input.description ?? null,
+    excluded_payment_method_types: null,
+    flow_directions: null,
+    last_setup_error: null,
+    latest_attempt: null,
+    livemode: false,
+    mandate: null,
+    metadata: input.metadata,
+    next_action: null,
+    on_behalf_of: null,
+    payment_method: input.paymentMethod ?? null,
+    payment_method_configuration_details: null,
+    payment_method_options: { card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
+    payment_method_types: ['card'],
+    single_use_mandate: null,
+    status: input.paymentMethod ? 'requires_confirmation' : 'requires_payment_method',
+    usage: input.usage,
+  });
+  emit(ctx, 'setup_intent.created', si);
+  return si;
+}
+
 export const setupIntentRoutes: Route[] = [
   {
     method: 'POST',
@@ -70,36 +114,13 @@ export const setupIntentRoutes: Route[] = [
       const customer = str(ctx.body, 'customer');
       if (customer) getObject(ctx.account, 'customers', customer, 'customer', 'customer');
       const pmId = str(ctx.body, 'payment_method');
-      const id = newId('seti', 24);
-      const si = putObject(ctx.account, 'setup_intents', {
-        id,
-        object: 'setup_intent',
-        application: null,
-        automatic_payment_methods: null,
-        cancellation_reason: null,
-        client_secret: `${id}_secret_${randomToken(24)}`,
-        created: nowSeconds(),
+      const si = createSetupIntent(ctx, {
         customer: customer ?? null,
-        customer_account: null,
+        paymentMethod: pmId ? resolvePaymentMethod(ctx.account, pmId).id : null,
         description: str(ctx.body, 'description') ?? null,
-        excluded_payment_method_types: null,
-        flow_directions: null,
-        last_setup_error: null,
-        latest_attempt: null,
-        livemode: false,
-        mandate: null,
         metadata: metadata(ctx.body),
-        next_action: null,
-        on_behalf_of: null,
-        payment_method: pmId ? resolvePaymentMethod(ctx.account, pmId).id : null,
-        payment_method_configuration_details: null,
-        payment_method_options: { card: { mandate_options: null, network: null, request_three_d_secure: 'automatic' } },
-        payment_method_types: ['card'],
-        single_use_mandate: null,
-        status: pmId ? 'requires_confirmation' : 'requires_payment_method',
         usage: oneOf(ctx.body, 'usage', ['off_session', 'on_session'] as const) ?? 'off_session',
       });
-      emit(ctx, 'setup_intent.created', si);
       if (bool(ctx.body, 'confirm')) confirmSetup(ctx, si, undefined);
       return si;
     },

@@ -2,27 +2,20 @@ import { type Ctx, clone, diff, emit, getObject, type Route, timeForCustomer } f
 import { invalidRequest, resourceMissing, StripeApiError, unexpectedState } from '../errors';
 import { type FormObject, setPath } from '../form-decode';
 import { newId } from '../ids';
-import { allowOnly, arr, int, metadata, oneOf, str } from '../params';
+import { allowOnly, arr, bool, int, metadata, oneOf, str } from '../params';
 import { filteredList, publicView } from '../render';
+import { createInvoiceItem, pendingInvoiceItems } from './invoice-items';
 import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { paymentMethodFor } from './subscription-lifecycle';
 
 export type ProrationBehavior = 'create_prorations' | 'none' | 'always_invoice';
 
-/** One proration line waiting for the next invoice (Stripe's pending invoice items). */
-export interface PendingProration {
-  amount: number;
-  description: string;
-  price: string;
-  product: string;
-}
-
 /**
- * `items[...]` on a subscription update: a changed price or quantity on an
- * item (by `id`), or a new item. Like Stripe, a change mid-period is prorated:
- * the unused time on the old price is credited and the remaining time on the
- * new one charged, on the next invoice (`create_prorations`, the default), on
- * an invoice made now (`always_invoice`), or not at all (`none`).
+ * `items[...]` on a subscription update: a changed price or quantity on an item (by `id`), a new item, or
+ * an item removed (`deleted`). Like Stripe, a change mid-period is prorated: the unused time on the old
+ * price and quantity is credited and the remaining time on the new ones charged, as pending invoice items
+ * (`proration: true`) the next invoice picks up (`create_prorations`, the default), on an invoice made now
+ * (`always_invoice`), or not at all (`none`). A removed item's unused time is credited.
  */
 export function changeSubscriptionItems(
   ctx: Ctx,
@@ -33,15 +26,18 @@ export function changeSubscriptionItems(
 ): void {
   const raw = arr(body, 'items');
   if (!raw) return;
-  const prorations: PendingProration[] = [];
+  const prorations: { amount: number; description: string; price: any; item: any }[] = [];
   raw.forEach((entry, i) => {
     if (typeof entry !== 'object' || Array.isArray(entry)) throw invalidRequest(`Invalid items[${i}]`, `items[${i}]`);
     const itemId = str(entry, 'id');
     const priceId = str(entry, 'price');
-    const quantity = int(entry, 'quantity', { min: 1 });
+    const deleted = bool(entry, 'deleted') ?? false;
+    const quantity = int(entry, 'quantity', { min: deleted ? 0 : 1 });
     let item = itemId ? sub.items.data.find((it: any) => it.id === itemId) : null;
     if (itemId && !item)
       throw invalidRequest(`No such subscription item: '${itemId}'`, `items[${i}][id]`, 'resource_missing');
+    if (deleted && !item)
+      throw invalidRequest(`Missing required param: items[${i}][id].`, `items[${i}][id]`, 'parameter_missing');
     const price = priceId ? getObject(ctx.account, 'prices', priceId, 'price', `items[${i}][price]`) : null;
     if (price && (!price.recurring || price.currency !== sub.currency))
       throw invalidRequest(
@@ -64,69 +60,63 @@ export function changeSubscriptionItems(
       sub.items.data.push(item);
       sub.items.total_count = sub.items.data.length;
     }
-    const before = { price: item.price, amount: item.price.unit_amount * item.quantity };
-    if (price) item.price = publicView(price);
-    if (quantity !== undefined) item.quantity = quantity;
-    else if (item.quantity === 0) item.quantity = 1;
+    const before = { price: item.price, amount: item.price.unit_amount * item.quantity, quantity: item.quantity };
+    if (deleted) item.quantity = 0;
+    else {
+      if (price) item.price = publicView(price);
+      if (quantity !== undefined) item.quantity = quantity;
+      else if (item.quantity === 0) item.quantity = 1;
+    }
     const after = item.price.unit_amount * item.quantity;
     const { current_period_start: start, current_period_end: end } = item;
     const fraction = end > start ? Math.max(0, end - now) / (end - start) : 0;
     if (behavior === 'none' || fraction === 0 || !['active', 'past_due', 'trialing'].includes(sub.status)) return;
     if (sub.status === 'trialing') return; // nothing was charged for a trial
+    if (before.price.id === item.price.id && before.quantity === item.quantity) return;
     const name = (p: any) => ctx.account.data.products[p.product]?.name ?? 'Item';
+    const times = (q: number) => (q > 1 ? `${q} × ` : '');
     if (before.amount > 0)
       prorations.push({
         amount: -Math.round(before.amount * fraction),
-        description: `Unused time on ${name(before.price)}`,
-        price: before.price.id,
-        product: before.price.product,
+        description: `Unused time on ${times(before.quantity)}${name(before.price)}`,
+        price: before.price,
+        item,
       });
-    prorations.push({
-      amount: Math.round(after * fraction),
-      description: `Remaining time on ${name(item.price)}`,
-      price: item.price.id,
-      product: item.price.product,
-    });
+    if (after > 0)
+      prorations.push({
+        amount: Math.round(after * fraction),
+        description: `Remaining time on ${times(item.quantity)}${name(item.price)}`,
+        price: item.price,
+        item,
+      });
   });
-  sub.items.data = sub.items.data.filter((it: any) => it.quantity > 0);
-  sub._pending_prorations = [...(sub._pending_prorations ?? []), ...prorations];
-  if (behavior === 'always_invoice' && sub._pending_prorations.length > 0) {
+  const kept = sub.items.data.filter((it: any) => it.quantity > 0);
+  if (kept.length === 0)
+    throw invalidRequest(
+      'A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.',
+      'items',
+    );
+  sub.items.data = kept;
+  sub.items.total_count = kept.length;
+  for (const p of prorations) {
+    createInvoiceItem(ctx, {
+      customer: sub.customer,
+      amount: p.amount,
+      currency: sub.currency,
+      description: p.description,
+      price: p.price,
+      subscription: sub.id,
+      subscriptionItem: p.item.id,
+      proration: true,
+      period: { start: now, end: p.item.current_period_end },
+    });
+  }
+  if (behavior === 'always_invoice' && pendingInvoiceItems(ctx.account, sub.customer, sub.id, false).length > 0) {
     const invoice = createSubscriptionInvoice(ctx, sub, 'subscription_update', now, undefined, { onlyPending: true });
     sub.latest_invoice = invoice.id;
     finalizeInvoice(ctx, invoice, now);
     if (invoice.status === 'open') attemptInvoicePayment(ctx, invoice, paymentMethodFor(ctx, sub), true, now);
   }
-}
-
-/** Proration lines for an invoice being built (and cleared from the subscription: each is billed once). */
-export function takePendingProrations(sub: any, invoiceId: string): any[] {
-  const pending: PendingProration[] = sub._pending_prorations ?? [];
-  sub._pending_prorations = [];
-  return pending.map((p) => ({
-    id: newId('il'),
-    object: 'line_item',
-    amount: p.amount,
-    currency: sub.currency,
-    description: p.description,
-    discount_amounts: [],
-    discountable: false,
-    discounts: [],
-    invoice: invoiceId,
-    livemode: false,
-    metadata: {},
-    parent: {
-      invoice_item_details: { invoice_item: newId('ii'), proration: true, subscription: sub.id },
-      subscription_item_details: null,
-      type: 'invoice_item_details',
-    },
-    period: { end: sub.items.data[0].current_period_end, start: sub.items.data[0].current_period_start },
-    pretax_credit_amounts: [],
-    pricing: { price_details: { price: p.price, product: p.product }, type: 'price_details' },
-    quantity: 1,
-    subscription: sub.id,
-    subtotal: p.amount,
-    taxes: [],
-  }));
 }
 
 /** The subscription holding a subscription item, by the item's id. */
@@ -146,11 +136,11 @@ function liveSubscription(ctx: Ctx, id: string, param: string): any {
 }
 
 /** Runs an item change the way `subscriptions.update({items})` does, and tells about it. */
-function changeItems(ctx: Ctx, sub: any, entry: FormObject): void {
+function changeItems(ctx: Ctx, sub: any, entry: FormObject, params: FormObject = ctx.body): void {
   const before = clone(sub);
-  const now = timeForCustomer(ctx.account, sub.customer);
+  const now = int(params, 'proration_date') ?? timeForCustomer(ctx.account, sub.customer);
   const behavior =
-    oneOf(ctx.body, 'proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const) ??
+    oneOf(params, 'proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const) ??
     'create_prorations';
   try {
     changeSubscriptionItems(ctx, sub, setPath({ items: [setPath(entry, 'items[0]')] }, ''), behavior, now);
@@ -232,11 +222,8 @@ export const subscriptionItemRoutes: Route[] = [
           'A subscription must have at least one active plan. To cancel a subscription, please use the cancel API endpoint on /v1/subscriptions.',
           'id',
         );
-      const before = clone(sub);
-      // Removed without a proration credit (the sandbox credits only price and quantity changes).
-      sub.items.data = sub.items.data.filter((it: any) => it.id !== item.id);
-      sub.items.total_count = sub.items.data.length;
-      emit(ctx, 'customer.subscription.updated', sub, diff(before, sub));
+      // The unused time of the removed item is credited (unless proration_behavior=none).
+      changeItems(ctx, sub, { id: item.id, deleted: 'true' }, ctx.query);
       return { id: item.id, object: 'subscription_item', deleted: true };
     },
   },

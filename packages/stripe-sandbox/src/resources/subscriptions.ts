@@ -4,6 +4,7 @@ import type { FormObject } from '../form-decode';
 import { newId } from '../ids';
 import { allowOnly, arr, bool, int, metadata, nullableStr, obj, oneOf, str } from '../params';
 import { created, equals, filteredList, type ListFilters, publicView, range } from '../render';
+import { createSubscriptionDiscount, discountsFromParams, redeem } from './coupons';
 import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { behaviourOf, resolvePaymentMethod } from './payment-methods';
 import { changeSubscriptionItems } from './subscription-items';
@@ -63,6 +64,7 @@ const FIELDS = [
   'proration_behavior',
   'automatic_tax',
   'currency',
+  'discounts',
 ];
 
 export interface NewSubscription {
@@ -75,6 +77,9 @@ export interface NewSubscription {
   payment_behavior?: 'allow_incomplete' | 'default_incomplete' | 'error_if_incomplete' | 'pending_if_incomplete';
   cancel_at_period_end?: boolean;
   description?: string | null;
+  /** Coupons to apply; `redeemed` when the caller (a Checkout Session) counts the redemption itself. */
+  discounts?: { coupon: any; promotionCode: any | null }[];
+  redeemed?: boolean;
 }
 
 export function createSubscription(ctx: Ctx, input: NewSubscription): any {
@@ -197,6 +202,10 @@ export function createSubscription(ctx: Ctx, input: NewSubscription): any {
     trial_settings: { end_behavior: { missing_payment_method: 'create_invoice' } },
     trial_start: trialEnd ? now : null,
   });
+  sub.discounts = (input.discounts ?? []).map((d) => {
+    if (!input.redeemed) redeem(ctx, d.coupon.id, d.promotionCode?.id ?? null);
+    return createSubscriptionDiscount(ctx, sub, d, now, (t, n) => addInterval(t, 'month', n)).id;
+  });
   emit(ctx, 'customer.subscription.created', sub);
   const invoice = createSubscriptionInvoice(ctx, sub, 'subscription_create', now, trialEnd ? 0 : undefined);
   sub.latest_invoice = invoice.id;
@@ -259,6 +268,7 @@ export const subscriptionRoutes: Route[] = [
         ] as const),
         cancel_at_period_end: bool(ctx.body, 'cancel_at_period_end'),
         description: str(ctx.body, 'description'),
+        discounts: discountsFromParams(ctx.account, ctx.body),
       });
     },
   },
@@ -284,6 +294,7 @@ export const subscriptionRoutes: Route[] = [
         'items',
         'pause_collection',
         'proration_date',
+        'discounts',
       ]);
       const sub = getObject(ctx.account, 'subscriptions', ctx.params.id, 'subscription');
       if (sub.status === 'canceled' || sub.status === 'incomplete_expired') {
@@ -321,6 +332,17 @@ export const subscriptionRoutes: Route[] = [
         'create_prorations';
       const prorationDate = int(ctx.body, 'proration_date');
       changeSubscriptionItems(ctx, sub, ctx.body, proration, prorationDate ?? now);
+      const discounts = discountsFromParams(ctx.account, ctx.body);
+      if (discounts) {
+        for (const id of sub.discounts) {
+          const old = ctx.account.data.discounts[id];
+          if (old && old.end === null) old.end = now;
+        }
+        sub.discounts = discounts.map((d) => {
+          redeem(ctx, d.coupon.id, d.promotionCode?.id ?? null);
+          return createSubscriptionDiscount(ctx, sub, d, now, (t, n) => addInterval(t, 'month', n)).id;
+        });
+      }
       // Pausing collection is a plain update on Stripe (`paused`/`resumed` are about the `paused` status).
       updatePauseCollection(ctx, sub);
       const previous = diff(before, sub);
