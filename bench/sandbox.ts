@@ -3,7 +3,8 @@
 // sandbox_webhooks_per_s: signed webhook deliveries per second accepted by a local receiver that verifies each
 // with stripe.webhooks.constructEvent (4 endpoints subscribed to '*', measured until the queues drain).
 // sandbox_search_ms_10k: median time of stripe.customers.search({ query: "email:'…'" }) over an account holding
-// 10 000 customers (SDK call over HTTP, one match; target ≤ 20).
+// 10 000 customers (SDK call over HTTP, one match; target ≤ 20). Served from the search field index (see
+// packages/stripe-sandbox/src/search.ts): 64.3 ms before the index, 7.7 ms after, one run each at load ~30.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';

@@ -100,8 +100,10 @@ export function handleApi(
 
   let status = 200;
   let body: string;
+  let pure = false;
   try {
     const match = router.match(method, url.pathname);
+    pure = match?.pure === true;
     if (!match) throw routeMissing(method, url.pathname);
     checkKnownParams(method, match.path, method === 'POST' ? form : query);
     const ctx: Ctx = {
@@ -125,6 +127,6 @@ export function handleApi(
   }
   // Stripe keeps the outcome of any request that reached processing, errors included, but not 5xx.
   if (idempotencyKey && status < 500) saveIdempotent(account, idempotencyKey, { fingerprint: print, status, body });
-  core.store.changed();
+  if (!pure) core.store.changed();
   send(res, status, body, headers);
 }

@@ -1,7 +1,7 @@
 import { resourceMissing } from './errors';
 import type { FormObject } from './form-decode';
 import { nowSeconds } from './ids';
-import type { Account, Collection, Store } from './store';
+import { type Account, type Collection, type Store, storeObject } from './store';
 
 export interface RequestInfo {
   id: string | null;
@@ -29,6 +29,8 @@ export interface Route {
   method: 'GET' | 'POST' | 'DELETE';
   path: string;
   handler: Handler;
+  /** Reads nothing but state: answering it does not count as a change (search routes keep their index). */
+  pure?: boolean;
   /** A list route's filter parameters (the rest but pagination is refused); see render.ts › filteredList. */
   filters?: string[];
 }
@@ -41,7 +43,7 @@ export function getObject(account: Account, collection: Collection, id: string, 
 }
 
 export function putObject(account: Account, collection: Collection, object: { id: string; [key: string]: any }): any {
-  account.data[collection][object.id] = object;
+  storeObject(account, collection, object);
   return object;
 }
 

@@ -15,7 +15,7 @@ const EVENT_FILTERS: ListFilters = {
   types: oneOfList((e) => e.type),
 };
 
-import type { Account } from './store';
+import { type Account, objectsOf, storeObject } from './store';
 import { matchingEndpoints } from './webhook-endpoints';
 
 export const API_VERSION = '2026-10-28.endive';
@@ -41,7 +41,7 @@ export function createEvent(
     request: { id: request?.id ?? null, idempotency_key: request?.idempotency_key ?? null },
     type,
   };
-  account.data.events[event.id] = event;
+  storeObject(account, 'events', event);
   pruneEvents(account);
   return event;
 }
@@ -78,7 +78,7 @@ export const eventRoutes: Route[] = [
     method: 'GET',
     path: '/v1/events',
     filters: Object.keys(EVENT_FILTERS),
-    handler: (ctx) => filteredList(ctx.query, Object.values(ctx.account.data.events), '/v1/events', EVENT_FILTERS),
+    handler: (ctx) => filteredList(ctx.query, objectsOf(ctx.account, 'events'), '/v1/events', EVENT_FILTERS),
   },
 ];
 

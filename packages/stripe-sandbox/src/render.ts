@@ -1,7 +1,7 @@
 import { invalidRequest, resourceMissing, unknownParam } from './errors';
 import { type FormObject, paramName } from './form-decode';
 import { bool, int, str, strArray } from './params';
-import { type Account, collectionOfId } from './store';
+import { type Account, collectionOfId, objectsOf } from './store';
 
 /** A stored object as the API shows it: internal `_fields` dropped, deep-copied. */
 export function publicView(object: any): any {
@@ -70,7 +70,7 @@ function expandPath(account: Account, node: any, segments: string[], full: strin
   if (node.object === 'checkout.session' && head === 'line_items') {
     node.line_items = lineItemsList(account, node.id);
   } else if (node.object === 'charge' && head === 'refunds') {
-    const refunds = Object.values(account.data.refunds).filter((r: any) => r.charge === node.id);
+    const refunds = objectsOf(account, 'refunds').filter((r: any) => r.charge === node.id);
     node.refunds = {
       object: 'list',
       data: refunds.reverse().map(publicView),

@@ -6,6 +6,7 @@ interface CompiledRoute {
   pattern: RegExp;
   names: string[];
   handler: Handler;
+  pure: boolean;
 }
 
 /** Matches `/v1/customers/:id`-style paths; returns the handler and decoded path params. */
@@ -25,11 +26,15 @@ export class Router {
         pattern: new RegExp(`^${source}$`),
         names,
         handler: route.handler,
+        pure: route.pure === true,
       };
     });
   }
 
-  match(method: string, path: string): { handler: Handler; path: string; params: Record<string, string> } | null {
+  match(
+    method: string,
+    path: string,
+  ): { handler: Handler; path: string; params: Record<string, string>; pure: boolean } | null {
     for (const route of this.compiled) {
       if (route.method !== method) continue;
       const m = route.pattern.exec(path);
@@ -38,7 +43,7 @@ export class Router {
       route.names.forEach((name, i) => {
         params[name] = decodeURIComponent(m[i + 1]);
       });
-      return { handler: route.handler, path: route.path, params };
+      return { handler: route.handler, path: route.path, params, pure: route.pure };
     }
     return null;
   }

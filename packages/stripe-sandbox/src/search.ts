@@ -2,7 +2,7 @@ import type { Ctx, Route } from './context';
 import { invalidRequest } from './errors';
 import { int, str } from './params';
 import { publicView } from './render';
-import type { Collection } from './store';
+import { type Collection, objectsOf } from './store';
 
 /**
  * Stripe's search query language (`/v1/<resource>/search?query=…`): clauses `field:value` (equality),
@@ -223,6 +223,67 @@ export function compileQuery(resource: string, query: string): (o: any) => boole
   return join === 'AND' ? (o) => tests.every((t) => t(o)) : (o) => tests.some((t) => t(o));
 }
 
+/**
+ * Equality indexes over search fields: per collection (its creation-ordered list) and field, the objects by
+ * lower-cased value, in creation order. Built on the first search that can use one and kept while the store's
+ * change count stays the same (searches themselves are pure), so repeated searches cost their matches, not a
+ * scan. Candidates are still checked against the whole query.
+ */
+interface FieldIndex {
+  generation: number;
+  byValue: Map<string, any[]>;
+}
+const INDEXES = new WeakMap<any[], Map<string, FieldIndex>>();
+
+function indexKey(value: unknown): string | null {
+  if (value === null || value === undefined) return null;
+  return (typeof value === 'string' ? value : String(value)).toLowerCase();
+}
+
+function fieldIndex(objects: any[], name: string, get: (o: any) => unknown, generation: number): FieldIndex {
+  let perField = INDEXES.get(objects);
+  if (!perField) {
+    perField = new Map();
+    INDEXES.set(objects, perField);
+  }
+  const cached = perField.get(name);
+  if (cached && cached.generation === generation) return cached;
+  const byValue = new Map<string, any[]>();
+  for (const o of objects) {
+    const key = indexKey(get(o));
+    if (key === null) continue;
+    const list = byValue.get(key);
+    if (list) list.push(o);
+    else byValue.set(key, [o]);
+  }
+  const built = { generation, byValue };
+  perField.set(name, built);
+  return built;
+}
+
+/**
+ * The objects a query can match, in creation order: with an AND-joined (or single) plain equality clause on a
+ * text field or a metadata key, that value's entries in its index; otherwise every object.
+ */
+function candidates(ctx: Ctx, resource: string, query: string, objects: any[]): any[] {
+  const { clauses, join } = parseQuery(query);
+  if (join === 'OR' && clauses.length > 1) return objects;
+  const { fields } = SEARCH_FIELDS[resource];
+  for (const c of clauses) {
+    if (c.negate || c.op !== ':' || c.value === null) continue;
+    if (c.metadataKey !== null) {
+      const key = c.metadataKey;
+      const index = fieldIndex(objects, `metadata[${key}]`, (o) => o.metadata?.[key], ctx.core.store.generation);
+      return index.byValue.get(String(c.value).toLowerCase()) ?? [];
+    }
+    const spec = fields[c.field];
+    if (!spec || (spec.kind !== 'string' && spec.kind !== 'substring')) continue;
+    const index = fieldIndex(objects, c.field, spec.get, ctx.core.store.generation);
+    return index.byValue.get(String(c.value).toLowerCase()) ?? [];
+  }
+  return objects;
+}
+
 /** Runs a search over a resource's objects: newest first, `page` is the cursor `next_page` gave. */
 export function search(ctx: Ctx, resource: string) {
   const query = str(ctx.query, 'query', true);
@@ -236,7 +297,7 @@ export function search(ctx: Ctx, resource: string) {
     offset = Number(m[1]);
   }
   const test = compileQuery(resource, query);
-  const all = Object.values(ctx.account.data[SEARCH_FIELDS[resource].collection]);
+  const all = candidates(ctx, resource, query, objectsOf(ctx.account, SEARCH_FIELDS[resource].collection));
   const matched: any[] = [];
   for (let k = all.length - 1; k >= 0; k--) {
     const o = all[k];
@@ -260,5 +321,6 @@ export function search(ctx: Ctx, resource: string) {
 export const searchRoutes: Route[] = Object.keys(SEARCH_FIELDS).map((resource) => ({
   method: 'GET',
   path: `/v1/${resource}/search`,
+  pure: true,
   handler: (ctx) => search(ctx, resource),
 }));

@@ -3,7 +3,7 @@ import { invalidRequest } from './errors';
 import { newId, nowSeconds, randomToken } from './ids';
 import { allowOnly, bool, metadata, str, strArray } from './params';
 import { filteredList, publicView } from './render';
-import type { Account } from './store';
+import { type Account, objectsOf, removeObject } from './store';
 
 export const MAX_WEBHOOK_ENDPOINTS = 16;
 
@@ -66,7 +66,7 @@ export const EVENT_TYPES = [
 ];
 
 export function matchingEndpoints(account: Account, eventType: string): any[] {
-  return Object.values(account.data.webhook_endpoints).filter(
+  return objectsOf(account, 'webhook_endpoints').filter(
     (we: any) => we.status === 'enabled' && (we.enabled_events.includes('*') || we.enabled_events.includes(eventType)),
   );
 }
@@ -165,7 +165,7 @@ export const webhookEndpointRoutes: Route[] = [
     path: '/v1/webhook_endpoints/:id',
     handler: (ctx) => {
       getObject(ctx.account, 'webhook_endpoints', ctx.params.id, 'webhook endpoint');
-      delete ctx.account.data.webhook_endpoints[ctx.params.id];
+      removeObject(ctx.account, 'webhook_endpoints', ctx.params.id);
       return { id: ctx.params.id, object: 'webhook_endpoint', deleted: true };
     },
   },
@@ -173,7 +173,6 @@ export const webhookEndpointRoutes: Route[] = [
     method: 'GET',
     path: '/v1/webhook_endpoints',
     filters: [],
-    handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.webhook_endpoints), '/v1/webhook_endpoints', {}),
+    handler: (ctx) => filteredList(ctx.query, objectsOf(ctx.account, 'webhook_endpoints'), '/v1/webhook_endpoints', {}),
   },
 ];

@@ -231,6 +231,29 @@ describe('search', () => {
       sub.latest_invoice,
     ]);
   });
+
+  it('searches served from the field index follow every change (update, confirm, delete) and stay newest first', async () => {
+    const ids = (r: { data: { id: string }[] }) => r.data.map((x) => x.id);
+    const first = await stripe.customers.create({ email: 'Same@Example.test', metadata: { tier: 'a' } });
+    const second = await stripe.customers.create({ email: 'same@example.test' });
+    const q = "email:'same@example.test'";
+    expect(ids(await stripe.customers.search({ query: q }))).toEqual([second.id, first.id]);
+    expect(ids(await stripe.customers.search({ query: q }))).toEqual([second.id, first.id]);
+    await stripe.customers.update(first.id, { email: 'moved@example.test', metadata: { tier: 'b' } });
+    expect(ids(await stripe.customers.search({ query: q }))).toEqual([second.id]);
+    expect(ids(await stripe.customers.search({ query: "email:'moved@example.test'" }))).toEqual([first.id]);
+    expect(ids(await stripe.customers.search({ query: "metadata['tier']:'a'" }))).toEqual([]);
+    expect(
+      ids(await stripe.customers.search({ query: "metadata['tier']:'b' AND email:'moved@example.test'" })),
+    ).toEqual([first.id]);
+    await stripe.customers.del(second.id);
+    expect(ids(await stripe.customers.search({ query: q }))).toEqual([]);
+    const pi = await stripe.paymentIntents.create({ amount: 999, currency: 'usd' });
+    expect(ids(await stripe.paymentIntents.search({ query: "status:'requires_payment_method'" }))).toContain(pi.id);
+    await stripe.paymentIntents.confirm(pi.id, { payment_method: 'pm_card_visa' });
+    expect(ids(await stripe.paymentIntents.search({ query: "status:'requires_payment_method'" }))).not.toContain(pi.id);
+    expect(ids(await stripe.paymentIntents.search({ query: "status:'succeeded'" }))).toContain(pi.id);
+  });
 });
 
 describe('subscriptions', () => {

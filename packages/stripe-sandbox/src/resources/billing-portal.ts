@@ -17,7 +17,7 @@ import { escapeHtml, page } from '../html';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, arr, bool, metadata, nullableStr, obj, oneOf, str, strArray } from '../params';
 import { filteredList, flag } from '../render';
-import type { Account } from '../store';
+import { type Account, objectsOf } from '../store';
 import { changeSubscriptionItems } from './subscription-items';
 import { cancelSubscription } from './subscription-lifecycle';
 
@@ -173,7 +173,7 @@ function newConfiguration(isDefault: boolean): any {
 
 /** The account's default portal configuration (made on first need, like the one a Stripe Dashboard saves). */
 function defaultConfiguration(ctx: Ctx): any {
-  const found = (Object.values(ctx.account.data.billing_portal_configurations) as any[]).find((c) => c.is_default);
+  const found = (objectsOf(ctx.account, 'billing_portal_configurations') as any[]).find((c) => c.is_default);
   return found ?? putObject(ctx.account, 'billing_portal_configurations', newConfiguration(true));
 }
 
@@ -248,7 +248,7 @@ export const billingPortalRoutes: Route[] = [
       defaultConfiguration(ctx);
       return filteredList(
         ctx.query,
-        Object.values(ctx.account.data.billing_portal_configurations),
+        objectsOf(ctx.account, 'billing_portal_configurations'),
         '/v1/billing_portal/configurations',
         { active: flag((c) => c.active), is_default: flag((c) => c.is_default) },
       );
@@ -298,7 +298,7 @@ export const billingPortalRoutes: Route[] = [
 
 function findSession(core: SandboxCore, token: string): { account: Account; session: any } | null {
   for (const account of core.store.accounts.values()) {
-    for (const session of Object.values(account.data.billing_portal_sessions) as any[]) {
+    for (const session of [...objectsOf(account, 'billing_portal_sessions')] as any[]) {
       if (session._token === token) return { account, session };
     }
   }
@@ -335,7 +335,7 @@ function every(price: any): string {
 function portalPage(account: Account, session: any, notice: string | null): string {
   const config = configOf(account, session);
   const customer = account.data.customers[session.customer];
-  const subs = (Object.values(account.data.subscriptions) as any[]).filter(
+  const subs = (objectsOf(account, 'subscriptions') as any[]).filter(
     (s) => s.customer === session.customer && s.status !== 'canceled' && s.status !== 'incomplete_expired',
   );
   const hidden = (s: any) => `<input type="hidden" name="subscription" value="${escapeHtml(s.id)}">`;

@@ -2,6 +2,7 @@ import { type Ctx, emit, getObject, putObject, type Route } from '../context';
 import { newId, randomToken } from '../ids';
 import { allowOnly, metadata, str } from '../params';
 import { created, equals, filteredList } from '../render';
+import { objectsOf } from '../store';
 import type { CardBehaviour } from './test-cards';
 
 export interface ChargeFailure {
@@ -122,7 +123,7 @@ export const chargeRoutes: Route[] = [
     path: '/v1/charges',
     filters: ['created', 'customer', 'payment_intent', 'transfer_group'],
     handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.charges), '/v1/charges', {
+      filteredList(ctx.query, objectsOf(ctx.account, 'charges'), '/v1/charges', {
         created,
         customer: equals((c) => c.customer),
         payment_intent: equals((c) => c.payment_intent),

@@ -3,6 +3,7 @@ import { invalidRequest, unexpectedState } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, arr, bool, checkMinimumAmount, currency, int, metadata, obj, oneOf, str } from '../params';
 import { created as createdFilter, equals, filteredList, type ListFilters, lineItemsList, publicView } from '../render';
+import { objectsOf } from '../store';
 import { brandingSettings, customText, lineItemsFromParams } from './checkout-params';
 import { applySessionDiscount, resolveDiscount } from './coupons';
 import { createSetupIntent } from './setup-intents';
@@ -280,12 +281,7 @@ export const checkoutRoutes: Route[] = [
     path: '/v1/checkout/sessions',
     filters: Object.keys(SESSION_FILTERS),
     handler: (ctx) =>
-      filteredList(
-        ctx.query,
-        Object.values(ctx.account.data.checkout_sessions),
-        '/v1/checkout/sessions',
-        SESSION_FILTERS,
-      ),
+      filteredList(ctx.query, objectsOf(ctx.account, 'checkout_sessions'), '/v1/checkout/sessions', SESSION_FILTERS),
   },
 ];
 

@@ -4,7 +4,7 @@ import type { FormObject } from '../form-decode';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, bool, currency, int, metadata, nullableStr, obj, oneOf, str } from '../params';
 import { created, equals, filteredList, flag } from '../render';
-import type { Account } from '../store';
+import { type Account, objectsOf } from '../store';
 
 /** Whether a coupon can still be redeemed (not past redeem_by, not used up). */
 export function couponValid(coupon: any, now = nowSeconds()): boolean {
@@ -163,7 +163,7 @@ export const couponRoutes: Route[] = [
     handler: (ctx) =>
       filteredList(
         ctx.query,
-        Object.values(ctx.account.data.coupons)
+        objectsOf(ctx.account, 'coupons')
           .filter((c: any) => !c._deleted)
           .map(refreshValid),
         '/v1/coupons',
@@ -193,7 +193,7 @@ export const couponRoutes: Route[] = [
       const coupon = getObject(ctx.account, 'coupons', couponId, 'coupon', couponParam);
       const code = (str(ctx.body, 'code') ?? randomToken(8)).toUpperCase();
       if (!/^[A-Z0-9_-]{1,500}$/i.test(code)) throw invalidRequest('Invalid code.', 'code');
-      const taken = Object.values(ctx.account.data.promotion_codes).some(
+      const taken = objectsOf(ctx.account, 'promotion_codes').some(
         (p: any) => p.active && p.code.toUpperCase() === code,
       );
       if (taken) throw invalidRequest('An active promotion code with this code already exists.', 'code');
@@ -256,7 +256,7 @@ export const couponRoutes: Route[] = [
     path: '/v1/promotion_codes',
     filters: ['active', 'code', 'coupon', 'created', 'customer'],
     handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.promotion_codes), '/v1/promotion_codes', {
+      filteredList(ctx.query, objectsOf(ctx.account, 'promotion_codes'), '/v1/promotion_codes', {
         active: flag((p) => p.active),
         code: (query, name) => {
           const code = str(query, name)?.toUpperCase();
@@ -314,7 +314,7 @@ export function discountsFromParams(account: Account, body: FormObject, name = '
 /** Finds an active promotion code by what a shopper types (case-insensitive). */
 export function promotionCodeByCode(ctx: Ctx, code: string): any | undefined {
   const wanted = code.trim().toUpperCase();
-  return Object.values(ctx.account.data.promotion_codes).find((p: any) => p.active && p.code.toUpperCase() === wanted);
+  return objectsOf(ctx.account, 'promotion_codes').find((p: any) => p.active && p.code.toUpperCase() === wanted);
 }
 
 /**

@@ -3,6 +3,7 @@ import { invalidRequest } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, metadata, nullableStr, obj, str } from '../params';
 import { created, equals, filteredList, type ListFilters } from '../render';
+import { objectsOf } from '../store';
 import { attachPaymentMethod, resolvePaymentMethod } from './payment-methods';
 
 const FIELDS = [
@@ -143,7 +144,7 @@ export const customerRoutes: Route[] = [
       const customer = getObject(ctx.account, 'customers', ctx.params.id, 'customer');
       if (customer._deleted) throw invalidRequest(`No such customer: '${customer.id}'`, 'id', 'resource_missing');
       // Stripe cancels the customer's subscriptions when the customer is deleted.
-      for (const sub of Object.values(ctx.account.data.subscriptions) as any[]) {
+      for (const sub of [...objectsOf(ctx.account, 'subscriptions')] as any[]) {
         if (sub.customer === customer.id && sub.status !== 'canceled') {
           sub.status = 'canceled';
           sub.canceled_at = sub.ended_at = nowSeconds();
@@ -160,7 +161,7 @@ export const customerRoutes: Route[] = [
     path: '/v1/customers',
     filters: Object.keys(CUSTOMER_FILTERS),
     handler: (ctx) => {
-      const items = Object.values(ctx.account.data.customers).filter((c: any) => !c._deleted);
+      const items = objectsOf(ctx.account, 'customers').filter((c: any) => !c._deleted);
       return filteredList(ctx.query, items, '/v1/customers', CUSTOMER_FILTERS);
     },
   },

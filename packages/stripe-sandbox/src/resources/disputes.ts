@@ -3,6 +3,7 @@ import { unexpectedState } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, bool, metadata, obj } from '../params';
 import { created, equals, filteredList } from '../render';
+import { objectsOf } from '../store';
 
 const OPEN = ['warning_needs_response', 'warning_under_review', 'needs_response', 'under_review'];
 
@@ -58,7 +59,7 @@ export const disputeRoutes: Route[] = [
     path: '/v1/disputes',
     filters: ['charge', 'created', 'payment_intent'],
     handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.disputes), '/v1/disputes', {
+      filteredList(ctx.query, objectsOf(ctx.account, 'disputes'), '/v1/disputes', {
         charge: equals((d) => d.charge),
         created,
         payment_intent: equals((d) => d.payment_intent),

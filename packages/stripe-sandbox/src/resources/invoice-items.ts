@@ -4,7 +4,7 @@ import type { FormObject } from '../form-decode';
 import { newId } from '../ids';
 import { allowOnly, bool, currency, int, metadata, nullableStr, obj, str } from '../params';
 import { created, equals, filteredList, flag, type ListFilters } from '../render';
-import type { Account } from '../store';
+import { type Account, objectsOf } from '../store';
 import { createPrice } from './prices';
 
 export interface NewInvoiceItem {
@@ -83,7 +83,7 @@ export function pendingInvoiceItems(
   subscriptionId: string | null,
   withUnattached: boolean,
 ): any[] {
-  return (Object.values(account.data.invoiceitems) as any[]).filter((ii) => {
+  return (objectsOf(account, 'invoiceitems') as any[]).filter((ii) => {
     if (ii._deleted || ii.invoice !== null || ii.customer !== customer) return false;
     const sub = ii.parent?.subscription_details?.subscription ?? null;
     return sub === null ? withUnattached : sub === subscriptionId;
@@ -274,7 +274,7 @@ export const invoiceItemRoutes: Route[] = [
     handler: (ctx) =>
       filteredList(
         ctx.query,
-        (Object.values(ctx.account.data.invoiceitems) as any[]).filter((i) => !i._deleted),
+        (objectsOf(ctx.account, 'invoiceitems') as any[]).filter((i) => !i._deleted),
         '/v1/invoiceitems',
         ITEM_FILTERS,
       ),

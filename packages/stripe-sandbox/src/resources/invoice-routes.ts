@@ -3,7 +3,7 @@ import { invalidRequest, StripeApiError, unexpectedState } from '../errors';
 import { randomToken } from '../ids';
 import { allowOnly, arr, int, metadata, nullableStr, obj, oneOf, str } from '../params';
 import { created, equals, filteredList, type ListFilters, publicView, range } from '../render';
-import type { Account } from '../store';
+import { type Account, objectsOf } from '../store';
 
 const INVOICE_FILTERS: ListFilters = {
   collection_method: equals((i) => i.collection_method),
@@ -110,8 +110,7 @@ export const invoiceRoutes: Route[] = [
     method: 'GET',
     path: '/v1/invoices',
     filters: Object.keys(INVOICE_FILTERS),
-    handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.invoices), '/v1/invoices', INVOICE_FILTERS),
+    handler: (ctx) => filteredList(ctx.query, objectsOf(ctx.account, 'invoices'), '/v1/invoices', INVOICE_FILTERS),
   },
   {
     method: 'GET',

@@ -2,6 +2,7 @@ import { type Ctx, emit, getObject, type Route, timeForCustomer } from '../conte
 import { invalidRequest, unexpectedState } from '../errors';
 import { allowOnly, bool, checkMinimumAmount, currency, int, metadata, obj, oneOf, str, strArray } from '../params';
 import { created, equals, filteredList } from '../render';
+import { objectsOf } from '../store';
 import { CREATE_FIELDS, confirmPayment, createPaymentIntent } from './payment-intents';
 import { resolvePaymentMethod } from './payment-methods';
 
@@ -179,7 +180,7 @@ export const paymentIntentRoutes: Route[] = [
     path: '/v1/payment_intents',
     filters: ['created', 'customer'],
     handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.payment_intents), '/v1/payment_intents', {
+      filteredList(ctx.query, objectsOf(ctx.account, 'payment_intents'), '/v1/payment_intents', {
         created,
         customer: equals((p) => p.customer),
       }),

@@ -5,7 +5,7 @@ import type { FormObject } from '../form-decode';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, metadata, obj, oneOf, str } from '../params';
 import { equals, filteredList, type ListFilters, publicView } from '../render';
-import type { Account } from '../store';
+import { type Account, objectsOf } from '../store';
 import { cardBehaviour, luhnValid, TEST_PAYMENT_METHOD_IDS } from './test-cards';
 
 export interface CardInput {
@@ -191,7 +191,7 @@ export const paymentMethodRoutes: Route[] = [
 ];
 
 function listPaymentMethods(ctx: Ctx, customer: string | undefined, url: string) {
-  const items = Object.values(ctx.account.data.payment_methods).filter(
+  const items = objectsOf(ctx.account, 'payment_methods').filter(
     (pm: any) => (!customer || pm.customer === customer) && (customer || pm.customer),
   );
   const filters: ListFilters = { type: equals((pm) => pm.type) };

@@ -4,7 +4,7 @@ import { type FormObject, pathOf } from '../form-decode';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, bool, currency, int, metadata, nullableStr, obj, oneOf, str } from '../params';
 import { created, equals, filteredList, flag, type ListFilter, type ListFilters, oneOfList } from '../render';
-import type { Account } from '../store';
+import { type Account, objectsOf } from '../store';
 import { createProduct } from './products';
 
 const FIELDS = [
@@ -72,7 +72,7 @@ export function createPrice(account: Account, body: FormObject, prefix = pathOf(
   }
   const lookupKey = str(body, 'lookup_key') ?? null;
   if (lookupKey) {
-    const existing = Object.values(account.data.prices).find((x: any) => x.lookup_key === lookupKey);
+    const existing = objectsOf(account, 'prices').find((x: any) => x.lookup_key === lookupKey);
     if (existing) {
       if (bool(body, 'transfer_lookup_key')) existing.lookup_key = null;
       else throw invalidRequest(`A price (\`${existing.id}\`) already uses that lookup key.`, p('lookup_key'));
@@ -139,6 +139,6 @@ export const priceRoutes: Route[] = [
     method: 'GET',
     path: '/v1/prices',
     filters: Object.keys(PRICE_FILTERS),
-    handler: (ctx) => filteredList(ctx.query, Object.values(ctx.account.data.prices), '/v1/prices', PRICE_FILTERS),
+    handler: (ctx) => filteredList(ctx.query, objectsOf(ctx.account, 'prices'), '/v1/prices', PRICE_FILTERS),
   },
 ];

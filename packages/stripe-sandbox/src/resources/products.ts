@@ -4,7 +4,7 @@ import { type FormObject, setPath } from '../form-decode';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, bool, metadata, nullableStr, obj, str, strArray } from '../params';
 import { created, equals, filteredList, flag, type ListFilters, oneOfList } from '../render';
-import type { Account } from '../store';
+import { type Account, objectsOf, removeObject } from '../store';
 import { createPrice } from './prices';
 
 const FIELDS = [
@@ -112,14 +112,14 @@ export const productRoutes: Route[] = [
     path: '/v1/products/:id',
     handler: (ctx) => {
       const product = getObject(ctx.account, 'products', ctx.params.id, 'product');
-      if (Object.values(ctx.account.data.prices).some((p: any) => p.product === product.id)) {
+      if (objectsOf(ctx.account, 'prices').some((p: any) => p.product === product.id)) {
         throw invalidRequest(
           'This product cannot be deleted because it has one or more user-created prices.',
           undefined,
           'product_has_prices',
         );
       }
-      delete ctx.account.data.products[product.id];
+      removeObject(ctx.account, 'products', product.id);
       emit(ctx, 'product.deleted', product);
       return { id: product.id, object: 'product', deleted: true };
     },
@@ -128,7 +128,6 @@ export const productRoutes: Route[] = [
     method: 'GET',
     path: '/v1/products',
     filters: Object.keys(PRODUCT_FILTERS),
-    handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.products), '/v1/products', PRODUCT_FILTERS),
+    handler: (ctx) => filteredList(ctx.query, objectsOf(ctx.account, 'products'), '/v1/products', PRODUCT_FILTERS),
   },
 ];

@@ -3,6 +3,7 @@ import { invalidRequest } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, metadata, oneOf, str } from '../params';
 import { created, equals, filteredList } from '../render';
+import { objectsOf } from '../store';
 import { behaviourOf } from './payment-methods';
 
 function formatAmount(amount: number, currency: string): string {
@@ -135,7 +136,7 @@ export const refundRoutes: Route[] = [
     path: '/v1/refunds',
     filters: ['charge', 'created', 'payment_intent'],
     handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.refunds), '/v1/refunds', {
+      filteredList(ctx.query, objectsOf(ctx.account, 'refunds'), '/v1/refunds', {
         charge: equals((r) => r.charge),
         created,
         payment_intent: equals((r) => r.payment_intent),

@@ -3,6 +3,7 @@ import { StripeApiError, unexpectedState } from '../errors';
 import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, bool, metadata, oneOf, str } from '../params';
 import { created, equals, filteredList } from '../render';
+import { objectsOf } from '../store';
 import { attachPaymentMethod, behaviourOf, resolvePaymentMethod } from './payment-methods';
 
 const FIELDS = [
@@ -178,7 +179,7 @@ export const setupIntentRoutes: Route[] = [
     path: '/v1/setup_intents',
     filters: ['attach_to_self', 'created', 'customer', 'payment_method'],
     handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.setup_intents), '/v1/setup_intents', {
+      filteredList(ctx.query, objectsOf(ctx.account, 'setup_intents'), '/v1/setup_intents', {
         // The sandbox has no Connect accounts: nothing is attached to the platform itself.
         attach_to_self: (query, name) => {
           const want = bool(query, name);

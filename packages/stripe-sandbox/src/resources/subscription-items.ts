@@ -4,6 +4,7 @@ import { type FormObject, setPath } from '../form-decode';
 import { newId } from '../ids';
 import { allowOnly, arr, bool, int, metadata, oneOf, str } from '../params';
 import { filteredList, publicView } from '../render';
+import { objectsOf } from '../store';
 import { createInvoiceItem, pendingInvoiceItems } from './invoice-items';
 import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { paymentMethodFor } from './subscription-lifecycle';
@@ -121,7 +122,7 @@ export function changeSubscriptionItems(
 
 /** The subscription holding a subscription item, by the item's id. */
 function findItem(ctx: Ctx, id: string, param = 'id'): { sub: any; item: any } {
-  for (const sub of Object.values(ctx.account.data.subscriptions) as any[]) {
+  for (const sub of [...objectsOf(ctx.account, 'subscriptions')] as any[]) {
     const item = sub.items.data.find((it: any) => it.id === id);
     if (item) return { sub, item };
   }

@@ -1,4 +1,5 @@
 import { type Ctx, clone, diff, emit } from '../context';
+import { objectsOf } from '../store';
 import {
   attemptInvoicePayment,
   createSubscriptionInvoice,
@@ -69,7 +70,7 @@ export function onInvoicePaymentFailed(ctx: Ctx, invoice: any, now: number): voi
 
 export function cancelSubscription(ctx: Ctx, sub: any, now: number, reason: string): void {
   if (sub.status === 'canceled') return;
-  for (const invoice of Object.values(ctx.account.data.invoices) as any[]) {
+  for (const invoice of [...objectsOf(ctx.account, 'invoices')] as any[]) {
     if (
       invoice.parent?.subscription_details?.subscription === sub.id &&
       invoice.status === 'open' &&
@@ -102,7 +103,7 @@ export function nextDueAt(ctx: Ctx, sub: any): number | null {
   const trialNotice = trialWillEndAt(sub);
   if (trialNotice !== null) times.push(trialNotice);
   if (sub.pause_collection?.resumes_at) times.push(sub.pause_collection.resumes_at);
-  for (const invoice of Object.values(ctx.account.data.invoices) as any[]) {
+  for (const invoice of [...objectsOf(ctx.account, 'invoices')] as any[]) {
     if (
       invoice.parent?.subscription_details?.subscription === sub.id &&
       invoice.status === 'open' &&
@@ -124,7 +125,7 @@ export function runDue(ctx: Ctx, sub: any, now: number): void {
     }
     return;
   }
-  for (const invoice of Object.values(ctx.account.data.invoices) as any[]) {
+  for (const invoice of [...objectsOf(ctx.account, 'invoices')] as any[]) {
     if (invoice.parent?.subscription_details?.subscription !== sub.id || invoice.status !== 'open') continue;
     if (invoice.next_payment_attempt && invoice.next_payment_attempt <= now) {
       attemptInvoicePayment(ctx, invoice, paymentMethodFor(ctx, sub), true, now);

@@ -4,6 +4,7 @@ import type { FormObject } from '../form-decode';
 import { newId } from '../ids';
 import { allowOnly, arr, bool, int, metadata, nullableStr, obj, oneOf, str } from '../params';
 import { created, equals, filteredList, type ListFilters, publicView, range } from '../render';
+import { objectsOf } from '../store';
 import { createSubscriptionDiscount, discountsFromParams, redeem } from './coupons';
 import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { behaviourOf, resolvePaymentMethod } from './payment-methods';
@@ -368,7 +369,7 @@ export const subscriptionRoutes: Route[] = [
     filters: Object.keys(SUBSCRIPTION_FILTERS),
     handler: (ctx) => {
       // Without `status`, Stripe lists every subscription but the canceled ones.
-      const items = Object.values(ctx.account.data.subscriptions).filter(
+      const items = objectsOf(ctx.account, 'subscriptions').filter(
         (s: any) => ctx.query.status !== undefined || s.status !== 'canceled',
       );
       return filteredList(ctx.query, items, '/v1/subscriptions', SUBSCRIPTION_FILTERS);

@@ -3,12 +3,13 @@ import { invalidRequest } from '../errors';
 import { newId, nowSeconds } from '../ids';
 import { allowOnly, int, str } from '../params';
 import { filteredList } from '../render';
+import { objectsOf, removeObject } from '../store';
 import { nextDueAt, runDue } from './subscription-lifecycle';
 
 const MAX_STEPS = 10_000;
 
 function subscriptionsOnClock(ctx: Ctx, clockId: string): any[] {
-  return Object.values(ctx.account.data.subscriptions).filter((s: any) => s.test_clock === clockId);
+  return objectsOf(ctx.account, 'subscriptions').filter((s: any) => s.test_clock === clockId);
 }
 
 /**
@@ -31,7 +32,7 @@ export function advanceClock(ctx: Ctx, clock: any, target: number): void {
 
 /** Renews subscriptions that are not on a test clock when their real time comes (checked periodically). */
 export function runDueRealTime(ctx: Ctx, now: number): void {
-  for (const sub of Object.values(ctx.account.data.subscriptions) as any[]) {
+  for (const sub of [...objectsOf(ctx.account, 'subscriptions')] as any[]) {
     if (sub.test_clock) continue;
     for (let step = 0; step < 100; step++) {
       const at = nextDueAt(ctx, sub);
@@ -73,14 +74,14 @@ export const testClockRoutes: Route[] = [
     path: '/v1/test_helpers/test_clocks',
     filters: [],
     handler: (ctx) =>
-      filteredList(ctx.query, Object.values(ctx.account.data.test_clocks), '/v1/test_helpers/test_clocks', {}),
+      filteredList(ctx.query, objectsOf(ctx.account, 'test_clocks'), '/v1/test_helpers/test_clocks', {}),
   },
   {
     method: 'DELETE',
     path: '/v1/test_helpers/test_clocks/:id',
     handler: (ctx) => {
       const clock = getObject(ctx.account, 'test_clocks', ctx.params.id, 'test_helpers.test_clock');
-      delete ctx.account.data.test_clocks[clock.id];
+      removeObject(ctx.account, 'test_clocks', clock.id);
       emit(ctx, 'test_helpers.test_clock.deleted', clock);
       return { id: clock.id, object: 'test_helpers.test_clock', deleted: true };
     },
