@@ -1,5 +1,6 @@
 import { sandboxControlToken } from '@tillflow/core';
 import {
+  createRole,
   createTable,
   insertRow,
   queryRows,
@@ -8,10 +9,11 @@ import {
   setOwnerColumn,
   setTablePermission,
 } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
+import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PageView, ViewNode } from '~/server/pages/render';
 import { servicesFor } from '~/server/services';
@@ -332,7 +334,7 @@ describe('pages: builders compose pages, end users open them and press their but
   });
 
   it('a form inserts a row as the end user with its fields; one block failing shows an inline error, not a blank page', async () => {
-    const { caller, project, slug, signUp } = await shop();
+    const { caller, project, signUp } = await shop();
     await createTable(handle.db, project.id, {
       name: 'note',
       columns: [
@@ -402,5 +404,156 @@ describe('pages: builders compose pages, end users open them and press their but
     });
     const { rows } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'note', {});
     expect(rows.map((r) => [r.body, r.stars])).toEqual([['Great beans', 5]]);
+  });
+
+  it('a button runs an actionflow as the signed-in shopper with inputs from the page, and shows its outputs', async () => {
+    const { caller, project, signUp } = await shop();
+    await setTablePermission(handle.db, project.id, {
+      role: 'user',
+      table: 'product',
+      operation: 'update',
+      allowed: true,
+      scope: 'all',
+    });
+    // An actionflow called from a page: inputs product (number) and quantity (number), returns the total.
+    const flow = await caller.flows.create({ projectId: project.id, name: 'Quote' });
+    const loaded = await caller.flows.get({ projectId: project.id, flowId: flow.id });
+    await caller.flows.saveDraft({
+      projectId: project.id,
+      flowId: flow.id,
+      expectedRevision: loaded.revision,
+      definition: {
+        trigger: {
+          kind: 'app_call',
+          inputs: [
+            { name: 'product', type: 'number' },
+            { name: 'quantity', type: 'number' },
+          ],
+          outputs: [
+            { name: 'total', type: 'number' },
+            { name: 'name', type: 'string' },
+          ],
+          roles: ['user'],
+        },
+        graph: {
+          nodes: [
+            { id: 'trigger', type: 'trigger', config: {}, position: { x: 0, y: 0 } },
+            {
+              id: 'find',
+              type: 'query_rows',
+              config: {
+                table: 'product',
+                filters: [{ column: 'id', op: 'eq', value: '{{ trigger.inputs.product }}' }],
+              },
+              position: { x: 0, y: 100 },
+            },
+            {
+              id: 'answer',
+              type: 'app_return',
+              config: {
+                values: {
+                  total: '{{ nodes.find.first.price * trigger.inputs.quantity }}',
+                  name: '{{ nodes.find.first.name }}',
+                },
+              },
+              position: { x: 0, y: 200 },
+            },
+          ],
+          edges: [
+            { id: 'e1', source: 'trigger', target: 'find' },
+            { id: 'e2', source: 'find', target: 'answer' },
+          ],
+        },
+      },
+    });
+    await caller.flows.publish({ projectId: project.id, flowId: flow.id });
+
+    const page = await caller.pages.create({ projectId: project.id, title: 'Quote' });
+    const got = await caller.pages.get({ projectId: project.id, pageId: page.id });
+    expect(got.context.flows).toEqual([
+      {
+        id: flow.id,
+        name: 'Quote',
+        inputs: { product: 'number', quantity: 'number' },
+        outputs: { total: 'number', name: 'string' },
+        roles: ['user'],
+      },
+    ]);
+    const quoteButton = (quantity: string) => ({
+      id: 'quote',
+      kind: 'button',
+      props: {
+        label: 'Price for three',
+        onClick: {
+          steps: [{ type: 'call_flow', id: 'q', flowId: flow.id, inputs: { product: '{{ item.id }}', quantity } }],
+          onSuccess: [
+            { type: 'show_message', text: '{{ results.q.name }} x3 costs {{ results.q.total }}', tone: 'success' },
+          ],
+        },
+      },
+    });
+    const definition = (quantity: string) => ({
+      ...got.draft,
+      access: { kind: 'signed_in' as const },
+      blocks: [{ id: 'products', kind: 'data_list', props: { table: 'product' }, children: [quoteButton(quantity)] }],
+    });
+    // A binding of the wrong type for an input is refused at save and publish.
+    const saved = await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: got.revision,
+      definition: definition('{{ user.email }}'),
+    });
+    expect(saved.issues.map((i) => i.code)).toEqual(['binding']);
+    await caller.pages.saveDraft({
+      projectId: project.id,
+      pageId: page.id,
+      expectedRevision: saved.revision,
+      definition: definition('3'),
+    });
+    await caller.pages.publish({ projectId: project.id, pageId: page.id });
+
+    const ann = await signUp('ann');
+    const view = (await ann.query<PageAnswer>('page', { path: '/quote' })).view;
+    const [button] = ofKind(view, 'button');
+    expect(button).toMatchObject({ label: 'Price for three' });
+    const done = await ann.mutation<ActionAnswer>('runAction', {
+      pageId: page.id,
+      blockId: 'quote',
+      path: '/quote',
+      itemId: button.itemId,
+    });
+    expect(done).toEqual({ ok: true, effects: [{ kind: 'message', text: 'Beans x3 costs 4500', tone: 'success' }] });
+    // The run is in the flow's history like any other, with the shopper as its caller.
+    const me = await ann.query<{ me: { id: number } }>('info');
+    const runs = await executeRows<{ status: string; trigger_payload: { caller: { userId: number } } }>(
+      handle.db,
+      sql`select status, trigger_payload from flow_run where flow_id = ${flow.id}`,
+    );
+    expect(runs).toMatchObject([{ status: 'succeeded', trigger_payload: { caller: { userId: me.me.id } } }]);
+
+    // A role the flow does not list never sees the button, and the server refuses it.
+    await createRole(handle.db, project.id, 'guest');
+    await setEndUserRole(handle.db, project.id, me.me.id, 'guest');
+    await setTablePermission(handle.db, project.id, {
+      role: 'guest',
+      table: 'product',
+      operation: 'read',
+      allowed: true,
+      scope: 'all',
+    });
+    const asGuest = (await ann.query<PageAnswer>('page', { path: '/quote' })).view;
+    expect(ofKind(asGuest, 'data_list')[0].items).toHaveLength(1);
+    expect(ofKind(asGuest, 'button')).toEqual([]);
+    const refused = await ann.mutation<ActionAnswer>('runAction', {
+      pageId: page.id,
+      blockId: 'quote',
+      path: '/quote',
+      itemId: button.itemId,
+    });
+    expect(refused).toEqual({
+      ok: false,
+      effects: [{ kind: 'message', text: 'Your role may not run "Quote".', tone: 'error' }],
+    });
   });
 });

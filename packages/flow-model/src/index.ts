@@ -1,3 +1,4 @@
+export * from './app-call';
 export * from './bindable';
 export * from './bindings';
 export * from './catalog';

@@ -1,3 +1,4 @@
+import { appCallOutputTypes, appCallTriggerType } from './app-call';
 import { type CatalogContext, getNodeType } from './catalog';
 import { expressionFieldsOf } from './catalog/run-config';
 import { checkTemplateString, type TypeScope } from './expressions/check';
@@ -7,6 +8,7 @@ import type { FlowDefinition, FlowNode, FlowTrigger, TableInfo } from './types';
 import { t, typeOfValue, type ValueType } from './value-type';
 
 export function triggerValueType(trigger: FlowTrigger): ValueType {
+  if (trigger.kind === 'app_call') return appCallTriggerType(trigger);
   // A manual run accepts any JSON input, so its fields are unchecked.
   return trigger.kind === 'stripe_webhook' ? stripeTriggerType(trigger.events) : t.object({}, true);
 }
@@ -46,7 +48,11 @@ function parsedConfig(node: FlowNode): Record<string, unknown> | undefined {
  * the outputs of its upstream nodes only, and the variables set upstream.
  */
 export function computeFlowTypes(definition: FlowDefinition, tables?: TableInfo[]): FlowTypeInfo {
-  const ctx: CatalogContext = { trigger: triggerValueType(definition.trigger), tables };
+  const ctx: CatalogContext = {
+    trigger: triggerValueType(definition.trigger),
+    tables,
+    appOutputs: definition.trigger.kind === 'app_call' ? appCallOutputTypes(definition.trigger) : undefined,
+  };
   const graph = definition.graph;
   const byId = new Map(graph.nodes.map((n) => [n.id, n]));
   const shapes = new Map<string, ValueType>();

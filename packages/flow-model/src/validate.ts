@@ -12,6 +12,7 @@ export interface ValidateFlowOptions {
   previous?: FlowDefinition;
 }
 
+const APP_RETURN = 'app_return';
 const DATA_NODE_TYPES = new Set(['query_rows', 'insert_row', 'update_rows', 'delete_rows']);
 
 /** Checks a flow before it is saved; an empty list means it can be published. */
@@ -52,6 +53,41 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
       message: 'Choose at least one Stripe event that starts this flow.',
       field: 'trigger.events',
     });
+  const returns = nodes.filter((n) => n.type === APP_RETURN);
+  if (definition.trigger.kind !== 'app_call')
+    for (const node of returns)
+      issues.push({
+        code: 'return_without_app_call',
+        message: `'${node.label ?? node.id}' returns to the app, but this flow is not called from the app: set its trigger to "Called from a page", or remove it.`,
+        nodeId: node.id,
+      });
+  else if (definition.trigger.outputs.length > 0 && returns.length === 0)
+    issues.push({
+      code: 'missing_return',
+      message: 'This flow declares outputs: add a "Return to the app" node that gives them back.',
+      field: 'trigger.outputs',
+    });
+  else
+    for (const node of returns) {
+      const values = (node.config.values ?? {}) as Record<string, unknown>;
+      const declared = definition.trigger.outputs.map((o) => o.name);
+      for (const name of declared)
+        if (!(name in values))
+          issues.push({
+            code: 'missing_output',
+            message: `'${node.label ?? node.id}' does not give the output "${name}".`,
+            nodeId: node.id,
+            field: `values.${name}`,
+          });
+      for (const name of Object.keys(values))
+        if (!declared.includes(name))
+          issues.push({
+            code: 'unknown_output',
+            message: `'${node.label ?? node.id}' gives "${name}", which is not one of the flow's outputs (${declared.join(', ') || 'none'}).`,
+            nodeId: node.id,
+            field: `values.${name}`,
+          });
+    }
   const triggers = nodes.filter((n) => n.type === TRIGGER_NODE_TYPE);
   if (triggers.length === 0)
     issues.push({ code: 'missing_trigger', message: 'The flow needs a trigger node to start from.' });

@@ -22,6 +22,7 @@ const minimalConfigs: Record<string, Record<string, unknown>> = {
   stripe_api_call: { operation: 'customers.retrieve', params: { id: 'cus_1' } },
   code: { code: 'return 1' },
   stop: { outcome: 'fail', message: 'no order' },
+  app_return: { values: { total: '{{ trigger.inputs.quantity }}' } },
 };
 
 describe('node catalog', () => {

@@ -52,7 +52,8 @@ export const pageActionSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('call_flow'),
     id: stepId,
-    flowId: z.number().int().positive(),
+    /** An actionflow with the "Called from a page" trigger (its id); its outputs are `results.<id>`. */
+    flowId: z.string().min(1, 'Pick an actionflow').max(64),
     inputs: z.record(z.string(), value).default({}),
   }),
   z.object({
@@ -93,7 +94,7 @@ export const isServerAction = (a: PageAction) => (SERVER_ACTIONS as readonly str
 /** What a role needs to run an action: a table operation or a payment action permission. */
 export function permissionNeeded(
   action: PageAction,
-): { table: string; operation: 'insert' | 'update' } | { action: string } | null {
+): { table: string; operation: 'insert' | 'update' } | { action: string } | { flow: string } | null {
   switch (action.type) {
     case 'create_row':
       return { table: action.table, operation: 'insert' };
@@ -106,6 +107,8 @@ export function permissionNeeded(
       return { action: 'stripe.recurring' };
     case 'refund':
       return { action: 'stripe.refund' };
+    case 'call_flow':
+      return { flow: action.flowId };
     default:
       return null;
   }
@@ -119,7 +122,7 @@ export const ACTION_LABELS: Record<PageActionType, string> = {
   start_subscription: 'Start a subscription',
   cancel_subscription: 'Cancel a subscription',
   refund: 'Refund a payment',
-  call_flow: 'Call an actionflow',
+  call_flow: 'Run an actionflow',
   navigate: 'Go to a page',
   show_message: 'Show a message',
   sign_out: 'Sign out',

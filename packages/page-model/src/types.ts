@@ -59,10 +59,12 @@ export interface PageTableInfo {
 }
 export type FlowIoType = 'string' | 'number' | 'boolean';
 export interface CallableFlowInfo {
-  id: number;
+  id: string;
   name: string;
   inputs: Record<string, FlowIoType>;
   outputs: Record<string, FlowIoType>;
+  /** The roles that may run it; empty: every signed-in end user. */
+  roles: string[];
 }
 export interface PageContext {
   tables: PageTableInfo[];

@@ -22,10 +22,15 @@ export function rolesWithAccess(page: Pick<PageDefinition, 'access'>, ctx: Pick<
 export function roleMay(
   role: string,
   action: PageAction,
-  ctx: Pick<PageContext, 'tablePermissions' | 'actionPermissions'>,
+  ctx: Pick<PageContext, 'tablePermissions' | 'actionPermissions' | 'flows'>,
 ): boolean {
   const need = permissionNeeded(action);
   if (!need) return true;
+  if ('flow' in need) {
+    // Signed-out visitors cannot run a flow: it acts as its caller.
+    const flow = ctx.flows.find((f) => f.id === need.flow);
+    return !!flow && role !== 'anonymous' && (flow.roles.length === 0 || flow.roles.includes(role));
+  }
   if ('action' in need) return ctx.actionPermissions.some((p) => p.role === role && p.action === need.action);
   return ctx.tablePermissions.some((p) => p.role === role && p.table === need.table && p.operation === need.operation);
 }
@@ -140,10 +145,12 @@ export function validatePage(input: unknown, ctx: PageContext): PageIssue[] {
         const checkAction = (action: PageAction, at: string, scope: Record<string, ValueType>) => {
           const label = ACTION_LABELS[action.type];
           const need = permissionNeeded(action);
-          if (need && roles.length > 0 && !roles.some((r) => roleMay(r, action, ctx)))
+          const flowKnown =
+            !('flow' in (need ?? {})) || ctx.flows.some((f) => f.id === (need as { flow: string }).flow);
+          if (need && flowKnown && roles.length > 0 && !roles.some((r) => roleMay(r, action, ctx)))
             push({
               code: 'role_cannot',
-              message: `${label}: no role that can open this page may do this (${'action' in need ? `the ${need.action.replace('stripe.', '')} permission` : `${need.operation} on "${need.table}"`}); open it in Permissions or limit the page to a role that may.`,
+              message: `${label}: no role that can open this page may do this (${'flow' in need ? 'the actionflow lists other roles, and signed-out visitors cannot run one' : 'action' in need ? `the ${need.action.replace('stripe.', '')} permission` : `${need.operation} on "${need.table}"`}); open it in Permissions or limit the page to a role that may.`,
               field: at,
             });
           const b = (value: string | undefined, f: string, expected?: ValueType) =>

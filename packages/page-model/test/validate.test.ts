@@ -45,7 +45,16 @@ const ctx: PageContext = {
     { role: 'user', action: 'stripe.payment' },
     { role: 'admin', action: 'stripe.refund' },
   ],
-  flows: [{ id: 7, name: 'Quote', inputs: { quantity: 'number' }, outputs: { total: 'number', note: 'string' } }],
+  flows: [
+    {
+      id: 'f7',
+      name: 'Quote',
+      inputs: { quantity: 'number' },
+      outputs: { total: 'number', note: 'string' },
+      roles: [],
+    },
+    { id: 'f8', name: 'Staff tool', inputs: {}, outputs: {}, roles: ['admin'] },
+  ],
   paths: ['/', '/pricing', '/orders', '/orders/:orderId'],
 };
 
@@ -267,9 +276,9 @@ describe('page model: what validation refuses', () => {
     expect(codes(go({ type: 'navigate', to: '/orders/:orderId' }))).toEqual(['missing_param']);
     expect(codes(go({ type: 'navigate', to: '/orders/:orderId', params: { orderId: '{{ user.id }}' } }))).toEqual([]);
     const call = (action: unknown) => page([{ id: 'b', kind: 'button', props: { onClick: { steps: [action] } } }]);
-    expect(codes(call({ type: 'call_flow', flowId: 99 }))).toEqual(['unknown_flow']);
-    expect(codes(call({ type: 'call_flow', flowId: 7 }))).toEqual(['missing_param']);
-    expect(codes(call({ type: 'call_flow', flowId: 7, inputs: { quantity: '{{ user.email }}' } }))).toEqual([
+    expect(codes(call({ type: 'call_flow', flowId: 'gone' }))).toEqual(['unknown_flow']);
+    expect(codes(call({ type: 'call_flow', flowId: 'f7' }))).toEqual(['missing_param']);
+    expect(codes(call({ type: 'call_flow', flowId: 'f7', inputs: { quantity: '{{ user.email }}' } }))).toEqual([
       'binding',
     ]);
     expect(
@@ -280,7 +289,7 @@ describe('page model: what validation refuses', () => {
             kind: 'button',
             props: {
               onClick: {
-                steps: [{ type: 'call_flow', id: 'quote', flowId: 7, inputs: { quantity: '3' } }],
+                steps: [{ type: 'call_flow', id: 'quote', flowId: 'f7', inputs: { quantity: '3' } }],
                 onSuccess: [{ type: 'show_message', text: 'Total {{ results.quote.total }}' }],
                 onFailure: [{ type: 'show_message', text: '{{ error.message }}', tone: 'error' }],
               },
@@ -289,6 +298,15 @@ describe('page model: what validation refuses', () => {
         ]),
       ),
     ).toEqual([]);
+    // A flow that lists roles: a page only other roles (or signed-out visitors) can open may not run it.
+    const staff = (access: unknown) =>
+      codes(
+        page([{ id: 'b', kind: 'button', props: { onClick: { steps: [{ type: 'call_flow', flowId: 'f8' }] } } }], {
+          access,
+        }),
+      );
+    expect(staff({ kind: 'roles', roles: ['user'] })).toEqual(['role_cannot']);
+    expect(staff({ kind: 'roles', roles: ['user', 'admin'] })).toEqual([]);
   });
 
   it('"only rows I own" on a table without an owner column', () => {

@@ -1,4 +1,5 @@
 import { type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
+import type { Actor } from '@tillflow/data-model';
 import { type Executor, executeRows } from '@tillflow/db';
 import {
   configForEvaluation,
@@ -263,6 +264,18 @@ function skippedStep(node: GraphNode): StepResult {
 
 const SET_VARIABLES = 'set_variables';
 
+/** An app-called run acts as its caller (the end user in its payload); every other run as the backend. */
+function runActor(options: ExecuteFlowOptions): Actor {
+  if (options.definition.trigger.kind !== 'app_call') return BACKEND;
+  const caller = (options.trigger as { caller?: { userId?: unknown; role?: unknown } } | null)?.caller;
+  if (typeof caller?.userId !== 'number' || typeof caller.role !== 'string') {
+    if (options.testRun) return BACKEND; // a builder's test run (rolled back) without a chosen caller
+    throw new NonRetriableError('This flow is called from the app, and this run has no signed-in caller.');
+  }
+  return { kind: 'endUser', userId: caller.userId, role: caller.role };
+}
+const BACKEND: Actor = { kind: 'backend' };
+
 async function runStep(
   options: ExecuteFlowOptions,
   node: GraphNode,
@@ -294,6 +307,7 @@ async function runStep(
     }
     const context = (tx: Executor): NodeContext => ({
       runId: options.runId,
+      actor: runActor(options),
       projectId: options.projectId,
       node,
       config,

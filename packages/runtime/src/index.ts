@@ -1,3 +1,11 @@
+export {
+  type AppCallableFlow,
+  type AppCallInput,
+  type AppCallResult,
+  callAppFlow,
+  listAppCallableFlows,
+  mayCallFlow,
+} from './app-call';
 export { bindingTables, resolveStoredBindings, stampExistingFlowBindings } from './bindings';
 export { type CodeJob, type CodeJobOutcome, CodePool, codeWorkerFile } from './code-pool';
 export { CodeNodeError, type CodeRunner, type CodeSettings, createCodeRunner } from './code-sandbox';

@@ -1,4 +1,5 @@
 import { type EgressGuard, isRetryable } from '@tillflow/core';
+import type { Actor } from '@tillflow/data-model';
 import type { DbHandle, Executor } from '@tillflow/db';
 import type { BuiltinNodeTypeId, CallbackNodeTypeId, NodeTypeId, OutputOf, RunConfigOf } from '@tillflow/flow-model';
 import type { GraphNode } from './graph';
@@ -23,6 +24,11 @@ export interface NodeContext<Config = Record<string, unknown>> {
   trigger: unknown;
   /** Outputs of the nodes that already ran, by node id. */
   nodes: Record<string, unknown>;
+  /**
+   * Who the run's data nodes act as: the backend (webhooks, test runs), or for a flow called from the app the
+   * signed-in end user who called it (their role's permissions and row scope apply).
+   */
+  actor: Actor;
   /** Where database effects go: the step's transaction for 'database' nodes. */
   tx: Executor;
   handle: DbHandle;

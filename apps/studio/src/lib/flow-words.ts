@@ -60,11 +60,12 @@ function joinOr(parts: string[]): string {
 
 /** What starts an automation, as a sentence: "When a payment succeeds or a payment fails". */
 export function triggerWords(
-  trigger: { kind: 'manual' } | { kind: 'stripe_webhook'; events: string[] },
+  trigger: { kind: 'manual' } | { kind: 'stripe_webhook'; events: string[] } | { kind: 'app_call' },
   systemKind?: string | null,
 ): string {
   if (systemKind && SYSTEM_TRIGGERS[systemKind]) return SYSTEM_TRIGGERS[systemKind];
   if (trigger.kind === 'manual') return 'When you run it (test runs and calls)';
+  if (trigger.kind === 'app_call') return 'When a button on one of your pages runs it';
   if (trigger.events.length === 0) return 'No Stripe event chosen yet';
   const clauses = [...new Set(trigger.events.map(eventWords))];
   const shown = clauses.length > 3 ? [...clauses.slice(0, 3), `${clauses.length - 3} more`] : clauses;

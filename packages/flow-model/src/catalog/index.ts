@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import type { TypeOf } from '../value-type';
+import { appReturnNode } from './app';
 import {
   stripeDisputeCallback,
   stripePaymentCallback,
@@ -38,6 +39,7 @@ export const nodeTypeIds = [
   'stripe_api_call',
   'code',
   'stop',
+  'app_return',
 ] as const;
 export type NodeTypeId = (typeof nodeTypeIds)[number];
 
@@ -61,6 +63,7 @@ export const catalog = {
   stripe_api_call: stripeApiCallNode,
   code: codeNode,
   stop: stopNode,
+  app_return: appReturnNode,
 } satisfies { [K in NodeTypeId]: { type: K } };
 export type Catalog = typeof catalog;
 

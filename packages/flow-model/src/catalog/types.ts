@@ -10,6 +10,8 @@ export interface CatalogContext {
   trigger: ValueType;
   /** Known tables, when the caller has them (data nodes type their rows from these). */
   tables?: TableInfo[];
+  /** An app-called flow's declared outputs (what its "Return to the app" node must give), by name. */
+  appOutputs?: Record<string, ValueType>;
 }
 
 export interface NodeTypeDefinition<Config = Record<string, unknown>, Output = unknown> {

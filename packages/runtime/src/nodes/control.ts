@@ -55,3 +55,12 @@ export const stopNode: ExecutorOf<'stop'> = {
     return { outcome: 'success', message };
   },
 };
+
+/** Ends an app-called flow: its values are the outputs the page (or other caller) gets back. */
+export const appReturnNode: ExecutorOf<'app_return'> = {
+  effect: 'pure',
+  execute(ctx) {
+    ctx.stop();
+    return ctx.config.values;
+  },
+};

@@ -3,10 +3,10 @@ import { deleteRows, type Filter, insertRow, queryRows, updateRows } from '@till
 import type { ExecutorOf } from '../registry';
 
 // The four database nodes. They write through the data-access layer as the
-// backend, on ctx.tx: the engine commits that transaction together with the
+// run's actor (the backend; in a flow called from the app, the end user who
+// called it), on ctx.tx: the engine commits that transaction together with the
 // step record, so each effect happens exactly once. Their config is the
 // catalog's (flow-model), parsed by the engine before they run.
-const BACKEND = { kind: 'backend' } as const;
 
 /** A bound limit that did not evaluate to a number (the catalog takes a number or a binding). */
 function limitOf(limit: number | string): number {
@@ -20,7 +20,7 @@ export const queryRowsNode: ExecutorOf<'query_rows'> = {
   effect: 'database',
   async execute(ctx) {
     const c = ctx.config;
-    const result = await queryRows(ctx.tx, ctx.projectId, BACKEND, c.table, {
+    const result = await queryRows(ctx.tx, ctx.projectId, ctx.actor, c.table, {
       filters: c.filters as Filter[],
       sort: c.sort,
       limit: limitOf(c.limit),
@@ -32,7 +32,7 @@ export const queryRowsNode: ExecutorOf<'query_rows'> = {
 export const insertRowNode: ExecutorOf<'insert_row'> = {
   effect: 'database',
   async execute(ctx) {
-    return { row: await insertRow(ctx.tx, ctx.projectId, BACKEND, ctx.config.table, ctx.config.values) };
+    return { row: await insertRow(ctx.tx, ctx.projectId, ctx.actor, ctx.config.table, ctx.config.values) };
   },
 };
 
@@ -40,7 +40,7 @@ export const updateRowsNode: ExecutorOf<'update_rows'> = {
   effect: 'database',
   async execute(ctx) {
     const c = ctx.config;
-    const rows = await updateRows(ctx.tx, ctx.projectId, BACKEND, c.table, c.filters as Filter[], c.values);
+    const rows = await updateRows(ctx.tx, ctx.projectId, ctx.actor, c.table, c.filters as Filter[], c.values);
     return { rows, count: rows.length };
   },
 };
@@ -49,6 +49,6 @@ export const deleteRowsNode: ExecutorOf<'delete_rows'> = {
   effect: 'database',
   async execute(ctx) {
     const c = ctx.config;
-    return { count: await deleteRows(ctx.tx, ctx.projectId, BACKEND, c.table, c.filters as Filter[]) };
+    return { count: await deleteRows(ctx.tx, ctx.projectId, ctx.actor, c.table, c.filters as Filter[]) };
   },
 };

@@ -1,5 +1,5 @@
 import type { BuiltinExecutors } from '../registry';
-import { codeNode, conditionNode, setVariablesNode, stopNode, switchNode, triggerNode } from './control';
+import { appReturnNode, codeNode, conditionNode, setVariablesNode, stopNode, switchNode, triggerNode } from './control';
 import { deleteRowsNode, insertRowNode, queryRowsNode, updateRowsNode } from './data';
 import { httpRequestNode, sendEmailNode, stripeApiCallNode } from './external';
 
@@ -20,6 +20,7 @@ export const BUILTIN_NODE_EXECUTORS: BuiltinExecutors = {
   stripe_api_call: stripeApiCallNode,
   code: codeNode,
   stop: stopNode,
+  app_return: appReturnNode,
 };
 
 export { emailMessageId } from './external';

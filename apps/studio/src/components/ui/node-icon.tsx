@@ -1,6 +1,7 @@
 import {
   Braces,
   CircleHelp,
+  CornerDownLeft,
   CreditCard,
   GitBranch,
   Globe,
@@ -41,6 +42,7 @@ const ICONS: Record<string, LucideIcon> = {
   switch: ListOrdered,
   set_variables: Variable,
   stop: OctagonX,
+  app_return: CornerDownLeft,
 };
 
 /** The icon of a node type, decorative (the node's label names it). */

@@ -1,6 +1,5 @@
 import { publicOrigin, TillflowError } from '@tillflow/core';
 import { type Actor, getRow, getTable, insertRow, queryRows, type Row, updateRows } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
 import {
   type ActionChain,
   type Block,
@@ -21,6 +20,7 @@ import {
   type PaymentServices,
   refundAction,
 } from '@tillflow/payments';
+import { callAppFlow, type RunServices } from '@tillflow/runtime';
 import { z } from 'zod';
 import { listCatalog } from '../generated-app/catalog';
 import { listFilters, mayOpen, pageValues } from './render';
@@ -83,7 +83,7 @@ function formValue(type: string, raw: unknown): unknown {
  * charged comes from the order row or the catalog, never from the request.
  */
 export async function runPageAction(
-  services: PaymentServices,
+  services: PaymentServices & RunServices,
   project: { id: number; slug: string },
   actor: Actor,
   rawInput: z.input<typeof runPageActionInput>,
@@ -195,7 +195,7 @@ export async function runPageAction(
 }
 
 async function runStep(
-  services: PaymentServices,
+  services: PaymentServices & RunServices,
   project: { id: number; slug: string },
   actor: Actor,
   step: PageAction,
@@ -276,8 +276,20 @@ async function runStep(
       });
       return { refundId: refund.refundId, amount: refund.amount, status: refund.status };
     }
-    case 'call_flow':
-      throw new TillflowError('VALIDATION', 'Calling an actionflow from a page is not available yet.');
+    case 'call_flow': {
+      // The flow runs as this end user (its data nodes under their role); its inputs are checked against
+      // the flow's declared types by the runtime, with a message naming the input that is wrong.
+      if (actor.kind !== 'endUser') throw new TillflowError('UNAUTHORIZED', 'Sign in to continue.');
+      const user = values.user;
+      const inputs = Object.fromEntries(Object.entries(step.inputs).map(([k, v]) => [k, value(v)]));
+      const { outputs } = await callAppFlow(services, {
+        projectId: project.id,
+        flowId: step.flowId,
+        inputs,
+        caller: { userId: actor.userId, email: user?.email ?? '', role: actor.role },
+      });
+      return outputs;
+    }
     case 'navigate': {
       const params = Object.fromEntries(Object.entries(step.params).map(([k, v]) => [k, value(v)]));
       const path = fillPath(step.to, params);

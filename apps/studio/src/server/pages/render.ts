@@ -22,6 +22,7 @@ import {
   type PropsOf,
   roleMay,
 } from '@tillflow/page-model';
+import { listAppCallableFlows } from '@tillflow/runtime';
 import { statusLabel } from '~/lib/status-labels';
 
 /**
@@ -353,9 +354,13 @@ export const roleOfActor = (actor: Actor) =>
 /** Whether the caller may run every server step of a chain (builders and backends may). */
 export async function chainPermission(handle: DbHandle, projectId: number, actor: Actor) {
   const role = roleOfActor(actor);
-  const matrix = await getPermissionMatrix(handle.db, projectId);
-  return (chain: ActionChain) =>
-    role === null || chain.steps.filter(isServerAction).every((step) => roleMay(role, step, matrix));
+  if (role === null) return () => true;
+  const [matrix, callable] = await Promise.all([
+    getPermissionMatrix(handle.db, projectId),
+    listAppCallableFlows(handle.db, projectId),
+  ]);
+  const ctx = { ...matrix, flows: callable.map((f) => ({ ...f, inputs: {}, outputs: {} })) };
+  return (chain: ActionChain) => chain.steps.filter(isServerAction).every((step) => roleMay(role, step, ctx));
 }
 
 /** Renders a live page for the caller (server-side first paint, and every live refresh). */

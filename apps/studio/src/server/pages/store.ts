@@ -11,6 +11,7 @@ import {
   pageRefusedMessage,
   validatePage,
 } from '@tillflow/page-model';
+import { listAppCallableFlows } from '@tillflow/runtime';
 import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
 
 /** A save based on a revision someone else already replaced. */
@@ -36,10 +37,11 @@ const notFound = () => new TillflowError('NOT_FOUND', 'This page does not exist 
 
 /** What a page's validation checks against: the project's tables, roles, permissions, callable flows and pages. */
 export async function loadPageContext(db: Executor, projectId: number): Promise<PageContext> {
-  const [tables, matrix, pages] = await Promise.all([
+  const [tables, matrix, pages, flows] = await Promise.all([
     listTables(db, projectId),
     getPermissionMatrix(db, projectId),
     db.select({ draft: appPages.draft }).from(appPages).where(eq(appPages.projectId, projectId)),
+    listAppCallableFlows(db, projectId),
   ]);
   return {
     tables: tables.map((table) => ({
@@ -55,7 +57,13 @@ export async function loadPageContext(db: Executor, projectId: number): Promise<
     roles: matrix.roles.map((r) => r.name),
     tablePermissions: matrix.tablePermissions,
     actionPermissions: matrix.actionPermissions,
-    flows: [],
+    flows: flows.map((flow) => ({
+      id: flow.id,
+      name: flow.name,
+      inputs: Object.fromEntries(flow.inputs.map((f) => [f.name, f.type])),
+      outputs: Object.fromEntries(flow.outputs.map((f) => [f.name, f.type])),
+      roles: flow.roles,
+    })),
     paths: pages.map((p) => (p.draft as PageDefinition).path),
   };
 }
