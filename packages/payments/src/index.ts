@@ -11,6 +11,7 @@ export { handlePaymentEvent } from './callbacks/payment';
 export { handleSubscriptionEvent } from './callbacks/recurring';
 export { handleRefundEvent } from './callbacks/refund';
 export { handleRenewalEvent } from './callbacks/renewal';
+export * from './catalog';
 export { type CheckReport, checkAgainstStripe, type Difference, lastCheckReport } from './check';
 export * from './currencies';
 export { ensureFlowEndpoint, removeFlowEndpoint } from './custom-endpoints';

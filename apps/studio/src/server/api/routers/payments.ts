@@ -1,12 +1,21 @@
 import { listTables } from '@tillflow/data-model';
 import {
   activatePayments,
+  addCatalogPrice,
+  addPromotionCode,
+  archiveCatalogPrice,
+  archiveCatalogProduct,
   checkAgainstStripe,
+  createCatalogProduct,
+  createCoupon,
   DASHBOARD_TABLES,
   dashboardRows,
+  deleteCoupon,
   endpointHealth,
   ensureSystemEndpoints,
   lastCheckReport,
+  listCatalog,
+  listCoupons,
   loadPaymentSettings,
   paymentTotals,
   refundableAmount,
@@ -24,7 +33,59 @@ const BUILDER = { kind: 'builder' } as const;
 /** Live keys (real money) or test keys / the sandbox; absent: both. */
 const paymentMode = z.enum(['live', 'test']).optional();
 
+const priceInput = z.object({
+  amount: z.string(),
+  currency: z.string(),
+  interval: z.enum(['day', 'week', 'month', 'year']).nullable(),
+  intervalCount: z.number().int().optional(),
+  trialDays: z.number().int().nullable().optional(),
+  taxBehavior: z.enum(['inclusive', 'exclusive', 'unspecified']).optional(),
+});
+
 export const paymentsRouter = createTRPCRouter({
+  /** Products and prices on the project's Stripe account (sandbox or real), archived ones left out. */
+  catalog: projectProcedure.query(({ ctx }) => listCatalog(ctx.services, ctx.project.id)),
+  createProduct: projectProcedure
+    .input(
+      z.object({
+        name: z.string(),
+        description: z.string().nullable().optional(),
+        image: z.string().nullable().optional(),
+        price: priceInput,
+      }),
+    )
+    .mutation(({ ctx, input }) => createCatalogProduct(ctx.services, ctx.project.id, input)),
+  addPrice: projectProcedure
+    .input(z.object({ productId: z.string().min(1), price: priceInput }))
+    .mutation(({ ctx, input }) => addCatalogPrice(ctx.services, ctx.project.id, input)),
+  archiveProduct: projectProcedure
+    .input(z.object({ productId: z.string().min(1) }))
+    .mutation(({ ctx, input }) => archiveCatalogProduct(ctx.services, ctx.project.id, input.productId)),
+  archivePrice: projectProcedure
+    .input(z.object({ priceId: z.string().min(1) }))
+    .mutation(({ ctx, input }) => archiveCatalogPrice(ctx.services, ctx.project.id, input.priceId)),
+  /** Coupons and their promotion codes on the project's Stripe account. */
+  coupons: projectProcedure.query(({ ctx }) => listCoupons(ctx.services, ctx.project.id)),
+  createCoupon: projectProcedure
+    .input(
+      z.object({
+        name: z.string().nullable().optional(),
+        percentOff: z.string().nullable().optional(),
+        amountOff: z.string().nullable().optional(),
+        currency: z.string().nullable().optional(),
+        duration: z.enum(['once', 'repeating', 'forever']),
+        durationInMonths: z.number().int().nullable().optional(),
+        code: z.string().nullable().optional(),
+      }),
+    )
+    .mutation(({ ctx, input }) => createCoupon(ctx.services, ctx.project.id, input)),
+  addPromotionCode: projectProcedure
+    .input(z.object({ couponId: z.string().min(1), code: z.string() }))
+    .mutation(({ ctx, input }) => addPromotionCode(ctx.services, ctx.project.id, input)),
+  deleteCoupon: projectProcedure
+    .input(z.object({ couponId: z.string().min(1) }))
+    .mutation(({ ctx, input }) => deleteCoupon(ctx.services, ctx.project.id, input.couponId)),
+
   /** Settings as the browser may see them: the secret key only masked. */
   settings: projectProcedure.query(async ({ ctx }) => {
     const settings = toPublicSettings(await loadPaymentSettings(ctx.db.db, ctx.project.id));

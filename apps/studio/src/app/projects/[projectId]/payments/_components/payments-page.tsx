@@ -6,6 +6,8 @@ import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ActivationCard } from './activation-card';
 import { BrandingCard } from './branding-card';
+import { CatalogCard } from './catalog-card';
+import { CouponsCard } from './coupons-card';
 import { EndpointsCard } from './endpoints-card';
 import { ReturnAddressesCard } from './return-addresses-card';
 import { StripeKeysCard } from './stripe-keys-card';
@@ -37,6 +39,8 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
       <StripeKeysCard projectId={projectId} settings={s} />
       <BrandingCard projectId={projectId} settings={s} />
       <ReturnAddressesCard projectId={projectId} settings={s} />
+      {s.secretKeyMasked && <CatalogCard projectId={projectId} />}
+      {s.secretKeyMasked && <CouponsCard projectId={projectId} />}
       {s.activatedAt && <EndpointsCard projectId={projectId} />}
     </div>
   );
