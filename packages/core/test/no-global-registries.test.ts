@@ -48,6 +48,8 @@ const ALLOWED: Record<string, string> = {
     "the composition root: createServices per database handle, and the process's logger and Stripe accounts (with the sandbox launcher), on first use",
   'apps/studio/src/server/boot.ts: globalForBoot': 'boot runs once per process',
   'apps/studio/src/server/sign-in-guard.ts: state': 'rate-limiter state',
+  'apps/studio/src/server/teams/live-streams.ts: holder':
+    "each database handle's open member live streams, so removing a member ends theirs at once",
   'apps/studio/src/trpc/react.tsx: browserQueryClient': "the browser's query client",
 };
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { TillflowError } from '@tillflow/core';
 import { dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
-import { type DbHandle, type Executor, type Project, projects } from '@tillflow/db';
+import { type DbHandle, type Executor, type Project, projectMembers, projects } from '@tillflow/db';
 import { and, desc, eq } from 'drizzle-orm';
 
 // A builder's projects: the rules the project router applies (slugs unique across the studio, deleting
@@ -16,9 +16,14 @@ async function refuseTakenSlug(db: Executor, slug: string) {
   if (taken) throw slugTaken(slug);
 }
 
-/** The builder's own projects, newest first. */
-export function listProjects(handle: DbHandle, ownerId: string) {
-  return handle.db.select().from(projects).where(eq(projects.ownerId, ownerId)).orderBy(desc(projects.createdAt));
+/** The projects the builder is a member of (with their role there), newest first. */
+export async function listProjects(handle: DbHandle, userId: string) {
+  const rows = await handle.db
+    .select({ project: projects, role: projectMembers.role })
+    .from(projects)
+    .innerJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId)))
+    .orderBy(desc(projects.createdAt));
+  return rows.map((r) => ({ ...r.project, role: r.role }));
 }
 
 /**
@@ -34,6 +39,8 @@ export async function createProjectRecord(handle: DbHandle, ownerId: string, inp
         .insert(projects)
         .values({ ownerId, name: input.name, slug: input.slug, schemaName })
         .returning();
+      // Its builder is its first owner (server/teams).
+      await tx.insert(projectMembers).values({ projectId: project.id, userId: ownerId, role: 'owner' });
       await provisionProjectSchema(tx, project);
       return project;
     });
@@ -49,7 +56,7 @@ export async function renameProject(handle: DbHandle, project: Project, input: {
   const [updated] = await handle.db
     .update(projects)
     .set({ name: input.name, slug: input.slug ?? project.slug, updatedAt: new Date() })
-    .where(and(eq(projects.id, project.id), eq(projects.ownerId, project.ownerId)))
+    .where(eq(projects.id, project.id))
     .returning();
   return updated;
 }

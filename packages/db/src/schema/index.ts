@@ -13,3 +13,4 @@ export * from './pages';
 export * from './payments';
 export * from './projects';
 export * from './realtime';
+export * from './teams';

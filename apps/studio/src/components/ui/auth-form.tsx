@@ -40,7 +40,9 @@ export function AuthForm({ mode }: { mode: 'sign-in' | 'sign-up' }) {
       const code = result.error.code ?? '';
       return setError(messages[code] ?? result.error.message ?? 'Something went wrong. Try again.');
     }
-    router.push('/projects');
+    // Back to where sign-in was asked for (an invitation link), on this site only.
+    const next = new URLSearchParams(window.location.search).get('next');
+    router.push(next && /^\/(?![/\\])/.test(next) ? next : '/projects');
     router.refresh();
   }
 

@@ -5,6 +5,7 @@ import { endUsersRouter } from './routers/end-users';
 import { eventsRouter } from './routers/events';
 import { flowsRouter } from './routers/flows';
 import { mailboxRouter } from './routers/mailbox';
+import { activityRouter, invitationsRouter, membersRouter, sessionsRouter } from './routers/members';
 import { pagesRouter } from './routers/pages';
 import { paymentsRouter } from './routers/payments';
 import { permissionsRouter } from './routers/permissions';
@@ -27,6 +28,10 @@ export const studioRouter = createTRPCRouter({
   flows: flowsRouter,
   pages: pagesRouter,
   events: eventsRouter,
+  members: membersRouter,
+  invitations: invitationsRouter,
+  activity: activityRouter,
+  sessions: sessionsRouter,
 });
 
 export type StudioRouter = typeof studioRouter;

@@ -1,20 +1,23 @@
 import { TillflowError } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
-import { projects } from '@tillflow/db';
 import type { Services } from '@tillflow/payments';
 import { initTRPC } from '@trpc/server';
-import { and, eq } from 'drizzle-orm';
 import superjson from 'superjson';
 import { ZodError, z } from 'zod';
 import { INTERNAL_MESSAGE, logInternalError } from '../http/internal-error';
 import { fallbackLogger } from '../logger';
 import { servicesFor } from '../services';
+import { AUDITED, recordAudit } from '../teams/audit';
+import { membershipOf } from '../teams/members';
+import { accessOf, deniedMessage, roleMayCall } from '../teams/policy';
 import { toTRPCError } from './errors';
 
 export interface Builder {
   id: string;
   email: string;
   name: string;
+  /** The better-auth session this request came with (live streams end when it is revoked). */
+  sessionId?: string;
 }
 
 export interface TRPCContext {
@@ -70,22 +73,45 @@ const domainErrors = t.middleware(async ({ ctx, next }) => {
 
 export const publicProcedure = t.procedure.use(domainErrors);
 
-export const protectedProcedure = publicProcedure.use(({ ctx, next }) => {
+// Signed in, and the procedure is in the policy table (server/teams/policy.ts); one without an entry is refused.
+export const protectedProcedure = publicProcedure.use(({ ctx, next, path }) => {
   if (!ctx.user) throw new TillflowError('UNAUTHORIZED', 'Sign in to continue.');
+  if (!accessOf(path)) throw new TillflowError('FORBIDDEN', 'This is not available.');
   return next({ ctx: { ...ctx, user: ctx.user } });
 });
 
 /**
- * Every procedure that touches one project goes through here: a builder who
- * does not own the project gets NOT_FOUND, so ids of others' projects leak nothing.
+ * Every procedure that touches one project goes through here: a builder who is not a member of the project
+ * gets NOT_FOUND, so ids of others' projects leak nothing; a member whose role the policy table does not admit
+ * for this procedure gets FORBIDDEN before its input is read further or anything runs. A successful call of an
+ * audited procedure (server/teams/audit.ts) is recorded in the project's audit trail.
  */
 export const projectProcedure = protectedProcedure
   .input(z.object({ projectId: z.number().int().positive() }))
-  .use(async ({ ctx, input, next }) => {
-    const [project] = await ctx.db.db
-      .select()
-      .from(projects)
-      .where(and(eq(projects.id, input.projectId), eq(projects.ownerId, ctx.user.id)));
-    if (!project) throw new TillflowError('NOT_FOUND', 'Project not found.');
-    return next({ ctx: { ...ctx, project } });
+  .use(async ({ ctx, input, next, path, type, getRawInput }) => {
+    const membership = await membershipOf(ctx.db.db, input.projectId, ctx.user.id);
+    if (!membership) throw new TillflowError('NOT_FOUND', 'Project not found.');
+    const { project, role } = membership;
+    if (!roleMayCall(path, role)) throw new TillflowError('FORBIDDEN', deniedMessage(path, role));
+    const audited = type === 'mutation' ? AUDITED[path] : undefined;
+    if (!audited) return next({ ctx: { ...ctx, project, role } });
+    const rawInput = await getRawInput();
+    const before = await audited.load?.({ db: ctx.db, projectId: project.id, input: rawInput });
+    const result = await next({ ctx: { ...ctx, project, role } });
+    if (result.ok) {
+      try {
+        const entry = audited.describe({
+          db: ctx.db,
+          projectId: project.id,
+          input: rawInput,
+          result: result.data,
+          before,
+        });
+        if (entry) await recordAudit(ctx.db.db, project.id, ctx.user, { ...entry, action: path });
+      } catch (error) {
+        // The change itself committed: a failed audit write is logged, never turned into a failed call.
+        ctx.services?.logger.error({ err: error, path }, 'audit entry not recorded');
+      }
+    }
+    return result;
   });

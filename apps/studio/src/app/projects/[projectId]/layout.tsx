@@ -1,8 +1,7 @@
-import { projects } from '@tillflow/db';
-import { and, eq } from 'drizzle-orm';
 import { notFound } from 'next/navigation';
 import { requireBuilder } from '~/server/auth';
 import { getDb } from '~/server/db';
+import { membershipOf } from '~/server/teams/members';
 import { ProjectNav } from './_components/project-nav';
 
 export default async function ProjectLayout({
@@ -17,11 +16,10 @@ export default async function ProjectLayout({
   const id = Number(projectId);
   if (!Number.isInteger(id) || id <= 0) notFound();
   const handle = await getDb();
-  const [project] = await handle.db
-    .select()
-    .from(projects)
-    .where(and(eq(projects.id, id), eq(projects.ownerId, user.id)));
-  if (!project) notFound();
+  // Members only (any role); what each role may do is checked by every procedure (server/teams/policy.ts).
+  const membership = await membershipOf(handle.db, id, user.id);
+  if (!membership) notFound();
+  const { project } = membership;
   return (
     <div className="flex min-h-[calc(100vh-49px)] flex-col md:flex-row">
       <ProjectNav projectId={project.id} projectName={project.name} />

@@ -16,4 +16,6 @@ export const projectSections: ProjectSection[] = [
   { slug: 'events', label: 'Events' },
   { slug: 'app', label: 'App' },
   { slug: 'mailbox', label: 'Mailbox' },
+  { slug: 'members', label: 'Members' },
+  { slug: 'activity', label: 'Activity' },
 ];

@@ -1,0 +1,158 @@
+import type { DbHandle } from '@tillflow/db';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { studioRouter } from '~/server/api/root';
+import { addMember } from '~/server/teams/members';
+import { ACCESS, accessOf, MEMBER_ROLES, type MemberRole, PROCEDURE_POLICY, roleMayCall } from '~/server/teams/policy';
+import { signUpBuilder } from './helpers';
+
+// The role × procedure matrix: every procedure of the studio router (read from the router itself, so a new one
+// without a policy entry fails here), called as each role and as a builder who is not a member.
+
+type Caller = Awaited<ReturnType<typeof signUpBuilder>>['caller'];
+const procedures = studioRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>;
+const paths = Object.keys(procedures).sort();
+
+/** Calls `path` with only the project id: a refusal happens before the rest of the input is read. */
+async function call(
+  caller: Caller,
+  path: string,
+  input: unknown,
+): Promise<{ code: string | null; message?: string; value?: unknown }> {
+  const fn = path.split('.').reduce<any>((node, key) => node[key], caller);
+  try {
+    const value = await fn(input);
+    // A subscription hands back its stream: close it without reading.
+    if (value && typeof value === 'object' && Symbol.asyncIterator in value) await value.return?.();
+    return { code: null, value };
+  } catch (error) {
+    if (error instanceof TRPCError) return { code: error.code, message: error.message };
+    throw error;
+  }
+}
+
+/** Everything that belongs to the project: its rows in every public table with a project_id, and its own schema. */
+async function projectDigest(handle: DbHandle, projectId: number, schemaName: string) {
+  const tables = await handle.query<{ table_schema: string; table_name: string; scoped: boolean }>(
+    `select t.table_schema, t.table_name,
+            exists (select 1 from information_schema.columns c
+                     where c.table_schema = t.table_schema and c.table_name = t.table_name
+                       and c.column_name = 'project_id') as scoped
+       from information_schema.tables t
+      where t.table_type = 'BASE TABLE' and t.table_schema in ('public', $1)
+      order by 1, 2`,
+    [schemaName],
+  );
+  const parts: string[] = [];
+  for (const t of tables) {
+    const from = `"${t.table_schema}"."${t.table_name}"`;
+    const where =
+      t.table_schema === schemaName
+        ? ''
+        : t.table_name === 'project'
+          ? `where x.id = ${projectId}`
+          : t.scoped
+            ? `where x.project_id = ${projectId}`
+            : null;
+    if (where === null) continue;
+    const [row] = await handle.query<{ digest: string }>(
+      `select count(*)::text || ':' || coalesce(md5(string_agg(x::text, ',' order by x::text)), '') as digest from ${from} x ${where}`,
+    );
+    parts.push(`${from} ${row.digest}`);
+  }
+  return parts;
+}
+
+describe('teams: every procedure × every role', () => {
+  let handle: DbHandle;
+  let project: { id: number; schemaName: string };
+  const callers = {} as Record<MemberRole | 'outsider', Caller>;
+
+  beforeAll(async () => {
+    handle = await createTestDb();
+    const owner = await signUpBuilder(handle, 'owner');
+    callers.owner = owner.caller;
+    project = await owner.caller.project.create({ name: 'Matrix shop', slug: `matrix-${uniqueSuffix()}` });
+    // A table with a row, so schema and row procedures have something they could change.
+    await owner.caller.dataModel.createTable({
+      projectId: project.id,
+      name: 'orders',
+      columns: [{ name: 'title', type: 'text' }],
+    });
+    await owner.caller.dataModel.insertRow({ projectId: project.id, table: 'orders', values: { title: 'First' } });
+    for (const role of ['editor', 'finance', 'viewer'] as const) {
+      const member = await signUpBuilder(handle, role);
+      await addMember(handle.db, project.id, member.user.id, role);
+      callers[role] = member.caller;
+    }
+    callers.outsider = (await signUpBuilder(handle, 'outsider')).caller;
+  }, 120_000);
+  afterAll(() => handle.close());
+
+  it('has a policy entry for every procedure of the router, and no entry for a procedure that does not exist', () => {
+    expect(paths.length).toBeGreaterThan(90);
+    expect(paths.filter((path) => !accessOf(path))).toEqual([]);
+    expect(Object.keys(PROCEDURE_POLICY).filter((path) => !(path in procedures))).toEqual([]);
+  });
+
+  it('refuses each role every procedure its level does not admit (FORBIDDEN), and nothing changes', async () => {
+    const before = await projectDigest(handle, project.id, project.schemaName);
+    const wrong: string[] = [];
+    let refused = 0;
+    for (const path of paths) {
+      if (accessOf(path) === 'signedIn') continue;
+      for (const role of MEMBER_ROLES) {
+        if (roleMayCall(path, role)) continue;
+        const { code } = await call(callers[role], path, { projectId: project.id });
+        if (code !== 'FORBIDDEN') wrong.push(`${path} as ${role}: ${code ?? 'ran'}`);
+        refused += 1;
+      }
+      // Not a member: the project does not exist for them.
+      const { code } = await call(callers.outsider, path, { projectId: project.id });
+      if (code !== 'NOT_FOUND') wrong.push(`${path} as outsider: ${code ?? 'ran'}`);
+    }
+    expect(wrong).toEqual([]);
+    expect(refused).toBeGreaterThan(100);
+    expect(await projectDigest(handle, project.id, project.schemaName)).toEqual(before);
+  }, 300_000);
+
+  it('lets each role through to every procedure its level admits (the call is not refused for its role)', async () => {
+    const wrong: string[] = [];
+    // Leaving last: the other calls need the members still there.
+    const ordered = [...paths.filter((p) => p !== 'members.leave'), 'members.leave'];
+    for (const path of ordered) {
+      const access = accessOf(path);
+      if (access === 'signedIn') {
+        const { code } = await call(callers.outsider, path, { projectId: project.id });
+        if (code === 'FORBIDDEN' || code === 'NOT_FOUND') wrong.push(`${path} as outsider: ${code}`);
+        continue;
+      }
+      for (const role of MEMBER_ROLES) {
+        if (!roleMayCall(path, role)) continue;
+        // Refused for the role (FORBIDDEN) or as a non-member (NOT_FOUND "Project not found."); other
+        // answers (a missing input, payments not turned on yet) come from the procedure itself.
+        const { code, message } = await call(callers[role], path, { projectId: project.id });
+        if (code === 'FORBIDDEN' || code === 'UNAUTHORIZED' || message === 'Project not found.')
+          wrong.push(`${path} as ${role}: ${code} ${message}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  }, 300_000);
+
+  it('the levels say what the issue asks of each role', () => {
+    expect(ACCESS.owner).toEqual(['owner']);
+    // Keys, members and deletion are the owner's alone.
+    for (const path of ['payments.saveKeys', 'members.invite', 'members.setRole', 'project.delete', 'apiKeys.create'])
+      expect(PROCEDURE_POLICY[path]).toBe('owner');
+    // Editors build and publish; finance moves money; neither does the other's work.
+    expect(roleMayCall('flows.publish', 'editor')).toBe(true);
+    expect(roleMayCall('flows.publish', 'finance')).toBe(false);
+    expect(roleMayCall('payments.refund', 'finance')).toBe(true);
+    expect(roleMayCall('payments.refund', 'editor')).toBe(false);
+    expect(roleMayCall('payments.reconcile', 'finance')).toBe(true);
+    // A viewer changes nothing: every mutation is refused.
+    const mutations = paths.filter((p) => procedures[p]._def.type === 'mutation' && accessOf(p) !== 'signedIn');
+    expect(mutations.filter((p) => roleMayCall(p, 'viewer'))).toEqual(['members.leave']);
+  });
+});
