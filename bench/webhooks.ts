@@ -17,7 +17,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { loadSettings } from '@tillflow/core';
+import { createLogger, loadSettings } from '@tillflow/core';
 import { createTable, dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, createDb, executeRows, projects } from '@tillflow/db';
 import { createServices } from '@tillflow/payments';
@@ -168,7 +168,7 @@ async function serve() {
     purpose: 'custom',
     flowId: flow.id,
   });
-  const server = await startWebhookServer(handle);
+  const server = await startWebhookServer(handle, { logger: createLogger({ TILLFLOW_LOG_LEVEL: 'warn' }) });
 
   const countRuns = async (status: string) =>
     Number(

@@ -22,7 +22,7 @@ export interface MailDispatcherOptions {
   egress?: EgressGuard;
   onError?: (error: unknown) => void;
   /** The process's logger (errors go there when no onError is given). */
-  logger?: Logger;
+  logger: Logger;
 }
 
 interface OutboxRow {
@@ -37,15 +37,12 @@ interface OutboxRow {
   attempts: number;
 }
 
-export function startMailDispatcher(handle: DbHandle, options: MailDispatcherOptions = {}) {
+export function startMailDispatcher(handle: DbHandle, options: MailDispatcherOptions) {
   const pollMs = options.pollMs ?? 1_000;
   const leaseMs = options.leaseMs ?? 60_000;
   const maxAttempts = options.maxAttempts ?? 8;
   const backoffBaseMs = options.backoffBaseMs ?? 30_000;
-  const onError =
-    options.onError ??
-    ((error) =>
-      options.logger ? options.logger.error({ err: error }, 'mail dispatcher') : console.error('[mail]', error));
+  const onError = options.onError ?? ((error) => options.logger.error({ err: error }, 'mail dispatcher failed'));
   let stopped = false;
   let wake: (() => void) | null = null;
 

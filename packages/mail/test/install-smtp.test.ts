@@ -1,9 +1,13 @@
+import { createLogger } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { installSmtp, listMailbox, queueMail, sendMail, startMailDispatcher } from '../src';
 import { createProject } from './projects';
 import { startSmtpServer } from './smtp-server';
+
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
 
 // TILLFLOW_SMTP_URL: the install's own SMTP server delivers the mail of projects that set none of their
 // own; unset, that mail is captured in the project's Mailbox. The operator chose that server, so a
@@ -58,7 +62,7 @@ describe('the install’s SMTP server (TILLFLOW_SMTP_URL)', () => {
         }),
       );
       expect(queued.status).toBe('queued');
-      const dispatcher = startMailDispatcher(handle, { pollMs: 50 });
+      const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50 });
       try {
         await expect.poll(() => smtp.received.length, { timeout: 10_000 }).toBe(2);
         expect(smtp.received[1].data).toContain('Message-ID: <s@t>');

@@ -1,4 +1,4 @@
-import { createEgressGuard } from '@tillflow/core';
+import { createEgressGuard, createLogger } from '@tillflow/core';
 import { type DbHandle, mailMessages } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { eq, sql } from 'drizzle-orm';
@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listMailbox, queueMail, saveMailSettings, startMailDispatcher } from '../src';
 import { createProject } from './projects';
 import { startSmtpServer } from './smtp-server';
+
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
 
 // The test SMTP server listens on loopback, which the default egress guard refuses.
 const egress = createEgressGuard({ allow: ['127.0.0.1/32'] });
@@ -44,7 +47,7 @@ describe('mail outbox', () => {
       },
       { egress },
     );
-    const dispatcher = startMailDispatcher(handle, { pollMs: 50, leaseMs: 500, egress });
+    const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50, leaseMs: 500, egress });
     try {
       const queued = await handle.db.transaction((tx) => queueMail(tx, project.id, message('<one@t>')));
       expect(queued.status).toBe('queued');
@@ -82,7 +85,13 @@ describe('mail outbox', () => {
       { host: '127.0.0.1', port: 1, fromAddress: 'a@example.test' },
       { egress },
     );
-    const dispatcher = startMailDispatcher(handle, { pollMs: 50, backoffBaseMs: 100, maxAttempts: 3, egress });
+    const dispatcher = startMailDispatcher(handle, {
+      logger: testLogger,
+      pollMs: 50,
+      backoffBaseMs: 100,
+      maxAttempts: 3,
+      egress,
+    });
     try {
       await handle.db.transaction((tx) => queueMail(tx, project.id, message('<never@t>')));
       await expect
@@ -104,7 +113,7 @@ describe('mail outbox', () => {
       { host: '127.0.0.1', port: 25, fromAddress: 'a@example.test' },
       { egress },
     );
-    const dispatcher = startMailDispatcher(handle, { pollMs: 50 });
+    const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50 });
     try {
       await handle.db.transaction((tx) => queueMail(tx, project.id, message('<refused@t>')));
       await expect

@@ -1,3 +1,4 @@
+import type { Logger } from '@tillflow/core';
 import { paymentSettings } from '@tillflow/db';
 import { isNotNull } from 'drizzle-orm';
 import { checkAgainstStripe } from './check';
@@ -69,15 +70,15 @@ export async function upgradePaymentsProjects(
   return report;
 }
 
-/** Runs maintenance every `intervalMs` (first run after one interval); returns a stop function. */
-export function schedulePaymentsMaintenance(services: PaymentServices, intervalMs: number): () => void {
+/** Runs maintenance every `intervalMs` (first run after one interval), logging each project it failed for; returns a stop function. */
+export function schedulePaymentsMaintenance(services: PaymentServices, intervalMs: number, logger: Logger): () => void {
   let running = false;
   const timer = setInterval(async () => {
     if (running) return;
     running = true;
     try {
       for (const entry of await runPaymentsMaintenance(services))
-        if (entry.error) console.warn(`payments maintenance, project ${entry.projectId}: ${entry.error}`);
+        if (entry.error) logger.warn({ projectId: entry.projectId, error: entry.error }, 'payments maintenance failed');
     } finally {
       running = false;
     }

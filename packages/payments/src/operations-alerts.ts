@@ -1,4 +1,4 @@
-import { publicUrl, setting } from '@tillflow/core';
+import { type Logger, publicUrl, setting } from '@tillflow/core';
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
 import { queueMail } from '@tillflow/mail';
 import { sql } from 'drizzle-orm';
@@ -262,11 +262,11 @@ export async function listOperationsAlerts(
   }));
 }
 
-/** Checks every `intervalMs` (TILLFLOW_ALERT_CHECK_MS; 0 disables); returns a stop function. */
+/** Checks every `intervalMs` (TILLFLOW_ALERT_CHECK_MS; 0 disables); a failed check is logged. Returns a stop function. */
 export function scheduleOperationsAlerts(
   handle: DbHandle,
+  logger: Logger,
   intervalMs = setting('TILLFLOW_ALERT_CHECK_MS'),
-  onError: (error: unknown) => void = (error) => console.warn('operations alerts:', (error as Error).message),
 ): () => void {
   if (intervalMs <= 0) return () => {};
   let running = false;
@@ -276,7 +276,7 @@ export function scheduleOperationsAlerts(
     try {
       await checkOperationsAlerts(handle);
     } catch (error) {
-      onError(error);
+      logger.warn({ err: error }, 'operations alerts check failed');
     } finally {
       running = false;
     }

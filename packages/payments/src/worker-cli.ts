@@ -51,9 +51,7 @@ const workers = await startWorkers(services, {
 const mail = startMailDispatcher(handle, { logger });
 // Dead letters and a stuck queue are emailed to each project's owner once per incident (any
 // number of processes may check: the database keeps one open incident per project and kind).
-const stopAlerts = scheduleOperationsAlerts(handle, settings.TILLFLOW_ALERT_CHECK_MS, (error) =>
-  logger.warn({ err: error }, 'operations alerts check failed'),
-);
+const stopAlerts = scheduleOperationsAlerts(handle, logger, settings.TILLFLOW_ALERT_CHECK_MS);
 logger.info({ workerId: workers.workerId, driver: handle.driver }, 'worker started');
 
 let stopping = false;

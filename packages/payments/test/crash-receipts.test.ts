@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
-import { sandboxControlToken } from '@tillflow/core';
+import { createLogger, sandboxControlToken } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, paymentServices, type Sandbox, testServices } from './harness';
+
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
 
 // A real `npm run worker` is SIGKILLed right after its N-th step commit
 // (TILLFLOW_TEST_CRASH_AT=step:N), for every N of a paid StripePayment run
@@ -43,7 +46,7 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
     handle = await createDb({ url: cluster.url() });
     sandbox = await startSandbox({ port: 0, retryBaseMs: 100, controlToken: sandboxControlToken() });
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-    receiver = await startWebhookServer(handle, { port: 0 });
+    receiver = await startWebhookServer(handle, { port: 0, logger: testLogger });
     process.env.PUBLIC_URL = receiver.url;
   }, 180_000);
   afterAll(async () => {

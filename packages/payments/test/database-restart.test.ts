@@ -1,6 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
-import { sandboxControlToken } from '@tillflow/core';
+import { createLogger, sandboxControlToken } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
@@ -11,6 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, paymentServices, type Sandbox } from './harness';
+
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
 
 // A deployment in miniature on its own PostgreSQL cluster: the sandbox posts
 // signed webhooks to a receiver in this process, two real `npm run worker`
@@ -57,7 +60,7 @@ describe.skipIf(unavailable)('a database restart under load', () => {
       controlToken: sandboxControlToken(),
     });
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-    receiver = await startWebhookServer(handle, { port: 0 });
+    receiver = await startWebhookServer(handle, { port: 0, logger: testLogger });
     process.env.PUBLIC_URL = receiver.url;
     for (let i = 0; i < 2; i++) {
       const child = fork(path.join(import.meta.dirname, '../src/worker-cli.ts'), [], {

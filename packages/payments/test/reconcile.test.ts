@@ -1,4 +1,4 @@
-import { sealSecret } from '@tillflow/core';
+import { createLogger, sealSecret } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { type DbHandle, paymentSettings, stripeEvents, webhookEndpoints } from '@tillflow/db';
 import { createFlow, listRuns, startWebhookServer, startWorkers, type Workers } from '@tillflow/runtime';
@@ -13,6 +13,9 @@ import { stripeKeyOwner } from '../src/settings';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, paymentServices, type Sandbox, startEnvironment, testServices } from './harness';
 
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
+
 const BACKEND = { kind: 'backend' } as const;
 
 describe('reconciliation with Stripe', () => {
@@ -23,7 +26,7 @@ describe('reconciliation with Stripe', () => {
 
   beforeAll(async () => {
     ({ handle, sandbox } = await startEnvironment());
-    receiver = await startWebhookServer(handle, { port: 0 });
+    receiver = await startWebhookServer(handle, { port: 0, logger: testLogger });
     process.env.PUBLIC_URL = receiver.url;
   });
   afterAll(async () => {

@@ -1,3 +1,4 @@
+import { createLogger } from '@tillflow/core';
 import { createEndUser, getRow, insertRow, queryRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { uniqueSuffix } from '@tillflow/db/testing';
@@ -9,6 +10,9 @@ import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund
 import { activatePayments } from '../src/activation';
 import { saveBranding } from '../src/settings';
 import { bareShop, paymentServices, type Sandbox, startEnvironment, testServices } from './harness';
+
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
 
 const BACKEND = { kind: 'backend' } as const;
 
@@ -29,7 +33,7 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
   let workers: Workers | null = null;
   beforeAll(async () => {
     ({ handle, sandbox } = await startEnvironment());
-    receiver = await startWebhookServer(handle, { port: 0 });
+    receiver = await startWebhookServer(handle, { port: 0, logger: testLogger });
     process.env.PUBLIC_URL = receiver.url;
   });
   afterAll(async () => {

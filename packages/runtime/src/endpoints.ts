@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { maskSecret, openSecret, SecretBoxError, type SecretOwner, sealSecret, TillflowError } from '@tillflow/core';
+import {
+  type Logger,
+  maskSecret, openSecret, SecretBoxError, type SecretOwner, sealSecret, TillflowError } from '@tillflow/core';
 import { type Executor, webhookEndpoints } from '@tillflow/db';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
@@ -108,7 +110,11 @@ function openCached(sealed: string, projectId: number): string {
  * The secrets a delivery may be signed with right now (current, plus the previous one during the overlap).
  * A sealed value that does not open for this endpoint's project (copied from another row) verifies nothing.
  */
-export function acceptedSecrets(endpoint: typeof webhookEndpoints.$inferSelect, now = new Date()): string[] {
+export function acceptedSecrets(
+  endpoint: typeof webhookEndpoints.$inferSelect,
+  now = new Date(),
+  logger?: Logger,
+): string[] {
   const sealed = [endpoint.secretEncrypted];
   if (
     endpoint.previousSecretEncrypted &&
@@ -121,7 +127,7 @@ export function acceptedSecrets(endpoint: typeof webhookEndpoints.$inferSelect, 
       return [openCached(value, endpoint.projectId)];
     } catch (error) {
       if (!(error instanceof SecretBoxError)) throw error;
-      console.warn(`webhook endpoint ${endpoint.id}: ${error.message}`);
+      logger?.warn({ endpointId: endpoint.id, err: error }, 'a stored webhook secret does not open for its endpoint');
       return [];
     }
   });

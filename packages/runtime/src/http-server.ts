@@ -15,7 +15,7 @@ const ROUTE = /^\/api\/hooks\/stripe\/([^/?]+)\/?(?:\?.*)?$/;
  */
 export async function startWebhookServer(
   handle: DbHandle,
-  options: { port?: number; host?: string; logger?: Logger } = {},
+  options: { port?: number; host?: string; logger: Logger },
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) =>
     withLogContext({ requestId: randomBytes(8).toString('hex') }, () => respond(req, res)),
@@ -37,8 +37,7 @@ export async function startWebhookServer(
     })
       .then((result) => answer(result.status, result.body))
       .catch((error: Error) => {
-        if (options.logger) options.logger.error({ err: error }, 'webhook ingestion failed');
-        else console.error('[webhook] ingestion failed:', error.message);
+        options.logger.error({ err: error }, 'webhook ingestion failed');
         answer(500, { error: 'internal' });
       });
   };

@@ -22,7 +22,7 @@ export interface IngestRequest {
   bodyBytes?: number;
   toleranceSec?: number;
   now?: number;
-  /** Where refusals are logged (the process's logger); console when absent. */
+  /** Where refusals are logged (the process's logger); absent, only the rejection row and metric record them. */
   logger?: Logger;
 }
 
@@ -96,7 +96,7 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
     verifyStripeSignature(
       request.rawBody,
       request.signatureHeader,
-      acceptedSecrets(e),
+      acceptedSecrets(e, undefined, request.logger),
       request.toleranceSec ?? 300,
       request.now,
     );

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
-import { readBodyCapped } from '@tillflow/core';
+import { createLogger, readBodyCapped } from '@tillflow/core';
 import { countingBody } from '@tillflow/core/testing';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
@@ -15,6 +15,9 @@ import {
 } from '../src';
 import { createHookedFlow, createRuntimeProject, ledgerFlow, stripeEvent } from './harness';
 
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
+
 const MB = 1024 * 1024;
 let handle: DbHandle;
 let server: Awaited<ReturnType<typeof startWebhookServer>>;
@@ -25,7 +28,7 @@ beforeAll(async () => {
   handle = await createTestDb();
   const project = await createRuntimeProject(handle);
   hook = await createHookedFlow(handle, project.id, ledgerFlow());
-  server = await startWebhookServer(handle);
+  server = await startWebhookServer(handle, { logger: testLogger });
 });
 afterAll(async () => {
   await server?.close();

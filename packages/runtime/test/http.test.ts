@@ -1,3 +1,4 @@
+import { createLogger } from '@tillflow/core';
 import { queryRows } from '@tillflow/data-model';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
@@ -20,6 +21,9 @@ import {
 } from '../src';
 import { createHookedFlow, createRuntimeProject, ledgerFlow, stripeEvent, toDefinition, waitFor } from './harness';
 
+// The process's logger these tests hand in (JSON lines on stdout, warnings and errors only).
+const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
+
 let handle: DbHandle;
 let workers: Workers;
 let server: Awaited<ReturnType<typeof startWebhookServer>>;
@@ -29,7 +33,7 @@ beforeAll(async () => {
   handle = await createTestDb();
   projectId = (await createRuntimeProject(handle)).id;
   workers = await startWorkers(createRunServices({ database: handle }), { pollMs: 30, projectIds: [projectId] });
-  server = await startWebhookServer(handle);
+  server = await startWebhookServer(handle, { logger: testLogger });
 });
 afterAll(async () => {
   await server?.close();

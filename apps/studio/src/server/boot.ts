@@ -38,7 +38,7 @@ export function bootServer(): Promise<void> {
     });
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
     const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;
-    if (maintenanceMs > 0) schedulePaymentsMaintenance(services, maintenanceMs);
+    if (maintenanceMs > 0) schedulePaymentsMaintenance(services, maintenanceMs, logger);
   })();
   return globalForBoot.__tillflowBooted;
 }

@@ -26,9 +26,7 @@ export function startOperations(services: Services): Operations {
   const workers = concurrency > 0 ? superviseWorkers(services, { concurrency, kind: 'studio' }) : null;
   const mail = startMailDispatcher(handle, { logger });
   // Dead letters and a stuck queue are emailed to each project's owner, once per incident.
-  const stopAlerts = scheduleOperationsAlerts(handle, setting('TILLFLOW_ALERT_CHECK_MS'), (error) =>
-    logger.warn({ err: error }, 'operations alerts check failed'),
-  );
+  const stopAlerts = scheduleOperationsAlerts(handle, logger, setting('TILLFLOW_ALERT_CHECK_MS'));
   const operations = { workers, mail };
   holder.__tillflowOperations = operations;
   let stopping = false;

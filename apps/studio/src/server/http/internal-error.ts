@@ -53,3 +53,15 @@ export function guardRoute<A extends unknown[]>(
     });
   };
 }
+
+/** The response with an `X-Request-Id` header (copied into a new response when its headers are immutable). */
+export function withRequestId(response: Response, requestId: string): Response {
+  try {
+    response.headers.set('x-request-id', requestId);
+    return response;
+  } catch {
+    const headers = new Headers(response.headers);
+    headers.set('x-request-id', requestId);
+    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
+  }
+}

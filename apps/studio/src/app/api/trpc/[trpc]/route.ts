@@ -4,7 +4,7 @@ import { createTRPCContext } from '~/server/api/context';
 import { studioRouter } from '~/server/api/root';
 import { handleSubscriptionRequest } from '~/server/api/sse';
 import { STUDIO_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
-import { newRequestId } from '~/server/http/internal-error';
+import { newRequestId, withRequestId } from '~/server/http/internal-error';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
@@ -22,7 +22,10 @@ async function handler(request: Request) {
   return (await handleSubscriptionRequest(options)) ?? fetchRequestHandler(options);
 }
 
-// Every log line written for the request (an internal error's too) carries its id.
-const traced = (request: Request) => withLogContext({ requestId: newRequestId() }, () => handler(request));
+// Every log line written for the request (an internal error's too) carries its id, and so does the response.
+const traced = (request: Request) => {
+  const requestId = newRequestId();
+  return withLogContext({ requestId }, async () => withRequestId(await handler(request), requestId));
+};
 
 export { traced as GET, traced as POST };
