@@ -66,7 +66,8 @@ describe('pages: builders compose pages, end users open them and press their but
     handle = await createTestDb();
     sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-  });
+    // PGlite applies every migration in WebAssembly first: on a loaded machine that alone can pass a minute.
+  }, 240_000);
   afterAll(async () => {
     await getChangeHub(handle).close();
     await sandbox.close();

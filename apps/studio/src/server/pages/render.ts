@@ -23,7 +23,7 @@ import {
   roleMay,
 } from '@tillflow/page-model';
 import { listAppCallableFlows } from '@tillflow/runtime';
-import { statusLabel } from '~/lib/status-labels';
+import { statusLabel } from '../../lib/status-labels';
 
 /**
  * A page as the browser draws it: every binding already evaluated on the server as the caller, every list and
