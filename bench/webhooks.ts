@@ -43,12 +43,12 @@ const WORKER_CONCURRENCY = Number(process.env.BENCH_WORKERS ?? 32);
 // generator in this one, as Stripe and the studio would be: separate processes.
 type Command = {
   id: number;
-  cmd: 'startWorkers' | 'stopWorkers' | 'idle' | 'count' | 'open' | 'held' | 'commits' | 'stop';
+  cmd: 'startWorkers' | 'stopWorkers' | 'idle' | 'count' | 'open' | 'held' | 'commits' | 'statements' | 'stop';
   status?: string;
   workerId?: string;
 };
 const KILL_LOAD = Number(process.env.BENCH_KILL_PAYMENTS ?? 200);
-type Reply = { id: number; value?: number };
+type Reply = { id: number; value?: number; shapes?: [string, number][] };
 
 if (process.argv[2] === '--server') await serve();
 else if (process.argv[2] === '--limit') await serveLimit(process.argv[3], process.argv[4]);
@@ -90,8 +90,16 @@ async function serveLimit(secret: string, suffix: string) {
 }
 
 async function serve() {
+  // Statements sent by this process (PostgreSQL), by shape: the round trips per ack and per run.
+  let statementCount = 0;
+  let shapes = new Map<string, number>();
+  const onStatement = (text: string) => {
+    statementCount += 1;
+    const shape = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+    shapes.set(shape, (shapes.get(shape) ?? 0) + 1);
+  };
   const handle = process.env.DATABASE_URL
-    ? await createDb({ max: Number(process.env.BENCH_POOL ?? 40) })
+    ? await createDb({ max: Number(process.env.BENCH_POOL ?? 40), onStatement })
     : await createDb({ pgliteDir: 'memory' });
   const suffix = randomBytes(5).toString('hex');
   await handle.db
@@ -210,6 +218,14 @@ async function serve() {
         'select pg_stat_clear_snapshot(), (select xact_commit from pg_stat_database where datname = current_database()) as n',
       );
       reply(Number(row.n));
+    } else if (message.cmd === 'statements') {
+      // The count so far, and the shapes since the last call (then reset).
+      process.send?.({
+        id: message.id,
+        value: statementCount,
+        shapes: [...shapes].sort((a, b) => b[1] - a[1]),
+      } satisfies Reply);
+      shapes = new Map();
     } else if (message.cmd === 'idle') {
       await workers?.idle();
       reply();
@@ -261,6 +277,17 @@ async function drive() {
         target.send({ id, cmd, status, workerId } satisfies Command);
       });
   const call = callOn(child);
+  const statements = () =>
+    new Promise<Reply>((resolve) => {
+      const id = ++nextId;
+      const onReply = (reply: Reply) => {
+        if (reply.id !== id) return;
+        child.off('message', onReply);
+        resolve(reply);
+      };
+      child.on('message', onReply);
+      child.send({ id, cmd: 'statements' } satisfies Command);
+    });
   const limitChild = fork(fileURLToPath(import.meta.url), ['--limit', info.secret, info.suffix], {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
@@ -306,7 +333,10 @@ async function drive() {
   const limitBefore = await fire({ duration: ACK_SECONDS }, limitInfo.url);
   // 1. Acknowledgements alone (workers paused).
   const commitsBeforeAck = (await call('commits')) ?? 0;
+  const statementsBeforeAck = (await statements()).value ?? 0;
   const ack = await fire({ duration: ACK_SECONDS });
+  const ackStatements = await statements();
+  const statementsPerAck = ((ackStatements.value ?? 0) - statementsBeforeAck) / ack.requests.total;
   const commitsPerAck = ((await call('commits')) ?? 0) - commitsBeforeAck;
   // Drain the backlog the first phase queued (reported for information).
   const backlog = (await call('count', 'queued')) ?? 0;
@@ -317,6 +347,7 @@ async function drive() {
   const doneAfterDrain = (await call('count', 'succeeded')) ?? 0;
   // 2. End to end with workers running: first POST to last committed effect.
   const commitsBeforeE2e = (await call('commits')) ?? 0;
+  const statementsBeforeE2e = (await statements()).value ?? 0;
   const e2eStart = Date.now();
   await fire({ amount: E2E_RUNS });
   let polls = 1;
@@ -325,6 +356,9 @@ async function drive() {
     await new Promise((r) => setTimeout(r, 20));
   }
   const e2eSeconds = (Date.now() - e2eStart) / 1000;
+  const e2eStatements = await statements();
+  // (less the bench's own count polls)
+  const statementsPerRun = ((e2eStatements.value ?? 0) - statementsBeforeE2e - polls) / E2E_RUNS;
   // (less the bench's own polling: one read-only transaction each)
   const commitsE2e = ((await call('commits')) ?? 0) - commitsBeforeE2e - polls;
   const failed = await call('count', 'failed');
@@ -347,6 +381,18 @@ async function drive() {
     console.log(
       `# commits (pg_stat_database, whole database): ${(commitsPerAck / ack.requests.total).toFixed(2)} per ack in the ack phase; ${(commitsE2e / E2E_RUNS).toFixed(2)} per run end to end (its ack included)`,
     );
+  if (info.driver === 'postgres') {
+    console.log(
+      `# statements sent by the server process: ${statementsPerAck.toFixed(2)} per ack in the ack phase; ${statementsPerRun.toFixed(2)} per run end to end (its ack included)`,
+    );
+    const top = (reply: Reply, per: number) =>
+      (reply.shapes ?? [])
+        .slice(0, 12)
+        .map(([shape, n]) => `#   ${(n / per).toFixed(2)}  ${shape}`)
+        .join('\n');
+    console.log(`# per ack, by statement:\n${top(ackStatements, ack.requests.total)}`);
+    console.log(`# per run end to end, by statement:\n${top(e2eStatements, E2E_RUNS)}`);
+  }
   console.log(`webhook_ack_per_s: ${Math.round(ack.requests.average)}`);
   console.log(`webhook_ack_p50_ms: ${ack.latency.p50}`);
   console.log(`webhook_ack_p99_ms: ${ack.latency.p99}`);

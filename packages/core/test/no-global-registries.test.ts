@@ -19,6 +19,9 @@ const ALLOWED: Record<string, string> = {
   'packages/runtime/src/signals.ts: holder': 'in-process wake-up emitter for workers (Next bundles share it)',
   'packages/data-model/src/metadata.ts: metadataCache':
     "each project's table metadata, checked against its metadata_version on every read",
+  'packages/data-model/src/metadata.ts: pinnedVersions':
+    "a run transaction's checked metadata versions, reused for its later statements (weak)",
+  'packages/data-model/src/metadata.ts: readAtVersion': 'the metadata version each cached table was read at (weak)',
   'packages/runtime/src/signals.ts: notifyWindows': 'per-handle NOTIFY coalescing window (weak)',
   'packages/runtime/src/endpoints.ts: plainCache': 'opened webhook secrets cache',
   'packages/runtime/src/ingest.ts: touched': 'throttle for last-delivery timestamps',

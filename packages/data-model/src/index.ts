@@ -2,7 +2,7 @@ export { aggregateRows } from './aggregate';
 export { addColumn, removeColumn, updateColumn } from './columns';
 export { createEndUser, type EndUser, findEndUserCredentials, listEndUsers, setEndUserRole } from './end-users';
 export { DataAccessError, type DataAccessErrorCode } from './errors';
-export { findTable, listTables, loadTable as getTable } from './metadata';
+export { cachedWithMetadata, findTable, listTables, loadTable as getTable, pinMetadata } from './metadata';
 export { nameProblem } from './names';
 export {
   checkActionPermission,

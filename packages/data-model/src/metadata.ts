@@ -1,4 +1,4 @@
-import { type Executor, executeRows } from '@tillflow/db';
+import { type Executor, executeRows, preparedRows } from '@tillflow/db';
 import { type SQL, sql } from 'drizzle-orm';
 import { DataAccessError } from './errors';
 import type { ColumnInfo, ColumnType, TableInfo } from './types';
@@ -88,12 +88,29 @@ function toTableInfo(record: TableRecord): TableInfo {
 interface ProjectMetadata {
   version: string;
   tables: Map<string, TableInfo | null>;
+  /** Other values derived from the project's tables and columns (e.g. the flow runtime's binding names). */
+  derived: Map<string, unknown>;
 }
 const metadataCache = new Map<string, ProjectMetadata>();
 const METADATA_CACHE_PROJECTS = 2000;
+// Transactions that checked a project's version once and reuse it for their later statements (a flow run's
+// shared transaction: it does no DDL itself, and a DDL another transaction commits meanwhile is seen by
+// the run's next transaction, as if it had committed a moment later). Opt-in: see pinMetadata.
+const pinnedVersions = new WeakMap<object, Map<number, ProjectMetadata>>();
+
+/**
+ * Within this transaction, check each project's metadata version once instead of at every read and write.
+ * Only for a transaction that runs no DDL on data_table/data_column itself (a flow run's database nodes).
+ */
+export function pinMetadata(tx: Executor): void {
+  if (!pinnedVersions.has(tx)) pinnedVersions.set(tx, new Map());
+}
 
 async function projectMetadata(tx: Executor, projectId: number): Promise<ProjectMetadata | null> {
-  const [project] = await executeRows<{ key: string; version: string }>(
+  const pinned = pinnedVersions.get(tx);
+  const seen = pinned?.get(projectId);
+  if (seen) return seen;
+  const [project] = await preparedRows<{ key: string; version: string }>(
     tx,
     sql`select schema_name || '|' || created_at::text as key, metadata_version::text as version
         from project where id = ${projectId}`,
@@ -103,10 +120,39 @@ async function projectMetadata(tx: Executor, projectId: number): Promise<Project
   let entry = metadataCache.get(key);
   if (!entry || entry.version !== project.version) {
     if (metadataCache.size >= METADATA_CACHE_PROJECTS) metadataCache.clear();
-    entry = { version: project.version, tables: new Map() };
+    entry = { version: project.version, tables: new Map(), derived: new Map() };
     metadataCache.set(key, entry);
   }
+  pinned?.set(projectId, entry);
   return entry;
+}
+
+/**
+ * A value computed from a project's tables and columns, cached with them: recomputed (by `load`, on `tx`)
+ * once the project's metadata version has changed. `name` tells the kinds of value apart.
+ */
+export async function cachedWithMetadata<T>(
+  tx: Executor,
+  projectId: number,
+  name: string,
+  load: () => Promise<T>,
+): Promise<T> {
+  const entry = await projectMetadata(tx, projectId);
+  if (entry?.derived.has(name)) return entry.derived.get(name) as T;
+  const value = await load();
+  entry?.derived.set(name, value);
+  return value;
+}
+
+// The project's metadata version each cached table description was read at.
+const readAtVersion = new WeakMap<TableInfo, string>();
+
+/**
+ * The metadata version a table description was read at (those from the cached lookups): statements built
+ * from it may carry it in their text, so a prepared statement never outlives the columns it returns.
+ */
+export function metadataVersionOf(table: TableInfo): string | undefined {
+  return readAtVersion.get(table);
 }
 
 export async function findTable(tx: Executor, projectId: number, name: string): Promise<TableInfo | null> {
@@ -118,6 +164,7 @@ export async function findTable(tx: Executor, projectId: number, name: string): 
     tableQuery(sql`t.project_id = ${projectId} and t.name = ${name}`),
   );
   const table = record ? toTableInfo(record) : null;
+  if (table && cached) readAtVersion.set(table, cached.version);
   // Only names that exist are kept: a miss is cheap to repeat and must not grow the cache without bound.
   if (cached && table) cached.tables.set(name, table);
   return table;

@@ -1,8 +1,8 @@
-import { type Executor, executeRows } from '@tillflow/db';
+import { type Executor, executeRows, preparedRows } from '@tillflow/db';
 import { type SQL, sql } from 'drizzle-orm';
 import { id, qualified } from './ddl';
 import { DataAccessError, pgErrorInfo } from './errors';
-import { loadTable } from './metadata';
+import { loadTable, metadataVersionOf } from './metadata';
 import { tableAccess } from './permissions';
 import {
   afterCursorSql,
@@ -69,6 +69,17 @@ async function translateWriteError(tx: Executor, table: TableInfo, error: unknow
       if (info.code?.startsWith('22')) throw new DataAccessError('VALIDATION', `A value is not valid: ${info.message}`);
       throw error;
   }
+}
+
+/**
+ * A write's rows: a prepared statement when the table's description carries its metadata version (named
+ * in the text as a comment, so after any DDL of the project the statement is a new one, planned for
+ * today's columns), else a plain one.
+ */
+function writeRows(tx: Executor, table: TableInfo, query: SQL): Promise<Record<string, unknown>[]> {
+  const version = metadataVersionOf(table);
+  if (!version || !/^\d+$/.test(version)) return executeRows<Record<string, unknown>>(tx, query);
+  return preparedRows<Record<string, unknown>>(tx, sql`${query} /* metadata ${sql.raw(version)} */`);
 }
 
 async function guarded<T>(tx: Executor, table: TableInfo, run: () => Promise<T>): Promise<T> {
@@ -241,10 +252,7 @@ export async function insertRow(
           sql`, `,
         )})`;
   const [raw] = await guarded(tx, table, () =>
-    executeRows<Record<string, unknown>>(
-      tx,
-      sql`insert into ${qualified(table)} ${body} returning ${selectList(fields)}`,
-    ),
+    writeRows(tx, table, sql`insert into ${qualified(table)} ${body} returning ${selectList(fields)}`),
   );
   return readRow(fields, raw) as Row;
 }
@@ -267,8 +275,9 @@ export async function updateRows(
   sets.push(sql`updated_at = now()`);
   const where = andAll(whereFor(table, fields, actor, scope, filters));
   const raw = await guarded(tx, table, () =>
-    executeRows<Record<string, unknown>>(
+    writeRows(
       tx,
+      table,
       sql`update ${qualified(table)} set ${sql.join(sets, sql`, `)} where ${where} returning ${selectList(fields)}`,
     ),
   );

@@ -37,6 +37,8 @@ export interface CreateDbOptions {
   /** Apply drizzle/ migrations before returning (default true). */
   migrate?: boolean;
   max?: number;
+  /** PostgreSQL only: told the text of every statement sent (benchmarks count round trips with it). */
+  onStatement?: (text: string) => void;
 }
 
 export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle> {
@@ -46,6 +48,7 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
     const sql = postgres(url, {
       max: options.max ?? 10,
       onnotice: () => {},
+      ...(options.onStatement ? { debug: (_connection: number, text: string) => options.onStatement?.(text) } : {}),
       // Reconnect within about a second of the database coming back. postgres.js's own backoff grows
       // with every failed attempt of the whole pool (3^n/100 s, up to 20 s), so a busy process could
       // stay cut off for many seconds after a restart while idle ones were back at once: its workers
@@ -88,4 +91,37 @@ export async function executeRows<T = Record<string, unknown>>(
   const result = (await db.execute(query)) as unknown;
   if (Array.isArray(result)) return result as T[];
   return ((result as { rows?: T[] }).rows ?? []) as T[];
+}
+
+interface DrizzleInternals {
+  session?: {
+    client?: { unsafe?: unknown };
+    prepareQuery?: (
+      query: unknown,
+      fields: undefined,
+      name: string | undefined,
+      arrayMode: boolean,
+    ) => { execute(): Promise<unknown> };
+  };
+  dialect?: { sqlToQuery(query: SQL): unknown };
+}
+
+/**
+ * Rows of a hot-path statement whose text is fixed (values are parameters): on PostgreSQL it is a named
+ * prepared statement, parsed and planned once per connection (postgres.js keeps it by its text). An
+ * unprepared statement with parameters costs two round trips there (parse + describe, then bind +
+ * execute) and a fresh plan every time; a prepared one costs one. On PGlite (one in-process connection,
+ * no network) it is `executeRows`. Use it only for statements whose result columns never change shape
+ * under DDL: a prepared statement whose result type changed fails once inside a transaction.
+ */
+export async function preparedRows<T = Record<string, unknown>>(
+  db: Pick<Database, 'execute'>,
+  query: SQL,
+): Promise<T[]> {
+  const { session, dialect } = db as unknown as DrizzleInternals;
+  if (typeof session?.client?.unsafe !== 'function' || !session.prepareQuery || !dialect)
+    return executeRows<T>(db, query);
+  // A name makes drizzle's postgres.js session pass `prepare: true` (postgres.js names and caches it).
+  const result = await session.prepareQuery(dialect.sqlToQuery(query), undefined, 'tf', false).execute();
+  return result as T[];
 }

@@ -1,3 +1,4 @@
+import { cachedWithMetadata } from '@tillflow/data-model';
 import { dataColumns, dataTables, type Executor, flows, flowVersions } from '@tillflow/db';
 import { type TableInfo as FlowTableInfo, resolveBindings, stampBindings } from '@tillflow/flow-model';
 import { eq } from 'drizzle-orm';
@@ -24,7 +25,7 @@ export async function bindingTables(db: Executor, projectId: number): Promise<Fl
   return [...tables.values()];
 }
 
-const carriesIds = (definition: FlowDefinition) =>
+export const carriesIds = (definition: FlowDefinition) =>
   definition.graph.nodes.some((n) => typeof (n.config as Record<string, unknown> | undefined)?.tableId === 'number');
 
 /** The definition with today's table and column names (unchanged when nothing it uses was renamed). */
@@ -34,7 +35,9 @@ export async function resolveStoredBindings(
   definition: FlowDefinition,
 ): Promise<FlowDefinition> {
   if (!carriesIds(definition)) return definition;
-  return resolveBindings(definition as Definition, await bindingTables(db, projectId)) as FlowDefinition;
+  // Cached with the project's table metadata (re-read once a DDL has changed its version).
+  const tables = await cachedWithMetadata(db, projectId, 'flow-bindings', () => bindingTables(db, projectId));
+  return resolveBindings(definition as Definition, tables) as FlowDefinition;
 }
 
 /**

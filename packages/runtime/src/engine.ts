@@ -1,5 +1,5 @@
 import { type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
-import type { Actor } from '@tillflow/data-model';
+import { type Actor, pinMetadata } from '@tillflow/data-model';
 import { type Executor, executeRows } from '@tillflow/db';
 import {
   configForEvaluation,
@@ -8,8 +8,8 @@ import {
   parseRunConfig,
   upgradeStoredConfig,
 } from '@tillflow/flow-model';
-import { sql } from 'drizzle-orm';
-import { resolveStoredBindings } from './bindings';
+import { type SQL, sql } from 'drizzle-orm';
+import { carriesIds, resolveStoredBindings } from './bindings';
 import { stepCommitted } from './crash-points';
 import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
 import { isPermanentError, type NodeContext, type NodeExecutor } from './registry';
@@ -24,6 +24,7 @@ import {
   type Pending,
   pendingInsert,
   recordFailedStep,
+  recordSegment,
   type StepResult,
   succeededStep,
 } from './step-records';
@@ -52,10 +53,11 @@ export interface ExecuteFlowOptions {
   /** The guard for outbound calls when not the services' (tests open their loopback servers here). */
   egress?: EgressGuard;
   /**
-   * Writes the run's final "succeeded" status inside the flow's last transaction (the worker's fenced update;
-   * it throws when this worker no longer holds the run). Absent: the caller writes the status afterwards.
+   * The run's final "succeeded" status, written in the flow's last transaction by the same statement as its
+   * last step records: the worker's fenced `update flow_run … returning id` (no row: this worker no longer
+   * holds the run, and the transaction rolls back). Absent: the caller writes the status afterwards.
    */
-  finishInTransaction?: (tx: Executor) => Promise<void>;
+  finishInTransaction?: SQL;
   /** Internal: the transaction shared by consecutive database nodes (see executeFlow). */
   shared?: SharedTransaction;
 }
@@ -140,6 +142,8 @@ class SharedTransaction {
     });
     endedEarly.catch(() => {});
     const tx = await Promise.race([ready, endedEarly]);
+    // A run's transaction does no DDL: its database nodes check the table metadata's version once.
+    pinMetadata(tx);
     this.current = { tx, finish, done };
     return tx;
   }
@@ -161,10 +165,22 @@ class SharedTransaction {
   }
 }
 
-/** Writes `last` into the shared transaction and commits it; any failure there sends the attempt node by node. */
-async function commitSegment(shared: SharedTransaction, last: (tx: Executor) => Promise<void>): Promise<void> {
+/**
+ * Ends a segment: one statement records its pending steps (pure and database ones, checking none was
+ * recorded by another worker first) and, at the end of the run, its status; then the shared transaction
+ * commits. With no transaction open (only pure steps since the last boundary) that statement commits on
+ * its own, atomically. Any failure there sends the attempt node by node.
+ */
+async function commitSegment(
+  shared: SharedTransaction,
+  db: Executor,
+  owner: ExecuteFlowOptions,
+  pending: Pending,
+  finish?: SQL,
+): Promise<void> {
   try {
-    await last(await shared.tx());
+    await recordSegment(shared.open ? await shared.tx() : db, owner, pending, finish);
+    pending.steps = [];
     await shared.commit();
   } catch (error) {
     throw new SegmentFailed(errorMessage(error), { cause: error });
@@ -178,8 +194,22 @@ const holdsNoTransaction = (node: GraphNode, executor: NodeExecutor | undefined)
 
 async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
   const shared = options.shared;
-  // Tables and columns are bound by id: a flow published before a rename runs with today's names.
-  const definition = await resolveStoredBindings(options.services.database.db, options.projectId, options.definition);
+  const base = options.services.database.db;
+  // Tables and columns are bound by id: a flow published before a rename runs with today's names. When the
+  // run's first effect is a database node, its transaction opens here, so the metadata check is shared.
+  const firstEffect = topologicalOrder(graphOf(options.definition)).find(
+    (n) => n.type === 'code' || executorFor(options.services, n.type)?.effect !== 'pure',
+  );
+  const opensWithDatabase =
+    shared &&
+    carriesIds(options.definition) &&
+    firstEffect &&
+    !holdsNoTransaction(firstEffect, executorFor(options.services, firstEffect.type));
+  const definition = await resolveStoredBindings(
+    opensWithDatabase ? await shared.tx() : base,
+    options.projectId,
+    options.definition,
+  );
   const graph = graphOf(definition);
   const order = topologicalOrder(graph);
   const hasIncoming = new Set(graph.edges.map((e) => e.target));
@@ -195,10 +225,7 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
     }
     if (shared?.open && holdsNoTransaction(node, executorFor(options.services, node.type))) {
       // A boundary: what the segment did commits before the call (with the decisions that led to it).
-      await commitSegment(shared, async (tx) => {
-        await flushPending(tx, options, pending);
-        pending.steps = [];
-      });
+      await commitSegment(shared, base, options, pending);
     }
     const step = await runStep(options, node, outputs, vars, pending);
     steps.push(step);
@@ -224,10 +251,7 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
   }
   if (shared && (shared.open || pending.steps.length > 0)) {
     // The end: the last segment, the pure steps after it and the run's status commit together.
-    await commitSegment(shared, async (tx) => {
-      await flushPending(tx, options, pending);
-      await options.finishInTransaction?.(tx);
-    });
+    await commitSegment(shared, base, options, pending, options.finishInTransaction);
     return {
       status: 'succeeded',
       error: null,
@@ -354,7 +378,8 @@ async function runStep(
         })()
       : shared
         ? (async () => {
-            // Consecutive database nodes share one transaction (committed at the next boundary or the end).
+            // Consecutive database nodes share one transaction (committed at the next boundary or the end);
+            // this step's record joins the pending ones, written by the segment's last statement.
             const outcome = await runTransactional(
               options,
               node,
@@ -365,9 +390,9 @@ async function runStep(
               input,
               control,
               pending,
+              true,
             );
-            pending.steps = []; // written with this step, committed with the segment
-            stepCommitted(); // (test crash point: recorded, not yet committed)
+            stepCommitted(); // (test crash point: effect written, not yet committed)
             return outcome;
           })()
         : (options.rollbackDatabaseEffects ? rolledBack : committed)(base, (tx) =>
@@ -454,6 +479,8 @@ async function runTransactional(
   input: unknown,
   control: () => { branch: string | null; stopped: boolean },
   pending: Pending,
+  /** In a shared transaction: add the record to `pending` (checked and written before the commit). */
+  deferRecord = false,
 ): Promise<Outcome> {
   const output = jsonSafe(await executor.execute(context(tx)));
   const outcome: Outcome = {
@@ -472,6 +499,10 @@ async function runTransactional(
       startedAt,
       status: 'succeeded',
     };
+    if (deferRecord) {
+      pending.steps.push(mine);
+      return outcome;
+    }
     const before = pending.steps.length > 0 ? sql`with pending as (${pendingInsert(options, pending)}) ` : sql``;
     const recorded = await executeRows(tx, sql`${before}${pendingInsert(options, { steps: [mine] })} returning id`);
     if (recorded.length === 0) throw new StepAlreadyRecorded();

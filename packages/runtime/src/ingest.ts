@@ -1,5 +1,5 @@
 import { type CappedBody, type Logger, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
-import { type DbHandle, type Executor, executeRows, flows, webhookEndpoints } from '@tillflow/db';
+import { type DbHandle, type Executor, flows, preparedRows, webhookEndpoints } from '@tillflow/db';
 import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
 import { acceptedSecrets } from './endpoints';
 import { type FlowTrigger, triggerAccepts } from './graph';
@@ -152,20 +152,36 @@ export async function findWebhookEndpoint(db: Executor, endpointId: string): Pro
 async function loadEndpoint(db: Executor, endpointId: string, fresh: boolean): Promise<WebhookEndpoint | null> {
   const hit = endpointCache.get(endpointId);
   if (!fresh && hit && Date.now() - hit.at < CACHE_MS) return hit.endpoint;
-  const [endpoint] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
-  if (endpointCache.size > 10_000) endpointCache.clear();
-  endpointCache.set(endpointId, { at: Date.now(), endpoint: endpoint ?? null });
-  return endpoint ?? null;
+  const load = async () => {
+    const [endpoint] = await db.select().from(webhookEndpoints).where(eq(webhookEndpoints.id, endpointId));
+    if (endpointCache.size > 10_000) endpointCache.clear();
+    endpointCache.set(endpointId, { at: Date.now(), endpoint: endpoint ?? null });
+    return endpoint ?? null;
+  };
+  // A burst of deliveries finding the entry expired shares one lookup (a fresh one after a signature miss never waits on an older one).
+  return fresh ? load() : singleFlight(`endpoint|${endpointId}`, load);
+}
+
+/** One load at a time per key: callers arriving while it runs get its result. */
+function singleFlight<T>(key: string, load: () => Promise<T>): Promise<T> {
+  const inflightKey = `inflight|${key}`;
+  const running = routingCache.get(inflightKey) as Promise<T> | undefined;
+  if (running) return running;
+  const started = load().finally(() => routingCache.delete(inflightKey));
+  routingCache.set(inflightKey, started);
+  return started;
 }
 
 async function subscribedFlowsCached(db: Executor, endpoint: WebhookEndpoint, eventType: string) {
   const key = `flows|${endpoint.id}|${endpoint.flowId ?? ''}|${endpoint.purpose}|${eventType}`;
   const hit = flowCache.get(key);
   if (hit && Date.now() - hit.at < CACHE_MS) return hit.flows;
-  const found = await subscribedFlows(db, endpoint, eventType);
-  if (flowCache.size > 10_000) flowCache.clear();
-  flowCache.set(key, { at: Date.now(), flows: found });
-  return found;
+  return singleFlight(key, async () => {
+    const found = await subscribedFlows(db, endpoint, eventType);
+    if (flowCache.size > 10_000) flowCache.clear();
+    flowCache.set(key, { at: Date.now(), flows: found });
+    return found;
+  });
 }
 
 const touched = new Map<string, number>();
@@ -192,7 +208,7 @@ async function storeEvent(
 ): Promise<{ eventRowId: string; duplicate: boolean; runs: number }> {
   const flowIds = `{${targets.map((t) => t.id).join(',')}}`;
   const versionIds = `{${targets.map((t) => t.publishedVersionId).join(',')}}`;
-  const [row] = await executeRows<{ id: string; inserted: boolean; runs: number }>(
+  const [row] = await preparedRows<{ id: string; inserted: boolean; runs: number }>(
     handle.db,
     sql`with ev as (
           insert into stripe_event (project_id, endpoint_id, event_id, type, livemode, object_id, event_created, payload)

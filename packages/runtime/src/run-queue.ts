@@ -1,5 +1,5 @@
 import type { EgressGuard, Logger } from '@tillflow/core';
-import { type DbHandle, type Executor, executeRows, flowVersions } from '@tillflow/db';
+import { type DbHandle, flowVersions, preparedRows } from '@tillflow/db';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
@@ -65,7 +65,7 @@ export async function claimRuns(
   } else {
     takeover = sql`lease_until < now()`;
   }
-  return executeRows<ClaimedRun>(
+  return preparedRows<ClaimedRun>(
     handle.db,
     sql`update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
           lease_until = now() + make_interval(secs => ${leaseMs / 1000}), started_at = coalesce(started_at, now())
@@ -89,13 +89,10 @@ export async function extendLeases(
   leaseMs: number,
 ): Promise<void> {
   if (runIds.length === 0) return;
-  await handle.db.execute(
+  await preparedRows(
+    handle.db,
     sql`update flow_run set lease_until = now() + make_interval(secs => ${leaseMs / 1000})
-        where locked_by = ${workerId} and status = 'running'
-          and id in (${sql.join(
-            runIds.map((id) => sql`${id}::uuid`),
-            sql`, `,
-          )})`,
+        where locked_by = ${workerId} and status = 'running' and id = any(${`{${runIds.join(',')}}`}::uuid[])`,
   );
 }
 
@@ -117,7 +114,7 @@ async function loadDefinition(handle: DbHandle, versionId: string): Promise<Flow
 }
 
 async function loadCompletedSteps(handle: DbHandle, runId: string): Promise<Map<string, CompletedStep>> {
-  const rows = await executeRows<{ node_id: string; output: unknown; branch: string | null; stopped: boolean }>(
+  const rows = await preparedRows<{ node_id: string; output: unknown; branch: string | null; stopped: boolean }>(
     handle.db,
     sql`select node_id, output, branch, stopped from flow_step where run_id = ${runId} and status = 'succeeded'`,
   );
@@ -165,7 +162,7 @@ export interface ProcessRunHooks {
 async function finishRun(handle: DbHandle, statement: SQL, hooks: ProcessRunHooks): Promise<void> {
   for (let failures = 0; ; failures++) {
     try {
-      await handle.db.execute(statement);
+      await preparedRows(handle.db, statement);
       return;
     } catch (error) {
       hooks.onFinishError?.(error);
@@ -191,14 +188,8 @@ export async function processRun(
   // wants to act between the two (beforeFinish).
   const finishInTransaction = hooks.beforeFinish
     ? undefined
-    : async (tx: Executor) => {
-        const done = await executeRows(
-          tx,
-          sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null
-              where ${fence} returning id`,
-        );
-        if (done.length === 0) throw new Error('This worker no longer holds the run.');
-      };
+    : sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null
+          where ${fence} returning id`;
   if (run.attempt > run.max_attempts) {
     outcome = { status: 'failed', error: 'Gave up: the run kept dying mid-flight.', permanent: true, steps: [] };
   } else {

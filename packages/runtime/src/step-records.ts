@@ -1,5 +1,5 @@
-import { type Executor, executeRows } from '@tillflow/db';
-import { sql } from 'drizzle-orm';
+import { type Executor, preparedRows } from '@tillflow/db';
+import { type SQL, sql } from 'drizzle-orm';
 import type { GraphNode } from './graph';
 
 // How steps are written to flow_step. Every write refuses to overwrite a
@@ -42,7 +42,7 @@ export interface StepOwner {
 
 /** The steps of a run that succeeded in earlier attempts or earlier in this one: reused, not run again. */
 export async function completedSteps(db: Executor, runId: string): Promise<Map<string, CompletedStep>> {
-  const rows = await executeRows<{ node_id: string; output: unknown; branch: string | null; stopped: boolean }>(
+  const rows = await preparedRows<{ node_id: string; output: unknown; branch: string | null; stopped: boolean }>(
     db,
     sql`select node_id, output, branch, stopped from flow_step where run_id = ${runId} and status = 'succeeded'`,
   );
@@ -51,7 +51,29 @@ export async function completedSteps(db: Executor, runId: string): Promise<Map<s
 
 export async function flushPending(db: Executor, options: StepOwner, pending: Pending): Promise<void> {
   if (pending.steps.length === 0) return;
-  await db.execute(pendingInsert(options, pending));
+  await preparedRows(db, pendingInsert(options, pending));
+}
+
+/**
+ * One statement for the end of a segment of a run's shared transaction: records the pending steps (all as
+ * succeeded) and, when given, the run's final status (`finish`: an `update … returning id`). It throws
+ * when a step was already recorded by another worker (its upsert returned no row) or `finish` updated
+ * nothing (this worker no longer holds the run): the caller rolls the transaction back.
+ */
+export async function recordSegment(db: Executor, owner: StepOwner, pending: Pending, finish?: SQL): Promise<void> {
+  const steps = pending.steps.length;
+  if (steps === 0 && !finish) return;
+  const parts: SQL[] = [];
+  if (steps > 0) parts.push(sql`steps as (${pendingInsert(owner, pending)} returning 1)`);
+  if (finish) parts.push(sql`fin as (${finish})`);
+  const [row] = await preparedRows<{ steps: number; fin: number }>(
+    db,
+    sql`with ${sql.join(parts, sql`, `)}
+        select ${steps > 0 ? sql`(select count(*) from steps)::int` : sql`0`} as steps,
+          ${finish ? sql`(select count(*) from fin)::int` : sql`1`} as fin`,
+  );
+  if (Number(row.steps) !== steps) throw new Error('Another worker recorded this step first.');
+  if (Number(row.fin) !== 1) throw new Error('This worker no longer holds the run.');
 }
 
 export function pendingInsert(options: StepOwner, pending: Pending) {
@@ -86,7 +108,7 @@ export async function claimStep(
   // The pending pure steps ride along in the same statement (one round trip less per step).
   const before =
     pending && pending.steps.length > 0 ? sql`with pending as (${pendingInsert(options, pending)}) ` : sql``;
-  const claimed = await executeRows(
+  const claimed = await preparedRows(
     tx,
     sql`${before}insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
         values (${options.runId}, ${node.id}, ${node.type}, 'running', ${options.attempt}, now())
@@ -96,7 +118,7 @@ export async function claimStep(
         returning id`,
   );
   if (claimed.length > 0) return null;
-  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
+  const [done] = await preparedRows<{ output: unknown; branch: string | null; stopped: boolean }>(
     tx,
     sql`select output, branch, stopped from flow_step where run_id = ${options.runId} and node_id = ${node.id}`,
   );
@@ -118,7 +140,8 @@ export async function completeStep(
   input: unknown,
   outcome: Outcome,
 ) {
-  await tx.execute(
+  await preparedRows(
+    tx,
     sql`update flow_step set status = 'succeeded', input = ${JSON.stringify(input)}::jsonb,
           output = ${JSON.stringify(outcome.output)}::jsonb, branch = ${outcome.branch}, stopped = ${outcome.stopped},
           duration_ms = ${outcome.durationMs}
@@ -127,7 +150,7 @@ export async function completeStep(
 }
 
 export async function succeededStep(db: Executor, options: StepOwner, node: GraphNode): Promise<Outcome | null> {
-  const [done] = await executeRows<{ output: unknown; branch: string | null; stopped: boolean }>(
+  const [done] = await preparedRows<{ output: unknown; branch: string | null; stopped: boolean }>(
     db,
     sql`select output, branch, stopped from flow_step
         where run_id = ${options.runId} and node_id = ${node.id} and status = 'succeeded'`,
@@ -145,7 +168,8 @@ export async function succeededStep(db: Executor, options: StepOwner, node: Grap
 }
 
 export async function recordFailedStep(db: Executor, options: StepOwner, step: StepResult): Promise<void> {
-  await db.execute(
+  await preparedRows(
+    db,
     sql`insert into flow_step (run_id, node_id, node_type, status, input, error, attempt, started_at, duration_ms)
         values (${options.runId}, ${step.nodeId}, ${step.nodeType}, 'failed', ${JSON.stringify(step.input)}::jsonb,
           ${step.error}, ${options.attempt}, ${step.startedAt.toISOString()}, ${step.durationMs})

@@ -144,5 +144,5 @@ describe('crash recovery', () => {
       await workers.stop();
       await handle.close();
     }
-  }, 60_000);
+  }, 240_000); // a child process that compiles and opens its database: slow on a loaded machine (PGlite took 128 s at load 28)
 });
