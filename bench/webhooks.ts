@@ -8,6 +8,8 @@
 //   processes (default 30 s lease, 1 s heartbeat) take a 200-payment load; one is SIGKILLed while it
 //   holds runs and a replacement is started at once (as its supervisor would); seconds from the
 //   kill until every run has succeeded and nothing is queued or running. Target <= 15 s.
+//   drain_s_no_kill: the same load over two fresh worker processes with no kill, timed from the same moment;
+//   kill_cost_s = drain_s_after_kill - drain_s_no_kill, what the kill itself added (takeover, lost work).
 // limit_acks_per_s: the same signed load against a minimal reference receiver (bench/lib/limit-receiver.ts:
 //   node:http, HMAC-SHA256 check, one INSERT per request through postgres.js) in its own process on the
 //   same database server, measured before Tillflow's ack phase and again after its end-to-end phase (the
@@ -365,6 +367,11 @@ async function drive() {
   const limitAfter = await fire({ duration: ACK_SECONDS }, limitInfo.url);
   const limitStored = (await callLimit('count')) ?? 0;
   await callLimit('stop');
+  // The same load over the same two worker processes without a kill first: what the drain costs anyway.
+  const baseline =
+    info.driver === 'postgres' && KILL_LOAD > 0
+      ? await killPhase((await call('count', 'succeeded')) ?? 0, false)
+      : null;
   const kill =
     info.driver === 'postgres' && KILL_LOAD > 0 ? await killPhase((await call('count', 'succeeded')) ?? 0) : null;
 
@@ -411,6 +418,13 @@ async function drive() {
       `# kill phase: ${KILL_LOAD} payments over two worker processes (30 s lease, 1 s heartbeat); one SIGKILLed holding ${kill.held} runs, replaced at once; its runs taken over after ${kill.takeoverSeconds.toFixed(1)} s`,
     );
     console.log(`drain_s_after_kill: ${kill.drainSeconds.toFixed(1)}`);
+    if (baseline) {
+      console.log(
+        `# the same ${KILL_LOAD} payments with no kill, timed from the same moment (a worker's first run held): the processing the drain needs anyway`,
+      );
+      console.log(`drain_s_no_kill: ${baseline.drainSeconds.toFixed(1)}`);
+      console.log(`kill_cost_s: ${(kill.drainSeconds - baseline.drainSeconds).toFixed(1)}`);
+    }
   } else
     console.log(
       KILL_LOAD > 0
@@ -419,7 +433,7 @@ async function drive() {
     );
   await call('stop');
 
-  async function killPhase(doneBefore: number) {
+  async function killPhase(doneBefore: number, kill = true) {
     await call('stopWorkers');
     const spawnWorker = async () => {
       const worker = fork(fileURLToPath(import.meta.url), ['--worker', String(info.projectId)], {
@@ -439,16 +453,16 @@ async function drive() {
       held = (await call('held', undefined, victim.workerId)) ?? 0;
       if (held === 0) await new Promise((r) => setTimeout(r, 5));
     }
-    victim.worker.kill('SIGKILL');
+    if (kill) victim.worker.kill('SIGKILL');
     const killedAt = Date.now();
-    const replacing = spawnWorker(); // as its supervisor would, without waiting for it
+    const replacing = kill ? spawnWorker() : Promise.resolve(victim); // as its supervisor would, without waiting for it
     let loaded = false;
     void load.then(() => {
       loaded = true;
     });
     let takeoverSeconds: number | null = null;
     for (;;) {
-      if (takeoverSeconds === null && (await call('held', undefined, victim.workerId)) === 0)
+      if (kill && takeoverSeconds === null && (await call('held', undefined, victim.workerId)) === 0)
         takeoverSeconds = (Date.now() - killedAt) / 1000;
       const done = (await call('count', 'succeeded')) ?? 0;
       if (loaded && done >= doneBefore + KILL_LOAD && (await call('open')) === 0) break;
