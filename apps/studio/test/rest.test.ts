@@ -2,12 +2,19 @@ import { publicOrigin, sandboxControlToken } from '@tillflow/core';
 import { createTable, getRow, insertRow, setTablePermission } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { handlePaymentEvent } from '@tillflow/payments';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpEndUser } from '~/server/generated-app/auth';
 import { handleRestRequest } from '~/server/rest/handler';
 import { servicesFor } from '~/server/services';
 import { signUpBuilder } from './helpers';
+
+const get = (path: string, key?: string) =>
+  new Request(`http://localhost/api/v1/${path}`, {
+    method: 'GET',
+    headers: key ? { authorization: `Bearer ${key}` } : {},
+  });
 
 const post = (path: string, body: unknown, key?: string) =>
   new Request(`http://localhost/api/v1/${path}`, {
@@ -110,6 +117,82 @@ describe('REST payments API', () => {
     ).toBe(401);
     const listedAfter = await a.caller.apiKeys.list({ projectId: a.project.id });
     expect(JSON.stringify(listedAfter)).not.toContain(a.key); // only a prefix is ever shown again
+  });
+
+  it('reads payments and refunds with GET (list, filter, page, by id) and refunds in full when no amount is sent', async () => {
+    const { project, slug, key } = await activatedProject();
+    const services = servicesFor(handle);
+    const call = async (request: Request, path: string[]) => {
+      const response = await handleRestRequest(services, request, path);
+      return { status: response.status, body: await response.json() };
+    };
+    const paymentIds: number[] = [];
+    for (const amount of [1500, 700]) {
+      const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Tea', amount });
+      const made = await call(post(`${slug}/payments`, { orderId: order.id, method: 'payment_intent' }, key), [
+        slug,
+        'payments',
+      ]);
+      expect(made.status).toBe(200);
+      paymentIds.push(made.body.paymentId);
+    }
+    // Stripe takes the first payment; its webhook marks it SUCCESSFUL.
+    const paid = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', paymentIds[0]);
+    const { stripe } = await services.stripeAccounts.forProject(handle.db, project.id);
+    await stripe.paymentIntents.confirm(String(paid?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
+    const [succeeded] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data;
+    await handlePaymentEvent(handle.db, project.id, succeeded as never);
+
+    const all = await call(get(`${slug}/payments`, key), [slug, 'payments']);
+    expect(all.status).toBe(200);
+    expect(all.body.data.map((p: { id: number }) => p.id)).toEqual([paymentIds[1], paymentIds[0]]);
+    const successful = await call(get(`${slug}/payments?status=SUCCESSFUL`, key), [slug, 'payments']);
+    expect(successful.body.data).toMatchObject([{ id: paymentIds[0], amount: 1500, status: 'SUCCESSFUL' }]);
+    const first = await call(get(`${slug}/payments?limit=1`, key), [slug, 'payments']);
+    expect(first.body.data).toHaveLength(1);
+    const second = await call(get(`${slug}/payments?limit=1&after=${encodeURIComponent(first.body.nextCursor)}`, key), [
+      slug,
+      'payments',
+    ]);
+    expect(second.body.data.map((p: { id: number }) => p.id)).toEqual([paymentIds[0]]);
+    expect(
+      (await call(get(`${slug}/payments/${paymentIds[0]}`, key), [slug, 'payments', String(paymentIds[0])])).body,
+    ).toMatchObject({ id: paymentIds[0], currency: 'usd' });
+    expect((await call(get(`${slug}/payments/999999`, key), [slug, 'payments', '999999'])).status).toBe(404);
+    const unknown = await call(get(`${slug}/payments?colour=red`, key), [slug, 'payments']);
+    expect(unknown).toMatchObject({ status: 400, body: { error: { fieldErrors: { colour: 'Not a filter.' } } } });
+
+    // No amount (or null, as a no-code form sends an empty field): everything that remains.
+    const full = await call(post(`${slug}/refunds`, { paymentId: paymentIds[0], amount: null }, key), [
+      slug,
+      'refunds',
+    ]);
+    expect(full.status).toBe(200);
+    expect(full.body).toMatchObject({ amount: 1500, remaining: 0 });
+    const again = await call(post(`${slug}/refunds`, { paymentId: paymentIds[0] }, key), [slug, 'refunds']);
+    expect(again).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION' } } });
+    const refunds = await call(get(`${slug}/refunds?payment_id=${paymentIds[0]}`, key), [slug, 'refunds']);
+    expect(refunds.body.data).toMatchObject([{ id: full.body.refundId, amount: 1500, payment_id: paymentIds[0] }]);
+    expect(
+      (await call(get(`${slug}/refunds/${full.body.refundId}`, key), [slug, 'refunds', String(full.body.refundId)]))
+        .body,
+    ).toMatchObject({ id: full.body.refundId, amount: 1500 });
+    expect((await call(get(`${slug}/subscriptions`, key), [slug, 'subscriptions'])).status).toBe(405);
+    expect((await call(get(`${slug}/refunds`), [slug, 'refunds'])).status).toBe(401);
+
+    // An end user reads only their own payments (they paid none of these).
+    const session = await signUpEndUser(handle, project.id, {
+      email: `reader-${uniqueSuffix()}@example.test`,
+      password: 'a-good-pass-7',
+    });
+    const asUser = await call(get(`${slug}/payments`, session.token), [slug, 'payments']);
+    expect(asUser).toMatchObject({ status: 200, body: { data: [] } });
+    const byId = await call(get(`${slug}/payments/${paymentIds[0]}`, session.token), [
+      slug,
+      'payments',
+      String(paymentIds[0]),
+    ]);
+    expect(byId.status).toBe(404);
   });
 
   it('acts as the end user behind a session token: own orders only, refund forbidden', async () => {

@@ -9,12 +9,12 @@ import { prepareAction } from './context';
 
 export const refundInput = z.object({
   paymentId: z.number().int().positive(),
-  /** Minor units; without it, everything that remains refundable. */
+  /** Minor units; without it (or null, as no-code tools send an empty field), everything that remains refundable. */
   amount: z
     .number()
     .int('The refund amount is in minor units and must be a whole number.')
     .positive('The refund amount must be greater than zero.')
-    .optional(),
+    .nullish(),
   reason: z.string().trim().max(500).optional(),
 });
 

@@ -1,5 +1,5 @@
 import { API_BODY_LIMIT_BYTES, isTillflowError, readBodyCapped } from '@tillflow/core';
-import type { Actor } from '@tillflow/data-model';
+import { type Actor, type Filter, getRow, queryRows } from '@tillflow/data-model';
 import { type DbHandle, projects } from '@tillflow/db';
 import type { Services } from '@tillflow/payments';
 import {
@@ -8,6 +8,8 @@ import {
   checkAgainstStripe,
   createPaymentAction,
   initiateRecurringAction,
+  PAYMENT_TABLE,
+  REFUND_TABLE,
   refundAction,
 } from '@tillflow/payments';
 import { eq } from 'drizzle-orm';
@@ -46,6 +48,64 @@ async function readBody(request: Request): Promise<Record<string, unknown> | Res
   return fail(400, 'VALIDATION', 'The request body must be a JSON object.');
 }
 
+/** Resources readable with GET: their table and the query filters each list takes (`?status=…`). */
+const READABLE: Record<string, { table: string; noun: string; filters: Record<string, 'text' | 'id'> }> = {
+  payments: { table: PAYMENT_TABLE, noun: 'payment', filters: { status: 'text', order_id: 'id' } },
+  refunds: { table: REFUND_TABLE, noun: 'refund', filters: { status: 'text', payment_id: 'id' } },
+};
+
+/**
+ * GET a payment or refund by id, or a page of them (newest first; `limit` 1–100, `after` the previous page's
+ * `nextCursor`, filters by name), with the caller's own read permission: an API key sees every row, an end user
+ * only what their role may read (their own rows where the table is scoped to the owner).
+ */
+async function read(
+  services: Services,
+  projectId: number,
+  actor: Actor,
+  resource: (typeof READABLE)[string],
+  id: string | undefined,
+  url: URL,
+): Promise<Response> {
+  const db = services.database.db;
+  if (id !== undefined) {
+    const rowId = Number(id);
+    if (!Number.isInteger(rowId) || rowId < 1)
+      return fail(400, 'VALIDATION', `The ${resource.noun} id must be an integer.`);
+    const row = await getRow(db, projectId, actor, resource.table, rowId);
+    if (!row) return fail(404, 'NOT_FOUND', `No ${resource.noun} ${rowId}.`);
+    return json(200, row);
+  }
+  const filters: Filter[] = [];
+  for (const [name, value] of url.searchParams) {
+    if (name === 'limit' || name === 'after') continue;
+    const kind = resource.filters[name];
+    if (!kind)
+      return fail(
+        400,
+        'VALIDATION',
+        `Unknown filter "${name}". Filter by ${Object.keys(resource.filters).join(', ')}.`,
+        {
+          [name]: 'Not a filter.',
+        },
+      );
+    if (kind === 'id' && !/^\d+$/.test(value))
+      return fail(400, 'VALIDATION', `${name} must be an integer.`, { [name]: 'An integer.' });
+    filters.push({ column: name, op: 'eq', value: kind === 'id' ? Number(value) : value });
+  }
+  const limitText = url.searchParams.get('limit');
+  const limit = limitText === null ? 20 : Number(limitText);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    return fail(400, 'VALIDATION', 'limit must be a whole number from 1 to 100.', { limit: 'From 1 to 100.' });
+  const { rows, nextCursor } = await queryRows(db, projectId, actor, resource.table, {
+    filters,
+    sort: [{ column: 'id', direction: 'desc' }],
+    limit,
+    after: url.searchParams.get('after'),
+  });
+  return json(200, { data: rows, nextCursor });
+}
+
 /** The payments REST API: thin over the payments package, which does every check. */
 export async function handleRestRequest(services: Services, request: Request, path: string[]): Promise<Response> {
   try {
@@ -62,12 +122,15 @@ async function answer(services: Services, request: Request, path: string[]): Pro
   if (path.length === 1 && path[0] === 'openapi.json' && request.method === 'GET') return json(200, openApiDocument);
   const [slug, resource, id, verb] = path;
   if (!slug || !resource) return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
-  if (request.method !== 'POST') return fail(405, 'VALIDATION', 'Use POST.');
+  const readable = READABLE[resource];
+  if (request.method === 'GET' ? !readable || verb : request.method !== 'POST')
+    return fail(405, 'VALIDATION', readable ? 'Use GET or POST.' : 'Use POST.');
   const [project] = await handle.db.select({ id: projects.id }).from(projects).where(eq(projects.slug, slug));
   if (!project) return fail(404, 'NOT_FOUND', `No project "${slug}".`);
   const actor = await authenticate(handle, request, project.id);
   if (!actor)
     return fail(401, 'UNAUTHORIZED', 'Send a project API key or an end-user session token as a Bearer token.');
+  if (request.method === 'GET') return read(services, project.id, actor, readable!, id, new URL(request.url));
   const body = await readBody(request);
   if (body instanceof Response) return body;
   if (resource === 'reconcile' && !id) {

@@ -70,6 +70,46 @@ const body = (properties: object, required: string[]) => ({
   content: { 'application/json': { schema: { type: 'object', properties, required } } },
 });
 const slug = { name: 'projectSlug', in: 'path', required: true, schema: { type: 'string' } };
+const rowId = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
+const row = (noun: string, properties: object) => ({
+  type: 'object',
+  description: `A ${noun} row as stored (amounts in minor units, with their currency).`,
+  properties: {
+    id: { type: 'integer' },
+    created_at: { type: 'string' },
+    updated_at: { type: 'string' },
+    ...properties,
+  },
+});
+const PAYMENT_ROW = row('payment', {
+  order_id: { type: ['integer', 'null'] },
+  status: { type: 'string' },
+  amount: { type: 'integer' },
+  currency: { type: 'string' },
+});
+const REFUND_ROW = row('refund', {
+  payment_id: { type: 'integer' },
+  status: { type: 'string', enum: ['PENDING', 'REFUNDED', 'FAILED'] },
+  amount: { type: 'integer' },
+  currency: { type: 'string' },
+  reason: { type: ['string', 'null'] },
+});
+const page = (item: object) => ({
+  type: 'object',
+  properties: {
+    data: { type: 'array', items: item },
+    nextCursor: { type: ['string', 'null'], description: 'Pass as `after` for the next page; null on the last.' },
+  },
+});
+const listParams = (filters: object[]) => [
+  slug,
+  { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
+  { name: 'after', in: 'query', schema: { type: 'string' }, description: 'The previous page’s nextCursor' },
+  ...filters,
+];
+const readNote =
+  'Newest first. A project API key reads every row; an end-user session token only what that role may read ' +
+  '(own rows where the table is scoped to its owner).';
 
 export const openApiDocument = {
   openapi: '3.1.0',
@@ -100,6 +140,15 @@ export const openApiDocument = {
   security: [{ projectApiKey: [] }, { endUserSession: [] }],
   paths: {
     '/api/v1/{projectSlug}/payments': {
+      get: {
+        summary: 'List payments',
+        description: readNote,
+        parameters: listParams([
+          { name: 'status', in: 'query', schema: { type: 'string' }, example: 'SUCCESSFUL' },
+          { name: 'order_id', in: 'query', schema: { type: 'integer' } },
+        ]),
+        responses: responses(page(PAYMENT_ROW)),
+      },
       post: {
         summary: 'Stripe payment: create a Checkout Session or a Payment Intent for an order',
         parameters: [slug],
@@ -124,13 +173,37 @@ export const openApiDocument = {
         }),
       },
     },
+    '/api/v1/{projectSlug}/payments/{id}': {
+      get: { summary: 'Get a payment', parameters: [slug, rowId], responses: responses(PAYMENT_ROW) },
+    },
+    '/api/v1/{projectSlug}/refunds/{id}': {
+      get: { summary: 'Get a refund', parameters: [slug, rowId], responses: responses(REFUND_ROW) },
+    },
     '/api/v1/{projectSlug}/refunds': {
+      get: {
+        summary: 'List refunds',
+        description: readNote,
+        parameters: listParams([
+          { name: 'status', in: 'query', schema: { type: 'string', enum: ['PENDING', 'REFUNDED', 'FAILED'] } },
+          { name: 'payment_id', in: 'query', schema: { type: 'integer' } },
+        ]),
+        responses: responses(page(REFUND_ROW)),
+      },
       post: {
         summary: 'Refund part or all of a payment (never more than remains)',
         parameters: [slug],
         requestBody: body(
-          { paymentId: { type: 'integer' }, amount: { type: 'integer', minimum: 1 }, reason: { type: 'string' } },
-          ['paymentId', 'amount'],
+          {
+            paymentId: { type: 'integer' },
+            amount: {
+              type: ['integer', 'null'],
+              minimum: 1,
+              description:
+                'Minor units (cents; yen for JPY). Leave out, or send null, for a full refund of what remains refundable.',
+            },
+            reason: { type: 'string' },
+          },
+          ['paymentId'],
         ),
         responses: responses({
           type: 'object',
