@@ -51,4 +51,17 @@ describe('one definition per thing', () => {
     );
     expect(raw).toEqual([]);
   });
+
+  it('the backend actor is one constant (data-model’s BACKEND), and a payment input’s refusal is built in one place', () => {
+    expect(filesMatching(/(const|let) \w+(: Actor)? = \{ kind: 'backend' \}/)).toEqual([
+      'packages/data-model/src/types.ts',
+    ]);
+    expect(filesMatching(/Object\.values\(fieldErrors\)\[0\]/)).toEqual(['packages/payments/src/errors.ts']);
+  });
+
+  it('a subscription that may still change at Stripe is checked in one place (adjust and cancel both use it)', () => {
+    expect(filesMatching(/has not started yet \(checkout not completed\)/)).toEqual([
+      'packages/payments/src/actions/context.ts',
+    ]);
+  });
 });

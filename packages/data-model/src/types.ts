@@ -79,6 +79,9 @@ export type Actor =
   | { kind: 'endUser'; userId: number; role: string }
   | { kind: 'anonymous' };
 
+/** The app's own server side (flows, payments, API keys): sees every row, no role applies. */
+export const BACKEND: Actor = { kind: 'backend' };
+
 export const FILTER_OPS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'contains', 'in', 'is_null', 'not_null'] as const;
 export type FilterOp = (typeof FILTER_OPS)[number];
 export interface Filter {

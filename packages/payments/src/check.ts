@@ -1,5 +1,5 @@
 import { openSecret } from '@tillflow/core';
-import { queryRows, type Row } from '@tillflow/data-model';
+import { BACKEND, queryRows, type Row } from '@tillflow/data-model';
 import { type Executor, paymentSettings, webhookEndpoints } from '@tillflow/db';
 import type { SystemFlowKind } from '@tillflow/flow-model';
 import { ingestStripeWebhook, stripeSignatureHeader, webhookSecretOwner } from '@tillflow/runtime';
@@ -10,8 +10,6 @@ import { reconcileFromStripe } from './reconcile';
 import type { PaymentServices } from './stripe-accounts';
 import { STRIPE_API_VERSION } from './stripe-client';
 import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE, RECURRING_STATUSES, REFUND_TABLE } from './system-tables';
-
-const BACKEND = { kind: 'backend' } as const;
 
 export interface Difference {
   table: 'payment' | 'refund' | 'recurring_payment';

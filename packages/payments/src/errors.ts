@@ -1,4 +1,5 @@
 import { type ErrorCode, TillflowError, type TillflowErrorOptions } from '@tillflow/core';
+import type { z } from 'zod';
 
 export type PaymentErrorCode = Extract<
   ErrorCode,
@@ -18,6 +19,17 @@ export class PaymentError extends TillflowError {
     super(code, message, { ...options, fieldErrors });
     this.name = 'PaymentError';
   }
+}
+
+/**
+ * A payment input parsed with its schema; a refusal is a VALIDATION PaymentError with one message per field
+ * (the first one as the error's message, `fallback` when zod names none).
+ */
+export function parseInput<T extends z.ZodType>(schema: T, input: unknown, fallback = 'Invalid input.'): z.output<T> {
+  const parsed = schema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
+  throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? fallback, fieldErrors);
 }
 
 /** Stripe's error, said so the person paying or the builder can act on it. */

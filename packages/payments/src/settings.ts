@@ -4,7 +4,7 @@ import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { accountEndpointReport } from './endpoint-report';
-import { PaymentError } from './errors';
+import { PaymentError, parseInput } from './errors';
 import { currentEndpointIds, followKeysToAccount } from './key-switch';
 import { syncSandboxBrand } from './sandbox-account';
 import type { PaymentServices } from './stripe-accounts';
@@ -97,12 +97,8 @@ export async function saveStripeKeys(
   projectId: number,
   input: z.input<typeof stripeKeysInput>,
 ) {
-  const parsed = stripeKeysInput.safeParse(input);
-  if (!parsed.success) {
-    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid keys.', fieldErrors);
-  }
-  const { publishableKey, secretKey } = parsed.data;
+  const keys = parseInput(stripeKeysInput, input);
+  const { publishableKey, secretKey } = keys;
   const mode = modeOfSecretKey(secretKey);
   if (mode !== modeOfPublishableKey(publishableKey))
     throw new PaymentError(
@@ -112,8 +108,7 @@ export async function saveStripeKeys(
         publishableKey: 'Mode does not match the secret key.',
       },
     );
-  const apiBase =
-    parsed.data.apiBase === 'sandbox' ? await services.stripeAccounts.sandboxUrl() : setting('STRIPE_API_BASE');
+  const apiBase = keys.apiBase === 'sandbox' ? await services.stripeAccounts.sandboxUrl() : setting('STRIPE_API_BASE');
   if (!apiBase)
     throw new PaymentError('PRECONDITION_FAILED', 'The Stripe sandbox is not running; enter keys made by Stripe.');
   try {
@@ -131,7 +126,7 @@ export async function saveStripeKeys(
     : null;
   const values = {
     projectId,
-    mode: parsed.data.apiBase === 'sandbox' ? 'sandbox' : (mode ?? 'test'),
+    mode: keys.apiBase === 'sandbox' ? 'sandbox' : (mode ?? 'test'),
     apiBase,
     publishableKey,
     secretKeyEncrypted: sealSecret(secretKey, stripeKeyOwner(projectId)),
@@ -168,12 +163,7 @@ export const brandingInput = z.object({
 });
 
 export async function saveBranding(services: PaymentServices, projectId: number, input: z.input<typeof brandingInput>) {
-  const parsed = brandingInput.safeParse(input);
-  if (!parsed.success) {
-    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid branding.', fieldErrors);
-  }
-  const values = { projectId, ...parsed.data, updatedAt: new Date() };
+  const values = { projectId, ...parseInput(brandingInput, input), updatedAt: new Date() };
   await services.database.db
     .insert(paymentSettings)
     .values(values)

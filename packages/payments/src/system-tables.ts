@@ -1,6 +1,7 @@
 import {
   addColumn,
   addTableDependency,
+  BACKEND,
   createSystemTable,
   END_USER_TABLE,
   getTable,
@@ -149,7 +150,7 @@ export async function upgradePaymentSystemTables(
       added++;
       // Rows written before rows carried their mode belong to the project's mode at upgrade time.
       if (column.name === 'livemode' && live)
-        await updateRows(db, projectId, { kind: 'backend' }, def.name, [{ column: 'id', op: 'not_null' }], {
+        await updateRows(db, projectId, BACKEND, def.name, [{ column: 'id', op: 'not_null' }], {
           livemode: true,
         });
     }

@@ -1,18 +1,16 @@
-import { type Actor, getRow, updateRows } from '@tillflow/data-model';
+import { type Actor, BACKEND, getRow, updateRows } from '@tillflow/data-model';
 import type Stripe from 'stripe';
 import { z } from 'zod';
 import { amountProblem, formatMinorUnits } from '../currencies';
-import { fromStripeError, PaymentError } from '../errors';
+import { fromStripeError, PaymentError, parseInput } from '../errors';
 import type { PaymentServices } from '../stripe-accounts';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
-import { prepareAction } from './context';
+import { liveSubscriptionId, prepareAction } from './context';
 
 export const adjustRecurringInput = z.object({
   recurringPaymentId: z.number().int().positive(),
   amount: z.number().int('The amount is in minor units (e.g. cents) and must be a whole number.').positive(),
 });
-
-const BACKEND: Actor = { kind: 'backend' };
 
 /**
  * Momen's "adjust subsequent charges": sets the amount of the subscription's
@@ -29,12 +27,7 @@ export async function adjustRecurringAmountAction(
   rawInput: z.input<typeof adjustRecurringInput>,
 ) {
   const handle = services.database;
-  const parsed = adjustRecurringInput.safeParse(rawInput);
-  if (!parsed.success) {
-    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid amount.', fieldErrors);
-  }
-  const input = parsed.data;
+  const input = parseInput(adjustRecurringInput, rawInput);
   if (actor.kind !== 'backend' && actor.kind !== 'builder')
     throw new PaymentError(
       'FORBIDDEN',
@@ -43,10 +36,7 @@ export async function adjustRecurringAmountAction(
   const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
   const row = await getRow(handle.db, projectId, BACKEND, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
   if (!row) throw new PaymentError('NOT_FOUND', `Subscription ${input.recurringPaymentId} was not found.`);
-  if (!row.stripe_subscription_id)
-    throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');
-  if (['CANCELED', 'INCOMPLETE_EXPIRED'].includes(String(row.status)))
-    throw new PaymentError('PRECONDITION_FAILED', 'This subscription is canceled; its amount cannot change.');
+  const subscriptionId = liveSubscriptionId(row, 'This subscription is canceled; its amount cannot change.');
   const currency = String(row.currency ?? 'usd');
   const problem = amountProblem(input.amount, currency);
   if (problem) throw new PaymentError('VALIDATION', problem, { amount: problem });
@@ -59,7 +49,7 @@ export async function adjustRecurringAmountAction(
     );
   let subscription: Stripe.Subscription;
   try {
-    subscription = await ctx.stripe.subscriptions.retrieve(String(row.stripe_subscription_id));
+    subscription = await ctx.stripe.subscriptions.retrieve(subscriptionId);
     const item = subscription.items.data[0];
     const current = item.price;
     if (current.unit_amount !== input.amount) {

@@ -1,4 +1,4 @@
-import { type Actor, checkActionPermission, getRow, listTables } from '@tillflow/data-model';
+import { type Actor, BACKEND, checkActionPermission, getRow, listTables, type Row } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import { PaymentError } from '../errors';
 import type { ProjectStripe } from '../settings';
@@ -38,6 +38,18 @@ export async function loadOrderAs(db: Executor, projectId: number, actor: Actor,
 
 export async function endUserOf(db: Executor, projectId: number, actor: Actor) {
   if (actor.kind !== 'endUser') return null;
-  const row = await getRow(db, projectId, { kind: 'backend' }, 'end_user', actor.userId);
+  const row = await getRow(db, projectId, BACKEND, 'end_user', actor.userId);
   return row ? { id: actor.userId, email: String(row.email) } : null;
+}
+
+/**
+ * A recurring payment row that can still change at Stripe: its checkout completed (it has a subscription) and it
+ * is not canceled. Returns the Stripe subscription id; otherwise PRECONDITION_FAILED, `canceled` saying why.
+ */
+export function liveSubscriptionId(row: Row, canceled: string): string {
+  if (!row.stripe_subscription_id)
+    throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');
+  if (['CANCELED', 'INCOMPLETE_EXPIRED'].includes(String(row.status)))
+    throw new PaymentError('PRECONDITION_FAILED', canceled);
+  return String(row.stripe_subscription_id);
 }

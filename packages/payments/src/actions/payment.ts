@@ -1,8 +1,8 @@
-import { type Actor, insertRow, queryRows, updateRows } from '@tillflow/data-model';
+import { type Actor, BACKEND, insertRow, queryRows, updateRows } from '@tillflow/data-model';
 import { z } from 'zod';
 import { amountProblem } from '../currencies';
 import { ensureStripeCustomer } from '../customers';
-import { fromStripeError, PaymentError } from '../errors';
+import { fromStripeError, PaymentError, parseInput } from '../errors';
 import { allowedReturnOrigins, checkReturnUrl } from '../return-urls';
 import { lockRow } from '../row-lock';
 import type { PaymentServices } from '../stripe-accounts';
@@ -38,8 +38,6 @@ export interface CreatedPayment {
   reused: boolean;
 }
 
-const BACKEND: Actor = { kind: 'backend' };
-
 /**
  * The Stripe payment action. What is charged is the order's own amount (or, for the builder's
  * backend, the amount it names); an end user's request naming an amount, currency or price is
@@ -57,12 +55,7 @@ export async function createPaymentAction(
 ): Promise<CreatedPayment> {
   const handle = services.database;
   refuseChargeFields(actor, rawInput, 'payment');
-  const parsed = createPaymentInput.safeParse(rawInput);
-  if (!parsed.success) {
-    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid payment.', fieldErrors);
-  }
-  const request = parsed.data;
+  const request = parseInput(createPaymentInput, rawInput);
   if ((request.amount === undefined) !== (request.currency === undefined))
     throw new PaymentError(
       'VALIDATION',

@@ -1,16 +1,14 @@
-import { type Actor, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
+import { type Actor, BACKEND, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
 import { z } from 'zod';
 import { ensureStripeCustomer } from '../customers';
-import { fromStripeError, PaymentError } from '../errors';
+import { fromStripeError, PaymentError, parseInput } from '../errors';
 import { allowedReturnOrigins, checkReturnUrl } from '../return-urls';
 import { lockRow } from '../row-lock';
 import type { PaymentServices } from '../stripe-accounts';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
 import { maySetCharge, refuseChargeFields } from './charge';
-import { endUserOf, loadOrderAs, prepareAction } from './context';
+import { endUserOf, liveSubscriptionId, loadOrderAs, prepareAction } from './context';
 import { assertOrderIsForPlan, describePlans, offeredPlans } from './plans';
-
-const BACKEND: Actor = { kind: 'backend' };
 
 const priceIdSchema = z
   .string()
@@ -28,13 +26,6 @@ export const initiateRecurringInput = z.object({
   cancelUrl: z.string().max(2000),
 });
 
-function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
-  const parsed = schema.safeParse(input);
-  if (parsed.success) return parsed.data;
-  const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-  throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid input.', fieldErrors);
-}
-
 /**
  * Recurring payment "Initiate": a Checkout Session in subscription mode. An end user names one of the
  * plans the shop offers (`plan`); its price and trial come from the shop's settings, and a request
@@ -48,7 +39,7 @@ export async function initiateRecurringAction(
 ) {
   const handle = services.database;
   refuseChargeFields(actor, rawInput, 'subscription');
-  const input = parse(initiateRecurringInput, rawInput);
+  const input = parseInput(initiateRecurringInput, rawInput);
   const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
   const allowed = allowedReturnOrigins(ctx.settings?.returnOrigins);
   checkReturnUrl('successUrl', input.successUrl, allowed);
@@ -163,19 +154,16 @@ export async function cancelRecurringAction(
   rawInput: z.input<typeof cancelRecurringInput>,
 ) {
   const handle = services.database;
-  const input = parse(cancelRecurringInput, rawInput);
+  const input = parseInput(cancelRecurringInput, rawInput);
   const ctx = await prepareAction(services, projectId, actor, 'stripe.recurring');
   // Read as the caller: a user can cancel only a subscription they can see (their own).
   const row = await getRow(handle.db, projectId, actor, RECURRING_PAYMENT_TABLE, input.recurringPaymentId);
   if (!row) throw new PaymentError('NOT_FOUND', 'That subscription was not found, or it is not yours.');
-  if (!row.stripe_subscription_id)
-    throw new PaymentError('PRECONDITION_FAILED', 'This subscription has not started yet (checkout not completed).');
-  if (['CANCELED', 'INCOMPLETE_EXPIRED'].includes(String(row.status)))
-    throw new PaymentError('PRECONDITION_FAILED', 'This subscription is already canceled.');
+  const subscriptionId = liveSubscriptionId(row, 'This subscription is already canceled.');
   try {
     const subscription = input.atPeriodEnd
-      ? await ctx.stripe.subscriptions.update(String(row.stripe_subscription_id), { cancel_at_period_end: true })
-      : await ctx.stripe.subscriptions.cancel(String(row.stripe_subscription_id));
+      ? await ctx.stripe.subscriptions.update(subscriptionId, { cancel_at_period_end: true })
+      : await ctx.stripe.subscriptions.cancel(subscriptionId);
     return {
       recurringPaymentId: row.id,
       stripeStatus: subscription.status,

@@ -1,7 +1,7 @@
-import { type Actor, aggregateRows, getRow, insertRow, updateRows } from '@tillflow/data-model';
+import { type Actor, aggregateRows, BACKEND, getRow, insertRow, updateRows } from '@tillflow/data-model';
 import { z } from 'zod';
 import { formatMinorUnits } from '../currencies';
-import { fromStripeError, PaymentError } from '../errors';
+import { fromStripeError, PaymentError, parseInput } from '../errors';
 import { lockRow } from '../row-lock';
 import type { PaymentServices } from '../stripe-accounts';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
@@ -20,8 +20,6 @@ export const refundInput = z.object({
 
 // Stripe's own reason codes; any other text is kept on our row and in metadata.
 const STRIPE_REASONS = new Set(['duplicate', 'fraudulent', 'requested_by_customer']);
-const BACKEND: Actor = { kind: 'backend' };
-
 export interface CreatedRefund {
   refundId: number;
   status: string;
@@ -45,12 +43,7 @@ export async function refundAction(
   rawInput: z.input<typeof refundInput>,
 ): Promise<CreatedRefund> {
   const handle = services.database;
-  const parsed = refundInput.safeParse(rawInput);
-  if (!parsed.success) {
-    const fieldErrors = Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message]));
-    throw new PaymentError('VALIDATION', Object.values(fieldErrors)[0] ?? 'Invalid refund.', fieldErrors);
-  }
-  const input = parsed.data;
+  const input = parseInput(refundInput, rawInput);
   const ctx = await prepareAction(services, projectId, actor, 'stripe.refund');
 
   const reserved = await handle.db.transaction(async (tx) => {

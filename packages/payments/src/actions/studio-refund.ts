@@ -1,5 +1,5 @@
 import { tryParseMoney } from '@tillflow/core/money';
-import { type Actor, aggregateRows, getRow, queryRows } from '@tillflow/data-model';
+import { type Actor, aggregateRows, BACKEND, getRow, queryRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import { formatMinorUnits } from '../currencies';
 import { PaymentError } from '../errors';
@@ -7,7 +7,6 @@ import type { PaymentServices } from '../stripe-accounts';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
 import { type CreatedRefund, refundAction } from './refund';
 
-const BACKEND: Actor = { kind: 'backend' };
 const BUILDER: Actor = { kind: 'builder' };
 const REFUNDABLE = ['SUCCESSFUL', 'PARTIALLY_REFUNDED'];
 

@@ -1,4 +1,4 @@
-import { updateRows } from '@tillflow/data-model';
+import { BACKEND, updateRows } from '@tillflow/data-model';
 import { authUser, type Executor, projects } from '@tillflow/db';
 import type { DisputeStatus } from '@tillflow/flow-model';
 import { eq } from 'drizzle-orm';
@@ -6,7 +6,7 @@ import type Stripe from 'stripe';
 import { formatMinorUnits } from '../currencies';
 import type { StripeEventLike } from '../event-mapping';
 import { PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock, sameMode } from './find';
+import { findAndLock, sameMode } from './find';
 
 export type { DisputeStatus };
 

@@ -1,8 +1,6 @@
-import { type Actor, getRow, queryRows, type Row } from '@tillflow/data-model';
+import { BACKEND, getRow, queryRows, type Row } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import { lockRow } from '../row-lock';
-
-export const BACKEND: Actor = { kind: 'backend' };
 
 /**
  * A system-table row by our own id (from metadata) or else by a Stripe id,

@@ -1,4 +1,4 @@
-import { updateRows } from '@tillflow/data-model';
+import { BACKEND, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import type { PaymentCallbackStatus } from '@tillflow/flow-model';
 import { formatMinorUnits } from '../currencies';
@@ -10,7 +10,7 @@ import {
   shouldApplyPaymentStatus,
 } from '../event-mapping';
 import { ensurePaymentStatusOption, PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock, sameMode } from './find';
+import { findAndLock, sameMode } from './find';
 import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 import { settlePaymentTotals } from './refund';
 

@@ -1,5 +1,5 @@
 import { setting } from '@tillflow/core';
-import { END_USER_TABLE, getRow, listTables, type Row } from '@tillflow/data-model';
+import { BACKEND, END_USER_TABLE, getRow, listTables, type Row } from '@tillflow/data-model';
 import { appSettings, type Executor, projects } from '@tillflow/db';
 import { loadSmtpSettings } from '@tillflow/mail';
 import { eq } from 'drizzle-orm';
@@ -7,7 +7,6 @@ import { formatMinorUnits } from '../currencies';
 import type { StripeEventLike } from '../event-mapping';
 import { renderReceipt, renderRefundNotice, type ShopIdentity, shopFromAddress } from '../receipt-mail';
 import { loadPaymentSettings } from '../settings';
-import { BACKEND } from './find';
 
 /**
  * What a receipt email needs, as callback outputs: the amount in minor units, its currency, both formatted,

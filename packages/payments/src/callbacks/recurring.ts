@@ -1,4 +1,4 @@
-import { updateRows } from '@tillflow/data-model';
+import { BACKEND, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import type Stripe from 'stripe';
 import {
@@ -8,7 +8,7 @@ import {
   subscriptionSnapshot,
 } from '../event-mapping';
 import { RECURRING_PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock, sameMode } from './find';
+import { findAndLock, sameMode } from './find';
 
 export interface RecurringCallbackOutput {
   orderId: number | null;

@@ -1,4 +1,4 @@
-import { aggregateRows, getRow, insertRow, type Row, updateRows } from '@tillflow/data-model';
+import { aggregateRows, BACKEND, getRow, insertRow, type Row, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import type Stripe from 'stripe';
 import {
@@ -11,7 +11,7 @@ import {
   shouldApplyRefundStatus,
 } from '../event-mapping';
 import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
-import { BACKEND, findAndLock, sameMode } from './find';
+import { findAndLock, sameMode } from './find';
 import { NO_REFUND_NOTICE, type RefundNoticeFields, refundNoticeFields } from './receipt';
 
 export interface RefundCallbackOutput {

@@ -1,4 +1,4 @@
-import { getRow, getTable, insertRow, queryRows, type Row, updateRows } from '@tillflow/data-model';
+import { BACKEND, getRow, getTable, insertRow, queryRows, type Row, updateRows } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import type { RENEWAL_STATUSES } from '@tillflow/flow-model';
 import { formatMinorUnits } from '../currencies';
@@ -10,7 +10,7 @@ import {
   shouldApplyPaymentStatus,
 } from '../event-mapping';
 import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE } from '../system-tables';
-import { BACKEND, findAndLock, sameMode } from './find';
+import { findAndLock, sameMode } from './find';
 import { NO_RECEIPT, type ReceiptFields, receiptFields } from './receipt';
 
 export interface RenewalCallbackOutput extends ReceiptFields {

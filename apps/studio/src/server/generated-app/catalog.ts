@@ -1,5 +1,5 @@
 import { tryParseMoney } from '@tillflow/core/money';
-import { DataAccessError, getTable, queryRows } from '@tillflow/data-model';
+import { BACKEND, DataAccessError, getTable, queryRows } from '@tillflow/data-model';
 import { type AppCatalogSettings, appSettings, type DbHandle, type Executor } from '@tillflow/db';
 import type { PaymentServices } from '@tillflow/payments';
 import { eq } from 'drizzle-orm';
@@ -82,8 +82,6 @@ export interface CatalogItem {
   currency: string;
   recurring: { interval: string; intervalCount: number; trialDays: number | null } | null;
 }
-
-const BACKEND = { kind: 'backend' } as const;
 
 /**
  * What the app offers. The builder chose these rows or prices for the public
