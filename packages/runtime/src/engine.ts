@@ -464,6 +464,17 @@ class StepAlreadyRecorded extends Error {
   }
 }
 
+/** Runs the node's executor: its output (JSON-safe), the branch or stop it chose, and how long it took. */
+async function succeed(
+  executor: NodeExecutor,
+  ctx: NodeContext,
+  control: () => { branch: string | null; stopped: boolean },
+  startedAt: Date,
+): Promise<Outcome> {
+  const output = jsonSafe(await executor.execute(ctx));
+  return { status: 'succeeded', output, error: null, ...control(), durationMs: Date.now() - startedAt.getTime() };
+}
+
 /**
  * A database step: effect, then its record, in one transaction. The record is
  * an upsert that refuses to overwrite a succeeded step, so if two workers race
@@ -482,14 +493,7 @@ async function runTransactional(
   /** In a shared transaction: add the record to `pending` (checked and written before the commit). */
   deferRecord = false,
 ): Promise<Outcome> {
-  const output = jsonSafe(await executor.execute(context(tx)));
-  const outcome: Outcome = {
-    status: 'succeeded',
-    output,
-    error: null,
-    ...control(),
-    durationMs: Date.now() - startedAt.getTime(),
-  };
+  const outcome = await succeed(executor, context(tx), control, startedAt);
   if (options.persist) {
     const mine: StepResult = {
       ...outcome,
@@ -524,14 +528,7 @@ async function runExternal(
     const reused = await claimStep(base, options, node);
     if (reused) return reused;
   }
-  const output = jsonSafe(await executor.execute(context(base)));
-  const outcome: Outcome = {
-    status: 'succeeded',
-    output,
-    error: null,
-    ...control(),
-    durationMs: Date.now() - startedAt.getTime(),
-  };
+  const outcome = await succeed(executor, context(base), control, startedAt);
   if (options.persist) {
     await completeStep(base, options, node, input, outcome);
     stepCommitted();

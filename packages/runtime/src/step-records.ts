@@ -122,6 +122,11 @@ export async function claimStep(
     tx,
     sql`select output, branch, stopped from flow_step where run_id = ${options.runId} and node_id = ${node.id}`,
   );
+  return reusedOutcome(done);
+}
+
+/** A step some attempt already completed: its recorded result, not run again. */
+function reusedOutcome(done: { output: unknown; branch: string | null; stopped: boolean }): Outcome {
   return {
     status: 'succeeded',
     output: done.output,
@@ -156,15 +161,7 @@ export async function succeededStep(db: Executor, options: StepOwner, node: Grap
         where run_id = ${options.runId} and node_id = ${node.id} and status = 'succeeded'`,
   );
   if (!done) return null;
-  return {
-    status: 'succeeded',
-    output: done.output,
-    error: null,
-    branch: done.branch,
-    stopped: done.stopped,
-    durationMs: 0,
-    reused: true,
-  };
+  return reusedOutcome(done);
 }
 
 export async function recordFailedStep(db: Executor, options: StepOwner, step: StepResult): Promise<void> {
