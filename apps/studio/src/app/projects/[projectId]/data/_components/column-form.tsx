@@ -7,6 +7,7 @@ import { COLUMN_TYPE_WORDS } from '~/lib/column-types';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { needsConfirmation } from './confirm';
+import { FormButtons } from './form-parts';
 import { fromDraft, toDraft } from './value-editor';
 
 /** Adds a column, or changes one (rename, type, options, flags) when `column` is given. */
@@ -161,14 +162,7 @@ export function ColumnForm({
           those values
         </label>
       )}
-      <div className="flex gap-2">
-        <button className="btn" type="submit" disabled={mutation.isPending}>
-          {column ? 'Save column' : 'Add column'}
-        </button>
-        <button className="btn-secondary" type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons pending={mutation.isPending} submitLabel={column ? 'Save column' : 'Add column'} onCancel={onDone} />
     </form>
   );
 }

@@ -8,6 +8,7 @@ import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ColumnForm } from './column-form';
 import { needsConfirmation } from './confirm';
+import { EditRemoveLinks } from './form-parts';
 
 export function ColumnsEditor({ projectId, table }: { projectId: number; table: TableInfo }) {
   const trpc = useTRPC();
@@ -59,27 +60,15 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
                 </td>
                 <td className="whitespace-nowrap px-3 py-1.5 text-right">
                   {!table.isSystem && (
-                    <>
-                      <button
-                        type="button"
-                        className="text-indigo-700"
-                        aria-label={`Edit column ${c.name}`}
-                        onClick={() => setEditing(c)}
-                      >
-                        Edit
-                      </button>
-                      <button
-                        type="button"
-                        className="ml-3 text-red-700"
-                        aria-label={`Remove column ${c.name}`}
-                        onClick={() => {
-                          setPendingRemove(c.name);
-                          remove.mutate({ projectId, table: table.name, column: c.name });
-                        }}
-                      >
-                        Remove
-                      </button>
-                    </>
+                    <EditRemoveLinks
+                      what={`column ${c.name}`}
+                      removeWord="Remove"
+                      onEdit={() => setEditing(c)}
+                      onRemove={() => {
+                        setPendingRemove(c.name);
+                        remove.mutate({ projectId, table: table.name, column: c.name });
+                      }}
+                    />
                   )}
                 </td>
               </tr>

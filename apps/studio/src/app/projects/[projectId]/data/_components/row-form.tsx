@@ -5,6 +5,7 @@ import type { TableInfo } from '@tillflow/data-model/types';
 import { useState } from 'react';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { FormButtons } from './form-parts';
 import { fromDraft, toDraft, ValueEditor } from './value-editor';
 
 /** Adds a row, or edits one when `row` is given; errors appear on their field. */
@@ -86,14 +87,7 @@ export function RowForm({
           {errorMessage(mutation.error)}
         </p>
       )}
-      <div className="flex gap-2">
-        <button className="btn" type="submit" disabled={mutation.isPending}>
-          {row ? 'Save row' : 'Add row'}
-        </button>
-        <button className="btn-secondary" type="button" onClick={onDone}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons pending={mutation.isPending} submitLabel={row ? 'Save row' : 'Add row'} onCancel={onDone} />
     </form>
   );
 }

@@ -7,6 +7,7 @@ import { useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { RefundButton } from '../../payments/_components/refund-button';
+import { EditRemoveLinks } from './form-parts';
 import { RowForm } from './row-form';
 import { formatCell } from './value-editor';
 
@@ -225,25 +226,15 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
                       <RefundButton projectId={projectId} target={{ orderId: row.id }} />
                     </span>
                   )}
-                  <button
-                    type="button"
-                    className="text-indigo-700"
-                    aria-label={`Edit row ${row.id}`}
-                    onClick={() => setEditing(row)}
-                  >
-                    Edit
-                  </button>
-                  <button
-                    type="button"
-                    className="ml-3 text-red-700"
-                    aria-label={`Delete row ${row.id}`}
-                    onClick={() => {
+                  <EditRemoveLinks
+                    what={`row ${row.id}`}
+                    removeWord="Delete"
+                    onEdit={() => setEditing(row)}
+                    onRemove={() => {
                       if (window.confirm(`Delete row ${row.id}?`))
                         remove.mutate({ projectId, table: table.name, id: row.id });
                     }}
-                  >
-                    Delete
-                  </button>
+                  />
                 </td>
               </tr>
             ))}

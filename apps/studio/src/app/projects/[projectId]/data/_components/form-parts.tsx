@@ -1,0 +1,48 @@
+'use client';
+
+/** The Data section's shared pieces: a form's Save/Cancel row, and a table row's Edit/Remove links. */
+
+export function FormButtons({
+  pending,
+  submitLabel,
+  onCancel,
+}: {
+  pending: boolean;
+  submitLabel: string;
+  onCancel: () => void;
+}) {
+  return (
+    <div className="flex gap-2">
+      <button className="btn" type="submit" disabled={pending}>
+        {submitLabel}
+      </button>
+      <button className="btn-secondary" type="button" onClick={onCancel}>
+        Cancel
+      </button>
+    </div>
+  );
+}
+
+/** Edit and remove links at the end of a table row; `what` names the row for screen readers ("column email"). */
+export function EditRemoveLinks({
+  what,
+  removeWord,
+  onEdit,
+  onRemove,
+}: {
+  what: string;
+  removeWord: 'Remove' | 'Delete';
+  onEdit: () => void;
+  onRemove: () => void;
+}) {
+  return (
+    <>
+      <button type="button" className="text-indigo-700" aria-label={`Edit ${what}`} onClick={onEdit}>
+        Edit
+      </button>
+      <button type="button" className="ml-3 text-red-700" aria-label={`${removeWord} ${what}`} onClick={onRemove}>
+        {removeWord}
+      </button>
+    </>
+  );
+}
