@@ -1,5 +1,5 @@
 import { type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
-import { type Actor, pinMetadata } from '@tillflow/data-model';
+import { type Actor, BACKEND, pinMetadata } from '@tillflow/data-model';
 import { type Executor, executeRows } from '@tillflow/db';
 import {
   configForEvaluation,
@@ -298,7 +298,6 @@ function runActor(options: ExecuteFlowOptions): Actor {
   }
   return { kind: 'endUser', userId: caller.userId, role: caller.role };
 }
-const BACKEND: Actor = { kind: 'backend' };
 
 async function runStep(
   options: ExecuteFlowOptions,
