@@ -3,6 +3,7 @@ import { invalidRequest, unexpectedState } from '../errors';
 import { allowOnly, bool, checkMinimumAmount, currency, int, metadata, obj, oneOf, str, strArray } from '../params';
 import { created, equals, filteredList } from '../render';
 import { objectsOf } from '../store';
+import { updateIntentFields } from './intent-updates';
 import { CREATE_FIELDS, confirmPayment, createPaymentIntent } from './payment-intents';
 import { resolvePaymentMethod } from './payment-methods';
 
@@ -85,16 +86,7 @@ export const paymentIntentRoutes: Route[] = [
       const amount = int(ctx.body, 'amount', { min: 1 });
       if (amount !== undefined) pi.amount = amount;
       if (ctx.body.currency !== undefined) pi.currency = currency(ctx.body);
-      const customer = str(ctx.body, 'customer');
-      if (customer) pi.customer = getObject(ctx.account, 'customers', customer, 'customer', 'customer').id;
-      const pmId = str(ctx.body, 'payment_method');
-      if (pmId) {
-        pi.payment_method = resolvePaymentMethod(ctx.account, pmId).id;
-        pi.status = 'requires_confirmation';
-      }
-      const description = str(ctx.body, 'description');
-      if (description !== undefined) pi.description = description;
-      pi.metadata = metadata(ctx.body, pi.metadata);
+      updateIntentFields(ctx, pi);
       return pi;
     },
   },

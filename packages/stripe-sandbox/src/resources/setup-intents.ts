@@ -4,6 +4,7 @@ import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, bool, metadata, oneOf, str } from '../params';
 import { created, equals, filteredList } from '../render';
 import { objectsOf } from '../store';
+import { updateIntentFields } from './intent-updates';
 import { attachPaymentMethod, behaviourOf, resolvePaymentMethod } from './payment-methods';
 
 const FIELDS = [
@@ -137,16 +138,7 @@ export const setupIntentRoutes: Route[] = [
     handler: (ctx) => {
       allowOnly(ctx.body, ['customer', 'description', 'metadata', 'payment_method']);
       const si = getObject(ctx.account, 'setup_intents', ctx.params.id, 'setup_intent');
-      const customer = str(ctx.body, 'customer');
-      if (customer) si.customer = getObject(ctx.account, 'customers', customer, 'customer', 'customer').id;
-      const pmId = str(ctx.body, 'payment_method');
-      if (pmId) {
-        si.payment_method = resolvePaymentMethod(ctx.account, pmId).id;
-        si.status = 'requires_confirmation';
-      }
-      const description = str(ctx.body, 'description');
-      if (description !== undefined) si.description = description;
-      si.metadata = metadata(ctx.body, si.metadata);
+      updateIntentFields(ctx, si);
       return si;
     },
   },
