@@ -84,6 +84,8 @@ interface RenderCtx {
   role: string;
   may: (chain: ActionChain) => boolean;
   tables: Set<string>;
+  /** Each block's props parsed once per render (a list's item blocks are drawn once per row). */
+  parsed: Map<Block, Record<string, unknown>>;
 }
 
 const display = (value: unknown): string =>
@@ -140,7 +142,11 @@ async function renderChildren(blocks: Block[] | undefined, values: PageValues, c
 async function renderBlockUnsafe(block: Block, values: PageValues, ctx: RenderCtx): Promise<ViewNode | null> {
   const type = getBlockType(block.kind);
   if (!type) return { id: block.id, kind: 'error', message: 'This part of the page could not be shown.' };
-  const props = type.props.parse(block.props) as Record<string, unknown>;
+  let props = ctx.parsed.get(block);
+  if (!props) {
+    props = type.props.parse(block.props) as Record<string, unknown>;
+    ctx.parsed.set(block, props);
+  }
   const text = (field: string) => evaluateText(String(props[field] ?? ''), values);
   switch (block.kind) {
     case 'stack':
@@ -372,15 +378,19 @@ export async function renderPage(
   params: Record<string, string>,
   path: string,
 ): Promise<PageView> {
-  const values = await pageValues(handle, project.id, actor, definition, params, path);
+  const [values, may] = await Promise.all([
+    pageValues(handle, project.id, actor, definition, params, path),
+    chainPermission(handle, project.id, actor),
+  ]);
   const ctx: RenderCtx = {
     handle,
     projectId: project.id,
     slug: project.slug,
     actor,
     role: roleOfActor(actor) ?? 'builder',
-    may: await chainPermission(handle, project.id, actor),
+    may,
     tables: new Set(),
+    parsed: new Map(),
   };
   const blocks = await renderChildren(definition.blocks, values, ctx);
   return { title: definition.title, tables: [...ctx.tables], blocks };
