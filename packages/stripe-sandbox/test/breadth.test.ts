@@ -199,6 +199,13 @@ describe('invoice previews (create_preview)', () => {
     await stripe.invoiceItems.create({ customer: customer.id, amount: 400, currency: 'usd' });
     const pendingOnly = await stripe.invoices.createPreview({ customer: customer.id });
     expect(pendingOnly).toMatchObject({ total: 400, billing_reason: 'manual', parent: null });
+    const unserved = await stripeError(
+      stripe.invoices.createPreview({ subscription: sub.id, subscription_details: { cancel_at_period_end: true } }),
+    );
+    expect(unserved.raw).toMatchObject({
+      code: 'parameter_unknown',
+      param: 'subscription_details[cancel_at_period_end]',
+    });
     const missing = await stripeError(stripe.invoices.createPreview({ subscription: 'sub_gone' }));
     expect(missing.raw).toMatchObject({ code: 'resource_missing', param: 'subscription' });
   });

@@ -49,6 +49,18 @@ function previewInvoice(ctx: Ctx): any {
     throw invalidRequest('No upcoming invoices for a canceled subscription.', 'subscription', 'invoice_upcoming_none');
   (arr(ctx.body, 'invoice_items') ?? []).forEach((entry, i) => {
     if (typeof entry !== 'object' || Array.isArray(entry)) throw invalidRequest(`Invalid invoice_items[${i}]`);
+    allowOnly(entry, [
+      'amount',
+      'currency',
+      'description',
+      'discountable',
+      'metadata',
+      'period',
+      'price',
+      'price_data',
+      'pricing',
+      'quantity',
+    ]);
     const item = invoiceItemFromParams(sctx, entry, customer.id, `invoice_items[${i}]`);
     if (sub) item.parent = { subscription_details: { subscription: sub.id }, type: 'subscription_details' };
   });
@@ -59,9 +71,13 @@ function previewInvoice(ctx: Ctx): any {
     sub.discounts = discounts.map(
       (d) => createSubscriptionDiscount(sctx, sub, d, now, (t, n) => addInterval(t, 'month', n)).id,
     );
+  if (!sub && ctx.body.subscription_details !== undefined)
+    throw invalidRequest('subscription_details needs a subscription.', 'subscription_details');
   let invoice: any;
   if (sub) {
     const details = obj(ctx.body, 'subscription_details') ?? {};
+    // Only what the sandbox previews; anything else is refused by its bracketed name, never ignored.
+    allowOnly(details, ['items', 'proration_behavior', 'proration_date']);
     const behavior =
       oneOf(details, 'proration_behavior', ['create_prorations', 'none', 'always_invoice'] as const) ??
       'create_prorations';
