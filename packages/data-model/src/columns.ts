@@ -345,3 +345,25 @@ export async function removeColumn(
     return loadTableById(tx, table.id);
   });
 }
+
+/**
+ * Marks columns as written by the server only (or no longer): end users and visitors may then not set or
+ * change them (payments mark the bound order table's amount, currency and status). Column ids, so a rename
+ * keeps the mark.
+ */
+export async function setSystemManagedColumns(
+  tx: Executor,
+  projectId: number,
+  tableName: string,
+  columnIds: number[],
+  managed = true,
+): Promise<TableInfo> {
+  const table = await loadTable(tx, projectId, tableName);
+  const ids = columnIds.filter((columnId) => table.columns.some((c) => c.id === columnId));
+  for (const columnId of ids)
+    await tx
+      .update(dataColumns)
+      .set({ systemManaged: managed })
+      .where(and(eq(dataColumns.id, columnId), eq(dataColumns.tableId, table.id)));
+  return ids.length > 0 ? loadTableById(tx, table.id) : table;
+}

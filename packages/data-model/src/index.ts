@@ -1,5 +1,5 @@
 export { aggregateRows } from './aggregate';
-export { addColumn, removeColumn, updateColumn } from './columns';
+export { addColumn, removeColumn, setSystemManagedColumns, updateColumn } from './columns';
 export { createEndUser, type EndUser, findEndUserCredentials, listEndUsers, setEndUserRole } from './end-users';
 export { DataAccessError, type DataAccessErrorCode } from './errors';
 export { cachedWithMetadata, findTable, listTables, loadTable as getTable, pinMetadata } from './metadata';

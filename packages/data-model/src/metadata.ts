@@ -29,6 +29,7 @@ interface ColumnRecord {
   is_unique: boolean;
   default_value: unknown;
   position: number;
+  system_managed: boolean;
 }
 
 // One round trip per table lookup: the data-access layer does this on every call.
@@ -37,7 +38,8 @@ function tableQuery(where: SQL): SQL {
     coalesce((select json_agg(json_build_object(
         'id', c.id, 'name', c.name, 'physical_name', c.physical_name, 'type', c.type,
         'enum_options', c.enum_options, 'relation_table_id', c.relation_table_id, 'relation_table', r.name,
-        'required', c.required, 'is_unique', c.is_unique, 'default_value', c.default_value, 'position', c.position
+        'required', c.required, 'is_unique', c.is_unique, 'default_value', c.default_value, 'position', c.position,
+        'system_managed', c.system_managed
       ) order by c.position, c.id)
       from data_column c left join data_table r on r.id = c.relation_table_id where c.table_id = t.id), '[]'::json) as columns,
     coalesce((select json_agg(json_build_object('table', rt.name, 'column', rc.name) order by rt.name, rc.name)
@@ -59,6 +61,7 @@ function toTableInfo(record: TableRecord): TableInfo {
     unique: c.is_unique,
     default: c.default_value ?? undefined,
     position: c.position,
+    systemManaged: c.system_managed === true,
   }));
   const owner = columns.find((c) => c.id === record.owner_column_id);
   const isEndUserTable = record.is_system && record.physical_name === END_USER_PHYSICAL;

@@ -205,6 +205,33 @@ function validateValues(table: TableInfo, values: unknown, mode: 'insert' | 'upd
   return out;
 }
 
+/**
+ * A system-managed column (e.g. an order's amount, currency and status once payments are bound) is written by
+ * the server only: the builder, flows and API keys. An end user or visitor naming one, with any value, is
+ * refused before anything is written, whatever path the write came by (app pages, page actions, REST).
+ */
+function refuseSystemManaged(table: TableInfo, actor: Actor, values: unknown, mode: 'insert' | 'update') {
+  if (actor.kind === 'builder' || actor.kind === 'backend') return;
+  if (!values || typeof values !== 'object' || Array.isArray(values)) return;
+  const sent = table.columns.filter(
+    (c) =>
+      c.systemManaged && Object.hasOwn(values, c.name) && (values as Record<string, unknown>)[c.name] !== undefined,
+  );
+  if (sent.length === 0) return;
+  const names = sent.map((c) => `"${c.name}"`).join(', ');
+  const fieldErrors = Object.fromEntries(
+    sent.map((c) => [c.name, 'Set by the shop, not by the person using the app; remove this field.']),
+  );
+  throw new DataAccessError(
+    'FORBIDDEN',
+    `${names} of "${table.name}" ${sent.length === 1 ? 'is' : 'are'} set by the shop (payments decide ${
+      sent.length === 1 ? 'it' : 'them'
+    }), so ${sent.length === 1 ? 'it' : 'they'} cannot be ${mode === 'insert' ? 'filled in' : 'changed'} here. ` +
+      'Remove the field from the form or the request.',
+    fieldErrors,
+  );
+}
+
 /** End users create rows as themselves: the owner column defaults to them and cannot name someone else. */
 function applyOwner(
   table: TableInfo,
@@ -232,10 +259,22 @@ export async function insertRow(
   actor: Actor,
   tableName: string,
   values: Record<string, unknown>,
+  options: {
+    /**
+     * Values the server decides, written even into system-managed columns after the actor's own rights are
+     * checked (the app's Buy writes the catalog's price into the order it creates for the shopper).
+     */
+    serverValues?: Record<string, unknown>;
+  } = {},
 ): Promise<Row> {
   const table = await loadTable(tx, projectId, tableName);
   const scope = await tableAccess(tx, table, actor, 'insert');
-  const checked = validateValues(table, values, 'insert');
+  refuseSystemManaged(table, actor, values, 'insert');
+  const checked = validateValues(
+    table,
+    options.serverValues && values && typeof values === 'object' ? { ...values, ...options.serverValues } : values,
+    'insert',
+  );
   applyOwner(table, actor, scope, checked, 'insert');
   if (scope === 'own' && actor.kind !== 'endUser')
     throw new DataAccessError('FORBIDDEN', 'Sign in to create rows here.');
@@ -267,6 +306,7 @@ export async function updateRows(
 ): Promise<Row[]> {
   const table = await loadTable(tx, projectId, tableName);
   const scope = await tableAccess(tx, table, actor, 'update');
+  refuseSystemManaged(table, actor, values, 'update');
   const checked = validateValues(table, values, 'update');
   if (checked.size === 0) throw new DataAccessError('VALIDATION', 'Nothing to update.');
   applyOwner(table, actor, scope, checked, 'update');

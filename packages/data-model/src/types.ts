@@ -57,6 +57,8 @@ export interface ColumnInfo {
   unique: boolean;
   default: unknown;
   position: number;
+  /** Only the server writes it (builder, flows, API keys); end users may not set or change it. */
+  systemManaged: boolean;
 }
 
 export interface TableInfo {

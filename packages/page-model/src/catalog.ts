@@ -55,6 +55,8 @@ export interface BlockCheck {
   column(table: PageTableInfo, name: string, field: string): boolean;
   /** Type-checks a `{{ }}` value in this block's scope (a plain value passes). */
   binding(value: string, field: string, expected?: ValueType): void;
+  /** A form field or row step may not write a column only the server writes; says so when it does. */
+  writable(table: PageTableInfo, name: string, field: string): void;
   /** Checks an action chain (tables, bindings, roles); `extra` adds names such as `form`. */
   chain(value: z.infer<typeof actionChainSchema>, field: string, extra?: Record<string, ValueType>): void;
   issue(code: 'no_owner_column' | 'invalid_props', message: string, field: string): void;
@@ -272,7 +274,7 @@ export const blockCatalog = {
       const table = c.table(props.table, 'table');
       if (!table) return;
       props.fields.forEach((f, i) => {
-        c.column(table, f.column, `fields.${i}.column`);
+        if (c.column(table, f.column, `fields.${i}.column`)) c.writable(table, f.column, `fields.${i}.column`);
       });
       if (props.mode === 'update' && !props.rowId.trim())
         c.issue('invalid_props', 'Say which row the form updates.', 'rowId');

@@ -55,7 +55,14 @@ export type PageDefinition = z.infer<typeof pageDefinitionSchema>;
 export interface PageTableInfo {
   name: string;
   ownerColumn?: string | null;
-  columns: { name: string; type: string; enumOptions?: string[] | null; required?: boolean }[];
+  columns: {
+    name: string;
+    type: string;
+    enumOptions?: string[] | null;
+    required?: boolean;
+    /** Written by the server only (e.g. an order's amount, currency and status once payments are on). */
+    systemManaged?: boolean;
+  }[];
 }
 export type FlowIoType = 'string' | 'number' | 'boolean';
 export interface CallableFlowInfo {
@@ -88,6 +95,7 @@ export interface PageIssue {
     | 'duplicate_block_id'
     | 'unknown_table'
     | 'unknown_column'
+    | 'system_managed'
     | 'binding'
     | 'no_owner_column'
     | 'role_cannot'

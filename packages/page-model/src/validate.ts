@@ -137,6 +137,14 @@ export function validatePage(input: unknown, ctx: PageContext): PageIssue[] {
         if (!ok) push({ code: 'unknown_column', message: `"${table.name}" has no column "${name}".`, field });
         return ok;
       },
+      writable(table, name, field) {
+        if (table.columns.some((c) => c.name === name && c.systemManaged))
+          push({
+            code: 'system_managed',
+            message: `"${table.name}.${name}" is set by payments (what an order costs and its status), so people using the app cannot fill it in or change it. Remove it here; the app's Buy and the pay action set it from your catalog.`,
+            field,
+          });
+      },
       binding: (value, field, expected) => binding(value, field, expected),
       issue: (code, message, field) => push({ code, message, field }),
       chain(chain: ActionChain, field: string, extra: Record<string, ValueType> = {}) {
@@ -169,6 +177,7 @@ export function validatePage(input: unknown, ctx: PageContext): PageIssue[] {
                     message: `"${table.name}" has no column "${col}".`,
                     field: `${at}.values.${col}`,
                   });
+                else if (column.systemManaged) check.writable(table, col, `${at}.values.${col}`);
                 else
                   b(
                     value,

@@ -5,7 +5,7 @@ export { offeredPlans } from './actions/plans';
 export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';
 export { refundAction } from './actions/refund';
 export { type Refundable, refundableAmount, refundFromStudio, type StudioRefund } from './actions/studio-refund';
-export { activatePayments, orderTableName } from './activation';
+export { activatePayments, orderBindingView, orderTableName, saveOrderBinding } from './activation';
 export { handleDisputeEvent } from './callbacks/dispute';
 export { handlePaymentEvent } from './callbacks/payment';
 export { handleSubscriptionEvent } from './callbacks/recurring';
@@ -52,6 +52,13 @@ export {
   saveAlertSettings,
   scheduleOperationsAlerts,
 } from './operations-alerts';
+export {
+  bindingOf,
+  DEFAULT_SHOP_CURRENCY,
+  loadOrderBinding,
+  type OrderBinding,
+  paymentManagedColumns,
+} from './order-binding';
 export {
   type ActivationChange,
   applyOrderTableDefaults,

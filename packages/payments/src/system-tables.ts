@@ -51,6 +51,10 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'livemode', type: 'boolean', required: true, default: false },
         // Minor units a lost dispute took back (Stripe's dispute amount); 0 otherwise.
         { name: 'amount_lost', type: 'integer', required: true, default: 0 },
+        // What Stripe says was actually collected (minor units, its currency), recorded with the success. Differs
+        // from amount / currency only on an AMOUNT_MISMATCH payment, which is refundable up to this.
+        { name: 'amount_received', type: 'integer' },
+        { name: 'currency_received', type: 'text' },
       ],
     },
     {
@@ -157,3 +161,21 @@ export async function upgradePaymentSystemTables(
   }
   return added;
 }
+
+/**
+ * What a payment actually collected: the amount Stripe reported with its success, or (recorded before that was
+ * kept, or not reported) the amount asked for. Null for an AMOUNT_MISMATCH payment recorded before Tillflow kept
+ * what was received: nobody can say here what it collected.
+ */
+export function collectedOf(payment: Record<string, unknown>): { amount: number; currency: string } | null {
+  if (payment.amount_received !== null && payment.amount_received !== undefined)
+    return {
+      amount: Number(payment.amount_received),
+      currency: String(payment.currency_received ?? payment.currency).toLowerCase(),
+    };
+  if (payment.status === 'AMOUNT_MISMATCH') return null;
+  return { amount: Number(payment.amount), currency: String(payment.currency).toLowerCase() };
+}
+
+/** Statuses whose payment collected money that can be refunded (a mismatch too: up to what it collected). */
+export const REFUNDABLE_PAYMENT_STATUSES = ['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED', 'AMOUNT_MISMATCH'];

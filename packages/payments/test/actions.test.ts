@@ -33,7 +33,14 @@ describe('payment actions against the sandbox', () => {
 
   it('a double click creates one checkout payment, and only for the caller’s own order', async () => {
     const { project, alice, bob, asUser } = await createPaymentsProject(handle, sandbox);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(alice),
+      'order',
+      { title: 'Mug' },
+      { serverValues: { amount: 1500 } },
+    );
     // The end user names the order only: its own amount (15.00 USD) is what is charged.
     const input = { orderId: order.id, method: 'checkout' as const, ...urls };
     const [first, second] = await Promise.all([
@@ -52,7 +59,14 @@ describe('payment actions against the sandbox', () => {
 
   it('validates currency and minor units named by the shop’s backend, including zero-decimal currencies', async () => {
     const { project, alice, asUser } = await createPaymentsProject(handle, sandbox);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Tea', amount: 500 });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(alice),
+      'order',
+      { title: 'Tea' },
+      { serverValues: { amount: 500 } },
+    );
     const pay = (amount: number, currency: string) =>
       createPaymentAction(paymentServices(handle), project.id, BACKEND, {
         orderId: order.id,
@@ -72,11 +86,14 @@ describe('payment actions against the sandbox', () => {
 
   it('a payment intent confirmed with a test card ends SUCCESSFUL through the callback handler', async () => {
     const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', {
-      title: 'Pen',
-      amount: 900,
-      currency: 'eur',
-    });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(alice),
+      'order',
+      { title: 'Pen' },
+      { serverValues: { amount: 900, currency: 'eur' } },
+    );
     const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
@@ -98,11 +115,14 @@ describe('payment actions against the sandbox', () => {
 
   it('a declined attempt then a successful retry on the same intent ends SUCCESSFUL with no failure left, and reports what a receipt needs', async () => {
     const { project, alice, asUser, account } = await createPaymentsProject(handle, sandbox);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', {
-      title: 'Cup',
-      amount: 500,
-      currency: 'jpy',
-    });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(alice),
+      'order',
+      { title: 'Cup' },
+      { serverValues: { amount: 500, currency: 'jpy' } },
+    );
     const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
@@ -137,7 +157,14 @@ describe('payment actions against the sandbox', () => {
 
   it('refund is closed to users by default and never exceeds the payment, even concurrently', async () => {
     const { project, alice, admin, asUser, account } = await createPaymentsProject(handle, sandbox);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(alice),
+      'order',
+      { title: 'Lamp' },
+      { serverValues: { amount: 1000 } },
+    );
     const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',

@@ -48,7 +48,14 @@ describe('activation sets up what buying needs, when asked, and says what it did
     const ann = await createEndUser(handle.db, project.id, { email: `ann-${uniqueSuffix()}@example.test` });
     const ben = await createEndUser(handle.db, project.id, { email: `ben-${uniqueSuffix()}@example.test` });
     const asUser = (u: { id: number; role: string }) => ({ kind: 'endUser' as const, userId: u.id, role: u.role });
-    const order = await insertRow(handle.db, project.id, asUser(ann), 'orders', { title: 'Sourdough', amount: 850 });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(ann),
+      'orders',
+      { title: 'Sourdough' },
+      { serverValues: { amount: 850 } },
+    );
     expect(order).toMatchObject({ customer: ann.id, status: 'pending' });
     expect((await getRow(handle.db, project.id, asUser(ann), 'orders', order.id))?.title).toBe('Sourdough');
     expect((await queryRows(handle.db, project.id, asUser(ben), 'orders', {})).rows).toEqual([]);

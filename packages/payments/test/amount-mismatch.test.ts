@@ -3,6 +3,7 @@ import type { DbHandle } from '@tillflow/db';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { initiateRecurringAction } from '../src/actions/recurring';
+import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund';
 import { PAYMENT_STATUSES } from '../src/system-tables';
 import { BACKEND, eventually, flowEnvironment } from './flow-env';
 import { offerPlans, paymentServices, returnUrls, type Sandbox } from './harness';
@@ -20,7 +21,14 @@ describe('a payment of another amount than the order owes', () => {
 
   async function shopWithOrder(amount: number) {
     const p = await env.project({ orderStatuses: ['pending', 'paid', 'active', 'refunded', 'cancelled'] });
-    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Desk', amount });
+    const order = await insertRow(
+      handle.db,
+      p.project.id,
+      p.asUser(p.alice),
+      'order',
+      { title: 'Desk' },
+      { serverValues: { amount } },
+    );
     return { ...p, order };
   }
 
@@ -63,6 +71,36 @@ describe('a payment of another amount than the order owes', () => {
     const { steps, callback } = await finishedRun(project.id, 'payment_intent.succeeded');
     expect(callback).toMatchObject({ paymentStatus: 'AMOUNT_MISMATCH', amountMatches: false, amount: 10_000 });
     expect(steps.some((s) => s.nodeId === 'update_order')).toBe(false);
+    expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('pending');
+
+    // What was actually collected is kept in minor units, and the shop can give it back from the studio: up to
+    // 0.50 (not the 100.00 the order owed), on the charge that collected it; the payment stays a mismatch.
+    expect(row).toMatchObject({ amount_received: 50, currency_received: 'usd' });
+    const services = paymentServices(handle);
+    expect(await refundableAmount(services, project.id, { paymentId: payment.paymentId })).toMatchObject({
+      amount: 50,
+      remaining: 50,
+      remainingDisplay: '$0.50',
+    });
+    await expect(
+      refundFromStudio(services, project.id, { paymentId: payment.paymentId, amount: '0.51' }),
+    ).rejects.toMatchObject({ code: 'VALIDATION', message: 'Only $0.50 of this payment remains refundable.' });
+    const refund = await refundFromStudio(services, project.id, { paymentId: payment.paymentId, amount: '0.30' });
+    expect(refund).toMatchObject({ refundAmount: 30, remaining: 20, currency: 'usd' });
+    const rest = await refundFromStudio(services, project.id, { paymentId: payment.paymentId });
+    expect(rest).toMatchObject({ refundAmount: 20, remaining: 0 });
+    expect(
+      (await stripe.charges.retrieve(String((await stripe.paymentIntents.retrieve(cheap.id)).latest_charge)))
+        .amount_refunded,
+    ).toBe(50);
+    await expect(refundFromStudio(services, project.id, { paymentId: payment.paymentId })).rejects.toMatchObject({
+      code: 'VALIDATION',
+    });
+    const settled = await eventually(async () => {
+      const r = await getRow(handle.db, project.id, BACKEND, 'payment', payment.paymentId);
+      return Number(r?.amount_refunded) === 50 ? r : null;
+    });
+    expect(settled.status).toBe('AMOUNT_MISMATCH');
     expect((await getRow(handle.db, project.id, BACKEND, 'order', order.id))?.status).toBe('pending');
   });
 

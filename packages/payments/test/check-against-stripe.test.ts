@@ -17,7 +17,14 @@ describe('Check against Stripe', () => {
       (e) => e.purpose === 'StripePayment',
     );
     await stripe.webhookEndpoints.del(String(endpoint?.stripeEndpointId));
-    const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lost', amount: 1300 });
+    const order = await insertRow(
+      env.handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Lost' },
+      { serverValues: { amount: 1300 } },
+    );
     const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',

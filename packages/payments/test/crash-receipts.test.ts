@@ -74,7 +74,14 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
       const ctx = await createPaymentsProject(handle, sandbox);
       const projectId = ctx.project.id;
       const asAlice = ctx.asUser(ctx.alice);
-      const order = await insertRow(handle.db, projectId, asAlice, 'order', { title: `Mug ${n}`, amount: 1200 });
+      const order = await insertRow(
+        handle.db,
+        projectId,
+        asAlice,
+        'order',
+        { title: `Mug ${n}` },
+        { serverValues: { amount: 1200 } },
+      );
       const created = await createPaymentAction(paymentServices(handle), projectId, asAlice, {
         orderId: order.id,
         method: 'payment_intent', // the amount is the order's (the server decides it)

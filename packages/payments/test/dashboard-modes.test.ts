@@ -26,7 +26,14 @@ describe('the payments dashboard keeps live and test money apart', () => {
   it('lists, totals and charts live payments, test payments, or both', async () => {
     const { project, alice, asUser } = await createPaymentsProject(handle, sandbox);
     const paid = async (amount: number, livemode: boolean) => {
-      const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount });
+      const order = await insertRow(
+        handle.db,
+        project.id,
+        asUser(alice),
+        'order',
+        { title: 'Lamp' },
+        { serverValues: { amount } },
+      );
       const { paymentId } = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
         orderId: order.id,
         method: 'payment_intent',

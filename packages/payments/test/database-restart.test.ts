@@ -93,10 +93,14 @@ describe.skipIf(unavailable)('a database restart under load', () => {
     const orders: number[] = [];
     const confirms: Promise<unknown>[] = [];
     for (let i = 0; i < PAYMENTS; i++) {
-      const order = await insertRow(handle.db, ctx.project.id, asAlice, 'order', {
-        title: `Mug ${i}`,
-        amount: 1000 + i,
-      });
+      const order = await insertRow(
+        handle.db,
+        ctx.project.id,
+        asAlice,
+        'order',
+        { title: `Mug ${i}` },
+        { serverValues: { amount: 1000 + i } },
+      );
       orders.push(Number(order.id));
       const created = await createPaymentAction(paymentServices(handle), ctx.project.id, asAlice, {
         orderId: order.id,

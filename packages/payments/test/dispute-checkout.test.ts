@@ -46,7 +46,14 @@ describe('disputes and expired checkouts reach the order', () => {
   it('an expired checkout session cancels its payment, so the order can be paid again', async () => {
     const ctx = await env.project();
     const { project: proj, alice, asUser, stripe } = ctx;
-    const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Kettle', amount: 3000 });
+    const order = await insertRow(
+      env.handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Kettle' },
+      { serverValues: { amount: 3000 } },
+    );
     const input = { orderId: order.id, method: 'checkout' as const, ...urls };
     const first = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), input);
     await stripe.checkout.sessions.expire(String(first.checkoutUrl).split('/').pop() as string);

@@ -172,10 +172,14 @@ export async function subscribeOnClock(
     currency: 'usd',
     recurring: { interval: 'month' },
   });
-  const order = await insertRow(env.handle.db, proj.id, asUser(alice), orderTable, {
-    title: plan.name,
-    amount: plan.amount,
-  });
+  const order = await insertRow(
+    env.handle.db,
+    proj.id,
+    asUser(alice),
+    orderTable,
+    { title: plan.name },
+    { serverValues: { amount: plan.amount } },
+  );
   await offerPlans(env.handle, proj.id, [price.id]);
   const started = await initiateRecurringAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
@@ -208,7 +212,14 @@ export async function paidOrder(
   waitForPaidOrder = true,
 ) {
   const { project: proj, alice, asUser, stripe } = ctx;
-  const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount });
+  const order = await insertRow(
+    env.handle.db,
+    proj.id,
+    asUser(alice),
+    'order',
+    { title: 'Lamp' },
+    { serverValues: { amount } },
+  );
   const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
     method: 'payment_intent',

@@ -174,7 +174,14 @@ export async function paidPaymentIntent(handle: DbHandle, sandbox: Sandbox, amou
   const ctx = await createPaymentsProject(handle, sandbox);
   const { project, account, alice, asUser } = ctx;
   await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
-  const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Sofa', amount });
+  const order = await insertRow(
+    handle.db,
+    project.id,
+    asUser(alice),
+    'order',
+    { title: 'Sofa' },
+    { serverValues: { amount } },
+  );
   const { paymentId } = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
     orderId: order.id,
     method: 'payment_intent',

@@ -79,7 +79,14 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
   it('a live-mode event never marks a test order paid', async () => {
     const ctx = await env.project();
     const { project: proj, alice, asUser, stripe } = ctx;
-    const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Vase', amount: 800 });
+    const order = await insertRow(
+      env.handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Vase' },
+      { serverValues: { amount: 800 } },
+    );
     const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'checkout',

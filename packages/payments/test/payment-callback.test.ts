@@ -16,7 +16,14 @@ const env = environmentPerFile();
 async function pendingPayment(amount = 2500, method: 'payment_intent' | 'checkout' = 'payment_intent') {
   const ctx = await createPaymentsProject(env.handle, env.sandbox);
   const { project, alice, asUser } = ctx;
-  const order = await insertRow(env.handle.db, project.id, asUser(alice), 'order', { title: 'Lamp', amount });
+  const order = await insertRow(
+    env.handle.db,
+    project.id,
+    asUser(alice),
+    'order',
+    { title: 'Lamp' },
+    { serverValues: { amount } },
+  );
   const created = await createPaymentAction(paymentServices(env.handle), project.id, asUser(alice), {
     orderId: order.id,
     method,
@@ -229,10 +236,14 @@ describe('the payment callback handler', () => {
 
   it('an event changes only its own payment row, never another payment of the shop', async () => {
     const p = await pendingPayment();
-    const other = await insertRow(env.handle.db, p.project.id, p.asUser(p.alice), 'order', {
-      title: 'Rug',
-      amount: 900,
-    });
+    const other = await insertRow(
+      env.handle.db,
+      p.project.id,
+      p.asUser(p.alice),
+      'order',
+      { title: 'Rug' },
+      { serverValues: { amount: 900 } },
+    );
     const second = await createPaymentAction(paymentServices(env.handle), p.project.id, p.asUser(p.alice), {
       orderId: other.id,
       method: 'payment_intent',

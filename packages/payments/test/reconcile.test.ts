@@ -46,7 +46,14 @@ describe('reconciliation with Stripe', () => {
     );
     await stripe.webhookEndpoints.del(String(paymentEndpoint?.stripeEndpointId));
 
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Lost', amount: 1100 });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(alice),
+      'order',
+      { title: 'Lost' },
+      { serverValues: { amount: 1100 } },
+    );
     const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',
@@ -143,7 +150,14 @@ describe('reconciliation with Stripe', () => {
     // Every endpoint deleted in Stripe: nothing is delivered, everything must come from reconciliation.
     for (const endpoint of (await stripe.webhookEndpoints.list({ limit: 100 })).data)
       await stripe.webhookEndpoints.del(endpoint.id);
-    const order = await insertRow(handle.db, project.id, asUser(alice), 'order', { title: 'Missed', amount: 900 });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asUser(alice),
+      'order',
+      { title: 'Missed' },
+      { serverValues: { amount: 900 } },
+    );
     const created = await createPaymentAction(paymentServices(handle), project.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',

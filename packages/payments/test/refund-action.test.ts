@@ -122,7 +122,14 @@ describe('the refund action', () => {
 
   it('only a successful payment can be refunded: an unpaid one is refused before anything is reserved', async () => {
     const p = await paid(1000);
-    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Chair', amount: 500 });
+    const order = await insertRow(
+      handle.db,
+      p.project.id,
+      p.asUser(p.alice),
+      'order',
+      { title: 'Chair' },
+      { serverValues: { amount: 500 } },
+    );
     const unpaid = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
       orderId: order.id,
       method: 'payment_intent',

@@ -272,7 +272,14 @@ describe('the refund callback handler', () => {
 
   it('a refund of one payment never counts against another payment of the same shop', async () => {
     const p = await paid();
-    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Stool', amount: 500 });
+    const order = await insertRow(
+      handle.db,
+      p.project.id,
+      p.asUser(p.alice),
+      'order',
+      { title: 'Stool' },
+      { serverValues: { amount: 500 } },
+    );
     const { paymentId: otherId } = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
       orderId: order.id,
       method: 'payment_intent',
@@ -351,7 +358,14 @@ describe('the refund callback handler', () => {
 
   it('a refund in full that Stripe fails afterwards gives the payment back: SUCCESSFUL with nothing refunded', async () => {
     const p = await paid();
-    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', { title: 'Desk', amount: 500 });
+    const order = await insertRow(
+      handle.db,
+      p.project.id,
+      p.asUser(p.alice),
+      'order',
+      { title: 'Desk' },
+      { serverValues: { amount: 500 } },
+    );
     const { paymentId } = await createPaymentAction(paymentServices(handle), p.project.id, p.asUser(p.alice), {
       orderId: order.id,
       method: 'payment_intent',

@@ -96,7 +96,14 @@ describe('flows bind the order table and its columns by id', () => {
     expect(renewalNode?.config).toMatchObject({ orderFieldMapping: { state: 'pending', title: 'Renewal' } });
 
     // Pay (Bob): through the sandbox, the webhook route and the StripePayment flow.
-    const order = await insertRow(db, proj.id, asUser(bob), 'shop_order', { title: 'Lamp', amount: 1500 });
+    const order = await insertRow(
+      db,
+      proj.id,
+      asUser(bob),
+      'shop_order',
+      { title: 'Lamp' },
+      { serverValues: { amount: 1500 } },
+    );
     const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(bob), {
       orderId: order.id,
       method: 'payment_intent',

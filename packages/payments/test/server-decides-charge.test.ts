@@ -34,10 +34,14 @@ describe('what is charged is decided by the server', () => {
   async function shop() {
     const p = await createPaymentsProject(handle, sandbox);
     const stripe = createStripeClient(p.account.secretKey, sandbox.url);
-    const order = await insertRow(handle.db, p.project.id, p.asUser(p.alice), 'order', {
-      title: 'Desk',
-      amount: 10_000,
-    });
+    const order = await insertRow(
+      handle.db,
+      p.project.id,
+      p.asUser(p.alice),
+      'order',
+      { title: 'Desk' },
+      { serverValues: { amount: 10_000 } },
+    );
     return { ...p, stripe, order };
   }
 

@@ -32,7 +32,14 @@ const env = flowEnvironment({
 async function refundedInFull(ctx: FlowProject) {
   const { project: proj, alice, admin, asUser, stripe } = ctx;
   await setActionPermission(env.handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
-  const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Desk', amount: 1000 });
+  const order = await insertRow(
+    env.handle.db,
+    proj.id,
+    asUser(alice),
+    'order',
+    { title: 'Desk' },
+    { serverValues: { amount: 1000 } },
+  );
   const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
     method: 'payment_intent',
@@ -98,7 +105,14 @@ describe('stale events through the webhook route and the system flows', () => {
   it('a payment_failed delivered after the payment succeeded leaves the payment SUCCESSFUL and the order paid', async () => {
     const ctx = await env.project();
     const { project: proj, account, alice, asUser, stripe } = ctx;
-    const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Kettle', amount: 700 });
+    const order = await insertRow(
+      env.handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Kettle' },
+      { serverValues: { amount: 700 } },
+    );
     const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',

@@ -44,10 +44,14 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
       currency: 'usd',
       recurring: { interval: 'month' },
     });
-    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', {
-      title: plan.name,
-      amount: plan.amount,
-    });
+    const order = await insertRow(
+      handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: plan.name },
+      { serverValues: { amount: plan.amount } },
+    );
     await offerPlans(handle, proj.id, [price.id]);
     const started = await initiateRecurringAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
@@ -60,7 +64,14 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
 
   it('a checkout payment ends SUCCESSFUL and the flow marks the order paid; a declined card ends FAILED', async () => {
     const { project: proj, alice, asUser, stripe } = await project();
-    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Mug', amount: 1500 });
+    const order = await insertRow(
+      handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Mug' },
+      { serverValues: { amount: 1500 } },
+    );
     const created = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'checkout',
@@ -75,7 +86,14 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
     expect(paid.stripe_payment_intent_id).toMatch(/^pi_/);
     await eventually(async () => (await getRow(handle.db, proj.id, BACKEND, 'order', order.id))?.status === 'paid');
 
-    const other = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Cup', amount: 700 });
+    const other = await insertRow(
+      handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Cup' },
+      { serverValues: { amount: 700 } },
+    );
     const intent = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: other.id,
       method: 'payment_intent',
@@ -97,7 +115,14 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
   it('emails the buyer one receipt per paid order, even when Stripe delivers the event twice', async () => {
     const { project: proj, account, alice, asUser } = await project();
     sandbox.setDeliveryOptions({ duplicate: true }, account.accountId);
-    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Teapot', amount: 2450 });
+    const order = await insertRow(
+      handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Teapot' },
+      { serverValues: { amount: 2450 } },
+    );
     const created = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'checkout',
@@ -120,7 +145,14 @@ describe('payments end to end: sandbox → signed webhook → route → runtime 
   it('a partial then a full refund end REFUNDED; a third is refused', async () => {
     const { project: proj, alice, admin, asUser, stripe } = await project();
     await setActionPermission(handle.db, proj.id, { role: 'admin', action: 'stripe.refund', allowed: true });
-    const order = await insertRow(handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount: 1000 });
+    const order = await insertRow(
+      handle.db,
+      proj.id,
+      asUser(alice),
+      'order',
+      { title: 'Lamp' },
+      { serverValues: { amount: 1000 } },
+    );
     const created = await createPaymentAction(paymentServices(handle), proj.id, asUser(alice), {
       orderId: order.id,
       method: 'payment_intent',

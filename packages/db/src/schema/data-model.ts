@@ -45,6 +45,9 @@ export const dataColumns = pgTable(
     isUnique: boolean('is_unique').notNull().default(false),
     defaultValue: jsonb('default_value'),
     position: integer('position').notNull().default(0),
+    // Written only by the server (builder, flows, API keys): end users may not set or change it (e.g. the
+    // amount, currency and status of a payments order table, set when payments are bound).
+    systemManaged: boolean('system_managed').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

@@ -19,6 +19,12 @@ export const paymentSettings = pgTable('payment_settings', {
   brandSlogan: text('brand_slogan'),
   // The builder's order table (data-model table id); permanent once set.
   orderTableId: integer('order_table_id'),
+  // The order table's columns that say what an order owes (data-model column ids, so a rename keeps the binding).
+  // Bound at activation (by the names amount / currency when present); no currency column → `currency` below.
+  amountColumnId: integer('amount_column_id'),
+  currencyColumnId: integer('currency_column_id'),
+  // The shop's currency (lowercase ISO code): what orders are charged in when the order table has no currency column.
+  currency: text('currency').notNull().default('usd'),
   // Sites besides the studio's PUBLIC_URL that Checkout may send buyers back to (origins, e.g. https://shop.example).
   returnOrigins: jsonb('return_origins').$type<string[]>().notNull().default([]),
   activatedAt: timestamp('activated_at', { withTimezone: true }),

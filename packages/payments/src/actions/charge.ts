@@ -1,7 +1,8 @@
-import { type Actor, getTable, type Row } from '@tillflow/data-model';
+import type { Actor, Row } from '@tillflow/data-model';
 import type { Executor } from '@tillflow/db';
 import { amountProblem } from '../currencies';
 import { PaymentError } from '../errors';
+import { loadOrderBinding } from '../order-binding';
 
 // What is charged is decided by the server: the order row and the builder's settings. Only the builder's
 // own backend (a project API key) or the studio may name an amount; an end user names the order (and, for
@@ -76,25 +77,33 @@ export function refuseChargeFields(actor: Actor, input: unknown, kind: keyof typ
 }
 
 /**
- * What an order owes: its `amount` column (whole minor units) and its `currency` column, or USD when
- * the order table has none. A missing or invalid amount is the shop's setup to fix, said so.
+ * What an order owes: the bound amount column (whole minor units; bound by column id at activation, or chosen
+ * under Payments) and the bound currency column, or the shop's currency when there is none or it is empty. The
+ * amount column must be one only the server writes, so a shopper who creates their own order cannot set it.
+ * A missing or invalid amount is the shop's setup to fix, said so.
  */
 export async function orderCharge(db: Executor, projectId: number, orderTable: string, order: Row): Promise<Charge> {
-  const table = await getTable(db, projectId, orderTable);
-  const amountColumn = table.columns.find((c) => c.name === 'amount' && c.type === 'integer');
+  const binding = await loadOrderBinding(db, projectId, orderTable);
+  const { table, amountColumn, currencyColumn } = binding;
   if (!amountColumn)
     throw new PaymentError(
       'PRECONDITION_FAILED',
-      `The shop's "${table.name}" table has no whole-number "amount" column, so the order's price is unknown. ` +
-        'The shop adds one (in minor units, e.g. cents) or sells through the app catalog.',
+      `The shop's "${table.name}" table has no whole-number column chosen for the order's price, so it is unknown. ` +
+        'The shop adds one (in minor units, e.g. cents) and picks it under Payments → What orders cost, or sells through the app catalog.',
     );
-  const amount = Number(order.amount);
-  const hasCurrency = table.columns.some((c) => c.name === 'currency' && c.type === 'text');
-  const currency = String((hasCurrency && order.currency) || 'usd')
+  if (!amountColumn.systemManaged)
+    throw new PaymentError(
+      'PRECONDITION_FAILED',
+      `The shop has not confirmed "${amountColumn.name}" as the column holding an order's price, so shoppers could still write it. ` +
+        'The shop picks it under Payments → What orders cost.',
+    );
+  const raw = order[amountColumn.name];
+  const amount = Number(raw);
+  const stated = currencyColumn ? order[currencyColumn.name] : null;
+  const currency = String((typeof stated === 'string' && stated.trim()) || binding.currency)
     .trim()
     .toLowerCase();
-  const problem =
-    order.amount === null || order.amount === undefined ? 'it has no amount yet.' : amountProblem(amount, currency);
+  const problem = raw === null || raw === undefined ? 'it has no amount yet.' : amountProblem(amount, currency);
   if (problem)
     throw new PaymentError(
       'PRECONDITION_FAILED',

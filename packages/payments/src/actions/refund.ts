@@ -4,7 +4,7 @@ import { formatMinorUnits } from '../currencies';
 import { fromStripeError, PaymentError, parseInput } from '../errors';
 import { lockRow } from '../row-lock';
 import type { PaymentServices } from '../stripe-accounts';
-import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
+import { collectedOf, PAYMENT_TABLE, REFUND_TABLE, REFUNDABLE_PAYMENT_STATUSES } from '../system-tables';
 import { prepareAction } from './context';
 
 export const refundInput = z.object({
@@ -51,10 +51,17 @@ export async function refundAction(
       throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`, { paymentId: 'Not found.' });
     const payment = await getRow(tx, projectId, BACKEND, PAYMENT_TABLE, input.paymentId);
     if (!payment) throw new PaymentError('NOT_FOUND', `Payment ${input.paymentId} was not found.`);
-    if (!['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(String(payment.status)))
+    if (!REFUNDABLE_PAYMENT_STATUSES.includes(String(payment.status)))
       throw new PaymentError(
         'PRECONDITION_FAILED',
         `Only a successful payment can be refunded (this one is ${payment.status}).`,
+      );
+    // Up to what was collected: for an AMOUNT_MISMATCH payment, what Stripe received, not what the order owed.
+    const collected = collectedOf(payment);
+    if (!collected)
+      throw new PaymentError(
+        'PRECONDITION_FAILED',
+        'This payment was for a different amount than its order, and Tillflow did not record what was collected then. Refund it in your Stripe dashboard.',
       );
     const { value } = await aggregateRows(tx, projectId, BACKEND, REFUND_TABLE, {
       fn: 'sum',
@@ -64,8 +71,8 @@ export async function refundAction(
         { column: 'status', op: 'in', value: ['PENDING', 'REFUNDED'] },
       ],
     });
-    const remaining = Number(payment.amount) - Number(value ?? 0);
-    const left = formatMinorUnits(Math.max(remaining, 0), String(payment.currency));
+    const remaining = collected.amount - Number(value ?? 0);
+    const left = formatMinorUnits(Math.max(remaining, 0), collected.currency);
     const amount = input.amount ?? remaining;
     if (amount > remaining || remaining <= 0)
       throw new PaymentError(
@@ -81,11 +88,11 @@ export async function refundAction(
       livemode: ctx.mode === 'live',
       payer: payment.payer ?? null,
       amount,
-      currency: payment.currency,
+      currency: collected.currency,
       reason: input.reason ?? null,
       status: 'PENDING',
     });
-    return { refund, payment, amount, remaining: remaining - amount };
+    return { refund, payment, amount, currency: collected.currency, remaining: remaining - amount };
   });
 
   const { refund, payment, amount } = reserved;
@@ -93,7 +100,10 @@ export async function refundAction(
     const reason = input.reason && STRIPE_REASONS.has(input.reason) ? (input.reason as 'duplicate') : undefined;
     const stripeRefund = await ctx.stripe.refunds.create(
       {
-        payment_intent: String(payment.stripe_payment_intent_id),
+        // A mismatch is given back on the charge that collected it (possibly not our intent's).
+        ...(payment.status === 'AMOUNT_MISMATCH' && payment.stripe_charge_id
+          ? { charge: String(payment.stripe_charge_id) }
+          : { payment_intent: String(payment.stripe_payment_intent_id) }),
         amount,
         reason,
         metadata: {
@@ -117,7 +127,7 @@ export async function refundAction(
       stripeRefundId: stripeRefund.id,
       remaining: reserved.remaining,
       amount,
-      currency: String(payment.currency),
+      currency: reserved.currency,
     };
   } catch (error) {
     const failure = fromStripeError(error);

@@ -4,11 +4,12 @@ import type { Executor } from '@tillflow/db';
 import { formatMinorUnits } from '../currencies';
 import { PaymentError } from '../errors';
 import type { PaymentServices } from '../stripe-accounts';
-import { PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
+import { collectedOf, PAYMENT_TABLE, REFUND_TABLE } from '../system-tables';
 import { type CreatedRefund, refundAction } from './refund';
 
 const BUILDER: Actor = { kind: 'builder' };
-const REFUNDABLE = ['SUCCESSFUL', 'PARTIALLY_REFUNDED'];
+/** Payments with money left to give back: paid ones, and a mismatch (up to what it collected). */
+const REFUNDABLE = ['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'AMOUNT_MISMATCH'];
 
 /** How much of a payment can still be refunded, for the studio's Refund dialog. */
 export interface Refundable {
@@ -34,8 +35,10 @@ async function refundableOf(db: Executor, projectId: number, payment: Record<str
       { column: 'status', op: 'in', value: ['PENDING', 'REFUNDED'] },
     ],
   });
-  const currency = String(payment.currency);
-  const amount = Number(payment.amount);
+  // What was collected (for an AMOUNT_MISMATCH payment, what Stripe received rather than what the order owed).
+  const collected = collectedOf(payment);
+  const currency = collected?.currency ?? String(payment.currency);
+  const amount = collected?.amount ?? 0;
   const refunded = Number(value ?? 0);
   const remaining = REFUNDABLE.includes(String(payment.status)) ? Math.max(amount - refunded, 0) : 0;
   return {
@@ -104,7 +107,7 @@ export async function refundFromStudio(
   input: { paymentId?: number; orderId?: number; amount?: string | null; reason?: string },
 ): Promise<StudioRefund> {
   const payment = await findPayment(services.database.db, projectId, input);
-  const currency = String(payment.currency);
+  const currency = collectedOf(payment)?.currency ?? String(payment.currency);
   let amount: number | undefined;
   if (input.amount !== undefined && input.amount !== null && input.amount.trim() !== '') {
     const parsed = tryParseMoney(input.amount, currency);

@@ -82,6 +82,14 @@ export async function handlePaymentEvent(
   if (apply) {
     values.status = next;
     if (update.paidAt) values.paid_at = update.paidAt;
+    // What was actually collected, in integer minor units: a mismatch is refundable up to this.
+    if (update.paid && (next === 'SUCCESSFUL' || next === 'AMOUNT_MISMATCH')) {
+      values.amount_received = update.paid.amount;
+      values.currency_received = update.paid.currency.toLowerCase();
+    }
+    // A mismatch may arrive on another intent than the one we made (a buyer's own, carrying our metadata): its
+    // charge is the one that collected the money, and the one a refund gives back.
+    if (next === 'AMOUNT_MISMATCH' && update.chargeId) values.stripe_charge_id = update.chargeId;
     if (!amountMatches && update.paid) values.failure_reason = mismatchReason(update.paid, owed);
     else if (update.failureReason) values.failure_reason = update.failureReason;
     // A retry that succeeds on the same intent (a declined card, then another) leaves no failure behind, as in Stripe.

@@ -47,6 +47,13 @@ export async function settlePaymentTotals(tx: Executor, projectId: number, payme
     ],
   });
   const refunded = Number(value ?? 0);
+  // A mismatch stays a mismatch (the order was never paid, so the refund flow does not move it); its total is kept.
+  if (payment.status === 'AMOUNT_MISMATCH') {
+    await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
+      amount_refunded: refunded,
+    });
+    return;
+  }
   const settled = ['SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(String(payment.status));
   const paidBeforeWeKnew = ['PENDING', 'FAILED', 'CANCELED'].includes(String(payment.status)) && refunded > 0;
   if (!settled && !paidBeforeWeKnew) return;

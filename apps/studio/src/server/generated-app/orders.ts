@@ -13,6 +13,7 @@ import type { DbHandle } from '@tillflow/db';
 import {
   createPaymentAction,
   initiateRecurringAction,
+  loadOrderBinding,
   orderTableName,
   PAYMENT_TABLE,
   type PaymentServices,
@@ -128,9 +129,10 @@ export interface BuyResult {
 }
 
 /**
- * Buying one catalog item: the order is created as the end user (the role
- * needs insert on the order table), then the payment or recurring action runs
- * as the end user too, so every permission is the server's to decide.
+ * Buying one catalog item: the order is created for the end user (their role needs insert on the order
+ * table, checked as them), and what it costs is written by the server from the catalog into the columns the
+ * payments binding owns (which the shopper may not write). The payment or recurring action then runs as the
+ * end user too, so every permission is the server's to decide.
  */
 export async function buyItem(
   services: PaymentServices,
@@ -143,13 +145,16 @@ export async function buyItem(
   if (!item) throw new DataAccessError('NOT_FOUND', 'This item is no longer offered.', { itemKey: 'Not found.' });
   const orderTable = await requireOrderTable(handle, projectId);
   const { catalog } = await loadAppSettings(handle.db, projectId);
-  const table = await getTable(handle.db, projectId, orderTable);
+  const binding = await loadOrderBinding(handle.db, projectId, orderTable);
   const values: Record<string, unknown> = {};
-  const has = (name: string, types: string[]) => table.columns.some((c) => c.name === name && types.includes(c.type));
-  if (catalog.orderLabelColumn && has(catalog.orderLabelColumn, ['text'])) values[catalog.orderLabelColumn] = item.name;
-  if (has('amount', ['integer'])) values.amount = item.amount;
-  if (has('currency', ['text'])) values.currency = item.currency;
-  const order = await insertRow(handle.db, projectId, actor, orderTable, values);
+  const label = catalog.orderLabelColumn
+    ? binding.table.columns.find((c) => c.name === catalog.orderLabelColumn && c.type === 'text')
+    : undefined;
+  if (label) values[label.name] = item.name;
+  const serverValues: Record<string, unknown> = {};
+  if (binding.amountColumn) serverValues[binding.amountColumn.name] = item.amount;
+  if (binding.currencyColumn) serverValues[binding.currencyColumn.name] = item.currency;
+  const order = await insertRow(handle.db, projectId, actor, orderTable, values, { serverValues });
   const successUrl = `${input.returnUrl}?paid=${order.id}`;
   const cancelUrl = `${input.returnUrl}?canceled=${order.id}`;
   if (item.recurring) {

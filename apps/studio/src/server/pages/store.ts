@@ -52,6 +52,7 @@ export async function loadPageContext(db: Executor, projectId: number): Promise<
         type: c.type,
         enumOptions: c.enumOptions,
         required: c.required,
+        systemManaged: c.systemManaged,
       })),
     })),
     roles: matrix.roles.map((r) => r.name),

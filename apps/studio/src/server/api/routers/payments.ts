@@ -17,11 +17,13 @@ import {
   listCatalog,
   listCoupons,
   loadPaymentSettings,
+  orderBindingView,
   paymentTotals,
   refundableAmount,
   refundFromStudio,
   revenueByDay,
   saveBranding,
+  saveOrderBinding,
   saveReturnOrigins,
   saveStripeKeys,
   toPublicSettings,
@@ -104,9 +106,25 @@ export const paymentsRouter = createTRPCRouter({
         orderTable: z.string().min(1, 'Pick the order table.'),
         confirmPermanent: z.boolean(),
         setupDefaults: z.boolean().optional(),
+        amountColumn: z.string().max(100).nullish(),
+        currencyColumn: z.string().max(100).nullish(),
+        currency: z.string().trim().max(3).nullish(),
       }),
     )
     .mutation(({ ctx, input }) => activatePayments(ctx.services, ctx.project.id, input)),
+
+  /** Which order columns say what an order costs, the shop's currency, and the columns only the server writes. */
+  orderBinding: projectProcedure.query(({ ctx }) => orderBindingView(ctx.db.db, ctx.project.id)),
+
+  saveOrderBinding: projectProcedure
+    .input(
+      z.object({
+        amountColumn: z.string().max(100).nullish(),
+        currencyColumn: z.string().max(100).nullish(),
+        currency: z.string().trim().max(3).nullish(),
+      }),
+    )
+    .mutation(({ ctx, input }) => saveOrderBinding(ctx.services, ctx.project.id, input)),
 
   saveKeys: projectProcedure
     .input(

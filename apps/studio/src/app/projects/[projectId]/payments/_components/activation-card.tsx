@@ -96,7 +96,8 @@ export function ActivationCard({ projectId, settings }: Props) {
             <span>
               Set up buying for me: shoppers may create and see their own orders, each order remembers who placed it,
               and a status (pending, paid, failed, refunded, partially refunded) is kept for you. Recommended; you will
-              see what was added.
+              see what was added. Either way, an order's amount, currency and status are then set only by your shop (the
+              app's Buy button, automations, your backend), never by shoppers.
             </span>
           </label>
           <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">

@@ -235,6 +235,14 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                       {r.status === 'AMOUNT_MISMATCH' && r.failure_reason ? (
                         <span className="block text-xs text-amber-700">{String(r.failure_reason)}</span>
                       ) : null}
+                      {r.status === 'AMOUNT_MISMATCH' && r.amount_received != null ? (
+                        <span className="block text-xs text-slate-600">
+                          Collected {formatMoney(Number(r.amount_received), String(r.currency_received ?? r.currency))}
+                          {Number(r.amount_refunded ?? 0) > 0
+                            ? `, of which ${formatMoney(Number(r.amount_refunded), String(r.currency_received ?? r.currency))} refunded`
+                            : ''}
+                        </span>
+                      ) : null}
                     </td>
                     <td className="py-1.5 pr-3">
                       {r.livemode === true ? (
@@ -262,7 +270,11 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                     <td className="py-1.5 pr-3">{new Date(r.created_at).toLocaleString()}</td>
                     {table === 'payment' && (
                       <td className="py-1.5 pr-3">
-                        {r.status === 'SUCCESSFUL' || r.status === 'PARTIALLY_REFUNDED' ? (
+                        {r.status === 'SUCCESSFUL' ||
+                        r.status === 'PARTIALLY_REFUNDED' ||
+                        (r.status === 'AMOUNT_MISMATCH' &&
+                          r.amount_received !== null &&
+                          r.amount_received !== undefined) ? (
                           <RefundButton projectId={projectId} target={{ paymentId: Number(r.id) }} />
                         ) : null}
                       </td>

@@ -9,6 +9,7 @@ import { BrandingCard } from './branding-card';
 import { CatalogCard } from './catalog-card';
 import { CouponsCard } from './coupons-card';
 import { EndpointsCard } from './endpoints-card';
+import { OrderBindingCard } from './order-binding-card';
 import { ReturnAddressesCard } from './return-addresses-card';
 import { StripeKeysCard } from './stripe-keys-card';
 
@@ -36,6 +37,7 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
         )}
       </header>
       <ActivationCard projectId={projectId} settings={s} />
+      {s.activatedAt && <OrderBindingCard projectId={projectId} orderTable={s.orderTable} />}
       <StripeKeysCard projectId={projectId} settings={s} />
       <BrandingCard projectId={projectId} settings={s} />
       <ReturnAddressesCard projectId={projectId} settings={s} />
