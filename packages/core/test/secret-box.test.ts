@@ -174,6 +174,9 @@ describe('secret box', () => {
       writeFileSync(path.join(dir, 'data', 'secret.key'), 'abcd');
       resetSecretKeyCache();
       expect(() => sealSecret('x', stripeKeyOfA)).toThrow('TILLFLOW_SECRET_KEY must be 32 bytes');
+      writeFileSync(path.join(dir, 'data', 'secret.key'), `${'b'.repeat(64)}zz`);
+      resetSecretKeyCache();
+      expect(() => sealSecret('x', stripeKeyOfA)).toThrow('TILLFLOW_SECRET_KEY must be 32 bytes');
     });
   });
 });
