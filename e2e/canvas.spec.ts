@@ -163,7 +163,7 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'StripePayment' }).click();
   await page.getByRole('button', { name: 'Runs' }).click();
   const runs = panel(page).getByRole('table', { name: 'Runs' });
-  await expect(runs).toContainText('checkout.session.completed', { timeout: 15_000 });
+  await expect(runs).toContainText('A checkout is completed', { timeout: 15_000 });
   await expect(runs).toContainText('Done');
   // Stripe sends checkout.session.completed and payment_intent.succeeded together: whichever runs first
   // takes the success branch, the other sees alreadyProcessed. Open the runs until the painted path reaches our node.
@@ -183,12 +183,12 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await expect(output).toContainText('paid');
   await expect(node(page, 'callback')).toContainText('Done');
 
-  // Studio → Events: the webhook events, the runs they started, and replay.
+  // Studio → Events: what Stripe said, the runs it started, and replay.
   await nav.getByRole('link', { name: 'Events' }).click();
-  const events = page.getByRole('table', { name: 'Webhook events' });
-  const completed = events.getByRole('row').filter({ hasText: 'checkout.session.completed' });
-  await expect(completed).toContainText('StripePayment: succeeded');
-  await completed.getByRole('button', { name: /^Replay checkout.session.completed/ }).click();
+  const events = page.getByRole('table', { name: 'Messages from Stripe' });
+  const completed = events.getByRole('row').filter({ hasText: 'A checkout is completed' });
+  await expect(completed).toContainText('StripePayment: Done');
+  await completed.getByRole('button', { name: /^Replay: A checkout is completed/ }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Replayed: 1 new run(s) queued.' })).toBeVisible();
   await expect(completed.getByRole('link', { name: /StripePayment/ })).toHaveCount(2, { timeout: 10_000 });
 });
@@ -233,7 +233,7 @@ test('a builder builds a custom flow and test-runs it with a sample event, seein
   await expect(node(page, 'query_rows')).toContainText('Done');
 
   await page.getByRole('button', { name: 'Runs' }).click();
-  await expect(panel(page).getByRole('table', { name: 'Runs' })).toContainText('test');
+  await expect(panel(page).getByRole('table', { name: 'Runs' })).toContainText('Test run');
 
   // A second builder (another tab) saves after the first: refused with a conflict, nothing overwritten.
   const other = await page.context().newPage();

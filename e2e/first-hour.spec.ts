@@ -17,7 +17,10 @@ const SHOPPER_PASSWORD = 'bread-and-butter-7';
 const RAW_TEXT: [RegExp, string][] = [
   [/\b(SUCCESSFUL|PARTIALLY_REFUNDED|AMOUNT_MISMATCH|INCOMPLETE_EXPIRED|PAST_DUE)\b/, 'a status code'],
   [/\b(PENDING|FAILED|REFUNDED|CANCELED|SUCCEEDED|TRIALING)\b/, 'a status code in capitals'],
-  [/\b(partially_refunded|succeeded|requires_payment_method)\b/, 'a raw status word'],
+  [
+    /\b(partially_refunded|requires_payment_method|requested_by_customer|incomplete_expired|past_due)\b/,
+    'a raw code word',
+  ],
   [/\bnodes\.[a-z_]+/i, 'a nodes. path'],
   [/\b(pi|cs|ch|re|cus|sub|evt|we|acct|price|prod)_(test_)?[A-Za-z0-9]{10,}/, 'a Stripe id'],
   [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/, 'an internal id'],
@@ -26,27 +29,31 @@ const RAW_TEXT: [RegExp, string][] = [
   [/\b(HTTP|status) [1-5]\d\d\b/i, 'an HTTP status'],
 ];
 
-/** An element whose whole text is an order status as stored (lower case, underscores) instead of a label. */
-const RAW_STATUS_CELL = /^(pending|paid|failed|refunded|partially_refunded|partially refunded|disputed)$/;
+/**
+ * An element whose whole text is a status as stored (lower case, underscores) instead of a label. "succeeded" is
+ * only raw on its own: "Payment succeeded?" is a sentence a person reads.
+ */
+const RAW_STATUS_CELL =
+  /^(pending|paid|failed|refunded|partially_refunded|partially refunded|disputed|succeeded|queued|running)$/;
 
-// Screens still wider than a phone (issue #16, open): the Data section's row grid at 390 px. Listed so the check
-// keeps guarding every other screen; remove an entry when its screen fits.
-const KNOWN_WIDE = new Set(['04-data-products', '18-data-orders-refunded']);
-
-async function checkScreen(page: Page, name: string) {
+/**
+ * Photographs a screen at both widths and checks it. `idsAreData`: a grid of a table Tillflow keeps, whose
+ * cells are Stripe's ids as data (the raw-id check is skipped there; statuses and paths are still checked).
+ */
+async function checkScreen(page: Page, name: string, { idsAreData = false } = {}) {
   await page.waitForLoadState('networkidle').catch(() => {});
   for (const [label, size] of [
     ['1280', DESKTOP],
     ['390', PHONE],
   ] as const) {
     await page.setViewportSize(size);
-    // Let the layout settle at the new width (charts and canvases measure themselves).
-    await page.waitForTimeout(150);
+    // Let the layout settle at the new width (charts and canvases measure themselves on the next frames).
+    await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
     await page.screenshot({
       path: path.join(test.info().project.outputDir, 'first-hour', `${name}-${label}.png`),
       fullPage: true,
     });
-    if (label === '390' && !KNOWN_WIDE.has(name)) {
+    if (label === '390') {
       const { scrollWidth, innerWidth } = await page.evaluate(() => ({
         scrollWidth: document.scrollingElement?.scrollWidth ?? 0,
         innerWidth: window.innerWidth,
@@ -58,8 +65,10 @@ async function checkScreen(page: Page, name: string) {
   // innerText, not textContent: what is rendered and visible, as a person reads it.
   // biome-ignore lint/performance/useDomNodeTextContent: the visible text is the point
   const text = await page.locator('body').innerText();
-  for (const [pattern, what] of RAW_TEXT)
+  for (const [pattern, what] of RAW_TEXT) {
+    if (idsAreData && what === 'a Stripe id') continue;
     expect.soft(text.match(pattern)?.[0], `${name} shows ${what}`).toBeUndefined();
+  }
   const rawCells = await page.locator('td, [role="status"], li span, dd').evaluateAll(
     (elements, source) =>
       elements
@@ -99,9 +108,7 @@ async function createTable(page: Page, name: string) {
   await page.getByRole('tab', { name: 'Columns' }).click();
 }
 
-// Not yet passing end to end (issue #16 stays open): its last run on the final build failed after 54 s, before
-// the shopper's half; the run before reached all 22 screens. Marked fixme so CI reports it instead of failing on it.
-test.fixme('a shop owner follows the setup guide from sign-up to a paid and partly refunded order', async ({
+test('a shop owner follows the setup guide from sign-up to a paid and partly refunded order', async ({
   page,
   browser,
 }) => {
@@ -282,6 +289,27 @@ test.fixme('a shop owner follows the setup guide from sign-up to a paid and part
     .click();
   await expect(page.getByRole('application').or(page.locator('.react-flow')).first()).toBeVisible();
   await checkScreen(page, '22-automation-payment');
+
+  // Every other studio screen a shop owner may open reads in words and fits a phone.
+  const nav = page.getByRole('navigation', { name: 'Project' });
+  await nav.getByRole('link', { name: 'Events' }).click();
+  const fromStripe = page.getByRole('table', { name: 'Messages from Stripe' });
+  await expect(fromStripe).toContainText('A checkout is completed');
+  await expect(fromStripe).toContainText('StripePayment: Done');
+  await checkScreen(page, '23-events');
+  await nav.getByRole('link', { name: 'Permissions' }).click();
+  await expect(page.getByRole('heading', { name: 'Permissions', exact: true })).toBeVisible();
+  await checkScreen(page, '24-permissions');
+  await nav.getByRole('link', { name: 'Users' }).click();
+  await expect(page.getByRole('table', { name: 'End users' })).toContainText(shopperEmail);
+  await checkScreen(page, '25-users');
+  await nav.getByRole('link', { name: 'Pages' }).click();
+  await expect(page.getByRole('heading', { name: 'Pages', exact: true })).toBeVisible();
+  await checkScreen(page, '26-pages');
+  await nav.getByRole('link', { name: 'Payments' }).click();
+  await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Webhook endpoints' })).toContainText('StripePayment');
+  await checkScreen(page, '27-payments-settings');
 
   await backToGuide(page);
   await expect(page.getByText('4 of 5 done')).toBeVisible();

@@ -93,7 +93,7 @@ test('an operator sees a failed run on Events → Operations, retries it, and se
   await expect(operations).toContainText(/\d+ worker process\(es\) running/);
 
   // The incident the owner was emailed about opens within the minute's alert check.
-  const incident = operations.getByRole('status', { name: 'Flow runs failed for good' });
+  const incident = operations.getByRole('status', { name: 'Automation runs failed for good' });
   await expect(incident).toBeVisible({ timeout: 90_000 });
   await expect(incident).toContainText('1 run(s)');
   await expect(incident).toContainText('The project owner was emailed once for this incident.');
@@ -113,7 +113,7 @@ test('an operator sees a failed run on Events → Operations, retries it, and se
   // Alerts: no email, and a longer wait before a queue alert; kept after a reload.
   const settings = operations.getByRole('form', { name: 'Alert settings' });
   await settings.getByLabel('Email the project owner when runs fail for good or wait too long').uncheck();
-  await settings.getByLabel('Alert when a flow run waits longer than').fill('30');
+  await settings.getByLabel('Alert when an automation run waits longer than').fill('30');
   await settings.getByRole('button', { name: 'Save alert settings' }).click();
   await expect(settings.getByRole('status')).toHaveText('Alert settings saved.');
   await page.reload();
@@ -121,5 +121,5 @@ test('an operator sees a failed run on Events → Operations, retries it, and se
   await expect(
     reloaded.getByLabel('Email the project owner when runs fail for good or wait too long'),
   ).not.toBeChecked();
-  await expect(reloaded.getByLabel('Alert when a flow run waits longer than')).toHaveValue('30');
+  await expect(reloaded.getByLabel('Alert when an automation run waits longer than')).toHaveValue('30');
 });

@@ -89,13 +89,15 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
   expect(objectPage.status()).toBe(200);
   expect(await objectPage.text()).toContain('payment_intent.succeeded');
   await payments.getByRole('link', { name: /^Events and runs of payment \d+$/ }).click();
-  await expect(page.getByRole('status').filter({ hasText: 'Showing the events about' })).toContainText('cs_');
-  const events = page.getByRole('table', { name: 'Webhook events' });
-  const completed = events.getByRole('row').filter({ hasText: 'checkout.session.completed' });
-  await expect(completed).toContainText('StripePayment: succeeded', { timeout: 15_000 });
-  await completed.getByRole('link', { name: 'StripePayment: succeeded' }).click();
+  await expect(
+    page.getByRole('status').filter({ hasText: 'Showing what Stripe said about this payment' }),
+  ).toHaveAttribute('title', /cs_/);
+  const events = page.getByRole('table', { name: 'Messages from Stripe' });
+  const completed = events.getByRole('row').filter({ hasText: 'A checkout is completed' });
+  await expect(completed).toContainText('StripePayment: Done', { timeout: 15_000 });
+  await completed.getByRole('link', { name: 'StripePayment: Done' }).click();
   await expect(page.getByText(/Showing run of .* on the canvas/)).toBeVisible();
-  await expect(page.getByRole('table', { name: 'Runs' })).toContainText('checkout.session.completed');
+  await expect(page.getByRole('table', { name: 'Runs' })).toContainText('A checkout is completed');
 
   await page.goto(`/projects/${id}/data/order`);
   await expect(

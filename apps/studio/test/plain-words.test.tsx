@@ -4,6 +4,7 @@ import { cleanup, render, screen } from '@testing-library/react';
 import { COLUMN_TYPES } from '@tillflow/data-model/types';
 import { listNodeTypes } from '@tillflow/flow-model';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RefundList } from '~/app/app/[projectSlug]/_components/ui';
 import { formatCell } from '~/app/projects/[projectId]/data/_components/value-editor';
 import { mailStatusWords } from '~/app/projects/[projectId]/mailbox/_components/mailbox';
 import { accountInUse } from '~/app/projects/[projectId]/payments/_components/stripe-keys-card';
@@ -22,6 +23,19 @@ describe('the studio reads statuses, types and accounts in plain words', () => {
     // Other columns keep their values as typed.
     expect(formatCell({ name: 'title', type: 'text' }, 'paid')).toBe('paid');
     expect(formatCell({ name: 'status', type: 'enum' }, null)).toBe('');
+    // A refund's reason: Stripe's code in words, a reason someone typed as typed.
+    expect(formatCell({ name: 'reason', type: 'text' }, 'requested_by_customer')).toBe('Asked for by the customer');
+    expect(formatCell({ name: 'reason', type: 'text' }, 'Burnt crust')).toBe('Burnt crust');
+  });
+
+  it('the shopper’s refund list says why in words', () => {
+    render(
+      <RefundList refunds={[{ id: 1, amount: 200, currency: 'usd', status: 'SUCCEEDED', reason: 'duplicate' }]} />,
+    );
+    const item = screen.getByRole('listitem', { name: 'Refund 1' });
+    expect(item.textContent).toContain('Refund $2.00');
+    expect(item.textContent).toContain('Charged twice');
+    expect(item.textContent).not.toMatch(/duplicate|SUCCEEDED/);
   });
 
   it('column types have names without jargon; the stored names stay the values', () => {

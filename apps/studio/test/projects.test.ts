@@ -59,7 +59,7 @@ describe('projects through the tRPC API', () => {
     const mine = await b.caller.project.create({ name: 'Three', slug: slug() });
     await expect(b.caller.project.rename({ projectId: mine.id, name: 'Three', slug: taken })).rejects.toMatchObject({
       code: 'CONFLICT',
-      message: `The URL slug "${taken}" is already taken.`,
+      message: `The web address "${taken}" is already taken by another shop.`,
     });
     expect(await b.caller.project.rename({ projectId: mine.id, name: 'Three!', slug: mine.slug })).toMatchObject({
       name: 'Three!',

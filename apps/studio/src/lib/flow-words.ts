@@ -37,6 +37,9 @@ const EVENT_WORDS: Record<string, string> = {
   'price.updated': 'a price changes',
 };
 
+/** The Stripe event types that have a sentence, e.g. to offer them as choices. */
+export const KNOWN_EVENT_TYPES: readonly string[] = Object.keys(EVENT_WORDS);
+
 /** One Stripe event type as a clause: `payment_intent.succeeded` → "a payment succeeds". */
 export function eventWords(type: string): string {
   const known = EVENT_WORDS[type];
@@ -81,6 +84,12 @@ export function fieldWords(path: string): string {
     .replace(/\s+/g, ' ')
     .trim()
     .toLowerCase();
+}
+
+/** One Stripe event type as a line of its own: `payment_intent.succeeded` → "A payment succeeds". */
+export function eventTitle(type: string): string {
+  const words = eventWords(type);
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 const STATUS_CODE = /^[A-Z][A-Z_]+$/;

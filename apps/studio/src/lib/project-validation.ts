@@ -10,8 +10,8 @@ export const projectNameSchema = z
 export const projectSlugSchema = z
   .string()
   .trim()
-  .min(3, 'The URL slug needs at least 3 characters.')
-  .max(40, 'Keep the URL slug under 40 characters.')
+  .min(3, 'The web address needs at least 3 characters.')
+  .max(40, 'Keep the web address under 40 characters.')
   .regex(/^[a-z0-9]+(?:-[a-z0-9]+)*$/, 'Use lowercase letters, digits and single hyphens (e.g. "my-shop").');
 
 export function slugify(name: string): string {

@@ -32,3 +32,17 @@ export function statusLabel(status: string | null | undefined): string {
   const base = /^[A-Z0-9 ]+$/.test(words) ? words.toLowerCase() : words;
   return base.charAt(0).toUpperCase() + base.slice(1);
 }
+
+// Stripe's own refund reason codes; any other reason is the words someone typed and reads as typed.
+const REFUND_REASONS: Record<string, string> = {
+  requested_by_customer: 'Asked for by the customer',
+  duplicate: 'Charged twice',
+  fraudulent: 'Fraudulent payment',
+  expired_uncaptured_charge: 'Payment never completed',
+};
+
+/** A refund's reason as a person reads it: `requested_by_customer` → "Asked for by the customer". */
+export function refundReasonLabel(reason: string | null | undefined): string {
+  if (!reason) return '';
+  return REFUND_REASONS[reason] ?? reason;
+}

@@ -7,7 +7,8 @@ import { and, desc, eq } from 'drizzle-orm';
 // A builder's projects: the rules the project router applies (slugs unique across the studio, deleting
 // only with the exact name typed), in one place.
 
-const slugTaken = (slug: string) => new TillflowError('CONFLICT', `The URL slug "${slug}" is already taken.`);
+const slugTaken = (slug: string) =>
+  new TillflowError('CONFLICT', `The web address "${slug}" is already taken by another shop.`);
 const isUniqueViolation = (error: unknown) =>
   String((error as { code?: string }).code ?? (error as Error).cause) === '23505' || /unique/i.test(String(error));
 
@@ -50,7 +51,7 @@ export async function createProjectRecord(handle: DbHandle, ownerId: string, inp
   }
 }
 
-/** New name, and optionally a new URL slug (refused when another project has it). */
+/** New name, and optionally a new web address (refused when another project has it). */
 export async function renameProject(handle: DbHandle, project: Project, input: { name: string; slug?: string }) {
   if (input.slug && input.slug !== project.slug) await refuseTakenSlug(handle.db, input.slug);
   const [updated] = await handle.db

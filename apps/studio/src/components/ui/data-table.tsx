@@ -20,7 +20,7 @@ export function DataTable({
 }) {
   return (
     // Wide tables scroll inside their card on a phone instead of widening the page.
-    <div className="card overflow-x-auto">
+    <div className="card relative overflow-x-auto">
       <table className="w-full text-left text-sm" aria-label={label}>
         <thead className="text-slate-500">
           <tr>

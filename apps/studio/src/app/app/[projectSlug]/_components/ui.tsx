@@ -1,7 +1,7 @@
 'use client';
 
 import { formatMoney as formatMinorUnits } from '~/lib/money';
-import { statusLabel } from '~/lib/status-labels';
+import { refundReasonLabel, statusLabel } from '~/lib/status-labels';
 
 export { formatMoney } from '~/lib/money';
 
@@ -71,7 +71,7 @@ export function RefundList({ refunds }: { refunds: RefundLike[] }) {
         <li key={r.id} className="flex flex-wrap items-center gap-2" aria-label={`Refund ${r.id}`}>
           <span>Refund {formatMinorUnits(Number(r.amount), String(r.currency))}</span>
           <StatusBadge status={r.status} />
-          {r.reason ? <span className="text-gray-600">{String(r.reason)}</span> : null}
+          {r.reason ? <span className="text-gray-600">{refundReasonLabel(String(r.reason))}</span> : null}
         </li>
       ))}
     </ul>

@@ -25,7 +25,7 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
       {table.isSystem && (
         <p className="text-sm text-slate-600">This is a system table: its columns cannot be changed.</p>
       )}
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
         <table className="min-w-full text-sm" aria-label={`Columns of ${table.name}`}>
           <thead className="bg-slate-50 text-left">
             <tr>

@@ -26,6 +26,10 @@ const OPS: { op: FilterOp; label: string }[] = [
 
 type Sort = { column: string; direction: 'asc' | 'desc' };
 
+/** The two columns every table has, in words; a builder's own columns read as they named them. */
+const BUILT_IN_HEADERS: Record<string, string> = { id: 'No.', created_at: 'Added on' };
+const headerWords = (name: string) => BUILT_IN_HEADERS[name] ?? name;
+
 /** Keyset-paginated rows: sort by a header, filter, search, add/edit/delete through RowForm. */
 export function RowsGrid({ projectId, table }: { projectId: number; table: TableInfo }) {
   const trpc = useTRPC();
@@ -123,7 +127,9 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
             onChange={(e) => setDraftFilter((d) => ({ ...d, column: e.target.value }))}
           >
             {headers.map((h) => (
-              <option key={h}>{h}</option>
+              <option key={h} value={h}>
+                {headerWords(h)}
+              </option>
             ))}
           </select>
           <select
@@ -156,7 +162,8 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
         <ul aria-label="Active filters" className="flex flex-wrap gap-2 text-sm">
           {filters.map((f, i) => (
             <li key={`${f.column}-${f.op}-${String(f.value)}`} className="rounded bg-indigo-50 px-2 py-0.5">
-              {f.column} {OPS.find((o) => o.op === f.op)?.label} {f.value === undefined ? '' : String(f.value)}
+              {headerWords(f.column)} {OPS.find((o) => o.op === f.op)?.label}{' '}
+              {f.value === undefined ? '' : String(f.value)}
               <button
                 type="button"
                 className="ml-1 text-slate-500"
@@ -191,7 +198,7 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
           {errorMessage(remove.error)}
         </p>
       )}
-      <div className="overflow-x-auto rounded-lg border border-slate-200 bg-white">
+      <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
         <table className="min-w-full text-sm" aria-label={`Rows of ${table.name}`}>
           <thead className="bg-slate-50 text-left">
             <tr>
@@ -201,8 +208,8 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
                   className="px-3 py-2 font-medium"
                   aria-sort={sort.column === h ? (sort.direction === 'asc' ? 'ascending' : 'descending') : undefined}
                 >
-                  <button type="button" onClick={() => toggleSort(h)} aria-label={`Sort by ${h}`}>
-                    {h}
+                  <button type="button" onClick={() => toggleSort(h)} aria-label={`Sort by ${headerWords(h)}`}>
+                    {headerWords(h)}
                     {sort.column === h ? (sort.direction === 'asc' ? ' ▲' : ' ▼') : ''}
                   </button>
                 </th>

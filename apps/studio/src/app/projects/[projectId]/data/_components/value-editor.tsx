@@ -3,7 +3,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { ColumnInfo } from '@tillflow/data-model/types';
 import { useState } from 'react';
-import { statusLabel } from '~/lib/status-labels';
+import { refundReasonLabel, statusLabel } from '~/lib/status-labels';
 import { useTRPC } from '~/trpc/react';
 
 // Drafts are strings while editing; fromDraft turns them into what the
@@ -58,6 +58,8 @@ export function fromDraft(column: Pick<ColumnInfo, 'type'>, draft: string): From
 export function formatCell(column: Pick<ColumnInfo, 'type'> & { name?: string }, value: unknown): string {
   if (value === null || value === undefined) return '';
   if (column.name && isStatusColumn(column) && typeof value === 'string') return statusLabel(value);
+  // A refund's reason: Stripe's codes read as words, a typed reason as typed.
+  if (column.name === 'reason' && typeof value === 'string') return refundReasonLabel(value);
   if (value instanceof Date) return value.toLocaleString();
   if (column.type === 'json') return JSON.stringify(value);
   if (column.type === 'relation') return `#${value}`;

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { DataTable } from '~/components/ui/data-table';
+import { eventTitle } from '~/lib/flow-words';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -20,8 +21,8 @@ function waited(seconds: number): string {
 }
 
 const TITLES = {
-  dead_letter: 'Flow runs failed for good',
-  queue_age: 'Flow runs are waiting for a worker',
+  dead_letter: 'Automation runs failed for good',
+  queue_age: 'Automation runs are waiting for a worker',
 } as const;
 
 /** Studio → Events → Operations: open incidents, runs that failed for good (retry), the queue. */
@@ -50,15 +51,15 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
       {data && (
         <p className="text-sm text-slate-600">
           {data.queue.waiting === 0
-            ? 'No flow run is waiting.'
-            : `${data.queue.waiting} flow run(s) waiting; the oldest for ${waited(data.queue.oldestWaitingS ?? 0)}.`}
+            ? 'No automation run is waiting.'
+            : `${data.queue.waiting} automation run(s) waiting; the oldest for ${waited(data.queue.oldestWaitingS ?? 0)}.`}
         </p>
       )}
       {data && (
         <p className="text-sm text-slate-600">
           {data.workers.alive === 0
-            ? 'No worker is running: flow runs wait until the studio or a worker process starts.'
-            : `${data.workers.alive} worker process(es) running, ${data.workers.activeRuns} flow run(s) in progress` +
+            ? 'No worker is running: automation runs wait until the studio or a worker process starts.'
+            : `${data.workers.alive} worker process(es) running, ${data.workers.activeRuns} automation run(s) in progress` +
               (data.workers.restarts > 0 ? `; restarted ${data.workers.restarts} time(s) after failures.` : '.')}
         </p>
       )}
@@ -101,7 +102,7 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
       )}
       <DataTable
         label="Runs that failed for good"
-        columns={['Failed', 'Flow', 'Event', 'Attempts', 'Error', '']}
+        columns={['Failed', 'Automation', 'What happened', 'Attempts', 'Error', '']}
         empty={data?.deadLetters.length === 0 && 'No run has failed for good.'}
       >
         {data?.deadLetters.map((r) => (
@@ -115,7 +116,9 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
                 {r.flowName}
               </Link>
             </td>
-            <td className="py-1.5 pr-3 font-mono text-xs">{r.eventType ?? ''}</td>
+            <td className="py-1.5 pr-3 text-xs" title={r.eventType ?? undefined}>
+              {r.eventType ? eventTitle(r.eventType) : '—'}
+            </td>
             <td className="py-1.5 pr-3">{r.attempts}</td>
             <td className="py-1.5 pr-3 text-xs text-red-700">{r.error}</td>
             <td className="py-1.5">
@@ -186,7 +189,7 @@ function AlertSettingsForm({
         Email the project owner when runs fail for good or wait too long
       </label>
       <label className="flex items-center gap-2">
-        Alert when a flow run waits longer than
+        Alert when an automation run waits longer than
         <input
           type="number"
           min={1}

@@ -2,7 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { runStatusWords } from '~/lib/flow-words';
+import { eventTitle, runStatusWords } from '~/lib/flow-words';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { type Overlay, toOverlay } from './run-overlay';
@@ -54,7 +54,7 @@ export function RunsPanel({
         <thead className="text-slate-500">
           <tr>
             <th className="py-1">When</th>
-            <th>Event</th>
+            <th>What happened</th>
             <th>Status</th>
             <th>Time</th>
             <th />
@@ -83,7 +83,9 @@ export function RunsPanel({
                   {new Date(r.createdAt).toLocaleTimeString()}
                 </button>
               </td>
-              <td className="font-mono">{r.testRun ? 'test' : (r.eventType ?? '—')}</td>
+              <td title={r.eventType ?? undefined}>
+                {r.testRun ? 'Test run' : r.eventType ? eventTitle(r.eventType) : '—'}
+              </td>
               <td className={r.status === 'failed' ? 'text-red-700' : r.status === 'succeeded' ? 'text-green-700' : ''}>
                 {runStatusWords(r.status)}
               </td>

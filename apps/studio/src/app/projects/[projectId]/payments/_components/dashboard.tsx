@@ -203,7 +203,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
           </div>
         </div>
         {rows.error && <p role="alert">{errorMessage(rows.error)}</p>}
-        <div className="overflow-x-auto">
+        <div className="relative overflow-x-auto">
           <table className="w-full text-left text-sm" aria-label={`${spec.label} list`}>
             <thead className="text-slate-500">
               <tr>

@@ -43,13 +43,14 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
             onClick={() => repair.mutate({ projectId })}
             disabled={repair.isPending}
           >
-            Repair endpoints
+            {repair.isPending ? 'Reconnecting…' : 'Reconnect missing addresses'}
           </button>
         </div>
       </div>
       <p className="text-sm text-slate-600">
         Stripe calls your shop at one address (a webhook endpoint) per payment automation, with only the events that
-        automation handles. Tillflow keeps them in step; do not add events to them in Stripe.
+        automation handles. Tillflow keeps them in step; do not add events to them in Stripe. If one was deleted in
+        Stripe, Reconnect missing addresses puts it back at the same address.
       </p>
       {report && (
         <section className="text-sm" aria-label="Last check against Stripe">
@@ -82,7 +83,7 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
         </p>
       )}
       {endpoints.error && <p role="alert">{errorMessage(endpoints.error)}</p>}
-      <div className="overflow-x-auto">
+      <div className="relative overflow-x-auto">
         <table className="w-full text-left text-sm" aria-label="Webhook endpoints">
           <thead className="text-slate-500">
             <tr>
@@ -106,7 +107,7 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
                 <td className="py-1.5 pr-3">{e.failureCount}</td>
                 <td className="py-1.5 pr-3">
                   {e.registered === false ? (
-                    <span className="text-red-700">Missing in Stripe: repair</span>
+                    <span className="text-red-700">Missing in Stripe: press Reconnect missing addresses</span>
                   ) : e.healthy ? (
                     <span className="text-green-700">Healthy</span>
                   ) : (

@@ -65,7 +65,7 @@ export function PermissionsMatrix({ projectId }: { projectId: number }) {
               </button>
             )}
           </div>
-          <div className="overflow-x-auto">
+          <div className="relative overflow-x-auto">
             <table className="min-w-full text-sm" aria-label={`Table permissions of ${role.name}`}>
               <thead className="text-left">
                 <tr>

@@ -48,42 +48,45 @@ export function EndUsers({ projectId }: { projectId: number }) {
           {errorMessage(list.error ?? setUserRole.error)}
         </p>
       )}
-      <table className="min-w-full rounded-lg border border-slate-200 bg-white text-sm" aria-label="End users">
-        <thead className="bg-slate-50 text-left">
-          <tr>
-            <th className="px-3 py-2">Email</th>
-            <th className="px-3 py-2">Role</th>
-            <th className="px-3 py-2">Joined</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.data?.users.map((u) => (
-            <tr key={u.id} className="border-t border-slate-100">
-              <td className="px-3 py-1.5">{u.email}</td>
-              <td className="px-3 py-1.5">
-                <select
-                  aria-label={`Role of ${u.email}`}
-                  className="input w-36"
-                  value={u.role}
-                  onChange={(e) => setUserRole.mutate({ projectId, userId: u.id, role: e.target.value })}
-                >
-                  {(roles.includes(u.role) ? roles : [...roles, u.role]).map((r) => (
-                    <option key={r}>{r}</option>
-                  ))}
-                </select>
-              </td>
-              <td className="px-3 py-1.5">{new Date(u.createdAt).toLocaleString()}</td>
-            </tr>
-          ))}
-          {list.data?.users.length === 0 && (
+      {/* A long address scrolls inside the card on a phone instead of widening the page. */}
+      <div className="relative overflow-x-auto rounded-lg border border-slate-200 bg-white">
+        <table className="min-w-full text-sm" aria-label="End users">
+          <thead className="bg-slate-50 text-left">
             <tr>
-              <td colSpan={3} className="px-3 py-6 text-center text-slate-500">
-                No end users yet.
-              </td>
+              <th className="px-3 py-2">Email</th>
+              <th className="px-3 py-2">Role</th>
+              <th className="px-3 py-2">Joined</th>
             </tr>
-          )}
-        </tbody>
-      </table>
+          </thead>
+          <tbody>
+            {list.data?.users.map((u) => (
+              <tr key={u.id} className="border-t border-slate-100">
+                <td className="px-3 py-1.5">{u.email}</td>
+                <td className="px-3 py-1.5">
+                  <select
+                    aria-label={`Role of ${u.email}`}
+                    className="input w-36"
+                    value={u.role}
+                    onChange={(e) => setUserRole.mutate({ projectId, userId: u.id, role: e.target.value })}
+                  >
+                    {(roles.includes(u.role) ? roles : [...roles, u.role]).map((r) => (
+                      <option key={r}>{r}</option>
+                    ))}
+                  </select>
+                </td>
+                <td className="px-3 py-1.5">{new Date(u.createdAt).toLocaleString()}</td>
+              </tr>
+            ))}
+            {list.data?.users.length === 0 && (
+              <tr>
+                <td colSpan={3} className="px-3 py-6 text-center text-slate-500">
+                  No end users yet.
+                </td>
+              </tr>
+            )}
+          </tbody>
+        </table>
+      </div>
       <form
         className="card flex flex-wrap items-end gap-2"
         onSubmit={(e) => {
