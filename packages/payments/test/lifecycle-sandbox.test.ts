@@ -3,7 +3,7 @@ import { executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import fc from 'fast-check';
 import type Stripe from 'stripe';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
 import { paymentStatusAfterRefunds } from '../src/event-mapping';
@@ -35,7 +35,8 @@ import type { ProxiedRequest, ProxyDecision } from './proxy';
 
 const RUNS = Number(process.env.LIFECYCLE_SANDBOX_RUNS ?? 30);
 const SEED = Number(process.env.LIFECYCLE_SANDBOX_SEED ?? 20261202);
-const ORDER_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'partially_refunded', 'disputed'];
+// 'active' included: the subscription flow's default "mark order active" node runs on the subscription's order.
+const ORDER_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'partially_refunded', 'disputed', 'active'];
 const AMOUNT = 2000;
 
 type Action =
@@ -100,6 +101,8 @@ function random(seed: number) {
 let fate: (req: ProxiedRequest) => Promise<ProxyDecision> = async () => 'forward';
 const deliveriesSeen = { refused: 0, lostAnswer: 0, delayed: 0, forwarded: 0 };
 
+// Its environment (a migrated database, the sandbox, the route) can take minutes to start on a saturated CI machine.
+vi.setConfig({ hookTimeout: 240_000 });
 const env = flowEnvironment({ retryBaseMs: 20, deliveries: (req) => fate(req) });
 
 function fatesFrom(seed: number) {
@@ -132,7 +135,7 @@ let ctx: FlowProject;
 beforeAll(async () => {
   ctx = await env.project({ orderStatuses: ORDER_STATUSES });
   await setActionPermission(env.handle.db, ctx.project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
-}, 120_000);
+}, 240_000);
 
 const row = (table: string, id: number) => getRow(env.handle.db, ctx.project.id, BACKEND, table, id);
 
@@ -253,6 +256,7 @@ async function live(actions: Action[], log: string[]) {
     paymentId: created.paymentId,
     intentId,
     recurringId: subscription?.started.recurringPaymentId ?? null,
+    subscriptionOrderId: subscription?.order.id ?? null,
   };
 }
 
@@ -326,6 +330,9 @@ async function expectRowsEqualStripe(life: Awaited<ReturnType<typeof live>>, dec
   const recurring = await row('recurring_payment', life.recurringId);
   const sub = await stripe.subscriptions.retrieve(String(recurring?.stripe_subscription_id));
   expect(recurring?.status, 'subscription').toBe(sub.status.toUpperCase());
+  // Paid with 4242 on Checkout, the subscription was active once: its order was marked active, and no default
+  // node of another flow moved it since (cancels and lapses leave it to the builder).
+  expect((await row('order', Number(life.subscriptionOrderId)))?.status, 'subscription order').toBe('active');
   const invoices = (await stripe.invoices.list({ subscription: sub.id, limit: 100 })).data.filter(
     (i) => i.billing_reason === 'subscription_cycle' && i.status !== 'draft' && (i.attempt_count ?? 0) > 0,
   );
