@@ -402,6 +402,25 @@ describe('the refund callback handler', () => {
     });
   });
 
+  it('a refund Stripe made settles a payment whose own success event is not handled yet (PENDING or an earlier FAILED), and a refund not yet made leaves it alone', async () => {
+    for (const before of ['PENDING', 'FAILED'] as const) {
+      const p = await paid();
+      await updateRows(handle.db, p.project.id, BACKEND, 'payment', [{ column: 'id', op: 'eq', value: p.paymentId }], {
+        status: before,
+      });
+      const waiting = await p.feed(
+        p.refundEvent('refund.created', { id: `re_wait_${before}`, amount: 300, status: 'pending' }),
+      );
+      expect(waiting).toMatchObject({ status: 'PENDING', paymentStatus: before, amountRefunded: 0 });
+      expect(await p.payment()).toMatchObject({ status: before });
+      const made = await p.feed(
+        p.refundEvent('refund.updated', { id: `re_wait_${before}`, amount: 300, status: 'succeeded' }),
+      );
+      expect(made).toMatchObject({ status: 'REFUNDED', paymentStatus: 'PARTIALLY_REFUNDED', amountRefunded: 300 });
+      expect(await p.payment()).toMatchObject({ status: 'PARTIALLY_REFUNDED', amount_refunded: 300 });
+    }
+  });
+
   it('ignores refunds of no payment of ours, live events for a test payment, and other event types', async () => {
     const p = await paid();
     const ignored = {
