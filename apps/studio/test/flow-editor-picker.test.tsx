@@ -40,5 +40,8 @@ describe('binding picker', () => {
       '{{ nodes.callback.orderId }}',
     );
     expect(screen.queryByRole('searchbox', { name: 'Search bindings' })).toBeNull();
+    // Under the field, the binding reads as a chip in words, not as the path.
+    const chips = screen.getByRole('list', { name: 'What filter 1 value reads' });
+    expect(chips.textContent).toBe('«order id» from Payment callback · a number');
   });
 });

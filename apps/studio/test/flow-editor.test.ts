@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addNode,
   autoLayout,
+  bindingChips,
   bindingGroups,
   canRedo,
   canUndo,
@@ -245,22 +246,55 @@ describe('binding picker listing', () => {
     const groups = bindingGroups(flow, 'update_order');
     expect(groups.map((g) => g.title)).toEqual(['Trigger', 'Payment callback', 'Payment succeeded?']);
     const callback = groups.find((g) => g.title === 'Payment callback')?.options ?? [];
-    expect(callback).toContainEqual({ name: 'callback.orderId', path: 'nodes.callback.orderId', type: 'number' });
+    expect(callback).toContainEqual({
+      name: 'callback.orderId',
+      path: 'nodes.callback.orderId',
+      type: 'number',
+      label: 'order id',
+      sample: 'a number',
+    });
     expect(callback).toContainEqual({
       name: 'callback.paymentStatus',
       path: 'nodes.callback.paymentStatus',
       type: "'SUCCESSFUL' | 'FAILED' | 'PENDING' | 'CANCELED' | 'AMOUNT_MISMATCH'",
+      label: 'payment status',
+      sample: 'Paid, Failed, Pending, Canceled or Amount differs from order',
     });
     const trigger = groups.find((g) => g.title === 'Trigger')?.options ?? [];
-    expect(trigger).toContainEqual({ name: 'trigger.data.object.id', path: 'trigger.data.object.id', type: 'string' });
+    expect(trigger).toContainEqual(
+      expect.objectContaining({ name: 'trigger.data.object.id', path: 'trigger.data.object.id', type: 'string' }),
+    );
     const charge = bindingGroups(customFlowTemplates[0].build(), 'email_customer')[0].options;
     expect(charge).toContainEqual({
       name: 'trigger.data.object.amount',
       path: 'trigger.data.object.amount',
       type: 'number',
+      label: 'amount',
+      sample: 'e.g. $49.99',
     });
     // the callback only sees the trigger and what came before it
     expect(bindingGroups(flow, 'callback').map((g) => g.title)).toEqual(['Trigger']);
+  });
+
+  it('reads a field’s bindings as chips with a label, their step and an example', () => {
+    const groups = bindingGroups(payment(), 'update_order');
+    expect(
+      bindingChips("Order {{ nodes.callback.orderId }} is {{ nodes.callback.paymentStatus == 'PAID' }}", groups),
+    ).toEqual([
+      { path: 'nodes.callback.orderId', label: 'order id', source: 'Payment callback', sample: 'a number' },
+      {
+        path: 'nodes.callback.paymentStatus',
+        label: 'payment status',
+        source: 'Payment callback',
+        sample: 'Paid, Failed, Pending, Canceled or Amount differs from order',
+      },
+    ]);
+    // Text outside {{ }} and quoted words are not bindings; a step that is not upstream says so.
+    expect(bindingChips('nodes.callback.orderId', groups)).toEqual([]);
+    expect(bindingChips('{{ nodes.later.total }}', groups)[0]).toMatchObject({
+      source: '',
+      sample: 'not available at this step',
+    });
   });
 
   it('filters by name and inserts {{ }} at the cursor', () => {

@@ -37,6 +37,7 @@ export function TablesList({ projectId, current }: { projectId: number; current?
               className={`block rounded px-2 py-1 text-sm ${t.name === current ? 'bg-indigo-50 font-medium text-indigo-700' : 'hover:bg-slate-100'}`}
             >
               {t.name}
+              {t.isSystem && ' '}
               {t.isSystem && <span className="ml-1 text-xs text-slate-500">kept by Tillflow</span>}
             </Link>
           </li>

@@ -1,7 +1,7 @@
 'use client';
 
 import { createContext, useContext, useId, useMemo, useRef, useState } from 'react';
-import { type BindingGroup, insertBinding } from '~/lib/flow-editor';
+import { type BindingGroup, bindingChips, insertBinding } from '~/lib/flow-editor';
 
 /** The bindings the node being edited may read; provided by the config panel. */
 export const BindingsContext = createContext<(filter: string) => BindingGroup[]>(() => []);
@@ -28,6 +28,8 @@ export function BindingInput({
   const listId = useId();
   const listGroups = useContext(BindingsContext);
   const groups = useMemo(() => (open ? listGroups(filter) : []), [open, filter, listGroups]);
+  // What the field reads, in words: each binding as a chip with its label, its step and an example.
+  const chips = useMemo(() => (value.includes('{{') ? bindingChips(value, listGroups('')) : []), [value, listGroups]);
   const pick = (path: string) => {
     const cursor = ref.current?.selectionStart ?? undefined;
     onChange(insertBinding(value, path, cursor ?? undefined).value);
@@ -59,6 +61,16 @@ export function BindingInput({
           {'{{ }}'}
         </button>
       </div>
+      {chips.length > 0 && (
+        <ul aria-label={`What ${label} reads`} className="mt-1 flex flex-wrap gap-1">
+          {chips.map((c) => (
+            <li key={c.path} className="rounded bg-indigo-50 px-1.5 py-0.5 text-xs text-indigo-900">
+              «{c.label}»{c.source ? ` from ${c.source}` : ''}
+              {c.sample ? <span className="text-slate-500"> · {c.sample}</span> : null}
+            </li>
+          ))}
+        </ul>
+      )}
       {open && (
         <div
           id={listId}
@@ -87,8 +99,11 @@ export function BindingInput({
                       onClick={() => pick(o.path)}
                       aria-label={`${o.name} (${o.type})`}
                     >
-                      <span className="truncate">{o.name}</span>
-                      <span className="shrink-0 text-slate-500">{o.type}</span>
+                      <span className="min-w-0">
+                        <span className="block truncate font-sans">{o.label}</span>
+                        <span className="block truncate text-[10px] text-slate-400">{o.name}</span>
+                      </span>
+                      <span className="shrink-0 text-right font-sans text-slate-500">{o.sample}</span>
                     </button>
                   </li>
                 ))}

@@ -117,7 +117,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
             </p>
             <p className="text-2xl font-semibold">{formatMoney(t.net, t.currency)}</p>
             <p className="text-xs text-slate-500">
-              {t.payments} payments · {formatMoney(t.refunded, t.currency)} refunded
+              {t.payments} {t.payments === 1 ? 'payment' : 'payments'} · {formatMoney(t.refunded, t.currency)} refunded
             </p>
           </div>
         ))}
