@@ -12,6 +12,8 @@ export interface RequestInfo {
 export interface SandboxCore {
   store: Store;
   baseUrl(): string;
+  /** Why webhooks may not go to this URL (the sandbox's webhookOrigins), or null when they may. */
+  webhookUrlProblem(url: string): string | null;
   emit(account: Account, type: string, object: any, previous?: Record<string, unknown>, request?: RequestInfo): void;
 }
 

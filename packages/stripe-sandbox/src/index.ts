@@ -18,6 +18,7 @@ import {
   Store,
 } from './store';
 import { WebhookDispatcher } from './webhooks/deliver';
+import { webhookTargetPolicy } from './webhooks/targets';
 
 export { API_VERSION } from './events';
 export { DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY } from './store';
@@ -46,6 +47,13 @@ export interface SandboxOptions {
    * and the CLI pass the install's token; by default a random one (see `controlToken` on the result).
    */
   controlToken?: string;
+  /**
+   * Where webhooks may go: only endpoint URLs on these origins (e.g. the studio's own `PUBLIC_URL` origin) are
+   * accepted when registered and delivered to, so an account's secret key cannot point the sandbox at another
+   * port on this machine or at a cloud metadata address. The studio's embedded sandbox passes its own origin;
+   * unset (a standalone sandbox for development), any http(s) URL is accepted.
+   */
+  webhookOrigins?: string[];
 }
 
 export interface Sandbox extends SandboxControls {
@@ -63,7 +71,9 @@ export interface Sandbox extends SandboxControls {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const store = new Store(options.persistPath);
   let baseUrl = '';
+  const webhookUrlProblem = webhookTargetPolicy(options.webhookOrigins);
   const dispatcher = new WebhookDispatcher({
+    urlProblem: webhookUrlProblem,
     retryBaseMs: options.retryBaseMs ?? 60_000,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 10_000,
     maxAttempts: options.maxDeliveryAttempts,
@@ -72,6 +82,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const core: SandboxCore = {
     store,
     baseUrl: () => baseUrl,
+    webhookUrlProblem,
     emit(account, type, object, previous, request) {
       dispatcher.enqueue(account, createEvent(account, type, object, previous, request));
     },

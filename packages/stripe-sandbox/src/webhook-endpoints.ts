@@ -1,4 +1,4 @@
-import { getObject, putObject, type Route } from './context';
+import { type Ctx, getObject, putObject, type Route } from './context';
 import { invalidRequest } from './errors';
 import { newId, nowSeconds, randomToken } from './ids';
 import { allowOnly, bool, metadata, str, strArray } from './params';
@@ -89,14 +89,16 @@ function enabledEvents(params: any, required: boolean): string[] | undefined {
   return events;
 }
 
-function validUrl(url: string): string {
+function validUrl(ctx: Ctx, url: string): string {
   try {
     const parsed = new URL(url);
     if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new Error('scheme');
-    return url;
   } catch {
     throw invalidRequest('Invalid URL: must be an absolute http(s) URL.', 'url', 'url_invalid');
   }
+  const problem = ctx.core.webhookUrlProblem(url);
+  if (problem) throw invalidRequest(problem, 'url', 'url_invalid');
+  return url;
 }
 
 const FIELDS = ['url', 'enabled_events', 'description', 'metadata', 'api_version', 'connect', 'disabled'];
@@ -107,7 +109,7 @@ export const webhookEndpointRoutes: Route[] = [
     path: '/v1/webhook_endpoints',
     handler: (ctx) => {
       allowOnly(ctx.body, FIELDS);
-      const url = validUrl(str(ctx.body, 'url', true));
+      const url = validUrl(ctx, str(ctx.body, 'url', true));
       const events = enabledEvents(ctx.body, true)!;
       if (Object.keys(ctx.account.data.webhook_endpoints).length >= MAX_WEBHOOK_ENDPOINTS) {
         throw invalidRequest(
@@ -149,7 +151,7 @@ export const webhookEndpointRoutes: Route[] = [
       );
       const endpoint = getObject(ctx.account, 'webhook_endpoints', ctx.params.id, 'webhook endpoint');
       const url = str(ctx.body, 'url');
-      if (url) endpoint.url = validUrl(url);
+      if (url) endpoint.url = validUrl(ctx, url);
       const events = enabledEvents(ctx.body, false);
       if (events) endpoint.enabled_events = events;
       const description = str(ctx.body, 'description');

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Logger, type Settings, sandboxControlToken } from '@tillflow/core';
+import { type Logger, publicOrigin, type Settings, sandboxControlToken } from '@tillflow/core';
 import { dataDir } from '@tillflow/db';
 import type { SandboxLauncher } from '@tillflow/payments';
 import { startSandbox } from '@tillflow/stripe-sandbox';
@@ -7,7 +7,8 @@ import { startSandbox } from '@tillflow/stripe-sandbox';
 /**
  * How the studio starts its embedded Stripe sandbox, handed to createServices: none with
  * TILLFLOW_SANDBOX=off or when TILLFLOW_SANDBOX_URL points at a sandbox running elsewhere. It listens on
- * loopback unless SANDBOX_HOST says otherwise; its control surface takes the install's token.
+ * loopback unless SANDBOX_HOST says otherwise; its control surface takes the install's token; it delivers
+ * webhooks only to the studio's own origin.
  */
 export function embeddedSandboxLauncher(settings: Settings, logger: Logger): SandboxLauncher | undefined {
   if (settings.TILLFLOW_SANDBOX === 'off' || settings.TILLFLOW_SANDBOX_URL) return undefined;
@@ -18,6 +19,8 @@ export function embeddedSandboxLauncher(settings: Settings, logger: Logger): San
       persistPath: path.join(dataDir(), 'sandbox.json'),
       retryBaseMs: settings.SANDBOX_RETRY_BASE_MS,
       controlToken: sandboxControlToken(),
+      // Webhooks go only to this studio (its hook URLs are on PUBLIC_URL): never another port or address.
+      webhookOrigins: [publicOrigin()],
     });
     process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
     logger.info({ url: sandbox.url }, 'Stripe sandbox started');

@@ -12,6 +12,8 @@ export interface DispatcherOptions {
   /** Gives up after this many attempts even inside the three-day window (tests). */
   maxAttempts?: number;
   onChange: () => void;
+  /** Why a webhook may not go to this URL; checked again at every attempt (endpoints stored before a policy). */
+  urlProblem?: (url: string) => string | null;
 }
 
 interface Job {
@@ -142,7 +144,9 @@ export class WebhookDispatcher {
     const started = Date.now();
     let status: number | null = null;
     let error: string | null = null;
+    const refused = this.options.urlProblem?.(endpoint.url) ?? null;
     try {
+      if (refused) throw new Error(refused);
       status = await postWebhook(
         endpoint.url,
         payload,
