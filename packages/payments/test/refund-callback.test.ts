@@ -345,7 +345,7 @@ describe('the refund callback handler', () => {
     });
   });
 
-  it('a refund of a payment held as AMOUNT_MISMATCH is recorded, and the mismatch stays on the payment', async () => {
+  it('a refund of a payment held as AMOUNT_MISMATCH is recorded, and the mismatch stays on the payment with its refunded total', async () => {
     const p = await paid();
     await updateRows(handle.db, p.project.id, BACKEND, 'payment', [{ column: 'id', op: 'eq', value: p.paymentId }], {
       status: 'AMOUNT_MISMATCH',
@@ -353,7 +353,7 @@ describe('the refund callback handler', () => {
     const output = await p.feed(p.refundEvent('refund.created', { id: 're_short', amount: 1000, status: 'succeeded' }));
     expect(output).toMatchObject({ status: 'REFUNDED', paymentStatus: 'AMOUNT_MISMATCH' });
     expect(await p.refundRow(Number(output.refundId))).toMatchObject({ status: 'REFUNDED', amount: 1000 });
-    expect(await p.payment()).toMatchObject({ status: 'AMOUNT_MISMATCH', amount_refunded: 0 });
+    expect(await p.payment()).toMatchObject({ status: 'AMOUNT_MISMATCH', amount_refunded: 1000 });
   });
 
   it('a refund in full that Stripe fails afterwards gives the payment back: SUCCESSFUL with nothing refunded', async () => {
