@@ -3,8 +3,22 @@ import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studioRouter } from '~/server/api/root';
+import { signUpEndUser } from '~/server/generated-app/auth';
+import { handleRestRequest } from '~/server/rest/handler';
+import { openApiDocument } from '~/server/rest/openapi';
+import { servicesFor } from '~/server/services';
 import { addMember } from '~/server/teams/members';
-import { ACCESS, accessOf, MEMBER_ROLES, type MemberRole, PROCEDURE_POLICY, roleMayCall } from '~/server/teams/policy';
+import {
+  ACCESS,
+  accessOf,
+  MEMBER_ROLES,
+  type MemberRole,
+  PROCEDURE_POLICY,
+  REST_POLICY,
+  type RestCaller,
+  restRouteKey,
+  roleMayCall,
+} from '~/server/teams/policy';
 import { signUpBuilder } from './helpers';
 
 // The role × procedure matrix: every procedure of the studio router (read from the router itself, so a new one
@@ -155,4 +169,73 @@ describe('teams: every procedure × every role', () => {
     const mutations = paths.filter((p) => procedures[p]._def.type === 'mutation' && accessOf(p) !== 'signedIn');
     expect(mutations.filter((p) => roleMayCall(p, 'viewer'))).toEqual(['members.leave']);
   });
+});
+
+describe('teams: the REST routes are in the same policy table', () => {
+  let handle: DbHandle;
+  beforeAll(async () => {
+    handle = await createTestDb();
+  });
+  afterAll(() => handle.close());
+
+  it('lists exactly the routes of the OpenAPI document', () => {
+    const documented = Object.entries(openApiDocument.paths as Record<string, Record<string, unknown>>)
+      .filter(([path]) => path.startsWith('/api/v1/{projectSlug}/'))
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((method) =>
+          restRouteKey(
+            method.toUpperCase(),
+            path
+              .replace('/api/v1/{projectSlug}/', '')
+              .split('/')
+              .map((part) => (part.startsWith('{') ? '1' : part)),
+          ),
+        ),
+      );
+    expect(documented.sort()).toEqual(Object.keys(REST_POLICY).sort());
+  });
+
+  it('refuses a credential a route does not take (403) before reading the body, and changes nothing', async () => {
+    const owner = await signUpBuilder(handle, 'rest-owner');
+    const slug = `rest-${uniqueSuffix()}`;
+    const project = await owner.caller.project.create({ name: 'REST policy', slug });
+    const { key } = await owner.caller.apiKeys.create({ projectId: project.id, name: 'backend' });
+    const endUser = await signUpEndUser(handle, project.id, {
+      email: `buyer-${uniqueSuffix()}@example.test`,
+      password: 'a-good-pass-7',
+    });
+    const tokens: Record<RestCaller, string> = { apiKey: key, endUser: endUser.token };
+    const before = await projectDigest(handle, project.id, project.schemaName);
+    const refused: string[] = [];
+    for (const [route, callers] of Object.entries(REST_POLICY)) {
+      const [method, pattern] = route.split(' ');
+      const path = pattern.replace(':id', '1').split('/');
+      for (const caller of ['apiKey', 'endUser'] as const) {
+        if (callers.includes(caller)) continue;
+        const response = await handleRestRequest(
+          servicesFor(handle),
+          new Request(`http://localhost/api/v1/${slug}/${path.join('/')}`, {
+            method,
+            headers: { authorization: `Bearer ${tokens[caller]}`, 'content-type': 'application/json' },
+            body: method === 'POST' ? '{"not json' : undefined,
+          }),
+          [slug, ...path],
+        );
+        expect(response.status, `${route} as ${caller}`).toBe(403);
+        refused.push(`${route} as ${caller}`);
+      }
+    }
+    expect(refused).toEqual(['POST reconcile as endUser']);
+    expect(await projectDigest(handle, project.id, project.schemaName)).toEqual(before);
+    // A route that is not in the table is not served, whatever the credential.
+    const unknown = await handleRestRequest(
+      servicesFor(handle),
+      new Request(`http://localhost/api/v1/${slug}/payments/1/capture`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}` },
+      }),
+      [slug, 'payments', '1', 'capture'],
+    );
+    expect(unknown.status).toBe(404);
+  }, 120_000);
 });

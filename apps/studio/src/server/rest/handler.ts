@@ -17,6 +17,7 @@ import { restError } from '../api/errors';
 import { verifyApiKey } from '../api-keys';
 import { actorFromToken } from '../generated-app/auth';
 import { internalErrorBody } from '../http/internal-error';
+import { REST_POLICY, restRouteKey } from '../teams/policy';
 import { openApiDocument } from './openapi';
 
 const json = (status: number, body: unknown) =>
@@ -130,13 +131,15 @@ async function answer(services: Services, request: Request, path: string[]): Pro
   const actor = await authenticate(handle, request, project.id);
   if (!actor)
     return fail(401, 'UNAUTHORIZED', 'Send a project API key or an end-user session token as a Bearer token.');
+  // The policy table (server/teams/policy.ts) says which credentials each route takes.
+  const allowed = REST_POLICY[restRouteKey(request.method, path.slice(1))];
+  if (!allowed) return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
+  if (!allowed.includes(actor.kind === 'backend' ? 'apiKey' : 'endUser'))
+    return fail(403, 'FORBIDDEN', 'This endpoint needs a project API key.');
   if (request.method === 'GET') return read(services, project.id, actor, readable!, id, new URL(request.url));
   const body = await readBody(request);
   if (body instanceof Response) return body;
-  if (resource === 'reconcile' && !id) {
-    if (actor.kind !== 'backend') return fail(403, 'FORBIDDEN', 'Checking against Stripe needs a project API key.');
-    return json(200, await checkAgainstStripe(services, project.id));
-  }
+  if (resource === 'reconcile' && !id) return json(200, await checkAgainstStripe(services, project.id));
   if (resource === 'payments' && !id)
     return json(200, await createPaymentAction(services, project.id, actor, body as never));
   if (resource === 'refunds' && !id) return json(200, await refundAction(services, project.id, actor, body as never));

@@ -132,6 +132,11 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
 /** Who can call a REST route (`/api/v1/<slug>/...`): REST takes credentials, never a member's studio session. */
 export type RestCaller = 'apiKey' | 'endUser';
 export const REST_POLICY: Record<string, readonly RestCaller[]> = {
+  // Reads go through the data-access layer as the caller (an end user sees what their role may read).
+  'GET payments': ['apiKey', 'endUser'],
+  'GET payments/:id': ['apiKey', 'endUser'],
+  'GET refunds': ['apiKey', 'endUser'],
+  'GET refunds/:id': ['apiKey', 'endUser'],
   'POST payments': ['apiKey', 'endUser'],
   'POST refunds': ['apiKey', 'endUser'],
   'POST subscriptions': ['apiKey', 'endUser'],
