@@ -41,6 +41,7 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
   'invitations.peek': 'signedIn',
   'invitations.accept': 'signedIn',
   'activity.list': 'view',
+  'activity.refundIssuers': 'view',
   'sessions.list': 'signedIn',
   'sessions.revoke': 'signedIn',
   // Data model, rows, roles and permissions, end users

@@ -2,7 +2,7 @@ import { TillflowError } from '@tillflow/core';
 import { authSession } from '@tillflow/db';
 import { and, desc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
-import { AUDIT_AREAS, listActivity, recordAudit } from '../../teams/audit';
+import { AUDIT_AREAS, listActivity, recordAudit, refundIssuers } from '../../teams/audit';
 import {
   acceptInvitation,
   inviteMember,
@@ -90,6 +90,9 @@ export const activityRouter = createTRPCRouter({
     .query(({ ctx, input }) =>
       listActivity(ctx.db.db, ctx.project.id, { ...input, before: input.cursor ?? undefined }),
     ),
+
+  /** Who issued each refund made from the studio (refund row id → member name), for the dashboard's refunds list. */
+  refundIssuers: projectProcedure.query(({ ctx }) => refundIssuers(ctx.db.db, ctx.project.id)),
 });
 
 export const sessionsRouter = createTRPCRouter({

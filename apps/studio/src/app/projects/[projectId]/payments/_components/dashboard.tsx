@@ -69,6 +69,11 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
     ),
   );
   const live = { enabled: active };
+  // Who issued the studio's refunds (the audit trail), refreshed with the refunds list.
+  const issuers = useQuery({
+    ...trpc.activity.refundIssuers.queryOptions({ projectId }),
+    enabled: active && table === 'refund',
+  });
   const parent = Number(parentId);
   const rows = useInfiniteQuery({
     ...trpc.payments.rows.infiniteQueryOptions(
@@ -216,6 +221,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                 <th className="py-1 pr-3">Flow runs</th>
                 <th className="py-1 pr-3">Created</th>
                 {table === 'payment' && <th className="py-1 pr-3">Actions</th>}
+                {table === 'refund' && <th className="py-1 pr-3">Issued by</th>}
               </tr>
             </thead>
             <tbody>
@@ -278,6 +284,9 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                           <RefundButton projectId={projectId} target={{ paymentId: Number(r.id) }} />
                         ) : null}
                       </td>
+                    )}
+                    {table === 'refund' && (
+                      <td className="py-1.5 pr-3">{issuers.data?.[String(r.id)] ?? 'Shopper, API or Stripe'}</td>
                     )}
                   </tr>
                 );

@@ -11,11 +11,14 @@ import { CouponsCard } from './coupons-card';
 import { EndpointsCard } from './endpoints-card';
 import { OrderBindingCard } from './order-binding-card';
 import { ReturnAddressesCard } from './return-addresses-card';
-import { StripeKeysCard } from './stripe-keys-card';
+import { accountInUse, StripeKeysCard } from './stripe-keys-card';
 
 export function PaymentsPage({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const settings = useQuery(trpc.payments.settings.queryOptions({ projectId }));
+  // Stripe keys are the owners' alone (server/teams/policy.ts); other members see which account is in use.
+  const members = useQuery(trpc.members.list.queryOptions({ projectId }));
+  const ownsProject = members.data?.you.role === 'owner';
   if (settings.isLoading) return <p>Loading…</p>;
   if (settings.error || !settings.data) return <p role="alert">{errorMessage(settings.error)}</p>;
   const s = settings.data;
@@ -38,7 +41,17 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
       </header>
       <ActivationCard projectId={projectId} settings={s} />
       {s.activatedAt && <OrderBindingCard projectId={projectId} orderTable={s.orderTable} />}
-      <StripeKeysCard projectId={projectId} settings={s} />
+      {ownsProject ? (
+        <StripeKeysCard projectId={projectId} settings={s} />
+      ) : (
+        <section className="card space-y-2" aria-labelledby="keys-heading">
+          <h2 id="keys-heading" className="font-semibold">
+            Stripe account
+          </h2>
+          <p className="text-sm">Payments go to: {accountInUse(s)}.</p>
+          <p className="text-sm text-slate-600">Only the project’s owners can see or change the Stripe keys.</p>
+        </section>
+      )}
       <BrandingCard projectId={projectId} settings={s} />
       <ReturnAddressesCard projectId={projectId} settings={s} />
       {s.secretKeyMasked && <CatalogCard projectId={projectId} />}
