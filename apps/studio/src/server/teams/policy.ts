@@ -84,6 +84,8 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
   'payments.lastCheck': 'view',
   // Products, prices and coupons: the shop's setup, like the data model
   'payments.catalog': 'view',
+  'payments.orderBinding': 'view',
+  'payments.saveOrderBinding': 'build',
   'payments.coupons': 'view',
   'payments.createProduct': 'build',
   'payments.addPrice': 'build',
