@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 import { type Sandbox, startSandbox } from '../src/index';
 
 export async function bootSandbox(): Promise<Sandbox> {
@@ -11,6 +12,47 @@ export async function bootSandbox(): Promise<Sandbox> {
 export async function newClient(sandbox: Sandbox): Promise<{ stripe: Stripe; secretKey: string; accountId: string }> {
   const keys = await sandbox.createAccount();
   return { stripe: sdk(sandbox, keys.secretKey), secretKey: keys.secretKey, accountId: keys.accountId };
+}
+
+/**
+ * One sandbox for the test file and, before each test, a fresh isolated account with its SDK client:
+ * read `env.sandbox` and `env.stripe` inside tests.
+ */
+export function sandboxWithFreshAccount() {
+  const env = {} as { sandbox: Sandbox; stripe: Stripe };
+  beforeAll(async () => {
+    env.sandbox = await bootSandbox();
+  });
+  beforeEach(async () => {
+    ({ stripe: env.stripe } = await newClient(env.sandbox));
+  });
+  afterAll(() => env.sandbox.close());
+  return env;
+}
+
+/**
+ * A product with one monthly price, a customer with a Visa card attached, and that customer's subscription
+ * to the price, paid by the card.
+ */
+export async function subscribedCustomer(
+  stripe: Stripe,
+  options: { product: string; unitAmount: number; email: string },
+) {
+  const product = await stripe.products.create({ name: options.product });
+  const price = await stripe.prices.create({
+    product: product.id,
+    currency: 'usd',
+    unit_amount: options.unitAmount,
+    recurring: { interval: 'month' },
+  });
+  const customer = await stripe.customers.create({ email: options.email });
+  const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
+  const sub = await stripe.subscriptions.create({
+    customer: customer.id,
+    items: [{ price: price.id }],
+    default_payment_method: pm.id,
+  });
+  return { product, price, customer, pm, sub };
 }
 
 export function sdk(sandbox: Sandbox, key: string): Stripe {

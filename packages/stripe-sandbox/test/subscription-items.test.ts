@@ -1,41 +1,22 @@
-import type Stripe from 'stripe';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Sandbox } from '../src/index';
-import { bootSandbox, newClient, stripeError } from './helpers';
+import { describe, expect, it } from 'vitest';
+import { sandboxWithFreshAccount, stripeError, subscribedCustomer } from './helpers';
 
-let sandbox: Sandbox;
-let stripe: Stripe;
-beforeAll(async () => {
-  sandbox = await bootSandbox();
-});
-beforeEach(async () => {
-  ({ stripe } = await newClient(sandbox));
-});
-afterAll(() => sandbox.close());
+const env = sandboxWithFreshAccount();
 
 describe('subscription items', () => {
   it('adds, changes, lists and removes items one at a time, prorating like subscriptions.update', async () => {
-    const product = await stripe.products.create({ name: 'Team' });
-    const base = await stripe.prices.create({
-      product: product.id,
-      currency: 'usd',
-      unit_amount: 1000,
-      recurring: { interval: 'month' },
-    });
-    const seat = await stripe.prices.create({
+    const {
+      product,
+      price: base,
+      sub,
+    } = await subscribedCustomer(env.stripe, { product: 'Team', unitAmount: 1000, email: 'team@example.test' });
+    const seat = await env.stripe.prices.create({
       product: product.id,
       currency: 'usd',
       unit_amount: 500,
       recurring: { interval: 'month' },
     });
-    const customer = await stripe.customers.create({ email: 'team@example.test' });
-    const pm = await stripe.paymentMethods.attach('pm_card_visa', { customer: customer.id });
-    const sub = await stripe.subscriptions.create({
-      customer: customer.id,
-      items: [{ price: base.id }],
-      default_payment_method: pm.id,
-    });
-    const seats = await stripe.subscriptionItems.create({
+    const seats = await env.stripe.subscriptionItems.create({
       subscription: sub.id,
       price: seat.id,
       quantity: 3,
@@ -47,25 +28,29 @@ describe('subscription items', () => {
       quantity: 3,
       subscription: sub.id,
     });
-    const invoice = await stripe.invoices.retrieve(
-      (await stripe.subscriptions.retrieve(sub.id)).latest_invoice as string,
+    const invoice = await env.stripe.invoices.retrieve(
+      (await env.stripe.subscriptions.retrieve(sub.id)).latest_invoice as string,
     );
     expect(invoice.billing_reason).toBe('subscription_update');
     expect(invoice.status).toBe('paid');
-    const listed = await stripe.subscriptionItems.list({ subscription: sub.id });
+    const listed = await env.stripe.subscriptionItems.list({ subscription: sub.id });
     expect(listed.data.map((i) => i.price.id)).toEqual([base.id, seat.id]);
-    const more = await stripe.subscriptionItems.update(seats.id, { quantity: 5, proration_behavior: 'none' });
+    const more = await env.stripe.subscriptionItems.update(seats.id, { quantity: 5, proration_behavior: 'none' });
     expect(more.quantity).toBe(5);
-    expect((await stripe.subscriptionItems.retrieve(seats.id)).quantity).toBe(5);
-    expect(await stripe.subscriptionItems.del(seats.id)).toMatchObject({ id: seats.id, deleted: true });
-    expect((await stripe.subscriptions.retrieve(sub.id)).items.data.map((i) => i.id)).toEqual([sub.items.data[0].id]);
-    const last = await stripeError(stripe.subscriptionItems.del(sub.items.data[0].id));
+    expect((await env.stripe.subscriptionItems.retrieve(seats.id)).quantity).toBe(5);
+    expect(await env.stripe.subscriptionItems.del(seats.id)).toMatchObject({ id: seats.id, deleted: true });
+    expect((await env.stripe.subscriptions.retrieve(sub.id)).items.data.map((i) => i.id)).toEqual([
+      sub.items.data[0].id,
+    ]);
+    const last = await stripeError(env.stripe.subscriptionItems.del(sub.items.data[0].id));
     expect(last.statusCode).toBe(400);
-    const missing = await stripeError(stripe.subscriptionItems.create({ subscription: sub.id, price: 'price_gone' }));
+    const missing = await stripeError(
+      env.stripe.subscriptionItems.create({ subscription: sub.id, price: 'price_gone' }),
+    );
     expect(missing.statusCode).toBe(400);
     expect(missing.raw).toMatchObject({ code: 'resource_missing', param: 'price' });
-    const noSub = await stripeError(stripe.subscriptionItems.list({ subscription: 'sub_gone' }));
+    const noSub = await stripeError(env.stripe.subscriptionItems.list({ subscription: 'sub_gone' }));
     expect(noSub.raw).toMatchObject({ code: 'resource_missing', param: 'subscription' });
-    expect((await stripeError(stripe.subscriptionItems.retrieve('si_gone'))).statusCode).toBe(404);
+    expect((await stripeError(env.stripe.subscriptionItems.retrieve('si_gone'))).statusCode).toBe(404);
   });
 });
