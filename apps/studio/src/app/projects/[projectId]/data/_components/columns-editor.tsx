@@ -8,7 +8,7 @@ import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ColumnForm } from './column-form';
 import { needsConfirmation } from './confirm';
-import { EditRemoveLinks } from './form-parts';
+import { ActionsHeader, EditRemoveLinks } from './form-parts';
 
 export function ColumnsEditor({ projectId, table }: { projectId: number; table: TableInfo }) {
   const trpc = useTRPC();
@@ -32,9 +32,7 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
               <th className="px-3 py-2">Column</th>
               <th className="px-3 py-2">Type</th>
               <th className="px-3 py-2">Flags</th>
-              <th className="px-3 py-2">
-                <span className="sr-only">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>

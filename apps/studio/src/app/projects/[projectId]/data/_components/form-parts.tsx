@@ -1,6 +1,9 @@
 'use client';
 
-/** The Data section's shared pieces: a form's Save/Cancel row, and a table row's Edit/Remove links. */
+/**
+ * The Data section's shared pieces: a form's Save/Cancel row, a table row's Edit/Remove links, and the header cell
+ * above those links.
+ */
 
 export function FormButtons({
   pending,
@@ -44,5 +47,14 @@ export function EditRemoveLinks({
         {removeWord}
       </button>
     </>
+  );
+}
+
+/** The header cell above a table's Edit/Remove links: empty on screen, "Actions" for screen readers. */
+export function ActionsHeader() {
+  return (
+    <th className="px-3 py-2">
+      <span className="sr-only">Actions</span>
+    </th>
   );
 }

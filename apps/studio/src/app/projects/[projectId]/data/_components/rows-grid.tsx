@@ -7,7 +7,7 @@ import { useState } from 'react';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { RefundButton } from '../../payments/_components/refund-button';
-import { EditRemoveLinks } from './form-parts';
+import { ActionsHeader, EditRemoveLinks } from './form-parts';
 import { RowForm } from './row-form';
 import { formatCell } from './value-editor';
 
@@ -214,9 +214,7 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
                   </button>
                 </th>
               ))}
-              <th className="px-3 py-2">
-                <span className="sr-only">Actions</span>
-              </th>
+              <ActionsHeader />
             </tr>
           </thead>
           <tbody>

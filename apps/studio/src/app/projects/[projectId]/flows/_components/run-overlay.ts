@@ -4,15 +4,9 @@ import type { StepOverlay } from './canvas-types';
 
 export type Overlay = { title: string; steps: Map<string, StepOverlay> } | null;
 
-/** What a test run's steps and a stored run's steps both have. */
-export interface StepLike {
+/** What a test run's steps and a stored run's steps both have: a step's overlay, by node. */
+export interface StepLike extends StepOverlay {
   nodeId: string;
-  status: string;
-  input?: unknown;
-  output?: unknown;
-  error?: string | null;
-  durationMs?: number | null;
-  branch?: string | null;
 }
 
 export const toOverlay = (title: string, steps: StepLike[]): Overlay => ({

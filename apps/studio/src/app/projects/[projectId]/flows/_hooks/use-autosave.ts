@@ -1,10 +1,10 @@
 import { useMutation } from '@tanstack/react-query';
 import type { FlowDefinition } from '@tillflow/flow-model';
-import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorMessage } from '~/lib/trpc-errors';
+import { useCallback, useEffect, useRef } from 'react';
+import { useSaveWithRevision } from '~/lib/use-save-with-revision';
 import { useTRPC } from '~/trpc/react';
 
-export type SaveState = 'saved' | 'pending' | 'saving' | 'conflict' | 'error';
+export type { SaveState } from '~/lib/use-save-with-revision';
 
 /** How long after the last change the draft is saved. */
 const AUTOSAVE_DELAY_MS = 700;
@@ -23,9 +23,8 @@ export function useAutosave(options: {
 }) {
   const { projectId, flowId, definition, onError } = options;
   const trpc = useTRPC();
-  const revision = useRef(options.saved.revision);
+  const { revision, saveState, setSaveState, saveWithRevision } = useSaveWithRevision(options.saved.revision, onError);
   const savedDefinition = useRef(options.saved.definition);
-  const [saveState, setSaveState] = useState<SaveState>('saved');
   const saveDraft = useMutation(trpc.flows.saveDraft.mutationOptions());
 
   // One save at a time: a change made while a slow save is in flight is saved after it, naming the revision
@@ -36,24 +35,12 @@ export function useAutosave(options: {
     const target = definition;
     if (target === savedDefinition.current) return true;
     const attempt = (async () => {
-      setSaveState('saving');
-      try {
-        const result = await saveDraft.mutateAsync({
-          projectId,
-          flowId,
-          definition: target,
-          expectedRevision: revision.current,
-        });
-        revision.current = result.revision;
-        savedDefinition.current = target;
-        setSaveState('saved');
-        return true;
-      } catch (error) {
-        const conflict = (error as { data?: { code?: string } }).data?.code === 'CONFLICT';
-        setSaveState(conflict ? 'conflict' : 'error');
-        onError(errorMessage(error));
-        return false;
-      }
+      const result = await saveWithRevision((expectedRevision) =>
+        saveDraft.mutateAsync({ projectId, flowId, definition: target, expectedRevision }),
+      );
+      if (!result) return false;
+      savedDefinition.current = target;
+      return true;
     })();
     inFlight.current = attempt;
     try {
@@ -61,14 +48,14 @@ export function useAutosave(options: {
     } finally {
       if (inFlight.current === attempt) inFlight.current = null;
     }
-  }, [definition, flowId, projectId, saveDraft, onError]);
+  }, [definition, flowId, projectId, saveDraft, saveWithRevision]);
 
   useEffect(() => {
     if (definition === savedDefinition.current || saveState === 'conflict') return;
     setSaveState('pending');
     const timer = setTimeout(() => void save(), AUTOSAVE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [definition, save, saveState]);
+  }, [definition, save, saveState, setSaveState]);
 
   useEffect(() => {
     if (saveState !== 'pending' && saveState !== 'saving') return;

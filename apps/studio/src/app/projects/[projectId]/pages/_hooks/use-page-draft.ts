@@ -3,7 +3,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { PageDefinition } from '@tillflow/page-model';
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { errorMessage } from '~/lib/trpc-errors';
+import { useSaveWithRevision } from '~/lib/use-save-with-revision';
 import { useTRPC } from '~/trpc/react';
 
 /**
@@ -20,16 +20,20 @@ export function usePageDraft(
   const [draft, setDraft] = useState<PageDefinition | null>(null);
   const [past, setPast] = useState<PageDefinition[]>([]);
   const [future, setFuture] = useState<PageDefinition[]>([]);
-  const revision = useRef<number | null>(null);
-  const [state, setState] = useState<'saved' | 'pending' | 'saving' | 'conflict' | 'error'>('saved');
   const [problem, setProblem] = useState<string | null>(null);
+  const {
+    revision,
+    saveState: state,
+    setSaveState: setState,
+    saveWithRevision,
+  } = useSaveWithRevision<number | null>(null, setProblem);
   const [issues, setIssues] = useState<unknown[] | null>(null);
   useEffect(() => {
     if (loaded && draft === null) {
       setDraft(loaded.draft);
       revision.current = loaded.revision;
     }
-  }, [loaded, draft]);
+  }, [loaded, draft, revision]);
   const save = useMutation(trpc.pages.saveDraft.mutationOptions());
   const dirty = useRef<PageDefinition | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | null>(null);
@@ -37,24 +41,14 @@ export function usePageDraft(
     const next = dirty.current;
     if (!next || revision.current === null) return;
     dirty.current = null;
-    setState('saving');
-    try {
-      const result = await save.mutateAsync({
-        projectId,
-        pageId,
-        definition: next,
-        expectedRevision: revision.current,
-      });
-      revision.current = result.revision;
-      setIssues(result.issues);
-      setState(dirty.current ? 'pending' : 'saved');
-      void queryClient.invalidateQueries({ queryKey: trpc.pages.list.queryKey() });
-    } catch (error) {
-      const conflict = (error as { data?: { code?: string } }).data?.code === 'CONFLICT';
-      setState(conflict ? 'conflict' : 'error');
-      setProblem(errorMessage(error));
-    }
-  }, [save, projectId, pageId, queryClient, trpc]);
+    const result = await saveWithRevision((expectedRevision) =>
+      save.mutateAsync({ projectId, pageId, definition: next, expectedRevision }),
+    );
+    if (!result) return;
+    setIssues(result.issues);
+    if (dirty.current) setState('pending');
+    void queryClient.invalidateQueries({ queryKey: trpc.pages.list.queryKey() });
+  }, [save, projectId, pageId, queryClient, trpc, revision, saveWithRevision, setState]);
   const change = useCallback(
     (next: PageDefinition) => {
       if (!draft || state === 'conflict') return;
@@ -66,7 +60,7 @@ export function usePageDraft(
       if (timer.current) clearTimeout(timer.current);
       timer.current = setTimeout(() => void flush(), 700);
     },
-    [draft, state, flush],
+    [draft, state, flush, setState],
   );
   const travel = (from: PageDefinition[], to: (d: PageDefinition) => void, setFrom: (s: PageDefinition[]) => void) => {
     if (!draft || from.length === 0) return;

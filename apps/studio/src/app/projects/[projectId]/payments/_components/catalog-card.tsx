@@ -5,8 +5,8 @@ import { useState } from 'react';
 import { MoneyInput } from '~/components/ui/money';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { CurrencySelect, FormProblem, ListStatus, SubmitRow } from './card-parts';
 
-const CURRENCIES = ['usd', 'eur', 'gbp', 'cad', 'aud', 'chf', 'jpy', 'sek'];
 const BILLING = [
   { value: '', label: 'One time' },
   { value: 'week', label: 'Every week' },
@@ -31,9 +31,7 @@ export function CatalogCard({ projectId }: { projectId: number }) {
       <h2 id="catalog-heading" className="font-semibold">
         Products
       </h2>
-      {catalog.isLoading && <p>Loading…</p>}
-      {catalog.error && <p role="alert">{errorMessage(catalog.error)}</p>}
-      {catalog.data && catalog.data.length === 0 && <p className="text-sm text-slate-600">No products yet.</p>}
+      <ListStatus list={catalog} empty="No products yet." />
       {catalog.data && catalog.data.length > 0 && (
         <ul className="divide-y" aria-label="Products">
           {catalog.data.map((product) => (
@@ -103,23 +101,11 @@ function PriceInputs({
 }) {
   return (
     <>
-      <div>
-        <label className="label" htmlFor={`${idPrefix}-currency`}>
-          Currency
-        </label>
-        <select
-          id={`${idPrefix}-currency`}
-          className="input"
-          value={value.currency}
-          onChange={(e) => onChange({ ...value, currency: e.target.value })}
-        >
-          {CURRENCIES.map((c) => (
-            <option key={c} value={c}>
-              {c.toUpperCase()}
-            </option>
-          ))}
-        </select>
-      </div>
+      <CurrencySelect
+        id={`${idPrefix}-currency`}
+        value={value.currency}
+        onChange={(currency) => onChange({ ...value, currency })}
+      />
       <div>
         <MoneyInput
           id={`${idPrefix}-amount`}
@@ -238,21 +224,13 @@ function NewProductForm({ projectId, onCreated }: { projectId: number; onCreated
         {errors.image && <p className="field-error">{errors.image}</p>}
       </div>
       <PriceInputs idPrefix="new-price" value={price} onChange={setPrice} errors={errors} />
-      <div className="flex items-end sm:col-span-2">
-        <button className="btn" type="submit" disabled={create.isPending}>
-          {create.isPending ? 'Adding…' : 'Add product'}
-        </button>
-      </div>
+      <SubmitRow pending={create.isPending} label="Add product" pendingLabel="Adding…" />
       {create.isSuccess && (
         <p role="status" className="text-sm text-green-700 sm:col-span-2">
           {create.data.name} added at {create.data.prices[0]?.display}.
         </p>
       )}
-      {create.error && Object.keys(errors).length === 0 && (
-        <p role="alert" className="field-error sm:col-span-2">
-          {errorMessage(create.error)}
-        </p>
-      )}
+      <FormProblem error={create.error} fieldErrors={errors} />
     </form>
   );
 }
@@ -309,11 +287,7 @@ function AddPriceForm({
           Cancel
         </button>
       </div>
-      {add.error && Object.keys(errors).length === 0 && (
-        <p role="alert" className="field-error sm:col-span-2">
-          {errorMessage(add.error)}
-        </p>
-      )}
+      <FormProblem error={add.error} fieldErrors={errors} />
     </form>
   );
 }

@@ -5,8 +5,7 @@ import { useState } from 'react';
 import { MoneyInput } from '~/components/ui/money';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
-
-const CURRENCIES = ['usd', 'eur', 'gbp', 'cad', 'aud', 'chf', 'jpy', 'sek'];
+import { CurrencySelect, FormProblem, ListStatus, SubmitRow } from './card-parts';
 
 /**
  * Payments → Discounts: coupons (a percentage or an amount off, once / for some months / forever) and the
@@ -23,9 +22,7 @@ export function CouponsCard({ projectId }: { projectId: number }) {
       <h2 id="coupons-heading" className="font-semibold">
         Discounts
       </h2>
-      {coupons.isLoading && <p>Loading…</p>}
-      {coupons.error && <p role="alert">{errorMessage(coupons.error)}</p>}
-      {coupons.data && coupons.data.length === 0 && <p className="text-sm text-slate-600">No discounts yet.</p>}
+      <ListStatus list={coupons} empty="No discounts yet." />
       {coupons.data && coupons.data.length > 0 && (
         <ul className="divide-y" aria-label="Discounts">
           {coupons.data.map((c) => {
@@ -204,23 +201,7 @@ function NewCouponForm({ projectId, onCreated }: { projectId: number; onCreated:
         </div>
       ) : (
         <>
-          <div>
-            <label className="label" htmlFor="coupon-currency">
-              Currency
-            </label>
-            <select
-              id="coupon-currency"
-              className="input"
-              value={currency}
-              onChange={(e) => setCurrency(e.target.value)}
-            >
-              {CURRENCIES.map((c) => (
-                <option key={c} value={c}>
-                  {c.toUpperCase()}
-                </option>
-              ))}
-            </select>
-          </div>
+          <CurrencySelect id="coupon-currency" value={currency} onChange={setCurrency} />
           <div>
             <MoneyInput
               id="coupon-amount"
@@ -271,22 +252,14 @@ function NewCouponForm({ projectId, onCreated }: { projectId: number; onCreated:
         <input id="coupon-code" className="input" value={code} onChange={(e) => setCode(e.target.value)} />
         {errors.code && <p className="field-error">{errors.code}</p>}
       </div>
-      <div className="flex items-end sm:col-span-2">
-        <button className="btn" type="submit" disabled={create.isPending}>
-          {create.isPending ? 'Adding…' : 'Add discount'}
-        </button>
-      </div>
+      <SubmitRow pending={create.isPending} label="Add discount" pendingLabel="Adding…" />
       {create.isSuccess && (
         <p role="status" className="text-sm text-green-700 sm:col-span-2">
           Discount added: {create.data.offDisplay} {create.data.durationDisplay}
           {create.data.codes[0] ? ` with code ${create.data.codes[0].code}` : ''}.
         </p>
       )}
-      {create.error && Object.keys(errors).length === 0 && (
-        <p role="alert" className="field-error sm:col-span-2">
-          {errorMessage(create.error)}
-        </p>
-      )}
+      <FormProblem error={create.error} fieldErrors={errors} />
     </form>
   );
 }
