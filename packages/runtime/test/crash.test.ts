@@ -1,9 +1,4 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { queryRows } from '@tillflow/data-model';
-import { createDb, type DbHandle, executeRows } from '@tillflow/db';
+import { type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunServices, startWorkers } from '../src';
@@ -18,15 +13,14 @@ import {
   type TestEndpoint,
   waitFor,
 } from './harness';
+import { finishLedgerRow, ledgerRows, sharedDatabase, spawnWorker } from './worker-process';
 
 // A worker is SIGKILLed in the middle of a flow (after its first database node
 // committed, while an HTTP node waits). Another worker must take the run over
 // once the lease expires, reuse the committed step, and finish: the database
 // effect exactly once. PGlite: one process at a time opens a folder database,
 // so the parent closes it while the child runs and reopens it after the kill.
-const pglite = !process.env.DATABASE_URL;
-const dir = pglite ? mkdtempSync(path.join(tmpdir(), 'tillflow-crash-')) : null;
-const open = () => (pglite ? createDb({ pgliteDir: dir as string }) : createDb({ url: process.env.DATABASE_URL }));
+const { pglite, dir, open } = sharedDatabase('tillflow-crash-');
 
 /** The HTTP node's upstream: its first call is never answered (the worker is killed while it waits). */
 let upstream: TestEndpoint;
@@ -36,7 +30,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await upstream?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 function flow(): LooseFlow {
@@ -53,29 +46,13 @@ function flow(): LooseFlow {
         type: 'http_request',
         config: { method: 'POST', url: upstream.url, body: { event: '{{trigger.id}}' } },
       },
-      {
-        id: 'finish',
-        type: 'update_rows',
-        config: {
-          table: 'ledger',
-          filters: [{ column: 'id', op: 'eq', value: '{{nodes.record.row.id}}' }],
-          values: { note: 'finished' },
-        },
-      },
+      finishLedgerRow,
     ],
     edges: [
       { source: 'record', target: 'notify' },
       { source: 'notify', target: 'finish' },
     ],
   };
-}
-
-function spawnWorker(projectId: number): ChildProcess {
-  return fork(path.join(import.meta.dirname, 'fixtures/worker.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    env: { ...process.env, TEST_PGLITE_DIR: dir ?? '', TILLFLOW_LEASE_MS: '3000', TEST_PROJECT_ID: String(projectId) },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
 }
 
 describe('crash recovery', () => {
@@ -87,7 +64,7 @@ describe('crash recovery', () => {
     expect((await post(handle, hook.endpointId, hook.secret, event)).status).toBe(200);
     if (pglite) await handle.close();
 
-    const child = spawnWorker(project.id);
+    const child = spawnWorker(dir, project.id);
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, signal) => resolve(signal)),
     );
@@ -122,11 +99,7 @@ describe('crash recovery', () => {
         return row.status === 'succeeded' ? row : null;
       });
       expect(run.attempt).toBe(2);
-      const rows = (
-        await queryRows(handle.db, project.id, { kind: 'backend' }, 'ledger', {
-          filters: [{ column: 'event_id', op: 'eq', value: event.id }],
-        })
-      ).rows;
+      const rows = await ledgerRows(handle, project.id, event.id);
       expect(rows).toHaveLength(1);
       expect(rows[0].note).toBe('finished');
       expect(upstream.hits).toBe(2); // the external call is at least once: repeated after the crash

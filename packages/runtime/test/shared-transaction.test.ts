@@ -1,25 +1,15 @@
-import { type ChildProcess, fork } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { queryRows } from '@tillflow/data-model';
-import { createDb, type DbHandle, executeRows } from '@tillflow/db';
+import { type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createRunServices, startWorkers } from '../src';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
+import { finishLedgerRow, ledgerRows, sharedDatabase, spawnWorker } from './worker-process';
 
 // Consecutive database nodes, their step records and the run's final status commit in one transaction.
 // A worker SIGKILLed inside that transaction (after the first database node wrote its effect and its step
 // record, before the commit) must leave nothing behind, and another worker must finish the run once.
 // PGlite: one process at a time opens a folder database, so the parent closes it while the child runs.
-const pglite = !process.env.DATABASE_URL;
-const dir = pglite ? mkdtempSync(path.join(tmpdir(), 'tillflow-shared-tx-')) : null;
-const open = () => (pglite ? createDb({ pgliteDir: dir as string }) : createDb({ url: process.env.DATABASE_URL }));
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const { pglite, dir, open } = sharedDatabase('tillflow-shared-tx-');
 
 /** trigger → insert a ledger row → condition → update it: two database nodes with a pure one between. */
 function databaseOnlyFlow(): LooseFlow {
@@ -32,15 +22,7 @@ function databaseOnlyFlow(): LooseFlow {
         config: { table: 'ledger', values: { event_id: '{{trigger.id}}', note: 'recorded', amount: 7 } },
       },
       { id: 'check', type: 'condition', config: { expression: '{{nodes.record.row.amount > 0}}' } },
-      {
-        id: 'finish',
-        type: 'update_rows',
-        config: {
-          table: 'ledger',
-          filters: [{ column: 'id', op: 'eq', value: '{{nodes.record.row.id}}' }],
-          values: { note: 'finished' },
-        },
-      },
+      finishLedgerRow,
     ],
     edges: [
       { source: 'record', target: 'check' },
@@ -48,27 +30,6 @@ function databaseOnlyFlow(): LooseFlow {
     ],
   };
 }
-
-function spawnWorker(projectId: number, crashAt: string): ChildProcess {
-  return fork(path.join(import.meta.dirname, 'fixtures/worker.ts'), [], {
-    execArgv: ['--import', 'tsx'],
-    env: {
-      ...process.env,
-      TEST_PGLITE_DIR: dir ?? '',
-      TILLFLOW_LEASE_MS: '3000',
-      TEST_PROJECT_ID: String(projectId),
-      TILLFLOW_TEST_CRASH_AT: crashAt,
-    },
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-}
-
-const ledger = async (handle: DbHandle, projectId: number, eventId: string) =>
-  (
-    await queryRows(handle.db, projectId, { kind: 'backend' }, 'ledger', {
-      filters: [{ column: 'event_id', op: 'eq', value: eventId }],
-    })
-  ).rows;
 
 describe('one transaction per database-only stretch of a run', () => {
   it('a worker killed inside the shared transaction leaves no partial effect; another worker completes the run once', async () => {
@@ -80,7 +41,7 @@ describe('one transaction per database-only stretch of a run', () => {
     if (pglite) await handle.close();
 
     // step:1: killed right after the first database node wrote its row and its step record, uncommitted.
-    const child = spawnWorker(project.id, 'step:1');
+    const child = spawnWorker(dir, project.id, { TILLFLOW_TEST_CRASH_AT: 'step:1' });
     const exited = await new Promise<NodeJS.Signals | null>((resolve) =>
       child.on('exit', (_code, signal) => resolve(signal)),
     );
@@ -93,7 +54,7 @@ describe('one transaction per database-only stretch of a run', () => {
     );
     expect(mid).toMatchObject({ status: 'running', attempt: 1 });
     // Nothing of the dead worker's transaction: no ledger row, no step record.
-    expect(await ledger(handle, project.id, event.id)).toHaveLength(0);
+    expect(await ledgerRows(handle, project.id, event.id)).toHaveLength(0);
     const stepsAfterKill = await executeRows(handle.db, sql`select id from flow_step where run_id = ${mid.id}`);
     expect(stepsAfterKill).toHaveLength(0);
     const workers = await startWorkers(createRunServices({ database: handle }), {
@@ -110,7 +71,7 @@ describe('one transaction per database-only stretch of a run', () => {
         return row.status === 'succeeded' ? row : null;
       }, 60_000);
       expect(run.attempt).toBe(2);
-      const rows = await ledger(handle, project.id, event.id);
+      const rows = await ledgerRows(handle, project.id, event.id);
       expect(rows).toHaveLength(1);
       expect(rows[0].note).toBe('finished');
       const steps = await executeRows<{ node_id: string; status: string; attempt: number }>(
@@ -166,7 +127,7 @@ describe('one transaction per database-only stretch of a run', () => {
         handle.db,
         sql`select physical_name from data_table where project_id = ${project.id} and name = 'ledger'`,
       );
-      const [row] = await ledger(handle, project.id, event.id);
+      const [row] = await ledgerRows(handle, project.id, event.id);
       const effect = await executeRows<{ xid: string }>(
         handle.db,
         sql`select xmin::text as xid from ${sql.identifier(schema.schema_name)}.${sql.identifier(physical.physical_name)}
