@@ -203,6 +203,10 @@ function valueAt(obj: unknown, path: string): unknown {
 }
 
 const BUILTIN_COLUMNS = ['id', 'created_at', 'updated_at'];
+
+function unknownColumn(nodeId: string, table: string, column: string, field: string): ValidationIssue {
+  return { code: 'unknown_column', message: `Table '${table}' has no column '${column}'.`, nodeId, field };
+}
 const RENEWAL_CALLBACK = 'stripe_recurring_deduction_callback';
 
 /** The renewal node's "how to make the renewal order": every column it copies or sets exists in the order table. */
@@ -214,13 +218,7 @@ function renewalMappingIssues(nodeId: string, config: Record<string, unknown>, t
   const mapping = Object.keys((config.orderFieldMapping ?? {}) as object).map((c) => [c, `orderFieldMapping.${c}`]);
   const copied = ((config.copyColumns ?? []) as string[]).map((c, i) => [c, `copyColumns.${i}`]);
   for (const [column, field] of [...mapping, ...copied])
-    if (!known.has(column))
-      issues.push({
-        code: 'unknown_column',
-        message: `Table '${table.name}' has no column '${column}'.`,
-        nodeId,
-        field,
-      });
+    if (!known.has(column)) issues.push(unknownColumn(nodeId, table.name, column, field));
   return issues;
 }
 
@@ -233,13 +231,7 @@ function tableIssues(nodeId: string, config: Record<string, unknown>, tables: Ta
   const known = new Set([...BUILTIN_COLUMNS, ...table.columns.map((c) => c.name)]);
   const issues: ValidationIssue[] = [];
   const check = (column: string, field: string) => {
-    if (!known.has(column))
-      issues.push({
-        code: 'unknown_column',
-        message: `Table '${table.name}' has no column '${column}'.`,
-        nodeId,
-        field,
-      });
+    if (!known.has(column)) issues.push(unknownColumn(nodeId, table.name, column, field));
   };
   for (const [i, f] of ((config.filters ?? []) as { column: string }[]).entries())
     check(f.column, `filters.${i}.column`);
