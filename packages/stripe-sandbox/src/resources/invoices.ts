@@ -345,12 +345,8 @@ export function recordFailedAttempt(ctx: Ctx, invoice: any, now: number): void {
   onInvoicePaymentFailed(ctx, invoice, now);
 }
 
-/** Stripe's mark_uncollectible: an open invoice nobody will be charged for (its payment is canceled). */
-export function markUncollectible(ctx: Ctx, invoice: any, now: number): void {
-  if (invoice.status !== 'open') return;
-  invoice.status = 'uncollectible';
-  invoice.next_payment_attempt = null;
-  invoice.status_transitions.marked_uncollectible_at = now;
+/** An invoice given up on (voided or uncollectible): its payment intent, unless already settled, is canceled. */
+function cancelInvoicePaymentIntent(ctx: Ctx, invoice: any, now: number): void {
   const pi = invoicePaymentIntent(ctx, invoice);
   if (pi && pi.status !== 'succeeded' && pi.status !== 'canceled') {
     pi.status = 'canceled';
@@ -358,6 +354,15 @@ export function markUncollectible(ctx: Ctx, invoice: any, now: number): void {
     pi.cancellation_reason = 'void_invoice';
     emit(ctx, 'payment_intent.canceled', pi);
   }
+}
+
+/** Stripe's mark_uncollectible: an open invoice nobody will be charged for (its payment is canceled). */
+export function markUncollectible(ctx: Ctx, invoice: any, now: number): void {
+  if (invoice.status !== 'open') return;
+  invoice.status = 'uncollectible';
+  invoice.next_payment_attempt = null;
+  invoice.status_transitions.marked_uncollectible_at = now;
+  cancelInvoicePaymentIntent(ctx, invoice, now);
   emit(ctx, 'invoice.marked_uncollectible', invoice);
 }
 
@@ -366,12 +371,6 @@ export function voidInvoice(ctx: Ctx, invoice: any, now: number): void {
   invoice.status = 'void';
   invoice.next_payment_attempt = null;
   invoice.status_transitions.voided_at = now;
-  const pi = invoicePaymentIntent(ctx, invoice);
-  if (pi && pi.status !== 'succeeded' && pi.status !== 'canceled') {
-    pi.status = 'canceled';
-    pi.canceled_at = now;
-    pi.cancellation_reason = 'void_invoice';
-    emit(ctx, 'payment_intent.canceled', pi);
-  }
+  cancelInvoicePaymentIntent(ctx, invoice, now);
   emit(ctx, 'invoice.voided', invoice);
 }
