@@ -310,8 +310,19 @@ test('a shop owner follows the setup guide from sign-up to a paid and partly ref
   await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible();
   await expect(page.getByRole('table', { name: 'Webhook endpoints' })).toContainText('StripePayment');
   await checkScreen(page, '27-payments-settings');
+  // The tables Tillflow keeps: their rows hold Stripe's ids as data, but statuses and reasons read as words.
+  await nav.getByRole('link', { name: 'Data' }).click();
+  await page.getByRole('link', { name: 'payment kept by Tillflow', exact: true }).click();
+  await expect(
+    page.getByRole('table', { name: 'Rows of payment' }).getByRole('cell', { name: 'Partially refunded', exact: true }),
+  ).toBeVisible();
+  await checkScreen(page, '28-data-payment', { idsAreData: true });
+  await page.getByRole('link', { name: 'refund kept by Tillflow', exact: true }).click();
+  await expect(page.getByRole('table', { name: 'Rows of refund' })).toContainText('Asked for by the customer');
+  await checkScreen(page, '29-data-refund', { idsAreData: true });
 
   await backToGuide(page);
   await expect(page.getByText('4 of 5 done')).toBeVisible();
+  await checkScreen(page, '30-overview-four-done');
   await shopperContext.close();
 });
