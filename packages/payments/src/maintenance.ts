@@ -6,6 +6,18 @@ import { ensureSystemEndpoints } from './endpoints';
 import type { PaymentServices } from './stripe-accounts';
 import { upgradePaymentsProject } from './system-flows';
 
+/** Every project with payments turned on: its order table and Stripe mode. */
+function activatedProjects(services: PaymentServices) {
+  return services.database.db
+    .select({
+      projectId: paymentSettings.projectId,
+      orderTableId: paymentSettings.orderTableId,
+      mode: paymentSettings.mode,
+    })
+    .from(paymentSettings)
+    .where(isNotNull(paymentSettings.activatedAt));
+}
+
 /**
  * What keeps a project in step with Stripe without anyone watching: endpoints
  * deleted or edited in Stripe are repaired, and events that never arrived are
@@ -15,14 +27,7 @@ export async function runPaymentsMaintenance(
   services: PaymentServices,
   options: { lookbackSeconds?: number; projectIds?: number[] } = {},
 ) {
-  const active = await services.database.db
-    .select({
-      projectId: paymentSettings.projectId,
-      orderTableId: paymentSettings.orderTableId,
-      mode: paymentSettings.mode,
-    })
-    .from(paymentSettings)
-    .where(isNotNull(paymentSettings.activatedAt));
+  const active = await activatedProjects(services);
   const since = Math.floor(Date.now() / 1000) - (options.lookbackSeconds ?? 3 * 86_400);
   const report: { projectId: number; recovered: number; fixed?: number; error?: string }[] = [];
   for (const { projectId, orderTableId, mode } of active) {
@@ -47,14 +52,7 @@ export async function runPaymentsMaintenance(
 export async function upgradePaymentsProjects(
   services: PaymentServices,
 ): Promise<{ projectId: number; error?: string }[]> {
-  const active = await services.database.db
-    .select({
-      projectId: paymentSettings.projectId,
-      orderTableId: paymentSettings.orderTableId,
-      mode: paymentSettings.mode,
-    })
-    .from(paymentSettings)
-    .where(isNotNull(paymentSettings.activatedAt));
+  const active = await activatedProjects(services);
   const report: { projectId: number; error?: string }[] = [];
   for (const { projectId, orderTableId, mode } of active) {
     try {

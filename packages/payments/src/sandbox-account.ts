@@ -1,8 +1,8 @@
-import { maskSecret, openSecret, SANDBOX_TOKEN_HEADER, sandboxControlToken, sealSecret } from '@tillflow/core';
+import { openSecret, SANDBOX_TOKEN_HEADER, sandboxControlToken } from '@tillflow/core';
 import { type Executor, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import { PaymentError } from './errors';
-import { loadPaymentSettings, stripeKeyOwner } from './settings';
+import { loadPaymentSettings, storeStripeKeys, stripeKeyOwner } from './settings';
 import type { PaymentServices } from './stripe-accounts';
 
 // A project without keys gets an account of its own in the embedded sandbox,
@@ -36,20 +36,12 @@ export async function ensureSandboxAccount(services: PaymentServices, projectId:
   const existing = await loadPaymentSettings(services.database.db, projectId);
   if (existing?.secretKeyEncrypted) return;
   const account = await sandboxControl(services, '/accounts', {});
-  const secretKey = String(account.secretKey);
-  const values = {
-    projectId,
+  await storeStripeKeys(services, projectId, {
     mode: 'sandbox',
     apiBase: null,
     publishableKey: String(account.publishableKey),
-    secretKeyEncrypted: sealSecret(secretKey, stripeKeyOwner(projectId)),
-    secretKeyMasked: maskSecret(secretKey),
-    updatedAt: new Date(),
-  };
-  await services.database.db
-    .insert(paymentSettings)
-    .values(values)
-    .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+    secretKey: String(account.secretKey),
+  });
   await syncSandboxBrand(services, projectId);
 }
 

@@ -92,6 +92,30 @@ export const stripeKeysInput = z.object({
  * Checks the key with a real API call before storing it (encrypted). Test and
  * live must agree between the two keys, so test data never mixes with live.
  */
+/**
+ * Stores a project's Stripe keys: the secret sealed for this project (and masked for showing), the publishable
+ * key as is. `apiBase` null means the sandbox's own address is looked up on use.
+ */
+export async function storeStripeKeys(
+  services: PaymentServices,
+  projectId: number,
+  keys: { mode: StripeMode; apiBase: string | null; publishableKey: string; secretKey: string },
+) {
+  const values = {
+    projectId,
+    mode: keys.mode,
+    apiBase: keys.apiBase,
+    publishableKey: keys.publishableKey,
+    secretKeyEncrypted: sealSecret(keys.secretKey, stripeKeyOwner(projectId)),
+    secretKeyMasked: maskSecret(keys.secretKey),
+    updatedAt: new Date(),
+  };
+  await services.database.db
+    .insert(paymentSettings)
+    .values(values)
+    .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+}
+
 export async function saveStripeKeys(
   services: PaymentServices,
   projectId: number,
@@ -124,19 +148,12 @@ export async function saveStripeKeys(
         endpointIds: await currentEndpointIds(services, projectId),
       }
     : null;
-  const values = {
-    projectId,
+  await storeStripeKeys(services, projectId, {
     mode: keys.apiBase === 'sandbox' ? 'sandbox' : (mode ?? 'test'),
     apiBase,
     publishableKey,
-    secretKeyEncrypted: sealSecret(secretKey, stripeKeyOwner(projectId)),
-    secretKeyMasked: maskSecret(secretKey),
-    updatedAt: new Date(),
-  };
-  await services.database.db
-    .insert(paymentSettings)
-    .values(values)
-    .onConflictDoUpdate({ target: paymentSettings.projectId, set: values });
+    secretKey,
+  });
   const report = await followKeysToAccount(
     services,
     projectId,
