@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatMoney } from '@tillflow/core/money';
 import { completeSession, payCheckoutSession, successRedirect } from './checkout-flow';
-import type { Ctx, SandboxCore } from './context';
+import { pageCtx, type SandboxCore } from './context';
 import { decodeForm } from './form-decode';
 import { escapeHtml, page } from './html';
-import { newId } from './ids';
 import { expireIfDue } from './resources/checkout';
 import { applySessionDiscount, couponValid, promotionCodeByCode } from './resources/coupons';
 import { completeAuthentication } from './resources/payment-intents';
@@ -16,10 +15,6 @@ function findOwner(core: SandboxCore, collection: 'checkout_sessions' | 'payment
     if (found) return { account, object: found };
   }
   return null;
-}
-
-function pageCtx(core: SandboxCore, account: Account): Ctx {
-  return { core, account, params: {}, body: {}, query: {}, request: { id: newId('req', 14), idempotency_key: null } };
 }
 
 function html(res: ServerResponse, status: number, body: string): void {

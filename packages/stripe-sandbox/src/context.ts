@@ -1,6 +1,6 @@
 import { resourceMissing } from './errors';
 import type { FormObject } from './form-decode';
-import { nowSeconds } from './ids';
+import { newId, nowSeconds } from './ids';
 import { type Account, type Collection, type Store, storeObject } from './store';
 
 export interface RequestInfo {
@@ -24,6 +24,11 @@ export interface Ctx {
   body: FormObject;
   query: FormObject;
   request: RequestInfo;
+}
+
+/** A handler context for work the sandbox does outside an API request (hosted pages, test controls). */
+export function pageCtx(core: SandboxCore, account: Account): Ctx {
+  return { core, account, params: {}, body: {}, query: {}, request: { id: newId('req', 14), idempotency_key: null } };
 }
 
 export type Handler = (ctx: Ctx) => any;

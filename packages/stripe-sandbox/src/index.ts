@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { type PayResult, payCheckoutSession } from './checkout-flow';
-import type { SandboxCore } from './context';
+import { pageCtx, type SandboxCore } from './context';
 import type { AccountKeys, SandboxControls } from './control';
 import { createEvent } from './events';
-import { newId, nowSeconds, randomToken } from './ids';
+import { nowSeconds, randomToken } from './ids';
 import { runDueRealTime } from './resources/test-clocks';
 import { createSandboxServer } from './server';
 import {
@@ -142,14 +142,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       for (const account of store.accounts.values()) {
         const session = account.data.checkout_sessions[sessionId];
         if (!session) continue;
-        const ctx = {
-          core,
-          account,
-          params: {},
-          body: {},
-          query: {},
-          request: { id: newId('req', 14), idempotency_key: null },
-        };
+        const ctx = pageCtx(core, account);
         const year = new Date().getUTCFullYear() + 2;
         const result = payCheckoutSession(ctx, session, {
           card: { number: input.number ?? '4242424242424242', exp_month: 12, exp_year: year },

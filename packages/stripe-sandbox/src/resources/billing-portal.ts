@@ -6,6 +6,7 @@ import {
   diff,
   emit,
   getObject,
+  pageCtx,
   putObject,
   type Route,
   type SandboxCore,
@@ -403,14 +404,7 @@ export function handlePortalPage(
     html(res, 404, portalPage(account, session, 'That subscription is not yours.'));
     return true;
   }
-  const ctx: Ctx = {
-    core,
-    account,
-    params: {},
-    body: {},
-    query: {},
-    request: { id: newId('req', 14), idempotency_key: null },
-  };
+  const ctx = pageCtx(core, account);
   const config = configOf(account, session);
   const now = timeForCustomer(account, sub.customer);
   const before = clone(sub);
