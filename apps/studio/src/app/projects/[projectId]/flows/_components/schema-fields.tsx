@@ -325,15 +325,11 @@ function RowsEditor({
               </div>
             );
           })}
-          <button
-            type="button"
-            className="btn-secondary px-2"
-            aria-label={`Remove ${singular} ${i + 1}`}
+          <RemoveButton
+            label={`Remove ${singular} ${i + 1}`}
             disabled={ctx.disabled}
             onClick={() => onChange(rows.filter((_, j) => j !== i))}
-          >
-            ✕
-          </button>
+          />
           <div className="w-full">
             <Errors messages={Object.keys(schema.properties ?? {}).flatMap((k) => ctx.errorsAt(`${path}.${i}.${k}`))} />
           </div>
@@ -406,15 +402,11 @@ function KeyValueEditor({
                 onChange={(e) => emit(pairs.map((p, j) => (j === i ? [e.target.value, p[1]] : p)))}
               />
             )}
-            <button
-              type="button"
-              className="btn-secondary px-2"
-              aria-label={`Remove ${singular} ${i + 1}`}
+            <RemoveButton
+              label={`Remove ${singular} ${i + 1}`}
               disabled={ctx.disabled}
               onClick={() => emit(pairs.filter((_, j) => j !== i))}
-            >
-              ✕
-            </button>
+            />
           </div>
           <BindingInput
             label={k ? `${singular} for ${k}` : `${singular} ${i + 1}`}
@@ -438,5 +430,14 @@ function KeyValueEditor({
         Add {singular}
       </button>
     </div>
+  );
+}
+
+/** The ✕ that removes one entry of a list or one pair of a map; `label` names the entry for screen readers. */
+function RemoveButton({ label, disabled, onClick }: { label: string; disabled: boolean; onClick: () => void }) {
+  return (
+    <button type="button" className="btn-secondary px-2" aria-label={label} disabled={disabled} onClick={onClick}>
+      ✕
+    </button>
   );
 }
