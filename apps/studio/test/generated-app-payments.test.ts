@@ -1,21 +1,12 @@
-import { publicOrigin, sandboxControlToken } from '@tillflow/core';
-import {
-  createTable,
-  insertRow,
-  setActionPermission,
-  setEndUserRole,
-  setOwnerColumn,
-  setTablePermission,
-  updateRows,
-} from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { publicOrigin } from '@tillflow/core';
+import { createTable, insertRow, setActionPermission, setEndUserRole, updateRows } from '@tillflow/data-model';
+import { uniqueSuffix } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
-import { startSandbox } from '@tillflow/stripe-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createCaller } from '~/server/api/root';
 import { servicesFor } from '~/server/services';
 import { appClient } from './app-client';
+import { orderAndProductTables, withDbAndSandbox } from './db-and-sandbox';
 import { signUpBuilder, waitFor } from './helpers';
 
 interface OrderView {
@@ -25,49 +16,16 @@ interface OrderView {
 }
 
 describe('generated app: catalog, buying and the pages’ data, as end users', () => {
-  let handle: DbHandle;
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-  beforeAll(async () => {
-    handle = await createTestDb();
-    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
-    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-  });
-  afterAll(async () => {
-    await getChangeHub(handle).close();
-    await sandbox.close();
-    await handle.close();
-  });
+  const env = withDbAndSandbox();
 
   async function shop() {
-    const { caller, user } = await signUpBuilder(handle, 'shopkeeper');
+    const { caller, user } = await signUpBuilder(env.handle, 'shopkeeper');
     const slug = `shop-${uniqueSuffix()}`;
     const project = await caller.project.create({ name: 'Coffee shop', slug });
-    await createTable(handle.db, project.id, {
-      name: 'order',
-      columns: [
-        { name: 'item', type: 'text' },
-        { name: 'buyer', type: 'relation', relationTable: 'end_user' },
-      ],
-    });
-    await setOwnerColumn(handle.db, project.id, 'order', 'buyer');
-    for (const operation of ['read', 'insert'] as const)
-      await setTablePermission(handle.db, project.id, {
-        role: 'user',
-        table: 'order',
-        operation,
-        allowed: true,
-        scope: 'own',
-      });
-    await createTable(handle.db, project.id, {
-      name: 'product',
-      columns: [
-        { name: 'name', type: 'text' },
-        { name: 'price', type: 'integer' },
-      ],
-    });
+    await orderAndProductTables(env.handle, project.id);
     const backend = { kind: 'backend' } as const;
-    await insertRow(handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
-    await insertRow(handle.db, project.id, backend, 'product', { name: 'Free sample', price: 0 });
+    await insertRow(env.handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
+    await insertRow(env.handle.db, project.id, backend, 'product', { name: 'Free sample', price: 0 });
     await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
     await caller.appSettings.save({
       projectId: project.id,
@@ -86,11 +44,11 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     const { caller, project } = await shop();
     const backend = { kind: 'backend' } as const;
     const orders = [
-      await insertRow(handle.db, project.id, backend, 'order', { item: 'a' }),
-      await insertRow(handle.db, project.id, backend, 'order', { item: 'b' }),
+      await insertRow(env.handle.db, project.id, backend, 'order', { item: 'a' }),
+      await insertRow(env.handle.db, project.id, backend, 'order', { item: 'b' }),
     ];
     for (let i = 0; i < 55; i++)
-      await insertRow(handle.db, project.id, backend, 'payment', {
+      await insertRow(env.handle.db, project.id, backend, 'payment', {
         order_id: orders[i % 2].id,
         amount: 1000 + i,
         currency: i < 5 ? 'jpy' : 'usd',
@@ -115,7 +73,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
 
   it('lists the builder’s catalog and validates the choice', async () => {
     const { caller, project, slug } = await shop();
-    const visitor = appClient(handle, slug);
+    const visitor = appClient(env.handle, slug);
     const items = await visitor.query<{ key: string; name: string; amount: number; currency: string }[]>('catalog');
     expect(items.map((i) => [i.name, i.amount, i.currency])).toEqual([['Beans', 1500, 'usd']]);
     await expect(
@@ -130,7 +88,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
 
   it('a decimal price column is read as people write prices (8.50 is $8.50, 500 is ¥500); a text one is refused before saving', async () => {
     const { caller, project, slug } = await shop();
-    await createTable(handle.db, project.id, {
+    await createTable(env.handle.db, project.id, {
       name: 'bakery',
       columns: [
         { name: 'name', type: 'text' },
@@ -140,13 +98,15 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
       ],
     });
     const backend = { kind: 'backend' } as const;
-    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Sourdough loaf', price: '8.50' });
-    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Melon pan', price: '500', currency: 'jpy' });
-    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Baklava', price: '1.250', currency: 'kwd' });
-    await insertRow(handle.db, project.id, backend, 'bakery', { name: 'Roll', price: '2.5' });
+    await insertRow(env.handle.db, project.id, backend, 'bakery', { name: 'Sourdough loaf', price: '8.50' });
+    await insertRow(env.handle.db, project.id, backend, 'bakery', { name: 'Melon pan', price: '500', currency: 'jpy' });
+    await insertRow(env.handle.db, project.id, backend, 'bakery', { name: 'Baklava', price: '1.250', currency: 'kwd' });
+    await insertRow(env.handle.db, project.id, backend, 'bakery', { name: 'Roll', price: '2.5' });
     const catalog = { source: 'table', table: 'bakery', nameColumn: 'name', currencyColumn: 'currency' } as const;
     await caller.appSettings.save({ projectId: project.id, catalog: { ...catalog, priceColumn: 'price' } });
-    const items = await appClient(handle, slug).query<{ name: string; amount: number; currency: string }[]>('catalog');
+    const items = await appClient(env.handle, slug).query<{ name: string; amount: number; currency: string }[]>(
+      'catalog',
+    );
     expect(items.map((i) => [i.name, i.amount, i.currency])).toEqual([
       ['Sourdough loaf', 850, 'usd'],
       ['Melon pan', 500, 'jpy'],
@@ -164,7 +124,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
   it('a buyer names only the item: amount, currency, price, trial or a return address in the request are refused, and the catalog price is charged', async () => {
     const { project, slug } = await shop();
     // The request's Origin never decides where Checkout sends the buyer back.
-    const ann = appClient(handle, slug, { origin: 'https://evil.example' });
+    const ann = appClient(env.handle, slug, { origin: 'https://evil.example' });
     await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     const [beans] = await ann.query<{ key: string }[]>('catalog');
     await expect(ann.mutation('buy', { itemKey: beans.key, amount: 1 })).rejects.toMatchObject({
@@ -181,7 +141,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     const bought = await ann.mutation<{ orderId: number; checkoutUrl: string }>('buy', { itemKey: beans.key });
     const [mine] = await ann.query<OrderView[]>('myOrders');
     expect(mine.payments.map((p) => p.amount)).toEqual([1500]);
-    const { stripe } = await servicesFor(handle).stripeAccounts.forProject(handle.db, project.id);
+    const { stripe } = await servicesFor(env.handle).stripeAccounts.forProject(env.handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(bought.checkoutUrl.split('/').pop() as string);
     expect(session.amount_total).toBe(1500);
     expect(new URL(String(session.success_url)).origin).toBe(publicOrigin());
@@ -189,8 +149,8 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
 
   it('"Try again" after a decline pays the same order at what the shop charged; refused while paid, pending or for another buyer', async () => {
     const { project, slug } = await shop();
-    const ann = appClient(handle, slug);
-    const bob = appClient(handle, slug);
+    const ann = appClient(env.handle, slug);
+    const bob = appClient(env.handle, slug);
     await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     await bob.mutation('signUp', { email: `bob-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     // A shop that sells nothing recurring does not show "My subscriptions".
@@ -201,7 +161,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     await expect(ann.mutation('payAgain', { orderId: bought.orderId })).rejects.toMatchObject({ code: 'CONFLICT' });
     const [first] = (await ann.query<OrderView[]>('myOrders'))[0].payments;
     const backend = { kind: 'backend' } as const;
-    await updateRows(handle.db, project.id, backend, 'payment', [{ column: 'id', op: 'eq', value: first.id }], {
+    await updateRows(env.handle.db, project.id, backend, 'payment', [{ column: 'id', op: 'eq', value: first.id }], {
       status: 'FAILED',
       failure_reason: 'Your card was declined.',
     });
@@ -215,27 +175,34 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
       ['PENDING', 1500],
       ['FAILED', 1500],
     ]);
-    const { stripe } = await servicesFor(handle).stripeAccounts.forProject(handle.db, project.id);
+    const { stripe } = await servicesFor(env.handle).stripeAccounts.forProject(env.handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(again.checkoutUrl.split('/').pop() as string);
     expect(session.amount_total).toBe(1500);
     // Paid: no more tries.
-    await updateRows(handle.db, project.id, backend, 'payment', [{ column: 'status', op: 'eq', value: 'PENDING' }], {
-      status: 'SUCCESSFUL',
-    });
+    await updateRows(
+      env.handle.db,
+      project.id,
+      backend,
+      'payment',
+      [{ column: 'status', op: 'eq', value: 'PENDING' }],
+      {
+        status: 'SUCCESSFUL',
+      },
+    );
     await expect(ann.mutation('payAgain', { orderId: bought.orderId })).rejects.toMatchObject({ code: 'CONFLICT' });
   });
 
   it('buys through Checkout as the end user; each user sees only their orders, live', async () => {
     const { user, project, slug } = await shop();
-    const ann = appClient(handle, slug, { origin: 'http://shop.test' });
-    const bob = appClient(handle, slug);
+    const ann = appClient(env.handle, slug, { origin: 'http://shop.test' });
+    const bob = appClient(env.handle, slug);
     await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     await bob.mutation('signUp', { email: `bob-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     const [beans] = await ann.query<{ key: string }[]>('catalog');
     // The studio's own stream (builder: every row), as the Payments page would use it.
     const abortStudio = new AbortController();
     const studioEvents: { table: string; rowId: number }[] = [];
-    const studio = createCaller({ db: handle, user, headers: new Headers() }, { signal: abortStudio.signal });
+    const studio = createCaller({ db: env.handle, user, headers: new Headers() }, { signal: abortStudio.signal });
     const studioIterable = await studio.realtime.changes({ projectId: project.id, tables: ['payment'] });
     const studioDone = (async () => {
       for await (const tracked of studioIterable as AsyncIterable<unknown>) {
@@ -245,7 +212,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     })().catch(() => {});
     const annStream = await ann.subscribe({ tables: ['order', 'payment'] });
     const bobStream = await bob.subscribe({ tables: ['order', 'payment'] });
-    await waitFor(() => getChangeHub(handle).subscriberCount(project.id) === 3);
+    await waitFor(() => getChangeHub(env.handle).subscriberCount(project.id) === 3);
 
     const bought = await ann.mutation<{ orderId: number; checkoutUrl: string; kind: string }>('buy', {
       itemKey: beans.key,
@@ -263,7 +230,7 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     // The flow marking the payment paid is a committed update: Ann sees it live, Bob never does.
     const paymentId = annOrders[0].payments[0].id;
     await updateRows(
-      handle.db,
+      env.handle.db,
       project.id,
       { kind: 'backend' },
       'payment',
@@ -289,9 +256,9 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     // Refunds are for roles given the refund action, checked on the server.
     await expect(bob.query('adminPayments')).rejects.toMatchObject({ code: 'FORBIDDEN' });
     await expect(ann.mutation('refund', { paymentId, amount: 100 })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+    await setActionPermission(env.handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
     const bobId = (await bob.query<{ me: { id: number } }>('info')).me.id;
-    await setEndUserRole(handle.db, project.id, bobId, 'admin');
+    await setEndUserRole(env.handle.db, project.id, bobId, 'admin');
     const info = await bob.query<{ can: { refund: boolean } }>('info');
     expect(info.can.refund).toBe(true);
     const all = await bob.query<{ id: number; status: string }[]>('adminPayments');

@@ -1,4 +1,3 @@
-import { sandboxControlToken } from '@tillflow/core';
 import {
   createRole,
   createTable,
@@ -6,18 +5,16 @@ import {
   queryRows,
   setActionPermission,
   setEndUserRole,
-  setOwnerColumn,
   setTablePermission,
 } from '@tillflow/data-model';
-import { type DbHandle, executeRows } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { getChangeHub } from '@tillflow/realtime';
-import { startSandbox } from '@tillflow/stripe-sandbox';
+import { executeRows } from '@tillflow/db';
+import { uniqueSuffix } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { PageView, ViewNode } from '~/server/pages/render';
 import { servicesFor } from '~/server/services';
 import { appClient } from './app-client';
+import { orderAndProductTables, withDbAndSandbox } from './db-and-sandbox';
 import { signUpBuilder } from './helpers';
 
 type PageAnswer = { status: string; pageId?: number; view?: PageView };
@@ -60,55 +57,22 @@ const pricingBlocks = [
 
 // Each case builds a project, activates payments and signs users up: slow on a loaded machine.
 describe('pages: builders compose pages, end users open them and press their buttons', { timeout: 120_000 }, () => {
-  let handle: DbHandle;
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-  beforeAll(async () => {
-    handle = await createTestDb();
-    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
-    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-    // PGlite applies every migration in WebAssembly first: on a loaded machine that alone can pass a minute.
-  }, 240_000);
-  afterAll(async () => {
-    await getChangeHub(handle).close();
-    await sandbox.close();
-    await handle.close();
-  });
+  // PGlite applies every migration in WebAssembly first: on a loaded machine that alone can pass a minute.
+  const env = withDbAndSandbox(240_000);
 
   async function shop() {
-    const { caller } = await signUpBuilder(handle, 'pagebuilder');
+    const { caller } = await signUpBuilder(env.handle, 'pagebuilder');
     const slug = `pages-${uniqueSuffix()}`;
     const project = await caller.project.create({ name: 'Coffee shop', slug });
-    await createTable(handle.db, project.id, {
-      name: 'order',
-      columns: [
-        { name: 'item', type: 'text' },
-        { name: 'buyer', type: 'relation', relationTable: 'end_user' },
-      ],
-    });
-    await setOwnerColumn(handle.db, project.id, 'order', 'buyer');
-    for (const operation of ['read', 'insert'] as const)
-      await setTablePermission(handle.db, project.id, {
-        role: 'user',
-        table: 'order',
-        operation,
-        allowed: true,
-        scope: 'own',
-      });
-    await createTable(handle.db, project.id, {
-      name: 'product',
-      columns: [
-        { name: 'name', type: 'text' },
-        { name: 'price', type: 'integer' },
-      ],
-    });
-    await setTablePermission(handle.db, project.id, {
+    await orderAndProductTables(env.handle, project.id);
+    await setTablePermission(env.handle.db, project.id, {
       role: 'anonymous',
       table: 'product',
       operation: 'read',
       allowed: true,
       scope: 'all',
     });
-    await setTablePermission(handle.db, project.id, {
+    await setTablePermission(env.handle.db, project.id, {
       role: 'user',
       table: 'product',
       operation: 'read',
@@ -116,7 +80,7 @@ describe('pages: builders compose pages, end users open them and press their but
       scope: 'all',
     });
     const backend = { kind: 'backend' } as const;
-    await insertRow(handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
+    await insertRow(env.handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
     await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
     await caller.appSettings.save({
       projectId: project.id,
@@ -129,7 +93,7 @@ describe('pages: builders compose pages, end users open them and press their but
       },
     });
     const signUp = async (label: string) => {
-      const client = appClient(handle, slug);
+      const client = appClient(env.handle, slug);
       await client.mutation('signUp', { email: `${label}-${uniqueSuffix()}@x.test`, password: 'long-enough-1' });
       return client;
     };
@@ -175,7 +139,7 @@ describe('pages: builders compose pages, end users open them and press their but
       expectedRevision: r2.revision,
       definition: { ...v1, blocks: [{ id: 'h', kind: 'heading', props: { text: 'Second' } }] },
     });
-    const visitor = appClient(handle, slug);
+    const visitor = appClient(env.handle, slug);
     const heading = async () =>
       ofKind((await visitor.query<PageAnswer>('page', { path: '/pricing' })).view, 'heading')[0]?.text;
     expect(await heading()).toBe('First'); // the draft is not live until published
@@ -239,7 +203,7 @@ describe('pages: builders compose pages, end users open them and press their but
     });
     await caller.pages.publish({ projectId: project.id, pageId: page.id });
 
-    const visitor = appClient(handle, slug);
+    const visitor = appClient(env.handle, slug);
     const seen = await visitor.query<PageAnswer>('page', { path: '/pricing' });
     expect(seen.status).toBe('ok');
     expect(ofKind(seen.view, 'text').map((t) => t.text)).toEqual(['Beans']);
@@ -273,7 +237,7 @@ describe('pages: builders compose pages, end users open them and press their but
     expect(done.ok).toBe(true);
     const redirect = done.effects.find((e) => e.kind === 'redirect');
     expect(redirect?.href).toBeTruthy();
-    const { stripe } = await servicesFor(handle).stripeAccounts.forProject(handle.db, project.id);
+    const { stripe } = await servicesFor(env.handle).stripeAccounts.forProject(env.handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(String(redirect?.href).split('/').pop() as string);
     expect([session.amount_total, session.currency]).toEqual([1500, 'usd']);
     // Checkout brings the buyer back to where the chain goes on success: the builder's "My orders" page.
@@ -282,7 +246,7 @@ describe('pages: builders compose pages, end users open them and press their but
     expect(ofKind(myOrders.view, 'text').map((t) => t.text)).toEqual(['Beans']);
     const bob = await signUp('bob');
     expect(ofKind((await bob.query<PageAnswer>('page', { path: '/my-orders' })).view, 'text')).toEqual([]);
-    const { rows: orders } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'order', {});
+    const { rows: orders } = await queryRows(env.handle.db, project.id, { kind: 'backend' }, 'order', {});
     expect(orders.map((o) => o.item)).toEqual(['Beans']);
     // A row the list does not show cannot be named.
     await expect(
@@ -294,7 +258,7 @@ describe('pages: builders compose pages, end users open them and press their but
     const { caller, project, slug, signUp } = await shop();
     const page = await caller.pages.create({ projectId: project.id, title: 'Refunds' });
     const got = await caller.pages.get({ projectId: project.id, pageId: page.id });
-    await setActionPermission(handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
+    await setActionPermission(env.handle.db, project.id, { role: 'admin', action: 'stripe.refund', allowed: true });
     await caller.pages.saveDraft({
       projectId: project.id,
       pageId: page.id,
@@ -313,7 +277,7 @@ describe('pages: builders compose pages, end users open them and press their but
       },
     });
     await caller.pages.publish({ projectId: project.id, pageId: page.id });
-    expect((await appClient(handle, slug).query<PageAnswer>('page', { path: '/refunds' })).status).toBe('sign_in');
+    expect((await appClient(env.handle, slug).query<PageAnswer>('page', { path: '/refunds' })).status).toBe('sign_in');
     const bob = await signUp('bob');
     const view = (await bob.query<PageAnswer>('page', { path: '/refunds' })).view;
     expect(ofKind(view, 'text')[0].text).toMatch(/^Signed in as bob-/);
@@ -328,7 +292,7 @@ describe('pages: builders compose pages, end users open them and press their but
       effects: [{ kind: 'message', text: 'Your role is not allowed to use the refund action.' }],
     });
     const me = await bob.query<{ me: { id: number } }>('info');
-    await setEndUserRole(handle.db, project.id, me.me.id, 'admin');
+    await setEndUserRole(env.handle.db, project.id, me.me.id, 'admin');
     expect(
       ofKind((await bob.query<PageAnswer>('page', { path: '/refunds' })).view, 'button').map((b) => b.label),
     ).toEqual(['Refund']);
@@ -336,14 +300,14 @@ describe('pages: builders compose pages, end users open them and press their but
 
   it('a form inserts a row as the end user with its fields; one block failing shows an inline error, not a blank page', async () => {
     const { caller, project, signUp } = await shop();
-    await createTable(handle.db, project.id, {
+    await createTable(env.handle.db, project.id, {
       name: 'note',
       columns: [
         { name: 'body', type: 'text', required: true },
         { name: 'stars', type: 'integer' },
       ],
     });
-    await setTablePermission(handle.db, project.id, {
+    await setTablePermission(env.handle.db, project.id, {
       role: 'user',
       table: 'note',
       operation: 'insert',
@@ -403,13 +367,13 @@ describe('pages: builders compose pages, end users open them and press their but
       ok: true,
       effects: [{ kind: 'message', text: expect.stringMatching(/^Thanks for note \d+$/) }],
     });
-    const { rows } = await queryRows(handle.db, project.id, { kind: 'backend' }, 'note', {});
+    const { rows } = await queryRows(env.handle.db, project.id, { kind: 'backend' }, 'note', {});
     expect(rows.map((r) => [r.body, r.stars])).toEqual([['Great beans', 5]]);
   });
 
   it('a button runs an actionflow as the signed-in shopper with inputs from the page, and shows its outputs', async () => {
     const { caller, project, signUp } = await shop();
-    await setTablePermission(handle.db, project.id, {
+    await setTablePermission(env.handle.db, project.id, {
       role: 'user',
       table: 'product',
       operation: 'update',
@@ -528,15 +492,15 @@ describe('pages: builders compose pages, end users open them and press their but
     // The run is in the flow's history like any other, with the shopper as its caller.
     const me = await ann.query<{ me: { id: number } }>('info');
     const runs = await executeRows<{ status: string; trigger_payload: { caller: { userId: number } } }>(
-      handle.db,
+      env.handle.db,
       sql`select status, trigger_payload from flow_run where flow_id = ${flow.id}`,
     );
     expect(runs).toMatchObject([{ status: 'succeeded', trigger_payload: { caller: { userId: me.me.id } } }]);
 
     // A role the flow does not list never sees the button, and the server refuses it.
-    await createRole(handle.db, project.id, 'guest');
-    await setEndUserRole(handle.db, project.id, me.me.id, 'guest');
-    await setTablePermission(handle.db, project.id, {
+    await createRole(env.handle.db, project.id, 'guest');
+    await setEndUserRole(env.handle.db, project.id, me.me.id, 'guest');
+    await setTablePermission(env.handle.db, project.id, {
       role: 'guest',
       table: 'product',
       operation: 'read',

@@ -1,13 +1,12 @@
-import { publicOrigin, sandboxControlToken } from '@tillflow/core';
+import { publicOrigin } from '@tillflow/core';
 import { createTable, getRow, insertRow, setTablePermission } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
+import { uniqueSuffix } from '@tillflow/db/testing';
 import { handlePaymentEvent } from '@tillflow/payments';
-import { startSandbox } from '@tillflow/stripe-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { signUpEndUser } from '~/server/generated-app/auth';
 import { handleRestRequest } from '~/server/rest/handler';
 import { servicesFor } from '~/server/services';
+import { withDbAndSandbox } from './db-and-sandbox';
 import { signUpBuilder } from './helpers';
 
 const get = (path: string, key?: string) =>
@@ -24,23 +23,13 @@ const post = (path: string, body: unknown, key?: string) =>
   });
 
 describe('REST payments API', () => {
-  let handle: DbHandle;
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-  beforeAll(async () => {
-    handle = await createTestDb();
-    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
-    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-  });
-  afterAll(async () => {
-    await sandbox.close();
-    await handle.close();
-  });
+  const env = withDbAndSandbox();
 
   async function activatedProject() {
-    const { caller } = await signUpBuilder(handle, 'rest');
+    const { caller } = await signUpBuilder(env.handle, 'rest');
     const slug = `rest-${uniqueSuffix()}`;
     const project = await caller.project.create({ name: 'REST shop', slug });
-    await createTable(handle.db, project.id, {
+    await createTable(env.handle.db, project.id, {
       name: 'order',
       columns: [
         { name: 'title', type: 'text' },
@@ -54,9 +43,11 @@ describe('REST payments API', () => {
   }
 
   it('serves the OpenAPI document', async () => {
-    const response = await handleRestRequest(servicesFor(handle), new Request('http://localhost/api/v1/openapi.json'), [
-      'openapi.json',
-    ]);
+    const response = await handleRestRequest(
+      servicesFor(env.handle),
+      new Request('http://localhost/api/v1/openapi.json'),
+      ['openapi.json'],
+    );
     expect(response.status).toBe(200);
     const doc = await response.json();
     expect(doc.openapi).toBe('3.1.0');
@@ -65,9 +56,9 @@ describe('REST payments API', () => {
 
   it('creates a payment with a project API key, and explains bad requests', async () => {
     const { project, slug, key } = await activatedProject();
-    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Mug' });
+    const order = await insertRow(env.handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Mug' });
     const ok = await handleRestRequest(
-      servicesFor(handle),
+      servicesFor(env.handle),
       post(`${slug}/payments`, { orderId: order.id, currency: 'usd', amount: 1200, method: 'payment_intent' }, key),
       [slug, 'payments'],
     );
@@ -75,7 +66,7 @@ describe('REST payments API', () => {
     expect(await ok.json()).toMatchObject({ status: 'PENDING', clientSecret: expect.stringMatching(/^pi_/) });
 
     const invalid = await handleRestRequest(
-      servicesFor(handle),
+      servicesFor(env.handle),
       post(`${slug}/payments`, { orderId: order.id, currency: 'usd', amount: 12.5 }, key),
       [slug, 'payments'],
     );
@@ -84,14 +75,14 @@ describe('REST payments API', () => {
       error: { code: 'VALIDATION', fieldErrors: { amount: expect.any(String) } },
     });
 
-    const badJson = await handleRestRequest(servicesFor(handle), post(`${slug}/payments`, '{nope', key), [
+    const badJson = await handleRestRequest(servicesFor(env.handle), post(`${slug}/payments`, '{nope', key), [
       slug,
       'payments',
     ]);
     expect(badJson.status).toBe(400);
 
     const missing = await handleRestRequest(
-      servicesFor(handle),
+      servicesFor(env.handle),
       post(`${slug}/payments`, { orderId: 999999, currency: 'usd', amount: 1200, method: 'payment_intent' }, key),
       [slug, 'payments'],
     );
@@ -103,16 +94,16 @@ describe('REST payments API', () => {
     const b = await activatedProject();
     const body = { orderId: 1, currency: 'usd', amount: 1200 };
     expect(
-      (await handleRestRequest(servicesFor(handle), post(`${a.slug}/payments`, body), [a.slug, 'payments'])).status,
+      (await handleRestRequest(servicesFor(env.handle), post(`${a.slug}/payments`, body), [a.slug, 'payments'])).status,
     ).toBe(401);
     expect(
-      (await handleRestRequest(servicesFor(handle), post(`${a.slug}/payments`, body, b.key), [a.slug, 'payments']))
+      (await handleRestRequest(servicesFor(env.handle), post(`${a.slug}/payments`, body, b.key), [a.slug, 'payments']))
         .status,
     ).toBe(401);
     const [listed] = await a.caller.apiKeys.list({ projectId: a.project.id });
     await a.caller.apiKeys.revoke({ projectId: a.project.id, id: listed.id });
     expect(
-      (await handleRestRequest(servicesFor(handle), post(`${a.slug}/payments`, body, a.key), [a.slug, 'payments']))
+      (await handleRestRequest(servicesFor(env.handle), post(`${a.slug}/payments`, body, a.key), [a.slug, 'payments']))
         .status,
     ).toBe(401);
     const listedAfter = await a.caller.apiKeys.list({ projectId: a.project.id });
@@ -121,14 +112,14 @@ describe('REST payments API', () => {
 
   it('reads payments and refunds with GET (list, filter, page, by id) and refunds in full when no amount is sent', async () => {
     const { project, slug, key } = await activatedProject();
-    const services = servicesFor(handle);
+    const services = servicesFor(env.handle);
     const call = async (request: Request, path: string[]) => {
       const response = await handleRestRequest(services, request, path);
       return { status: response.status, body: await response.json() };
     };
     const paymentIds: number[] = [];
     for (const amount of [1500, 700]) {
-      const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Tea', amount });
+      const order = await insertRow(env.handle.db, project.id, { kind: 'backend' }, 'order', { title: 'Tea', amount });
       const made = await call(post(`${slug}/payments`, { orderId: order.id, method: 'payment_intent' }, key), [
         slug,
         'payments',
@@ -137,11 +128,11 @@ describe('REST payments API', () => {
       paymentIds.push(made.body.paymentId);
     }
     // Stripe takes the first payment; its webhook marks it SUCCESSFUL.
-    const paid = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', paymentIds[0]);
-    const { stripe } = await services.stripeAccounts.forProject(handle.db, project.id);
+    const paid = await getRow(env.handle.db, project.id, { kind: 'backend' }, 'payment', paymentIds[0]);
+    const { stripe } = await services.stripeAccounts.forProject(env.handle.db, project.id);
     await stripe.paymentIntents.confirm(String(paid?.stripe_payment_intent_id), { payment_method: 'pm_card_visa' });
     const [succeeded] = (await stripe.events.list({ type: 'payment_intent.succeeded' })).data;
-    await handlePaymentEvent(handle.db, project.id, succeeded as never);
+    await handlePaymentEvent(env.handle.db, project.id, succeeded as never);
 
     const all = await call(get(`${slug}/payments`, key), [slug, 'payments']);
     expect(all.status).toBe(200);
@@ -181,7 +172,7 @@ describe('REST payments API', () => {
     expect((await call(get(`${slug}/refunds`), [slug, 'refunds'])).status).toBe(401);
 
     // An end user reads only their own payments (they paid none of these).
-    const session = await signUpEndUser(handle, project.id, {
+    const session = await signUpEndUser(env.handle, project.id, {
       email: `reader-${uniqueSuffix()}@example.test`,
       password: 'a-good-pass-7',
     });
@@ -197,63 +188,68 @@ describe('REST payments API', () => {
 
   it('acts as the end user behind a session token: own orders only, refund forbidden', async () => {
     const { project, slug } = await activatedProject();
-    await setTablePermission(handle.db, project.id, {
+    await setTablePermission(env.handle.db, project.id, {
       role: 'user',
       table: 'order',
       operation: 'read',
       allowed: true,
       scope: 'all',
     });
-    const session = await signUpEndUser(handle, project.id, {
+    const session = await signUpEndUser(env.handle, project.id, {
       email: `buyer-${uniqueSuffix()}@example.test`,
       password: 'a-good-pass-7',
     });
-    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', {
+    const order = await insertRow(env.handle.db, project.id, { kind: 'backend' }, 'order', {
       title: 'Tea',
       amount: 800,
       currency: 'eur',
     });
     const paid = await handleRestRequest(
-      servicesFor(handle),
+      servicesFor(env.handle),
       post(`${slug}/payments`, { orderId: order.id, method: 'payment_intent' }, session.token),
       [slug, 'payments'],
     );
     expect(paid.status).toBe(200);
     const refund = await handleRestRequest(
-      servicesFor(handle),
+      servicesFor(env.handle),
       post(`${slug}/refunds`, { paymentId: (await paid.json()).paymentId, amount: 100 }, session.token),
       [slug, 'refunds'],
     );
     expect(refund.status).toBe(403);
     expect(await refund.json()).toMatchObject({ error: { code: 'FORBIDDEN' } });
     expect(
-      (await handleRestRequest(servicesFor(handle), post(`${slug}/payments`, {}, 'not-a-session'), [slug, 'payments']))
-        .status,
+      (
+        await handleRestRequest(servicesFor(env.handle), post(`${slug}/payments`, {}, 'not-a-session'), [
+          slug,
+          'payments',
+        ])
+      ).status,
     ).toBe(401);
   });
 
   it('an end user’s token names only the order: amount, currency, price, trial or a foreign return URL get a 400, and the order’s amount is charged', async () => {
     const { project, slug } = await activatedProject();
-    await setTablePermission(handle.db, project.id, {
+    await setTablePermission(env.handle.db, project.id, {
       role: 'user',
       table: 'order',
       operation: 'read',
       allowed: true,
       scope: 'all',
     });
-    const session = await signUpEndUser(handle, project.id, {
+    const session = await signUpEndUser(env.handle, project.id, {
       email: `buyer-${uniqueSuffix()}@example.test`,
       password: 'a-good-pass-7',
     });
-    const order = await insertRow(handle.db, project.id, { kind: 'backend' }, 'order', {
+    const order = await insertRow(env.handle.db, project.id, { kind: 'backend' }, 'order', {
       title: 'Desk',
       amount: 10_000,
     });
     const asBuyer = async (resource: string, body: Record<string, unknown>) => {
-      const response = await handleRestRequest(servicesFor(handle), post(`${slug}/${resource}`, body, session.token), [
-        slug,
-        resource,
-      ]);
+      const response = await handleRestRequest(
+        servicesFor(env.handle),
+        post(`${slug}/${resource}`, body, session.token),
+        [slug, resource],
+      );
       return { status: response.status, body: await response.json() };
     };
     const base = { orderId: order.id, method: 'payment_intent' };
@@ -298,7 +294,7 @@ describe('REST payments API', () => {
 
     const paid = await asBuyer('payments', base);
     expect(paid.status).toBe(200);
-    const row = await getRow(handle.db, project.id, { kind: 'backend' }, 'payment', paid.body.paymentId);
+    const row = await getRow(env.handle.db, project.id, { kind: 'backend' }, 'payment', paid.body.paymentId);
     expect(row).toMatchObject({ amount: 10_000, currency: 'usd' });
   });
 

@@ -1,28 +1,14 @@
-import { sandboxControlToken } from '@tillflow/core';
 import { createTable, insertRow } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { getChangeHub } from '@tillflow/realtime';
-import { startSandbox } from '@tillflow/stripe-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueSuffix } from '@tillflow/db/testing';
+import { describe, expect, it } from 'vitest';
+import { withDbAndSandbox } from './db-and-sandbox';
 import { signUpBuilder } from './helpers';
 
 describe('the overview’s setup guide follows the project’s real state', () => {
-  let handle: DbHandle;
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-  beforeAll(async () => {
-    handle = await createTestDb();
-    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
-    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-  });
-  afterAll(async () => {
-    await getChangeHub(handle).close();
-    await sandbox.close();
-    await handle.close();
-  });
+  const env = withDbAndSandbox();
 
   it('starts with nothing done, says what is missing, and ticks each step as it really happens', async () => {
-    const { caller } = await signUpBuilder(handle, 'baker');
+    const { caller } = await signUpBuilder(env.handle, 'baker');
     const project = await caller.project.create({ name: 'Bakery', slug: `bakery-${uniqueSuffix()}` });
     const guide = () => caller.project.setupGuide({ projectId: project.id });
     const done = async () => Object.fromEntries((await guide()).map((s) => [s.id, s.done]));
@@ -40,15 +26,18 @@ describe('the overview’s setup guide follows the project’s real state', () =
     expect(first[0].detail).toMatch(/a price \(decimal, typed like 8.50\)/);
     for (const step of first) expect(`${step.title} ${step.detail}`).not.toMatch(/nodes\.|[A-Z]{3,}_[A-Z]/);
 
-    await createTable(handle.db, project.id, {
+    await createTable(env.handle.db, project.id, {
       name: 'products',
       columns: [
         { name: 'name', type: 'text' },
         { name: 'price', type: 'decimal' },
       ],
     });
-    await insertRow(handle.db, project.id, { kind: 'backend' }, 'products', { name: 'Sourdough loaf', price: '8.50' });
-    await createTable(handle.db, project.id, { name: 'orders', columns: [{ name: 'title', type: 'text' }] });
+    await insertRow(env.handle.db, project.id, { kind: 'backend' }, 'products', {
+      name: 'Sourdough loaf',
+      price: '8.50',
+    });
+    await createTable(env.handle.db, project.id, { name: 'orders', columns: [{ name: 'title', type: 'text' }] });
     expect(await done()).toMatchObject({ products: false, orders: true, payments: false });
     expect((await guide())[0]).toMatchObject({ href: `/projects/${project.id}/app` });
 
@@ -82,8 +71,8 @@ describe('the overview’s setup guide follows the project’s real state', () =
     const [order] = (await caller.dataModel.queryRows({ projectId: project.id, table: 'orders' })).rows;
     const orderId =
       order?.id ??
-      (await insertRow(handle.db, project.id, { kind: 'backend' }, 'orders', { title: 'Sourdough loaf' })).id;
-    await insertRow(handle.db, project.id, { kind: 'backend' }, 'payment', {
+      (await insertRow(env.handle.db, project.id, { kind: 'backend' }, 'orders', { title: 'Sourdough loaf' })).id;
+    await insertRow(env.handle.db, project.id, { kind: 'backend' }, 'payment', {
       order_id: orderId,
       amount: 850,
       currency: 'usd',

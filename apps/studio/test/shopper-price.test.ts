@@ -1,14 +1,11 @@
-import { sandboxControlToken } from '@tillflow/core';
 import { createTable, insertRow, queryRows, setActionPermission, setTablePermission } from '@tillflow/data-model';
-import type { DbHandle } from '@tillflow/db';
-import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
-import { getChangeHub } from '@tillflow/realtime';
-import { startSandbox } from '@tillflow/stripe-sandbox';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uniqueSuffix } from '@tillflow/db/testing';
+import { describe, expect, it } from 'vitest';
 import { signUpEndUser } from '~/server/generated-app/auth';
 import { handleRestRequest } from '~/server/rest/handler';
 import { servicesFor } from '~/server/services';
 import { appClient } from './app-client';
+import { withDbAndSandbox } from './db-and-sandbox';
 import { signUpBuilder } from './helpers';
 
 type ActionAnswer = { ok: boolean; effects: { kind: string; text?: string }[]; fieldErrors?: Record<string, string> };
@@ -18,24 +15,13 @@ const BACKEND = { kind: 'backend' } as const;
 // is what an end user's payment charges. Every way a shopper can write an order (the app's pages: forms,
 // create-row and update-row steps; the app's Buy; REST with their token) must leave its price to the server.
 describe('a shopper cannot write their own price', { timeout: 180_000 }, () => {
-  let handle: DbHandle;
-  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
-  beforeAll(async () => {
-    handle = await createTestDb();
-    sandbox = await startSandbox({ port: 0, controlToken: sandboxControlToken() });
-    process.env.TILLFLOW_SANDBOX_URL = sandbox.url;
-  });
-  afterAll(async () => {
-    await getChangeHub(handle).close();
-    await sandbox.close();
-    await handle.close();
-  });
+  const env = withDbAndSandbox();
 
   it('by a page form, a create-row or update-row step, the app’s Buy or REST: refused or charged the shop’s price', async () => {
-    const { caller } = await signUpBuilder(handle, 'pricer');
+    const { caller } = await signUpBuilder(env.handle, 'pricer');
     const slug = `price-${uniqueSuffix()}`;
     const project = await caller.project.create({ name: 'Desk shop', slug });
-    await createTable(handle.db, project.id, {
+    await createTable(env.handle.db, project.id, {
       name: 'order',
       columns: [
         { name: 'item', type: 'text' },
@@ -47,22 +33,22 @@ describe('a shopper cannot write their own price', { timeout: 180_000 }, () => {
     });
     // Shoppers may create, see and edit their own orders, and pay.
     for (const operation of ['insert', 'read', 'update'] as const)
-      await setTablePermission(handle.db, project.id, {
+      await setTablePermission(env.handle.db, project.id, {
         role: 'user',
         table: 'order',
         operation,
         allowed: true,
         scope: 'own',
       });
-    await setActionPermission(handle.db, project.id, { role: 'user', action: 'stripe.payment', allowed: true });
-    await createTable(handle.db, project.id, {
+    await setActionPermission(env.handle.db, project.id, { role: 'user', action: 'stripe.payment', allowed: true });
+    await createTable(env.handle.db, project.id, {
       name: 'product',
       columns: [
         { name: 'name', type: 'text' },
         { name: 'price', type: 'integer' },
       ],
     });
-    await insertRow(handle.db, project.id, BACKEND, 'product', { name: 'Desk', price: 10_000 });
+    await insertRow(env.handle.db, project.id, BACKEND, 'product', { name: 'Desk', price: 10_000 });
     // Pages the builder made before turning payments on: they write the order's price as the shopper.
     const page = await caller.pages.create({ projectId: project.id, title: 'Cheap' });
     const draft = await caller.pages.get({ projectId: project.id, pageId: page.id });
@@ -136,11 +122,11 @@ describe('a shopper cannot write their own price', { timeout: 180_000 }, () => {
     expect(binding).toMatchObject({ amountColumn: 'amount', currencyColumn: 'currency', currency: 'usd' });
     expect(binding?.serverColumns.sort()).toEqual(['amount', 'currency', 'status']);
 
-    const ann = appClient(handle, slug);
+    const ann = appClient(env.handle, slug);
     await ann.mutation('signUp', { email: `ann-${uniqueSuffix()}@example.test`, password: 'long-enough-1' });
     const run = (blockId: string, extra: Record<string, unknown> = {}) =>
       ann.mutation<ActionAnswer>('runAction', { pageId: page.id, blockId, path: '/cheap/0', ...extra });
-    const orders = async () => (await queryRows(handle.db, project.id, BACKEND, 'order', {})).rows;
+    const orders = async () => (await queryRows(env.handle.db, project.id, BACKEND, 'order', {})).rows;
 
     // A form with the amount field, and a create-row step naming an amount: refused with words, nothing written.
     const form = await run('form', { form: { item: 'Desk', amount: '1' } });
@@ -160,7 +146,7 @@ describe('a shopper cannot write their own price', { timeout: 180_000 }, () => {
     const [desk] = await ann.query<{ key: string }[]>('catalog');
     const bought = await ann.mutation<{ orderId: number; checkoutUrl: string }>('buy', { itemKey: desk.key });
     expect(await orders()).toMatchObject([{ id: bought.orderId, item: 'Desk', amount: 10_000, currency: 'usd' }]);
-    const { stripe } = await servicesFor(handle).stripeAccounts.forProject(handle.db, project.id);
+    const { stripe } = await servicesFor(env.handle).stripeAccounts.forProject(env.handle.db, project.id);
     const session = await stripe.checkout.sessions.retrieve(bought.checkoutUrl.split('/').pop() as string);
     expect(session.amount_total).toBe(10_000);
 
@@ -171,17 +157,17 @@ describe('a shopper cannot write their own price', { timeout: 180_000 }, () => {
     expect((await orders())[0]).toMatchObject({ amount: 10_000 });
 
     // REST with an end user's token: the order she may create herself carries no price, so it is not charged.
-    const bob = await signUpEndUser(handle, project.id, {
+    const bob = await signUpEndUser(env.handle, project.id, {
       email: `bob-${uniqueSuffix()}@example.test`,
       password: 'a-good-pass-7',
     });
     const bobActor = { kind: 'endUser' as const, userId: bob.user.id, role: bob.user.role };
     await expect(
-      insertRow(handle.db, project.id, bobActor, 'order', { item: 'Desk', amount: 1, currency: 'usd' }),
+      insertRow(env.handle.db, project.id, bobActor, 'order', { item: 'Desk', amount: 1, currency: 'usd' }),
     ).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    const own = await insertRow(handle.db, project.id, bobActor, 'order', { item: 'Desk' });
+    const own = await insertRow(env.handle.db, project.id, bobActor, 'order', { item: 'Desk' });
     const pay = await handleRestRequest(
-      servicesFor(handle),
+      servicesFor(env.handle),
       new Request(`http://localhost/api/v1/${slug}/payments`, {
         method: 'POST',
         headers: { 'content-type': 'application/json', authorization: `Bearer ${bob.token}` },
@@ -193,7 +179,7 @@ describe('a shopper cannot write their own price', { timeout: 180_000 }, () => {
     expect(await pay.json()).toMatchObject({
       error: { code: 'PRECONDITION_FAILED', message: expect.stringMatching(/has no amount yet/) },
     });
-    const { rows: payments } = await queryRows(handle.db, project.id, BACKEND, 'payment', {
+    const { rows: payments } = await queryRows(env.handle.db, project.id, BACKEND, 'payment', {
       filters: [{ column: 'order_id', op: 'eq', value: own.id }],
     });
     expect(payments).toEqual([]);
