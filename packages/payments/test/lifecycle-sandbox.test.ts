@@ -142,7 +142,14 @@ const row = (table: string, id: number) => getRow(env.handle.db, ctx.project.id,
 /** One life on Stripe, acted through the SDK (and Tillflow's own actions where a shop would use them). */
 async function live(actions: Action[], log: string[]) {
   const { project: proj, alice, admin, asUser, stripe } = ctx;
-  const order = await insertRow(env.handle.db, proj.id, asUser(alice), 'order', { title: 'Lamp', amount: AMOUNT });
+  const order = await insertRow(
+    env.handle.db,
+    proj.id,
+    asUser(alice),
+    'order',
+    { title: 'Lamp' },
+    { serverValues: { amount: AMOUNT } },
+  );
   const created = await createPaymentAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
     method: 'payment_intent',
