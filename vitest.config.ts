@@ -7,8 +7,10 @@ export default defineConfig({
   resolve: { alias: { '~': path.resolve(import.meta.dirname, 'apps/studio/src') } },
   test: {
     include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.{ts,tsx}'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Generous bounds for a hung test, not a speed check (speed lives in benchmarks): on a 2-core CI
+    // machine, PGlite files running two at a time take minutes, and a 30 s bound failed correct tests.
+    testTimeout: 120_000,
+    hookTimeout: 240_000,
     pool: 'forks',
     maxWorkers: 2,
     reporters: ['default'],
