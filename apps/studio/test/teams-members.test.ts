@@ -259,4 +259,18 @@ describe('teams: members, invitations, audit, sessions', () => {
     const page = await owner.caller.activity.list({ projectId, cursor: entries[1].id });
     expect(page.entries.map((e) => e.summary)).toEqual(entries.slice(2).map((e) => e.summary));
   });
+
+  it('only owners are shown even the masked Stripe secret key; other members see that keys are set', async () => {
+    const { owner, projectId } = await shop();
+    const fran = await signUpBuilder(handle, 'fran');
+    await join(owner, projectId, fran, 'finance');
+    await owner.caller.dataModel.createTable({ projectId, name: 'order', columns: [{ name: 'title', type: 'text' }] });
+    await owner.caller.payments.activate({ projectId, orderTable: 'order', confirmPermanent: true });
+    const mine = await owner.caller.payments.settings({ projectId });
+    expect(mine.secretKeyMasked).toMatch(/^sk_test_/);
+    const theirs = await fran.caller.payments.settings({ projectId });
+    expect(theirs.secretKeyMasked).toBeNull();
+    expect(theirs.hasSecretKey).toBe(true);
+    expect(JSON.stringify(theirs)).not.toMatch(/sk_(test|live)_/);
+  });
 });

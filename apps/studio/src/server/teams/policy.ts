@@ -100,6 +100,10 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
   // Automations
   'flows.list': 'view',
   'flows.get': 'view',
+  // Canvas presence (server/teams/presence.ts): anyone who may open a flow may say they have it open.
+  'flows.present': 'view',
+  'flows.presence': 'view',
+  'flows.leaveCanvas': 'view',
   'flows.versions': 'view',
   'flows.templates': 'view',
   'flows.sampleEvent': 'view',

@@ -13,6 +13,7 @@ import {
 } from '@tillflow/runtime';
 import { z } from 'zod';
 import { servicesFor } from '../../services';
+import { heartbeat, leave, present } from '../../teams/presence';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 import { flowRunsProcedures } from './flow-runs';
 
@@ -22,6 +23,28 @@ import { flowRunsProcedures } from './flow-runs';
 const flowInput = z.object({ flowId: z.string().uuid() });
 
 export const flowsRouter = createTRPCRouter({
+  /** Who has this flow open on the canvas now (names; the caller is marked `you`). */
+  present: projectProcedure
+    .input(flowInput)
+    .query(({ ctx, input }) => present(ctx.db.db, ctx.project.id, input.flowId, ctx.user.id)),
+
+  /** Heartbeat from an open canvas, every few seconds. */
+  presence: projectProcedure.input(flowInput).mutation(async ({ ctx, input }) => {
+    await getProjectFlow(ctx.db.db, ctx.project.id, input.flowId);
+    // Presence rows belong to a browser session; a caller without one (a server-side caller) has none to show.
+    const sessionId = ctx.user.sessionId;
+    if (!sessionId) return { ok: false };
+    await heartbeat(ctx.db.db, { projectId: ctx.project.id, flowId: input.flowId, sessionId, userId: ctx.user.id });
+    return { ok: true };
+  }),
+
+  /** The canvas was closed: stop showing this session at once. */
+  leaveCanvas: projectProcedure.input(flowInput).mutation(async ({ ctx, input }) => {
+    const sessionId = ctx.user.sessionId;
+    if (sessionId) await leave(ctx.db.db, { projectId: ctx.project.id, flowId: input.flowId, sessionId });
+    return { ok: Boolean(sessionId) };
+  }),
+
   /** Every flow of the project with its trigger, status, last run and failure count. */
   list: projectProcedure.query(({ ctx }) => listFlowSummaries(ctx.db.db, ctx.project.id)),
 

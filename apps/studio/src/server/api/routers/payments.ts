@@ -93,8 +93,12 @@ export const paymentsRouter = createTRPCRouter({
     const settings = toPublicSettings(await loadPaymentSettings(ctx.db.db, ctx.project.id));
     const tables = await listTables(ctx.db.db, ctx.project.id);
     const orderTable = tables.find((t) => t.id === settings.orderTableId)?.name ?? null;
+    // The masked secret key is the owners' to see (Stripe keys are owner-only in server/teams/policy.ts).
+    const ownsProject = ctx.role === 'owner';
     return {
       ...settings,
+      secretKeyMasked: ownsProject ? settings.secretKeyMasked : null,
+      hasSecretKey: settings.secretKeyMasked !== null,
       orderTable,
       bindableTables: tables.filter((t) => !t.isSystem).map((t) => t.name),
     };

@@ -14,6 +14,7 @@ import { useNotice } from '../_hooks/use-notice';
 import { usePublish } from '../_hooks/use-publish';
 import { useSelection } from '../_hooks/use-selection';
 import { useShortcuts } from '../_hooks/use-shortcuts';
+import { CanvasPresence } from './canvas-presence';
 import { EditorBanners } from './editor-banners';
 import { EditorSidePanel } from './editor-side-panel';
 import { type CanvasHandlers, FlowCanvas } from './flow-canvas';
@@ -122,6 +123,7 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
         onLayout={actions.layout}
         onFit={() => fit()}
         onPanel={setPanel}
+        presence={<CanvasPresence projectId={projectId} flowId={flowId} />}
         onPublish={() => {
           // A payment automation (a system one, or one started by Stripe events) goes live only once asked;
           // with problems the validator's refusal shows at once instead.

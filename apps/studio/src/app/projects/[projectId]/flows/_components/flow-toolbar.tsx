@@ -1,4 +1,5 @@
 import Link from 'next/link';
+import type { ReactNode } from 'react';
 import type { SaveState } from '../_hooks/use-autosave';
 import { SaveStatus } from './save-status';
 
@@ -34,6 +35,8 @@ export function FlowToolbar(props: {
   onFit: () => void;
   onPanel: (panel: Panel) => void;
   onPublish: () => void;
+  /** Who else has this flow open (canvas-presence.tsx). */
+  presence?: ReactNode;
 }) {
   const tool = (label: string, onClick: () => void, disabled = false) => (
     <button type="button" className="btn-secondary" onClick={onClick} disabled={disabled}>
@@ -50,6 +53,7 @@ export function FlowToolbar(props: {
         <span className="rounded-full bg-slate-800 px-2 py-0.5 text-xs font-semibold text-white">System</span>
       )}
       <SaveStatus state={props.saveState} />
+      {props.presence}
       <span className="text-xs text-slate-500">
         {props.problemCount ? `${props.problemCount} problem(s)` : 'No problems'}
       </span>

@@ -54,8 +54,8 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
       )}
       <BrandingCard projectId={projectId} settings={s} />
       <ReturnAddressesCard projectId={projectId} settings={s} />
-      {s.secretKeyMasked && <CatalogCard projectId={projectId} />}
-      {s.secretKeyMasked && <CouponsCard projectId={projectId} />}
+      {s.hasSecretKey && <CatalogCard projectId={projectId} />}
+      {s.hasSecretKey && <CouponsCard projectId={projectId} />}
       {s.activatedAt && <EndpointsCard projectId={projectId} />}
     </div>
   );
