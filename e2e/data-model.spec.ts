@@ -46,7 +46,7 @@ test('a builder models an order table, edits rows with validation and opens a pe
   await addColumn(page, { name: 'status', type: 'enum', options: 'pending, paid, refunded, cancelled' });
   await addColumn(page, { name: 'amount', type: 'integer', required: true });
   await addColumn(page, { name: 'buyer', type: 'relation', target: 'end_user' });
-  await expect(page.getByRole('cell', { name: 'Link to end_user' })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Link to shopper accounts' })).toBeVisible();
 
   await page.getByRole('tab', { name: 'rows' }).click();
   const grid = page.getByRole('table', { name: 'Rows of order' });
@@ -166,5 +166,5 @@ test('data-losing changes ask first, and a table in use cannot be deleted', asyn
   ).toBeVisible();
   await page.getByRole('button', { name: 'Delete with its rows' }).click();
   await expect(page).toHaveURL(/\/data$/);
-  await expect(page.getByRole('list', { name: 'Tables' }).getByRole('link')).toHaveText([/^end_user/]);
+  await expect(page.getByRole('list', { name: 'Tables' }).getByRole('link')).toHaveText([/^shopper accounts/]);
 });

@@ -59,7 +59,7 @@ test('a builder activates payments on their order table and brands the checkout'
 
   await nav.getByRole('link', { name: 'Data' }).click();
   const tables = page.getByRole('list', { name: 'Tables' });
-  for (const name of ['payment', 'recurring_payment', 'refund'])
+  for (const name of ['payment', 'recurring payment', 'refund'])
     await expect(tables.getByRole('link', { name: new RegExp(`^${name}`) })).toBeVisible();
   await page.goto(`/projects/${id}/data/order`);
   await page.getByRole('button', { name: 'Delete table' }).click();

@@ -1,6 +1,6 @@
 import { buildSystemFlow, getNodeType, systemFlowKinds } from '@tillflow/flow-model';
 import { describe, expect, it } from 'vitest';
-import { stepSummary } from '~/app/projects/[projectId]/flows/_components/flow-node';
+import { nodeLabelWords, stepSummary } from '~/app/projects/[projectId]/flows/_components/flow-node';
 import { eventWords, expressionWords, fieldWords, runStatusWords, triggerWords } from '~/lib/flow-words';
 
 describe('automations in people’s words', () => {
@@ -58,6 +58,15 @@ describe('automations in people’s words', () => {
         );
       }
     }
+  });
+
+  it('the trigger step and the variables step read without mechanism words', () => {
+    // Older projects' system flows stored the trigger's name as "Stripe webhook"; the card names what it is.
+    expect(nodeLabelWords('Stripe webhook')).toBe('Message from Stripe');
+    expect(nodeLabelWords('Mark order paid')).toBe('Mark order paid');
+    expect(stepSummary('trigger', {})).toBe('When Stripe sends a message, or on a test run');
+    for (const type of ['trigger', 'set_variables'])
+      expect(getNodeType(type)?.description).not.toMatch(/webhook|vars\.|<name>|flow\b/i);
   });
 
   it('run and step statuses read as words', () => {

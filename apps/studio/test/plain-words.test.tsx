@@ -41,7 +41,8 @@ describe('the studio reads statuses, types and accounts in plain words', () => {
   it('column types have names without jargon; the stored names stay the values', () => {
     for (const type of COLUMN_TYPES) expect(COLUMN_TYPE_WORDS[type]).toMatch(/^[A-Z]/);
     expect(COLUMN_TYPE_WORDS.decimal).toMatch(/^Decimal number/);
-    expect(describeColumnType({ type: 'relation', relationTable: 'end_user' })).toBe('Link to end_user');
+    expect(describeColumnType({ type: 'relation', relationTable: 'end_user' })).toBe('Link to shopper accounts');
+    expect(describeColumnType({ type: 'relation', relationTable: 'customer' })).toBe('Link to customer');
     expect(describeColumnType({ type: 'enum', enumOptions: ['pending', 'paid'] })).toBe('One of: pending, paid');
     expect(describeColumnType({ type: 'json' })).toBe('Structured data');
   });

@@ -19,6 +19,19 @@ export function describeColumnType(column: {
   relationTable?: string | null;
 }): string {
   if (column.type === 'enum') return `One of: ${(column.enumOptions ?? []).join(', ')}`;
-  if (column.type === 'relation') return `Link to ${column.relationTable}`;
+  if (column.type === 'relation') return `Link to ${tableWords(column.relationTable ?? '')}`;
   return COLUMN_TYPE_WORDS[column.type].replace(/ \(.*\)$/, '');
 }
+
+/**
+ * The name a shop owner reads for a table: the tables Tillflow keeps whose technical names are not words
+ * (`end_user`, `recurring_payment`) read as words; every other table keeps the name its builder gave it, which is
+ * also the name expressions use.
+ */
+export function tableWords(name: string): string {
+  return SYSTEM_TABLE_WORDS[name] ?? name;
+}
+const SYSTEM_TABLE_WORDS: Record<string, string> = {
+  end_user: 'shopper accounts',
+  recurring_payment: 'recurring payment',
+};

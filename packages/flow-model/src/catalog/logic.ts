@@ -40,7 +40,7 @@ export const setVariablesNode = defineNodeType({
   label: 'Set variables',
   category: 'data',
   icon: '📝',
-  description: 'Stores values under vars.<name> for later nodes.',
+  description: 'Remembers values under names you choose, so later steps can use them.',
   configSchema: z.object({
     variables: z.record(
       z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Variable names are letters, digits and underscores'),

@@ -7,9 +7,9 @@ export const triggerNode = defineNodeType({
   label: 'Trigger',
   category: 'trigger',
   icon: '⚡',
-  description: 'Starts the flow when a Stripe webhook event arrives or a test run is started.',
+  description: 'Starts the automation when Stripe sends a message about a payment, or when you start a test run.',
   configSchema: z.object({}).passthrough(),
   outputs: ['next'],
   outputShape: (_config, ctx) => ctx.trigger,
-  summary: () => 'When the flow is triggered',
+  summary: () => 'When Stripe sends a message, or on a test run',
 });

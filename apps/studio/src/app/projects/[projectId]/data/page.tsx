@@ -8,7 +8,8 @@ export default async function DataPage({ params }: { params: Promise<{ projectId
       <div className="flex-1 space-y-2">
         <h1 className="text-2xl font-semibold">Data</h1>
         <p className="text-sm text-slate-600">
-          Each table is a real PostgreSQL table in this project’s own schema. Pick a table on the left or create one.
+          Each table keeps one kind of thing, such as your products or your orders. Pick a table on the left or create
+          one.
         </p>
       </div>
     </div>

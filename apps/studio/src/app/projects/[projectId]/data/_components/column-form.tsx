@@ -3,7 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { COLUMN_TYPES, type ColumnInfo, type ColumnType } from '@tillflow/data-model/types';
 import { useState } from 'react';
-import { COLUMN_TYPE_WORDS } from '~/lib/column-types';
+import { COLUMN_TYPE_WORDS, tableWords } from '~/lib/column-types';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { needsConfirmation } from './confirm';
@@ -124,7 +124,9 @@ export function ColumnForm({
             >
               <option value="">— choose —</option>
               {tables.data?.map((t) => (
-                <option key={t.id}>{t.name}</option>
+                <option key={t.id} value={t.name}>
+                  {tableWords(t.name)}
+                </option>
               ))}
             </select>
             {errors.relationTable && <p className="field-error">{errors.relationTable}</p>}

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { tableWords } from '~/lib/column-types';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ColumnsEditor } from './columns-editor';
@@ -40,7 +41,7 @@ export function TableView({ projectId, tableName }: { projectId: number; tableNa
   return (
     <div className="min-w-0 flex-1 space-y-4">
       <div className="flex flex-wrap items-center gap-3">
-        <h1 className="text-2xl font-semibold">{t.name}</h1>
+        <h1 className="text-2xl font-semibold">{tableWords(t.name)}</h1>
         {t.isSystem && (
           <span className="rounded bg-slate-200 px-2 py-0.5 text-xs">
             Kept by Tillflow: read its rows here; its columns cannot change

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { tableWords } from '~/lib/column-types';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -36,7 +37,7 @@ export function TablesList({ projectId, current }: { projectId: number; current?
               aria-current={t.name === current ? 'page' : undefined}
               className={`block rounded px-2 py-1 text-sm ${t.name === current ? 'bg-indigo-50 font-medium text-indigo-700' : 'hover:bg-slate-100'}`}
             >
-              {t.name}
+              {tableWords(t.name)}
               {t.isSystem && ' '}
               {t.isSystem && <span className="ml-1 text-xs text-slate-500">kept by Tillflow</span>}
             </Link>

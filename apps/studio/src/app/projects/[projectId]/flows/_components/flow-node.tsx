@@ -36,11 +36,16 @@ const preview = (value: unknown) => {
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 };
 
+/** Older projects' system flows name their trigger after the mechanism; the card says what it is. */
+export function nodeLabelWords(label: string): string {
+  return label === 'Stripe webhook' ? 'Message from Stripe' : label;
+}
+
 /** A node card: icon, label, one-line summary, lock, live validation errors and the painted run step. */
 export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeProps<CanvasNode>) {
   const { node, issues, step, dimmed } = data;
   const def = getNodeType(node.type);
-  const label = node.label ?? def?.label ?? node.id;
+  const label = nodeLabelWords(node.label ?? def?.label ?? node.id);
   const ports = nodeOutputs(node.type, node.config);
   const status = step?.status;
   const border = issues.length

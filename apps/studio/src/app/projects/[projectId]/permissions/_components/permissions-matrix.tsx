@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { tableWords } from '~/lib/column-types';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -80,7 +81,7 @@ export function PermissionsMatrix({ projectId }: { projectId: number }) {
               <tbody>
                 {m.tables.map((table) => (
                   <tr key={table} className="border-t border-slate-100">
-                    <td className="px-2 py-1 font-medium">{table}</td>
+                    <td className="px-2 py-1 font-medium">{tableWords(table)}</td>
                     {m.operations.map((op) => (
                       <td key={op} className="px-2 py-1">
                         <select
