@@ -64,7 +64,14 @@ describe('a shop set up by activation alone: pending → failed → paid on the 
     const ann = await createEndUser(handle.db, project.id, { email: `ann-${uniqueSuffix()}@example.test` });
     const asAnn = { kind: 'endUser' as const, userId: ann.id, role: ann.role };
 
-    const order = await insertRow(handle.db, project.id, asAnn, 'orders', { title: 'Sourdough loaf', amount: 850 });
+    const order = await insertRow(
+      handle.db,
+      project.id,
+      asAnn,
+      'orders',
+      { title: 'Sourdough loaf' },
+      { serverValues: { amount: 850 } },
+    );
     expect(order.status).toBe('pending');
     const orderStatus = async () => (await getRow(handle.db, project.id, BACKEND, 'orders', order.id))?.status;
 
