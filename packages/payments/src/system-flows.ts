@@ -2,6 +2,7 @@ import { listTables, type TableInfo } from '@tillflow/data-model';
 import type { DbHandle, Executor } from '@tillflow/db';
 import { buildSystemFlow, type SystemFlowKind, systemFlowEvents, systemFlowKinds } from '@tillflow/flow-model';
 import { addTriggerEvents, createFlow, listFlows } from '@tillflow/runtime';
+import { sql } from 'drizzle-orm';
 import { upgradePaymentSystemTables } from './system-tables';
 
 /**
@@ -35,7 +36,11 @@ export async function createSystemFlows(
 export async function upgradePaymentsProject(handle: DbHandle, projectId: number, orderTableId: number, live = false) {
   const order = (await listTables(handle.db, projectId)).find((t) => t.id === orderTableId);
   if (!order) return { addedColumns: 0, addedFlows: [] as SystemFlowKind[], addedEvents: [] as string[] };
-  const addedColumns = await upgradePaymentSystemTables(handle.db, projectId, order.name, live);
+  // One upgrader per project at a time: two processes starting together would both add a missing column.
+  const addedColumns = await handle.db.transaction(async (tx) => {
+    await tx.execute(sql`select pg_advisory_xact_lock(7710, ${projectId})`);
+    return upgradePaymentSystemTables(tx, projectId, order.name, live);
+  });
   const existing = (await listFlows(handle.db, projectId)).filter((f) => f.kind === 'system');
   const present = new Set(existing.map((f) => f.systemKind));
   const missing = systemFlowKinds.filter((kind) => !present.has(kind));

@@ -31,6 +31,8 @@ describe('worker supervision', () => {
     let wedged = true;
     const stuckDb = new Proxy(handle.db, {
       get(target, key, receiver) {
+        // No session: prepared statements (preparedRows) fall back to `execute`, so they stall here too.
+        if (key === 'session') return undefined;
         const value = Reflect.get(target, key, receiver);
         if (key !== 'execute') return typeof value === 'function' ? value.bind(target) : value;
         return (query: unknown) => (wedged ? new Promise(() => {}) : value.call(target, query));
