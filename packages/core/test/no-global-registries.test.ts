@@ -38,7 +38,8 @@ const ALLOWED: Record<string, string> = {
   'packages/stripe-sandbox/src/idempotency.ts: writesSincePrune': 'prune counter',
   'packages/stripe-sandbox/src/form-decode.ts: PATHS': 'each decoded params object remembers its bracketed path (weak)',
   'packages/stripe-sandbox/src/store.ts: ORDER': "each collection record's objects in creation order (weak)",
-  'packages/stripe-sandbox/src/search.ts: INDEXES': "each collection's search field indexes, rebuilt after changes (weak)",
+  'packages/stripe-sandbox/src/search.ts: INDEXES':
+    "each collection's search field indexes, rebuilt after changes (weak)",
   'apps/studio/src/server/health.ts: gaugesFor': 'the handle whose gauges are registered (once)',
   'apps/studio/src/server/operations.ts: holder':
     "the studio's running workers, started once by boot from its services",

@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import {
   type Logger,
-  maskSecret, openSecret, SecretBoxError, type SecretOwner, sealSecret, TillflowError } from '@tillflow/core';
+  maskSecret,
+  openSecret,
+  SecretBoxError,
+  type SecretOwner,
+  sealSecret,
+  TillflowError,
+} from '@tillflow/core';
 import { type Executor, webhookEndpoints } from '@tillflow/db';
 import { and, eq } from 'drizzle-orm';
 import { z } from 'zod';
