@@ -50,7 +50,9 @@ test('saving keys of another account reports every endpoint on it in words: ours
     headers: { authorization: `Bearer ${secretKey}` },
     form: { url: 'https://hooks.example.com/stripe', 'enabled_events[0]': 'charge.refunded' },
   });
-  expect(foreign.status()).toBe(200);
+  // The embedded sandbox delivers only to this studio (#12), so it refuses someone else's address; the
+  // report's sentence for a foreign endpoint is covered by keys-and-modes.test.ts.
+  expect(foreign.status()).toBe(400);
 
   await page.goto(`/projects/${id}/payments`);
   await expect(page.getByLabel('Account in use')).toHaveText('Built-in test sandbox');
@@ -70,9 +72,6 @@ test('saving keys of another account reports every endpoint on it in words: ours
   await expect(onAccount.getByRole('listitem').filter({ hasText: /Ours, for payments/ })).toContainText(
     /listens to .*checkout.* and reaches this project\./,
   );
-  await expect(onAccount.getByRole('listitem').filter({ hasText: 'Not ours (hooks.example.com)' })).toContainText(
-    /listens to charge refunded and sends them elsewhere, not to this Tillflow\./,
-  );
   // Sentences for people: no event codes or endpoint ids in what is read out (the address line is the URL).
   const sentences = await onAccount.getByRole('listitem').evaluateAll((items) =>
     items.map((li) =>
@@ -82,7 +81,7 @@ test('saving keys of another account reports every endpoint on it in words: ours
         .join(''),
     ),
   );
-  expect(sentences).toHaveLength(6);
+  expect(sentences).toHaveLength(5);
   for (const sentence of sentences)
     expect(sentence).not.toMatch(/\bwe_[A-Za-z0-9]|\b(checkout|payment_intent|charge|invoice|customer|refund)\.[a-z_]/);
   // After a reload the secret key the builder typed is nowhere on the page.
@@ -136,7 +135,7 @@ test('the dashboard shows each payment as Live or Test and filters lists and tot
   await expect(list.getByRole('row').nth(1)).toContainText('Live');
   await expect(totals).toContainText('USD net (live)');
   await expect(totals).toContainText('$50.00');
-  await expect(totals).toContainText('1 payments');
+  await expect(totals).toContainText('1 payment ·');
 
   await filter.selectOption({ label: 'Test (test keys or sandbox)' });
   await expect(list.getByRole('row')).toHaveCount(3);
