@@ -2,13 +2,16 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { findRepoRoot } from '@tillflow/core';
+import { threadCpuMs, wallLimitMs } from './thread-cpu.mjs';
 
 // A small pool of worker threads runs builder code off the main thread, so a loop or a memory bomb
 // in one project's code node never stalls the studio's requests. Each thread has V8 resource
 // limits; the main thread keeps a timer per job and terminates a thread whose code outlives its
 // deadline (it may be stuck where QuickJS's own interrupt cannot reach), and replaces any thread
 // that ran out of memory or crashed, so its memory goes back to the system. Jobs beyond the pool
-// size wait in a queue, in order.
+// size wait in a queue, in order. A job's time limit is CPU time (thread-cpu.mjs): when the timer
+// fires, a thread that has used less CPU than the limit (it waited for a core on a busy machine)
+// gets what it has left, up to the wall-clock cap.
 
 export interface CodeJob {
   code: string;
@@ -47,6 +50,8 @@ interface Slot {
   ready: boolean;
   /** Replace this thread once its current job is done. */
   discard: boolean;
+  /** The thread's Linux id (its CPU time is read from /proc), if it said. */
+  threadId: string | null;
 }
 
 /** The worker script ships as plain .mjs beside this file, found from the repository root in every host. */
@@ -102,10 +107,7 @@ export class CodePool {
       const job = this.queue.shift() as Pending;
       slot.job = job;
       slot.worker.ref(); // a job in flight keeps the process alive; an idle pool does not
-      slot.timer = setTimeout(
-        () => void this.retire(slot, { ok: false, kind: 'timeout', message: 'terminated at its deadline' }),
-        job.timeoutMs + HARD_STOP_GRACE_MS,
-      );
+      this.startHardStop(slot, job);
       slot.worker.postMessage({
         id: job.id,
         code: job.code,
@@ -114,6 +116,27 @@ export class CodePool {
         memoryBytes: job.memoryBytes,
       });
     }
+  }
+
+  /**
+   * Terminate the thread if its job outlives its limit by the grace: in CPU time where the thread's can
+   * be read (a starved thread is given what it has left), on the clock otherwise and past wallLimitMs.
+   */
+  private startHardStop(slot: Slot, job: Pending): void {
+    const limit = job.timeoutMs + HARD_STOP_GRACE_MS;
+    const wallCap = Date.now() + wallLimitMs(job.timeoutMs) + HARD_STOP_GRACE_MS;
+    const cpuAt = () => (slot.threadId ? threadCpuMs(slot.threadId) : null);
+    const cpuAtStart = cpuAt();
+    const check = () => {
+      if (slot.job !== job) return;
+      const now = Date.now();
+      const cpu = cpuAt();
+      const used = cpuAtStart === null || cpu === null ? Number.POSITIVE_INFINITY : cpu - cpuAtStart;
+      if (used >= limit || now >= wallCap)
+        void this.retire(slot, { ok: false, kind: 'timeout', message: 'terminated at its deadline' });
+      else slot.timer = setTimeout(check, Math.min(Math.max(50, limit - used), wallCap - now));
+    };
+    slot.timer = setTimeout(check, limit);
   }
 
   private spawn(): Slot {
@@ -125,11 +148,13 @@ export class CodePool {
     });
     this.started++;
     worker.unref();
-    const slot: Slot = { worker, job: null, timer: null, ready: false, discard: false };
+    const slot: Slot = { worker, job: null, timer: null, ready: false, discard: false, threadId: null };
     this.slots.add(slot);
-    worker.on('message', (message: { id?: number; ready?: boolean; tainted?: boolean } & CodeJobOutcome) => {
+    type Message = { id?: number; ready?: boolean; threadId?: string | null; tainted?: boolean } & CodeJobOutcome;
+    worker.on('message', (message: Message) => {
       if (message.ready) {
         slot.ready = true;
+        slot.threadId = message.threadId ?? null;
         this.dispatch();
         return;
       }

@@ -4,7 +4,8 @@
 // deadline does not stop the code, and discards it after a memory failure, so its heap is given back.
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
-import { newQuickJSWASMModule, shouldInterruptAfterDeadline } from 'quickjs-emscripten';
+import { newQuickJSWASMModule } from 'quickjs-emscripten';
+import { cpuDeadline, currentThreadId } from './thread-cpu.mjs';
 
 // Builder code yields the CPU to everything else: on Linux this lowers only this thread (TILLFLOW_CODE_NICE,
 // 19 by default), so the thread answering requests wins every contest with a loop. Where it is not allowed,
@@ -29,13 +30,13 @@ async function run(job) {
   // once it has grown by the job's limit; QuickJS's limit (a little higher) stays as the backstop.
   const heapCap = baseHeapBytes + job.memoryBytes;
   let overMemory = false;
-  const pastDeadline = shouldInterruptAfterDeadline(Date.now() + job.timeoutMs);
+  const pastDeadline = cpuDeadline(job.timeoutMs, threadId);
   const runtime = quickjs.newRuntime();
   runtime.setMemoryLimit(job.memoryBytes + 8 * 1024 * 1024);
   runtime.setMaxStackSize(256 * 1024);
-  runtime.setInterruptHandler((rt) => {
+  runtime.setInterruptHandler(() => {
     if (memory.buffer.byteLength > heapCap) overMemory = true;
-    return overMemory || pastDeadline(rt);
+    return overMemory || pastDeadline();
   });
   const context = runtime.newContext();
   try {
@@ -77,6 +78,8 @@ async function run(job) {
   }
 }
 
+const threadId = currentThreadId();
+
 /** How much a thread's WebAssembly heap may grow over its start and still take the next job. */
 const KEEP_GROWTH_BYTES = 16 * 1024 * 1024;
 let baseHeapBytes = 0;
@@ -85,7 +88,7 @@ let baseHeapBytes = 0;
 modulePromise.then(
   (quickjs) => {
     baseHeapBytes = quickjs.getWasmMemory().buffer.byteLength;
-    parentPort?.postMessage({ ready: true });
+    parentPort?.postMessage({ ready: true, threadId });
   },
   (error) => {
     throw error;

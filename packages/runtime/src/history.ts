@@ -6,11 +6,13 @@ import {
   flowRuns,
   flowSteps,
   flows,
+  flowVersions,
   stripeEvents,
   webhookDeliveries,
   webhookRejections,
 } from '@tillflow/db';
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { type FlowDefinition, getNodeType } from '@tillflow/flow-model';
+import { and, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import { type FlowTrigger, triggerAccepts } from './graph';
 import { signalRunsQueued } from './signals';
 
@@ -62,6 +64,14 @@ export async function getRun(db: Executor, runId: string, projectId?: number) {
       projectId === undefined ? eq(flowRuns.id, runId) : and(eq(flowRuns.id, runId), eq(flowRuns.projectId, projectId)),
     );
   if (!run) return null;
+  if (run.triggerPayload === null && run.eventRowId) {
+    // A webhook run's trigger is its event's payload (not copied into the run).
+    const [event] = await db
+      .select({ payload: stripeEvents.payload })
+      .from(stripeEvents)
+      .where(eq(stripeEvents.id, run.eventRowId));
+    run.triggerPayload = event?.payload ?? null;
+  }
   const steps = await db
     .select()
     .from(flowSteps)
@@ -114,7 +124,6 @@ export async function replayEvent(handle: DbHandle, eventRowId: string, projectI
           flowId: f.id,
           flowVersionId: f.published_version_id,
           eventRowId,
-          triggerPayload: event.payload,
         })),
       )
       .returning({ id: flowRuns.id });
@@ -191,4 +200,44 @@ export async function countRejections(db: Executor, endpointId: string) {
     sql`select reason, count(*)::int as count from webhook_rejection where endpoint_id = ${endpointId} group by reason`,
   );
   return Object.fromEntries(rows.map((r) => [r.reason, Number(r.count)]));
+}
+
+/** Why a run failed, as its owner reads it: the step it stopped at (by its title) and what went wrong. */
+export interface FailureInWords {
+  /** The step's title (its label on the canvas, else its kind's name); null when no step failed. */
+  step: string | null;
+  /** The step's message, without the step's internal id. */
+  message: string;
+}
+
+/**
+ * A run's stored error (the engine writes "<node id>: message", the id being for logs and support) read
+ * against the flow version the run ran: the step's title and the message alone.
+ */
+export function failureInWords(error: string | null, definition: FlowDefinition | null | undefined): FailureInWords {
+  if (!error) return { step: null, message: 'It stopped without saying why.' };
+  const nodes = (definition?.graph.nodes ?? []) as { id: string; type: string; label?: string }[];
+  // The longest matching id first, so a node "pay" never takes the error of a node "pay_2".
+  for (const node of [...nodes].sort((a, b) => b.id.length - a.id.length)) {
+    if (!error.startsWith(`${node.id}: `)) continue;
+    const title = node.label?.trim() || getNodeType(node.type)?.label || 'A step';
+    return { step: title, message: error.slice(node.id.length + 2) };
+  }
+  return { step: null, message: error };
+}
+
+/** failureInWords for several runs, each read against its own flow version (loaded once per version). */
+export async function failuresInWords(
+  db: Executor,
+  runs: { flowVersionId: string | null; error: string | null }[],
+): Promise<FailureInWords[]> {
+  const ids = [...new Set(runs.map((r) => r.flowVersionId).filter((id): id is string => !!id))];
+  const versions = ids.length
+    ? await db
+        .select({ id: flowVersions.id, definition: flowVersions.definition })
+        .from(flowVersions)
+        .where(inArray(flowVersions.id, ids))
+    : [];
+  const byId = new Map(versions.map((v) => [v.id, v.definition as FlowDefinition]));
+  return runs.map((r) => failureInWords(r.error, r.flowVersionId ? byId.get(r.flowVersionId) : null));
 }

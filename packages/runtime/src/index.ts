@@ -35,7 +35,18 @@ export {
 } from './flow-store';
 export { type FlowDefinition, type FlowTrigger, type GraphEdge, type GraphNode, triggerAccepts } from './graph';
 export { DEFAULT_HEARTBEAT_MS } from './heartbeat';
-export { countRejections, getRun, listEvents, listRuns, purgeOldRuns, replayEvent, retryRun } from './history';
+export {
+  countRejections,
+  type FailureInWords,
+  failureInWords,
+  failuresInWords,
+  getRun,
+  listEvents,
+  listRuns,
+  purgeOldRuns,
+  replayEvent,
+  retryRun,
+} from './history';
 export { startWebhookServer } from './http-server';
 export {
   findWebhookEndpoint,
@@ -70,9 +81,11 @@ export {
 } from './project-flows';
 export {
   projectQueueWait,
+  projectWaitingRuns,
   type QueueStatus,
   queueStatus,
   registerQueueGauges,
+  type WaitingRun,
   type WorkerStatus,
 } from './queue-status';
 export {

@@ -22,8 +22,11 @@ export interface IngestRequest {
   bodyBytes?: number;
   toleranceSec?: number;
   now?: number;
-  /** Where refusals are logged (the process's logger); absent, only the rejection row and metric record them. */
-  logger?: Logger;
+  /**
+   * Where refusals, secrets that do not open and bookkeeping failures are logged: the process's logger
+   * (a test passes its own). Required: a refusal is never recorded only as a row and a metric.
+   */
+  logger: Logger;
 }
 
 /** A delivery whose body is still on the wire: read (capped) only once its endpoint is known. */
@@ -32,7 +35,7 @@ export interface IncomingDelivery {
   signatureHeader: string | null | undefined;
   contentType?: string | null;
   readBody(maxBytes: number): Promise<CappedBody>;
-  logger?: Logger;
+  logger: Logger;
 }
 
 /**
@@ -123,7 +126,11 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
   // After the commit, coalesced (signals.ts): never a NOTIFY inside the acknowledgement's transaction.
   if (stored.runs > 0) signalRunsQueued(handle);
   metrics.webhookAcks.inc({ duplicate: String(stored.duplicate) });
-  await touchEndpoint(handle.db, endpointId);
+  // Bookkeeping only: the event is stored and its runs queued, so a failed write here must not turn the
+  // acknowledgement into an error (Stripe would deliver again for nothing).
+  await touchEndpoint(handle.db, endpointId).catch((error: unknown) =>
+    request.logger.warn({ err: error, endpointId }, 'webhook: last delivery time not recorded'),
+  );
   return {
     status: 200,
     body: {
@@ -197,7 +204,8 @@ async function touchEndpoint(db: Executor, endpointId: string): Promise<void> {
  * One statement, so one transaction and one round trip: store the event (or
  * count a re-delivery: ON CONFLICT DO UPDATE sees a concurrently committed
  * twin, `xmax = 0` tells a fresh insert apart), record the delivery, queue the
- * runs (the outbox: workers claim them from flow_run). Workers are woken after the commit (signalRunsQueued).
+ * runs (the outbox: workers claim them from flow_run; a run's trigger is its event's payload, read at claim,
+ * not a copy in the run). Workers are woken after the commit (signalRunsQueued).
  */
 async function storeEvent(
   handle: DbHandle,
@@ -221,8 +229,8 @@ async function storeEvent(
           insert into webhook_delivery (endpoint_id, event_row_id, duplicate)
           select ${endpoint.id}, id, not inserted from ev),
         runs as (
-          insert into flow_run (project_id, flow_id, flow_version_id, event_row_id, trigger_payload)
-          select ${endpoint.projectId}, f.flow_id, f.version_id, ev.id, ${rawText}::jsonb
+          insert into flow_run (project_id, flow_id, flow_version_id, event_row_id)
+          select ${endpoint.projectId}, f.flow_id, f.version_id, ev.id
           from ev, unnest(${flowIds}::uuid[], ${versionIds}::uuid[]) as f(flow_id, version_id)
           where ev.inserted
           returning id)

@@ -113,3 +113,45 @@ export async function projectQueueWait(
   );
   return { waiting: Number(row?.waiting ?? 0), oldestWaitingS: row?.oldest_s ?? null };
 }
+
+export interface WaitingRun {
+  id: string;
+  flowId: string;
+  flowName: string;
+  eventType: string | null;
+  /** Seconds since it became due (0 while it is backing off before a retry). */
+  waitingS: number;
+  /** Seconds until a retry is due (0 when it is due now). */
+  retryInS: number;
+  attempt: number;
+}
+
+/** One project's queued runs (test runs aside), the longest-waiting first: due ones, then retries backing off. */
+export async function projectWaitingRuns(db: Executor, projectId: number, limit = 20): Promise<WaitingRun[]> {
+  const rows = await executeRows<{
+    id: string;
+    flow_id: string;
+    flow_name: string;
+    event_type: string | null;
+    waiting_s: number;
+    retry_in_s: number;
+    attempt: number;
+  }>(
+    db,
+    sql`select r.id, r.flow_id, f.name as flow_name, e.type as event_type,
+          greatest(0, extract(epoch from now() - r.run_after))::float8 as waiting_s,
+          greatest(0, extract(epoch from r.run_after - now()))::float8 as retry_in_s, r.attempt
+        from flow_run r join flow f on f.id = r.flow_id left join stripe_event e on e.id = r.event_row_id
+        where r.project_id = ${projectId} and r.status = 'queued' and r.test_run = false
+        order by r.run_after limit ${limit}`,
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    flowId: r.flow_id,
+    flowName: r.flow_name,
+    eventType: r.event_type,
+    waitingS: Math.round(Number(r.waiting_s)),
+    retryInS: Math.round(Number(r.retry_in_s)),
+    attempt: r.attempt,
+  }));
+}

@@ -23,7 +23,7 @@ export async function rejectForEndpoint(
   projectId: number,
   reason: Exclude<RejectReason, 'unknown_endpoint'>,
   bodyBytes: number,
-  logger?: Logger,
+  logger: Logger,
 ): Promise<IngestResponse> {
   metrics.webhookRejections.inc({ reason });
   await db.insert(webhookRejections).values({ endpointId, projectId, reason, bodyBytes });
@@ -31,8 +31,7 @@ export async function rejectForEndpoint(
     .update(webhookEndpoints)
     .set({ failureCount: sql`${webhookEndpoints.failureCount} + 1` })
     .where(eq(webhookEndpoints.id, endpointId));
-  // Without a logger (a library call: tests, reconciliation's own re-feeds) the row and the metric are the record.
-  if (!quiet()) logger?.warn({ endpointId, projectId, reason, bytes: bodyBytes }, 'webhook refused');
+  if (!quiet()) logger.warn({ endpointId, projectId, reason, bytes: bodyBytes }, 'webhook refused');
   return { status: reason === 'body_too_large' ? 413 : 400, body: { error: reason } };
 }
 
@@ -42,8 +41,8 @@ export async function rejectForEndpoint(
 const MINUTE_MS = 60_000;
 const unknown = { total: 0, minuteStart: 0, inMinute: 0, lastMinute: 0 };
 
-export function rejectUnknownEndpoint(endpointId: string, now = Date.now(), logger?: Logger): IngestResponse {
-  const warn = (fields: Record<string, unknown>, message: string) => logger?.warn(fields, message);
+export function rejectUnknownEndpoint(endpointId: string, now: number, logger: Logger): IngestResponse {
+  const warn = (fields: Record<string, unknown>, message: string) => logger.warn(fields, message);
   const minute = now - (now % MINUTE_MS);
   if (minute !== unknown.minuteStart) {
     if (unknown.inMinute > 1 && !quiet())

@@ -7,7 +7,8 @@ import { streakGapMs } from './heartbeat';
 import { metrics } from './metrics';
 import type { RunServices } from './services';
 
-// flow_run rows are the queue. A claim takes due runs (queued and past their
+// flow_run rows are the queue. A webhook run's trigger is its stored event's payload (joined at claim, not
+// copied into the run). A claim takes due runs (queued and past their
 // backoff, or running with an expired lease: their worker died) with
 // FOR UPDATE SKIP LOCKED, so any number of workers on one PostgreSQL share
 // the work without taking the same run twice while its lease holds.
@@ -67,7 +68,7 @@ export async function claimRuns(
   }
   return preparedRows<ClaimedRun>(
     handle.db,
-    sql`update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
+    sql`with claimed as (update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
           lease_until = now() + make_interval(secs => ${leaseMs / 1000}), started_at = coalesce(started_at, now())
         where id in (
           select id from flow_run
@@ -78,7 +79,10 @@ export async function claimRuns(
           order by run_after
           limit ${limit}
           for update skip locked)
-        returning id, project_id, flow_id, flow_version_id, trigger_payload, attempt, max_attempts`,
+        returning id, project_id, flow_id, flow_version_id, event_row_id, trigger_payload, attempt, max_attempts)
+        select c.id, c.project_id, c.flow_id, c.flow_version_id, coalesce(c.trigger_payload, e.payload) as trigger_payload,
+          c.attempt, c.max_attempts
+        from claimed c left join stripe_event e on e.id = c.event_row_id`,
   );
 }
 

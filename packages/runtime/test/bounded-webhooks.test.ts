@@ -69,6 +69,7 @@ function deliver(endpointId: string, body: ReadableStream<Uint8Array>, contentLe
     signatureHeader: 't=1,v1=00',
     contentType: 'application/json',
     readBody: (max) => readBodyCapped(body, max, contentLength),
+    logger: testLogger,
   });
 }
 

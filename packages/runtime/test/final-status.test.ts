@@ -45,6 +45,7 @@ describe.skipIf(unavailable)('the final status write after a database restart', 
   }, 120_000);
 
   afterAll(async () => {
+    await restarting?.catch(() => {});
     for (const pool of pools) await pool.stop({ deadlineMs: 1000 }).catch(() => {});
     await handle?.close();
     await other?.close();
@@ -63,9 +64,15 @@ describe.skipIf(unavailable)('the final status write after a database restart', 
   async function runOnce(loose: LooseFlow) {
     const project = await createRuntimeProject(handle);
     const hook = await createHookedFlow(handle, project.id, loose);
+    let acknowledged: () => void = () => {};
+    const ackReceived = new Promise<void>((resolve) => {
+      acknowledged = resolve;
+    });
     const beforeFinish = async () => {
       if (!restartBeforeFinish) return;
       restartBeforeFinish = false;
+      // Only once the delivery has its answer: the outage is of the run's final write, not of the acknowledgement.
+      await ackReceived;
       // Stop PostgreSQL now (the run's steps have committed) and start it again 1 s later; however long the
       // restart takes, the other pool must not take the run of this live holder.
       restarting = cluster.restart('fast', 1000);
@@ -92,7 +99,8 @@ describe.skipIf(unavailable)('the final status write after a database restart', 
     }
     const event = stripeEvent('payment_intent.succeeded');
     restartBeforeFinish = true;
-    expect((await post(handle, hook.endpointId, hook.secret, event)).status).toBe(200);
+    const answer = await post(handle, hook.endpointId, hook.secret, event).finally(acknowledged);
+    expect(answer.status).toBe(200);
     const run = await waitFor(async () => {
       const [row] = await executeRows<{ status: string; attempt: number; error: string | null }>(
         handle.db,

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createEgressGuard } from '@tillflow/core';
+import { Writable } from 'node:stream';
+import { createEgressGuard, createLogger, type Logger } from '@tillflow/core';
 import { createTable, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, type DbHandle, projects } from '@tillflow/db';
 import { uniqueSuffix } from '@tillflow/db/testing';
@@ -44,7 +45,7 @@ export async function createRuntimeProject(handle: DbHandle) {
 /** Tests write flows compactly; this turns them into the flow model's definition. */
 export interface LooseFlow {
   trigger: { type: 'stripe_webhook'; eventTypes?: string[] };
-  nodes: { id: string; type: string; config?: Record<string, unknown> }[];
+  nodes: { id: string; type: string; label?: string; config?: Record<string, unknown> }[];
   edges: { source: string; target: string; label?: string }[];
 }
 
@@ -58,7 +59,13 @@ export function toDefinition(flow: LooseFlow): FlowDefinition {
     graph: {
       nodes: [
         { id: 'trigger', type: 'trigger', config: {}, position: position(0) },
-        ...flow.nodes.map((n, i) => ({ id: n.id, type: n.type, config: n.config ?? {}, position: position(i + 1) })),
+        ...flow.nodes.map((n, i) => ({
+          id: n.id,
+          type: n.type,
+          ...(n.label ? { label: n.label } : {}),
+          config: n.config ?? {},
+          position: position(i + 1),
+        })),
       ],
       edges: [
         ...roots.map((r, i) => ({ id: `t${i}`, source: 'trigger', target: r.id })),
@@ -115,13 +122,44 @@ export function stripeEvent(
   };
 }
 
-export function post(handle: DbHandle, endpointId: string, secret: string, event: unknown, timestamp?: number) {
+/** A logger whose JSON lines a test reads back (`lines`), as the process's logger would write them. */
+export function captureLogger(level: 'debug' | 'info' | 'warn' = 'info'): {
+  logger: Logger;
+  lines: Record<string, unknown>[];
+} {
+  const lines: Record<string, unknown>[] = [];
+  const logger = createLogger(
+    { TILLFLOW_LOG_LEVEL: level },
+    {
+      destination: new Writable({
+        write(chunk, _encoding, done) {
+          for (const line of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(line));
+          done();
+        },
+      }),
+    },
+  );
+  return { logger, lines };
+}
+
+/** What the tests' deliveries log (refusals are always logged: the ingest requires a logger). */
+export const testLogger = captureLogger('warn').logger;
+
+export function post(
+  handle: DbHandle,
+  endpointId: string,
+  secret: string,
+  event: unknown,
+  timestamp?: number,
+  logger: Logger = testLogger,
+) {
   const rawBody = JSON.stringify(event);
   return ingestStripeWebhook(handle, {
     endpointId,
     rawBody,
     signatureHeader: stripeSignatureHeader(rawBody, secret, timestamp),
     contentType: 'application/json',
+    logger,
   });
 }
 

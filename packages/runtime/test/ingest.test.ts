@@ -2,16 +2,26 @@ import { queryRows } from '@tillflow/data-model';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import {
   createRunServices,
+  getRun,
   ingestStripeWebhook,
   listRuns,
   startWorkers,
   stripeSignatureHeader,
   type Workers,
 } from '../src';
-import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
+import {
+  captureLogger,
+  createHookedFlow,
+  createRuntimeProject,
+  ledgerFlow,
+  post,
+  stripeEvent,
+  testLogger,
+  waitFor,
+} from './harness';
 
 let handle: DbHandle;
 let workers: Workers;
@@ -65,6 +75,13 @@ describe('webhook ingestion', () => {
       ),
     );
     expect(run).toMatchObject({ status: 'succeeded', attempt: 1, eventType: 'payment_intent.succeeded' });
+    // The queue row keeps no copy of the event: the run's trigger (amount 1250 above) is the stored event's payload.
+    const [queued] = await executeRows<{ trigger_payload: unknown }>(
+      handle.db,
+      sql`select trigger_payload from flow_run where id = ${run.id}`,
+    );
+    expect(queued.trigger_payload).toBeNull();
+    expect((await getRun(handle.db, run.id, projectId))?.triggerPayload).toMatchObject({ id: event.id });
   });
 
   it('applies the effect once when the same event arrives 5 times concurrently, recording 4 duplicates', async () => {
@@ -91,15 +108,27 @@ describe('webhook ingestion', () => {
     expect(runs).toHaveLength(1);
   });
 
-  it('refuses a bad signature, a stale timestamp, a malformed body (400) and a 2 MB body (413), storing nothing of them', async () => {
+  it('refuses a bad signature, a stale timestamp, a malformed body (400) and a 2 MB body (413), storing nothing of them and logging each refusal', async () => {
+    const { logger, lines } = captureLogger();
+    process.env.TILLFLOW_QUIET_WEBHOOKS = '0'; // the harness quiets refusal lines; this test reads them
+    onTestFinished(() => {
+      process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
+    });
     const before = await executeRows<{ n: number }>(
       handle.db,
       sql`select count(*)::int as n from stripe_event where project_id = ${projectId}`,
     );
     const forged = stripeEvent('payment_intent.succeeded');
-    expect((await post(handle, hook.endpointId, 'whsec_wrong_secret', forged)).status).toBe(400);
+    expect((await post(handle, hook.endpointId, 'whsec_wrong_secret', forged, undefined, logger)).status).toBe(400);
     const stale = stripeEvent('payment_intent.succeeded');
-    const staleResponse = await post(handle, hook.endpointId, hook.secret, stale, Math.floor(Date.now() / 1000) - 301);
+    const staleResponse = await post(
+      handle,
+      hook.endpointId,
+      hook.secret,
+      stale,
+      Math.floor(Date.now() / 1000) - 301,
+      logger,
+    );
     expect(staleResponse).toMatchObject({ status: 400, body: { error: 'stale_timestamp' } });
     const malformed = '{"id": "evt_1", "type": ';
     const malformedResponse = await ingestStripeWebhook(handle, {
@@ -107,6 +136,7 @@ describe('webhook ingestion', () => {
       rawBody: malformed,
       signatureHeader: stripeSignatureHeader(malformed, hook.secret),
       contentType: 'application/json',
+      logger,
     });
     expect(malformedResponse).toMatchObject({ status: 400, body: { error: 'not_json' } });
     const huge = JSON.stringify({ ...stripeEvent('payment_intent.succeeded'), padding: 'x'.repeat(2 * 1024 * 1024) });
@@ -115,6 +145,7 @@ describe('webhook ingestion', () => {
       rawBody: huge,
       signatureHeader: stripeSignatureHeader(huge, hook.secret),
       contentType: 'application/json',
+      logger,
     });
     expect(hugeResponse).toMatchObject({ status: 413, body: { error: 'body_too_large' } });
     const notAnEvent = JSON.stringify({ hello: 'world' });
@@ -124,6 +155,7 @@ describe('webhook ingestion', () => {
           endpointId: hook.endpointId,
           rawBody: notAnEvent,
           signatureHeader: stripeSignatureHeader(notAnEvent, hook.secret),
+          logger,
         })
       ).status,
     ).toBe(400);
@@ -146,6 +178,17 @@ describe('webhook ingestion', () => {
       not_json: 1,
       stale_timestamp: 1,
     });
+    // Each refusal is a line in the process's log too (endpoint, project, reason, size; never the body).
+    const refused = lines.filter((l) => l.msg === 'webhook refused');
+    expect(refused.map((l) => l.reason).sort()).toEqual([
+      'bad_signature',
+      'body_too_large',
+      'not_an_event',
+      'not_json',
+      'stale_timestamp',
+    ]);
+    for (const line of refused) expect(line).toMatchObject({ level: 'warn', endpointId: hook.endpointId, projectId });
+    expect(JSON.stringify(refused)).not.toContain(hook.secret);
   });
 
   it('refuses a signature that is right except for one hex digit at its start, middle or end, storing and running nothing', async () => {
@@ -163,6 +206,7 @@ describe('webhook ingestion', () => {
         rawBody,
         signatureHeader: nearMiss,
         contentType: 'application/json',
+        logger: testLogger,
       });
       expect(response, `digit ${position} changed`).toMatchObject({ status: 400, body: { error: 'bad_signature' } });
       expect(await eventRows(event.id)).toHaveLength(0);
@@ -181,5 +225,31 @@ describe('webhook ingestion', () => {
       body: { duplicate: false, runsQueued: 0 },
     });
     expect(await eventRows(unknown.id)).toHaveLength(1);
+  });
+  it("acknowledges and runs a stored event even when the endpoint's last delivery time cannot be written", async () => {
+    const fresh = await createHookedFlow(handle, projectId, ledgerFlow());
+    // The bookkeeping write fails (as when the connection drops right after the event's commit).
+    await handle.db.execute(
+      sql.raw(`create or replace function tf_refuse_touch() returns trigger language plpgsql as $$
+        begin raise exception 'no bookkeeping today'; end $$`),
+    );
+    await handle.db.execute(
+      sql.raw(`create trigger tf_refuse_touch before update on webhook_endpoint for each row
+        when (new.id = '${fresh.endpointId}') execute function tf_refuse_touch()`),
+    );
+    try {
+      const event = stripeEvent('payment_intent.succeeded', { amount: 700 });
+      const response = await post(handle, fresh.endpointId, fresh.secret, event);
+      expect(response).toMatchObject({ status: 200, body: { received: true, duplicate: false, runsQueued: 1 } });
+      const rows = await waitFor(async () => {
+        const found = await ledgerRows(event.id);
+        return found[0]?.note === 'done' ? found : null;
+      });
+      expect(rows).toHaveLength(1);
+      expect(await eventRows(event.id)).toHaveLength(1);
+    } finally {
+      await handle.db.execute(sql.raw('drop trigger tf_refuse_touch on webhook_endpoint'));
+      await handle.db.execute(sql.raw('drop function tf_refuse_touch()'));
+    }
   });
 });

@@ -117,7 +117,7 @@ describe("a project's flows as the studio reads them", () => {
 
     await expect(save(withLockedNode({ message: 'changed' }), flow.draftRevision)).rejects.toMatchObject({
       code: 'FORBIDDEN',
-      message: "'Payment callback' is a system node and cannot be changed.",
+      message: "'Payment callback' is a built-in step and cannot be changed.",
     });
     const moved = withLockedNode({ message: 'paid' });
     moved.graph.nodes[1].position = { x: 400, y: 100 };

@@ -1,5 +1,5 @@
 import { NonRetriableError } from '@tillflow/core';
-import type { OutputOf, StripeOperation } from '@tillflow/flow-model';
+import { checkStripeParams, type OutputOf, stripeApiOperation } from '@tillflow/flow-model';
 import type Stripe from 'stripe';
 import type { ExecutorOf } from '../registry';
 
@@ -68,27 +68,41 @@ export const sendEmailNode: ExecutorOf<'send_email'> = {
   },
 };
 
-type Call = (s: Stripe, p: any, o: Stripe.RequestOptions) => Promise<unknown>;
-// Every operation the catalog lets a flow call (a missing or extra one is a compile error).
-const STRIPE_OPERATIONS: Record<StripeOperation, Call> = {
-  'customers.create': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.customers.create(p, o),
-  'customers.retrieve': (s: Stripe, p: any) => s.customers.retrieve(p.id),
-  'customers.update': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.customers.update(p.id, without(p), o),
-  'paymentIntents.retrieve': (s: Stripe, p: any) => s.paymentIntents.retrieve(p.id),
-  'paymentIntents.create': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.paymentIntents.create(p, o),
-  'refunds.create': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.refunds.create(p, o),
-  'refunds.retrieve': (s: Stripe, p: any) => s.refunds.retrieve(p.id),
-  'subscriptions.retrieve': (s: Stripe, p: any) => s.subscriptions.retrieve(p.id),
-  'subscriptions.cancel': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.subscriptions.cancel(p.id, without(p), o),
-  'subscriptions.update': (s: Stripe, p: any, o: Stripe.RequestOptions) => s.subscriptions.update(p.id, without(p), o),
-  'checkout.sessions.retrieve': (s: Stripe, p: any) => s.checkout.sessions.retrieve(p.id),
-  'invoices.retrieve': (s: Stripe, p: any) => s.invoices.retrieve(p.id),
-  'charges.retrieve': (s: Stripe, p: any) => s.charges.retrieve(p.id),
-};
+/** Stripe's query-string form of parameters (`created[gte]=1&ids[0]=a`), for reads. */
+function stripeQuery(params: Record<string, unknown>): string {
+  const pairs: string[] = [];
+  const add = (key: string, value: unknown) => {
+    if (value === undefined) return;
+    if (value !== null && typeof value === 'object') {
+      for (const [k, v] of Object.entries(value)) add(`${key}[${k}]`, v);
+      return;
+    }
+    pairs.push(
+      `${encodeURIComponent(key).replace(/%5B/g, '[').replace(/%5D/g, ']')}=${encodeURIComponent(String(value ?? ''))}`,
+    );
+  };
+  for (const [k, v] of Object.entries(params)) add(k, v);
+  return pairs.length ? `?${pairs.join('&')}` : '';
+}
 
-function without(params: { id?: string }) {
-  const { id: _id, ...rest } = params;
-  return rest;
+/**
+ * One operation of Stripe's API as the catalog describes it (generated from Stripe's description): its parameters
+ * are checked in words first, then it is called through the project's Stripe client (`rawRequest`: the same keys,
+ * version, retries and egress as every other call), with the run's idempotency key on writes.
+ */
+async function callStripe(
+  stripe: Stripe,
+  operationId: string,
+  params: Record<string, unknown>,
+  idempotencyKey: string,
+) {
+  const problems = checkStripeParams(operationId, params, true);
+  if (problems.length) throw new NonRetriableError(problems.map((p) => p.message).join(' '));
+  const op = stripeApiOperation(operationId)!;
+  const { id, ...rest } = params;
+  const path = op.path.replace(/\{[^}]+\}/, encodeURIComponent(String(id)));
+  if (op.method === 'GET') return stripe.rawRequest('GET', `${path}${stripeQuery(rest)}`);
+  return stripe.rawRequest(op.method, path, op.method === 'POST' ? rest : undefined, { idempotencyKey });
 }
 
 export const stripeApiCallNode: ExecutorOf<'stripe_api_call'> = {
@@ -98,7 +112,7 @@ export const stripeApiCallNode: ExecutorOf<'stripe_api_call'> = {
     const stripe = await ctx.services.stripe(ctx.tx, ctx.projectId);
     try {
       // A Stripe object: open, with the fields the catalog names where the object has them.
-      const result = await STRIPE_OPERATIONS[c.operation](stripe, c.params, { idempotencyKey: ctx.idempotencyKey });
+      const result = await callStripe(stripe, c.operation, c.params, ctx.idempotencyKey);
       return result as OutputOf<'stripe_api_call'>;
     } catch (error) {
       const e = error as { statusCode?: number; message?: string };
