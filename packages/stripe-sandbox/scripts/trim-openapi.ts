@@ -6,9 +6,11 @@
  *
  * Re-run it after adding a route; record a new source version in openapi/README.md.
  */
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { eventObjectSchema, stripeEventTypes } from '../../flow-model/scripts/stripe-event-objects';
 import { ROUTES } from '../src/server';
 
 const source = process.argv[2];
@@ -50,8 +52,10 @@ function walk(node: unknown): void {
   }
 }
 walk(paths);
-// Event payloads carry any object: keep the event schema itself too.
-for (const name of ['event', 'error']) {
+// Event payloads carry any object: keep the event schema itself too, and the object of every event type Stripe
+// documents (flow-model's event picker, sample payloads and binding types are generated from them).
+const eventObjects = stripeEventTypes(spec).map((type) => eventObjectSchema(type, spec.components.schemas));
+for (const name of ['event', 'error', ...new Set(eventObjects.filter((n): n is string => n !== null))]) {
   schemas[name] = spec.components.schemas[name];
   walk(schemas[name]);
 }
@@ -124,3 +128,13 @@ for (const [p, item] of Object.entries<any>(paths)) {
   }
 }
 writeFileSync(path.join(path.dirname(out), 'params.json'), `${JSON.stringify(index)}\n`);
+// Every event type an endpoint may subscribe to (the sandbox accepts each, as Stripe does, though it sends fewer).
+writeFileSync(path.join(path.dirname(out), 'event-types.json'), `${JSON.stringify(stripeEventTypes(spec))}\n`);
+
+// flow-model's Stripe data (event types, objects, API operations) is generated from this file: keep it in step.
+console.log(
+  execFileSync('npx', ['tsx', 'packages/flow-model/scripts/generate-stripe.ts'], {
+    cwd: path.resolve(path.dirname(out), '../../..'),
+    encoding: 'utf8',
+  }).trim(),
+);

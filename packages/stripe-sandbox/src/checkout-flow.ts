@@ -2,6 +2,7 @@ import type { Ctx } from './context';
 import { emit } from './context';
 import { StripeApiError } from './errors';
 import { nowSeconds } from './ids';
+import { type BankAccountInput, createBankPaymentMethod } from './resources/bank-debits';
 import { expireIfDue } from './resources/checkout';
 import { redeem } from './resources/coupons';
 import { createCustomer } from './resources/customers';
@@ -12,6 +13,8 @@ import { createSubscription } from './resources/subscriptions';
 
 export interface PayInput {
   card: CardInput;
+  /** Pays by ACH Direct Debit instead of the card (payment mode, USD): the session completes unpaid, settles later. */
+  bankAccount?: BankAccountInput;
   email?: string;
   name?: string;
 }
@@ -37,9 +40,18 @@ export function payCheckoutSession(ctx: Ctx, session: any, input: PayInput): Pay
     (session.customer ? ctx.account.data.customers[session.customer]?.email : null);
   if (!email && !session.customer)
     return { outcome: 'declined', message: 'Your email is incomplete.', code: 'email_invalid' };
+  if (input.bankAccount && (session.mode !== 'payment' || session.currency !== 'usd')) {
+    return {
+      outcome: 'declined',
+      message: 'This Checkout Session does not accept US bank accounts.',
+      code: 'payment_method_unactivated',
+    };
+  }
   let pm: any;
   try {
-    pm = createCardPaymentMethod(ctx.account, input.card, { email, name: input.name ?? null });
+    pm = input.bankAccount
+      ? createBankPaymentMethod(ctx, input.bankAccount, { email, name: input.name ?? null })
+      : createCardPaymentMethod(ctx.account, input.card, { email, name: input.name ?? null });
   } catch (e) {
     if (e instanceof StripeApiError)
       return { outcome: 'declined', message: e.message, code: e.extra.code ?? 'card_error' };
@@ -164,9 +176,14 @@ export function completeSession(ctx: Ctx, session: any): PayResult {
   if (session.status !== 'complete') {
     session.status = 'complete';
     const sub = session.subscription ? ctx.account.data.subscriptions[session.subscription] : null;
+    const pi = session.payment_intent ? ctx.account.data.payment_intents[session.payment_intent] : null;
     if (session.mode !== 'setup')
       session.payment_status =
-        session.amount_total === 0 || sub?.status === 'trialing' ? 'no_payment_required' : 'paid';
+        session.amount_total === 0 || sub?.status === 'trialing'
+          ? 'no_payment_required'
+          : pi?.status === 'processing'
+            ? 'unpaid' // a delayed method: async_payment_succeeded / _failed follows when it settles
+            : 'paid';
     session.url = null;
     session._completed_at = nowSeconds();
     for (const d of session.discounts ?? []) redeem(ctx, d.coupon, d.promotion_code);

@@ -121,7 +121,7 @@ ${session.custom_text.submit ? `<p class="notice">${escapeHtml(session.custom_te
   );
 }
 
-function parseExpiry(text: string): { month: number; year: number } | null {
+export function parseExpiry(text: string): { month: number; year: number } | null {
   const m = /^\s*(\d{1,2})\s*\/?\s*(\d{2}|\d{4})\s*$/.exec(text.replace(/\s+\/\s+/, '/'));
   if (!m) return null;
   const month = Number(m[1]);
@@ -130,7 +130,7 @@ function parseExpiry(text: string): { month: number; year: number } | null {
   return { month, year };
 }
 
-function validateCard(form: Record<string, any>): string | null {
+export function validateCard(form: Record<string, any>): string | null {
   const number = String(form.card_number ?? '').replace(/\s+/g, '');
   if (!/^\d{12,19}$/.test(number)) return 'Your card number is incomplete.';
   const expiry = parseExpiry(String(form.expiry ?? ''));

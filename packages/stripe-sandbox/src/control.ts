@@ -5,7 +5,7 @@ import type { Account, Brand, DeliveryOptions, DeliveryRecord } from './store';
 
 /** What the control surface needs from the sandbox; the programmatic API implements the same calls. */
 export interface SandboxControls {
-  createAccount(opts?: { brand?: Partial<Brand> }): AccountKeys;
+  createAccount(opts?: { brand?: Partial<Brand>; livemode?: boolean }): AccountKeys;
   /** In-process callers (tests, the CLI): by id or either key; the HTTP surface uses the two below. */
   findAccount(idOrKey?: string | null): Account | undefined;
   accountById(id: string): Account | undefined;
@@ -18,7 +18,18 @@ export interface SandboxControls {
   listDeliveries(idOrKey?: string, filter?: { eventId?: string; endpointId?: string }): DeliveryRecord[];
   setBrand(brand: Partial<Brand>, idOrKey?: string): Brand;
   setFailedRenewalBehavior(behavior: 'cancel' | 'unpaid', idOrKey?: string): void;
-  payCheckoutSession(sessionId: string, card?: { number?: string; email?: string; name?: string }): unknown;
+  payCheckoutSession(
+    sessionId: string,
+    card?: {
+      number?: string;
+      email?: string;
+      name?: string;
+      /** Pays by ACH Direct Debit (routing 110000000 and one of Stripe's test account numbers) instead. */
+      bankAccount?: { routingNumber: string; accountNumber: string };
+    },
+  ): unknown;
+  /** Settles the processing bank debits now (Stripe's test mode does it within minutes; the sandbox after 3). */
+  settleBankDebits(idOrKey?: string): number;
 }
 
 export interface AccountKeys {
@@ -175,9 +186,17 @@ export function handleControl(
     const pay = /^\/checkout_sessions\/(cs_[A-Za-z0-9_]+)\/pay$/.exec(path);
     if (pay && method === 'POST') {
       const input = z
-        .object({ number: z.string().optional(), email: z.string().optional(), name: z.string().optional() })
+        .object({
+          number: z.string().optional(),
+          email: z.string().optional(),
+          name: z.string().optional(),
+          bankAccount: z.object({ routingNumber: z.string(), accountNumber: z.string() }).optional(),
+        })
         .parse(body);
       return json(res, 200, controls.payCheckoutSession(pay[1], input));
+    }
+    if (method === 'POST' && path === '/bank_debits/settle') {
+      return json(res, 200, { settled: controls.settleBankDebits(ref) });
     }
     return json(res, 404, {
       error: { type: 'invalid_request_error', message: `Unknown sandbox control ${method} ${url.pathname}` },

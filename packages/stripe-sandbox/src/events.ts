@@ -36,7 +36,7 @@ export function createEvent(
     api_version: API_VERSION,
     created: eventTime(account, object),
     data,
-    livemode: false,
+    livemode: account.livemode === true,
     pending_webhooks: matchingEndpoints(account, type).length,
     request: { id: request?.id ?? null, idempotency_key: request?.idempotency_key ?? null },
     type,

@@ -4,6 +4,7 @@ import { pageCtx, type SandboxCore } from './context';
 import type { AccountKeys, SandboxControls } from './control';
 import { createEvent } from './events';
 import { nowSeconds, randomToken } from './ids';
+import { settleBankDebits } from './resources/bank-debits';
 import { runDueRealTime } from './resources/test-clocks';
 import { createSandboxServer } from './server';
 import {
@@ -63,7 +64,7 @@ export interface Sandbox extends SandboxControls {
   controlToken: string;
   close(): Promise<void>;
   /** Async twin of the control call, so callers can `await` it like the HTTP control surface. */
-  createAccount(opts?: { brand?: Partial<Brand> }): AccountKeys & Promise<AccountKeys>;
+  createAccount(opts?: { brand?: Partial<Brand>; livemode?: boolean }): AccountKeys & Promise<AccountKeys>;
   /** Resolves once no webhook delivery is queued, in flight or scheduled for retry. */
   waitForDeliveries(): Promise<void>;
 }
@@ -95,7 +96,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
 
   const controls: SandboxControls = {
     createAccount(opts = {}) {
-      const account = store.add(newAccount({ brand: opts.brand }));
+      const account = store.add(newAccount({ brand: opts.brand, livemode: opts.livemode }));
       return { accountId: account.id, secretKey: account.secretKey, publishableKey: account.publishableKey };
     },
     findAccount: (idOrKey) => (idOrKey ? store.find(idOrKey) : store.find(DEFAULT_SECRET_KEY)),
@@ -148,11 +149,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           card: { number: input.number ?? '4242424242424242', exp_month: 12, exp_year: year },
           email: input.email ?? 'customer@example.com',
           name: input.name,
+          bankAccount: input.bankAccount,
         });
         store.changed();
         return result;
       }
       throw new Error(`No such checkout session: ${sessionId}`);
+    },
+    settleBankDebits(idOrKey) {
+      const accounts = idOrKey ? [resolve(idOrKey)] : [...store.accounts.values()];
+      let settled = 0;
+      for (const account of accounts) settled += settleBankDebits(pageCtx(core, account), true);
+      store.changed();
+      return settled;
     },
   };
 
@@ -160,6 +169,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     for (const account of store.accounts.values()) {
       const ctx = { core, account, params: {}, body: {}, query: {}, request: { id: null, idempotency_key: null } };
       runDueRealTime(ctx, nowSeconds());
+      settleBankDebits(ctx, false);
     }
     store.changed();
   }, options.renewalCheckMs ?? 30_000);

@@ -13,6 +13,7 @@ import { customerRoutes } from './resources/customers';
 import { disputeRoutes } from './resources/disputes';
 import { invoiceItemRoutes } from './resources/invoice-items';
 import { invoiceRoutes } from './resources/invoice-routes';
+import { oneOffInvoiceRoutes } from './resources/one-off-invoices';
 import { paymentIntentRoutes } from './resources/payment-intent-routes';
 import { paymentMethodRoutes } from './resources/payment-methods';
 import { priceRoutes } from './resources/prices';
@@ -41,6 +42,7 @@ export const ROUTES: Route[] = [
   ...subscriptionRoutes,
   ...subscriptionItemRoutes,
   ...invoiceRoutes,
+  ...oneOffInvoiceRoutes,
   ...invoiceItemRoutes,
   ...testClockRoutes,
   ...couponRoutes,

@@ -74,6 +74,8 @@ export function objectsOf(account: Account, collection: Collection): any[] {
 }
 
 export function storeObject(account: Account, collection: Collection, object: { id: string }): void {
+  // A live-looking account's objects say so (they are built with `livemode: false`, as test objects are).
+  if (account.livemode && 'livemode' in object) (object as { livemode: boolean }).livemode = true;
   const record = account.data[collection];
   const previous = record[object.id];
   record[object.id] = object;
@@ -151,6 +153,11 @@ export interface Account {
   publishableKey: string;
   revoked: boolean;
   brand: Brand;
+  /**
+   * A live-looking account (tests of live/test separation): `sk_live_` / `pk_live_` keys, and its objects and
+   * events say `livemode: true`, as real Stripe's do with live keys. Still the sandbox: no real money moves.
+   */
+  livemode?: boolean;
   deliveryOptions: DeliveryOptions;
   /** What happens after the last failed renewal retry (Stripe's dashboard setting); default cancel. */
   failedRenewalBehavior?: 'cancel' | 'unpaid';
@@ -165,12 +172,20 @@ function emptyData(): Record<Collection, Record<string, any>> {
   return Object.fromEntries(COLLECTIONS.map((c) => [c, {}])) as Record<Collection, Record<string, any>>;
 }
 
-export function newAccount(opts: { id?: string; secretKey?: string; publishableKey?: string; brand?: Partial<Brand> }) {
+export function newAccount(opts: {
+  id?: string;
+  secretKey?: string;
+  publishableKey?: string;
+  brand?: Partial<Brand>;
+  livemode?: boolean;
+}) {
   const token = randomToken(24);
+  const mode = opts.livemode ? 'live' : 'test';
   const account: Account = {
     id: opts.id ?? newId('acct', 16),
-    secretKey: opts.secretKey ?? `sk_test_${token}`,
-    publishableKey: opts.publishableKey ?? `pk_test_${token}`,
+    secretKey: opts.secretKey ?? `sk_${mode}_${token}`,
+    publishableKey: opts.publishableKey ?? `pk_${mode}_${token}`,
+    ...(opts.livemode ? { livemode: true } : {}),
     revoked: false,
     brand: { name: 'Tillflow Sandbox', logoUrl: null, slogan: null, ...opts.brand },
     deliveryOptions: { duplicate: false, shuffle: false, delayMs: 0 },

@@ -1,3 +1,4 @@
+import DOCUMENTED_EVENT_TYPES from '../openapi/event-types.json' with { type: 'json' };
 import { type Ctx, getObject, putObject, type Route } from './context';
 import { invalidRequest } from './errors';
 import { newId, nowSeconds, randomToken } from './ids';
@@ -7,12 +8,11 @@ import { type Account, objectsOf, removeObject } from './store';
 
 export const MAX_WEBHOOK_ENDPOINTS = 16;
 
-/** Event types the sandbox emits; endpoints may subscribe to these or to '*'. */
+/** Event types the sandbox emits (also those newer than the pinned description). */
 export const EVENT_TYPES = [
   'checkout.session.completed',
   'checkout.session.expired',
-  // Real Stripe events the sandbox never emits (no async payment methods, refunds never fail); accepted so
-  // endpoints written for real Stripe register unchanged.
+  // Sent when a delayed payment method (a us_bank_account debit) settles after its checkout completed.
   'checkout.session.async_payment_succeeded',
   'checkout.session.async_payment_failed',
   'refund.failed',
@@ -25,6 +25,7 @@ export const EVENT_TYPES = [
   'customer.subscription.trial_will_end',
   'payment_intent.created',
   'payment_intent.succeeded',
+  'payment_intent.processing',
   'payment_intent.payment_failed',
   'payment_intent.canceled',
   'payment_intent.requires_action',
@@ -33,6 +34,7 @@ export const EVENT_TYPES = [
   'payment_method.detached',
   'charge.succeeded',
   'charge.failed',
+  'charge.pending',
   'charge.captured',
   'charge.refunded',
   'charge.updated',
@@ -65,6 +67,9 @@ export const EVENT_TYPES = [
   'test_helpers.test_clock.deleted',
 ];
 
+/** What an endpoint may subscribe to, as on Stripe: every documented event type (or '*'), sent or not. */
+const SUBSCRIBABLE = new Set<string>([...DOCUMENTED_EVENT_TYPES, ...EVENT_TYPES]);
+
 export function matchingEndpoints(account: Account, eventType: string): any[] {
   return objectsOf(account, 'webhook_endpoints').filter(
     (we: any) => we.status === 'enabled' && (we.enabled_events.includes('*') || we.enabled_events.includes(eventType)),
@@ -79,9 +84,9 @@ function enabledEvents(params: any, required: boolean): string[] | undefined {
     return undefined;
   }
   events.forEach((type, i) => {
-    if (type !== '*' && !EVENT_TYPES.includes(type)) {
+    if (type !== '*' && !SUBSCRIBABLE.has(type)) {
       throw invalidRequest(
-        `Invalid enabled_events[${i}]: must be one of ${EVENT_TYPES.join(', ')}, or *`,
+        `Invalid enabled_events[${i}]: must be one of ${[...SUBSCRIBABLE].join(', ')}, or *`,
         `enabled_events[${i}]`,
       );
     }

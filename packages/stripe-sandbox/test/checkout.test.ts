@@ -235,3 +235,86 @@ describe('control surface and persistence', () => {
     }
   });
 });
+
+describe('a delayed payment method (ACH Direct Debit, us_bank_account)', () => {
+  const bank = (accountNumber: string) => ({ bankAccount: { routingNumber: '110000000', accountNumber } });
+  const types = async () =>
+    (await stripe.events.list({ limit: 100 })).data
+      .map((e) => e.type)
+      .reverse()
+      .filter((t) => /^(checkout\.session|payment_intent|charge)\./.test(t) && t !== 'payment_intent.created');
+
+  it('completes the checkout unpaid with the intent processing, then succeeds on Stripe’s success account number', async () => {
+    const session = await paymentSession();
+    expect(sandbox.payCheckoutSession(session.id, bank('000123456789'))).toMatchObject({ outcome: 'succeeded' });
+    const completed = await stripe.checkout.sessions.retrieve(session.id);
+    expect(completed).toMatchObject({ status: 'complete', payment_status: 'unpaid' });
+    const processing = await stripe.paymentIntents.retrieve(String(completed.payment_intent));
+    expect(processing).toMatchObject({ status: 'processing', amount_received: 0, metadata: {} });
+    const pm = await stripe.paymentMethods.retrieve(String(processing.payment_method));
+    expect(pm).toMatchObject({
+      type: 'us_bank_account',
+      us_bank_account: { last4: '6789', routing_number: '110000000' },
+    });
+    const pending = await stripe.charges.retrieve(String(processing.latest_charge));
+    expect(pending).toMatchObject({ status: 'pending', paid: false, captured: false });
+    expect(pending.payment_method_details?.type).toBe('us_bank_account');
+    expect(await types()).toEqual(['charge.pending', 'payment_intent.processing', 'checkout.session.completed']);
+    // Nothing settles by itself before its time; the control settles it now.
+    expect(sandbox.settleBankDebits(secretKey)).toBe(1);
+    expect(sandbox.settleBankDebits(secretKey)).toBe(0);
+    expect(await stripe.paymentIntents.retrieve(processing.id)).toMatchObject({
+      status: 'succeeded',
+      amount_received: 3998,
+    });
+    expect((await stripe.checkout.sessions.retrieve(session.id)).payment_status).toBe('paid');
+    expect(await stripe.charges.retrieve(pending.id)).toMatchObject({
+      status: 'succeeded',
+      paid: true,
+      captured: true,
+    });
+    expect((await types()).slice(3)).toEqual([
+      'charge.succeeded',
+      'payment_intent.succeeded',
+      'checkout.session.async_payment_succeeded',
+    ]);
+  });
+
+  it('fails later on Stripe’s failure account numbers: the intent back to requires_payment_method, async_payment_failed', async () => {
+    const session = await paymentSession();
+    sandbox.payCheckoutSession(session.id, bank('000222222227'));
+    const intentId = String((await stripe.checkout.sessions.retrieve(session.id)).payment_intent);
+    expect((await stripe.paymentIntents.retrieve(intentId)).status).toBe('processing');
+    expect(await control(sandbox, '/bank_debits/settle', {}, secretKey)).toEqual({ status: 200, body: { settled: 1 } });
+    const failed = await stripe.paymentIntents.retrieve(intentId);
+    expect(failed.status).toBe('requires_payment_method');
+    expect(failed.last_payment_error).toMatchObject({ code: 'insufficient_funds' });
+    expect(await stripe.charges.retrieve(String(failed.latest_charge))).toMatchObject({
+      status: 'failed',
+      failure_code: 'insufficient_funds',
+    });
+    expect(await stripe.checkout.sessions.retrieve(session.id)).toMatchObject({
+      status: 'complete',
+      payment_status: 'unpaid',
+    });
+    expect((await types()).slice(3)).toEqual([
+      'charge.failed',
+      'payment_intent.payment_failed',
+      'checkout.session.async_payment_failed',
+    ]);
+  });
+
+  it('refuses a bank account that is not on Stripe’s test routing number, and a bank debit in another currency', async () => {
+    const session = await paymentSession();
+    expect(
+      sandbox.payCheckoutSession(session.id, {
+        bankAccount: { routingNumber: '021000021', accountNumber: '000123456789' },
+      }),
+    ).toMatchObject({ outcome: 'declined', code: 'routing_number_invalid' });
+    const eur = await paymentSession({
+      line_items: [{ price_data: { currency: 'eur', unit_amount: 500, product_data: { name: 'Card' } }, quantity: 1 }],
+    });
+    expect(sandbox.payCheckoutSession(eur.id, bank('000123456789'))).toMatchObject({ outcome: 'declined' });
+    expect((await stripe.checkout.sessions.retrieve(eur.id)).status).toBe('open');
+  });
+});

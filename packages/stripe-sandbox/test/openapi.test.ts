@@ -226,7 +226,33 @@ async function sweep(): Promise<void> {
   });
   sandbox.payCheckoutSession(setupSession.id);
   await stripe.checkout.sessions.retrieve(setupSession.id);
+  // A delayed method: paid by bank debit, processing, then settled (one succeeds, one fails).
+  for (const accountNumber of ['000123456789', '000111111113']) {
+    const bankSession = await stripe.checkout.sessions.create({
+      mode: 'payment',
+      success_url: 'http://localhost/ok',
+      line_items: [{ price: oneTime.id, quantity: 1 }],
+    });
+    sandbox.payCheckoutSession(bankSession.id, { bankAccount: { routingNumber: '110000000', accountNumber } });
+    const processing = await stripe.paymentIntents.retrieve(
+      String((await stripe.checkout.sessions.retrieve(bankSession.id)).payment_intent),
+    );
+    await stripe.charges.retrieve(String(processing.latest_charge));
+    await stripe.paymentMethods.retrieve(String(processing.payment_method));
+    sandbox.settleBankDebits();
+    await stripe.checkout.sessions.retrieve(bankSession.id);
+    await stripe.paymentIntents.retrieve(processing.id);
+    await stripe.charges.retrieve(String(processing.latest_charge));
+  }
 
+  // One-off invoices: a draft with an item on it, finalized, marked uncollectible, paid; another deleted.
+  const oneOff = await stripe.invoices.create({ customer: clocked.id, description: 'One-off' });
+  await stripe.invoiceItems.create({ customer: clocked.id, invoice: oneOff.id, amount: 400, currency: 'usd' });
+  await stripe.invoices.finalizeInvoice(oneOff.id);
+  await stripe.invoices.markUncollectible(oneOff.id);
+  await stripe.invoices.pay(oneOff.id);
+  const droppedDraft = await stripe.invoices.create({ customer: clocked.id });
+  await stripe.invoices.del(droppedDraft.id);
   const invoices = await stripe.invoices.list({ subscription: sub.id });
   const invoice = invoices.data[0];
   await stripe.invoices.retrieve(invoice.id);

@@ -19,6 +19,7 @@ import { newId, nowSeconds, randomToken } from '../ids';
 import { allowOnly, arr, bool, metadata, nullableStr, obj, oneOf, str, strArray } from '../params';
 import { filteredList, flag } from '../render';
 import { type Account, objectsOf } from '../store';
+import { changeSubscription, paymentMethodSection, subscriptionControls, updatePaymentMethod } from './portal-actions';
 import { changeSubscriptionItems } from './subscription-items';
 import { cancelSubscription } from './subscription-lifecycle';
 
@@ -359,7 +360,8 @@ function portalPage(account: Account, session: any, notice: string | null): stri
             })
             .join('')}`
         : '';
-      return `<article aria-label="${escapeHtml(product?.name ?? 'Plan')}"><h3>${escapeHtml(product?.name ?? 'Plan')}</h3><p>${formatMoney(item.price.unit_amount * item.quantity, item.price.currency)} / ${escapeHtml(every(item.price))}</p>${state}${switches}</article>`;
+      const quantity = item.quantity > 1 ? ` (quantity ${item.quantity})` : '';
+      return `<article aria-label="${escapeHtml(product?.name ?? 'Plan')}"><h3>${escapeHtml(product?.name ?? 'Plan')}</h3><p>${formatMoney(item.price.unit_amount * item.quantity, item.price.currency)} / ${escapeHtml(every(item.price))}${quantity}</p>${state}${subscriptionControls(config, s)}${switches}</article>`;
     })
     .join('');
   const back = session.return_url
@@ -368,7 +370,7 @@ function portalPage(account: Account, session: any, notice: string | null): stri
   const headline = config.business_profile.headline ? `<p>${escapeHtml(config.business_profile.headline)}</p>` : '';
   return page(
     `${account.brand.name} – Manage your subscription`,
-    `<main><section><h1>${escapeHtml(account.brand.name)}</h1>${headline}<h2>Manage your subscription</h2><p>${escapeHtml(customer?.email ?? '')}</p>${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ''}${rows || '<p>No current subscriptions.</p>'}${back}</section></main>`,
+    `<main><section><h1>${escapeHtml(account.brand.name)}</h1>${headline}<h2>Manage your subscription</h2><p>${escapeHtml(customer?.email ?? '')}</p>${notice ? `<p role="status">${escapeHtml(notice)}</p>` : ''}${rows || '<p>No current subscriptions.</p>'}${paymentMethodSection(account, config, session.customer)}${back}</section></main>`,
   );
 }
 
@@ -399,6 +401,12 @@ export function handlePortalPage(
     return true;
   }
   const form = decodeForm(rawBody) as Record<string, string>;
+  if (form.action === 'payment_method') {
+    const done = updatePaymentMethod(pageCtx(core, account), configOf(account, session), session.customer, form);
+    core.store.changed();
+    html(res, done.status, portalPage(account, session, done.notice));
+    return true;
+  }
   const sub = account.data.subscriptions[form.subscription];
   if (!sub || sub.customer !== session.customer) {
     html(res, 404, portalPage(account, session, 'That subscription is not yours.'));
@@ -409,6 +417,12 @@ export function handlePortalPage(
   const now = timeForCustomer(account, sub.customer);
   const before = clone(sub);
   let notice: string;
+  const other = changeSubscription(ctx, config, sub, form);
+  if (other) {
+    core.store.changed();
+    html(res, other.status, portalPage(account, session, other.notice));
+    return true;
+  }
   if (form.action === 'switch') {
     const price = switchOptions(account, config, sub).find((p) => p.id === form.price);
     if (!price) {

@@ -3,6 +3,7 @@ import { newId, randomToken } from '../ids';
 import { allowOnly, metadata, str } from '../params';
 import { created, equals, filteredList } from '../render';
 import { objectsOf } from '../store';
+import { bankDebitDetails, isBankDebit } from './bank-debits';
 import type { CardBehaviour } from './test-cards';
 
 export interface ChargeFailure {
@@ -13,7 +14,9 @@ export interface ChargeFailure {
 
 /** Records the charge for one payment attempt; failed attempts are charges too, as on Stripe. */
 export function createCharge(ctx: Ctx, pi: any, pm: any, failure: ChargeFailure | null, captured = true): any {
-  const ok = failure === null;
+  // A bank debit is submitted now and settles later: its charge is pending, nothing captured yet.
+  const pending = failure === null && isBankDebit(pm);
+  const ok = failure === null && !pending;
   const charge = putObject(ctx.account, 'charges', {
     id: newId('ch'),
     object: 'charge',
@@ -43,32 +46,35 @@ export function createCharge(ctx: Ctx, pi: any, pm: any, failure: ChargeFailure 
       advice_code: null,
       network_advice_code: null,
       network_decline_code: null,
-      network_status: ok ? 'approved_by_network' : 'declined_by_network',
+      network_status: ok || pending ? 'approved_by_network' : 'declined_by_network',
       reason: failure?.decline_code ?? null,
       risk_level: 'normal',
       risk_score: 20,
-      seller_message: ok ? 'Payment complete.' : 'The bank did not return any further details with this decline.',
-      type: ok ? 'authorized' : 'issuer_declined',
+      seller_message:
+        ok || pending ? 'Payment complete.' : 'The bank did not return any further details with this decline.',
+      type: ok || pending ? 'authorized' : 'issuer_declined',
     },
     paid: ok,
     payment_intent: pi.id,
     payment_method: pm.id,
-    payment_method_details: {
-      card: {
-        amount_authorized: ok ? pi.amount : null,
-        brand: pm.card.brand,
-        checks: pm.card.checks,
-        country: pm.card.country,
-        exp_month: pm.card.exp_month,
-        exp_year: pm.card.exp_year,
-        fingerprint: pm.card.fingerprint,
-        funding: pm.card.funding,
-        last4: pm.card.last4,
-        network: pm.card.brand,
-        three_d_secure: null,
-      },
-      type: 'card',
-    },
+    payment_method_details: isBankDebit(pm)
+      ? bankDebitDetails(pm)
+      : {
+          card: {
+            amount_authorized: ok ? pi.amount : null,
+            brand: pm.card.brand,
+            checks: pm.card.checks,
+            country: pm.card.country,
+            exp_month: pm.card.exp_month,
+            exp_year: pm.card.exp_year,
+            fingerprint: pm.card.fingerprint,
+            funding: pm.card.funding,
+            last4: pm.card.last4,
+            network: pm.card.brand,
+            three_d_secure: null,
+          },
+          type: 'card',
+        },
     receipt_email: pi.receipt_email,
     receipt_number: null,
     receipt_url: `${ctx.core.baseUrl()}/receipts/${randomToken(20)}`,
@@ -79,11 +85,11 @@ export function createCharge(ctx: Ctx, pi: any, pm: any, failure: ChargeFailure 
     source_transfer: null,
     statement_descriptor: null,
     statement_descriptor_suffix: null,
-    status: ok ? 'succeeded' : 'failed',
+    status: ok ? 'succeeded' : pending ? 'pending' : 'failed',
     transfer_data: null,
     transfer_group: null,
   });
-  emit(ctx, ok ? 'charge.succeeded' : 'charge.failed', charge);
+  emit(ctx, ok ? 'charge.succeeded' : pending ? 'charge.pending' : 'charge.failed', charge);
   return charge;
 }
 

@@ -1,10 +1,11 @@
 import { type Ctx, clone, diff, emit, getObject, putObject, type Route, timeForCustomer } from '../context';
-import { invalidRequest, unexpectedState } from '../errors';
+import { invalidRequest } from '../errors';
 import type { FormObject } from '../form-decode';
 import { newId } from '../ids';
 import { allowOnly, bool, currency, int, metadata, nullableStr, obj, str } from '../params';
 import { created, equals, filteredList, flag, type ListFilters } from '../render';
 import { type Account, objectsOf } from '../store';
+import { draftFor, recomputeDraft } from './one-off-invoices';
 import { createPrice } from './prices';
 
 export interface NewInvoiceItem {
@@ -17,6 +18,8 @@ export interface NewInvoiceItem {
   subscription?: string | null;
   subscriptionItem?: string | null;
   proration?: boolean;
+  /** A proration's discounts, already taken off its amount (`proration_details.discount_amounts`). */
+  prorationDiscounts?: { amount: number; discount: string }[];
   discountable?: boolean;
   period?: { start: number; end: number };
   metadata?: Record<string, string>;
@@ -63,7 +66,7 @@ export function createInvoiceItem(ctx: Ctx, input: NewInvoiceItem): any {
         }
       : null,
     proration: input.proration ?? false,
-    proration_details: { credited_items: null, discount_amounts: [] },
+    proration_details: { credited_items: null, discount_amounts: input.prorationDiscounts ?? [] },
     quantity,
     quantity_decimal: String(quantity),
     tax_rates: [],
@@ -184,6 +187,19 @@ export function invoiceItemFromParams(ctx: Ctx, body: FormObject, customer: stri
   });
 }
 
+/** The draft an item is on (it may still change), or null when pending; an item on a finalized invoice is fixed. */
+function editableInvoiceOf(ctx: Ctx, item: any, what: string): any | null {
+  if (item.invoice === null) return null;
+  const invoice = ctx.account.data.invoices[item.invoice];
+  if (invoice?.status !== 'draft')
+    throw invalidRequest(
+      `This invoice item is on a finalized invoice and cannot be ${what}.`,
+      undefined,
+      'invoice_not_editable',
+    );
+  return invoice;
+}
+
 export const invoiceItemRoutes: Route[] = [
   {
     method: 'POST',
@@ -208,8 +224,11 @@ export const invoiceItemRoutes: Route[] = [
         'tax_behavior',
       ]);
       const customer = getObject(ctx.account, 'customers', str(ctx.body, 'customer', true), 'customer', 'customer');
-      if (ctx.body.invoice !== undefined)
-        throw invalidRequest('The sandbox adds invoice items to the next invoice only.', 'invoice');
+      // `invoice`: added to that draft (only drafts take items); without it, to the customer's next invoice.
+      const invoiceId = str(ctx.body, 'invoice');
+      const draft = invoiceId ? draftFor(ctx, invoiceId, customer.id) : null;
+      if (draft && ctx.body.subscription !== undefined)
+        throw invalidRequest('You may only specify one of: invoice, subscription.', 'subscription');
       const unit = int(ctx.body, 'unit_amount');
       const body = { ...ctx.body };
       if (unit !== undefined) {
@@ -218,7 +237,18 @@ export const invoiceItemRoutes: Route[] = [
         body.amount = String(unit * (int(ctx.body, 'quantity', { min: 1 }) ?? 1));
         delete body.unit_amount;
       }
-      return invoiceItemFromParams({ ...ctx, body }, body, customer.id);
+      delete body.invoice;
+      const item = invoiceItemFromParams({ ...ctx, body }, body, customer.id);
+      if (draft) {
+        if (item.currency !== draft.currency)
+          throw invalidRequest(
+            `The invoice item's currency (${item.currency}) must match the invoice's (${draft.currency}).`,
+            'currency',
+          );
+        draft.lines.data.push(invoiceItemLine(item, draft.id));
+        recomputeDraft(ctx, draft);
+      }
+      return item;
     },
   },
   {
@@ -232,8 +262,7 @@ export const invoiceItemRoutes: Route[] = [
     handler: (ctx) => {
       allowOnly(ctx.body, ['amount', 'description', 'discountable', 'metadata', 'period', 'quantity']);
       const item = getObject(ctx.account, 'invoiceitems', ctx.params.id, 'invoiceitem');
-      if (item.invoice !== null)
-        throw unexpectedState('This invoice item is already on an invoice and cannot be changed.');
+      const draft = editableInvoiceOf(ctx, item, 'changed');
       const before = clone(item);
       const quantity = int(ctx.body, 'quantity', { min: 1 });
       const amount = int(ctx.body, 'amount');
@@ -252,6 +281,11 @@ export const invoiceItemRoutes: Route[] = [
       item.period = periodOf(ctx.body) ?? item.period;
       item.metadata = metadata(ctx.body, item.metadata);
       emit(ctx, 'invoiceitem.updated', item, diff(before, item));
+      if (draft) {
+        const at = draft.lines.data.findIndex((l: any) => l.parent?.invoice_item_details?.invoice_item === item.id);
+        draft.lines.data[at] = { ...invoiceItemLine(item, draft.id), id: draft.lines.data[at].id };
+        recomputeDraft(ctx, draft);
+      }
       return item;
     },
   },
@@ -260,10 +294,15 @@ export const invoiceItemRoutes: Route[] = [
     path: '/v1/invoiceitems/:id',
     handler: (ctx) => {
       const item = getObject(ctx.account, 'invoiceitems', ctx.params.id, 'invoiceitem');
-      if (item.invoice !== null)
-        throw unexpectedState('This invoice item is already on an invoice and cannot be deleted.');
+      const draft = editableInvoiceOf(ctx, item, 'deleted');
       item._deleted = true;
       emit(ctx, 'invoiceitem.deleted', item);
+      if (draft) {
+        draft.lines.data = draft.lines.data.filter(
+          (l: any) => l.parent?.invoice_item_details?.invoice_item !== item.id,
+        );
+        recomputeDraft(ctx, draft);
+      }
       return { id: item.id, object: 'invoiceitem', deleted: true };
     },
   },

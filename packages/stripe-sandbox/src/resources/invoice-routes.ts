@@ -1,7 +1,7 @@
 import { type Ctx, clone, diff, emit, getObject, type Route, timeForCustomer } from '../context';
 import { invalidRequest, StripeApiError, unexpectedState } from '../errors';
 import { randomToken } from '../ids';
-import { allowOnly, arr, int, metadata, nullableStr, obj, oneOf, str } from '../params';
+import { allowOnly, arr, bool, int, metadata, nullableStr, obj, oneOf, str } from '../params';
 import { created, equals, filteredList, type ListFilters, publicView, range } from '../render';
 import { type Account, objectsOf } from '../store';
 
@@ -20,9 +20,12 @@ import {
   attemptInvoicePayment,
   createInvoiceFromPending,
   createSubscriptionInvoice,
+  finalizeInvoice,
   invoicePaymentIntent,
+  markPaidOutOfBand,
   voidInvoice,
 } from './invoices';
+import { paymentMethodOf } from './one-off-invoices';
 import { changeSubscriptionItems } from './subscription-items';
 import { addInterval } from './subscription-lifecycle';
 
@@ -126,7 +129,13 @@ export const invoiceRoutes: Route[] = [
     method: 'GET',
     path: '/v1/invoices',
     filters: Object.keys(INVOICE_FILTERS),
-    handler: (ctx) => filteredList(ctx.query, objectsOf(ctx.account, 'invoices'), '/v1/invoices', INVOICE_FILTERS),
+    handler: (ctx) =>
+      filteredList(
+        ctx.query,
+        objectsOf(ctx.account, 'invoices').filter((i: any) => !i._deleted),
+        '/v1/invoices',
+        INVOICE_FILTERS,
+      ),
   },
   {
     method: 'GET',
@@ -160,7 +169,9 @@ export const invoiceRoutes: Route[] = [
     handler: (ctx) => {
       allowOnly(ctx.body, []);
       const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
-      if (invoice.status !== 'open')
+      if (invoice.status === 'draft')
+        throw unexpectedState('A draft invoice cannot be voided; delete it instead.', 'invoice_not_open');
+      if (invoice.status !== 'open' && invoice.status !== 'uncollectible')
         throw unexpectedState(`You can only void an open invoice; this one is ${invoice.status}.`, 'invoice_not_open');
       voidInvoice(ctx, invoice, timeForCustomer(ctx.account, invoice.customer));
       return invoice;
@@ -172,20 +183,23 @@ export const invoiceRoutes: Route[] = [
     handler: (ctx) => {
       allowOnly(ctx.body, ['payment_method', 'off_session', 'paid_out_of_band', 'forgive']);
       const invoice = getObject(ctx.account, 'invoices', ctx.params.id, 'invoice');
-      if (invoice.status !== 'open') throw unexpectedState(`Invoice is already ${invoice.status}.`, 'invoice_not_open');
-      const sub = ctx.account.data.subscriptions[invoice.parent?.subscription_details?.subscription];
-      const customer = ctx.account.data.customers[invoice.customer];
-      const pmId =
-        str(ctx.body, 'payment_method') ??
-        sub?.default_payment_method ??
-        customer?.invoice_settings.default_payment_method;
+      if (invoice.status === 'paid' || invoice.status === 'void')
+        throw unexpectedState(`Invoice is already ${invoice.status}.`, 'invoice_not_open');
+      const now = timeForCustomer(ctx.account, invoice.customer);
+      // Paying a draft finalizes it first, as on Stripe (a zero total is then paid already).
+      if (invoice.status === 'draft') finalizeInvoice(ctx, invoice, now);
+      if (invoice.status === 'paid') return invoice;
+      if (bool(ctx.body, 'paid_out_of_band')) {
+        markPaidOutOfBand(ctx, invoice, now);
+        return invoice;
+      }
+      const pmId = paymentMethodOf(ctx, invoice, str(ctx.body, 'payment_method'));
       if (!pmId)
         throw invalidRequest(
           'This invoice has no payment method to charge.',
           'payment_method',
           'invoice_no_payment_method_types',
         );
-      const now = timeForCustomer(ctx.account, invoice.customer);
       attemptInvoicePayment(ctx, invoice, pmId, ctx.body.off_session !== 'false', now);
       const pi = invoicePaymentIntent(ctx, invoice);
       if (invoice.status !== 'paid' && pi?.last_payment_error) {

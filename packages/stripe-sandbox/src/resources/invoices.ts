@@ -85,7 +85,7 @@ export function createInvoiceFromPending(
 }
 
 /** The subscription's discounts still in force at `now` (a `once` coupon's is dropped after its invoice). */
-function activeDiscounts(ctx: Ctx, sub: any, now: number): any[] {
+export function activeDiscounts(ctx: Ctx, sub: any, now: number): any[] {
   return ((sub?.discounts ?? []) as string[])
     .map((id) => ctx.account.data.discounts[id])
     .filter((d) => d && (d.end === null || d.end > now) && ctx.account.data.coupons[d.source.coupon]);
@@ -133,7 +133,7 @@ function applyInvoiceDiscounts(
   return out;
 }
 
-function buildInvoice(
+export function buildInvoice(
   ctx: Ctx,
   input: {
     id: string;
@@ -143,6 +143,8 @@ function buildInvoice(
     billingReason: string;
     now: number;
     currency: string;
+    /** Fields a one-off invoice sets at creation (collection method, description, …), before invoice.created. */
+    fields?: Record<string, unknown>;
   },
 ): any {
   const { id, sub, lines, billingReason, now } = input;
@@ -235,6 +237,9 @@ function buildInvoice(
     total_pretax_credit_amounts: [],
     total_taxes: [],
     webhooks_delivered_at: now,
+    ...input.fields,
+    // Its number is taken at creation, so drafts finalized out of order keep distinct numbers.
+    _sequence: customer ? customer.next_invoice_sequence - 1 : 0,
   });
   emit(ctx, 'invoice.created', invoice);
   return invoice;
@@ -244,47 +249,61 @@ function buildInvoice(
 export function finalizeInvoice(ctx: Ctx, invoice: any, now: number): void {
   const customer = ctx.account.data.customers[invoice.customer];
   invoice.status = 'open';
-  invoice.number = `${customer.invoice_prefix}-${String(customer.next_invoice_sequence - 1).padStart(4, '0')}`;
+  const sequence = invoice._sequence ?? customer.next_invoice_sequence - 1;
+  invoice.number = `${customer.invoice_prefix}-${String(sequence).padStart(4, '0')}`;
   invoice.status_transitions.finalized_at = now;
+  if (invoice.collection_method === 'send_invoice' && invoice.due_date === null)
+    invoice.due_date = now + (invoice._days_until_due ?? 30) * DAY;
   invoice.effective_at = now;
   invoice.ending_balance = 0;
   invoice.hosted_invoice_url = `${ctx.core.baseUrl()}/i/${invoice.id}`;
   invoice.invoice_pdf = `${ctx.core.baseUrl()}/i/${invoice.id}/pdf`;
-  if (invoice.amount_due > 0) {
-    const pi = createPaymentIntent(ctx, {
-      amount: invoice.amount_due,
-      currency: invoice.currency,
-      customer: invoice.customer,
-      description: invoice.billing_reason === 'subscription_create' ? 'Subscription creation' : 'Subscription update',
-      setup_future_usage: 'off_session',
-    });
-    pi._invoice = invoice.id;
-    invoice.confirmation_secret = { client_secret: pi.client_secret, type: 'payment_intent' };
-    invoice.payments.data = [
-      {
-        id: newId('inpay'),
-        object: 'invoice_payment',
-        amount_paid: null,
-        amount_requested: invoice.amount_due,
-        created: now,
-        currency: invoice.currency,
-        invoice: invoice.id,
-        is_default: true,
-        livemode: false,
-        payment: { type: 'payment_intent', payment_intent: pi.id },
-        status: 'open',
-        status_transitions: { canceled_at: null, paid_at: null },
-      },
-    ];
-  }
+  if (invoice.amount_due > 0) attachPaymentIntent(ctx, invoice, now);
   emit(ctx, 'invoice.finalized', invoice);
   if (invoice.amount_due === 0) markInvoicePaid(ctx, invoice, now);
+}
+
+/** The PaymentIntent that collects an invoice (a fresh one when the last was canceled, e.g. marked uncollectible). */
+export function attachPaymentIntent(ctx: Ctx, invoice: any, now: number): any {
+  const descriptions: Record<string, string> = {
+    subscription_create: 'Subscription creation',
+    manual: `Invoice ${invoice.number}`,
+  };
+  const pi = createPaymentIntent(ctx, {
+    amount: invoice.amount_remaining,
+    currency: invoice.currency,
+    customer: invoice.customer,
+    description: descriptions[invoice.billing_reason] ?? 'Subscription update',
+    setup_future_usage: 'off_session',
+  });
+  pi._invoice = invoice.id;
+  invoice.confirmation_secret = { client_secret: pi.client_secret, type: 'payment_intent' };
+  for (const earlier of invoice.payments.data) earlier.is_default = false;
+  invoice.payments.data = [
+    {
+      id: newId('inpay'),
+      object: 'invoice_payment',
+      amount_paid: null,
+      amount_requested: invoice.amount_remaining,
+      created: now,
+      currency: invoice.currency,
+      invoice: invoice.id,
+      is_default: true,
+      livemode: false,
+      payment: { type: 'payment_intent', payment_intent: pi.id },
+      status: 'open',
+      status_transitions: { canceled_at: null, paid_at: null },
+    },
+    ...invoice.payments.data,
+  ];
+  return pi;
 }
 
 /** Called when an invoice's PaymentIntent settles, however it was confirmed (renewal, API, 3DS page). */
 export function settleInvoiceFromPaymentIntent(ctx: Ctx, pi: any, succeeded: boolean): void {
   const invoice = ctx.account.data.invoices[pi._invoice];
-  if (invoice?.status !== 'open') return;
+  // An uncollectible invoice can still be paid, as on Stripe.
+  if (invoice?.status !== 'open' && invoice?.status !== 'uncollectible') return;
   const now = timeForCustomer(ctx.account, invoice.customer);
   if (succeeded) markInvoicePaid(ctx, invoice, now);
   else recordFailedAttempt(ctx, invoice, now);
@@ -303,7 +322,8 @@ export function attemptInvoicePayment(
   offSession: boolean,
   now: number,
 ) {
-  const pi = invoicePaymentIntent(ctx, invoice);
+  let pi = invoicePaymentIntent(ctx, invoice);
+  if (pi?.status === 'canceled') pi = attachPaymentIntent(ctx, invoice, now);
   if (!pi) return;
   if (!paymentMethodId) {
     recordFailedAttempt(ctx, invoice, now);
@@ -334,6 +354,13 @@ export function markInvoicePaid(ctx: Ctx, invoice: any, now: number): void {
   emit(ctx, 'invoice.paid', invoice);
   emit(ctx, 'invoice.payment_succeeded', invoice);
   onInvoicePaid(ctx, invoice, now);
+}
+
+/** `pay({paid_out_of_band: true})`: paid outside Stripe; its PaymentIntent, if any, is canceled. */
+export function markPaidOutOfBand(ctx: Ctx, invoice: any, now: number): void {
+  cancelInvoicePaymentIntent(ctx, invoice, now);
+  invoice.payments.data = invoice.payments.data.filter((p: any) => p.status === 'paid');
+  markInvoicePaid(ctx, invoice, now);
 }
 
 export function recordFailedAttempt(ctx: Ctx, invoice: any, now: number): void {
@@ -367,7 +394,7 @@ export function markUncollectible(ctx: Ctx, invoice: any, now: number): void {
 }
 
 export function voidInvoice(ctx: Ctx, invoice: any, now: number): void {
-  if (invoice.status !== 'open' && invoice.status !== 'draft') return;
+  if (!['open', 'draft', 'uncollectible'].includes(invoice.status)) return;
   invoice.status = 'void';
   invoice.next_payment_attempt = null;
   invoice.status_transitions.voided_at = now;

@@ -2,6 +2,7 @@ import { type Ctx, emit, getObject, putObject, timeForCustomer } from '../contex
 import { StripeApiError, unexpectedState } from '../errors';
 import { newId, randomToken } from '../ids';
 import { publicView } from '../render';
+import { isBankDebit, startBankDebit } from './bank-debits';
 import { createCharge, failureOf } from './charges';
 import { openDispute } from './disputes';
 import { settleInvoiceFromPaymentIntent } from './invoices';
@@ -160,6 +161,10 @@ export function chargePayment(ctx: Ctx, pi: any, pm: any, failure: ReturnType<ty
       payment_method: publicView(pm),
     });
     return { pi, error };
+  }
+  if (isBankDebit(pm)) {
+    startBankDebit(ctx, pi);
+    return { pi, error: null };
   }
   if (manual) {
     pi.status = 'requires_capture';

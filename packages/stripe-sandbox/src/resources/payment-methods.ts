@@ -14,16 +14,9 @@ export interface CardInput {
   exp_year: number;
 }
 
-export function createCardPaymentMethod(account: Account, card: CardInput, billing: Record<string, any> = {}): any {
-  const digits = card.number.replace(/\D/g, '');
-  if (!luhnValid(digits)) {
-    throw new StripeApiError(402, 'card_error', 'Your card number is incorrect.', {
-      code: 'incorrect_number',
-      param: 'card[number]',
-    });
-  }
-  const behaviour = cardBehaviour(digits);
-  return putObject(account, 'payment_methods', {
+/** What every payment method is made with, whatever its type (the type's own fields are added beside it). */
+export function paymentMethodBase(billing: Record<string, any>, livemode: boolean) {
+  return {
     id: newId('pm'),
     object: 'payment_method',
     allow_redisplay: 'unspecified',
@@ -34,6 +27,25 @@ export function createCardPaymentMethod(account: Account, card: CardInput, billi
       phone: billing.phone ?? null,
       tax_id: null,
     },
+    created: nowSeconds(),
+    customer: null,
+    customer_account: null,
+    livemode,
+    metadata: {},
+  };
+}
+
+export function createCardPaymentMethod(account: Account, card: CardInput, billing: Record<string, any> = {}): any {
+  const digits = card.number.replace(/\D/g, '');
+  if (!luhnValid(digits)) {
+    throw new StripeApiError(402, 'card_error', 'Your card number is incorrect.', {
+      code: 'incorrect_number',
+      param: 'card[number]',
+    });
+  }
+  const behaviour = cardBehaviour(digits);
+  return putObject(account, 'payment_methods', {
+    ...paymentMethodBase(billing, false),
     card: {
       brand: behaviour.brand,
       checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
@@ -50,11 +62,6 @@ export function createCardPaymentMethod(account: Account, card: CardInput, billi
       three_d_secure_usage: { supported: true },
       wallet: null,
     },
-    created: nowSeconds(),
-    customer: null,
-    customer_account: null,
-    livemode: false,
-    metadata: {},
     type: 'card',
     _number: digits,
   });

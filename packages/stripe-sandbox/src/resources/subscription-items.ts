@@ -5,8 +5,9 @@ import { newId } from '../ids';
 import { allowOnly, arr, bool, int, metadata, oneOf, str } from '../params';
 import { filteredList, publicView } from '../render';
 import { objectsOf } from '../store';
+import { discountOn } from './coupons';
 import { createInvoiceItem, pendingInvoiceItems } from './invoice-items';
-import { attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
+import { activeDiscounts, attemptInvoicePayment, createSubscriptionInvoice, finalizeInvoice } from './invoices';
 import { paymentMethodFor } from './subscription-lifecycle';
 
 export type ProrationBehavior = 'create_prorations' | 'none' | 'always_invoice';
@@ -27,7 +28,30 @@ export function changeSubscriptionItems(
 ): void {
   const raw = arr(body, 'items');
   if (!raw) return;
-  const prorations: { amount: number; description: string; price: any; item: any }[] = [];
+  const prorations: {
+    amount: number;
+    description: string;
+    price: any;
+    item: any;
+    discounts: { amount: number; discount: string }[];
+  }[] = [];
+  // Stripe's default (`proration_discounts=included`): a proration is priced net of the subscription's discounts
+  // in force, each discount's share recorded in the item's `proration_details.discount_amounts`.
+  const discounted = (full: number, fraction: number, sign: 1 | -1) => {
+    const gross = Math.round(full * fraction);
+    const discounts = activeDiscounts(ctx, sub, now)
+      .filter((d) => !d._used)
+      .map((d) => ({
+        discount: d.id,
+        amount: Math.round(discountOn(ctx.account.data.coupons[d.source.coupon], full, sub.currency) * fraction),
+      }))
+      .filter((d) => d.amount > 0);
+    const off = Math.min(
+      gross,
+      discounts.reduce((sum, d) => sum + d.amount, 0),
+    );
+    return { amount: sign * (gross - off), discounts };
+  };
   raw.forEach((entry, i) => {
     if (typeof entry !== 'object' || Array.isArray(entry)) throw invalidRequest(`Invalid items[${i}]`, `items[${i}]`);
     const itemId = str(entry, 'id');
@@ -78,14 +102,14 @@ export function changeSubscriptionItems(
     const times = (q: number) => (q > 1 ? `${q} × ` : '');
     if (before.amount > 0)
       prorations.push({
-        amount: -Math.round(before.amount * fraction),
+        ...discounted(before.amount, fraction, -1),
         description: `Unused time on ${times(before.quantity)}${name(before.price)}`,
         price: before.price,
         item,
       });
     if (after > 0)
       prorations.push({
-        amount: Math.round(after * fraction),
+        ...discounted(after, fraction, 1),
         description: `Remaining time on ${times(item.quantity)}${name(item.price)}`,
         price: item.price,
         item,
@@ -109,6 +133,7 @@ export function changeSubscriptionItems(
       subscription: sub.id,
       subscriptionItem: p.item.id,
       proration: true,
+      prorationDiscounts: p.discounts,
       period: { start: now, end: p.item.current_period_end },
     });
   }

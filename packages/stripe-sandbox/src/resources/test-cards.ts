@@ -1,3 +1,4 @@
+import { passesLuhn } from '@tillflow/core';
 /** Stripe's documented test cards and what happens when they are attached or charged. */
 export interface CardBehaviour {
   number: string;
@@ -72,14 +73,5 @@ export function cardBehaviour(number: string): CardBehaviour {
 export function luhnValid(number: string): boolean {
   const digits = number.replace(/\D/g, '');
   if (digits.length < 12 || digits.length > 19) return false;
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
+  return passesLuhn(digits);
 }
