@@ -9,6 +9,7 @@ export {
   readNodeBodyCapped,
   WEBHOOK_BODY_LIMIT_BYTES,
 } from './bounded-body';
+export { passesLuhn } from './card-number';
 export * from './egress';
 export * from './errors';
 export {

@@ -1,5 +1,6 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pino, { type DestinationStream, type Logger, type LoggerOptions } from 'pino';
+import { passesLuhn } from './card-number';
 
 export type { Logger };
 
@@ -42,29 +43,18 @@ export const REDACTED = '[redacted]';
 const SECRET_KEY =
   /pass(word|wd)?$|secret|token|authorization|cookie|api[-_]?key|signature|^card$|card[-_]?number|^cvc$|^cvv$|private[-_]?key|credential/i;
 
-function luhn(digits: string): boolean {
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) {
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 1) {
-      d *= 2;
-      if (d > 9) d -= 9;
-    }
-    sum += d;
-  }
-  return sum % 10 === 0;
-}
-
 const PATTERNS: [RegExp, (match: string, ...groups: string[]) => string][] = [
   [/\b((?:sk|rk)_(?:test|live))_[A-Za-z0-9]{6,}/g, (_m, prefix) => `${prefix}_${REDACTED}`],
   [/\bwhsec_[A-Za-z0-9+/=]{6,}/g, () => `whsec_${REDACTED}`],
+  // Stripe client secrets (PaymentIntent, SetupIntent, Checkout Session), e.g. inside a logged payload.
+  [/\b((?:pi|seti|cs_test|cs_live|cs)_[A-Za-z0-9]+_secret)_[A-Za-z0-9]+/g, (_m, head) => `${head}_${REDACTED}`],
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{4,}/gi, (_m, scheme) => `${scheme} ${REDACTED}`],
   [/\b([a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:)[^\s@/]+@/gi, (_m, head) => `${head}${REDACTED}@`],
   [
     /\b(pass(?:word|wd)?|pwd|secret|token|api[-_]?key)(\s*[=:]\s*)[^\s&;,)'"]+/gi,
     (_m, key, sep) => `${key}${sep}${REDACTED}`,
   ],
-  [/\b\d(?:[ -]?\d){12,18}\b/g, (match) => (luhn(match.replace(/[ -]/g, '')) ? '[card number redacted]' : match)],
+  [/\b\d(?:[ -]?\d){12,18}\b/g, (match) => (passesLuhn(match.replace(/[ -]/g, '')) ? '[card number redacted]' : match)],
 ];
 
 /** Masks every secret this module knows how to recognise in a string. */
@@ -75,11 +65,28 @@ export function scrubString(text: string, known: readonly string[] = []): string
   return out;
 }
 
+/**
+ * An error as a log field (pino's serializer), without the values of a failed SQL statement: drizzle's query
+ * errors carry them in `params` and in their message ("Failed query: …\nparams: …"), and those are rows being
+ * written (a webhook's whole payload with its client secret, a customer's data). The statement text stays.
+ */
+export function serializeError(error: Error): Record<string, unknown> {
+  const out = pino.stdSerializers.err(error) as unknown as Record<string, unknown>;
+  const params = (error as { params?: unknown }).params;
+  if (!Array.isArray(params)) return out;
+  const written = `\nparams: ${String(params)}`;
+  const omitted = `\nparams: [${params.length} values not logged]`;
+  for (const key of ['message', 'stack'] as const)
+    if (typeof out[key] === 'string') out[key] = (out[key] as string).split(written).join(omitted);
+  delete out.params;
+  return out;
+}
+
 /** A copy of `value` with secret-looking keys replaced and secrets inside strings masked. */
 export function scrubSecrets(value: unknown, known: readonly string[] = [], depth = 0): unknown {
   if (typeof value === 'string') return scrubString(value, known);
   if (value === null || typeof value !== 'object' || depth > 8) return value;
-  if (value instanceof Error) return scrubSecrets(pino.stdSerializers.err(value), known, depth + 1);
+  if (value instanceof Error) return scrubSecrets(serializeError(value), known, depth + 1);
   if (Array.isArray(value)) return value.map((v) => scrubSecrets(v, known, depth + 1));
   if (value instanceof Date) return value;
   const out: Record<string, unknown> = {};
@@ -120,7 +127,7 @@ export function createLogger(settings: LogSettings, options: CreateLoggerOptions
       level: (label) => ({ level: label }),
       log: (object) => scrubSecrets(object, known) as Record<string, unknown>,
     },
-    serializers: { err: (error: Error) => scrubSecrets(pino.stdSerializers.err(error), known) },
+    serializers: { err: (error: Error) => scrubSecrets(serializeError(error), known) },
     hooks: {
       // The message string (and printf-style arguments) are scrubbed as well.
       logMethod(args, method) {

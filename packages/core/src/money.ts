@@ -107,6 +107,19 @@ export function formatMoney(
   return f.format(major);
 }
 
+/**
+ * A discount as a person reads it on the dashboard and the receipt: "−$5.00 (code SPRING)", or without a code
+ * "−$5.00 (coupon)". Empty when nothing was taken off.
+ */
+export function discountWords(
+  amountOff: number | null | undefined,
+  currency: string | null | undefined,
+  code?: string | null,
+): string {
+  if (!amountOff || amountOff <= 0) return '';
+  return `−${formatMoney(amountOff, currency)} (${code ? `code ${code}` : 'coupon'})`;
+}
+
 /** The currency's symbol as the locale writes it ("$", "¥", "KWD"), for the prefix of an input. */
 export function currencySymbol(currency: string, locale: string = DEFAULT_MONEY_LOCALE): string {
   const f = formatter(currency.toLowerCase(), locale, 'symbol');

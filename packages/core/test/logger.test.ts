@@ -74,6 +74,35 @@ describe('structured logs', () => {
     expect(outside.requestId).toBeUndefined();
   });
 
+  it('logs a failed SQL statement without the values it was writing (a payload, a client secret), keeping the statement and its cause', () => {
+    const { logger, parsed } = captured();
+    const clientSecret = ['pi', '3FAKEintent', 'secret', 'FAKEclientSecret04'].join('_');
+    const params = [1, 'evt_1', JSON.stringify({ client_secret: clientSecret, email: 'buyer@example.test' })];
+    const cause = new Error('write CONNECTION_CLOSED 127.0.0.1:5432');
+    const error = Object.assign(
+      new Error(
+        `Failed query: insert into stripe_event (project_id, event_id, payload) values ($1, $2, $3)\nparams: ${params}`,
+        {
+          cause,
+        },
+      ),
+      { query: 'insert into stripe_event (project_id, event_id, payload) values ($1, $2, $3)', params },
+    );
+    logger.error({ err: error }, 'webhook ingestion failed');
+    const [line] = parsed();
+    const text = JSON.stringify(line);
+    expect(text).not.toContain('FAKEclientSecret04');
+    // A client secret anywhere else in a line (a payload logged on purpose) is masked as well.
+    logger.warn({ payload: JSON.stringify({ client_secret: clientSecret }) }, `intent ${clientSecret}`);
+    expect(JSON.stringify(parsed()[1])).not.toContain('FAKEclientSecret04');
+    expect(text).not.toContain('buyer@example.test');
+    expect(line.err.params).toBeUndefined();
+    expect(line.err.message).toContain('Failed query: insert into stripe_event');
+    expect(line.err.message).toContain('params: [3 values not logged]');
+    expect(line.err.query).toBe('insert into stripe_event (project_id, event_id, payload) values ($1, $2, $3)');
+    expect(line.err.stack).toContain('CONNECTION_CLOSED');
+  });
+
   it('writes only lines at the configured level and above', () => {
     const { logger, parsed } = captured('warn');
     logger.info('hidden');

@@ -3,6 +3,7 @@ import { isTillflowError } from '../src/errors';
 import {
   currencyExponent,
   currencySymbol,
+  discountWords,
   formatMoney,
   MoneyParseError,
   minorToMajorString,
@@ -117,5 +118,13 @@ describe('currency facts', () => {
     expect(currencySymbol('usd')).toBe('$');
     expect(currencySymbol('jpy')).toBe('¥');
     expect(currencySymbol('kwd')).toBe('KWD');
+  });
+});
+
+describe('discountWords', () => {
+  it('says a discount in the currency’s major units with its symbol and the code, or nothing when none was taken off', () => {
+    expect(discountWords(500, 'usd', 'SPRING')).toBe('−$5.00 (code SPRING)');
+    expect(discountWords(500, 'jpy', null)).toBe('−¥500 (coupon)');
+    expect(discountWords(0, 'usd', 'SPRING')).toBe('');
   });
 });

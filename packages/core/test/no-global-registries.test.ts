@@ -21,6 +21,8 @@ const ALLOWED: Record<string, string> = {
     "each project's table metadata, checked against its metadata_version on every read",
   'packages/data-model/src/metadata.ts: pinnedVersions':
     "a run transaction's checked metadata versions, reused for its later statements (weak)",
+  'packages/data-model/src/metadata.ts: lastChecked':
+    'per project, the metadata entry its last version check found (bounded; statements that check the version themselves)',
   'packages/data-model/src/metadata.ts: readAtVersion': 'the metadata version each cached table was read at (weak)',
   'packages/runtime/src/signals.ts: notifyWindows': 'per-handle NOTIFY coalescing window (weak)',
   'packages/runtime/src/endpoints.ts: plainCache': 'opened webhook secrets cache',
@@ -55,6 +57,11 @@ const ALLOWED: Record<string, string> = {
   'apps/studio/src/server/teams/live-streams.ts: holder':
     "each database handle's open member live streams, so removing a member ends theirs at once",
   'apps/studio/src/trpc/react.tsx: browserQueryClient': "the browser's query client",
+  'packages/page-model/src/evaluate.ts: parsed': 'each binding string parsed once (bounded)',
+  'apps/studio/src/server/pages/store.ts: versionCache':
+    'published page versions (immutable rows), per database (weak)',
+  'apps/studio/src/server/pages/render.ts: parsedProps': "each published block's parsed props (weak)",
+  'apps/studio/src/server/pages/render.ts: mentionsUserCache': "whether a page's bindings name `user` (weak)",
 };
 
 const sources = repoSources;

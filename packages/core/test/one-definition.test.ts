@@ -64,4 +64,11 @@ describe('one definition per thing', () => {
       'packages/payments/src/actions/context.ts',
     ]);
   });
+  it('a Stripe endpoint is created, and an event fed in as if delivered, in one place each; Luhn is one function', () => {
+    // Check against Stripe and the Events API recovery both sign with the endpoint's secret through feedAsDelivered;
+    // system and custom endpoints are both created at Stripe through createStripeEndpoint.
+    expect(filesMatching(/signatureHeader: stripeSignatureHeader\(/)).toEqual(['packages/payments/src/reconcile.ts']);
+    expect(filesMatching(/webhookEndpoints\.create\(/)).toEqual(['packages/payments/src/endpoints.ts']);
+    expect(filesMatching(/d > 9\) d -= 9/)).toEqual(['packages/core/src/card-number.ts']);
+  });
 });

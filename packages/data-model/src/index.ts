@@ -5,6 +5,7 @@ export { DataAccessError, type DataAccessErrorCode } from './errors';
 export { cachedWithMetadata, findTable, listTables, loadTable as getTable, pinMetadata } from './metadata';
 export { nameProblem } from './names';
 export {
+  cachedPermissionMatrix,
   checkActionPermission,
   createRole,
   deleteRole,

@@ -1,9 +1,9 @@
-import { actionPermissions, dataRoles, type Executor, executeRows, tablePermissions } from '@tillflow/db';
+import { actionPermissions, dataRoles, type Executor, executeRows, preparedRows, tablePermissions } from '@tillflow/db';
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import { parseInput } from './columns';
 import { DataAccessError } from './errors';
-import { END_USER_PHYSICAL, loadTable } from './metadata';
+import { cachedWithMetadata, END_USER_PHYSICAL, loadTable } from './metadata';
 import { assertValidName } from './names';
 import {
   type Actor,
@@ -70,22 +70,22 @@ export async function deleteRole(tx: Executor, projectId: number, name: string):
 }
 
 export async function getPermissionMatrix(tx: Executor, projectId: number): Promise<PermissionMatrix> {
-  const roles = await listRoles(tx, projectId);
-  const tables = await executeRows<{ name: string }>(
-    tx,
-    sql`select name from data_table where project_id = ${projectId} order by name`,
-  );
-  const grants = await executeRows<{ role: string; table: string; operation: TableOperation; scope: PermissionScope }>(
-    tx,
-    sql`select r.name as role, t.name as "table", p.operation, p.scope from table_permission p
+  // Four independent reads at once (a page render waits on this): one wait on the database instead of four.
+  const [roles, tables, grants, actionGrants] = await Promise.all([
+    listRoles(tx, projectId),
+    executeRows<{ name: string }>(tx, sql`select name from data_table where project_id = ${projectId} order by name`),
+    executeRows<{ role: string; table: string; operation: TableOperation; scope: PermissionScope }>(
+      tx,
+      sql`select r.name as role, t.name as "table", p.operation, p.scope from table_permission p
         join data_role r on r.id = p.role_id join data_table t on t.id = p.table_id
         where r.project_id = ${projectId} order by r.id, t.name, p.operation`,
-  );
-  const actionGrants = await executeRows<{ role: string; action: string }>(
-    tx,
-    sql`select r.name as role, a.action from action_permission a join data_role r on r.id = a.role_id
+    ),
+    executeRows<{ role: string; action: string }>(
+      tx,
+      sql`select r.name as role, a.action from action_permission a join data_role r on r.id = a.role_id
         where r.project_id = ${projectId} order by r.id, a.action`,
-  );
+    ),
+  ]);
   const actions = [...new Set([...KNOWN_ACTIONS, ...actionGrants.map((a) => a.action)])];
   return {
     roles,
@@ -94,6 +94,15 @@ export async function getPermissionMatrix(tx: Executor, projectId: number): Prom
     actions,
     actionPermissions: actionGrants,
   };
+}
+
+/**
+ * The permission matrix, cached with the project's metadata: roles and table/action permissions bump the
+ * project's metadata version too (migration 0020, triggers in the changing transaction), so a change is seen by
+ * the next read. The same object is handed to every caller: read it, never change it.
+ */
+export function cachedPermissionMatrix(tx: Executor, projectId: number): Promise<PermissionMatrix> {
+  return cachedWithMetadata(tx, projectId, 'permission-matrix', () => getPermissionMatrix(tx, projectId));
 }
 
 const tablePermissionInput = z.object({
@@ -201,7 +210,8 @@ export async function tableAccess(
   if (role === null) return 'all';
   if (table.isSystem && operation !== 'read' && operation !== 'aggregate')
     throw new DataAccessError('FORBIDDEN', `Only the app's backend writes to the system table "${table.name}".`);
-  const [grant] = await executeRows<{ scope: PermissionScope }>(
+  // Every read and write of an end user asks this: a prepared statement (one round trip, planned once).
+  const [grant] = await preparedRows<{ scope: PermissionScope }>(
     tx,
     sql`select p.scope from table_permission p join data_role r on r.id = p.role_id
         where p.table_id = ${table.id} and r.project_id = ${table.projectId} and r.name = ${role} and p.operation = ${operation}`,

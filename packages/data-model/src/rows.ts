@@ -1,8 +1,9 @@
 import { type Executor, executeRows, preparedRows } from '@tillflow/db';
 import { type SQL, sql } from 'drizzle-orm';
+import { PgTransaction } from 'drizzle-orm/pg-core';
 import { id, qualified } from './ddl';
 import { DataAccessError, pgErrorInfo } from './errors';
-import { loadTable, metadataVersionOf } from './metadata';
+import { cachedTableUnchecked, loadTable, metadataVersionOf } from './metadata';
 import { tableAccess } from './permissions';
 import {
   afterCursorSql,
@@ -82,6 +83,11 @@ function writeRows(tx: Executor, table: TableInfo, query: SQL): Promise<Record<s
   return preparedRows<Record<string, unknown>>(tx, sql`${query} /* metadata ${sql.raw(version)} */`);
 }
 
+/** A read's rows: prepared like a write's when the caller asks (QueryOptions.prepare), else a plain statement. */
+function readRows(tx: Executor, table: TableInfo, prepare: boolean, query: SQL): Promise<Record<string, unknown>[]> {
+  return prepare ? writeRows(tx, table, query) : executeRows<Record<string, unknown>>(tx, query);
+}
+
 async function guarded<T>(tx: Executor, table: TableInfo, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
@@ -135,8 +141,10 @@ export async function queryRows(
       const want = limit + 1 - raw.length;
       if (want <= 0) break;
       raw.push(
-        ...(await executeRows<Record<string, unknown>>(
+        ...(await readRows(
           tx,
+          table,
+          options.prepare === true,
           sql`select ${selectList(fields)}, ${keyList} from ${qualified(table)}
               where ${andAll([...base, phase])} order by ${orderBySql(keys)} limit ${want}`,
         )),
@@ -267,6 +275,11 @@ export async function insertRow(
     serverValues?: Record<string, unknown>;
   } = {},
 ): Promise<Row> {
+  // Outside a transaction, with the table cached: one statement that checks the metadata version itself.
+  if (!(tx instanceof PgTransaction)) {
+    const row = await insertAtCachedVersion(tx, projectId, actor, tableName, values, options.serverValues);
+    if (row) return row;
+  }
   const table = await loadTable(tx, projectId, tableName);
   const scope = await tableAccess(tx, table, actor, 'insert');
   refuseSystemManaged(table, actor, values, 'insert');
@@ -294,6 +307,63 @@ export async function insertRow(
     writeRows(tx, table, sql`insert into ${qualified(table)} ${body} returning ${selectList(fields)}`),
   );
   return readRow(fields, raw) as Row;
+}
+
+/**
+ * insertRow in one round trip: the checks run on the cached table description, and the INSERT itself adds the
+ * row only while the project's metadata version is the one that description was read at. Null when it is
+ * not cached, when the version moved on (nothing was written), when the statement no longer fits the
+ * table's columns (a parse error: nothing was written either), or when a check refused: the caller then
+ * decides everything again on fresh metadata. Only outside a transaction: there a failed statement would
+ * abort the caller's transaction.
+ */
+async function insertAtCachedVersion(
+  tx: Executor,
+  projectId: number,
+  actor: Actor,
+  tableName: string,
+  values: Record<string, unknown>,
+  serverValues: Record<string, unknown> | undefined,
+): Promise<Row | null> {
+  const cached = typeof tableName === 'string' ? cachedTableUnchecked(projectId, tableName) : null;
+  if (!cached || !metadataVersionOf(cached.table)) return null;
+  const { table, guard } = cached;
+  let entries: [Field, unknown][];
+  try {
+    const scope = await tableAccess(tx, table, actor, 'insert');
+    refuseSystemManaged(table, actor, values, 'insert');
+    const checked = validateValues(
+      table,
+      serverValues && values && typeof values === 'object' ? { ...values, ...serverValues } : values,
+      'insert',
+    );
+    applyOwner(table, actor, scope, checked, 'insert');
+    if (scope === 'own' && actor.kind !== 'endUser') return null;
+    entries = [...checked.entries()];
+  } catch {
+    return null;
+  }
+  if (entries.length === 0) return null;
+  const fields = fieldsOf(table);
+  const query = sql`with v as (${guard})
+    insert into ${qualified(table)} (${sql.join(
+      entries.map(([f]) => id(f.physicalName)),
+      sql`, `,
+    )}) select ${sql.join(
+      entries.map(([f, v]) => valueParam(f.type, v)),
+      sql`, `,
+    )} from v returning ${selectList(fields)}`;
+  let raw: Record<string, unknown> | undefined;
+  try {
+    [raw] = await writeRows(tx, table, query);
+  } catch (error) {
+    // Syntax or access-rule class (a column or table that is gone, a type that changed), or a prepared
+    // statement whose result type changed under it: decide afresh.
+    const code = pgErrorInfo(error)?.code;
+    if (code?.startsWith('42') || code === '0A000') return null;
+    return translateWriteError(tx, table, error);
+  }
+  return raw ? (readRow(fields, raw) as Row) : null;
 }
 
 export async function updateRows(

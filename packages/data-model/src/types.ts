@@ -101,6 +101,12 @@ export interface QueryOptions {
   limit?: number;
   after?: string | null;
   search?: string;
+  /**
+   * The caller runs this same query again and again (a page's live list on every render): a prepared statement,
+   * named with the table's metadata version like a write's, so it is planned once per connection and costs one
+   * round trip instead of two. Leave unset for one-off shapes (each distinct text is kept per connection).
+   */
+  prepare?: boolean;
 }
 
 export type Row = Record<string, unknown> & { id: number; created_at: Date; updated_at: Date };

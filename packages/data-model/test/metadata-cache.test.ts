@@ -1,7 +1,7 @@
 import { createDb, type DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addColumn, createTable, insertRow, removeColumn, updateColumn } from '../src';
+import { addColumn, createTable, insertRow, queryRows, removeColumn, updateColumn } from '../src';
 import { addColumnIn } from '../src/columns';
 import { loadTable } from '../src/metadata';
 import { createTestProject, expectDataError } from './helpers';
@@ -76,6 +76,34 @@ describe('table metadata cached per project, invalidated by DDL', () => {
         expect(await insertRow(handle.db, projectId, backend, 'item', { title: 'c', colour: 'red' })).toMatchObject({
           colour: 'red',
         });
+      } finally {
+        await other.close();
+      }
+    },
+  );
+
+  // An insert outside a transaction names the cached columns and checks the version in the same statement:
+  // a stale description must neither write a row nor surface a database error.
+  it.runIf(process.env.DATABASE_URL)(
+    'a column removed through another connection: the next insert naming it is refused in words, and writes nothing',
+    async () => {
+      const other = await createDb({ url: process.env.DATABASE_URL, migrate: false, max: 2 });
+      try {
+        await addColumn(handle.db, projectId, 'item', { name: 'size', type: 'text' });
+        await insertRow(handle.db, projectId, backend, 'item', { title: 'sized', size: 'M' }); // cached with size
+        await removeColumn(other.db, projectId, 'item', 'size', { confirm: true });
+        await expectDataError(
+          insertRow(handle.db, projectId, backend, 'item', { title: 'stale', size: 'L' }),
+          'VALIDATION',
+        );
+        await addColumn(other.db, projectId, 'item', { name: 'size', type: 'integer' });
+        expect(await insertRow(handle.db, projectId, backend, 'item', { title: 'resized', size: 3 })).toMatchObject({
+          size: 3,
+        });
+        const stale = await queryRows(handle.db, projectId, backend, 'item', {
+          filters: [{ column: 'title', op: 'eq', value: 'stale' }],
+        });
+        expect(stale.rows).toEqual([]);
       } finally {
         await other.close();
       }

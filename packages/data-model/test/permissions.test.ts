@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Actor,
   aggregateRows,
+  cachedPermissionMatrix,
   checkActionPermission,
   createEndUser,
   createRole,
@@ -294,5 +295,53 @@ describe('roles and permissions through the data-access layer', () => {
       'VALIDATION',
       /Only the app's backend writes/,
     );
+  });
+
+  it('the cached permission matrix follows every role and permission change at once, and rolls back with it', async () => {
+    const grant = (m: Awaited<ReturnType<typeof cachedPermissionMatrix>>, role: string, operation: string) =>
+      m.tablePermissions.find((p) => p.role === role && p.table === 'product' && p.operation === operation);
+    const before = await cachedPermissionMatrix(handle.db, projectId);
+    expect(await cachedPermissionMatrix(handle.db, projectId)).toBe(before); // unchanged: the same cached object
+    await setTablePermission(handle.db, projectId, {
+      role: 'user',
+      table: 'product',
+      operation: 'delete',
+      allowed: true,
+    });
+    expect(grant(await cachedPermissionMatrix(handle.db, projectId), 'user', 'delete')).toEqual(
+      expect.objectContaining({ scope: 'all' }),
+    );
+    await setTablePermission(handle.db, projectId, {
+      role: 'user',
+      table: 'product',
+      operation: 'delete',
+      allowed: false,
+    });
+    expect(grant(await cachedPermissionMatrix(handle.db, projectId), 'user', 'delete')).toBeUndefined();
+    await createRole(handle.db, projectId, 'courier');
+    expect((await cachedPermissionMatrix(handle.db, projectId)).roles.map((r) => r.name)).toContain('courier');
+    await setActionPermission(handle.db, projectId, { role: 'courier', action: 'refund', allowed: true });
+    expect((await cachedPermissionMatrix(handle.db, projectId)).actionPermissions).toContainEqual({
+      role: 'courier',
+      action: 'refund',
+    });
+    // Inside a transaction the change is seen at once; after its rollback the old matrix is back.
+    await handle.db
+      .transaction(async (tx) => {
+        await setTablePermission(tx, projectId, {
+          role: 'courier',
+          table: 'product',
+          operation: 'read',
+          allowed: true,
+        });
+        expect(grant(await cachedPermissionMatrix(tx, projectId), 'courier', 'read')).toBeDefined();
+        throw new Error('roll back');
+      })
+      .catch(() => {});
+    expect(grant(await cachedPermissionMatrix(handle.db, projectId), 'courier', 'read')).toBeUndefined();
+    await deleteRole(handle.db, projectId, 'courier');
+    const after = await cachedPermissionMatrix(handle.db, projectId);
+    expect(after.roles.map((r) => r.name)).not.toContain('courier');
+    expect(after.actionPermissions.some((a) => a.role === 'courier')).toBe(false);
   });
 });

@@ -32,8 +32,10 @@ export interface DbHandle {
 export interface CreateDbOptions {
   /** postgres://… ; defaults to DATABASE_URL; unset means embedded PGlite. */
   url?: string;
-  /** PGlite only: 'memory' for a throwaway database (tests), else a folder. */
+  /** PGlite (whatever DATABASE_URL says): 'memory' for a throwaway database (tests), else a folder. */
   pgliteDir?: string | 'memory';
+  /** PGlite in memory only: start from this dumped data folder (`dumpDataDir`) instead of an empty cluster. */
+  pgliteTemplate?: Blob;
   /** Apply drizzle/ migrations before returning (default true). */
   migrate?: boolean;
   max?: number;
@@ -42,7 +44,8 @@ export interface CreateDbOptions {
 }
 
 export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle> {
-  const url = options.url ?? setting('DATABASE_URL');
+  // A PGlite folder asked for by name is PGlite even when DATABASE_URL is set (the migrated test template).
+  const url = options.pgliteDir ? undefined : (options.url ?? setting('DATABASE_URL'));
   let handle: DbHandle;
   if (url) {
     const sql = postgres(url, {
@@ -68,7 +71,12 @@ export async function createDb(options: CreateDbOptions = {}): Promise<DbHandle>
   } else {
     const dir = options.pgliteDir ?? path.join(dataDir(), 'pglite');
     if (dir !== 'memory') mkdirSync(dir, { recursive: true });
-    const pglite = dir === 'memory' ? new PGlite() : new PGlite(dir);
+    const pglite =
+      dir !== 'memory'
+        ? new PGlite(dir)
+        : options.pgliteTemplate
+          ? new PGlite({ loadDataDir: options.pgliteTemplate })
+          : new PGlite();
     await pglite.waitReady;
     const db = drizzlePglite(pglite, { schema }) as unknown as Database;
     handle = {

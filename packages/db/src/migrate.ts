@@ -10,8 +10,7 @@ import { migrationsDir } from './paths';
 // PostgreSQL: an advisory lock on a dedicated connection serialises them.
 const MIGRATION_LOCK = 727_001;
 
-export async function runMigrations(handle: DbHandle): Promise<void> {
-  const migrationsFolder = migrationsDir();
+export async function runMigrations(handle: DbHandle, migrationsFolder = migrationsDir()): Promise<void> {
   if (handle.driver === 'pglite') {
     await migratePglite(handle.db as unknown as PgliteDatabase, { migrationsFolder });
     return;

@@ -61,30 +61,41 @@ export async function smtpFor(tx: Executor, projectId: number): Promise<SmtpSett
 
 const smtpPasswordOwner = (projectId: number): SecretOwner => ({ projectId, purpose: 'smtp.password' });
 
-export async function getMailSettings(tx: Executor, projectId: number): Promise<MailSettingsView | null> {
+type MailSettingsRow = typeof mailSettings.$inferSelect;
+
+/** A project's stored row, and the fields both the studio's view and the transport's settings copy from it. */
+async function mailSettingsRow(
+  tx: Executor,
+  projectId: number,
+): Promise<{ row: MailSettingsRow; common: Omit<MailSettingsView, 'hasPassword'> } | null> {
   const [row] = await tx.select().from(mailSettings).where(eq(mailSettings.projectId, projectId));
   if (!row) return null;
   return {
-    host: row.host,
-    port: row.port,
-    secure: row.secure,
-    username: row.username,
-    hasPassword: row.passwordEncrypted !== null,
-    fromAddress: row.fromAddress,
+    row,
+    common: {
+      host: row.host,
+      port: row.port,
+      secure: row.secure,
+      username: row.username,
+      fromAddress: row.fromAddress,
+    },
   };
+}
+
+export async function getMailSettings(tx: Executor, projectId: number): Promise<MailSettingsView | null> {
+  const found = await mailSettingsRow(tx, projectId);
+  if (!found) return null;
+  return { ...found.common, hasPassword: found.row.passwordEncrypted !== null };
 }
 
 /** Server-side only: the settings with the password decrypted, for the transport. */
 export async function loadSmtpSettings(tx: Executor, projectId: number): Promise<SmtpSettings | null> {
-  const [row] = await tx.select().from(mailSettings).where(eq(mailSettings.projectId, projectId));
-  if (!row) return null;
+  const found = await mailSettingsRow(tx, projectId);
+  if (!found) return null;
+  const { passwordEncrypted } = found.row;
   return {
-    host: row.host,
-    port: row.port,
-    secure: row.secure,
-    username: row.username,
-    password: row.passwordEncrypted ? openSecret(row.passwordEncrypted, smtpPasswordOwner(projectId)) : null,
-    fromAddress: row.fromAddress,
+    ...found.common,
+    password: passwordEncrypted ? openSecret(passwordEncrypted, smtpPasswordOwner(projectId)) : null,
   };
 }
 

@@ -1,4 +1,4 @@
-import { type Executor, executeRows } from '@tillflow/db';
+import { type Executor, executeRows, preparedRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import type { ChangeOp, RawChange } from './visibility';
 
@@ -40,26 +40,55 @@ export async function lateChanges(db: Executor, projectId: number, after: number
   return rows.map(toRaw);
 }
 
+/**
+ * What a listener whose last read ended at `cursor` has not seen yet: the project's later changes, and
+ * lower ones that committed late (their transaction was running when `cursor` was written), in position
+ * order. A late one may come again on the next read (the hub drops positions it has dispatched).
+ */
+export async function changesSince(db: Executor, projectId: number, cursor: number, limit: number) {
+  const rows = await preparedRows<LogRecord>(
+    db,
+    sql`select ${LOG_COLUMNS} from realtime_change
+        where project_id = ${projectId} and (position > ${cursor} or (${committedLate(cursor)}))
+        order by position limit ${limit}`,
+  );
+  return rows.map(toRaw);
+}
+
+/**
+ * Where a listener starts reading a project's log: its highest position so far (0 when it has none), and the
+ * lower positions the late rule of `changesSince` would return for it that have already committed (read in the
+ * same statement, so the same snapshot). Those, and the highest position itself, are older than the listener and
+ * must not be sent to it: on a shared server another database's long transaction can hold the snapshot floor far
+ * back, and a later read's late rule then returns them.
+ */
+export async function startPosition(
+  db: Executor,
+  projectId: number,
+): Promise<{ position: number; committed: number[] }> {
+  const [row] = await preparedRows<{
+    position: number | string | null;
+    committed: (number | string)[] | string | null;
+  }>(
+    db,
+    sql`with m as (select max(position) as p from realtime_change where project_id = ${projectId})
+        select m.p as position,
+          (select coalesce(array_agg(c.position), '{}') from realtime_change c
+            where c.project_id = ${projectId} and c.position < m.p
+              and c.tx_id >= (select tx_floor from realtime_change where position = m.p)) as committed
+        from m`,
+  );
+  const committed = row?.committed ?? [];
+  const list = typeof committed === 'string' ? committed.replace(/[{}]/g, '').split(',').filter(Boolean) : committed;
+  return { position: Number(row?.position ?? 0), committed: list.map(Number) };
+}
+
 /** One page of a project's changes after `cursor`, in position order. */
 export async function changesAfter(db: Executor, projectId: number, cursor: number, limit: number) {
   const rows = await executeRows<LogRecord>(
     db,
     sql`select ${LOG_COLUMNS} from realtime_change
         where project_id = ${projectId} and position > ${cursor} order by position limit ${limit}`,
-  );
-  return rows.map(toRaw);
-}
-
-/** What these projects may have missed since `position` (later ones, and lower ones that committed late). */
-export async function missedSince(db: Executor, projectIds: number[], position: number): Promise<RawChange[]> {
-  const rows = await executeRows<LogRecord>(
-    db,
-    sql`select ${LOG_COLUMNS} from realtime_change
-        where (position > ${position} or (${committedLate(position)}))
-          and project_id in (${sql.join(
-            projectIds.map((p) => sql`${p}`),
-            sql`, `,
-          )}) order by position limit 10000`,
   );
   return rows.map(toRaw);
 }

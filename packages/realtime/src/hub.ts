@@ -1,10 +1,10 @@
 import { createLogger, type Logger, loadSettings, TillflowError } from '@tillflow/core';
 import { type Actor, END_USER_TABLE, listTables } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
-import { changesAfter, deletedRow, lateChanges, missedSince } from './change-log';
+import { changesAfter, changesSince, deletedRow, lateChanges, startPosition } from './change-log';
 import { Subscriber } from './subscriber';
 import { CHANGE_CHANNEL, ensureChangeTriggers, type ProjectRef, pruneChangeLog } from './triggers';
-import { actorKey, type ChangeEvent, type ChangeOp, eventFor, type RawChange } from './visibility';
+import { actorKey, type ChangeEvent, eventFor, type RawChange } from './visibility';
 
 export interface SubscribeOptions {
   project: ProjectRef;
@@ -39,12 +39,24 @@ const REVALIDATE_MS = 60_000;
 const TABLE_NAMES_TTL_MS = 10_000;
 const TRIGGERS_TTL_MS = 5_000;
 const PRUNE_EVERY_MS = 3600_000;
+const PULL_PAGE = 1000;
+
+/** Where a read of a project's log stood, for the line logged when it fails. */
+interface PullStage {
+  stage: 'read the change log' | 'dispatch a change';
+  position: number | null;
+}
 
 /**
  * One per process and database: listens once on the change channel and fans
  * each committed change out to the subscribers of its project, filtered per
  * subscriber by re-reading the row as that subscriber's actor. Several app
  * instances each run their own hub; NOTIFY reaches all of them.
+ *
+ * A notification only names a project (one per committing transaction, whatever it wrote): the hub then
+ * reads that project's log from its last position (its cursor, taken when the project's first subscriber
+ * came), including lower positions that committed late. Notifications that arrive while a read of the
+ * project is queued are folded into it.
  */
 export class ChangeHub {
   private readonly byProject = new Map<number, Set<Subscriber>>();
@@ -53,7 +65,11 @@ export class ChangeHub {
   private listening: Promise<void> | null = null;
   private unlisten: (() => Promise<void>) | null = null;
   private chain: Promise<void> = Promise.resolve();
-  private lastPosition = 0;
+  // Per watched project: the highest position read from the log (set when its first subscriber comes).
+  private readonly cursors = new Map<number, number>();
+  private readonly cursorReads = new Map<number, Promise<void>>();
+  // Projects with a log read queued and not yet started (further notifications need no other).
+  private readonly pullQueued = new Set<number>();
   // Positions already dispatched, so a catch-up that re-reads a late change does not send it twice.
   private readonly recent = new Set<number>();
   private connects = 0;
@@ -87,14 +103,17 @@ export class ChangeHub {
       pruneChangeLog(this.handle.db).catch(() => {});
     }, PRUNE_EVERY_MS);
     this.pruneTimer.unref();
-    const onPayload = (payload: string) => this.enqueue(() => this.dispatch(parsePayload(payload)));
+    const onPayload = (payload: string) => {
+      const projectId = parsePayload(payload);
+      if (projectId !== null) this.schedulePull(projectId);
+    };
     if (this.handle.driver === 'pglite' && this.handle.pglite) {
       const stop = await this.handle.pglite.listen(CHANGE_CHANNEL, onPayload);
       this.unlisten = () => stop();
     } else if (this.handle.sql) {
       // postgres.js re-LISTENs after a dropped connection; onlisten then replays what the gap missed.
       const { unlisten } = await this.handle.sql.listen(CHANGE_CHANNEL, onPayload, () => {
-        if (this.connects++ > 0) this.enqueue(() => this.catchUp());
+        if (this.connects++ > 0) this.catchUp();
       });
       this.unlisten = unlisten;
     } else throw new Error('The database handle has neither PGlite nor postgres.js.');
@@ -121,6 +140,9 @@ export class ChangeHub {
     await this.ensureTriggers(options.project);
     const sub = new Subscriber(options.actor, options.tables ?? null, options.signal);
     const projectId = options.project.id;
+    // Read the log from here on; checked again after each await, so a project whose last subscriber
+    // left meanwhile (its cursor dropped) is watched afresh before this one joins.
+    while (!this.cursors.has(projectId)) await this.watch(projectId);
     const set = this.byProject.get(projectId) ?? new Set<Subscriber>();
     this.byProject.set(projectId, set);
     set.add(sub);
@@ -157,7 +179,73 @@ export class ChangeHub {
       if (revalidation) clearInterval(revalidation);
       set.delete(sub);
       sub.end();
-      if (set.size === 0) this.byProject.delete(projectId);
+      if (set.size === 0 && this.byProject.get(projectId) === set) {
+        this.byProject.delete(projectId);
+        this.cursors.delete(projectId);
+      }
+    }
+  }
+
+  /** Starts reading a project's log at its current end (once, however many subscribers come at the same time). */
+  private watch(projectId: number): Promise<void> {
+    let reading = this.cursorReads.get(projectId);
+    if (!reading) {
+      reading = startPosition(this.handle.db, projectId)
+        .then(({ position, committed }) => {
+          if (this.cursors.has(projectId)) return;
+          this.cursors.set(projectId, position);
+          // Committed before anyone here watched the project, the start position itself included: never sent
+          // (a later read's late rule may return them; see startPosition).
+          for (const seen of committed) this.remember(seen);
+          if (position > 0) this.remember(position);
+        })
+        .finally(() => this.cursorReads.delete(projectId));
+      this.cursorReads.set(projectId, reading);
+    }
+    return reading;
+  }
+
+  /** A read of the project's log after its cursor, unless one is already queued (it will see this change too). */
+  private schedulePull(projectId: number) {
+    if (!this.cursors.has(projectId) || this.pullQueued.has(projectId)) return;
+    this.pullQueued.add(projectId);
+    this.enqueue(async () => {
+      this.pullQueued.delete(projectId);
+      const at: PullStage = { stage: 'read the change log', position: null };
+      try {
+        await this.pull(projectId, at);
+      } catch (error) {
+        // The subscribers stay; the next notification (or reconnect) reads from the same cursor again.
+        this.log.error(
+          {
+            err: error,
+            stage: at.stage,
+            projectId,
+            position: at.position,
+            subscribers: this.subscriberCount(projectId),
+          },
+          'realtime: dispatch failed',
+        );
+      }
+    });
+  }
+
+  private async pull(projectId: number, at: PullStage) {
+    for (;;) {
+      const cursor = this.cursors.get(projectId);
+      if (cursor === undefined) return;
+      at.stage = 'read the change log';
+      at.position = cursor;
+      const page = await changesSince(this.handle.db, projectId, cursor, PULL_PAGE);
+      let last = cursor;
+      for (const change of page) {
+        at.stage = 'dispatch a change';
+        at.position = change.position;
+        await this.dispatch(change);
+        if (change.position > last) last = change.position;
+      }
+      if (this.cursors.has(projectId) && last > (this.cursors.get(projectId) ?? 0)) this.cursors.set(projectId, last);
+      if (page.length < PULL_PAGE || last === cursor) return;
     }
   }
 
@@ -201,15 +289,18 @@ export class ChangeHub {
   // Changes are handled one at a time, so each subscriber sees them in notification order.
   private enqueue(task: () => Promise<void>) {
     this.chain = this.chain.then(task).catch((error) => {
-      this.log.error({ err: error }, 'realtime: dispatch failed');
+      this.log.error({ err: error, stage: 'queue' }, 'realtime: dispatch failed');
     });
   }
 
-  private async dispatch(change: RawChange | null) {
-    if (!change || this.recent.has(change.position)) return;
-    this.recent.add(change.position);
+  private remember(position: number) {
+    this.recent.add(position);
     if (this.recent.size > RECENT_POSITIONS) this.recent.delete(this.recent.values().next().value as number);
-    if (change.position > this.lastPosition) this.lastPosition = change.position;
+  }
+
+  private async dispatch(change: RawChange) {
+    if (this.recent.has(change.position)) return;
+    this.remember(change.position);
     const subs = this.byProject.get(change.projectId);
     if (!subs || subs.size === 0) return;
     const name = await this.tableName(change);
@@ -239,11 +330,9 @@ export class ChangeHub {
     );
   }
 
-  /** After a reconnect of the listening connection: dispatch what was committed meanwhile. */
-  private async catchUp() {
-    const projects = [...this.byProject.keys()];
-    if (projects.length === 0 || this.lastPosition === 0) return;
-    for (const change of await missedSince(this.handle.db, projects, this.lastPosition)) await this.dispatch(change);
+  /** After a reconnect of the listening connection: read what was committed meanwhile. */
+  private catchUp() {
+    for (const projectId of this.cursors.keys()) this.schedulePull(projectId);
   }
 
   private oldRow(change: RawChange): Promise<Record<string, unknown> | null> {
@@ -261,10 +350,12 @@ export class ChangeHub {
   }
 }
 
-function parsePayload(payload: string): RawChange | null {
+/** The project a notification names: its id (an older release's trigger sent JSON with `project`). */
+function parsePayload(payload: string): number | null {
+  if (/^\d+$/.test(payload)) return Number(payload);
   try {
-    const p = JSON.parse(payload) as { p: number; project: number; table: number; row: number; op: ChangeOp };
-    return { position: Number(p.p), projectId: p.project, tableId: p.table, rowId: Number(p.row), op: p.op };
+    const project = Number((JSON.parse(payload) as { project?: unknown }).project);
+    return Number.isInteger(project) ? project : null;
   } catch {
     return null;
   }

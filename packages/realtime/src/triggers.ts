@@ -1,14 +1,14 @@
 import { type Executor, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 
-/** The one NOTIFY channel every instance listens on; the payload carries the project. */
+/** The one NOTIFY channel every instance listens on; the payload is the project's id, nothing else. */
 export const CHANGE_CHANNEL = 'tillflow_realtime';
 export const TRIGGER_NAME = 'tillflow_change';
 const ATTACH_TRIGGER_NAME = 'tillflow_attach_change';
 const LOCK_KEY = 1953066092; // 'till'
 // Bumped (and looked for in the function's source) whenever RECORD_FUNCTION changes, so databases
 // installed by an older release get the new body.
-const CAPTURE_VERSION = 'tillflow capture v2';
+const CAPTURE_VERSION = 'tillflow capture v3';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -18,17 +18,17 @@ export interface ProjectRef {
 }
 
 /**
- * The generic row trigger: appends the change to the log and NOTIFYs its
- * position with project, table, row and op, so listeners fan out without
- * reading the log back. NOTIFY is delivered on commit only, so subscribers
+ * The generic row trigger: appends the change to the log and NOTIFYs the project's id. The payload is
+ * the same for every row of a project, and PostgreSQL sends identical notifications of one transaction
+ * once, so a transaction that writes a thousand rows sends one notification per project, and the hubs
+ * read the log from their last position (see hub). NOTIFY is delivered on commit only, so subscribers
  * never see a rolled-back change. Deletes keep the old row for "own" scope.
- * tx_id / tx_floor (this transaction, and the oldest one still running when it
- * wrote) let a resume replay lower positions that committed later (see hub).
+ * tx_id / tx_floor (this transaction, and the oldest one still running when it wrote) let a reader
+ * find lower positions that committed later (see change-log).
  */
 const RECORD_FUNCTION = sql.raw(`create or replace function public.tillflow_record_change() returns trigger
 language plpgsql as $fn$
 declare
-  pos bigint;
   rid bigint;
   old_json jsonb;
 begin
@@ -41,10 +41,8 @@ begin
   end if;
   insert into public.realtime_change (project_id, table_id, row_id, op, old_row, tx_id, tx_floor)
     values (TG_ARGV[0]::integer, TG_ARGV[1]::integer, rid, TG_OP, old_json,
-            pg_current_xact_id()::text::bigint, pg_snapshot_xmin(pg_current_snapshot())::text::bigint)
-    returning position into pos;
-  perform pg_notify('${CHANGE_CHANNEL}', json_build_object(
-    'p', pos, 'project', TG_ARGV[0]::integer, 'table', TG_ARGV[1]::integer, 'row', rid, 'op', TG_OP)::text);
+            pg_current_xact_id()::text::bigint, pg_snapshot_xmin(pg_current_snapshot())::text::bigint);
+  perform pg_notify('${CHANGE_CHANNEL}', TG_ARGV[0]);
   return null;
 end
 $fn$`);

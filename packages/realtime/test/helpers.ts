@@ -47,7 +47,7 @@ export async function createOrderProject(handle: DbHandle) {
 }
 
 /** Collects events from a subscription in the background. */
-export function collect(iterable: AsyncGenerator<ChangeEvent>) {
+export function collect(iterable: AsyncIterable<ChangeEvent>) {
   const events: ChangeEvent[] = [];
   const done = (async () => {
     for await (const event of iterable) events.push(event);

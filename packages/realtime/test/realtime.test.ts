@@ -3,7 +3,14 @@ import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ActorChangedError, ChangeHub, ensureChangeTriggers, installChangeCapture, pruneChangeLog } from '../src';
+import {
+  ActorChangedError,
+  CHANGE_CHANNEL,
+  ChangeHub,
+  ensureChangeTriggers,
+  installChangeCapture,
+  pruneChangeLog,
+} from '../src';
 import { collect, createOrderProject, waitFor } from './helpers';
 
 const backend = { kind: 'backend' } as const;
@@ -178,6 +185,115 @@ describe('realtime change hub', () => {
       await resumed.done;
       expect(resumed.events[0].row?.title).toBe('slow');
       expect(resumed.events[0].position).toBeLessThan(lastSeen.position);
+    },
+  );
+
+  it('a transaction that writes many rows sends one notification naming the project, and each row reaches subscribers', async () => {
+    const { project, alice } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    const payloads: string[] = [];
+    const onPayload = (payload: string) => payloads.push(payload);
+    let stop: () => Promise<void>;
+    if (handle.driver === 'pglite' && handle.pglite) stop = await handle.pglite.listen(CHANGE_CHANNEL, onPayload);
+    else stop = (await (handle.sql as NonNullable<DbHandle['sql']>).listen(CHANGE_CHANNEL, onPayload)).unlisten;
+    try {
+      const abort = new AbortController();
+      const live = collect(hub.subscribe({ project, actor: alice, signal: abort.signal }));
+      await waitFor(() => hub.subscriberCount(project.id) === 1);
+      // The project's set-up commits (end users) may still be on their way to a listener sharing the connection.
+      await new Promise((r) => setTimeout(r, 300));
+      payloads.length = 0;
+      await handle.db.transaction(async (tx) => {
+        for (let i = 0; i < 30; i++)
+          await insertRow(tx, project.id, backend, 'order', { title: `bulk ${i}`, buyer: aliceId });
+      });
+      await waitFor(() => live.events.length === 30);
+      await new Promise((r) => setTimeout(r, 100));
+      abort.abort();
+      await live.done;
+      expect(live.events.map((e) => e.row?.title)).toEqual(Array.from({ length: 30 }, (_, i) => `bulk ${i}`));
+      // Other test files may commit on a shared database: count only this project's notifications.
+      expect(payloads.filter((p) => p === String(project.id))).toEqual([String(project.id)]);
+    } finally {
+      await stop();
+    }
+  });
+
+  it.runIf(process.env.DATABASE_URL)(
+    'PostgreSQL: a live subscriber receives a lower position that commits after a higher one it already received',
+    async () => {
+      const { project, alice } = await createOrderProject(handle);
+      const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+      const order = await getTable(handle.db, project.id, 'order');
+      const physical = (name: string) => order.columns.find((c) => c.name === name)?.physicalName as string;
+      const pg = handle.sql as NonNullable<DbHandle['sql']>;
+      const abort = new AbortController();
+      const live = collect(hub.subscribe({ project, actor: alice, signal: abort.signal }));
+      await waitFor(() => hub.subscriberCount(project.id) === 1);
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let written = () => {};
+      const slowWrote = new Promise<void>((r) => {
+        written = r;
+      });
+      const slow = pg.begin(async (tx) => {
+        await tx.unsafe(
+          `insert into "${order.schemaName}"."${order.physicalName}" ("${physical('title')}", "${physical('buyer')}") values ('slow', ${aliceId})`,
+        );
+        written();
+        await held;
+      });
+      await slowWrote;
+      await insertRow(handle.db, project.id, backend, 'order', { title: 'fast', buyer: aliceId });
+      await waitFor(() => live.events.length === 1);
+      release();
+      await slow;
+      await waitFor(() => live.events.length === 2);
+      await new Promise((r) => setTimeout(r, 100));
+      abort.abort();
+      await live.done;
+      expect(live.events.map((e) => e.row?.title)).toEqual(['fast', 'slow']);
+      expect(live.events[1].position).toBeLessThan(live.events[0].position);
+    },
+  );
+
+  it.runIf(process.env.DATABASE_URL)(
+    'PostgreSQL: a new subscriber is sent nothing committed before it came, while an older transaction holds the snapshot floor back',
+    async () => {
+      const pg = handle.sql as NonNullable<DbHandle['sql']>;
+      let release = () => {};
+      const held = new Promise<void>((r) => {
+        release = r;
+      });
+      let started = () => {};
+      const open = new Promise<void>((r) => {
+        started = r;
+      });
+      // Any long transaction on the server (here: one holding a transaction id) keeps every later log row's
+      // tx_floor below the project's own transactions.
+      const old = pg.begin(async (tx) => {
+        await tx`select pg_current_xact_id()`;
+        started();
+        await held;
+      });
+      try {
+        await open;
+        const { project } = await createOrderProject(handle); // its end users are written now, before anyone watches
+        const abort = new AbortController();
+        const live = collect(hub.subscribe({ project, actor: builder, signal: abort.signal }));
+        await waitFor(() => hub.subscriberCount(project.id) === 1);
+        const row = await insertRow(handle.db, project.id, backend, 'order', { title: 'after' });
+        await waitFor(() => live.events.length >= 1);
+        await new Promise((r) => setTimeout(r, 200));
+        abort.abort();
+        await live.done;
+        expect(live.events.map((e) => [e.table, e.rowId])).toEqual([['order', row.id]]);
+      } finally {
+        release();
+        await old;
+      }
     },
   );
 

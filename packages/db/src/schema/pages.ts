@@ -37,3 +37,18 @@ export const appPageVersions = pgTable(
   },
   (t) => [uniqueIndex('app_page_version_uq').on(t.pageId, t.version)],
 );
+
+// Which default pages (page-model defaultPages: shop, orders, subscriptions, refunds) were made for a project, so
+// each is made once: a page the builder deleted is not made again. page_id is the page made (null once deleted).
+export const appDefaultPages = pgTable(
+  'app_default_page',
+  {
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    key: text('key').notNull(),
+    pageId: integer('page_id').references(() => appPages.id, { onDelete: 'set null' }),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [uniqueIndex('app_default_page_uq').on(t.projectId, t.key)],
+);

@@ -1,4 +1,4 @@
-import { bigint, index, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, boolean, index, pgTable, serial, text, timestamp } from 'drizzle-orm/pg-core';
 import { authUser } from './auth';
 
 // A project is one app being built. Its slug names the generated app's URL,
@@ -20,6 +20,8 @@ export const projects = pgTable(
     // rollback: a sequence value is never handed out twice).
     metadataVersion: bigint('metadata_version', { mode: 'number' }).notNull().default(0),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
+    // Teams: payment flows go live only once a second member approves (flow_review); the owners' choice.
+    reviewPaymentPublish: boolean('review_payment_publish').notNull().default(false),
   },
   (t) => [index('project_owner_idx').on(t.ownerId)],
 );

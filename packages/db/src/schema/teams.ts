@@ -10,8 +10,11 @@ import {
   serial,
   text,
   timestamp,
+  uniqueIndex,
+  uuid,
 } from 'drizzle-orm/pg-core';
 import { authSession, authUser } from './auth';
+import { flows } from './flows';
 import { projects } from './projects';
 
 // Teams: who works on a project and with which role, the invitations that bring people in, the audit trail of
@@ -109,6 +112,38 @@ export const canvasPresence = pgTable(
   (t) => [primaryKey({ columns: [t.projectId, t.flowId, t.sessionId] })],
 );
 
+/**
+ * A request that another member approve publishing a flow's draft (projects with `review_payment_publish` on:
+ * payment flows go live only this way). It names the draft revision it was asked for; approving publishes that
+ * draft only while it is still that revision. At most one pending request per flow.
+ */
+export const flowReviews = pgTable(
+  'flow_review',
+  {
+    id: serial('id').primaryKey(),
+    projectId: integer('project_id')
+      .notNull()
+      .references(() => projects.id, { onDelete: 'cascade' }),
+    flowId: uuid('flow_id')
+      .notNull()
+      .references(() => flows.id, { onDelete: 'cascade' }),
+    draftRevision: integer('draft_revision').notNull(),
+    note: text('note').notNull().default(''),
+    requestedBy: text('requested_by').references(() => authUser.id, { onDelete: 'set null' }),
+    requestedAt: timestamp('requested_at', { withTimezone: true }).notNull().defaultNow(),
+    status: text('status').notNull().default('pending'),
+    decidedBy: text('decided_by').references(() => authUser.id, { onDelete: 'set null' }),
+    decidedAt: timestamp('decided_at', { withTimezone: true }),
+    decisionNote: text('decision_note').notNull().default(''),
+  },
+  (t) => [
+    index('flow_review_flow_idx').on(t.flowId, t.id),
+    uniqueIndex('flow_review_pending_uq').on(t.flowId).where(sql`${t.status} = 'pending'`),
+    check('flow_review_status_check', sql`${t.status} in ('pending', 'approved', 'rejected', 'withdrawn')`),
+  ],
+);
+
+export type FlowReview = typeof flowReviews.$inferSelect;
 export type ProjectMember = typeof projectMembers.$inferSelect;
 export type ProjectInvitation = typeof projectInvitations.$inferSelect;
 export type AuditEvent = typeof auditEvents.$inferSelect;
