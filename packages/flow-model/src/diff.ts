@@ -45,9 +45,9 @@ export function summarizeDiff(diff: FlowDiff): string {
   const parts: string[] = [];
   const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
   if (diff.triggerChanged) parts.push('trigger changed');
-  if (diff.addedNodes.length) parts.push(`${plural(diff.addedNodes.length, 'node')} added`);
-  if (diff.removedNodes.length) parts.push(`${plural(diff.removedNodes.length, 'node')} removed`);
-  if (diff.changedNodes.length) parts.push(`${plural(diff.changedNodes.length, 'node')} changed`);
+  if (diff.addedNodes.length) parts.push(`${plural(diff.addedNodes.length, 'step')} added`);
+  if (diff.removedNodes.length) parts.push(`${plural(diff.removedNodes.length, 'step')} removed`);
+  if (diff.changedNodes.length) parts.push(`${plural(diff.changedNodes.length, 'step')} changed`);
   if (diff.addedEdges.length) parts.push(`${plural(diff.addedEdges.length, 'connection')} added`);
   if (diff.removedEdges.length) parts.push(`${plural(diff.removedEdges.length, 'connection')} removed`);
   return parts.length ? parts.join(', ') : 'No changes';

@@ -58,3 +58,10 @@ export type RecurringStatus = (typeof RECURRING_STATUSES)[number];
 /** A payment's dispute, when there is one: open (DISPUTED), then WON or LOST. */
 export const DISPUTE_STATUSES = ['DISPUTED', 'WON', 'LOST'] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+
+/**
+ * An order's status as its payment alone says it, in the default order words: paid, partially refunded or
+ * refunded once paid; failed when declined; pending otherwise. Where a won dispute puts a disputed order back.
+ */
+export const ORDER_STATUSES_BY_PAYMENT = ['pending', 'paid', 'failed', 'partially_refunded', 'refunded'] as const;
+export type OrderStatusByPayment = (typeof ORDER_STATUSES_BY_PAYMENT)[number];

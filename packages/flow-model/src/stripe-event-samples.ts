@@ -1,6 +1,13 @@
-// Realistic test-mode payloads, shaped like the types in stripe-events.ts (tests keep the two in step).
+// Sample events for test runs. Every event type gets one built from its object's schema in Stripe's description
+// (generated/stripe-events.ts): each field a value of its type, the status named by the event where the object has
+// one. The objects the built-in automations read get realistic values laid over that (below), so a test run of a
+// payment flow shows an order id and an email rather than placeholders.
+import { STRIPE_EVENT_OBJECT } from './generated/stripe-events';
+import { STRIPE_OBJECT_TYPES as STRIPE_EVENT_OBJECT_TYPES } from './generated/stripe-objects';
+import type { ValueType } from './value-type';
+
 const sampleObjects: Record<string, Record<string, unknown>> = {
-  checkout_session: {
+  'checkout.session': {
     id: 'cs_test_a1B2c3',
     object: 'checkout.session',
     amount_total: 4999,
@@ -108,19 +115,71 @@ const sampleObjects: Record<string, Record<string, unknown>> = {
   },
 };
 
-/** A realistic sample event for test runs in the canvas. */
+const SAMPLE_TIME = 1763880000;
+
+/** A value of a binding type, for a field of this name. */
+function sampleValue(type: ValueType, field: string, objectName: string): unknown {
+  switch (type.kind) {
+    case 'string':
+      if (field === 'id') return `${objectName.replace(/\./g, '_')}_sample`;
+      if (field === 'currency') return 'usd';
+      if (/email/.test(field)) return 'jane@example.com';
+      if (/url$/.test(field)) return 'https://example.com';
+      if (field === 'name') return 'Jane Doe';
+      return 'sample';
+    case 'number':
+      if (field === 'created' || /_at$|^date$|period_(start|end)$/.test(field)) return SAMPLE_TIME;
+      return /amount|total|price/.test(field) ? 1000 : 1;
+    case 'boolean':
+      return false;
+    case 'enum':
+      return type.values[0] ?? null;
+    case 'array':
+      return [];
+    case 'object': {
+      if (type.fields.object?.kind === 'enum' && type.fields.object.values[0] === 'list')
+        return { object: 'list', data: [], has_more: false, url: '/v1/sample' };
+      const out: Record<string, unknown> = {};
+      for (const [name, fieldType] of Object.entries(type.fields)) out[name] = sampleValue(fieldType, name, objectName);
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
+/** The status an event names, when its object's statuses include it (`invoice.voided` → `void`, `…canceled`). */
+function statusOfAction(type: ValueType | undefined, action: string): string | undefined {
+  const status = type?.kind === 'object' ? type.fields.status : undefined;
+  if (status?.kind !== 'enum') return undefined;
+  const candidates = [action, action.replace(/^payment_/, ''), action.replace(/ed$/, ''), action.replace(/d$/, '')];
+  return candidates.find((c) => status.values.includes(c));
+}
+
+/** The object a sample event of this type carries, from its schema (and the realistic values where we have them). */
+function sampleObject(eventType: string): Record<string, unknown> {
+  const name = STRIPE_EVENT_OBJECT[eventType] ?? objectNameGuess(eventType);
+  const type = STRIPE_EVENT_OBJECT_TYPES[name];
+  const generated = type
+    ? (sampleValue(type, '', name) as Record<string, unknown>)
+    : { id: `${name}_sample`, object: name };
+  const base: Record<string, unknown> = { ...generated, ...structuredClone(sampleObjects[name] ?? {}) };
+  const status = statusOfAction(type, eventType.split('.').at(-1) ?? '');
+  if (status) base.status = status;
+  return base;
+}
+
+/** Types outside the description (newer than it): the object named like the rule for documented ones. */
+function objectNameGuess(eventType: string): string {
+  if (eventType.startsWith('customer.subscription.')) return 'subscription';
+  if (eventType.startsWith('charge.refund.')) return 'refund';
+  if (eventType.startsWith('charge.dispute.')) return 'dispute';
+  return eventType.split('.').slice(0, -1).join('.');
+}
+
+/** A sample event of any Stripe type for test runs in the canvas. */
 export function sampleStripeEvent(eventType: string): Record<string, unknown> {
-  const family = eventType.split('.')[0];
-  const key = eventType.startsWith('customer.subscription')
-    ? 'subscription'
-    : eventType.startsWith('checkout.session')
-      ? 'checkout_session'
-      : eventType.startsWith('charge.refund.')
-        ? 'refund'
-        : eventType.startsWith('charge.dispute.')
-          ? 'dispute'
-          : family;
-  const base = structuredClone(sampleObjects[key] ?? { id: 'obj_sample', object: family, metadata: {} });
+  const base = sampleObject(eventType);
   if (eventType === 'charge.failed')
     Object.assign(base, {
       status: 'failed',

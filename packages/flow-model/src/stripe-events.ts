@@ -1,6 +1,11 @@
+import { STRIPE_EVENT_OBJECT } from './generated/stripe-events';
+import { STRIPE_OBJECT_TYPES as STRIPE_EVENT_OBJECT_TYPES } from './generated/stripe-objects';
 import { t, type ValueType } from './value-type';
 
-// Stripe object shapes for the events the product uses; open objects so unlisted Stripe fields still bind as `any`.
+// Every event type and its object's fields come from Stripe's description (generated/stripe-events.ts). For the
+// events the product's own automations read, the fields below are laid over them: they follow the API version the
+// SDK speaks where it differs from the 2023 description (e.g. a subscription's current period), and they are the
+// fields the realistic samples fill in. Objects stay open, so fields Stripe adds still bind as `any`.
 const metadata = t.object({}, true);
 const nullableString = t.string;
 
@@ -199,7 +204,57 @@ const objectShapes: Record<string, ValueType> = {
   'invoice.finalized': invoice,
 };
 
+/** The event types the product's own automations use (their objects have realistic samples). */
 export const knownStripeEventTypes = Object.keys(objectShapes);
+
+/** Every Stripe event type: all the description documents, and the ones the product uses that are newer. */
+export const stripeEventTypes: readonly string[] = [
+  ...new Set([...Object.keys(STRIPE_EVENT_OBJECT), ...knownStripeEventTypes]),
+].sort();
+
+/** The schema name of the object an event type carries (`customer.subscription.deleted` → `subscription`). */
+export function stripeEventObject(eventType: string): string {
+  const documented = STRIPE_EVENT_OBJECT[eventType];
+  if (documented) return documented;
+  if (eventType.startsWith('customer.subscription.')) return 'subscription';
+  if (eventType.startsWith('charge.refund.')) return 'refund';
+  if (eventType.startsWith('charge.dispute.')) return 'dispute';
+  return eventType.split('.').slice(0, -1).join('.');
+}
+
+export interface StripeEventGroup {
+  /** The object's schema name, e.g. `checkout.session`. */
+  object: string;
+  /** The object in words: "Checkout session". */
+  title: string;
+  types: string[];
+}
+
+/** Every event type grouped by the object it carries, groups and types in alphabetical order (for pickers). */
+export function stripeEventGroups(types: readonly string[] = stripeEventTypes): StripeEventGroup[] {
+  const groups = new Map<string, string[]>();
+  for (const type of types) {
+    const object = stripeEventObject(type);
+    groups.set(object, [...(groups.get(object) ?? []), type]);
+  }
+  return [...groups]
+    .map(([object, list]) => {
+      const words = object.replace(/[._]+/g, ' ');
+      return { object, title: words.charAt(0).toUpperCase() + words.slice(1), types: [...list].sort() };
+    })
+    .sort((a, b) => a.title.localeCompare(b.title));
+}
+
+const generic = t.object({ id: t.string, object: t.string, metadata }, true);
+
+/** The fields of an event type's object: the description's, with the product's own fields laid over them. */
+function objectShapeOf(eventType: string): ValueType {
+  const documented = STRIPE_EVENT_OBJECT_TYPES[stripeEventObject(eventType)];
+  const own = objectShapes[eventType];
+  if (documented?.kind === 'object' && own?.kind === 'object')
+    return { kind: 'object', fields: { ...documented.fields, ...own.fields }, open: true };
+  return own ?? documented ?? generic;
+}
 
 function envelope(object: ValueType, types: string[]): ValueType {
   return t.object(
@@ -216,15 +271,15 @@ function envelope(object: ValueType, types: string[]): ValueType {
   );
 }
 
-/** The envelope type of one Stripe event (unknown types get an open data.object). */
+/** The envelope type of one Stripe event (types the description does not know get an open data.object). */
 export function stripeEventType(eventType: string): ValueType {
-  return envelope(objectShapes[eventType] ?? t.object({ id: t.string, metadata }, true), [eventType]);
+  return envelope(objectShapeOf(eventType), [eventType]);
 }
 
 /** The trigger's type for a set of accepted events: the fields they share (open), or a generic event. */
 export function stripeTriggerType(eventTypes: string[]): ValueType {
-  const shapes = eventTypes.map((e) => objectShapes[e] ?? t.object({ id: t.string, metadata }, true));
-  const object = shapes.length === 0 ? t.object({ id: t.string, metadata }, true) : shapes.reduce(commonFields);
+  const shapes = eventTypes.map(objectShapeOf);
+  const object = shapes.length === 0 ? generic : shapes.reduce(commonFields);
   return envelope(object, eventTypes);
 }
 

@@ -1,3 +1,5 @@
+import { systemTriggerLabels } from './flow-titles';
+import { ORDER_STATUSES_BY_PAYMENT } from './payment-statuses';
 import type { FlowDefinition, FlowEdge, FlowNode } from './types';
 
 export type SystemFlowKind =
@@ -46,7 +48,7 @@ interface SystemFlowSpec {
 const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   StripePayment: {
     callbackType: 'stripe_payment_callback',
-    callbackLabel: 'Payment callback',
+    callbackLabel: 'Payment details',
     condition:
       "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' && nodes.callback.amountMatches && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Payment succeeded?',
@@ -55,7 +57,7 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   },
   StripeRefund: {
     callbackType: 'stripe_refund_callback',
-    callbackLabel: 'Refund callback',
+    callbackLabel: 'Refund details',
     condition: "{{ nodes.callback.status == 'REFUNDED' && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Refund completed?',
     updateLabel: 'Mark order refunded',
@@ -63,7 +65,7 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   },
   StripeRecurringPaymentManagement: {
     callbackType: 'stripe_recurring_management_callback',
-    callbackLabel: 'Subscription callback',
+    callbackLabel: 'Subscription details',
     condition:
       "{{ (nodes.callback.status == 'ACTIVE' || nodes.callback.status == 'TRIALING') && nodes.callback.amountMatches }}",
     conditionLabel: 'Subscription active?',
@@ -72,7 +74,7 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   },
   StripeRecurringPaymentDeduction: {
     callbackType: 'stripe_recurring_deduction_callback',
-    callbackLabel: 'Renewal callback',
+    callbackLabel: 'Renewal details',
     condition: "{{ nodes.callback.paymentStatus == 'SUCCESSFUL' && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Renewal paid?',
     updateLabel: 'Mark renewal order paid',
@@ -80,7 +82,7 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   },
   StripeDispute: {
     callbackType: 'stripe_dispute_callback',
-    callbackLabel: 'Dispute callback',
+    callbackLabel: 'Dispute details',
     condition: "{{ nodes.callback.disputeStatus == 'DISPUTED' && !nodes.callback.alreadyProcessed }}",
     conditionLabel: 'Dispute opened?',
     updateLabel: 'Mark order disputed',
@@ -88,15 +90,20 @@ const specs: Record<SystemFlowKind, SystemFlowSpec> = {
   },
 };
 
-/** Order statuses a default node must not overwrite with the given one (they come later in an order's life). */
-const AFTER_PAYMENT = ['paid', 'disputed', 'refunded', 'partially_refunded'];
+/**
+ * Order statuses a default node must not overwrite with the given one (they come later in an order's life).
+ * A dispute stands over the payment's own moves: while it is open the order stays `disputed` (a won one puts it
+ * back where its payment says, see addDisputeOutcomes), and a lost one ends it as `dispute_lost`.
+ */
+const AFTER_PAYMENT = ['paid', 'disputed', 'dispute_lost', 'refunded', 'partially_refunded'];
 const LATER_ORDER_STATUSES: Record<string, string[]> = {
   // A failed or abandoned attempt never undoes a payment that went through.
   pending: AFTER_PAYMENT,
   failed: AFTER_PAYMENT,
-  paid: ['disputed', 'refunded', 'partially_refunded'],
-  partially_refunded: ['disputed', 'refunded'],
-  refunded: ['disputed'],
+  paid: ['disputed', 'dispute_lost', 'refunded', 'partially_refunded'],
+  partially_refunded: ['disputed', 'dispute_lost', 'refunded'],
+  refunded: ['disputed', 'dispute_lost'],
+  disputed: ['dispute_lost'],
 };
 
 const at = (x: number, y: number) => ({ x, y });
@@ -127,7 +134,7 @@ export function buildSystemFlow(
       (status.type === 'text' || (status.type === 'enum' && (status.enumOptions ?? []).includes(value))));
   const canSetStatus = canSet(spec.orderStatus);
   const nodes: FlowNode[] = [
-    { id: 'trigger', type: 'trigger', label: 'Stripe webhook', config: {}, position: at(0, 0), locked: true },
+    { id: 'trigger', type: 'trigger', label: systemTriggerLabels[kind], config: {}, position: at(0, 0), locked: true },
     {
       id: 'callback',
       type: spec.callbackType,
@@ -180,7 +187,10 @@ export function buildSystemFlow(
   if (kind === 'StripePayment' || kind === 'StripeRecurringPaymentDeduction')
     addReceipt(nodes, edges, canSetStatus ? 'update_order' : null);
   if (kind === 'StripePayment') addUnpaidBranches(nodes, edges, updateOrder, canSet);
-  if (kind === 'StripeDispute') addAdminAlert(nodes, edges, canSetStatus ? 'update_order' : null);
+  if (kind === 'StripeDispute') {
+    addAdminAlert(nodes, edges, canSetStatus ? 'update_order' : null);
+    addDisputeOutcomes(nodes, edges, updateOrder, canSet, opts.orderTable);
+  }
   return { trigger: { kind: 'stripe_webhook', events: [...systemFlowEvents[kind]] }, graph: { nodes, edges } };
 }
 
@@ -260,7 +270,7 @@ function addRefundBranches(
         },
         position: at(160, 420),
       },
-      updateOrder('update_order_paid', 'Mark order paid again', 'paid', at(160, 560), ['disputed']),
+      updateOrder('update_order_paid', 'Mark order paid again', 'paid', at(160, 560), ['disputed', 'dispute_lost']),
     );
     edges.push(edge('branch', 'refund_reverted', 'false'), edge('refund_reverted', 'update_order_paid', 'true'));
   }
@@ -306,6 +316,64 @@ function addUnpaidBranches(
   }
 }
 
+/**
+ * How a dispute ends for the order: lost, the money went back to the buyer and the order ends `dispute_lost`;
+ * won, an order the dispute marked `disputed` goes back to where its payment alone puts it (paid, partially
+ * refunded or refunded; pending or failed when the payment's own events have not said paid yet), so refunds and
+ * payments recorded while it was disputed (their nodes leave a disputed order alone) count again.
+ */
+function addDisputeOutcomes(
+  nodes: FlowNode[],
+  edges: FlowEdge[],
+  updateOrder: UpdateOrder,
+  canSet: (v: string) => boolean,
+  orderTable: string,
+) {
+  const fresh = '!nodes.callback.alreadyProcessed';
+  if (canSet('dispute_lost')) {
+    nodes.push(
+      {
+        id: 'dispute_lost',
+        type: 'condition',
+        label: 'Dispute lost?',
+        config: { expression: `{{ nodes.callback.disputeStatus == 'LOST' && ${fresh} }}` },
+        position: at(160, 420),
+      },
+      updateOrder('update_order_lost', 'Mark order dispute lost', 'dispute_lost', at(160, 560)),
+    );
+    edges.push(edge('branch', 'dispute_lost', 'false'), edge('dispute_lost', 'update_order_lost', 'true'));
+  }
+  if (canSet('disputed') && ORDER_STATUSES_BY_PAYMENT.every(canSet)) {
+    nodes.push(
+      {
+        id: 'dispute_won',
+        type: 'condition',
+        label: 'Dispute won?',
+        config: { expression: `{{ nodes.callback.disputeStatus == 'WON' && ${fresh} }}` },
+        position: at(400, 560),
+      },
+      {
+        id: 'update_order_won',
+        type: 'update_rows',
+        label: 'Put the order back as its payment says',
+        config: {
+          table: orderTable,
+          filters: [
+            { column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' },
+            { column: 'status', op: 'eq', value: 'disputed' },
+          ],
+          values: { status: '{{ nodes.callback.orderStatusByPayment }}' },
+        },
+        position: at(400, 700),
+      },
+    );
+    edges.push(
+      canSet('dispute_lost') ? edge('dispute_lost', 'dispute_won', 'false') : edge('branch', 'dispute_won', 'false'),
+      edge('dispute_won', 'update_order_won', 'true'),
+    );
+  }
+}
+
 /** A dispute has a deadline for evidence: the project's owner is emailed when one opens. */
 function addAdminAlert(nodes: FlowNode[], edges: FlowEdge[], after: string | null) {
   nodes.push({
@@ -315,7 +383,7 @@ function addAdminAlert(nodes: FlowNode[], edges: FlowEdge[], after: string | nul
     config: {
       to: '{{ nodes.callback.adminEmail }}',
       subject: 'Payment disputed: order #{{ nodes.callback.orderId }}',
-      text: 'The payment of {{ nodes.callback.amountDisplay }} for order #{{ nodes.callback.orderId }} is disputed ({{ nodes.callback.reason }}). Answer it in the Stripe Dashboard before the deadline. Payment reference: {{ nodes.callback.paymentId }}.',
+      text: 'The payment of {{ nodes.callback.amountDisplay }} for order #{{ nodes.callback.orderId }} is disputed: {{ nodes.callback.reasonDisplay }}. Answer it in the Stripe Dashboard before the deadline. Payment reference: {{ nodes.callback.paymentId }}.',
     },
     position: at(-160, after ? 560 : 420),
   });

@@ -38,7 +38,7 @@ export function lockedChangeIssues(next: FlowDefinition, previous: FlowDefinitio
     if (!now) {
       issues.push({
         code: 'locked_node_deleted',
-        message: `'${label}' is a system node and cannot be deleted.`,
+        message: `'${label}' is a built-in step and cannot be deleted.`,
         nodeId: old.id,
       });
       continue;
@@ -50,7 +50,7 @@ export function lockedChangeIssues(next: FlowDefinition, previous: FlowDefinitio
     )
       issues.push({
         code: 'locked_node_edited',
-        message: `'${label}' is a system node and cannot be changed.`,
+        message: `'${label}' is a built-in step and cannot be changed.`,
         nodeId: old.id,
       });
     if (old.type === TRIGGER_NODE_TYPE && canonicalJson(next.trigger) !== canonicalJson(previous.trigger))
@@ -68,7 +68,7 @@ export function lockedChangeIssues(next: FlowDefinition, previous: FlowDefinitio
     if (!lockedIds.has(e.target) || nextEdges.has(key(e)) || !nextById.has(e.target)) continue;
     issues.push({
       code: 'locked_node_disconnected',
-      message: `The connection into system node '${e.target}' cannot be removed or rewired.`,
+      message: `The connection into the built-in step '${e.target}' cannot be removed or rewired.`,
       edgeId: e.id,
       nodeId: e.target,
     });

@@ -1,5 +1,6 @@
 import { resolveBindings } from './bindings';
 import { getNodeType, nodeOutputs } from './catalog';
+import { issueNamesItsField } from './catalog/types';
 import { checkTemplate } from './expressions/check';
 import { findCycle, reachableFrom, TRIGGER_NODE_TYPE } from './graph';
 import { computeFlowTypes, configForEvaluation } from './scope';
@@ -35,10 +36,10 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
   const seenNodes = new Set<string>();
   for (const n of nodes) {
     if (seenNodes.has(n.id))
-      issues.push({ code: 'duplicate_node_id', message: `Two nodes share the id '${n.id}'.`, nodeId: n.id });
+      issues.push({ code: 'duplicate_node_id', message: `Two steps share the id '${n.id}'.`, nodeId: n.id });
     seenNodes.add(n.id);
     if (!getNodeType(n.type))
-      issues.push({ code: 'unknown_node_type', message: `'${n.type}' is not a known node type.`, nodeId: n.id });
+      issues.push({ code: 'unknown_node_type', message: `'${n.type}' is not a known kind of step.`, nodeId: n.id });
   }
   const seenEdges = new Set<string>();
   for (const e of edges) {
@@ -64,7 +65,7 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
   else if (definition.trigger.outputs.length > 0 && returns.length === 0)
     issues.push({
       code: 'missing_return',
-      message: 'This flow declares outputs: add a "Return to the app" node that gives them back.',
+      message: 'This flow declares outputs: add a "Return to the app" step that gives them back.',
       field: 'trigger.outputs',
     });
   else
@@ -90,7 +91,7 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
     }
   const triggers = nodes.filter((n) => n.type === TRIGGER_NODE_TYPE);
   if (triggers.length === 0)
-    issues.push({ code: 'missing_trigger', message: 'The flow needs a trigger node to start from.' });
+    issues.push({ code: 'missing_trigger', message: 'The automation needs a trigger step to start from.' });
   for (const extra of triggers.slice(1))
     issues.push({
       code: 'multiple_triggers',
@@ -103,7 +104,7 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
     if (missing.length) {
       issues.push({
         code: 'dangling_edge',
-        message: `This connection points to a node that does not exist ('${missing.join("', '")}').`,
+        message: `This connection points to a step that does not exist ('${missing.join("', '")}').`,
         edgeId: e.id,
       });
       return false;
@@ -119,7 +120,7 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
       const label = source.label ?? source.id;
       const message =
         ports.length === 0
-          ? `'${label}' ends the flow and cannot connect to another node.`
+          ? `'${label}' ends the flow and cannot connect to another step.`
           : e.branch === undefined
             ? `Choose which branch of '${label}' this connection leaves from (${ports.join(', ')}).`
             : `'${label}' has no '${e.branch}' branch (it has ${ports.join(', ')}).`;
@@ -139,7 +140,7 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
   if (cycle)
     issues.push({
       code: 'cycle',
-      message: `These nodes form a loop, which would never finish: ${cycle.join(' → ')} → ${cycle[0]}.`,
+      message: `These steps form a loop, which would never finish: ${cycle.join(' → ')} → ${cycle[0]}.`,
       nodeId: cycle[0],
     });
 
@@ -163,7 +164,9 @@ export function validateFlow(input: FlowDefinition, options: ValidateFlowOptions
       for (const i of result.error.issues)
         issues.push({
           code: 'invalid_config',
-          message: `${def.label}: ${i.message}${i.path.length ? ` (${i.path.join('.')})` : ''}.`,
+          message: issueNamesItsField(i)
+            ? `${def.label}: ${i.message}`
+            : `${def.label}: ${i.message}${i.path.length ? ` (${i.path.join('.')})` : ''}.`,
           nodeId: node.id,
           field: i.path.join('.'),
         });

@@ -35,9 +35,37 @@ describe('a node runs with the config its catalog schema parses', () => {
   });
 
   it('lets a flow call the Stripe operations it could before (create customers and intents, update customers)', () => {
-    for (const operation of ['customers.create', 'customers.update', 'paymentIntents.create', 'refunds.create'])
-      expect(run('stripe_api_call', { operation }).success, operation).toBe(true);
+    const calls: [string, Record<string, unknown>][] = [
+      ['customers.create', {}],
+      ['customers.update', { id: 'cus_1', name: 'Ada' }],
+      ['paymentIntents.create', { amount: 1500, currency: 'usd' }],
+      ['refunds.create', { payment_intent: 'pi_1' }],
+    ];
+    for (const [operation, params] of calls)
+      expect(run('stripe_api_call', { operation, params }).success, operation).toBe(true);
     expect(run('stripe_api_call', { operation: 'accounts.del' }).success).toBe(false);
+  });
+
+  it('says in words which Stripe parameter is wrong: unknown, missing, or not of its type', () => {
+    expect(run('stripe_api_call', { operation: 'customers.create', params: { colour: 'red' } })).toMatchObject({
+      success: false,
+      message: expect.stringContaining('Customers: create has no parameter "colour". It takes address, balance,'),
+    });
+    expect(run('stripe_api_call', { operation: 'paymentIntents.create', params: { amount: 1500 } })).toMatchObject({
+      success: false,
+      message: expect.stringContaining(
+        'Payment intents: create needs "currency" (Three-letter ISO currency code, in lowercase)',
+      ),
+    });
+    expect(
+      run('stripe_api_call', { operation: 'paymentIntents.create', params: { amount: 'lots', currency: 'usd' } }),
+    ).toMatchObject({ success: false, message: expect.stringContaining('"amount" must be a number, not "lots".') });
+    expect(
+      run('stripe_api_call', {
+        operation: 'prices.create',
+        params: { currency: 'usd', recurring: { interval: 'fortnight' } },
+      }),
+    ).toMatchObject({ success: false, message: expect.stringContaining('"recurring[interval]" must be one of "day"') });
   });
 
   it('hands an expression field over as its evaluated value, checked as written', () => {

@@ -52,6 +52,7 @@ describe('system flow templates', () => {
     expect(filtersOf(flow, 'update_order')).toEqual([
       { column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' },
       { column: 'status', op: 'neq', value: 'disputed' },
+      { column: 'status', op: 'neq', value: 'dispute_lost' },
       { column: 'status', op: 'neq', value: 'refunded' },
       { column: 'status', op: 'neq', value: 'partially_refunded' },
     ]);
@@ -60,6 +61,7 @@ describe('system flow templates', () => {
     expect(filtersOf(refund, 'update_order_paid')).toEqual([
       { column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' },
       { column: 'status', op: 'neq', value: 'disputed' },
+      { column: 'status', op: 'neq', value: 'dispute_lost' },
     ]);
     // Filters name only statuses the column can hold.
     const narrow = buildSystemFlow('StripePayment', {
@@ -67,6 +69,49 @@ describe('system flow templates', () => {
       orderStatusColumn: { type: 'enum', enumOptions: ['pending', 'paid'] },
     });
     expect(filtersOf(narrow, 'update_order')).toHaveLength(1);
+  });
+
+  it('a dispute marks the order disputed while open, dispute_lost when lost, and back as its payment says when won', () => {
+    const flow = buildSystemFlow('StripeDispute', { orderTable: 'o' });
+    const node = (id: string) => {
+      const found = flow.graph.nodes.find((n) => n.id === id);
+      if (!found) throw new Error(`no node ${id}`);
+      return found;
+    };
+    const cond = (id: string, callback: Record<string, unknown>) =>
+      evaluateTemplate(String((node(id).config as { expression: string }).expression), {
+        trigger: {},
+        vars: {},
+        nodes: { callback },
+      });
+    expect(nextNodes(flow, 'branch', 'true')).toEqual(['update_order']);
+    expect((node('update_order').config as { values: object }).values).toEqual({ status: 'disputed' });
+    expect(filtersOf(flow, 'update_order')).toContainEqual({ column: 'status', op: 'neq', value: 'dispute_lost' });
+    expect(nextNodes(flow, 'update_order', 'next')).toEqual(['email_admin']);
+    // Lost: the money went back to the buyer; nothing later moves the order out of it.
+    expect(nextNodes(flow, 'branch', 'false')).toEqual(['dispute_lost']);
+    expect(cond('dispute_lost', { disputeStatus: 'LOST', alreadyProcessed: false })).toBe(true);
+    expect(cond('dispute_lost', { disputeStatus: 'LOST', alreadyProcessed: true })).toBe(false);
+    expect(nextNodes(flow, 'dispute_lost', 'true')).toEqual(['update_order_lost']);
+    expect((node('update_order_lost').config as { values: object }).values).toEqual({ status: 'dispute_lost' });
+    // Won: only an order the dispute marked disputed is put back, to what its payment alone says.
+    expect(nextNodes(flow, 'dispute_lost', 'false')).toEqual(['dispute_won']);
+    expect(cond('dispute_won', { disputeStatus: 'WON', alreadyProcessed: false })).toBe(true);
+    expect(cond('dispute_won', { disputeStatus: 'DISPUTED', alreadyProcessed: false })).toBe(false);
+    expect(nextNodes(flow, 'dispute_won', 'true')).toEqual(['update_order_won']);
+    expect(node('update_order_won').config).toMatchObject({
+      filters: [
+        { column: 'id', op: 'eq', value: '{{ nodes.callback.orderId }}' },
+        { column: 'status', op: 'eq', value: 'disputed' },
+      ],
+      values: { status: '{{ nodes.callback.orderStatusByPayment }}' },
+    });
+    // An order status without the dispute words gets none of these nodes (the admin email stays).
+    const plain = buildSystemFlow('StripeDispute', {
+      orderTable: 'o',
+      orderStatusColumn: { type: 'enum', enumOptions: ['pending', 'paid', 'failed', 'refunded', 'partially_refunded'] },
+    });
+    expect(plain.graph.nodes.map((n) => n.id).sort()).toEqual(['branch', 'callback', 'email_admin', 'trigger']);
   });
 
   it('a failed payment marks the order failed; an expired checkout or canceled intent makes it unpaid again', () => {
@@ -218,7 +263,7 @@ describe('diffFlows', () => {
     expect(diff.changedNodes).toMatchObject([{ after: { id: 'update_order' }, fields: ['config'] }]);
     expect(diff.addedEdges.map((e) => e.id)).toEqual(['m']);
     expect(diff.removedEdges.map((e) => e.target)).toEqual(['update_order']);
-    expect(summarizeDiff(diff)).toBe('1 node added, 1 node changed, 1 connection added, 1 connection removed');
+    expect(summarizeDiff(diff)).toBe('1 step added, 1 step changed, 1 connection added, 1 connection removed');
     expect(diffFlows(b, a).removedNodes.map((n) => n.id)).toEqual(['mail']);
   });
 });
@@ -255,5 +300,28 @@ describe('listBindableOutputs', () => {
     expect(atEnd.get('vars.cents')).toEqual(t.number);
     expect(atEnd.get('vars.note')).toEqual(t.string);
     expect(atEnd.get('nodes.update_order.count')).toEqual(t.number);
+  });
+});
+
+describe('system flows in words', () => {
+  it('read as titles, keep builders’ names, and translate older stored labels', async () => {
+    const { flowTitle, flowTitlesInText, stepLabelWords, systemFlowKinds, buildSystemFlow } = await import('../src');
+    expect(systemFlowKinds.map((k) => flowTitle(k))).toEqual([
+      'Payment updates',
+      'Refund updates',
+      'Subscription updates',
+      'Renewal payments',
+      'Dispute updates',
+    ]);
+    expect(flowTitle('Thank-you note')).toBe('Thank-you note');
+    expect(flowTitle('', 'StripeRefund')).toBe('Refund updates');
+    expect(flowTitlesInText('Published StripePayment (version 2)')).toBe('Published Payment updates (version 2)');
+    expect(stepLabelWords('Stripe webhook', 'StripePayment')).toBe('When Stripe tells us about a payment');
+    expect(stepLabelWords('Payment callback')).toBe('Payment details');
+    const flow = buildSystemFlow('StripePayment', { orderTable: 'orders' });
+    expect(flow.graph.nodes.slice(0, 2).map((n) => n.label)).toEqual([
+      'When Stripe tells us about a payment',
+      'Payment details',
+    ]);
   });
 });

@@ -16,13 +16,13 @@ export const pageActionSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('create_row'),
     id: stepId,
-    table: z.string().min(1),
+    table: z.string().min(1, 'Pick a table.'),
     values: z.record(z.string(), value),
   }),
   z.object({
     type: z.literal('update_row'),
     id: stepId,
-    table: z.string().min(1),
+    table: z.string().min(1, 'Pick a table.'),
     rowId: value,
     values: z.record(z.string(), value),
   }),
@@ -34,7 +34,12 @@ export const pageActionSchema = z.discriminatedUnion('type', [
     product: value.optional(),
     method: z.enum(['checkout', 'payment_intent']).default('checkout'),
   }),
-  z.object({ type: z.literal('start_subscription'), id: stepId, orderId: value, plan: z.string().min(1).max(255) }),
+  z.object({
+    type: z.literal('start_subscription'),
+    id: stepId,
+    orderId: value,
+    plan: z.string().min(1, 'Say which plan.').max(255),
+  }),
   z.object({
     type: z.literal('cancel_subscription'),
     id: stepId,
@@ -53,12 +58,12 @@ export const pageActionSchema = z.discriminatedUnion('type', [
     type: z.literal('call_flow'),
     id: stepId,
     /** An actionflow with the "Called from a page" trigger (its id); its outputs are `results.<id>`. */
-    flowId: z.string().min(1, 'Pick an actionflow').max(64),
+    flowId: z.string().min(1, 'Pick an actionflow.').max(64),
     inputs: z.record(z.string(), value).default({}),
   }),
   z.object({
     type: z.literal('navigate'),
-    to: z.string().min(1).max(200),
+    to: z.string().min(1, 'Pick a page.').max(200),
     params: z.record(z.string(), value).default({}),
   }),
   z.object({
@@ -127,3 +132,38 @@ export const ACTION_LABELS: Record<PageActionType, string> = {
   show_message: 'Show a message',
   sign_out: 'Sign out',
 };
+
+/** The name a new step's result gets (`results.<name>`), by kind; numbered when taken. */
+const RESULT_NAMES: Partial<Record<PageActionType, string>> = {
+  create_row: 'created',
+  update_row: 'updated',
+  pay: 'payment',
+  start_subscription: 'subscription',
+  cancel_subscription: 'cancelled',
+  refund: 'refund',
+  call_flow: 'flow',
+};
+
+/** A new action of this kind with its defaults (what the editor's "Add an action" inserts); `taken`: names in use. */
+export function newAction(type: PageActionType, taken: string[] = []): PageAction {
+  const base = RESULT_NAMES[type];
+  let id: string | undefined;
+  if (base) {
+    id = base;
+    for (let n = 2; taken.includes(id); n++) id = `${base}${n}`;
+  }
+  // A blank required field is the validator's to name ("Pick a table."); the rest are the schema's defaults.
+  const blank: Record<PageActionType, Record<string, unknown>> = {
+    create_row: { table: '', values: {} },
+    update_row: { table: '', rowId: '', values: {} },
+    pay: { orderId: '', method: 'checkout' },
+    start_subscription: { orderId: '', plan: '' },
+    cancel_subscription: { subscriptionId: '', atPeriodEnd: true },
+    refund: { paymentId: '' },
+    call_flow: { flowId: '', inputs: {} },
+    navigate: { to: '', params: {} },
+    show_message: { text: '', tone: 'info' },
+    sign_out: {},
+  };
+  return { type, ...(id ? { id } : {}), ...blank[type] } as PageAction;
+}

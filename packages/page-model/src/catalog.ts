@@ -25,9 +25,22 @@ export interface PropMeta {
   label: string;
   widget: PropWidget;
   help?: string;
+  /** A select's choices in words, by value. */
+  options?: Record<string, string>;
 }
 const prop = <T extends z.ZodType>(schema: T, label: string, widget: PropWidget, help?: string) =>
   schema.meta({ label, widget, help } satisfies PropMeta);
+/** A choice among values, each said in words (the panel shows the words, the page stores the value). */
+const choice = <const V extends readonly [string, ...string[]]>(
+  label: string,
+  options: { [K in V[number]]: string },
+  values: V,
+  fallback: V[number],
+) =>
+  z
+    .enum(values)
+    .default(fallback as never)
+    .meta({ label, widget: 'select', options } satisfies PropMeta);
 
 /** The panel's metadata of one prop (label, widget), as declared in the catalog. */
 export function propMeta(schema: z.ZodType): PropMeta | undefined {
@@ -35,8 +48,15 @@ export function propMeta(schema: z.ZodType): PropMeta | undefined {
   return meta?.label && meta.widget ? (meta as PropMeta) : undefined;
 }
 
-const gap = prop(z.enum(['none', 'small', 'medium', 'large']).default('medium'), 'Spacing', 'select');
-const align = prop(z.enum(['start', 'center', 'end', 'stretch']).default('stretch'), 'Alignment', 'select');
+const gap = choice(
+  'Spacing',
+  { none: 'None', small: 'Small', medium: 'Medium', large: 'Large' },
+  ['none', 'small', 'medium', 'large'],
+  'medium',
+);
+const ALIGN_WORDS = { start: 'At the start', center: 'Centred', end: 'At the end', stretch: 'Full width' };
+const ALIGNS = ['start', 'center', 'end', 'stretch'] as const;
+const align = choice('Alignment', ALIGN_WORDS, ALIGNS, 'stretch');
 const binding = (label: string, fallback = '', help?: string) =>
   prop(z.string().max(2000).default(fallback), label, 'binding', help);
 const chain = (label: string) =>
@@ -44,7 +64,21 @@ const chain = (label: string) =>
 export const BADGE_COLORS = ['grey', 'green', 'amber', 'red', 'blue'] as const;
 
 export const FILTER_OPS = ['eq', 'neq', 'lt', 'lte', 'gt', 'gte', 'contains'] as const;
-const filterSchema = z.object({ column: z.string().min(1), op: z.enum(FILTER_OPS), value: z.string().max(2000) });
+/** Each filter operator as the editor says it. */
+export const FILTER_OP_WORDS: Record<(typeof FILTER_OPS)[number], string> = {
+  eq: 'is',
+  neq: 'is not',
+  lt: 'is less than',
+  lte: 'is at most',
+  gt: 'is more than',
+  gte: 'is at least',
+  contains: 'contains',
+};
+const filterSchema = z.object({
+  column: z.string().min(1, 'Pick a column for each filter.'),
+  op: z.enum(FILTER_OPS),
+  value: z.string().max(2000),
+});
 
 /** What a block's rules may ask while the page is validated; each call records its own issue. */
 export interface BlockCheck {
@@ -57,6 +91,8 @@ export interface BlockCheck {
   binding(value: string, field: string, expected?: ValueType): void;
   /** A form field or row step may not write a column only the server writes; says so when it does. */
   writable(table: PageTableInfo, name: string, field: string): void;
+  /** Checks a link to a page: that the page exists and each of its address parameters gets a value. */
+  link(to: string, params: Record<string, string>, field: string): void;
   /** Checks an action chain (tables, bindings, roles); `extra` adds names such as `form`. */
   chain(value: z.infer<typeof actionChainSchema>, field: string, extra?: Record<string, ValueType>): void;
   issue(code: 'no_owner_column' | 'invalid_props', message: string, field: string): void;
@@ -89,6 +125,20 @@ const tableRow = (ctx: PageContext, name: string) => {
   return table ? rowValueType(table) : t.any;
 };
 
+/** What a form's actions read besides the page's names: the fields as `form`, the saved row as `saved`. */
+export function formChainNames(
+  props: { fields: { column: string }[] },
+  table: PageTableInfo,
+): Record<string, ValueType> {
+  return {
+    form: rowValueType({
+      name: table.name,
+      columns: table.columns.filter((col) => props.fields.some((f) => f.column === col.name)),
+    }),
+    saved: rowValueType(table),
+  };
+}
+
 /** The block catalog: every kind declared once, read by the palette, the property panel, the validator and the renderer. */
 export const blockCatalog = {
   stack: def({
@@ -107,7 +157,7 @@ export const blockCatalog = {
     description: 'Blocks side by side; on a phone they stack.',
     props: z.object({
       gap,
-      align: prop(z.enum(['start', 'center', 'end', 'stretch']).default('center'), 'Alignment', 'select'),
+      align: choice('Alignment', ALIGN_WORDS, ALIGNS, 'center'),
     }),
     children: 'any',
     bindings: {},
@@ -128,7 +178,7 @@ export const blockCatalog = {
     description: 'A title.',
     props: z.object({
       text: binding('Text', 'Heading'),
-      level: prop(z.enum(['1', '2', '3']).default('2'), 'Size', 'select'),
+      level: choice('Size', { 1: 'Page title (largest)', 2: 'Section', 3: 'Small' }, ['1', '2', '3'], '2'),
     }),
     children: 'none',
     bindings: { text: t.string },
@@ -140,7 +190,7 @@ export const blockCatalog = {
     description: 'A paragraph; may show data with {{ }}.',
     props: z.object({
       text: binding('Text', 'Some text'),
-      tone: prop(z.enum(['normal', 'muted']).default('normal'), 'Tone', 'select'),
+      tone: choice('Tone', { normal: 'Normal', muted: 'Quieter (smaller, grey)' }, ['normal', 'muted'], 'normal'),
     }),
     children: 'none',
     bindings: { text: t.string },
@@ -153,7 +203,12 @@ export const blockCatalog = {
     props: z.object({
       amount: binding('Amount', '', 'A number; minor units (cents) for integer columns, as written for decimal ones'),
       currency: binding('Currency', 'usd'),
-      unit: prop(z.enum(['minor', 'major']).default('minor'), 'The amount is in', 'select'),
+      unit: choice(
+        'The amount is in',
+        { minor: 'Cents (minor units, e.g. 850 for $8.50)', major: 'The currency itself (e.g. 8.50)' },
+        ['minor', 'major'],
+        'minor',
+      ),
     }),
     children: 'none',
     bindings: { amount: t.number, currency: t.string },
@@ -206,7 +261,7 @@ export const blockCatalog = {
         'sort',
       ),
       pageSize: prop(z.number().int().min(1).max(100).default(20), 'Rows per page', 'number'),
-      layout: prop(z.enum(['cards', 'table']).default('cards'), 'Layout', 'select'),
+      layout: choice('Layout', { cards: 'Cards', table: 'Table' }, ['cards', 'table'], 'cards'),
       columns: prop(z.array(z.string()).max(20).default([]), 'Table columns', 'columns'),
       emptyText: prop(z.string().max(300).default('Nothing here yet.'), 'When empty', 'text'),
     }),
@@ -255,7 +310,7 @@ export const blockCatalog = {
     description: 'Fields that create or update a row; then its actions run.',
     props: z.object({
       table: prop(z.string().default(''), 'Table', 'table'),
-      mode: prop(z.enum(['insert', 'update']).default('insert'), 'Saves', 'select'),
+      mode: choice('Saves', { insert: 'A new row', update: 'Changes to a row' }, ['insert', 'update'], 'insert'),
       rowId: binding('Row to update', '', 'Only when the form updates'),
       fields: prop(
         z
@@ -265,7 +320,7 @@ export const blockCatalog = {
         'Fields',
         'fields',
       ),
-      submitLabel: prop(z.string().min(1).max(60).default('Save'), 'Button text', 'text'),
+      submitLabel: prop(z.string().min(1, 'Give the button a text.').max(60).default('Save'), 'Button text', 'text'),
       onSubmit: chain('After saving'),
     }),
     children: 'none',
@@ -291,13 +346,7 @@ export const blockCatalog = {
           onFailure: props.onSubmit.onFailure,
         },
         'onSubmit',
-        {
-          form: rowValueType({
-            name: table.name,
-            columns: table.columns.filter((col) => props.fields.some((f) => f.column === col.name)),
-          }),
-          saved: rowValueType(table),
-        },
+        formChainNames(props, table),
       );
     },
   }),
@@ -308,7 +357,12 @@ export const blockCatalog = {
     description: 'Runs actions: pay, subscribe, refund, create a row, call an actionflow, go to a page…',
     props: z.object({
       label: binding('Text', 'Button'),
-      style: prop(z.enum(['primary', 'secondary', 'danger']).default('primary'), 'Style', 'select'),
+      style: choice(
+        'Style',
+        { primary: 'Main', secondary: 'Plain', danger: 'Warning (red)' },
+        ['primary', 'secondary', 'danger'],
+        'primary',
+      ),
       onClick: chain('When pressed'),
     }),
     children: 'none',
@@ -332,7 +386,14 @@ export const blockCatalog = {
     props: z.object({
       links: prop(
         z
-          .array(z.object({ label: z.string().min(1).max(60), to: z.string().min(1).max(200) }))
+          .array(
+            z.object({
+              label: z.string().min(1, 'Give each link a text.').max(60),
+              to: z.string().min(1, 'Pick a page for each link.').max(200),
+              /** Values for the page's address parameters (`/orders/:orderId` → { orderId: '{{ … }}' }). */
+              params: z.record(z.string(), z.string().max(2000)).default({}),
+            }),
+          )
           .max(10)
           .default([]),
         'Links',
@@ -342,6 +403,10 @@ export const blockCatalog = {
     }),
     children: 'none',
     bindings: {},
+    check: (props, c) =>
+      props.links.forEach((link, i) => {
+        c.link(link.to, link.params, `links.${i}`);
+      }),
   }),
   sign_in: def({
     kind: 'sign_in',

@@ -84,6 +84,10 @@ export interface PageContext {
   flows: CallableFlowInfo[];
   /** Paths of the project's pages (navigate targets). */
   paths: string[];
+  /** The project's pages by title, for the editor's page pickers (validation reads `paths`). */
+  pages?: { title: string; path: string }[];
+  /** The shop's currency (lower-case ISO code), for amounts the editor takes in major units. */
+  currency?: string;
 }
 
 export interface PageIssue {

@@ -1,5 +1,6 @@
 import { checkTemplateString, describeType, t, type ValueType } from '@tillflow/flow-model';
 import { ACTION_LABELS, type ActionChain, type PageAction, permissionNeeded } from './actions';
+import { stepOutput } from './binding-scope';
 import { type BlockCheck, getBlockType } from './catalog';
 import { ioValueType, pageNames, pathParams, rowValueType } from './scope';
 import {
@@ -10,6 +11,15 @@ import {
   type PageTableInfo,
   pageDefinitionSchema,
 } from './types';
+
+/** Names in quotes, joined in words: "a", "a" or "b", "a", "b" or "c". */
+const quoted = (names: string[], word: 'or' | 'and' = 'or') => {
+  const q = names.map((n) => `"${n}"`);
+  return q.length <= 1 ? (q[0] ?? '') : `${q.slice(0, -1).join(', ')} ${word} ${q.at(-1)}`;
+};
+
+/** Addresses the generated app answers without a builder's page (its fixed pages). */
+export const FIXED_APP_PATHS = ['/', '/orders', '/subscriptions', '/admin'];
 
 /** The roles that can open a page: what its actions are checked against. */
 export function rolesWithAccess(page: Pick<PageDefinition, 'access'>, ctx: Pick<PageContext, 'roles'>): string[] {
@@ -33,31 +43,6 @@ export function roleMay(
   }
   if ('action' in need) return ctx.actionPermissions.some((p) => p.role === role && p.action === need.action);
   return ctx.tablePermissions.some((p) => p.role === role && p.table === need.table && p.operation === need.operation);
-}
-
-function stepOutput(action: PageAction, ctx: PageContext): ValueType | undefined {
-  switch (action.type) {
-    case 'create_row':
-    case 'update_row': {
-      const table = ctx.tables.find((x) => x.name === action.table);
-      return table ? rowValueType(table) : t.any;
-    }
-    case 'pay':
-    case 'start_subscription':
-      return t.object({ orderId: t.number, checkoutUrl: t.string });
-    case 'cancel_subscription':
-      return t.object({ status: t.string });
-    case 'refund':
-      return t.object({ refundId: t.number, amount: t.number, status: t.string });
-    case 'call_flow': {
-      const flow = ctx.flows.find((f) => f.id === action.flowId);
-      return flow
-        ? t.object(Object.fromEntries(Object.entries(flow.outputs).map(([k, v]) => [k, ioValueType(v)])))
-        : t.any;
-    }
-    default:
-      return undefined;
-  }
 }
 
 /**
@@ -129,8 +114,36 @@ export function validatePage(input: unknown, ctx: PageContext): PageIssue[] {
       if (!table) push({ code: 'unknown_table', message: `${type.label}: there is no table "${name}".`, field });
       return table;
     };
+    /** Every address parameter of `to` needs a value; each value is a binding in `scope`. */
+    const linkParams = (
+      label: string,
+      to: string,
+      params: Record<string, string>,
+      at: string,
+      scope: Record<string, ValueType>,
+    ) => {
+      for (const p of pathParams(to))
+        if (!params[p]?.trim())
+          push({
+            code: 'missing_param',
+            message: `${label}: ${to} needs a value for "${p}".`,
+            field: `${at}.params.${p}`,
+          });
+      for (const [p, value] of Object.entries(params)) binding(value, `${at}.params.${p}`, undefined, scope);
+    };
     const check: BlockCheck = {
       ctx,
+      link(to, params, field) {
+        // The app's own pages (/, /orders, /subscriptions, /admin) answer without a page of the builder's.
+        if (!ctx.paths.includes(to) && !FIXED_APP_PATHS.includes(to))
+          push({
+            code: 'unknown_page',
+            message: `Link: there is no page at ${to} yet, so it would show "not found".`,
+            field: `${field}.to`,
+            severity: 'warning',
+          });
+        linkParams('Link', to, params, field, names);
+      },
       table: findTable,
       column(table, name, field) {
         const ok = ['id', 'created_at', 'updated_at'].includes(name) || table.columns.some((c) => c.name === name);
@@ -155,7 +168,23 @@ export function validatePage(input: unknown, ctx: PageContext): PageIssue[] {
           const need = permissionNeeded(action);
           const flowKnown =
             !('flow' in (need ?? {})) || ctx.flows.some((f) => f.id === (need as { flow: string }).flow);
-          if (need && flowKnown && roles.length > 0 && !roles.some((r) => roleMay(r, action, ctx)))
+          const flow = need && 'flow' in need ? ctx.flows.find((f) => f.id === need.flow) : undefined;
+          if (flow) {
+            const gone = flow.roles.filter((r) => !ctx.roles.includes(r));
+            if (gone.length)
+              push({
+                code: 'unknown_role',
+                message: `${label}: "${flow.name}" may be run by ${quoted(gone)}, which ${gone.length > 1 ? 'are no longer roles' : 'is no longer a role'}. Untick ${gone.length > 1 ? 'them' : 'it'} under the actionflow's trigger (Roles that may run it).`,
+                field: `${at}.flowId`,
+              });
+          }
+          if (flow && roles.length > 0 && !roles.some((r) => roleMay(r, action, ctx)))
+            push({
+              code: 'role_cannot',
+              message: `${label}: "${flow.name}" may be run only by ${flow.roles.length ? quoted(flow.roles) : 'people who are signed in'}, and this page is open to ${quoted(roles, 'and')}${roles.includes('anonymous') ? ' (signed-out visitors cannot run an actionflow)' : ''}. Tick one of this page's roles under the actionflow's trigger, or limit the page to a role that may run it.`,
+              field: at,
+            });
+          else if (need && !flow && flowKnown && roles.length > 0 && !roles.some((r) => roleMay(r, action, ctx)))
             push({
               code: 'role_cannot',
               message: `${label}: no role that can open this page may do this (${'flow' in need ? 'the actionflow lists other roles, and signed-out visitors cannot run one' : 'action' in need ? `the ${need.action.replace('stripe.', '')} permission` : `${need.operation} on "${need.table}"`}); open it in Permissions or limit the page to a role that may.`,
@@ -239,14 +268,7 @@ export function validatePage(input: unknown, ctx: PageContext): PageIssue[] {
                   message: `${label}: there is no page at ${action.to}.`,
                   field: `${at}.to`,
                 });
-              for (const p of pathParams(action.to))
-                if (!action.params[p]?.trim())
-                  push({
-                    code: 'missing_param',
-                    message: `${label}: ${action.to} needs a value for "${p}".`,
-                    field: `${at}.params.${p}`,
-                  });
-              for (const [p, value] of Object.entries(action.params)) b(value, `params.${p}`);
+              linkParams(label, action.to, action.params, at, scope);
               break;
             }
             case 'show_message':

@@ -309,6 +309,49 @@ describe('page model: what validation refuses', () => {
     expect(staff({ kind: 'roles', roles: ['user', 'admin'] })).toEqual([]);
   });
 
+  it("an actionflow whose allowed roles name a role that no longer exists, or that the page's roles cannot run, is refused in words", () => {
+    const withFlow = (roles: string[]) => ({
+      ...ctx,
+      flows: [{ id: 'f9', name: 'Loyalty points', inputs: {}, outputs: {}, roles }],
+    });
+    const button = (access: unknown) =>
+      page([{ id: 'b', kind: 'button', props: { onClick: { steps: [{ type: 'call_flow', flowId: 'f9' }] } } }], {
+        access,
+      });
+    // "vip" was deleted after the flow listed it: refused even though "user" may still run it.
+    const stale = validatePage(button({ kind: 'signed_in' }), withFlow(['user', 'vip']));
+    expect(stale.map((i) => [i.code, i.severity])).toEqual([['unknown_role', 'error']]);
+    expect(stale[0].message).toBe(
+      'Run an actionflow: "Loyalty points" may be run by "vip", which is no longer a role. Untick it under the actionflow\'s trigger (Roles that may run it).',
+    );
+    expect(pageRefusedMessage(stale)).toContain('"vip", which is no longer a role');
+    // Only deleted roles: nobody who can open the page may run it either.
+    expect(validatePage(button({ kind: 'signed_in' }), withFlow(['gone', 'old'])).map((i) => i.message)).toEqual([
+      'Run an actionflow: "Loyalty points" may be run by "gone" or "old", which are no longer roles. Untick them under the actionflow\'s trigger (Roles that may run it).',
+      'Run an actionflow: "Loyalty points" may be run only by "gone" or "old", and this page is open to "user", "admin" and "support". Tick one of this page\'s roles under the actionflow\'s trigger, or limit the page to a role that may run it.',
+    ]);
+    // A page only signed-out visitors and "support" can open, for a flow only "admin" may run.
+    const other = validatePage(button({ kind: 'roles', roles: ['anonymous', 'support'] }), withFlow(['admin']));
+    expect(other.map((i) => i.code)).toEqual(['role_cannot']);
+    expect(other[0].message).toContain('(signed-out visitors cannot run an actionflow)');
+    expect(codes(button({ kind: 'roles', roles: ['admin'] }))).toEqual(['unknown_flow']);
+    expect(validatePage(button({ kind: 'roles', roles: ['admin'] }), withFlow(['admin']))).toEqual([]);
+  });
+
+  it('a navigation link names an existing page and gives each of its address parameters a value', () => {
+    const nav = (links: unknown[]) => page([{ id: 'n', kind: 'nav_bar', props: { links } }]);
+    expect(codes(nav([{ label: 'Orders', to: '/orders' }]))).toEqual([]);
+    expect(codes(nav([{ label: 'Order', to: '/orders/:orderId' }]))).toEqual(['missing_param']);
+    expect(codes(nav([{ label: 'Order', to: '/orders/:orderId', params: { orderId: '{{ user.id }}' } }]))).toEqual([]);
+    expect(codes(nav([{ label: 'Order', to: '/orders/:orderId', params: { orderId: '{{ user.nope }}' } }]))).toEqual([
+      'binding',
+    ]);
+    const missing = validatePage(nav([{ label: 'Help', to: '/help' }]), ctx);
+    expect(missing.map((i) => [i.code, i.severity])).toEqual([['unknown_page', 'warning']]);
+    // The app's own pages answer without a builder page of that address.
+    expect(codes(nav([{ label: 'Subs', to: '/subscriptions' }]))).toEqual([]);
+  });
+
   it('"only rows I own" on a table without an owner column', () => {
     expect(codes(page([{ id: 'l', kind: 'data_list', props: { table: 'product', onlyMine: true } }]))).toEqual([
       'no_owner_column',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import {
   DISPUTE_STATUSES,
+  ORDER_STATUSES_BY_PAYMENT,
   PAYMENT_CALLBACK_STATUSES,
   RECURRING_STATUSES,
   REFUND_STATUSES,
@@ -41,7 +42,7 @@ const orderSummary = (c: { orderTable?: string }) => (c.orderTable ? ` (orders i
 
 export const stripePaymentCallback = defineNodeType({
   type: 'stripe_payment_callback',
-  label: 'Stripe payment callback',
+  label: 'Payment from Stripe',
   category: 'payments',
   icon: '💳',
   description: 'Records a checkout or payment intent result against its order and payment, exactly once.',
@@ -65,7 +66,7 @@ export const stripePaymentCallback = defineNodeType({
 
 export const stripeRefundCallback = defineNodeType({
   type: 'stripe_refund_callback',
-  label: 'Stripe refund callback',
+  label: 'Refund from Stripe',
   category: 'payments',
   icon: '↩️',
   description: 'Records a refund status change against its order.',
@@ -90,7 +91,7 @@ export const stripeRefundCallback = defineNodeType({
 
 export const stripeRecurringManagementCallback = defineNodeType({
   type: 'stripe_recurring_management_callback',
-  label: 'Stripe subscription callback',
+  label: 'Subscription from Stripe',
   category: 'payments',
   icon: '🔁',
   description: 'Keeps the recurring payment row in step with the Stripe subscription status.',
@@ -118,7 +119,7 @@ const renewalConfig = callbackConfig.extend({
 
 export const stripeRecurringDeductionCallback = defineNodeType({
   type: 'stripe_recurring_deduction_callback',
-  label: 'Stripe renewal callback',
+  label: 'Renewal from Stripe',
   category: 'payments',
   icon: '🧾',
   description: 'Creates the renewal order and payment for a paid or failed subscription invoice.',
@@ -142,7 +143,7 @@ export const stripeRecurringDeductionCallback = defineNodeType({
 
 export const stripeDisputeCallback = defineNodeType({
   type: 'stripe_dispute_callback',
-  label: 'Stripe dispute callback',
+  label: 'Dispute from Stripe',
   category: 'payments',
   icon: '⚖️',
   description: 'Records a dispute on a payment (opened, won, lost) as Stripe has it, exactly once.',
@@ -153,7 +154,11 @@ export const stripeDisputeCallback = defineNodeType({
       orderId: t.number,
       paymentId: t.number,
       disputeStatus: t.enum(...DISPUTE_STATUSES),
+      // Where the order stands by its payment alone (paid, partially refunded, …): where a won dispute puts it back.
+      orderStatusByPayment: t.enum(...ORDER_STATUSES_BY_PAYMENT),
       reason: t.string,
+      // Stripe's reason in words ("The customer says they did not make this payment"), for emails and screens.
+      reasonDisplay: t.string,
       alreadyProcessed: t.boolean,
       // Who is told by default: the project owner's address.
       adminEmail: t.string,

@@ -1,4 +1,11 @@
 import { z } from 'zod';
+import {
+  checkStripeParams,
+  stripeApiOperation,
+  stripeApiOperations,
+  stripeOperationOutput,
+  stripeOperationTitle,
+} from '../stripe-api';
 import { t } from '../value-type';
 import { bindable, defineNodeType } from './types';
 
@@ -58,35 +65,37 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-// The operations a flow may call: read most things, create/update the few payment flows need.
-export const stripeOperations = [
-  'customers.create',
-  'customers.retrieve',
-  'customers.update',
-  'paymentIntents.create',
-  'paymentIntents.retrieve',
-  'charges.retrieve',
-  'subscriptions.retrieve',
-  'subscriptions.cancel',
-  'subscriptions.update',
-  'refunds.create',
-  'refunds.retrieve',
-  'invoices.retrieve',
-  'checkout.sessions.retrieve',
-] as const;
-export type StripeOperation = (typeof stripeOperations)[number];
+// The operations a flow may call: generated from Stripe's description (stripe-api.ts), never listed by hand.
+export const stripeOperations = stripeApiOperations.map((op) => op.id) as [string, ...string[]];
+export type StripeOperation = string;
 
 export const stripeApiCallNode = defineNodeType({
   type: 'stripe_api_call',
   label: 'Stripe API call',
   category: 'payments',
   icon: '🟣',
-  description: 'Calls one Stripe API operation with an idempotency key derived from the run.',
-  configSchema: z.object({
-    operation: z.enum(stripeOperations, { message: `Choose one of: ${stripeOperations.join(', ')}` }),
-    params: z.record(z.string(), z.unknown()).default({}),
-  }),
+  description:
+    'Calls one Stripe API operation (create, get, update, list, search or delete customers, payments, subscriptions, …) with an idempotency key derived from the run.',
+  configSchema: z
+    .object({
+      operation: z.enum(stripeOperations, { message: 'Choose a Stripe operation.' }),
+      params: z.record(z.string(), z.unknown()).default({}),
+    })
+    .superRefine((config, ctx) => {
+      // Unknown or missing parameters and literals of the wrong type, in words (bindings are checked when run).
+      for (const problem of checkStripeParams(config.operation, config.params))
+        if (problem.field !== 'operation')
+          ctx.addIssue({
+            code: 'custom',
+            message: problem.message,
+            path: problem.field.split('.'),
+            params: { named: true },
+          });
+    }),
   outputs: ['next'],
-  outputShape: () => t.object({ id: t.string, object: t.string, status: t.string, metadata: t.object({}, true) }, true),
-  summary: (c) => `Stripe ${c.operation}`,
+  outputShape: (c) => stripeOperationOutput(c.operation),
+  summary: (c) => {
+    const op = stripeApiOperation(c.operation);
+    return op ? `Stripe: ${stripeOperationTitle(op)}` : `Stripe ${c.operation}`;
+  },
 });

@@ -7,7 +7,7 @@ export const conditionNode = defineNodeType({
   label: 'Condition',
   category: 'logic',
   icon: '🔀',
-  description: 'Continues on the true or false branch depending on an expression.',
+  description: 'Goes on one way when something holds (Yes), another when it does not (No).',
   configSchema: z.object({
     expression: z.string().min(1, 'Enter a condition, e.g. {{ nodes.callback.paymentStatus == "SUCCESSFUL" }}'),
   }),
@@ -21,7 +21,7 @@ export const switchNode = defineNodeType({
   label: 'Switch',
   category: 'logic',
   icon: '🔢',
-  description: 'Continues on the branch whose case equals the value (e.g. the event type), else on default.',
+  description: 'Goes on the way named like a value (e.g. what Stripe told us), otherwise on Otherwise.',
   configSchema: z.object({
     value: z.string().min(1, 'Choose the value to switch on'),
     cases: z

@@ -1,5 +1,6 @@
 import { CODE_NODE_MAX_MEMORY_MB, CODE_NODE_MAX_TIMEOUT_MS } from './code';
 import { type ConfigOf, getNodeType, type NodeTypeId } from './index';
+import { issueNamesItsField } from './types';
 
 /** Config fields that hold an expression rather than a literal (a bare `a == b` is read as `{{ a == b }}`). */
 export const expressionFields = { condition: ['expression'], switch: ['value'] } as const;
@@ -66,7 +67,7 @@ export function parseRunConfig<K extends NodeTypeId>(
   stored: Record<string, unknown>,
 ): RunConfigResult<K> {
   const def = getNodeType(type);
-  if (!def) return { success: false, message: `Unknown node type "${type}".` };
+  if (!def) return { success: false, message: `Unknown kind of step "${type}".` };
   const fields = expressionFieldsOf(type);
   const input = { ...evaluated };
   for (const f of fields) input[f] = stored[f];
@@ -75,7 +76,8 @@ export function parseRunConfig<K extends NodeTypeId>(
     return {
       success: false,
       message: `${def.label} settings are not valid: ${parsed.error.issues
-        .map((i) => `${i.path.join('.') || 'config'}: ${i.message}`)
+        // A message that names its own field in words (marked `params.named`) is shown without the path.
+        .map((i) => (issueNamesItsField(i) ? i.message : `${i.path.join('.') || 'config'}: ${i.message}`))
         .join('; ')}`,
     };
   const config = { ...(parsed.data as Record<string, unknown>) };

@@ -91,3 +91,8 @@ export const describeFilters = (filters: RowFilter[]) =>
 export const defineNodeType = <const Type extends string, Schema extends z.ZodType<Record<string, unknown>>, Output>(
   def: NodeTypeDefinition<z.output<Schema>, Output> & { type: Type; configSchema: Schema },
 ) => def;
+
+/** A config issue whose message names its field in words (a refinement marked `params.named`): shown without the path. */
+export function issueNamesItsField(issue: { code: string }): boolean {
+  return issue.code === 'custom' && (issue as { params?: { named?: boolean } }).params?.named === true;
+}

@@ -71,12 +71,12 @@ export function inferExpressionType(expr: Expr, scope: TypeScope, errors: Expres
             expr.root === 'nodes'
               ? {
                   code: 'unknown_node',
-                  message: `No upstream node '${first}' (only nodes that run before this one can be read)`,
+                  message: `No earlier step '${first}' (only steps that run before this one can be read)`,
                   position: expr.pos,
                 }
               : {
                   code: 'unknown_variable',
-                  message: `No variable '${first}' is set before this node`,
+                  message: `No variable '${first}' is set before this step`,
                   position: expr.pos,
                 },
           );
