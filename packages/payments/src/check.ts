@@ -1,12 +1,10 @@
-import { openSecret } from '@tillflow/core';
 import { BACKEND, queryRows, type Row } from '@tillflow/data-model';
-import { type Executor, paymentSettings, webhookEndpoints } from '@tillflow/db';
-import type { SystemFlowKind } from '@tillflow/flow-model';
-import { ingestStripeWebhook, stripeSignatureHeader, webhookSecretOwner } from '@tillflow/runtime';
+import { type Executor, paymentSettings } from '@tillflow/db';
+import { flowTitle, type SystemFlowKind } from '@tillflow/flow-model';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { type RecurringStatus, recurringStatusOf, refundStatusOf } from './event-mapping';
-import { reconcileFromStripe } from './reconcile';
+import { feedAsDelivered, projectEndpoints, reconcileFromStripe } from './reconcile';
 import type { PaymentServices } from './stripe-accounts';
 import { STRIPE_API_VERSION } from './stripe-client';
 import { PAYMENT_TABLE, RECURRING_PAYMENT_TABLE, RECURRING_STATUSES, REFUND_TABLE } from './system-tables';
@@ -74,7 +72,8 @@ const SESSION_RULES: PaymentRule[] = [
     why: 'the checkout was paid; its event never arrived',
   },
   {
-    when: (s, ours) => s.status === 'expired' && ours === 'PENDING',
+    // Declined first, then expired: Stripe's intent is canceled, so a FAILED row moves on too.
+    when: (s, ours) => s.status === 'expired' && (ours === 'PENDING' || ours === 'FAILED'),
     type: 'checkout.session.expired',
     stripe: 'expired',
     why: 'the checkout session expired',
@@ -88,10 +87,17 @@ const INTENT_RULES: PaymentRule[] = [
     why: 'the payment succeeded; its event never arrived',
   },
   {
-    when: (i, ours) => i.status === 'canceled' && ours === 'PENDING',
+    when: (i, ours) => i.status === 'canceled' && (ours === 'PENDING' || ours === 'FAILED'),
     type: 'payment_intent.canceled',
     stripe: 'canceled',
     why: 'the payment was canceled',
+  },
+  {
+    // A failed attempt (a declined card, a bank debit that failed after checkout) whose events never arrived.
+    when: (i, ours) => i.status === 'requires_payment_method' && !!i.last_payment_error && ours === 'PENDING',
+    type: 'payment_intent.payment_failed',
+    stripe: 'failed',
+    why: 'the payment failed; its event never arrived',
   },
 ];
 const INVOICE_RULES: PaymentRule[] = [
@@ -142,6 +148,15 @@ async function subscriptionRepair(stripe: Stripe, row: Row): Promise<Repair | nu
   return repairOf('recurring_payment', row, 'StripeRecurringPaymentManagement', type, sub, sub.status, why);
 }
 
+/** Why Stripe could not be asked, in words (Stripe's messages name object ids; the shop owner reads this). */
+function couldNotAsk(error: unknown): string {
+  const e = error as { code?: string; type?: string };
+  if (e.code === 'resource_missing') return 'Stripe does not know it on the account whose keys are saved';
+  if (e.type === 'StripeAuthenticationError' || e.type === 'StripePermissionError')
+    return 'Stripe refused the saved keys';
+  return 'Stripe could not be reached; it is tried again at the next check';
+}
+
 /** Rows Stripe may still move: every status but the final ones. */
 const FINAL_RECURRING: RecurringStatus[] = ['CANCELED', 'INCOMPLETE_EXPIRED'];
 const CHECKED: { table: Table; statuses: readonly string[]; find: (s: Stripe, r: Row) => Promise<Repair | null> }[] = [
@@ -181,10 +196,7 @@ export async function checkAgainstStripe(
 ): Promise<CheckReport> {
   const events = await reconcileFromStripe(services, projectId, options);
   const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
-  const endpoints = await services.database.db
-    .select()
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.projectId, projectId));
+  const endpoints = await projectEndpoints(services, projectId);
   const jobs = await rowsToCheck(services, projectId);
   const report: CheckReport = { ranAt: new Date().toISOString(), events, checked: 0, fixed: [], stillDiffering: [] };
   for (const { table, row, find } of jobs) {
@@ -198,7 +210,7 @@ export async function checkAgainstStripe(
         id: row.id,
         ours: String(row.status),
         stripe: 'unknown',
-        why: `Stripe could not be asked: ${(error as Error).message}`,
+        why: couldNotAsk(error),
       });
       continue;
     }
@@ -207,7 +219,7 @@ export async function checkAgainstStripe(
     if (!endpoint) {
       report.stillDiffering.push({
         ...repair.difference,
-        why: `${repair.difference.why}; the ${repair.kind} endpoint is missing (repair endpoints)`,
+        why: `${repair.difference.why}; the address Stripe calls for “${flowTitle(repair.kind)}” is missing (press Reconnect missing addresses)`,
       });
       continue;
     }
@@ -220,21 +232,12 @@ export async function checkAgainstStripe(
       type: repair.type,
       data: { object: repair.object },
     };
-    const rawBody = JSON.stringify(event);
-    const result = await ingestStripeWebhook(services.database, {
-      endpointId: endpoint.id,
-      rawBody,
-      signatureHeader: stripeSignatureHeader(
-        rawBody,
-        openSecret(endpoint.secretEncrypted, webhookSecretOwner(projectId)),
-      ),
-      contentType: 'application/json',
-    });
-    if (result.status === 200) report.fixed.push(repair.difference);
+    const status = await feedAsDelivered(services, endpoint, event);
+    if (status === 200) report.fixed.push(repair.difference);
     else
       report.stillDiffering.push({
         ...repair.difference,
-        why: `${repair.difference.why}; the repair was refused (${result.status})`,
+        why: `${repair.difference.why}; the repair was refused, it is tried again at the next check`,
       });
   }
   await services.database.db

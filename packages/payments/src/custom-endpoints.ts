@@ -1,12 +1,9 @@
-import { publicUrl, sealSecret } from '@tillflow/core';
 import { webhookEndpoints } from '@tillflow/db';
-import { generateWebhookSecret, webhookSecretOwner } from '@tillflow/runtime';
 import { and, eq } from 'drizzle-orm';
-import { STRIPE_ENDPOINT_LIMIT } from './endpoints';
+import { createStripeEndpoint, endpointUrl, insertEndpointRow, STRIPE_ENDPOINT_LIMIT } from './endpoints';
 import { fromStripeError, PaymentError } from './errors';
 import { ensureSandboxAccount } from './sandbox-account';
 import type { PaymentServices } from './stripe-accounts';
-import { STRIPE_API_VERSION } from './stripe-client';
 
 /**
  * A custom flow with a Stripe webhook trigger gets an endpoint of its own with
@@ -29,20 +26,14 @@ export async function ensureFlowEndpoint(
     .from(webhookEndpoints)
     .where(and(eq(webhookEndpoints.projectId, projectId), eq(webhookEndpoints.flowId, flow.id)));
   try {
-    let row = existing;
-    if (!row) {
-      [row] = await services.database.db
-        .insert(webhookEndpoints)
-        .values({
-          projectId,
-          purpose: 'custom',
-          flowId: flow.id,
-          enabledEvents: flow.events,
-          secretEncrypted: sealSecret(generateWebhookSecret(), webhookSecretOwner(projectId)),
-        })
-        .returning();
-    }
-    const url = `${publicUrl()}/api/hooks/stripe/${row.id}`;
+    const row =
+      existing ??
+      (await insertEndpointRow(services, projectId, {
+        purpose: 'custom',
+        flowId: flow.id,
+        enabledEvents: flow.events,
+      }));
+    const url = endpointUrl(row);
     const remote = row.stripeEndpointId
       ? await stripe.webhookEndpoints.retrieve(row.stripeEndpointId).catch(() => null)
       : null;
@@ -61,25 +52,12 @@ export async function ensureFlowEndpoint(
         'PRECONDITION_FAILED',
         `This Stripe account already has ${count} webhook endpoints (Stripe's limit is ${STRIPE_ENDPOINT_LIMIT}); delete unused ones in the Stripe Dashboard first.`,
       );
-    const created = await stripe.webhookEndpoints.create(
-      {
-        url,
-        enabled_events: flow.events as never,
-        api_version: STRIPE_API_VERSION,
-        description: `Tillflow custom flow ${flow.id}`,
-        metadata: { tillflow_project_id: String(projectId), tillflow_flow_id: flow.id },
-      },
-      { idempotencyKey: `tillflow-endpoint-${row.id}-${row.stripeEndpointId ?? 'new'}` },
-    );
-    await services.database.db
-      .update(webhookEndpoints)
-      .set({
-        stripeEndpointId: created.id,
-        url,
-        enabledEvents: flow.events,
-        secretEncrypted: sealSecret(String(created.secret), webhookSecretOwner(projectId)),
-      })
-      .where(eq(webhookEndpoints.id, row.id));
+    await createStripeEndpoint(services, stripe, row, {
+      url,
+      events: flow.events,
+      description: `Tillflow custom flow ${flow.id}`,
+      metadata: { tillflow_project_id: String(projectId), tillflow_flow_id: flow.id },
+    });
     return { endpointId: row.id, created: true };
   } catch (error) {
     if (error instanceof PaymentError) throw error;

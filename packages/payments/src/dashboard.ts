@@ -45,7 +45,7 @@ export async function paymentTotals(
   const t = await getTable(db, projectId, PAYMENT_TABLE);
   const rows = await executeRows<{ currency: string; gross: string; refunded: string; lost: string; payments: string }>(
     db,
-    sql`select ${column(t, 'currency')} as currency, sum(${column(t, 'amount')}) as gross,
+    sql`select ${column(t, 'currency')} as currency, sum(${column(t, 'amount')} - ${orZero(t, 'amount_discount')}) as gross,
           sum(${column(t, 'amount_refunded')}) as refunded, sum(${orZero(t, 'amount_lost')}) as lost, count(*) as payments
         from ${sql.identifier(t.schemaName)}.${sql.identifier(t.physicalName)}
         where ${column(t, 'status')} in ('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED')${modeCondition(t, options.mode)}
@@ -68,7 +68,7 @@ export async function revenueByDay(db: Executor, projectId: number, days = 30, o
   const rows = await executeRows<{ day: Date | string; currency: string; net: string }>(
     db,
     sql`select date_trunc('day', ${column(t, 'paid_at')}) as day, ${column(t, 'currency')} as currency,
-          sum(${column(t, 'amount')} - ${column(t, 'amount_refunded')} - ${orZero(t, 'amount_lost')}) as net
+          sum(${column(t, 'amount')} - ${orZero(t, 'amount_discount')} - ${column(t, 'amount_refunded')} - ${orZero(t, 'amount_lost')}) as net
         from ${sql.identifier(t.schemaName)}.${sql.identifier(t.physicalName)}
         where ${column(t, 'paid_at')} >= ${since.toISOString()}::timestamptz and ${column(t, 'status')} in ('SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED')${modeCondition(t, options.mode)}
         group by 1, 2 order by 1`,

@@ -38,11 +38,11 @@ const EVENT_WORDS: Record<string, string> = {
 export const eventInWords = (type: string) => EVENT_WORDS[type] ?? type.replace(/[._]/g, ' ');
 
 const PURPOSE_WORDS: Record<string, string> = {
-  StripePayment: 'payments (the StripePayment flow)',
-  StripeRefund: 'refunds (the StripeRefund flow)',
-  StripeRecurringPaymentManagement: 'subscriptions (the StripeRecurringPaymentManagement flow)',
-  StripeRecurringPaymentDeduction: 'renewal charges (the StripeRecurringPaymentDeduction flow)',
-  StripeDispute: 'disputes (the StripeDispute flow)',
+  StripePayment: 'payments (the “Payment updates” automation)',
+  StripeRefund: 'refunds (the “Refund updates” automation)',
+  StripeRecurringPaymentManagement: 'subscriptions (the “Subscription updates” automation)',
+  StripeRecurringPaymentDeduction: 'renewal charges (the “Renewal payments” automation)',
+  StripeDispute: 'disputes (the “Dispute updates” automation)',
 };
 
 export interface AccountEndpoint {
@@ -89,7 +89,7 @@ export async function accountEndpointReport(
     .leftJoin(flows, eq(flows.id, webhookEndpoints.flowId))
     .where(eq(webhookEndpoints.projectId, projectId));
   const purposeOf = (row: (typeof rows)[number]) =>
-    PURPOSE_WORDS[row.purpose] ?? (row.flowName ? `your flow “${row.flowName}”` : 'one of your flows');
+    PURPOSE_WORDS[row.purpose] ?? (row.flowName ? `your automation “${row.flowName}”` : 'one of your automations');
   let remote: Stripe.WebhookEndpoint[];
   try {
     const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);

@@ -24,6 +24,74 @@ async function listAllRemote(stripe: Stripe): Promise<Stripe.WebhookEndpoint[]> 
   return all;
 }
 
+type EndpointRow = typeof webhookEndpoints.$inferSelect;
+
+/**
+ * Stores a new endpoint row with a secret of our own (replaced by Stripe's
+ * when the endpoint is created there). The row comes first: its id is the
+ * unguessable part of the URL Stripe posts to.
+ */
+export async function insertEndpointRow(
+  services: PaymentServices,
+  projectId: number,
+  values: { purpose: string; flowId?: string; enabledEvents: string[] },
+): Promise<EndpointRow> {
+  const [row] = await services.database.db
+    .insert(webhookEndpoints)
+    .values({
+      projectId,
+      ...values,
+      secretEncrypted: sealSecret(generateWebhookSecret(), webhookSecretOwner(projectId)),
+    })
+    .returning();
+  return row;
+}
+
+/** The address Stripe posts an endpoint's events to. */
+export function endpointUrl(row: { id: string }): string {
+  return `${publicUrl()}/api/hooks/stripe/${row.id}`;
+}
+
+/**
+ * Creates a stored endpoint at Stripe (the idempotency key names the row and
+ * the Stripe endpoint it replaces, so a retried call never makes two) and
+ * stores Stripe's id, the URL, the events and Stripe's signing secret.
+ */
+export async function createStripeEndpoint(
+  services: PaymentServices,
+  stripe: Stripe,
+  row: EndpointRow,
+  spec: {
+    url: string;
+    events: string[];
+    description: string;
+    metadata: Record<string, string>;
+    /** A re-created system endpoint starts with no failures counted. */
+    resetFailures?: boolean;
+  },
+): Promise<void> {
+  const created = await stripe.webhookEndpoints.create(
+    {
+      url: spec.url,
+      enabled_events: spec.events as never,
+      api_version: STRIPE_API_VERSION,
+      description: spec.description,
+      metadata: spec.metadata,
+    },
+    { idempotencyKey: `tillflow-endpoint-${row.id}-${row.stripeEndpointId ?? 'new'}` },
+  );
+  await services.database.db
+    .update(webhookEndpoints)
+    .set({
+      stripeEndpointId: created.id,
+      url: spec.url,
+      enabledEvents: spec.events,
+      secretEncrypted: sealSecret(String(created.secret), webhookSecretOwner(row.projectId)),
+      ...(spec.resetFailures ? { failureCount: 0 } : {}),
+    })
+    .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.projectId, row.projectId)));
+}
+
 /** Before activating: the account must have room for the system endpoints. */
 export async function assertEndpointRoom(services: PaymentServices, projectId: number): Promise<void> {
   const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
@@ -66,20 +134,10 @@ export async function ensureSystemEndpoints(services: PaymentServices, projectId
       );
     for (const kind of SYSTEM_FLOW_KINDS) {
       const events = SYSTEM_FLOW_EVENTS[kind];
-      let row = local.find((l) => l.purpose === kind);
-      if (!row) {
-        // The row comes first: its id is the unguessable part of the URL Stripe posts to.
-        [row] = await services.database.db
-          .insert(webhookEndpoints)
-          .values({
-            projectId,
-            purpose: kind,
-            enabledEvents: events,
-            secretEncrypted: sealSecret(generateWebhookSecret(), webhookSecretOwner(projectId)),
-          })
-          .returning();
-      }
-      const url = `${publicUrl()}/api/hooks/stripe/${row.id}`;
+      const row =
+        local.find((l) => l.purpose === kind) ??
+        (await insertEndpointRow(services, projectId, { purpose: kind, enabledEvents: events }));
+      const url = endpointUrl(row);
       const existing = remote.find((r) => r.id === row.stripeEndpointId);
       if (existing) {
         const drifted =
@@ -94,26 +152,13 @@ export async function ensureSystemEndpoints(services: PaymentServices, projectId
           .where(eq(webhookEndpoints.id, row.id));
         continue;
       }
-      const created = await stripe.webhookEndpoints.create(
-        {
-          url,
-          enabled_events: events as never,
-          api_version: STRIPE_API_VERSION,
-          description: `Tillflow ${kind} (project ${projectId})`,
-          metadata: { tillflow_project_id: String(projectId), tillflow_purpose: kind },
-        },
-        { idempotencyKey: `tillflow-endpoint-${row.id}-${row.stripeEndpointId ?? 'new'}` },
-      );
-      await services.database.db
-        .update(webhookEndpoints)
-        .set({
-          stripeEndpointId: created.id,
-          url,
-          enabledEvents: events,
-          secretEncrypted: sealSecret(String(created.secret), webhookSecretOwner(projectId)),
-          failureCount: 0,
-        })
-        .where(and(eq(webhookEndpoints.id, row.id), eq(webhookEndpoints.projectId, projectId)));
+      await createStripeEndpoint(services, stripe, row, {
+        url,
+        events,
+        description: `Tillflow ${kind} (project ${projectId})`,
+        metadata: { tillflow_project_id: String(projectId), tillflow_purpose: kind },
+        resetFailures: true,
+      });
     }
   } catch (error) {
     if (error instanceof PaymentError) throw error;

@@ -2,6 +2,7 @@
 // No I/O here: the callback handlers load rows, call these, and write.
 
 import type { PaymentStatus, RecurringStatus, RefundStatus } from '@tillflow/flow-model';
+import { discountOfSession } from './actions/discounts';
 
 export type { PaymentStatus, RecurringStatus, RefundStatus };
 
@@ -25,6 +26,8 @@ export interface PaymentUpdate {
   paidAt?: Date;
   /** What Stripe says was paid (minor units), on a successful outcome: compared with what the payment row asked for. */
   paid?: { amount: number; currency: string };
+  /** The discount a Checkout Session applied (minor units off, coupon and promotion code ids), as Stripe says. */
+  discount?: ReturnType<typeof discountOfSession>;
 }
 
 /** The amount and currency Stripe reports as paid on a session or intent, when it says so. */
@@ -53,7 +56,13 @@ export function paymentUpdateFromEvent(event: StripeEventLike): PaymentUpdate | 
   const base = { paymentId: toInt(metadata.tillflow_payment_id), orderId: toInt(metadata.order_id) };
   if (event.type.startsWith('checkout.session.')) {
     if (object.mode !== 'payment') return null;
-    const ids = { ...base, checkoutSessionId: object.id as string, paymentIntentId: toId(object.payment_intent) };
+    const discount = discountOfSession(object);
+    const ids = {
+      ...base,
+      checkoutSessionId: object.id as string,
+      paymentIntentId: toId(object.payment_intent),
+      ...(discount.amount_discount ? { discount } : {}),
+    };
     switch (event.type) {
       case 'checkout.session.completed':
         return object.payment_status === 'paid' || object.payment_status === 'no_payment_required'
@@ -104,14 +113,16 @@ export function paymentUpdateFromEvent(event: StripeEventLike): PaymentUpdate | 
 // A later event may not undo a settled outcome: a stale payment_failed that
 // arrives after succeeded must not regress the row. A payment of the wrong
 // amount sits below SUCCESSFUL: the right amount paid later still settles it.
+// Stripe's intent goes requires_payment_method (a decline: FAILED) → canceled (the intent canceled, or its
+// checkout session expired), never back: CANCELED is after FAILED, so a stale decline cannot undo a cancel.
 const PAYMENT_RANK: Record<PaymentStatus, number> = {
   PENDING: 0,
-  CANCELED: 1,
   FAILED: 1,
-  AMOUNT_MISMATCH: 2,
-  SUCCESSFUL: 3,
-  PARTIALLY_REFUNDED: 4,
-  REFUNDED: 5,
+  CANCELED: 2,
+  AMOUNT_MISMATCH: 3,
+  SUCCESSFUL: 4,
+  PARTIALLY_REFUNDED: 5,
+  REFUNDED: 6,
 };
 
 /**
@@ -127,8 +138,8 @@ export function paidAmountMatches(owed: { amount: number; currency: string }, up
 
 export function shouldApplyPaymentStatus(current: PaymentStatus, next: PaymentStatus): boolean {
   if (current === next) return false;
-  // A failed attempt can still be followed by a successful retry of the same intent.
-  return PAYMENT_RANK[next] > PAYMENT_RANK[current] || (current === 'CANCELED' && next === 'FAILED');
+  // A failed attempt can still be followed by a successful retry of the same intent, or by its cancel.
+  return PAYMENT_RANK[next] > PAYMENT_RANK[current];
 }
 
 export interface RefundUpdate {
@@ -196,6 +207,23 @@ export interface SubscriptionSnapshot {
   trialDays: number | null;
   orderId: number | null;
   recurringPaymentId: number | null;
+  /** What the plan charges now: its first item's quantity, unit amount × quantity per interval. */
+  quantity: number | null;
+  planAmount: number | null;
+  planInterval: string | null;
+  /** Stripe's pause_collection is set: renewals are not collected. */
+  collectionPaused: boolean;
+  /** The card that pays it, in words ("Mastercard ending in 4444"), when the object carries it expanded. */
+  paymentMethod: string | null;
+}
+
+/** A card payment method in words; null for an id (not expanded) or another kind of method. */
+export function paymentMethodWords(pm: unknown): string | null {
+  const card = (pm as { card?: { brand?: string; last4?: string } } | null)?.card;
+  if (!card?.brand || !card.last4) return null;
+  const brands: Record<string, string> = { amex: 'American Express', diners: 'Diners Club', unionpay: 'UnionPay' };
+  const brand = brands[card.brand] ?? card.brand[0].toUpperCase() + card.brand.slice(1);
+  return `${brand} ending in ${card.last4}`;
 }
 
 /** From a subscription object (an event's, or a fresh one re-fetched from Stripe). */
@@ -219,6 +247,18 @@ export function subscriptionSnapshot(subscription: Record<string, any>): Subscri
         : null,
     orderId: toInt(metadata.order_id),
     recurringPaymentId: toInt(metadata.tillflow_recurring_payment_id),
+    quantity: typeof item.quantity === 'number' ? item.quantity : null,
+    planAmount:
+      typeof item.price?.unit_amount === 'number' && typeof item.quantity === 'number'
+        ? item.price.unit_amount * item.quantity
+        : null,
+    planInterval: item.price?.recurring
+      ? `${item.price.recurring.interval_count > 1 ? `${item.price.recurring.interval_count} ` : ''}${item.price.recurring.interval}`
+      : null,
+    collectionPaused: Boolean(subscription.pause_collection),
+    paymentMethod:
+      paymentMethodWords(subscription.default_payment_method) ??
+      paymentMethodWords(subscription.customer?.invoice_settings?.default_payment_method),
   };
 }
 

@@ -3,7 +3,14 @@ export { type Charge, maySetCharge, refuseChargeFields } from './actions/charge'
 export { createPaymentAction, type PaymentActionOptions } from './actions/payment';
 export { offeredPlans } from './actions/plans';
 export { cancelRecurringAction, initiateRecurringAction } from './actions/recurring';
-export { refundAction } from './actions/refund';
+export { refundAction, refundInput } from './actions/refund';
+export {
+  changePlanAction,
+  changePlanInput,
+  type PlanChange,
+  portalSessionAction,
+  portalSessionInput,
+} from './actions/self-service';
 export { type Refundable, refundableAmount, refundFromStudio, type StudioRefund } from './actions/studio-refund';
 export { activatePayments, orderBindingView, orderTableName, saveOrderBinding } from './activation';
 export { handleDisputeEvent } from './callbacks/dispute';

@@ -26,7 +26,19 @@ const event = (ctx: NodeContext<unknown>) => ctx.trigger as StripeEventLike;
 export const PAYMENT_NODE_EXECUTORS: CallbackExecutors = {
   stripe_payment_callback: {
     effect: 'database',
-    execute: async (ctx) => finish(ctx, await handlePaymentEvent(ctx.tx, ctx.projectId, event(ctx))),
+    execute: async (ctx) =>
+      finish(
+        ctx,
+        await handlePaymentEvent(ctx.tx, ctx.projectId, event(ctx), async (id) => {
+          // The code's words are a nicety: Stripe unreachable leaves them empty, never fails the payment's run.
+          try {
+            const stripe = await ctx.services.stripe(ctx.tx, ctx.projectId);
+            return (await stripe.promotionCodes.retrieve(id)).code ?? null;
+          } catch {
+            return null;
+          }
+        }),
+      ),
   },
   stripe_refund_callback: {
     effect: 'database',

@@ -1,6 +1,8 @@
 import { type Logger, publicUrl, setting } from '@tillflow/core';
 import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
+import { flowTitlesInText } from '@tillflow/flow-model';
 import { queueMail } from '@tillflow/mail';
+import { failuresInWords } from '@tillflow/runtime';
 import { sql } from 'drizzle-orm';
 
 // Operations incidents, per project, emailed to the project's owner once per incident:
@@ -58,11 +60,11 @@ function message(kind: AlertKind, project: string, projectId: number, finding: F
   const link = `${publicUrl()}/projects/${projectId}/events`;
   if (kind === 'dead_letter')
     return {
-      subject: `Flow runs failed in ${project}`,
+      subject: `Automations failed in ${project}`,
       text: [
-        `${finding.runs === 1 ? 'A flow run has' : `${finding.runs} flow runs have`} failed for good in ${project} and will not be tried again on their own.`,
+        `${finding.runs === 1 ? 'An automation run has' : `${finding.runs} automation runs have`} failed for good in ${project} and will not be tried again on their own.`,
         '',
-        `Latest: ${finding.detail}`,
+        `Latest: ${flowTitlesInText(finding.detail)}`,
         '',
         `See the error and retry with one click: ${link}`,
         '',
@@ -70,9 +72,9 @@ function message(kind: AlertKind, project: string, projectId: number, finding: F
       ].join('\n'),
     };
   return {
-    subject: `Flow runs are waiting in ${project}`,
+    subject: `Automations are waiting in ${project}`,
     text: [
-      `${finding.runs === 1 ? 'A flow run has' : `${finding.runs} flow runs have`} been waiting to run for more than ${Math.round(queueAgeS / 60)} minutes in ${project} (${finding.detail}).`,
+      `${finding.runs === 1 ? 'An automation run has' : `${finding.runs} automation runs have`} been waiting to run for more than ${Math.round(queueAgeS / 60)} minutes in ${project} (${flowTitlesInText(finding.detail)}).`,
       'No worker is taking them: check that the studio or its `npm run worker` processes are running and can reach the database.',
       '',
       `Operations: ${link}`,
@@ -155,10 +157,14 @@ export async function checkOperationsAlerts(
   const inScope = scope(options.projectIds, sql`r.project_id`);
 
   // Dead letters since the project's last dead_letter incident closed (within the last day).
-  const deadLetters = await executeRows<Finding>(
+  const deadLetters = await executeRows<
+    Finding & { flow_name: string; flow_version_id: string | null; error: string | null }
+  >(
     handle.db,
     sql`select r.project_id, count(*)::int as runs,
-          (array_agg(f.name || ': ' || coalesce(r.error, 'failed') order by r.finished_at desc))[1] as detail
+          (array_agg(f.name order by r.finished_at desc))[1] as flow_name,
+          (array_agg(r.flow_version_id order by r.finished_at desc))[1] as flow_version_id,
+          (array_agg(r.error order by r.finished_at desc))[1] as error
         from flow_run r join flow f on f.id = r.flow_id
         where r.status = 'failed' and r.test_run = false and r.finished_at > now() - interval '1 day'
           and r.finished_at > coalesce((select max(a.resolved_at) from operations_alert a
@@ -167,6 +173,15 @@ export async function checkOperationsAlerts(
         group by r.project_id
         having max(r.finished_at) > now() - make_interval(secs => ${quietS})`,
   );
+  // The latest failure in words: the step's title and its message (never the step's internal id).
+  const words = await failuresInWords(
+    handle.db,
+    deadLetters.map((d) => ({ flowVersionId: d.flow_version_id, error: d.error })),
+  );
+  deadLetters.forEach((finding, i) => {
+    const { step, message } = words[i];
+    finding.detail = step ? `${finding.flow_name}, step “${step}”: ${message}` : `${finding.flow_name}: ${message}`;
+  });
   for (const finding of deadLetters) {
     if (await openOrRefresh(handle, 'dead_letter', finding, queueAgeS))
       report.opened.push({

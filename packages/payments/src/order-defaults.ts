@@ -12,10 +12,19 @@ import type { Executor } from '@tillflow/db';
 
 /**
  * The words an order's status takes, in the order they happen. The system flows move an order
- * from `pending` (set when it is created) to paid / failed / refunded / partially_refunded; the
- * builder may rename the options in the studio (the flows' update steps name the value they set).
+ * from `pending` (set when it is created) to paid / failed / refunded / partially_refunded, to
+ * disputed while a dispute is open (back as its payment says when won) and dispute_lost when lost;
+ * the builder may rename the options in the studio (the flows' update steps name the value they set).
  */
-export const ORDER_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'partially_refunded'] as const;
+export const ORDER_STATUSES = [
+  'pending',
+  'paid',
+  'failed',
+  'refunded',
+  'partially_refunded',
+  'disputed',
+  'dispute_lost',
+] as const;
 export const ORDER_STATUS_DEFAULT = 'pending';
 /** The owner column activation adds when the order table has none. */
 export const ORDER_OWNER_COLUMN = 'customer';
@@ -29,7 +38,7 @@ export interface ActivationChange {
 /**
  * What a shop needs before a shopper can buy, set on the order table inside the activation
  * transaction: who owns an order (a relation to the end-user table, marked as the owner), a status
- * column that can say pending / paid / failed / refunded / partially refunded (created when absent;
+ * column that can say pending / paid / failed / refunded / partially refunded / disputed / dispute lost (created when absent;
  * an existing enum gets only the missing options, an existing default is kept), and the shopper
  * role ("user") allowed to create and read its own orders, admins to read all. Only adds, never
  * removes or narrows what the builder set; returns what it did.
@@ -72,7 +81,7 @@ export async function applyOrderTableDefaults(
     });
     changes.push({
       kind: 'status_column',
-      description: `Added a "status" column: new orders start as pending, then become paid, failed, refunded or partially refunded.`,
+      description: `Added a "status" column: new orders start as pending, then become paid, failed, refunded or partially refunded, and disputed (or dispute lost) when a buyer disputes a payment with their bank.`,
     });
   } else if (status.type === 'enum') {
     const options = status.enumOptions ?? [];

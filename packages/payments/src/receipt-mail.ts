@@ -53,14 +53,14 @@ function plain(shop: ShopIdentity, heading: string, rows: [string, string][], cl
 /** The receipt for a paid order: "Thank you for your order", the item, the amount paid. */
 export function renderReceipt(
   shop: ShopIdentity,
-  order: { id: number; item: string | null; amountDisplay: string; paymentId: number },
+  order: { id: number; item: string | null; amountDisplay: string; discountDisplay?: string },
 ): MailParts {
   const heading = 'Thank you for your payment';
   const rows: [string, string][] = [
     ['Order', `#${order.id}`],
     ...(order.item ? [['Item', order.item] as [string, string]] : []),
+    ...(order.discountDisplay ? [['Discount', order.discountDisplay] as [string, string]] : []),
     ['Paid', order.amountDisplay],
-    ['Payment reference', String(order.paymentId)],
   ];
   const closing = `Thank you for your payment of ${order.amountDisplay} for order #${order.id}${order.item ? ` (${order.item})` : ''}. Keep this email as your receipt.`;
   return { html: frame(shop, heading, rows, closing), text: plain(shop, heading, rows, closing) };

@@ -13,6 +13,39 @@ export interface ReconcileResult {
   recovered: number;
 }
 
+/** The project's webhook endpoints (system and custom), as stored. */
+export function projectEndpoints(
+  services: PaymentServices,
+  projectId: number,
+): Promise<(typeof webhookEndpoints.$inferSelect)[]> {
+  return services.database.db.select().from(webhookEndpoints).where(eq(webhookEndpoints.projectId, projectId));
+}
+
+/**
+ * Feeds an event Stripe did not deliver (recovered from the Events API, or
+ * made by "Check against Stripe") through the same ingestion path as a
+ * delivery, signed with the endpoint's own secret. Answers the ingest's status
+ * (200 when it was stored or already known).
+ */
+export async function feedAsDelivered(
+  services: PaymentServices,
+  endpoint: typeof webhookEndpoints.$inferSelect,
+  event: unknown,
+): Promise<number> {
+  const rawBody = JSON.stringify(event);
+  const result = await ingestStripeWebhook(services.database, {
+    endpointId: endpoint.id,
+    rawBody,
+    signatureHeader: stripeSignatureHeader(
+      rawBody,
+      openSecret(endpoint.secretEncrypted, webhookSecretOwner(endpoint.projectId)),
+    ),
+    contentType: 'application/json',
+    logger: services.logger,
+  });
+  return result.status;
+}
+
 /**
  * The cure for missed webhooks: Stripe keeps 30 days of events. Every event
  * for a system endpoint that we never received is fetched from the Events API
@@ -26,10 +59,7 @@ export async function reconcileFromStripe(
   options: { sinceSeconds?: number } = {},
 ): Promise<ReconcileResult> {
   const { stripe } = await services.stripeAccounts.forProject(services.database.db, projectId);
-  const endpoints = await services.database.db
-    .select()
-    .from(webhookEndpoints)
-    .where(eq(webhookEndpoints.projectId, projectId));
+  const endpoints = await projectEndpoints(services, projectId);
   const since = options.sinceSeconds ?? Math.floor(Date.now() / 1000) - 30 * 86_400;
   let fetched: Stripe.Event[] = [];
   try {
@@ -62,17 +92,7 @@ export async function reconcileFromStripe(
     if (known.has(event.id)) continue;
     const endpoint = relevant(event);
     if (!endpoint) continue;
-    const rawBody = JSON.stringify(event);
-    const result = await ingestStripeWebhook(services.database, {
-      endpointId: endpoint.id,
-      rawBody,
-      signatureHeader: stripeSignatureHeader(
-        rawBody,
-        openSecret(endpoint.secretEncrypted, webhookSecretOwner(endpoint.projectId)),
-      ),
-      contentType: 'application/json',
-    });
-    if (result.status === 200) recovered++;
+    if ((await feedAsDelivered(services, endpoint, event)) === 200) recovered++;
   }
   return { checked: fetched.length, recovered };
 }

@@ -3,6 +3,7 @@ import { type Executor, paymentSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { z } from 'zod';
+import { forgetCustomersOfAnotherAccount } from './customers';
 import { accountEndpointReport } from './endpoint-report';
 import { PaymentError, parseInput } from './errors';
 import { currentEndpointIds, followKeysToAccount } from './key-switch';
@@ -154,6 +155,8 @@ export async function saveStripeKeys(
     publishableKey,
     secretKey,
   });
+  // Customers made on another account do not exist on this one: end users get new ones as they next buy.
+  await forgetCustomersOfAnotherAccount(services.database.db, createStripeClient(secretKey, apiBase), projectId);
   const report = await followKeysToAccount(
     services,
     projectId,

@@ -1,4 +1,4 @@
-import { openSecret } from '@tillflow/core';
+import { type Logger, openSecret } from '@tillflow/core';
 import type { DbHandle, Executor } from '@tillflow/db';
 import { PaymentError } from './errors';
 import { loadPaymentSettings, type ProjectStripe, stripeKeyOwner } from './settings';
@@ -21,6 +21,8 @@ export interface StripeAccounts {
 export interface PaymentServices {
   database: DbHandle;
   stripeAccounts: StripeAccounts;
+  /** The process's logger: events fed in as if delivered (reconciliation, checks) log their refusals here. */
+  logger: Logger;
 }
 
 export function createStripeAccounts(options: { launchSandbox?: SandboxLauncher } = {}): StripeAccounts {

@@ -55,6 +55,13 @@ function systemTableDefs(orderTable: string): TableDef[] {
         // from amount / currency only on an AMOUNT_MISMATCH payment, which is refundable up to this.
         { name: 'amount_received', type: 'integer' },
         { name: 'currency_received', type: 'text' },
+        // Catalog prices sold (price, quantity, name, unit amount in minor units, currency); null for an order's amount.
+        { name: 'items', type: 'json' },
+        // The discount Stripe applied at Checkout: minor units off, its coupon, promotion code id and the code typed.
+        { name: 'amount_discount', type: 'integer', required: true, default: 0 },
+        { name: 'discount_coupon', type: 'text' },
+        { name: 'discount_promotion_code', type: 'text' },
+        { name: 'discount_code', type: 'text' },
       ],
     },
     {
@@ -79,6 +86,13 @@ function systemTableDefs(orderTable: string): TableDef[] {
         { name: 'idempotency_key', type: 'text', unique: true },
         { name: 'next_amount', type: 'integer' },
         { name: 'livemode', type: 'boolean', required: true, default: false },
+        // What Stripe says the plan is now (mirrored from each subscription event: plan switches, quantity,
+        // pauses and the paying card the customer changed, e.g. in the customer portal).
+        { name: 'quantity', type: 'integer' },
+        { name: 'plan_amount', type: 'integer' },
+        { name: 'plan_interval', type: 'text' },
+        { name: 'collection_paused', type: 'boolean', required: true, default: false },
+        { name: 'payment_method', type: 'text' },
       ],
     },
     {

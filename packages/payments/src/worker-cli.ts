@@ -6,7 +6,7 @@
 //
 // It exits non-zero on anything it cannot recover from (a wedged claim loop,
 // an uncaught error): run it under a supervisor that restarts it (systemd
-// Restart=always, a container restart policy; deploy/tillflow-worker.service).
+// Restart=always, a container restart policy; deploy/tillflow-worker@.service).
 // SIGTERM stops claiming, lets runs in progress finish for up to
 // TILLFLOW_SHUTDOWN_MS (default 20 s), releases the rest to other workers, exits 0.
 

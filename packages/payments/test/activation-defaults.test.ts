@@ -60,7 +60,7 @@ describe('activation sets up what buying needs, when asked, and says what it did
     expect((await getRow(handle.db, project.id, asUser(ann), 'orders', order.id))?.title).toBe('Sourdough');
     expect((await queryRows(handle.db, project.id, asUser(ben), 'orders', {})).rows).toEqual([]);
 
-    // The system flows can now move the order: paid, failed, refunded, partially refunded.
+    // The system flows can now move the order: paid, failed, refunded, partially refunded, disputed, dispute lost.
     const flows = await listFlows(handle.db, project.id);
     const nodesOf = (kind: string) =>
       ((flows.find((f) => f.systemKind === kind)?.draft as FlowDefinition | undefined)?.graph.nodes ?? []).map(
@@ -68,6 +68,9 @@ describe('activation sets up what buying needs, when asked, and says what it did
       );
     expect(nodesOf('StripePayment')).toEqual(expect.arrayContaining(['update_order', 'update_order_failed']));
     expect(nodesOf('StripeRefund')).toEqual(expect.arrayContaining(['update_order', 'update_order_partial']));
+    expect(nodesOf('StripeDispute')).toEqual(
+      expect.arrayContaining(['update_order', 'update_order_lost', 'update_order_won', 'email_admin']),
+    );
   });
 
   it('keeps what the builder set: an existing owner relation, status words and permissions; adds only what is missing', async () => {
@@ -84,12 +87,13 @@ describe('activation sets up what buying needs, when asked, and says what it did
     expect(changes[0]).toMatchObject({ kind: 'owner_column', description: expect.stringContaining('"buyer"') });
     expect(changes[1]).toMatchObject({
       kind: 'status_options',
-      description: 'Added "pending", "failed", "refunded", "partially_refunded" to the choices of "status".',
+      description:
+        'Added "pending", "failed", "refunded", "partially_refunded", "disputed", "dispute_lost" to the choices of "status".',
     });
     const table = await getTable(handle.db, project.id, 'orders');
     expect(table.ownerColumn).toBe('buyer');
     expect(table.columns.find((c) => c.name === 'status')).toMatchObject({
-      enumOptions: ['new', 'paid', 'pending', 'failed', 'refunded', 'partially_refunded'],
+      enumOptions: ['new', 'paid', 'pending', 'failed', 'refunded', 'partially_refunded', 'disputed', 'dispute_lost'],
       default: 'new',
     });
   });

@@ -1,13 +1,15 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import path from 'node:path';
-import { createLogger, sandboxControlToken } from '@tillflow/core';
+import { createEgressGuard, createLogger, sandboxControlToken } from '@tillflow/core';
 import { getRow, insertRow } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
+import { saveMailSettings, startMailDispatcher } from '@tillflow/mail';
 import { startWebhookServer, startWorkers } from '@tillflow/runtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSmtpServer } from '../../mail/test/smtp-server';
 import { createPaymentAction } from '../src/actions/payment';
 import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, paymentServices, type Sandbox, testServices } from './harness';
@@ -56,10 +58,13 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
     await cluster?.stop();
   });
 
-  function spawnWorker(crashAt: string): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } {
+  function spawnWorker(
+    crashAt: string,
+    env: Record<string, string> = {},
+  ): { child: ChildProcess; exited: Promise<NodeJS.Signals | number | null> } {
     const child = fork(path.join(import.meta.dirname, '../src/worker-cli.ts'), [], {
       execArgv: ['--import', 'tsx'],
-      env: { ...process.env, DATABASE_URL: cluster.url(), TILLFLOW_TEST_CRASH_AT: crashAt },
+      env: { ...process.env, DATABASE_URL: cluster.url(), TILLFLOW_TEST_CRASH_AT: crashAt, ...env },
       stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     });
     const exited = new Promise<NodeJS.Signals | number | null>((resolve) =>
@@ -136,4 +141,68 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
     expect(outcomes.filter((o) => o.endsWith('killed')).length).toBeGreaterThanOrEqual(3);
     expect(outcomes.at(-1)).toMatch(/finished$/);
   }, 600_000);
+  it('with SMTP, a worker killed right after the server accepted the receipt: it goes once more with the same Message-ID, and the mailbox holds one', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      const ctx = await createPaymentsProject(handle, sandbox);
+      const projectId = ctx.project.id;
+      const egress = createEgressGuard({ allow: ['127.0.0.1/32'] });
+      await saveMailSettings(
+        handle.db,
+        projectId,
+        { host: '127.0.0.1', port: smtp.port, fromAddress: 'Shop <shop@example.test>' },
+        { egress },
+      );
+      const asAlice = ctx.asUser(ctx.alice);
+      const order = await insertRow(
+        handle.db,
+        projectId,
+        asAlice,
+        'order',
+        { title: 'Mug by mail' },
+        { serverValues: { amount: 1500 } },
+      );
+      const created = await createPaymentAction(paymentServices(handle), projectId, asAlice, {
+        orderId: order.id,
+        method: 'payment_intent',
+      });
+      const payment = await getRow(handle.db, projectId, BACKEND, 'payment', created.paymentId);
+      // A real `npm run worker` runs the payment and its dispatcher sends the receipt; it dies right after the
+      // SMTP server accepted it, before the row is marked sent.
+      const doomed = spawnWorker('smtp', { TILLFLOW_EGRESS_ALLOW_PRIVATE: '127.0.0.1/32' });
+      await createStripeClient(ctx.account.secretKey, sandbox.url).paymentIntents.confirm(
+        String(payment?.stripe_payment_intent_id),
+        { payment_method: 'pm_card_visa' },
+      );
+      expect(await doomed.exited).toBe('SIGKILL');
+      expect(smtp.received).toHaveLength(1);
+      const messageId = /Message-ID:\s*(<[^>]+>)/i.exec(smtp.received[0].data)?.[1];
+      expect(messageId, smtp.received[0].data.slice(0, 600)).toBeTruthy();
+
+      // The next dispatcher (once the dead one's lease ran out) sends that one message again, same Message-ID.
+      const survivor = await startWorkers(testServices(handle), { projectIds: [projectId], pollMs: 50 });
+      const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 200, egress });
+      try {
+        await eventually(async () => {
+          const [row] = await executeRows<{ status: string }>(
+            handle.db,
+            sql`select status from mail_message where project_id = ${projectId}`,
+          );
+          return row?.status === 'sent';
+        }, 120_000);
+      } finally {
+        await dispatcher.stop();
+        await survivor.stop();
+      }
+      expect(smtp.received.map((m) => /Message-ID:\s*(<[^>]+>)/i.exec(m.data)?.[1])).toEqual([messageId, messageId]);
+      const rows = await executeRows<{ n: number }>(
+        handle.db,
+        sql`select count(*)::int as n from mail_message where project_id = ${projectId}`,
+      );
+      expect(rows[0].n).toBe(1);
+      expect((await getRow(handle.db, projectId, BACKEND, 'order', order.id))?.status).toBe('paid');
+    } finally {
+      await smtp.close();
+    }
+  }, 300_000);
 });

@@ -20,13 +20,13 @@ const event = (type: string, object: Record<string, unknown>, created = 1_800_00
 });
 
 describe('status moves: forward only', () => {
-  it('a payment moves forward, never back; a canceled attempt may still report its failure', () => {
-    const order = ['PENDING', 'FAILED', 'SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'] as const;
+  it('a payment moves forward, never back, as Stripe’s intent does: declined (FAILED) → canceled, never canceled → declined', () => {
+    const order = ['PENDING', 'FAILED', 'CANCELED', 'SUCCESSFUL', 'PARTIALLY_REFUNDED', 'REFUNDED'] as const;
     for (const [i, current] of order.entries())
       for (const [j, next] of order.entries())
         expect(shouldApplyPaymentStatus(current, next), `${current} → ${next}`).toBe(j > i);
-    expect(shouldApplyPaymentStatus('CANCELED', 'FAILED')).toBe(true);
-    expect(shouldApplyPaymentStatus('FAILED', 'CANCELED')).toBe(false);
+    expect(shouldApplyPaymentStatus('FAILED', 'CANCELED')).toBe(true);
+    expect(shouldApplyPaymentStatus('CANCELED', 'FAILED')).toBe(false);
     expect(shouldApplyPaymentStatus('CANCELED', 'CANCELED')).toBe(false);
     expect(shouldApplyPaymentStatus('PENDING', 'CANCELED')).toBe(true);
   });
@@ -462,6 +462,11 @@ describe('reading what Stripe sent, field by field', () => {
       trialDays: 14,
       orderId: 8,
       recurringPaymentId: null,
+      quantity: null,
+      planAmount: null,
+      planInterval: null,
+      collectionPaused: false,
+      paymentMethod: null,
     });
     const items = subscriptionSnapshot({
       id: 'sub_3',
@@ -571,7 +576,7 @@ describe('the edges Stryker found', () => {
     expect(paidAmountMatches(owed, { ...base, status: 'SUCCESSFUL', paid: undefined })).toBe(true);
   });
 
-  it('a canceled payment may only move on to a failure or beyond, never back to pending', () => {
+  it('a canceled payment may only move on to a success (of any amount), never back to pending or a decline', () => {
     expect(shouldApplyPaymentStatus('CANCELED', 'PENDING')).toBe(false);
     expect(shouldApplyPaymentStatus('CANCELED', 'AMOUNT_MISMATCH')).toBe(true);
     expect(shouldApplyPaymentStatus('FAILED', 'FAILED')).toBe(false);

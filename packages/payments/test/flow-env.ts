@@ -150,13 +150,17 @@ export function flowEnvironment(options: FlowEnvironmentOptions = {}) {
 
 export type FlowProject = Awaited<ReturnType<ReturnType<typeof flowEnvironment>['project']>>;
 
-/** Alice subscribes to a new monthly price on the hosted checkout (4242), her customer on a fresh test clock. */
+/**
+ * Alice subscribes to a new monthly price on the hosted checkout (4242), her customer on a fresh test clock.
+ * With `offered`, to that price the shop already offers instead (tests that subscribe many buyers at once).
+ */
 export async function subscribeOnClock(
   env: ReturnType<typeof flowEnvironment>,
   ctx: FlowProject,
   plan: { name: string; amount: number },
   orderTable = 'order',
   buyer: FlowProject['alice'] = ctx.alice,
+  offered?: { product: Stripe.Product; price: Stripe.Price },
 ) {
   const { project: proj, asUser, stripe } = ctx;
   const alice = buyer;
@@ -165,13 +169,7 @@ export async function subscribeOnClock(
   await env.handle.db
     .insert(stripeCustomers)
     .values({ projectId: proj.id, endUserId: alice.id, customerId: customer.id });
-  const product = await stripe.products.create({ name: plan.name });
-  const price = await stripe.prices.create({
-    product: product.id,
-    unit_amount: plan.amount,
-    currency: 'usd',
-    recurring: { interval: 'month' },
-  });
+  const { product, price } = offered ?? (await offerMonthlyPlan(env, ctx, plan));
   const order = await insertRow(
     env.handle.db,
     proj.id,
@@ -180,7 +178,6 @@ export async function subscribeOnClock(
     { title: plan.name },
     { serverValues: { amount: plan.amount } },
   );
-  await offerPlans(env.handle, proj.id, [price.id]);
   const started = await initiateRecurringAction(paymentServices(env.handle), proj.id, asUser(alice), {
     orderId: order.id,
     plan: price.id,
@@ -190,6 +187,23 @@ export async function subscribeOnClock(
     number: '4242424242424242',
   });
   return { order, started, clock, customer, product, price };
+}
+
+/** A new monthly price, which the shop then offers as its only plan. */
+export async function offerMonthlyPlan(
+  env: ReturnType<typeof flowEnvironment>,
+  ctx: FlowProject,
+  plan: { name: string; amount: number },
+) {
+  const product = await ctx.stripe.products.create({ name: plan.name });
+  const price = await ctx.stripe.prices.create({
+    product: product.id,
+    unit_amount: plan.amount,
+    currency: 'usd',
+    recurring: { interval: 'month' },
+  });
+  await offerPlans(env.handle, ctx.project.id, [price.id]);
+  return { product, price };
 }
 
 /** Moves a test clock forward by whole days and returns the new frozen time. */

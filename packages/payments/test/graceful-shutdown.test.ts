@@ -3,7 +3,6 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { createEgressGuard } from '@tillflow/core';
-import { queryRows } from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
 import { startWorkers } from '@tillflow/runtime';
@@ -17,6 +16,7 @@ import {
   stripeEvent,
   waitFor,
 } from '../../runtime/test/harness';
+import { finishLedgerRow, ledgerRows } from '../../runtime/test/worker-process';
 import { testServices } from './harness';
 
 // A real `npm run worker` gets SIGTERM while a run waits on an HTTP node. Within
@@ -57,15 +57,7 @@ describe.skipIf(unavailable)('SIGTERM during an in-flight run', () => {
     nodes: [
       { id: 'record', type: 'insert_row', config: { table: 'ledger', values: { event_id: '{{trigger.id}}' } } },
       { id: 'notify', type: 'http_request', config: { method: 'POST', url, body: { event: '{{trigger.id}}' } } },
-      {
-        id: 'finish',
-        type: 'update_rows',
-        config: {
-          table: 'ledger',
-          filters: [{ column: 'id', op: 'eq', value: '{{nodes.record.row.id}}' }],
-          values: { note: 'finished' },
-        },
-      },
+      finishLedgerRow,
     ],
     edges: [
       { source: 'record', target: 'notify' },
@@ -94,17 +86,13 @@ describe.skipIf(unavailable)('SIGTERM during an in-flight run', () => {
     (
       await executeRows<{ status: string; attempt: number; released: boolean }>(
         handle.db,
-        sql`select status, attempt, lease_until < now() as released from flow_run
-            where flow_id = ${flowId} and trigger_payload->>'id' = ${eventId}`,
+        sql`select r.status, r.attempt, r.lease_until < now() as released
+            from flow_run r join stripe_event e on e.id = r.event_row_id
+            where r.flow_id = ${flowId} and e.event_id = ${eventId}`,
       )
     )[0];
 
-  const ledger = async (projectId: number, eventId: string) =>
-    (
-      await queryRows(handle.db, projectId, { kind: 'backend' }, 'ledger', {
-        filters: [{ column: 'event_id', op: 'eq', value: eventId }],
-      })
-    ).rows;
+  const ledger = (projectId: number, eventId: string) => ledgerRows(handle, projectId, eventId);
 
   it('a run that can finish within the deadline finishes; nothing new is claimed; the worker exits 0', async () => {
     const project = await createRuntimeProject(handle);

@@ -1,4 +1,4 @@
-import { loadSettings, sandboxControlToken } from '@tillflow/core';
+import { createLogger, loadSettings, sandboxControlToken } from '@tillflow/core';
 import {
   createEndUser,
   createTable,
@@ -20,6 +20,9 @@ import { saveStripeKeys } from '../src/settings';
 import { createStripeAccounts, type PaymentServices } from '../src/stripe-accounts';
 import { createStripeClient } from '../src/stripe-client';
 
+/** The tests' process logger (what fed-in events log when refused). */
+export const testLogger = createLogger({ TILLFLOW_LOG_LEVEL: 'warn' });
+
 /**
  * What payment functions that reach Stripe are handed (createServices builds the same pair): the test's
  * database and Stripe accounts that use the sandbox at TILLFLOW_SANDBOX_URL and never start one.
@@ -27,6 +30,7 @@ import { createStripeClient } from '../src/stripe-client';
 export const paymentServices = (database: DbHandle): PaymentServices => ({
   database,
   stripeAccounts: createStripeAccounts(),
+  logger: testLogger,
 });
 
 /** The services `npm start` and `npm run worker` build (createServices), on a test's database. */

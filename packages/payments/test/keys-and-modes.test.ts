@@ -8,7 +8,7 @@ import { createPaymentAction } from '../src/actions/payment';
 import { saveStripeKeys } from '../src/settings';
 import { createStripeClient } from '../src/stripe-client';
 import { BACKEND, eventually, flowEnvironment, paidOrder, urls } from './flow-env';
-import { paymentServices } from './harness';
+import { paymentServices, testLogger } from './harness';
 
 const env = flowEnvironment();
 
@@ -53,9 +53,9 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
     const ours = account.endpoints.filter((e) => e.reachesThisProject);
     expect(ours).toHaveLength(5);
     expect(ours.every((e) => e.ours && e.enabled)).toBe(true);
-    const payments = ours.find((e) => e.summary.includes('StripePayment'));
+    const payments = ours.find((e) => e.summary.includes('Payment updates'));
     expect(payments?.summary).toMatch(
-      /^Ours, for payments \(the StripePayment flow\): listens to .*checkout completed.*payment succeeded.* and reaches this project\.$/,
+      /^Ours, for payments \(the “Payment updates” automation\): listens to .*checkout completed.*payment succeeded.* and reaches this project\.$/,
     );
     expect(payments?.events).toContain('checkout.session.completed');
     const crm = account.endpoints.find((e) => e.url === 'https://shop-crm.example.test/stripe');
@@ -118,6 +118,7 @@ describe('keys change → endpoints follow; test and live stay apart', () => {
         openSecret(endpoint.secretEncrypted, webhookSecretOwner(endpoint.projectId)),
       ),
       contentType: 'application/json',
+      logger: testLogger,
     });
     expect(result.status).toBe(200);
     await eventually(async () => {

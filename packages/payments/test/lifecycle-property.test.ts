@@ -19,6 +19,7 @@ import { handleRenewalEvent } from '../src/callbacks/renewal';
 import type { StripeEventLike } from '../src/event-mapping';
 import { paymentStatusAfterRefunds } from '../src/event-mapping';
 import { createPaymentsProject, type Sandbox, startEnvironment } from './harness';
+import { orderStatusOf } from './order-projection';
 
 // A property test of "every row ends where Stripe's does". Each run is a random life of one order on Stripe
 // (pay, decline and retry, partial and full refunds made in the Dashboard, refunds that fail afterwards,
@@ -38,7 +39,7 @@ const RUNS = Number(process.env.LIFECYCLE_RUNS ?? 200);
 const SEED = Number(process.env.LIFECYCLE_SEED ?? 20261202);
 const BACKEND = { kind: 'backend' } as const;
 // No 'active': the subscription flow then has no default order move, so each run's one order is the payment's.
-const ORDER_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'partially_refunded', 'disputed'];
+const ORDER_STATUSES = ['pending', 'paid', 'failed', 'refunded', 'partially_refunded', 'disputed', 'dispute_lost'];
 const AMOUNT = 1000;
 
 // ---- Stripe, as a model ----
@@ -514,7 +515,8 @@ describe('every row ends where Stripe’s objects do, whatever the order of deli
         else expect(Number(payment?.amount_lost ?? 0), 'amount lost').toBe(0);
 
         // The order: paid, then refunded in part or in full (a refund that failed gives it back), or failed when
-        // every attempt was declined; a dispute may leave it disputed (never un-disputed by a later default move).
+        // every attempt was declined; disputed while a dispute is open, dispute_lost once lost, and where its
+        // payment puts it once won (orderStatusOf).
         const order = await getRow(db, projectId, BACKEND, 'order', rows.orderId);
         const base = paid
           ? refundedTotal >= AMOUNT
@@ -525,10 +527,7 @@ describe('every row ends where Stripe’s objects do, whatever the order of deli
           : state.declines > 0
             ? 'failed'
             : 'pending';
-        // A dispute opened while the order was paid marks it disputed, and no later default move undoes that;
-        // one that was already closed when its first event was handled leaves the order as the payment says.
-        if (dispute) expect(new Set([base, 'disputed']), `order status ${order?.status}`).toContain(order?.status);
-        else expect(order?.status, 'order status').toBe(base);
+        expect(order?.status, 'order status').toBe(orderStatusOf(base, dispute?.status));
 
         const recurring = await getRow(db, projectId, BACKEND, 'recurring_payment', rows.recurringId);
         expect(recurring?.status, 'subscription').toBe(state.subscription.status.toUpperCase());

@@ -26,7 +26,7 @@ import { testServices } from './harness';
 
 const failing = (): LooseFlow => ({
   trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
-  nodes: [{ id: 'stop', type: 'stop', config: { outcome: 'fail', message: 'Refused on purpose' } }],
+  nodes: [{ id: 'refuse_1', type: 'stop', config: { outcome: 'fail', message: 'Refused on purpose' } }],
   edges: [],
 });
 const recording = (): LooseFlow => ({
@@ -86,9 +86,11 @@ describe('operations alerts', () => {
     ]);
     let mail = await ownerMail(project.id);
     expect(mail).toHaveLength(1);
-    expect(mail[0].subject).toBe(`Flow runs failed in ${project.name}`);
-    expect(mail[0].text).toContain('2 flow runs have failed for good');
-    expect(mail[0].text).toContain('Refused on purpose');
+    expect(mail[0].subject).toBe(`Automations failed in ${project.name}`);
+    expect(mail[0].text).toContain('2 automation runs have failed for good');
+    // The failure in words: the flow, the step by its title, the message; never the step's internal id.
+    expect(mail[0].text).toContain(`Latest: ${hook.flow.name}, step “Stop”: Refused on purpose`);
+    expect(mail[0].text).not.toContain('refuse_1');
     expect(mail[0].text).toContain(`/projects/${project.id}/events`);
 
     // More dead letters in the same incident: counted, not emailed.
@@ -97,7 +99,7 @@ describe('operations alerts', () => {
     expect(await ownerMail(project.id)).toHaveLength(1);
     const [open] = await listOperationsAlerts(handle, project.id);
     expect(open).toMatchObject({ kind: 'dead_letter', runs: 3, resolvedAt: null, emailed: true });
-    expect(open.detail).toContain('Refused on purpose');
+    expect(open.detail).toBe(`${hook.flow.name}, step “Stop”: Refused on purpose`);
 
     // The runs were retried and went through: the incident is over.
     await handle.db.execute(
@@ -113,7 +115,7 @@ describe('operations alerts', () => {
     expect((await checkOperationsAlerts(handle, scope)).opened).toHaveLength(1);
     mail = await ownerMail(project.id);
     expect(mail).toHaveLength(2);
-    expect(mail[1].text).toContain('A flow run has failed for good');
+    expect(mail[1].text).toContain('An automation run has failed for good');
   }, 60_000);
 
   it('closes a dead-letter incident after a quiet spell; old dead letters do not reopen it', async () => {
@@ -146,8 +148,8 @@ describe('operations alerts', () => {
     expect((await checkOperationsAlerts(handle, scope)).opened).toEqual([]);
     const mail = await ownerMail(project.id);
     expect(mail).toHaveLength(1);
-    expect(mail[0].subject).toBe(`Flow runs are waiting in ${project.name}`);
-    expect(mail[0].text).toContain('3 flow runs have been waiting to run for more than 5 minutes');
+    expect(mail[0].subject).toBe(`Automations are waiting in ${project.name}`);
+    expect(mail[0].text).toContain('3 automation runs have been waiting to run for more than 5 minutes');
 
     const workers = await startWorkers(testServices(handle), { pollMs: 20, projectIds: [project.id] });
     try {

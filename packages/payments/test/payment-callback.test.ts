@@ -200,14 +200,26 @@ describe('the payment callback handler', () => {
     expect(await p.handleEvent(p.event('charge.succeeded', paidIntent()))).toMatchObject(ignored);
     expect((await p.row()).status).toBe('PENDING');
   });
-  it('a canceled intent that then reports its failure is FAILED, not recovered', async () => {
+  it('a canceled intent whose decline is delivered late stays CANCELED (Stripe’s intent never leaves canceled), not recovered', async () => {
     const p = await pendingPayment();
     await p.handleEvent(p.event('payment_intent.canceled'));
     expect(await p.handleEvent(p.event('payment_intent.payment_failed'))).toMatchObject({
-      paymentStatus: 'FAILED',
+      paymentStatus: 'CANCELED',
+      recovered: false,
+      alreadyProcessed: true,
+    });
+    expect((await p.row()).status).toBe('CANCELED');
+  });
+
+  it('a declined intent that is then canceled moves on to CANCELED, not recovered', async () => {
+    const p = await pendingPayment();
+    await p.handleEvent(p.event('payment_intent.payment_failed'));
+    expect(await p.handleEvent(p.event('payment_intent.canceled'))).toMatchObject({
+      paymentStatus: 'CANCELED',
       recovered: false,
       alreadyProcessed: false,
     });
+    expect((await p.row()).status).toBe('CANCELED');
   });
 
   it('an unpaid checkout leaves the payment PENDING, and a session never replaces the intent id already recorded', async () => {

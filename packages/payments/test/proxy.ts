@@ -11,9 +11,14 @@ export interface ProxiedRequest {
 /**
  * What the proxy does with one request: pass it on; pass it on but lose the
  * answer (the server acted, the client sees its connection drop: the case a
- * network retry exists for); or answer with a status without passing it on.
+ * network retry exists for); answer with a status without passing it on; or
+ * pass on another body and headers instead (e.g. an event re-signed in the other mode).
  */
-export type ProxyDecision = 'forward' | 'drop-response' | { status: number };
+export type ProxyDecision =
+  | 'forward'
+  | 'drop-response'
+  | { status: number }
+  | { rewrite: { body: string; headers: Record<string, string> } };
 
 /** A plain HTTP proxy in front of `target` whose `decide` picks what happens to each request. */
 export async function startProxy(
@@ -28,12 +33,17 @@ export async function startProxy(
       const body = Buffer.concat(chunks);
       const seen = { method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers, body: body.toString() };
       const decision = await decide(seen);
-      if (typeof decision === 'object') {
+      if (typeof decision === 'object' && 'status' in decision) {
         res.writeHead(decision.status, { 'content-type': 'application/json' }).end('{"error":"held by the test"}');
         return;
       }
+      const rewritten = typeof decision === 'object' ? decision.rewrite : null;
+      const sent = rewritten ? Buffer.from(rewritten.body) : body;
+      const headers = rewritten
+        ? { ...req.headers, ...rewritten.headers, 'content-length': String(sent.length) }
+        : { ...req.headers };
       const upstream = request(
-        { host: to.hostname, port: to.port, method: seen.method, path: seen.path, headers: { ...req.headers } },
+        { host: to.hostname, port: to.port, method: seen.method, path: seen.path, headers },
         (answer) => {
           const parts: Buffer[] = [];
           answer.on('data', (c: Buffer) => parts.push(c));
@@ -47,7 +57,7 @@ export async function startProxy(
         },
       );
       upstream.on('error', () => req.socket.destroy());
-      upstream.end(body);
+      upstream.end(sent);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,4 +1,4 @@
-import { getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
+import { getRow, insertRow, queryRows, setActionPermission, updateRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
@@ -24,7 +24,7 @@ afterAll(async () => {
 
 async function paid(amount = 1000) {
   const p = await paidPaymentIntent(handle, sandbox, amount);
-  const refund = (input: { amount?: number; reason?: string; paymentId?: number }) =>
+  const refund = (input: { amount?: number; reason?: string; paymentId?: number | string }) =>
     refundAction(paymentServices(handle), p.project.id, p.asUser(p.admin), { paymentId: p.paymentId, ...input });
   const refundRow = async (id: number): Promise<Record<string, unknown>> =>
     (await getRow(handle.db, p.project.id, BACKEND, 'refund', id)) ?? {};
@@ -77,8 +77,39 @@ describe('the refund action', () => {
       message: 'This payment has been refunded in full already.',
       fieldErrors: { amount: 'At most $0.00.' },
     });
-    await expect(p.refund({})).rejects.toMatchObject({ code: 'VALIDATION' });
+    // with no amount named, what remains is nothing: refused by our ceiling, not sent to Stripe as a refund of 0
+    await expect(p.refund({})).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'This payment has been refunded in full already.',
+    });
     expect(await p.refundsAtStripe()).toHaveLength(2);
+    expect((await queryRows(handle.db, p.project.id, BACKEND, 'refund', {})).rows).toHaveLength(2);
+  });
+
+  it('takes the payment by our id or Stripe’s PaymentIntent id, found only among the payments the caller may read', async () => {
+    const p = await paid(1000);
+    const made = await p.refund({ paymentId: p.intentId, amount: 400 });
+    expect(await p.refundRow(made.refundId)).toMatchObject({ payment_id: p.paymentId, amount: 400 });
+    // Bob may refund but reads only his own payments: Alice's intent id names nothing for him.
+    await setActionPermission(handle.db, p.project.id, { role: 'user', action: 'stripe.refund', allowed: true });
+    const asBob = (paymentId: number | string) =>
+      refundAction(paymentServices(handle), p.project.id, p.asUser(p.bob), { paymentId, amount: 100 });
+    await expect(asBob(p.intentId)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'No payment with that Stripe id.',
+      fieldErrors: { paymentId: 'Not found.' },
+    });
+    // Nor does its id of ours: a role allowed to refund refunds only payments it may read.
+    await expect(asBob(p.paymentId)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `Payment ${p.paymentId} was not found.`,
+      fieldErrors: { paymentId: 'Not found.' },
+    });
+    await expect(asBob('ch_not_an_intent')).rejects.toMatchObject({
+      code: 'VALIDATION',
+      fieldErrors: { paymentId: 'A payment is named by its id or by Stripe’s PaymentIntent id (pi_…).' },
+    });
+    expect((await p.refundsAtStripe()).map((r) => r.amount)).toEqual([400]);
   });
 
   it('a reason in the shop’s own words stays on our row and in the metadata, and Stripe gets no reason code', async () => {
@@ -154,19 +185,22 @@ describe('the refund action', () => {
     await updateRows(handle.db, p.project.id, BACKEND, 'refund', [{ column: 'id', op: 'eq', value: first.refundId }], {
       status: 'FAILED',
     });
-    // our ceiling lets 1000 through now; the sandbox still holds the first refund as made, so Stripe refuses it
-    const refused = await p.refund({ amount: 1000 }).catch((e: unknown) => e);
+    const kept = await p.refund({ amount: 100 });
+    // our ceiling lets 900 through now; the sandbox still holds the first refund as made, so Stripe refuses it
+    const refused = await p.refund({ amount: 900 }).catch((e: unknown) => e);
     expect(refused).toMatchObject({
       code: 'VALIDATION',
       message: expect.stringMatching(/^Stripe refused the request:/),
     });
     const { rows } = await queryRows(handle.db, p.project.id, BACKEND, 'refund', {
-      filters: [{ column: 'amount', op: 'eq', value: 1000 }],
+      filters: [{ column: 'amount', op: 'eq', value: 900 }],
     });
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ status: 'FAILED', failure_reason: expect.stringMatching(/^Stripe refused/) });
     expect(rows[0].stripe_refund_id ?? null).toBeNull();
-    // neither failed row reserves anything: 600 (what Stripe still holds) can be refunded
-    expect(await p.refund({ amount: 600 })).toMatchObject({ amount: 600, remaining: 400 });
+    // only the refused refund's row is marked: the refund made before it stays as it was
+    expect((await p.refundRow(kept.refundId)).status).toBe('PENDING');
+    // neither failed row reserves anything: 500 (what Stripe still holds) can be refunded
+    expect(await p.refund({ amount: 500 })).toMatchObject({ amount: 500, remaining: 400 });
   });
 });

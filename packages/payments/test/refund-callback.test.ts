@@ -421,6 +421,36 @@ describe('the refund callback handler', () => {
     }
   });
 
+  it('a refund not yet made leaves a PENDING or CANCELED payment as it was, whether Stripe tells of it as pending, by charge.refunded or as failed; once made it settles the canceled one too', async () => {
+    for (const before of ['PENDING', 'CANCELED'] as const) {
+      const p = await paid();
+      await updateRows(handle.db, p.project.id, BACKEND, 'payment', [{ column: 'id', op: 'eq', value: p.paymentId }], {
+        status: before,
+      });
+      const untouched = { status: before, amount_refunded: 0 };
+      const pending = await p.feed(
+        p.refundEvent('refund.created', { id: `re_not_yet_${before}`, amount: 300, status: 'pending' }),
+      );
+      expect(pending).toMatchObject({ status: 'PENDING', paymentStatus: before, amountRefunded: 0 });
+      expect(await p.payment()).toMatchObject(untouched);
+      // charge.refunded while our refund is still pending: the payment's totals are settled with nothing refunded
+      const told = await p.feed(p.refundEvent('charge.refunded', { id: `ch_not_yet_${before}`, object: 'charge' }));
+      expect(told).toMatchObject({ paymentId: p.paymentId, paymentStatus: before, amountRefunded: 0 });
+      expect(await p.payment()).toMatchObject(untouched);
+      // the refund fails: an applied change that leaves nothing refunded
+      const failed = await p.feed(
+        p.refundEvent('refund.failed', { id: `re_not_yet_${before}`, amount: 300, status: 'failed' }),
+      );
+      expect(failed).toMatchObject({ status: 'FAILED', alreadyProcessed: false, paymentStatus: before });
+      expect(await p.payment()).toMatchObject(untouched);
+      const made = await p.feed(
+        p.refundEvent('refund.created', { id: `re_made_${before}`, amount: 400, status: 'succeeded' }),
+      );
+      expect(made).toMatchObject({ status: 'REFUNDED', paymentStatus: 'PARTIALLY_REFUNDED', amountRefunded: 400 });
+      expect(await p.payment()).toMatchObject({ status: 'PARTIALLY_REFUNDED', amount_refunded: 400 });
+    }
+  });
+
   it('ignores refunds of no payment of ours, live events for a test payment, and other event types', async () => {
     const p = await paid();
     const ignored = {

@@ -9,6 +9,9 @@ import type { PaymentServices } from '../stripe-accounts';
 import { PAYMENT_TABLE } from '../system-tables';
 import { type Charge, orderCharge, refuseChargeFields } from './charge';
 import { endUserOf, loadOrderAs, prepareAction } from './context';
+import { discountOfSession, findPromotionCode } from './discounts';
+import { lineItemsInput, priceLineItems } from './line-items';
+import { recordOrderTotal, sameItems } from './order-total';
 
 export const createPaymentInput = z.object({
   orderId: z.number().int().positive(),
@@ -18,6 +21,12 @@ export const createPaymentInput = z.object({
   method: z.enum(['checkout', 'payment_intent']).default('checkout'),
   successUrl: z.string().max(2000).optional(),
   cancelUrl: z.string().max(2000).optional(),
+  /** Catalog prices and quantities; each price is read from the project's Stripe account, which decides the amount. */
+  items: lineItemsInput.optional(),
+  /** A promotion code the shopper typed; Stripe decides what it takes off (Checkout only). */
+  promotionCode: z.string().trim().min(1).max(100).optional(),
+  /** Let the shopper type a promotion code on Stripe's Checkout page. */
+  allowPromotionCodes: z.boolean().optional(),
 });
 
 export interface PaymentActionOptions {
@@ -62,6 +71,14 @@ export async function createPaymentAction(
       'Name both the amount and its currency, or neither to charge the order’s own amount.',
       request.amount === undefined ? { amount: 'Required with currency.' } : { currency: 'Required with amount.' },
     );
+  if (request.items && request.amount !== undefined)
+    throw new PaymentError('VALIDATION', 'Name the items or an amount, not both: the items decide what is charged.', {
+      amount: 'Leave out with items.',
+    });
+  if (request.method !== 'checkout' && (request.promotionCode || request.allowPromotionCodes))
+    throw new PaymentError('VALIDATION', 'Promotion codes are taken on Stripe’s Checkout page; use method checkout.', {
+      promotionCode: 'Checkout only.',
+    });
   if (request.method === 'checkout' && (!request.successUrl || !request.cancelUrl))
     throw new PaymentError('VALIDATION', 'Checkout needs a success URL and a cancel URL.', { successUrl: 'Required.' });
 
@@ -70,8 +87,11 @@ export async function createPaymentAction(
   checkReturnUrl('successUrl', request.successUrl, allowed);
   checkReturnUrl('cancelUrl', request.cancelUrl, allowed);
   const order = await loadOrderAs(handle.db, projectId, actor, ctx.orderTable, request.orderId);
+  const priced = !options.charge && request.items ? await priceLineItems(ctx.stripe, request.items) : null;
+  const promotion = request.promotionCode ? await findPromotionCode(ctx.stripe, request.promotionCode) : null;
   const charge =
     options.charge ??
+    priced?.charge ??
     (request.amount !== undefined && request.currency !== undefined
       ? { amount: request.amount, currency: request.currency }
       : await orderCharge(handle.db, projectId, ctx.orderTable, order));
@@ -82,6 +102,7 @@ export async function createPaymentAction(
 
   const { payment, reused } = await handle.db.transaction(async (tx) => {
     await lockRow(tx, projectId, ctx.orderTable, input.orderId);
+    if (priced) await recordOrderTotal(tx, projectId, ctx.orderTable, order, priced.charge);
     const { rows: pending } = await queryRows(tx, projectId, BACKEND, PAYMENT_TABLE, {
       filters: [
         { column: 'order_id', op: 'eq', value: input.orderId },
@@ -94,7 +115,13 @@ export async function createPaymentAction(
       sort: [{ column: 'id', direction: 'desc' }],
       limit: 1,
     });
-    if (pending[0]) return { payment: pending[0], reused: true };
+    const soldItems = priced ? priced.items : null;
+    if (
+      pending[0] &&
+      sameItems(pending[0].items, soldItems) &&
+      (pending[0].discount_code ?? null) === (promotion?.code ?? null)
+    )
+      return { payment: pending[0], reused: true };
     const row = await insertRow(tx, projectId, BACKEND, PAYMENT_TABLE, {
       order_id: input.orderId,
       // Test and live never mix: callbacks ignore events of the other mode for this row.
@@ -104,6 +131,8 @@ export async function createPaymentAction(
       currency: input.currency,
       status: 'PENDING',
       method: input.method,
+      items: soldItems,
+      discount_code: promotion?.code ?? null,
     });
     const [keyed] = await updateRows(
       tx,
@@ -134,16 +163,20 @@ export async function createPaymentAction(
       const session = await ctx.stripe.checkout.sessions.create(
         {
           mode: 'payment',
-          line_items: [
-            {
-              quantity: 1,
-              price_data: {
-                currency: input.currency,
-                unit_amount: input.amount,
-                product_data: { name: options.itemName?.trim() || `Order #${input.orderId}` },
-              },
-            },
-          ],
+          line_items: priced
+            ? priced.items.map((item) => ({ price: item.price, quantity: item.quantity }))
+            : [
+                {
+                  quantity: 1,
+                  price_data: {
+                    currency: input.currency,
+                    unit_amount: input.amount,
+                    product_data: { name: options.itemName?.trim() || `Order #${input.orderId}` },
+                  },
+                },
+              ],
+          ...(promotion ? { discounts: [{ promotion_code: promotion.id }] } : {}),
+          ...(request.allowPromotionCodes && !promotion ? { allow_promotion_codes: true } : {}),
           success_url: input.successUrl as string,
           cancel_url: input.cancelUrl as string,
           client_reference_id: String(input.orderId),
@@ -161,6 +194,8 @@ export async function createPaymentAction(
       await updateRows(handle.db, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
         stripe_checkout_session_id: session.id,
         checkout_url: session.url,
+        // What Stripe will take off for the code named at creation (Stripe's figure; the callback confirms it).
+        ...discountOfSession(session),
       });
       return { paymentId, status: 'PENDING', checkoutUrl: session.url, clientSecret: null, reused };
     }

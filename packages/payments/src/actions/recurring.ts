@@ -1,5 +1,6 @@
 import { type Actor, BACKEND, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
 import { z } from 'zod';
+import { trialDaysOf } from '../catalog';
 import { ensureStripeCustomer } from '../customers';
 import { fromStripeError, PaymentError, parseInput } from '../errors';
 import { allowedReturnOrigins, checkReturnUrl } from '../return-urls';
@@ -9,6 +10,7 @@ import { RECURRING_PAYMENT_TABLE } from '../system-tables';
 import { maySetCharge, refuseChargeFields } from './charge';
 import { endUserOf, liveSubscriptionId, loadOrderAs, prepareAction } from './context';
 import { assertOrderIsForPlan, describePlans, offeredPlans } from './plans';
+import { shopHasPromotionCodes } from './promotions';
 
 const priceIdSchema = z
   .string()
@@ -22,6 +24,8 @@ export const initiateRecurringInput = z.object({
   /** Any recurring price, with its own trial: only for the builder's backend (project API key). */
   priceId: priceIdSchema.optional(),
   trialDays: z.number().int().min(1).max(730).optional(),
+  /** The hosted checkout's Promotion code field; by default there when the shop has an active code. */
+  allowPromotionCodes: z.boolean().optional(),
   successUrl: z.string().max(2000),
   cancelUrl: z.string().max(2000),
 });
@@ -57,7 +61,6 @@ export async function initiateRecurringAction(
       `The shop does not offer the plan "${input.plan}"; choose one of: ${describePlans(plans.priceIds)}.`,
       { plan: 'Not offered.' },
     );
-  const trialDays = input.priceId ? input.trialDays : plans.trialDays;
   let price: Awaited<ReturnType<typeof ctx.stripe.prices.retrieve>>;
   try {
     price = await ctx.stripe.prices.retrieve(priceId);
@@ -68,6 +71,9 @@ export async function initiateRecurringAction(
     throw new PaymentError('VALIDATION', `Price ${priceId} is a one-time price; choose a recurring price.`, {
       [input.priceId ? 'priceId' : 'plan']: 'Not recurring.',
     });
+  // The trial: the backend's own, else the price's (the Products card's tillflow_trial_days or Stripe's
+  // recurring.trial_period_days), else the shop's plans setting.
+  const trialDays = (input.priceId ? input.trialDays : undefined) ?? trialDaysOf(price) ?? plans.trialDays;
   if (!maySetCharge(actor)) await assertOrderIsForPlan(handle.db, projectId, ctx.orderTable, order, price);
   const subscriber = await endUserOf(handle.db, projectId, actor);
 
@@ -106,9 +112,11 @@ export async function initiateRecurringAction(
   };
   try {
     const customer = subscriber ? await ensureStripeCustomer(handle.db, ctx.stripe, projectId, subscriber) : undefined;
+    const promotionCodes = input.allowPromotionCodes ?? (await shopHasPromotionCodes(ctx.stripe));
     const session = await ctx.stripe.checkout.sessions.create(
       {
         mode: 'subscription',
+        ...(promotionCodes ? { allow_promotion_codes: true } : {}),
         line_items: [{ price: priceId, quantity: 1 }],
         success_url: input.successUrl,
         cancel_url: input.cancelUrl,

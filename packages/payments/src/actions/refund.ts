@@ -1,4 +1,4 @@
-import { type Actor, aggregateRows, BACKEND, getRow, insertRow, updateRows } from '@tillflow/data-model';
+import { type Actor, aggregateRows, BACKEND, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
 import { z } from 'zod';
 import { formatMinorUnits } from '../currencies';
 import { fromStripeError, PaymentError, parseInput } from '../errors';
@@ -8,7 +8,11 @@ import { collectedOf, PAYMENT_TABLE, REFUND_TABLE, REFUNDABLE_PAYMENT_STATUSES }
 import { prepareAction } from './context';
 
 export const refundInput = z.object({
-  paymentId: z.number().int().positive(),
+  /** Our payment's id, or Stripe's PaymentIntent id (`pi_…`) of it, looked up as the caller. */
+  paymentId: z.union([
+    z.number().int().positive(),
+    z.string().regex(/^pi_\w+$/, 'A payment is named by its id or by Stripe’s PaymentIntent id (pi_…).'),
+  ]),
   /** Minor units; without it (or null, as no-code tools send an empty field), everything that remains refundable. */
   amount: z
     .number()
@@ -31,6 +35,32 @@ export interface CreatedRefund {
 }
 
 /**
+ * Our payment id for a reference by our id or by Stripe's PaymentIntent id, found only among the rows the caller
+ * may read: a role allowed to refund still refunds only payments it can see (a shopper's own, say).
+ */
+async function paymentIdOf(
+  services: PaymentServices,
+  projectId: number,
+  actor: Actor,
+  ref: number | string,
+): Promise<number> {
+  const byStripe = typeof ref === 'string';
+  const { rows } = await queryRows(services.database.db, projectId, actor, PAYMENT_TABLE, {
+    filters: [{ column: byStripe ? 'stripe_payment_intent_id' : 'id', op: 'eq', value: ref }],
+    limit: 1,
+  });
+  if (!rows[0])
+    throw new PaymentError(
+      'NOT_FOUND',
+      byStripe ? 'No payment with that Stripe id.' : `Payment ${ref} was not found.`,
+      {
+        paymentId: 'Not found.',
+      },
+    );
+  return Number(rows[0].id);
+}
+
+/**
  * The refund action. The amount is reserved by inserting a PENDING refund row
  * while the payment row is locked, so two concurrent refunds are serialised and
  * can never together exceed the payment; a refund Stripe refuses is marked
@@ -43,8 +73,9 @@ export async function refundAction(
   rawInput: z.input<typeof refundInput>,
 ): Promise<CreatedRefund> {
   const handle = services.database;
-  const input = parseInput(refundInput, rawInput);
+  const parsed = parseInput(refundInput, rawInput);
   const ctx = await prepareAction(services, projectId, actor, 'stripe.refund');
+  const input = { ...parsed, paymentId: await paymentIdOf(services, projectId, actor, parsed.paymentId) };
 
   const reserved = await handle.db.transaction(async (tx) => {
     if (!(await lockRow(tx, projectId, PAYMENT_TABLE, input.paymentId)))

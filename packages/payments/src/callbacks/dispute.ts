@@ -1,6 +1,6 @@
 import { BACKEND, updateRows } from '@tillflow/data-model';
 import { authUser, type Executor, projects } from '@tillflow/db';
-import type { DisputeStatus } from '@tillflow/flow-model';
+import type { DisputeStatus, OrderStatusByPayment } from '@tillflow/flow-model';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { formatMinorUnits } from '../currencies';
@@ -14,7 +14,11 @@ export interface DisputeCallbackOutput {
   orderId: number | null;
   paymentId: number | null;
   disputeStatus: DisputeStatus | null;
+  /** Where the order stands by its payment alone: where a won dispute puts a disputed order back. */
+  orderStatusByPayment: OrderStatusByPayment | null;
   reason: string | null;
+  /** Stripe's reason code in words, for the owner's email and screens. */
+  reasonDisplay: string | null;
   alreadyProcessed: boolean;
   adminEmail: string | null;
   amount: number | null;
@@ -26,11 +30,45 @@ export interface DisputeCallbackOutput {
 const idOf = (v: unknown) =>
   typeof v === 'string' ? v : v && typeof v === 'object' ? String((v as { id: unknown }).id) : undefined;
 
+/** Stripe's dispute reasons (Dispute.reason) as the shop owner reads them. */
+const DISPUTE_REASONS: Record<string, string> = {
+  bank_cannot_process: 'the customer’s bank could not process the payment',
+  check_returned: 'the check was returned',
+  credit_not_processed: 'the customer says a refund or credit they were promised was not made',
+  customer_initiated: 'the customer asked their bank to reverse the payment',
+  debit_not_authorized: 'the customer says they did not authorise the debit',
+  duplicate: 'the customer says they were charged twice',
+  fraudulent: 'the customer says they did not make this payment',
+  general: 'the customer’s bank gave no specific reason',
+  incorrect_account_details: 'the account details were wrong',
+  insufficient_funds: 'the customer’s account did not have enough money',
+  noncompliant: 'the card network says the payment broke its rules',
+  product_not_received: 'the customer says they did not receive what they paid for',
+  product_unacceptable: 'the customer says what they received was faulty or not as described',
+  subscription_canceled: 'the customer says they were charged after cancelling a subscription',
+  unrecognized: 'the customer does not recognise the payment',
+};
+
+/** A dispute's reason in words; a code Stripe adds later reads with spaces instead of underscores. */
+export function disputeReasonWords(reason: unknown): string | null {
+  if (typeof reason !== 'string' || reason === '') return null;
+  return DISPUTE_REASONS[reason] ?? reason.replace(/_/g, ' ');
+}
+
 /** Stripe's dispute states as the payment row keeps them: open until won or lost (a closed inquiry counts as won). */
 export function disputeStatusOf(stripeStatus: string): DisputeStatus {
   if (stripeStatus === 'won' || stripeStatus === 'warning_closed') return 'WON';
   if (stripeStatus === 'lost') return 'LOST';
   return 'DISPUTED';
+}
+
+/** An order's status as its payment's status alone says it, in the default order words. */
+export function orderStatusByPayment(paymentStatus: string): OrderStatusByPayment {
+  if (paymentStatus === 'SUCCESSFUL') return 'paid';
+  if (paymentStatus === 'PARTIALLY_REFUNDED') return 'partially_refunded';
+  if (paymentStatus === 'REFUNDED') return 'refunded';
+  if (paymentStatus === 'FAILED') return 'failed';
+  return 'pending';
 }
 
 async function ownerEmail(tx: Executor, projectId: number): Promise<string | null> {
@@ -58,7 +96,9 @@ export async function handleDisputeEvent(
     orderId: null,
     paymentId: null,
     disputeStatus: null,
+    orderStatusByPayment: null,
     reason: null,
+    reasonDisplay: null,
     alreadyProcessed: false,
     adminEmail: null,
     amount: null,
@@ -75,7 +115,11 @@ export async function handleDisputeEvent(
     { column: 'stripe_charge_id', value: idOf(dispute.charge) },
   ]);
   if (!payment || !sameMode(payment, event)) return ignored;
-  const status = disputeStatusOf(String(dispute.status));
+  const fetched = disputeStatusOf(String(dispute.status));
+  // A dispute ends once (won or lost) and never reopens: a read of it made before it ended (this run fetched it,
+  // then waited for the row while a later event's run recorded the outcome) does not put it back to open.
+  const ended = payment.stripe_dispute_id === dispute.id && ['WON', 'LOST'].includes(String(payment.dispute_status));
+  const status = ended && fetched === 'DISPUTED' ? (payment.dispute_status as DisputeStatus) : fetched;
   const amount = Number(dispute.amount);
   // A lost dispute takes the disputed amount back: recorded, so the dashboard's net counts it.
   const lost = status === 'LOST' ? amount : 0;
@@ -94,7 +138,9 @@ export async function handleDisputeEvent(
     orderId: Number(payment.order_id),
     paymentId: payment.id,
     disputeStatus: status,
+    orderStatusByPayment: orderStatusByPayment(String(payment.status)),
     reason: typeof dispute.reason === 'string' ? dispute.reason : null,
+    reasonDisplay: disputeReasonWords(dispute.reason),
     alreadyProcessed: !changed,
     adminEmail: await ownerEmail(tx, projectId),
     amount,

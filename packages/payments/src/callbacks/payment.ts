@@ -45,6 +45,8 @@ export async function handlePaymentEvent(
   tx: Executor,
   projectId: number,
   event: StripeEventLike,
+  /** The code a shopper typed for a promotion code id (read from Stripe when the row does not know it). */
+  codeOf: (promotionCodeId: string) => Promise<string | null> = async () => null,
 ): Promise<PaymentCallbackOutput> {
   const update = paymentUpdateFromEvent(event);
   const ignored = {
@@ -64,7 +66,10 @@ export async function handlePaymentEvent(
   ]);
   if (!payment || !sameMode(payment, event)) return ignored;
   const current = payment.status as PaymentStatus;
-  const owed = { amount: Number(payment.amount), currency: String(payment.currency) };
+  // A discount Stripe applied at Checkout lowers what is owed by exactly what it says it took off (the session's
+  // events say so; the intent's carry no discount, so the one recorded with the session counts for them).
+  const discountOff = update.discount?.amount_discount ?? Number(payment.amount_discount ?? 0);
+  const owed = { amount: Number(payment.amount) - discountOff, currency: String(payment.currency) };
   const amountMatches = paidAmountMatches(owed, update);
   const next: PaymentStatus = amountMatches ? update.status : 'AMOUNT_MISMATCH';
   if (!amountMatches) await ensurePaymentStatusOption(tx, projectId, 'AMOUNT_MISMATCH');
@@ -79,6 +84,11 @@ export async function handlePaymentEvent(
   if (update.paymentIntentId && !payment.stripe_payment_intent_id)
     values.stripe_payment_intent_id = update.paymentIntentId;
   if (update.chargeId && !payment.stripe_charge_id) values.stripe_charge_id = update.chargeId;
+  if (apply && update.discount?.amount_discount) {
+    Object.assign(values, update.discount);
+    const promo = update.discount.discount_promotion_code;
+    if (promo && !payment.discount_code) values.discount_code = await codeOf(promo);
+  }
   if (apply) {
     values.status = next;
     if (update.paidAt) values.paid_at = update.paidAt;
@@ -107,7 +117,7 @@ export async function handlePaymentEvent(
     amountMatches,
     alreadyProcessed: !apply && !settledByRefunds,
     recovered: apply && (current === 'FAILED' || current === 'CANCELED') && update.status === 'SUCCESSFUL',
-    ...(await receiptFields(tx, projectId, payment, event)),
+    ...(await receiptFields(tx, projectId, { ...payment, ...values }, event)),
     ignored: false,
   };
 }

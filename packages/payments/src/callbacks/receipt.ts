@@ -1,4 +1,5 @@
 import { setting } from '@tillflow/core';
+import { discountWords } from '@tillflow/core/money';
 import { BACKEND, END_USER_TABLE, getRow, listTables, type Row } from '@tillflow/data-model';
 import { appSettings, type Executor, projects } from '@tillflow/db';
 import { loadSmtpSettings } from '@tillflow/mail';
@@ -77,13 +78,16 @@ export async function receiptFields(
   payment: Row,
   event: StripeEventLike,
 ): Promise<ReceiptFields> {
-  const amount = Number(payment.amount);
+  // What the shopper paid: the payment's amount less the discount Stripe applied at Checkout.
+  const off = Number(payment.amount_discount ?? 0);
+  const amount = Number(payment.amount) - off;
   const currency = String(payment.currency);
   const amountDisplay = formatMinorUnits(amount, currency);
   const shop = await shopOf(tx, projectId);
   const orderId = Number(payment.order_id);
   const itemName = await itemNameOf(tx, projectId, orderId);
-  const parts = renderReceipt(shop, { id: orderId, item: itemName, amountDisplay, paymentId: payment.id });
+  const discountDisplay = discountWords(off, currency, payment.discount_code ? String(payment.discount_code) : null);
+  const parts = renderReceipt(shop, { id: orderId, item: itemName, amountDisplay, discountDisplay });
   return {
     amount,
     currency,

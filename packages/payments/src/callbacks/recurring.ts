@@ -49,8 +49,11 @@ export async function handleSubscriptionEvent(
     { column: 'stripe_subscription_id', value: fromEvent.subscriptionId },
   ]);
   if (!row || !sameMode(row, event)) return ignored;
+  // Expanded so the row can say which card pays (the subscription's own, else the customer's default).
   const fresh = subscriptionSnapshot(
-    (await stripe.subscriptions.retrieve(fromEvent.subscriptionId)) as unknown as Record<string, unknown>,
+    (await stripe.subscriptions.retrieve(fromEvent.subscriptionId, {
+      expand: ['default_payment_method', 'customer.invoice_settings.default_payment_method'],
+    })) as unknown as Record<string, unknown>,
   );
   const expected = { priceId: String(row.stripe_price_id), trialDays: (row.trial_days as number | null) ?? null };
   // Bound once; later price changes are the shop's own (plan changes, adjusted charges).
@@ -71,13 +74,24 @@ export async function handleSubscriptionEvent(
     current_period_end: fresh.currentPeriodEnd,
     cancel_at_period_end: fresh.cancelAtPeriodEnd,
     canceled_at: fresh.canceledAt,
+    // What the customer changed since (a plan switch, the quantity, a pause, the card; e.g. in the portal).
+    stripe_price_id: fresh.priceId ?? row.stripe_price_id,
+    quantity: fresh.quantity,
+    plan_amount: fresh.planAmount,
+    plan_interval: fresh.planInterval,
+    collection_paused: fresh.collectionPaused,
+    payment_method: fresh.paymentMethod ?? row.payment_method ?? null,
   };
   const changed =
     row.status !== fresh.status ||
     row.stripe_subscription_id !== fresh.subscriptionId ||
     Boolean(row.cancel_at_period_end) !== fresh.cancelAtPeriodEnd ||
     !sameTime(row.current_period_end, fresh.currentPeriodEnd) ||
-    !sameTime(row.canceled_at, fresh.canceledAt);
+    !sameTime(row.canceled_at, fresh.canceledAt) ||
+    (['stripe_price_id', 'quantity', 'plan_amount', 'plan_interval', 'payment_method'] as const).some(
+      (k) => (row[k] ?? null) !== (values[k] ?? null),
+    ) ||
+    Boolean(row.collection_paused) !== fresh.collectionPaused;
   if (changed)
     await updateRows(
       tx,

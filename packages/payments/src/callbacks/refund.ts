@@ -59,7 +59,8 @@ export async function settlePaymentTotals(tx: Executor, projectId: number, payme
   if (!settled && !paidBeforeWeKnew) return;
   await updateRows(tx, projectId, BACKEND, PAYMENT_TABLE, [{ column: 'id', op: 'eq', value: paymentId }], {
     amount_refunded: refunded,
-    status: paymentStatusAfterRefunds(Number(payment.amount), refunded),
+    // What was paid: the amount less the discount Stripe applied at Checkout (all of it back is REFUNDED).
+    status: paymentStatusAfterRefunds(Number(payment.amount) - Number(payment.amount_discount ?? 0), refunded),
   });
 }
 
