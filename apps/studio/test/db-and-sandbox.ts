@@ -1,10 +1,11 @@
 import { sandboxControlToken } from '@tillflow/core';
-import { createTable, setOwnerColumn, setTablePermission } from '@tillflow/data-model';
+import { createTable, insertRow, setOwnerColumn, setTablePermission } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
-import { createTestDb } from '@tillflow/db/testing';
+import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
 import { startSandbox } from '@tillflow/stripe-sandbox';
 import { afterAll, beforeAll } from 'vitest';
+import type { signUpBuilder } from './helpers';
 
 /**
  * A test database and a Stripe sandbox for the enclosing describe block (or file): made before its tests,
@@ -54,4 +55,26 @@ export async function orderAndProductTables(handle: DbHandle, projectId: number)
       { name: 'price', type: 'integer' },
     ],
   });
+}
+
+/**
+ * A coffee shop as the generated-app tests use it: a project (slug `<prefix>-<unique>`) with the two tables above,
+ * the given products, payments activated on `order` and the catalog read from `product` (orders labelled by `item`).
+ */
+export async function coffeeShop(
+  handle: DbHandle,
+  caller: Awaited<ReturnType<typeof signUpBuilder>>['caller'],
+  slugPrefix: string,
+  products: { name: string; price: number }[],
+) {
+  const slug = `${slugPrefix}-${uniqueSuffix()}`;
+  const project = await caller.project.create({ name: 'Coffee shop', slug });
+  await orderAndProductTables(handle, project.id);
+  for (const product of products) await insertRow(handle.db, project.id, { kind: 'backend' }, 'product', product);
+  await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
+  await caller.appSettings.save({
+    projectId: project.id,
+    catalog: { source: 'table', table: 'product', nameColumn: 'name', priceColumn: 'price', orderLabelColumn: 'item' },
+  });
+  return { project, slug };
 }

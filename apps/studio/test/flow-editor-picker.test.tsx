@@ -4,7 +4,7 @@ import { act, cleanup, fireEvent, render, screen } from '@testing-library/react'
 import { buildSystemFlow } from '@tillflow/flow-model';
 import { useState } from 'react';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BindingInput, BindingsContext } from '~/app/projects/[projectId]/flows/_components/binding-input';
+import { BindingInput, BindingsContext } from '~/components/ui/binding-input';
 import { bindingGroups } from '~/lib/flow-editor';
 
 afterEach(cleanup);
@@ -23,7 +23,7 @@ describe('binding picker', () => {
   it('lists upstream outputs by name and type and inserts the chosen one as {{ }}', () => {
     render(<Harness />);
     fireEvent.click(screen.getByRole('button', { name: 'Insert binding into filter 1 value' }));
-    expect(screen.getByRole('list', { name: 'Bindings from Payment callback' })).toBeTruthy();
+    expect(screen.getByRole('list', { name: 'Bindings from Payment details' })).toBeTruthy();
     expect(
       screen.getByRole('button', {
         name: "callback.paymentStatus ('SUCCESSFUL' | 'FAILED' | 'PENDING' | 'CANCELED' | 'AMOUNT_MISMATCH')",
@@ -42,6 +42,6 @@ describe('binding picker', () => {
     expect(screen.queryByRole('searchbox', { name: 'Search bindings' })).toBeNull();
     // Under the field, the binding reads as a chip in words, not as the path.
     const chips = screen.getByRole('list', { name: 'What filter 1 value reads' });
-    expect(chips.textContent).toBe('«order id» from Payment callback · a number');
+    expect(chips.textContent).toBe('«order id» from Payment details · a number');
   });
 });

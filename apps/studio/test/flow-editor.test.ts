@@ -110,7 +110,7 @@ describe('graph editing operations', () => {
 
   it('refuses to delete, edit or disconnect locked nodes', () => {
     const flow = payment();
-    expect(() => deleteNodes(flow.graph, ['callback'])).toThrow(/system node and cannot be deleted/);
+    expect(() => deleteNodes(flow.graph, ['callback'])).toThrow(/built-in step and cannot be deleted/);
     expect(() => updateNode(flow.graph, 'branch', { config: { expression: '{{ true }}' } })).toThrow(/edited/);
     const intoBranch = flow.graph.edges.find((e) => e.target === 'branch')?.id as string;
     expect(() => deleteEdges(flow.graph, [intoBranch])).toThrow(/disconnected/);
@@ -139,7 +139,7 @@ describe('graph editing operations', () => {
     // The callback itself stays locked: its table, its label.
     expect(() =>
       updateNode(renewal.graph, callback.id, { config: { ...callback.config, orderTable: 'other' } }),
-    ).toThrow(/system node and cannot be edited/);
+    ).toThrow(/built-in step and cannot be edited/);
     expect(() => updateNode(renewal.graph, callback.id, { label: 'Mine', config: callback.config })).toThrow(
       /cannot be edited/,
     );
@@ -244,8 +244,8 @@ describe('binding picker listing', () => {
   it('lists the trigger and upstream outputs by name and type, not downstream ones', () => {
     const flow = payment();
     const groups = bindingGroups(flow, 'update_order');
-    expect(groups.map((g) => g.title)).toEqual(['Trigger', 'Payment callback', 'Payment succeeded?']);
-    const callback = groups.find((g) => g.title === 'Payment callback')?.options ?? [];
+    expect(groups.map((g) => g.title)).toEqual(['Trigger', 'Payment details', 'Payment succeeded?']);
+    const callback = groups.find((g) => g.title === 'Payment details')?.options ?? [];
     expect(callback).toContainEqual({
       name: 'callback.orderId',
       path: 'nodes.callback.orderId',
@@ -281,11 +281,11 @@ describe('binding picker listing', () => {
     expect(
       bindingChips("Order {{ nodes.callback.orderId }} is {{ nodes.callback.paymentStatus == 'PAID' }}", groups),
     ).toEqual([
-      { path: 'nodes.callback.orderId', label: 'order id', source: 'Payment callback', sample: 'a number' },
+      { path: 'nodes.callback.orderId', label: 'order id', source: 'Payment details', sample: 'a number' },
       {
         path: 'nodes.callback.paymentStatus',
         label: 'payment status',
-        source: 'Payment callback',
+        source: 'Payment details',
         sample: 'Paid, Failed, Pending, Canceled or Amount differs from order',
       },
     ]);
@@ -295,6 +295,31 @@ describe('binding picker listing', () => {
       source: '',
       sample: 'not available at this step',
     });
+  });
+
+  it('shows what the last run saw as the example: money in major units, statuses as labels', () => {
+    const lastRun = {
+      nodes: {
+        trigger: { type: 'checkout.session.completed', data: { object: { amount_total: 850, currency: 'usd' } } },
+        callback: { orderId: 7, paymentStatus: 'SUCCESSFUL', amount: 850, currency: 'usd', alreadyProcessed: false },
+      },
+    };
+    const groups = bindingGroups(payment(), 'update_order', undefined, '', lastRun);
+    expect(
+      bindingChips(
+        '{{ nodes.callback.orderId }} {{ nodes.callback.paymentStatus }} {{ nodes.callback.amount }} {{ nodes.callback.alreadyProcessed }}',
+        groups,
+      ).map((c) => `${c.label}: ${c.sample}`),
+    ).toEqual([
+      'order id: last run: 7',
+      'payment status: last run: Paid',
+      'amount: last run: $8.50',
+      'already processed: last run: no',
+    ]);
+    // Without a run the example is the kind of value.
+    expect(bindingChips('{{ nodes.callback.orderId }}', bindingGroups(payment(), 'update_order'))[0].sample).toBe(
+      'a number',
+    );
   });
 
   it('filters by name and inserts {{ }} at the cursor', () => {

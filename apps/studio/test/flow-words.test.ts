@@ -62,7 +62,8 @@ describe('automations in people’s words', () => {
 
   it('the trigger step and the variables step read without mechanism words', () => {
     // Older projects' system flows stored the trigger's name as "Stripe webhook"; the card names what it is.
-    expect(nodeLabelWords('Stripe webhook')).toBe('Message from Stripe');
+    expect(nodeLabelWords('Stripe webhook')).toBe('When Stripe tells us');
+    expect(nodeLabelWords('Payment callback')).toBe('Payment details');
     expect(nodeLabelWords('Mark order paid')).toBe('Mark order paid');
     expect(stepSummary('trigger', {})).toBe('When Stripe sends a message, or on a test run');
     for (const type of ['trigger', 'set_variables'])

@@ -1,4 +1,4 @@
-import { sandboxControlToken } from '@tillflow/core';
+import { createLogger, sandboxControlToken } from '@tillflow/core';
 import { createTable, queryRows } from '@tillflow/data-model';
 import type { DbHandle } from '@tillflow/db';
 import { executeRows } from '@tillflow/db';
@@ -185,7 +185,7 @@ describe('flows router', () => {
 
     const versions = await caller.flows.versions({ projectId, flowId: systemId });
     expect(versions.map((v) => [v.version, v.live, v.summary])).toEqual([
-      [2, true, '1 node added, 1 connection added'],
+      [2, true, '1 step added, 1 connection added'],
       [1, false, 'First version'],
     ]);
     const current = await caller.flows.get({ projectId, flowId: systemId });
@@ -199,7 +199,7 @@ describe('flows router', () => {
     const after = await caller.flows.get({ projectId, flowId: systemId });
     expect(after.draft.graph.nodes.map((n) => n.id)).not.toContain('note_it');
     expect((await caller.flows.versions({ projectId, flowId: systemId }))[0].summary).toBe(
-      '1 node removed, 1 connection removed',
+      '1 step removed, 1 connection removed',
     );
   });
 
@@ -299,6 +299,7 @@ describe('events router', () => {
         rawBody,
         signatureHeader: stripeSignatureHeader(rawBody, secret),
         contentType: 'application/json',
+        logger: createLogger({ TILLFLOW_LOG_LEVEL: 'warn' }),
       });
     expect((await deliver()).status).toBe(200);
     expect((await deliver()).status).toBe(200);

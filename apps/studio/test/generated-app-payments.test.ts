@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { createCaller } from '~/server/api/root';
 import { servicesFor } from '~/server/services';
 import { appClient } from './app-client';
-import { orderAndProductTables, withDbAndSandbox } from './db-and-sandbox';
+import { coffeeShop, withDbAndSandbox } from './db-and-sandbox';
 import { signUpBuilder, waitFor } from './helpers';
 
 interface OrderView {
@@ -20,23 +20,10 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
 
   async function shop() {
     const { caller, user } = await signUpBuilder(env.handle, 'shopkeeper');
-    const slug = `shop-${uniqueSuffix()}`;
-    const project = await caller.project.create({ name: 'Coffee shop', slug });
-    await orderAndProductTables(env.handle, project.id);
-    const backend = { kind: 'backend' } as const;
-    await insertRow(env.handle.db, project.id, backend, 'product', { name: 'Beans', price: 1500 });
-    await insertRow(env.handle.db, project.id, backend, 'product', { name: 'Free sample', price: 0 });
-    await caller.payments.activate({ projectId: project.id, orderTable: 'order', confirmPermanent: true });
-    await caller.appSettings.save({
-      projectId: project.id,
-      catalog: {
-        source: 'table',
-        table: 'product',
-        nameColumn: 'name',
-        priceColumn: 'price',
-        orderLabelColumn: 'item',
-      },
-    });
+    const { project, slug } = await coffeeShop(env.handle, caller, 'shop', [
+      { name: 'Beans', price: 1500 },
+      { name: 'Free sample', price: 0 },
+    ]);
     return { caller, user, project, slug };
   }
 
@@ -263,6 +250,11 @@ describe('generated app: catalog, buying and the pages’ data, as end users', (
     expect(info.can.refund).toBe(true);
     const all = await bob.query<{ id: number; status: string }[]>('adminPayments');
     expect(all.map((p) => [p.id, p.status])).toEqual([[paymentId, 'SUCCESSFUL']]);
+    // The refund takes the same input as REST: a payment named by Stripe's PaymentIntent id is looked up as Bob.
+    await expect(bob.mutation('refund', { paymentId: 'pi_nothing_here' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'No payment with that Stripe id.',
+    });
 
     // The embedded card form's path: a Payment Intent whose client secret goes to Stripe.js.
     const intent = await ann.mutation<{ clientSecret: string | null; checkoutUrl: string | null }>('buy', {

@@ -18,13 +18,20 @@ describe('operations screen', () => {
   });
   afterAll(() => handle.close());
 
-  it('shows the open incident and the dead-lettered runs with their error, and retries one', async () => {
+  it('shows the open incident and the dead-lettered runs with their error in words (the step by its title), the runs waiting, and retries one', async () => {
     const owner = await signUpBuilder(handle, 'opsowner');
     const stranger = await signUpBuilder(handle, 'opsstranger');
     const project = await owner.caller.project.create({ name: 'Ops shop', slug: `ops-${uniqueSuffix()}` });
     const hook = await createHookedFlow(handle, project.id, {
       trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
-      nodes: [{ id: 'stop', type: 'stop', config: { outcome: 'fail', message: 'Out of stock' } }],
+      nodes: [
+        {
+          id: 'check_stock_1',
+          type: 'stop',
+          label: 'Check stock',
+          config: { outcome: 'fail', message: 'Out of stock' },
+        },
+      ],
       edges: [],
     });
     for (let i = 0; i < 2; i++)
@@ -41,7 +48,14 @@ describe('operations screen', () => {
       expect.objectContaining({ kind: 'dead_letter', runs: 2, resolvedAt: null, emailed: true }),
     ]);
     expect(ops.deadLetters).toHaveLength(2);
-    expect(ops.deadLetters[0]).toMatchObject({ flowName: hook.flow.name, error: 'stop: Out of stock', attempts: 1 });
+    expect(ops.deadLetters[0]).toMatchObject({
+      flowName: hook.flow.name,
+      step: 'Check stock',
+      error: 'Out of stock',
+      attempts: 1,
+    });
+    expect(JSON.stringify(ops)).not.toContain('check_stock_1');
+    expect(ops.waiting).toEqual([]);
     const mail = await owner.caller.mailbox.list({ projectId: project.id });
     expect(mail.filter((m) => m.toAddress === owner.user.email)).toHaveLength(1);
 
@@ -49,6 +63,15 @@ describe('operations screen', () => {
     const after = await owner.caller.events.operations({ projectId: project.id });
     expect(after.deadLetters).toHaveLength(1);
     expect(after.queue.waiting).toBe(1);
+    expect(after.waiting).toEqual([
+      expect.objectContaining({
+        id: ops.deadLetters[0].id,
+        flowName: hook.flow.name,
+        eventType: 'payment_intent.succeeded',
+        retryInS: 0,
+        attempt: 1,
+      }),
+    ]);
     const [run] = await executeRows<{ status: string }>(
       handle.db,
       sql`select status from flow_run where id = ${ops.deadLetters[0].id}`,

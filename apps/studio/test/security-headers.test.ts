@@ -34,6 +34,14 @@ describe('security headers', () => {
     expect(headers.get('x-frame-options')).toBe('DENY');
   });
 
+  it("the page editor's preview may be framed only by the studio itself; the rest of the studio by nobody", () => {
+    const headers = proxy(new NextRequest('http://localhost:3000/preview/4/7')).headers;
+    expect(directive(headers.get('content-security-policy'), 'frame-ancestors')).toBe("frame-ancestors 'self'");
+    expect(headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    const editor = proxy(new NextRequest('http://localhost:3000/projects/4/pages/7')).headers;
+    expect(directive(editor.get('content-security-policy'), 'frame-ancestors')).toBe("frame-ancestors 'none'");
+  });
+
   it('generated app pages may be framed only by themselves and load Stripe.js from Stripe or the sandbox', () => {
     process.env.TILLFLOW_SANDBOX_URL = 'http://127.0.0.1:12111';
     const headers = proxy(new NextRequest('http://localhost:3000/app/shop/orders')).headers;

@@ -1,10 +1,10 @@
-import { authSession, type DbHandle, projectInvitations, projects } from '@tillflow/db';
+import { authSession, createDb, type DbHandle, projectInvitations, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { getChangeHub } from '@tillflow/realtime';
 import { eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createCaller } from '~/server/api/root';
-import { liveStreamCount } from '~/server/teams/live-streams';
+import { liveStreamCount, trackLiveStream } from '~/server/teams/live-streams';
 import { signUpBuilder, waitFor } from './helpers';
 
 // Members, invitations, ownership, the audit trail and sessions, through the studio's tRPC API.
@@ -175,6 +175,41 @@ describe('teams: members, invitations, audit, sessions', () => {
     await waitFor(() => getChangeHub(handle).subscriberCount(projectId) === 0);
     await expect(caller.members.list({ projectId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await expect(caller.realtime.changes({ projectId })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('a role change ends the member’s streams in another studio process at once (NOTIFY), and only theirs', async () => {
+    const { owner, projectId } = await shop();
+    const ed = await signUpBuilder(handle, 'ed');
+    const fin = await signUpBuilder(handle, 'fin');
+    await join(owner, projectId, ed, 'editor');
+    await join(owner, projectId, fin, 'finance');
+    // PostgreSQL: a second, independent handle (its own connections and LISTEN), as another studio process has.
+    // PGlite is single-process: the same handle's listener gets the signal.
+    const other = handle.url ? await createDb({ url: handle.url, migrate: false }) : handle;
+    try {
+      const edStream = await trackLiveStream(other, { projectId, userId: ed.user.id, sessionId: null }, undefined);
+      const finStream = await trackLiveStream(other, { projectId, userId: fin.user.id, sessionId: null }, undefined);
+      const started = Date.now();
+      await owner.caller.members.setRole({ projectId, userId: ed.user.id, role: 'viewer' });
+      await waitFor(() => edStream.signal.aborted, 5000);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(edStream.ended()).toBe(true);
+      // Someone else's stream stays open; a refused change (the last owner) sends nothing.
+      await expect(
+        owner.caller.members.setRole({ projectId, userId: owner.user.id, role: 'editor' }),
+      ).rejects.toMatchObject({ code: 'PRECONDITION_FAILED' });
+      const ownerStream = await trackLiveStream(
+        other,
+        { projectId, userId: owner.user.id, sessionId: null },
+        undefined,
+      );
+      await owner.caller.members.remove({ projectId, userId: fin.user.id });
+      await waitFor(() => finStream.signal.aborted, 5000);
+      expect(ownerStream.signal.aborted).toBe(false);
+      for (const s of [edStream, finStream, ownerStream]) s.done();
+    } finally {
+      if (other !== handle) await other.close();
+    }
   });
 
   it('a member lists their own sessions and revoking one ends its live stream', async () => {

@@ -1,6 +1,7 @@
-import type { DbHandle } from '@tillflow/db';
+import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
 import { TRPCError } from '@trpc/server';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { studioRouter } from '~/server/api/root';
 import { signUpEndUser } from '~/server/generated-app/auth';
@@ -228,7 +229,9 @@ describe('teams: the REST routes are in the same policy table', () => {
         refused.push(`${route} as ${caller}`);
       }
     }
-    expect(refused).toEqual(['POST reconcile as endUser']);
+    expect(refused.sort()).toEqual(['POST flows/:id/call as apiKey', 'POST reconcile as endUser']);
+    // A refused API-key call still authenticated, so the key's last use is recorded; nothing else may change.
+    await executeRows(handle.db, sql`update project_api_key set last_used_at = null where project_id = ${project.id}`);
     expect(await projectDigest(handle, project.id, project.schemaName)).toEqual(before);
     // A route that is not in the table is not served, whatever the credential.
     const unknown = await handleRestRequest(

@@ -40,9 +40,22 @@ describe('teams: canvas presence', () => {
     await eddie.flows.presence({ projectId, flowId });
     await eddie.flows.presence({ projectId, flowId }); // a second heartbeat is the same row
     expect(await olive.flows.present({ projectId, flowId })).toEqual([
-      { userId: ed.user.id, name: 'Eddie', email: ed.user.email.toLowerCase(), you: false },
-      { userId: owner.user.id, name: 'Olive', email: owner.user.email.toLowerCase(), you: true },
+      { userId: ed.user.id, name: 'Eddie', email: ed.user.email.toLowerCase(), you: false, selection: [] },
+      { userId: owner.user.id, name: 'Olive', email: owner.user.email.toLowerCase(), you: true, selection: [] },
     ]);
+    // The heartbeat carries what each has selected; the others see it (the canvas outlines those nodes).
+    await eddie.flows.presence({ projectId, flowId, selection: ['trigger', 'mark_paid'] });
+    expect((await olive.flows.present({ projectId, flowId })).find((p) => p.name === 'Eddie')?.selection).toEqual([
+      'trigger',
+      'mark_paid',
+    ]);
+    // A huge selection is capped; a deselect clears it.
+    await eddie.flows.presence({ projectId, flowId, selection: Array.from({ length: 80 }, (_, i) => `n${i}`) });
+    expect((await olive.flows.present({ projectId, flowId })).find((p) => p.name === 'Eddie')?.selection).toHaveLength(
+      50,
+    );
+    await eddie.flows.presence({ projectId, flowId, selection: [] });
+    expect((await olive.flows.present({ projectId, flowId })).find((p) => p.name === 'Eddie')?.selection).toEqual([]);
     // Per flow: nobody is on the other one.
     expect(await olive.flows.present({ projectId, flowId: other })).toEqual([]);
     expect(await handle.db.select().from(canvasPresence).where(eq(canvasPresence.projectId, projectId))).toHaveLength(
@@ -53,8 +66,20 @@ describe('teams: canvas presence', () => {
     await eddie.flows.leaveCanvas({ projectId, flowId });
     expect((await olive.flows.present({ projectId, flowId })).map((p) => p.name)).toEqual(['Olive']);
 
-    // A heartbeat older than the TTL no longer counts (the tab was closed without saying so).
+    // A heartbeat older than the TTL no longer counts (the tab was closed without saying so): a tab that died
+    // 13 s ago is gone (a little over two 5 s heartbeats), one 8 s ago still counts.
+    expect(PRESENCE_TTL_MS).toBeLessThanOrEqual(12_000);
     await eddie.flows.presence({ projectId, flowId });
+    await handle.db
+      .update(canvasPresence)
+      .set({ seenAt: new Date(Date.now() - 8000) })
+      .where(eq(canvasPresence.userId, ed.user.id));
+    expect((await olive.flows.present({ projectId, flowId })).map((p) => p.name).sort()).toEqual(['Eddie', 'Olive']);
+    await handle.db
+      .update(canvasPresence)
+      .set({ seenAt: new Date(Date.now() - 13_000) })
+      .where(eq(canvasPresence.userId, ed.user.id));
+    expect((await olive.flows.present({ projectId, flowId })).map((p) => p.name)).toEqual(['Olive']);
     await handle.db
       .update(canvasPresence)
       .set({ seenAt: new Date(Date.now() - PRESENCE_TTL_MS - 1000) })

@@ -1,4 +1,5 @@
 import type { ColumnType } from '@tillflow/data-model/types';
+import { statusLabel } from './status-labels';
 
 /** Column types in a shop owner's words (the stored type names stay the values). */
 export const COLUMN_TYPE_WORDS: Record<ColumnType, string> = {
@@ -18,7 +19,9 @@ export function describeColumnType(column: {
   enumOptions?: string[] | null;
   relationTable?: string | null;
 }): string {
-  if (column.type === 'enum') return `One of: ${(column.enumOptions ?? []).join(', ')}`;
+  // Stripe-like codes Tillflow keeps (PENDING, SUCCESSFUL) read as their labels; the builder's own words as written.
+  if (column.type === 'enum')
+    return `One of: ${(column.enumOptions ?? []).map((o) => (/^[A-Z][A-Z_]+$/.test(o) ? statusLabel(o) : o)).join(', ')}`;
   if (column.type === 'relation') return `Link to ${tableWords(column.relationTable ?? '')}`;
   return COLUMN_TYPE_WORDS[column.type].replace(/ \(.*\)$/, '');
 }

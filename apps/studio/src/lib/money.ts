@@ -1,5 +1,12 @@
 // One money format for server and browser ("$12.50", "¥500", "KWD 1.250"): @tillflow/core/money.
-export { currencyExponent, formatMoney, minorToMajorString, parseMoney, tryParseMoney } from '@tillflow/core/money';
+export {
+  currencyExponent,
+  discountWords,
+  formatMoney,
+  minorToMajorString,
+  parseMoney,
+  tryParseMoney,
+} from '@tillflow/core/money';
 
 /**
  * Where a Stripe object can be looked at: the Stripe Dashboard for real keys, the sandbox's own

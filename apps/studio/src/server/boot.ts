@@ -2,6 +2,7 @@ import { loadSettings } from '@tillflow/core';
 import { schedulePaymentsMaintenance, someProjectUsesSandbox, upgradePaymentsProjects } from '@tillflow/payments';
 import { resealLegacySecrets, stampExistingFlowBindings } from '@tillflow/runtime';
 import { startOperations } from './operations';
+import { ensureDefaultPagesForAll } from './pages/defaults';
 import { getServices } from './services';
 
 const globalForBoot = globalThis as unknown as { __tillflowBooted?: Promise<void> };
@@ -32,10 +33,17 @@ export function bootServer(): Promise<void> {
     const stamped = await stampExistingFlowBindings(handle.db);
     if (stamped > 0) logger.info({ stamped }, 'bound stored flow definitions to their tables by id');
     // Projects activated by an older release get today's system flows, events and columns now (in the background).
-    void upgradePaymentsProjects(services).then((report) => {
-      for (const entry of report)
-        if (entry.error) logger.warn({ projectId: entry.projectId, error: entry.error }, 'payments upgrade failed');
-    });
+    void upgradePaymentsProjects(services)
+      .then((report) => {
+        for (const entry of report)
+          if (entry.error) logger.warn({ projectId: entry.projectId, error: entry.error }, 'payments upgrade failed');
+        // ...and the default pages (studio → Pages) made from the page model, once each.
+        return ensureDefaultPagesForAll(services);
+      })
+      .then((report) => {
+        for (const entry of report)
+          if (entry.error) logger.warn({ projectId: entry.projectId, error: entry.error }, 'default pages failed');
+      });
     // Repair endpoints deleted in Stripe and recover missed events, every 15 minutes by default.
     const maintenanceMs = settings.TILLFLOW_MAINTENANCE_MS;
     if (maintenanceMs > 0) schedulePaymentsMaintenance(services, maintenanceMs, logger);

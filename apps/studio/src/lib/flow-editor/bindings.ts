@@ -1,5 +1,11 @@
 import { formatMoney } from '@tillflow/core/money';
-import { describeType, listBindableOutputs, sampleStripeEvent, type ValueType } from '@tillflow/flow-model';
+import {
+  describeType,
+  listBindableOutputs,
+  sampleStripeEvent,
+  stepLabelWords,
+  type ValueType,
+} from '@tillflow/flow-model';
 import type { FlowDefinition, TableInfo } from '@tillflow/flow-model/types';
 import { fieldWords } from '../flow-words';
 import { statusLabel } from '../status-labels';
@@ -19,10 +25,27 @@ export interface BindingOption {
   sample: string;
 }
 
+/** What each step gave back in the flow's last run, by node id (the trigger's output is Stripe's message). */
+export interface LastRunValues {
+  nodes: Record<string, unknown>;
+}
+
 export interface BindingGroup {
   /** 'Trigger', a node's label, or 'Variables'. */
   title: string;
   options: BindingOption[];
+}
+
+/** What a binding picker says and which `{{ }}` names its chips read (the canvas's, or the page editor's). */
+export interface BindingPickerWords {
+  /** The picker button's tooltip. */
+  offers: string;
+  /** The search box's placeholder. */
+  search: string;
+  /** When nothing matches the search. */
+  none: string;
+  /** The names a reference starts with (`nodes`, `trigger`, `vars` on the canvas; `item`, `page`, … on a page). */
+  roots?: readonly string[];
 }
 
 /** A binding as a chip a person reads: its label, where it comes from and an example of what it holds. */
@@ -60,8 +83,36 @@ function valueAt(root: unknown, path: string): unknown {
   return here;
 }
 
-function sampleWords(path: string, type: ValueType, event: Record<string, unknown> | null): string {
-  if (type.kind === 'enum') return joinOr([...new Set(type.values.map((v) => statusLabel(v)))]);
+/** A value the last run saw, as a person reads it: money in major units, a status as its label. */
+function lastRunWords(path: string, lastRun: LastRunValues | undefined): string | null {
+  if (!lastRun) return null;
+  const [head, id, ...rest] = path.split('.');
+  const nodeId = head === 'trigger' ? 'trigger' : head === 'nodes' ? id : null;
+  if (!nodeId || !(nodeId in lastRun.nodes)) return null;
+  const field = head === 'trigger' ? [id, ...rest].filter(Boolean).join('.') : rest.join('.');
+  const output = lastRun.nodes[nodeId];
+  const value = field ? valueAt(output, field) : output;
+  const parentPath = field.includes('.') ? field.slice(0, field.lastIndexOf('.')) : '';
+  const parent = parentPath ? valueAt(output, parentPath) : output;
+  const currency = (parent as { currency?: unknown } | null)?.currency;
+  if (typeof value === 'number' && /amount|total|price/i.test(field) && typeof currency === 'string')
+    return `last run: ${formatMoney(value, currency)}`;
+  if (typeof value === 'string' && value !== '')
+    return `last run: ${/^[A-Z][A-Z_]+$/.test(value) ? statusLabel(value) : value.length > 40 ? `${value.slice(0, 40)}…` : value}`;
+  if (typeof value === 'number') return `last run: ${String(value)}`;
+  if (typeof value === 'boolean') return `last run: ${value ? 'yes' : 'no'}`;
+  return null;
+}
+
+function sampleWords(
+  path: string,
+  type: ValueType,
+  event: Record<string, unknown> | null,
+  lastRun?: LastRunValues,
+): string {
+  const seen = lastRunWords(path, lastRun);
+  if (seen) return seen;
+  if (type.kind === 'enum') return typeWords(type);
   if (event && path.startsWith('trigger.')) {
     const value = valueAt(event, path.slice('trigger.'.length));
     const object = (event.data as { object?: Record<string, unknown> } | undefined)?.object;
@@ -70,6 +121,12 @@ function sampleWords(path: string, type: ValueType, event: Record<string, unknow
     if (typeof value === 'string' && value !== '') return `e.g. ${value}`;
     if (typeof value === 'number' || typeof value === 'boolean') return `e.g. ${String(value)}`;
   }
+  return typeWords(type);
+}
+
+/** What kind of value a binding holds, in words: "a number", "yes or no", "Paid, Failed or Pending". */
+export function typeWords(type: ValueType): string {
+  if (type.kind === 'enum') return joinOr([...new Set(type.values.map((v) => statusLabel(v)))]);
   return KIND_WORDS[type.kind] ?? type.kind;
 }
 
@@ -92,8 +149,9 @@ export function bindingGroups(
   nodeId: string,
   tables?: TableInfo[],
   filter = '',
+  lastRun?: LastRunValues,
 ): BindingGroup[] {
-  const labels = new Map(definition.graph.nodes.map((n) => [n.id, n.label ?? n.id]));
+  const labels = new Map(definition.graph.nodes.map((n) => [n.id, stepLabelWords(n.label ?? n.id)]));
   const needle = filter.trim().toLowerCase();
   const groups = new Map<string, BindingGroup>();
   const trigger = definition.trigger;
@@ -113,7 +171,7 @@ export function bindingGroups(
       path: out.path,
       type: describeType(out.type),
       label,
-      sample: sampleWords(out.path, out.type, event),
+      sample: sampleWords(out.path, out.type, event, lastRun),
     });
     groups.set(key, group);
   }
@@ -129,16 +187,20 @@ function unlisted(path: string, label: string, groups: BindingGroup[]): BindingC
 }
 
 const REFERENCE = /\b(?:nodes\.[A-Za-z0-9_-]+|trigger|vars)(?:\.[A-Za-z0-9_]+|\[\d+\])*/g;
+/** A reference to one of `roots` (a page's `item`, `page`, `results`, …) and the fields after it. */
+const referenceTo = (roots: readonly string[]) =>
+  new RegExp(`(?<![\\w.])(?:${roots.join('|')})(?![\\w])(?:\\.[A-Za-z0-9_]+|\\[\\d+\\])*`, 'g');
 
 /**
  * The bindings a field's text reads, once each, as chips: `Order {{ nodes.callback.orderId }}` →
  * [{ label: 'order id', source: 'Payment callback', sample: 'a number' }]. Only text inside `{{ }}` counts.
  */
-export function bindingChips(text: string, groups: BindingGroup[]): BindingChip[] {
+export function bindingChips(text: string, groups: BindingGroup[], roots?: readonly string[]): BindingChip[] {
+  const reference = roots?.length ? referenceTo(roots) : REFERENCE;
   const options = new Map(groups.flatMap((g) => g.options.map((o) => [o.path, { option: o, source: g.title }])));
   const chips = new Map<string, BindingChip>();
   for (const [, inside] of text.matchAll(/\{\{([\s\S]*?)\}\}/g))
-    for (const [path] of (inside ?? '').replace(/'[^']*'|"[^"]*"/g, '').matchAll(REFERENCE)) {
+    for (const [path] of (inside ?? '').replace(/'[^']*'|"[^"]*"/g, '').matchAll(reference)) {
       if (chips.has(path)) continue;
       const found = options.get(path);
       chips.set(

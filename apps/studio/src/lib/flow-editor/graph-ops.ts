@@ -17,7 +17,7 @@ function nodeLabel(node: FlowNode) {
 }
 
 function lockedError(node: FlowNode, what: string) {
-  return new FlowEditError(`'${nodeLabel(node)}' is a system node and cannot be ${what}.`);
+  return new FlowEditError(`'${nodeLabel(node)}' is a built-in step and cannot be ${what}.`);
 }
 
 /** A node id usable in bindings (`nodes.<id>`), unique in the graph: update_rows, update_rows_2, … */
@@ -56,7 +56,7 @@ function pickPort(graph: FlowGraph, node: FlowNode, requested?: string): string 
 
 function byId(graph: FlowGraph, id: string): FlowNode {
   const node = graph.nodes.find((n) => n.id === id);
-  if (!node) throw new FlowEditError(`There is no node '${id}'.`);
+  if (!node) throw new FlowEditError(`There is no step '${id}'.`);
   return node;
 }
 
@@ -69,8 +69,8 @@ export interface NewNode {
 
 function makeNode(graph: FlowGraph, input: NewNode): FlowNode {
   const def = getNodeType(input.type);
-  if (!def) throw new FlowEditError(`'${input.type}' is not a known node type.`);
-  if (def.locked) throw new FlowEditError(`'${def.label}' is a built-in system node and cannot be added by hand.`);
+  if (!def) throw new FlowEditError(`'${input.type}' is not a known kind of step.`);
+  if (def.locked) throw new FlowEditError(`'${def.label}' is a built-in step and cannot be added by hand.`);
   return {
     id: freshNodeId(graph, input.type),
     type: input.type,
@@ -122,7 +122,7 @@ export function insertNodeOnEdge(
   const node = makeNode(graph, { ...input, position });
   const ports = nodeOutputs(node.type, node.config);
   if (ports.length === 0)
-    throw new FlowEditError(`'${nodeLabel(node)}' ends the flow, so it cannot go between two nodes.`);
+    throw new FlowEditError(`'${nodeLabel(node)}' ends the flow, so it cannot go between two steps.`);
   const outBranch = ports[0] === 'next' ? undefined : ports[0];
   const edges = graph.edges.filter((e) => e.id !== edge.id);
   const into: FlowEdge = {
@@ -144,12 +144,12 @@ export function insertNodeOnEdge(
 export function connect(graph: FlowGraph, c: { source: string; target: string; branch?: string }): FlowGraph {
   const source = byId(graph, c.source);
   const target = byId(graph, c.target);
-  if (source.id === target.id) throw new FlowEditError('A node cannot connect to itself.');
+  if (source.id === target.id) throw new FlowEditError('A step cannot connect to itself.');
   if (target.type === 'trigger') throw new FlowEditError('Nothing can connect into the trigger.');
   if (isLocked(target)) throw lockedError(target, 'rewired');
   const branch = pickPort(graph, source, c.branch);
   if (graph.edges.some((e) => e.source === source.id && e.target === target.id && e.branch === branch))
-    throw new FlowEditError('These nodes are already connected.');
+    throw new FlowEditError('These steps are already connected.');
   const edge: FlowEdge = {
     id: uniqueEdgeId(graph.edges, source.id, target.id, branch),
     source: source.id,

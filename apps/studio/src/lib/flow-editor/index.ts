@@ -3,4 +3,5 @@ export * from './clipboard';
 export * from './graph-ops';
 export * from './history';
 export * from './layout';
+export * from './merge';
 export * from './publish-changes';

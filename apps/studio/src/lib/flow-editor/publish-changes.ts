@@ -1,7 +1,7 @@
-import { diffFlows, type FlowDefinition, getNodeType } from '@tillflow/flow-model';
+import { diffFlows, type FlowDefinition, getNodeType, stepLabelWords } from '@tillflow/flow-model';
 
 const stepName = (node: { type: string; label?: string }) =>
-  `“${node.label ?? getNodeType(node.type)?.label ?? 'a step'}”`;
+  `“${stepLabelWords(node.label ?? getNodeType(node.type)?.label ?? 'a step')}”`;
 
 /**
  * What publishing the draft changes for live events, in sentences for the confirmation dialog:

@@ -7,10 +7,13 @@ import { ZodError, z } from 'zod';
 import { INTERNAL_MESSAGE, logInternalError } from '../http/internal-error';
 import { fallbackLogger } from '../logger';
 import { servicesFor } from '../services';
-import { AUDITED, recordAudit } from '../teams/audit';
+import { AUDITED, NOT_AUDITED, recordAudit, transactionHandle } from '../teams/audit';
 import { membershipOf } from '../teams/members';
 import { accessOf, deniedMessage, roleMayCall } from '../teams/policy';
 import { toTRPCError } from './errors';
+
+/** Thrown inside an audited change's transaction when the call failed: rolls back what it wrote. */
+const ROLLBACK = Symbol('rollback');
 
 export interface Builder {
   id: string;
@@ -83,8 +86,11 @@ export const protectedProcedure = publicProcedure.use(({ ctx, next, path }) => {
 /**
  * Every procedure that touches one project goes through here: a builder who is not a member of the project
  * gets NOT_FOUND, so ids of others' projects leak nothing; a member whose role the policy table does not admit
- * for this procedure gets FORBIDDEN before its input is read further or anything runs. A successful call of an
- * audited procedure (server/teams/audit.ts) is recorded in the project's audit trail.
+ * for this procedure gets FORBIDDEN before its input is read further or anything runs. Every mutation is either
+ * audited (server/teams/audit.ts AUDITED) or listed in NOT_AUDITED with the reason; one in neither is refused.
+ * An audited change runs in one transaction with its audit entry, so a failed audit write rolls the change back
+ * (procedures whose change is at Stripe are marked `external`: Stripe cannot be rolled back, their entry is
+ * written right after the call).
  */
 export const projectProcedure = protectedProcedure
   .input(z.object({ projectId: z.number().int().positive() }))
@@ -93,25 +99,43 @@ export const projectProcedure = protectedProcedure
     if (!membership) throw new TillflowError('NOT_FOUND', 'Project not found.');
     const { project, role } = membership;
     if (!roleMayCall(path, role)) throw new TillflowError('FORBIDDEN', deniedMessage(path, role));
-    const audited = type === 'mutation' ? AUDITED[path] : undefined;
-    if (!audited) return next({ ctx: { ...ctx, project, role } });
+    if (type !== 'mutation' || Object.hasOwn(NOT_AUDITED, path)) return next({ ctx: { ...ctx, project, role } });
+    const audited = Object.hasOwn(AUDITED, path) ? AUDITED[path] : undefined;
+    if (!audited) throw new TillflowError('FORBIDDEN', 'This is not available.');
     const rawInput = await getRawInput();
-    const before = await audited.load?.({ db: ctx.db, projectId: project.id, input: rawInput });
-    const result = await next({ ctx: { ...ctx, project, role } });
-    if (result.ok) {
-      try {
-        const entry = audited.describe({
-          db: ctx.db,
-          projectId: project.id,
-          input: rawInput,
-          result: result.data,
-          before,
-        });
-        if (entry) await recordAudit(ctx.db.db, project.id, ctx.user, { ...entry, action: path });
-      } catch (error) {
-        // The change itself committed: a failed audit write is logged, never turned into a failed call.
-        ctx.services?.logger.error({ err: error, path }, 'audit entry not recorded');
+    const services = ctx.services ?? servicesFor(ctx.db);
+    const describe = (data: unknown, before: unknown, db: DbHandle) => {
+      const entry = audited.describe({ db, projectId: project.id, input: rawInput, result: data, before });
+      return entry ? { ...entry, action: path } : null;
+    };
+    if (audited.external) {
+      const before = await audited.load?.({ db: ctx.db, services, projectId: project.id, input: rawInput });
+      const result = await next({ ctx: { ...ctx, project, role } });
+      if (result.ok) {
+        try {
+          const entry = describe(result.data, before, ctx.db);
+          if (entry) await recordAudit(ctx.db.db, project.id, ctx.user, entry);
+        } catch (error) {
+          // The change happened at Stripe: failing the call now would invite a second refund or product.
+          services.logger.error({ err: error, path }, 'audit entry not recorded');
+        }
       }
+      return result;
     }
-    return result;
+    // The change and its entry commit together; a failed call or a failed audit write rolls both back.
+    let outcome: Awaited<ReturnType<typeof next>> | undefined;
+    try {
+      await ctx.db.db.transaction(async (tx) => {
+        const db = transactionHandle(ctx.db, tx);
+        const inTx = { ...services, database: db };
+        const before = await audited.load?.({ db, services: inTx, projectId: project.id, input: rawInput });
+        outcome = await next({ ctx: { ...ctx, db, services: inTx, project, role } });
+        if (!outcome.ok) throw ROLLBACK;
+        const entry = describe(outcome.data, before, db);
+        if (entry) await recordAudit(tx, project.id, ctx.user, entry);
+      });
+    } catch (error) {
+      if (error !== ROLLBACK || !outcome) throw error;
+    }
+    return outcome as NonNullable<typeof outcome>;
   });

@@ -1,7 +1,7 @@
 import { tryParseMoney } from '@tillflow/core/money';
 import { BACKEND, DataAccessError, getTable, queryRows } from '@tillflow/data-model';
 import { type AppCatalogSettings, appSettings, type DbHandle, type Executor } from '@tillflow/db';
-import type { PaymentServices } from '@tillflow/payments';
+import { type PaymentServices, trialDaysOf } from '@tillflow/payments';
 import { eq } from 'drizzle-orm';
 import { z } from 'zod';
 
@@ -150,7 +150,12 @@ async function priceItems(
           amount: price.unit_amount ?? 0,
           currency: price.currency,
           recurring: price.recurring
-            ? { interval: price.recurring.interval, intervalCount: price.recurring.interval_count, trialDays }
+            ? {
+                interval: price.recurring.interval,
+                intervalCount: price.recurring.interval_count,
+                // The price's own trial (set on the Products card, or Stripe's) before the shop-wide one.
+                trialDays: trialDaysOf(price) ?? trialDays,
+              }
             : null,
         };
       } catch {

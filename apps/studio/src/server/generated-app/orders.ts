@@ -128,21 +128,50 @@ export interface BuyResult {
   clientSecret: string | null;
 }
 
+/** One line of a buy: a catalog item's key and how many. */
+export interface BuyLine {
+  itemKey: string;
+  quantity: number;
+}
+
 /**
- * Buying one catalog item: the order is created for the end user (their role needs insert on the order
- * table, checked as them), and what it costs is written by the server from the catalog into the columns the
- * payments binding owns (which the shopper may not write). The payment or recurring action then runs as the
- * end user too, so every permission is the server's to decide.
+ * Buying catalog items: the order is created for the end user (their role needs insert on the order table,
+ * checked as them), and what it costs is decided by the server: a table item's price from the catalog, written
+ * into the columns the payments binding owns (which the shopper may not write); Stripe prices are sold as
+ * themselves (Checkout shows each product's name and picture; Stripe's price decides the total). The payment or
+ * recurring action then runs as the end user too, so every permission is the server's to decide.
  */
 export async function buyItem(
   services: PaymentServices,
   projectId: number,
   actor: EndUserActor,
-  input: { itemKey: string; method: 'checkout' | 'payment_intent'; returnUrl: string },
+  input: { lines: BuyLine[]; method: 'checkout' | 'payment_intent'; returnUrl: (kind: BuyResult['kind']) => string },
 ): Promise<BuyResult> {
   const handle = services.database;
-  const item = (await listCatalog(services, projectId)).find((i) => i.key === input.itemKey);
-  if (!item) throw new DataAccessError('NOT_FOUND', 'This item is no longer offered.', { itemKey: 'Not found.' });
+  const catalogItems = await listCatalog(services, projectId);
+  const picked = input.lines.map((line) => {
+    const item = catalogItems.find((i) => i.key === line.itemKey);
+    if (!item) throw new DataAccessError('NOT_FOUND', 'This item is no longer offered.', { itemKey: 'Not found.' });
+    return { item, quantity: line.quantity };
+  });
+  const recurring = picked.find((p) => p.item.recurring);
+  if (recurring && (picked.length > 1 || recurring.quantity !== 1))
+    throw new DataAccessError('VALIDATION', `“${recurring.item.name}” is a subscription: buy it on its own, once.`, {
+      items: 'A subscription is bought alone.',
+    });
+  const fromStripe = picked.every((p) => p.item.key.startsWith('price:'));
+  if (!fromStripe && picked.some((p) => p.item.key.startsWith('price:')))
+    throw new DataAccessError('VALIDATION', 'Items of the shop’s list and Stripe prices are bought separately.', {
+      items: 'Buy them separately.',
+    });
+  const currency = picked[0].item.currency;
+  if (picked.some((p) => p.item.currency !== currency))
+    throw new DataAccessError('VALIDATION', 'All items of one order are in one currency.', {
+      items: 'Mixed currencies.',
+    });
+  const name = picked.map((p) => (p.quantity > 1 ? `${p.item.name} × ${p.quantity}` : p.item.name)).join(', ');
+  const amount = picked.reduce((sum, p) => sum + p.item.amount * p.quantity, 0);
+
   const orderTable = await requireOrderTable(handle, projectId);
   const { catalog } = await loadAppSettings(handle.db, projectId);
   const binding = await loadOrderBinding(handle.db, projectId, orderTable);
@@ -150,31 +179,34 @@ export async function buyItem(
   const label = catalog.orderLabelColumn
     ? binding.table.columns.find((c) => c.name === catalog.orderLabelColumn && c.type === 'text')
     : undefined;
-  if (label) values[label.name] = item.name;
+  if (label) values[label.name] = name;
+  // A Stripe price's total is written by the payment action from Stripe's own figures; a table item's here.
   const serverValues: Record<string, unknown> = {};
-  if (binding.amountColumn) serverValues[binding.amountColumn.name] = item.amount;
-  if (binding.currencyColumn) serverValues[binding.currencyColumn.name] = item.currency;
+  if (!fromStripe || recurring) {
+    if (binding.amountColumn) serverValues[binding.amountColumn.name] = amount;
+    if (binding.currencyColumn) serverValues[binding.currencyColumn.name] = currency;
+  }
   const order = await insertRow(handle.db, projectId, actor, orderTable, values, { serverValues });
-  const successUrl = `${input.returnUrl}?paid=${order.id}`;
-  const cancelUrl = `${input.returnUrl}?canceled=${order.id}`;
-  if (item.recurring) {
+  const back = input.returnUrl(recurring ? 'subscription' : 'payment');
+  const successUrl = `${back}?paid=${order.id}`;
+  const cancelUrl = `${back}?canceled=${order.id}`;
+  if (recurring) {
     const started = await initiateRecurringAction(services, projectId, actor, {
       orderId: order.id,
-      plan: item.key.slice('price:'.length),
+      plan: recurring.item.key.slice('price:'.length),
       successUrl,
       cancelUrl,
     });
     const url = (started as { checkoutUrl?: string | null }).checkoutUrl ?? null;
     return { orderId: order.id, kind: 'subscription', checkoutUrl: url, clientSecret: null };
   }
-  // The item's price is the shop's (its catalog), never the request's; the order row records it when it can.
-  const payment = await createPaymentAction(
-    services,
-    projectId,
-    actor,
-    { orderId: order.id, method: input.method, successUrl, cancelUrl },
-    { charge: { amount: item.amount, currency: item.currency }, itemName: item.name },
-  );
+  const request = { orderId: order.id, method: input.method, successUrl, cancelUrl };
+  const payment = fromStripe
+    ? await createPaymentAction(services, projectId, actor, {
+        ...request,
+        items: picked.map((p) => ({ price: p.item.key.slice('price:'.length), quantity: p.quantity })),
+      })
+    : await createPaymentAction(services, projectId, actor, request, { charge: { amount, currency }, itemName: name });
   return { orderId: order.id, kind: 'payment', checkoutUrl: payment.checkoutUrl, clientSecret: payment.clientSecret };
 }
 

@@ -2,14 +2,17 @@ import { publicOrigin, setting, TillflowError } from '@tillflow/core';
 import { type Actor, checkActionPermission, getRow } from '@tillflow/data-model';
 import {
   cancelRecurringAction,
+  changePlanAction,
   loadPaymentSettings,
+  portalSessionAction,
   refundAction,
+  refundInput,
   refuseChargeFields,
   toPublicSettings,
 } from '@tillflow/payments';
 import { getChangeHub } from '@tillflow/realtime';
-import { tracked } from '@trpc/server';
 import { z } from 'zod';
+import { trackedChanges } from '../api/tracked-changes';
 import { createTRPCRouter } from '../api/trpc';
 import { clientAddress } from '../http/client-address';
 import { runPageAction, runPageActionInput } from '../pages/actions';
@@ -101,14 +104,30 @@ export const generatedAppRouter = createTRPCRouter({
    * A builder-made page at this address, rendered for the caller (bindings evaluated and rows read here, as
    * them); `missing` when no live page answers, `sign_in`/`forbidden` when its access says so.
    */
-  page: appProcedure.input(z.object({ path: z.string().max(500) })).query(async ({ ctx, input }) => {
-    const found = await findPublishedPage(ctx.db.db, ctx.project.id, input.path);
-    if (!found) return { status: 'missing' as const };
-    const access = mayOpen(found.definition, ctx.actor);
-    if (access !== 'ok') return { status: access, title: found.definition.title };
-    const view = await renderPage(ctx.db, ctx.project, ctx.actor, found.definition, found.params, input.path);
-    return { status: 'ok' as const, pageId: found.pageId, version: found.version, view };
-  }),
+  page: appProcedure
+    .input(
+      z.object({
+        path: z.string().max(500),
+        /** Which page of each data list to show: block id → the `nextCursor` the list gave. */
+        cursors: z.record(z.string().max(100), z.string().max(2000)).optional(),
+      }),
+    )
+    .query(async ({ ctx, input }) => {
+      const found = await findPublishedPage(ctx.db.db, ctx.project.id, input.path);
+      if (!found) return { status: 'missing' as const };
+      const access = mayOpen(found.definition, ctx.actor);
+      if (access !== 'ok') return { status: access, title: found.definition.title };
+      const view = await renderPage(
+        ctx.db,
+        ctx.project,
+        ctx.actor,
+        found.definition,
+        found.params,
+        input.path,
+        input.cursors ?? {},
+      );
+      return { status: 'ok' as const, pageId: found.pageId, version: found.version, view };
+    }),
 
   /** Runs a button's or form's actions on the server as the caller (see server/pages/actions.ts). */
   runAction: appProcedure
@@ -121,18 +140,32 @@ export const generatedAppRouter = createTRPCRouter({
     .input(
       z
         .object({
-          itemKey: z.string().min(1).max(300),
+          /** One item (with its quantity), or `items` for several in one checkout. */
+          itemKey: z.string().min(1).max(300).optional(),
+          quantity: z.number().int().min(1).max(99).default(1),
+          items: z
+            .array(
+              z.object({ itemKey: z.string().min(1).max(300), quantity: z.number().int().min(1).max(99).default(1) }),
+            )
+            .min(1)
+            .max(20)
+            .optional(),
           method: z.enum(['checkout', 'payment_intent']).default('checkout'),
         })
-        .passthrough(),
+        .passthrough()
+        .refine((i) => Boolean(i.itemKey) !== Boolean(i.items), {
+          message: 'Name one item with itemKey, or several with items.',
+          path: ['itemKey'],
+        }),
     )
     .mutation(({ ctx, input }) => {
       // What is charged comes from the shop's catalog, never the buyer's request (payments' one rule).
       refuseChargeFields(ctx.actor, input, 'item');
+      const lines = input.items ?? [{ itemKey: input.itemKey as string, quantity: input.quantity }];
       return buyItem(ctx.services, ctx.project.id, ctx.actor, {
-        itemKey: input.itemKey,
+        lines,
         method: input.method,
-        returnUrl: appUrl(ctx.project.slug, input.itemKey.startsWith('price:') ? 'subscriptions' : 'orders'),
+        returnUrl: (kind) => appUrl(ctx.project.slug, kind === 'subscription' ? 'subscriptions' : 'orders'),
       });
     }),
 
@@ -157,16 +190,29 @@ export const generatedAppRouter = createTRPCRouter({
       }),
     ),
 
-  adminPayments: endUserProcedure.query(({ ctx }) => paymentsForAdmin(ctx.db, ctx.project.id, ctx.actor)),
-
-  refund: endUserProcedure
+  /** A switch to another offered plan: without `confirm` only what it would charge now (the proration). */
+  changePlan: endUserProcedure
     .input(
       z.object({
-        paymentId: z.number().int().positive(),
-        amount: z.number().int().positive(),
-        reason: z.string().trim().max(500).optional(),
+        recurringPaymentId: z.number().int().positive(),
+        plan: z.string().min(1).max(200),
+        confirm: z.boolean().default(false),
       }),
     )
+    .mutation(({ ctx, input }) => changePlanAction(ctx.services, ctx.project.id, ctx.actor, input)),
+
+  /** "Manage subscription": Stripe's customer portal, coming back to My subscriptions. */
+  manageSubscription: endUserProcedure.mutation(({ ctx }) =>
+    portalSessionAction(ctx.services, ctx.project.id, ctx.actor, {
+      returnUrl: appUrl(ctx.project.slug, 'subscriptions'),
+    }),
+  ),
+
+  adminPayments: endUserProcedure.query(({ ctx }) => paymentsForAdmin(ctx.db, ctx.project.id, ctx.actor)),
+
+  // The same input as REST: the payment by our id or Stripe's (pi_…), no amount for all that remains.
+  refund: endUserProcedure
+    .input(refundInput)
     .mutation(({ ctx, input }) => refundAction(ctx.services, ctx.project.id, ctx.actor, input)),
 
   /**
@@ -181,7 +227,7 @@ export const generatedAppRouter = createTRPCRouter({
         lastEventId: z.string().regex(/^\d+$/).nullish(),
       }),
     )
-    .subscription(async function* ({ ctx, input, signal }) {
+    .subscription(({ ctx, input, signal }) => {
       const hub = getChangeHub(ctx.db);
       const events = hub.subscribe({
         project: { id: ctx.project.id, schemaName: ctx.project.schemaName },
@@ -194,6 +240,6 @@ export const generatedAppRouter = createTRPCRouter({
         stillValid: async () => sameActor(await actorFromToken(ctx.db, ctx.project.id, ctx.sessionToken), ctx.actor),
         revalidateMs: revalidateMs(),
       });
-      for await (const event of events) yield tracked(String(event.position), event);
+      return trackedChanges(events);
     }),
 });

@@ -39,8 +39,11 @@ const policy = (directives: Record<string, string[]>) =>
     .map(([name, sources]) => [name, ...sources].join(' '))
     .join('; ');
 
-/** The studio (builders): nothing may frame it; it loads nothing from elsewhere. */
-export function studioPolicy(env: HeaderEnv = process.env): string {
+/**
+ * The studio (builders): nothing may frame it; it loads nothing from elsewhere. `framedBySelf`: the page preview
+ * (/preview/…), which the studio's own page editor shows in an iframe; framed by the studio only.
+ */
+export function studioPolicy(env: HeaderEnv = process.env, framedBySelf = false): string {
   const dev = env.NODE_ENV === 'development';
   return policy({
     'default-src': ["'self'"],
@@ -53,7 +56,7 @@ export function studioPolicy(env: HeaderEnv = process.env): string {
     'object-src': ["'none'"],
     'base-uri': ["'self'"],
     'form-action': ["'self'"],
-    'frame-ancestors': ["'none'"],
+    'frame-ancestors': [framedBySelf ? "'self'" : "'none'"],
   });
 }
 
@@ -79,9 +82,10 @@ export function appPolicy(env: HeaderEnv = process.env): string {
 /** Headers for a page response at `pathname`. */
 export function pageSecurityHeaders(pathname: string, env: HeaderEnv = process.env): Record<string, string> {
   const isApp = pathname === '/app' || pathname.startsWith('/app/');
+  const isPreview = pathname.startsWith('/preview/');
   return {
-    'Content-Security-Policy': isApp ? appPolicy(env) : studioPolicy(env),
-    'X-Frame-Options': isApp ? 'SAMEORIGIN' : 'DENY',
+    'Content-Security-Policy': isApp ? appPolicy(env) : studioPolicy(env, isPreview),
+    'X-Frame-Options': isApp || isPreview ? 'SAMEORIGIN' : 'DENY',
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'strict-origin-when-cross-origin',
   };

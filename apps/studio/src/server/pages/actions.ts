@@ -17,8 +17,10 @@ import {
   cancelRecurringAction,
   createPaymentAction,
   initiateRecurringAction,
+  loadPaymentSettings,
   type PaymentServices,
   refundAction,
+  toPublicSettings,
 } from '@tillflow/payments';
 import { callAppFlow, type RunServices } from '@tillflow/runtime';
 import { z } from 'zod';
@@ -39,7 +41,18 @@ export const runPageActionInput = z.object({
 export type PageEffect =
   | { kind: 'navigate'; href: string }
   | { kind: 'redirect'; href: string }
-  | { kind: 'card'; clientSecret: string; orderId: number }
+  /**
+   * Pay in the embedded card form (Stripe.js with the project's publishable key) for the Payment Intent of
+   * `clientSecret`, whose amount the server set; once paid, go to `paidHref`. Effects after it wait for the payment.
+   */
+  | {
+      kind: 'card';
+      clientSecret: string;
+      orderId: number;
+      publishableKey: string;
+      stripeJsUrl: string;
+      paidHref: string;
+    }
   | { kind: 'message'; text: string; tone: 'info' | 'success' | 'error' }
   | { kind: 'sign_out' };
 
@@ -101,7 +114,7 @@ export async function runPageAction(
     throw new TillflowError('NOT_FOUND', 'This button is no longer on the page. Reload it.');
 
   const params = matchPath(definition.path, input.path) ?? {};
-  const values: PageValues = await pageValues(handle, project.id, actor, definition, params, input.path);
+  const values: PageValues = await pageValues(handle, project.id, actor, definition, params, input.path, true);
 
   // The row the block sits on: re-read as the caller, and for a list, only a row that list shows them.
   const holder = [...trail].reverse().find((b) => b.kind === 'data_list' || b.kind === 'record_view');
@@ -232,20 +245,32 @@ async function runStep(
         if (!item) throw new TillflowError('NOT_FOUND', 'This product is not for sale.');
         options = { charge: { amount: item.amount, currency: item.currency }, itemName: item.name };
       }
+      // The card form on the page when the step asks for it and the project can show one (Stripe.js needs its
+      // publishable key); otherwise Stripe's Checkout page. Either way the amount is the server's.
+      const settings = toPublicSettings(await loadPaymentSettings(handle.db, project.id));
+      const card = step.method === 'payment_intent' && settings.publishableKey ? settings.publishableKey : null;
       const payment = await createPaymentAction(
         services,
         project.id,
         actor,
         {
           orderId,
-          method: step.method,
+          method: card ? 'payment_intent' : 'checkout',
           successUrl: `${returnUrl()}?paid=${orderId}`,
           cancelUrl: `${returnUrl()}?canceled=${orderId}`,
         },
         options,
       );
       if (payment.checkoutUrl) effects.push({ kind: 'redirect', href: payment.checkoutUrl });
-      else if (payment.clientSecret) effects.push({ kind: 'card', clientSecret: payment.clientSecret, orderId });
+      else if (payment.clientSecret && card)
+        effects.push({
+          kind: 'card',
+          clientSecret: payment.clientSecret,
+          orderId,
+          publishableKey: card,
+          stripeJsUrl: settings.stripeJsUrl,
+          paidHref: `${new URL(returnUrl()).pathname}?paid=${orderId}`,
+        });
       return { orderId, checkoutUrl: payment.checkoutUrl ?? '' };
     }
     case 'start_subscription': {

@@ -1,11 +1,12 @@
 import { formatMoney, tryParseMoney } from '@tillflow/core/money';
 import {
   type Actor,
+  cachedPermissionMatrix,
   DataAccessError,
   type Filter,
-  getPermissionMatrix,
   getRow,
   getTable,
+  pinMetadata,
   queryRows,
   type Row,
 } from '@tillflow/data-model';
@@ -15,6 +16,7 @@ import {
   type Block,
   evaluateText,
   evaluateValue,
+  fillPath,
   getBlockType,
   isServerAction,
   type PageDefinition,
@@ -47,6 +49,8 @@ export type ViewNode =
       columns: string[];
       items: { rowId: number; cells: string[]; children: ViewNode[] }[];
       emptyText: string;
+      /** The next page of this list (pass back in `cursors[<block id>]`), null on its last page. */
+      nextCursor: string | null;
     }
   | { id: string; kind: 'record_view'; found: boolean; notFoundText: string; children: ViewNode[] }
   | {
@@ -82,10 +86,18 @@ interface RenderCtx {
   slug: string;
   actor: Actor;
   role: string;
-  may: (chain: ActionChain) => boolean;
+  /** Whether the caller's role may run every server step of a chain (read while the page's rows are read). */
+  may: Promise<(chain: ActionChain) => boolean>;
   tables: Set<string>;
-  /** Each block's props parsed once per render (a list's item blocks are drawn once per row). */
-  parsed: Map<Block, Record<string, unknown>>;
+  /** Rows of lists and records outside any item, read as soon as the render starts (see prefetch). */
+  prefetched: Map<Block, Promise<ListPage | Row | null>>;
+  /** Which page each data list shows: its block id → the cursor of that page (absent: the first). */
+  cursors: Record<string, string>;
+}
+
+interface ListPage {
+  rows: Row[];
+  nextCursor: string | null;
 }
 
 const display = (value: unknown): string =>
@@ -109,12 +121,82 @@ export async function listFilters(
     value: evaluateValue(f.value, values),
   }));
   if (props.onlyMine) {
-    if (ctx.actor.kind !== 'endUser') return null; // nobody signed in owns nothing
+    // Nobody signed in owns nothing; nor does a role previewed with no particular user (server/pages/preview.ts).
+    if (ctx.actor.kind !== 'endUser' || ctx.actor.userId < 1) return null;
     const table = await getTable(ctx.handle.db, ctx.projectId, props.table);
     if (!table.ownerColumn) return null;
     filters.push({ column: table.ownerColumn, op: 'eq', value: ctx.actor.userId });
   }
   return filters;
+}
+
+/** The rows a data list shows this caller (its filters, "only rows I own", its sort and page size). */
+async function listRows(
+  ctx: RenderCtx,
+  blockId: string,
+  p: PropsOf<'data_list'>,
+  values: PageValues,
+): Promise<ListPage> {
+  const filters = await listFilters(ctx, p, values);
+  if (!filters) return { rows: [], nextCursor: null };
+  // Keyset pages of the list's page size: the cursor says where this page starts (data-model checks it).
+  return queryRows(ctx.handle.db, ctx.projectId, ctx.actor, p.table, {
+    filters,
+    sort: p.sort ? [p.sort] : [{ column: 'id', direction: 'desc' }],
+    limit: p.pageSize,
+    after: ctx.cursors[blockId] ?? null,
+    prepare: true, // the same query on every render and live refresh of this page
+  });
+}
+
+/** The row a record view shows (its row id binding, read as the caller), or null. */
+async function recordRow(ctx: RenderCtx, p: PropsOf<'record_view'>, values: PageValues): Promise<Row | null> {
+  const id = Number(evaluateValue(p.rowId, values));
+  return Number.isInteger(id) && id > 0 ? getRow(ctx.handle.db, ctx.projectId, ctx.actor, p.table, id) : null;
+}
+
+// Each block's props parsed once: a list's item blocks are drawn once per row, and a published page's blocks are
+// the same objects on every render (store.ts keeps each published version), so they are parsed once per version.
+const parsedProps = new WeakMap<Block, Record<string, unknown>>();
+
+function propsOf(block: Block): Record<string, unknown> | null {
+  let props = parsedProps.get(block);
+  if (!props) {
+    const type = getBlockType(block.kind);
+    if (!type) return null;
+    props = type.props.parse(block.props) as Record<string, unknown>;
+    parsedProps.set(block, props);
+  }
+  return props;
+}
+
+/**
+ * Starts reading the rows of every list and record that sits outside any item while the caller's account and
+ * permissions are still being read, so a render costs one wait on the database instead of three in a row.
+ * Only blocks whose query names no `user` binding (the one value not known before those reads); the others, and
+ * everything inside an item, are read when drawn. A read that fails fails when its block is drawn (inline error).
+ */
+function prefetch(blocks: Block[] | undefined, values: PageValues, ctx: RenderCtx) {
+  for (const block of blocks ?? []) {
+    if (block.kind !== 'data_list' && block.kind !== 'record_view') {
+      prefetch(block.children, values, ctx);
+      continue;
+    }
+    if (JSON.stringify(block.props).includes('user')) continue;
+    let props: Record<string, unknown> | null;
+    try {
+      props = propsOf(block);
+    } catch {
+      continue; // drawn as an inline error
+    }
+    if (!props) continue;
+    const read =
+      block.kind === 'data_list'
+        ? listRows(ctx, block.id, props as PropsOf<'data_list'>, values)
+        : recordRow(ctx, props as PropsOf<'record_view'>, values);
+    read.catch(() => {}); // awaited (and its error shown) when the block is drawn; never an unhandled rejection
+    ctx.prefetched.set(block, read);
+  }
 }
 
 async function renderBlock(block: Block, values: PageValues, ctx: RenderCtx): Promise<ViewNode | null> {
@@ -140,13 +222,8 @@ async function renderChildren(blocks: Block[] | undefined, values: PageValues, c
 }
 
 async function renderBlockUnsafe(block: Block, values: PageValues, ctx: RenderCtx): Promise<ViewNode | null> {
-  const type = getBlockType(block.kind);
-  if (!type) return { id: block.id, kind: 'error', message: 'This part of the page could not be shown.' };
-  let props = ctx.parsed.get(block);
-  if (!props) {
-    props = type.props.parse(block.props) as Record<string, unknown>;
-    ctx.parsed.set(block, props);
-  }
+  const props = propsOf(block);
+  if (!props) return { id: block.id, kind: 'error', message: 'This part of the page could not be shown.' };
   const text = (field: string) => evaluateText(String(props[field] ?? ''), values);
   switch (block.kind) {
     case 'stack':
@@ -203,16 +280,8 @@ async function renderBlockUnsafe(block: Block, values: PageValues, ctx: RenderCt
     case 'data_list': {
       const p = props as PropsOf<'data_list'>;
       ctx.tables.add(p.table);
-      const filters = await listFilters(ctx, p, values);
-      const rows: Row[] = filters
-        ? (
-            await queryRows(ctx.handle.db, ctx.projectId, ctx.actor, p.table, {
-              filters,
-              sort: p.sort ? [p.sort] : [{ column: 'id', direction: 'desc' }],
-              limit: p.pageSize,
-            })
-          ).rows
-        : [];
+      const { rows, nextCursor } = await ((ctx.prefetched.get(block) as Promise<ListPage> | undefined) ??
+        listRows(ctx, block.id, p, values));
       const items = [];
       for (const row of rows) {
         const itemValues = { ...values, item: row };
@@ -230,14 +299,13 @@ async function renderBlockUnsafe(block: Block, values: PageValues, ctx: RenderCt
         columns: p.columns,
         items: items.map((item) => ({ ...item, children: withItem(item.children, item.rowId) })),
         emptyText: p.emptyText,
+        nextCursor,
       };
     }
     case 'record_view': {
       const p = props as PropsOf<'record_view'>;
       ctx.tables.add(p.table);
-      const id = Number(evaluateValue(p.rowId, values));
-      const row =
-        Number.isInteger(id) && id > 0 ? await getRow(ctx.handle.db, ctx.projectId, ctx.actor, p.table, id) : null;
+      const row = await ((ctx.prefetched.get(block) as Promise<Row | null> | undefined) ?? recordRow(ctx, p, values));
       return {
         id: block.id,
         kind: 'record_view',
@@ -260,7 +328,7 @@ async function renderBlockUnsafe(block: Block, values: PageValues, ctx: RenderCt
           ...p.onSubmit.steps,
         ],
       };
-      if (!ctx.may(onSubmit)) return null;
+      if (!(await ctx.may)(onSubmit)) return null;
       const table = await getTable(ctx.handle.db, ctx.projectId, p.table);
       let current: Row | null = null;
       if (p.mode === 'update') {
@@ -289,7 +357,7 @@ async function renderBlockUnsafe(block: Block, values: PageValues, ctx: RenderCt
     case 'button': {
       const p = props as PropsOf<'button'>;
       // A role that may not do every step never sees the button (the server refuses it anyway).
-      if (!ctx.may(p.onClick)) return null;
+      if (!(await ctx.may)(p.onClick)) return null;
       return { id: block.id, kind: 'button', label: text('label'), style: p.style, itemId: null };
     }
     case 'condition': {
@@ -308,7 +376,13 @@ async function renderBlockUnsafe(block: Block, values: PageValues, ctx: RenderCt
       return {
         id: block.id,
         kind: 'nav_bar',
-        links: p.links.map((l) => ({ label: l.label, href: `/app/${ctx.slug}${l.to === '/' ? '' : l.to}` })),
+        links: p.links.map((l) => {
+          const to = fillPath(
+            l.to,
+            Object.fromEntries(Object.entries(l.params).map(([k, v]) => [k, evaluateValue(v, values)])),
+          );
+          return { label: l.label, href: `/app/${ctx.slug}${to === '/' ? '' : to}` };
+        }),
         showAccount: p.showAccount,
       };
     }
@@ -344,14 +418,27 @@ export async function pageValues(
   definition: PageDefinition,
   params: Record<string, string>,
   path: string,
+  /** Read the caller's account even if no binding names `user` (an actionflow call passes their email on). */
+  alwaysUser = false,
 ): Promise<PageValues> {
   let user: PageValues['user'] = null;
-  if (actor.kind === 'endUser') {
+  // A render reads the account only for a page whose bindings name `user` (nothing else there reads it).
+  if (actor.kind === 'endUser' && actor.userId > 0 && (alwaysUser || mentionsUser(definition))) {
     const row = await getRow(handle.db, projectId, { kind: 'backend' }, 'end_user', actor.userId);
     if (row) user = { id: row.id, email: String(row.email), role: String(row.role) };
   }
-  void definition;
   return { page: { params, path }, user };
+}
+
+const mentionsUserCache = new WeakMap<PageDefinition, boolean>();
+/** Whether any binding of the page may read `user` (a plain text search: a false yes only costs one read). */
+function mentionsUser(definition: PageDefinition): boolean {
+  let yes = mentionsUserCache.get(definition);
+  if (yes === undefined) {
+    yes = /\buser\b/.test(JSON.stringify(definition.blocks));
+    mentionsUserCache.set(definition, yes);
+  }
+  return yes;
 }
 
 export const roleOfActor = (actor: Actor) =>
@@ -362,7 +449,7 @@ export async function chainPermission(handle: DbHandle, projectId: number, actor
   const role = roleOfActor(actor);
   if (role === null) return () => true;
   const [matrix, callable] = await Promise.all([
-    getPermissionMatrix(handle.db, projectId),
+    cachedPermissionMatrix(handle.db, projectId),
     listAppCallableFlows(handle.db, projectId),
   ]);
   const ctx = { ...matrix, flows: callable.map((f) => ({ ...f, inputs: {}, outputs: {} })) };
@@ -377,21 +464,29 @@ export async function renderPage(
   definition: PageDefinition,
   params: Record<string, string>,
   path: string,
+  /** Which page each data list shows (block id → cursor from its `nextCursor`); absent lists show their first. */
+  cursors: Record<string, string> = {},
 ): Promise<PageView> {
-  const [values, may] = await Promise.all([
-    pageValues(handle, project.id, actor, definition, params, path),
-    chainPermission(handle, project.id, actor),
-  ]);
+  // One render reads the project's table descriptions at one metadata version: the version is checked once, not
+  // before every read (a table changed meanwhile is seen by the next render, as if it had changed a moment later).
+  const db = Object.create(handle.db) as DbHandle['db'];
+  pinMetadata(db);
+  const reader: DbHandle = { ...handle, db };
+  const may = chainPermission(reader, project.id, actor);
+  may.catch(() => {}); // awaited by the first button or form drawn
   const ctx: RenderCtx = {
-    handle,
+    handle: reader,
     projectId: project.id,
     slug: project.slug,
     actor,
     role: roleOfActor(actor) ?? 'builder',
     may,
     tables: new Set(),
-    parsed: new Map(),
+    prefetched: new Map(),
+    cursors,
   };
+  prefetch(definition.blocks, { page: { params, path }, user: null }, ctx);
+  const values = await pageValues(reader, project.id, actor, definition, params, path);
   const blocks = await renderChildren(definition.blocks, values, ctx);
   return { title: definition.title, tables: [...ctx.tables], blocks };
 }

@@ -1,6 +1,6 @@
 import { TillflowError } from '@tillflow/core';
 import { getPermissionMatrix, listTables } from '@tillflow/data-model';
-import { appPages, appPageVersions, type Executor } from '@tillflow/db';
+import { appPages, appPageVersions, type Executor, paymentSettings } from '@tillflow/db';
 import {
   blockingIssues,
   matchPath,
@@ -12,7 +12,7 @@ import {
   validatePage,
 } from '@tillflow/page-model';
 import { listAppCallableFlows } from '@tillflow/runtime';
-import { and, desc, eq, isNotNull, ne, sql } from 'drizzle-orm';
+import { and, desc, eq, isNotNull, ne, or, sql } from 'drizzle-orm';
 
 /** A save based on a revision someone else already replaced. */
 export class PageConflictError extends TillflowError {
@@ -37,11 +37,15 @@ const notFound = () => new TillflowError('NOT_FOUND', 'This page does not exist 
 
 /** What a page's validation checks against: the project's tables, roles, permissions, callable flows and pages. */
 export async function loadPageContext(db: Executor, projectId: number): Promise<PageContext> {
-  const [tables, matrix, pages, flows] = await Promise.all([
+  const [tables, matrix, pages, flows, settings] = await Promise.all([
     listTables(db, projectId),
     getPermissionMatrix(db, projectId),
     db.select({ draft: appPages.draft }).from(appPages).where(eq(appPages.projectId, projectId)),
     listAppCallableFlows(db, projectId),
+    db
+      .select({ currency: paymentSettings.currency })
+      .from(paymentSettings)
+      .where(eq(paymentSettings.projectId, projectId)),
   ]);
   return {
     tables: tables.map((table) => ({
@@ -66,6 +70,8 @@ export async function loadPageContext(db: Executor, projectId: number): Promise<
       roles: flow.roles,
     })),
     paths: pages.map((p) => (p.draft as PageDefinition).path),
+    pages: pages.map((p) => ({ title: (p.draft as PageDefinition).title, path: (p.draft as PageDefinition).path })),
+    currency: settings[0]?.currency ?? 'usd',
   };
 }
 
@@ -337,14 +343,58 @@ export interface PublishedPage {
   params: Record<string, string>;
 }
 
-/** The live page answering `path` (`/` is the home page when no page lives at /), with its address params. */
-export async function findPublishedPage(db: Executor, projectId: number, path: string): Promise<PublishedPage | null> {
+// A published version never changes (publish and rollback add a new one), so each is read and parsed once per
+// database and kept: the same objects on every render, whose blocks' parsed props the renderer keeps too.
+// Keyed by the database object first, so two databases in one process (tests) never share an entry.
+const versionCache = new WeakMap<object, Map<string, PageDefinition>>();
+const VERSION_CACHE_LIMIT = 500;
+
+async function publishedDefinitions(
+  db: Executor,
+  wanted: { pageId: number; version: number }[],
+): Promise<Map<string, PageDefinition>> {
+  let cache = versionCache.get(db);
+  if (!cache) {
+    cache = new Map();
+    versionCache.set(db, cache);
+  }
+  const key = (w: { pageId: number; version: number }) => `${w.pageId}:${w.version}`;
+  const missing = wanted.filter((w) => !cache.has(key(w)));
+  if (missing.length > 0) {
+    const rows = await db
+      .select({
+        pageId: appPageVersions.pageId,
+        version: appPageVersions.version,
+        definition: appPageVersions.definition,
+      })
+      .from(appPageVersions)
+      .where(
+        or(...missing.map((w) => and(eq(appPageVersions.pageId, w.pageId), eq(appPageVersions.version, w.version)))),
+      );
+    if (cache.size + rows.length > VERSION_CACHE_LIMIT) cache.clear();
+    for (const row of rows) cache.set(key(row), row.definition as PageDefinition);
+  }
+  return cache;
+}
+
+/**
+ * The live page answering `path` (`/` is the home page when no page lives at /), with its address params.
+ * `exact`: only a page whose address is exactly `path` (no params, no home fallback): how a fixed page of the app
+ * (/, /orders, /subscriptions, /admin) finds the builder's page that replaces it.
+ */
+export async function findPublishedPage(
+  db: Executor,
+  projectId: number,
+  path: string,
+  exact = false,
+): Promise<PublishedPage | null> {
+  // Only each live page's address is read here; its definition comes from the version cache.
   const rows = await db
     .select({
       pageId: appPages.id,
       isHome: appPages.isHome,
       version: appPageVersions.version,
-      definition: appPageVersions.definition,
+      path: sql<string>`${appPageVersions.definition}->>'path'`,
     })
     .from(appPages)
     .innerJoin(
@@ -354,37 +404,30 @@ export async function findPublishedPage(db: Executor, projectId: number, path: s
     .where(and(eq(appPages.projectId, projectId), isNotNull(appPages.publishedVersion)));
   const normalized = `/${path.split('/').filter(Boolean).join('/')}`;
   // Literal addresses win over ones with params (/orders/new before /orders/:orderId).
-  const ranked = [...rows].sort(
-    (a, b) =>
-      ((a.definition as PageDefinition).path.includes(':') ? 1 : 0) -
-      ((b.definition as PageDefinition).path.includes(':') ? 1 : 0),
-  );
+  const ranked = [...rows].sort((a, b) => (a.path.includes(':') ? 1 : 0) - (b.path.includes(':') ? 1 : 0));
+  let found: { pageId: number; version: number; params: Record<string, string> } | null = null;
   for (const row of ranked) {
-    const definition = row.definition as PageDefinition;
-    const params = matchPath(definition.path, normalized);
-    if (params) return { pageId: row.pageId, version: row.version as number, definition, params };
+    const params = exact ? (row.path === normalized ? {} : null) : matchPath(row.path, normalized);
+    if (params) {
+      found = { pageId: row.pageId, version: row.version as number, params };
+      break;
+    }
   }
-  if (normalized === '/') {
+  if (!found && !exact && normalized === '/') {
     const home = rows.find((r) => r.isHome);
-    if (home)
-      return {
-        pageId: home.pageId,
-        version: home.version as number,
-        definition: home.definition as PageDefinition,
-        params: {},
-      };
+    if (home) found = { pageId: home.pageId, version: home.version as number, params: {} };
   }
-  return null;
+  if (!found) return null;
+  const definition = (await publishedDefinitions(db, [found])).get(`${found.pageId}:${found.version}`);
+  return definition ? { ...found, definition } : null;
 }
 
 /** One live page by id (the action executor reads the published definition, never one the browser sends). */
 export async function getPublishedPage(db: Executor, projectId: number, pageId: number) {
   const page = await getPage(db, projectId, pageId);
   if (!page.publishedVersion) throw notFound();
-  const [row] = await db
-    .select({ definition: appPageVersions.definition })
-    .from(appPageVersions)
-    .where(and(eq(appPageVersions.pageId, page.id), eq(appPageVersions.version, page.publishedVersion)));
-  if (!row) throw notFound();
-  return { pageId: page.id, version: page.publishedVersion, definition: row.definition as PageDefinition };
+  const wanted = { pageId: page.id, version: page.publishedVersion };
+  const definition = (await publishedDefinitions(db, [wanted])).get(`${page.id}:${page.publishedVersion}`);
+  if (!definition) throw notFound();
+  return { pageId: page.id, version: page.publishedVersion, definition };
 }

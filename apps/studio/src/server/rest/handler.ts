@@ -8,10 +8,13 @@ import {
   checkAgainstStripe,
   createPaymentAction,
   initiateRecurringAction,
+  orderTableName,
   PAYMENT_TABLE,
+  RECURRING_PAYMENT_TABLE,
   REFUND_TABLE,
   refundAction,
 } from '@tillflow/payments';
+import { callAppFlow } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import { restError } from '../api/errors';
 import { verifyApiKey } from '../api-keys';
@@ -49,14 +52,23 @@ async function readBody(request: Request): Promise<Record<string, unknown> | Res
   return fail(400, 'VALIDATION', 'The request body must be a JSON object.');
 }
 
-/** Resources readable with GET: their table and the query filters each list takes (`?status=…`). */
-const READABLE: Record<string, { table: string; noun: string; filters: Record<string, 'text' | 'id'> }> = {
+/**
+ * Resources readable with GET: their table (`null`: the order table the project bound when it turned payments on)
+ * and the query filters each list takes (`?status=…`).
+ */
+const READABLE: Record<string, { table: string | null; noun: string; filters: Record<string, 'text' | 'id'> }> = {
+  orders: { table: null, noun: 'order', filters: { status: 'text' } },
   payments: { table: PAYMENT_TABLE, noun: 'payment', filters: { status: 'text', order_id: 'id' } },
   refunds: { table: REFUND_TABLE, noun: 'refund', filters: { status: 'text', payment_id: 'id' } },
+  subscriptions: {
+    table: RECURRING_PAYMENT_TABLE,
+    noun: 'subscription',
+    filters: { status: 'text', order_id: 'id', stripe_subscription_id: 'text' },
+  },
 };
 
 /**
- * GET a payment or refund by id, or a page of them (newest first; `limit` 1–100, `after` the previous page's
+ * GET an order, payment, refund or subscription by id, or a page of them (newest first; `limit` 1–100, `after` the previous page's
  * `nextCursor`, filters by name), with the caller's own read permission: an API key sees every row, an end user
  * only what their role may read (their own rows where the table is scoped to the owner).
  */
@@ -69,11 +81,13 @@ async function read(
   url: URL,
 ): Promise<Response> {
   const db = services.database.db;
+  const table = resource.table ?? (await orderTableName(db, projectId));
+  if (!table) return fail(412, 'PRECONDITION_FAILED', 'This shop has no orders yet: payments are not turned on.');
   if (id !== undefined) {
     const rowId = Number(id);
     if (!Number.isInteger(rowId) || rowId < 1)
       return fail(400, 'VALIDATION', `The ${resource.noun} id must be an integer.`);
-    const row = await getRow(db, projectId, actor, resource.table, rowId);
+    const row = await getRow(db, projectId, actor, table, rowId);
     if (!row) return fail(404, 'NOT_FOUND', `No ${resource.noun} ${rowId}.`);
     return json(200, row);
   }
@@ -98,13 +112,42 @@ async function read(
   const limit = limitText === null ? 20 : Number(limitText);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
     return fail(400, 'VALIDATION', 'limit must be a whole number from 1 to 100.', { limit: 'From 1 to 100.' });
-  const { rows, nextCursor } = await queryRows(db, projectId, actor, resource.table, {
+  const { rows, nextCursor } = await queryRows(db, projectId, actor, table, {
     filters,
     sort: [{ column: 'id', direction: 'desc' }],
     limit,
     after: url.searchParams.get('after'),
   });
   return json(200, { data: rows, nextCursor });
+}
+
+/**
+ * POST flows/:id/call: runs an actionflow with the "A button on one of your pages" trigger for the end user behind
+ * the session token, exactly as a page button does (callAppFlow: their role must be one the flow lists, inputs are
+ * checked against the declared types, data steps act with their permissions and row scope); answers its outputs.
+ */
+async function callFlow(
+  services: Services,
+  projectId: number,
+  actor: Actor,
+  flowId: string,
+  body: Record<string, unknown>,
+): Promise<Response> {
+  if (actor.kind !== 'endUser')
+    return fail(403, 'FORBIDDEN', 'This endpoint runs as an end user: send their session token.');
+  const inputs = body.inputs ?? {};
+  if (!inputs || typeof inputs !== 'object' || Array.isArray(inputs))
+    return fail(400, 'VALIDATION', '"inputs" must be an object of the flow’s inputs by name.', {
+      inputs: 'An object.',
+    });
+  const user = await getRow(services.database.db, projectId, { kind: 'backend' }, 'end_user', actor.userId);
+  const result = await callAppFlow(services, {
+    projectId,
+    flowId,
+    inputs: inputs as Record<string, unknown>,
+    caller: { userId: actor.userId, email: String(user?.email ?? ''), role: actor.role },
+  });
+  return json(200, result);
 }
 
 /** The payments REST API: thin over the payments package, which does every check. */
@@ -135,13 +178,21 @@ async function answer(services: Services, request: Request, path: string[]): Pro
   const allowed = REST_POLICY[restRouteKey(request.method, path.slice(1))];
   if (!allowed) return fail(404, 'NOT_FOUND', 'No such endpoint. See /api/v1/openapi.json.');
   if (!allowed.includes(actor.kind === 'backend' ? 'apiKey' : 'endUser'))
-    return fail(403, 'FORBIDDEN', 'This endpoint needs a project API key.');
+    return fail(
+      403,
+      'FORBIDDEN',
+      actor.kind === 'backend'
+        ? 'This endpoint runs as an end user: send their session token.'
+        : 'This endpoint needs a project API key.',
+    );
   if (request.method === 'GET') return read(services, project.id, actor, readable!, id, new URL(request.url));
   const body = await readBody(request);
   if (body instanceof Response) return body;
+  if (resource === 'flows' && id && verb === 'call') return callFlow(services, project.id, actor, id, body);
   if (resource === 'reconcile' && !id) return json(200, await checkAgainstStripe(services, project.id));
   if (resource === 'payments' && !id)
     return json(200, await createPaymentAction(services, project.id, actor, body as never));
+  // paymentId is ours or Stripe's (pi_…): the action looks it up as the caller.
   if (resource === 'refunds' && !id) return json(200, await refundAction(services, project.id, actor, body as never));
   if (resource === 'subscriptions' && !id)
     return json(200, await initiateRecurringAction(services, project.id, actor, body as never));

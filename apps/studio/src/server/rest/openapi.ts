@@ -41,6 +41,8 @@ const error = {
             'PRECONDITION_FAILED',
             'PAYMENT_PROVIDER',
             'UNAUTHORIZED',
+            'NODE_FAILED',
+            'UNAVAILABLE',
           ],
         },
         message: { type: 'string' },
@@ -86,6 +88,24 @@ const PAYMENT_ROW = row('payment', {
   status: { type: 'string' },
   amount: { type: 'integer' },
   currency: { type: 'string' },
+  items: {
+    type: ['array', 'null'],
+    description: 'Catalog prices sold (null when the order’s amount was charged).',
+    items: {
+      type: 'object',
+      properties: {
+        price: { type: 'string' },
+        quantity: { type: 'integer' },
+        name: { type: 'string' },
+        unitAmount: { type: 'integer', description: 'Minor units.' },
+        currency: { type: 'string' },
+      },
+    },
+  },
+  amount_discount: { type: 'integer', description: 'Minor units Stripe took off at Checkout (0 without a discount).' },
+  discount_coupon: { type: ['string', 'null'] },
+  discount_promotion_code: { type: ['string', 'null'] },
+  discount_code: { type: ['string', 'null'], example: 'SPRING' },
 });
 const REFUND_ROW = row('refund', {
   payment_id: { type: 'integer' },
@@ -94,6 +114,35 @@ const REFUND_ROW = row('refund', {
   currency: { type: 'string' },
   reason: { type: ['string', 'null'] },
 });
+const SUBSCRIPTION_ROW = row('subscription', {
+  order_id: { type: 'integer' },
+  subscriber: { type: ['integer', 'null'] },
+  status: { type: 'string', example: 'ACTIVE' },
+  stripe_subscription_id: { type: ['string', 'null'] },
+  stripe_price_id: { type: 'string' },
+  initial_amount: { type: ['integer', 'null'] },
+  next_amount: { type: ['integer', 'null'] },
+  currency: { type: ['string', 'null'] },
+  trial_days: { type: ['integer', 'null'] },
+  current_period_end: { type: ['string', 'null'] },
+  cancel_at_period_end: { type: 'boolean' },
+  quantity: { type: ['integer', 'null'] },
+  plan_amount: { type: ['integer', 'null'], description: 'What the plan charges per interval now (minor units).' },
+  plan_interval: { type: ['string', 'null'], example: 'month' },
+  collection_paused: { type: 'boolean' },
+  payment_method: { type: ['string', 'null'], example: 'Visa ending in 4242' },
+});
+const ORDER_ROW = {
+  ...row('order', {
+    status: { type: 'string', example: 'paid', description: 'The order’s status column (pending, paid, refunded, …).' },
+    amount: { type: ['integer', 'null'], description: 'What the order costs, when the shop keeps it on the order.' },
+    currency: { type: ['string', 'null'] },
+  }),
+  description:
+    'A row of the order table the shop turned payments on for: its own columns by name (amounts in minor units), ' +
+    'the owner column as the end user’s id.',
+  additionalProperties: true,
+};
 const page = (item: object) => ({
   type: 'object',
   properties: {
@@ -117,7 +166,7 @@ export const openApiDocument = {
     title: 'Tillflow payments API',
     version: '1.0.0',
     description:
-      'Payment, refund and subscription actions of a Tillflow project. What is charged is decided by the server: ' +
+      'Orders, payments, refunds and subscriptions of a Tillflow project. What is charged is decided by the server: ' +
       'with an end-user session token a request names only the order (and, for a subscription, one of the plans ' +
       'the shop offers); `amount`, `currency`, `price`, `priceId`, `product` or `trialDays` in the body are refused ' +
       'with 400 and the order’s own amount is charged. A project API key (the shop’s own backend) may still name ' +
@@ -139,6 +188,17 @@ export const openApiDocument = {
   },
   security: [{ projectApiKey: [] }, { endUserSession: [] }],
   paths: {
+    '/api/v1/{projectSlug}/orders': {
+      get: {
+        summary: 'List orders',
+        description: `${readNote} The order table is the one the shop turned payments on for (412 before that).`,
+        parameters: listParams([{ name: 'status', in: 'query', schema: { type: 'string' }, example: 'paid' }]),
+        responses: responses(page(ORDER_ROW)),
+      },
+    },
+    '/api/v1/{projectSlug}/orders/{id}': {
+      get: { summary: 'Get an order', parameters: [slug, rowId], responses: responses(ORDER_ROW) },
+    },
     '/api/v1/{projectSlug}/payments': {
       get: {
         summary: 'List payments',
@@ -158,6 +218,24 @@ export const openApiDocument = {
             method: { type: 'string', enum: ['checkout', 'payment_intent'], default: 'checkout' },
             successUrl: { ...returnUrl, description: `Required for checkout. ${returnUrl.description}` },
             cancelUrl: { ...returnUrl, description: `Required for checkout. ${returnUrl.description}` },
+            items: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 20,
+              description:
+                'Catalog prices to sell, read from the project’s Stripe account (which decides the total); instead of amount. ' +
+                'An archived, recurring or unknown price is refused.',
+              items: {
+                type: 'object',
+                required: ['price'],
+                properties: {
+                  price: { type: 'string', example: 'price_123' },
+                  quantity: { type: 'integer', minimum: 1, maximum: 999, default: 1 },
+                },
+              },
+            },
+            promotionCode: { type: 'string', description: 'A promotion code to apply at Checkout.', example: 'SPRING' },
+            allowPromotionCodes: { type: 'boolean', description: 'Let the shopper type a code on Checkout.' },
           },
           ['orderId'],
         ),
@@ -194,7 +272,10 @@ export const openApiDocument = {
         parameters: [slug],
         requestBody: body(
           {
-            paymentId: { type: 'integer' },
+            paymentId: {
+              type: ['integer', 'string'],
+              description: 'The payment: our id, or Stripe’s id of its PaymentIntent (pi_…).',
+            },
             amount: {
               type: ['integer', 'null'],
               minimum: 1,
@@ -211,7 +292,20 @@ export const openApiDocument = {
         }),
       },
     },
+    '/api/v1/{projectSlug}/subscriptions/{id}': {
+      get: { summary: 'Get a subscription', parameters: [slug, rowId], responses: responses(SUBSCRIPTION_ROW) },
+    },
     '/api/v1/{projectSlug}/subscriptions': {
+      get: {
+        summary: 'List subscriptions',
+        description: readNote,
+        parameters: listParams([
+          { name: 'status', in: 'query', schema: { type: 'string' }, example: 'ACTIVE' },
+          { name: 'order_id', in: 'query', schema: { type: 'integer' } },
+          { name: 'stripe_subscription_id', in: 'query', schema: { type: 'string' }, example: 'sub_123' },
+        ]),
+        responses: responses(page(SUBSCRIPTION_ROW)),
+      },
       post: {
         summary: 'Recurring payment: Initiate (Checkout in subscription mode)',
         parameters: [slug],
@@ -251,6 +345,51 @@ export const openApiDocument = {
           type: 'object',
           properties: { recurringPaymentId: { type: 'integer' }, stripeStatus: { type: 'string' } },
         }),
+      },
+    },
+    '/api/v1/{projectSlug}/flows/{flowId}/call': {
+      post: {
+        summary:
+          'Run an actionflow made to be called from the app ("A button on one of your pages") and get its outputs',
+        description:
+          'End-user session token only: the flow runs as that user, exactly as a button on a page runs it. Their role ' +
+          'must be one the flow lists (else 403); `inputs` are checked against the flow’s declared inputs (a missing ' +
+          'input or one of the wrong type is refused with 400 naming it, and no run is made); the flow’s data steps ' +
+          'act with the user’s permissions and row scope. The run is recorded in the flow’s run history. A flow that ' +
+          'failed answers 422 with the reason; one that will be tried again answers 503.',
+        parameters: [slug, { name: 'flowId', in: 'path', required: true, schema: { type: 'string' } }],
+        security: [{ endUserSession: [] }],
+        requestBody: body(
+          {
+            inputs: {
+              type: 'object',
+              description: 'The flow’s declared inputs by name (text, number or yes/no).',
+              additionalProperties: { type: ['string', 'number', 'boolean'] },
+            },
+          },
+          [],
+        ),
+        responses: {
+          ...responses({
+            type: 'object',
+            properties: {
+              runId: { type: 'string' },
+              outputs: {
+                type: 'object',
+                description: 'The flow’s declared outputs by name, from its "Return to the app" step.',
+                additionalProperties: { type: ['string', 'number', 'boolean', 'null'] },
+              },
+            },
+          }),
+          '422': {
+            description: 'The flow failed (the reason in words)',
+            content: { 'application/json': { schema: error } },
+          },
+          '503': {
+            description: 'The flow stopped on a passing error and will be tried again',
+            content: { 'application/json': { schema: error } },
+          },
+        },
       },
     },
     '/api/v1/{projectSlug}/reconcile': {

@@ -1,7 +1,20 @@
-import { type AuditEvent, auditEvents, type DbHandle, type Executor } from '@tillflow/db';
-import { loadPaymentSettings } from '@tillflow/payments';
+import { BACKEND, END_USER_TABLE, getRow, queryRows } from '@tillflow/data-model';
+import { type AuditEvent, auditEvents, type Database, type DbHandle, type Executor, executeRows } from '@tillflow/db';
+import { flowTitle } from '@tillflow/flow-model';
+import {
+  formatMinorUnits,
+  listCatalog,
+  listCoupons,
+  loadPaymentSettings,
+  orderTableName,
+  PAYMENT_TABLE,
+  type Services,
+} from '@tillflow/payments';
 import { getProjectFlow } from '@tillflow/runtime';
-import { and, desc, eq, ilike, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
+import { eventWords } from '~/lib/flow-words';
+import { listApiKeys } from '../api-keys';
+import { getPage } from '../pages/store';
 import type { MemberChange } from './members';
 import { ROLE_LABELS } from './policy';
 
@@ -111,9 +124,51 @@ interface AuditContext {
   before: Any;
 }
 interface Audited {
-  load?: (args: { db: DbHandle; projectId: number; input: Any }) => Promise<unknown>;
+  /** Reads the "before" side first (in the change's transaction, unless `external`). */
+  load?: (args: { db: DbHandle; services: Services; projectId: number; input: Any }) => Promise<unknown>;
   describe: (args: AuditContext) => AuditEntry | null;
+  /**
+   * Why this change cannot share a transaction with its entry (it happens at Stripe, which a rollback cannot
+   * undo): the entry is written right after the call, and a failed write is logged, not turned into a failure.
+   */
+  external?: string;
 }
+
+/** A database handle whose queries run in `tx` (an audited change and its entry commit together). */
+export function transactionHandle(handle: DbHandle, tx: Executor): DbHandle {
+  return {
+    ...handle,
+    db: tx as Database,
+    query: async <T>(text: string, params: unknown[] = []) => {
+      const pieces = text.split(/\$(\d+)/);
+      let query = sql.raw(pieces[0]);
+      for (let i = 1; i < pieces.length; i += 2)
+        query = sql`${query}${params[Number(pieces[i]) - 1]}${sql.raw(pieces[i + 1])}`;
+      return executeRows<T>(tx, query);
+    },
+  };
+}
+
+/**
+ * Mutations whose calls are not recorded, and why. Every mutation of the router is either in AUDITED or here
+ * (projectProcedure refuses one in neither; test/teams-audit.test.ts checks the lists against the router).
+ */
+export const NOT_AUDITED: Record<string, string> = {
+  'flows.saveDraft': 'autosave every few seconds: a draft changes nothing live; publishing it is recorded',
+  'pages.saveDraft': 'autosave every few seconds: a draft changes nothing live; publishing it is recorded',
+  'flows.testRun': 'a test run (its database effects rolled back by default) is kept in the run history',
+  'flows.presence': 'a heartbeat saying the canvas is open; changes nothing',
+  'flows.leaveCanvas': 'the canvas was closed; changes nothing',
+  'mailbox.sendTest': 'a test email to the member themself; it is kept in the Mailbox',
+  'project.delete': 'the project and its whole audit trail are deleted together',
+};
+
+/** Signed-in procedures outside any one project's procedure middleware, and how each is covered. */
+export const AUDITED_ELSEWHERE: Record<string, string> = {
+  'invitations.accept': 'recorded by the procedure itself, in the project joined, in the same transaction',
+  'project.create': 'the project’s trail starts with it; nothing to record it in before',
+  'sessions.revoke': 'the member’s own browser sessions, not a project’s',
+};
 
 const str = (value: unknown) => String(value ?? '');
 const keysMode = async ({ db, projectId }: { db: DbHandle; projectId: number }) => ({
@@ -121,11 +176,45 @@ const keysMode = async ({ db, projectId }: { db: DbHandle; projectId: number }) 
 });
 const flowName = async ({ db, projectId, input }: { db: DbHandle; projectId: number; input: Any }) => {
   try {
-    return (await getProjectFlow(db.db, projectId, str(input?.flowId))).name;
+    const flow = await getProjectFlow(db.db, projectId, str(input?.flowId));
+    return flowTitle(flow.name, flow.systemKind);
   } catch {
     return 'an automation';
   }
 };
+const pageTitle = async ({ db, projectId, input }: { db: DbHandle; projectId: number; input: Any }) => {
+  try {
+    const page = await getPage(db.db, projectId, Number(input?.pageId));
+    return (page.draft as { title?: string }).title ?? 'a page';
+  } catch {
+    return 'a page';
+  }
+};
+type CatalogNames = { products: Map<string, string>; prices: Map<string, { display: string; product: string }> };
+/** Names of the products and prices on the project's Stripe account (so entries never show a raw id). */
+const catalogNames = async ({ services, projectId }: { services: Services; projectId: number }) => {
+  const names: CatalogNames = { products: new Map(), prices: new Map() };
+  try {
+    for (const product of await listCatalog(services, projectId)) {
+      names.products.set(product.id, product.name);
+      for (const price of product.prices) names.prices.set(price.id, { display: price.display, product: product.name });
+    }
+  } catch {
+    // Stripe unreachable: the call itself will say so; the entry falls back to words without the name.
+  }
+  return names;
+};
+const productName = (names: unknown, id: unknown) =>
+  (names as CatalogNames | undefined)?.products.get(str(id)) ?? 'a product';
+const couponNames = async ({ services, projectId }: { services: Services; projectId: number }) => {
+  try {
+    return new Map((await listCoupons(services, projectId)).map((c) => [c.id, c.name ?? c.offDisplay]));
+  } catch {
+    return new Map<string, string>();
+  }
+};
+const couponName = (names: unknown, id: unknown) =>
+  (names as Map<string, string> | undefined)?.get(str(id)) ?? 'a discount';
 const memberChange = (verb: (c: MemberChange) => string) => (args: AuditContext) => {
   const change = args.result as MemberChange;
   return {
@@ -136,6 +225,60 @@ const memberChange = (verb: (c: MemberChange) => string) => (args: AuditContext)
     before: { role: change.before },
     after: { role: change.after },
   };
+};
+/** The automation a run belongs to, by its title, and the run's status before the retry. */
+const runSubject = async ({ db, projectId, input }: { db: DbHandle; projectId: number; input: Any }) => {
+  const [run] = await executeRows<{ name: string; system_kind: string | null; status: string }>(
+    db.db,
+    sql`select f.name, f.system_kind, r.status from flow_run r join flow f on f.id = r.flow_id
+        where r.id = ${str(input?.runId)} and r.project_id = ${projectId}`,
+  ).catch(() => []);
+  return run
+    ? { flow: flowTitle(run.name, run.system_kind as never), status: run.status }
+    : { flow: 'an automation', status: 'unknown' };
+};
+/** What a received Stripe message was about, in words ("a payment succeeds"). */
+const eventSubject = async ({ db, projectId, input }: { db: DbHandle; projectId: number; input: Any }) => {
+  const [event] = await executeRows<{ type: string }>(
+    db.db,
+    sql`select type from stripe_event where id = ${str(input?.eventId)} and project_id = ${projectId}`,
+  ).catch(() => []);
+  return event ? eventWords(event.type) : 'was received';
+};
+type RefundSubject = { order: string; shopper: string | null };
+/** The order a refund is about and who paid, in words: 'order “Mug”' (its first text value) and the payer's email. */
+const refundSubject = async ({ db, projectId, input }: { db: DbHandle; projectId: number; input: Any }) => {
+  const subject: RefundSubject = { order: 'an order', shopper: null };
+  try {
+    const payment = input?.paymentId
+      ? await getRow(db.db, projectId, BACKEND, PAYMENT_TABLE, Number(input.paymentId))
+      : (
+          await queryRows(db.db, projectId, BACKEND, PAYMENT_TABLE, {
+            filters: [{ column: 'order_id', op: 'eq', value: Number(input?.orderId) }],
+            sort: [{ column: 'id', direction: 'desc' }],
+            limit: 1,
+          })
+        ).rows[0];
+    const orderId = Number(payment?.order_id ?? input?.orderId);
+    const table = await orderTableName(db.db, projectId);
+    const order = table && orderId ? await getRow(db.db, projectId, BACKEND, table, orderId) : null;
+    const label = order
+      ? Object.entries(order).find(
+          ([key, value]) =>
+            typeof value === 'string' &&
+            value.trim() !== '' &&
+            !/^(id|status|currency|created_at|updated_at)$|_id$|_at$/.test(key),
+        )?.[1]
+      : undefined;
+    subject.order = label ? `order “${label}”` : orderId ? `order ${orderId}` : 'an order';
+    if (payment?.payer) {
+      const payer = await getRow(db.db, projectId, BACKEND, END_USER_TABLE, Number(payment.payer));
+      subject.shopper = payer?.email ? String(payer.email) : null;
+    }
+  } catch {
+    // The refund itself reports a missing payment; the entry falls back to words without the names.
+  }
+  return subject;
 };
 const roleWord = (role: string | null) => (role ? ROLE_LABELS[role as keyof typeof ROLE_LABELS] : 'none');
 
@@ -286,15 +429,16 @@ export const AUDITED: Record<string, Audited> = {
     }),
   },
   'endUsers.setRole': {
-    describe: ({ input }) => ({
+    describe: ({ input, result }) => ({
       area: 'permissions',
       action: '',
-      target: `App user #${str(input?.userId)}`,
-      summary: `Gave app user #${str(input?.userId)} the role ${str(input?.role)}`,
+      target: str(result?.email ?? 'An app user'),
+      summary: `Gave app user ${str(result?.email ?? 'an app user')} the role ${str(input?.role)}`,
       after: { role: input?.role },
     }),
   },
   'payments.activate': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
     describe: ({ input }) => ({
       area: 'payments',
       action: '',
@@ -303,6 +447,7 @@ export const AUDITED: Record<string, Audited> = {
     }),
   },
   'payments.saveKeys': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
     load: keysMode,
     describe: ({ before, input }) => {
       const after =
@@ -336,14 +481,16 @@ export const AUDITED: Record<string, Audited> = {
     }),
   },
   'payments.repairEndpoints': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
     describe: () => ({
       area: 'endpoints',
       action: '',
-      target: 'Webhook endpoints',
-      summary: 'Repaired the webhook endpoints',
+      target: 'Addresses Stripe calls',
+      summary: 'Reconnected the addresses Stripe calls',
     }),
   },
   'payments.reconcile': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
     describe: ({ result }) => ({
       area: 'payments',
       action: '',
@@ -353,12 +500,115 @@ export const AUDITED: Record<string, Audited> = {
     }),
   },
   'payments.refund': {
-    describe: ({ input, result }) => ({
-      area: 'refunds',
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    load: refundSubject,
+    describe: ({ before, input, result }) => {
+      const subject = before as RefundSubject;
+      return {
+        area: 'refunds',
+        action: '',
+        target: `Refund #${str(result?.refundId)}`,
+        summary: `Refunded ${str(result?.refundDisplay)} of the ${str(result?.amountDisplay)} paid for ${subject.order}${subject.shopper ? ` by ${subject.shopper}` : ''}${input?.reason ? ` (${input.reason})` : ''}`,
+        before: {
+          paid: result?.amountDisplay,
+          remaining: formatMinorUnits(
+            Number(result?.remaining ?? 0) + Number(result?.refundAmount ?? 0),
+            str(result?.currency),
+          ),
+        },
+        after: {
+          refunded: result?.refundDisplay,
+          remaining: result?.remainingDisplay,
+          status: result?.status === 'FAILED' ? 'failed' : 'sent to Stripe',
+        },
+      };
+    },
+  },
+  'payments.createProduct': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    describe: ({ result }) => ({
+      area: 'payments',
       action: '',
-      target: `Refund #${str(result?.refundId)}`,
-      summary: `Refunded ${str(result?.refundDisplay)} of ${input?.paymentId ? `payment #${input.paymentId}` : `order #${str(input?.orderId)}`}${input?.reason ? ` (${input.reason})` : ''}`,
-      after: { amount: result?.refundAmount, status: result?.status },
+      target: str(result?.name),
+      summary: `Added product ${str(result?.name)}${result?.prices?.[0] ? ` at ${result.prices[0].display}` : ''}`,
+      after: { prices: (result?.prices ?? []).map((p: Any) => p.display) },
+    }),
+  },
+  'payments.addPrice': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    load: catalogNames,
+    describe: ({ before, input, result }) => ({
+      area: 'payments',
+      action: '',
+      target: productName(before, input?.productId),
+      summary: `Added the price ${str(result?.display)} to ${productName(before, input?.productId)}`,
+      after: { price: result?.display },
+    }),
+  },
+  'payments.archiveProduct': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    load: catalogNames,
+    describe: ({ before, input }) => ({
+      area: 'payments',
+      action: '',
+      target: productName(before, input?.productId),
+      summary: `Archived product ${productName(before, input?.productId)}`,
+    }),
+  },
+  'payments.archivePrice': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    load: catalogNames,
+    describe: ({ before, input }) => {
+      const price = (before as CatalogNames | undefined)?.prices.get(str(input?.priceId));
+      return {
+        area: 'payments',
+        action: '',
+        target: price?.product ?? 'A price',
+        summary: price ? `Archived the price ${price.display} of ${price.product}` : 'Archived a price',
+      };
+    },
+  },
+  'payments.createCoupon': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    describe: ({ input, result }) => ({
+      area: 'payments',
+      action: '',
+      target: str(result?.name ?? result?.offDisplay),
+      summary: `Created discount ${str(result?.name ?? result?.offDisplay)} (${str(result?.offDisplay)}, ${str(result?.durationDisplay)})${input?.code ? ` with code ${str(input.code)}` : ''}`,
+      after: { off: result?.offDisplay, duration: result?.durationDisplay, code: input?.code ?? null },
+    }),
+  },
+  'payments.addPromotionCode': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    load: couponNames,
+    describe: ({ before, input }) => ({
+      area: 'payments',
+      action: '',
+      target: couponName(before, input?.couponId),
+      summary: `Added the code ${str(input?.code)} to discount ${couponName(before, input?.couponId)}`,
+    }),
+  },
+  'payments.deleteCoupon': {
+    external: 'the change is made at Stripe, which a database rollback cannot undo',
+    load: couponNames,
+    describe: ({ before, input }) => ({
+      area: 'payments',
+      action: '',
+      target: couponName(before, input?.couponId),
+      summary: `Deleted discount ${couponName(before, input?.couponId)}`,
+    }),
+  },
+  'payments.saveOrderBinding': {
+    describe: ({ input }) => ({
+      area: 'payments',
+      action: '',
+      target: 'What orders cost',
+      summary: `Changed what orders cost (amount: ${input?.amountColumn ?? 'unchanged'}, currency: ${input?.currencyColumn ?? input?.currency ?? 'unchanged'})`,
+      after: {
+        amountColumn: input?.amountColumn ?? null,
+        currencyColumn: input?.currencyColumn ?? null,
+        currency: input?.currency ?? null,
+      },
     }),
   },
   'apiKeys.create': {
@@ -370,11 +620,13 @@ export const AUDITED: Record<string, Audited> = {
     }),
   },
   'apiKeys.revoke': {
-    describe: ({ input }) => ({
+    load: async ({ db, projectId, input }) =>
+      (await listApiKeys(db, projectId)).find((k) => k.id === Number(input?.id))?.name ?? 'an API key',
+    describe: ({ before }) => ({
       area: 'keys',
       action: '',
-      target: `API key #${str(input?.id)}`,
-      summary: `Revoked API key #${str(input?.id)}`,
+      target: str(before),
+      summary: `Revoked API key “${str(before)}”`,
     }),
   },
   'flows.publish': {
@@ -385,6 +637,42 @@ export const AUDITED: Record<string, Audited> = {
       target: str(before),
       summary: `Published ${str(before)} (version ${str(result?.version)})`,
       after: { version: result?.version },
+    }),
+  },
+  'flows.requestReview': {
+    describe: ({ input, result }) => ({
+      area: 'flows',
+      action: '',
+      target: str(result?.flowName),
+      summary: `Asked for a review of ${str(result?.flowName)} before it goes live${input?.note ? ` (“${str(input.note)}”)` : ''}`,
+    }),
+  },
+  'flows.approveReview': {
+    describe: ({ result }) => ({
+      area: 'flows',
+      action: '',
+      target: str(result?.flowName),
+      summary: `Approved ${str(result?.requestedBy)}’s change to ${str(result?.flowName)} and published it (version ${str(result?.version)})`,
+      after: { version: result?.version },
+    }),
+  },
+  'flows.rejectReview': {
+    describe: ({ input, result }) => ({
+      area: 'flows',
+      action: '',
+      target: str(result?.flowName),
+      summary: `${result?.status === 'withdrawn' ? 'Withdrew the review request' : 'Turned down the review request'} for ${str(result?.flowName)}${input?.note ? ` (“${str(input.note)}”)` : ''}`,
+    }),
+  },
+  'members.setPublishReview': {
+    describe: ({ input }) => ({
+      area: 'members',
+      action: '',
+      target: 'Review before publish',
+      summary: input?.on
+        ? 'Turned on: payment automations go live only once a second member approves'
+        : 'Turned off review before publishing payment automations',
+      after: { reviewPaymentPublish: Boolean(input?.on) },
     }),
   },
   'flows.rollback': {
@@ -411,15 +699,32 @@ export const AUDITED: Record<string, Audited> = {
     describe: ({ before }) => ({ area: 'flows', action: '', target: str(before), summary: `Deleted ${str(before)}` }),
   },
   'flows.retryRun': {
-    describe: ({ input }) => ({
-      area: 'flows',
-      action: '',
-      target: `Run ${str(input?.runId).slice(0, 8)}`,
-      summary: 'Retried a failed run',
-    }),
+    load: runSubject,
+    describe: ({ before }) => {
+      const run = before as { flow: string; status: string };
+      return {
+        area: 'flows',
+        action: '',
+        target: run.flow,
+        summary: `Retried a failed run of ${run.flow}`,
+        before: { status: run.status },
+        after: { status: 'queued' },
+      };
+    },
   },
   'events.replay': {
-    describe: () => ({ area: 'flows', action: '', target: 'Event', summary: 'Replayed a webhook event' }),
+    load: eventSubject,
+    describe: ({ before, result }) => {
+      const what = str(before);
+      const runs = Array.isArray(result?.runIds) ? result.runIds.length : 0;
+      return {
+        area: 'flows',
+        action: '',
+        target: 'Message from Stripe',
+        summary: `Replayed the message from Stripe that ${what} (${runs === 1 ? '1 automation' : `${runs} automations`} started again)`,
+        after: { runsStarted: runs },
+      };
+    },
   },
   'events.saveAlertSettings': {
     describe: ({ input }) => ({
@@ -431,19 +736,22 @@ export const AUDITED: Record<string, Audited> = {
     }),
   },
   'pages.publish': {
-    describe: ({ input }) => ({
+    load: pageTitle,
+    describe: ({ before }) => ({
       area: 'pages',
       action: '',
-      target: `Page #${str(input?.pageId)}`,
-      summary: `Published page #${str(input?.pageId)}`,
+      target: str(before),
+      summary: `Published page ${str(before)}`,
     }),
   },
   'pages.rollback': {
-    describe: ({ input }) => ({
+    load: pageTitle,
+    describe: ({ before, input }) => ({
       area: 'pages',
       action: '',
-      target: `Page #${str(input?.pageId)}`,
-      summary: `Rolled page #${str(input?.pageId)} back to version ${str(input?.version)}`,
+      target: str(before),
+      summary: `Rolled page ${str(before)} back to version ${str(input?.version)}`,
+      after: { version: input?.version },
     }),
   },
   'pages.create': {
@@ -454,12 +762,42 @@ export const AUDITED: Record<string, Audited> = {
       summary: `Created page ${str(input?.title)}`,
     }),
   },
-  'pages.delete': {
-    describe: ({ input }) => ({
+  'pages.rename': {
+    load: pageTitle,
+    describe: ({ before, input }) => ({
       area: 'pages',
       action: '',
-      target: `Page #${str(input?.pageId)}`,
-      summary: `Deleted page #${str(input?.pageId)}`,
+      target: str(input?.title),
+      summary: `Renamed page ${str(before)} to ${str(input?.title)}`,
+      before: { title: before },
+      after: { title: input?.title },
+    }),
+  },
+  'pages.duplicate': {
+    load: pageTitle,
+    describe: ({ before }) => ({
+      area: 'pages',
+      action: '',
+      target: str(before),
+      summary: `Duplicated page ${str(before)}`,
+    }),
+  },
+  'pages.setHome': {
+    load: pageTitle,
+    describe: ({ before }) => ({
+      area: 'pages',
+      action: '',
+      target: str(before),
+      summary: `Made ${str(before)} the app’s home page`,
+    }),
+  },
+  'pages.delete': {
+    load: pageTitle,
+    describe: ({ before }) => ({
+      area: 'pages',
+      action: '',
+      target: str(before),
+      summary: `Deleted page ${str(before)}`,
     }),
   },
   'appSettings.save': {

@@ -1,6 +1,6 @@
 import { TillflowError } from '@tillflow/core';
 import { authUser, type DbHandle, type Executor, type Project, projectMembers, projects } from '@tillflow/db';
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { endLiveStreams } from './live-streams';
 import { type MemberRole, ROLE_LABELS } from './policy';
 
@@ -23,6 +23,17 @@ export async function membershipOf(db: Executor, projectId: number, userId: stri
     .innerJoin(projectMembers, and(eq(projectMembers.projectId, projects.id), eq(projectMembers.userId, userId)))
     .where(eq(projects.id, projectId));
   return row ? { project: row.project, role: row.role as MemberRole } : null;
+}
+
+/** Builder accounts' names by id (who published a version, who asked for a review). */
+export async function builderNames(db: Executor, ids: (string | null)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => Boolean(id)))];
+  if (!wanted.length) return new Map();
+  const rows = await db
+    .select({ id: authUser.id, name: authUser.name })
+    .from(authUser)
+    .where(inArray(authUser.id, wanted));
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 export async function addMember(db: Executor, projectId: number, userId: string, role: MemberRole) {
@@ -93,10 +104,10 @@ export async function setMemberRole(
       .set({ role, updatedAt: new Date() })
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
     await keepPrimaryOwner(tx, projectId);
+    // Their open streams were authorised for the old role: they end at commit, reconnect and are authorised afresh.
+    if (member.role !== role) await endLiveStreams(tx, { projectId, userId });
     return { userId, name: member.name, email: member.email, before: member.role, after: role };
   });
-  // Their open streams were authorised for the old role: they reconnect and are authorised afresh.
-  if (change.before !== change.after) endLiveStreams(handle, { projectId, userId });
   return change;
 }
 
@@ -111,9 +122,9 @@ export async function removeMember(handle: DbHandle, projectId: number, userId: 
       .delete(projectMembers)
       .where(and(eq(projectMembers.projectId, projectId), eq(projectMembers.userId, userId)));
     await keepPrimaryOwner(tx, projectId);
+    await endLiveStreams(tx, { projectId, userId });
     return { userId, name: member.name, email: member.email, before: member.role, after: null };
   });
-  endLiveStreams(handle, { projectId, userId });
   return change;
 }
 
@@ -146,12 +157,12 @@ export async function transferOwnership(handle: DbHandle, project: Project, from
       .set({ role: 'editor', updatedAt: now })
       .where(and(eq(projectMembers.projectId, project.id), eq(projectMembers.userId, fromUserId)));
     await tx.update(projects).set({ ownerId: toUserId }).where(eq(projects.id, project.id));
+    for (const userId of [toUserId, fromUserId]) await endLiveStreams(tx, { projectId: project.id, userId });
     return [
       { userId: to.userId, name: to.name, email: to.email, before: to.role, after: 'owner' as const },
       { userId: from.userId, name: from.name, email: from.email, before: from.role, after: 'editor' as const },
     ];
   });
-  for (const change of changes) endLiveStreams(handle, { projectId: project.id, userId: change.userId });
   return changes;
 }
 

@@ -3,7 +3,7 @@
 // (server/rest/handler.ts). A procedure without an entry is refused for everybody (and fails
 // test/teams-policy.test.ts, which calls every procedure of the router as every role).
 
-import { MEMBER_ROLES, type MemberRole, ROLE_DESCRIPTIONS, ROLE_LABELS } from '~/lib/member-roles';
+import { MEMBER_ROLES, type MemberRole, ROLE_DESCRIPTIONS, ROLE_LABELS } from '../../lib/member-roles';
 
 export { MEMBER_ROLES, type MemberRole, ROLE_DESCRIPTIONS, ROLE_LABELS };
 
@@ -38,6 +38,7 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
   'members.invitations': 'owner',
   'members.invite': 'owner',
   'members.revokeInvitation': 'owner',
+  'members.setPublishReview': 'owner',
   'invitations.peek': 'signedIn',
   'invitations.accept': 'signedIn',
   'activity.list': 'view',
@@ -111,6 +112,11 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
   'flows.run': 'view',
   'flows.saveDraft': 'build',
   'flows.publish': 'build',
+  // Review before publish: asking, approving (never one's own request) and turning down are build work.
+  'flows.review': 'view',
+  'flows.requestReview': 'build',
+  'flows.approveReview': 'build',
+  'flows.rejectReview': 'build',
   'flows.rollback': 'build',
   'flows.create': 'build',
   'flows.delete': 'build',
@@ -120,6 +126,7 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
   'pages.list': 'view',
   'pages.get': 'view',
   'pages.versions': 'view',
+  'pages.preview': 'view',
   'pages.create': 'build',
   'pages.saveDraft': 'build',
   'pages.publish': 'build',
@@ -150,15 +157,22 @@ export const PROCEDURE_POLICY: Record<string, Access> = {
 export type RestCaller = 'apiKey' | 'endUser';
 export const REST_POLICY: Record<string, readonly RestCaller[]> = {
   // Reads go through the data-access layer as the caller (an end user sees what their role may read).
+  'GET orders': ['apiKey', 'endUser'],
+  'GET orders/:id': ['apiKey', 'endUser'],
   'GET payments': ['apiKey', 'endUser'],
   'GET payments/:id': ['apiKey', 'endUser'],
   'GET refunds': ['apiKey', 'endUser'],
   'GET refunds/:id': ['apiKey', 'endUser'],
+  'GET subscriptions': ['apiKey', 'endUser'],
+  'GET subscriptions/:id': ['apiKey', 'endUser'],
   'POST payments': ['apiKey', 'endUser'],
   'POST refunds': ['apiKey', 'endUser'],
   'POST subscriptions': ['apiKey', 'endUser'],
   'POST subscriptions/:id/cancel': ['apiKey', 'endUser'],
   'POST subscriptions/:id/amount': ['apiKey', 'endUser'],
+  // An actionflow with the "A button on one of your pages" trigger runs as the signed-in end user (their role must
+  // be one the flow lists): an API key has no user to run as.
+  'POST flows/:id/call': ['endUser'],
   // Checking against Stripe runs for the whole project: the shop's backend only.
   'POST reconcile': ['apiKey'],
 };

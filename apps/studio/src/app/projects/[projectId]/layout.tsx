@@ -1,4 +1,5 @@
 import { notFound } from 'next/navigation';
+import { ProjectRoleProvider } from '~/lib/project-role';
 import { requireBuilder } from '~/server/auth';
 import { getDb } from '~/server/db';
 import { membershipOf } from '~/server/teams/members';
@@ -19,11 +20,13 @@ export default async function ProjectLayout({
   // Members only (any role); what each role may do is checked by every procedure (server/teams/policy.ts).
   const membership = await membershipOf(handle.db, id, user.id);
   if (!membership) notFound();
-  const { project } = membership;
+  const { project, role } = membership;
   return (
-    <div className="flex min-h-[calc(100vh-49px)] flex-col md:flex-row">
-      <ProjectNav projectId={project.id} projectName={project.name} />
-      <div className="min-w-0 flex-1 p-4 md:p-6">{children}</div>
-    </div>
+    <ProjectRoleProvider role={role}>
+      <div className="flex min-h-[calc(100vh-49px)] flex-col md:flex-row">
+        <ProjectNav projectId={project.id} projectName={project.name} />
+        <div className="min-w-0 flex-1 p-4 md:p-6">{children}</div>
+      </div>
+    </ProjectRoleProvider>
   );
 }

@@ -18,7 +18,6 @@ import {
   updateRows,
 } from '@tillflow/data-model';
 import { z } from 'zod';
-import { servicesFor } from '../../services';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
 /** Project-scoped procedures; DataAccessErrors are mapped to tRPC errors (with field errors) by trpc.ts. */
@@ -57,7 +56,7 @@ export const dataModelRouter = createTRPCRouter({
     .mutation(async ({ ctx, input }) => {
       await deleteTable(ctx.db.db, ctx.project.id, input.table, {
         confirm: input.confirm,
-        dependents: servicesFor(ctx.db).flowTables,
+        dependents: ctx.services.flowTables,
       });
       return { deleted: true };
     }),

@@ -1,5 +1,13 @@
 import { alertSettingsOf, listOperationsAlerts, saveAlertSettings } from '@tillflow/payments';
-import { listEvents, listRuns, projectQueueWait, queueStatus, replayEvent } from '@tillflow/runtime';
+import {
+  failuresInWords,
+  listEvents,
+  listRuns,
+  projectQueueWait,
+  projectWaitingRuns,
+  queueStatus,
+  replayEvent,
+} from '@tillflow/runtime';
 import { z } from 'zod';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
@@ -27,14 +35,18 @@ export const eventsRouter = createTRPCRouter({
    * failed for good (with their error, to retry with flows.retryRun), and how the queue is doing.
    */
   operations: projectProcedure.query(async ({ ctx }) => {
-    const [alerts, failed, queue, status, alertSettings] = await Promise.all([
+    const [alerts, failed, queue, waiting, status, alertSettings] = await Promise.all([
       listOperationsAlerts(ctx.db, ctx.project.id),
       listRuns(ctx.db.db, ctx.project.id, { status: 'failed', limit: 50 }),
       projectQueueWait(ctx.db.db, ctx.project.id),
+      projectWaitingRuns(ctx.db.db, ctx.project.id),
       queueStatus(ctx.db),
       alertSettingsOf(ctx.db.db, ctx.project.id),
     ]);
     const alive = status.workers.filter((w) => w.alive);
+    const deadLetters = failed.filter((r) => !r.testRun).slice(0, 20);
+    // Each failure as its owner reads it: the step's title and its message (not "<step id>: message").
+    const failures = await failuresInWords(ctx.db.db, deadLetters);
     return {
       alerts,
       alertSettings,
@@ -44,19 +56,20 @@ export const eventsRouter = createTRPCRouter({
         activeRuns: alive.reduce((n, w) => n + w.activeRuns, 0),
         restarts: alive.reduce((n, w) => n + w.restarts, 0),
       },
-      deadLetters: failed
-        .filter((r) => !r.testRun)
-        .slice(0, 20)
-        .map((r) => ({
-          id: r.id,
-          flowId: r.flowId,
-          flowName: r.flowName,
-          eventType: r.eventType,
-          error: r.error,
-          attempts: r.attempt,
-          finishedAt: r.finishedAt,
-        })),
+      deadLetters: deadLetters.map((r, i) => ({
+        id: r.id,
+        flowId: r.flowId,
+        flowName: r.flowName,
+        eventType: r.eventType,
+        /** The step it stopped at, by its title (null: it failed before or outside any step). */
+        step: failures[i].step,
+        error: failures[i].message,
+        attempts: r.attempt,
+        finishedAt: r.finishedAt,
+      })),
       queue,
+      /** The project's queued runs, longest-waiting first (due ones, then retries backing off). */
+      waiting,
     };
   }),
 

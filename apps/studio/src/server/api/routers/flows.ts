@@ -13,7 +13,16 @@ import {
 } from '@tillflow/runtime';
 import { z } from 'zod';
 import { servicesFor } from '../../services';
+import { builderNames } from '../../teams/members';
 import { heartbeat, leave, present } from '../../teams/presence';
+import {
+  approveReview,
+  pendingReview,
+  refuseUnreviewedPublish,
+  rejectReview,
+  requestReview,
+  reviewRequired,
+} from '../../teams/reviews';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 import { flowRunsProcedures } from './flow-runs';
 
@@ -28,15 +37,23 @@ export const flowsRouter = createTRPCRouter({
     .input(flowInput)
     .query(({ ctx, input }) => present(ctx.db.db, ctx.project.id, input.flowId, ctx.user.id)),
 
-  /** Heartbeat from an open canvas, every few seconds. */
-  presence: projectProcedure.input(flowInput).mutation(async ({ ctx, input }) => {
-    await getProjectFlow(ctx.db.db, ctx.project.id, input.flowId);
-    // Presence rows belong to a browser session; a caller without one (a server-side caller) has none to show.
-    const sessionId = ctx.user.sessionId;
-    if (!sessionId) return { ok: false };
-    await heartbeat(ctx.db.db, { projectId: ctx.project.id, flowId: input.flowId, sessionId, userId: ctx.user.id });
-    return { ok: true };
-  }),
+  /** Heartbeat from an open canvas, every few seconds and when the selection changes (node ids, shown to others). */
+  presence: projectProcedure
+    .input(flowInput.extend({ selection: z.array(z.string().max(100)).max(500).optional() }))
+    .mutation(async ({ ctx, input }) => {
+      await getProjectFlow(ctx.db.db, ctx.project.id, input.flowId);
+      // Presence rows belong to a browser session; a caller without one (a server-side caller) has none to show.
+      const sessionId = ctx.user.sessionId;
+      if (!sessionId) return { ok: false };
+      await heartbeat(ctx.db.db, {
+        projectId: ctx.project.id,
+        flowId: input.flowId,
+        sessionId,
+        userId: ctx.user.id,
+        selection: input.selection,
+      });
+      return { ok: true };
+    }),
 
   /** The canvas was closed: stop showing this session at once. */
   leaveCanvas: projectProcedure.input(flowInput).mutation(async ({ ctx, input }) => {
@@ -70,15 +87,48 @@ export const flowsRouter = createTRPCRouter({
     .input(flowInput.extend({ definition: flowDefinitionSchema, expectedRevision: z.number().int() }))
     .mutation(({ ctx, input }) => saveProjectFlowDraft(ctx.db.db, ctx.project.id, input)),
 
-  /** Publishes the saved draft if the validator finds nothing; else refuses with the list of problems. */
-  publish: projectProcedure
-    .input(flowInput)
-    .mutation(({ ctx, input }) => publishProjectFlow(ctx.services, ctx.project.id, input.flowId, ctx.user.id)),
+  /**
+   * Publishes the saved draft if the validator finds nothing; else refuses with the list of problems. A payment
+   * flow of a project that asks for reviews goes live only through approveReview.
+   */
+  publish: projectProcedure.input(flowInput).mutation(async ({ ctx, input }) => {
+    await refuseUnreviewedPublish(ctx.db, ctx.project, input.flowId);
+    return publishProjectFlow(ctx.services, ctx.project.id, input.flowId, ctx.user.id);
+  }),
 
-  /** Published versions, newest first, each with what changed from the one before. */
+  /** Review before publish (server/teams/reviews.ts): whether this flow needs one, and its open request. */
+  review: projectProcedure.input(flowInput).query(async ({ ctx, input }) => {
+    const flow = await getProjectFlow(ctx.db.db, ctx.project.id, input.flowId);
+    return {
+      required: reviewRequired(ctx.project, flow),
+      pending: await pendingReview(ctx.db.db, ctx.project.id, input.flowId, ctx.user.id),
+    };
+  }),
+
+  /** Asks another member to approve publishing the saved draft. */
+  requestReview: projectProcedure
+    .input(flowInput.extend({ note: z.string().max(500).optional() }))
+    .mutation(({ ctx, input }) => requestReview(ctx.db.db, ctx.project.id, input, ctx.user)),
+
+  /** Approves a review request and publishes the draft it was asked for (never by the member who asked). */
+  approveReview: projectProcedure
+    .input(z.object({ reviewId: z.number().int().positive(), note: z.string().max(500).optional() }))
+    .mutation(({ ctx, input }) => approveReview(ctx.services, ctx.project.id, input, ctx.user)),
+
+  /** Turns a review request down (the member who asked withdraws it). */
+  rejectReview: projectProcedure
+    .input(z.object({ reviewId: z.number().int().positive(), note: z.string().max(500).optional() }))
+    .mutation(({ ctx, input }) => rejectReview(ctx.db.db, ctx.project.id, input, ctx.user)),
+
+  /** Published versions, newest first, each with what changed from the one before and who published it. */
   versions: projectProcedure.input(flowInput).query(async ({ ctx, input }) => {
     const flow = await getProjectFlow(ctx.db.db, ctx.project.id, input.flowId);
-    return listFlowVersionSummaries(ctx.db.db, flow);
+    const versions = await listFlowVersionSummaries(ctx.db.db, flow);
+    const names = await builderNames(
+      ctx.db.db,
+      versions.map((v) => v.createdBy),
+    );
+    return versions.map((v) => ({ ...v, author: v.createdBy ? (names.get(v.createdBy) ?? 'A former member') : null }));
   }),
 
   /** Makes an older version the draft and publishes it again as the newest version. */

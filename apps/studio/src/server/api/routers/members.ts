@@ -2,7 +2,7 @@ import { TillflowError } from '@tillflow/core';
 import { authSession } from '@tillflow/db';
 import { and, desc, eq, gt } from 'drizzle-orm';
 import { z } from 'zod';
-import { AUDIT_AREAS, listActivity, recordAudit, refundIssuers } from '../../teams/audit';
+import { AUDIT_AREAS, listActivity, recordAudit, refundIssuers, transactionHandle } from '../../teams/audit';
 import {
   acceptInvitation,
   inviteMember,
@@ -13,6 +13,7 @@ import {
 import { endLiveStreams } from '../../teams/live-streams';
 import { leaveProject, listMembers, removeMember, setMemberRole, transferOwnership } from '../../teams/members';
 import { MEMBER_ROLES } from '../../teams/policy';
+import { setPublishReview } from '../../teams/reviews';
 import { createTRPCRouter, projectProcedure, protectedProcedure } from '../trpc';
 
 // Teams: members and roles, invitations, the audit trail and one's own sessions. Who may call each procedure is
@@ -26,7 +27,13 @@ export const membersRouter = createTRPCRouter({
   list: projectProcedure.query(async ({ ctx }) => ({
     members: await listMembers(ctx.db.db, ctx.project.id),
     you: { userId: ctx.user.id, role: ctx.role },
+    reviewPaymentPublish: ctx.project.reviewPaymentPublish,
   })),
+
+  /** Owners: payment flows go live only once a second member approves (server/teams/reviews.ts). */
+  setPublishReview: projectProcedure
+    .input(z.object({ on: z.boolean() }))
+    .mutation(({ ctx, input }) => setPublishReview(ctx.db.db, ctx.project.id, input.on)),
 
   setRole: projectProcedure
     .input(member.extend({ role }))
@@ -62,17 +69,20 @@ export const invitationsRouter = createTRPCRouter({
   /** The invitation page: which project, which role, for which address (refused when used, withdrawn or expired). */
   peek: protectedProcedure.input(token).query(({ ctx, input }) => peekInvitation(ctx.db, input.token)),
 
-  accept: protectedProcedure.input(token).mutation(async ({ ctx, input }) => {
-    const joined = await acceptInvitation(ctx.db, input.token, ctx.user);
-    await recordAudit(ctx.db.db, joined.projectId, ctx.user, {
-      area: 'members',
-      action: 'invitations.accept',
-      target: ctx.user.email,
-      summary: `${ctx.user.name} joined as ${joined.role[0].toUpperCase()}${joined.role.slice(1)}`,
-      after: { role: joined.role },
-    });
-    return joined;
-  }),
+  accept: protectedProcedure.input(token).mutation(({ ctx, input }) =>
+    // Joining and its audit entry commit together, as every audited change (server/api/trpc.ts).
+    ctx.db.db.transaction(async (tx) => {
+      const joined = await acceptInvitation(transactionHandle(ctx.db, tx), input.token, ctx.user);
+      await recordAudit(tx, joined.projectId, ctx.user, {
+        area: 'members',
+        action: 'invitations.accept',
+        target: ctx.user.email,
+        summary: `${ctx.user.name} joined as ${joined.role[0].toUpperCase()}${joined.role.slice(1)}`,
+        after: { role: joined.role },
+      });
+      return joined;
+    }),
+  ),
 });
 
 export const activityRouter = createTRPCRouter({
@@ -122,7 +132,7 @@ export const sessionsRouter = createTRPCRouter({
         .where(and(eq(authSession.id, input.sessionId), eq(authSession.userId, ctx.user.id)))
         .returning({ id: authSession.id });
       if (!deleted.length) throw new TillflowError('NOT_FOUND', 'That session has already ended.');
-      endLiveStreams(ctx.db, { sessionId: input.sessionId });
+      await endLiveStreams(ctx.db.db, { sessionId: input.sessionId });
       return { revoked: true };
     }),
 });

@@ -1,5 +1,6 @@
 import { pageDefinitionSchema, validatePage } from '@tillflow/page-model';
 import { z } from 'zod';
+import { previewAsSchema, previewDraft } from '../../pages/preview';
 import {
   createPage,
   deletePage,
@@ -40,6 +41,19 @@ export const pagesRouter = createTRPCRouter({
       issues: validatePage(page.draft, context),
     };
   }),
+
+  /**
+   * The page's draft with real data as a chosen visitor, app user or role (the studio's preview iframe). Reads only,
+   * as that actor; the preview never runs an action. Project members only (a builder session, not an app cookie).
+   */
+  preview: projectProcedure
+    .input(
+      pageInput.extend({
+        as: previewAsSchema,
+        params: z.record(z.string(), z.string().max(200)).optional(),
+      }),
+    )
+    .query(({ ctx, input }) => previewDraft(ctx.db, ctx.project, input)),
 
   create: projectProcedure
     .input(z.object({ title }))

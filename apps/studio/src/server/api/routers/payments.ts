@@ -29,6 +29,7 @@ import {
   toPublicSettings,
 } from '@tillflow/payments';
 import { z } from 'zod';
+import { ensureDefaultPages } from '../../pages/defaults';
 import { createTRPCRouter, projectProcedure } from '../trpc';
 
 const BUILDER = { kind: 'builder' } as const;
@@ -115,7 +116,12 @@ export const paymentsRouter = createTRPCRouter({
         currency: z.string().trim().max(3).nullish(),
       }),
     )
-    .mutation(({ ctx, input }) => activatePayments(ctx.services, ctx.project.id, input)),
+    .mutation(async ({ ctx, input }) => {
+      const activated = await activatePayments(ctx.services, ctx.project.id, input);
+      // The shop's default pages as drafts (studio → Pages); start-up makes any that fail here.
+      await ensureDefaultPages(ctx.services, ctx.project.id).catch(() => []);
+      return activated;
+    }),
 
   /** Which order columns say what an order costs, the shop's currency, and the columns only the server writes. */
   orderBinding: projectProcedure.query(({ ctx }) => orderBindingView(ctx.db.db, ctx.project.id)),

@@ -21,7 +21,7 @@ export const realtimeRouter = createTRPCRouter({
     )
     .subscription(async function* ({ ctx, input, signal }) {
       // Ends at once when the member is removed, their role changes or this session is revoked (server/teams).
-      const live = trackLiveStream(
+      const live = await trackLiveStream(
         ctx.db,
         { projectId: ctx.project.id, userId: ctx.user.id, sessionId: ctx.user.sessionId ?? null },
         signal,

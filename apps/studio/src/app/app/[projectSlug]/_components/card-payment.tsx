@@ -31,6 +31,7 @@ function loadStripeJs(src: string): Promise<StripeFactory> {
   });
 }
 
+/** "Pay by card here" on the fixed catalog: starts a Payment Intent for the item, then shows the card form. */
 export function CardPaymentButton({
   itemKey,
   itemName,
@@ -45,30 +46,8 @@ export function CardPaymentButton({
   const slug = useSlug();
   const trpc = useAppTRPC();
   const router = useRouter();
-  const mountRef = useRef<HTMLDivElement>(null);
-  const [stripe, setStripe] = useState<StripeJs | null>(null);
-  const [card, setCard] = useState<unknown>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [paying, setPaying] = useState(false);
   const buy = useMutation(trpc.app.buy.mutationOptions());
-
-  useEffect(() => {
-    if (!buy.data?.clientSecret || !mountRef.current) return;
-    let element: { destroy(): void } | null = null;
-    loadStripeJs(stripeJsUrl)
-      .then((factory) => {
-        const instance = factory(publishableKey);
-        const created = instance.elements().create('card');
-        if (mountRef.current) created.mount(mountRef.current);
-        element = created;
-        setStripe(instance);
-        setCard(created);
-      })
-      .catch((e: Error) => setError(e.message));
-    return () => element?.destroy();
-  }, [buy.data?.clientSecret, publishableKey, stripeJsUrl]);
-
-  if (!buy.data)
+  if (!buy.data?.clientSecret)
     return (
       <>
         <button
@@ -83,18 +62,69 @@ export function CardPaymentButton({
         <ErrorText error={buy.error} />
       </>
     );
+  const orderId = buy.data.orderId;
+  return (
+    <CardForm
+      clientSecret={buy.data.clientSecret}
+      label={`Card payment for ${itemName}`}
+      publishableKey={publishableKey}
+      stripeJsUrl={stripeJsUrl}
+      onPaid={() => router.push(`/app/${slug}/orders?paid=${orderId}`)}
+    />
+  );
+}
+
+/**
+ * The embedded card form for one Payment Intent (its amount set by the server): Stripe.js's card element, then
+ * confirmCardPayment. Used by the fixed catalog and by a builder's page whose "Pay for an order" uses the card form.
+ */
+export function CardForm({
+  clientSecret,
+  label,
+  publishableKey,
+  stripeJsUrl,
+  onPaid,
+}: {
+  clientSecret: string;
+  label: string;
+  publishableKey: string;
+  stripeJsUrl: string;
+  onPaid: () => void;
+}) {
+  const mountRef = useRef<HTMLDivElement>(null);
+  const [stripe, setStripe] = useState<StripeJs | null>(null);
+  const [card, setCard] = useState<unknown>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [paying, setPaying] = useState(false);
+
+  useEffect(() => {
+    if (!clientSecret || !mountRef.current) return;
+    let element: { destroy(): void } | null = null;
+    loadStripeJs(stripeJsUrl)
+      .then((factory) => {
+        const instance = factory(publishableKey);
+        const created = instance.elements().create('card');
+        if (mountRef.current) created.mount(mountRef.current);
+        element = created;
+        setStripe(instance);
+        setCard(created);
+      })
+      .catch((e: Error) => setError(e.message));
+    return () => element?.destroy();
+  }, [clientSecret, publishableKey, stripeJsUrl]);
+
   return (
     <form
-      aria-label={`Card payment for ${itemName}`}
+      aria-label={label}
       className="flex flex-col gap-2"
       onSubmit={async (e) => {
         e.preventDefault();
-        if (!stripe || !card || !buy.data?.clientSecret) return;
+        if (!stripe || !card) return;
         setPaying(true);
-        const result = await stripe.confirmCardPayment(buy.data.clientSecret, { payment_method: { card } });
+        const result = await stripe.confirmCardPayment(clientSecret, { payment_method: { card } });
         setPaying(false);
         if (result.error) setError(result.error.message ?? 'The payment failed.');
-        else router.push(`/app/${slug}/orders?paid=${buy.data.orderId}`);
+        else onPaid();
       }}
     >
       <fieldset className="flex flex-col gap-1">

@@ -2,6 +2,7 @@
 
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
+import { flowTitlesInText } from '~/lib/flow-title';
 import { errorMessage } from '~/lib/trpc-errors';
 import { type RouterInputs, useTRPC } from '~/trpc/react';
 
@@ -15,7 +16,7 @@ const AREAS: { value: Area; label: string }[] = [
   { value: 'pages', label: 'Pages and app' },
   { value: 'payments', label: 'Payment settings' },
   { value: 'keys', label: 'Keys' },
-  { value: 'endpoints', label: 'Webhook endpoints' },
+  { value: 'endpoints', label: 'Addresses Stripe calls' },
   { value: 'refunds', label: 'Refunds' },
   { value: 'members', label: 'Members' },
   { value: 'mail', label: 'Mail' },
@@ -126,7 +127,7 @@ export function Activity({ projectId }: { projectId: number }) {
                   {e.actorName}
                 </td>
                 <td className="px-3 py-1.5">
-                  {e.summary}
+                  {flowTitlesInText(e.summary)}
                   <div className="text-xs text-slate-500">{areaLabel(e.area)}</div>
                 </td>
                 <td className="px-3 py-1.5 text-slate-600">{summarize(e.before)}</td>

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { formatMoney } from '~/lib/money';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -17,6 +18,8 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
   const tables = useQuery(trpc.dataModel.listTables.queryOptions({ projectId }));
   const preview = useQuery(trpc.appSettings.previewCatalog.queryOptions({ projectId }));
   const payments = useQuery(trpc.payments.settings.queryOptions({ projectId }));
+  // Finance and viewer members read the catalog settings; owners and editors change them (server/teams/policy.ts).
+  const mayChange = useCan()('appSettings.save');
   const [title, setTitle] = useState('');
   const [source, setSource] = useState<Source>('none');
   const [table, setTable] = useState('');
@@ -115,119 +118,126 @@ export function AppSettingsPage({ projectId }: { projectId: number }) {
         <h2 id="catalog-heading" className="font-semibold">
           Catalog
         </h2>
-        <div>
-          <label className="label" htmlFor="app-title">
-            App title
-          </label>
-          <input id="app-title" className="input" value={title} onChange={(e) => setTitle(e.target.value)} />
-        </div>
-        <fieldset className="space-y-1">
-          <legend className="label">What can be bought</legend>
-          {(
-            [
-              ['none', 'Nothing yet'],
-              ['table', 'Rows of one of my tables'],
-              ['prices', 'Stripe prices'],
-              ['both', 'Both'],
-            ] as const
-          ).map(([value, label]) => (
-            <label key={value} className="flex items-center gap-2 text-sm">
-              <input type="radio" name="source" checked={source === value} onChange={() => setSource(value)} />
-              {label}
+        {mayChange ? null : (
+          <p className="text-sm text-slate-600">You can look at these settings; owners and editors change them.</p>
+        )}
+        <fieldset disabled={!mayChange} className="contents">
+          <div>
+            <label className="label" htmlFor="app-title">
+              App title
             </label>
-          ))}
-        </fieldset>
-        {source === 'table' || source === 'both' ? (
-          <div className="grid gap-3 sm:grid-cols-2">
-            <div>
-              <label className="label" htmlFor="table">
-                Products table
-              </label>
-              <select id="table" className="input" value={table} onChange={(e) => setTable(e.target.value)}>
-                <option value="">Pick a table</option>
-                {userTables.map((t) => (
-                  <option key={t.id} value={t.name}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-              {errors.table ? <p className="field-error">{errors.table}</p> : null}
-            </div>
-            {columnSelect('nameColumn', 'Name column', nameColumn, setNameColumn)}
-            <div>
-              {columnSelect('priceColumn', 'Price column', priceColumn, setPriceColumn)}
-              <p className="mt-1 text-xs text-slate-500">
-                A decimal column holds prices as you write them (8.50); an integer column holds them in cents (850).
-              </p>
-            </div>
-            {columnSelect('currencyColumn', 'Currency column (default usd)', currencyColumn, setCurrencyColumn, true)}
+            <input id="app-title" className="input" value={title} onChange={(e) => setTitle(e.target.value)} />
           </div>
-        ) : null}
-        {source === 'prices' || source === 'both' ? (
-          <div className="grid gap-3 sm:grid-cols-2">
-            <div>
-              <label className="label" htmlFor="price-ids">
-                Stripe price ids (one per line)
+          <fieldset className="space-y-1">
+            <legend className="label">What can be bought</legend>
+            {(
+              [
+                ['none', 'Nothing yet'],
+                ['table', 'Rows of one of my tables'],
+                ['prices', 'Stripe prices'],
+                ['both', 'Both'],
+              ] as const
+            ).map(([value, label]) => (
+              <label key={value} className="flex items-center gap-2 text-sm">
+                <input type="radio" name="source" checked={source === value} onChange={() => setSource(value)} />
+                {label}
               </label>
-              <textarea
-                id="price-ids"
-                className="input min-h-24 font-mono"
-                value={priceIds}
-                onChange={(e) => setPriceIds(e.target.value)}
-              />
-              {errors.priceIds ? <p className="field-error">{errors.priceIds}</p> : null}
+            ))}
+          </fieldset>
+          {source === 'table' || source === 'both' ? (
+            <div className="grid gap-3 sm:grid-cols-2">
+              <div>
+                <label className="label" htmlFor="table">
+                  Products table
+                </label>
+                <select id="table" className="input" value={table} onChange={(e) => setTable(e.target.value)}>
+                  <option value="">Pick a table</option>
+                  {userTables.map((t) => (
+                    <option key={t.id} value={t.name}>
+                      {t.name}
+                    </option>
+                  ))}
+                </select>
+                {errors.table ? <p className="field-error">{errors.table}</p> : null}
+              </div>
+              {columnSelect('nameColumn', 'Name column', nameColumn, setNameColumn)}
+              <div>
+                {columnSelect('priceColumn', 'Price column', priceColumn, setPriceColumn)}
+                <p className="mt-1 text-xs text-slate-500">
+                  A decimal column holds prices as you write them (8.50); an integer column holds them in cents (850).
+                </p>
+              </div>
+              {columnSelect('currencyColumn', 'Currency column (default usd)', currencyColumn, setCurrencyColumn, true)}
             </div>
-            <div>
-              <label className="label" htmlFor="trial-days">
-                Free trial for subscriptions (days)
+          ) : null}
+          {source === 'prices' || source === 'both' ? (
+            <div className="grid gap-3 sm:grid-cols-2">
+              <div>
+                <label className="label" htmlFor="price-ids">
+                  Stripe price ids (one per line)
+                </label>
+                <textarea
+                  id="price-ids"
+                  className="input min-h-24 font-mono"
+                  value={priceIds}
+                  onChange={(e) => setPriceIds(e.target.value)}
+                />
+                {errors.priceIds ? <p className="field-error">{errors.priceIds}</p> : null}
+              </div>
+              <div>
+                <label className="label" htmlFor="trial-days">
+                  Free trial for subscriptions (days)
+                </label>
+                <input
+                  id="trial-days"
+                  type="number"
+                  min={1}
+                  max={730}
+                  className="input"
+                  value={trialDays}
+                  onChange={(e) => setTrialDays(e.target.value)}
+                />
+              </div>
+            </div>
+          ) : null}
+          {orderTable ? (
+            <div className="max-w-sm">
+              <label className="label" htmlFor="orderLabelColumn">
+                Order column that records what was bought
               </label>
-              <input
-                id="trial-days"
-                type="number"
-                min={1}
-                max={730}
+              <select
+                id="orderLabelColumn"
                 className="input"
-                value={trialDays}
-                onChange={(e) => setTrialDays(e.target.value)}
-              />
+                value={orderLabelColumn}
+                onChange={(e) => setOrderLabelColumn(e.target.value)}
+              >
+                <option value="">(none)</option>
+                {orderTable.columns
+                  .filter((c) => c.type === 'text')
+                  .map((c) => (
+                    <option key={c.id} value={c.name}>
+                      {c.name}
+                    </option>
+                  ))}
+              </select>
             </div>
-          </div>
+          ) : null}
+          {save.error ? (
+            <p role="alert" className="field-error">
+              {errorMessage(save.error)}
+            </p>
+          ) : null}
+          {save.isSuccess ? (
+            <p role="status" className="text-sm text-green-700">
+              Saved.
+            </p>
+          ) : null}
+        </fieldset>
+        {mayChange ? (
+          <button type="submit" className="btn" disabled={save.isPending}>
+            Save catalog
+          </button>
         ) : null}
-        {orderTable ? (
-          <div className="max-w-sm">
-            <label className="label" htmlFor="orderLabelColumn">
-              Order column that records what was bought
-            </label>
-            <select
-              id="orderLabelColumn"
-              className="input"
-              value={orderLabelColumn}
-              onChange={(e) => setOrderLabelColumn(e.target.value)}
-            >
-              <option value="">(none)</option>
-              {orderTable.columns
-                .filter((c) => c.type === 'text')
-                .map((c) => (
-                  <option key={c.id} value={c.name}>
-                    {c.name}
-                  </option>
-                ))}
-            </select>
-          </div>
-        ) : null}
-        {save.error ? (
-          <p role="alert" className="field-error">
-            {errorMessage(save.error)}
-          </p>
-        ) : null}
-        {save.isSuccess ? (
-          <p role="status" className="text-sm text-green-700">
-            Saved.
-          </p>
-        ) : null}
-        <button type="submit" className="btn" disabled={save.isPending}>
-          Save catalog
-        </button>
       </form>
       <section className="card space-y-2" aria-labelledby="preview-heading">
         <h2 id="preview-heading" className="font-semibold">

@@ -4,6 +4,9 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import type { ColumnInfo, TableInfo } from '@tillflow/data-model/types';
 import { useState } from 'react';
 import { describeColumnType } from '~/lib/column-types';
+import { useCan } from '~/lib/project-role';
+import { statusLabel } from '~/lib/status-labels';
+import { columnWords } from '~/lib/system-columns';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ColumnForm } from './column-form';
@@ -12,6 +15,7 @@ import { ActionsHeader, EditRemoveLinks } from './form-parts';
 
 export function ColumnsEditor({ projectId, table }: { projectId: number; table: TableInfo }) {
   const trpc = useTRPC();
+  const can = useCan();
   const queryClient = useQueryClient();
   const [editing, setEditing] = useState<ColumnInfo | 'new' | null>(null);
   const [pendingRemove, setPendingRemove] = useState<string | null>(null);
@@ -37,27 +41,30 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
           </thead>
           <tbody>
             <tr className="border-t border-slate-100 text-slate-500">
-              <td className="px-3 py-1.5">id, created_at, updated_at</td>
+              <td className="px-3 py-1.5">No., Added on, Changed on</td>
               <td className="px-3 py-1.5">Filled in by Tillflow</td>
               <td />
               <td />
             </tr>
             {table.columns.map((c) => (
               <tr key={c.id} className="border-t border-slate-100">
-                <td className="px-3 py-1.5 font-medium">{c.name}</td>
+                <td className="px-3 py-1.5 font-medium" title={table.isSystem ? c.name : undefined}>
+                  {columnWords(c.name, table.isSystem)}
+                </td>
                 <td className="px-3 py-1.5">{describeColumnType(c)}</td>
                 <td className="px-3 py-1.5">
                   {[
                     c.required && 'required',
                     c.unique && 'unique',
-                    c.default !== undefined && `default ${JSON.stringify(c.default)}`,
-                    table.ownerColumn === c.name && 'owner',
+                    c.default !== undefined &&
+                      `starts as ${typeof c.default === 'string' && /status$/.test(c.name) ? statusLabel(c.default) : JSON.stringify(c.default)}`,
+                    table.ownerColumn === c.name && 'says whose row it is',
                   ]
                     .filter(Boolean)
                     .join(', ')}
                 </td>
                 <td className="whitespace-nowrap px-3 py-1.5 text-right">
-                  {!table.isSystem && (
+                  {!table.isSystem && can('dataModel.updateColumn') && (
                     <EditRemoveLinks
                       what={`column ${c.name}`}
                       removeWord="Remove"
@@ -93,7 +100,7 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
           Related rows (1:N): {table.referencedBy.map((r) => `${r.table}.${r.column}`).join(', ')}
         </p>
       )}
-      {!table.isSystem && editing === null && (
+      {!table.isSystem && editing === null && can('dataModel.addColumn') && (
         <button type="button" className="btn" onClick={() => setEditing('new')}>
           Add column
         </button>
@@ -125,7 +132,7 @@ export function ColumnsEditor({ projectId, table }: { projectId: number; table: 
           </select>
           {ownerCandidates.length === 0 && (
             <p className="mt-1 text-xs text-slate-500">
-              Add a column that links to a row of end_user (your shoppers) to say whose row it is.
+              Add a column that links to shopper accounts to say whose row it is.
             </p>
           )}
           {owner.error && <p className="field-error">{errorMessage(owner.error)}</p>}

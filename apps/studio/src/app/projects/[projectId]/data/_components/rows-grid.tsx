@@ -4,6 +4,8 @@ import { keepPreviousData, useMutation, useQuery, useQueryClient } from '@tansta
 import type { Filter, FilterOp, TableInfo } from '@tillflow/data-model/types';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { useState } from 'react';
+import { useCan } from '~/lib/project-role';
+import { columnWords, systemMoneyCell } from '~/lib/system-columns';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { RefundButton } from '../../payments/_components/refund-button';
@@ -27,12 +29,11 @@ const OPS: { op: FilterOp; label: string }[] = [
 type Sort = { column: string; direction: 'asc' | 'desc' };
 
 /** The two columns every table has, in words; a builder's own columns read as they named them. */
-const BUILT_IN_HEADERS: Record<string, string> = { id: 'No.', created_at: 'Added on' };
-const headerWords = (name: string) => BUILT_IN_HEADERS[name] ?? name;
 
 /** Keyset-paginated rows: sort by a header, filter, search, add/edit/delete through RowForm. */
 export function RowsGrid({ projectId, table }: { projectId: number; table: TableInfo }) {
   const trpc = useTRPC();
+  const can = useCan();
   const queryClient = useQueryClient();
   const [sort, setSort] = useState<Sort>({ column: 'id', direction: 'asc' });
   const [filters, setFilters] = useState<Filter[]>([]);
@@ -78,6 +79,7 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
     }),
   );
   const headers = ['id', ...table.columns.map((c) => c.name), 'created_at'];
+  const headerWords = (name: string) => columnWords(name, table.isSystem);
   const columnOf = (name: string) =>
     table.columns.find((c) => c.name === name) ?? { name, type: name === 'id' ? 'integer' : 'timestamp' };
 
@@ -154,9 +156,12 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
             Filter
           </button>
         </form>
-        <button className="btn ml-auto" type="button" onClick={() => setEditing('new')}>
-          New row
-        </button>
+        {/* Rows of the tables Tillflow keeps come from Stripe, never typed in. */}
+        {can('dataModel.insertRow') && !table.isSystem && (
+          <button className="btn ml-auto" type="button" onClick={() => setEditing('new')}>
+            New row
+          </button>
+        )}
       </div>
       {filters.length > 0 && (
         <ul aria-label="Active filters" className="flex flex-wrap gap-2 text-sm">
@@ -222,7 +227,8 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
               <tr key={row.id} className="border-t border-slate-100">
                 {headers.map((h) => (
                   <td key={h} className="max-w-xs truncate px-3 py-1.5">
-                    {formatCell(columnOf(h) as { type: 'text' }, row[h])}
+                    {(table.isSystem ? systemMoneyCell(h, row[h], row) : null) ??
+                      formatCell(columnOf(h) as { type: 'text' }, row[h])}
                   </td>
                 ))}
                 <td className="whitespace-nowrap px-3 py-1.5 text-right">
@@ -231,15 +237,17 @@ export function RowsGrid({ projectId, table }: { projectId: number; table: Table
                       <RefundButton projectId={projectId} target={{ orderId: row.id }} />
                     </span>
                   )}
-                  <EditRemoveLinks
-                    what={`row ${row.id}`}
-                    removeWord="Delete"
-                    onEdit={() => setEditing(row)}
-                    onRemove={() => {
-                      if (window.confirm(`Delete row ${row.id}?`))
-                        remove.mutate({ projectId, table: table.name, id: row.id });
-                    }}
-                  />
+                  {can('dataModel.updateRow') && (
+                    <EditRemoveLinks
+                      what={`row ${row.id}`}
+                      removeWord="Delete"
+                      onEdit={() => setEditing(row)}
+                      onRemove={() => {
+                        if (window.confirm(`Delete row ${row.id}?`))
+                          remove.mutate({ projectId, table: table.name, id: row.id });
+                      }}
+                    />
+                  )}
                 </td>
               </tr>
             ))}

@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { tableWords } from '~/lib/column-types';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ColumnsEditor } from './columns-editor';
@@ -12,6 +13,7 @@ import { RowsGrid } from './rows-grid';
 
 export function TableView({ projectId, tableName }: { projectId: number; tableName: string }) {
   const trpc = useTRPC();
+  const can = useCan();
   const router = useRouter();
   const queryClient = useQueryClient();
   const table = useQuery(trpc.dataModel.getTable.queryOptions({ projectId, table: tableName }));
@@ -47,7 +49,7 @@ export function TableView({ projectId, tableName }: { projectId: number; tableNa
             Kept by Tillflow: read its rows here; its columns cannot change
           </span>
         )}
-        {!t.isSystem && newName === null && (
+        {!t.isSystem && newName === null && can('dataModel.renameTable') && (
           <>
             <button type="button" className="btn-secondary" onClick={() => setNewName(t.name)}>
               Rename table

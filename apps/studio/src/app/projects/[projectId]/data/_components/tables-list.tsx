@@ -5,12 +5,14 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { tableWords } from '~/lib/column-types';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
 /** The project's tables (links) and a form to create one. */
 export function TablesList({ projectId, current }: { projectId: number; current?: string }) {
   const trpc = useTRPC();
+  const can = useCan();
   const router = useRouter();
   const queryClient = useQueryClient();
   const tables = useQuery(trpc.dataModel.listTables.queryOptions({ projectId }));
@@ -44,22 +46,24 @@ export function TablesList({ projectId, current }: { projectId: number; current?
           </li>
         ))}
       </ul>
-      <form
-        className="space-y-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate({ projectId, name });
-        }}
-      >
-        <label className="label" htmlFor="new-table-name">
-          New table name
-        </label>
-        <input id="new-table-name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
-        {(errors.name || create.error) && <p className="field-error">{errors.name ?? errorMessage(create.error)}</p>}
-        <button className="btn" type="submit" disabled={create.isPending}>
-          Create table
-        </button>
-      </form>
+      {can('dataModel.createTable') && (
+        <form
+          className="space-y-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate({ projectId, name });
+          }}
+        >
+          <label className="label" htmlFor="new-table-name">
+            New table name
+          </label>
+          <input id="new-table-name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
+          {(errors.name || create.error) && <p className="field-error">{errors.name ?? errorMessage(create.error)}</p>}
+          <button className="btn" type="submit" disabled={create.isPending}>
+            Create table
+          </button>
+        </form>
+      )}
     </aside>
   );
 }

@@ -4,7 +4,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { DataTable } from '~/components/ui/data-table';
+import { flowTitle } from '~/lib/flow-title';
 import { eventTitle, KNOWN_EVENT_TYPES, runStatusWords } from '~/lib/flow-words';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { OperationsPanel } from './operations-panel';
@@ -12,6 +14,7 @@ import { OperationsPanel } from './operations-panel';
 /** Studio → Events: webhook events received, their deliveries and duplicates, the runs they started; replay. */
 export function EventsPage({ projectId, objectIds }: { projectId: number; objectIds?: string[] }) {
   const trpc = useTRPC();
+  const can = useCan();
   const queryClient = useQueryClient();
   const [type, setType] = useState('');
   const events = useQuery({
@@ -95,20 +98,22 @@ export function EventsPage({ projectId, objectIds }: { projectId: number; object
                       className="mr-2 block text-indigo-700 hover:underline"
                       href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
                     >
-                      {r.flowName}: {runStatusWords(r.status)}
+                      {flowTitle(r.flowName)}: {runStatusWords(r.status)}
                     </Link>
                   ))}
             </td>
             <td className="py-1.5">
-              <button
-                type="button"
-                className="btn-secondary px-2 py-0.5 text-xs"
-                aria-label={`Replay: ${eventTitle(e.type)}, received ${new Date(e.receivedAt).toLocaleString()}`}
-                disabled={replay.isPending}
-                onClick={() => replay.mutate({ projectId, eventId: e.id })}
-              >
-                Replay
-              </button>
+              {can('events.replay') && (
+                <button
+                  type="button"
+                  className="btn-secondary px-2 py-0.5 text-xs"
+                  aria-label={`Replay: ${eventTitle(e.type)}, received ${new Date(e.receivedAt).toLocaleString()}`}
+                  disabled={replay.isPending}
+                  onClick={() => replay.mutate({ projectId, eventId: e.id })}
+                >
+                  Replay
+                </button>
+              )}
             </td>
           </tr>
         ))}

@@ -4,7 +4,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { DataTable } from '~/components/ui/data-table';
+import { flowTitle } from '~/lib/flow-title';
 import { eventTitle } from '~/lib/flow-words';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -16,8 +18,14 @@ function ago(date: Date | string): string {
   return `${Math.round(s / 86_400)} days ago`;
 }
 
-function waited(seconds: number): string {
-  return seconds < 90 ? `${Math.round(seconds)} s` : `${Math.round(seconds / 60)} min`;
+/** A length of time in words: "45 seconds", "1 minute", "3 hours", "2 days". */
+function durationWords(seconds: number): string {
+  const s = Math.max(0, Math.floor(seconds));
+  const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  if (s < 60) return unit(s, 'second');
+  if (s < 3600) return unit(Math.floor(s / 60), 'minute');
+  if (s < 86_400) return unit(Math.floor(s / 3600), 'hour');
+  return unit(Math.floor(s / 86_400), 'day');
 }
 
 const TITLES = {
@@ -28,6 +36,7 @@ const TITLES = {
 /** Studio → Events → Operations: open incidents, runs that failed for good (retry), the queue. */
 export function OperationsPanel({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
+  const can = useCan();
   const queryClient = useQueryClient();
   const ops = useQuery({ ...trpc.events.operations.queryOptions({ projectId }), refetchInterval: 5000 });
   const [notice, setNotice] = useState<string | null>(null);
@@ -52,7 +61,7 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
         <p className="text-sm text-slate-600">
           {data.queue.waiting === 0
             ? 'No automation run is waiting.'
-            : `${data.queue.waiting} automation run(s) waiting; the oldest for ${waited(data.queue.oldestWaitingS ?? 0)}.`}
+            : `${data.queue.waiting} automation run(s) waiting; the oldest for ${durationWords(data.queue.oldestWaitingS ?? 0)}.`}
         </p>
       )}
       {data && (
@@ -100,42 +109,56 @@ export function OperationsPanel({ projectId }: { projectId: number }) {
           {errorMessage(retry.error)}
         </p>
       )}
+      {data && data.waiting.length > 0 && (
+        <DataTable label="Runs waiting" columns={['Automation', 'What happened', 'Waiting for', 'State']}>
+          {data.waiting.map((r) => (
+            <tr key={r.id} className="border-t border-slate-100 align-top">
+              <RunCells projectId={projectId} run={r} />
+              <td className="py-1.5 pr-3">{r.retryInS > 0 ? '—' : durationWords(r.waitingS)}</td>
+              <td className="py-1.5 pr-3 text-xs">
+                {r.retryInS > 0
+                  ? `Tries again in ${durationWords(r.retryInS)} (attempt ${r.attempt} failed)`
+                  : data.workers.alive === 0
+                    ? 'Stuck: no worker is running to take it'
+                    : 'Next in line for a worker'}
+              </td>
+            </tr>
+          ))}
+        </DataTable>
+      )}
       <DataTable
         label="Runs that failed for good"
-        columns={['Failed', 'Automation', 'What happened', 'Attempts', 'Error', '']}
+        columns={['Failed', 'Automation', 'What happened', 'Attempts', 'What went wrong', '']}
         empty={data?.deadLetters.length === 0 && 'No run has failed for good.'}
       >
         {data?.deadLetters.map((r) => (
           <tr key={r.id} className="border-t border-slate-100 align-top">
             <td className="py-1.5 pr-3 text-xs">{r.finishedAt ? new Date(r.finishedAt).toLocaleString() : ''}</td>
-            <td className="py-1.5 pr-3">
-              <Link
-                className="text-indigo-700 hover:underline"
-                href={`/projects/${projectId}/flows/${r.flowId}?run=${r.id}`}
-              >
-                {r.flowName}
-              </Link>
-            </td>
-            <td className="py-1.5 pr-3 text-xs" title={r.eventType ?? undefined}>
-              {r.eventType ? eventTitle(r.eventType) : '—'}
-            </td>
+            <RunCells projectId={projectId} run={r} />
             <td className="py-1.5 pr-3">{r.attempts}</td>
-            <td className="py-1.5 pr-3 text-xs text-red-700">{r.error}</td>
+            <td className="py-1.5 pr-3 text-xs text-red-700">
+              {r.step && <span className="font-medium">At the step “{r.step}”: </span>}
+              {r.error}
+            </td>
             <td className="py-1.5">
-              <button
-                type="button"
-                className="btn-secondary px-2 py-0.5 text-xs"
-                aria-label={`Retry the ${r.flowName} run`}
-                disabled={retry.isPending}
-                onClick={() => retry.mutate({ projectId, runId: r.id })}
-              >
-                Retry
-              </button>
+              {can('flows.retryRun') && (
+                <button
+                  type="button"
+                  className="btn-secondary px-2 py-0.5 text-xs"
+                  aria-label={`Retry the ${flowTitle(r.flowName)} run`}
+                  disabled={retry.isPending}
+                  onClick={() => retry.mutate({ projectId, runId: r.id })}
+                >
+                  Retry
+                </button>
+              )}
             </td>
           </tr>
         ))}
       </DataTable>
-      {data && <AlertSettingsForm projectId={projectId} settings={data.alertSettings} />}
+      {data && can('events.saveAlertSettings') && (
+        <AlertSettingsForm projectId={projectId} settings={data.alertSettings} />
+      )}
     </section>
   );
 }
@@ -221,5 +244,28 @@ function AlertSettingsForm({
         )}
       </div>
     </form>
+  );
+}
+
+/** A run's automation (linking to the run on its canvas) and what it was about: the first cells of both run tables. */
+function RunCells({
+  projectId,
+  run,
+}: {
+  projectId: number;
+  run: { id: string; flowId: string; flowName: string; eventType: string | null };
+}) {
+  return (
+    <>
+      <td className="py-1.5 pr-3">
+        <Link
+          className="text-indigo-700 hover:underline"
+          href={`/projects/${projectId}/flows/${run.flowId}?run=${run.id}`}
+        >
+          {flowTitle(run.flowName)}
+        </Link>
+      </td>
+      <td className="py-1.5 pr-3 text-xs">{run.eventType ? eventTitle(run.eventType) : '—'}</td>
+    </>
   );
 }

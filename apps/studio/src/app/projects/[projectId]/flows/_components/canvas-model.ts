@@ -1,7 +1,8 @@
 import { type FlowDefinition, getNodeType, type ValidationIssue } from '@tillflow/flow-model';
 import { MarkerType } from '@xyflow/react';
 import { NODE_HEIGHT, NODE_WIDTH } from '~/lib/flow-editor/layout';
-import type { CanvasEdge, CanvasNode, StepOverlay } from './canvas-types';
+import { stepLabelWords } from '~/lib/flow-title';
+import type { CanvasEdge, CanvasNode, FlowNodeData, StepOverlay } from './canvas-types';
 
 const EMPTY: ValidationIssue[] = [];
 
@@ -15,6 +16,7 @@ export function buildCanvasNodes(
   steps: Map<string, StepOverlay> | null,
   previous: CanvasNode[],
   selected: Set<string>,
+  peers?: Map<string, NonNullable<FlowNodeData['peers']>>,
 ): CanvasNode[] {
   const byNode = new Map<string, ValidationIssue[]>();
   for (const i of issues) if (i.nodeId) byNode.set(i.nodeId, [...(byNode.get(i.nodeId) ?? []), i]);
@@ -25,20 +27,22 @@ export function buildCanvasNodes(
     const dimmed = steps !== null && !step;
     const old = prev.get(node.id);
     const isSelected = selected.has(node.id);
+    const nodePeers = peers?.get(node.id);
     if (
       old &&
       old.data.node === node &&
       old.data.step === step &&
       old.data.dimmed === dimmed &&
       sameIssues(old.data.issues, nodeIssues) &&
-      old.selected === isSelected
+      old.selected === isSelected &&
+      samePeers(old.data.peers, nodePeers)
     )
       return old;
     return {
       id: node.id,
       type: 'flow',
       position: node.position,
-      data: { node, issues: nodeIssues, step, dimmed },
+      data: { node, issues: nodeIssues, step, dimmed, peers: nodePeers },
       deletable: true, // the editor refuses locked nodes itself, with a message
       selected: isSelected,
       // Nodes off screen are not drawn (onlyRenderVisibleElements), so they are never measured: fit and
@@ -50,6 +54,11 @@ export function buildCanvasNodes(
       height: old?.height,
     };
   });
+}
+
+function samePeers(a: FlowNodeData['peers'], b: FlowNodeData['peers']) {
+  if (!a?.length || !b?.length) return !a?.length && !b?.length;
+  return a.length === b.length && a.every((p, i) => p.userId === b[i].userId && p.name === b[i].name);
 }
 
 function sameIssues(a: ValidationIssue[], b: ValidationIssue[]) {
@@ -67,7 +76,7 @@ export function buildCanvasEdges(
   const nodes = new Map(definition.graph.nodes.map((n) => [n.id, n]));
   const label = (id: string) => {
     const n = nodes.get(id);
-    return n?.label ?? (n ? getNodeType(n.type)?.label : undefined) ?? id;
+    return stepLabelWords(n?.label ?? (n ? getNodeType(n.type)?.label : undefined) ?? id);
   };
   const edgeIssue = new Map(issues.filter((i) => i.edgeId).map((i) => [i.edgeId as string, i.message]));
   return definition.graph.edges.map((e) => {

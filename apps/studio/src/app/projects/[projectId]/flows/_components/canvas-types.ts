@@ -17,6 +17,8 @@ export interface FlowNodeData extends Record<string, unknown> {
   step?: StepOverlay;
   /** Nothing ran here in the painted run. */
   dimmed?: boolean;
+  /** Other people on the canvas who have this node selected (outlined in their colour). */
+  peers?: { userId: string; name: string; initials: string; color: string }[];
 }
 
 export type CanvasNode = Node<FlowNodeData, 'flow'>;

@@ -4,16 +4,19 @@ import {
   type FlowDefinition,
   type FlowNode,
   getNodeType,
+  stripeApiOperation,
   type TableInfo,
   type ValidationIssue,
 } from '@tillflow/flow-model';
 import { useCallback, useEffect } from 'react';
 import { Controller, useForm } from 'react-hook-form';
 import { z } from 'zod';
+import { BindingsContext } from '~/components/ui/binding-input';
 import { NodeIcon } from '~/components/ui/node-icon';
-import { bindingGroups } from '~/lib/flow-editor';
-import { BindingsContext } from './binding-input';
+import { bindingGroups, type LastRunValues } from '~/lib/flow-editor';
+import { stepLabelWords } from '~/lib/flow-title';
 import { Errors, type FieldContext, type FieldSchema, SchemaField } from './schema-fields';
+import { StripeApiFields } from './stripe-api-fields';
 
 interface FormValues {
   label: string;
@@ -51,12 +54,15 @@ export function ConfigPanel({
   tables,
   issues,
   onChange,
+  lastRun,
 }: {
   node: FlowNode;
   definition: FlowDefinition;
   tables: TableInfo[];
   issues: ValidationIssue[];
   onChange: (patch: { label: string; config: Record<string, unknown> }) => void;
+  /** What each step gave back in the last run: binding chips show those values as examples. */
+  lastRun?: LastRunValues;
 }) {
   const def = getNodeType(node.type);
   const schema = configJsonSchema(node.type);
@@ -83,19 +89,31 @@ export function ConfigPanel({
     errorsAt: (path) => nodeIssues.filter((i) => i.field === path).map((i) => i.message),
   };
   const listBindings = useCallback(
-    (filter: string) => bindingGroups(definition, node.id, tables, filter),
-    [definition, node.id, tables],
+    (filter: string) => bindingGroups(definition, node.id, tables, filter, lastRun),
+    [definition, node.id, tables, lastRun],
   );
-  const properties = Object.entries(schema.properties ?? {});
-  const shownFields = new Set(properties.map(([k]) => k));
-  const otherIssues = nodeIssues.filter((i) => !i.field || !shownFields.has(i.field.split('.')[0]));
+  // The Stripe API step draws its own form (operation and typed parameters): no generic fields for it.
+  const properties = node.type === 'stripe_api_call' ? [] : Object.entries(schema.properties ?? {});
+  const stripeOp =
+    node.type === 'stripe_api_call' ? stripeApiOperation(String(node.config.operation ?? '')) : undefined;
+  const shownFields = new Set([
+    ...properties.map(([k]) => k),
+    ...(node.type === 'stripe_api_call'
+      ? ['operation', ...(stripeOp?.params ?? []).map((p) => `params.${p.name}`)]
+      : []),
+  ]);
+  const otherIssues = nodeIssues.filter(
+    (i) =>
+      !i.field ||
+      !(shownFields.has(i.field.split('.')[0]) || shownFields.has(i.field.split('.').slice(0, 2).join('.'))),
+  );
   const labelId = `node-label-${node.id}`;
 
   return (
     <BindingsContext.Provider value={listBindings}>
       <form
         className="space-y-3"
-        aria-label={`Settings of ${node.label ?? node.id}`}
+        aria-label={`Settings of ${stepLabelWords(node.label ?? node.id)}`}
         onSubmit={(e) => e.preventDefault()}
       >
         <header className="flex items-center gap-2">
@@ -107,20 +125,47 @@ export function ConfigPanel({
         </header>
         {locked && (
           <p className="rounded bg-amber-50 p-2 text-sm text-amber-800">
-            This is a system node of the payment module: it cannot be deleted, disconnected or edited
+            This is a built-in step of payments: it cannot be deleted, disconnected or edited
             {editable.length > 0
               ? `, except ${editable.map((k) => humanize(k).toLowerCase()).join(' and ')} below`
               : ''}
-            . Add your own nodes after it.
+            . Add your own steps after it.
           </p>
         )}
         <p className="text-xs text-slate-600">{def?.description}</p>
         <div>
           <label className="label" htmlFor={labelId}>
-            Node name
+            Step name
           </label>
-          <input id={labelId} className="input" disabled={locked} {...register('label')} />
+          {locked ? (
+            // A built-in step's stored label stays as it is (older projects stored "Stripe webhook"); it reads in words.
+            <input
+              id={labelId}
+              className="input"
+              disabled
+              value={stepLabelWords(node.label ?? def?.label ?? '')}
+              readOnly
+            />
+          ) : (
+            <input id={labelId} className="input" {...register('label')} />
+          )}
         </div>
+        {node.type === 'stripe_api_call' ? (
+          <Controller
+            control={control}
+            name="config"
+            render={({ field }) => (
+              <StripeApiFields
+                operation={String((field.value as { operation?: unknown })?.operation ?? '')}
+                params={
+                  ((field.value as { params?: Record<string, unknown> })?.params ?? {}) as Record<string, unknown>
+                }
+                onChange={(config) => field.onChange({ ...(field.value as object), ...config })}
+                ctx={ctx}
+              />
+            )}
+          />
+        ) : null}
         {properties.map(([key, fieldSchema]) => (
           <div key={key}>
             <p className="label" id={`${node.id}-${key}-label`}>

@@ -1,3 +1,4 @@
+import { X } from 'lucide-react';
 import type { Notice } from '../_hooks/use-notice';
 import type { Overlay } from './run-overlay';
 
@@ -29,7 +30,7 @@ export function EditorBanners({
             </button>
           )}
           <button type="button" aria-label="Dismiss message" className="px-1" onClick={onDismiss}>
-            ✕
+            <X aria-hidden="true" className="h-4 w-4" />
           </button>
         </div>
       )}

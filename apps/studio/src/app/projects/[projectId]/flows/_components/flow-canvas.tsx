@@ -15,7 +15,7 @@ import '@xyflow/react/dist/style.css';
 import type { FlowDefinition, ValidationIssue } from '@tillflow/flow-model';
 import { type DragEvent, useCallback, useEffect, useRef, useState } from 'react';
 import { buildCanvasEdges, buildCanvasNodes } from './canvas-model';
-import type { CanvasEdge, CanvasNode, StepOverlay } from './canvas-types';
+import type { CanvasEdge, CanvasNode, FlowNodeData, StepOverlay } from './canvas-types';
 import { FlowEdgeLine } from './flow-edge';
 import { FlowNodeCard } from './flow-node';
 import { PALETTE_MIME } from './palette';
@@ -43,6 +43,8 @@ export function FlowCanvas({
   handlers,
   fitSignal,
   focus,
+  peers,
+  readOnly = false,
 }: {
   definition: FlowDefinition;
   issues: ValidationIssue[];
@@ -53,6 +55,10 @@ export function FlowCanvas({
   fitSignal: number;
   /** A node to bring into view (e.g. one just added), with a counter so the same id can be focused again. */
   focus: { id: string; n: number } | null;
+  /** Node id → the other people who have it selected. */
+  peers?: Map<string, NonNullable<FlowNodeData['peers']>>;
+  /** Roles that cannot build: nothing moves, connects or deletes (steps can still be selected and read). */
+  readOnly?: boolean;
 }) {
   const flow = useReactFlow<CanvasNode, CanvasEdge>();
   const [nodes, setNodes] = useState<CanvasNode[]>([]);
@@ -63,8 +69,8 @@ export function FlowCanvas({
   const onInsert = useCallback((edgeId: string) => handlersRef.current.onInsertOnEdge(edgeId), []);
 
   useEffect(() => {
-    setNodes((prev) => buildCanvasNodes(definition, issues, steps, prev, selectedNodes));
-  }, [definition, issues, steps, selectedNodes]);
+    setNodes((prev) => buildCanvasNodes(definition, issues, steps, prev, selectedNodes, peers));
+  }, [definition, issues, steps, selectedNodes, peers]);
   const [edges, setEdges] = useState<CanvasEdge[]>([]);
   useEffect(() => {
     setEdges(buildCanvasEdges(definition, issues, steps, onInsert, selectedEdges));
@@ -144,7 +150,9 @@ export function FlowCanvas({
         e.preventDefault();
         e.dataTransfer.dropEffect = 'move';
       }}
-      deleteKeyCode={['Delete', 'Backspace']}
+      deleteKeyCode={readOnly ? null : ['Delete', 'Backspace']}
+      nodesDraggable={!readOnly}
+      nodesConnectable={!readOnly}
       multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
       selectionKeyCode="Shift"
       fitView

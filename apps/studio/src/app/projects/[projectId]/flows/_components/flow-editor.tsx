@@ -1,25 +1,31 @@
 'use client';
 
 import { useQuery } from '@tanstack/react-query';
-import { validateFlow } from '@tillflow/flow-model';
+import { publishRefusedMessage, validateFlow } from '@tillflow/flow-model';
 import { ReactFlowProvider } from '@xyflow/react';
 import { useCallback, useMemo, useState } from 'react';
 import { connect, moveNodes, publishChanges } from '~/lib/flow-editor';
+import { flowTitle } from '~/lib/flow-title';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { type RouterOutputs, useTRPC } from '~/trpc/react';
 import { useAutosave } from '../_hooks/use-autosave';
+import { useConflict } from '../_hooks/use-conflict';
 import { useEditActions } from '../_hooks/use-edit-actions';
 import { useFlowHistory } from '../_hooks/use-flow-history';
 import { useNotice } from '../_hooks/use-notice';
 import { usePublish } from '../_hooks/use-publish';
 import { useSelection } from '../_hooks/use-selection';
 import { useShortcuts } from '../_hooks/use-shortcuts';
-import { CanvasPresence } from './canvas-presence';
+import { CanvasPresence, useCanvasPresence } from './canvas-presence';
+import { ConflictDialog } from './conflict-dialog';
 import { EditorBanners } from './editor-banners';
 import { EditorSidePanel } from './editor-side-panel';
 import { type CanvasHandlers, FlowCanvas } from './flow-canvas';
 import { FlowToolbar, type Panel } from './flow-toolbar';
+import { selectedBy } from './peers';
 import { PublishDialog } from './publish-dialog';
+import { RequestReviewDialog, ReviewBar, useReview } from './review-bar';
 import type { Overlay } from './run-overlay';
 
 type LoadedFlow = RouterOutputs['flows']['get'];
@@ -30,14 +36,11 @@ export function FlowEditorPage({ projectId, flowId, runId }: { projectId: number
   const flow = useQuery({ ...trpc.flows.get.queryOptions({ projectId, flowId }), refetchOnWindowFocus: false });
   if (flow.isLoading) return <p>Loading flow…</p>;
   if (flow.error || !flow.data) return <p role="alert">{errorMessage(flow.error)}</p>;
+  // A new revision loaded (a rollback, a save conflict resolved) starts a fresh editor and a fresh canvas store:
+  // React Flow's own store would otherwise keep the old nodes' selection and fight the new editor's.
   return (
-    <ReactFlowProvider>
-      <FlowEditor
-        key={`${flow.data.id}:${flow.data.revision}`}
-        projectId={projectId}
-        loaded={flow.data}
-        runId={runId}
-      />
+    <ReactFlowProvider key={`${flow.data.id}:${flow.data.revision}`}>
+      <FlowEditor projectId={projectId} loaded={flow.data} runId={runId} />
     </ReactFlowProvider>
   );
 }
@@ -45,9 +48,13 @@ export function FlowEditorPage({ projectId, flowId, runId }: { projectId: number
 function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: LoadedFlow; runId?: string }) {
   const flowId = loaded.id;
   const { notice, ...say } = useNotice();
-  const history = useFlowHistory(loaded.draft, say);
+  const can = useCan();
+  const readOnly = !can('flows.saveDraft');
+  const history = useFlowHistory(loaded.draft, say, readOnly);
   const { definition } = history;
   const selection = useSelection();
+  const peers = useCanvasPresence(projectId, flowId, selection.nodes);
+  const peerSelections = useMemo(() => selectedBy(peers), [peers]);
   const [panel, setPanel] = useState<Panel>(runId ? 'runs' : 'palette');
   const [overlay, setOverlay] = useState<Overlay>(null);
   const [fitSignal, setFitSignal] = useState(0);
@@ -72,6 +79,13 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
     saved: { definition: loaded.draft, revision: loaded.revision },
     onError: say.error,
   });
+  const conflict = useConflict({
+    projectId,
+    flowId,
+    conflict: autosave.saveState === 'conflict',
+    base: autosave.base,
+    mine: definition,
+  });
   const publishing = usePublish({
     projectId,
     flowId,
@@ -80,6 +94,14 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
     save: autosave.save,
     notice: say,
   });
+  const review = useReview({
+    projectId,
+    flowId,
+    save: autosave.save,
+    notice: say,
+    onPublished: () => publishing.markPublished(definition),
+  });
+  const [requestingReview, setRequestingReview] = useState(false);
   const issues = useMemo(
     () => validateFlow(definition, { tables: loaded.tables, previous: publishing.published ?? undefined }),
     [definition, loaded.tables, publishing.published],
@@ -104,7 +126,7 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
     <div className="-m-4 flex h-[calc(100vh-49px)] flex-col md:-m-6" onKeyDown={onKeyDown}>
       <FlowToolbar
         projectId={projectId}
-        name={loaded.name}
+        name={flowTitle(loaded.name, loaded.systemKind)}
         system={loaded.kind === 'system'}
         saveState={autosave.saveState}
         problemCount={issues.length}
@@ -123,8 +145,15 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
         onLayout={actions.layout}
         onFit={() => fit()}
         onPanel={setPanel}
-        presence={<CanvasPresence projectId={projectId} flowId={flowId} />}
+        presence={<CanvasPresence peers={peers} />}
+        publishLabel={review.required ? 'Request review' : 'Publish'}
+        canPublish={can(review.required ? 'flows.requestReview' : 'flows.publish')}
         onPublish={() => {
+          // With review before publish on, a payment automation goes live through a second member's approval.
+          if (review.required) {
+            if (issues.length) return say.error(publishRefusedMessage(issues));
+            return setRequestingReview(true);
+          }
           // A payment automation (a system one, or one started by Stripe events) goes live only once asked;
           // with problems the validator's refusal shows at once instead.
           const handlesPayments = loaded.kind === 'system' || definition.trigger.kind === 'stripe_webhook';
@@ -139,9 +168,29 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
         onDismiss={say.clear}
         onClearRun={() => setOverlay(null)}
       />
+      <ReviewBar
+        pending={review.pending}
+        busy={review.busy}
+        onApprove={(id) => void review.approve(id)}
+        onReject={(id, yours) => void review.reject(id, yours)}
+      />
+      {requestingReview && (
+        <RequestReviewDialog
+          flowName={flowTitle(loaded.name, loaded.systemKind)}
+          changes={publishChanges(publishing.published, definition)}
+          onCancel={() => setRequestingReview(false)}
+          onConfirm={(note) => {
+            setRequestingReview(false);
+            void review.request(note);
+          }}
+        />
+      )}
+      {conflict.open && (
+        <ConflictDialog merge={conflict.merge} busy={conflict.busy} error={conflict.error} onChoose={conflict.choose} />
+      )}
       {confirmingPublish && (
         <PublishDialog
-          flowName={loaded.name}
+          flowName={flowTitle(loaded.name, loaded.systemKind)}
           changes={publishChanges(publishing.published, definition)}
           onCancel={() => setConfirmingPublish(false)}
           onConfirm={() => {
@@ -161,6 +210,8 @@ function FlowEditor({ projectId, loaded, runId }: { projectId: number; loaded: L
             handlers={handlers}
             fitSignal={fitSignal}
             focus={selection.focus}
+            peers={peerSelections}
+            readOnly={readOnly}
           />
         </div>
         <EditorSidePanel

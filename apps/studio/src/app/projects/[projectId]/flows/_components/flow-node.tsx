@@ -5,9 +5,11 @@ import { Handle, type NodeProps, Position } from '@xyflow/react';
 import { Lock } from 'lucide-react';
 import { memo } from 'react';
 import { NodeIcon } from '~/components/ui/node-icon';
+import { stepLabelWords } from '~/lib/flow-title';
 import { expressionWords, runStatusWords } from '~/lib/flow-words';
 import { statusLabel } from '~/lib/status-labels';
 import type { CanvasNode } from './canvas-types';
+import { branchWords } from './flow-edge';
 
 /** The step's one-line summary in words: bindings read as «field» chips, never as `nodes.x.y` paths. */
 export function stepSummary(type: string, config: Record<string, unknown>): string {
@@ -36,14 +38,14 @@ const preview = (value: unknown) => {
   return text.length > 400 ? `${text.slice(0, 400)}…` : text;
 };
 
-/** Older projects' system flows name their trigger after the mechanism; the card says what it is. */
+/** Older projects' system flows name their trigger and callbacks after the mechanism; the card says what they are. */
 export function nodeLabelWords(label: string): string {
-  return label === 'Stripe webhook' ? 'Message from Stripe' : label;
+  return stepLabelWords(label);
 }
 
 /** A node card: icon, label, one-line summary, lock, live validation errors and the painted run step. */
 export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeProps<CanvasNode>) {
-  const { node, issues, step, dimmed } = data;
+  const { node, issues, step, dimmed, peers } = data;
   const def = getNodeType(node.type);
   const label = nodeLabelWords(node.label ?? def?.label ?? node.id);
   const ports = nodeOutputs(node.type, node.config);
@@ -59,10 +61,29 @@ export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeP
           : 'border-slate-300';
   return (
     <article
-      aria-label={`Node ${label}`}
+      aria-label={`Step ${label}`}
       data-node-id={node.id}
-      className={`w-60 rounded-lg border-2 bg-white text-left shadow-sm ${border} ${selected ? 'ring-2 ring-indigo-300' : ''} ${dimmed ? 'opacity-50' : ''}`}
+      className={`relative w-60 rounded-lg border-2 bg-white text-left shadow-sm ${border} ${selected ? 'ring-2 ring-indigo-300' : ''} ${dimmed ? 'opacity-50' : ''}`}
+      // Someone else has this node selected: an outline in their colour (the first one's, if several).
+      style={peers?.length ? { outline: `3px solid ${peers[0].color}`, outlineOffset: '3px' } : undefined}
     >
+      {peers && peers.length > 0 && (
+        <ul
+          aria-label={`Selected by ${peers.map((p) => p.name).join(', ')}`}
+          className="absolute -top-3 right-2 flex gap-1"
+        >
+          {peers.map((p) => (
+            <li
+              key={p.userId}
+              title={`${p.name} has this step selected`}
+              className="rounded px-1.5 text-[10px] font-semibold leading-4 text-white"
+              style={{ backgroundColor: p.color }}
+            >
+              {p.initials} {p.name.split(/\s+/)[0]}
+            </li>
+          ))}
+        </ul>
+      )}
       {node.type !== 'trigger' && <Handle type="target" position={Position.Top} id="in" />}
       <header className="flex items-center gap-2 px-3 pt-2">
         <NodeIcon type={node.type} className="h-5 w-5 text-indigo-700" />
@@ -70,8 +91,8 @@ export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeP
         {node.locked && (
           <span
             role="img"
-            aria-label="Locked system node"
-            title="Locked system node: it cannot be deleted, disconnected or edited"
+            aria-label="Built-in step, locked"
+            title="Built-in step of payments: it cannot be deleted, disconnected or edited"
           >
             <Lock aria-hidden="true" className="h-4 w-4 text-slate-500" />
           </span>
@@ -122,7 +143,9 @@ export const FlowNodeCard = memo(function FlowNodeCard({ data, selected }: NodeP
           type="source"
           position={Position.Bottom}
           id={port}
-          aria-label={`${label}: ${port} output`}
+          aria-label={
+            port === 'next' ? `${label}: connect the next step` : `${label}: connect the way out “${branchWords(port)}”`
+          }
           style={{ left: `${((i + 1) / (ports.length + 1)) * 100}%` }}
         />
       ))}

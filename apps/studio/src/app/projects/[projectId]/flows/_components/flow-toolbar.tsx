@@ -1,18 +1,22 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { useCan } from '~/lib/project-role';
 import type { SaveState } from '../_hooks/use-autosave';
 import { SaveStatus } from './save-status';
 
 export type Panel = 'palette' | 'config' | 'test' | 'runs' | 'versions';
 
 const PANEL_BUTTONS = [
-  ['palette', 'Add node'],
+  ['palette', 'Add step'],
   ['test', 'Test run'],
   ['runs', 'Runs'],
   ['versions', 'Versions'],
 ] as const;
 
-/** The editor's top bar: where you are, save state, problems, canvas tools, side panels and Publish. */
+/**
+ * The editor's top bar: where you are, save state, problems, canvas tools, side panels and Publish.
+ * Members who cannot change automations (finance, viewer) get only the tools that read: Copy and Zoom to fit.
+ */
 export function FlowToolbar(props: {
   projectId: number;
   name: string;
@@ -35,9 +39,14 @@ export function FlowToolbar(props: {
   onFit: () => void;
   onPanel: (panel: Panel) => void;
   onPublish: () => void;
+  /** "Request review" when this payment flow goes live only through a second member's approval. */
+  publishLabel?: string;
+  /** False for roles that cannot publish (finance, viewer): no button. */
+  canPublish?: boolean;
   /** Who else has this flow open (canvas-presence.tsx). */
   presence?: ReactNode;
 }) {
+  const canEdit = useCan()('flows.saveDraft');
   const tool = (label: string, onClick: () => void, disabled = false) => (
     <button type="button" className="btn-secondary" onClick={onClick} disabled={disabled}>
       {label}
@@ -58,13 +67,13 @@ export function FlowToolbar(props: {
         {props.problemCount ? `${props.problemCount} problem(s)` : 'No problems'}
       </span>
       <div role="toolbar" aria-label="Canvas tools" className="ml-auto flex flex-wrap gap-1">
-        {tool('Undo', props.onUndo, !props.canUndo)}
-        {tool('Redo', props.onRedo, !props.canRedo)}
+        {canEdit && tool('Undo', props.onUndo, !props.canUndo)}
+        {canEdit && tool('Redo', props.onRedo, !props.canRedo)}
         {tool('Copy', props.onCopy, !props.hasSelectedNodes)}
-        {tool('Paste', props.onPaste)}
-        {tool('Duplicate', props.onDuplicate, !props.hasSelectedNodes)}
-        {tool('Delete', props.onDelete, !props.hasSelection)}
-        {tool('Auto-layout', props.onLayout)}
+        {canEdit && tool('Paste', props.onPaste)}
+        {canEdit && tool('Duplicate', props.onDuplicate, !props.hasSelectedNodes)}
+        {canEdit && tool('Delete', props.onDelete, !props.hasSelection)}
+        {canEdit && tool('Auto-layout', props.onLayout)}
         {tool('Zoom to fit', props.onFit)}
         {PANEL_BUTTONS.map(([panel, label]) => (
           <button
@@ -77,14 +86,16 @@ export function FlowToolbar(props: {
             {label}
           </button>
         ))}
-        <button
-          type="button"
-          className="btn"
-          onClick={props.onPublish}
-          disabled={props.publishing || props.saveState === 'conflict'}
-        >
-          Publish
-        </button>
+        {props.canPublish !== false && (
+          <button
+            type="button"
+            className="btn"
+            onClick={props.onPublish}
+            disabled={props.publishing || props.saveState === 'conflict'}
+          >
+            {props.publishLabel ?? 'Publish'}
+          </button>
+        )}
       </div>
     </div>
   );

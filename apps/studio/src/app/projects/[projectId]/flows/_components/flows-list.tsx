@@ -5,7 +5,9 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { DataTable } from '~/components/ui/data-table';
+import { flowTitle } from '~/lib/flow-title';
 import { runStatusWords, triggerWords } from '~/lib/flow-words';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -20,6 +22,7 @@ export function FlowsList({ projectId }: { projectId: number }) {
   const templates = useQuery(trpc.flows.templates.queryOptions({ projectId }));
   const [name, setName] = useState('');
   const [template, setTemplate] = useState('');
+  const can = useCan();
   const create = useMutation(
     trpc.flows.create.mutationOptions({ onSuccess: (f) => router.push(`/projects/${projectId}/flows/${f.id}`) }),
   );
@@ -58,7 +61,7 @@ export function FlowsList({ projectId }: { projectId: number }) {
                 className="font-medium text-indigo-700 hover:underline"
                 href={`/projects/${projectId}/flows/${f.id}`}
               >
-                {f.name}
+                {flowTitle(f.name, f.systemKind)}
               </Link>
               {f.system && (
                 <span className="ml-2 rounded-full bg-slate-800 px-2 py-0.5 text-xs text-white">System</span>
@@ -74,13 +77,13 @@ export function FlowsList({ projectId }: { projectId: number }) {
             </td>
             <td className={`py-1.5 pr-3 ${f.failureCount ? 'text-red-700' : ''}`}>{f.failureCount}</td>
             <td className="py-1.5">
-              {!f.system && (
+              {!f.system && can('flows.delete') && (
                 <button
                   type="button"
                   className="btn-secondary px-2 py-0.5 text-xs"
-                  aria-label={`Delete ${f.name}`}
+                  aria-label={`Delete ${flowTitle(f.name)}`}
                   onClick={() => {
-                    if (window.confirm(`Delete the automation ${f.name}? Its runs are deleted too.`))
+                    if (window.confirm(`Delete the automation ${flowTitle(f.name)}? Its runs are deleted too.`))
                       remove.mutate({ projectId, flowId: f.id });
                   }}
                 >
@@ -91,53 +94,57 @@ export function FlowsList({ projectId }: { projectId: number }) {
           </tr>
         ))}
       </DataTable>
-      <form
-        className="card max-w-xl space-y-3"
-        aria-labelledby="new-flow-heading"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate({ projectId, name, template: template || undefined });
-        }}
-      >
-        <h2 id="new-flow-heading" className="font-semibold">
-          New automation
-        </h2>
-        <div>
-          <label className="label" htmlFor="new-flow-name">
-            Automation name
-          </label>
-          <input id="new-flow-name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
-        </div>
-        <div>
-          <label className="label" htmlFor="new-flow-template">
-            Start from
-          </label>
-          <select
-            id="new-flow-template"
-            className="input"
-            value={template}
-            onChange={(e) => setTemplate(e.target.value)}
-          >
-            <option value="">A blank canvas</option>
-            {templates.data?.map((t) => (
-              <option key={t.id} value={t.id}>
-                {t.name}
-              </option>
-            ))}
-          </select>
-          {template && (
-            <p className="mt-1 text-xs text-slate-500">{templates.data?.find((t) => t.id === template)?.description}</p>
+      {can('flows.create') && (
+        <form
+          className="card max-w-xl space-y-3"
+          aria-labelledby="new-flow-heading"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate({ projectId, name, template: template || undefined });
+          }}
+        >
+          <h2 id="new-flow-heading" className="font-semibold">
+            New automation
+          </h2>
+          <div>
+            <label className="label" htmlFor="new-flow-name">
+              Automation name
+            </label>
+            <input id="new-flow-name" className="input" value={name} onChange={(e) => setName(e.target.value)} />
+          </div>
+          <div>
+            <label className="label" htmlFor="new-flow-template">
+              Start from
+            </label>
+            <select
+              id="new-flow-template"
+              className="input"
+              value={template}
+              onChange={(e) => setTemplate(e.target.value)}
+            >
+              <option value="">A blank canvas</option>
+              {templates.data?.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </select>
+            {template && (
+              <p className="mt-1 text-xs text-slate-500">
+                {templates.data?.find((t) => t.id === template)?.description}
+              </p>
+            )}
+          </div>
+          {create.error && (
+            <p role="alert" className="field-error">
+              {errorMessage(create.error)}
+            </p>
           )}
-        </div>
-        {create.error && (
-          <p role="alert" className="field-error">
-            {errorMessage(create.error)}
-          </p>
-        )}
-        <button type="submit" className="btn" disabled={create.isPending}>
-          Create automation
-        </button>
-      </form>
+          <button type="submit" className="btn" disabled={create.isPending}>
+            Create automation
+          </button>
+        </form>
+      )}
     </div>
   );
 }

@@ -31,23 +31,23 @@ export function Palette({ onPick, context }: { onPick: (type: string) => void; c
     return [...byCategory];
   }, [query]);
   return (
-    <section aria-label="Node palette" className="space-y-3">
+    <section aria-label="Steps to add" className="space-y-3">
       <p className="text-xs text-slate-600">{context}</p>
       <input
         className="input"
         type="search"
-        aria-label="Search nodes"
-        placeholder="Search nodes…"
+        aria-label="Search steps"
+        placeholder="Search steps…"
         value={query}
         onChange={(e) => setQuery(e.target.value)}
       />
-      {groups.length === 0 && <p className="text-sm text-slate-500">No node matches “{query}”.</p>}
+      {groups.length === 0 && <p className="text-sm text-slate-500">No step matches “{query}”.</p>}
       {groups.map(([category, defs]) => (
         <div key={category}>
           <h3 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500">
             {CATEGORY_LABELS[category] ?? category}
           </h3>
-          <ul className="space-y-1" aria-label={`${CATEGORY_LABELS[category] ?? category} nodes`}>
+          <ul className="space-y-1" aria-label={`${CATEGORY_LABELS[category] ?? category} steps`}>
             {defs.map((d) => (
               <li key={d.type}>
                 <button

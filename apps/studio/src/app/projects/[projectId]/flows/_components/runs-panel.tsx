@@ -1,8 +1,10 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { FlowDefinition } from '@tillflow/flow-model';
 import { useEffect, useRef, useState } from 'react';
 import { eventTitle, runStatusWords } from '~/lib/flow-words';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { type Overlay, toOverlay } from './run-overlay';
@@ -14,7 +16,9 @@ export function RunsPanel({
   flowId,
   onShow,
   initialRunId,
+  definition,
 }: {
+  definition?: FlowDefinition;
   projectId: number;
   flowId: string;
   onShow: (o: Overlay) => void;
@@ -33,6 +37,7 @@ export function RunsPanel({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.flows.runs.queryKey() }),
     }),
   );
+  const mayRetry = useCan()('flows.retryRun');
   const shown = useRef<string | null>(null);
   useEffect(() => {
     const run = detail.data;
@@ -91,7 +96,7 @@ export function RunsPanel({
               </td>
               <td>{r.durationMs != null ? `${r.durationMs} ms` : '—'}</td>
               <td>
-                {r.status === 'failed' && !r.testRun && (
+                {r.status === 'failed' && !r.testRun && mayRetry && (
                   <button
                     type="button"
                     className="btn-secondary px-2 py-0.5 text-xs"
@@ -111,7 +116,7 @@ export function RunsPanel({
             Run {runStatusWords(detail.data.status).toLowerCase()}
             {detail.data.error ? `: ${detail.data.error}` : ''}
           </p>
-          <StepList steps={detail.data.steps} />
+          <StepList steps={detail.data.steps} definition={definition} />
         </div>
       )}
     </section>

@@ -1,8 +1,9 @@
 'use client';
 
 import type { TableInfo } from '@tillflow/flow-model';
+import { X } from 'lucide-react';
 import { useState } from 'react';
-import { BindingInput } from './binding-input';
+import { BindingInput } from '~/components/ui/binding-input';
 
 /** The subset of JSON Schema that z.toJSONSchema produces for node configs. */
 export interface FieldSchema {
@@ -433,11 +434,11 @@ function KeyValueEditor({
   );
 }
 
-/** The ✕ that removes one entry of a list or one pair of a map; `label` names the entry for screen readers. */
+/** The cross that removes one entry of a list or one pair of a map; `label` names the entry for screen readers. */
 function RemoveButton({ label, disabled, onClick }: { label: string; disabled: boolean; onClick: () => void }) {
   return (
     <button type="button" className="btn-secondary px-2" aria-label={label} disabled={disabled} onClick={onClick}>
-      ✕
+      <X aria-hidden="true" className="h-4 w-4" />
     </button>
   );
 }

@@ -1,8 +1,9 @@
 'use client';
 
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { type FlowDefinition, knownStripeEventTypes, sampleStripeEvent } from '@tillflow/flow-model';
+import { type FlowDefinition, sampleStripeEvent, stripeEventTypes } from '@tillflow/flow-model';
 import { useState } from 'react';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { type Overlay, toOverlay } from './run-overlay';
@@ -21,10 +22,12 @@ export function TestPanel({
   onResult: (overlay: Overlay) => void;
 }) {
   const trpc = useTRPC();
+  // A test run writes to the project's data (unless rolled back): build work, like saving the flow.
+  const mayRun = useCan()('flows.testRun');
   const types =
     definition.trigger.kind === 'stripe_webhook' && definition.trigger.events.length
       ? definition.trigger.events
-      : knownStripeEventTypes;
+      : stripeEventTypes;
   const [source, setSource] = useState<'sample' | 'event'>('sample');
   const [eventType, setEventType] = useState(types[0] ?? '');
   const [json, setJson] = useState(() => JSON.stringify(sampleStripeEvent(types[0] ?? 'charge.succeeded'), null, 2));
@@ -122,14 +125,18 @@ export function TestPanel({
         <input type="checkbox" checked={rollback} onChange={(e) => setRollback(e.target.checked)} />
         Roll back database changes after the run
       </label>
-      <button
-        type="button"
-        className="btn"
-        onClick={start}
-        disabled={run.isPending || (source === 'event' && !eventRowId)}
-      >
-        {run.isPending ? 'Running…' : 'Run test'}
-      </button>
+      {mayRun ? (
+        <button
+          type="button"
+          className="btn"
+          onClick={start}
+          disabled={run.isPending || (source === 'event' && !eventRowId)}
+        >
+          {run.isPending ? 'Running…' : 'Run test'}
+        </button>
+      ) : (
+        <p className="text-sm text-slate-600">Test runs are for the project’s owners and editors.</p>
+      )}
       {run.error && (
         <p role="alert" className="field-error">
           {errorMessage(run.error)}
@@ -141,7 +148,7 @@ export function TestPanel({
             Test run {run.data.status}
             {run.data.error ? `: ${run.data.error}` : ''}
           </p>
-          <StepList steps={run.data.steps} />
+          <StepList steps={run.data.steps} definition={definition} />
         </section>
       )}
     </section>

@@ -1,12 +1,8 @@
 'use client';
 
-import {
-  type AppIoField,
-  type AppIoType,
-  type FlowDefinition,
-  type FlowTrigger,
-  knownStripeEventTypes,
-} from '@tillflow/flow-model';
+import type { AppIoField, AppIoType, FlowDefinition, FlowTrigger } from '@tillflow/flow-model';
+import { Lock, X, Zap } from 'lucide-react';
+import { EventTypePicker } from './event-type-picker';
 
 const IO_TYPE_WORDS: Record<AppIoType, string> = { string: 'Text', number: 'Number', boolean: 'Yes / no' };
 
@@ -56,7 +52,7 @@ function IoFields({
             aria-label={`Remove ${singular} ${i + 1}`}
             onClick={() => onChange(fields.filter((_, j) => j !== i))}
           >
-            ✕
+            <X aria-hidden="true" className="h-4 w-4" />
           </button>
         </div>
       ))}
@@ -71,14 +67,57 @@ function IoFields({
   );
 }
 
+/**
+ * Which of the project's roles may run a flow called from a page: ticked from the roles that exist (none ticked:
+ * anyone signed in). A role ticked earlier and deleted since stays listed, marked, so it can be unticked.
+ */
+function AllowedRoles({
+  chosen,
+  roles,
+  disabled,
+  onChange,
+}: {
+  chosen: string[];
+  roles: string[] | undefined;
+  disabled: boolean;
+  onChange: (roles: string[]) => void;
+}) {
+  const listed = [...(roles ?? []), ...chosen.filter((r) => !roles?.includes(r))];
+  return (
+    <fieldset className="space-y-1 text-sm" disabled={disabled}>
+      <legend className="label">Roles that may run it</legend>
+      <p className="text-xs text-slate-600">
+        {chosen.length === 0 ? 'None ticked: anyone signed in may run it.' : 'Only shoppers with a ticked role.'}
+      </p>
+      {roles === undefined && chosen.length === 0 ? <p className="text-xs text-slate-600">Loading roles…</p> : null}
+      {listed.map((role) => (
+        <label key={role} className="flex min-h-6 items-center gap-2">
+          <input
+            type="checkbox"
+            checked={chosen.includes(role)}
+            onChange={(e) => onChange(e.target.checked ? [...chosen, role] : chosen.filter((r) => r !== role))}
+          />
+          {role}
+          {roles && !roles.includes(role) ? (
+            <span className="text-xs text-amber-800">(no longer a role: untick it)</span>
+          ) : null}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /** The trigger: which Stripe events start the flow (fixed for system flows), a manual run, or a page's button. */
 export function TriggerPanel({
   definition,
   locked,
+  roles,
   onChange,
 }: {
   definition: FlowDefinition;
   locked: boolean;
+  /** The project's end-user roles (Data → Permissions); undefined while they load. */
+  roles?: string[];
   onChange: (trigger: FlowTrigger) => void;
 }) {
   const trigger = definition.trigger;
@@ -93,17 +132,21 @@ export function TriggerPanel({
     );
   return (
     <section aria-label="Trigger settings" className="space-y-3">
-      <h2 className="font-semibold">⚡ Trigger</h2>
+      <h2 className="flex items-center gap-1 font-semibold">
+        <Zap aria-hidden="true" className="h-4 w-4 text-indigo-700" /> What starts it
+      </h2>
       {locked && (
-        <p className="rounded bg-amber-50 p-2 text-sm text-amber-800">🔒 The events of a system flow are fixed.</p>
+        <p className="flex items-center gap-1 rounded bg-amber-50 p-2 text-sm text-amber-800">
+          <Lock aria-hidden="true" className="h-4 w-4 shrink-0" /> What a built-in automation listens for is fixed.
+        </p>
       )}
       <fieldset className="space-y-1 text-sm" disabled={locked}>
-        <legend className="label">What starts this flow</legend>
+        <legend className="label">What starts this automation</legend>
         {(
           [
-            ['stripe_webhook', 'Stripe events'],
+            ['stripe_webhook', 'When Stripe tells us something'],
             ['app_call', 'A button on one of your pages'],
-            ['manual', 'Manual only (test runs), no webhook'],
+            ['manual', 'Only when you run it (test runs)'],
           ] as const
         ).map(([kind, words]) => (
           <label key={kind} className="flex items-center gap-2">
@@ -132,44 +175,20 @@ export function TriggerPanel({
             disabled={locked}
             onChange={(outputs) => onChange({ ...trigger, outputs })}
           />
-          <label className="block text-sm">
-            <span className="label">Roles that may run it (comma-separated; empty: anyone signed in)</span>
-            <input
-              className="input"
-              disabled={locked}
-              defaultValue={trigger.roles.join(', ')}
-              onBlur={(e) =>
-                onChange({
-                  ...trigger,
-                  roles: e.target.value
-                    .split(',')
-                    .map((r) => r.trim())
-                    .filter(Boolean),
-                })
-              }
-            />
-          </label>
+          <AllowedRoles
+            chosen={trigger.roles}
+            roles={roles}
+            disabled={locked}
+            onChange={(chosen) => onChange({ ...trigger, roles: chosen })}
+          />
         </div>
       )}
       {trigger.kind === 'stripe_webhook' && (
-        <fieldset className="max-h-96 space-y-1 overflow-y-auto" disabled={locked}>
-          <legend className="label">Stripe events that start this flow</legend>
-          {knownStripeEventTypes.map((type) => (
-            <label key={type} className="flex items-center gap-2 font-mono text-xs">
-              <input
-                type="checkbox"
-                checked={events.includes(type)}
-                onChange={(e) =>
-                  onChange({
-                    kind: 'stripe_webhook',
-                    events: e.target.checked ? [...events, type] : events.filter((x) => x !== type),
-                  })
-                }
-              />
-              {type}
-            </label>
-          ))}
-        </fieldset>
+        <EventTypePicker
+          chosen={events}
+          disabled={locked}
+          onChange={(next) => onChange({ kind: 'stripe_webhook', events: next })}
+        />
       )}
     </section>
   );

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { RefObject } from 'react';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -18,6 +19,7 @@ export function VersionsPanel({
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const versions = useQuery(trpc.flows.versions.queryOptions({ projectId, flowId }));
+  const mayRollBack = useCan()('flows.rollback');
   const rollback = useMutation(
     trpc.flows.rollback.mutationOptions({
       onSuccess: async () => {
@@ -42,9 +44,12 @@ export function VersionsPanel({
               Version {v.version}{' '}
               {v.live && <span className="ml-1 rounded bg-green-100 px-1.5 text-xs text-green-800">live</span>}
             </p>
-            <p className="text-xs text-slate-500">{new Date(v.createdAt).toLocaleString()}</p>
+            <p className="text-xs text-slate-500">
+              {v.author ? `Published by ${v.author}, ` : ''}
+              {new Date(v.createdAt).toLocaleString()}
+            </p>
             <p className="text-xs">{v.summary}</p>
-            {!v.live && (
+            {!v.live && mayRollBack && (
               <button
                 type="button"
                 className="btn-secondary mt-1 px-2 py-0.5 text-xs"

@@ -50,12 +50,16 @@ export function useAutosave(options: {
     }
   }, [definition, flowId, projectId, saveDraft, saveWithRevision]);
 
+  // The timer restarts on a new edit only: the editor re-renders for other reasons too (presence heartbeats,
+  // review status), and `save` is a new function on each of them, which must not keep postponing the save.
+  const latestSave = useRef(save);
+  latestSave.current = save;
   useEffect(() => {
     if (definition === savedDefinition.current || saveState === 'conflict') return;
     setSaveState('pending');
-    const timer = setTimeout(() => void save(), AUTOSAVE_DELAY_MS);
+    const timer = setTimeout(() => void latestSave.current(), AUTOSAVE_DELAY_MS);
     return () => clearTimeout(timer);
-  }, [definition, save, saveState, setSaveState]);
+  }, [definition, saveState, setSaveState]);
 
   useEffect(() => {
     if (saveState !== 'pending' && saveState !== 'saving') return;
@@ -64,5 +68,7 @@ export function useAutosave(options: {
     return () => window.removeEventListener('beforeunload', warn);
   }, [saveState]);
 
-  return { saveState, save, revision };
+  /** The last version saved (or loaded): the common ancestor when a save conflicts. */
+  const base = useCallback(() => savedDefinition.current, []);
+  return { saveState, save, revision, base };
 }

@@ -95,7 +95,7 @@ export function useEditActions({
   };
   const duplicate = () => {
     const r = duplicateNodes(graph, [...selection.nodes]);
-    if (!r.nodeIds.length) return notice.error('System nodes cannot be duplicated.');
+    if (!r.nodeIds.length) return notice.error('Built-in steps cannot be duplicated.');
     apply(() => r.graph);
     selection.selectNodes(r.nodeIds);
   };

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { SmtpCard } from './smtp-card';
@@ -33,6 +34,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
     ...trpc.mailbox.get.queryOptions({ projectId, messageId: openId ?? 0 }),
     enabled: openId !== null,
   });
+  const can = useCan();
   const clear = useMutation(
     trpc.mailbox.clear.mutationOptions({
       onSuccess: () => {
@@ -56,16 +58,18 @@ export function MailboxPage({ projectId }: { projectId: number }) {
             value={filter}
             onChange={(e) => setFilter(e.target.value)}
           />
-          <button
-            type="button"
-            className="btn-secondary whitespace-nowrap"
-            disabled={clear.isPending || !list.data?.length}
-            onClick={() => {
-              if (window.confirm('Delete every message in this mailbox?')) clear.mutate({ projectId });
-            }}
-          >
-            Clear mailbox
-          </button>
+          {can('mailbox.clear') && (
+            <button
+              type="button"
+              className="btn-secondary whitespace-nowrap"
+              disabled={clear.isPending || !list.data?.length}
+              onClick={() => {
+                if (window.confirm('Delete every message in this mailbox?')) clear.mutate({ projectId });
+              }}
+            >
+              Clear mailbox
+            </button>
+          )}
         </div>
       </div>
       {list.error ? <p className="field-error">{errorMessage(list.error)}</p> : null}
@@ -122,7 +126,7 @@ export function MailboxPage({ projectId }: { projectId: number }) {
           )}
         </section>
       </div>
-      <SmtpCard projectId={projectId} />
+      {can('mailbox.saveSettings') && <SmtpCard projectId={projectId} />}
     </div>
   );
 }

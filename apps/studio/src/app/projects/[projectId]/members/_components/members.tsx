@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { MEMBER_ROLES, type MemberRole, ROLE_DESCRIPTIONS, ROLE_LABELS } from '~/lib/member-roles';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { type RouterOutputs, useTRPC } from '~/trpc/react';
 
@@ -15,8 +16,14 @@ export function Members({ projectId }: { projectId: number }) {
   const queryClient = useQueryClient();
   const router = useRouter();
   const list = useQuery(trpc.members.list.queryOptions({ projectId }));
-  const isOwner = list.data?.you.role === 'owner';
-  const invitations = useQuery({ ...trpc.members.invitations.queryOptions({ projectId }), enabled: isOwner });
+  // What this member may do here, from the policy table (server/teams/policy.ts): managing members is the owners'.
+  const can = useCan();
+  const may = (procedure: string) => list.data !== undefined && can(procedure);
+  const isOwner = may('members.setRole');
+  const invitations = useQuery({
+    ...trpc.members.invitations.queryOptions({ projectId }),
+    enabled: may('members.invitations'),
+  });
   const invalidate = () =>
     Promise.all([
       queryClient.invalidateQueries({ queryKey: trpc.members.pathKey() }),
@@ -26,6 +33,7 @@ export function Members({ projectId }: { projectId: number }) {
   const remove = useMutation(trpc.members.remove.mutationOptions({ onSuccess: invalidate }));
   const transfer = useMutation(trpc.members.transferOwnership.mutationOptions({ onSuccess: invalidate }));
   const revoke = useMutation(trpc.members.revokeInvitation.mutationOptions({ onSuccess: invalidate }));
+  const setReview = useMutation(trpc.members.setPublishReview.mutationOptions({ onSuccess: invalidate }));
   const leave = useMutation(
     trpc.members.leave.mutationOptions({
       onSuccess: () => {
@@ -34,7 +42,8 @@ export function Members({ projectId }: { projectId: number }) {
       },
     }),
   );
-  const failure = list.error ?? setRole.error ?? remove.error ?? transfer.error ?? revoke.error ?? leave.error;
+  const failure =
+    list.error ?? setRole.error ?? remove.error ?? transfer.error ?? revoke.error ?? leave.error ?? setReview.error;
 
   return (
     <div className="max-w-4xl space-y-6">
@@ -125,9 +134,41 @@ export function Members({ projectId }: { projectId: number }) {
         </table>
       </div>
 
-      {isOwner && <InviteForm projectId={projectId} onSent={invalidate} />}
+      {may('members.invite') && <InviteForm projectId={projectId} onSent={invalidate} />}
 
-      {isOwner && (invitations.data?.length ?? 0) > 0 && (
+      {list.data && (
+        <section className="card space-y-2" aria-labelledby="review-heading">
+          <h2 id="review-heading" className="font-semibold">
+            Review before publish
+          </h2>
+          {may('members.setPublishReview') ? (
+            <label className="flex items-start gap-2 text-sm">
+              <input
+                type="checkbox"
+                className="mt-1"
+                checked={list.data.reviewPaymentPublish}
+                disabled={setReview.isPending}
+                onChange={(e) => setReview.mutate({ projectId, on: e.target.checked })}
+              />
+              <span>
+                A second member approves before a payment automation goes live
+                <span className="block text-slate-600">
+                  Changes to the automations that handle payments (the built-in ones and those started by Stripe) are
+                  published only when another owner or editor approves them. Nobody approves their own change.
+                </span>
+              </span>
+            </label>
+          ) : (
+            <p className="text-sm text-slate-700">
+              {list.data.reviewPaymentPublish
+                ? 'Changes to payment automations go live only when a second owner or editor approves them.'
+                : 'Payment automations are published without a second member’s approval (an owner can change this).'}
+            </p>
+          )}
+        </section>
+      )}
+
+      {may('members.invitations') && (invitations.data?.length ?? 0) > 0 && (
         <section className="space-y-2">
           <h2 className="text-lg font-semibold">Waiting for an answer</h2>
           <ul className="divide-y divide-slate-100 rounded-lg border border-slate-200 bg-white text-sm">

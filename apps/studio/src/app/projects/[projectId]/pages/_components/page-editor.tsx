@@ -12,14 +12,19 @@ import {
   type PageDefinition,
   type PageIssue,
   pathParams,
-  propMeta,
   validatePage,
 } from '@tillflow/page-model';
+import type { inferRouterOutputs } from '@trpc/server';
 import Link from 'next/link';
 import { useEffect, useMemo, useState } from 'react';
+import { catalogPlans } from '~/lib/catalog-plans';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
+import type { StudioRouter } from '~/server/api/root';
 import { useTRPC } from '~/trpc/react';
 import { usePageDraft } from '../_hooks/use-page-draft';
+import { PagePreview } from './page-preview';
+import { PropertyPanel } from './property-panel';
 
 // ---- pure tree operations on the block list ----
 function mapBlocks(blocks: Block[], fn: (b: Block) => Block | null): Block[] {
@@ -73,25 +78,49 @@ const SAVE_STATE: Record<string, string> = {
   error: 'Not saved',
 };
 
+/** What the server read for the editor's first paint (the same procedures the browser's queries call). */
+export interface PageEditorInitial {
+  page: inferRouterOutputs<StudioRouter>['pages']['get'];
+  versions: inferRouterOutputs<StudioRouter>['pages']['versions'];
+}
+
 /** Studio → Pages → one page: palette, outline, property panel, preview, publish and versions. */
-export function PageEditor({ projectId, pageId }: { projectId: number; pageId: number }) {
+export function PageEditor({
+  projectId,
+  pageId,
+  initial,
+}: {
+  projectId: number;
+  pageId: number;
+  initial?: PageEditorInitial;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const page = useQuery(trpc.pages.get.queryOptions({ projectId, pageId }));
-  const project = useQuery(trpc.project.get.queryOptions({ projectId }));
-  const versions = useQuery(trpc.pages.versions.queryOptions({ projectId, pageId }));
+  // Seeded from the server's read, fresh for 30 s (the draft is this builder's own; autosave and publish refetch).
+  const seeded = <T,>(data: T | undefined) => (data === undefined ? {} : { initialData: data, staleTime: 30_000 });
+  const page = useQuery({ ...trpc.pages.get.queryOptions({ projectId, pageId }), ...seeded(initial?.page) });
+  const versions = useQuery({
+    ...trpc.pages.versions.queryOptions({ projectId, pageId }),
+    ...seeded(initial?.versions),
+  });
   const editor = usePageDraft(
     projectId,
     pageId,
     page.data ? { draft: page.data.draft, revision: page.data.revision } : undefined,
   );
+  // Finance and viewer members look at the page: no palette, no publish, the fields disabled (server/teams/policy.ts).
+  const can = useCan();
+  const readOnly = !can('pages.saveDraft');
   const [selected, setSelected] = useState<string | null>(null);
   const [dragging, setDragging] = useState<string | null>(null);
-  const [width, setWidth] = useState<390 | 1024>(390);
   const [previewKey, setPreviewKey] = useState(0);
   const context = page.data?.context as PageContext | undefined;
   const draft = editor.draft;
   const issues: PageIssue[] = useMemo(() => (draft && context ? validatePage(draft, context) : []), [draft, context]);
+  // The shop's plans (asked of its Stripe account) only once the page has a start-subscription step.
+  const subscribes = !!draft && JSON.stringify(draft.blocks).includes('"start_subscription"');
+  const catalog = useQuery({ ...trpc.appSettings.previewCatalog.queryOptions({ projectId }), enabled: subscribes });
+  const plans = catalog.data ? catalogPlans(catalog.data) : undefined;
   const afterServerChange = async () => {
     await queryClient.invalidateQueries({ queryKey: trpc.pages.get.queryKey({ projectId, pageId }) });
     await queryClient.invalidateQueries({ queryKey: trpc.pages.versions.queryKey({ projectId, pageId }) });
@@ -104,7 +133,8 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
   const rollback = useMutation(trpc.pages.rollback.mutationOptions({ onSuccess: afterServerChange }));
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (!(e.metaKey || e.ctrlKey) || (e.target as HTMLElement)?.closest('input, textarea, select')) return;
+      if (readOnly || !(e.metaKey || e.ctrlKey) || (e.target as HTMLElement)?.closest('input, textarea, select'))
+        return;
       if (e.key === 'z' && !e.shiftKey) {
         e.preventDefault();
         editor.undo();
@@ -118,7 +148,10 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
   });
   if (page.error) return <p role="alert">{errorMessage(page.error)}</p>;
   if (!draft || !context) return <p className="text-sm text-gray-600">Loading the page…</p>;
-  const setBlocks = (blocks: Block[]) => editor.change({ ...draft, blocks });
+  const change = (next: PageDefinition) => {
+    if (!readOnly) editor.change(next);
+  };
+  const setBlocks = (blocks: Block[]) => change({ ...draft, blocks });
   const trail = selected ? trailTo(draft.blocks, selected) : null;
   const block = trail?.at(-1) ?? null;
   const container = block && getBlockType(block.kind)?.children === 'any' ? block.id : (trail?.at(-2)?.id ?? null);
@@ -131,8 +164,6 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
     setSelected(created.id);
   };
   const errors = issues.filter((i) => i.severity === 'error');
-  const slug = project.data?.slug;
-  const livePath = page.data?.publishedVersion ? (versions.data?.length ? draft.path : null) : null;
   return (
     <div className="flex flex-col gap-3">
       <div className="flex flex-wrap items-center justify-between gap-2">
@@ -143,26 +174,34 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
           <h1 className="text-xl font-semibold">{draft.title}</h1>
         </div>
         <div className="flex flex-wrap items-center gap-2">
-          <span className="text-sm text-gray-600" role="status">
-            {SAVE_STATE[editor.state]}
-          </span>
-          <button type="button" className="btn-secondary" onClick={editor.undo} disabled={!editor.canUndo}>
-            Undo
-          </button>
-          <button type="button" className="btn-secondary" onClick={editor.redo} disabled={!editor.canRedo}>
-            Redo
-          </button>
-          <button
-            type="button"
-            className="btn"
-            disabled={errors.length > 0 || publish.isPending || editor.state === 'conflict'}
-            onClick={async () => {
-              await editor.flush();
-              publish.mutate({ projectId, pageId });
-            }}
-          >
-            Publish
-          </button>
+          {readOnly ? (
+            <p className="text-sm text-gray-600">
+              You can look at this page; owners and editors change and publish it.
+            </p>
+          ) : (
+            <>
+              <span className="text-sm text-gray-600" role="status">
+                {SAVE_STATE[editor.state]}
+              </span>
+              <button type="button" className="btn-secondary" onClick={editor.undo} disabled={!editor.canUndo}>
+                Undo
+              </button>
+              <button type="button" className="btn-secondary" onClick={editor.redo} disabled={!editor.canRedo}>
+                Redo
+              </button>
+              <button
+                type="button"
+                className="btn"
+                disabled={errors.length > 0 || publish.isPending || editor.state === 'conflict'}
+                onClick={async () => {
+                  await editor.flush();
+                  publish.mutate({ projectId, pageId });
+                }}
+              >
+                Publish
+              </button>
+            </>
+          )}
         </div>
       </div>
       {editor.problem ? (
@@ -175,28 +214,32 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
           {errorMessage(publish.error)}
         </p>
       ) : null}
-      <PageSettings draft={draft} context={context} onChange={editor.change} />
+      <fieldset disabled={readOnly} className="contents">
+        <PageSettings draft={draft} context={context} onChange={change} />
+      </fieldset>
       <div className="grid grid-cols-1 gap-3 lg:grid-cols-[14rem_1fr_20rem]">
         <div className="flex flex-col gap-3">
-          <section aria-labelledby="palette-title" className="card">
-            <h2 id="palette-title" className="mb-2 font-medium">
-              Blocks
-            </h2>
-            <p className="mb-2 text-xs text-gray-600">Added inside the selected block (or at the end).</p>
-            <div className="flex flex-wrap gap-1">
-              {blockKinds.map((kind) => (
-                <button
-                  key={kind}
-                  type="button"
-                  className="btn-secondary text-xs"
-                  title={blockCatalog[kind].description}
-                  onClick={() => add(kind)}
-                >
-                  {blockCatalog[kind].label}
-                </button>
-              ))}
-            </div>
-          </section>
+          {readOnly ? null : (
+            <section aria-labelledby="palette-title" className="card">
+              <h2 id="palette-title" className="mb-2 font-medium">
+                Blocks
+              </h2>
+              <p className="mb-2 text-xs text-gray-600">Added inside the selected block (or at the end).</p>
+              <div className="flex flex-wrap gap-1">
+                {blockKinds.map((kind) => (
+                  <button
+                    key={kind}
+                    type="button"
+                    className="btn-secondary text-xs"
+                    title={blockCatalog[kind].description}
+                    onClick={() => add(kind)}
+                  >
+                    {blockCatalog[kind].label}
+                  </button>
+                ))}
+              </div>
+            </section>
+          )}
           <section aria-labelledby="outline-title" className="card">
             <h2 id="outline-title" className="mb-2 font-medium">
               Outline
@@ -207,6 +250,7 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
               selected={selected}
               onSelect={setSelected}
               onDragStart={setDragging}
+              readOnly={readOnly}
               onDrop={(target) => {
                 if (dragging) setBlocks(moveBefore(draft.blocks, dragging, target));
                 setDragging(null);
@@ -216,39 +260,19 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
           </section>
         </div>
         <section aria-labelledby="preview-title" className="card flex min-w-0 flex-col gap-2">
-          <div className="flex flex-wrap items-center justify-between gap-2">
-            <h2 id="preview-title" className="font-medium">
-              Preview (live version)
-            </h2>
-            <div className="flex gap-1">
-              <button type="button" className={width === 390 ? 'btn' : 'btn-secondary'} onClick={() => setWidth(390)}>
-                Phone
-              </button>
-              <button type="button" className={width === 1024 ? 'btn' : 'btn-secondary'} onClick={() => setWidth(1024)}>
-                Desktop
-              </button>
-            </div>
-          </div>
-          {slug && livePath && !livePath.includes(':') ? (
-            <div className="overflow-x-auto">
-              <iframe
-                key={previewKey}
-                title="Page preview"
-                src={`/app/${slug}${livePath}`}
-                style={{ width, height: 640 }}
-                className="rounded border bg-white"
-              />
-            </div>
-          ) : (
-            <p className="text-sm text-gray-600">
-              {livePath
-                ? 'Pages with an address parameter are previewed from a link to one of their rows.'
-                : 'Publish the page to preview it with real data.'}
-            </p>
-          )}
+          <h2 id="preview-title" className="font-medium">
+            Preview (draft)
+          </h2>
+          <PagePreview
+            projectId={projectId}
+            pageId={pageId}
+            draft={draft}
+            saveState={editor.state}
+            reloadKey={previewKey}
+          />
           <Versions
             versions={versions.data ?? []}
-            onRollback={(version) => rollback.mutate({ projectId, pageId, version })}
+            onRollback={can('pages.rollback') ? (version) => rollback.mutate({ projectId, pageId, version }) : null}
             error={rollback.error ? errorMessage(rollback.error) : null}
           />
         </section>
@@ -258,42 +282,47 @@ export function PageEditor({ projectId, pageId }: { projectId: number; pageId: n
           </h2>
           {block ? (
             <>
-              <PropertyPanel
-                key={block.id}
-                block={block}
-                trail={trail ?? []}
-                draft={draft}
-                context={context}
-                onChange={(props) =>
-                  setBlocks(mapBlocks(draft.blocks, (b) => (b.id === block.id ? { ...b, props } : b)))
-                }
-              />
-              <div className="flex flex-wrap gap-2">
-                <button
-                  type="button"
-                  className="btn-secondary"
-                  onClick={() => setBlocks(shift(draft.blocks, block.id, -1))}
-                >
-                  Move up
-                </button>
-                <button
-                  type="button"
-                  className="btn-secondary"
-                  onClick={() => setBlocks(shift(draft.blocks, block.id, 1))}
-                >
-                  Move down
-                </button>
-                <button
-                  type="button"
-                  className="btn-danger"
-                  onClick={() => {
-                    setBlocks(mapBlocks(draft.blocks, (b) => (b.id === block.id ? null : b)));
-                    setSelected(null);
-                  }}
-                >
-                  Delete block
-                </button>
-              </div>
+              <fieldset disabled={readOnly} className="contents">
+                <PropertyPanel
+                  key={block.id}
+                  block={block}
+                  draft={draft}
+                  context={context}
+                  issues={issues}
+                  plans={plans}
+                  onChange={(props) =>
+                    setBlocks(mapBlocks(draft.blocks, (b) => (b.id === block.id ? { ...b, props } : b)))
+                  }
+                />
+              </fieldset>
+              {readOnly ? null : (
+                <div className="flex flex-wrap gap-2">
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    onClick={() => setBlocks(shift(draft.blocks, block.id, -1))}
+                  >
+                    Move up
+                  </button>
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    onClick={() => setBlocks(shift(draft.blocks, block.id, 1))}
+                  >
+                    Move down
+                  </button>
+                  <button
+                    type="button"
+                    className="btn-danger"
+                    onClick={() => {
+                      setBlocks(mapBlocks(draft.blocks, (b) => (b.id === block.id ? null : b)));
+                      setSelected(null);
+                    }}
+                  >
+                    Delete block
+                  </button>
+                </div>
+              )}
             </>
           ) : (
             <p className="text-sm text-gray-600">Select a block in the outline.</p>
@@ -386,6 +415,7 @@ function Outline(props: {
   onDragStart: (id: string) => void;
   onDrop: (targetId: string) => void;
   issues: PageIssue[];
+  readOnly?: boolean;
 }) {
   return (
     <ul className="flex flex-col gap-1 text-sm">
@@ -395,7 +425,7 @@ function Outline(props: {
           <li key={b.id}>
             <button
               type="button"
-              draggable
+              draggable={!props.readOnly}
               onDragStart={() => props.onDragStart(b.id)}
               onDragOver={(e) => e.preventDefault()}
               onDrop={(e) => {
@@ -418,159 +448,6 @@ function Outline(props: {
         );
       })}
     </ul>
-  );
-}
-
-function enumOptions(schema: unknown): string[] | null {
-  let s = schema as { def?: { innerType?: unknown }; options?: unknown };
-  for (let i = 0; i < 3 && s?.def?.innerType; i++) s = s.def.innerType as typeof s;
-  return Array.isArray(s?.options) ? (s.options as string[]) : null;
-}
-
-/** The names a binding in this block may read, for the picker: page params, the user, and the row around it. */
-function bindingNames(draft: PageDefinition, trail: Block[], context: PageContext): string[] {
-  const names = [...pathParams(draft.path).map((p) => `page.params.${p}`), 'user.id', 'user.email', 'user.role'];
-  const holder = [...trail.slice(0, -1)].reverse().find((b) => b.kind === 'data_list' || b.kind === 'record_view');
-  const table = context.tables.find((t) => t.name === holder?.props.table);
-  if (table) names.push('item.id', ...table.columns.map((c) => `item.${c.name}`));
-  return names;
-}
-
-function PropertyPanel({
-  block,
-  trail,
-  draft,
-  context,
-  onChange,
-}: {
-  block: Block;
-  trail: Block[];
-  draft: PageDefinition;
-  context: PageContext;
-  onChange: (props: Record<string, unknown>) => void;
-}) {
-  const type = getBlockType(block.kind);
-  if (!type) return <p className="text-sm text-red-700">Unknown block.</p>;
-  const props = { ...(type.props.safeParse({}).data ?? {}), ...block.props } as Record<string, unknown>;
-  const names = bindingNames(draft, trail, context);
-  return (
-    <div className="flex flex-col gap-3">
-      {Object.entries(type.props.shape).map(([name, schema]) => {
-        const meta = propMeta(schema as never);
-        if (!meta) return null;
-        const id = `prop-${block.id}-${name}`;
-        const set = (value: unknown) => onChange({ ...props, [name]: value });
-        const value = props[name];
-        let input: React.ReactNode;
-        switch (meta.widget) {
-          case 'text':
-          case 'page':
-            input = (
-              <input id={id} className="input" value={String(value ?? '')} onChange={(e) => set(e.target.value)} />
-            );
-            break;
-          case 'binding':
-            input = (
-              <div className="flex flex-col gap-1">
-                <input
-                  id={id}
-                  className="input font-mono text-xs"
-                  value={String(value ?? '')}
-                  onChange={(e) => set(e.target.value)}
-                />
-                <select
-                  aria-label={`Insert a value into ${meta.label}`}
-                  className="input text-xs"
-                  value=""
-                  onChange={(e) => e.target.value && set(`${String(value ?? '')}{{ ${e.target.value} }}`)}
-                >
-                  <option value="">Insert a value…</option>
-                  {names.map((n) => (
-                    <option key={n} value={n}>
-                      {n}
-                    </option>
-                  ))}
-                </select>
-              </div>
-            );
-            break;
-          case 'number':
-            input = (
-              <input
-                id={id}
-                type="number"
-                className="input"
-                value={Number(value ?? 0)}
-                onChange={(e) => set(Number(e.target.value))}
-              />
-            );
-            break;
-          case 'boolean':
-            input = <input id={id} type="checkbox" checked={value === true} onChange={(e) => set(e.target.checked)} />;
-            break;
-          case 'select':
-            input = (
-              <select id={id} className="input" value={String(value ?? '')} onChange={(e) => set(e.target.value)}>
-                {(enumOptions(schema) ?? []).map((o) => (
-                  <option key={o} value={o}>
-                    {o}
-                  </option>
-                ))}
-              </select>
-            );
-            break;
-          case 'table':
-            input = (
-              <select id={id} className="input" value={String(value ?? '')} onChange={(e) => set(e.target.value)}>
-                <option value="">Choose a table…</option>
-                {context.tables.map((t) => (
-                  <option key={t.name} value={t.name}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-            );
-            break;
-          default:
-            input = <JsonField id={id} value={value} onChange={set} />;
-        }
-        return (
-          <div key={name} className="flex flex-col gap-1">
-            <label className="label" htmlFor={id}>
-              {meta.label}
-            </label>
-            {input}
-            {meta.help ? <p className="text-xs text-gray-600">{meta.help}</p> : null}
-          </div>
-        );
-      })}
-    </div>
-  );
-}
-
-/** Lists, filters and action chains are edited as JSON for now; a value that does not parse is not applied. */
-function JsonField({ id, value, onChange }: { id: string; value: unknown; onChange: (v: unknown) => void }) {
-  const [text, setText] = useState(JSON.stringify(value ?? null, null, 2));
-  const [bad, setBad] = useState(false);
-  return (
-    <>
-      <textarea
-        id={id}
-        className="input min-h-24 font-mono text-xs"
-        value={text}
-        aria-invalid={bad || undefined}
-        onChange={(e) => setText(e.target.value)}
-        onBlur={() => {
-          try {
-            onChange(JSON.parse(text));
-            setBad(false);
-          } catch {
-            setBad(true);
-          }
-        }}
-      />
-      {bad ? <p className="text-xs text-red-700">This is not valid JSON, so it was not applied.</p> : null}
-    </>
   );
 }
 
@@ -604,7 +481,8 @@ function Versions({
   error,
 }: {
   versions: { version: number; createdAt: Date | string; live: boolean }[];
-  onRollback: (version: number) => void;
+  /** null: the member may not make an older version live (no button). */
+  onRollback: ((version: number) => void) | null;
   error: string | null;
 }) {
   if (versions.length === 0) return null;
@@ -622,11 +500,11 @@ function Versions({
             Version {v.version} · {new Date(v.createdAt).toLocaleString('en-US')}
             {v.live ? (
               <span className="rounded bg-green-100 px-1 text-xs text-green-900">live</span>
-            ) : (
+            ) : onRollback ? (
               <button type="button" className="btn-secondary text-xs" onClick={() => onRollback(v.version)}>
                 Make live again
               </button>
-            )}
+            ) : null}
           </li>
         ))}
       </ul>

@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -15,6 +16,7 @@ const STATUS: Record<string, string> = {
 /** Studio → Pages: the app's pages (create, rename, duplicate, delete, set home) and a link into each editor. */
 export function PageList({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
+  const can = useCan();
   const queryClient = useQueryClient();
   const pages = useQuery(trpc.pages.list.queryOptions({ projectId }));
   const project = useQuery(trpc.project.get.queryOptions({ projectId }));
@@ -50,30 +52,32 @@ export function PageList({ projectId }: { projectId: number }) {
           refund, call an actionflow) on your own buttons. A page is live at its address once published.
         </p>
       </div>
-      <form
-        className="flex flex-wrap items-end gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate({ projectId, title });
-        }}
-      >
-        <div>
-          <label className="label" htmlFor="new-page-title">
-            New page
-          </label>
-          <input
-            id="new-page-title"
-            className="input"
-            placeholder="e.g. Pricing"
-            value={title}
-            onChange={(e) => setTitle(e.target.value)}
-            required
-          />
-        </div>
-        <button type="submit" className="btn" disabled={create.isPending}>
-          Create page
-        </button>
-      </form>
+      {can('pages.create') && (
+        <form
+          className="flex flex-wrap items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate({ projectId, title });
+          }}
+        >
+          <div>
+            <label className="label" htmlFor="new-page-title">
+              New page
+            </label>
+            <input
+              id="new-page-title"
+              className="input"
+              placeholder="e.g. Pricing"
+              value={title}
+              onChange={(e) => setTitle(e.target.value)}
+              required
+            />
+          </div>
+          <button type="submit" className="btn" disabled={create.isPending}>
+            Create page
+          </button>
+        </form>
+      )}
       {error ? (
         <p role="alert" className="text-sm text-red-700">
           {errorMessage(error)}
@@ -131,40 +135,43 @@ export function PageList({ projectId }: { projectId: number }) {
                 ) : null}
               </p>
             </div>
-            <div className="flex flex-wrap gap-2">
-              <button
-                type="button"
-                className="btn-secondary"
-                onClick={() => setRenaming({ id: page.id, title: page.title })}
-              >
-                Rename
-              </button>
-              <button
-                type="button"
-                className="btn-secondary"
-                onClick={() => duplicate.mutate({ projectId, pageId: page.id })}
-              >
-                Duplicate
-              </button>
-              {!page.isHome ? (
+            {can('pages.rename') && (
+              <div className="flex flex-wrap gap-2">
                 <button
                   type="button"
                   className="btn-secondary"
-                  onClick={() => setHome.mutate({ projectId, pageId: page.id })}
+                  onClick={() => setRenaming({ id: page.id, title: page.title })}
                 >
-                  Set as home
+                  Rename
                 </button>
-              ) : null}
-              <button
-                type="button"
-                className="btn-danger"
-                onClick={() => {
-                  if (window.confirm(`Delete the page “${page.title}”?`)) remove.mutate({ projectId, pageId: page.id });
-                }}
-              >
-                Delete
-              </button>
-            </div>
+                <button
+                  type="button"
+                  className="btn-secondary"
+                  onClick={() => duplicate.mutate({ projectId, pageId: page.id })}
+                >
+                  Duplicate
+                </button>
+                {!page.isHome ? (
+                  <button
+                    type="button"
+                    className="btn-secondary"
+                    onClick={() => setHome.mutate({ projectId, pageId: page.id })}
+                  >
+                    Set as home
+                  </button>
+                ) : null}
+                <button
+                  type="button"
+                  className="btn-danger"
+                  onClick={() => {
+                    if (window.confirm(`Delete the page “${page.title}”?`))
+                      remove.mutate({ projectId, pageId: page.id });
+                  }}
+                >
+                  Delete
+                </button>
+              </div>
+            )}
           </li>
         ))}
       </ul>

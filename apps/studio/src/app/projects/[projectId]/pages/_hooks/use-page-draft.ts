@@ -17,7 +17,9 @@ export function usePageDraft(
 ) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  const [draft, setDraft] = useState<PageDefinition | null>(null);
+  // Seeded at once when the page came with the server's first paint (so the outline is in the HTML).
+  const [draft, setDraft] = useState<PageDefinition | null>(loaded?.draft ?? null);
+  const seededRevision = useRef(false);
   const [past, setPast] = useState<PageDefinition[]>([]);
   const [future, setFuture] = useState<PageDefinition[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
@@ -29,8 +31,9 @@ export function usePageDraft(
   } = useSaveWithRevision<number | null>(null, setProblem);
   const [issues, setIssues] = useState<unknown[] | null>(null);
   useEffect(() => {
-    if (loaded && draft === null) {
-      setDraft(loaded.draft);
+    if (loaded && (draft === null || !seededRevision.current)) {
+      seededRevision.current = true;
+      if (draft === null) setDraft(loaded.draft);
       revision.current = loaded.revision;
     }
   }, [loaded, draft, revision]);

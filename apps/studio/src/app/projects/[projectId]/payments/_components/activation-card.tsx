@@ -3,6 +3,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -23,6 +24,16 @@ export function ActivationCard({ projectId, settings }: Props) {
     }),
   );
   const changes = activate.data?.changes ?? [];
+  const can = useCan();
+  if (!settings.activatedAt && !can('payments.activate'))
+    return (
+      <section className="card" aria-labelledby="activation-heading">
+        <h2 id="activation-heading" className="font-semibold">
+          Payments are off
+        </h2>
+        <p className="mt-1 text-sm text-slate-700">Only the project’s owners can turn payments on.</p>
+      </section>
+    );
   if (settings.activatedAt)
     return (
       <section className="card" aria-labelledby="activation-heading">
@@ -32,7 +43,7 @@ export function ActivationCard({ projectId, settings }: Props) {
         <p className="mt-1 text-sm text-slate-700">
           Your orders are kept in <strong>{settings.orderTable}</strong>. Payments, refunds and subscriptions are
           recorded next to them in the tables <strong>payment</strong>, <strong>refund</strong> and{' '}
-          <strong>recurring_payment</strong>, which Tillflow fills in for you.
+          <strong>recurring payment</strong>, which Tillflow fills in for you (Data lists them as kept by Tillflow).
         </p>
         {changes.length > 0 && (
           <div className="mt-3 rounded-md border border-green-200 bg-green-50 p-3 text-sm text-green-900">
@@ -95,9 +106,9 @@ export function ActivationCard({ projectId, settings }: Props) {
             />
             <span>
               Set up buying for me: shoppers may create and see their own orders, each order remembers who placed it,
-              and a status (pending, paid, failed, refunded, partially refunded) is kept for you. Recommended; you will
-              see what was added. Either way, an order's amount, currency and status are then set only by your shop (the
-              app's Buy button, automations, your backend), never by shoppers.
+              and a status (pending, paid, failed, refunded, partially refunded, disputed, dispute lost) is kept for
+              you. Recommended; you will see what was added. Either way, an order's amount, currency and status are then
+              set only by your shop (the app's Buy button, automations, your backend), never by shoppers.
             </span>
           </label>
           <div className="rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900">

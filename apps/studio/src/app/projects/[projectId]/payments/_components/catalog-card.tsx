@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { MoneyInput } from '~/components/ui/money';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { CurrencySelect, FormProblem, ListStatus, SubmitRow } from './card-parts';
@@ -26,6 +27,8 @@ export function CatalogCard({ projectId }: { projectId: number }) {
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.payments.catalog.queryKey({ projectId }) });
   const archiveProduct = useMutation(trpc.payments.archiveProduct.mutationOptions({ onSuccess: refresh }));
   const archivePrice = useMutation(trpc.payments.archivePrice.mutationOptions({ onSuccess: refresh }));
+  // Products and prices are the shop's setup: owners and editors change them, others read the list.
+  const can = useCan();
   return (
     <section className="card space-y-3" aria-labelledby="catalog-heading">
       <h2 id="catalog-heading" className="font-semibold">
@@ -39,21 +42,23 @@ export function CatalogCard({ projectId }: { projectId: number }) {
               <div className="flex flex-wrap items-center gap-2">
                 <strong>{product.name}</strong>
                 {product.description && <span className="text-sm text-slate-600">{product.description}</span>}
-                <button
-                  type="button"
-                  className="btn-secondary ml-auto min-h-6 px-2 py-0.5 text-xs"
-                  aria-label={`Archive ${product.name}`}
-                  onClick={() => archiveProduct.mutate({ projectId, productId: product.id })}
-                >
-                  Archive
-                </button>
+                {can('payments.archiveProduct') && (
+                  <button
+                    type="button"
+                    className="btn-secondary ml-auto min-h-6 px-2 py-0.5 text-xs"
+                    aria-label={`Archive ${product.name}`}
+                    onClick={() => archiveProduct.mutate({ projectId, productId: product.id })}
+                  >
+                    Archive
+                  </button>
+                )}
               </div>
               <ul className="space-y-1 text-sm">
                 {product.prices.map((price) => (
                   <li key={price.id} className="flex flex-wrap items-center gap-2">
                     <span>{price.display}</span>
                     {price.trialDays && <span className="text-slate-600">{price.trialDays}-day free trial</span>}
-                    {product.prices.length > 1 && (
+                    {product.prices.length > 1 && can('payments.archivePrice') && (
                       <button
                         type="button"
                         className="btn-secondary min-h-6 px-2 py-0.5 text-xs"
@@ -66,7 +71,9 @@ export function CatalogCard({ projectId }: { projectId: number }) {
                   </li>
                 ))}
               </ul>
-              <AddPriceForm projectId={projectId} productId={product.id} productName={product.name} />
+              {can('payments.addPrice') && (
+                <AddPriceForm projectId={projectId} productId={product.id} productName={product.name} />
+              )}
             </li>
           ))}
         </ul>
@@ -76,7 +83,7 @@ export function CatalogCard({ projectId }: { projectId: number }) {
           {errorMessage(archiveProduct.error ?? archivePrice.error)}
         </p>
       )}
-      <NewProductForm projectId={projectId} onCreated={refresh} />
+      {can('payments.createProduct') && <NewProductForm projectId={projectId} onCreated={refresh} />}
     </section>
   );
 }

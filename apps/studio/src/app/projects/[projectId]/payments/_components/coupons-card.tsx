@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { MoneyInput } from '~/components/ui/money';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { CurrencySelect, FormProblem, ListStatus, SubmitRow } from './card-parts';
@@ -17,6 +18,8 @@ export function CouponsCard({ projectId }: { projectId: number }) {
   const coupons = useQuery(trpc.payments.coupons.queryOptions({ projectId }));
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.payments.coupons.queryKey({ projectId }) });
   const remove = useMutation(trpc.payments.deleteCoupon.mutationOptions({ onSuccess: refresh }));
+  // Discounts are the shop's setup: owners and editors change them, others read the list.
+  const can = useCan();
   return (
     <section className="card space-y-3" aria-labelledby="coupons-heading">
       <h2 id="coupons-heading" className="font-semibold">
@@ -42,15 +45,19 @@ export function CouponsCard({ projectId }: { projectId: number }) {
                     {code.active ? '' : ' (used up)'}
                   </span>
                 ))}
-                <AddCode projectId={projectId} couponId={c.id} title={title} onAdded={refresh} />
-                <button
-                  type="button"
-                  className="btn-secondary ml-auto min-h-6 px-2 py-0.5 text-xs"
-                  aria-label={`Delete discount ${title}`}
-                  onClick={() => remove.mutate({ projectId, couponId: c.id })}
-                >
-                  Delete
-                </button>
+                {can('payments.addPromotionCode') && (
+                  <AddCode projectId={projectId} couponId={c.id} title={title} onAdded={refresh} />
+                )}
+                {can('payments.deleteCoupon') && (
+                  <button
+                    type="button"
+                    className="btn-secondary ml-auto min-h-6 px-2 py-0.5 text-xs"
+                    aria-label={`Delete discount ${title}`}
+                    onClick={() => remove.mutate({ projectId, couponId: c.id })}
+                  >
+                    Delete
+                  </button>
+                )}
               </li>
             );
           })}
@@ -61,7 +68,7 @@ export function CouponsCard({ projectId }: { projectId: number }) {
           {errorMessage(remove.error)}
         </p>
       )}
-      <NewCouponForm projectId={projectId} onCreated={refresh} />
+      {can('payments.createCoupon') && <NewCouponForm projectId={projectId} onCreated={refresh} />}
     </section>
   );
 }

@@ -4,12 +4,14 @@ import { useInfiniteQuery, useQuery, useQueryClient } from '@tanstack/react-quer
 import { useSubscription } from '@trpc/tanstack-react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { formatMoney, stripeIdsOfRow, stripeObjectUrl } from '~/lib/money';
+import { discountWords, formatMoney, stripeIdsOfRow, stripeObjectUrl } from '~/lib/money';
 import { statusLabel } from '~/lib/status-labels';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { LastCheckSection } from './last-check';
 import { RefundButton } from './refund-button';
 import { RevenueChart } from './revenue-chart';
+import { planPrice, SubscriptionNotes } from './subscription-notes';
 
 const TABLES = [
   {
@@ -128,6 +130,7 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
         ))}
       </section>
       {revenue.data && <RevenueChart points={revenue.data} />}
+      <LastCheckSection projectId={projectId} />
       <section className="card space-y-3">
         <div className="flex flex-wrap items-end gap-3">
           <div role="tablist" aria-label="Dashboard tables" className="flex gap-1">
@@ -232,12 +235,24 @@ export function PaymentsDashboard({ projectId }: { projectId: number }) {
                     <td className="py-1.5 pr-3">{r.id}</td>
                     <td className="py-1.5 pr-3">{String(r.order_id ?? r.payment_id ?? '')}</td>
                     <td className="py-1.5 pr-3">
-                      {r.amount != null || r.initial_amount != null
-                        ? formatMoney(Number(r.amount ?? r.initial_amount), String(r.currency ?? 'usd'))
-                        : '—'}
+                      {r.plan_amount != null
+                        ? planPrice(r)
+                        : r.amount != null || r.initial_amount != null
+                          ? formatMoney(Number(r.amount ?? r.initial_amount), String(r.currency ?? 'usd'))
+                          : '—'}
+                      {Number(r.amount_discount ?? 0) > 0 ? (
+                        <span className="block text-xs text-slate-600">
+                          {discountWords(
+                            Number(r.amount_discount),
+                            String(r.currency),
+                            r.discount_code ? String(r.discount_code) : null,
+                          )}
+                        </span>
+                      ) : null}
                     </td>
                     <td className="py-1.5 pr-3" title={r.failure_reason ? String(r.failure_reason) : undefined}>
                       {statusLabel(String(r.status))}
+                      {table === 'recurring_payment' ? <SubscriptionNotes row={r} /> : null}
                       {r.status === 'AMOUNT_MISMATCH' && r.failure_reason ? (
                         <span className="block text-xs text-amber-700">{String(r.failure_reason)}</span>
                       ) : null}

@@ -1,26 +1,25 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { flowTitle } from '~/lib/flow-title';
 import { triggerWords } from '~/lib/flow-words';
-import { statusLabel } from '~/lib/status-labels';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
+import { CheckAgainstStripeButton, LastCheckReport, useCheckAgainstStripe } from './last-check';
 
 export function EndpointsCard({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const endpoints = useQuery({ ...trpc.payments.endpoints.queryOptions({ projectId }), refetchInterval: 10_000 });
+  const can = useCan();
   const repair = useMutation(
     trpc.payments.repairEndpoints.mutationOptions({
       onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.payments.endpoints.queryKey() }),
     }),
   );
   const lastCheck = useQuery(trpc.payments.lastCheck.queryOptions({ projectId }));
-  const reconcile = useMutation(
-    trpc.payments.reconcile.mutationOptions({
-      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.payments.lastCheck.queryKey() }),
-    }),
-  );
+  const reconcile = useCheckAgainstStripe();
   const report = reconcile.data ?? lastCheck.data ?? null;
   return (
     <section className="card space-y-3" aria-labelledby="endpoints-heading">
@@ -28,50 +27,26 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
         <h2 id="endpoints-heading" className="font-semibold">
           How Stripe tells your shop what happened
         </h2>
-        <div className="flex flex-wrap gap-2">
-          <button
-            type="button"
-            className="btn-secondary"
-            onClick={() => reconcile.mutate({ projectId })}
-            disabled={reconcile.isPending}
-          >
-            {reconcile.isPending ? 'Checking…' : 'Check against Stripe'}
-          </button>
-          <button
-            type="button"
-            className="btn-secondary"
-            onClick={() => repair.mutate({ projectId })}
-            disabled={repair.isPending}
-          >
-            {repair.isPending ? 'Reconnecting…' : 'Reconnect missing addresses'}
-          </button>
-        </div>
+        {can('payments.reconcile') && (
+          <div className="flex flex-wrap gap-2">
+            <CheckAgainstStripeButton projectId={projectId} check={reconcile} />
+            <button
+              type="button"
+              className="btn-secondary"
+              onClick={() => repair.mutate({ projectId })}
+              disabled={repair.isPending}
+            >
+              {repair.isPending ? 'Reconnecting…' : 'Reconnect missing addresses'}
+            </button>
+          </div>
+        )}
       </div>
       <p className="text-sm text-slate-600">
-        Stripe calls your shop at one address (a webhook endpoint) per payment automation, with only the events that
-        automation handles. Tillflow keeps them in step; do not add events to them in Stripe. If one was deleted in
-        Stripe, Reconnect missing addresses puts it back at the same address.
+        Stripe calls your shop at one address per payment automation, with only the news that automation handles.
+        Tillflow keeps them in step; do not change them in Stripe. If one was deleted in Stripe, Reconnect missing
+        addresses puts it back at the same address.
       </p>
-      {report && (
-        <section className="text-sm" aria-label="Last check against Stripe">
-          <p>
-            Last checked {new Date(report.ranAt).toLocaleString()}: {report.events.recovered} missed events recovered;{' '}
-            {report.checked} payments, refunds and subscriptions compared; {report.fixed.length} fixed;{' '}
-            {report.stillDiffering.length} still differ.
-          </p>
-          <ul className="list-disc pl-5 text-slate-600">
-            {[
-              ...report.fixed.map((d) => ({ ...d, fixed: true })),
-              ...report.stillDiffering.map((d) => ({ ...d, fixed: false })),
-            ].map((d) => (
-              <li key={`${d.table}-${d.id}`}>
-                {d.fixed ? 'Fixed' : 'Still differs'}: {d.table} #{d.id} was {statusLabel(String(d.ours))}, Stripe says{' '}
-                {statusLabel(String(d.stripe))} ({d.why}).
-              </li>
-            ))}
-          </ul>
-        </section>
-      )}
+      {report && <LastCheckReport report={report} />}
       {reconcile.error && (
         <p role="alert" className="field-error">
           {errorMessage(reconcile.error)}
@@ -84,7 +59,7 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
       )}
       {endpoints.error && <p role="alert">{errorMessage(endpoints.error)}</p>}
       <div className="relative overflow-x-auto">
-        <table className="w-full text-left text-sm" aria-label="Webhook endpoints">
+        <table className="w-full text-left text-sm" aria-label="Addresses Stripe calls">
           <thead className="text-slate-500">
             <tr>
               <th className="py-1 pr-3">Automation</th>
@@ -97,7 +72,9 @@ export function EndpointsCard({ projectId }: { projectId: number }) {
           <tbody>
             {endpoints.data?.map((e) => (
               <tr key={e.id} className="border-t border-slate-100 align-top">
-                <td className="py-1.5 pr-3 font-medium">{e.purpose}</td>
+                <td className="py-1.5 pr-3 font-medium">
+                  {e.purpose === 'custom' ? 'One of your automations' : flowTitle(e.purpose)}
+                </td>
                 <td className="py-1.5 pr-3 text-xs text-slate-600" title={e.enabledEvents.join(', ')}>
                   {triggerWords({ kind: 'stripe_webhook', events: e.enabledEvents }, e.purpose)}
                 </td>

@@ -2,6 +2,7 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -31,6 +32,8 @@ export function OrderBindingCard({ projectId, orderTable }: { projectId: number;
     }),
   );
   const errors = fieldErrors(save.error);
+  // Which column holds the price is build work (owners and editors); others see it disabled and no Save.
+  const mayChange = useCan()('payments.saveOrderBinding');
   const b = binding.data;
   if (!b) return null;
   const currencies = COMMON_CURRENCIES.includes(currency) ? COMMON_CURRENCIES : [currency, ...COMMON_CURRENCIES];
@@ -48,76 +51,81 @@ export function OrderBindingCard({ projectId, orderTable }: { projectId: number;
         className="grid gap-3 sm:grid-cols-3"
         onSubmit={(e) => {
           e.preventDefault();
-          save.mutate({
-            projectId,
-            amountColumn: amountColumn || null,
-            currencyColumn: currencyColumn || null,
-            currency,
-          });
+          if (mayChange)
+            save.mutate({
+              projectId,
+              amountColumn: amountColumn || null,
+              currencyColumn: currencyColumn || null,
+              currency,
+            });
         }}
       >
-        <div>
-          <label className="label" htmlFor="amount-column">
-            Amount column
-          </label>
-          <select
-            id="amount-column"
-            className="input"
-            value={amountColumn}
-            onChange={(e) => setAmountColumn(e.target.value)}
-          >
-            <option value="">None yet</option>
-            {b.amountChoices.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-          {errors.amountColumn && <p className="field-error">{errors.amountColumn}</p>}
-        </div>
-        <div>
-          <label className="label" htmlFor="currency-column">
-            Currency column
-          </label>
-          <select
-            id="currency-column"
-            className="input"
-            value={currencyColumn}
-            onChange={(e) => setCurrencyColumn(e.target.value)}
-          >
-            <option value="">None: use the shop's currency</option>
-            {b.currencyChoices.map((name) => (
-              <option key={name} value={name}>
-                {name}
-              </option>
-            ))}
-          </select>
-          {errors.currencyColumn && <p className="field-error">{errors.currencyColumn}</p>}
-        </div>
-        <div>
-          <label className="label" htmlFor="shop-currency">
-            Shop's currency
-          </label>
-          <select id="shop-currency" className="input" value={currency} onChange={(e) => setCurrency(e.target.value)}>
-            {currencies.map((code) => (
-              <option key={code} value={code}>
-                {code.toUpperCase()}
-              </option>
-            ))}
-          </select>
-          {errors.currency && <p className="field-error">{errors.currency}</p>}
-        </div>
-        <p className="text-sm text-slate-700 sm:col-span-3">
-          {currencyColumn
-            ? `Orders are charged in the currency their "${currencyColumn}" says, or ${currency.toUpperCase()} when it is empty.`
-            : `Orders are charged in ${currency.toUpperCase()}.`}{' '}
-          {b.serverColumns.length > 0 && <>Set only by your shop: {b.serverColumns.join(', ')}.</>}
-        </p>
-        <div className="sm:col-span-3">
-          <button className="btn" type="submit" disabled={save.isPending}>
-            Save what orders cost
-          </button>
-        </div>
+        <fieldset disabled={!mayChange} className="contents">
+          <div>
+            <label className="label" htmlFor="amount-column">
+              Amount column
+            </label>
+            <select
+              id="amount-column"
+              className="input"
+              value={amountColumn}
+              onChange={(e) => setAmountColumn(e.target.value)}
+            >
+              <option value="">None yet</option>
+              {b.amountChoices.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+            {errors.amountColumn && <p className="field-error">{errors.amountColumn}</p>}
+          </div>
+          <div>
+            <label className="label" htmlFor="currency-column">
+              Currency column
+            </label>
+            <select
+              id="currency-column"
+              className="input"
+              value={currencyColumn}
+              onChange={(e) => setCurrencyColumn(e.target.value)}
+            >
+              <option value="">None: use the shop's currency</option>
+              {b.currencyChoices.map((name) => (
+                <option key={name} value={name}>
+                  {name}
+                </option>
+              ))}
+            </select>
+            {errors.currencyColumn && <p className="field-error">{errors.currencyColumn}</p>}
+          </div>
+          <div>
+            <label className="label" htmlFor="shop-currency">
+              Shop's currency
+            </label>
+            <select id="shop-currency" className="input" value={currency} onChange={(e) => setCurrency(e.target.value)}>
+              {currencies.map((code) => (
+                <option key={code} value={code}>
+                  {code.toUpperCase()}
+                </option>
+              ))}
+            </select>
+            {errors.currency && <p className="field-error">{errors.currency}</p>}
+          </div>
+          <p className="text-sm text-slate-700 sm:col-span-3">
+            {currencyColumn
+              ? `Orders are charged in the currency their "${currencyColumn}" says, or ${currency.toUpperCase()} when it is empty.`
+              : `Orders are charged in ${currency.toUpperCase()}.`}{' '}
+            {b.serverColumns.length > 0 && <>Set only by your shop: {b.serverColumns.join(', ')}.</>}
+          </p>
+          {mayChange && (
+            <div className="sm:col-span-3">
+              <button className="btn" type="submit" disabled={save.isPending}>
+                Save what orders cost
+              </button>
+            </div>
+          )}
+        </fieldset>
       </form>
       {save.isSuccess && <p className="text-sm text-green-700">Saved.</p>}
       {save.error && !errors.amountColumn && !errors.currencyColumn && !errors.currency && (

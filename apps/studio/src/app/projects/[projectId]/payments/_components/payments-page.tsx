@@ -2,6 +2,7 @@
 
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 import { ActivationCard } from './activation-card';
@@ -17,8 +18,8 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
   const settings = useQuery(trpc.payments.settings.queryOptions({ projectId }));
   // Stripe keys are the owners' alone (server/teams/policy.ts); other members see which account is in use.
-  const members = useQuery(trpc.members.list.queryOptions({ projectId }));
-  const ownsProject = members.data?.you.role === 'owner';
+  const can = useCan();
+  const ownsProject = can('payments.saveKeys');
   if (settings.isLoading) return <p>Loading…</p>;
   if (settings.error || !settings.data) return <p role="alert">{errorMessage(settings.error)}</p>;
   const s = settings.data;
@@ -53,7 +54,7 @@ export function PaymentsPage({ projectId }: { projectId: number }) {
         </section>
       )}
       <BrandingCard projectId={projectId} settings={s} />
-      <ReturnAddressesCard projectId={projectId} settings={s} />
+      {can('payments.saveReturnOrigins') && <ReturnAddressesCard projectId={projectId} settings={s} />}
       {s.hasSecretKey && <CatalogCard projectId={projectId} />}
       {s.hasSecretKey && <CouponsCard projectId={projectId} />}
       {s.activatedAt && <EndpointsCard projectId={projectId} />}

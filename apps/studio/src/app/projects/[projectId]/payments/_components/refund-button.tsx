@@ -4,6 +4,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { minorToMajorString } from '@tillflow/core/money';
 import { useState } from 'react';
 import { MoneyInput } from '~/components/ui/money';
+import { useCan } from '~/lib/project-role';
 import { errorMessage } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -16,6 +17,9 @@ type Target = { paymentId: number; orderId?: undefined } | { orderId: number; pa
  */
 export function RefundButton({ projectId, target }: { projectId: number; target: Target }) {
   const [open, setOpen] = useState(false);
+  // Refunds are for owners and finance members (server/teams/policy.ts); others see no button.
+  const can = useCan();
+  if (!can('payments.refund')) return null;
   const what = target.paymentId !== undefined ? `payment ${target.paymentId}` : `order ${target.orderId}`;
   return (
     <>

@@ -130,24 +130,24 @@ export function StripeKeysCard({ projectId, settings }: Props) {
 }
 
 const PURPOSE: Record<string, string> = {
-  StripePayment: 'Payments',
-  StripeRefund: 'Refunds',
-  StripeRecurringPaymentManagement: 'Subscriptions',
-  StripeRecurringPaymentDeduction: 'Renewal charges',
-  StripeDispute: 'Disputes',
-  custom: 'Your flow',
+  StripePayment: 'Payment updates',
+  StripeRefund: 'Refund updates',
+  StripeRecurringPaymentManagement: 'Subscription updates',
+  StripeRecurringPaymentDeduction: 'Renewal payments',
+  StripeDispute: 'Dispute updates',
+  custom: 'Your automation',
 };
 
 /** What saving the keys did, endpoint by endpoint, and what the account behind them now holds. */
 function KeysReport({ report }: { report: RouterOutputs['payments']['saveKeys'] }) {
   const failed = report.endpoints.filter((e) => !e.ok);
   return (
-    <section aria-label="Webhook endpoints after saving the keys" className="space-y-2 text-sm">
+    <section aria-label="Addresses Stripe calls, after saving the keys" className="space-y-2 text-sm">
       {report.endpoints.length > 0 && (
         <p>
           {failed.length === 0
-            ? `All ${report.endpoints.length} of this project's webhook endpoints are registered on the account.`
-            : `${failed.length} of ${report.endpoints.length} endpoints could not be registered:`}
+            ? `All ${report.endpoints.length} of this project's addresses are registered on the account.`
+            : `${failed.length} of ${report.endpoints.length} addresses could not be registered:`}
         </p>
       )}
       {failed.length > 0 && (
@@ -161,16 +161,16 @@ function KeysReport({ report }: { report: RouterOutputs['payments']['saveKeys'] 
       )}
       {report.retired.length > 0 && (
         <p className="text-slate-600">
-          {report.retired.filter((r) => r.ok).length} of our endpoints were removed from the previous account
+          {report.retired.filter((r) => r.ok).length} of our addresses were removed from the previous account
           {report.retired.some((r) => !r.ok)
             ? `; ${report.retired.filter((r) => !r.ok).length} could not be (${report.retired.find((r) => !r.ok)?.error})`
             : ''}
           .
         </p>
       )}
-      <h3 className="font-medium">Webhook endpoints on this Stripe account</h3>
+      <h3 className="font-medium">Addresses Stripe calls, on this Stripe account</h3>
       {report.account.error && <p className="field-error">{report.account.error}</p>}
-      <ul aria-label="Webhook endpoints on this Stripe account" className="space-y-1">
+      <ul aria-label="Addresses Stripe calls, on this Stripe account" className="space-y-1">
         {report.account.endpoints.map((e) => (
           <li key={e.stripeEndpointId} className="rounded border border-slate-200 p-2">
             <span className={e.reachesThisProject ? 'text-green-700' : 'text-amber-700'} aria-hidden="true">

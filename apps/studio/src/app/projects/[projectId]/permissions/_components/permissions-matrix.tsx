@@ -3,6 +3,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { tableWords } from '~/lib/column-types';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
@@ -15,6 +16,7 @@ const ACTION_LABELS: Record<string, string> = {
 /** Role × table × operation (closed / all rows / own rows) and role × action. Everything starts closed. */
 export function PermissionsMatrix({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
+  const can = useCan();
   const queryClient = useQueryClient();
   const matrix = useQuery(trpc.permissions.matrix.queryOptions({ projectId }));
   const [roleName, setRoleName] = useState('');
@@ -56,7 +58,7 @@ export function PermissionsMatrix({ projectId }: { projectId: number }) {
             <h2 className="font-semibold">{role.name}</h2>
             {role.isBuiltin ? (
               <span className="text-xs text-slate-500">built-in</span>
-            ) : (
+            ) : !can('permissions.deleteRole') ? null : (
               <button
                 type="button"
                 className="text-sm text-red-700"
@@ -88,7 +90,10 @@ export function PermissionsMatrix({ projectId }: { projectId: number }) {
                           aria-label={`${role.name} ${op} ${table}`}
                           className="input w-28"
                           value={scopeOf(role.name, table, op)}
-                          disabled={m.systemTables.includes(table) && ['insert', 'update', 'delete'].includes(op)}
+                          disabled={
+                            !can('permissions.setTablePermission') ||
+                            (m.systemTables.includes(table) && ['insert', 'update', 'delete'].includes(op))
+                          }
                           onChange={(e) => {
                             const scope = e.target.value;
                             setTable.mutate({
@@ -123,6 +128,7 @@ export function PermissionsMatrix({ projectId }: { projectId: number }) {
                   <input
                     type="checkbox"
                     checked={granted}
+                    disabled={!can('permissions.setActionPermission')}
                     onChange={(e) =>
                       setAction.mutate({ projectId, role: role.name, action, allowed: e.target.checked })
                     }
@@ -135,26 +141,33 @@ export function PermissionsMatrix({ projectId }: { projectId: number }) {
           </fieldset>
         </section>
       ))}
-      <form
-        className="card flex max-w-md items-end gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          createRole.mutate({ projectId, name: roleName });
-        }}
-      >
-        <div className="flex-1">
-          <label className="label" htmlFor="new-role-name">
-            New role name
-          </label>
-          <input id="new-role-name" className="input" value={roleName} onChange={(e) => setRoleName(e.target.value)} />
-          {createRole.error && (
-            <p className="field-error">{fieldErrors(createRole.error).name ?? errorMessage(createRole.error)}</p>
-          )}
-        </div>
-        <button className="btn" type="submit" disabled={createRole.isPending}>
-          Add role
-        </button>
-      </form>
+      {can('permissions.createRole') && (
+        <form
+          className="card flex max-w-md items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            createRole.mutate({ projectId, name: roleName });
+          }}
+        >
+          <div className="flex-1">
+            <label className="label" htmlFor="new-role-name">
+              New role name
+            </label>
+            <input
+              id="new-role-name"
+              className="input"
+              value={roleName}
+              onChange={(e) => setRoleName(e.target.value)}
+            />
+            {createRole.error && (
+              <p className="field-error">{fieldErrors(createRole.error).name ?? errorMessage(createRole.error)}</p>
+            )}
+          </div>
+          <button className="btn" type="submit" disabled={createRole.isPending}>
+            Add role
+          </button>
+        </form>
+      )}
     </div>
   );
 }

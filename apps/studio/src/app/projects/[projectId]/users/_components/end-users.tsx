@@ -2,12 +2,14 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
+import { useCan } from '~/lib/project-role';
 import { errorMessage, fieldErrors } from '~/lib/trpc-errors';
 import { useTRPC } from '~/trpc/react';
 
 /** The project's end users (people who use the generated app) and their roles. */
 export function EndUsers({ projectId }: { projectId: number }) {
   const trpc = useTRPC();
+  const can = useCan();
   const queryClient = useQueryClient();
   const [search, setSearch] = useState('');
   const [email, setEmail] = useState('');
@@ -67,6 +69,7 @@ export function EndUsers({ projectId }: { projectId: number }) {
                     aria-label={`Role of ${u.email}`}
                     className="input w-36"
                     value={u.role}
+                    disabled={!can('endUsers.setRole')}
                     onChange={(e) => setUserRole.mutate({ projectId, userId: u.id, role: e.target.value })}
                   >
                     {(roles.includes(u.role) ? roles : [...roles, u.role]).map((r) => (
@@ -87,36 +90,38 @@ export function EndUsers({ projectId }: { projectId: number }) {
           </tbody>
         </table>
       </div>
-      <form
-        className="card flex flex-wrap items-end gap-2"
-        onSubmit={(e) => {
-          e.preventDefault();
-          create.mutate({ projectId, email, role });
-        }}
-      >
-        <div>
-          <label className="label" htmlFor="new-user-email">
-            End user email
-          </label>
-          <input id="new-user-email" className="input" value={email} onChange={(e) => setEmail(e.target.value)} />
-          {(errors.email || create.error) && (
-            <p className="field-error">{errors.email ?? errorMessage(create.error)}</p>
-          )}
-        </div>
-        <div>
-          <label className="label" htmlFor="new-user-role">
-            Role
-          </label>
-          <select id="new-user-role" className="input" value={role} onChange={(e) => setRole(e.target.value)}>
-            {roles.map((r) => (
-              <option key={r}>{r}</option>
-            ))}
-          </select>
-        </div>
-        <button className="btn" type="submit" disabled={create.isPending}>
-          Add end user
-        </button>
-      </form>
+      {can('endUsers.create') && (
+        <form
+          className="card flex flex-wrap items-end gap-2"
+          onSubmit={(e) => {
+            e.preventDefault();
+            create.mutate({ projectId, email, role });
+          }}
+        >
+          <div>
+            <label className="label" htmlFor="new-user-email">
+              End user email
+            </label>
+            <input id="new-user-email" className="input" value={email} onChange={(e) => setEmail(e.target.value)} />
+            {(errors.email || create.error) && (
+              <p className="field-error">{errors.email ?? errorMessage(create.error)}</p>
+            )}
+          </div>
+          <div>
+            <label className="label" htmlFor="new-user-role">
+              Role
+            </label>
+            <select id="new-user-role" className="input" value={role} onChange={(e) => setRole(e.target.value)}>
+              {roles.map((r) => (
+                <option key={r}>{r}</option>
+              ))}
+            </select>
+          </div>
+          <button className="btn" type="submit" disabled={create.isPending}>
+            Add end user
+          </button>
+        </form>
+      )}
     </div>
   );
 }

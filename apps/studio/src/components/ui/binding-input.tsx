@@ -1,10 +1,21 @@
 'use client';
 
+import { Braces } from 'lucide-react';
 import { createContext, useContext, useId, useMemo, useRef, useState } from 'react';
-import { type BindingGroup, bindingChips, insertBinding } from '~/lib/flow-editor';
+import { type BindingGroup, type BindingPickerWords, bindingChips, insertBinding } from '~/lib/flow-editor';
 
-/** The bindings the node being edited may read; provided by the config panel. */
+/**
+ * The bindings the field being edited may read, by group; provided by the flow canvas's config panel (a step's
+ * upstream outputs) and by the page editor's property panel (the page's names, the row, earlier actions' results).
+ */
 export const BindingsContext = createContext<(filter: string) => BindingGroup[]>(() => []);
+
+/** What the picker says and which `{{ }}` names its chips read; the flow canvas's by default. */
+export const BindingWordsContext = createContext<BindingPickerWords>({
+  offers: "Use a value from Stripe's message or an earlier step",
+  search: 'Search what Stripe and earlier steps give…',
+  none: 'Nothing upstream matches.',
+});
 
 /** A text field that takes a literal or `{{ … }}` bindings, with a picker listing upstream outputs by name and type. */
 export function BindingInput({
@@ -27,9 +38,13 @@ export function BindingInput({
   const ref = useRef<HTMLInputElement & HTMLTextAreaElement>(null);
   const listId = useId();
   const listGroups = useContext(BindingsContext);
+  const words = useContext(BindingWordsContext);
   const groups = useMemo(() => (open ? listGroups(filter) : []), [open, filter, listGroups]);
   // What the field reads, in words: each binding as a chip with its label, its step and an example.
-  const chips = useMemo(() => (value.includes('{{') ? bindingChips(value, listGroups('')) : []), [value, listGroups]);
+  const chips = useMemo(
+    () => (value.includes('{{') ? bindingChips(value, listGroups(''), words.roots) : []),
+    [value, listGroups, words.roots],
+  );
   const pick = (path: string) => {
     const cursor = ref.current?.selectionStart ?? undefined;
     onChange(insertBinding(value, path, cursor ?? undefined).value);
@@ -51,14 +66,15 @@ export function BindingInput({
         {multiline ? <textarea rows={3} {...common} /> : <input type="text" {...common} />}
         <button
           type="button"
-          className="btn-secondary shrink-0 px-2 font-mono text-xs"
+          className="btn-secondary shrink-0 px-2 text-xs"
           aria-label={`Insert binding into ${label}`}
+          title={words.offers}
           aria-expanded={open}
           aria-controls={listId}
           disabled={disabled}
           onClick={() => setOpen((o) => !o)}
         >
-          {'{{ }}'}
+          <Braces aria-hidden="true" className="h-4 w-4" />
         </button>
       </div>
       {chips.length > 0 && (
@@ -80,13 +96,13 @@ export function BindingInput({
             className="input mb-2"
             type="search"
             aria-label="Search bindings"
-            placeholder="Search trigger and node outputs…"
+            placeholder={words.search}
             value={filter}
             // biome-ignore lint/a11y/noAutofocus: the picker opens to be searched
             autoFocus
             onChange={(e) => setFilter(e.target.value)}
           />
-          {groups.length === 0 && <p className="text-xs text-slate-500">Nothing upstream matches.</p>}
+          {groups.length === 0 && <p className="text-xs text-slate-500">{words.none}</p>}
           {groups.map((g) => (
             <div key={g.title} className="mb-2">
               <p className="text-xs font-semibold text-slate-500">{g.title}</p>
