@@ -3,50 +3,12 @@
 // canvas_drag_ms_200: median ms per drag frame (one mouse move while dragging a node, until the next painted frame).
 // Runs the production build (`node scripts/start.mjs`, which builds first if sources changed) on a free port
 // with a throwaway data folder, and Debian's Chromium through playwright-core.
-import { type ChildProcess, spawn } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
-import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import path from 'node:path';
 import type { FlowDefinition } from '@tillflow/flow-model';
-import { chromium, type Page } from 'playwright-core';
+import { builderWithProject, median, startBrowserStudio, trpc } from './lib/browser-studio';
 
 const NODES = 200;
 const OPENS = Number(process.env.BENCH_OPENS ?? 5);
 const DRAG_FRAMES = 40;
-const root = path.dirname(path.dirname(new URL(import.meta.url).pathname));
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = createServer();
-    srv.listen(0, () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth(base: string, child: ChildProcess | null) {
-  const deadline = Date.now() + 600_000;
-  while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`the studio exited with ${child.exitCode}`);
-    try {
-      if ((await fetch(`${base}/api/health`)).ok) return;
-    } catch {}
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error('the studio did not start in time');
-}
 
 /** trigger → 20 columns of chained nodes (a mix of types), 200 nodes in all, laid out on a grid. */
 export function bigFlow(count = NODES): FlowDefinition {
@@ -80,43 +42,10 @@ export function bigFlow(count = NODES): FlowDefinition {
   return { trigger: { kind: 'stripe_webhook', events: ['charge.succeeded'] }, graph: { nodes, edges } };
 }
 
-async function trpc<T>(page: Page, base: string, procedure: string, input: unknown): Promise<T> {
-  const response = await page.request.post(`${base}/api/trpc/${procedure}`, { data: { json: input } });
-  const body = await response.json();
-  if (!response.ok()) throw new Error(`${procedure}: ${JSON.stringify(body).slice(0, 400)}`);
-  return body.result.data.json as T;
-}
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-// BENCH_STUDIO_URL measures an already running production studio instead of starting one.
-const port = await freePort();
-const base = process.env.BENCH_STUDIO_URL ?? `http://localhost:${port}`;
-const dataDir = path.join(root, '.data', `bench-canvas-${randomUUID().slice(0, 8)}`);
-const studio: ChildProcess | null = process.env.BENCH_STUDIO_URL
-  ? null
-  : spawn(process.execPath, [path.join(root, 'scripts/start.mjs')], {
-      cwd: root,
-      env: { ...process.env, PORT: String(port), TILLFLOW_DATA_DIR: dataDir, TILLFLOW_AUTH_RATE_LIMIT: 'off' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-      detached: true,
-    });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: chromiumArgs,
-});
+const { base, browser, stop } = await startBrowserStudio('canvas');
 try {
-  await waitForHealth(base, studio);
   const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
-  await page.goto(`${base}/sign-up`);
-  await page.getByLabel('Email').fill(`bench-${randomUUID().slice(0, 8)}@example.test`);
-  await page.getByLabel('Password').fill('correct-horse-9');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.waitForURL(/\/projects$/);
-  const project = await trpc<{ id: number }>(page, base, 'project.create', {
-    name: 'Canvas bench',
-    slug: `bench-${randomUUID().slice(0, 8)}`,
-  });
+  const project = await builderWithProject(page, base, 'Canvas bench');
   const flow = await trpc<{ id: string }>(page, base, 'flows.create', { projectId: project.id, name: 'Big flow' });
   await trpc(page, base, 'flows.saveDraft', {
     projectId: project.id,
@@ -159,9 +88,5 @@ try {
   console.log(`canvas_open_ms_200: ${Math.round(median(opens))}`);
   console.log(`canvas_drag_ms_200: ${median(frames).toFixed(1)}`);
 } finally {
-  await browser.close();
-  if (studio?.pid) {
-    process.kill(-studio.pid, 'SIGTERM');
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  await stop();
 }

@@ -23,7 +23,15 @@ const TOTAL = 100_000;
 const INSERTS = Number(process.env.BENCH_INSERTS ?? 2000);
 const FETCHES = 25;
 
-const handle = process.env.DATABASE_URL ? await createDb() : await createDb({ pgliteDir: 'memory' });
+// Statements the inserts send (PostgreSQL: postgres.js's debug hook), so a change shows what it saved.
+let counting = false;
+const statements = new Map<string, number>();
+const onStatement = (text: string) => {
+  if (!counting) return;
+  const key = text.replace(/\s+/g, ' ').trim().slice(0, 90);
+  statements.set(key, (statements.get(key) ?? 0) + 1);
+};
+const handle = process.env.DATABASE_URL ? await createDb({ onStatement }) : await createDb({ pgliteDir: 'memory' });
 const suffix = randomBytes(5).toString('hex');
 const [owner] = await handle.db
   .insert(authUser)
@@ -69,6 +77,7 @@ try {
   const statuses = ['pending', 'paid', 'refunded', 'cancelled'];
   const backend: Actor = { kind: 'backend' };
   const started = performance.now();
+  counting = true;
   for (let i = 0; i < INSERTS; i++)
     await insertRow(db, project.id, backend, 'order', {
       status: statuses[i % 4],
@@ -77,6 +86,13 @@ try {
       note: `order ${i}`,
     });
   const insertSeconds = (performance.now() - started) / 1000;
+  counting = false;
+  if (statements.size > 0) {
+    const total = [...statements.values()].reduce((a, b) => a + b, 0);
+    console.log(`# statements per insert: ${(total / INSERTS).toFixed(2)}`);
+    for (const [text, n] of [...statements].sort((a, b) => b[1] - a[1]).slice(0, 6))
+      console.log(`#   ${(n / INSERTS).toFixed(2)}  ${text}`);
+  }
 
   // The rest in bulk: the page-fetch figure is about reading, not about how the rows got there.
   const table = await getTable(db, project.id, 'order');

@@ -8,7 +8,10 @@
 //   as the caller through the list's own filters, an update_row step, a message back).
 // app_call_ms_p50 / app_call_ms_p95: a button that runs an actionflow (call_flow → callAppFlow: a durable flow_run
 //   held by this call, a query node as the caller, "Return to the app"), end to end from the press.
-// Not measured here: page_editor_open_ms_100 (the editor in Chromium) — see bench/README.md.
+// page_editor_open_ms_100: median ms from navigating to the studio's editor of a 100-block page until its outline
+//   lists all 100 blocks and the frame after is painted (production build through scripts/start.mjs, which builds
+//   first if sources changed, with a throwaway data folder; Debian's Chromium via playwright-core). Target ≤ 1000.
+//   BENCH_PAGES_EDITOR=0 skips it (no build, no browser).
 import { randomBytes } from 'node:crypto';
 import {
   createEndUser,
@@ -20,13 +23,16 @@ import {
   setTablePermission,
 } from '@tillflow/data-model';
 import { authUser, createDb, projects } from '@tillflow/db';
+import type { Block } from '@tillflow/page-model';
 import { createFlow, createRunServices } from '@tillflow/runtime';
 import { eq } from 'drizzle-orm';
 import { runPageAction } from '../apps/studio/src/server/pages/actions';
 import { renderPage } from '../apps/studio/src/server/pages/render';
 import { createPage, getPublishedPage, publishPage } from '../apps/studio/src/server/pages/store';
+import { builderWithProject, median, startBrowserStudio, trpc } from './lib/browser-studio';
 
 const ROWS = 10_000;
+const EDITOR_OPENS = Number(process.env.BENCH_OPENS ?? 5);
 const RENDERS = Number(process.env.BENCH_RENDERS ?? 60);
 const ACTIONS = Number(process.env.BENCH_ACTIONS ?? 30);
 
@@ -215,4 +221,60 @@ try {
     await tx.delete(authUser).where(eq(authUser.id, owner.id));
   });
   await handle.close();
+}
+
+/** 20 groups of a stack holding a heading, a text, a badge and a button: 100 blocks. */
+function hundredBlocks(): Block[] {
+  return Array.from({ length: 20 }, (_, g) => ({
+    id: `group_${g}`,
+    kind: 'stack',
+    props: {},
+    children: [
+      { id: `heading_${g}`, kind: 'heading', props: { text: `Section ${g}`, level: '2' } },
+      { id: `text_${g}`, kind: 'text', props: { text: 'Signed in as {{ user.email }}' } },
+      { id: `badge_${g}`, kind: 'badge', props: { text: 'paid', colors: { paid: 'green' } } },
+      {
+        id: `button_${g}`,
+        kind: 'button',
+        props: { label: `Say ${g}`, onClick: { steps: [{ type: 'show_message', text: `Hello ${g}` }] } },
+      },
+    ],
+  })) as Block[];
+}
+
+if (process.env.BENCH_PAGES_EDITOR !== '0') {
+  const { base, browser, stop } = await startBrowserStudio('pages');
+  try {
+    const page = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    const project = await builderWithProject(page, base, 'Pages bench');
+    const created = await trpc<{ id: number; draftRevision: number }>(page, base, 'pages.create', {
+      projectId: project.id,
+      title: 'Big page',
+    });
+    await trpc(page, base, 'pages.saveDraft', {
+      projectId: project.id,
+      pageId: created.id,
+      definition: { title: 'Big page', path: '/big', access: { kind: 'public' }, blocks: hundredBlocks() },
+      expectedRevision: created.draftRevision,
+    });
+    const url = `${base}/projects/${project.id}/pages/${created.id}`;
+    const outlined = () =>
+      page.waitForFunction(
+        () => document.querySelectorAll('section[aria-labelledby="outline-title"] li > button').length >= 100,
+      );
+    await page.goto(url); // warm-up, as a returning builder's caches would be
+    await outlined();
+    const opens: number[] = [];
+    for (let i = 0; i < EDITOR_OPENS; i++) {
+      await page.goto('about:blank');
+      const started = performance.now();
+      await page.goto(url);
+      await outlined();
+      await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+      opens.push(performance.now() - started);
+    }
+    console.log(`page_editor_open_ms_100: ${Math.round(median(opens))}`);
+  } finally {
+    await stop();
+  }
 }

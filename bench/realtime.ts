@@ -8,6 +8,10 @@
 // costs the client thread more per message than the server spends). With DATABASE_URL and a build,
 // the server is the production Next.js studio (`next start`); on PGlite, which one process owns, an
 // in-process node server calling the same route handler. BENCH_REALTIME_SERVER=next|inprocess forces one.
+// realtime_server_cpu_us_per_delivery_N: CPU time of the server (the next start process, or the in-process
+// server's main thread, which also sends the updates) per message delivered to one client during the measured
+// rounds, from /proc (Linux): unlike the latencies it hardly moves with the machine's load, so it compares two
+// servers or two versions of the code.
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 
 const CLIENT_THREADS = Number(process.env.BENCH_REALTIME_CLIENT_THREADS ?? 1);
@@ -27,8 +31,13 @@ async function runClients({ url, cookie, count }: { url: string; cookie: string;
   };
   const open = () =>
     new Promise<void>((resolve, reject) => {
-      const request = http.get(url, { headers: { cookie, accept: 'text/event-stream' }, agent }, (response) => {
+      // Asks for compression as a browser does: an SSE stream must come back unencoded (a gzip flush per
+      // message per subscriber would cost the server far more than the write itself).
+      const headers = { cookie, accept: 'text/event-stream', 'accept-encoding': 'gzip, deflate, br, zstd' };
+      const request = http.get(url, { headers, agent }, (response) => {
         if (response.statusCode !== 200) return reject(new Error(`subscription failed: ${response.statusCode}`));
+        const encoding = response.headers['content-encoding'];
+        if (encoding && encoding !== 'identity') return reject(new Error(`the stream came back ${encoding}-encoded`));
         response.setEncoding('utf8');
         let buffer = '';
         response.on('data', (text: string) => {
@@ -129,6 +138,18 @@ async function runServer() {
     (process.env.BENCH_REALTIME_SERVER ?? (process.env.DATABASE_URL && hasBuild() ? 'next' : 'inprocess')) === 'next';
   console.error(`realtime bench: ${viaNext ? 'production Next.js server' : 'in-process server, same route handler'}`);
   const next = viaNext ? await startNextStudio(Number(process.env.BENCH_NEXT_PORT ?? 3190)) : null;
+  const { readFileSync } = await import('node:fs');
+  /** utime + stime of the server (ms), or null off Linux. */
+  const serverCpuMs = (): number | null => {
+    const path = next ? `/proc/${next.pid}/stat` : `/proc/${process.pid}/task/${process.pid}/stat`;
+    try {
+      const stat = readFileSync(path, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // clock ticks of 10 ms
+    } catch {
+      return null;
+    }
+  };
   const server = createServer((req, res) => {
     const port = (server.address() as AddressInfo).port;
     handleGeneratedAppRequest(handle, toRequest(req, port), slug)
@@ -235,6 +256,7 @@ async function runServer() {
           throw new Error(`only ${receipts.get(marker) ?? 0} of ${n} clients subscribed`);
       }
       latencies.length = 0;
+      const cpuBefore = serverCpuMs();
       const rounds = n >= 1000 ? Math.min(UPDATES, 20) : UPDATES;
       for (let round = 0; round < rounds; round++) {
         const marker = `m${++seq}`;
@@ -251,11 +273,26 @@ async function runServer() {
       }
       console.log(`realtime_p50_ms_${n}: ${percentile(latencies, 50).toFixed(1)}`);
       console.log(`realtime_p99_ms_${n}: ${percentile(latencies, 99).toFixed(1)}`);
+      const cpuAfter = serverCpuMs();
+      if (cpuBefore !== null && cpuAfter !== null && latencies.length > 0)
+        console.log(
+          `realtime_server_cpu_us_per_delivery_${n}: ${(((cpuAfter - cpuBefore) * 1000) / latencies.length).toFixed(1)}`,
+        );
       await Promise.all(workers.map((w) => w.terminate()));
       const closing = Date.now();
       while (!viaNext && hub.subscriberCount(project.id) > 0 && Date.now() - closing < 10_000)
         await new Promise((r) => setTimeout(r, 20));
-      if (viaNext) await new Promise((r) => setTimeout(r, 1000)); // its hub is in the other process
+      if (viaNext) {
+        // Its hub is in the other process: its /metrics says when every stream of the closed clients has ended.
+        let open = Number.NaN;
+        while (Date.now() - closing < 10_000) {
+          const text = await fetch(`${base}/metrics`).then((r) => (r.ok ? r.text() : ''));
+          open = Number(/^tillflow_realtime_subscribers (\d+)/m.exec(text)?.[1] ?? Number.NaN);
+          if (open === 0) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        if (open !== 0) throw new Error(`${open} subscriptions still open 10 s after their ${n} clients went away`);
+      }
     }
   } finally {
     await next?.stop();

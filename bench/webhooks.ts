@@ -10,6 +10,8 @@
 //   kill until every run has succeeded and nothing is queued or running. Target <= 15 s.
 //   drain_s_no_kill: the same load over two fresh worker processes with no kill, timed from the same moment;
 //   kill_cost_s = drain_s_after_kill - drain_s_no_kill, what the kill itself added (takeover, lost work).
+// bench_failed: <why> (exit 1) instead of figures when deliveries of a load phase were not acknowledged, or when
+//   no result came within BENCH_DEADLINE_S (default 900 s): the bench never waits forever for runs that cannot come.
 // limit_acks_per_s: the same signed load against a minimal reference receiver (bench/lib/limit-receiver.ts:
 //   node:http, HMAC-SHA256 check, one INSERT per request through postgres.js) in its own process on the
 //   same database server, measured before Tillflow's ack phase and again after its end-to-end phase (the
@@ -50,6 +52,7 @@ type Command = {
   workerId?: string;
 };
 const KILL_LOAD = Number(process.env.BENCH_KILL_PAYMENTS ?? 200);
+const DEADLINE_S = Number(process.env.BENCH_DEADLINE_S ?? 900);
 type Reply = { id: number; value?: number; shapes?: [string, number][] };
 
 if (process.argv[2] === '--server') await serve();
@@ -256,6 +259,28 @@ async function serve() {
 
 async function drive() {
   const child = fork(fileURLToPath(import.meta.url), ['--server'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  // Every process this one started, so a failure ends them all.
+  const children = new Set([child]);
+  let phase = 'start';
+  const fail = (why: string): never => {
+    console.log(`bench_failed: ${why}`);
+    for (const c of children) c.kill('SIGKILL');
+    process.exit(1);
+  };
+  const deadline = setTimeout(
+    () => fail(`no result within BENCH_DEADLINE_S=${DEADLINE_S} s (phase: ${phase})`),
+    DEADLINE_S * 1000,
+  );
+  /** A load whose deliveries were not all acknowledged would leave the bench waiting for runs that never come. */
+  const acknowledged = <R extends { non2xx: number; errors: number; requests: { total: number } }>(
+    result: R,
+    what: string,
+  ) => {
+    const refused = result.non2xx + result.errors;
+    if (refused > 0)
+      fail(`${refused} of ${result.requests.total + result.errors} deliveries were not acknowledged (${what})`);
+    return result;
+  };
   const info = await new Promise<{
     url: string;
     path: string;
@@ -294,6 +319,7 @@ async function drive() {
     execArgv: ['--import', 'tsx'],
     stdio: 'inherit',
   });
+  children.add(limitChild);
   const limitInfo = await new Promise<{ url: string }>((resolve) => limitChild.once('message', resolve as never));
   const callLimit = callOn(limitChild);
 
@@ -332,17 +358,20 @@ async function drive() {
     });
 
   // 0. The reference receiver under the same load (again after phase 2; the mean is the limit).
+  phase = 'limit receiver';
   const limitBefore = await fire({ duration: ACK_SECONDS }, limitInfo.url);
   // 1. Acknowledgements alone (workers paused).
   const commitsBeforeAck = (await call('commits')) ?? 0;
   const statementsBeforeAck = (await statements()).value ?? 0;
-  const ack = await fire({ duration: ACK_SECONDS });
+  phase = 'acknowledgements';
+  const ack = acknowledged(await fire({ duration: ACK_SECONDS }), 'ack phase');
   const ackStatements = await statements();
   const statementsPerAck = ((ackStatements.value ?? 0) - statementsBeforeAck) / ack.requests.total;
   const commitsPerAck = ((await call('commits')) ?? 0) - commitsBeforeAck;
   // Drain the backlog the first phase queued (reported for information).
   const backlog = (await call('count', 'queued')) ?? 0;
   const drainStart = Date.now();
+  phase = 'backlog drain';
   await call('startWorkers');
   await call('idle');
   const drainSeconds = (Date.now() - drainStart) / 1000;
@@ -351,7 +380,8 @@ async function drive() {
   const commitsBeforeE2e = (await call('commits')) ?? 0;
   const statementsBeforeE2e = (await statements()).value ?? 0;
   const e2eStart = Date.now();
-  await fire({ amount: E2E_RUNS });
+  phase = 'end to end';
+  acknowledged(await fire({ amount: E2E_RUNS }), 'end-to-end phase');
   let polls = 1;
   while (((await call('count', 'succeeded')) ?? 0) < doneAfterDrain + E2E_RUNS) {
     polls += 1;
@@ -368,12 +398,15 @@ async function drive() {
   const limitStored = (await callLimit('count')) ?? 0;
   await callLimit('stop');
   // The same load over the same two worker processes without a kill first: what the drain costs anyway.
+  phase = 'drain without a kill';
   const baseline =
     info.driver === 'postgres' && KILL_LOAD > 0
       ? await killPhase((await call('count', 'succeeded')) ?? 0, false)
       : null;
+  phase = 'drain after a kill';
   const kill =
     info.driver === 'postgres' && KILL_LOAD > 0 ? await killPhase((await call('count', 'succeeded')) ?? 0) : null;
+  clearTimeout(deadline);
 
   console.log(
     `# database: ${info.driver}; ${CONNECTIONS} connections; ${WORKER_CONCURRENCY} workers in the server process`,
@@ -440,13 +473,16 @@ async function drive() {
         execArgv: ['--import', 'tsx'],
         stdio: 'inherit',
       });
+      children.add(worker);
       const { workerId } = await new Promise<{ workerId: string }>((resolve) =>
         worker.once('message', resolve as never),
       );
       return { worker, workerId };
     };
     const [victim, survivor] = await Promise.all([spawnWorker(), spawnWorker()]);
-    const load = fire({ amount: KILL_LOAD });
+    const load = fire({ amount: KILL_LOAD }).then((result: Parameters<typeof acknowledged>[0]) =>
+      acknowledged(result, `${KILL_LOAD}-payment load`),
+    );
     let held = 0;
     const loadStarted = Date.now();
     while (held === 0 && Date.now() - loadStarted < 60_000) {

@@ -55,20 +55,20 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
 
   await nav.getByRole('link', { name: 'Automations' }).click();
   const flows = page.getByRole('table', { name: 'Flows' });
-  const row = flows.getByRole('row').filter({ hasText: 'StripePayment' });
+  const row = flows.getByRole('row').filter({ hasText: 'Payment updates' });
   await expect(row).toContainText('System');
   await expect(row).toContainText('When a payment succeeds');
   await expect(row).toContainText('Published');
   await expect(row.getByRole('button', { name: /Delete/ })).toHaveCount(0);
-  await row.getByRole('link', { name: 'StripePayment' }).click();
+  await row.getByRole('link', { name: 'Payment updates' }).click();
 
   // Locked system nodes show a lock and cannot be deleted.
   await expect(node(page, 'callback')).toBeVisible();
-  await expect(node(page, 'callback').getByRole('img', { name: 'Locked system node' })).toBeVisible();
+  await expect(node(page, 'callback').getByRole('img', { name: 'Built-in step, locked' })).toBeVisible();
   await node(page, 'callback').click();
-  await expect(panel(page).getByText('This is a system node')).toBeVisible();
+  await expect(panel(page).getByText('This is a built-in step')).toBeVisible();
   await page.getByRole('toolbar', { name: 'Canvas tools' }).getByRole('button', { name: 'Delete' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'is a system node and cannot be deleted' })).toBeVisible();
+  await expect(page.getByRole('alert').filter({ hasText: 'is a built-in step and cannot be deleted' })).toBeVisible();
   await page.keyboard.press('Delete');
   await expect(node(page, 'callback')).toBeVisible();
 
@@ -76,16 +76,16 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   // order.status = 'paid' where id = callback.orderId.
   const canvas = page.getByRole('application', { name: 'Flow canvas' });
   await canvas
-    .getByRole('button', { name: 'Insert a node between Payment succeeded? and Buyer has an email?' })
+    .getByRole('button', { name: 'Insert a step between Payment succeeded? and Buyer has an email?' })
     .click();
-  await panel(page).getByLabel('Search nodes').fill('update');
+  await panel(page).getByLabel('Search steps').fill('update');
   await panel(page).getByRole('button', { name: 'Add Update rows' }).click();
   await expect(node(page, 'update_rows')).toBeVisible();
   await expect(
-    canvas.getByRole('button', { name: 'Insert a node between Payment succeeded? and Update rows' }),
+    canvas.getByRole('button', { name: 'Insert a step between Payment succeeded? and Update rows' }),
   ).toBeVisible();
   await expect(
-    canvas.getByRole('button', { name: 'Insert a node between Update rows and Buyer has an email?' }),
+    canvas.getByRole('button', { name: 'Insert a step between Update rows and Buyer has an email?' }),
   ).toBeVisible();
   const settings = page.getByRole('form', { name: /Settings of/ });
   await settings.getByLabel('Table').selectOption('order');
@@ -102,7 +102,7 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await expectSaved(page);
   await page.getByRole('button', { name: 'Publish' }).click();
   // A payment automation asks first and says what changes.
-  const confirm = page.getByRole('dialog', { name: 'Publish StripePayment?' });
+  const confirm = page.getByRole('dialog', { name: 'Publish Payment updates?' });
   await expect(confirm.getByRole('list', { name: 'What changes' })).toContainText('Adds the step');
   await confirm.getByRole('button', { name: 'Publish' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Published version 2.' })).toBeVisible();
@@ -126,7 +126,7 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await expectSaved(page);
   await page.getByRole('button', { name: 'Versions' }).click();
   await expect(panel(page).getByText('Version 2')).toBeVisible();
-  await expect(panel(page).getByText('1 node added, 2 connections added, 1 connection removed')).toBeVisible();
+  await expect(panel(page).getByText('1 step added, 2 connections added, 1 connection removed')).toBeVisible();
 
   // Pay order 1 on the sandbox's hosted checkout: the published flow marks it paid, and its run is painted.
   await nav.getByRole('link', { name: 'Overview' }).click();
@@ -160,7 +160,7 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   }).toPass({ timeout: 20_000 });
 
   await nav.getByRole('link', { name: 'Automations' }).click();
-  await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'StripePayment' }).click();
+  await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'Payment updates' }).click();
   await page.getByRole('button', { name: 'Runs' }).click();
   const runs = panel(page).getByRole('table', { name: 'Runs' });
   await expect(runs).toContainText('A checkout is completed', { timeout: 15_000 });
@@ -187,10 +187,10 @@ test('a builder edits StripePayment on the canvas, is refused on locked nodes an
   await nav.getByRole('link', { name: 'Events' }).click();
   const events = page.getByRole('table', { name: 'Messages from Stripe' });
   const completed = events.getByRole('row').filter({ hasText: 'A checkout is completed' });
-  await expect(completed).toContainText('StripePayment: Done');
+  await expect(completed).toContainText('Payment updates: Done');
   await completed.getByRole('button', { name: /^Replay: A checkout is completed/ }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Replayed: 1 new run(s) queued.' })).toBeVisible();
-  await expect(completed.getByRole('link', { name: /StripePayment/ })).toHaveCount(2, { timeout: 10_000 });
+  await expect(completed.getByRole('link', { name: /Payment updates/ })).toHaveCount(2, { timeout: 10_000 });
 });
 
 test('a builder builds a custom flow and test-runs it with a sample event, seeing each node’s output', async ({
@@ -204,14 +204,14 @@ test('a builder builds a custom flow and test-runs it with a sample event, seein
   await expect(node(page, 'trigger')).toBeVisible();
 
   await node(page, 'trigger').click();
-  await page.getByRole('button', { name: 'Add node' }).click();
+  await page.getByRole('button', { name: 'Add step' }).click();
   await panel(page).getByRole('button', { name: 'Add Set variables' }).click();
   const settings = page.getByRole('form', { name: /Settings of/ });
   await settings.getByRole('button', { name: 'Add variable to Variables' }).click();
   await settings.getByLabel('variable 1 name').fill('amount');
   await settings.getByLabel('variable for amount', { exact: true }).fill('{{ trigger.data.object.amount }}');
 
-  await page.getByRole('button', { name: 'Add node' }).click();
+  await page.getByRole('button', { name: 'Add step' }).click();
   await panel(page).getByRole('button', { name: 'Add Query rows' }).click();
   await settings.getByLabel('Table').selectOption('order');
   await expect(node(page, 'query_rows')).toContainText('Find rows in order');
@@ -240,10 +240,10 @@ test('a builder builds a custom flow and test-runs it with a sample event, seein
   await other.goto(page.url());
   await expect(node(other, 'set_variables')).toBeVisible();
   await node(page, 'set_variables').click();
-  await page.getByLabel('Node name').fill('Remember the amount');
+  await page.getByLabel('Step name').fill('Remember the amount');
   await expectSaved(page);
   await node(other, 'set_variables').click();
-  await other.getByLabel('Node name').fill('Something else');
+  await other.getByLabel('Step name').fill('Something else');
   await expect(other.getByRole('alert').filter({ hasText: 'Someone else saved this flow' })).toBeVisible();
   await expect(other.getByRole('button', { name: 'Reload' })).toBeVisible();
   await page.reload();

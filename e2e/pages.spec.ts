@@ -6,7 +6,9 @@ import { createProject, signUp, uniqueEmail } from './helpers';
 // page (a heading, a data list of products with each product's name, a "Buy" button that creates an order for
 // it and pays for it, and a "Price for three" button that runs an actionflow), publishes it, and a shopper opens
 // /app/<slug>/pricing, runs the actionflow and sees its output, then buys with 4242 on the sandbox's Checkout
-// and lands on the builder's "My orders" page, where the order's status turns Paid without a reload.
+// and lands on the builder's "My orders" page, where the order's status turns Paid without a reload. Then the
+// builder previews the draft as that shopper (nothing runs there), switches Buy to the card form on the page and
+// republishes; the shopper pays with 4242 in that form and the second order turns Paid live too.
 
 const APP_PASSWORD = 'end-user-pass-1';
 
@@ -46,7 +48,7 @@ test('a builder composes a pricing page with Buy and actionflow buttons; a shopp
   page,
   browser,
 }) => {
-  test.setTimeout(240_000);
+  test.setTimeout(480_000);
   await signUp(page, uniqueEmail('pagebuilder'));
   const { id: projectId, slug } = await createProject(page, 'Bean Shop', `pages-${randomUUID().slice(0, 8)}`);
   const req = page.request;
@@ -172,26 +174,40 @@ test('a builder composes a pricing page with Buy and actionflow buttons; a shopp
   await outline.getByRole('button', { name: /^Data list data_list_1/ }).click();
   await addBlock(page, 'Button');
   await props.getByLabel('Text', { exact: true }).fill('Buy');
-  await props.getByLabel('When pressed').fill(
-    JSON.stringify({
-      steps: [
-        { type: 'create_row', id: 'order', table: 'order', values: { item: '{{ item.name }}' } },
-        { type: 'pay', orderId: '{{ results.order.id }}', product: '{{ item.id }}' },
-      ],
-      onSuccess: [{ type: 'navigate', to: '/my-orders' }],
-    }),
-  );
-  await props.getByLabel('When pressed').blur();
+  // The actions as forms: create an order from the card's product, pay for it, then go to My orders.
+  const buy = props.getByRole('group', { name: 'When pressed' });
+  await buy.getByLabel('Add an action to “Do, in order”').selectOption('create_row');
+  const create = buy.getByRole('group', { name: 'Step 1: Create a row' });
+  await create.getByLabel('Table', { exact: true }).selectOption('order');
+  await create.getByRole('button', { name: 'Insert binding into Value for item' }).click();
+  await create.getByRole('button', { name: 'item.name (string)' }).click();
+  await buy.getByLabel('Add an action to “Do, in order”').selectOption('pay');
+  const pay = buy.getByRole('group', { name: 'Step 2: Pay for an order' });
+  await pay.getByRole('button', { name: 'Insert binding into Order to pay for (its id)' }).click();
+  await pay.getByRole('button', { name: 'results.created.id (number)' }).click();
+  await pay.getByRole('button', { name: /^Insert binding into Charge this catalog product/ }).click();
+  await pay.getByRole('button', { name: 'item.id (number)' }).click();
+  await buy.getByLabel('Add an action to “Then, when every step worked”').selectOption('navigate');
+  await buy
+    .getByRole('group', { name: 'After success 1: Go to a page' })
+    .getByLabel('Page', { exact: true })
+    .selectOption('/my-orders');
   await outline.getByRole('button', { name: /^Data list data_list_1/ }).click();
   await addBlock(page, 'Button');
   await props.getByLabel('Text', { exact: true }).fill('Price for three');
-  await props.getByLabel('When pressed').fill(
-    JSON.stringify({
-      steps: [{ type: 'call_flow', id: 'quote', flowId: flow.id, inputs: { product: '{{ item.id }}', quantity: '3' } }],
-      onSuccess: [{ type: 'show_message', text: 'Three bags cost ${{ results.quote.total }}', tone: 'success' }],
-    }),
-  );
-  await props.getByLabel('When pressed').blur();
+  // An actionflow picked by name, its typed inputs as fields; its output in a message.
+  const quote = props.getByRole('group', { name: 'When pressed' });
+  await quote.getByLabel('Add an action to “Do, in order”').selectOption('call_flow');
+  const run = quote.getByRole('group', { name: 'Step 1: Run an actionflow' });
+  await run.getByLabel('Actionflow').selectOption({ label: 'Quote' });
+  await run.getByRole('button', { name: 'Insert binding into product (a number)' }).click();
+  await run.getByRole('button', { name: 'item.id (number)' }).click();
+  await run.getByLabel('quantity (a number)', { exact: true }).fill('3');
+  await quote.getByLabel('Add an action to “Then, when every step worked”').selectOption('show_message');
+  const say = quote.getByRole('group', { name: 'After success 1: Show a message' });
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a dollar sign before a binding, not a template
+  await say.getByLabel('Message', { exact: true }).fill('Three bags cost ${{ results.flow.total }}');
+  await say.getByLabel('Looks like').selectOption('success');
   await expect(page.getByText('No problems: ready to publish.')).toBeVisible();
   await expect(page.getByRole('status').filter({ hasText: 'All changes saved' })).toBeVisible({ timeout: 15_000 });
   await page.getByRole('button', { name: 'Publish' }).click();
@@ -221,4 +237,36 @@ test('a builder composes a pricing page with Buy and actionflow buttons; a shopp
   await expect(shop.getByText('Paid', { exact: true })).toBeVisible({ timeout: 60_000 });
   const overflow = await shop.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   expect(overflow).toBeLessThanOrEqual(0);
+
+  // The builder switches Buy to the card form on the page and previews the DRAFT as that shopper first: the frame
+  // shows the product as them, and its buttons do not run.
+  const shopperEmail = (await shop.getByTestId('signed-in-as').textContent()) ?? '';
+  await outline.getByRole('button', { name: /^Button button_1/ }).click();
+  await panel(page)
+    .getByRole('group', { name: 'Step 2: Pay for an order' })
+    .getByLabel('How the shopper pays')
+    .selectOption('payment_intent');
+  await expect(page.getByRole('status').filter({ hasText: 'All changes saved' })).toBeVisible({ timeout: 15_000 });
+  await page.getByLabel('Preview as').selectOption('user');
+  await page.getByLabel('Find a user').fill(shopperEmail);
+  await page.getByRole('combobox', { name: 'User', exact: true }).selectOption({ label: `${shopperEmail} (user)` });
+  const preview = page.frameLocator('iframe[title="Page preview"]');
+  await expect(preview.getByText(`Preview of the draft as ${shopperEmail} (user).`, { exact: false })).toBeVisible();
+  await preview.getByRole('button', { name: 'Buy', exact: true }).click();
+  await expect(preview.getByRole('status')).toContainText('Preview: actions are not run');
+  await page.getByRole('button', { name: 'Publish' }).click();
+  await expect(page.getByText('Version 2')).toBeVisible();
+
+  // The shopper pays with 4242 in the card form on the builder's page; the new order turns Paid live.
+  await shop.goto(`/app/${slug}/pricing`);
+  await shop.getByRole('button', { name: 'Buy', exact: true }).click();
+  const cardForm = shop.getByRole('form', { name: /^Card payment for order \d+$/ });
+  await cardForm.getByLabel('Card number').fill('4242 4242 4242 4242');
+  await cardForm.getByLabel('Expiration date (MM / YY)').fill('12 / 34');
+  await cardForm.getByLabel('CVC').fill('123');
+  await cardForm.getByRole('button', { name: 'Pay' }).click();
+  await expect(shop).toHaveURL(new RegExp(`/app/${slug}/my-orders\\?paid=\\d+`));
+  const cardOrder = new URL(shop.url()).searchParams.get('paid');
+  await expect(shop.getByText(`Order ${cardOrder}: Coffee beans`)).toBeVisible();
+  await expect(shop.getByText('Paid', { exact: true })).toHaveCount(2, { timeout: 60_000 });
 });

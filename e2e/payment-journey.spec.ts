@@ -94,8 +94,8 @@ test('paying an order on the hosted checkout marks it paid through the StripePay
   ).toHaveAttribute('title', /cs_/);
   const events = page.getByRole('table', { name: 'Messages from Stripe' });
   const completed = events.getByRole('row').filter({ hasText: 'A checkout is completed' });
-  await expect(completed).toContainText('StripePayment: Done', { timeout: 15_000 });
-  await completed.getByRole('link', { name: 'StripePayment: Done' }).click();
+  await expect(completed).toContainText('Payment updates: Done', { timeout: 15_000 });
+  await completed.getByRole('link', { name: 'Payment updates: Done' }).click();
   await expect(page.getByText(/Showing run of .* on the canvas/)).toBeVisible();
   await expect(page.getByRole('table', { name: 'Runs' })).toContainText('A checkout is completed');
 

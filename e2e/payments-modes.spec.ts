@@ -63,10 +63,10 @@ test('saving keys of another account reports every endpoint on it in words: ours
   await page.getByRole('button', { name: 'Check and save keys' }).click();
   await expect(page.getByText('Keys checked with Stripe and saved.')).toBeVisible({ timeout: 30_000 });
 
-  const report = page.getByRole('region', { name: 'Webhook endpoints after saving the keys' });
-  await expect(report).toContainText(/All 5 of this project's webhook endpoints are registered on the account\./);
-  await expect(report).toContainText(/5 of our endpoints were removed from the previous account\./);
-  const onAccount = report.getByRole('list', { name: 'Webhook endpoints on this Stripe account' });
+  const report = page.getByRole('region', { name: 'Addresses Stripe calls, after saving the keys' });
+  await expect(report).toContainText(/All 5 of this project's addresses are registered on the account\./);
+  await expect(report).toContainText(/5 of our addresses were removed from the previous account\./);
+  const onAccount = report.getByRole('list', { name: 'Addresses Stripe calls, on this Stripe account' });
   const ours = onAccount.getByRole('listitem').filter({ hasText: /^✓ Ours, for / });
   await expect(ours).toHaveCount(5);
   await expect(onAccount.getByRole('listitem').filter({ hasText: /Ours, for payments/ })).toContainText(

@@ -36,24 +36,24 @@ test('a builder activates payments on their order table and brands the checkout'
   await expect(page.getByLabel('Stored secret key')).toHaveCount(0);
   await expect(page.getByLabel('Publishable key')).toHaveValue('');
 
-  const endpoints = page.getByRole('table', { name: 'Webhook endpoints' });
+  const endpoints = page.getByRole('table', { name: 'Addresses Stripe calls' });
   for (const flow of [
-    'StripePayment',
-    'StripeRefund',
-    'StripeRecurringPaymentManagement',
-    'StripeRecurringPaymentDeduction',
-    'StripeDispute',
+    'Payment updates',
+    'Refund updates',
+    'Subscription updates',
+    'Renewal payments',
+    'Dispute updates',
   ])
     await expect(endpoints.getByRole('row').filter({ hasText: flow })).toContainText('Healthy');
 
   await nav.getByRole('link', { name: 'Automations' }).click();
   const flows = page.getByRole('table', { name: 'Flows' });
   for (const flow of [
-    'StripePayment',
-    'StripeRefund',
-    'StripeRecurringPaymentManagement',
-    'StripeRecurringPaymentDeduction',
-    'StripeDispute',
+    'Payment updates',
+    'Refund updates',
+    'Subscription updates',
+    'Renewal payments',
+    'Dispute updates',
   ])
     await expect(flows.getByRole('row').filter({ hasText: flow })).toContainText('System');
 

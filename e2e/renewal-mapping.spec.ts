@@ -43,18 +43,15 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   await expect(page.getByRole('heading', { name: 'Payments are on' })).toBeVisible({ timeout: 60_000 });
 
   await nav.getByRole('link', { name: 'Automations' }).click();
-  await page
-    .getByRole('table', { name: 'Flows' })
-    .getByRole('link', { name: 'StripeRecurringPaymentDeduction' })
-    .click();
+  await page.getByRole('table', { name: 'Flows' }).getByRole('link', { name: 'Renewal payments' }).click();
   await expect(node(page, 'callback')).toBeVisible();
-  await expect(node(page, 'callback').getByRole('img', { name: 'Locked system node' })).toBeVisible();
+  await expect(node(page, 'callback').getByRole('img', { name: 'Built-in step, locked' })).toBeVisible();
   await node(page, 'callback').click();
 
   const settings = page.getByRole('form', { name: /Settings of/ });
   await expect(panel(page).getByText(/except copy columns and order field mapping below/)).toBeVisible();
   // The callback itself stays locked: its name and its table cannot be changed here.
-  await expect(settings.getByLabel('Node name')).toBeDisabled();
+  await expect(settings.getByLabel('Step name')).toBeDisabled();
   await expect(settings.getByLabel('Order Table', { exact: true })).toBeDisabled();
   // The mapping is the builder's: a renewal order starts pending (the default) and gets a title.
   await expect(settings.getByLabel('value for status', { exact: true })).toHaveValue('pending');
@@ -65,7 +62,7 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   await expectSaved(page);
   await page.getByRole('button', { name: 'Publish' }).click();
   // A payment automation asks before it goes live, and says what changes.
-  const confirm = page.getByRole('dialog', { name: 'Publish StripeRecurringPaymentDeduction?' });
+  const confirm = page.getByRole('dialog', { name: 'Publish Renewal payments?' });
   await expect(confirm).toContainText('Changes the settings of');
   await confirm.getByRole('button', { name: 'Publish' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'Published version 2.' })).toBeVisible();
@@ -81,7 +78,7 @@ test('a builder edits how the locked renewal node makes renewal orders on the ca
   await page.reload();
   await node(page, 'callback').click();
   await expect(settings.getByLabel('value for title', { exact: true })).toHaveValue('Monthly renewal');
-  await expect(settings.getByLabel('Node name')).toBeDisabled();
+  await expect(settings.getByLabel('Step name')).toBeDisabled();
   await page.getByRole('button', { name: 'Versions' }).click();
   await expect(panel(page).getByText('Version 2')).toBeVisible();
 });

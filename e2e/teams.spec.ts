@@ -124,8 +124,8 @@ test('an owner invites an editor and a finance member; each does their part and 
   await editor
     .getByRole('table', { name: 'Flows' })
     .getByRole('row')
-    .filter({ hasText: 'StripePayment' })
-    .getByRole('link', { name: 'StripePayment' })
+    .filter({ hasText: 'Payment updates' })
+    .getByRole('link', { name: 'Payment updates' })
     .click();
   const canvas = editor.getByRole('application', { name: 'Flow canvas' });
   await expect(canvas).toBeVisible();
@@ -135,8 +135,8 @@ test('an owner invites an editor and a finance member; each does their part and 
   await page
     .getByRole('table', { name: 'Flows' })
     .getByRole('row')
-    .filter({ hasText: 'StripePayment' })
-    .getByRole('link', { name: 'StripePayment' })
+    .filter({ hasText: 'Payment updates' })
+    .getByRole('link', { name: 'Payment updates' })
     .click();
   await expect(
     page.getByRole('list', { name: 'Also on this flow' }).getByRole('listitem', { name: 'Eddie Editor' }),
@@ -144,13 +144,18 @@ test('an owner invites an editor and a finance member; each does their part and 
   await expect(
     editor.getByRole('list', { name: 'Also on this flow' }).getByRole('listitem', { name: 'Olive Owner' }),
   ).toBeVisible({ timeout: 15_000 });
+  // The step the editor selects is outlined on the owner's canvas with the editor's name.
+  await node(editor, 'trigger').click();
+  await expect(node(page, 'trigger').getByRole('list', { name: 'Selected by Eddie Editor' })).toBeVisible({
+    timeout: 15_000,
+  });
   await nav.getByRole('link', { name: 'Members' }).click();
   await expect(editor.getByRole('list', { name: 'Also on this flow' })).toHaveCount(0, { timeout: 15_000 });
 
   await canvas
-    .getByRole('button', { name: 'Insert a node between Payment succeeded? and Buyer has an email?' })
+    .getByRole('button', { name: 'Insert a step between Payment succeeded? and Buyer has an email?' })
     .click();
-  await panel(editor).getByLabel('Search nodes').fill('update');
+  await panel(editor).getByLabel('Search steps').fill('update');
   await panel(editor).getByRole('button', { name: 'Add Update rows' }).click();
   await expect(node(editor, 'update_rows')).toBeVisible();
   const settings = editor.getByRole('form', { name: /Settings of/ });
@@ -165,7 +170,7 @@ test('an owner invites an editor and a finance member; each does their part and 
   await expect(editor.getByText('No problems')).toBeVisible();
   await expect(editor.getByRole('status', { name: 'Save status' })).toHaveText('Draft saved', { timeout: 15_000 });
   await editor.getByRole('button', { name: 'Publish' }).click();
-  const confirm = editor.getByRole('dialog', { name: 'Publish StripePayment?' });
+  const confirm = editor.getByRole('dialog', { name: 'Publish Payment updates?' });
   await expect(confirm.getByRole('list', { name: 'What changes' })).toContainText('Adds the step');
   await confirm.getByRole('button', { name: 'Publish' }).click();
   await expect(editor.getByRole('status').filter({ hasText: 'Published version 2.' })).toBeVisible();
@@ -211,8 +216,8 @@ test('an owner invites an editor and a finance member; each does their part and 
   const entry = (what: string | RegExp) => activity.getByRole('row').filter({ hasText: what });
   const today = new Date().getFullYear().toString();
   for (const [what, who] of [
-    ['Published StripePayment (version 2)', 'Eddie Editor'],
-    ['Refunded $5.00 of payment #', 'Fran Finance'],
+    ['Published Payment updates (version 2)', 'Eddie Editor'],
+    ['Refunded $5.00 of the $12.50 paid for order', 'Fran Finance'],
     ['Eddie Editor joined as Editor', 'Eddie Editor'],
     ['Fran Finance joined as Finance', 'Fran Finance'],
     [`Invited ${editorEmail} as Editor`, 'Olive Owner'],
@@ -226,6 +231,6 @@ test('an owner invites an editor and a finance member; each does their part and 
   // Newest first: the refund came after the publish.
   const texts = await activity.getByRole('row').allInnerTexts();
   const at = (s: string) => texts.findIndex((t) => t.includes(s));
-  expect(at('Refunded $5.00')).toBeLessThan(at('Published StripePayment'));
-  expect(at('Published StripePayment')).toBeLessThan(at(`Invited ${editorEmail}`));
+  expect(at('Refunded $5.00')).toBeLessThan(at('Published Payment updates'));
+  expect(at('Published Payment updates')).toBeLessThan(at(`Invited ${editorEmail}`));
 });

@@ -9,14 +9,21 @@ const root = path.resolve(import.meta.dirname, '../..');
 
 export const hasBuild = () => existsSync(path.join(root, 'apps/studio/.next/BUILD_ID'));
 
-export async function startNextStudio(port: number): Promise<{ url: string; stop: () => Promise<void> }> {
+export async function startNextStudio(
+  port: number,
+): Promise<{ url: string; pid: number | undefined; stop: () => Promise<void> }> {
   if (!process.env.DATABASE_URL)
     throw new Error('The Next.js studio must share the benchmark database: set DATABASE_URL.');
   const studio = path.join(root, 'apps/studio');
   if (!existsSync(path.join(studio, '.next/BUILD_ID')))
     throw new Error('No production build: run `npm run build` first.');
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tillflow-bench-'));
-  const child: ChildProcess = spawn(path.join(root, 'node_modules/.bin/next'), ['start', '-p', String(port)], {
+  // BENCH_NEXT_CPU_PROF=<dir>: the server writes a V8 CPU profile there when it stops (--cpu-prof is refused in
+  // NODE_OPTIONS, so next's script is started through node itself).
+  const profile = process.env.BENCH_NEXT_CPU_PROF;
+  const nextBin = path.join(root, 'node_modules/next/dist/bin/next');
+  const nodeArgs = profile ? ['--cpu-prof', `--cpu-prof-dir=${profile}`] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, nextBin, 'start', '-p', String(port)], {
     cwd: studio,
     stdio: ['ignore', 'ignore', 'inherit'],
     env: {
@@ -43,6 +50,7 @@ export async function startNextStudio(port: number): Promise<{ url: string; stop
   }
   return {
     url,
+    pid: child.pid,
     stop: async () => {
       child.kill('SIGTERM');
       await new Promise((r) => child.once('exit', r));
