@@ -36,6 +36,8 @@ const ALLOWED: Record<string, string> = {
   'packages/runtime/src/metrics.ts: holder': 'the prom-client metrics, made once per process',
   'packages/runtime/src/engine.ts: permanentFlags': 'per-step result annotations (weak)',
   'packages/runtime/src/engine.ts: retryAfterOf': 'per-step result annotations (weak)',
+  'packages/flow-model/src/stripe-api.ts: byId':
+    'read-only index of the generated Stripe API operations by id (built once at load, never written)',
   'packages/stripe-sandbox/src/events.ts: createdSincePrune': 'prune counter',
   'packages/stripe-sandbox/src/idempotency.ts: writesSincePrune': 'prune counter',
   'packages/stripe-sandbox/src/form-decode.ts: PATHS': 'each decoded params object remembers its bracketed path (weak)',
