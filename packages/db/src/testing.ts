@@ -41,12 +41,26 @@ export async function pgliteTemplate(migrationsFolder = migrationsDir()): Promis
     const dump = await fresh.pglite?.dumpDataDir('none');
     if (!dump) throw new Error('PGlite could not dump its data folder.');
     const partial = `${file}.${process.pid}.${uniqueSuffix()}`;
-    writeFileSync(partial, Buffer.from(await dump.arrayBuffer()));
+    writeFileSync(partial, await blobBytes(dump));
     renameSync(partial, file);
   } finally {
     await fresh.close();
   }
   return file;
+}
+
+/**
+ * A dump's bytes. Node's Blob reads itself; in a test file run in a jsdom environment PGlite makes jsdom's Blob,
+ * which has no arrayBuffer() (seen: the first test file of a fresh machine was a jsdom one), so read it the DOM way.
+ */
+async function blobBytes(blob: Blob): Promise<Buffer> {
+  if (typeof blob.arrayBuffer === 'function') return Buffer.from(await blob.arrayBuffer());
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(Buffer.from(reader.result as ArrayBuffer));
+    reader.onerror = () => reject(reader.error);
+    reader.readAsArrayBuffer(blob);
+  });
 }
 
 /** The installed PGlite's version (its package.json is not exported: found above its entry point). */
