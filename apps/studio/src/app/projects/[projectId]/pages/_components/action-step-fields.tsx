@@ -6,7 +6,7 @@ import { useId, useState } from 'react';
 import { MoneyInput } from '~/components/ui/money';
 import { minorToMajorString } from '~/lib/money';
 import { keepParams, ParamsFields } from './link-editors';
-import { PageBinding, PagePicker, type PanelContext } from './page-binding';
+import { PageBinding, PagePicker, type PanelContext, TablePicker } from './page-binding';
 
 const IO_WORDS = { string: 'text', number: 'a number', boolean: 'yes or no' } as const;
 
@@ -72,19 +72,12 @@ export function ActionStepFields({
         <>
           <Labelled label="Table">
             {(id) => (
-              <select
+              <TablePicker
                 id={id}
-                className="input"
                 value={action.table}
-                onChange={(e) => onChange({ ...action, table: e.target.value, values: {} })}
-              >
-                <option value="">Choose a table…</option>
-                {context.tables.map((t) => (
-                  <option key={t.name} value={t.name}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
+                onChange={(table) => onChange({ ...action, table, values: {} })}
+                context={context}
+              />
             )}
           </Labelled>
           {action.type === 'update_row'

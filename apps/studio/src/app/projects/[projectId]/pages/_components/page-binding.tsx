@@ -60,6 +60,30 @@ export function FieldErrors({ messages }: { messages: string[] }) {
 }
 
 /** A page chosen by its title (the address shown beside it); an address no page has any more stays listed. */
+/** A select of the project's tables by name, "Choose a table…" when none is picked. */
+export function TablePicker({
+  id,
+  value,
+  onChange,
+  context,
+}: {
+  id: string;
+  value: string;
+  onChange: (table: string) => void;
+  context: Pick<PageContext, 'tables'>;
+}) {
+  return (
+    <select id={id} className="input" value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">Choose a table…</option>
+      {context.tables.map((t) => (
+        <option key={t.name} value={t.name}>
+          {t.name}
+        </option>
+      ))}
+    </select>
+  );
+}
+
 export function PagePicker({
   label,
   value,

@@ -15,7 +15,7 @@ import { useMemo } from 'react';
 import { ActionChainEditor } from './action-chain-editor';
 import { LinksEditor } from './link-editors';
 import { BadgeColorsEditor, ColumnsPicker, FiltersEditor, FormFieldsEditor, SortEditor } from './list-editors';
-import { FieldErrors, PageBinding, PagePicker, type PanelContext } from './page-binding';
+import { FieldErrors, PageBinding, PagePicker, type PanelContext, TablePicker } from './page-binding';
 
 function enumOptions(schema: unknown): string[] | null {
   let s = schema as { def?: { innerType?: unknown }; options?: unknown };
@@ -118,16 +118,7 @@ export function PropertyPanel({
             );
             break;
           case 'table':
-            input = (
-              <select id={id} className="input" value={String(value ?? '')} onChange={(e) => set(e.target.value)}>
-                <option value="">Choose a table…</option>
-                {context.tables.map((t) => (
-                  <option key={t.name} value={t.name}>
-                    {t.name}
-                  </option>
-                ))}
-              </select>
-            );
+            input = <TablePicker id={id} value={String(value ?? '')} onChange={set} context={context} />;
             break;
           case 'filters':
             input = (
