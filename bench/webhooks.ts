@@ -258,7 +258,12 @@ async function serve() {
 }
 
 async function drive() {
-  const child = fork(fileURLToPath(import.meta.url), ['--server'], { execArgv: ['--import', 'tsx'], stdio: 'inherit' });
+  // BENCH_CPU_PROF=<dir>: the server process writes a V8 CPU profile there when it ends.
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const child = fork(fileURLToPath(import.meta.url), ['--server'], {
+    execArgv: ['--import', 'tsx', ...profile],
+    stdio: 'inherit',
+  });
   // Every process this one started, so a failure ends them all.
   const children = new Set([child]);
   let phase = 'start';

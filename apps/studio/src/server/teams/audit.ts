@@ -12,7 +12,7 @@ import {
 } from '@tillflow/payments';
 import { getProjectFlow } from '@tillflow/runtime';
 import { and, desc, eq, ilike, lt, or, type SQL, sql } from 'drizzle-orm';
-import { eventWords } from '~/lib/flow-words';
+import { eventWords } from '../../lib/flow-words';
 import { listApiKeys } from '../api-keys';
 import { getPage } from '../pages/store';
 import type { MemberChange } from './members';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { projectNameSchema, projectSlugSchema } from '~/lib/project-validation';
+import { projectNameSchema, projectSlugSchema } from '../../../lib/project-validation';
 import { createProjectRecord, deleteProjectRecord, listProjects, renameProject } from '../../projects';
 import { setupGuide } from '../../setup-guide';
 import { createTRPCRouter, projectProcedure, protectedProcedure } from '../trpc';
