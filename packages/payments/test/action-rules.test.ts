@@ -1,0 +1,318 @@
+// The small rules every payment action shares, tested directly (found by mutation testing: each test below fails
+// when one of the survivors of the 2026-12-04 Stryker run of these files is applied; see docs/testing.md).
+import { getRow, insertRow, type Row, setActionPermission } from '@tillflow/data-model';
+import { appSettings, type DbHandle } from '@tillflow/db';
+import { eq } from 'drizzle-orm';
+import type Stripe from 'stripe';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { endUserOf, liveSubscriptionId, loadOrderAs, prepareAction } from '../src/actions/context';
+import { discountOfSession, findPromotionCode } from '../src/actions/discounts';
+import { priceLineItems } from '../src/actions/line-items';
+import { recordOrderTotal, sameItems } from '../src/actions/order-total';
+import { assertOrderIsForPlan, describePlans, offeredPlans } from '../src/actions/plans';
+import { shopHasPromotionCodes } from '../src/actions/promotions';
+import { createPaymentsProject, offerPlans, paymentServices, type Sandbox, startEnvironment } from './harness';
+
+const BACKEND = { kind: 'backend' } as const;
+const row = (values: Record<string, unknown>) => ({ created_at: new Date(), updated_at: new Date(), ...values }) as Row;
+
+/** What a refusal says and on which field. */
+async function refusal(promise: Promise<unknown>) {
+  const error = (await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )) as { code?: string; message?: string; fieldErrors?: Record<string, string> } | null;
+  if (!error) throw new Error('expected a refusal');
+  return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
+}
+
+/** A Stripe client that answers `prices.retrieve` from a table (Stripe's own shapes, cut to what is read). */
+function pricesStripe(prices: Record<string, Partial<Stripe.Price> | Error>) {
+  return {
+    prices: {
+      retrieve: async (id: string) => {
+        const found = prices[id];
+        if (!found) throw Object.assign(new Error(`No such price: '${id}'`), { code: 'resource_missing' });
+        if (found instanceof Error) throw found;
+        return { id, active: true, type: 'one_time', recurring: null, currency: 'usd', ...found };
+      },
+    },
+  } as unknown as Stripe;
+}
+
+describe('payment action rules', () => {
+  describe('discounts and promotion codes', () => {
+    it('reads the discount of a session only when something was taken off, with coupon and code as ids', () => {
+      expect(discountOfSession({})).toEqual({});
+      expect(discountOfSession({ total_details: null })).toEqual({});
+      expect(discountOfSession({ total_details: { amount_discount: 0 } })).toEqual({});
+      expect(discountOfSession({ total_details: { amount_discount: -5 } })).toEqual({});
+      expect(discountOfSession({ total_details: { amount_discount: 2.5 } })).toEqual({});
+      expect(discountOfSession({ total_details: { amount_discount: 300 } })).toEqual({
+        amount_discount: 300,
+        discount_coupon: null,
+        discount_promotion_code: null,
+      });
+      expect(discountOfSession({ total_details: { amount_discount: 300 }, discounts: [] })).toEqual({
+        amount_discount: 300,
+        discount_coupon: null,
+        discount_promotion_code: null,
+      });
+      expect(
+        discountOfSession({
+          total_details: { amount_discount: 300 },
+          discounts: [{ coupon: { id: 'co_1', percent_off: 20 }, promotion_code: 'promo_1' }],
+        }),
+      ).toEqual({ amount_discount: 300, discount_coupon: 'co_1', discount_promotion_code: 'promo_1' });
+      expect(
+        discountOfSession({
+          total_details: { amount_discount: 300 },
+          discounts: [{ coupon: 7, promotion_code: null }],
+        }),
+      ).toEqual({ amount_discount: 300, discount_coupon: null, discount_promotion_code: null });
+      expect(
+        discountOfSession({ total_details: { amount_discount: 300 }, discounts: [{ coupon: { name: 'no id' } }] }),
+      ).toEqual({ amount_discount: 300, discount_coupon: null, discount_promotion_code: null });
+    });
+
+    it('asks Stripe for active codes only, and refuses an unknown code on its field', async () => {
+      const asked: unknown[] = [];
+      const stripe = {
+        promotionCodes: {
+          list: async (params: { code?: string }) => {
+            asked.push(params);
+            return { data: params.code === 'BEANS20' ? [{ id: 'promo_1', code: 'BEANS20' }] : [] };
+          },
+        },
+      } as unknown as Stripe;
+      await expect(findPromotionCode(stripe, 'BEANS20')).resolves.toEqual({ id: 'promo_1', code: 'BEANS20' });
+      expect(await refusal(findPromotionCode(stripe, 'NOPE'))).toEqual({
+        code: 'VALIDATION',
+        message: 'The code NOPE is not valid or has expired.',
+        fieldErrors: { promotionCode: 'Not valid.' },
+      });
+      expect(await shopHasPromotionCodes(stripe)).toBe(false);
+      expect(asked).toEqual([
+        { code: 'BEANS20', active: true, limit: 1 },
+        { code: 'NOPE', active: true, limit: 1 },
+        { active: true, limit: 1 },
+      ]);
+    });
+  });
+
+  describe('catalog line items', () => {
+    const mug = { id: 'prod_mug', object: 'product', name: 'Enamel mug', active: true };
+    const stripe = pricesStripe({
+      price_mug: { unit_amount: 1250, product: mug as never },
+      price_eur: { unit_amount: 800, currency: 'EUR', product: { ...mug, name: 'Euro beans' } as never },
+      price_gone_product: { unit_amount: 900, product: { id: 'prod_x', object: 'product', deleted: true } as never },
+      price_archived_product: { unit_amount: 900, product: { ...mug, active: false } as never },
+      price_archived: { unit_amount: 900, active: false, product: mug as never },
+      price_plan: { unit_amount: 900, type: 'recurring', product: mug as never },
+      price_plan_only_recurring: { unit_amount: 900, recurring: { interval: 'month' } as never, product: mug as never },
+      price_custom: { unit_amount: null, product: mug as never },
+      price_unset: { unit_amount: undefined, product: mug as never },
+      price_not_expanded: { unit_amount: 700, product: 'prod_mug' },
+      price_huge: { unit_amount: 99_999_999, product: mug as never },
+      price_broken: Object.assign(new Error('Invalid API Key provided'), {
+        type: 'StripeAuthenticationError',
+        code: 'api_key_invalid',
+        statusCode: 401,
+      }),
+    });
+    const price = (id: string, quantity = 1) => priceLineItems(stripe, [{ price: id, quantity }]);
+
+    it('totals the items at Stripe’s prices and names each from its product (or its price id when none is readable)', async () => {
+      const sold = await priceLineItems(stripe, [
+        { price: 'price_mug', quantity: 2 },
+        { price: 'price_gone_product', quantity: 1 },
+        { price: 'price_not_expanded', quantity: 1 },
+      ]);
+      expect(sold.charge).toEqual({ amount: 2500 + 900 + 700, currency: 'usd' });
+      expect(sold.items.map((i) => i.name)).toEqual(['Enamel mug', 'price_gone_product', 'price_not_expanded']);
+      expect((await price('price_eur')).charge).toEqual({ amount: 800, currency: 'eur' });
+    });
+
+    it('refuses in words, on the items field, what cannot be sold once', async () => {
+      const refused = async (id: string, message: string) =>
+        expect(await refusal(price(id))).toEqual({
+          code: 'VALIDATION',
+          message,
+          fieldErrors: { items: message },
+        });
+      await refused('price_missing', 'The price price_missing is not in this shop’s catalog.');
+      await refused('price_archived', '“Enamel mug” is no longer sold: its price was archived.');
+      await refused('price_archived_product', '“Enamel mug” is no longer sold: its price was archived.');
+      const plan = '“Enamel mug” is a subscription price; start a subscription for it instead of a one-time payment.';
+      await refused('price_plan', plan);
+      await refused('price_plan_only_recurring', plan);
+      await refused('price_custom', '“Enamel mug” has no fixed amount, so it cannot be sold here.');
+      await refused('price_unset', '“Enamel mug” has no fixed amount, so it cannot be sold here.');
+      expect((await refusal(price('price_huge', 2))).message).toMatch(/^These items come to \$1,999,999\.98: /);
+      expect(
+        (
+          await refusal(
+            priceLineItems(stripe, [
+              { price: 'price_mug', quantity: 1 },
+              { price: 'price_eur', quantity: 1 },
+            ]),
+          )
+        ).message,
+      ).toBe('All items of one checkout are in one currency: “Enamel mug” is in USD, “Euro beans” in EUR.');
+    });
+
+    it('says Stripe’s own error, not “not in the catalog”, when Stripe refuses for another reason', async () => {
+      const said = await refusal(price('price_broken'));
+      expect(said.message).not.toMatch(/catalog/);
+      expect(said.code).not.toBe('VALIDATION');
+    });
+  });
+
+  it('a pending payment is reused only for the same items', () => {
+    const items = [{ price: 'p', quantity: 1, name: 'Mug', unitAmount: 100, currency: 'usd' }];
+    expect(sameItems(null, null)).toBe(true);
+    expect(sameItems(undefined, null)).toBe(true);
+    expect(sameItems(null, items)).toBe(false);
+    expect(sameItems(items, null)).toBe(false);
+    expect(sameItems([...items], items)).toBe(true);
+    expect(sameItems([{ ...items[0], quantity: 2 }], items)).toBe(false);
+  });
+
+  it('a recurring payment can change at Stripe only once started and while not canceled', () => {
+    const said = (fn: () => unknown) => {
+      try {
+        fn();
+        return null;
+      } catch (e) {
+        return [(e as { code: string }).code, (e as Error).message];
+      }
+    };
+    expect(said(() => liveSubscriptionId(row({ id: 1, status: 'PENDING' }), 'gone'))).toEqual([
+      'PRECONDITION_FAILED',
+      'This subscription has not started yet (checkout not completed).',
+    ]);
+    for (const status of ['CANCELED', 'INCOMPLETE_EXPIRED'])
+      expect(said(() => liveSubscriptionId(row({ id: 1, status, stripe_subscription_id: 'sub_1' }), 'gone'))).toEqual([
+        'PRECONDITION_FAILED',
+        'gone',
+      ]);
+    expect(liveSubscriptionId(row({ id: 1, status: 'ACTIVE', stripe_subscription_id: 'sub_1' }), 'gone')).toBe('sub_1');
+    expect(describePlans([])).toBe('none yet (the shop lists its plans in the studio under App)');
+    expect(describePlans(['price_a', 'price_b'])).toBe('price_a, price_b');
+  });
+
+  describe('with a shop', () => {
+    let handle: DbHandle;
+    let sandbox: Sandbox;
+    beforeAll(async () => {
+      ({ handle, sandbox } = await startEnvironment());
+    });
+    afterAll(async () => {
+      await sandbox.close();
+      await handle.close();
+    });
+
+    it('refuses actions before activation, to roles without the action, and orders the caller cannot see', async () => {
+      const idle = await createPaymentsProject(handle, sandbox, { activate: false });
+      expect(
+        await refusal(prepareAction(paymentServices(handle), idle.project.id, BACKEND, 'stripe.payment')),
+      ).toMatchObject({ code: 'PRECONDITION_FAILED', message: 'Payments are not activated for this project yet.' });
+
+      const shop = await createPaymentsProject(handle, sandbox);
+      const alice = shop.asUser(shop.alice);
+      expect(await refusal(prepareAction(paymentServices(handle), shop.project.id, alice, 'stripe.refund'))).toEqual({
+        code: 'FORBIDDEN',
+        message: 'Your role is not allowed to use the refund action.',
+        fieldErrors: undefined,
+      });
+      await setActionPermission(handle.db, shop.project.id, { role: 'user', action: 'stripe.refund', allowed: true });
+      const ready = await prepareAction(paymentServices(handle), shop.project.id, alice, 'stripe.refund');
+      expect(ready.orderTable).toBe('order');
+
+      const bobs = await insertRow(handle.db, shop.project.id, shop.asUser(shop.bob), 'order', { title: 'Bob’s' });
+      expect(await refusal(loadOrderAs(handle.db, shop.project.id, alice, 'order', bobs.id))).toEqual({
+        code: 'NOT_FOUND',
+        message: `Order ${bobs.id} was not found, or it is not yours.`,
+        fieldErrors: { orderId: 'Not found.' },
+      });
+      expect((await loadOrderAs(handle.db, shop.project.id, shop.asUser(shop.bob), 'order', bobs.id)).id).toBe(bobs.id);
+      expect(await endUserOf(handle.db, shop.project.id, BACKEND)).toBeNull();
+      expect(await endUserOf(handle.db, shop.project.id, alice)).toEqual({
+        id: shop.alice.id,
+        email: String((await getRow(handle.db, shop.project.id, BACKEND, 'end_user', shop.alice.id))?.email),
+      });
+    });
+
+    it('offers the plans the shop lists (prices or both, with their trial), and none otherwise', async () => {
+      const shop = await createPaymentsProject(handle, sandbox);
+      const id = shop.project.id;
+      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: [], trialDays: undefined });
+      await offerPlans(handle, id, ['price_a'], 7);
+      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: ['price_a'], trialDays: 7 });
+      const set = (catalog: unknown) =>
+        handle.db
+          .update(appSettings)
+          .set({ catalog: catalog as never })
+          .where(eq(appSettings.projectId, id));
+      await set({ source: 'both', priceIds: ['price_b'] });
+      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: ['price_b'], trialDays: undefined });
+      await set({ source: 'both' });
+      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: [], trialDays: undefined });
+      await set({ source: 'table', priceIds: ['price_c'], trialDays: 3 });
+      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: [], trialDays: 3 });
+    });
+
+    it('an order that states its amount must be for the plan’s price and currency', async () => {
+      const shop = await createPaymentsProject(handle, sandbox);
+      const id = shop.project.id;
+      const plan = { unit_amount: 1200, currency: 'usd' } as Stripe.Price;
+      const order = (values: Record<string, unknown>) => ({ id: 5, ...values });
+      const check = (o: Record<string, unknown>, p: Stripe.Price = plan) =>
+        assertOrderIsForPlan(handle.db, id, 'order', o as never, p);
+      await expect(check(order({ amount: null }))).resolves.toBeUndefined();
+      await expect(check(order({}))).resolves.toBeUndefined();
+      await expect(check(order({ amount: 1200, currency: null }))).resolves.toBeUndefined();
+      await expect(check(order({ amount: 1200, currency: 'USD' }))).resolves.toBeUndefined();
+      await expect(check(order({ amount: 999 }), { unit_amount: null, currency: 'usd' } as Stripe.Price)).resolves.toBe(
+        undefined,
+      );
+      expect(await refusal(check(order({ amount: 1000, currency: 'usd' })))).toEqual({
+        code: 'VALIDATION',
+        message: 'Order 5 is for $10.00, but that plan costs $12.00; choose the plan the order was made for.',
+        fieldErrors: { plan: 'Does not match the order.' },
+      });
+      expect((await refusal(check(order({ amount: 1200, currency: 'eur' })))).message).toBe(
+        'Order 5 is for €12.00, but that plan costs $12.00; choose the plan the order was made for.',
+      );
+    });
+
+    it('an order paid with catalog items records their total, or is refused when it states another', async () => {
+      const shop = await createPaymentsProject(handle, sandbox);
+      const id = shop.project.id;
+      const alice = shop.asUser(shop.alice);
+      const open = await insertRow(handle.db, id, alice, 'order', { title: 'Basket' });
+      await recordOrderTotal(handle.db, id, 'order', open, { amount: 3400, currency: 'eur' });
+      const written = await getRow(handle.db, id, BACKEND, 'order', open.id);
+      expect([written?.amount, written?.currency]).toEqual([3400, 'eur']);
+      // The same total again changes nothing; another total, or the same amount in another currency, is refused.
+      await expect(
+        recordOrderTotal(handle.db, id, 'order', written as never, { amount: 3400, currency: 'eur' }),
+      ).resolves.toBeUndefined();
+      expect(
+        await refusal(recordOrderTotal(handle.db, id, 'order', written as never, { amount: 3500, currency: 'eur' })),
+      ).toEqual({
+        code: 'VALIDATION',
+        message: `Order ${open.id} is for €34.00, but these items come to €35.00; pay for the items the order was made for.`,
+        fieldErrors: { items: 'Do not match the order.' },
+      });
+      expect(
+        (await refusal(recordOrderTotal(handle.db, id, 'order', written as never, { amount: 3400, currency: 'usd' })))
+          .message,
+      ).toBe(
+        `Order ${open.id} is for €34.00, but these items come to $34.00; pay for the items the order was made for.`,
+      );
+      const other = await insertRow(handle.db, id, alice, 'order', { title: 'Other' });
+      expect((await getRow(handle.db, id, BACKEND, 'order', other.id))?.amount).toBeNull();
+    });
+  });
+});
