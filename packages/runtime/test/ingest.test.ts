@@ -253,3 +253,80 @@ describe('webhook ingestion', () => {
     }
   });
 });
+
+describe('what a signed body must be to count as a Stripe event', () => {
+  const send = (body: string, options: { contentType?: string | null; bodyBytes?: number } = {}) =>
+    ingestStripeWebhook(handle, {
+      endpointId: hook.endpointId,
+      rawBody: body,
+      signatureHeader: stripeSignatureHeader(body, hook.secret),
+      contentType: options.contentType === undefined ? 'application/json' : options.contentType,
+      bodyBytes: options.bodyBytes,
+      logger: testLogger,
+    });
+  const rejections = async () =>
+    Number(
+      (
+        await executeRows<{ n: number }>(
+          handle.db,
+          sql`select count(*)::int as n from webhook_rejection where endpoint_id = ${hook.endpointId}`,
+        )
+      )[0].n,
+    );
+
+  it('refuses, with one rejection row each and no event stored, signed JSON that is not an event', async () => {
+    const good = stripeEvent('payment_intent.succeeded', { amount: 5 });
+    const cases: unknown[] = [
+      null,
+      [good],
+      'evt',
+      7,
+      { ...good, id: '' },
+      { ...good, id: 42 },
+      { ...good, type: '' },
+      { ...good, type: ['payment_intent.succeeded'] },
+      { ...good, created: '1700000000' },
+      { ...good, created: undefined },
+      { ...good, data: undefined },
+      { ...good, data: {} },
+      { ...good, data: { object: null } },
+      { ...good, data: { object: 'pi_1' } },
+    ];
+    const before = await rejections();
+    for (const body of cases) {
+      const response = await send(JSON.stringify(body));
+      expect(response, JSON.stringify(body)).toEqual({ status: 400, body: { error: 'not_an_event' } });
+    }
+    expect(await rejections()).toBe(before + cases.length);
+    expect(await eventRows(good.id)).toEqual([]);
+    // The same event whole is stored, and a livemode event or one with no livemode flag is accepted too.
+    expect((await send(JSON.stringify(good))).status).toBe(200);
+    expect(await eventRows(good.id)).toHaveLength(1);
+  });
+
+  it('reads the content type: JSON (any case, with a charset) or none is accepted; anything else is refused', async () => {
+    for (const contentType of ['application/json', 'Application/JSON; charset=utf-8', null]) {
+      const event = stripeEvent('payment_intent.succeeded', { amount: 6 });
+      expect((await send(JSON.stringify(event), { contentType })).status, String(contentType)).toBe(200);
+    }
+    for (const contentType of ['text/plain', 'application/jsonp', 'x-application/json']) {
+      const event = stripeEvent('payment_intent.succeeded', { amount: 7 });
+      expect(await send(JSON.stringify(event), { contentType }), contentType).toEqual({
+        status: 400,
+        body: { error: 'not_json' },
+      });
+      expect(await eventRows(event.id)).toEqual([]);
+    }
+  });
+
+  it('refuses a delivery whose sender said it was larger than the limit, even when the part read is small', async () => {
+    const event = stripeEvent('payment_intent.succeeded', { amount: 8 });
+    const body = JSON.stringify(event);
+    expect(await send(body, { bodyBytes: 2 * 1024 * 1024 })).toEqual({
+      status: 413,
+      body: { error: 'body_too_large' },
+    });
+    expect(await eventRows(event.id)).toEqual([]);
+    expect((await send(body, { bodyBytes: 10 })).status).toBe(200);
+  });
+});
