@@ -12,6 +12,8 @@ const doubles: Record<string, NodeExecutor> = {};
 let handle: DbHandle;
 let workers: Workers;
 let projectId: number;
+let effectCalls = 0;
+let flakyCalls = 0;
 
 beforeAll(async () => {
   handle = await createTestDb();
@@ -26,6 +28,21 @@ beforeAll(async () => {
     effect: 'external',
     execute: () => {
       throw new NonRetriableError('This request can never succeed.');
+    },
+  };
+  doubles.test_counted_effect = {
+    effect: 'external',
+    execute: () => {
+      effectCalls += 1;
+      return { sent: effectCalls };
+    },
+  };
+  doubles.test_fails_once = {
+    effect: 'external',
+    execute: () => {
+      flakyCalls += 1;
+      if (flakyCalls === 1) throw new Error('The service was briefly unavailable.');
+      return { ok: true };
     },
   };
   workers = await startWorkers(createRunServices({ database: handle, executors: doubles }), {
@@ -80,5 +97,29 @@ describe('retry steering by node errors', () => {
     });
     expect(run.wait_s).toBeGreaterThan(50); // the backoff alone would be under 0.1 s
     expect(run.error).toContain('wait a minute');
+  });
+
+  it('a retried run reuses the steps that succeeded before: an external effect ahead of the failure happens once', async () => {
+    const hook = await createHookedFlow(
+      handle,
+      projectId,
+      {
+        trigger: { type: 'stripe_webhook', eventTypes: ['invoice.paid'] },
+        nodes: [
+          { id: 'send', type: 'test_counted_effect' },
+          { id: 'then', type: 'test_fails_once' },
+        ],
+        edges: [{ source: 'send', target: 'then' }],
+      },
+      { skipValidation: true },
+    );
+    await post(handle, hook.endpointId, hook.secret, stripeEvent('invoice.paid'));
+    const run = await waitFor(async () => {
+      const r = await runOf(hook.flow.id);
+      return r?.status === 'succeeded' ? r : null;
+    });
+    expect(run.attempt).toBe(2);
+    expect(flakyCalls).toBe(2);
+    expect(effectCalls).toBe(1);
   });
 });
