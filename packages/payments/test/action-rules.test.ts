@@ -1,17 +1,17 @@
 // The small rules every payment action shares, tested directly (found by mutation testing: each test below fails
 // when one of the survivors of the 2026-12-04 Stryker run of these files is applied; see docs/testing.md).
 import { getRow, insertRow, type Row, setActionPermission } from '@tillflow/data-model';
-import { appSettings, type DbHandle } from '@tillflow/db';
+import { appSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { endUserOf, liveSubscriptionId, loadOrderAs, prepareAction } from '../src/actions/context';
 import { discountOfSession, findPromotionCode } from '../src/actions/discounts';
 import { priceLineItems } from '../src/actions/line-items';
 import { recordOrderTotal, sameItems } from '../src/actions/order-total';
 import { assertOrderIsForPlan, describePlans, offeredPlans } from '../src/actions/plans';
 import { shopHasPromotionCodes } from '../src/actions/promotions';
-import { createPaymentsProject, offerPlans, paymentServices, type Sandbox, startEnvironment } from './harness';
+import { createPaymentsProject, environmentPerFile, offerPlans, paymentServices } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const row = (values: Record<string, unknown>) => ({ created_at: new Date(), updated_at: new Date(), ...values }) as Row;
@@ -202,73 +202,73 @@ describe('payment action rules', () => {
   });
 
   describe('with a shop', () => {
-    let handle: DbHandle;
-    let sandbox: Sandbox;
-    beforeAll(async () => {
-      ({ handle, sandbox } = await startEnvironment());
-    });
-    afterAll(async () => {
-      await sandbox.close();
-      await handle.close();
-    });
+    const env = environmentPerFile();
 
     it('refuses actions before activation, to roles without the action, and orders the caller cannot see', async () => {
-      const idle = await createPaymentsProject(handle, sandbox, { activate: false });
+      const idle = await createPaymentsProject(env.handle, env.sandbox, { activate: false });
       expect(
-        await refusal(prepareAction(paymentServices(handle), idle.project.id, BACKEND, 'stripe.payment')),
+        await refusal(prepareAction(paymentServices(env.handle), idle.project.id, BACKEND, 'stripe.payment')),
       ).toMatchObject({ code: 'PRECONDITION_FAILED', message: 'Payments are not activated for this project yet.' });
 
-      const shop = await createPaymentsProject(handle, sandbox);
+      const shop = await createPaymentsProject(env.handle, env.sandbox);
       const alice = shop.asUser(shop.alice);
-      expect(await refusal(prepareAction(paymentServices(handle), shop.project.id, alice, 'stripe.refund'))).toEqual({
+      expect(
+        await refusal(prepareAction(paymentServices(env.handle), shop.project.id, alice, 'stripe.refund')),
+      ).toEqual({
         code: 'FORBIDDEN',
         message: 'Your role is not allowed to use the refund action.',
         fieldErrors: undefined,
       });
-      await setActionPermission(handle.db, shop.project.id, { role: 'user', action: 'stripe.refund', allowed: true });
-      const ready = await prepareAction(paymentServices(handle), shop.project.id, alice, 'stripe.refund');
+      await setActionPermission(env.handle.db, shop.project.id, {
+        role: 'user',
+        action: 'stripe.refund',
+        allowed: true,
+      });
+      const ready = await prepareAction(paymentServices(env.handle), shop.project.id, alice, 'stripe.refund');
       expect(ready.orderTable).toBe('order');
 
-      const bobs = await insertRow(handle.db, shop.project.id, shop.asUser(shop.bob), 'order', { title: 'Bob’s' });
-      expect(await refusal(loadOrderAs(handle.db, shop.project.id, alice, 'order', bobs.id))).toEqual({
+      const bobs = await insertRow(env.handle.db, shop.project.id, shop.asUser(shop.bob), 'order', { title: 'Bob’s' });
+      expect(await refusal(loadOrderAs(env.handle.db, shop.project.id, alice, 'order', bobs.id))).toEqual({
         code: 'NOT_FOUND',
         message: `Order ${bobs.id} was not found, or it is not yours.`,
         fieldErrors: { orderId: 'Not found.' },
       });
-      expect((await loadOrderAs(handle.db, shop.project.id, shop.asUser(shop.bob), 'order', bobs.id)).id).toBe(bobs.id);
-      expect(await endUserOf(handle.db, shop.project.id, BACKEND)).toBeNull();
-      expect(await endUserOf(handle.db, shop.project.id, alice)).toEqual({
+      expect((await loadOrderAs(env.handle.db, shop.project.id, shop.asUser(shop.bob), 'order', bobs.id)).id).toBe(
+        bobs.id,
+      );
+      expect(await endUserOf(env.handle.db, shop.project.id, BACKEND)).toBeNull();
+      expect(await endUserOf(env.handle.db, shop.project.id, alice)).toEqual({
         id: shop.alice.id,
-        email: String((await getRow(handle.db, shop.project.id, BACKEND, 'end_user', shop.alice.id))?.email),
+        email: String((await getRow(env.handle.db, shop.project.id, BACKEND, 'end_user', shop.alice.id))?.email),
       });
     });
 
     it('offers the plans the shop lists (prices or both, with their trial), and none otherwise', async () => {
-      const shop = await createPaymentsProject(handle, sandbox);
+      const shop = await createPaymentsProject(env.handle, env.sandbox);
       const id = shop.project.id;
-      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: [], trialDays: undefined });
-      await offerPlans(handle, id, ['price_a'], 7);
-      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: ['price_a'], trialDays: 7 });
+      expect(await offeredPlans(env.handle.db, id)).toEqual({ priceIds: [], trialDays: undefined });
+      await offerPlans(env.handle, id, ['price_a'], 7);
+      expect(await offeredPlans(env.handle.db, id)).toEqual({ priceIds: ['price_a'], trialDays: 7 });
       const set = (catalog: unknown) =>
-        handle.db
+        env.handle.db
           .update(appSettings)
           .set({ catalog: catalog as never })
           .where(eq(appSettings.projectId, id));
       await set({ source: 'both', priceIds: ['price_b'] });
-      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: ['price_b'], trialDays: undefined });
+      expect(await offeredPlans(env.handle.db, id)).toEqual({ priceIds: ['price_b'], trialDays: undefined });
       await set({ source: 'both' });
-      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: [], trialDays: undefined });
+      expect(await offeredPlans(env.handle.db, id)).toEqual({ priceIds: [], trialDays: undefined });
       await set({ source: 'table', priceIds: ['price_c'], trialDays: 3 });
-      expect(await offeredPlans(handle.db, id)).toEqual({ priceIds: [], trialDays: 3 });
+      expect(await offeredPlans(env.handle.db, id)).toEqual({ priceIds: [], trialDays: 3 });
     });
 
     it('an order that states its amount must be for the plan’s price and currency', async () => {
-      const shop = await createPaymentsProject(handle, sandbox);
+      const shop = await createPaymentsProject(env.handle, env.sandbox);
       const id = shop.project.id;
       const plan = { unit_amount: 1200, currency: 'usd' } as Stripe.Price;
       const order = (values: Record<string, unknown>) => ({ id: 5, ...values });
       const check = (o: Record<string, unknown>, p: Stripe.Price = plan) =>
-        assertOrderIsForPlan(handle.db, id, 'order', o as never, p);
+        assertOrderIsForPlan(env.handle.db, id, 'order', o as never, p);
       await expect(check(order({ amount: null }))).resolves.toBeUndefined();
       await expect(check(order({}))).resolves.toBeUndefined();
       await expect(check(order({ amount: 1200, currency: null }))).resolves.toBeUndefined();
@@ -287,32 +287,37 @@ describe('payment action rules', () => {
     });
 
     it('an order paid with catalog items records their total, or is refused when it states another', async () => {
-      const shop = await createPaymentsProject(handle, sandbox);
+      const shop = await createPaymentsProject(env.handle, env.sandbox);
       const id = shop.project.id;
       const alice = shop.asUser(shop.alice);
-      const open = await insertRow(handle.db, id, alice, 'order', { title: 'Basket' });
-      await recordOrderTotal(handle.db, id, 'order', open, { amount: 3400, currency: 'eur' });
-      const written = await getRow(handle.db, id, BACKEND, 'order', open.id);
+      const open = await insertRow(env.handle.db, id, alice, 'order', { title: 'Basket' });
+      await recordOrderTotal(env.handle.db, id, 'order', open, { amount: 3400, currency: 'eur' });
+      const written = await getRow(env.handle.db, id, BACKEND, 'order', open.id);
       expect([written?.amount, written?.currency]).toEqual([3400, 'eur']);
       // The same total again changes nothing; another total, or the same amount in another currency, is refused.
       await expect(
-        recordOrderTotal(handle.db, id, 'order', written as never, { amount: 3400, currency: 'eur' }),
+        recordOrderTotal(env.handle.db, id, 'order', written as never, { amount: 3400, currency: 'eur' }),
       ).resolves.toBeUndefined();
       expect(
-        await refusal(recordOrderTotal(handle.db, id, 'order', written as never, { amount: 3500, currency: 'eur' })),
+        await refusal(
+          recordOrderTotal(env.handle.db, id, 'order', written as never, { amount: 3500, currency: 'eur' }),
+        ),
       ).toEqual({
         code: 'VALIDATION',
         message: `Order ${open.id} is for €34.00, but these items come to €35.00; pay for the items the order was made for.`,
         fieldErrors: { items: 'Do not match the order.' },
       });
       expect(
-        (await refusal(recordOrderTotal(handle.db, id, 'order', written as never, { amount: 3400, currency: 'usd' })))
-          .message,
+        (
+          await refusal(
+            recordOrderTotal(env.handle.db, id, 'order', written as never, { amount: 3400, currency: 'usd' }),
+          )
+        ).message,
       ).toBe(
         `Order ${open.id} is for €34.00, but these items come to $34.00; pay for the items the order was made for.`,
       );
-      const other = await insertRow(handle.db, id, alice, 'order', { title: 'Other' });
-      expect((await getRow(handle.db, id, BACKEND, 'order', other.id))?.amount).toBeNull();
+      const other = await insertRow(env.handle.db, id, alice, 'order', { title: 'Other' });
+      expect((await getRow(env.handle.db, id, BACKEND, 'order', other.id))?.amount).toBeNull();
     });
   });
 });
