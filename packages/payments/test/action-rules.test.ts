@@ -11,7 +11,7 @@ import { priceLineItems } from '../src/actions/line-items';
 import { recordOrderTotal, sameItems } from '../src/actions/order-total';
 import { assertOrderIsForPlan, describePlans, offeredPlans } from '../src/actions/plans';
 import { shopHasPromotionCodes } from '../src/actions/promotions';
-import { createPaymentsProject, environmentPerFile, offerPlans, paymentServices } from './harness';
+import { bareShop, createPaymentsProject, environmentPerFile, offerPlans, paymentServices } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const row = (values: Record<string, unknown>) => ({ created_at: new Date(), updated_at: new Date(), ...values }) as Row;
@@ -284,6 +284,35 @@ describe('payment action rules', () => {
       expect((await refusal(check(order({ amount: 1200, currency: 'eur' })))).message).toBe(
         'Order 5 is for €12.00, but that plan costs $12.00; choose the plan the order was made for.',
       );
+    });
+
+    it('the plan check reads only an integer `amount` and a text `currency` column', async () => {
+      const plan = { unit_amount: 1200, currency: 'usd' } as Stripe.Price;
+      // `amount` as text: the order states no amount the check can read, so any plan goes.
+      const textAmount = await bareShop(env.handle, env.sandbox, [
+        { name: 'amount', type: 'text' },
+        { name: 'cost', type: 'integer' },
+      ]);
+      await expect(
+        assertOrderIsForPlan(env.handle.db, textAmount.id, 'orders', row({ id: 1, amount: '1000', cost: 1000 }), plan),
+      ).resolves.toBeUndefined();
+      // `currency` as a number and another text column: the plan's currency is used.
+      const numberCurrency = await bareShop(env.handle, env.sandbox, [
+        { name: 'amount', type: 'integer' },
+        { name: 'currency', type: 'integer' },
+        { name: 'note', type: 'text' },
+      ]);
+      const order = row({ id: 2, amount: 1200, currency: 7, note: 'eur' });
+      await expect(
+        assertOrderIsForPlan(env.handle.db, numberCurrency.id, 'orders', order, plan),
+      ).resolves.toBeUndefined();
+      expect(
+        (
+          await refusal(
+            assertOrderIsForPlan(env.handle.db, numberCurrency.id, 'orders', { ...order, amount: 1100 }, plan),
+          )
+        ).message,
+      ).toBe('Order 2 is for $11.00, but that plan costs $12.00; choose the plan the order was made for.');
     });
 
     it('an order paid with catalog items records their total, or is refused when it states another', async () => {
