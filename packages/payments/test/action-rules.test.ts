@@ -5,6 +5,7 @@ import { appSettings } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
+import { maySetCharge, orderCharge, refuseChargeFields } from '../src/actions/charge';
 import { endUserOf, liveSubscriptionId, loadOrderAs, prepareAction } from '../src/actions/context';
 import { discountOfSession, findPromotionCode } from '../src/actions/discounts';
 import { priceLineItems } from '../src/actions/line-items';
@@ -284,6 +285,54 @@ describe('payment action rules', () => {
       expect((await refusal(check(order({ amount: 1200, currency: 'eur' })))).message).toBe(
         'Order 5 is for €12.00, but that plan costs $12.00; choose the plan the order was made for.',
       );
+    });
+
+    it('what an order owes: only a confirmed, server-written amount column, in the order’s or the shop’s currency', async () => {
+      const said = async (promise: Promise<unknown>) => (await refusal(promise)).message;
+      const noPrice = await bareShop(env.handle, env.sandbox, [{ name: 'title', type: 'text' }]);
+      expect(await said(orderCharge(env.handle.db, noPrice.id, 'orders', row({ id: 1 })))).toMatch(
+        /^The shop's "orders" table has no whole-number column chosen for the order's price/,
+      );
+      // A shopper could still write this amount column: it is not charged until the shop confirms it.
+      const unconfirmed = await bareShop(env.handle, env.sandbox, [{ name: 'amount', type: 'integer' }]);
+      expect(await said(orderCharge(env.handle.db, unconfirmed.id, 'orders', row({ id: 1, amount: 1500 })))).toMatch(
+        /^The shop has not confirmed "amount" as the column holding an order's price/,
+      );
+
+      const shop = await createPaymentsProject(env.handle, env.sandbox);
+      const owes = (values: Record<string, unknown>) =>
+        orderCharge(env.handle.db, shop.project.id, 'order', row({ id: 9, ...values }));
+      await expect(owes({ amount: 1250, currency: ' EUR ' })).resolves.toEqual({ amount: 1250, currency: 'eur' });
+      await expect(owes({ amount: 1250, currency: '  ' })).resolves.toEqual({ amount: 1250, currency: 'usd' });
+      await expect(owes({ amount: 1250, currency: null })).resolves.toEqual({ amount: 1250, currency: 'usd' });
+      expect(await refusal(owes({ amount: null }))).toEqual({
+        code: 'PRECONDITION_FAILED',
+        message: "Order 9 cannot be charged: it has no amount yet. The shop sets the order's amount before payment.",
+        fieldErrors: { orderId: 'it has no amount yet.' },
+      });
+      expect(await said(owes({ amount: 10, currency: 'usd' }))).toMatch(/^Order 9 cannot be charged: Stripe's minimum/);
+    });
+
+    it('only the shop’s backend and the studio name what is charged; a shopper’s price fields are refused, each named', () => {
+      const shopper = { kind: 'endUser' as const, userId: 1, role: 'user' };
+      expect(maySetCharge(BACKEND)).toBe(true);
+      expect(maySetCharge({ kind: 'builder' } as never)).toBe(true);
+      expect(maySetCharge(shopper)).toBe(false);
+      expect(() => refuseChargeFields(BACKEND, { amount: 5 }, 'payment')).not.toThrow();
+      expect(() => refuseChargeFields({ kind: 'builder' } as never, { amount: 5 }, 'payment')).not.toThrow();
+      expect(() => refuseChargeFields(shopper, null, 'payment')).not.toThrow();
+      expect(() => refuseChargeFields(shopper, { orderId: 1, amount: undefined }, 'payment')).not.toThrow();
+      let error: { message?: string; fieldErrors?: Record<string, string> } = {};
+      try {
+        refuseChargeFields(shopper, { orderId: 1, amount: 5, priceId: 'price_x' }, 'payment');
+      } catch (e) {
+        error = e as typeof error;
+      }
+      expect(error.message).toBe('amount is decided by the shop from the order; remove it from the request.');
+      expect(error.fieldErrors).toEqual({
+        amount: 'amount is decided by the shop from the order; remove it from the request.',
+        priceId: 'priceId is decided by the shop from the order; remove it from the request.',
+      });
     });
 
     it('the plan check reads only an integer `amount` and a text `currency` column', async () => {
