@@ -59,7 +59,6 @@ export function FieldErrors({ messages }: { messages: string[] }) {
   );
 }
 
-/** A page chosen by its title (the address shown beside it); an address no page has any more stays listed. */
 /** A select of the project's tables by name, "Choose a table…" when none is picked. */
 export function TablePicker({
   id,
@@ -84,6 +83,7 @@ export function TablePicker({
   );
 }
 
+/** A page chosen by its title (the address shown beside it); an address no page has any more stays listed. */
 export function PagePicker({
   label,
   value,
