@@ -299,7 +299,7 @@ describe('what a signed body must be to count as a Stripe event', () => {
     }
     expect(await rejections()).toBe(before + cases.length);
     expect(await eventRows(good.id)).toEqual([]);
-    // The same event whole is stored, and a livemode event or one with no livemode flag is accepted too.
+    // The same event, whole, is stored.
     expect((await send(JSON.stringify(good))).status).toBe(200);
     expect(await eventRows(good.id)).toHaveLength(1);
   });
