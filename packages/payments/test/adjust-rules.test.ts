@@ -2,9 +2,9 @@
 // refuses before Stripe is called, and what it changes at Stripe and in the recurring payment row. Written against
 // the survivors of the 2026-12-04 Stryker run of that file.
 import { getRow, insertRow } from '@tillflow/data-model';
-import { createStripeClient } from '../src/stripe-client';
 import { describe, expect, it } from 'vitest';
 import { adjustRecurringAmountAction } from '../src/actions/adjust';
+import { createStripeClient } from '../src/stripe-client';
 import { createPaymentsProject, environmentPerFile, paymentServices } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
