@@ -134,6 +134,23 @@ describe('adjusting the later charges of a subscription', () => {
     const services = paymentServices(env.handle);
     const id = shop.recurring.id;
 
+    // Another subscription of the same shop is never touched.
+    const other = await insertRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', {
+      order_id: shop.recurring.order_id,
+      stripe_price_id: shop.price.id,
+      stripe_subscription_id: 'sub_other_1',
+      status: 'ACTIVE',
+      initial_amount: 900,
+      currency: 'usd',
+    });
+    // The amount it charges already: no new price at Stripe.
+    const same = await adjustRecurringAmountAction(services, shop.project.id, BACKEND, {
+      recurringPaymentId: id,
+      amount: 900,
+    });
+    expect(same).toEqual({ recurringPaymentId: id, nextAmount: 900, stripePriceId: shop.price.id });
+    expect(await shop.priceCount()).toBe(1);
+
     const lower = await adjustRecurringAmountAction(services, shop.project.id, BUILDER, {
       recurringPaymentId: id,
       amount: 600,
@@ -176,6 +193,31 @@ describe('adjusting the later charges of a subscription', () => {
     expect(lowerAgain.stripePriceId).toBe(price.id);
     expect(await shop.priceCount()).toBe(3);
     expect((await getRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', id))?.next_amount).toBe(600);
+    expect(
+      (await getRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', other.id))?.next_amount,
+    ).toBeNull();
+  });
+
+  it("says the ceiling in the subscription's own currency, and in dollars when the row has none", async () => {
+    const euros = await subscribedShop({ currency: 'eur' });
+    const services = paymentServices(env.handle);
+    expect(
+      await refusal(
+        adjustRecurringAmountAction(services, euros.project.id, BACKEND, {
+          recurringPaymentId: euros.recurring.id,
+          amount: 950,
+        }),
+      ),
+    ).toMatchObject({ message: 'Later charges can be at most the initial amount of €9.00.' });
+    const unknown = await subscribedShop({ currency: null });
+    expect(
+      await refusal(
+        adjustRecurringAmountAction(services, unknown.project.id, BACKEND, {
+          recurringPaymentId: unknown.recurring.id,
+          amount: 950,
+        }),
+      ),
+    ).toMatchObject({ message: 'Later charges can be at most the initial amount of $9.00.' });
   });
 
   it('has no ceiling when the initial amount is not known, and refuses a subscription whose checkout never completed', async () => {

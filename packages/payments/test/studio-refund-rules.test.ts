@@ -78,6 +78,35 @@ describe('refunds from the studio', () => {
       remainingDisplay: '€3.00',
     });
 
+    // A mismatch whose collected amount is not known yet: nothing to give back until Stripe says what it took.
+    await updateRows(
+      env.handle.db,
+      shop.project.id,
+      BACKEND,
+      'payment',
+      [{ column: 'id', op: 'eq', value: shop.paymentId }],
+      {
+        amount_received: null,
+        currency_received: null,
+      },
+    );
+    expect(await refundableAmount(services, shop.project.id, { paymentId: shop.paymentId })).toMatchObject({
+      currency: 'usd',
+      amount: 0,
+      remaining: 0,
+    });
+    await updateRows(
+      env.handle.db,
+      shop.project.id,
+      BACKEND,
+      'payment',
+      [{ column: 'id', op: 'eq', value: shop.paymentId }],
+      {
+        amount_received: 600,
+        currency_received: 'EUR',
+      },
+    );
+
     // Refunds beyond what was collected never make the remainder negative.
     await addRefund(shop.project.id, shop.paymentId, 500, 'REFUNDED');
     expect(await refundableAmount(services, shop.project.id, { paymentId: shop.paymentId })).toMatchObject({
@@ -188,6 +217,32 @@ describe('refunds from the studio', () => {
     expect(await getRow(env.handle.db, projectId, BACKEND, 'refund', rest.refundId)).toMatchObject({
       amount: 750,
       reason: 'requested_by_customer',
+    });
+  });
+
+  it('reads a typed amount of a mismatched payment in the currency it collected', async () => {
+    const shop = await paidPaymentIntent(env.handle, env.sandbox, 1000);
+    await updateRows(
+      env.handle.db,
+      shop.project.id,
+      BACKEND,
+      'payment',
+      [{ column: 'id', op: 'eq', value: shop.paymentId }],
+      {
+        status: 'AMOUNT_MISMATCH',
+        amount_received: 1000,
+        currency_received: 'eur',
+      },
+    );
+    const refund = await refundFromStudio(paymentServices(env.handle), shop.project.id, {
+      paymentId: shop.paymentId,
+      amount: '2.50',
+    });
+    expect(refund).toMatchObject({
+      refundAmount: 250,
+      refundDisplay: '€2.50',
+      currency: 'eur',
+      remainingDisplay: '€7.50',
     });
   });
 
