@@ -230,6 +230,24 @@ describe('adjusting the later charges of a subscription', () => {
     expect(raised.nextAmount).toBe(2500);
     expect((await shop.currentPrice()).unit_amount).toBe(2500);
 
+    // A subscription Stripe no longer knows: Stripe's own words, as a refusal of the request.
+    const vanished = await insertRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', {
+      order_id: shop.recurring.order_id,
+      stripe_price_id: shop.price.id,
+      stripe_subscription_id: 'sub_vanished_1',
+      status: 'ACTIVE',
+      initial_amount: 900,
+      currency: 'usd',
+    });
+    const missing = await refusal(
+      adjustRecurringAmountAction(services, shop.project.id, BACKEND, { recurringPaymentId: vanished.id, amount: 600 }),
+    );
+    expect(missing.code).toBe('VALIDATION');
+    expect(missing.message).toMatch(/^Stripe refused the request: .*sub_vanished_1/);
+    expect(
+      (await getRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', vanished.id))?.next_amount,
+    ).toBeNull();
+
     const unstarted = await insertRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', {
       order_id: shop.recurring.order_id,
       stripe_price_id: shop.price.id,

@@ -246,6 +246,23 @@ describe('refunds from the studio', () => {
     });
   });
 
+  it('refuses in words a refund of a mismatched payment whose collected amount was never recorded', async () => {
+    const shop = await paidPaymentIntent(env.handle, env.sandbox, 1000);
+    await updateRows(
+      env.handle.db,
+      shop.project.id,
+      BACKEND,
+      'payment',
+      [{ column: 'id', op: 'eq', value: shop.paymentId }],
+      { status: 'AMOUNT_MISMATCH', amount_received: null, currency_received: null },
+    );
+    const refused = await refusal(
+      refundFromStudio(paymentServices(env.handle), shop.project.id, { paymentId: shop.paymentId, amount: '1.00' }),
+    );
+    expect(refused.code).toBe('PRECONDITION_FAILED');
+    expect(refused.message).toContain('Refund it in your Stripe dashboard.');
+  });
+
   it('refunds all that remains when no amount is given at all (null or absent)', async () => {
     for (const amount of [null, undefined]) {
       const shop = await paidPaymentIntent(env.handle, env.sandbox, 640);
