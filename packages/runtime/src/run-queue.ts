@@ -1,11 +1,12 @@
 import type { EgressGuard, Logger } from '@tillflow/core';
 import { type DbHandle, flowVersions, preparedRows } from '@tillflow/db';
 import { eq, type SQL, sql } from 'drizzle-orm';
-import { type CompletedStep, executeFlow, type FlowOutcome } from './engine';
+import { executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
 import { streakGapMs } from './heartbeat';
 import { metrics } from './metrics';
 import type { RunServices } from './services';
+import { completedSteps } from './step-records';
 
 // flow_run rows are the queue. A webhook run's trigger is its stored event's payload (joined at claim, not
 // copied into the run). A claim takes due runs (queued and past their
@@ -117,14 +118,6 @@ async function loadDefinition(handle: DbHandle, versionId: string): Promise<Flow
   return definition;
 }
 
-async function loadCompletedSteps(handle: DbHandle, runId: string): Promise<Map<string, CompletedStep>> {
-  const rows = await preparedRows<{ node_id: string; output: unknown; branch: string | null; stopped: boolean }>(
-    handle.db,
-    sql`select node_id, output, branch, stopped from flow_step where run_id = ${runId} and status = 'succeeded'`,
-  );
-  return new Map(rows.map((r) => [r.node_id, { output: r.output, branch: r.branch, stopped: r.stopped }]));
-}
-
 export function backoffMs(attempt: number, policy: RetryPolicy): number {
   const exp = Math.min(policy.backoffMaxMs, policy.backoffBaseMs * 2 ** Math.max(0, attempt - 1));
   return Math.round(exp / 2 + (Math.random() * exp) / 2);
@@ -211,7 +204,7 @@ export async function processRun(
         egress,
         finishInTransaction,
         // The first attempt cannot have completed steps; later ones (retries, dead workers) may.
-        completed: run.attempt > 1 ? await loadCompletedSteps(handle, run.id) : undefined,
+        completed: run.attempt > 1 ? await completedSteps(handle.db, run.id) : undefined,
       });
     } catch (error) {
       outcome = { status: 'failed', error: (error as Error).message, permanent: false, steps: [] };

@@ -98,19 +98,14 @@ export function pendingInsert(options: StepOwner, pending: Pending) {
         where flow_step.status <> 'succeeded'`;
 }
 
-/** Claims the step row inside the transaction; if another attempt already committed it, reuses its result. */
-export async function claimStep(
-  tx: Executor,
-  options: StepOwner,
-  node: GraphNode,
-  pending?: Pending,
-): Promise<Outcome | null> {
-  // The pending pure steps ride along in the same statement (one round trip less per step).
-  const before =
-    pending && pending.steps.length > 0 ? sql`with pending as (${pendingInsert(options, pending)}) ` : sql``;
+/**
+ * Claims an outbound step's row before the call (the pure steps before it were flushed first); if another attempt
+ * already completed it, reuses its result instead of calling again.
+ */
+export async function claimStep(tx: Executor, options: StepOwner, node: GraphNode): Promise<Outcome | null> {
   const claimed = await preparedRows(
     tx,
-    sql`${before}insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
+    sql`insert into flow_step (run_id, node_id, node_type, status, attempt, started_at)
         values (${options.runId}, ${node.id}, ${node.type}, 'running', ${options.attempt}, now())
         on conflict (run_id, node_id) do update set status = 'running', attempt = excluded.attempt,
           started_at = excluded.started_at, error = null

@@ -1,0 +1,247 @@
+// The run queue's rules driven directly (claimRuns, processRun, extendLeases, backoffMs), with no worker loop in the
+// way: what is on record after a run, how a run that can never finish ends, how long it waits before a retry, whose
+// runs a claim may take, and what each outcome tells the metrics and the log. Written against the survivors of the
+// 2026-12-04 Stryker run of run-queue.ts and step-records.ts (see docs/testing.md).
+import { NonRetriableError } from '@tillflow/core';
+import { type DbHandle, executeRows } from '@tillflow/db';
+import { createTestDb } from '@tillflow/db/testing';
+import { sql } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createRunServices, type NodeExecutor } from '../src';
+import { beat } from '../src/heartbeat';
+import { metrics } from '../src/metrics';
+import { backoffMs, claimRuns, extendLeases, processRun, type RetryPolicy } from '../src/run-queue';
+import { captureLogger, createHookedFlow, createRuntimeProject, post, stripeEvent } from './harness';
+
+let handle: DbHandle;
+let calls = 0;
+const doubles: Record<string, NodeExecutor> = {
+  test_note: { effect: 'pure', execute: () => ({ noted: true }) },
+  test_call: {
+    effect: 'external',
+    execute: () => {
+      calls += 1;
+      return { called: calls };
+    },
+  },
+  test_refused: {
+    effect: 'external',
+    execute: () => {
+      throw new NonRetriableError('The service refused this request for good.');
+    },
+  },
+  test_down: {
+    effect: 'external',
+    execute: () => {
+      throw new Error('The service is down.');
+    },
+  },
+};
+const policy: RetryPolicy = { backoffBaseMs: 60_000, backoffMaxMs: 600_000 };
+
+beforeAll(async () => {
+  handle = await createTestDb();
+});
+afterAll(async () => {
+  await handle?.close();
+});
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+const services = () => createRunServices({ database: handle, executors: doubles });
+
+/** A project of its own (no workers claim its runs) with a published flow `note → <type>` and one queued run. */
+async function queuedRun(type: string) {
+  const project = await createRuntimeProject(handle);
+  const hook = await createHookedFlow(
+    handle,
+    project.id,
+    {
+      trigger: { type: 'stripe_webhook', eventTypes: ['charge.succeeded'] },
+      nodes: [
+        { id: 'note', type: 'test_note' },
+        { id: 'call', type },
+      ],
+      edges: [{ source: 'note', target: 'call' }],
+    },
+    { skipValidation: true },
+  );
+  await post(handle, hook.endpointId, hook.secret, stripeEvent('charge.succeeded'));
+  return { projectId: project.id, flowId: hook.flow.id };
+}
+
+type RunRow = { id: string; status: string; attempt: number; error: string | null; wait_s: number | null };
+const runOf = async (flowId: string) =>
+  (
+    await executeRows<RunRow>(
+      handle.db,
+      sql`select id, status, attempt, error, extract(epoch from (run_after - now()))::float as wait_s
+          from flow_run where flow_id = ${flowId}`,
+    )
+  )[0];
+const stepsOf = (runId: string) =>
+  executeRows<{ node_id: string; status: string; output: unknown; error: string | null }>(
+    handle.db,
+    sql`select node_id, status, output, error from flow_step where run_id = ${runId} and node_id <> 'trigger' order by node_id`,
+  );
+
+/** Observations so far of tillflow_run_duration_seconds with this outcome. */
+async function observed(outcome: string) {
+  const { values } = await metrics.runDuration.get();
+  return (
+    values.find((v) => v.metricName === 'tillflow_run_duration_seconds_count' && v.labels.outcome === outcome)?.value ??
+    0
+  );
+}
+
+describe('what a run leaves on record', () => {
+  it('the pure steps before an outbound step are recorded with it', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    const [run] = await claimRuns(handle, 'w-record', 10, 30_000, [projectId]);
+    const outcome = await processRun(services(), 'w-record', run, policy);
+    expect(outcome?.status).toBe('succeeded');
+    expect(await runOf(flowId)).toMatchObject({ status: 'succeeded', error: null });
+    expect(await stepsOf(run.id)).toEqual([
+      { node_id: 'call', status: 'succeeded', output: { called: calls }, error: null },
+      { node_id: 'note', status: 'succeeded', output: { noted: true }, error: null },
+    ]);
+  });
+
+  it('the pure steps before a failing step are recorded with the failure', async () => {
+    const { projectId } = await queuedRun('test_refused');
+    const [run] = await claimRuns(handle, 'w-record', 10, 30_000, [projectId]);
+    const outcome = await processRun(services(), 'w-record', run, policy);
+    expect(outcome).toMatchObject({ status: 'failed', permanent: true });
+    expect(await stepsOf(run.id)).toEqual([
+      { node_id: 'call', status: 'failed', output: null, error: 'The service refused this request for good.' },
+      { node_id: 'note', status: 'succeeded', output: { noted: true }, error: null },
+    ]);
+  });
+});
+
+describe('runs that cannot finish', () => {
+  it('a run past its attempts (its workers kept dying) fails for good without running a step', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    await handle.db.execute(sql`update flow_run set attempt = max_attempts where flow_id = ${flowId}`);
+    const before = calls;
+    const deadLetters = await observed('dead_letter');
+    const [run] = await claimRuns(handle, 'w-giveup', 10, 30_000, [projectId]);
+    expect(run.attempt).toBe(run.max_attempts + 1);
+    const outcome = await processRun(services(), 'w-giveup', run, policy);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: 'Gave up: the run kept dying mid-flight.',
+      permanent: true,
+      steps: [],
+    });
+    expect(calls).toBe(before);
+    expect(await runOf(flowId)).toMatchObject({ status: 'failed', error: 'Gave up: the run kept dying mid-flight.' });
+    expect(await observed('dead_letter')).toBe(deadLetters + 1);
+  });
+
+  it('a run that lost its flow version is retried later with the reason, not dropped', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    await handle.db.execute(sql`update flow_run set flow_version_id = null where flow_id = ${flowId}`);
+    const [run] = await claimRuns(handle, 'w-version', 10, 30_000, [projectId]);
+    const outcome = await processRun(services(), 'w-version', run, policy);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: 'The run has no flow version.',
+      permanent: false,
+      steps: [],
+    });
+    const row = await runOf(flowId);
+    expect(row).toMatchObject({ status: 'queued', error: 'The run has no flow version.' });
+    // attempt 1 waits between half and all of the base backoff (60 s here)
+    expect(row.wait_s).toBeGreaterThan(25);
+    expect(row.wait_s).toBeLessThanOrEqual(61);
+  });
+});
+
+describe('how long a failed run waits', () => {
+  it('doubles from the base per attempt up to the cap, jittered between half and all of it', () => {
+    const p: RetryPolicy = { backoffBaseMs: 1000, backoffMaxMs: 5000 };
+    vi.spyOn(Math, 'random').mockReturnValue(0);
+    expect([0, 1, 2, 3, 4, 10].map((a) => backoffMs(a, p))).toEqual([500, 500, 1000, 2000, 2500, 2500]);
+    vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    expect([1, 2, 3].map((a) => backoffMs(a, p))).toEqual([750, 1500, 3000]);
+    vi.spyOn(Math, 'random').mockReturnValue(0.999);
+    expect([1, 3, 10].map((a) => backoffMs(a, p))).toEqual([1000, 3998, 4998]);
+  });
+});
+
+describe('whose runs a claim takes, and for how long', () => {
+  it('takes the due runs of every project it is given and none of the others', async () => {
+    const a = await queuedRun('test_call');
+    const b = await queuedRun('test_call');
+    const c = await queuedRun('test_call');
+    const claimed = await claimRuns(handle, 'w-scope', 10, 30_000, [a.projectId, b.projectId]);
+    expect(claimed.map((r) => r.project_id).sort()).toEqual([a.projectId, b.projectId].sort());
+    expect(await runOf(c.flowId)).toMatchObject({ status: 'queued', attempt: 0 });
+  });
+
+  it('renews only its own leases, by the lease length asked for', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    const [run] = await claimRuns(handle, 'w-lease', 10, 2_000, [projectId]);
+    const leaseLeft = async () =>
+      (
+        await executeRows<{ s: number }>(
+          handle.db,
+          sql`select extract(epoch from (lease_until - now()))::float as s from flow_run where flow_id = ${flowId}`,
+        )
+      )[0].s;
+    expect(await leaseLeft()).toBeLessThanOrEqual(2);
+    await extendLeases(handle, 'someone-else', [run.id], 600_000);
+    expect(await leaseLeft()).toBeLessThanOrEqual(2);
+    await extendLeases(handle, 'w-lease', [], 600_000);
+    expect(await leaseLeft()).toBeLessThanOrEqual(2);
+    await extendLeases(handle, 'w-lease', [run.id], 600_000);
+    const left = await leaseLeft();
+    expect(left).toBeGreaterThan(590);
+    expect(left).toBeLessThanOrEqual(600);
+  });
+
+  it('without heartbeats of its own, takes over a run whose lease ran out even if its holder still beats', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    const [run] = await claimRuns(handle, 'w-holder', 10, 1, [projectId]);
+    await beat(handle, { workerId: 'w-holder', kind: 'worker', activeRuns: 1, restarts: 0, staleMs: 5000 });
+    await new Promise((r) => setTimeout(r, 20));
+    const taken = await claimRuns(handle, 'w-taker', 10, 30_000, [projectId], 0);
+    expect(taken.map((r) => r.id)).toEqual([run.id]);
+    expect(await runOf(flowId)).toMatchObject({ status: 'running', attempt: 2 });
+  });
+});
+
+describe('what each outcome tells', () => {
+  it('counts succeeded, retried and dead-lettered attempts by outcome, and logs each with its figures', async () => {
+    const { logger, lines } = captureLogger('debug');
+    const before = {
+      succeeded: await observed('succeeded'),
+      retry: await observed('retry'),
+      dead: await observed('dead_letter'),
+    };
+    const ok = await queuedRun('test_call');
+    const down = await queuedRun('test_down');
+    const refused = await queuedRun('test_refused');
+    for (const q of [ok, down, refused]) {
+      const [run] = await claimRuns(handle, 'w-tell', 10, 30_000, [q.projectId]);
+      await processRun(services(), 'w-tell', run, policy, undefined, { logger });
+    }
+    expect(await observed('succeeded')).toBe(before.succeeded + 1);
+    expect(await observed('retry')).toBe(before.retry + 1);
+    expect(await observed('dead_letter')).toBe(before.dead + 1);
+
+    const line = (msg: string) => lines.find((l) => l.msg === msg);
+    expect(line('run succeeded')).toMatchObject({ level: 'debug', attempt: 1, maxAttempts: expect.any(Number) });
+    const retrying = line('run failed; retrying');
+    expect(retrying).toMatchObject({ level: 'warn', attempt: 1, error: 'call: The service is down.' });
+    expect(retrying?.retryInMs).toBeGreaterThanOrEqual(30_000);
+    expect(line('run failed for good')).toMatchObject({
+      level: 'error',
+      permanent: true,
+      error: 'call: The service refused this request for good.',
+    });
+    expect(await runOf(down.flowId)).toMatchObject({ status: 'queued', error: 'call: The service is down.' });
+  });
+});
