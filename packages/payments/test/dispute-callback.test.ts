@@ -1,7 +1,7 @@
 // The dispute callback (callbacks/dispute.ts) fed events directly: which payment a dispute is about, how Stripe's
 // states land on the payment row (open until won or lost, never reopened), what a lost dispute takes back, and
 // the words the owner's email reads. Written against the survivors of the 2026-12-04 Stryker run of that file.
-import { getRow, updateRows } from '@tillflow/data-model';
+import { getRow, insertRow, updateRows } from '@tillflow/data-model';
 import { authUser } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
@@ -237,6 +237,34 @@ describe('the dispute callback', () => {
     );
     expect(offline).toMatchObject({ disputeStatus: 'DISPUTED', ignored: false });
     expect(await other.payment()).toMatchObject({ dispute_status: 'DISPUTED', stripe_dispute_id: 'dp_11' });
+  });
+
+  it('a second dispute on the same payment is news even in the same state; no other payment changes; a dispute without a reason says none', async () => {
+    const shop = await disputedShop();
+    const other = await insertRow(env.handle.db, shop.project.id, BACKEND, 'payment', {
+      order_id: shop.order.id,
+      amount: 900,
+      currency: 'usd',
+      status: 'SUCCESSFUL',
+      method: 'payment_intent',
+    });
+    await shop.handle('charge.dispute.created', shop.dispute('dp_20', 'needs_response'));
+    const second = await shop.handle(
+      'charge.dispute.created',
+      shop.dispute('dp_21', 'needs_response', { reason: undefined }),
+    );
+    expect(second).toMatchObject({
+      disputeStatus: 'DISPUTED',
+      alreadyProcessed: false,
+      reason: null,
+      reasonDisplay: null,
+    });
+    expect(await shop.payment()).toMatchObject({ stripe_dispute_id: 'dp_21', dispute_status: 'DISPUTED' });
+    expect(await getRow(env.handle.db, shop.project.id, BACKEND, 'payment', other.id)).toMatchObject({
+      dispute_status: null,
+      stripe_dispute_id: null,
+      amount_lost: 0,
+    });
   });
 
   it("says where the order stands by the payment's own status (a partly refunded payment under dispute)", async () => {

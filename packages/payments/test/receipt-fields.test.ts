@@ -3,7 +3,8 @@
 // Stryker run of that file.
 import { createEgressGuard } from '@tillflow/core';
 import { insertRow, updateRows } from '@tillflow/data-model';
-import { appSettings, projects } from '@tillflow/db';
+import { appSettings, authUser, projects } from '@tillflow/db';
+import { uniqueSuffix } from '@tillflow/db/testing';
 import { saveMailSettings } from '@tillflow/mail';
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
@@ -108,6 +109,23 @@ describe('receipts and refund notices', () => {
     // A project whose payments are not set up has no order table to read.
     const bare = await createPaymentsProject(env.handle, env.sandbox, { activate: false });
     expect(await itemNameOf(db, bare.project.id, shop.order.id)).toBeNull();
+  });
+
+  it('reads as "Your shop" with no item for a project with no payment settings, or none at all', async () => {
+    const db = env.handle.db;
+    const suffix = uniqueSuffix();
+    await db.insert(authUser).values({ id: `b-${suffix}`, name: 'B', email: `b-${suffix}@example.test` });
+    const [project] = await db
+      .insert(projects)
+      .values({ ownerId: `b-${suffix}`, name: `Plain ${suffix}`, slug: `plain-${suffix}`, schemaName: `app_${suffix}` })
+      .returning();
+    expect(await shopOf(db, project.id)).toEqual({
+      name: `Plain ${suffix}`,
+      logo: null,
+      from: `"Plain ${suffix}" <no-reply@tillflow.local>`,
+    });
+    expect(await itemNameOf(db, project.id, 1)).toBeNull();
+    expect((await shopOf(db, 987_654_321)).name).toBe('Your shop');
   });
 
   it('tells what the shopper paid after the discount, with the discount and the item, to the payer’s own address', async () => {

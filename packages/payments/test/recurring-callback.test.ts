@@ -265,6 +265,23 @@ describe('the subscription callback', () => {
     expect(await shop.rowNow()).toMatchObject({ stripe_price_id: 'price_cheap', stripe_subscription_id: 'sub_1' });
   });
 
+  it('changes only the row of the subscription the event is about', async () => {
+    const shop = await shopWithRecurring();
+    const other = await insertRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', {
+      order_id: shop.order.id,
+      stripe_price_id: 'price_monthly',
+      status: 'INCOMPLETE',
+      initial_amount: 900,
+      currency: 'usd',
+    });
+    await shop.deliver();
+    expect(await getRow(env.handle.db, shop.project.id, BACKEND, 'recurring_payment', other.id)).toMatchObject({
+      status: 'INCOMPLETE',
+      stripe_subscription_id: null,
+      payment_method: null,
+    });
+  });
+
   it('ignores events that are not about a subscription of ours, or in the other mode, and finds a bound row by its subscription id', async () => {
     const shop = await shopWithRecurring();
     const ignored = {

@@ -2,7 +2,7 @@
 // first one (its editable mapping), the payment row and the amounts it expects, and how later events about the
 // same invoice move that row (forward only; a recovered failure). Written against the survivors of the
 // 2026-12-04 Stryker run of that file.
-import { getRow, insertRow, queryRows } from '@tillflow/data-model';
+import { addColumn, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
 import { describe, expect, it } from 'vitest';
 import { handleRenewalEvent, type RenewalOrderMapping } from '../src/callbacks/renewal';
 import { createPaymentsProject, environmentPerFile, stripeEvent } from './harness';
@@ -96,12 +96,14 @@ describe('the renewal callback', () => {
     });
     expect(payment?.paid_at).toBeTruthy();
 
-    // The same invoice paid again: nothing new.
+    // The same invoice paid again: nothing new, and nothing recovered.
     const again = await shop.deliver('invoice.paid', inv);
     expect(again).toMatchObject({
       paymentId: out.paymentId,
       orderId: out.orderId,
       alreadyProcessed: true,
+      recovered: false,
+      ignored: false,
       paymentStatus: 'SUCCESSFUL',
     });
     const { rows } = await queryRows(env.handle.db, shop.project.id, BACKEND, 'payment', {
@@ -140,10 +142,12 @@ describe('the renewal callback', () => {
       stripe_payment_intent_id: null,
     });
 
-    const paid = await shop.deliver('invoice.paid', {
-      ...inv,
-      payments: { data: [{ payment: { payment_intent: 'pi_later' } }] },
-    });
+    const paid = await shop.deliver(
+      'invoice.paid',
+      { ...inv, payments: { data: [{ payment: { payment_intent: 'pi_later' } }] } },
+      undefined,
+      { created: 1_900_000_500 },
+    );
     expect(paid).toMatchObject({
       paymentId: failed.paymentId,
       orderId: failed.orderId,
@@ -153,7 +157,8 @@ describe('the renewal callback', () => {
     });
     const row = await shop.payment(failed.paymentId);
     expect(row).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null, stripe_payment_intent_id: 'pi_later' });
-    expect(row?.paid_at).toBeTruthy();
+    // Paid when Stripe says (the event's time), not when the event was handled.
+    expect(new Date(String(row?.paid_at)).getTime()).toBe(1_900_000_500 * 1000);
 
     const stale = await shop.deliver('invoice.payment_failed', inv);
     expect(stale).toMatchObject({ paymentStatus: 'SUCCESSFUL', alreadyProcessed: true, recovered: false });
@@ -210,6 +215,47 @@ describe('the renewal callback', () => {
     expect(await open.deliver('invoice.paid', open.invoice({ amount_paid: 4321 }))).toMatchObject({
       needsReview: false,
     });
+  });
+
+  it("records when Stripe took the money and which intent took it first; a live subscription's renewals are live", async () => {
+    const shop = await subscribedShop();
+    const out = await shop.deliver('invoice.paid', shop.invoice(), undefined, { created: 1_900_000_000 });
+    expect(new Date(String((await shop.payment(out.paymentId))?.paid_at)).getTime()).toBe(1_900_000_000 * 1000);
+
+    // A decline on one intent, then collected on another: the first intent recorded stays.
+    const inv = shop.invoice({ payments: { data: [{ payment: { payment_intent: 'pi_first_try' } }] } });
+    const failed = await shop.deliver('invoice.payment_failed', inv);
+    await shop.deliver('invoice.paid', {
+      ...inv,
+      payments: { data: [{ payment: { payment_intent: 'pi_second_try' } }] },
+    });
+    expect(await shop.payment(failed.paymentId)).toMatchObject({
+      status: 'SUCCESSFUL',
+      stripe_payment_intent_id: 'pi_first_try',
+    });
+
+    const live = await subscribedShop({ livemode: true });
+    const liveOut = await live.deliver('invoice.paid', live.invoice(), undefined, { livemode: true });
+    expect(liveOut).toMatchObject({ ignored: false, paymentStatus: 'SUCCESSFUL' });
+    expect(await live.payment(liveOut.paymentId)).toMatchObject({ livemode: true });
+  });
+
+  it('never copies a unique column of the first order (an order number would collide)', async () => {
+    const shop = await subscribedShop();
+    await addColumn(env.handle.db, shop.project.id, 'order', { name: 'reference', type: 'text', unique: true });
+    await updateRows(
+      env.handle.db,
+      shop.project.id,
+      BACKEND,
+      'order',
+      [{ column: 'id', op: 'eq', value: shop.first.id }],
+      {
+        reference: 'ORD-0001',
+      },
+    );
+    const out = await shop.deliver('invoice.paid', shop.invoice());
+    expect(await shop.order(out.orderId)).toMatchObject({ title: 'Coffee club', reference: null });
+    expect(await shop.order(shop.first.id)).toMatchObject({ reference: 'ORD-0001' });
   });
 
   it('ignores the first invoice, other events, unknown subscriptions and the other mode', async () => {
