@@ -6,19 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { cancelRecurringAction, initiateRecurringAction } from '../src/actions/recurring';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, environmentPerFile, offerPlans, paymentServices, returnUrls } from './harness';
+import { createPaymentsProject, environmentPerFile, offerPlans, paymentServices, refusal, returnUrls } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const env = environmentPerFile();
-
-async function refusal(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )) as { code?: string; message?: string; fieldErrors?: Record<string, string> } | null;
-  if (!error) throw new Error('expected a refusal');
-  return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
-}
 
 describe('the payment action refuses a request that cannot be charged as asked', () => {
   it('names the missing half of an amount, items beside an amount, promotion codes off Checkout, and missing return URLs', async () => {

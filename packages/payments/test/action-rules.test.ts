@@ -12,20 +12,10 @@ import { priceLineItems } from '../src/actions/line-items';
 import { recordOrderTotal, sameItems } from '../src/actions/order-total';
 import { assertOrderIsForPlan, describePlans, offeredPlans } from '../src/actions/plans';
 import { shopHasPromotionCodes } from '../src/actions/promotions';
-import { bareShop, createPaymentsProject, environmentPerFile, offerPlans, paymentServices } from './harness';
+import { bareShop, createPaymentsProject, environmentPerFile, offerPlans, paymentServices, refusal } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const row = (values: Record<string, unknown>) => ({ created_at: new Date(), updated_at: new Date(), ...values }) as Row;
-
-/** What a refusal says and on which field. */
-async function refusal(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )) as { code?: string; message?: string; fieldErrors?: Record<string, string> } | null;
-  if (!error) throw new Error('expected a refusal');
-  return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
-}
 
 /** A Stripe client that answers `prices.retrieve` from a table (Stripe's own shapes, cut to what is read). */
 function pricesStripe(prices: Record<string, Partial<Stripe.Price> | Error>) {

@@ -5,20 +5,11 @@ import { getRow, insertRow } from '@tillflow/data-model';
 import { describe, expect, it } from 'vitest';
 import { adjustRecurringAmountAction } from '../src/actions/adjust';
 import { createStripeClient } from '../src/stripe-client';
-import { createPaymentsProject, environmentPerFile, paymentServices } from './harness';
+import { createPaymentsProject, environmentPerFile, paymentServices, refusal } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const BUILDER = { kind: 'builder' } as const;
 const env = environmentPerFile();
-
-async function refusal(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )) as { code?: string; message?: string; fieldErrors?: Record<string, string> } | null;
-  if (!error) throw new Error('expected a refusal');
-  return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
-}
 
 /** A shop with a live subscription at Stripe of 9.00 every two weeks and its recurring payment row. */
 async function subscribedShop(row: Record<string, unknown> = {}) {

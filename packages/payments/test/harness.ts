@@ -225,3 +225,13 @@ export async function bareShop(
   });
   return project;
 }
+
+/** What a refusal says and on which field (fails the test when the promise resolves instead). */
+export async function refusal(promise: Promise<unknown>) {
+  const error = (await promise.then(
+    () => null,
+    (e: unknown) => e,
+  )) as { code?: string; message?: string; fieldErrors?: Record<string, string> } | null;
+  if (!error) throw new Error('expected a refusal');
+  return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
+}

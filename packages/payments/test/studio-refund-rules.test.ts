@@ -3,20 +3,10 @@
 import { getRow, insertRow, updateRows } from '@tillflow/data-model';
 import { describe, expect, it } from 'vitest';
 import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund';
-import { environmentPerFile, paidPaymentIntent, paymentServices } from './harness';
+import { environmentPerFile, paidPaymentIntent, paymentServices, refusal } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const env = environmentPerFile();
-
-/** What a refusal says and on which field. */
-async function refusal(promise: Promise<unknown>) {
-  const error = (await promise.then(
-    () => null,
-    (e: unknown) => e,
-  )) as { code?: string; message?: string; fieldErrors?: Record<string, string> } | null;
-  if (!error) throw new Error('expected a refusal');
-  return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
-}
 
 async function addRefund(projectId: number, paymentId: number, amount: number, status: string) {
   await insertRow(env.handle.db, projectId, BACKEND, 'refund', {
