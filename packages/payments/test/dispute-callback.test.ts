@@ -1,7 +1,7 @@
 // The dispute callback (callbacks/dispute.ts) fed events directly: which payment a dispute is about, how Stripe's
 // states land on the payment row (open until won or lost, never reopened), what a lost dispute takes back, and
 // the words the owner's email reads. Written against the survivors of the 2026-12-04 Stryker run of that file.
-import { getRow, insertRow, updateRows } from '@tillflow/data-model';
+import { getRow, insertRow } from '@tillflow/data-model';
 import { authUser } from '@tillflow/db';
 import { eq } from 'drizzle-orm';
 import type Stripe from 'stripe';
@@ -12,7 +12,7 @@ import {
   handleDisputeEvent,
   orderStatusByPayment,
 } from '../src/callbacks/dispute';
-import { environmentPerFile, paidPaymentIntent, stripeEvent } from './harness';
+import { environmentPerFile, paidPaymentIntent, setRow, stripeEvent } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const env = environmentPerFile();
@@ -61,16 +61,9 @@ describe('the dispute callback', () => {
   /** A paid payment of $25.00 whose charge id is known, and a dispute event builder for it. */
   async function disputedShop() {
     const shop = await paidPaymentIntent(env.handle, env.sandbox, 2500);
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'payment',
-      [{ column: 'id', op: 'eq', value: shop.paymentId }],
-      {
-        stripe_charge_id: `ch_for_${shop.paymentId}`,
-      },
-    );
+    await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+      stripe_charge_id: `ch_for_${shop.paymentId}`,
+    });
     const [owner] = await env.handle.db.select().from(authUser).where(eq(authUser.id, shop.project.ownerId));
     const dispute = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
       id,
@@ -269,16 +262,9 @@ describe('the dispute callback', () => {
 
   it("says where the order stands by the payment's own status (a partly refunded payment under dispute)", async () => {
     const shop = await disputedShop();
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'payment',
-      [{ column: 'id', op: 'eq', value: shop.paymentId }],
-      {
-        status: 'PARTIALLY_REFUNDED',
-      },
-    );
+    await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+      status: 'PARTIALLY_REFUNDED',
+    });
     const out = await shop.handle(
       'charge.dispute.created',
       shop.dispute('dp_12', 'needs_response', { reason: 'general' }),

@@ -7,6 +7,7 @@ import {
   provisionProjectSchema,
   setActionPermission,
   setTablePermission,
+  updateRows,
 } from '@tillflow/data-model';
 import { appSettings, authUser, type DbHandle, projects } from '@tillflow/db';
 import { createTestDb, uniqueSuffix } from '@tillflow/db/testing';
@@ -234,4 +235,15 @@ export async function refusal(promise: Promise<unknown>) {
   )) as { code?: string; message?: string; fieldErrors?: Record<string, string> } | null;
   if (!error) throw new Error('expected a refusal');
   return { code: error.code, message: error.message, fieldErrors: error.fieldErrors };
+}
+
+/** Writes `values` on one row (by id) as the shop's backend: the state a test starts a handler or an action from. */
+export function setRow(
+  handle: DbHandle,
+  projectId: number,
+  table: string,
+  id: unknown,
+  values: Record<string, unknown>,
+) {
+  return updateRows(handle.db, projectId, { kind: 'backend' }, table, [{ column: 'id', op: 'eq', value: id }], values);
 }

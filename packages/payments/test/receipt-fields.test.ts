@@ -2,7 +2,7 @@
 // what was paid after a discount, and the address it goes to. Written against the survivors of the 2026-12-04
 // Stryker run of that file.
 import { createEgressGuard } from '@tillflow/core';
-import { insertRow, updateRows } from '@tillflow/data-model';
+import { insertRow } from '@tillflow/data-model';
 import { appSettings, authUser, projects } from '@tillflow/db';
 import { uniqueSuffix } from '@tillflow/db/testing';
 import { saveMailSettings } from '@tillflow/mail';
@@ -17,7 +17,7 @@ import {
   shopOf,
 } from '../src/callbacks/receipt';
 import { saveBranding } from '../src/settings';
-import { createPaymentsProject, environmentPerFile, paymentServices, stripeEvent } from './harness';
+import { createPaymentsProject, environmentPerFile, paymentServices, setRow, stripeEvent } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const env = environmentPerFile();
@@ -89,7 +89,7 @@ describe('receipts and refund notices', () => {
       projectId: shop.project.id,
       catalog: { source: 'prices', priceIds: [], orderLabelColumn: 'currency' },
     });
-    await updateRows(db, shop.project.id, BACKEND, 'order', [{ column: 'id', op: 'eq', value: shop.order.id }], {
+    await setRow(env.handle, shop.project.id, 'order', shop.order.id, {
       currency: 'eur',
     });
     expect(await itemNameOf(db, shop.project.id, shop.order.id)).toBe('eur');
@@ -100,7 +100,7 @@ describe('receipts and refund notices', () => {
     expect(await itemNameOf(db, shop.project.id, shop.order.id)).toBe('Oak desk');
 
     // Blank or missing: no item line at all.
-    await updateRows(db, shop.project.id, BACKEND, 'order', [{ column: 'id', op: 'eq', value: shop.order.id }], {
+    await setRow(env.handle, shop.project.id, 'order', shop.order.id, {
       title: '   ',
     });
     expect(await itemNameOf(db, shop.project.id, shop.order.id)).toBeNull();

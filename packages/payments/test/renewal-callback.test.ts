@@ -2,10 +2,10 @@
 // first one (its editable mapping), the payment row and the amounts it expects, and how later events about the
 // same invoice move that row (forward only; a recovered failure). Written against the survivors of the
 // 2026-12-04 Stryker run of that file.
-import { addColumn, getRow, insertRow, queryRows, updateRows } from '@tillflow/data-model';
+import { addColumn, getRow, insertRow, queryRows } from '@tillflow/data-model';
 import { describe, expect, it } from 'vitest';
 import { handleRenewalEvent, type RenewalOrderMapping } from '../src/callbacks/renewal';
-import { createPaymentsProject, environmentPerFile, stripeEvent } from './harness';
+import { createPaymentsProject, environmentPerFile, setRow, stripeEvent } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const env = environmentPerFile();
@@ -243,16 +243,9 @@ describe('the renewal callback', () => {
   it('never copies a unique column of the first order (an order number would collide)', async () => {
     const shop = await subscribedShop();
     await addColumn(env.handle.db, shop.project.id, 'order', { name: 'reference', type: 'text', unique: true });
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'order',
-      [{ column: 'id', op: 'eq', value: shop.first.id }],
-      {
-        reference: 'ORD-0001',
-      },
-    );
+    await setRow(env.handle, shop.project.id, 'order', shop.first.id, {
+      reference: 'ORD-0001',
+    });
     const out = await shop.deliver('invoice.paid', shop.invoice());
     expect(await shop.order(out.orderId)).toMatchObject({ title: 'Coffee club', reference: null });
     expect(await shop.order(shop.first.id)).toMatchObject({ reference: 'ORD-0001' });

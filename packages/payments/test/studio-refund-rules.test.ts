@@ -1,9 +1,9 @@
 // The studio's Refund dialog: which payment a refund is about, what remains refundable of it, and how a typed
 // amount is read. Written against the survivors of the 2026-12-04 Stryker run of actions/studio-refund.ts.
-import { getRow, insertRow, updateRows } from '@tillflow/data-model';
+import { getRow, insertRow } from '@tillflow/data-model';
 import { describe, expect, it } from 'vitest';
 import { refundableAmount, refundFromStudio } from '../src/actions/studio-refund';
-import { environmentPerFile, paidPaymentIntent, paymentServices, refusal } from './harness';
+import { environmentPerFile, paidPaymentIntent, paymentServices, refusal, setRow } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const env = environmentPerFile();
@@ -48,18 +48,11 @@ describe('refunds from the studio', () => {
     });
 
     // A payment that collected something else (a mismatch) gives back up to what it collected, in that currency.
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'payment',
-      [{ column: 'id', op: 'eq', value: shop.paymentId }],
-      {
-        status: 'AMOUNT_MISMATCH',
-        amount_received: 600,
-        currency_received: 'EUR',
-      },
-    );
+    await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+      status: 'AMOUNT_MISMATCH',
+      amount_received: 600,
+      currency_received: 'EUR',
+    });
     expect(await refundableAmount(services, shop.project.id, { paymentId: shop.paymentId })).toMatchObject({
       currency: 'eur',
       amount: 600,
@@ -69,33 +62,19 @@ describe('refunds from the studio', () => {
     });
 
     // A mismatch whose collected amount is not known yet: nothing to give back until Stripe says what it took.
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'payment',
-      [{ column: 'id', op: 'eq', value: shop.paymentId }],
-      {
-        amount_received: null,
-        currency_received: null,
-      },
-    );
+    await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+      amount_received: null,
+      currency_received: null,
+    });
     expect(await refundableAmount(services, shop.project.id, { paymentId: shop.paymentId })).toMatchObject({
       currency: 'usd',
       amount: 0,
       remaining: 0,
     });
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'payment',
-      [{ column: 'id', op: 'eq', value: shop.paymentId }],
-      {
-        amount_received: 600,
-        currency_received: 'EUR',
-      },
-    );
+    await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+      amount_received: 600,
+      currency_received: 'EUR',
+    });
 
     // Refunds beyond what was collected never make the remainder negative.
     await addRefund(shop.project.id, shop.paymentId, 500, 'REFUNDED');
@@ -106,18 +85,11 @@ describe('refunds from the studio', () => {
 
     // Nothing remains of a payment in a status that holds no money to give back.
     for (const status of ['PENDING', 'FAILED', 'CANCELED', 'REFUNDED']) {
-      await updateRows(
-        env.handle.db,
-        shop.project.id,
-        BACKEND,
-        'payment',
-        [{ column: 'id', op: 'eq', value: shop.paymentId }],
-        {
-          status,
-          amount_received: null,
-          currency_received: null,
-        },
-      );
+      await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+        status,
+        amount_received: null,
+        currency_received: null,
+      });
       expect(await refundableAmount(services, shop.project.id, { paymentId: shop.paymentId })).toMatchObject({
         amount: 1000,
         remaining: 0,
@@ -212,18 +184,11 @@ describe('refunds from the studio', () => {
 
   it('reads a typed amount of a mismatched payment in the currency it collected', async () => {
     const shop = await paidPaymentIntent(env.handle, env.sandbox, 1000);
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'payment',
-      [{ column: 'id', op: 'eq', value: shop.paymentId }],
-      {
-        status: 'AMOUNT_MISMATCH',
-        amount_received: 1000,
-        currency_received: 'eur',
-      },
-    );
+    await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+      status: 'AMOUNT_MISMATCH',
+      amount_received: 1000,
+      currency_received: 'eur',
+    });
     const refund = await refundFromStudio(paymentServices(env.handle), shop.project.id, {
       paymentId: shop.paymentId,
       amount: '2.50',
@@ -238,14 +203,11 @@ describe('refunds from the studio', () => {
 
   it('refuses in words a refund of a mismatched payment whose collected amount was never recorded', async () => {
     const shop = await paidPaymentIntent(env.handle, env.sandbox, 1000);
-    await updateRows(
-      env.handle.db,
-      shop.project.id,
-      BACKEND,
-      'payment',
-      [{ column: 'id', op: 'eq', value: shop.paymentId }],
-      { status: 'AMOUNT_MISMATCH', amount_received: null, currency_received: null },
-    );
+    await setRow(env.handle, shop.project.id, 'payment', shop.paymentId, {
+      status: 'AMOUNT_MISMATCH',
+      amount_received: null,
+      currency_received: null,
+    });
     const refused = await refusal(
       refundFromStudio(paymentServices(env.handle), shop.project.id, { paymentId: shop.paymentId, amount: '1.00' }),
     );
