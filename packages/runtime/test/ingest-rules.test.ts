@@ -54,6 +54,12 @@ describe('what ingestion records of an event', () => {
     expect(row).toMatchObject({ livemode: false, object_id: null });
     expect(Number(row.event_created)).toBe(1_700_000_000);
 
+    const [seen] = await executeRows<{ last_delivery_at: Date | string | null }>(
+      handle.db,
+      sql`select last_delivery_at from webhook_endpoint where id = ${hook.endpointId}`,
+    );
+    expect(seen.last_delivery_at).not.toBeNull();
+
     const again = await post(handle, hook.endpointId, hook.secret, live);
     expect(again.body).toEqual({
       received: true,
