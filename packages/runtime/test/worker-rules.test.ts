@@ -132,4 +132,39 @@ describe('a worker pool', () => {
     expect(started).toBe(calls);
     expect((await runsOf(flowId))[0]).toMatchObject({ status: 'succeeded', locked_by: 'w-next' });
   });
+
+  it('beats into worker_heartbeat with what it is (its kind, restarts, process) and the runs it has in progress', async () => {
+    const { projectId } = await projectWithHeldRuns(2);
+    const beatOf = async (workerId: string) =>
+      (
+        await executeRows<{ kind: string; restarts: number; pid: number; active_runs: number }>(
+          handle.db,
+          sql`select kind, restarts, pid, active_runs from worker_heartbeat where worker_id = ${workerId}`,
+        )
+      )[0];
+    const studio = await startWorkers(services(), {
+      concurrency: 4,
+      pollMs: 20,
+      heartbeatMs: 200,
+      kind: 'studio',
+      restarts: 2,
+      projectIds: [projectId],
+    });
+    try {
+      await waitFor(async () => (await beatOf(studio.workerId))?.active_runs === 2);
+      expect(await beatOf(studio.workerId)).toEqual({ kind: 'studio', restarts: 2, pid: process.pid, active_runs: 2 });
+      for (const h of held.splice(0)) h.answer();
+      await waitFor(async () => (await beatOf(studio.workerId))?.active_runs === 0);
+    } finally {
+      await studio.stop();
+    }
+    // By default a pool is a worker's, never restarted.
+    const plain = await startWorkers(services(), { pollMs: 20, projectIds: [projectId] });
+    try {
+      await waitFor(async () => beatOf(plain.workerId));
+      expect(await beatOf(plain.workerId)).toMatchObject({ kind: 'worker', restarts: 0, active_runs: 0 });
+    } finally {
+      await plain.stop();
+    }
+  });
 });
