@@ -280,13 +280,15 @@ describe('payment action rules', () => {
     it('what an order owes: only a confirmed, server-written amount column, in the order’s or the shop’s currency', async () => {
       const said = async (promise: Promise<unknown>) => (await refusal(promise)).message;
       const noPrice = await bareShop(env.handle, env.sandbox, [{ name: 'title', type: 'text' }]);
-      expect(await said(orderCharge(env.handle.db, noPrice.id, 'orders', row({ id: 1 })))).toMatch(
-        /^The shop's "orders" table has no whole-number column chosen for the order's price/,
+      expect(await said(orderCharge(env.handle.db, noPrice.id, 'orders', row({ id: 1 })))).toBe(
+        `The shop's "orders" table has no whole-number column chosen for the order's price, so it is unknown. ` +
+          'The shop adds one (in minor units, e.g. cents) and picks it under Payments → What orders cost, or sells through the app catalog.',
       );
       // A shopper could still write this amount column: it is not charged until the shop confirms it.
       const unconfirmed = await bareShop(env.handle, env.sandbox, [{ name: 'amount', type: 'integer' }]);
-      expect(await said(orderCharge(env.handle.db, unconfirmed.id, 'orders', row({ id: 1, amount: 1500 })))).toMatch(
-        /^The shop has not confirmed "amount" as the column holding an order's price/,
+      expect(await said(orderCharge(env.handle.db, unconfirmed.id, 'orders', row({ id: 1, amount: 1500 })))).toBe(
+        `The shop has not confirmed "amount" as the column holding an order's price, so shoppers could still write it. ` +
+          'The shop picks it under Payments → What orders cost.',
       );
 
       const shop = await createPaymentsProject(env.handle, env.sandbox);
