@@ -247,3 +247,46 @@ export function setRow(
 ) {
   return updateRows(handle.db, projectId, { kind: 'backend' }, table, [{ column: 'id', op: 'eq', value: id }], values);
 }
+
+/** One Stripe call an action made, as `watchedServices` saw it: its name ('checkout.sessions.create') and arguments. */
+export type SentCall = { call: string; args: unknown[] };
+
+/**
+ * The shop's services with the project's Stripe client watched: the calls named in `calls` (by path on the client,
+ * 'billingPortal.configurations.create') are recorded in `sent` with their arguments (what the sandbox's defaults
+ * would hide), `before` is awaited ahead of each (to hold two until both arrive), and then made as asked. `mode`
+ * plays the project as a test- or live-mode one (an answer of real Stripe's the sandbox never gives).
+ */
+export function watchedServices(
+  handle: DbHandle,
+  options: {
+    calls?: string[];
+    sent?: SentCall[];
+    before?: (call: string) => Promise<void>;
+    mode?: 'sandbox' | 'test' | 'live';
+  },
+): PaymentServices {
+  const real = paymentServices(handle);
+  return {
+    ...real,
+    stripeAccounts: {
+      ...real.stripeAccounts,
+      forProject: async (db, projectId) => {
+        const context = await real.stripeAccounts.forProject(db, projectId);
+        for (const call of options.calls ?? []) {
+          const path = call.split('.');
+          const method = path.pop() as string;
+          type Resource = Record<string, unknown>;
+          const resource = path.reduce<Resource>((o, k) => o[k] as Resource, context.stripe as unknown as Resource);
+          const original = (resource[method] as (...a: unknown[]) => Promise<unknown>).bind(resource);
+          resource[method] = async (...args: unknown[]) => {
+            options.sent?.push({ call, args });
+            await options.before?.(call);
+            return original(...args);
+          };
+        }
+        return { ...context, mode: options.mode ?? context.mode };
+      },
+    },
+  };
+}
