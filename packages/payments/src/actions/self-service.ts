@@ -71,10 +71,15 @@ export async function changePlanAction(
       confirmed: false,
     };
     if (!input.confirm) return change;
+    // One switch per key: a retried or doubled confirm of this switch replays it, while a later switch back and
+    // forth between the same two plans is a new request (each switch invoices at once, so the subscription's latest
+    // invoice names the state the switch starts from).
+    const from = subscription.latest_invoice;
+    const startsFrom = typeof from === 'string' ? from : (from?.id ?? 'none');
     await ctx.stripe.subscriptions.update(
       subscriptionId,
       { items, proration_behavior: 'always_invoice' },
-      { idempotencyKey: `tillflow-plan-${projectId}-${row.id}-${item.price.id}-${input.plan}` },
+      { idempotencyKey: `tillflow-plan-${projectId}-${row.id}-${item.price.id}-${input.plan}-${startsFrom}` },
     );
     return { ...change, confirmed: true };
   } catch (error) {
