@@ -324,3 +324,42 @@ describe('a failure inside a shared transaction', () => {
     expect(run.status).toBe('queued');
   });
 });
+
+describe('an outbound step another worker completed', () => {
+  it('is not called again when its record appears after this attempt started: its recorded answer is reused', async () => {
+    const { projectId, runId } = await queuedRun();
+    // The previous holder's call answered and was recorded after this attempt loaded its completed steps (none).
+    await executeRows(
+      handle.db,
+      sql`insert into flow_step (run_id, node_id, node_type, status, output, branch, stopped, attempt, started_at)
+          values (${runId}, 'call', 'test_call', 'succeeded', ${JSON.stringify({ called: 'elsewhere' })}::jsonb,
+            null, false, 1, now()) returning id`,
+    );
+    calls.length = 0;
+    const outcome = await executeFlow({
+      services: services(),
+      runId,
+      projectId,
+      definition: flow(
+        [
+          { id: 'call', type: 'test_call' },
+          { id: 'after', type: 'test_echo', config: { value: '{{nodes.call.called}}' } },
+        ],
+        [{ source: 'call', target: 'after' }],
+      ),
+      trigger: {},
+      attempt: 2,
+      persist: true,
+    });
+    expect(outcome.status).toBe('succeeded');
+    expect(calls).toEqual(['after']);
+    expect(step(outcome, 'call')).toMatchObject({
+      status: 'succeeded',
+      output: { called: 'elsewhere' },
+      branch: null,
+      stopped: false,
+      reused: true,
+    });
+    expect(step(outcome, 'after')?.output).toEqual({ echoed: 'elsewhere' });
+  });
+});

@@ -10,7 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createRunServices, type NodeExecutor } from '../src';
 import { beat } from '../src/heartbeat';
 import { metrics } from '../src/metrics';
-import { backoffMs, claimRuns, extendLeases, processRun, type RetryPolicy } from '../src/run-queue';
+import { backoffMs, claimRuns, extendLeases, processRun, type RetryPolicy, releaseRuns } from '../src/run-queue';
 import { captureLogger, createHookedFlow, createRuntimeProject, post, stripeEvent } from './harness';
 
 let handle: DbHandle;
@@ -35,6 +35,10 @@ const doubles: Record<string, NodeExecutor> = {
     execute: () => {
       throw new Error('The service is down.');
     },
+  },
+  test_slow: {
+    effect: 'external',
+    execute: () => new Promise((resolve) => setTimeout(() => resolve({ slow: true }), 150)),
   },
 };
 const policy: RetryPolicy = { backoffBaseMs: 60_000, backoffMaxMs: 600_000 };
@@ -202,6 +206,37 @@ describe('whose runs a claim takes, and for how long', () => {
     expect(left).toBeLessThanOrEqual(600);
   });
 
+  it('with no list of projects, takes the due runs of any project', async () => {
+    const a = await queuedRun('test_call');
+    const b = await queuedRun('test_call');
+    const claimed = await claimRuns(handle, 'w-any', 10_000, 30_000);
+    const ids = new Set(claimed.map((r) => r.project_id));
+    expect(ids.has(a.projectId) && ids.has(b.projectId)).toBe(true);
+  });
+
+  it('releases the runs it names at once (two or none at a time), and only its own', async () => {
+    const a = await queuedRun('test_call');
+    const b = await queuedRun('test_call');
+    const c = await queuedRun('test_call');
+    const mine = await claimRuns(handle, 'w-release', 10, 600_000, [a.projectId, b.projectId]);
+    const [theirs] = await claimRuns(handle, 'w-other', 10, 600_000, [c.projectId]);
+    await releaseRuns(handle, 'w-release', []);
+    await releaseRuns(handle, 'w-release', [...mine.map((r) => r.id), theirs.id]);
+    const leaseLeft = async (flowId: string) =>
+      (
+        await executeRows<{ s: number }>(
+          handle.db,
+          sql`select extract(epoch from (lease_until - now()))::float as s from flow_run where flow_id = ${flowId}`,
+        )
+      )[0].s;
+    expect(await leaseLeft(a.flowId)).toBeLessThan(0);
+    expect(await leaseLeft(b.flowId)).toBeLessThan(0);
+    expect(await leaseLeft(c.flowId)).toBeGreaterThan(500);
+    // Released runs are taken again at once.
+    const again = await claimRuns(handle, 'w-next', 10, 30_000, [a.projectId, b.projectId]);
+    expect(again).toHaveLength(2);
+  });
+
   it('without heartbeats of its own, takes over a run whose lease ran out even if its holder still beats', async () => {
     const { projectId, flowId } = await queuedRun('test_call');
     const [run] = await claimRuns(handle, 'w-holder', 10, 1, [projectId]);
@@ -243,5 +278,26 @@ describe('what each outcome tells', () => {
       error: 'call: The service refused this request for good.',
     });
     expect(await runOf(down.flowId)).toMatchObject({ status: 'queued', error: 'call: The service is down.' });
+  });
+
+  it('measures a run by its own duration: in the log in milliseconds, in the histogram in seconds', async () => {
+    const { logger, lines } = captureLogger('debug');
+    const sum = async () =>
+      (await metrics.runDuration.get()).values.find(
+        (v) => v.metricName === 'tillflow_run_duration_seconds_sum' && v.labels.outcome === 'succeeded',
+      )?.value ?? 0;
+    const before = await sum();
+    const slow = await queuedRun('test_slow');
+    const [run] = await claimRuns(handle, 'w-time', 10, 30_000, [slow.projectId]);
+    const t0 = performance.now();
+    await processRun(services(), 'w-time', run, policy, undefined, { logger });
+    const wall = performance.now() - t0;
+    const ms = lines.find((l) => l.msg === 'run succeeded')?.ms as number;
+    expect(ms).toBeGreaterThanOrEqual(140);
+    expect(ms).toBeLessThanOrEqual(wall + 1);
+    const seconds = (await sum()) - before;
+    expect(seconds).toBeGreaterThanOrEqual(0.14);
+    expect(seconds).toBeLessThanOrEqual((wall + 1) / 1000);
+    expect(Math.abs(seconds * 1000 - ms)).toBeLessThan(2);
   });
 });
