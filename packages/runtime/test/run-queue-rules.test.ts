@@ -163,6 +163,25 @@ describe('runs that cannot finish', () => {
   });
 });
 
+describe('a run whose flow version was deleted after it was claimed', () => {
+  it('is retried later, saying its flow version no longer exists', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    const [run] = await claimRuns(handle, 'w-gone', 10, 30_000, [projectId]);
+    await handle.db.execute(sql`update flow set published_version_id = null where id = ${flowId}`);
+    await handle.db.execute(sql`delete from flow_version where id = ${run.flow_version_id}`);
+    const outcome = await processRun(services(), 'w-gone', run, policy);
+    expect(outcome).toMatchObject({
+      status: 'failed',
+      error: 'The flow version of this run no longer exists.',
+      permanent: false,
+    });
+    expect(await runOf(flowId)).toMatchObject({
+      status: 'queued',
+      error: 'The flow version of this run no longer exists.',
+    });
+  });
+});
+
 describe('how long a failed run waits', () => {
   it('doubles from the base per attempt up to the cap, jittered between half and all of it', () => {
     const p: RetryPolicy = { backoffBaseMs: 1000, backoffMaxMs: 5000 };
