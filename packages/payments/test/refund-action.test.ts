@@ -3,7 +3,14 @@ import type { DbHandle } from '@tillflow/db';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPaymentAction } from '../src/actions/payment';
 import { refundAction } from '../src/actions/refund';
-import { paidPaymentIntent, paymentServices, type Sandbox, startEnvironment } from './harness';
+import {
+  paidPaymentIntent,
+  paymentServices,
+  type Sandbox,
+  type SentCall,
+  startEnvironment,
+  watchedServices,
+} from './harness';
 
 // The refund action on its own, against the sandbox: what it reserves on our side, what it asks Stripe for, and
 // what it refuses (and in which words). The ceiling under real concurrency is refund-lock.test.ts (PostgreSQL); a
@@ -202,5 +209,29 @@ describe('the refund action', () => {
     expect((await p.refundRow(kept.refundId)).status).toBe('PENDING');
     // neither failed row reserves anything: 500 (what Stripe still holds) can be refunded
     expect(await p.refund({ amount: 500 })).toMatchObject({ amount: 500, remaining: 400 });
+  });
+
+  it('records the project’s mode on the refund row, and asks Stripe under a key naming that row', async () => {
+    const p = await paid(1000);
+    const sent: SentCall[] = [];
+    const refundIn = (mode: 'test' | 'live', amount: number) =>
+      refundAction(
+        watchedServices(handle, { calls: ['refunds.create'], sent, mode }),
+        p.project.id,
+        p.asUser(p.admin),
+        {
+          paymentId: p.paymentId,
+          amount,
+        },
+      );
+    const test = await refundIn('test', 100);
+    const live = await refundIn('live', 200);
+    expect((await p.refundRow(test.refundId)).livemode).toBe(false);
+    expect((await p.refundRow(live.refundId)).livemode).toBe(true);
+    const keys = sent.map((s) => (s.args[1] as { idempotencyKey?: string }).idempotencyKey);
+    expect(keys).toEqual([
+      `tillflow-refund-${p.project.id}-${test.refundId}`,
+      `tillflow-refund-${p.project.id}-${live.refundId}`,
+    ]);
   });
 });
