@@ -88,6 +88,15 @@ describe('payment action rules', () => {
         { code: 'NOPE', active: true, limit: 1 },
         { active: true, limit: 1 },
       ]);
+      // Stripe refusing the lookup is not an invalid code: the shop learns what is wrong.
+      const rejected = {
+        promotionCodes: {
+          list: async () => {
+            throw Object.assign(new Error('Invalid API Key provided'), { type: 'StripeAuthenticationError' });
+          },
+        },
+      } as unknown as Stripe;
+      expect((await refusal(findPromotionCode(rejected, 'BEANS20'))).code).toBe('PRECONDITION_FAILED');
     });
   });
 
@@ -388,6 +397,22 @@ describe('payment action rules', () => {
       );
       const other = await insertRow(env.handle.db, id, alice, 'order', { title: 'Other' });
       expect((await getRow(env.handle.db, id, BACKEND, 'order', other.id))?.amount).toBeNull();
+
+      // A shop with no amount column records nothing; one with no currency column records the amount, and reads
+      // a stated amount in the shop's currency.
+      const noAmount = await bareShop(env.handle, env.sandbox, [{ name: 'title', type: 'text' }]);
+      const plain = await insertRow(env.handle.db, noAmount.id, BACKEND, 'orders', { title: 'Plain' });
+      await expect(
+        recordOrderTotal(env.handle.db, noAmount.id, 'orders', plain, { amount: 500, currency: 'usd' }),
+      ).resolves.toBeUndefined();
+      const noCurrency = await bareShop(env.handle, env.sandbox, [{ name: 'amount', type: 'integer' }]);
+      const bare = await insertRow(env.handle.db, noCurrency.id, BACKEND, 'orders', {});
+      await recordOrderTotal(env.handle.db, noCurrency.id, 'orders', bare, { amount: 500, currency: 'usd' });
+      const totalled = await getRow(env.handle.db, noCurrency.id, BACKEND, 'orders', bare.id);
+      expect(totalled?.amount).toBe(500);
+      await expect(
+        recordOrderTotal(env.handle.db, noCurrency.id, 'orders', totalled as never, { amount: 500, currency: 'usd' }),
+      ).resolves.toBeUndefined();
     });
   });
 });
