@@ -396,5 +396,11 @@ describe('the customer portal', () => {
     const gone = await refusal(openPortal(services, shop));
     expect(gone.code).toBe('VALIDATION');
     expect(gone.message).toMatch(/^Stripe refused the request: .*price_gone_3/);
+    // A return address off the shop's own origins is refused on its field.
+    const away = await refusal(
+      portalSessionAction(services, shop.project.id, shop.asUser(shop.alice), { returnUrl: 'https://evil.example/x' }),
+    );
+    expect(away.code).toBe('VALIDATION');
+    expect(Object.keys(away.fieldErrors ?? {})).toEqual(['returnUrl']);
   });
 });

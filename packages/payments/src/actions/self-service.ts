@@ -74,8 +74,8 @@ export async function changePlanAction(
     // One switch per key: a retried or doubled confirm of this switch replays it, while a later switch back and
     // forth between the same two plans is a new request (each switch invoices at once, so the subscription's latest
     // invoice names the state the switch starts from).
-    const from = subscription.latest_invoice;
-    const startsFrom = typeof from === 'string' ? from : (from?.id ?? 'none');
+    const from = subscription.latest_invoice; // not expanded: an id
+    const startsFrom = typeof from === 'string' ? from : 'none';
     await ctx.stripe.subscriptions.update(
       subscriptionId,
       { items, proration_behavior: 'always_invoice' },
