@@ -306,6 +306,7 @@ describe('a failure inside a shared transaction', () => {
     });
     expect(outcome).toMatchObject({ status: 'failed', error: 'd_fails: the shop is closed' });
     expect(outcome.statusCommitted).toBeFalsy();
+    expect(step(outcome, 'd_fails')).toMatchObject({ status: 'failed', stopped: false, branch: null, output: null });
     const steps = await recorded(runId);
     expect(steps.map((s) => [s.node_id, s.status])).toEqual([
       ['a_first', 'succeeded'],
@@ -322,6 +323,42 @@ describe('a failure inside a shared transaction', () => {
       sql`select status from flow_run where id = ${runId}`,
     );
     expect(run.status).toBe('queued');
+  });
+});
+
+describe('a failure right after database nodes', () => {
+  it('re-runs consecutive writes each in its own transaction (nothing pending before the second), once each', async () => {
+    const { projectId, runId } = await queuedRun();
+    const note = `first ${runId}`;
+    const outcome = await executeFlow({
+      services: services(),
+      runId,
+      projectId,
+      definition: flow(
+        [
+          { id: 'a_insert', type: 'insert_row', config: { table: 'ledger', values: { note, amount: 3 } } },
+          { id: 'b_insert', type: 'insert_row', config: { table: 'ledger', values: { note, amount: 4 } } },
+          { id: 'c_fails', type: 'test_throws_words' },
+        ],
+        [
+          { source: 'a_insert', target: 'b_insert' },
+          { source: 'b_insert', target: 'c_fails' },
+        ],
+      ),
+      trigger: {},
+      attempt: 1,
+      persist: true,
+    });
+    expect(outcome).toMatchObject({ status: 'failed', error: 'c_fails: the shop is closed' });
+    expect((await recorded(runId)).map((s) => [s.node_id, s.status])).toEqual([
+      ['a_insert', 'succeeded'],
+      ['b_insert', 'succeeded'],
+      ['c_fails', 'failed'],
+    ]);
+    const { rows } = await queryRows(handle.db, projectId, { kind: 'backend' }, 'ledger', {
+      filters: [{ column: 'note', op: 'eq', value: note }],
+    });
+    expect(rows.map((r) => r.amount).sort()).toEqual([3, 4]);
   });
 });
 
