@@ -167,4 +167,34 @@ describe('a worker pool', () => {
       await plain.stop();
     }
   });
+
+  it('is idle only when no run is in progress and none is due', async () => {
+    const { projectId, flowId } = await projectWithHeldRuns(1);
+    const workers = await startWorkers(services(), { concurrency: 2, pollMs: 20, projectIds: [projectId] });
+    try {
+      await waitFor(async () => held.length === 1);
+      let idle = false;
+      const idling = workers.idle().then(() => {
+        idle = true;
+      });
+      await new Promise((r) => setTimeout(r, 200));
+      expect(idle).toBe(false);
+      held.shift()?.answer();
+      await idling;
+      expect((await runsOf(flowId))[0]).toMatchObject({ status: 'succeeded' });
+    } finally {
+      await workers.stop();
+    }
+  });
+
+  it('a shutdown deadline not yet reached lets the run in progress finish in this worker’s hands', async () => {
+    const { projectId, flowId } = await projectWithHeldRuns(1);
+    const workers = await startWorkers(services(), { concurrency: 2, pollMs: 20, projectIds: [projectId] });
+    await waitFor(async () => held.length === 1);
+    const stopping = workers.stop({ deadlineMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 100));
+    held.shift()?.answer();
+    await stopping;
+    expect((await runsOf(flowId))[0]).toMatchObject({ status: 'succeeded', locked_by: workers.workerId, attempt: 1 });
+  });
 });
