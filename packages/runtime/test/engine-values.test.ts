@@ -2,7 +2,7 @@
 // value in words, variables set by one node read by the next, a step an earlier attempt completed reused as it was
 // (its branch steering the edges) without running again, and the end of a persisted run: its steps and, when asked,
 // its final status committed together. Written against the survivors of the 2026-12-04 Stryker runs of engine.ts.
-import { queryRows } from '@tillflow/data-model';
+import { insertRow, queryRows } from '@tillflow/data-model';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
@@ -16,6 +16,8 @@ class QuotaError extends Error {
 
 let handle: DbHandle;
 const calls: string[] = [];
+const flaked = new Set<string>();
+const raced = new Map<string, number>();
 const doubles: Record<string, NodeExecutor> = {
   test_nothing: { effect: 'pure', execute: () => undefined },
   test_dated: { effect: 'pure', execute: () => ({ at: new Date(0), gone: undefined, n: 1 }) },
@@ -47,6 +49,38 @@ const doubles: Record<string, NodeExecutor> = {
     },
   },
   test_write: { effect: 'database', execute: (ctx) => ({ wrote: ctx.node.id }) },
+  /** Fails the first time it runs in a run, then succeeds. */
+  test_flaky: {
+    effect: 'pure',
+    execute: (ctx) => {
+      if (!flaked.has(ctx.runId)) {
+        flaked.add(ctx.runId);
+        throw new Error('not yet');
+      }
+      return { flaky: 'ok' };
+    },
+  },
+  /**
+   * Writes a ledger row in its transaction; the first time (in the node-by-node re-run: the segment failed before
+   * reaching it), another worker commits this step's record first, from another connection, while this
+   * transaction is still open.
+   */
+  test_raced_write: {
+    effect: 'database',
+    execute: async (ctx) => {
+      await insertRow(ctx.tx, ctx.projectId, { kind: 'backend' }, 'ledger', { note: `raced ${ctx.runId}`, amount: 1 });
+      const seen = (raced.get(ctx.runId) ?? 0) + 1;
+      raced.set(ctx.runId, seen);
+      if (seen === 1)
+        await executeRows(
+          handle.db,
+          sql`insert into flow_step (run_id, node_id, node_type, status, output, attempt, started_at)
+              values (${ctx.runId}, ${ctx.node.id}, 'test_raced_write', 'succeeded',
+                ${JSON.stringify({ wrote: 'by the other worker' })}::jsonb, 1, now()) returning id`,
+        );
+      return { wrote: 'by this worker' };
+    },
+  },
   test_call: {
     effect: 'external',
     execute: (ctx) => {
@@ -360,6 +394,42 @@ describe('a failure right after database nodes', () => {
     });
     expect(rows.map((r) => r.amount).sort()).toEqual([3, 4]);
   });
+});
+
+describe('a database step another worker records first, during the node-by-node re-run', () => {
+  // Needs two connections at once (this run's open transaction, and the other worker's commit): PostgreSQL only.
+  // PGlite has one connection, so the other worker's write would wait for this transaction forever.
+  it.runIf(process.env.DATABASE_URL)(
+    'rolls its own write back and goes on with the recorded answer: the effect once',
+    async () => {
+      const { projectId, runId } = await queuedRun();
+      const outcome = await executeFlow({
+        services: services(),
+        runId,
+        projectId,
+        definition: flow(
+          [
+            { id: 'a_write', type: 'test_write' },
+            { id: 'b_flaky', type: 'test_flaky' },
+            { id: 'c_raced', type: 'test_raced_write' },
+          ],
+          [
+            { source: 'a_write', target: 'b_flaky' },
+            { source: 'b_flaky', target: 'c_raced' },
+          ],
+        ),
+        trigger: {},
+        attempt: 1,
+        persist: true,
+      });
+      expect(outcome.status).toBe('succeeded');
+      expect(step(outcome, 'c_raced')?.output).toEqual({ wrote: 'by the other worker' });
+      const { rows } = await queryRows(handle.db, projectId, { kind: 'backend' }, 'ledger', {
+        filters: [{ column: 'note', op: 'eq', value: `raced ${runId}` }],
+      });
+      expect(rows).toHaveLength(0);
+    },
+  );
 });
 
 describe('an outbound step another worker completed', () => {
