@@ -117,7 +117,8 @@ const runUnsaved = (definition: FlowDefinition, extra: Partial<Parameters<typeof
     ...extra,
   });
 
-const step = (outcome: { steps: { nodeId: string }[] }, id: string) => outcome.steps.find((s) => s.nodeId === id);
+const step = <S extends { nodeId: string }>(outcome: { steps: S[] }, id: string) =>
+  outcome.steps.find((s) => s.nodeId === id);
 
 /** A real queued run (a project, a hooked flow, a delivered event) whose steps a test records. */
 async function queuedRun() {
