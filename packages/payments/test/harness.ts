@@ -266,27 +266,33 @@ export function watchedServices(
     mode?: 'sandbox' | 'test' | 'live';
   },
 ): PaymentServices {
+  return servicesWith(handle, (context) => {
+    for (const call of options.calls ?? []) {
+      const path = call.split('.');
+      const method = path.pop() as string;
+      type Resource = Record<string, unknown>;
+      const resource = path.reduce<Resource>((o, k) => o[k] as Resource, context.stripe as unknown as Resource);
+      const original = (resource[method] as (...a: unknown[]) => Promise<unknown>).bind(resource);
+      resource[method] = async (...args: unknown[]) => {
+        options.sent?.push({ call, args });
+        await options.before?.(call);
+        return original(...args);
+      };
+    }
+    return { ...context, mode: options.mode ?? context.mode };
+  });
+}
+
+type ProjectStripe = Awaited<ReturnType<PaymentServices['stripeAccounts']['forProject']>>;
+
+/** The shop's services with the project's Stripe context (client, mode) as `change` makes it from the real one. */
+export function servicesWith(handle: DbHandle, change: (context: ProjectStripe) => ProjectStripe): PaymentServices {
   const real = paymentServices(handle);
   return {
     ...real,
     stripeAccounts: {
       ...real.stripeAccounts,
-      forProject: async (db, projectId) => {
-        const context = await real.stripeAccounts.forProject(db, projectId);
-        for (const call of options.calls ?? []) {
-          const path = call.split('.');
-          const method = path.pop() as string;
-          type Resource = Record<string, unknown>;
-          const resource = path.reduce<Resource>((o, k) => o[k] as Resource, context.stripe as unknown as Resource);
-          const original = (resource[method] as (...a: unknown[]) => Promise<unknown>).bind(resource);
-          resource[method] = async (...args: unknown[]) => {
-            options.sent?.push({ call, args });
-            await options.before?.(call);
-            return original(...args);
-          };
-        }
-        return { ...context, mode: options.mode ?? context.mode };
-      },
+      forProject: async (db, projectId) => change(await real.stripeAccounts.forProject(db, projectId)),
     },
   };
 }

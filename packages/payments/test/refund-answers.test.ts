@@ -7,7 +7,7 @@ import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { refundAction } from '../src/actions/refund';
 import type { PaymentServices } from '../src/stripe-accounts';
-import { environmentPerFile, paidPaymentIntent, paymentServices } from './harness';
+import { environmentPerFile, paidPaymentIntent, paymentServices, servicesWith } from './harness';
 
 const BACKEND = { kind: 'backend' } as const;
 const env = environmentPerFile();
@@ -35,18 +35,8 @@ async function secondPayment(shop: Awaited<ReturnType<typeof paidPaymentIntent>>
 
 /** The shop's services with Stripe's `refunds.create` answered by the test. */
 function answering(answer: Partial<Stripe.Refund>): PaymentServices {
-  const real = paymentServices(env.handle);
-  return {
-    ...real,
-    stripeAccounts: {
-      ...real.stripeAccounts,
-      forProject: async (db, projectId) => {
-        const context = await real.stripeAccounts.forProject(db, projectId);
-        const stripe = { refunds: { create: async () => ({ id: 're_answered_1', ...answer }) } } as unknown as Stripe;
-        return { ...context, stripe };
-      },
-    },
-  };
+  const stripe = { refunds: { create: async () => ({ id: 're_answered_1', ...answer }) } } as unknown as Stripe;
+  return servicesWith(env.handle, (context) => ({ ...context, stripe }));
 }
 
 describe('refunds as Stripe sees them', () => {
