@@ -132,6 +132,13 @@ async function queuedRun() {
   return { projectId: project.id, runId: run.id };
 }
 
+/** Executes `definition` as the queued run `run` (persisted, first attempt, unless `extra` says otherwise). */
+const runSaved = (
+  run: { projectId: number; runId: string },
+  definition: FlowDefinition,
+  extra: Partial<Parameters<typeof executeFlow>[0]> = {},
+) => executeFlow({ services: services(), ...run, definition, trigger: {}, attempt: 1, persist: true, ...extra });
+
 const recorded = (runId: string) =>
   executeRows<{ node_id: string; status: string; output: unknown }>(
     handle.db,
@@ -266,16 +273,13 @@ describe('the end of a persisted run', () => {
 
   it('records a run of pure steps only at its end, with its final status in the same commit', async () => {
     const { projectId, runId } = await queuedRun();
-    const outcome = await executeFlow({
-      services: services(),
-      runId,
-      projectId,
-      definition: flow([{ id: 'only', type: 'test_echo', config: { value: 1 } }]),
-      trigger: {},
-      attempt: 1,
-      persist: true,
-      finishInTransaction: sql`update flow_run set status = 'succeeded', finished_at = now() where id = ${runId} returning id`,
-    });
+    const outcome = await runSaved(
+      { projectId, runId },
+      flow([{ id: 'only', type: 'test_echo', config: { value: 1 } }]),
+      {
+        finishInTransaction: sql`update flow_run set status = 'succeeded', finished_at = now() where id = ${runId} returning id`,
+      },
+    );
     expect(outcome).toMatchObject({ status: 'succeeded', statusCommitted: true });
     expect(await recorded(runId)).toEqual([{ node_id: 'only', status: 'succeeded', output: { echoed: 1 } }]);
     const [run] = await executeRows<{ status: string }>(
@@ -288,11 +292,9 @@ describe('the end of a persisted run', () => {
   it('writes no step of a run that is not persisted, even around an outbound call', async () => {
     const { projectId, runId } = await queuedRun();
     calls.length = 0;
-    const outcome = await executeFlow({
-      services: services(),
-      runId,
-      projectId,
-      definition: flow(
+    const outcome = await runSaved(
+      { projectId, runId },
+      flow(
         [
           { id: 'before', type: 'test_echo' },
           { id: 'call', type: 'test_call' },
@@ -303,10 +305,8 @@ describe('the end of a persisted run', () => {
           { source: 'call', target: 'write' },
         ],
       ),
-      trigger: {},
-      attempt: 1,
-      persist: false,
-    });
+      { persist: false },
+    );
     expect(outcome.status).toBe('succeeded');
     expect(calls).toEqual(['before', 'call']);
     expect(await recorded(runId)).toEqual([]);
@@ -317,11 +317,9 @@ describe('a failure inside a shared transaction', () => {
   it('rolls the segment back and runs the attempt node by node: the write lands once, every step is on record', async () => {
     const { projectId, runId } = await queuedRun();
     const note = `segment ${runId}`;
-    const outcome = await executeFlow({
-      services: services(),
-      runId,
-      projectId,
-      definition: flow(
+    const outcome = await runSaved(
+      { projectId, runId },
+      flow(
         [
           { id: 'a_first', type: 'test_echo', config: { value: 'first' } },
           { id: 'b_insert', type: 'insert_row', config: { table: 'ledger', values: { note, amount: 7 } } },
@@ -334,11 +332,8 @@ describe('a failure inside a shared transaction', () => {
           { source: 'c_between', target: 'd_fails' },
         ],
       ),
-      trigger: {},
-      attempt: 1,
-      persist: true,
-      finishInTransaction: sql`update flow_run set status = 'succeeded' where id = ${runId} returning id`,
-    });
+      { finishInTransaction: sql`update flow_run set status = 'succeeded' where id = ${runId} returning id` },
+    );
     expect(outcome).toMatchObject({ status: 'failed', error: 'd_fails: the shop is closed' });
     expect(outcome.statusCommitted).toBeFalsy();
     expect(step(outcome, 'd_fails')).toMatchObject({ status: 'failed', stopped: false, branch: null, output: null });
@@ -365,11 +360,9 @@ describe('a failure right after database nodes', () => {
   it('re-runs consecutive writes each in its own transaction (nothing pending before the second), once each', async () => {
     const { projectId, runId } = await queuedRun();
     const note = `first ${runId}`;
-    const outcome = await executeFlow({
-      services: services(),
-      runId,
-      projectId,
-      definition: flow(
+    const outcome = await runSaved(
+      { projectId, runId },
+      flow(
         [
           { id: 'a_insert', type: 'insert_row', config: { table: 'ledger', values: { note, amount: 3 } } },
           { id: 'b_insert', type: 'insert_row', config: { table: 'ledger', values: { note, amount: 4 } } },
@@ -380,10 +373,8 @@ describe('a failure right after database nodes', () => {
           { source: 'b_insert', target: 'c_fails' },
         ],
       ),
-      trigger: {},
-      attempt: 1,
-      persist: true,
-    });
+      {},
+    );
     expect(outcome).toMatchObject({ status: 'failed', error: 'c_fails: the shop is closed' });
     expect((await recorded(runId)).map((s) => [s.node_id, s.status])).toEqual([
       ['a_insert', 'succeeded'],
@@ -404,11 +395,9 @@ describe('a database step another worker records first, during the node-by-node 
     'rolls its own write back and goes on with the recorded answer: the effect once',
     async () => {
       const { projectId, runId } = await queuedRun();
-      const outcome = await executeFlow({
-        services: services(),
-        runId,
-        projectId,
-        definition: flow(
+      const outcome = await runSaved(
+        { projectId, runId },
+        flow(
           [
             { id: 'a_write', type: 'test_write' },
             { id: 'b_flaky', type: 'test_flaky' },
@@ -419,10 +408,8 @@ describe('a database step another worker records first, during the node-by-node 
             { source: 'b_flaky', target: 'c_raced' },
           ],
         ),
-        trigger: {},
-        attempt: 1,
-        persist: true,
-      });
+        {},
+      );
       expect(outcome.status).toBe('succeeded');
       expect(step(outcome, 'c_raced')?.output).toEqual({ wrote: 'by the other worker' });
       const { rows } = await queryRows(handle.db, projectId, { kind: 'backend' }, 'ledger', {
@@ -444,21 +431,17 @@ describe('an outbound step another worker completed', () => {
             null, false, 1, now()) returning id`,
     );
     calls.length = 0;
-    const outcome = await executeFlow({
-      services: services(),
-      runId,
-      projectId,
-      definition: flow(
+    const outcome = await runSaved(
+      { projectId, runId },
+      flow(
         [
           { id: 'call', type: 'test_call' },
           { id: 'after', type: 'test_echo', config: { value: '{{nodes.call.called}}' } },
         ],
         [{ source: 'call', target: 'after' }],
       ),
-      trigger: {},
-      attempt: 2,
-      persist: true,
-    });
+      { attempt: 2 },
+    );
     expect(outcome.status).toBe('succeeded');
     expect(calls).toEqual(['after']);
     expect(step(outcome, 'call')).toMatchObject({
