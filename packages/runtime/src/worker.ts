@@ -60,19 +60,45 @@ export interface Workers {
   stop(options?: { deadlineMs?: number }): Promise<void>;
 }
 
+/** A worker's timings and identity: what it was given, else the defaults its options document. */
+export function workerSettings(options: WorkerOptions = {}) {
+  const leaseMs = options.leaseMs ?? 30_000;
+  // Three beats at least within a lease, never more often than every 200 ms.
+  const heartbeatMs = Math.min(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, Math.max(200, Math.floor(leaseMs / 3)));
+  return {
+    concurrency: options.concurrency ?? 8,
+    pollMs: options.pollMs ?? 500,
+    leaseMs,
+    heartbeatMs,
+    staleMs: staleAfterMs(heartbeatMs),
+    stallMs: options.stallMs ?? 60_000,
+    policy: {
+      backoffBaseMs: options.backoffBaseMs ?? 1000,
+      backoffMaxMs: options.backoffMaxMs ?? 300_000,
+    } satisfies RetryPolicy,
+    workerId: options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
+    kind: options.kind ?? 'worker',
+    restarts: options.restarts ?? 0,
+    retentionDays: options.retentionDays ?? setting('TILLFLOW_RUN_RETENTION_DAYS'),
+  };
+}
+
 /** Start flow-run workers in this process (the studio's `npm start`, or `npm run worker`). */
 export async function startWorkers(services: RunServices, options: WorkerOptions = {}): Promise<Workers> {
   const handle = services.database;
-  const concurrency = options.concurrency ?? 8;
-  const pollMs = options.pollMs ?? 500;
-  const leaseMs = options.leaseMs ?? 30_000;
-  const heartbeatMs = Math.min(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, Math.max(200, Math.floor(leaseMs / 3)));
-  const stallMs = options.stallMs ?? 60_000;
-  const policy: RetryPolicy = {
-    backoffBaseMs: options.backoffBaseMs ?? 1000,
-    backoffMaxMs: options.backoffMaxMs ?? 300_000,
-  };
-  const workerId = options.workerId ?? `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const {
+    concurrency,
+    pollMs,
+    leaseMs,
+    heartbeatMs,
+    staleMs,
+    stallMs,
+    policy,
+    workerId,
+    kind,
+    restarts,
+    retentionDays,
+  } = workerSettings(options);
   const logger = (options.logger ?? services.logger).child({
     workerId,
   });
@@ -93,14 +119,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
     wake?.();
   };
   const unsubscribe = await onRunsQueued(handle, poke);
-  const staleMs = staleAfterMs(heartbeatMs);
-  const info = () => ({
-    workerId,
-    kind: options.kind ?? 'worker',
-    activeRuns: active.size,
-    restarts: options.restarts ?? 0,
-    staleMs,
-  });
+  const info = () => ({ workerId, kind, activeRuns: active.size, restarts, staleMs });
   let retryBeat: NodeJS.Timeout | null = null;
   let beating = 0;
   /**
@@ -141,7 +160,6 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
     }
   }, heartbeatMs);
 
-  const retentionDays = options.retentionDays ?? setting('TILLFLOW_RUN_RETENTION_DAYS');
   const purge = () => {
     if (retentionDays > 0) purgeOldRuns(handle.db, retentionDays).catch(onError);
     purgeStaleHeartbeats(handle).catch(onError);

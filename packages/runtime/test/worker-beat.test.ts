@@ -1,0 +1,225 @@
+// A worker's settings and its heartbeat under a database that fails or hangs: the documented defaults, a failed
+// beat tried again a quarter period later (not a whole one), no more than three beats in flight on a dead
+// connection, and a claim loop that stops coming round reported as fatal once its stall limit passes.
+// Written for worker.ts's survivors (docs/testing.md).
+import { hostname } from 'node:os';
+import { setting } from '@tillflow/core';
+import { type DbHandle, executeRows } from '@tillflow/db';
+import { createTestDb } from '@tillflow/db/testing';
+import { type SQL, sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunServices, startWorkers } from '../src';
+import { DEFAULT_HEARTBEAT_MS } from '../src/heartbeat';
+import { workerSettings } from '../src/worker';
+import { createRuntimeProject, waitFor } from './harness';
+
+let handle: DbHandle;
+let projectId: number;
+
+beforeAll(async () => {
+  handle = await createTestDb();
+  projectId = (await createRuntimeProject(handle)).id;
+});
+afterAll(() => handle?.close());
+
+type Answer = 'fail' | 'hang' | 'pass';
+/**
+ * The same database, but each statement whose text matches is answered as `decide` says: failed, held
+ * unanswered (a dead connection) until `release()`, or passed through. Prepared statements fall back to
+ * `execute` here.
+ */
+function databaseThat(match: RegExp, decide: (call: number) => Answer) {
+  let calls = 0;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const dialect = (handle.db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect;
+  const db = new Proxy(handle.db, {
+    get(target, key, receiver) {
+      if (key === 'session') return undefined;
+      const value = Reflect.get(target, key, receiver);
+      if (key !== 'execute') return typeof value === 'function' ? value.bind(target) : value;
+      return (query: SQL) => {
+        if (!match.test(dialect.sqlToQuery(query).sql)) return value.call(target, query);
+        calls += 1;
+        const answer = decide(calls);
+        if (answer === 'fail') return Promise.reject(new Error('connection lost'));
+        if (answer === 'hang') return released.then(() => value.call(target, query));
+        return value.call(target, query);
+      };
+    },
+  });
+  return { database: { ...handle, db } as DbHandle, calls: () => calls, release };
+}
+
+const beatOf = async (workerId: string) =>
+  (await executeRows(handle.db, sql`select 1 from worker_heartbeat where worker_id = ${workerId}`)).length;
+
+describe("a worker's settings", () => {
+  it('are the defaults its options document when none are given', () => {
+    const given = workerSettings();
+    expect(given).toMatchObject({
+      concurrency: 8,
+      pollMs: 500,
+      leaseMs: 30_000,
+      heartbeatMs: DEFAULT_HEARTBEAT_MS,
+      staleMs: 5 * DEFAULT_HEARTBEAT_MS,
+      stallMs: 60_000,
+      policy: { backoffBaseMs: 1000, backoffMaxMs: 300_000 },
+      kind: 'worker',
+      restarts: 0,
+      retentionDays: setting('TILLFLOW_RUN_RETENTION_DAYS'),
+    });
+    expect(given.workerId).toMatch(
+      new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${process.pid}:[0-9a-f]{8}$`),
+    );
+    expect(workerSettings().workerId).not.toBe(given.workerId);
+  });
+
+  it('keep what they are given, and beat at least three times within a lease but never more often than every 200 ms', () => {
+    const given = workerSettings({
+      concurrency: 3,
+      pollMs: 40,
+      leaseMs: 9_000,
+      heartbeatMs: 2_000,
+      stallMs: 700,
+      backoffBaseMs: 5,
+      backoffMaxMs: 50,
+      workerId: 'w-1',
+      kind: 'studio',
+      restarts: 4,
+      retentionDays: 0,
+    });
+    expect(given).toEqual({
+      concurrency: 3,
+      pollMs: 40,
+      leaseMs: 9_000,
+      heartbeatMs: 2_000,
+      staleMs: 10_000,
+      stallMs: 700,
+      policy: { backoffBaseMs: 5, backoffMaxMs: 50 },
+      workerId: 'w-1',
+      kind: 'studio',
+      restarts: 4,
+      retentionDays: 0,
+    });
+    expect(workerSettings({ leaseMs: 3_000, heartbeatMs: 2_000 }).heartbeatMs).toBe(1_000);
+    expect(workerSettings({ leaseMs: 3_001 }).heartbeatMs).toBe(1_000);
+    expect(workerSettings({ leaseMs: 2_000 }).heartbeatMs).toBe(666);
+    expect(workerSettings({ leaseMs: 300, heartbeatMs: 50 }).heartbeatMs).toBe(50);
+    expect(workerSettings({ leaseMs: 300 }).heartbeatMs).toBe(200);
+  });
+});
+
+describe("a worker's heartbeat", () => {
+  it('tries a failed beat again a quarter period later instead of waiting a whole one, and says why it failed', async () => {
+    // The beat period is 8 s; the first beat fails: the row appears about 2 s later, well before the next period.
+    const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
+    const errors: unknown[] = [];
+    const started = Date.now();
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      heartbeatMs: 8_000,
+      leaseMs: 60_000,
+      pollMs: 50,
+      projectIds: [projectId],
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await waitFor(async () => (await beatOf(workers.workerId)) === 1, 7_000);
+      expect(Date.now() - started).toBeLessThan(8_000);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(1_900);
+      expect(db.calls()).toBe(2);
+      expect(errors).toEqual([new Error('connection lost')]);
+    } finally {
+      await workers.stop();
+    }
+    expect(await beatOf(workers.workerId)).toBe(0);
+  }, 30_000);
+
+  it('keeps at most three beats in flight on a connection that never answers, and none after it stops', async () => {
+    const db = databaseThat(/insert into worker_heartbeat/, () => 'hang');
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      heartbeatMs: 200,
+      leaseMs: 30_000,
+      pollMs: 50,
+      projectIds: [projectId],
+    });
+    try {
+      await waitFor(async () => db.calls() >= 3, 10_000);
+      // Five more beat periods: each finds three beats still in flight and sends none.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect(db.calls()).toBe(3);
+    } finally {
+      await workers.stop();
+      db.release();
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(db.calls()).toBe(3);
+  }, 30_000);
+
+  it('beats again once its beats answer, as often as its period says', async () => {
+    let failing = true;
+    const db = databaseThat(/insert into worker_heartbeat/, () => (failing ? 'fail' : 'pass'));
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      heartbeatMs: 200,
+      leaseMs: 30_000,
+      pollMs: 50,
+      projectIds: [projectId],
+      onError: () => {},
+    });
+    try {
+      await waitFor(async () => db.calls() >= 2, 10_000);
+      failing = false;
+      await waitFor(async () => (await beatOf(workers.workerId)) === 1, 10_000);
+      const after = db.calls();
+      await waitFor(async () => db.calls() >= after + 3, 10_000);
+    } finally {
+      await workers.stop();
+    }
+  }, 30_000);
+});
+
+describe("a worker's claim loop", () => {
+  it('is reported as fatal, in words, once it has not come round for its stall limit; the worker then stops claiming', async () => {
+    const db = databaseThat(/update flow_run set status = 'running'/, () => 'hang');
+    const fatal: Error[] = [];
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      heartbeatMs: 200,
+      leaseMs: 30_000,
+      stallMs: 600,
+      pollMs: 20,
+      projectIds: [projectId],
+      onFatal: (error) => fatal.push(error),
+    });
+    try {
+      await waitFor(async () => fatal.length > 0, 10_000);
+      expect(fatal[0]?.message).toMatch(/^The claim loop has not come round for \d+ s\.$/);
+      await new Promise((resolve) => setTimeout(resolve, 600));
+      expect(fatal).toHaveLength(1);
+      expect(db.calls()).toBe(1);
+    } finally {
+      // Its loop waits on the claim that never answered: let it answer, so the worker can stop.
+      db.release();
+      await workers.stop();
+    }
+  }, 30_000);
+
+  it('is not reported while it comes round, however long the worker runs', async () => {
+    const fatal: Error[] = [];
+    const workers = await startWorkers(createRunServices({ database: handle }), {
+      heartbeatMs: 200,
+      leaseMs: 30_000,
+      stallMs: 600,
+      pollMs: 20,
+      projectIds: [projectId],
+      onFatal: (error) => fatal.push(error),
+    });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(fatal).toEqual([]);
+    } finally {
+      await workers.stop();
+    }
+  }, 30_000);
+});
