@@ -192,8 +192,16 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
           const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds, staleMs);
           claimFailures = 0;
           lastClaimEmpty = runs.length === 0;
+          if (stopped) {
+            // Claimed while this worker was stopping: hand them back at once rather than hold their leases.
+            await releaseRuns(
+              handle,
+              workerId,
+              runs.map((run) => run.id),
+            ).catch(onError);
+            break;
+          }
           for (const run of runs) {
-            if (stopped) break;
             active.add(run.id);
             withLogContext({ runId: run.id, projectId: run.project_id, flowId: run.flow_id }, () =>
               processRun(services, workerId, run, policy, options.egress, {

@@ -3,7 +3,8 @@
 // connection, and a claim loop that stops coming round reported as fatal once its stall limit passes.
 // Written for worker.ts's survivors (docs/testing.md).
 import { hostname } from 'node:os';
-import { setting } from '@tillflow/core';
+import { Writable } from 'node:stream';
+import { createLogger, setting } from '@tillflow/core';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { type SQL, sql } from 'drizzle-orm';
@@ -11,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunServices, startWorkers } from '../src';
 import { DEFAULT_HEARTBEAT_MS } from '../src/heartbeat';
 import { workerSettings } from '../src/worker';
-import { createRuntimeProject, waitFor } from './harness';
+import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
 
 let handle: DbHandle;
 let projectId: number;
@@ -22,10 +23,11 @@ beforeAll(async () => {
 });
 afterAll(() => handle?.close());
 
-type Answer = 'fail' | 'hang' | 'pass';
+type Answer = 'fail' | 'hang' | 'late' | 'pass';
 /**
  * The same database, but each statement whose text matches is answered as `decide` says: failed, held
- * unanswered (a dead connection) until `release()`, or passed through. Prepared statements fall back to
+ * unanswered (a dead connection) until `release()`, run at once but answered only on `release()` (a slow
+ * network), or passed through. Prepared statements fall back to
  * `execute` here.
  */
 function databaseThat(match: RegExp, decide: (call: number) => Answer) {
@@ -46,6 +48,11 @@ function databaseThat(match: RegExp, decide: (call: number) => Answer) {
         const answer = decide(calls);
         if (answer === 'fail') return Promise.reject(new Error('connection lost'));
         if (answer === 'hang') return released.then(() => value.call(target, query));
+        if (answer === 'late') {
+          // drizzle's query is lazy: Promise.resolve starts it now.
+          const result = Promise.resolve(value.call(target, query));
+          return released.then(() => result);
+        }
         return value.call(target, query);
       };
     },
@@ -181,6 +188,100 @@ describe("a worker's heartbeat", () => {
 });
 
 describe("a worker's claim loop", () => {
+  it('claims again at once when a run was queued while its claim was on the way, instead of sleeping a poll period', async () => {
+    const project = await createRuntimeProject(handle);
+    const hook = await createHookedFlow(handle, project.id, ledgerFlow());
+    // The first claim finds nothing, but its answer arrives only after a run was queued (and the worker told).
+    const db = databaseThat(/update flow_run set status = 'running'/, (call) => (call === 1 ? 'late' : 'pass'));
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      pollMs: 60_000,
+      projectIds: [project.id],
+    });
+    try {
+      await waitFor(async () => db.calls() === 1);
+      expect((await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
+        200,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 300)); // the worker has been told of it
+      db.release();
+      const [run] = await waitFor(async () => {
+        const rows = await executeRows<{ status: string }>(
+          handle.db,
+          sql`select status from flow_run where flow_id = ${hook.flow.id} and status = 'succeeded'`,
+        );
+        return rows.length > 0 ? rows : null;
+      }, 30_000);
+      expect(run?.status).toBe('succeeded');
+      expect(db.calls()).toBeGreaterThanOrEqual(2);
+    } finally {
+      await workers.stop();
+    }
+  }, 60_000);
+
+  it('hands runs it claimed while stopping straight back, so another worker need not wait for their leases', async () => {
+    const project = await createRuntimeProject(handle);
+    const hook = await createHookedFlow(handle, project.id, ledgerFlow());
+    expect((await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
+      200,
+    );
+    // The claim takes the run, but its answer arrives only after stop() was called.
+    const db = databaseThat(/update flow_run set status = 'running'/, (call) => (call === 1 ? 'late' : 'pass'));
+    const stopping = await startWorkers(createRunServices({ database: db.database }), {
+      leaseMs: 60_000,
+      pollMs: 60_000,
+      projectIds: [project.id],
+    });
+    await waitFor(async () => db.calls() === 1);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // the claim has taken the run
+    const stopped = stopping.stop();
+    db.release();
+    await stopped;
+    const [held] = await executeRows<{ status: string; lease_left_s: number }>(
+      handle.db,
+      sql`select status, extract(epoch from (lease_until - now()))::float as lease_left_s from flow_run where flow_id = ${hook.flow.id}`,
+    );
+    expect(held).toMatchObject({ status: 'running' });
+    expect(held?.lease_left_s).toBeLessThanOrEqual(0);
+    const next = await startWorkers(createRunServices({ database: handle }), { pollMs: 20, projectIds: [project.id] });
+    try {
+      await waitFor(async () => {
+        const rows = await executeRows<{ status: string }>(
+          handle.db,
+          sql`select status from flow_run where flow_id = ${hook.flow.id} and status = 'succeeded'`,
+        );
+        return rows.length > 0;
+      }, 20_000);
+    } finally {
+      await next.stop();
+    }
+  }, 60_000);
+
+  it('logs what went wrong as a worker error when no onError is given', async () => {
+    const chunks: string[] = [];
+    const destination = new Writable({
+      write(chunk, _encoding, done) {
+        chunks.push(chunk.toString());
+        done();
+      },
+    });
+    const logger = createLogger({ TILLFLOW_LOG_LEVEL: 'debug' }, { destination });
+    const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      heartbeatMs: 200,
+      pollMs: 50,
+      projectIds: [projectId],
+      logger,
+    });
+    try {
+      await waitFor(async () => chunks.some((c) => c.includes('worker error')));
+      const line = JSON.parse(chunks.find((c) => c.includes('worker error')) ?? '{}');
+      expect(line).toMatchObject({ level: 'error', msg: 'worker error', workerId: workers.workerId });
+      expect(JSON.stringify(line)).toContain('connection lost');
+    } finally {
+      await workers.stop();
+    }
+  });
+
   it('is reported as fatal, in words, once it has not come round for its stall limit; the worker then stops claiming', async () => {
     const db = databaseThat(/update flow_run set status = 'running'/, () => 'hang');
     const fatal: Error[] = [];
