@@ -23,11 +23,11 @@ beforeAll(async () => {
 });
 afterAll(() => handle?.close());
 
-type Answer = 'fail' | 'hang' | 'late' | 'pass';
+type Answer = 'fail' | 'fail-late' | 'hang' | 'late' | 'pass';
 /**
  * The same database, but each statement whose text matches is answered as `decide` says: failed, held
- * unanswered (a dead connection) until `release()`, run at once but answered only on `release()` (a slow
- * network), or passed through. Prepared statements fall back to
+ * unanswered (a dead connection) until `release()` (then passed through, or failed), run at once but
+ * answered only on `release()` (a slow network), or passed through. Prepared statements fall back to
  * `execute` here.
  */
 function databaseThat(match: RegExp, decide: (call: number) => Answer) {
@@ -48,6 +48,7 @@ function databaseThat(match: RegExp, decide: (call: number) => Answer) {
         const answer = decide(calls);
         if (answer === 'fail') return Promise.reject(new Error('connection lost'));
         if (answer === 'hang') return released.then(() => value.call(target, query));
+        if (answer === 'fail-late') return released.then(() => Promise.reject(new Error('connection lost')));
         if (answer === 'late') {
           // drizzle's query is lazy: Promise.resolve starts it now.
           const result = Promise.resolve(value.call(target, query));
@@ -163,6 +164,26 @@ describe("a worker's heartbeat", () => {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(db.calls()).toBe(3);
+  }, 30_000);
+
+  it('does not beat again after it stopped when a beat that was in flight fails late: no heartbeat row is left behind', async () => {
+    const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail-late' : 'pass'));
+    const errors: unknown[] = [];
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      heartbeatMs: 8_000,
+      leaseMs: 60_000,
+      pollMs: 50,
+      projectIds: [projectId],
+      onError: (error) => errors.push(error),
+    });
+    await waitFor(async () => db.calls() === 1);
+    await workers.stop();
+    db.release();
+    await waitFor(async () => errors.length === 1);
+    // A retry would come a quarter period (2 s) later: wait past it.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(db.calls()).toBe(1);
+    expect(await beatOf(workers.workerId)).toBe(0);
   }, 30_000);
 
   it('beats again once its beats answer, as often as its period says', async () => {
