@@ -128,6 +128,20 @@ describe('an endpoint cached before another process changed it', () => {
     expect(answer).toMatchObject({ status: 200, body: { runsQueued: 1 } });
   });
 
+  it('stops queueing runs for a flow unpublished elsewhere once the routing cache has expired (2 s)', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    const first = await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
+    expect(first).toMatchObject({ status: 200, body: { runsQueued: 1 } });
+    // Another studio process unpublishes the flow: this process still holds the flows it found.
+    await executeRows(
+      handle.db,
+      sql`update flow set published_version_id = null where id = ${hook.flow.id} returning id`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const later = await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
+    expect(later).toMatchObject({ status: 200, body: { runsQueued: 0 } });
+  });
+
   it('answers an endpoint deleted elsewhere as unknown, not as a bad signature', async () => {
     const { endpoint } = await createWebhookEndpoint(handle.db, { projectId, purpose: 'custom' });
     expect(await findWebhookEndpoint(handle.db, endpoint.id)).not.toBeNull(); // cached here
