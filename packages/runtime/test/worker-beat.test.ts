@@ -332,7 +332,7 @@ describe("a worker's claim loop", () => {
     const workers = await startWorkers(createRunServices({ database: handle }), {
       heartbeatMs: 200,
       leaseMs: 30_000,
-      stallMs: 600,
+      stallMs: 5_000, // far above any pause a loaded machine gives a loop that comes round every 20 ms
       pollMs: 20,
       projectIds: [projectId],
       onFatal: (error) => fatal.push(error),
