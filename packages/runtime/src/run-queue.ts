@@ -112,6 +112,7 @@ async function loadDefinition(handle: DbHandle, versionId: string): Promise<Flow
       .where(eq(flowVersions.id, versionId));
     if (!version) throw new Error('The flow version of this run no longer exists.');
     definition = version.definition as FlowDefinition;
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the cache's 5000-entry bound only limits memory: a version never changes
     if (definitions.size > 5000) definitions.clear();
     definitions.set(versionId, definition);
   }
@@ -204,6 +205,7 @@ export async function processRun(
         egress,
         finishInTransaction,
         // The first attempt cannot have completed steps; later ones (retries, dead workers) may.
+        // Stryker disable next-line ConditionalExpression,EqualityOperator: the first attempt has none, and a retry is protected twice (the steps it loads and each outbound step's claim, claimStep)
         completed: run.attempt > 1 ? await completedSteps(handle.db, run.id) : undefined,
       });
     } catch (error) {

@@ -13,9 +13,22 @@ import {
   type FlowDefinition,
   findWebhookEndpoint,
   generateWebhookSecret,
+  ingestStripeWebhook,
+  MAX_WEBHOOK_BODY_BYTES,
+  metrics,
+  stripeSignatureHeader,
   webhookSecretOwner,
 } from '../src';
-import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, toDefinition } from './harness';
+import {
+  captureLogger,
+  createHookedFlow,
+  createRuntimeProject,
+  ledgerFlow,
+  post,
+  stripeEvent,
+  testLogger,
+  toDefinition,
+} from './harness';
 
 let handle: DbHandle;
 let projectId: number;
@@ -142,11 +155,134 @@ describe('an endpoint cached before another process changed it', () => {
     expect(later).toMatchObject({ status: 200, body: { runsQueued: 0 } });
   });
 
+  it('answers an endpoint deleted elsewhere as unknown once the cache has expired, even signed with its own secret', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    expect((await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
+      200,
+    );
+    await executeRows(handle.db, sql`delete from flow_run where flow_id = ${hook.flow.id} returning id`);
+    await executeRows(handle.db, sql`delete from webhook_endpoint where id = ${hook.endpointId} returning id`);
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const answer = await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
+    expect(answer.status).toBe(404);
+  });
+
   it('answers an endpoint deleted elsewhere as unknown, not as a bad signature', async () => {
     const { endpoint } = await createWebhookEndpoint(handle.db, { projectId, purpose: 'custom' });
     expect(await findWebhookEndpoint(handle.db, endpoint.id)).not.toBeNull(); // cached here
     await executeRows(handle.db, sql`delete from webhook_endpoint where id = ${endpoint.id} returning id`);
     const answer = await post(handle, endpoint.id, generateWebhookSecret(), stripeEvent('payment_intent.succeeded'));
     expect(answer.status).toBe(404);
+  });
+});
+
+/** A signed delivery of `rawBody` as ingestion receives it from the HTTP layer. */
+const deliver = (
+  endpointId: string,
+  secret: string,
+  rawBody: string,
+  extra: { toleranceSec?: number; now?: number; timestamp?: number } = {},
+) =>
+  ingestStripeWebhook(handle, {
+    endpointId,
+    rawBody,
+    signatureHeader: stripeSignatureHeader(rawBody, secret, extra.timestamp),
+    contentType: 'application/json',
+    toleranceSec: extra.toleranceSec,
+    now: extra.now,
+    logger: testLogger,
+  });
+
+/** An event's JSON padded with spaces (still the same JSON) to exactly `bytes` bytes. */
+const padded = (event: unknown, bytes: number) => {
+  const text = JSON.stringify(event);
+  return `${text.slice(0, -1)}${' '.repeat(bytes - Buffer.byteLength(text))}}`;
+};
+
+describe('the body cap and the signature window', () => {
+  it('takes a body of exactly the cap, refuses one byte more, and counts bytes, not characters', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    const event = stripeEvent('payment_intent.succeeded');
+    const atCap = padded(event, MAX_WEBHOOK_BODY_BYTES);
+    expect(Buffer.byteLength(atCap)).toBe(MAX_WEBHOOK_BODY_BYTES);
+    expect(await deliver(hook.endpointId, hook.secret, atCap)).toMatchObject({ status: 200, body: { runsQueued: 1 } });
+    const over = padded(stripeEvent('payment_intent.succeeded'), MAX_WEBHOOK_BODY_BYTES + 1);
+    expect((await deliver(hook.endpointId, hook.secret, over)).status).toBe(413);
+    // Fewer characters than the cap, more bytes (each é is two): refused as too large.
+    const wide = stripeEvent('payment_intent.succeeded', { description: 'é'.repeat(MAX_WEBHOOK_BODY_BYTES / 2) });
+    const wideText = JSON.stringify(wide);
+    expect(wideText.length).toBeLessThan(MAX_WEBHOOK_BODY_BYTES);
+    expect((await deliver(hook.endpointId, hook.secret, wideText)).status).toBe(413);
+  });
+
+  it('keeps a wider signature window when the caller asks for one (300 s otherwise)', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    const now = Math.floor(Date.now() / 1000);
+    const body = () => JSON.stringify(stripeEvent('payment_intent.succeeded'));
+    const old = { timestamp: now - 400, now };
+    expect((await deliver(hook.endpointId, hook.secret, body(), old)).status).toBe(400);
+    expect((await deliver(hook.endpointId, hook.secret, body(), { ...old, toleranceSec: 600 })).status).toBe(200);
+    expect((await deliver(hook.endpointId, hook.secret, body(), { timestamp: now - 299, now })).status).toBe(200);
+  });
+});
+
+describe('what ingestion counts and logs beside the event', () => {
+  it('counts acknowledgements by whether the event was new or a duplicate', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    const count = async (duplicate: string) =>
+      (await metrics.webhookAcks.get()).values.find((v) => v.labels.duplicate === duplicate)?.value ?? 0;
+    const [fresh, twice] = [await count('false'), await count('true')];
+    const event = stripeEvent('payment_intent.succeeded');
+    await post(handle, hook.endpointId, hook.secret, event);
+    await post(handle, hook.endpointId, hook.secret, event);
+    expect(await count('false')).toBe(fresh + 1);
+    expect(await count('true')).toBe(twice + 1);
+  });
+
+  it('still acknowledges an event whose last-delivery time cannot be written, and says so naming the endpoint', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    const failingUpdates = new Proxy(handle.db, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key === 'update') return () => ({ set: () => ({ where: () => Promise.reject(new Error('disk full')) }) });
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const { logger, lines } = captureLogger('warn');
+    const event = stripeEvent('payment_intent.succeeded');
+    const answer = await post(
+      { ...handle, db: failingUpdates } as DbHandle,
+      hook.endpointId,
+      hook.secret,
+      event,
+      undefined,
+      logger,
+    );
+    expect(answer).toMatchObject({ status: 200, body: { runsQueued: 1 } });
+    const warning = lines.find((l) => l.msg === 'webhook: last delivery time not recorded');
+    expect(warning).toMatchObject({ level: 'warn', endpointId: hook.endpointId });
+    expect(JSON.stringify(warning)).toContain('disk full');
+  });
+});
+
+describe('routing deliveries that arrive together', () => {
+  it('gives each delivery its own endpoint and its own flows, however many are looked up at once', async () => {
+    const hooks = await Promise.all(
+      ['payment_intent.succeeded', 'charge.succeeded', 'invoice.paid', 'customer.created'].map((type) =>
+        createHookedFlow(handle, projectId, ledgerFlow({ trigger: { type: 'stripe_webhook', eventTypes: [type] } })),
+      ),
+    );
+    const types = ['payment_intent.succeeded', 'charge.succeeded', 'invoice.paid', 'customer.created'];
+    // Nothing cached yet: every delivery looks its endpoint and flows up while the others do.
+    const events = hooks.map((_, i) => stripeEvent(types[i] as string));
+    const answers = await Promise.all(hooks.map((hook, i) => post(handle, hook.endpointId, hook.secret, events[i])));
+    for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: { runsQueued: 1 } });
+    for (const [i, hook] of hooks.entries()) {
+      const runs = await executeRows<{ event_id: string }>(
+        handle.db,
+        sql`select e.event_id from flow_run r join stripe_event e on e.id = r.event_row_id where r.flow_id = ${hook.flow.id}`,
+      );
+      expect(runs.map((r) => r.event_id)).toEqual([events[i]?.id]);
+    }
   });
 });
