@@ -316,7 +316,9 @@ describe("a worker's claim loop", () => {
     });
     try {
       await waitFor(async () => fatal.length > 0, 10_000);
-      expect(fatal[0]?.message).toMatch(/^The claim loop has not come round for \d+ s\.$/);
+      const seconds = Number(/^The claim loop has not come round for (\d+) s\.$/.exec(fatal[0]?.message ?? '')?.[1]);
+      expect(seconds).toBeGreaterThanOrEqual(1); // 0.6 s and more, rounded
+      expect(seconds).toBeLessThan(10);
       await new Promise((resolve) => setTimeout(resolve, 600));
       expect(fatal).toHaveLength(1);
       expect(db.calls()).toBe(1);
@@ -326,6 +328,64 @@ describe("a worker's claim loop", () => {
       await workers.stop();
     }
   }, 30_000);
+
+  it('stops claiming without bringing the process down when nobody listens for its fatal error', async () => {
+    const db = databaseThat(/update flow_run set status = 'running'/, () => 'hang');
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      heartbeatMs: 200,
+      leaseMs: 30_000,
+      stallMs: 600,
+      pollMs: 20,
+      projectIds: [projectId],
+    });
+    try {
+      // Past the stall limit and several beats more: an error thrown in the beat timer would fail this file.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(db.calls()).toBe(1);
+    } finally {
+      db.release();
+      await workers.stop();
+    }
+    expect(db.calls()).toBe(1); // stopped: the wedged claim was its last
+  }, 30_000);
+
+  it('keeps trying a claim the database refuses, waiting longer each time, and reports each failure', async () => {
+    const project = await createRuntimeProject(handle);
+    const hook = await createHookedFlow(handle, project.id, ledgerFlow());
+    expect((await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
+      200,
+    );
+    const at: number[] = [];
+    const db = databaseThat(/update flow_run set status = 'running'/, (call) => {
+      at.push(Date.now());
+      return call <= 4 ? 'fail' : 'pass';
+    });
+    const errors: unknown[] = [];
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      pollMs: 50,
+      projectIds: [project.id],
+      onError: (error) => errors.push(error),
+    });
+    try {
+      await waitFor(async () => {
+        const rows = await executeRows(
+          handle.db,
+          sql`select 1 from flow_run where flow_id = ${hook.flow.id} and status = 'succeeded'`,
+        );
+        return rows.length > 0;
+      }, 20_000);
+      expect(errors.slice(0, 4)).toEqual([1, 2, 3, 4].map(() => new Error('connection lost')));
+      // 50 ms × 2, × 4, × 8, × 16 after the 1st … 4th failure (never more than 5 s).
+      const gaps = at.slice(1, 5).map((t, i) => t - (at[i] as number));
+      for (const [i, gap] of gaps.entries()) {
+        expect(gap).toBeGreaterThanOrEqual(50 * 2 ** (i + 1) - 5);
+        expect(gap).toBeLessThan(5_000);
+      }
+      expect(gaps[0]).toBeLessThan(2_500); // 100 ms, not the 3.2 s of the sixth failure
+    } finally {
+      await workers.stop();
+    }
+  }, 60_000);
 
   it('is not reported while it comes round, however long the worker runs', async () => {
     const fatal: Error[] = [];
