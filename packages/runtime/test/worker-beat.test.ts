@@ -3,8 +3,7 @@
 // connection, and a claim loop that stops coming round reported as fatal once its stall limit passes.
 // Written for worker.ts's survivors (docs/testing.md).
 import { hostname } from 'node:os';
-import { Writable } from 'node:stream';
-import { createLogger, setting } from '@tillflow/core';
+import { setting } from '@tillflow/core';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { type SQL, sql } from 'drizzle-orm';
@@ -12,7 +11,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunServices, startWorkers } from '../src';
 import { DEFAULT_HEARTBEAT_MS } from '../src/heartbeat';
 import { workerSettings } from '../src/worker';
-import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent, waitFor } from './harness';
+import {
+  captureLogger,
+  createHookedFlow,
+  createRuntimeProject,
+  ledgerFlow,
+  post,
+  stripeEvent,
+  waitFor,
+} from './harness';
 
 let handle: DbHandle;
 let projectId: number;
@@ -60,6 +67,16 @@ function databaseThat(match: RegExp, decide: (call: number) => Answer) {
   });
   return { database: { ...handle, db } as DbHandle, calls: () => calls, release };
 }
+
+/** Resolves once the flow's (only) run has succeeded. */
+const succeeded = (flowId: string) =>
+  waitFor(async () => {
+    const rows = await executeRows(
+      handle.db,
+      sql`select 1 from flow_run where flow_id = ${flowId} and status = 'succeeded'`,
+    );
+    return rows.length > 0;
+  }, 30_000);
 
 const beatOf = async (workerId: string) =>
   (await executeRows(handle.db, sql`select 1 from worker_heartbeat where worker_id = ${workerId}`)).length;
@@ -225,14 +242,7 @@ describe("a worker's claim loop", () => {
       );
       await new Promise((resolve) => setTimeout(resolve, 300)); // the worker has been told of it
       db.release();
-      const [run] = await waitFor(async () => {
-        const rows = await executeRows<{ status: string }>(
-          handle.db,
-          sql`select status from flow_run where flow_id = ${hook.flow.id} and status = 'succeeded'`,
-        );
-        return rows.length > 0 ? rows : null;
-      }, 30_000);
-      expect(run?.status).toBe('succeeded');
+      await succeeded(hook.flow.id);
       expect(db.calls()).toBeGreaterThanOrEqual(2);
     } finally {
       await workers.stop();
@@ -265,27 +275,14 @@ describe("a worker's claim loop", () => {
     expect(held?.lease_left_s).toBeLessThanOrEqual(0);
     const next = await startWorkers(createRunServices({ database: handle }), { pollMs: 20, projectIds: [project.id] });
     try {
-      await waitFor(async () => {
-        const rows = await executeRows<{ status: string }>(
-          handle.db,
-          sql`select status from flow_run where flow_id = ${hook.flow.id} and status = 'succeeded'`,
-        );
-        return rows.length > 0;
-      }, 20_000);
+      await succeeded(hook.flow.id);
     } finally {
       await next.stop();
     }
   }, 60_000);
 
   it('logs what went wrong as a worker error when no onError is given', async () => {
-    const chunks: string[] = [];
-    const destination = new Writable({
-      write(chunk, _encoding, done) {
-        chunks.push(chunk.toString());
-        done();
-      },
-    });
-    const logger = createLogger({ TILLFLOW_LOG_LEVEL: 'debug' }, { destination });
+    const { logger, lines } = captureLogger('warn');
     const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       heartbeatMs: 200,
@@ -294,9 +291,8 @@ describe("a worker's claim loop", () => {
       logger,
     });
     try {
-      await waitFor(async () => chunks.some((c) => c.includes('worker error')));
-      const line = JSON.parse(chunks.find((c) => c.includes('worker error')) ?? '{}');
-      expect(line).toMatchObject({ level: 'error', msg: 'worker error', workerId: workers.workerId });
+      const line = await waitFor(async () => lines.find((l) => l.msg === 'worker error'));
+      expect(line).toMatchObject({ level: 'error', workerId: workers.workerId });
       expect(JSON.stringify(line)).toContain('connection lost');
     } finally {
       await workers.stop();
@@ -367,13 +363,7 @@ describe("a worker's claim loop", () => {
       onError: (error) => errors.push(error),
     });
     try {
-      await waitFor(async () => {
-        const rows = await executeRows(
-          handle.db,
-          sql`select 1 from flow_run where flow_id = ${hook.flow.id} and status = 'succeeded'`,
-        );
-        return rows.length > 0;
-      }, 20_000);
+      await succeeded(hook.flow.id);
       expect(errors.slice(0, 4)).toEqual([1, 2, 3, 4].map(() => new Error('connection lost')));
       // 50 ms × 2, × 4, × 8, × 16 after the 1st … 4th failure (never more than 5 s).
       const gaps = at.slice(1, 5).map((t, i) => t - (at[i] as number));
