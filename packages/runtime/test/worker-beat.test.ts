@@ -281,6 +281,46 @@ describe("a worker's claim loop", () => {
     }
   }, 60_000);
 
+  it('past its shutdown deadline, gives up writing a final status the database refuses instead of retrying it forever', async () => {
+    const project = await createRuntimeProject(handle);
+    const hook = await createHookedFlow(handle, project.id, ledgerFlow());
+    expect((await post(handle, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
+      200,
+    );
+    let refusing = true;
+    const db = databaseThat(/update flow_run set status = 'succeeded', error = null/, () =>
+      refusing ? 'fail' : 'pass',
+    );
+    let finishing = () => {};
+    const ended = new Promise<void>((resolve) => {
+      finishing = resolve;
+    });
+    let atFinish = false;
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      pollMs: 50,
+      projectIds: [project.id],
+      onError: () => {},
+      beforeFinish: async () => {
+        atFinish = true;
+        await ended;
+      },
+    });
+    try {
+      await waitFor(async () => atFinish);
+      const stopped = workers.stop({ deadlineMs: 300 });
+      finishing(); // the flow has ended; its status write is refused, retried every ≤ 0.5 s
+      await stopped;
+      // Its last try comes within one retry wait (≤ 0.5 s) of the deadline; wait three.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      const after = db.calls();
+      expect(after).toBeGreaterThanOrEqual(1);
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(db.calls()).toBe(after);
+    } finally {
+      refusing = false;
+    }
+  }, 30_000);
+
   it('logs what went wrong as a worker error when no onError is given', async () => {
     const { logger, lines } = captureLogger('warn');
     const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
