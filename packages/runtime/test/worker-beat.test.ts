@@ -65,7 +65,9 @@ function databaseThat(match: RegExp, decide: (call: number) => Answer) {
       };
     },
   });
-  return { database: { ...handle, db } as DbHandle, calls: () => calls, release };
+  // No LISTEN (`sql` unset): on PostgreSQL every test file shares one database, and another file's NOTIFY would wake
+  // this worker at moments the test does not choose (a backoff cut short). Its in-process wake-ups stay.
+  return { database: { ...handle, db, sql: undefined } as DbHandle, calls: () => calls, release };
 }
 
 /** Resolves once the flow's (only) run has succeeded. */
