@@ -63,7 +63,7 @@ export interface Workers {
 /** A worker's timings and identity: what it was given, else the defaults its options document. */
 export function workerSettings(options: WorkerOptions = {}) {
   const leaseMs = options.leaseMs ?? 30_000;
-  // Three beats at least within a lease, never more often than every 200 ms.
+  // At least three beats within a lease, but a short lease does not push the beat under 200 ms (a beat asked for is kept).
   const heartbeatMs = Math.min(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS, Math.max(200, Math.floor(leaseMs / 3)));
   return {
     concurrency: options.concurrency ?? 8,
