@@ -111,8 +111,7 @@ export async function replayEvent(handle: DbHandle, eventRowId: string, projectI
           where f.project_id = ${event.projectId} and f.published_version_id is not null and (
             f.id in (select flow_id from flow_run where event_row_id = ${eventRowId})
             or f.id in (select flow_id from webhook_endpoint where id = ${event.endpointId})
-            or (f.kind = 'system' and f.system_kind = (select purpose from webhook_endpoint where id = ${event.endpointId}))
-            or f.trigger->>'endpointId' = ${event.endpointId ?? ''})`,
+            or (f.kind = 'system' and f.system_kind = (select purpose from webhook_endpoint where id = ${event.endpointId})))`,
     );
     const targets = candidates.filter((f) => triggerAccepts(f.trigger, event.type));
     if (targets.length === 0) return [];

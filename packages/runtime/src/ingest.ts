@@ -1,6 +1,6 @@
 import { type CappedBody, type Logger, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
 import { type DbHandle, type Executor, flows, preparedRows, webhookEndpoints } from '@tillflow/db';
-import { and, eq, isNotNull, or, sql } from 'drizzle-orm';
+import { and, eq, isNotNull, sql } from 'drizzle-orm';
 import { acceptedSecrets } from './endpoints';
 import { type FlowTrigger, triggerAccepts } from './graph';
 import { metrics } from './metrics';
@@ -249,13 +249,14 @@ export async function subscribedFlows(
   endpoint: typeof webhookEndpoints.$inferSelect,
   eventType: string,
 ): Promise<{ id: string; publishedVersionId: string }[]> {
-  const conditions = [sql`${flows.trigger}->>'endpointId' = ${endpoint.id}`];
-  if (endpoint.flowId) conditions.push(eq(flows.id, endpoint.flowId));
-  else conditions.push(and(eq(flows.kind, 'system'), eq(flows.systemKind, endpoint.purpose)) as never);
+  // A custom endpoint serves its one flow; a shared (system) endpoint serves the project's system flows of its purpose.
+  const listening = endpoint.flowId
+    ? eq(flows.id, endpoint.flowId)
+    : and(eq(flows.kind, 'system'), eq(flows.systemKind, endpoint.purpose));
   const rows = await tx
     .select({ id: flows.id, publishedVersionId: flows.publishedVersionId, trigger: flows.trigger })
     .from(flows)
-    .where(and(eq(flows.projectId, endpoint.projectId), isNotNull(flows.publishedVersionId), or(...conditions)));
+    .where(and(eq(flows.projectId, endpoint.projectId), isNotNull(flows.publishedVersionId), listening));
   return rows
     .filter((f) => triggerAccepts(f.trigger as FlowTrigger, eventType))
     .map((f) => ({ id: f.id, publishedVersionId: f.publishedVersionId as string }));

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createFlow,
   createWebhookEndpoint,
-  type FlowDefinition,
   findWebhookEndpoint,
   generateWebhookSecret,
   ingestStripeWebhook,
@@ -84,30 +83,38 @@ describe('what ingestion records of an event', () => {
     });
   });
 
-  it('queues one run for each published flow listening on a shared endpoint, each with its own version', async () => {
+  it('queues one run for each published system flow of the shared endpoint\'s purpose, each with its own version, and no other flow', async () => {
     const { endpoint, secret } = await createWebhookEndpoint(handle.db, { projectId, purpose: 'orders' });
+    const listening = toDefinition({
+      ...ledgerFlow(),
+      trigger: { type: 'stripe_webhook', eventTypes: ['charge.refunded'] },
+    });
     const made = [];
-    for (const name of ['first', 'second', 'third']) {
-      const listening = toDefinition({
-        ...ledgerFlow(),
-        trigger: { type: 'stripe_webhook', eventTypes: ['charge.refunded'] },
-      });
-      // A system flow names the shared endpoint it listens on in its trigger.
-      const definition = {
-        ...listening,
-        trigger: { ...listening.trigger, endpointId: endpoint.id },
-      } as unknown as FlowDefinition;
+    for (const name of ['first', 'second', 'third'])
       made.push(
         await createFlow(handle.db, {
           projectId,
           name: `Shared ${name} ${endpoint.id}`,
           kind: 'system',
           systemKind: 'orders',
-          definition,
+          definition: listening,
           publish: name !== 'third', // a draft listens to nothing
         }),
       );
-    }
+    // Listening for the same event type, but not on this endpoint: a system flow of another purpose (it has a shared
+    // endpoint of its own) and a custom flow (it has its own endpoint).
+    const otherPurpose = await createFlow(handle.db, {
+      projectId,
+      name: `Refunds ${endpoint.id}`,
+      kind: 'system',
+      systemKind: 'refunds',
+      definition: listening,
+      publish: true,
+    });
+    const custom = await createHookedFlow(handle, projectId, {
+      ...ledgerFlow(),
+      trigger: { type: 'stripe_webhook', eventTypes: ['charge.refunded'] },
+    });
     const event = stripeEvent('charge.refunded');
     const answer = await post(handle, endpoint.id, secret, event);
     expect(answer.body).toMatchObject({ runsQueued: 2 });
@@ -121,6 +128,11 @@ describe('what ingestion records of an event', () => {
       .map((f) => ({ flow_id: f.id, flow_version_id: (f as { publishedVersionId: string }).publishedVersionId }))
       .sort((a, b) => a.flow_id.localeCompare(b.flow_id));
     expect(runs).toEqual(published);
+    expect(runs.map((r) => r.flow_id)).not.toContain(otherPurpose.id);
+    expect(runs.map((r) => r.flow_id)).not.toContain(custom.flow.id);
+    // The custom flow's own endpoint still serves it, and only it.
+    const own = stripeEvent('charge.refunded');
+    expect((await post(handle, custom.endpointId, custom.secret, own)).body).toMatchObject({ runsQueued: 1 });
   });
 });
 
