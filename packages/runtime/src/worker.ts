@@ -31,6 +31,8 @@ export interface WorkerOptions {
   restarts?: number;
   /** Finished runs older than this many days are purged hourly (default TILLFLOW_RUN_RETENTION_DAYS or 30; 0 keeps all). */
   retentionDays?: number;
+  /** How often this worker purges finished runs past their retention and day-old heartbeats (default hourly). */
+  purgeEveryMs?: number;
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
   projectIds?: number[];
   onError?: (error: unknown) => void;
@@ -80,6 +82,7 @@ export function workerSettings(options: WorkerOptions = {}) {
     kind: options.kind ?? 'worker',
     restarts: options.restarts ?? 0,
     retentionDays: options.retentionDays ?? setting('TILLFLOW_RUN_RETENTION_DAYS'),
+    purgeEveryMs: options.purgeEveryMs ?? 3_600_000,
   };
 }
 
@@ -98,6 +101,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
     kind,
     restarts,
     retentionDays,
+    purgeEveryMs,
   } = workerSettings(options);
   const logger = (options.logger ?? services.logger).child({
     workerId,
@@ -165,7 +169,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
     purgeStaleHeartbeats(handle).catch(onError);
   };
   // Every worker may purge: deleting what is already gone is harmless.
-  const retention = setInterval(purge, 3600_000);
+  const retention = setInterval(purge, purgeEveryMs);
   retention.unref();
 
   const notifyIdle = () => {

@@ -105,6 +105,7 @@ describe("a worker's settings", () => {
       kind: 'worker',
       restarts: 0,
       retentionDays: setting('TILLFLOW_RUN_RETENTION_DAYS'),
+      purgeEveryMs: 3_600_000,
     });
     expect(given.workerId).toMatch(
       new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${process.pid}:[0-9a-f]{8}$`),
@@ -125,6 +126,7 @@ describe("a worker's settings", () => {
       kind: 'studio',
       restarts: 4,
       retentionDays: 0,
+      purgeEveryMs: 60_000,
     });
     expect(given).toEqual({
       concurrency: 3,
@@ -138,6 +140,7 @@ describe("a worker's settings", () => {
       kind: 'studio',
       restarts: 4,
       retentionDays: 0,
+      purgeEveryMs: 60_000,
     });
     expect(workerSettings({ leaseMs: 3_000, heartbeatMs: 2_000 }).heartbeatMs).toBe(1_000);
     expect(workerSettings({ leaseMs: 3_001 }).heartbeatMs).toBe(1_000);
@@ -287,6 +290,22 @@ describe("a worker's claim loop", () => {
     }
   }, 60_000);
 
+  it('does not report a claim the database refuses once the worker is stopping (the pool may be closing)', async () => {
+    const { project } = await projectWithQueuedRun();
+    const db = databaseThat(/update flow_run set status = 'running'/, (call) => (call === 1 ? 'fail-late' : 'pass'));
+    const errors: unknown[] = [];
+    const workers = await startWorkers(createRunServices({ database: db.database }), {
+      pollMs: 50,
+      projectIds: [project.id],
+      onError: (error) => errors.push(error),
+    });
+    await waitFor(async () => db.calls() === 1);
+    const stopped = workers.stop();
+    db.release();
+    await stopped;
+    expect(errors).toEqual([]);
+  }, 60_000);
+
   it('past its shutdown deadline, gives up writing a final status the database refuses instead of retrying it forever', async () => {
     const { project } = await projectWithQueuedRun();
     let refusing = true;
@@ -428,6 +447,60 @@ describe("a worker's claim loop", () => {
     try {
       await new Promise((resolve) => setTimeout(resolve, 1_500));
       expect(fatal).toEqual([]);
+    } finally {
+      await workers.stop();
+    }
+  }, 30_000);
+});
+
+describe("a worker's retention purge", () => {
+  // Only runs over a century old are purged here: every test file shares one PostgreSQL database, and a shorter
+  // retention would delete other files' aged runs (executor.test.ts purges its own 40-day-old run and counts it).
+  const CENTURY_DAYS = 36_500;
+
+  /** A finished run of a new project, made 101 years old, and a worker's heartbeat last seen two days ago. */
+  async function agedRunAndHeartbeat() {
+    const { project, hook } = await projectWithQueuedRun();
+    await handle.db.execute(
+      sql`update flow_run set status = 'succeeded', created_at = now() - interval '36865 days' where flow_id = ${hook.flow.id}`,
+    );
+    const workerId = `gone-${hook.flow.id}`;
+    await handle.db.execute(
+      sql`insert into worker_heartbeat (worker_id, host, pid, kind, beat_at)
+          values (${workerId}, 'h', 1, 'worker', now() - interval '2 days')`,
+    );
+    const runsLeft = async () =>
+      (await executeRows(handle.db, sql`select 1 from flow_run where flow_id = ${hook.flow.id}`)).length;
+    return { project, workerId, runsLeft };
+  }
+
+  it('deletes finished runs past the retention and day-old heartbeats every period', async () => {
+    const aged = await agedRunAndHeartbeat();
+    const workers = await startWorkers(createRunServices({ database: handle }), {
+      retentionDays: CENTURY_DAYS,
+      purgeEveryMs: 100,
+      projectIds: [aged.project.id],
+      onError: () => {},
+    });
+    try {
+      await waitFor(async () => (await aged.runsLeft()) === 0 && (await beatOf(aged.workerId)) === 0, 10_000);
+    } finally {
+      await workers.stop();
+    }
+  }, 30_000);
+
+  it('keeps every run when the retention is 0 days, and still clears day-old heartbeats', async () => {
+    const aged = await agedRunAndHeartbeat();
+    const workers = await startWorkers(createRunServices({ database: handle }), {
+      retentionDays: 0,
+      purgeEveryMs: 100,
+      projectIds: [aged.project.id],
+      onError: () => {},
+    });
+    try {
+      await waitFor(async () => (await beatOf(aged.workerId)) === 0, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 300)); // a few more periods
+      expect(await aged.runsLeft()).toBe(1);
     } finally {
       await workers.stop();
     }
