@@ -5,8 +5,8 @@
 import { sealSecret } from '@tillflow/core';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
-import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { getTableName, sql, type Table } from 'drizzle-orm';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   createFlow,
   createWebhookEndpoint,
@@ -296,5 +296,84 @@ describe('routing deliveries that arrive together', () => {
       );
       expect(runs.map((r) => r.event_id)).toEqual([events[i]?.id]);
     }
+  });
+});
+
+/** The same database, noting the table of every `select … from` (the routing reads) and `update` ingestion builds. */
+function countingReads() {
+  const reads: string[] = [];
+  const updates: string[] = [];
+  const db = new Proxy(handle.db, {
+    get(target, key, receiver) {
+      const value = Reflect.get(target, key, receiver);
+      if (key === 'update')
+        return (table: Table) => {
+          updates.push(getTableName(table));
+          return value.call(target, table);
+        };
+      if (key !== 'select') return typeof value === 'function' ? value.bind(target) : value;
+      return (...args: unknown[]) => {
+        const builder = value.apply(target, args);
+        const from = builder.from.bind(builder);
+        builder.from = (table: Table) => {
+          reads.push(getTableName(table));
+          return from(table);
+        };
+        return builder;
+      };
+    },
+  });
+  return { database: { ...handle, db } as DbHandle, reads, updates };
+}
+
+describe('the routing cache', () => {
+  // The clock stands still here, so the entries stay fresh however slowly a loaded machine runs the deliveries.
+  afterEach(() => vi.restoreAllMocks());
+  const freezeClock = () => vi.spyOn(Date, 'now').mockReturnValue(Date.now());
+
+  it('reads an endpoint and its flows once for a burst of deliveries, and not again while they are fresh (2 s)', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow()); // clears the cache
+    const { database, reads } = countingReads();
+    freezeClock();
+    const burst = Array.from({ length: 5 }, () => stripeEvent('payment_intent.succeeded'));
+    const answers = await Promise.all(burst.map((event) => post(database, hook.endpointId, hook.secret, event)));
+    for (const answer of answers) expect(answer).toMatchObject({ status: 200, body: { runsQueued: 1 } });
+    expect(reads).toEqual(['webhook_endpoint', 'flow']);
+    // Later deliveries of the same type, and one of a type no flow listens for (its flows are looked up once).
+    await post(database, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'));
+    await post(database, hook.endpointId, hook.secret, stripeEvent('customer.created'));
+    await post(database, hook.endpointId, hook.secret, stripeEvent('customer.created'));
+    expect(reads).toEqual(['webhook_endpoint', 'flow', 'flow']);
+  });
+
+  it("writes an endpoint's last delivery time once for a burst of deliveries, not once per delivery (5 s)", async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    const { database, updates } = countingReads();
+    freezeClock();
+    const burst = Array.from({ length: 4 }, () => stripeEvent('payment_intent.succeeded'));
+    for (const event of burst) await post(database, hook.endpointId, hook.secret, event);
+    expect(updates).toEqual(['webhook_endpoint']);
+    const [row] = await executeRows<{ last_delivery_at: string | null }>(
+      handle.db,
+      sql`select last_delivery_at from webhook_endpoint where id = ${hook.endpointId}`,
+    );
+    expect(row?.last_delivery_at).not.toBeNull();
+  });
+
+  it('reads the endpoint afresh on a signature it does not accept, and only the endpoint (the flows stay cached)', async () => {
+    const hook = await createHookedFlow(handle, projectId, ledgerFlow());
+    const { database, reads } = countingReads();
+    freezeClock();
+    expect((await post(database, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
+      200,
+    );
+    const forged = await post(database, hook.endpointId, 'whsec_not_ours', stripeEvent('payment_intent.succeeded'));
+    expect(forged.status).toBe(400);
+    expect(reads).toEqual(['webhook_endpoint', 'flow', 'webhook_endpoint']);
+    // The flows read before stay cached: the next good delivery reads nothing.
+    expect((await post(database, hook.endpointId, hook.secret, stripeEvent('payment_intent.succeeded'))).status).toBe(
+      200,
+    );
+    expect(reads).toHaveLength(3);
   });
 });
