@@ -83,7 +83,7 @@ describe('what ingestion records of an event', () => {
     });
   });
 
-  it('queues one run for each published system flow of the shared endpoint\'s purpose, each with its own version, and no other flow', async () => {
+  it("queues one run for each published system flow of the shared endpoint's purpose, each with its own version, and no other flow", async () => {
     const { endpoint, secret } = await createWebhookEndpoint(handle.db, { projectId, purpose: 'orders' });
     const listening = toDefinition({
       ...ledgerFlow(),
