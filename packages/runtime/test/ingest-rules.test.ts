@@ -375,5 +375,16 @@ describe('the routing cache', () => {
       200,
     );
     expect(reads).toHaveLength(3);
+    // Signed with our secret but too long ago: refused without another read (no rotation explains an old timestamp).
+    const tenMinutesAgo = Math.floor(Date.now() / 1000) - 600;
+    const stale = await post(
+      database,
+      hook.endpointId,
+      hook.secret,
+      stripeEvent('payment_intent.succeeded'),
+      tenMinutesAgo,
+    );
+    expect(stale.status).toBe(400);
+    expect(reads).toHaveLength(3);
   });
 });
