@@ -268,7 +268,7 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
 }
 
 const permanentFlags = new WeakMap<StepResult, boolean>();
-const permanentOf = (step: StepResult) => permanentFlags.get(step) ?? false;
+const permanentOf = (step: StepResult) => permanentFlags.get(step) === true;
 const retryAfterOf = new WeakMap<StepResult, number>();
 
 function skippedStep(node: GraphNode): StepResult {

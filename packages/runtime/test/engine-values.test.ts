@@ -81,6 +81,13 @@ const doubles: Record<string, NodeExecutor> = {
       return { wrote: 'by this worker' };
     },
   },
+  test_sees_test_run: { effect: 'pure', execute: (ctx) => ({ testRun: ctx.testRun }) },
+  test_write_refused: {
+    effect: 'database',
+    execute: () => {
+      throw new Error('the ledger is full');
+    },
+  },
   test_call: {
     effect: 'external',
     execute: (ctx) => {
@@ -452,5 +459,29 @@ describe('an outbound step another worker completed', () => {
       reused: true,
     });
     expect(step(outcome, 'after')?.output).toEqual({ echoed: 'elsewhere' });
+  });
+});
+
+describe('what a node is handed, and a refusal before it runs', () => {
+  it("tells a node whether it runs in a builder's test run (not unless the run says so)", async () => {
+    const definition = flow([{ id: 'look', type: 'test_sees_test_run' }]);
+    expect(step(await runUnsaved(definition), 'look')?.output).toEqual({ testRun: false });
+    expect(step(await runUnsaved(definition, { testRun: true }), 'look')?.output).toEqual({ testRun: true });
+  });
+
+  it("fails for good, in the catalog's words, a node whose settings its kind refuses, without running it", async () => {
+    const outcome = await runUnsaved(
+      flow([{ id: 'insert', type: 'insert_row', config: { values: { note: 'no table named' } } }]),
+    );
+    expect(outcome).toMatchObject({ status: 'failed', permanent: true });
+    expect(outcome.error).toMatch(/^insert: .*settings are not valid/);
+  });
+
+  it("fails a test run's database node in its own words, its transaction rolled back", async () => {
+    const outcome = await runUnsaved(flow([{ id: 'write', type: 'test_write_refused' }]), {
+      testRun: true,
+      rollbackDatabaseEffects: true,
+    });
+    expect(outcome).toMatchObject({ status: 'failed', error: 'write: the ledger is full' });
   });
 });
