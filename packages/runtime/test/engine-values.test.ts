@@ -363,6 +363,37 @@ describe('a failure inside a shared transaction', () => {
   });
 });
 
+describe('a segment that fails once and then succeeds node by node', () => {
+  it('records the pure steps after the last database step too, once the re-run ends', async () => {
+    const { projectId, runId } = await queuedRun();
+    const note = `flaky ${runId}`;
+    const outcome = await runSaved(
+      { projectId, runId },
+      flow(
+        [
+          { id: 'a_insert', type: 'insert_row', config: { table: 'ledger', values: { note, amount: 5 } } },
+          { id: 'b_flaky', type: 'test_flaky' },
+          { id: 'c_after', type: 'test_echo', config: { value: 'after' } },
+        ],
+        [
+          { source: 'a_insert', target: 'b_flaky' },
+          { source: 'b_flaky', target: 'c_after' },
+        ],
+      ),
+    );
+    expect(outcome.status).toBe('succeeded');
+    expect((await recorded(runId)).map((s) => [s.node_id, s.status])).toEqual([
+      ['a_insert', 'succeeded'],
+      ['b_flaky', 'succeeded'],
+      ['c_after', 'succeeded'],
+    ]);
+    const { rows } = await queryRows(handle.db, projectId, { kind: 'backend' }, 'ledger', {
+      filters: [{ column: 'note', op: 'eq', value: note }],
+    });
+    expect(rows.map((r) => r.amount)).toEqual([5]);
+  });
+});
+
 describe('a failure right after database nodes', () => {
   it('re-runs consecutive writes each in its own transaction (nothing pending before the second), once each', async () => {
     const { projectId, runId } = await queuedRun();
