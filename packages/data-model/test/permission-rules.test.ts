@@ -93,6 +93,31 @@ describe('permission rules a builder meets', () => {
     await deleteRole(handle.db, projectId, 'support');
   });
 
+  it('a role name a table could not take is refused in words that say it is a role name', async () => {
+    const error = await expectDataError(
+      createRole(handle.db, projectId, '2nd shift'),
+      'VALIDATION',
+      /^A role name must start with a letter/,
+    );
+    expect(error.fieldErrors).toEqual({ name: error.message });
+  });
+
+  it('"own rows" on a table without an owner column is refused, saying on the scope field what to do first', async () => {
+    await createTable(handle.db, projectId, { name: 'notice', columns: [{ name: 'body', type: 'text' }] });
+    const error = await expectDataError(
+      setTablePermission(handle.db, projectId, {
+        role: 'user',
+        table: 'notice',
+        operation: 'read',
+        allowed: true,
+        scope: 'own',
+      }),
+      'VALIDATION',
+      /^Table "notice" has no owner column, so "own rows" cannot apply to it\.$/,
+    );
+    expect(error.fieldErrors).toEqual({ scope: 'Mark an owner column first.' });
+  });
+
   it('widening an existing grant from own rows to all rows takes effect, and narrowing it back too', async () => {
     const seats = async (actor: Actor) =>
       (
@@ -202,6 +227,12 @@ describe('permission rules a builder meets', () => {
       setActionPermission(handle.db, projectId, { role: 'admin', action: 42 as unknown as string, allowed: true }),
       'VALIDATION',
       /^"42" is not an action name\.$/,
+    );
+    // Not a string at all, though its text would pass as a name.
+    await expectDataError(
+      setActionPermission(handle.db, projectId, { role: 'admin', action: null as unknown as string, allowed: true }),
+      'VALIDATION',
+      /^"null" is not an action name\.$/,
     );
     const admin: Actor = { kind: 'endUser', userId: (alice as { userId: number }).userId, role: 'admin' };
     for (const good of ['loyalty.award_points', 'shipping2.label', 'refund']) {
