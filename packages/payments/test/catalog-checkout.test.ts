@@ -138,12 +138,14 @@ describe('selling catalog prices', () => {
         promotionCode: 'WINTER',
       }),
     ).rejects.toThrow('The code WINTER is not valid or has expired.');
+    // A button that also lets the shopper type a code: the code named wins (Stripe takes one or the other).
     const created = await createPaymentAction(services, ctx.project.id, ctx.asUser(ctx.alice), {
       orderId: order.id,
       method: 'checkout',
       ...urls,
       items: [{ price: mugPrice.id, quantity: 2 }],
       promotionCode: 'SPRING',
+      allowPromotionCodes: true,
     });
     const row = await getRow(env.handle.db, ctx.project.id, BACKEND, 'payment', created.paymentId);
     expect(row).toMatchObject({
