@@ -369,10 +369,13 @@ describe('payment action rules', () => {
       const shop = await createPaymentsProject(env.handle, env.sandbox);
       const id = shop.project.id;
       const alice = shop.asUser(shop.alice);
+      const other = await insertRow(env.handle.db, id, alice, 'order', { title: 'Other' });
       const open = await insertRow(env.handle.db, id, alice, 'order', { title: 'Basket' });
       await recordOrderTotal(env.handle.db, id, 'order', open, { amount: 3400, currency: 'eur' });
       const written = await getRow(env.handle.db, id, BACKEND, 'order', open.id);
       expect([written?.amount, written?.currency]).toEqual([3400, 'eur']);
+      // Only that order: another of the shop's orders keeps its empty amount.
+      expect((await getRow(env.handle.db, id, BACKEND, 'order', other.id))?.amount).toBeNull();
       // The same total again changes nothing; another total, or the same amount in another currency, is refused.
       await expect(
         recordOrderTotal(env.handle.db, id, 'order', written as never, { amount: 3400, currency: 'eur' }),
@@ -395,8 +398,6 @@ describe('payment action rules', () => {
       ).toBe(
         `Order ${open.id} is for €34.00, but these items come to $34.00; pay for the items the order was made for.`,
       );
-      const other = await insertRow(env.handle.db, id, alice, 'order', { title: 'Other' });
-      expect((await getRow(env.handle.db, id, BACKEND, 'order', other.id))?.amount).toBeNull();
 
       // A shop with no amount column records nothing; one with no currency column records the amount, and reads
       // a stated amount in the shop's currency.

@@ -12,15 +12,13 @@ export interface ProxiedRequest {
  * What the proxy does with one request: pass it on; pass it on but lose the
  * answer (the server acted, the client sees its connection drop: the case a
  * network retry exists for); answer with a status without passing it on; or
- * pass on another body and headers instead (e.g. an event re-signed in the other mode); or pass it on and
- * change the answer's body before the client sees it (e.g. Stripe saying at once that a refund failed).
+ * pass on another body and headers instead (e.g. an event re-signed in the other mode).
  */
 export type ProxyDecision =
   | 'forward'
   | 'drop-response'
   | { status: number }
-  | { rewrite: { body: string; headers: Record<string, string> } }
-  | { answer: (body: string) => string };
+  | { rewrite: { body: string; headers: Record<string, string> } };
 
 /** A plain HTTP proxy in front of `target` whose `decide` picks what happens to each request. */
 export async function startProxy(
@@ -39,8 +37,7 @@ export async function startProxy(
         res.writeHead(decision.status, { 'content-type': 'application/json' }).end('{"error":"held by the test"}');
         return;
       }
-      const rewritten = typeof decision === 'object' && 'rewrite' in decision ? decision.rewrite : null;
-      const answerWith = typeof decision === 'object' && 'answer' in decision ? decision.answer : null;
+      const rewritten = typeof decision === 'object' ? decision.rewrite : null;
       const sent = rewritten ? Buffer.from(rewritten.body) : body;
       const headers = rewritten
         ? { ...req.headers, ...rewritten.headers, 'content-length': String(sent.length) }
@@ -55,14 +52,7 @@ export async function startProxy(
               req.socket.destroy();
               return;
             }
-            const received = Buffer.concat(parts);
-            if (!answerWith) {
-              res.writeHead(answer.statusCode ?? 502, answer.headers).end(received);
-              return;
-            }
-            const out = Buffer.from(answerWith(received.toString()));
-            const { 'transfer-encoding': _chunked, ...headers } = answer.headers;
-            res.writeHead(answer.statusCode ?? 502, { ...headers, 'content-length': String(out.length) }).end(out);
+            res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(parts));
           });
         },
       );

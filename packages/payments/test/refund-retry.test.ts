@@ -51,33 +51,3 @@ describe('a refund call retried over the network', () => {
     ).toBe(atStripe.data[0].id);
   });
 });
-
-describe('a refund Stripe answers as failed at once', () => {
-  let handle: DbHandle;
-  let sandbox: Sandbox;
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
-
-  beforeAll(async () => {
-    ({ handle, sandbox } = await startEnvironment());
-    // Stripe may answer a refund `failed` straight away (the sandbox never does): the proxy says so for it.
-    proxy = await startProxy(sandbox.url, (req) =>
-      req.method === 'POST' && req.path.startsWith('/v1/refunds')
-        ? { answer: (body) => JSON.stringify({ ...JSON.parse(body), status: 'failed' }) }
-        : 'forward',
-    );
-    process.env.TILLFLOW_SANDBOX_URL = proxy.url;
-  });
-  afterAll(async () => {
-    await proxy.close();
-    await sandbox.close();
-    await handle.close();
-  });
-
-  it('is answered FAILED to the admin who asked, with its Stripe id recorded; the callback gives the final word', async () => {
-    const { project, admin, asUser, paymentId } = await paidPaymentIntent(handle, sandbox, 1000);
-    const refund = await refundAction(paymentServices(handle), project.id, asUser(admin), { paymentId, amount: 300 });
-    expect(refund).toMatchObject({ status: 'FAILED', amount: 300, stripeRefundId: expect.stringMatching(/^re_/) });
-    const row = await getRow(handle.db, project.id, { kind: 'backend' }, 'refund', refund.refundId);
-    expect(row).toMatchObject({ stripe_refund_id: refund.stripeRefundId, status: 'PENDING' });
-  });
-});
