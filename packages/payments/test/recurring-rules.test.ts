@@ -15,6 +15,7 @@ import {
   paymentServices,
   returnUrls,
   type SentCall,
+  servicesWith,
   setRow,
   watchedServices,
 } from './harness';
@@ -145,5 +146,35 @@ describe('a subscription checkout', () => {
     await offerPlans(env.handle, shop.project.id, [weekly.id, shop.monthly.id]);
     expect(await trialOf(alice, { plan: weekly.id })).toEqual({ row: 7, asked: 7 });
     expect(await trialOf(alice, { plan: shop.monthly.id })).toEqual({ row: null, asked: 'none' });
+  });
+});
+
+describe('a subscription checkout Stripe refuses', () => {
+  it("is refused to the shopper in Stripe's words, not answered with nothing", async () => {
+    const shop = await planShop();
+    const refusing = servicesWith(env.handle, (context) => {
+      const stripe = new Proxy(context.stripe, {
+        get(target, key, receiver) {
+          if (key !== 'checkout') return Reflect.get(target, key, receiver);
+          const create = async () => {
+            throw Object.assign(new Error('This account cannot take subscriptions yet.'), {
+              type: 'StripeInvalidRequestError',
+            });
+          };
+          return { sessions: { create } };
+        },
+      });
+      return { ...context, stripe };
+    });
+    await expect(
+      initiateRecurringAction(refusing, shop.project.id, shop.asUser(shop.alice), {
+        orderId: await shop.order(),
+        plan: shop.monthly.id,
+        ...returnUrls(),
+      }),
+    ).rejects.toMatchObject({
+      code: 'VALIDATION',
+      message: 'Stripe refused the request: This account cannot take subscriptions yet.',
+    });
   });
 });
