@@ -29,7 +29,7 @@ export interface WorkerOptions {
   kind?: 'studio' | 'worker';
   /** How many times a supervisor restarted this worker (reported in the heartbeat). */
   restarts?: number;
-  /** Finished runs older than this many days are purged hourly (default TILLFLOW_RUN_RETENTION_DAYS or 30; 0 keeps all). */
+  /** Finished runs older than this many days are purged every `purgeEveryMs` (default TILLFLOW_RUN_RETENTION_DAYS or 30; 0 keeps all). */
   retentionDays?: number;
   /** How often this worker purges finished runs past their retention and day-old heartbeats (default hourly). */
   purgeEveryMs?: number;
