@@ -78,6 +78,19 @@ describe('a subscription checkout', () => {
     expect((await shop.subscribe('sandbox')).row?.livemode).toBe(false);
   });
 
+  it("reads, before Stripe sends any event, as Stripe's subscription will start: incomplete, not set to cancel, on the shopper's Stripe customer", async () => {
+    const shop = await planShop();
+    const { started, row } = await shop.subscribe('sandbox');
+    expect(row).toMatchObject({ status: 'INCOMPLETE', cancel_at_period_end: false, stripe_subscription_id: null });
+    // The Checkout Session is made for the shopper's own customer, and the row names the same one.
+    const session = await shop.stripe.checkout.sessions.retrieve(String(row?.stripe_checkout_session_id));
+    expect(session.url).toBe(started.checkoutUrl);
+    expect(row?.stripe_customer_id).toMatch(/^cus_/);
+    expect(session.customer).toBe(row?.stripe_customer_id);
+    const customer = (await shop.stripe.customers.retrieve(String(row?.stripe_customer_id))) as Stripe.Customer;
+    expect(customer.email).toBe(shop.alice.email);
+  });
+
   it('is asked for under the key recorded on its row, once for the same order and plan, anew for another plan', async () => {
     const shop = await planShop();
     const orderId = await shop.order();

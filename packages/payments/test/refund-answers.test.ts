@@ -95,6 +95,27 @@ describe('refunds as Stripe sees them', () => {
     expect(atStripe.amount).toBe(650);
   });
 
+  it('gives a mismatch whose charge was never recorded back on its own PaymentIntent, up to what it collected', async () => {
+    const shop = await paidPaymentIntent(env.handle, env.sandbox, 1000);
+    // Stripe collected 650 on the intent Tillflow recorded; the row knows the amount but not the charge (a row
+    // written before charges were recorded with a mismatch, or edited by hand).
+    const mismatch = await secondPayment(shop, 650, {
+      amount: 1000,
+      status: 'AMOUNT_MISMATCH',
+      amount_received: 650,
+      currency_received: 'usd',
+      stripe_charge_id: null,
+    });
+    const refund = await refundAction(paymentServices(env.handle), shop.project.id, BACKEND, {
+      paymentId: mismatch.payment.id,
+    });
+    expect(refund).toMatchObject({ amount: 650, remaining: 0, status: 'PENDING' });
+    const atStripe = await shop.stripe.refunds.retrieve(String(refund.stripeRefundId));
+    expect(atStripe.payment_intent).toBe(mismatch.intent.id);
+    expect(atStripe.charge).toBe(mismatch.intent.latest_charge);
+    expect(atStripe.amount).toBe(650);
+  });
+
   it('says FAILED when Stripe fails the refund on the spot, and PENDING until the webhook when it succeeds at once', async () => {
     const shop = await paidPaymentIntent(env.handle, env.sandbox, 1000);
     const failed = await refundAction(answering({ status: 'failed' }), shop.project.id, BACKEND, {
