@@ -165,10 +165,13 @@ async function finishRun(handle: DbHandle, statement: SQL, hooks: ProcessRunHook
     } catch (error) {
       hooks.onFinishError?.(error);
       if (hooks.givingUp?.()) throw error;
-      await new Promise((r) => setTimeout(r, Math.min(500, 50 * 2 ** Math.min(failures, 4))));
+      await new Promise((r) => setTimeout(r, finishRetryDelayMs(failures)));
     }
   }
 }
+
+/** How long finishRun waits after its `failures`-th refused write (from 0): 50 ms doubling, at most 0.5 s. */
+export const finishRetryDelayMs = (failures: number): number => Math.min(500, 50 * 2 ** Math.min(failures, 4));
 
 export async function processRun(
   services: RunServices,

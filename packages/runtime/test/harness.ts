@@ -5,6 +5,7 @@ import { createEgressGuard, createLogger, type Logger } from '@tillflow/core';
 import { createTable, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, type DbHandle, projects } from '@tillflow/db';
 import { uniqueSuffix } from '@tillflow/db/testing';
+import type { SQL } from 'drizzle-orm';
 import {
   createFlow,
   createWebhookEndpoint,
@@ -240,3 +241,43 @@ export async function startTestEndpoint(path = '/hook') {
 }
 
 export type TestEndpoint = Awaited<ReturnType<typeof startTestEndpoint>>;
+
+export type Answer = 'fail' | 'fail-late' | 'hang' | 'late' | 'pass';
+/**
+ * The same database, but each statement whose text matches is answered as `decide` says: failed, held
+ * unanswered (a dead connection) until `release()` (then passed through, or failed), run at once but
+ * answered only on `release()` (a slow network), or passed through. Prepared statements fall back to
+ * `execute` here.
+ */
+export function databaseThat(handle: DbHandle, match: RegExp, decide: (call: number) => Answer) {
+  let calls = 0;
+  let release = () => {};
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const dialect = (handle.db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect;
+  const db = new Proxy(handle.db, {
+    get(target, key, receiver) {
+      if (key === 'session') return undefined;
+      const value = Reflect.get(target, key, receiver);
+      if (key !== 'execute') return typeof value === 'function' ? value.bind(target) : value;
+      return (query: SQL) => {
+        if (!match.test(dialect.sqlToQuery(query).sql)) return value.call(target, query);
+        calls += 1;
+        const answer = decide(calls);
+        if (answer === 'fail') return Promise.reject(new Error('connection lost'));
+        if (answer === 'hang') return released.then(() => value.call(target, query));
+        if (answer === 'fail-late') return released.then(() => Promise.reject(new Error('connection lost')));
+        if (answer === 'late') {
+          // drizzle's query is lazy: Promise.resolve starts it now.
+          const result = Promise.resolve(value.call(target, query));
+          return released.then(() => result);
+        }
+        return value.call(target, query);
+      };
+    },
+  });
+  // No LISTEN (`sql` unset): on PostgreSQL every test file shares one database, and another file's NOTIFY would wake
+  // this worker at moments the test does not choose (a backoff cut short). Its in-process wake-ups stay.
+  return { database: { ...handle, db, sql: undefined } as DbHandle, calls: () => calls, release };
+}

@@ -10,8 +10,16 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { createRunServices, type NodeExecutor } from '../src';
 import { beat } from '../src/heartbeat';
 import { metrics } from '../src/metrics';
-import { backoffMs, claimRuns, extendLeases, processRun, type RetryPolicy, releaseRuns } from '../src/run-queue';
-import { captureLogger, createHookedFlow, createRuntimeProject, post, stripeEvent } from './harness';
+import {
+  backoffMs,
+  claimRuns,
+  extendLeases,
+  finishRetryDelayMs,
+  processRun,
+  type RetryPolicy,
+  releaseRuns,
+} from '../src/run-queue';
+import { captureLogger, createHookedFlow, createRuntimeProject, databaseThat, post, stripeEvent } from './harness';
 
 let handle: DbHandle;
 let calls = 0;
@@ -121,6 +129,50 @@ describe('what a run leaves on record', () => {
       { node_id: 'call', status: 'failed', output: null, error: 'The service refused this request for good.' },
       { node_id: 'note', status: 'succeeded', output: { noted: true }, error: null },
     ]);
+  });
+});
+
+describe('a final status the database refuses', () => {
+  const FINAL = /update flow_run set status = 'succeeded', error = null/;
+
+  it('is written once the database answers again, with no hooks given', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    const db = databaseThat(handle, FINAL, (call) => (call <= 2 ? 'fail' : 'pass'));
+    const [run] = await claimRuns(handle, 'w-refused', 10, 30_000, [projectId]);
+    const outcome = await processRun(
+      createRunServices({ database: db.database, executors: doubles }),
+      'w-refused',
+      run,
+      policy,
+    );
+    expect(outcome?.status).toBe('succeeded');
+    expect(db.calls()).toBe(3);
+    expect(await runOf(flowId)).toMatchObject({ status: 'succeeded', error: null });
+  });
+
+  it('is tried again after 50 ms, then twice as long each time, never waiting more than half a second', async () => {
+    expect([0, 1, 2, 3, 4, 5, 9].map(finishRetryDelayMs)).toEqual([50, 100, 200, 400, 500, 500, 500]);
+    const { projectId, flowId } = await queuedRun('test_call');
+    const db = databaseThat(handle, FINAL, (call) => (call <= 4 ? 'fail' : 'pass'));
+    const refusedAt: number[] = [];
+    const [run] = await claimRuns(handle, 'w-refused', 10, 30_000, [projectId]);
+    await processRun(
+      createRunServices({ database: db.database, executors: doubles }),
+      'w-refused',
+      run,
+      policy,
+      undefined,
+      {
+        onFinishError: () => refusedAt.push(performance.now()),
+      },
+    );
+    const writtenAt = performance.now();
+    expect(refusedAt).toHaveLength(4);
+    // Each wait is at least its delay (a busy machine only makes them longer): 50 + 100 + 200 + 400 ms in all.
+    const waits = [...refusedAt.slice(1), writtenAt].map((t, i) => t - refusedAt[i]);
+    [50, 100, 200, 400].forEach((delay, i) => expect(waits[i]).toBeGreaterThanOrEqual(delay - 5));
+    expect(writtenAt - refusedAt[0]).toBeGreaterThanOrEqual(745);
+    expect(await runOf(flowId)).toMatchObject({ status: 'succeeded' });
   });
 });
 

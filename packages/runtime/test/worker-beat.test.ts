@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { setting } from '@tillflow/core';
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunServices, startWorkers } from '../src';
 import { DEFAULT_HEARTBEAT_MS } from '../src/heartbeat';
@@ -15,6 +15,7 @@ import {
   captureLogger,
   createHookedFlow,
   createRuntimeProject,
+  databaseThat,
   ledgerFlow,
   post,
   stripeEvent,
@@ -29,46 +30,6 @@ beforeAll(async () => {
   projectId = (await createRuntimeProject(handle)).id;
 });
 afterAll(() => handle?.close());
-
-type Answer = 'fail' | 'fail-late' | 'hang' | 'late' | 'pass';
-/**
- * The same database, but each statement whose text matches is answered as `decide` says: failed, held
- * unanswered (a dead connection) until `release()` (then passed through, or failed), run at once but
- * answered only on `release()` (a slow network), or passed through. Prepared statements fall back to
- * `execute` here.
- */
-function databaseThat(match: RegExp, decide: (call: number) => Answer) {
-  let calls = 0;
-  let release = () => {};
-  const released = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  const dialect = (handle.db as unknown as { dialect: { sqlToQuery(q: SQL): { sql: string } } }).dialect;
-  const db = new Proxy(handle.db, {
-    get(target, key, receiver) {
-      if (key === 'session') return undefined;
-      const value = Reflect.get(target, key, receiver);
-      if (key !== 'execute') return typeof value === 'function' ? value.bind(target) : value;
-      return (query: SQL) => {
-        if (!match.test(dialect.sqlToQuery(query).sql)) return value.call(target, query);
-        calls += 1;
-        const answer = decide(calls);
-        if (answer === 'fail') return Promise.reject(new Error('connection lost'));
-        if (answer === 'hang') return released.then(() => value.call(target, query));
-        if (answer === 'fail-late') return released.then(() => Promise.reject(new Error('connection lost')));
-        if (answer === 'late') {
-          // drizzle's query is lazy: Promise.resolve starts it now.
-          const result = Promise.resolve(value.call(target, query));
-          return released.then(() => result);
-        }
-        return value.call(target, query);
-      };
-    },
-  });
-  // No LISTEN (`sql` unset): on PostgreSQL every test file shares one database, and another file's NOTIFY would wake
-  // this worker at moments the test does not choose (a backoff cut short). Its in-process wake-ups stay.
-  return { database: { ...handle, db, sql: undefined } as DbHandle, calls: () => calls, release };
-}
 
 /** A new project whose ledger flow has one run queued (nothing has claimed it). */
 async function projectWithQueuedRun() {
@@ -153,7 +114,7 @@ describe("a worker's settings", () => {
 describe("a worker's heartbeat", () => {
   it('tries a failed beat again a quarter period later instead of waiting a whole one, and says why it failed', async () => {
     // The beat period is 8 s; the first beat fails: the row appears about 2 s later, well before the next period.
-    const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
+    const db = databaseThat(handle, /insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
     const errors: unknown[] = [];
     const started = Date.now();
     const workers = await startWorkers(createRunServices({ database: db.database }), {
@@ -176,7 +137,7 @@ describe("a worker's heartbeat", () => {
   }, 30_000);
 
   it('keeps at most three beats in flight on a connection that never answers, and none after it stops', async () => {
-    const db = databaseThat(/insert into worker_heartbeat/, () => 'hang');
+    const db = databaseThat(handle, /insert into worker_heartbeat/, () => 'hang');
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       heartbeatMs: 200,
       leaseMs: 30_000,
@@ -197,7 +158,7 @@ describe("a worker's heartbeat", () => {
   }, 30_000);
 
   it('does not beat again after it stopped when a beat that was in flight fails late: no heartbeat row is left behind', async () => {
-    const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail-late' : 'pass'));
+    const db = databaseThat(handle, /insert into worker_heartbeat/, (call) => (call === 1 ? 'fail-late' : 'pass'));
     const errors: unknown[] = [];
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       heartbeatMs: 8_000,
@@ -218,7 +179,7 @@ describe("a worker's heartbeat", () => {
 
   it('beats again once its beats answer, as often as its period says', async () => {
     let failing = true;
-    const db = databaseThat(/insert into worker_heartbeat/, () => (failing ? 'fail' : 'pass'));
+    const db = databaseThat(handle, /insert into worker_heartbeat/, () => (failing ? 'fail' : 'pass'));
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       heartbeatMs: 200,
       leaseMs: 30_000,
@@ -243,7 +204,7 @@ describe("a worker's claim loop", () => {
     const project = await createRuntimeProject(handle);
     const hook = await createHookedFlow(handle, project.id, ledgerFlow());
     // The first claim finds nothing, but its answer arrives only after a run was queued (and the worker told).
-    const db = databaseThat(/update flow_run set status = 'running'/, (call) => (call === 1 ? 'late' : 'pass'));
+    const db = databaseThat(handle, /update flow_run set status = 'running'/, (call) => (call === 1 ? 'late' : 'pass'));
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       pollMs: 60_000,
       projectIds: [project.id],
@@ -265,7 +226,7 @@ describe("a worker's claim loop", () => {
   it('hands runs it claimed while stopping straight back, so another worker need not wait for their leases', async () => {
     const { project, hook } = await projectWithQueuedRun();
     // The claim takes the run, but its answer arrives only after stop() was called.
-    const db = databaseThat(/update flow_run set status = 'running'/, (call) => (call === 1 ? 'late' : 'pass'));
+    const db = databaseThat(handle, /update flow_run set status = 'running'/, (call) => (call === 1 ? 'late' : 'pass'));
     const stopping = await startWorkers(createRunServices({ database: db.database }), {
       leaseMs: 60_000,
       pollMs: 60_000,
@@ -292,7 +253,9 @@ describe("a worker's claim loop", () => {
 
   it('does not report a claim the database refuses once the worker is stopping (the pool may be closing)', async () => {
     const { project } = await projectWithQueuedRun();
-    const db = databaseThat(/update flow_run set status = 'running'/, (call) => (call === 1 ? 'fail-late' : 'pass'));
+    const db = databaseThat(handle, /update flow_run set status = 'running'/, (call) =>
+      call === 1 ? 'fail-late' : 'pass',
+    );
     const errors: unknown[] = [];
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       pollMs: 50,
@@ -309,7 +272,7 @@ describe("a worker's claim loop", () => {
   it('past its shutdown deadline, gives up writing a final status the database refuses instead of retrying it forever', async () => {
     const { project } = await projectWithQueuedRun();
     let refusing = true;
-    const db = databaseThat(/update flow_run set status = 'succeeded', error = null/, () =>
+    const db = databaseThat(handle, /update flow_run set status = 'succeeded', error = null/, () =>
       refusing ? 'fail' : 'pass',
     );
     let finishing = () => {};
@@ -344,7 +307,7 @@ describe("a worker's claim loop", () => {
 
   it('logs what went wrong as a worker error when no onError is given', async () => {
     const { logger, lines } = captureLogger('warn');
-    const db = databaseThat(/insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
+    const db = databaseThat(handle, /insert into worker_heartbeat/, (call) => (call === 1 ? 'fail' : 'pass'));
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       heartbeatMs: 200,
       pollMs: 50,
@@ -361,7 +324,7 @@ describe("a worker's claim loop", () => {
   });
 
   it('is reported as fatal, in words, once it has not come round for its stall limit; the worker then stops claiming', async () => {
-    const db = databaseThat(/update flow_run set status = 'running'/, () => 'hang');
+    const db = databaseThat(handle, /update flow_run set status = 'running'/, () => 'hang');
     const fatal: Error[] = [];
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       heartbeatMs: 200,
@@ -387,7 +350,7 @@ describe("a worker's claim loop", () => {
   }, 30_000);
 
   it('stops claiming without bringing the process down when nobody listens for its fatal error', async () => {
-    const db = databaseThat(/update flow_run set status = 'running'/, () => 'hang');
+    const db = databaseThat(handle, /update flow_run set status = 'running'/, () => 'hang');
     const workers = await startWorkers(createRunServices({ database: db.database }), {
       heartbeatMs: 200,
       leaseMs: 30_000,
@@ -409,7 +372,7 @@ describe("a worker's claim loop", () => {
   it('keeps trying a claim the database refuses, waiting longer each time, and reports each failure', async () => {
     const { project, hook } = await projectWithQueuedRun();
     const at: number[] = [];
-    const db = databaseThat(/update flow_run set status = 'running'/, (call) => {
+    const db = databaseThat(handle, /update flow_run set status = 'running'/, (call) => {
       at.push(Date.now());
       return call <= 4 ? 'fail' : 'pass';
     });
