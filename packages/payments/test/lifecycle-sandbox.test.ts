@@ -322,6 +322,8 @@ async function expectRowsEqualStripe(life: Awaited<ReturnType<typeof live>>, dec
   if (paid) {
     const charge = await stripe.charges.retrieve(String(pi.latest_charge));
     expect(charge.amount_refunded, 'Stripe’s own refunded total').toBe(refunded);
+    // The charge that collected the money, not a declined attempt's before it.
+    expect(payment?.stripe_charge_id, 'the payment’s charge').toBe(pi.latest_charge);
   }
   expect(payment?.status, 'payment status').toBe(
     paid ? paymentStatusAfterRefunds(AMOUNT, refunded) : declined ? 'FAILED' : 'PENDING',

@@ -88,13 +88,22 @@ describe('the payment callback handler', () => {
   it('a decline then a success on the same intent: FAILED with Stripe’s reason, then SUCCESSFUL, recovered, no reason left', async () => {
     const p = await pendingPayment();
     const failed = await p.handleEvent(
-      p.event('payment_intent.payment_failed', { last_payment_error: { message: 'Your card was declined.' } }),
+      p.event('payment_intent.payment_failed', {
+        latest_charge: 'ch_declined',
+        last_payment_error: { message: 'Your card was declined.' },
+      }),
     );
     expect(failed).toMatchObject({ paymentStatus: 'FAILED', alreadyProcessed: false, recovered: false });
-    expect(await p.row()).toMatchObject({ status: 'FAILED', failure_reason: 'Your card was declined.', paid_at: null });
+    expect(await p.row()).toMatchObject({
+      status: 'FAILED',
+      failure_reason: 'Your card was declined.',
+      paid_at: null,
+      stripe_charge_id: 'ch_declined',
+    });
     const paid = await p.handleEvent(p.event('payment_intent.succeeded', paidIntent()));
     expect(paid).toMatchObject({ paymentStatus: 'SUCCESSFUL', recovered: true, alreadyProcessed: false });
-    expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null });
+    // The charge that collected the money is the payment's charge now, as the intent's latest_charge says.
+    expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null, stripe_charge_id: 'ch_paid' });
   });
 
   it('a canceled intent that is paid after all is recovered too', async () => {
@@ -111,7 +120,7 @@ describe('the payment callback handler', () => {
     });
   });
 
-  it('a stale failure after the success changes neither status nor reason, but a charge id it brings is kept', async () => {
+  it('a stale failure after the success changes neither status nor reason; a charge id it brings fills a gap but never replaces the one that collected', async () => {
     const p = await pendingPayment();
     await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(2500, { latest_charge: null })));
     expect((await p.row()).stripe_charge_id).toBeNull();
@@ -123,9 +132,13 @@ describe('the payment callback handler', () => {
     );
     expect(stale).toMatchObject({ paymentStatus: 'SUCCESSFUL', alreadyProcessed: true, recovered: false });
     expect(await p.row()).toMatchObject({ status: 'SUCCESSFUL', failure_reason: null, stripe_charge_id: 'ch_late' });
-    // an id already recorded is never replaced
-    await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(2500, { latest_charge: 'ch_other' })));
-    expect((await p.row()).stripe_charge_id).toBe('ch_late');
+    // A declined attempt's charge never replaces the one that collected: the success's charge is kept.
+    await p.handleEvent(p.event('payment_intent.succeeded', paidIntent(2500, { latest_charge: 'ch_paid' })));
+    expect((await p.row()).stripe_charge_id).toBe('ch_paid');
+    await p.handleEvent(
+      p.event('payment_intent.payment_failed', { latest_charge: 'ch_later', last_payment_error: { message: 'No.' } }),
+    );
+    expect((await p.row()).stripe_charge_id).toBe('ch_paid');
   });
 
   it('a success for less than the order owes is AMOUNT_MISMATCH with both amounts in its reason; the right amount settles it', async () => {
