@@ -2,7 +2,7 @@
 // named by Stripe's PaymentIntent id among several, a mismatch given back on the charge that collected it, and a
 // refund Stripe fails or completes on the spot. Written against the open survivors of the 2026-12-03 Stryker run of
 // that file (docs/testing.md).
-import { getRow, insertRow } from '@tillflow/data-model';
+import { deleteRows, getRow, insertRow, queryRows } from '@tillflow/data-model';
 import type Stripe from 'stripe';
 import { describe, expect, it } from 'vitest';
 import { refundAction } from '../src/actions/refund';
@@ -128,9 +128,47 @@ describe('refunds as Stripe sees them', () => {
       amount: 100,
     });
     expect(done).toMatchObject({ status: 'PENDING', stripeRefundId: 're_answered_2' });
+    // Some methods refund slowly: Stripe answers `pending`, and the refund is PENDING until its webhook.
+    const slow = await refundAction(answering({ id: 're_answered_3', status: 'pending' }), shop.project.id, BACKEND, {
+      paymentId: shop.paymentId,
+      amount: 100,
+    });
+    expect(slow).toMatchObject({ status: 'PENDING', stripeRefundId: 're_answered_3' });
     expect(await getRow(env.handle.db, shop.project.id, BACKEND, 'refund', done.refundId)).toMatchObject({
       status: 'PENDING',
       stripe_refund_id: 're_answered_2',
     });
+  });
+
+  it('refuses, as not found, a payment deleted after it was looked up and before it could be locked, and reserves nothing', async () => {
+    const shop = await paidPaymentIntent(env.handle, env.sandbox, 1000);
+    const gone = await secondPayment(shop, 700);
+    // The delete lands between the lookup and the refund's transaction (another admin, say).
+    const db = new Proxy(env.handle.db, {
+      get(target, key, receiver) {
+        const value = Reflect.get(target, key, receiver);
+        if (key !== 'transaction') return typeof value === 'function' ? value.bind(target) : value;
+        return async (...args: Parameters<typeof target.transaction>) => {
+          await deleteRows(target, shop.project.id, BACKEND, 'payment', [
+            { column: 'id', op: 'eq', value: gone.payment.id },
+          ]);
+          return target.transaction(...args);
+        };
+      },
+    });
+    const services = { ...paymentServices(env.handle), database: { ...env.handle, db } };
+    await expect(
+      refundAction(services, shop.project.id, BACKEND, { paymentId: gone.payment.id, amount: 100 }),
+    ).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: `Payment ${gone.payment.id} was not found.`,
+      fieldErrors: { paymentId: 'Not found.' },
+    });
+    const { rows } = await queryRows(env.handle.db, shop.project.id, BACKEND, 'refund', {
+      filters: [{ column: 'payment_id', op: 'eq', value: gone.payment.id }],
+      limit: 10,
+    });
+    expect(rows).toEqual([]);
+    expect(await shop.stripe.refunds.list({ payment_intent: gone.intent.id })).toMatchObject({ data: [] });
   });
 });

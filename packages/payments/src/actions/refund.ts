@@ -146,15 +146,15 @@ export async function refundAction(
       },
       { idempotencyKey: `tillflow-refund-${projectId}-${refund.id}` },
     );
-    const status =
-      stripeRefund.status === 'succeeded' ? 'REFUNDED' : stripeRefund.status === 'failed' ? 'FAILED' : 'PENDING';
-    // The refund flow's callback makes the final word from the webhook; this records what Stripe said now.
+    // The refund flow's callback makes the final word from the webhook (a refund Stripe completed at once is
+    // PENDING here until then); this records what Stripe said now.
+    const failed = stripeRefund.status === 'failed';
     await updateRows(handle.db, projectId, BACKEND, REFUND_TABLE, [{ column: 'id', op: 'eq', value: refund.id }], {
       stripe_refund_id: stripeRefund.id,
     });
     return {
       refundId: refund.id,
-      status: status === 'FAILED' ? 'FAILED' : 'PENDING',
+      status: failed ? 'FAILED' : 'PENDING',
       stripeRefundId: stripeRefund.id,
       remaining: reserved.remaining,
       amount,
