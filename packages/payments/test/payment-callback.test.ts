@@ -83,6 +83,23 @@ describe('the payment callback handler', () => {
       alreadyProcessed: true,
       recovered: false,
     });
+    // Not even written again: the row (its updated_at too) is as the first delivery left it.
+    expect(await p.row()).toEqual(row);
+  });
+
+  it('keeps the charge of its own intent: a session event without a charge, or another intent paid too, never replaces it', async () => {
+    const p = await pendingPayment(2500, 'checkout');
+    const session = { payment_intent: 'pi_checkout', payment_status: 'paid', amount_total: 2500, currency: 'usd' };
+    await p.handleEvent(p.event('checkout.session.completed', session));
+    await p.handleEvent(p.event('payment_intent.succeeded', { id: 'pi_checkout', ...paidIntent() }));
+    expect(await p.row()).toMatchObject({ stripe_payment_intent_id: 'pi_checkout', stripe_charge_id: 'ch_paid' });
+    await p.handleEvent(p.event('checkout.session.completed', session));
+    expect((await p.row()).stripe_charge_id).toBe('ch_paid');
+    // The shopper paid again on an intent of their own carrying our metadata: the payment stays its own intent's.
+    await p.handleEvent(
+      p.event('payment_intent.succeeded', { id: 'pi_their_own', ...paidIntent(2500, { latest_charge: 'ch_theirs' }) }),
+    );
+    expect(await p.row()).toMatchObject({ stripe_payment_intent_id: 'pi_checkout', stripe_charge_id: 'ch_paid' });
   });
 
   it('a decline then a success on the same intent: FAILED with Stripe’s reason, then SUCCESSFUL, recovered, no reason left', async () => {

@@ -84,15 +84,13 @@ export async function handlePaymentEvent(
   if (update.paymentIntentId && !payment.stripe_payment_intent_id)
     values.stripe_payment_intent_id = update.paymentIntentId;
   if (update.chargeId && !payment.stripe_charge_id) values.stripe_charge_id = update.chargeId;
-  // The charge that collected what is owed, on the payment's own intent, is its charge (as the intent's latest_charge
-  // says), replacing a declined attempt's recorded before it. An intent succeeds once, so no later event undoes it.
-  const ownIntent = values.stripe_payment_intent_id ?? payment.stripe_payment_intent_id;
-  if (
+  // A success on the payment's own intent names the charge that collected the money (the intent's latest_charge),
+  // replacing a declined attempt's recorded before it. An intent succeeds once, so no later event undoes it.
+  else if (
     update.chargeId &&
     update.status === 'SUCCESSFUL' &&
-    amountMatches &&
-    update.paymentIntentId === ownIntent &&
-    payment.stripe_charge_id !== update.chargeId
+    update.paymentIntentId === payment.stripe_payment_intent_id &&
+    update.chargeId !== payment.stripe_charge_id
   )
     values.stripe_charge_id = update.chargeId;
   if (apply && update.discount?.amount_discount) {
