@@ -154,3 +154,143 @@ describe('the subscription actions', () => {
     expect(missing.message).toMatch(/^Stripe refused the request: .*sub_vanished_2/);
   });
 });
+
+describe('what the payment and subscription actions check and say beyond the shape of their inputs', () => {
+  /** A shop offering a monthly plan, with an order of $5.00 made by Alice. */
+  async function shopWithPlan() {
+    const shop = await createPaymentsProject(env.handle, env.sandbox);
+    const stripe = createStripeClient(shop.account.secretKey, env.sandbox.url);
+    const product = await stripe.products.create({ name: 'Club' });
+    const monthly = await stripe.prices.create({
+      product: product.id,
+      unit_amount: 500,
+      currency: 'usd',
+      recurring: { interval: 'month' },
+    });
+    await offerPlans(env.handle, shop.project.id, [monthly.id]);
+    const order = await insertRow(env.handle.db, shop.project.id, BACKEND, 'order', { title: 'Desk', amount: 500 });
+    return { ...shop, stripe, monthly, order };
+  }
+
+  it('refuse a cancel address off the shop’s sites on the cancelUrl field, for a payment and a subscription', async () => {
+    const shop = await shopWithPlan();
+    const away = { ...returnUrls(), cancelUrl: 'https://elsewhere.example/cancel' };
+    const services = paymentServices(env.handle);
+    const payment = await refusal(
+      createPaymentAction(services, shop.project.id, BACKEND, { orderId: shop.order.id, method: 'checkout', ...away }),
+    );
+    const subscription = await refusal(
+      initiateRecurringAction(services, shop.project.id, BACKEND, {
+        orderId: shop.order.id,
+        plan: shop.monthly.id,
+        ...away,
+      }),
+    );
+    for (const refused of [payment, subscription]) {
+      expect(refused.code).toBe('VALIDATION');
+      expect(refused.message).toMatch(/^cancelUrl must be on http/);
+      expect(Object.keys(refused.fieldErrors ?? {})).toEqual(['cancelUrl']);
+    }
+  });
+
+  it('refuses a plan the shop does not offer on the plan field, naming the ones it does', async () => {
+    const shop = await shopWithPlan();
+    const other = await shop.stripe.prices.create({
+      product: shop.monthly.product as string,
+      unit_amount: 500,
+      currency: 'usd',
+      recurring: { interval: 'year' },
+    });
+    expect(
+      await refusal(
+        initiateRecurringAction(paymentServices(env.handle), shop.project.id, shop.asUser(shop.alice), {
+          orderId: (
+            await insertRow(env.handle.db, shop.project.id, shop.asUser(shop.alice), 'order', { title: 'Club' })
+          ).id,
+          plan: other.id,
+          ...returnUrls(),
+        }),
+      ),
+    ).toMatchObject({
+      code: 'VALIDATION',
+      message: expect.stringMatching(new RegExp(`^The shop does not offer the plan "${other.id}"; choose one of: `)),
+      fieldErrors: { plan: 'Not offered.' },
+    });
+  });
+
+  it("lets the shop's backend subscribe an order to any plan it names, and refuses a price Stripe does not know in Stripe's words", async () => {
+    const shop = await shopWithPlan();
+    const yearly = await shop.stripe.prices.create({
+      product: shop.monthly.product as string,
+      unit_amount: 5000,
+      currency: 'usd',
+      recurring: { interval: 'year' },
+    });
+    const services = paymentServices(env.handle);
+    // The order says $5.00; the backend decides what is charged, so the $50.00 yearly price is its call.
+    const started = await initiateRecurringAction(services, shop.project.id, BACKEND, {
+      orderId: shop.order.id,
+      priceId: yearly.id,
+      ...returnUrls(),
+    });
+    expect(started.checkoutUrl).toMatch(/^http/);
+    const unknown = await refusal(
+      initiateRecurringAction(services, shop.project.id, BACKEND, {
+        orderId: shop.order.id,
+        priceId: 'price_nobody_made',
+        ...returnUrls(),
+      }),
+    );
+    expect(unknown.code).toBe('VALIDATION');
+    expect(unknown.message).toMatch(/^Stripe refused the request: No such price/);
+  });
+
+  it('refuses an amount Stripe cannot charge on the amount field, in the words it says', async () => {
+    const shop = await shopWithPlan();
+    const refused = await refusal(
+      createPaymentAction(paymentServices(env.handle), shop.project.id, BACKEND, {
+        orderId: shop.order.id,
+        method: 'payment_intent',
+        amount: 10,
+        currency: 'usd',
+      }),
+    );
+    expect(refused.code).toBe('VALIDATION');
+    expect(refused.message).toMatch(/\$0\.50/);
+    expect(refused.fieldErrors).toEqual({ amount: refused.message });
+  });
+
+  it('names the Checkout line after the item it is given (trimmed), else after the order; a card payment answers PENDING', async () => {
+    const shop = await shopWithPlan();
+    const services = paymentServices(env.handle);
+    const lineOf = async (itemName?: string) => {
+      const order = await insertRow(env.handle.db, shop.project.id, BACKEND, 'order', { title: 'Desk', amount: 500 });
+      const created = await createPaymentAction(
+        services,
+        shop.project.id,
+        BACKEND,
+        { orderId: order.id, method: 'checkout', ...returnUrls() },
+        itemName === undefined ? {} : { itemName },
+      );
+      const [payment] = (
+        await queryRows(env.handle.db, shop.project.id, BACKEND, 'payment', {
+          filters: [{ column: 'id', op: 'eq', value: created.paymentId }],
+        })
+      ).rows;
+      const items = await shop.stripe.checkout.sessions.listLineItems(String(payment.stripe_checkout_session_id));
+      return { name: items.data[0].description, order: order.id };
+    };
+    expect((await lineOf('  Sourdough loaf  ')).name).toBe('Sourdough loaf');
+    const plain = await lineOf();
+    expect(plain.name).toBe(`Order #${plain.order}`);
+    const blank = await lineOf('   ');
+    expect(blank.name).toBe(`Order #${blank.order}`);
+
+    const card = await createPaymentAction(services, shop.project.id, BACKEND, {
+      orderId: shop.order.id,
+      method: 'payment_intent',
+    });
+    expect(card).toMatchObject({ status: 'PENDING', checkoutUrl: null, reused: false });
+    expect(card.clientSecret).toMatch(/^pi_\w+_secret_/);
+  });
+});

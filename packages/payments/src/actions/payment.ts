@@ -208,7 +208,7 @@ export async function createPaymentAction(
     });
     return { paymentId, status: 'PENDING', checkoutUrl: null, clientSecret: intent.client_secret, reused };
   } catch (error) {
-    if (error instanceof PaymentError) throw error;
+    // Only Stripe's calls and the row's update are in here: nothing of ours throws a PaymentError.
     throw fromStripeError(error);
   }
 }
