@@ -11,11 +11,15 @@ const ROUTE = /^\/api\/hooks\/stripe\/([^/?]+)\/?(?:\?.*)?$/;
  * The webhook route outside Next.js (the bench, tests, a standalone receiver):
  * the same contract as the studio's POST /api/hooks/stripe/[endpointId]. The
  * endpoint is looked up before the body is read, and the body is read with the
- * 1 MB cap; a refusal that leaves body unread closes the connection after answering.
+ * 1 MB cap. A refusal that leaves body unread answers at once and then lingers (as nginx's lingering_close
+ * does): the rest of the body is read and dropped, never kept, until the sender finishes, goes quiet for
+ * 5 s or has sent for 30 s (LingerLimits), and only then is a connection still sending closed. Closing a
+ * socket with unread bytes makes the kernel send a reset, which can reach a sender still writing before it
+ * has read our answer, so it would see a dropped connection instead of the 413.
  */
 export async function startWebhookServer(
   handle: DbHandle,
-  options: { port?: number; host?: string; logger: Logger },
+  options: { port?: number; host?: string; logger: Logger; linger?: LingerLimits },
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
   const server = createServer((req, res) =>
     withLogContext({ requestId: randomBytes(8).toString('hex') }, () => respond(req, res)),
@@ -23,9 +27,9 @@ export async function startWebhookServer(
   const respond = (req: IncomingMessage, res: ServerResponse) => {
     const match = req.method === 'POST' ? ROUTE.exec(req.url ?? '') : null;
     const answer = (status: number, body: unknown) => {
-      const unread = !req.complete;
-      res.writeHead(status, { 'content-type': 'application/json', ...(unread ? { connection: 'close' } : {}) });
+      res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(body));
+      if (!req.complete) linger(req, options.linger ?? DEFAULT_LINGER);
     };
     if (!match) return answer(404, { error: 'not_found' });
     receiveStripeWebhook(handle, {
@@ -53,6 +57,33 @@ export async function startWebhookServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** How long a refused request's sender may go on sending: quiet for idleMs at most, totalMs in all (nginx: 5 s, 30 s). */
+export interface LingerLimits {
+  idleMs: number;
+  totalMs: number;
+}
+const DEFAULT_LINGER: LingerLimits = { idleMs: 5_000, totalMs: 30_000 };
+
+/** Reads and drops what is left of a refused request's body, then closes a connection whose sender has not finished. */
+function linger(req: IncomingMessage, limits: LingerLimits) {
+  let idle: NodeJS.Timeout | undefined;
+  const close = () => {
+    clearTimeout(idle);
+    clearTimeout(total);
+    if (!req.complete) req.socket.destroy();
+  };
+  const quiet = () => {
+    clearTimeout(idle);
+    idle = setTimeout(close, limits.idleMs);
+  };
+  const total = setTimeout(close, limits.totalMs);
+  req.on('data', quiet);
+  req.once('end', close);
+  req.once('close', close);
+  quiet();
+  req.resume();
 }
 
 function safeDecode(segment: string): string {

@@ -47,7 +47,7 @@ export {
   replayEvent,
   retryRun,
 } from './history';
-export { startWebhookServer } from './http-server';
+export { type LingerLimits, startWebhookServer } from './http-server';
 export {
   findWebhookEndpoint,
   type IncomingDelivery,

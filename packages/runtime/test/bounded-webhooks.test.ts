@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { createLogger, readBodyCapped } from '@tillflow/core';
 import { countingBody } from '@tillflow/core/testing';
 import { type DbHandle, executeRows } from '@tillflow/db';
@@ -76,12 +77,12 @@ function deliver(endpointId: string, body: ReadableStream<Uint8Array>, contentLe
 /** A chunked POST (no Content-Length) of `total` bytes, written as fast as the server takes them. */
 function postChunked(path: string, total: number): Promise<number> {
   const url = new URL(path, server.url);
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
     const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
       resolve(res.statusCode ?? 0);
       req.destroy();
     });
-    req.on('error', () => {});
+    req.on('error', reject);
     const chunk = Buffer.alloc(64 * 1024, 0x20);
     let sent = 0;
     const pump = () => {
@@ -119,6 +120,71 @@ describe('bounded webhook reads', () => {
     // The cap is 1 MB. Buffering the body would grow the process by 24 MB or more; the margin of
     // 8 MB absorbs the garbage a busy test process leaves between the two readings (seen: 2.2 MB).
     expect(after.heapUsed + after.arrayBuffers - (before.heapUsed + before.arrayBuffers)).toBeLessThan(8 * MB);
+  });
+
+  it('lets a sender that writes all 24 MB before reading still read its 413, then keeps the connection for the next request', async () => {
+    const { port } = new URL(server.url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.pause();
+    const failed = new Promise<Error>((resolve) => socket.once('error', resolve));
+    const write = (data: string | Buffer) =>
+      new Promise<void>((resolve, reject) => socket.write(data, (error) => (error ? reject(error) : resolve())));
+    const path = `/api/hooks/stripe/${hook.endpointId}`;
+    const sent = (async () => {
+      await write(
+        `POST ${path} HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n`,
+      );
+      const chunk = Buffer.concat([Buffer.from('10000\r\n'), Buffer.alloc(0x10000, 0x20), Buffer.from('\r\n')]);
+      for (let sentBytes = 0; sentBytes < 24 * MB; sentBytes += 0x10000) await write(chunk);
+      await write('0\r\n\r\n');
+      await write(`POST /nowhere HTTP/1.1\r\nhost: x\r\ncontent-length: 0\r\n\r\n`);
+    })();
+    const outcome = await Promise.race([sent.then(() => 'sent'), failed.then((error) => error.message)]);
+    expect(outcome).toBe('sent');
+    let answer = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => {
+      answer += text;
+    });
+    socket.resume();
+    await expect
+      .poll(() => answer.match(/HTTP\/1\.1 \d+/g), { timeout: 10_000 })
+      .toEqual(['HTTP/1.1 413', 'HTTP/1.1 404']);
+    expect(answer).toContain('body_too_large');
+    socket.destroy();
+  });
+
+  it('closes a refused connection whose sender goes quiet mid-body, and one that trickles on past the limit, after answering both', async () => {
+    const strict = await startWebhookServer(handle, { logger: testLogger, linger: { idleMs: 200, totalMs: 3_000 } });
+    try {
+      const open = (trickle: boolean) => {
+        const socket = connect(Number(new URL(strict.url).port), '127.0.0.1');
+        let answer = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (text: string) => {
+          answer += text;
+        });
+        socket.on('error', () => {});
+        const started = Date.now();
+        const closed = new Promise<number>((resolve) => socket.once('close', () => resolve(Date.now() - started)));
+        socket.write(
+          `POST /api/hooks/stripe/${hook.endpointId}?n=${trickle} HTTP/1.1\r\nhost: x\r\ntransfer-encoding: chunked\r\n\r\n`,
+        );
+        socket.write(Buffer.concat([Buffer.from('200000\r\n'), Buffer.alloc(0x200000, 0x20), Buffer.from('\r\n')]));
+        const timer = trickle ? setInterval(() => socket.write('1\r\n \r\n'), 50) : undefined;
+        return closed.then((ms) => {
+          clearInterval(timer);
+          return { ms, status: answer.match(/HTTP\/1\.1 \d+/g) };
+        });
+      };
+      const [quiet, trickling] = await Promise.all([open(false), open(true)]);
+      expect(quiet.status).toEqual(['HTTP/1.1 413']);
+      expect(quiet.ms).toBeLessThan(2_500);
+      expect(trickling.status).toEqual(['HTTP/1.1 413']);
+      expect(trickling.ms).toBeGreaterThanOrEqual(2_900);
+    } finally {
+      await strict.close();
+    }
   });
 
   it('writes no row for 100 junk deliveries to made-up endpoint ids, and counts them in memory', async () => {
