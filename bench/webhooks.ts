@@ -25,6 +25,7 @@ import { createLogger, loadSettings } from '@tillflow/core';
 import { createTable, dropProjectSchema, provisionProjectSchema } from '@tillflow/data-model';
 import { authUser, createDb, executeRows, projects } from '@tillflow/db';
 import { createServices } from '@tillflow/payments';
+import { ensureChangeTriggers } from '@tillflow/realtime';
 import {
   createFlow,
   createWebhookEndpoint,
@@ -126,6 +127,8 @@ async function serve() {
       { name: 'status', type: 'text' },
     ],
   });
+  // BENCH_LIVE=1: the project's tables carry the realtime change trigger, as once a generated app has live subscribers.
+  if (process.env.BENCH_LIVE === '1') await ensureChangeTriggers(handle.db, project);
 
   const node = (id: string, type: string, config: Record<string, unknown>, x: number) => ({
     id,

@@ -1,4 +1,11 @@
 export { aggregateRows } from './aggregate';
+export {
+  announceChanges,
+  CHANGE_CHANNEL,
+  CHANGE_NOTICE_COALESCE_MS,
+  canAnnounceChanges,
+  NOTIFY_AFTER_COMMIT,
+} from './change-notices';
 export { addColumn, removeColumn, setSystemManagedColumns, updateColumn } from './columns';
 export { createEndUser, type EndUser, findEndUserCredentials, listEndUsers, setEndUserRole } from './end-users';
 export { DataAccessError, type DataAccessErrorCode } from './errors';

@@ -1,5 +1,6 @@
 import { type Executor, executeRows, preparedRows } from '@tillflow/db';
 import { type SQL, sql } from 'drizzle-orm';
+import { NOTIFY_AFTER_COMMIT } from './change-notices';
 import { DataAccessError } from './errors';
 import type { ColumnInfo, ColumnType, TableInfo } from './types';
 
@@ -109,17 +110,22 @@ const pinnedVersions = new WeakMap<object, Map<number, ProjectMetadata>>();
  * Within this transaction, check each project's metadata version once instead of at every read and write.
  * Only for a transaction that runs no DDL on data_table/data_column itself (a flow run's database nodes).
  */
-export function pinMetadata(tx: Executor): void {
+export function pinMetadata(tx: Executor, options: { deferChangeNotices?: boolean } = {}): void {
   if (!pinnedVersions.has(tx)) pinnedVersions.set(tx, new Map());
+  if (options.deferChangeNotices) deferringNotices.add(tx);
 }
+// Pinned transactions whose first version check also turns the realtime trigger's NOTIFY off for the rest of the
+// transaction (NOTIFY_AFTER_COMMIT, in the same statement: no round trip of its own); the writer announces after commit.
+const deferringNotices = new WeakSet<object>();
 
 async function projectMetadata(tx: Executor, projectId: number): Promise<ProjectMetadata | null> {
   const pinned = pinnedVersions.get(tx);
   const seen = pinned?.get(projectId);
   if (seen) return seen;
+  const defer = deferringNotices.delete(tx) ? sql`set_config(${NOTIFY_AFTER_COMMIT}, 'on', true) as deferred, ` : sql``;
   const [project] = await preparedRows<{ key: string; version: string }>(
     tx,
-    sql`select schema_name || '|' || created_at::text as key, metadata_version::text as version
+    sql`select ${defer}schema_name || '|' || created_at::text as key, metadata_version::text as version
         from project where id = ${projectId}`,
   );
   if (!project) return null;

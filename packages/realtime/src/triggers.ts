@@ -1,14 +1,14 @@
+import { CHANGE_CHANNEL, NOTIFY_AFTER_COMMIT } from '@tillflow/data-model';
 import { type Executor, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 
-/** The one NOTIFY channel every instance listens on; the payload is the project's id, nothing else. */
-export const CHANGE_CHANNEL = 'tillflow_realtime';
+export { CHANGE_CHANNEL } from '@tillflow/data-model';
 export const TRIGGER_NAME = 'tillflow_change';
 const ATTACH_TRIGGER_NAME = 'tillflow_attach_change';
 const LOCK_KEY = 1953066092; // 'till'
 // Bumped (and looked for in the function's source) whenever RECORD_FUNCTION changes, so databases
 // installed by an older release get the new body.
-const CAPTURE_VERSION = 'tillflow capture v3';
+const CAPTURE_VERSION = 'tillflow capture v4';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -25,6 +25,8 @@ export interface ProjectRef {
  * never see a rolled-back change. Deletes keep the old row for "own" scope.
  * tx_id / tx_floor (this transaction, and the oldest one still running when it wrote) let a reader
  * find lower positions that committed later (see change-log).
+ * A transaction that set NOTIFY_AFTER_COMMIT (a run's shared transaction on PostgreSQL) gets no NOTIFY from here:
+ * its writer announces the project after the commit, coalesced (data-model's announceChanges).
  */
 const RECORD_FUNCTION = sql.raw(`create or replace function public.tillflow_record_change() returns trigger
 language plpgsql as $fn$
@@ -42,7 +44,9 @@ begin
   insert into public.realtime_change (project_id, table_id, row_id, op, old_row, tx_id, tx_floor)
     values (TG_ARGV[0]::integer, TG_ARGV[1]::integer, rid, TG_OP, old_json,
             pg_current_xact_id()::text::bigint, pg_snapshot_xmin(pg_current_snapshot())::text::bigint);
-  perform pg_notify('${CHANGE_CHANNEL}', TG_ARGV[0]);
+  if current_setting('${NOTIFY_AFTER_COMMIT}', true) is distinct from 'on' then
+    perform pg_notify('${CHANGE_CHANNEL}', TG_ARGV[0]);
+  end if;
   return null;
 end
 $fn$`);

@@ -1,4 +1,13 @@
-import { createTable, deleteRows, getTable, insertRow, updateRows } from '@tillflow/data-model';
+import {
+  announceChanges,
+  canAnnounceChanges,
+  createTable,
+  deleteRows,
+  getTable,
+  insertRow,
+  pinMetadata,
+  updateRows,
+} from '@tillflow/data-model';
 import { createDb, type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
@@ -217,6 +226,55 @@ describe('realtime change hub', () => {
     } finally {
       await stop();
     }
+  });
+
+  it.runIf(process.env.DATABASE_URL)(
+    'PostgreSQL: a transaction that defers its notices gets none from the trigger; announced after commit, 40 of them send two notices and every row arrives',
+    async () => {
+      const { project, alice } = await createOrderProject(handle);
+      const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+      const payloads: string[] = [];
+      const pg = handle.sql as NonNullable<DbHandle['sql']>;
+      const { unlisten } = await pg.listen(CHANGE_CHANNEL, (payload) => payloads.push(payload));
+      const ours = () => payloads.filter((p) => p === String(project.id)).length;
+      const write = (title: string) =>
+        handle.db.transaction(async (tx) => {
+          pinMetadata(tx, { deferChangeNotices: true });
+          await insertRow(tx, project.id, backend, 'order', { title, buyer: aliceId });
+        });
+      try {
+        const abort = new AbortController();
+        const live = collect(hub.subscribe({ project, actor: alice, signal: abort.signal }));
+        await waitFor(() => hub.subscriberCount(project.id) === 1);
+        await new Promise((r) => setTimeout(r, 300));
+        payloads.length = 0;
+        await write('quiet');
+        await new Promise((r) => setTimeout(r, 300));
+        expect([ours(), live.events.length]).toEqual([0, 0]);
+        announceChanges(handle, project.id);
+        await waitFor(() => live.events.length === 1);
+        await new Promise((r) => setTimeout(r, 100));
+        payloads.length = 0;
+        await Promise.all(Array.from({ length: 40 }, (_, i) => write(`burst ${i}`)));
+        for (let i = 0; i < 40; i++) announceChanges(handle, project.id);
+        await waitFor(() => live.events.length === 41);
+        await new Promise((r) => setTimeout(r, 200));
+        abort.abort();
+        await live.done;
+        expect(live.events[0].row?.title).toBe('quiet');
+        expect(new Set(live.events.slice(1).map((e) => e.row?.title))).toEqual(
+          new Set(Array.from({ length: 40 }, (_, i) => `burst ${i}`)),
+        );
+        // The first announcement goes at once; the 39 within its window share one trailing notice.
+        expect(ours()).toBe(2);
+      } finally {
+        await unlisten();
+      }
+    },
+  );
+
+  it('announces after commit on PostgreSQL only: on PGlite the trigger keeps notifying inside the transaction', () => {
+    expect(canAnnounceChanges(handle)).toBe(Boolean(process.env.DATABASE_URL));
   });
 
   it.runIf(process.env.DATABASE_URL)(

@@ -1,6 +1,6 @@
 import { type EgressGuard, NonRetriableError, retryAfterMs } from '@tillflow/core';
-import { type Actor, BACKEND, pinMetadata } from '@tillflow/data-model';
-import { type Executor, executeRows } from '@tillflow/db';
+import { type Actor, announceChanges, BACKEND, canAnnounceChanges, pinMetadata } from '@tillflow/data-model';
+import { type DbHandle, type Executor, executeRows } from '@tillflow/db';
 import {
   configForEvaluation,
   evaluateTemplate as evaluateBindings,
@@ -96,7 +96,7 @@ function errorMessage(error: unknown): string {
  */
 export async function executeFlow(options: ExecuteFlowOptions): Promise<FlowOutcome> {
   if (!options.persist || options.rollbackDatabaseEffects || options.shared) return executeSteps(options);
-  const shared = new SharedTransaction(options.services.database.db);
+  const shared = new SharedTransaction(options.services.database, options.projectId);
   try {
     return await executeSteps({ ...options, shared });
   } catch (error) {
@@ -115,8 +115,19 @@ class SegmentFailed extends Error {}
 
 /** The transaction consecutive database nodes share; begun at the first of them, committed at a boundary. */
 class SharedTransaction {
-  private current: { tx: Executor; finish: (commit: boolean) => void; done: Promise<void> } | null = null;
-  constructor(private readonly db: Executor) {}
+  private current: {
+    tx: Executor;
+    finish: (commit: boolean) => void;
+    done: Promise<void>;
+    announce: boolean;
+  } | null = null;
+  private readonly db: Executor;
+  constructor(
+    private readonly handle: DbHandle,
+    private readonly projectId: number,
+  ) {
+    this.db = handle.db;
+  }
 
   get open(): boolean {
     return this.current !== null;
@@ -143,8 +154,10 @@ class SharedTransaction {
     endedEarly.catch(() => {});
     const tx = await Promise.race([ready, endedEarly]);
     // A run's transaction does no DDL: its database nodes check the table metadata's version once.
-    pinMetadata(tx);
-    this.current = { tx, finish, done };
+    // Rows this transaction writes are announced to realtime hubs after the commit, not by a NOTIFY inside it.
+    const announce = canAnnounceChanges(this.handle);
+    pinMetadata(tx, { deferChangeNotices: announce });
+    this.current = { tx, finish, done, announce };
     return tx;
   }
 
@@ -154,6 +167,7 @@ class SharedTransaction {
     this.current = null;
     current.finish(true);
     await current.done;
+    if (current.announce) announceChanges(this.handle, this.projectId);
   }
 
   async rollback(): Promise<void> {
