@@ -69,17 +69,28 @@ export async function claimRuns(
   }
   return preparedRows<ClaimedRun>(
     handle.db,
-    sql`with claimed as (update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
-          lease_until = now() + make_interval(secs => ${leaseMs / 1000}), started_at = coalesce(started_at, now())
-        where id in (
-          select id from flow_run
-          where test_run = false and (
-            (status = 'queued' and run_after <= now())
-            or (status = 'running' and locked_by <> ${workerId} and (${takeover})))
-          ${scope}
+    // Two index walks (flow_run_claim_idx: status, run_after), each stopping at `limit` rows (runs to take over, due
+    // queued runs), then the oldest `limit` of both. One OR across both statuses cannot walk the index in order, so
+    // it read and sorted the whole backlog at every claim (77 ms at 75 000 queued runs, against 4.5 ms).
+    sql`with stale as (
+          select id, run_after from flow_run
+          where status = 'running' and test_run = false and locked_by <> ${workerId} and (${takeover}) ${scope}
           order by run_after
           limit ${limit}
-          for update skip locked)
+          for update skip locked),
+        queued as (
+          select id, run_after from flow_run
+          where status = 'queued' and test_run = false and run_after <= now() ${scope}
+          order by run_after
+          limit ${limit}
+          for update skip locked),
+        chosen as (
+          select id from (select id, run_after from stale union all select id, run_after from queued) due
+          order by run_after
+          limit ${limit}),
+        claimed as (update flow_run set status = 'running', attempt = attempt + 1, locked_by = ${workerId},
+          lease_until = now() + make_interval(secs => ${leaseMs / 1000}), started_at = coalesce(started_at, now())
+        where id in (select id from chosen)
         returning id, project_id, flow_id, flow_version_id, event_row_id, trigger_payload, attempt, max_attempts)
         select c.id, c.project_id, c.flow_id, c.flow_version_id, coalesce(c.trigger_payload, e.payload) as trigger_payload,
           c.attempt, c.max_attempts

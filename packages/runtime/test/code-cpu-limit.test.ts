@@ -78,10 +78,15 @@ describe("a code node's time limit counts CPU, not the clock", () => {
   it('runs a short node to the end while every core is busy with work of a higher priority', async () => {
     // One busy process per core (plus one), at the test's own priority; the code thread runs at nice 19.
     const hogs = Array.from({ length: availableParallelism() + 1 }, () =>
-      spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+      spawn(process.execPath, ['-e', "process.stdout.write('spinning\\n'); for (;;) {}"], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }),
     );
     const pool = new CodePool(1, codeWorkerFile, 19);
     try {
+      // Every hog spins before the clock starts: a Node process takes a while to boot on a loaded machine, and a
+      // node run before the hogs are up is not starved at all (seen: 133 ms, the precondition below failing).
+      await Promise.all(hogs.map((hog) => new Promise((resolve) => hog.stdout?.once('data', resolve))));
       await pool.run({ code: 'return 1', inputJson: 'null', timeoutMs: 5000, memoryBytes: 16 << 20 }); // warm
       const start = Date.now();
       const outcome = await pool.run({

@@ -316,6 +316,37 @@ describe('whose runs a claim takes, and for how long', () => {
     expect(again).toHaveLength(2);
   });
 
+  it('takes no more runs than its free slots, the oldest first, whether they wait to be taken over or are queued', async () => {
+    const runs = [];
+    for (let i = 0; i < 5; i++) runs.push(await queuedRun('test_call'));
+    const projectIds = runs.map((r) => r.projectId);
+    const [a, b, c, d, e] = runs;
+    // a and b were claimed by a worker whose leases ran out (no heartbeat row: taken as soon as they run out).
+    await claimRuns(handle, 'w-gone', 10, 1, [a.projectId, b.projectId]);
+    const due = async (run: { flowId: string }, seconds: number) =>
+      handle.db.execute(
+        sql`update flow_run set run_after = now() + make_interval(secs => ${seconds}) where flow_id = ${run.flowId}`,
+      );
+    await due(a, -50);
+    await due(d, -40);
+    await due(c, -30);
+    await due(e, -20);
+    await due(b, 10);
+    await new Promise((r) => setTimeout(r, 20));
+    const claim = async (slots: number) =>
+      (await claimRuns(handle, 'w-slots', slots, 30_000, projectIds)).map((r) => [r.project_id, r.attempt]);
+    const byProject = (rows: (number | string)[][]) => [...rows].sort((x, y) => Number(x[0]) - Number(y[0]));
+    expect(byProject(await claim(3))).toEqual(
+      byProject([
+        [a.projectId, 2],
+        [d.projectId, 1],
+        [c.projectId, 1],
+      ]),
+    );
+    expect(await claim(1)).toEqual([[e.projectId, 1]]);
+    expect(await claim(1)).toEqual([[b.projectId, 2]]);
+  });
+
   it('without heartbeats of its own, takes over a run whose lease ran out even if its holder still beats', async () => {
     const { projectId, flowId } = await queuedRun('test_call');
     const [run] = await claimRuns(handle, 'w-holder', 10, 1, [projectId]);
