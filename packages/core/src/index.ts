@@ -10,6 +10,7 @@ export {
   WEBHOOK_BODY_LIMIT_BYTES,
 } from './bounded-body';
 export { passesLuhn } from './card-number';
+export { CoalescedCall } from './coalesced-call';
 export * from './egress';
 export * from './errors';
 export {

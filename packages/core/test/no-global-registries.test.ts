@@ -24,7 +24,11 @@ const ALLOWED: Record<string, string> = {
   'packages/data-model/src/metadata.ts: lastChecked':
     'per project, the metadata entry its last version check found (bounded; statements that check the version themselves)',
   'packages/data-model/src/metadata.ts: readAtVersion': 'the metadata version each cached table was read at (weak)',
-  'packages/runtime/src/signals.ts: notifyWindows': 'per-handle NOTIFY coalescing window (weak)',
+  'packages/runtime/src/signals.ts: notifiers': 'per-handle coalesced NOTIFY of queued runs (weak)',
+  'packages/data-model/src/change-notices.ts: notifiers':
+    'per handle and project, the coalesced NOTIFY of changes a run committed (weak per handle)',
+  'packages/data-model/src/metadata.ts: deferringNotices':
+    'run transactions whose first metadata check also turns the trigger NOTIFY off (weak)',
   'packages/runtime/src/endpoints.ts: plainCache': 'opened webhook secrets cache',
   'packages/runtime/src/ingest.ts: touched': 'throttle for last-delivery timestamps',
   'packages/runtime/src/code-worker.mjs: baseHeapBytes': "a sandbox thread's own heap baseline",
@@ -73,6 +77,8 @@ const relative = repoRelative;
 const MUTABLE_STATE = [
   /^(?:export )?let (\w+)/gm,
   /^(?:export )?const (\w+) = new (?:Map|WeakMap)\b/gm,
+  // Sets too, but for the read-only lookups named in capitals (RESERVED, SUPPORTED…).
+  /^(?:export )?const ([a-z]\w*) = new (?:Set|WeakSet)\b/gm,
   /^(?:export )?const (\w+) = globalThis as\b/gm,
 ];
 // `setX(value)` / `registerX(value)` that take something other than a transaction or handle to write to.

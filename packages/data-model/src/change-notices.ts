@@ -1,3 +1,4 @@
+import { CoalescedCall } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 
 /** The one NOTIFY channel every realtime hub listens on; the payload is the project's id, nothing else. */
@@ -22,11 +23,7 @@ export function canAnnounceChanges(handle: DbHandle): boolean {
   return handle.driver === 'postgres' && Boolean(handle.sql);
 }
 
-interface NoticeWindow {
-  open: boolean;
-  trailing: boolean;
-}
-const windows = new WeakMap<DbHandle, Map<number, NoticeWindow>>();
+const notifiers = new WeakMap<DbHandle, Map<number, CoalescedCall>>();
 
 /**
  * A transaction that deferred its notices (pinMetadata's deferChangeNotices) committed changes of this project: NOTIFY the hubs.
@@ -36,31 +33,17 @@ const windows = new WeakMap<DbHandle, Map<number, NoticeWindow>>();
  */
 export function announceChanges(handle: DbHandle, projectId: number): void {
   if (!canAnnounceChanges(handle)) return;
-  let perProject = windows.get(handle);
+  let perProject = notifiers.get(handle);
   if (!perProject) {
     perProject = new Map();
-    windows.set(handle, perProject);
+    notifiers.set(handle, perProject);
   }
-  let window = perProject.get(projectId);
-  if (!window) {
-    window = { open: false, trailing: false };
-    perProject.set(projectId, window);
+  let notifier = perProject.get(projectId);
+  if (!notifier) {
+    // A lost notice delays the change until the project's next one or the client's reconnect (which replays the log).
+    const send = () => void handle.sql?.notify(CHANGE_CHANNEL, String(projectId)).catch(() => {});
+    notifier = new CoalescedCall(send, CHANGE_NOTICE_COALESCE_MS);
+    perProject.set(projectId, notifier);
   }
-  if (window.open) {
-    window.trailing = true;
-    return;
-  }
-  sendNotice(handle, perProject, projectId, window);
-}
-
-function sendNotice(handle: DbHandle, perProject: Map<number, NoticeWindow>, projectId: number, window: NoticeWindow) {
-  window.open = true;
-  window.trailing = false;
-  // A lost notice delays the change until the project's next one or the client's reconnect (which replays the log).
-  handle.sql?.notify(CHANGE_CHANNEL, String(projectId)).catch(() => {});
-  setTimeout(() => {
-    window.open = false;
-    if (window.trailing) sendNotice(handle, perProject, projectId, window);
-    else perProject.delete(projectId);
-  }, CHANGE_NOTICE_COALESCE_MS).unref();
+  notifier.call();
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { CoalescedCall } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 
 // Workers poll for queued runs, but a wake-up makes a fresh run start within
@@ -22,13 +23,7 @@ holder.__tillflowRunSignalToken ??= `${process.pid}:${randomUUID().slice(0, 8)}`
 export const runSignals: EventEmitter = holder.__tillflowRunSignals;
 const ownToken = holder.__tillflowRunSignalToken;
 
-interface NotifyWindow {
-  /** A window is open: a NOTIFY went out less than NOTIFY_COALESCE_MS ago. */
-  open: boolean;
-  /** Runs were queued during the open window: one more NOTIFY when it closes. */
-  trailing: boolean;
-}
-const notifyWindows = new WeakMap<DbHandle, NotifyWindow>();
+const notifiers = new WeakMap<DbHandle, CoalescedCall>();
 
 /**
  * Runs were committed to the queue: wake this process's workers now (no database round trip) and, on
@@ -38,27 +33,16 @@ const notifyWindows = new WeakMap<DbHandle, NotifyWindow>();
 export function signalRunsQueued(handle?: DbHandle): void {
   runSignals.emit('queued');
   if (handle?.driver !== 'postgres' || !handle.sql) return;
-  let window = notifyWindows.get(handle);
-  if (!window) {
-    window = { open: false, trailing: false };
-    notifyWindows.set(handle, window);
+  let notifier = notifiers.get(handle);
+  if (!notifier) {
+    // A lost wake-up only delays other processes' workers until their next poll: never an error.
+    notifier = new CoalescedCall(
+      () => void handle.sql?.notify(RUNS_CHANNEL, ownToken).catch(() => {}),
+      NOTIFY_COALESCE_MS,
+    );
+    notifiers.set(handle, notifier);
   }
-  if (window.open) {
-    window.trailing = true;
-    return;
-  }
-  sendNotify(handle, window);
-}
-
-function sendNotify(handle: DbHandle, window: NotifyWindow): void {
-  window.open = true;
-  window.trailing = false;
-  // A lost wake-up only delays other processes' workers until their next poll: never an error.
-  handle.sql?.notify(RUNS_CHANNEL, ownToken).catch(() => {});
-  setTimeout(() => {
-    window.open = false;
-    if (window.trailing) sendNotify(handle, window);
-  }, NOTIFY_COALESCE_MS).unref();
+  notifier.call();
 }
 
 /** Subscribe to wake-ups from this process and (PostgreSQL) from other processes. */
