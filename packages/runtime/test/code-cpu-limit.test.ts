@@ -88,17 +88,22 @@ describe("a code node's time limit counts CPU, not the clock", () => {
       // node run before the hogs are up is not starved at all (seen: 133 ms, the precondition below failing).
       await Promise.all(hogs.map((hog) => new Promise((resolve) => hog.stdout?.once('data', resolve))));
       await pool.run({ code: 'return 1', inputJson: 'null', timeoutMs: 5000, memoryBytes: 16 << 20 }); // warm
-      const start = Date.now();
-      const outcome = await pool.run({
-        // About 25 ms of CPU on an idle core: a tenth of its limit, so a loaded machine (shared caches,
-        // a slower clock) cannot push the work itself past the limit; starved, it takes seconds.
-        code: 'let x = 0; for (let i = 0; i < 100000; i++) x += i % 7; return x > 0;',
-        inputJson: 'null',
-        timeoutMs: 250,
-        memoryBytes: 16 << 20,
-      });
-      const wall = Date.now() - start;
-      expect(outcome).toMatchObject({ ok: true, json: 'true' });
+      // The scheduler now and then hands the thread a core at once even so (seen once in CI: 57 ms): measure again,
+      // up to three times, until a run really waited; every run must finish, starved or not.
+      let wall = 0;
+      for (let attempt = 0; attempt < 3 && wall <= 250; attempt++) {
+        const start = Date.now();
+        const outcome = await pool.run({
+          // About 25 ms of CPU on an idle core: a tenth of its limit, so a loaded machine (shared caches,
+          // a slower clock) cannot push the work itself past the limit; starved, it takes seconds.
+          code: 'let x = 0; for (let i = 0; i < 100000; i++) x += i % 7; return x > 0;',
+          inputJson: 'null',
+          timeoutMs: 250,
+          memoryBytes: 16 << 20,
+        });
+        wall = Date.now() - start;
+        expect(outcome).toMatchObject({ ok: true, json: 'true' });
+      }
       // The thread really waited for a core (else this test proves nothing): the clock passed the limit.
       expect(wall).toBeGreaterThan(250);
     } finally {
