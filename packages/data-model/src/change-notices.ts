@@ -12,7 +12,7 @@ export const CHANGE_CHANNEL = 'tillflow_realtime';
 export const NOTIFY_AFTER_COMMIT = 'tillflow.notify_after_commit';
 
 /** At most one change notice per project and process in this many milliseconds (a trailing one covers the rest). */
-export const CHANGE_NOTICE_COALESCE_MS = 10;
+const CHANGE_NOTICE_COALESCE_MS = 10;
 
 /**
  * Whether this database can take a transaction's notices after its commit (PostgreSQL; on PGlite the trigger

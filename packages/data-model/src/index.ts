@@ -2,7 +2,6 @@ export { aggregateRows } from './aggregate';
 export {
   announceChanges,
   CHANGE_CHANNEL,
-  CHANGE_NOTICE_COALESCE_MS,
   canAnnounceChanges,
   NOTIFY_AFTER_COMMIT,
 } from './change-notices';

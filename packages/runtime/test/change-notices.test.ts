@@ -4,7 +4,7 @@ import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunServices, executeFlow } from '../src';
-import { createHookedFlow, createRuntimeProject, post, stripeEvent, toDefinition } from './harness';
+import { createHookedFlow, createRuntimeProject, insertThenBumpFlow, post, stripeEvent, toDefinition } from './harness';
 
 // PostgreSQL serialises the commits of transactions that NOTIFY, so a run's shared transaction asks the realtime
 // change trigger not to notify inside it (a transaction-local setting the trigger reads) and announces the
@@ -32,22 +32,7 @@ afterAll(async () => {
   await handle?.close();
 });
 
-const twoWrites = {
-  trigger: { type: 'stripe_webhook' as const, eventTypes: ['charge.succeeded'] },
-  nodes: [
-    { id: 'add', type: 'insert_row', config: { table: 'ledger', values: { note: 'n {{trigger.id}}', amount: 1 } } },
-    {
-      id: 'bump',
-      type: 'update_rows',
-      config: {
-        table: 'ledger',
-        filters: [{ column: 'id', op: 'eq', value: '{{nodes.add.row.id}}' }],
-        values: { amount: 2 },
-      },
-    },
-  ],
-  edges: [{ source: 'add', target: 'bump' }],
-};
+const twoWrites = insertThenBumpFlow('n');
 
 async function runOnce() {
   const hook = await createHookedFlow(handle, project.id, twoWrites);

@@ -165,6 +165,33 @@ export function post(
 }
 
 /** The ledger flow: trigger → insert a ledger row for the event → code → note update. */
+/**
+ * On charge.succeeded: insert a ledger row noted `<note> <event id>` with amount 1, then set that row's amount to 2
+ * (two database nodes, so one shared transaction).
+ */
+export function insertThenBumpFlow(note: string): LooseFlow {
+  return {
+    trigger: { type: 'stripe_webhook', eventTypes: ['charge.succeeded'] },
+    nodes: [
+      {
+        id: 'add',
+        type: 'insert_row',
+        config: { table: 'ledger', values: { note: `${note} {{trigger.id}}`, amount: 1 } },
+      },
+      {
+        id: 'bump',
+        type: 'update_rows',
+        config: {
+          table: 'ledger',
+          filters: [{ column: 'id', op: 'eq', value: '{{nodes.add.row.id}}' }],
+          values: { amount: 2 },
+        },
+      },
+    ],
+    edges: [{ source: 'add', target: 'bump' }],
+  };
+}
+
 export function ledgerFlow(extra: Partial<LooseFlow> = {}): LooseFlow {
   return {
     trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },

@@ -4,7 +4,7 @@ import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunServices, executeFlow } from '../src';
-import { createHookedFlow, createRuntimeProject, post, stripeEvent, toDefinition } from './harness';
+import { createHookedFlow, createRuntimeProject, insertThenBumpFlow, post, stripeEvent, toDefinition } from './harness';
 
 // A worker that lost its lease while still alive races the worker that took
 // the run over: both execute the same steps at once. The step record is
@@ -23,26 +23,7 @@ afterAll(async () => {
 
 describe('two executions of one run', () => {
   it('apply each database step once, even without a unique constraint to stop the second', async () => {
-    const loose = {
-      trigger: { type: 'stripe_webhook' as const, eventTypes: ['charge.succeeded'] },
-      nodes: [
-        {
-          id: 'add',
-          type: 'insert_row',
-          config: { table: 'ledger', values: { note: 'race {{trigger.id}}', amount: 1 } },
-        },
-        {
-          id: 'bump',
-          type: 'update_rows',
-          config: {
-            table: 'ledger',
-            filters: [{ column: 'id', op: 'eq', value: '{{nodes.add.row.id}}' }],
-            values: { amount: 2 },
-          },
-        },
-      ],
-      edges: [{ source: 'add', target: 'bump' }],
-    };
+    const loose = insertThenBumpFlow('race');
     const hook = await createHookedFlow(handle, projectId, loose);
     const event = stripeEvent('charge.succeeded');
     await post(handle, hook.endpointId, hook.secret, event);
