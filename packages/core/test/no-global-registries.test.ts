@@ -25,6 +25,8 @@ const ALLOWED: Record<string, string> = {
     'per project, the metadata entry its last version check found (bounded; statements that check the version themselves)',
   'packages/data-model/src/metadata.ts: readAtVersion': 'the metadata version each cached table was read at (weak)',
   'packages/runtime/src/signals.ts: notifiers': 'per-handle coalesced NOTIFY of queued runs (weak)',
+  'packages/runtime/src/ack-batches.ts: batchers':
+    'per handle, the acknowledgements waiting to be stored together (weak; made on first use)',
   'packages/data-model/src/change-notices.ts: notifiers':
     'per handle and project, the coalesced NOTIFY of changes a run committed (weak per handle)',
   'packages/data-model/src/metadata.ts: deferringNotices':

@@ -1,6 +1,7 @@
 import { type CappedBody, type Logger, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
-import { type DbHandle, type Executor, flows, preparedRows, webhookEndpoints } from '@tillflow/db';
+import { type DbHandle, type Executor, flows, webhookEndpoints } from '@tillflow/db';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { ackBatcher } from './ack-batches';
 import { acceptedSecrets } from './endpoints';
 import { type FlowTrigger, triggerAccepts } from './graph';
 import { metrics } from './metrics';
@@ -122,7 +123,18 @@ export async function ingestStripeWebhook(handle: DbHandle, request: IngestReque
   if (!event) return reject('not_an_event');
 
   const targets = await subscribedFlowsCached(handle.db, endpoint, event.type);
-  const stored = await storeEvent(handle, endpoint, event, rawText, targets);
+  // Stored with whatever other deliveries arrive meanwhile (ack-batches.ts): one commit for all, each answered after it.
+  const stored = await ackBatcher(handle).store({
+    projectId,
+    endpointId: endpoint.id,
+    eventId: event.id,
+    type: event.type,
+    livemode: event.livemode === true,
+    objectId: typeof event.data.object.id === 'string' ? event.data.object.id : null,
+    eventCreated: event.created,
+    rawText,
+    targets,
+  });
   // After the commit, coalesced (signals.ts): never a NOTIFY inside the acknowledgement's transaction.
   if (stored.runs > 0) signalRunsQueued(handle);
   metrics.webhookAcks.inc({ duplicate: String(stored.duplicate) });
@@ -198,46 +210,6 @@ async function touchEndpoint(db: Executor, endpointId: string): Promise<void> {
   if (Date.now() - last < 5000) return;
   touched.set(endpointId, Date.now());
   await db.update(webhookEndpoints).set({ lastDeliveryAt: new Date() }).where(eq(webhookEndpoints.id, endpointId));
-}
-
-/**
- * One statement, so one transaction and one round trip: store the event (or
- * count a re-delivery: ON CONFLICT DO UPDATE sees a concurrently committed
- * twin, `xmax = 0` tells a fresh insert apart), record the delivery, queue the
- * runs (the outbox: workers claim them from flow_run; a run's trigger is its event's payload, read at claim,
- * not a copy in the run). Workers are woken after the commit (signalRunsQueued).
- */
-async function storeEvent(
-  handle: DbHandle,
-  endpoint: WebhookEndpoint,
-  event: StripeEventEnvelope,
-  rawText: string,
-  targets: SubscribedFlow[],
-): Promise<{ eventRowId: string; duplicate: boolean; runs: number }> {
-  const flowIds = `{${targets.map((t) => t.id).join(',')}}`;
-  const versionIds = `{${targets.map((t) => t.publishedVersionId).join(',')}}`;
-  const [row] = await preparedRows<{ id: string; inserted: boolean; runs: number }>(
-    handle.db,
-    sql`with ev as (
-          insert into stripe_event (project_id, endpoint_id, event_id, type, livemode, object_id, event_created, payload)
-          values (${endpoint.projectId}, ${endpoint.id}, ${event.id}, ${event.type}, ${event.livemode === true},
-            ${typeof event.data.object.id === 'string' ? event.data.object.id : null}, ${Math.trunc(event.created)},
-            ${rawText}::jsonb)
-          on conflict (project_id, endpoint_id, event_id) do update set delivery_count = stripe_event.delivery_count + 1
-          returning id, (xmax = 0) as inserted),
-        delivery as (
-          insert into webhook_delivery (endpoint_id, event_row_id, duplicate)
-          select ${endpoint.id}, id, not inserted from ev),
-        runs as (
-          insert into flow_run (project_id, flow_id, flow_version_id, event_row_id)
-          select ${endpoint.projectId}, f.flow_id, f.version_id, ev.id
-          from ev, unnest(${flowIds}::uuid[], ${versionIds}::uuid[]) as f(flow_id, version_id)
-          where ev.inserted
-          returning id)
-        select ev.id, ev.inserted, (select count(*) from runs)::int as runs
-        from ev`,
-  );
-  return { eventRowId: row.id, duplicate: !row.inserted, runs: Number(row.runs) };
 }
 
 type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;

@@ -116,6 +116,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
   let lastClaimEmpty = false;
   let loopAt = Date.now();
   let claimFailures = 0;
+  let lastTakeoverLook = 0;
   const idleWaiters: (() => void)[] = [];
 
   const poke = () => {
@@ -193,7 +194,10 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
       const free = concurrency - active.size;
       if (free > 0) {
         try {
-          const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds, staleMs);
+          // Runs of dead workers are looked for once per heartbeat (see claimRuns), due queued runs at every claim.
+          const takeOver = Date.now() - lastTakeoverLook >= heartbeatMs;
+          if (takeOver) lastTakeoverLook = Date.now();
+          const runs = await claimRuns(handle, workerId, free, leaseMs, options.projectIds, staleMs, takeOver);
           claimFailures = 0;
           lastClaimEmpty = runs.length === 0;
           if (stopped) {

@@ -7,7 +7,7 @@ import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
 import { sql } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRunServices, type NodeExecutor } from '../src';
+import { createRunServices, type NodeExecutor, startWorkers } from '../src';
 import { beat } from '../src/heartbeat';
 import { metrics } from '../src/metrics';
 import {
@@ -19,7 +19,15 @@ import {
   type RetryPolicy,
   releaseRuns,
 } from '../src/run-queue';
-import { captureLogger, createHookedFlow, createRuntimeProject, databaseThat, post, stripeEvent } from './harness';
+import {
+  captureLogger,
+  createHookedFlow,
+  createRuntimeProject,
+  databaseThat,
+  post,
+  stripeEvent,
+  waitFor,
+} from './harness';
 
 let handle: DbHandle;
 let calls = 0;
@@ -355,6 +363,35 @@ describe('whose runs a claim takes, and for how long', () => {
     const taken = await claimRuns(handle, 'w-taker', 10, 30_000, [projectId], 0);
     expect(taken.map((r) => r.id)).toEqual([run.id]);
     expect(await runOf(flowId)).toMatchObject({ status: 'running', attempt: 2 });
+  });
+
+  it('takes over a run whose lease ran out only on a claim that looks for them (a worker looks once per heartbeat)', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    const [run] = await claimRuns(handle, 'w-holder', 10, 1, [projectId]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await claimRuns(handle, 'w-taker', 10, 30_000, [projectId], 0, false)).toEqual([]);
+    expect(await runOf(flowId)).toMatchObject({ status: 'running', attempt: 1 });
+    const taken = await claimRuns(handle, 'w-taker', 10, 30_000, [projectId], 0, true);
+    expect(taken.map((r) => r.id)).toEqual([run.id]);
+  });
+});
+
+describe('a worker looking for runs to take over', () => {
+  it('takes over a dead worker’s run while it claims queued runs several times a heartbeat', async () => {
+    const { projectId, flowId } = await queuedRun('test_call');
+    // A worker that claimed the run and died: its 200 ms lease runs out, and it never beats.
+    await claimRuns(handle, 'w-dead', 10, 200, [projectId]);
+    const workers = await startWorkers(services(), {
+      pollMs: 20,
+      heartbeatMs: 300,
+      projectIds: [projectId],
+    });
+    try {
+      await waitFor(async () => (await runOf(flowId))?.status === 'succeeded');
+      expect(await runOf(flowId)).toMatchObject({ status: 'succeeded', attempt: 2 });
+    } finally {
+      await workers.stop();
+    }
   });
 });
 
