@@ -31,7 +31,7 @@ export interface StoredAck {
  * statement takes its rows in one order (no two statements can deadlock on each other's unique keys), and a
  * statement that fails is retried row by row, so one bad delivery never fails the others.
  */
-export const ACK_BATCH_MAX_IN_FLIGHT = 3;
+export const ACK_BATCH_MAX_IN_FLIGHT = 2;
 export const ACK_BATCH_MAX_ROWS = 64;
 
 interface Waiting {

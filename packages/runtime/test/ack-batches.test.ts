@@ -2,10 +2,10 @@
 // together as one statement, and each is still answered with its own result, only after its commit.
 import { type DbHandle, executeRows } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
-import { type SQL, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AckBatcher, type AckToStore } from '../src/ack-batches';
-import { createHookedFlow, createRuntimeProject, ledgerFlow, post, stripeEvent } from './harness';
+import { createHookedFlow, createRuntimeProject, databaseThat, ledgerFlow, post, stripeEvent } from './harness';
 
 let handle: DbHandle;
 let projectId: number;
@@ -18,21 +18,10 @@ beforeAll(async () => {
 });
 afterAll(() => handle.close());
 
-/** The handle with its statements counted (no session: prepared statements go through `execute`). */
+/** The handle with its acknowledgement statements counted. */
 function counted(base: DbHandle) {
-  let statements = 0;
-  const db = new Proxy(base.db, {
-    get(target, key, receiver) {
-      if (key === 'session') return undefined;
-      const value = Reflect.get(target, key, receiver);
-      if (key !== 'execute') return typeof value === 'function' ? value.bind(target) : value;
-      return (query: SQL) => {
-        statements += 1;
-        return value.call(target, query);
-      };
-    },
-  });
-  return { handle: { ...base, db } as DbHandle, statements: () => statements };
+  const { database, calls } = databaseThat(base, /jsonb_to_recordset/, () => 'pass');
+  return { handle: database, statements: calls };
 }
 
 function ackOf(event: ReturnType<typeof stripeEvent>, rawText = JSON.stringify(event)): AckToStore {
