@@ -33,6 +33,11 @@ export interface StoredAck {
  */
 export const ACK_BATCH_MAX_IN_FLIGHT = 2;
 export const ACK_BATCH_MAX_ROWS = 64;
+/**
+ * A statement still unanswered after this long no longer holds its place: the deliveries behind it go ahead
+ * on other connections (a half-open connection must not stop every acknowledgement), its own wait on.
+ */
+export const ACK_BATCH_STALL_MS = 2000;
 
 interface Waiting {
   ack: AckToStore;
@@ -47,7 +52,11 @@ export class AckBatcher {
 
   constructor(
     private readonly handle: DbHandle,
-    private readonly limits = { maxInFlight: ACK_BATCH_MAX_IN_FLIGHT, maxRows: ACK_BATCH_MAX_ROWS },
+    private readonly limits = {
+      maxInFlight: ACK_BATCH_MAX_IN_FLIGHT,
+      maxRows: ACK_BATCH_MAX_ROWS,
+      stallMs: ACK_BATCH_STALL_MS,
+    },
   ) {}
 
   store(ack: AckToStore): Promise<StoredAck> {
@@ -61,9 +70,18 @@ export class AckBatcher {
     while (this.inFlight < this.limits.maxInFlight && this.waiting.length > 0) {
       const batch = this.takeBatch();
       this.inFlight += 1;
-      void this.send(batch).finally(() => {
+      let counted = true;
+      const giveBackPlace = () => {
+        if (!counted) return;
+        counted = false;
         this.inFlight -= 1;
         this.pump();
+      };
+      const stalled = setTimeout(giveBackPlace, this.limits.stallMs);
+      stalled.unref?.();
+      void this.send(batch).finally(() => {
+        clearTimeout(stalled);
+        giveBackPlace();
       });
     }
   }

@@ -50,7 +50,7 @@ const stored = (eventId: string) =>
 describe('acknowledgements stored together', () => {
   it('stores deliveries that arrive while one is being stored as one statement, and answers each with its own event and run', async () => {
     const { handle: countedHandle, statements } = counted(handle);
-    const batcher = new AckBatcher(countedHandle, { maxInFlight: 1, maxRows: 64 });
+    const batcher = new AckBatcher(countedHandle, { maxInFlight: 1, maxRows: 64, stallMs: 60_000 });
     const events = Array.from({ length: 21 }, () => stripeEvent('payment_intent.succeeded'));
     const answers = await Promise.all(events.map((e) => batcher.store(ackOf(e))));
     // The first went alone (nothing else was waiting); the other twenty waited for it and went together.
@@ -64,7 +64,7 @@ describe('acknowledgements stored together', () => {
 
   it('never stores two deliveries of one event in one statement: the second is answered as a duplicate and queues nothing', async () => {
     const { handle: countedHandle, statements } = counted(handle);
-    const batcher = new AckBatcher(countedHandle, { maxInFlight: 1, maxRows: 64 });
+    const batcher = new AckBatcher(countedHandle, { maxInFlight: 1, maxRows: 64, stallMs: 60_000 });
     const [first, twice, last] = [1, 2, 3].map(() => stripeEvent('payment_intent.succeeded'));
     const answers = await Promise.all([first, twice, twice, last, twice].map((e) => batcher.store(ackOf(e))));
     // first alone; then twice + last; then the second copy; then the third copy.
@@ -84,7 +84,7 @@ describe('acknowledgements stored together', () => {
   });
 
   it('fails only the delivery the database refuses; the deliveries stored with it are stored and answered', async () => {
-    const batcher = new AckBatcher(handle, { maxInFlight: 1, maxRows: 64 });
+    const batcher = new AckBatcher(handle, { maxInFlight: 1, maxRows: 64, stallMs: 60_000 });
     const [opener, good, bad, alsoGood] = [1, 2, 3, 4].map(() => stripeEvent('payment_intent.succeeded'));
     // Valid JSON that PostgreSQL's jsonb refuses: a NUL character.
     const badText = JSON.stringify({ ...bad, note: '\u0000' });
@@ -101,8 +101,8 @@ describe('acknowledgements stored together', () => {
 
   it('lets two processes store overlapping bursts in opposite orders at once: each event once, every delivery counted, no deadlock', async () => {
     // Two batchers on one database, as two receivers would be; each sends several statements at once.
-    const a = new AckBatcher(handle, { maxInFlight: 3, maxRows: 8 });
-    const b = new AckBatcher(handle, { maxInFlight: 3, maxRows: 8 });
+    const a = new AckBatcher(handle, { maxInFlight: 3, maxRows: 8, stallMs: 60_000 });
+    const b = new AckBatcher(handle, { maxInFlight: 3, maxRows: 8, stallMs: 60_000 });
     const events = Array.from({ length: 60 }, () => stripeEvent('payment_intent.succeeded'));
     const answers = await Promise.all([
       ...events.map((e) => a.store(ackOf(e))),
@@ -111,6 +111,23 @@ describe('acknowledgements stored together', () => {
     expect(answers.filter((x) => !x.duplicate)).toHaveLength(60);
     expect(answers.reduce((n, x) => n + x.runs, 0)).toBe(60);
     for (const event of events) expect((await stored(event.id))[0]).toMatchObject({ delivery_count: 2, runs: 1 });
+  });
+
+  it('lets later deliveries go ahead of a statement the database leaves unanswered, which is answered once it comes back', async () => {
+    const stalled = databaseThat(handle, /jsonb_to_recordset/, (call) => (call === 1 ? 'hang' : 'pass'));
+    const batcher = new AckBatcher(stalled.database, { maxInFlight: 1, maxRows: 64, stallMs: 200 });
+    const [stuck, later] = [1, 2].map(() => stripeEvent('payment_intent.succeeded'));
+    let stuckAnswered = false;
+    const stuckAnswer = batcher.store(ackOf(stuck)).then((answer) => {
+      stuckAnswered = true;
+      return answer;
+    });
+    // The only place in flight is held by a statement that does not come back: the next delivery still goes.
+    expect(await batcher.store(ackOf(later))).toMatchObject({ duplicate: false, runs: 1 });
+    expect(stuckAnswered).toBe(false);
+    stalled.release();
+    expect(await stuckAnswer).toMatchObject({ duplicate: false, runs: 1 });
+    for (const event of [stuck, later]) expect((await stored(event.id))[0]).toMatchObject({ runs: 1 });
   });
 
   it('answers a burst of signed deliveries through the webhook entry, each 200 with its own event id, each stored with its run', async () => {
