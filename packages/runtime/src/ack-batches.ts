@@ -1,6 +1,9 @@
 import { type DbHandle, preparedRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 
+/** A published flow listening for a delivery's event: it gets one run of that version. */
+export type SubscribedFlow = { id: string; publishedVersionId: string };
+
 /** One verified delivery to store: its event row, its delivery row and the runs it queues. */
 export interface AckToStore {
   projectId: number;
@@ -13,7 +16,7 @@ export interface AckToStore {
   /** The body as received: JSON already parsed once, so it is embedded as it is. */
   rawText: string;
   /** The published flows listening, each queued once if the event is new. */
-  targets: { id: string; publishedVersionId: string }[];
+  targets: SubscribedFlow[];
 }
 
 export interface StoredAck {

@@ -1,7 +1,7 @@
 import { type CappedBody, type Logger, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
 import { type DbHandle, type Executor, flows, webhookEndpoints } from '@tillflow/db';
 import { and, eq, isNotNull, sql } from 'drizzle-orm';
-import { ackBatcher } from './ack-batches';
+import { ackBatcher, type SubscribedFlow } from './ack-batches';
 import { acceptedSecrets } from './endpoints';
 import { type FlowTrigger, triggerAccepts } from './graph';
 import { metrics } from './metrics';
@@ -213,14 +213,13 @@ async function touchEndpoint(db: Executor, endpointId: string): Promise<void> {
 }
 
 type WebhookEndpoint = typeof webhookEndpoints.$inferSelect;
-type SubscribedFlow = { id: string; publishedVersionId: string };
 
 /** The flows of the endpoint's project listening on it for this event type. */
 export async function subscribedFlows(
   tx: Executor,
   endpoint: typeof webhookEndpoints.$inferSelect,
   eventType: string,
-): Promise<{ id: string; publishedVersionId: string }[]> {
+): Promise<SubscribedFlow[]> {
   // A custom endpoint serves its one flow; a shared (system) endpoint serves the project's system flows of its purpose.
   const listening = endpoint.flowId
     ? eq(flows.id, endpoint.flowId)
