@@ -37,6 +37,7 @@ import {
 import autocannon from 'autocannon';
 import { sql } from 'drizzle-orm';
 import { startLimitReceiver } from './lib/limit-receiver';
+import { postgresCpuMs, processCpuMs } from './lib/process-cpu';
 
 process.env.TILLFLOW_QUIET_WEBHOOKS = '1';
 const ACK_SECONDS = Number(process.env.BENCH_ACK_SECONDS ?? 8);
@@ -367,12 +368,28 @@ async function drive() {
 
   // 0. The reference receiver under the same load (again after phase 2; the mean is the limit).
   phase = 'limit receiver';
+  /** CPU milliseconds used so far by a process and by the database server (null where /proc cannot tell). */
+  const cpu = (pid: number | undefined) => {
+    const own = processCpuMs(pid);
+    const database = postgresCpuMs();
+    return own === null || database === null ? null : { own, database };
+  };
+  const cpuSince = (start: ReturnType<typeof cpu>, pid: number | undefined, per: number) => {
+    const end = cpu(pid);
+    return start && end && per > 0
+      ? { own: (end.own - start.own) / per, database: (end.database - start.database) / per }
+      : null;
+  };
+  const limitCpuStart = cpu(limitChild.pid);
   const limitBefore = await fire({ duration: ACK_SECONDS }, limitInfo.url);
+  const limitCpu = cpuSince(limitCpuStart, limitChild.pid, limitBefore.requests.total);
   // 1. Acknowledgements alone (workers paused).
   const commitsBeforeAck = (await call('commits')) ?? 0;
   const statementsBeforeAck = (await statements()).value ?? 0;
   phase = 'acknowledgements';
+  const ackCpuStart = cpu(child.pid);
   const ack = acknowledged(await fire({ duration: ACK_SECONDS }), 'ack phase');
+  const ackCpu = cpuSince(ackCpuStart, child.pid, ack.requests.total);
   const ackStatements = await statements();
   const statementsPerAck = ((ackStatements.value ?? 0) - statementsBeforeAck) / ack.requests.total;
   const commitsPerAck = ((await call('commits')) ?? 0) - commitsBeforeAck;
@@ -380,9 +397,11 @@ async function drive() {
   const backlog = (await call('count', 'queued')) ?? 0;
   const drainStart = Date.now();
   phase = 'backlog drain';
+  const drainCpuStart = cpu(child.pid);
   await call('startWorkers');
   await call('idle');
   const drainSeconds = (Date.now() - drainStart) / 1000;
+  const drainCpu = cpuSince(drainCpuStart, child.pid, backlog);
   const doneAfterDrain = (await call('count', 'succeeded')) ?? 0;
   // 2. End to end with workers running: first POST to last committed effect.
   const commitsBeforeE2e = (await call('commits')) ?? 0;
@@ -440,6 +459,17 @@ async function drive() {
         .join('\n');
     console.log(`# per ack, by statement:\n${top(ackStatements, ack.requests.total)}`);
     console.log(`# per run end to end, by statement:\n${top(e2eStatements, E2E_RUNS)}`);
+  }
+  if (limitCpu && ackCpu && drainCpu) {
+    const ms = (x: { own: number; database: number }) =>
+      `${(x.own + x.database).toFixed(3)} ms (process ${x.own.toFixed(3)} + database ${x.database.toFixed(3)})`;
+    console.log(
+      `# CPU (/proc; the load generator not counted): per limit request ${ms(limitCpu)}; per ack ${ms(ackCpu)}; per run in the drain ${ms(drainCpu)}`,
+    );
+    const perLimit = limitCpu.own + limitCpu.database;
+    const perRun = drainCpu.own + drainCpu.database + ackCpu.own + ackCpu.database;
+    // What run_ratio would be on a machine that did nothing but this: less moved by a busy neighbour.
+    console.log(`run_cpu_ratio: ${(perLimit / perRun).toFixed(3)}`);
   }
   console.log(`webhook_ack_per_s: ${Math.round(ack.requests.average)}`);
   console.log(`webhook_ack_p50_ms: ${ack.latency.p50}`);

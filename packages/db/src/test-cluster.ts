@@ -53,7 +53,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startTestCluster(): Promise<TestCluster> {
+/** `settings`: more server settings (`-c name=value`), e.g. `{ autovacuum: 'off' }`. */
+export async function startTestCluster(settings: Record<string, string> = {}): Promise<TestCluster> {
   const bin = findPostgresBin();
   if (!bin) throw new Error(testClusterUnavailable() as string);
   const asRoot = process.getuid?.() === 0;
@@ -76,6 +77,7 @@ export async function startTestCluster(): Promise<TestCluster> {
     '-c synchronous_commit=off',
     '-c full_page_writes=off',
     '-c max_connections=200',
+    ...Object.entries(settings).map(([name, value]) => `-c ${name}=${value}`),
   ].join(' ');
   const pgCtl = (...args: string[]) => exec(path.join(bin, 'pg_ctl'), ['-D', data, ...args]);
   const start = () => pgCtl('start', '-w', '-t', '60', '-l', path.join(dir, 'server.log'), '-o', options);

@@ -1,6 +1,6 @@
 import { type CappedBody, type Logger, WEBHOOK_BODY_LIMIT_BYTES } from '@tillflow/core';
 import { type DbHandle, type Executor, flows, webhookEndpoints } from '@tillflow/db';
-import { and, eq, isNotNull, sql } from 'drizzle-orm';
+import { and, eq, isNotNull } from 'drizzle-orm';
 import { ackBatcher, type SubscribedFlow } from './ack-batches';
 import { acceptedSecrets } from './endpoints';
 import { type FlowTrigger, triggerAccepts } from './graph';

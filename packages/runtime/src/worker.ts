@@ -6,6 +6,7 @@ import { purgeOldRuns } from './history';
 import { claimRuns, extendLeases, processRun, type RetryPolicy, releaseRuns } from './run-queue';
 import type { RunServices } from './services';
 import { onRunsQueued } from './signals';
+import { upkeepTables } from './table-upkeep';
 
 export interface WorkerOptions {
   /** Runs executed at once by this process (default 8). */
@@ -33,6 +34,12 @@ export interface WorkerOptions {
   retentionDays?: number;
   /** How often this worker purges finished runs past their retention and day-old heartbeats (default hourly). */
   purgeEveryMs?: number;
+  /**
+   * How often this worker looks whether Tillflow's tables need a vacuum or fresh planner statistics, done only
+   * where the database has no autovacuum (PGlite; a server with autovacuum off; see table-upkeep.ts). Default
+   * 5 s; 0 never looks.
+   */
+  upkeepEveryMs?: number;
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
   projectIds?: number[];
   onError?: (error: unknown) => void;
@@ -83,6 +90,7 @@ export function workerSettings(options: WorkerOptions = {}) {
     restarts: options.restarts ?? 0,
     retentionDays: options.retentionDays ?? setting('TILLFLOW_RUN_RETENTION_DAYS'),
     purgeEveryMs: options.purgeEveryMs ?? 3_600_000,
+    upkeepEveryMs: options.upkeepEveryMs ?? 5_000,
   };
 }
 
@@ -102,6 +110,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
     restarts,
     retentionDays,
     purgeEveryMs,
+    upkeepEveryMs,
   } = workerSettings(options);
   const logger = (options.logger ?? services.logger).child({
     workerId,
@@ -172,6 +181,23 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
   // Every worker may purge: deleting what is already gone is harmless.
   const retention = setInterval(purge, purgeEveryMs);
   retention.unref();
+  // Vacuum and statistics where the database keeps none itself; one round at a time (stop waits for it).
+  let upkeepRound: Promise<void> | null = null;
+  const upkeep =
+    upkeepEveryMs > 0
+      ? setInterval(() => {
+          if (upkeepRound || stopped) return;
+          upkeepRound = upkeepTables(handle)
+            .then((done) => {
+              if (done.length > 0) logger.debug({ tables: done }, 'table upkeep');
+            })
+            .catch(onError)
+            .finally(() => {
+              upkeepRound = null;
+            });
+        }, upkeepEveryMs)
+      : null;
+  upkeep?.unref();
 
   const notifyIdle = () => {
     if (active.size === 0 && lastClaimEmpty) for (const resolve of idleWaiters.splice(0)) resolve();
@@ -252,7 +278,9 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
       stopped = true;
       wake?.();
       clearInterval(retention);
+      if (upkeep) clearInterval(upkeep);
       await loop;
+      await upkeepRound;
       const deadline = deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
       while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       abandoned = true;

@@ -67,6 +67,7 @@ describe("a worker's settings", () => {
       restarts: 0,
       retentionDays: setting('TILLFLOW_RUN_RETENTION_DAYS'),
       purgeEveryMs: 3_600_000,
+      upkeepEveryMs: 5_000,
     });
     expect(given.workerId).toMatch(
       new RegExp(`^${hostname().replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:${process.pid}:[0-9a-f]{8}$`),
@@ -88,6 +89,7 @@ describe("a worker's settings", () => {
       restarts: 4,
       retentionDays: 0,
       purgeEveryMs: 60_000,
+      upkeepEveryMs: 250,
     });
     expect(given).toEqual({
       concurrency: 3,
@@ -102,6 +104,7 @@ describe("a worker's settings", () => {
       restarts: 4,
       retentionDays: 0,
       purgeEveryMs: 60_000,
+      upkeepEveryMs: 250,
     });
     expect(workerSettings({ leaseMs: 3_000, heartbeatMs: 2_000 }).heartbeatMs).toBe(1_000);
     expect(workerSettings({ leaseMs: 3_001 }).heartbeatMs).toBe(1_000);
