@@ -181,7 +181,7 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
   // Every worker may purge: deleting what is already gone is harmless.
   const retention = setInterval(purge, purgeEveryMs);
   retention.unref();
-  // Vacuum and statistics where the database keeps none itself; one round at a time (stop waits for it).
+  // Vacuum and statistics where the database keeps none itself; one round at a time.
   let upkeepRound: Promise<void> | null = null;
   const upkeep =
     upkeepEveryMs > 0
@@ -280,7 +280,9 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
       clearInterval(retention);
       if (upkeep) clearInterval(upkeep);
       await loop;
-      await upkeepRound;
+      // A round in flight finishes first (its statements are short); one stuck on a database that went away is
+      // not waited for long: the stop goes on and the round's error, if any, is reported.
+      if (upkeepRound) await Promise.race([upkeepRound, new Promise((r) => setTimeout(r, 2_000).unref())]);
       const deadline = deadlineMs === undefined ? Number.POSITIVE_INFINITY : Date.now() + deadlineMs;
       while (active.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       abandoned = true;
