@@ -80,30 +80,13 @@ const ACTIVITY = `select s.schemaname as schema, s.relname as "table", c.reltupl
 /** An autovacuum launcher runs only where the server vacuums for itself (never in PGlite). */
 const SERVER_VACUUMS = `select exists (select 1 from pg_stat_activity where backend_type = 'autovacuum launcher') as yes`;
 
-/** Two workers never vacuum at once (a second one would wait on the first's table lock for nothing). */
-const UPKEEP_LOCK = `hashtext('tillflow:table-upkeep')`;
-
 /**
- * One round: reads the activity counters and, when the server does not vacuum for itself, vacuums or
- * analyzes what is due. Returns what it did (nothing when another process holds the round).
+ * One round: reads the activity counters and, when the server does not vacuum for itself, vacuums or analyzes what
+ * is due; returns what it asked for. Several processes may run rounds at once: a table another one is vacuuming is
+ * skipped (`skip_locked`), and once vacuumed its counters say so to the next round. (Each statement goes through the
+ * pool on its own, outside any transaction, as VACUUM requires; no connection is held between them.)
  */
 export async function upkeepTables(handle: DbHandle): Promise<UpkeepAction[]> {
-  if (handle.driver === 'postgres' && handle.sql) {
-    // VACUUM cannot run in a transaction: a connection of its own for the session lock and the statements.
-    const connection = await handle.sql.reserve();
-    try {
-      const [lock] = await connection.unsafe(`select pg_try_advisory_lock(${UPKEEP_LOCK}) as held`);
-      if (!lock?.held) return [];
-      try {
-        return await round((text) => connection.unsafe(text) as Promise<never[]>);
-      } finally {
-        await connection.unsafe(`select pg_advisory_unlock(${UPKEEP_LOCK})`);
-      }
-    } finally {
-      connection.release();
-    }
-  }
-  // PGlite: one connection in one process; nothing else can run a round beside this one.
   return round((text) => handle.query<never>(text));
 }
 

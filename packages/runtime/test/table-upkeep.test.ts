@@ -1,7 +1,7 @@
 // Vacuum and planner statistics for Tillflow's tables where the database keeps none itself (table-upkeep.ts):
 // PGlite (no autovacuum at all) and a PostgreSQL server with autovacuum off get their dead rows cleared and their
 // statistics refreshed by the workers, at autovacuum's own thresholds; a server that vacuums for itself is left
-// alone, as are tables outside Tillflow's schemas; two processes never run a round at once.
+// alone, as are tables outside Tillflow's schemas; a table held by another session (DDL) is skipped, not waited for.
 import { openAsBlob } from 'node:fs';
 import { createDb, type DbHandle } from '@tillflow/db';
 import { startTestCluster, type TestCluster, testClusterUnavailable } from '@tillflow/db/test-cluster';
@@ -158,21 +158,39 @@ describe.skipIf(testClusterUnavailable())('upkeep on PostgreSQL servers', () => 
     return handle;
   };
 
-  it('with autovacuum off: vacuums the table, but not while another process holds the round', async () => {
+  it('with autovacuum off: skips a table another session holds without waiting, and vacuums it at the next round', async () => {
     const handle = await open(withoutAutovacuum);
-    // One connection: the session lock it takes is held until it lets go.
     const other = await createDb({ url: withoutAutovacuum.url(), migrate: false, max: 1 });
+    let letGo = () => {};
+    const held = new Promise<void>((resolve) => {
+      letGo = resolve;
+    });
+    let locked = () => {};
+    const isLocked = new Promise<void>((resolve) => {
+      locked = resolve;
+    });
+    // A builder's DDL in progress: the lock VACUUM and ANALYZE need is taken.
+    const holder = other.sql?.begin(async (tx) => {
+      await tx.unsafe('lock table public.upkeep_probe in share update exclusive mode');
+      locked();
+      await held;
+    });
     try {
-      await other.query(`select pg_advisory_lock(hashtext('tillflow:table-upkeep'))`);
-      expect(await upkeepTables(handle)).toEqual([]);
+      await isLocked;
+      await upkeepTables(handle); // returns: it does not wait behind the lock
       expect((await handle.query<Counters>(COUNTERS))[1]).toMatchObject({ n_dead_tup: 300, vacuumed: false });
-      await other.query(`select pg_advisory_unlock(hashtext('tillflow:table-upkeep'))`);
     } finally {
+      letGo();
+      await holder;
       await other.close();
     }
-    expect(await upkeepTables(handle)).toContainEqual({ schema: 'public', table: 'upkeep_probe', action: 'vacuum' });
-    const [elsewhere, mine] = await handle.query<Counters>(COUNTERS);
-    expect(mine).toMatchObject({ n_dead_tup: 0, vacuumed: true, analyzed: true, reltuples: 300 });
+    // Two processes' rounds at once: both end, the table is vacuumed.
+    const second = await createDb({ url: withoutAutovacuum.url(), migrate: false });
+    handles.push(second);
+    const [mine] = await Promise.all([upkeepTables(handle), upkeepTables(second)]);
+    expect(mine).toContainEqual({ schema: 'public', table: 'upkeep_probe', action: 'vacuum' });
+    const [elsewhere, probe] = await handle.query<Counters>(COUNTERS);
+    expect(probe).toMatchObject({ n_dead_tup: 0, vacuumed: true, analyzed: true, reltuples: 300 });
     expect(elsewhere).toMatchObject({ n_dead_tup: 300, vacuumed: false });
   });
 
