@@ -18,6 +18,8 @@ export interface MailDispatcherOptions {
   maxAttempts?: number;
   backoffBaseMs?: number;
   batch?: number;
+  /** Only deliver mail of these projects (tests sharing a database; a dedicated dispatcher). */
+  projectIds?: number[];
   /** Checks each project's SMTP host (the environment's guard by default); a refused host fails the message at once. */
   egress?: EgressGuard;
   onError?: (error: unknown) => void;
@@ -46,6 +48,12 @@ export function startMailDispatcher(handle: DbHandle, options: MailDispatcherOpt
   let stopped = false;
   let wake: (() => void) | null = null;
 
+  const scope = options.projectIds
+    ? sql`and project_id in (${sql.join(
+        options.projectIds.map((id) => sql`${id}`),
+        sql`, `,
+      )})`
+    : sql``;
   const claim = () =>
     executeRows<OutboxRow>(
       handle.db,
@@ -53,7 +61,7 @@ export function startMailDispatcher(handle: DbHandle, options: MailDispatcherOpt
             lease_until = now() + make_interval(secs => ${leaseMs / 1000})
           where id in (
             select id from mail_message
-            where (status = 'queued' and next_attempt_at <= now()) or (status = 'sending' and lease_until < now())
+            where ((status = 'queued' and next_attempt_at <= now()) or (status = 'sending' and lease_until < now())) ${scope}
             order by id limit ${options.batch ?? 10}
             for update skip locked)
           returning id, project_id, from_address, to_address, subject, text, html, message_id, attempts`,

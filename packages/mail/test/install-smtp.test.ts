@@ -62,7 +62,11 @@ describe('the install’s SMTP server (TILLFLOW_SMTP_URL)', () => {
         }),
       );
       expect(queued.status).toBe('queued');
-      const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50 });
+      const dispatcher = startMailDispatcher(handle, {
+        logger: testLogger,
+        pollMs: 50,
+        projectIds: [project.id],
+      });
       try {
         await expect.poll(() => smtp.received.length, { timeout: 10_000 }).toBe(2);
         expect(smtp.received[1].data).toContain('Message-ID: <s@t>');

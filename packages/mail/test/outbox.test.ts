@@ -47,7 +47,13 @@ describe('mail outbox', () => {
       },
       { egress },
     );
-    const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50, leaseMs: 500, egress });
+    const dispatcher = startMailDispatcher(handle, {
+      logger: testLogger,
+      pollMs: 50,
+      leaseMs: 500,
+      egress,
+      projectIds: [project.id],
+    });
     try {
       const queued = await handle.db.transaction((tx) => queueMail(tx, project.id, message('<one@t>')));
       expect(queued.status).toBe('queued');
@@ -91,6 +97,7 @@ describe('mail outbox', () => {
       backoffBaseMs: 100,
       maxAttempts: 3,
       egress,
+      projectIds: [project.id],
     });
     try {
       await handle.db.transaction((tx) => queueMail(tx, project.id, message('<never@t>')));
@@ -113,7 +120,7 @@ describe('mail outbox', () => {
       { host: '127.0.0.1', port: 25, fromAddress: 'a@example.test' },
       { egress },
     );
-    const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50 });
+    const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50, projectIds: [project.id] });
     try {
       await handle.db.transaction((tx) => queueMail(tx, project.id, message('<refused@t>')));
       await expect
@@ -122,6 +129,35 @@ describe('mail outbox', () => {
       expect((await listMailbox(handle.db, project.id))[0].attempts).toBe(1);
     } finally {
       await dispatcher.stop();
+    }
+  });
+
+  it('a dispatcher given projects delivers only their mail and leaves another project’s queued', async () => {
+    const smtp = await startSmtpServer();
+    try {
+      const [mine, theirs] = [await createProject(handle), await createProject(handle)];
+      for (const project of [mine, theirs]) {
+        await saveMailSettings(
+          handle.db,
+          project.id,
+          { host: '127.0.0.1', port: smtp.port, fromAddress: 'shop@example.test' },
+          { egress },
+        );
+      }
+      await handle.db.transaction((tx) => queueMail(tx, theirs.id, message('<theirs@t>')));
+      await handle.db.transaction((tx) => queueMail(tx, mine.id, message('<mine@t>')));
+      const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 50, egress, projectIds: [mine.id] });
+      try {
+        await expect.poll(async () => (await listMailbox(handle.db, mine.id))[0]?.status).toBe('sent');
+        // A few more polls: the other project's message is still waiting for its own dispatcher.
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect((await listMailbox(handle.db, theirs.id))[0]).toMatchObject({ status: 'queued', attempts: 0 });
+        expect(smtp.received.map((mail) => mail.data.match(/Message-ID: (<[^>]+>)/)?.[1])).toEqual(['<mine@t>']);
+      } finally {
+        await dispatcher.stop();
+      }
+    } finally {
+      await smtp.close();
     }
   });
 });

@@ -181,7 +181,12 @@ describe.skipIf(unavailable)('a worker killed after each step of a payment', () 
 
       // The next dispatcher (once the dead one's lease ran out) sends that one message again, same Message-ID.
       const survivor = await startWorkers(testServices(handle), { projectIds: [projectId], pollMs: 50 });
-      const dispatcher = startMailDispatcher(handle, { logger: testLogger, pollMs: 200, egress });
+      const dispatcher = startMailDispatcher(handle, {
+        logger: testLogger,
+        pollMs: 200,
+        egress,
+        projectIds: [projectId],
+      });
       try {
         await eventually(async () => {
           const [row] = await executeRows<{ status: string }>(
