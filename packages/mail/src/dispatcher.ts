@@ -1,5 +1,5 @@
 import { type EgressGuard, EgressRefusedError, type Logger } from '@tillflow/core';
-import { type DbHandle, executeRows } from '@tillflow/db';
+import { type DbHandle, executeRows, projectScope } from '@tillflow/db';
 import { mailLeft, metrics } from '@tillflow/runtime';
 import { sql } from 'drizzle-orm';
 import { connectSmtp } from './send';
@@ -48,12 +48,7 @@ export function startMailDispatcher(handle: DbHandle, options: MailDispatcherOpt
   let stopped = false;
   let wake: (() => void) | null = null;
 
-  const scope = options.projectIds
-    ? sql`and project_id in (${sql.join(
-        options.projectIds.map((id) => sql`${id}`),
-        sql`, `,
-      )})`
-    : sql``;
+  const scope = projectScope(options.projectIds);
   const claim = () =>
     executeRows<OutboxRow>(
       handle.db,

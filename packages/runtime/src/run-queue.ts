@@ -1,5 +1,5 @@
 import type { EgressGuard, Logger } from '@tillflow/core';
-import { type DbHandle, flowVersions, preparedRows } from '@tillflow/db';
+import { type DbHandle, flowVersions, preparedRows, projectScope } from '@tillflow/db';
 import { eq, type SQL, sql } from 'drizzle-orm';
 import { executeFlow, type FlowOutcome } from './engine';
 import type { FlowDefinition } from './graph';
@@ -48,12 +48,7 @@ export async function claimRuns(
    */
   takeOver = true,
 ): Promise<ClaimedRun[]> {
-  const scope = projectIds
-    ? sql`and project_id in (${sql.join(
-        projectIds.map((id) => sql`${id}`),
-        sql`, `,
-      )})`
-    : sql``;
+  const scope = projectScope(projectIds);
   // Takeover of another worker's run (see heartbeat.ts). The claimer may judge only while its own
   // streak is current and older than the stale window: the database has answered it for that long.
   // Then a holder that did not beat within that window is dead, and a lease that ran out within it
