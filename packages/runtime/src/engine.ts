@@ -25,6 +25,8 @@ import {
   pendingInsert,
   recordFailedStep,
   recordSegment,
+  type StepOwner,
+  type StepRecords,
   type StepResult,
   succeededStep,
 } from './step-records';
@@ -161,6 +163,18 @@ class SharedTransaction {
     return tx;
   }
 
+  /**
+   * Ends a segment: one statement records its pending steps (checking none was recorded by another worker first)
+   * and, at the end of the run, its status; then the transaction commits. With no transaction open (only pure
+   * steps since the last boundary) that statement commits on its own, atomically. True: committed.
+   */
+  async endSegment(owner: StepOwner, pending: Pending, finish?: SQL): Promise<boolean> {
+    await recordSegment(this.open ? await this.tx() : this.db, [{ owner, steps: pending.steps }], finish);
+    pending.steps = [];
+    await this.commit();
+    return true;
+  }
+
   async commit(): Promise<void> {
     const current = this.current;
     if (!current) return;
@@ -180,31 +194,50 @@ class SharedTransaction {
 }
 
 /**
- * Ends a segment: one statement records its pending steps (pure and database ones, checking none was
- * recorded by another worker first) and, at the end of the run, its status; then the shared transaction
- * commits. With no transaction open (only pure steps since the last boundary) that statement commits on
- * its own, atomically. Any failure there sends the attempt node by node.
+ * A group of runs executed one after another in one transaction (a worker's database-only first attempts of one
+ * project, see run-queue.ts › processRunGroup): each run's steps are kept when it ends, and `commitAll` records
+ * them all with every run's status in one statement before the one commit. A run of the group failing (or any
+ * error) throws out of executeFlow: the caller rolls the group back and runs each of its runs on its own.
  */
-async function commitSegment(
-  shared: SharedTransaction,
-  db: Executor,
-  owner: ExecuteFlowOptions,
-  pending: Pending,
-  finish?: SQL,
-): Promise<void> {
-  try {
-    await recordSegment(shared.open ? await shared.tx() : db, owner, pending, finish);
+export class RunGroup extends SharedTransaction {
+  private readonly records: StepRecords[] = [];
+
+  override async endSegment(owner: StepOwner, pending: Pending): Promise<boolean> {
+    this.records.push({ owner: { runId: owner.runId, attempt: owner.attempt }, steps: pending.steps });
     pending.steps = [];
-    await shared.commit();
+    return false;
+  }
+
+  /** `finish`: the fenced status update of every run of the group (`update flow_run … returning id`). */
+  async commitAll(finish: SQL): Promise<void> {
+    await recordSegment(await this.tx(), this.records, finish, this.records.length);
+    await this.commit();
+    stepCommitted();
+  }
+}
+
+/** Any failure while a segment ends sends the attempt node by node. */
+async function commitSegment(shared: SharedTransaction, owner: StepOwner, pending: Pending, finish?: SQL) {
+  let committed: boolean;
+  try {
+    committed = await shared.endSegment(owner, pending, finish);
   } catch (error) {
     throw new SegmentFailed(errorMessage(error), { cause: error });
   }
-  stepCommitted();
+  if (committed) stepCommitted();
 }
 
 /** Code nodes may run for seconds: no transaction is held open across them. */
 const holdsNoTransaction = (node: GraphNode, executor: NodeExecutor | undefined) =>
   executor?.effect === 'external' || node.type === 'code';
+
+/** A flow whose every node is pure or database work: a whole run fits in one transaction (see RunGroup). */
+export function databaseOnly(services: RunServices, definition: FlowDefinition): boolean {
+  return graphOf(definition).nodes.every((node) => {
+    const executor = executorFor(services, node.type);
+    return executor !== undefined && !holdsNoTransaction(node, executor);
+  });
+}
 
 async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
   const shared = options.shared;
@@ -239,7 +272,7 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
     }
     if (shared?.open && holdsNoTransaction(node, executorFor(options.services, node.type))) {
       // A boundary: what the segment did commits before the call (with the decisions that led to it).
-      await commitSegment(shared, base, options, pending);
+      await commitSegment(shared, options, pending);
     }
     const step = await runStep(options, node, outputs, vars, pending);
     steps.push(step);
@@ -265,7 +298,7 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
   }
   if (shared && (shared.open || pending.steps.length > 0)) {
     // The end: the last segment, the pure steps after it and the run's status commit together.
-    await commitSegment(shared, base, options, pending, options.finishInTransaction);
+    await commitSegment(shared, options, pending, options.finishInTransaction);
     return {
       status: 'succeeded',
       error: null,

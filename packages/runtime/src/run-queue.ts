@@ -1,7 +1,7 @@
-import type { EgressGuard, Logger } from '@tillflow/core';
+import { type EgressGuard, type Logger, withLogContext } from '@tillflow/core';
 import { type DbHandle, flowVersions, preparedRows, projectScope } from '@tillflow/db';
 import { eq, type SQL, sql } from 'drizzle-orm';
-import { executeFlow, type FlowOutcome } from './engine';
+import { databaseOnly, executeFlow, type FlowOutcome, RunGroup } from './engine';
 import type { FlowDefinition } from './graph';
 import { streakGapMs } from './heartbeat';
 import { metrics } from './metrics';
@@ -187,6 +187,112 @@ async function finishRun(handle: DbHandle, statement: SQL, hooks: ProcessRunHook
 /** How long finishRun waits after its `failures`-th refused write (from 0): 50 ms doubling, at most 0.5 s. */
 export const finishRetryDelayMs = (failures: number): number => Math.min(500, 50 * 2 ** Math.min(failures, 4));
 
+/** A run's final `succeeded` status. */
+const SUCCEEDED = sql`status = 'succeeded', error = null, finished_at = now(), lease_until = null`;
+
+/** The most runs one group transaction holds (its row locks are held until the last of them is done). */
+export const MAX_RUN_GROUP = 16;
+
+/**
+ * Splits claimed runs into groups processed in one transaction each (processRunGroup) and runs processed on their
+ * own: a group is two or more first attempts of one project whose flows are database-only (every node pure or a
+ * database node). Never throws: a run whose flow cannot be loaded here goes on its own (processRun reports why).
+ */
+export async function groupClaimedRuns(
+  services: RunServices,
+  runs: ClaimedRun[],
+): Promise<{ groups: ClaimedRun[][]; singles: ClaimedRun[] }> {
+  const byProject = new Map<number, ClaimedRun[]>();
+  const singles: ClaimedRun[] = [];
+  for (const run of runs) {
+    let groupable = false;
+    if (run.attempt === 1 && run.attempt <= run.max_attempts && run.flow_version_id) {
+      try {
+        groupable = databaseOnly(services, await loadDefinition(services.database, run.flow_version_id));
+      } catch {
+        groupable = false;
+      }
+    }
+    if (!groupable) singles.push(run);
+    else byProject.set(run.project_id, [...(byProject.get(run.project_id) ?? []), run]);
+  }
+  const groups: ClaimedRun[][] = [];
+  for (const projectRuns of byProject.values()) {
+    for (let i = 0; i < projectRuns.length; i += MAX_RUN_GROUP) {
+      const group = projectRuns.slice(i, i + MAX_RUN_GROUP);
+      if (group.length > 1) groups.push(group);
+      else singles.push(...group);
+    }
+  }
+  return { groups, singles };
+}
+
+/**
+ * Runs a group (groupClaimedRuns) one after another in ONE transaction: the first attempt of a database-only flow
+ * commits nothing until its end, so runs of one project can share the transaction's begin, metadata check, step
+ * records, status write and commit (one statement records every run's steps and fenced status). A run sees the
+ * writes of the runs before it, as it would had they committed first. Any failure (a node's, the fence's, the
+ * database's) rolls the whole group back and each run is then processed on its own (processRun), so a failure is
+ * retried and recorded exactly as it always was, and nothing of the group is applied twice.
+ */
+export async function processRunGroup(
+  services: RunServices,
+  workerId: string,
+  runs: ClaimedRun[],
+  policy: RetryPolicy,
+  egress?: EgressGuard,
+  hooks: ProcessRunHooks = {},
+): Promise<void> {
+  const handle = services.database;
+  const projectId = runs[0].project_id;
+  const group = new RunGroup(handle, projectId);
+  const startedAt = performance.now();
+  try {
+    await group.tx();
+    for (const run of runs) {
+      const definition = await loadDefinition(handle, run.flow_version_id as string);
+      const outcome = await withLogContext({ runId: run.id, projectId, flowId: run.flow_id }, () =>
+        executeFlow({
+          services,
+          runId: run.id,
+          projectId,
+          definition,
+          trigger: run.trigger_payload,
+          attempt: run.attempt,
+          persist: true,
+          egress,
+          shared: group,
+        }),
+      );
+      if (outcome.status !== 'succeeded') throw new Error(outcome.error ?? 'A run of the group failed.');
+    }
+    const fences = JSON.stringify(runs.map((run) => ({ id: run.id, attempt: run.attempt })));
+    await group.commitAll(
+      sql`update flow_run f set ${SUCCEEDED}
+          from jsonb_to_recordset(${fences}::jsonb) as r(id uuid, attempt int)
+          where f.id = r.id and f.locked_by = ${workerId} and f.attempt = r.attempt returning f.id`,
+    );
+  } catch (error) {
+    await group.rollback();
+    hooks.logger?.debug({ err: error, runs: runs.length }, 'run group rolled back; its runs go one by one');
+    await Promise.all(
+      runs.map((run) =>
+        withLogContext({ runId: run.id, projectId, flowId: run.flow_id }, () =>
+          processRun(services, workerId, run, policy, egress, hooks),
+        ),
+      ),
+    );
+    return;
+  }
+  const seconds = (performance.now() - startedAt) / 1000;
+  for (const run of runs) {
+    withLogContext({ runId: run.id, projectId, flowId: run.flow_id }, () =>
+      hooks.logger?.debug({ attempt: run.attempt, maxAttempts: run.max_attempts, group: runs.length }, 'run succeeded'),
+    );
+    metrics.runDuration.observe({ outcome: 'succeeded' }, seconds);
+  }
+}
+
 export async function processRun(
   services: RunServices,
   workerId: string,
@@ -203,8 +309,7 @@ export async function processRun(
   // wants to act between the two (beforeFinish).
   const finishInTransaction = hooks.beforeFinish
     ? undefined
-    : sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null
-          where ${fence} returning id`;
+    : sql`update flow_run set ${SUCCEEDED} where ${fence} returning id`;
   if (run.attempt > run.max_attempts) {
     outcome = { status: 'failed', error: 'Gave up: the run kept dying mid-flight.', permanent: true, steps: [] };
   } else {
@@ -235,12 +340,7 @@ export async function processRun(
   if (outcome.status === 'succeeded') {
     hooks.logger?.debug(log, 'run succeeded');
     metrics.runDuration.observe({ outcome: 'succeeded' }, seconds);
-    if (!outcome.statusCommitted)
-      await finishRun(
-        handle,
-        sql`update flow_run set status = 'succeeded', error = null, finished_at = now(), lease_until = null where ${fence}`,
-        hooks,
-      );
+    if (!outcome.statusCommitted) await finishRun(handle, sql`update flow_run set ${SUCCEEDED} where ${fence}`, hooks);
   } else if (outcome.permanent || run.attempt >= run.max_attempts) {
     hooks.logger?.error({ ...log, error: outcome.error, permanent: outcome.permanent }, 'run failed for good');
     metrics.runDuration.observe({ outcome: 'dead_letter' }, seconds);

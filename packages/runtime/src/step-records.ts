@@ -57,47 +57,64 @@ export async function flushPending(db: Executor, options: StepOwner, pending: Pe
   await preparedRows(db, pendingInsert(options, pending));
 }
 
+/** A run attempt's steps to record together. */
+export interface StepRecords {
+  owner: StepOwner;
+  steps: StepResult[];
+}
+
 /**
- * One statement for the end of a segment of a run's shared transaction: records the pending steps (all as
- * succeeded) and, when given, the run's final status (`finish`: an `update … returning id`). It throws
- * when a step was already recorded by another worker (its upsert returned no row) or `finish` updated
- * nothing (this worker no longer holds the run): the caller rolls the transaction back.
+ * One statement for the end of a segment of a run's shared transaction (or of a group of runs, see RunGroup):
+ * records the pending steps (all as succeeded) and, when given, the final status (`finish`: an `update … returning
+ * id` expected to update `finished` rows). It throws when a step was already recorded by another worker (its upsert
+ * returned no row) or `finish` updated fewer rows (this worker no longer holds a run): the caller rolls the
+ * transaction back.
  */
-export async function recordSegment(db: Executor, owner: StepOwner, pending: Pending, finish?: SQL): Promise<void> {
-  const steps = pending.steps.length;
+export async function recordSegment(db: Executor, records: StepRecords[], finish?: SQL, finished = 1): Promise<void> {
+  const steps = records.reduce((n, r) => n + r.steps.length, 0);
   // Stryker disable next-line BooleanLiteral: with nothing to record the statement made wrong fails and the attempt goes node by node, same outcome, only slower; a finish never comes without steps
   if (steps === 0 && !finish) return;
   const parts: SQL[] = [];
-  if (steps > 0) parts.push(sql`steps as (${pendingInsert(owner, pending)} returning 1)`);
+  if (steps > 0) parts.push(sql`steps as (${stepsInsert(records)} returning 1)`);
   if (finish) parts.push(sql`fin as (${finish})`);
   const [row] = await preparedRows<{ steps: number; fin: number }>(
     db,
     sql`with ${sql.join(parts, sql`, `)}
         select ${steps > 0 ? sql`(select count(*) from steps)::int` : sql`0`} as steps,
-          ${finish ? sql`(select count(*) from fin)::int` : sql`1`} as fin`,
+          ${finish ? sql`(select count(*) from fin)::int` : sql`${finished}::int`} as fin`,
   );
   // Stryker disable next-line StringLiteral: the error only sends the attempt node by node (SegmentFailed); its words are never shown
   if (Number(row.steps) !== steps) throw new Error('Another worker recorded this step first.');
   // Stryker disable next-line StringLiteral: the error only sends the attempt node by node (SegmentFailed); its words are never shown
-  if (Number(row.fin) !== 1) throw new Error('This worker no longer holds the run.');
+  if (Number(row.fin) !== finished) throw new Error('This worker no longer holds the run.');
 }
 
 export function pendingInsert(options: StepOwner, pending: Pending) {
-  const rows = pending.steps.map((s) => ({
-    node_id: s.nodeId,
-    node_type: s.nodeType,
-    input: s.input,
-    output: s.output,
-    branch: s.branch,
-    stopped: s.stopped,
-    started_at: s.startedAt.toISOString(),
-    duration_ms: s.durationMs,
-  }));
+  return stepsInsert([{ owner: options, steps: pending.steps }]);
+}
+
+/** Upserts succeeded steps of one or more run attempts; a step another attempt completed is left as it is. */
+function stepsInsert(records: StepRecords[]) {
+  const rows = records.flatMap(({ owner, steps }) =>
+    steps.map((s) => ({
+      run_id: owner.runId,
+      attempt: owner.attempt,
+      node_id: s.nodeId,
+      node_type: s.nodeType,
+      input: s.input,
+      output: s.output,
+      branch: s.branch,
+      stopped: s.stopped,
+      started_at: s.startedAt.toISOString(),
+      duration_ms: s.durationMs,
+    })),
+  );
   return sql`insert into flow_step (run_id, node_id, node_type, status, input, output, branch, stopped, attempt, started_at, duration_ms)
-        select ${options.runId}, x.node_id, x.node_type, 'succeeded', x.input, x.output, x.branch, x.stopped,
-          ${options.attempt}, x.started_at, x.duration_ms
-        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(node_id text, node_type text, input jsonb,
-          output jsonb, branch text, stopped boolean, started_at timestamptz, duration_ms int)
+        select x.run_id, x.node_id, x.node_type, 'succeeded', x.input, x.output, x.branch, x.stopped,
+          x.attempt, x.started_at, x.duration_ms
+        from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(run_id uuid, attempt int, node_id text,
+          node_type text, input jsonb, output jsonb, branch text, stopped boolean, started_at timestamptz,
+          duration_ms int)
         on conflict (run_id, node_id) do update set status = 'succeeded', input = excluded.input,
           output = excluded.output, branch = excluded.branch, stopped = excluded.stopped, attempt = excluded.attempt,
           started_at = excluded.started_at, duration_ms = excluded.duration_ms, error = null

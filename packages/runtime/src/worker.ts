@@ -3,7 +3,15 @@ import { hostname } from 'node:os';
 import { type EgressGuard, type Logger, setting, withLogContext } from '@tillflow/core';
 import { beat, DEFAULT_HEARTBEAT_MS, purgeStaleHeartbeats, removeHeartbeat, staleAfterMs } from './heartbeat';
 import { purgeOldRuns } from './history';
-import { claimRuns, extendLeases, processRun, type RetryPolicy, releaseRuns } from './run-queue';
+import {
+  claimRuns,
+  extendLeases,
+  groupClaimedRuns,
+  processRun,
+  processRunGroup,
+  type RetryPolicy,
+  releaseRuns,
+} from './run-queue';
 import type { RunServices } from './services';
 import { onRunsQueued } from './signals';
 import { upkeepTables } from './table-upkeep';
@@ -40,6 +48,11 @@ export interface WorkerOptions {
    * 5 s; 0 never looks.
    */
   upkeepEveryMs?: number;
+  /**
+   * Run database-only first attempts of one project claimed together in one transaction (default true; see
+   * processRunGroup). False: every run in its own transactions.
+   */
+  groupRuns?: boolean;
   /** Only take runs of these projects (tests sharing a database; dedicated workers). */
   projectIds?: number[];
   onError?: (error: unknown) => void;
@@ -235,15 +248,30 @@ export async function startWorkers(services: RunServices, options: WorkerOptions
             ).catch(onError);
             break;
           }
-          for (const run of runs) {
-            active.add(run.id);
+          for (const run of runs) active.add(run.id);
+          const hooks = {
+            givingUp: () => abandoned,
+            beforeFinish: options.beforeFinish,
+            onFinishError: onError,
+            logger,
+          };
+          // Database-only first attempts of one project share a transaction (processRunGroup), unless a test
+          // wants to act between a run's end and its status.
+          const { groups, singles } =
+            options.groupRuns === false || options.beforeFinish
+              ? { groups: [], singles: runs }
+              : await groupClaimedRuns(services, runs);
+          for (const group of groups) {
+            processRunGroup(services, workerId, group, policy, options.egress, hooks)
+              .catch(onError)
+              .finally(() => {
+                for (const run of group) active.delete(run.id);
+                poke();
+              });
+          }
+          for (const run of singles) {
             withLogContext({ runId: run.id, projectId: run.project_id, flowId: run.flow_id }, () =>
-              processRun(services, workerId, run, policy, options.egress, {
-                givingUp: () => abandoned,
-                beforeFinish: options.beforeFinish,
-                onFinishError: onError,
-                logger,
-              }),
+              processRun(services, workerId, run, policy, options.egress, hooks),
             )
               .catch(onError)
               .finally(() => {

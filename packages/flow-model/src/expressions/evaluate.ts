@@ -1,5 +1,5 @@
 import { NonRetriableError } from '@tillflow/core/errors';
-import type { Expr } from './ast';
+import type { Expr, TemplatePart } from './ast';
 import { expressionFunctions } from './functions';
 import { isSingleExpression, parseTemplate } from './template';
 
@@ -94,6 +94,23 @@ export function evaluateExpression(expr: Expr, scope: EvaluationScope): unknown 
   }
 }
 
+/** Parsed templates by their text: a flow's configs are evaluated on every run, their text rarely changes. */
+const templates = new Map<string, { parts: TemplatePart[]; single: Expr | null }>();
+const TEMPLATE_CACHE_SIZE = 5000;
+
+function parsedTemplate(text: string): { parts: TemplatePart[]; single: Expr | null } {
+  let parsed = templates.get(text);
+  if (!parsed) {
+    const parts = parseTemplate(text); // (a template that does not parse throws every time, it is not kept)
+    const only = isSingleExpression(parts) ? parts.find((p) => p.kind === 'expr') : undefined;
+    parsed = { parts, single: only?.kind === 'expr' ? only.expr : null };
+    // Stryker disable next-line ConditionalExpression,EqualityOperator: the bound only limits memory
+    if (templates.size >= TEMPLATE_CACHE_SIZE) templates.clear();
+    templates.set(text, parsed);
+  }
+  return parsed;
+}
+
 const interpolate = (v: unknown) =>
   v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v);
 
@@ -104,11 +121,8 @@ const interpolate = (v: unknown) =>
 export function evaluateTemplate(value: unknown, scope: EvaluationScope): unknown {
   if (typeof value === 'string') {
     if (!value.includes('{{')) return value;
-    const parts = parseTemplate(value);
-    if (isSingleExpression(parts)) {
-      const only = parts.find((p) => p.kind === 'expr');
-      if (only?.kind === 'expr') return evaluateExpression(only.expr, scope);
-    }
+    const { parts, single } = parsedTemplate(value);
+    if (single) return evaluateExpression(single, scope);
     return parts.map((p) => (p.kind === 'text' ? p.text : interpolate(evaluateExpression(p.expr, scope)))).join('');
   }
   if (Array.isArray(value)) return value.map((v) => evaluateTemplate(v, scope));
