@@ -37,8 +37,22 @@ export async function resolveStoredBindings(
   if (!carriesIds(definition)) return definition;
   // Cached with the project's table metadata (re-read once a DDL has changed its version).
   const tables = await cachedWithMetadata(db, projectId, 'flow-bindings', () => bindingTables(db, projectId));
-  return resolveBindings(definition as Definition, tables) as FlowDefinition;
+  // A definition resolved against these tables is the same every run: kept while both are.
+  let byDefinition = resolvedWith.get(tables);
+  if (!byDefinition) {
+    byDefinition = new WeakMap();
+    resolvedWith.set(tables, byDefinition);
+  }
+  let resolved = byDefinition.get(definition);
+  if (!resolved) {
+    resolved = resolveBindings(definition as Definition, tables) as FlowDefinition;
+    byDefinition.set(definition, resolved);
+  }
+  return resolved;
 }
+
+/** Resolved definitions by the table list (cached per metadata version) and the stored definition. */
+const resolvedWith = new WeakMap<FlowTableInfo[], WeakMap<FlowDefinition, FlowDefinition>>();
 
 /**
  * Names as saved → ids: what the store keeps, so later renames are followed. A name that exists wins (the

@@ -11,7 +11,7 @@ import {
 import { type SQL, sql } from 'drizzle-orm';
 import { carriesIds, resolveStoredBindings } from './bindings';
 import { stepCommitted } from './crash-points';
-import { type FlowDefinition, type GraphNode, graphOf, topologicalOrder } from './graph';
+import { type FlowDefinition, type GraphNode, graphOf, type RunnableGraph, topologicalOrder } from './graph';
 import { isPermanentError, type NodeContext, type NodeExecutor } from './registry';
 import { executorFor, type RunServices } from './services';
 import {
@@ -244,7 +244,7 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
   const base = options.services.database.db;
   // Tables and columns are bound by id: a flow published before a rename runs with today's names. When the
   // run's first effect is a database node, its transaction opens here, so the metadata check is shared.
-  const firstEffect = topologicalOrder(graphOf(options.definition)).find(
+  const firstEffect = planOf(options.definition).order.find(
     (n) => n.type === 'code' || executorFor(options.services, n.type)?.effect !== 'pure',
   );
   const opensWithDatabase =
@@ -257,10 +257,8 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
     options.projectId,
     options.definition,
   );
-  const graph = graphOf(definition);
-  const order = topologicalOrder(graph);
-  const hasIncoming = new Set(graph.edges.map((e) => e.target));
-  const active = new Set(order.filter((n) => !hasIncoming.has(n.id)).map((n) => n.id));
+  const { graph, order, roots } = planOf(definition);
+  const active = new Set(roots);
   const outputs: Record<string, unknown> = {};
   const vars: Record<string, unknown> = {};
   const steps: StepResult[] = [];
@@ -314,6 +312,35 @@ async function executeSteps(options: ExecuteFlowOptions): Promise<FlowOutcome> {
   return { status: 'succeeded', error: null, permanent: false, steps };
 }
 
+/** A definition's graph, its nodes in order and its roots: the same for every run of it (definitions are not changed). */
+const plans = new WeakMap<FlowDefinition, { graph: RunnableGraph; order: GraphNode[]; roots: string[] }>();
+function planOf(definition: FlowDefinition) {
+  let plan = plans.get(definition);
+  if (!plan) {
+    const graph = graphOf(definition);
+    const order = topologicalOrder(graph);
+    const hasIncoming = new Set(graph.edges.map((e) => e.target));
+    plan = { graph, order, roots: order.filter((n) => !hasIncoming.has(n.id)).map((n) => n.id) };
+    plans.set(definition, plan);
+  }
+  return plan;
+}
+
+/** A node's stored config brought up to date, and the same with its expression fields as bindings: per node, not per run. */
+const nodeConfigs = new WeakMap<
+  GraphNode,
+  { stored: Record<string, unknown>; forEvaluation: Record<string, unknown> }
+>();
+function nodeConfigOf(node: GraphNode) {
+  let config = nodeConfigs.get(node);
+  if (!config) {
+    const stored = upgradeStoredConfig(node.type, node.config ?? {});
+    config = { stored, forEvaluation: configForEvaluation(node.type, stored) };
+    nodeConfigs.set(node, config);
+  }
+  return config;
+}
+
 const permanentFlags = new WeakMap<StepResult, boolean>();
 const permanentOf = (step: StepResult) => permanentFlags.get(step) === true;
 const retryAfterOf = new WeakMap<StepResult, number>();
@@ -362,9 +389,9 @@ async function runStep(
   let stopped = false;
   try {
     if (!executor) throw new NonRetriableError(`No executor is registered for node type "${node.type}".`);
-    const stored = upgradeStoredConfig(node.type, node.config ?? {});
+    const { stored, forEvaluation } = nodeConfigOf(node);
     const evaluated = jsonSafe(
-      evaluateBindings(configForEvaluation(node.type, stored), { trigger: options.trigger, nodes: outputs, vars }),
+      evaluateBindings(forEvaluation, { trigger: options.trigger, nodes: outputs, vars }),
     ) as Record<string, unknown>;
     input = evaluated;
     // The catalog's own schema decides what the executor gets (defaults applied); a config it refuses
