@@ -103,15 +103,11 @@ export async function executeRows<T = Record<string, unknown>>(
 
 interface DrizzleInternals {
   session?: {
-    client?: { unsafe?: unknown };
-    prepareQuery?: (
-      query: unknown,
-      fields: undefined,
-      name: string | undefined,
-      arrayMode: boolean,
-    ) => { execute(): Promise<unknown> };
+    client?: {
+      unsafe?: (text: string, params: unknown[], options: { prepare: boolean }) => Promise<unknown>;
+    };
   };
-  dialect?: { sqlToQuery(query: SQL): unknown };
+  dialect?: { sqlToQuery(query: SQL): { sql: string; params: unknown[] } };
 }
 
 /**
@@ -127,9 +123,10 @@ export async function preparedRows<T = Record<string, unknown>>(
   query: SQL,
 ): Promise<T[]> {
   const { session, dialect } = db as unknown as DrizzleInternals;
-  if (typeof session?.client?.unsafe !== 'function' || !session.prepareQuery || !dialect)
-    return executeRows<T>(db, query);
-  // A name makes drizzle's postgres.js session pass `prepare: true` (postgres.js names and caches it).
-  const result = await session.prepareQuery(dialect.sqlToQuery(query), undefined, 'tf', false).execute();
-  return result as T[];
+  const client = session?.client;
+  if (typeof client?.unsafe !== 'function' || !dialect) return executeRows<T>(db, query);
+  // Straight to postgres.js (the transaction's own connection inside one), which names and caches the statement
+  // by its text; drizzle's prepared-query wrapper (tracing spans, result cache, logger: none used here) is skipped.
+  const { sql: text, params } = dialect.sqlToQuery(query);
+  return (await client.unsafe(text, params, { prepare: true })) as T[];
 }
