@@ -20,6 +20,7 @@ export {
   type Logger,
   type LogLevel,
   type LogSettings,
+  newRequestId,
   REDACTED,
   scrubSecrets,
   scrubString,

@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type Logger, readNodeBodyCapped, withLogContext } from '@tillflow/core';
+import { type Logger, newRequestId, readNodeBodyCapped, withLogContext } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import { receiveStripeWebhook } from './ingest';
 
@@ -21,9 +20,7 @@ export async function startWebhookServer(
   handle: DbHandle,
   options: { port?: number; host?: string; logger: Logger; linger?: LingerLimits },
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> {
-  const server = createServer((req, res) =>
-    withLogContext({ requestId: randomBytes(8).toString('hex') }, () => respond(req, res)),
-  );
+  const server = createServer((req, res) => withLogContext({ requestId: newRequestId() }, () => respond(req, res)));
   const respond = (req: IncomingMessage, res: ServerResponse) => {
     const match = req.method === 'POST' ? ROUTE.exec(req.url ?? '') : null;
     const answer = (status: number, body: unknown) => {

@@ -1,10 +1,10 @@
-import { withLogContext } from '@tillflow/core';
+import { newRequestId, withLogContext } from '@tillflow/core';
 import type { DbHandle } from '@tillflow/db';
 import type { Services } from '@tillflow/payments';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { handleSubscriptionRequest } from '../api/sse';
 import { createTRPCRouter } from '../api/trpc';
-import { newRequestId, withRequestId } from '../http/internal-error';
+import { withRequestId } from '../http/internal-error';
 import { generatedAppRouter } from './router';
 
 // Only the app router is mounted at /app/<slug>/api/trpc, and no builder

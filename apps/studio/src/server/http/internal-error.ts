@@ -1,5 +1,4 @@
-import { randomBytes } from 'node:crypto';
-import { currentLogContext, type Logger, withLogContext } from '@tillflow/core';
+import { currentLogContext, type Logger, newRequestId, withLogContext } from '@tillflow/core';
 import { fallbackLogger } from '../logger';
 import { getServices } from '../services';
 
@@ -8,10 +7,6 @@ import { getServices } from '../services';
 // gets a generic message and a request id; the log gets the detail under that id.
 
 export const INTERNAL_MESSAGE = 'Something went wrong on our side.';
-
-export function newRequestId(): string {
-  return randomBytes(8).toString('hex');
-}
 
 /** Logs `error` in full (secrets masked) under the request's id, or a new one; returns the id. */
 export function logInternalError(logger: Logger, error: unknown, where: string, requestId?: string): string {

@@ -1,10 +1,10 @@
-import { withLogContext } from '@tillflow/core';
+import { newRequestId, withLogContext } from '@tillflow/core';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { createTRPCContext } from '~/server/api/context';
 import { studioRouter } from '~/server/api/root';
 import { handleSubscriptionRequest } from '~/server/api/sse';
 import { STUDIO_API_BODY_LIMIT_BYTES, withCappedBody } from '~/server/http/body-cap';
-import { newRequestId, withRequestId } from '~/server/http/internal-error';
+import { withRequestId } from '~/server/http/internal-error';
 
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
