@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createRunServices, startWorkers } from '../src';
 import { claimRuns, groupClaimedRuns, processRunGroup } from '../src/run-queue';
 import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
-import { finishLedgerRow, ledgerRows, sharedDatabase, spawnWorker } from './worker-process';
+import { databaseOnlyLedgerFlow, ledgerRows, sharedDatabase, spawnWorker, stepsOf } from './worker-process';
 
 // Database-only first attempts of one project claimed together run one after another in ONE transaction (a run
 // group): their effects, step records and statuses commit together, or nothing of the group does and each run is
@@ -12,28 +12,8 @@ import { finishLedgerRow, ledgerRows, sharedDatabase, spawnWorker } from './work
 // child worker runs.
 const { pglite, dir, open } = sharedDatabase('tillflow-run-groups-');
 
-/** trigger → insert a ledger row (amount from the event) → condition → mark it finished. */
-function ledgerFlow(): LooseFlow {
-  return {
-    trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
-    nodes: [
-      {
-        id: 'record',
-        type: 'insert_row',
-        config: {
-          table: 'ledger',
-          values: { event_id: '{{trigger.id}}', note: 'recorded', amount: '{{trigger.data.object.amount}}' },
-        },
-      },
-      { id: 'check', type: 'condition', config: { expression: '{{nodes.record.row.amount > 0}}' } },
-      finishLedgerRow,
-    ],
-    edges: [
-      { source: 'record', target: 'check' },
-      { source: 'check', target: 'finish', label: 'true' },
-    ],
-  };
-}
+/** The database-only ledger flow with the event's amount. */
+const ledgerFlow = () => databaseOnlyLedgerFlow('{{trigger.data.object.amount}}');
 
 /** The same flow with an outbound HTTP call after the insert: never grouped. */
 function flowWithHttp(): LooseFlow {
@@ -88,11 +68,7 @@ describe('runs of one project grouped in one transaction', () => {
         expect(rows.map((r) => [r.note, r.amount])).toEqual([['finished', 5 + i]]);
       }
       for (const run of runs) {
-        const steps = await executeRows<{ node_id: string; status: string; attempt: number }>(
-          handle.db,
-          sql`select node_id, status, attempt from flow_step where run_id = ${run.id} order by node_id`,
-        );
-        expect(steps.map((s) => [s.node_id, s.status, s.attempt])).toEqual([
+        expect(await stepsOf(handle, run.id)).toEqual([
           ['check', 'succeeded', 1],
           ['finish', 'succeeded', 1],
           ['record', 'succeeded', 1],

@@ -2,8 +2,8 @@ import { type DbHandle, executeRows } from '@tillflow/db';
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { createRunServices, startWorkers } from '../src';
-import { createHookedFlow, createRuntimeProject, type LooseFlow, post, stripeEvent, waitFor } from './harness';
-import { finishLedgerRow, ledgerRows, sharedDatabase, spawnWorker } from './worker-process';
+import { createHookedFlow, createRuntimeProject, post, stripeEvent, waitFor } from './harness';
+import { databaseOnlyLedgerFlow, ledgerRows, sharedDatabase, spawnWorker, stepsOf } from './worker-process';
 
 // Consecutive database nodes, their step records and the run's final status commit in one transaction.
 // A worker SIGKILLed inside that transaction (after the first database node wrote its effect and its step
@@ -11,31 +11,11 @@ import { finishLedgerRow, ledgerRows, sharedDatabase, spawnWorker } from './work
 // PGlite: one process at a time opens a folder database, so the parent closes it while the child runs.
 const { pglite, dir, open } = sharedDatabase('tillflow-shared-tx-');
 
-/** trigger → insert a ledger row → condition → update it: two database nodes with a pure one between. */
-function databaseOnlyFlow(): LooseFlow {
-  return {
-    trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
-    nodes: [
-      {
-        id: 'record',
-        type: 'insert_row',
-        config: { table: 'ledger', values: { event_id: '{{trigger.id}}', note: 'recorded', amount: 7 } },
-      },
-      { id: 'check', type: 'condition', config: { expression: '{{nodes.record.row.amount > 0}}' } },
-      finishLedgerRow,
-    ],
-    edges: [
-      { source: 'record', target: 'check' },
-      { source: 'check', target: 'finish', label: 'true' },
-    ],
-  };
-}
-
 describe('one transaction per database-only stretch of a run', () => {
   it('a worker killed inside the shared transaction leaves no partial effect; another worker completes the run once', async () => {
     let handle: DbHandle = await open();
     const project = await createRuntimeProject(handle);
-    const hook = await createHookedFlow(handle, project.id, databaseOnlyFlow());
+    const hook = await createHookedFlow(handle, project.id, databaseOnlyLedgerFlow());
     const event = stripeEvent('payment_intent.succeeded');
     expect((await post(handle, hook.endpointId, hook.secret, event)).status).toBe(200);
     if (pglite) await handle.close();
@@ -74,11 +54,7 @@ describe('one transaction per database-only stretch of a run', () => {
       const rows = await ledgerRows(handle, project.id, event.id);
       expect(rows).toHaveLength(1);
       expect(rows[0].note).toBe('finished');
-      const steps = await executeRows<{ node_id: string; status: string; attempt: number }>(
-        handle.db,
-        sql`select node_id, status, attempt from flow_step where run_id = ${mid.id} order by node_id`,
-      );
-      expect(steps.map((s) => [s.node_id, s.status, s.attempt])).toEqual([
+      expect(await stepsOf(handle, mid.id)).toEqual([
         ['check', 'succeeded', 2],
         ['finish', 'succeeded', 2],
         ['record', 'succeeded', 2],
@@ -94,7 +70,7 @@ describe('one transaction per database-only stretch of a run', () => {
     const handle = await open();
     try {
       const project = await createRuntimeProject(handle);
-      const hook = await createHookedFlow(handle, project.id, databaseOnlyFlow());
+      const hook = await createHookedFlow(handle, project.id, databaseOnlyLedgerFlow());
       const event = stripeEvent('payment_intent.succeeded');
       expect((await post(handle, hook.endpointId, hook.secret, event)).status).toBe(200);
       const workers = await startWorkers(createRunServices({ database: handle }), {

@@ -3,8 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { queryRows } from '@tillflow/data-model';
-import { createDb, type DbHandle } from '@tillflow/db';
+import { createDb, type DbHandle, executeRows } from '@tillflow/db';
+import { sql } from 'drizzle-orm';
 import { afterAll } from 'vitest';
+import type { LooseFlow } from './harness';
 
 /**
  * The database a worker child process (fixtures/worker.ts) shares with the test that kills it. PGlite: one
@@ -54,3 +56,35 @@ export const ledgerRows = async (handle: DbHandle, projectId: number, eventId: s
       filters: [{ column: 'event_id', op: 'eq', value: eventId }],
     })
   ).rows;
+
+/**
+ * trigger → insert a ledger row for the event (`amount`: a number or an expression) → condition → mark it finished:
+ * two database nodes with a pure one between, a database-only flow.
+ */
+export function databaseOnlyLedgerFlow(amount: unknown = 7): LooseFlow {
+  return {
+    trigger: { type: 'stripe_webhook', eventTypes: ['payment_intent.succeeded'] },
+    nodes: [
+      {
+        id: 'record',
+        type: 'insert_row',
+        config: { table: 'ledger', values: { event_id: '{{trigger.id}}', note: 'recorded', amount } },
+      },
+      { id: 'check', type: 'condition', config: { expression: '{{nodes.record.row.amount > 0}}' } },
+      finishLedgerRow,
+    ],
+    edges: [
+      { source: 'record', target: 'check' },
+      { source: 'check', target: 'finish', label: 'true' },
+    ],
+  };
+}
+
+/** A run's step records as [node, status, attempt], by node id. */
+export async function stepsOf(handle: DbHandle, runId: string): Promise<[string, string, number][]> {
+  const rows = await executeRows<{ node_id: string; status: string; attempt: number }>(
+    handle.db,
+    sql`select node_id, status, attempt from flow_step where run_id = ${runId} order by node_id`,
+  );
+  return rows.map((s) => [s.node_id, s.status, s.attempt]);
+}
