@@ -65,7 +65,13 @@ const ALLOWED: Record<string, string> = {
   'apps/studio/src/server/teams/live-streams.ts: holder':
     "each database handle's open member live streams, so removing a member ends theirs at once",
   'apps/studio/src/trpc/react.tsx: browserQueryClient': "the browser's query client",
-  'packages/page-model/src/evaluate.ts: parsed': 'each binding string parsed once (bounded)',
+  'packages/flow-model/src/expressions/evaluate.ts: templates':
+    "each binding string parsed once, for flows' and pages' evaluations (bounded)",
+  'packages/runtime/src/bindings.ts: resolvedWith':
+    'a stored definition resolved against a table list cached per metadata version (weak, both keys)',
+  'packages/runtime/src/engine.ts: plans':
+    "a definition's graph, node order and roots (weak; definitions are not changed)",
+  'packages/runtime/src/engine.ts: nodeConfigs': "a node's upgraded stored config (weak; nodes are not changed)",
   'apps/studio/src/server/pages/store.ts: versionCache':
     'published page versions (immutable rows), per database (weak)',
   'apps/studio/src/server/pages/render.ts: parsedProps': "each published block's parsed props (weak)",

@@ -9,6 +9,7 @@ import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
 import postgres from 'postgres';
 import { runMigrations } from './migrate';
 import { dataDir } from './paths';
+import { queryText } from './query-text';
 import * as schema from './schema';
 
 export type Schema = typeof schema;
@@ -127,6 +128,6 @@ export async function preparedRows<T = Record<string, unknown>>(
   if (typeof client?.unsafe !== 'function' || !dialect) return executeRows<T>(db, query);
   // Straight to postgres.js (the transaction's own connection inside one), which names and caches the statement
   // by its text; drizzle's prepared-query wrapper (tracing spans, result cache, logger: none used here) is skipped.
-  const { sql: text, params } = dialect.sqlToQuery(query);
+  const { sql: text, params } = queryText(query) ?? dialect.sqlToQuery(query);
   return (await client.unsafe(text, params, { prepare: true })) as T[];
 }
