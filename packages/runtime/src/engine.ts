@@ -233,7 +233,7 @@ const holdsNoTransaction = (node: GraphNode, executor: NodeExecutor | undefined)
 
 /** A flow whose every node is pure or database work: a whole run fits in one transaction (see RunGroup). */
 export function databaseOnly(services: RunServices, definition: FlowDefinition): boolean {
-  return graphOf(definition).nodes.every((node) => {
+  return planOf(definition).graph.nodes.every((node) => {
     const executor = executorFor(services, node.type);
     return executor !== undefined && !holdsNoTransaction(node, executor);
   });

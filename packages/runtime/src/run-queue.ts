@@ -214,7 +214,8 @@ export async function groupClaimedRuns(
       }
     }
     if (!groupable) singles.push(run);
-    else byProject.set(run.project_id, [...(byProject.get(run.project_id) ?? []), run]);
+    else if (byProject.has(run.project_id)) byProject.get(run.project_id)?.push(run);
+    else byProject.set(run.project_id, [run]);
   }
   const groups: ClaimedRun[][] = [];
   for (const projectRuns of byProject.values()) {
