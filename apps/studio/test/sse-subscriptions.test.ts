@@ -1,7 +1,7 @@
 import { insertRow, setTablePermission } from '@tillflow/data-model';
 import { appSessions, type DbHandle } from '@tillflow/db';
 import { createTestDb } from '@tillflow/db/testing';
-import { getChangeHub } from '@tillflow/realtime';
+import { getChangeHub, PUSH_EVENTS, type PushHandlers } from '@tillflow/realtime';
 import { createTRPCClient, httpSubscriptionLink, TRPCClientError } from '@trpc/client';
 import { initTRPC, TRPCError, tracked } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
@@ -32,6 +32,25 @@ async function readEvents(response: Response) {
     });
 }
 
+/** A pushable subscription source (PUSH_EVENTS) that runs `push` once pushed to; it records being returned. */
+function pushed(push: (handlers: PushHandlers<unknown>) => void) {
+  const source = {
+    returned: false,
+    [PUSH_EVENTS]: (handlers: PushHandlers<unknown>) => queueMicrotask(() => push(handlers)),
+    [Symbol.asyncIterator]: () => ({
+      next: async () => {
+        throw new Error('a pushable source is not pulled');
+      },
+      return: async () => {
+        source.returned = true;
+        return { done: true as const, value: undefined };
+      },
+    }),
+  };
+  return source;
+}
+const floods: ReturnType<typeof pushed>[] = [];
+
 describe('SSE subscriptions (the fan-out writer speaks tRPC’s protocol)', () => {
   // A router of its own, so tRPC's handler and ours can answer the same request.
   const t = initTRPC.create({ transformer: superjson });
@@ -45,6 +64,32 @@ describe('SSE subscriptions (the fan-out writer speaks tRPC’s protocol)', () =
     failing: t.procedure.subscription(async function* () {
       yield tracked('1', { ok: true });
       throw new TRPCError({ code: 'CONFLICT', message: 'The stream broke.' });
+    }),
+    // The same streams, pushed (as the realtime hub's are): the writer must not tell them apart on the wire.
+    pushedTicks: t.procedure.input(z.object({ count: z.number().int().max(5) })).subscription(({ input }) =>
+      pushed((h) => {
+        for (let i = 1; i <= input.count; i++) h.value(tracked(String(i), { i, at: new Date(Date.UTC(2026, 0, i)) }));
+        h.end();
+      }),
+    ),
+    pushedFailing: t.procedure.subscription(() =>
+      pushed((h) => {
+        h.value(tracked('1', { ok: true }));
+        h.end(new TRPCError({ code: 'CONFLICT', message: 'The stream broke.' }));
+      }),
+    ),
+    pushedReconnect: t.procedure.subscription(() =>
+      pushed((h) => {
+        h.value(tracked('1', { ok: true }));
+        h.end(Object.assign(new Error('Your access changed; reconnect to continue.'), { reconnect: true }));
+      }),
+    ),
+    flood: t.procedure.subscription(() => {
+      const source = pushed((h) => {
+        for (let i = 1; i <= 10_100; i++) h.value(tracked(String(i), { i }));
+      });
+      floods.push(source);
+      return source;
     }),
   });
   const requestFor = (path: string, input?: unknown) =>
@@ -89,6 +134,53 @@ describe('SSE subscriptions (the fan-out writer speaks tRPC’s protocol)', () =
     const { ours } = await both('ticks', { count: 99 });
     expect(ours.at(-1)?.event).toBe('serialized-error');
     expect(JSON.stringify(ours.at(-1))).toContain('BAD_REQUEST');
+  });
+
+  it('a pushed stream (the hub’s) reads exactly as the pulled one and as tRPC’s producer', async () => {
+    const pulled = await both('ticks', { count: 3 });
+    const ours = await handleSubscriptionRequest({
+      router,
+      endpoint: '/trpc',
+      req: requestFor('pushedTicks', { count: 3 }),
+      createContext: () => ({}),
+    });
+    expect(await readEvents(ours as Response)).toEqual(pulled.theirs);
+    const failing = await both('failing');
+    const pushedFailing = await handleSubscriptionRequest({
+      router,
+      endpoint: '/trpc',
+      req: requestFor('pushedFailing'),
+      createContext: () => ({}),
+    });
+    const events = await readEvents(pushedFailing as Response);
+    expect(events.map((e) => e.event ?? e.id)).toEqual(['connected', '1', 'serialized-error']);
+    expect(events.at(-1)?.data.replace(/pushedFailing/g, 'failing')).toBe(failing.theirs.at(-1)?.data);
+  });
+
+  it('a pushed stream that asks for a reconnect closes without `return`, so EventSource reconnects', async () => {
+    const response = await handleSubscriptionRequest({
+      router,
+      endpoint: '/trpc',
+      req: requestFor('pushedReconnect'),
+      createContext: () => ({}),
+    });
+    expect((await readEvents(response as Response)).map((e) => e.event ?? e.id)).toEqual(['connected', '1']);
+  });
+
+  it('a client that falls 10 000 messages behind a pushed stream is cut off without `return` and its subscription ended', async () => {
+    const response = await handleSubscriptionRequest({
+      router,
+      endpoint: '/trpc',
+      req: requestFor('flood'),
+      createContext: () => ({}),
+    });
+    // Nothing was read while the source pushed 10 100 messages: the stream closed after the first 10 016.
+    await waitFor(() => floods[0]?.returned === true);
+    const events = await readEvents(response as Response);
+    expect(events[0].event).toBe('connected');
+    expect(events.some((e) => e.event === 'return')).toBe(false);
+    expect(events.length).toBeLessThan(10_100);
+    expect(events.at(-1)?.id).toBe(String(events.length - 1));
   });
 
   it('leaves queries, mutations and batches to tRPC’s handler', async () => {

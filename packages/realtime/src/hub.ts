@@ -33,7 +33,25 @@ export class ActorChangedError extends TillflowError {
   }
 }
 
+/** Hands the rest of a change stream to callbacks instead of next() calls (see ChangeHub.subscribe). */
+export const PUSH_EVENTS: unique symbol = Symbol('tillflow.pushEvents');
+
+export interface PushHandlers<T> {
+  /** Each event, in order, as it is dispatched. */
+  value(event: T): void;
+  /** The end: nothing more comes. With an error when the stream failed (ActorChangedError: reconnect). */
+  end(error?: unknown): void;
+}
+
+/** A subscription's events: an async iterator, or (once, instead of next()) pushed to callbacks. */
+export interface ChangeStream extends AsyncIterableIterator<ChangeEvent, undefined> {
+  return(): Promise<IteratorResult<ChangeEvent, undefined>>;
+  [PUSH_EVENTS](handlers: PushHandlers<ChangeEvent>): void;
+}
+
 const REPLAY_PAGE = 500;
+/** Subscribers handed a change before the event loop gets a turn (see dispatch). */
+const FANOUT_SLICE = 64;
 const RECENT_POSITIONS = 10_000;
 const REVALIDATE_MS = 60_000;
 const TABLE_NAMES_TTL_MS = 10_000;
@@ -134,15 +152,105 @@ export class ChangeHub {
     return n;
   }
 
-  /** Changes in commit-notification order; resumes after `after` by replaying the log first. */
-  async *subscribe(options: SubscribeOptions): AsyncGenerator<ChangeEvent> {
+  /**
+   * Changes in commit-notification order; resumes after `after` by replaying the log first. Iterate it, or hand
+   * the rest of it to callbacks ([PUSH_EVENTS]): a change reaching a thousand subscribers then costs no promise
+   * per subscriber between the hub and the stream. Either way the subscription ends (and leaves the hub) when the
+   * signal aborts, when it is returned, or when its actor no longer stands (ActorChangedError, to reconnect).
+   */
+  subscribe(options: SubscribeOptions): ChangeStream {
+    const sub = new Subscriber(options.actor, options.tables ?? null, options.signal);
+    const replayed = new Set<number>();
+    const registration: { leave: (() => void) | null } = { leave: null };
+    const prelude = this.joinAndReplay(options, sub, replayed, registration);
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      sub.end();
+      registration.leave?.();
+    };
+    let live = false;
+    const done = { done: true as const, value: undefined };
+    const nextLive = async (): Promise<IteratorResult<ChangeEvent, undefined>> => {
+      for (;;) {
+        const event = await sub.next();
+        if (!event) {
+          const stale = sub.stale;
+          finish();
+          if (stale) throw new ActorChangedError();
+          return done;
+        }
+        if (!replayed.has(event.position)) return { done: false, value: event };
+      }
+    };
+    const stream: ChangeStream = {
+      async next() {
+        if (finished) return done;
+        if (!live) {
+          let step: IteratorResult<ChangeEvent>;
+          try {
+            step = await prelude.next();
+          } catch (error) {
+            finish();
+            throw error;
+          }
+          if (!step.done) return step;
+          live = true;
+        }
+        return nextLive();
+      },
+      async return() {
+        // (waits for a step of the prelude in flight, so a subscriber it is registering leaves too)
+        await prelude.return(undefined).catch(() => {});
+        finish();
+        return done;
+      },
+      [Symbol.asyncIterator]() {
+        return stream;
+      },
+      [PUSH_EVENTS](handlers) {
+        void (async () => {
+          try {
+            if (!live) {
+              for (let step = await prelude.next(); !step.done; step = await prelude.next()) {
+                if (finished) return;
+                handlers.value(step.value);
+              }
+              live = true;
+            }
+          } catch (error) {
+            finish();
+            handlers.end(error);
+            return;
+          }
+          sub.listen((event) => {
+            if (event === null) {
+              const stale = sub.stale;
+              finish();
+              handlers.end(stale ? new ActorChangedError() : undefined);
+            } else if (!replayed.has(event.position)) handlers.value(event);
+          });
+        })();
+      },
+    };
+    return stream;
+  }
+
+  /** Joins the project's subscribers (watching its log if none did) and yields the replay after `after`. */
+  private async *joinAndReplay(
+    options: SubscribeOptions,
+    sub: Subscriber,
+    replayed: Set<number>,
+    registration: { leave: (() => void) | null },
+  ): AsyncGenerator<ChangeEvent, void> {
     await this.start();
     await this.ensureTriggers(options.project);
-    const sub = new Subscriber(options.actor, options.tables ?? null, options.signal);
     const projectId = options.project.id;
     // Read the log from here on; checked again after each await, so a project whose last subscriber
     // left meanwhile (its cursor dropped) is watched afresh before this one joins.
     while (!this.cursors.has(projectId)) await this.watch(projectId);
+    if (sub.isEnded()) return; // (the signal aborted or it was returned meanwhile)
     const set = this.byProject.get(projectId) ?? new Set<Subscriber>();
     this.byProject.set(projectId, set);
     set.add(sub);
@@ -158,30 +266,18 @@ export class ChangeHub {
       revalidation = setInterval(sub.revalidate, options.revalidateMs ?? REVALIDATE_MS);
       revalidation.unref();
     }
-    try {
-      const replayed = new Set<number>();
-      if (options.after !== undefined && options.after !== null) {
-        for await (const event of this.replay(projectId, sub, options.after)) {
-          replayed.add(event.position);
-          yield event;
-        }
-      }
-      while (true) {
-        const event = await sub.next();
-        if (!event) {
-          if (sub.stale) throw new ActorChangedError();
-          return;
-        }
-        if (replayed.has(event.position)) continue;
-        yield event;
-      }
-    } finally {
+    registration.leave = () => {
       if (revalidation) clearInterval(revalidation);
       set.delete(sub);
-      sub.end();
       if (set.size === 0 && this.byProject.get(projectId) === set) {
         this.byProject.delete(projectId);
         this.cursors.delete(projectId);
+      }
+    };
+    if (options.after !== undefined && options.after !== null) {
+      for await (const event of this.replay(projectId, sub, options.after)) {
+        replayed.add(event.position);
+        yield event;
       }
     }
   }
@@ -325,7 +421,13 @@ export class ChangeHub {
     await Promise.all(
       [...groups.values()].map(async (group) => {
         const event = await eventFor(this.handle.db, change, name, group[0].actor, loadOld);
-        if (event) for (const sub of group) sub.push(event);
+        if (!event) return;
+        // In slices, letting the event loop write each slice's messages out before the next is handed on: the
+        // first subscribers are not kept waiting for the thousandth, and requests are served in between.
+        for (let i = 0; i < group.length; i += FANOUT_SLICE) {
+          if (i > 0) await new Promise((resolve) => setImmediate(resolve));
+          for (const sub of group.slice(i, i + FANOUT_SLICE)) sub.push(event);
+        }
       }),
     );
   }

@@ -1,4 +1,12 @@
-export { ActorChangedError, ChangeHub, getChangeHub, type SubscribeOptions } from './hub';
+export {
+  ActorChangedError,
+  ChangeHub,
+  type ChangeStream,
+  getChangeHub,
+  PUSH_EVENTS,
+  type PushHandlers,
+  type SubscribeOptions,
+} from './hub';
 export {
   CHANGE_CHANNEL,
   ensureChangeTriggers,

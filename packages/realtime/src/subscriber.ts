@@ -5,10 +5,14 @@ import type { ChangeEvent } from './visibility';
 // last position and replays from the log instead of growing memory without bound.
 const MAX_QUEUED = 10_000;
 
-/** One subscription's queue: the hub pushes, the subscription's generator pulls. */
+/**
+ * One subscription's queue: the hub pushes, the subscription's iterator pulls. Or, once a consumer listens
+ * (listen), each event is handed to it as the hub pushes it, with no queue and no promise per event.
+ */
 export class Subscriber {
   private readonly queue: ChangeEvent[] = [];
   private waiting: ((event: ChangeEvent | null) => void) | null = null;
+  private listener: ((event: ChangeEvent | null) => void) | null = null;
   private ended = false;
   /** Set when the actor no longer stands (role changed, session gone): the client should reconnect. */
   stale = false;
@@ -26,12 +30,20 @@ export class Subscriber {
     if (signal?.aborted) this.end();
   }
 
+  isEnded(): boolean {
+    return this.ended;
+  }
+
   wantsTable(name: string): boolean {
     return this.tables === null || this.tables.has(name);
   }
 
   push(event: ChangeEvent) {
     if (this.ended) return;
+    if (this.listener) {
+      this.listener(event);
+      return;
+    }
     if (this.waiting) {
       const resolve = this.waiting;
       this.waiting = null;
@@ -55,6 +67,22 @@ export class Subscriber {
     });
   }
 
+  /**
+   * From now on events go to `listener` as they are pushed (what was queued first, in order), and null once the
+   * subscription ends. The listener decides how far behind its consumer may fall; next() is not to be called.
+   */
+  listen(listener: (event: ChangeEvent | null) => void) {
+    if (this.ended) {
+      listener(null);
+      return;
+    }
+    this.listener = listener;
+    for (const event of this.queue.splice(0)) {
+      if (this.ended) return; // (ended meanwhile: the listener has had its null)
+      listener(event);
+    }
+  }
+
   /** Ends the subscription because its actor no longer stands (see ChangeHub's stillValid). */
   endStale() {
     if (this.ended) return;
@@ -69,5 +97,8 @@ export class Subscriber {
     const resolve = this.waiting;
     this.waiting = null;
     resolve?.(null);
+    const listener = this.listener;
+    this.listener = null;
+    listener?.(null);
   }
 }

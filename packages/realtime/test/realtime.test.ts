@@ -18,6 +18,7 @@ import {
   ChangeHub,
   ensureChangeTriggers,
   installChangeCapture,
+  PUSH_EVENTS,
   pruneChangeLog,
 } from '../src';
 import { collect, createOrderProject, waitFor } from './helpers';
@@ -109,6 +110,64 @@ describe('realtime change hub', () => {
     await resumed.done;
     expect(resumed.events.map((e) => e.row?.title)).toEqual(['missed 1', 'missed 2', 'live again']);
     expect(resumed.events.every((e) => e.position > lastSeen)).toBe(true);
+  });
+
+  it('pushed to (as the SSE writer does), a subscription replays, then goes live in order, once each, and leaves on return', async () => {
+    const { project, alice, bob } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    const bobId = bob.kind === 'endUser' ? bob.userId : 0;
+    const seen = await insertRow(handle.db, project.id, backend, 'order', { title: 'seen', buyer: aliceId });
+    const [{ position: lastSeen }] = await executeRows<{ position: number }>(
+      handle.db,
+      sql`select max(position)::int as position from realtime_change where project_id = ${project.id}`,
+    );
+    expect(seen.id).toBeGreaterThan(0);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'missed 1', buyer: aliceId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'not hers', buyer: bobId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'missed 2', buyer: aliceId });
+
+    const events: { title: unknown; position: number }[] = [];
+    const ends: unknown[] = [];
+    const stream = hub.subscribe({ project, actor: alice, after: lastSeen });
+    stream[PUSH_EVENTS]({
+      value: (event) => events.push({ title: event.row?.title, position: event.position }),
+      end: (error) => ends.push(error ?? 'ended'),
+    });
+    await waitFor(() => events.length === 2 && hub.subscriberCount(project.id) === 1);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'live 1', buyer: aliceId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'not hers either', buyer: bobId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'live 2', buyer: aliceId });
+    await waitFor(() => events.length === 4);
+    expect(events.map((e) => e.title)).toEqual(['missed 1', 'missed 2', 'live 1', 'live 2']);
+    const positions = events.map((e) => e.position);
+    expect(new Set(positions).size).toBe(4);
+    expect([...positions].sort((a, b) => a - b)).toEqual(positions);
+
+    await stream.return();
+    expect(hub.subscriberCount(project.id)).toBe(0);
+    expect(ends).toEqual(['ended']);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'after it left', buyer: aliceId });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(events).toHaveLength(4);
+  });
+
+  it('a change reaching more subscribers than one slice of the fan-out reaches every one, each once', async () => {
+    const { project, alice } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    const abort = new AbortController();
+    const received = new Map<number, number>();
+    for (let i = 0; i < 150; i++)
+      hub.subscribe({ project, actor: alice, signal: abort.signal })[PUSH_EVENTS]({
+        value: () => received.set(i, (received.get(i) ?? 0) + 1),
+        end: () => {},
+      });
+    await waitFor(() => hub.subscriberCount(project.id) === 150);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'for everyone', buyer: aliceId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'and again', buyer: aliceId });
+    await waitFor(() => [...received.values()].filter((n) => n === 2).length === 150);
+    abort.abort();
+    await waitFor(() => hub.subscriberCount(project.id) === 0);
+    expect([...received.values()].every((n) => n === 2)).toBe(true);
   });
 
   it('a resume also replays a lower position whose transaction was still running when the last seen one was written', async () => {

@@ -1,3 +1,4 @@
+import { PUSH_EVENTS, type PushHandlers } from '@tillflow/realtime';
 import {
   type AnyTRPCRouter,
   callTRPCProcedure,
@@ -21,6 +22,11 @@ import {
  * and middlewares (auth, project lookup) exactly as tRPC's handler would. A
  * procedure may end its stream with an error whose `reconnect` is true: the
  * connection then closes without `return`, so EventSource reconnects.
+ *
+ * A procedure whose stream can be pushed to ([PUSH_EVENTS], the realtime hub's) is not pulled: each event is
+ * encoded (once per event object) and enqueued as the hub dispatches it, so between the hub and the response
+ * there is no promise per subscriber; a client that falls MAX_BEHIND messages behind is cut off (closed without
+ * `return`: it reconnects and its missed changes are replayed from its last id).
  */
 
 interface SubscriptionRequest {
@@ -38,6 +44,12 @@ const SSE_HEADERS = {
   'X-Accel-Buffering': 'no',
   Connection: 'keep-alive',
 } as const;
+
+const MAX_BEHIND = 10_000;
+
+type Pushable = { [PUSH_EVENTS](handlers: PushHandlers<unknown>): void };
+const pushable = (value: unknown): value is Pushable =>
+  typeof (value as Partial<Pushable> | null)?.[PUSH_EVENTS] === 'function';
 
 const encoder = new TextEncoder();
 const CONNECTED = encoder.encode('event: connected\ndata: {}\n\n');
@@ -114,6 +126,7 @@ export async function handleSubscriptionRequest(opts: SubscriptionRequest): Prom
   let ctx: unknown;
   let input: unknown;
   let iterator: AsyncIterator<unknown> | null = null;
+  let source: Pushable | null = null;
   let failure: TRPCError | null = null;
   try {
     input = readInput(config, url, opts.req);
@@ -134,6 +147,7 @@ export async function handleSubscriptionRequest(opts: SubscriptionRequest): Prom
         message: `Subscription ${path} did not return an AsyncGenerator`,
       });
     iterator = iterable[Symbol.asyncIterator]();
+    if (pushable(iterable)) source = iterable;
   } catch (cause) {
     failure = getTRPCErrorFromUnknown(cause);
   }
@@ -152,54 +166,94 @@ export async function handleSubscriptionRequest(opts: SubscriptionRequest): Prom
       `event: serialized-error\ndata: ${JSON.stringify(config.transformer.output.serialize(shape))}\n\n`,
     );
   };
-  let sentConnected = false;
   let finished = false;
-  const body = new ReadableStream<Uint8Array>(
-    {
-      async pull(controller) {
-        // After cancel() an in-flight pull may still resolve; the stream takes nothing more then.
-        const stop = () => {
-          if (finished) return;
-          finished = true;
-          controller.close();
-        };
-        const send = (bytes: Uint8Array, last = false) => {
-          if (finished) return;
-          controller.enqueue(bytes);
-          if (last) {
+  const cancel = async () => {
+    finished = true;
+    abort.abort();
+    await iterator?.return?.();
+  };
+  const body = source
+    ? new ReadableStream<Uint8Array>(
+        {
+          start(controller) {
+            const close = (last?: Uint8Array) => {
+              if (finished) return;
+              if (last) controller.enqueue(last);
+              finished = true;
+              controller.close();
+            };
+            controller.enqueue(CONNECTED);
+            source?.[PUSH_EVENTS]({
+              value(value) {
+                if (finished) return;
+                if ((controller.desiredSize ?? 0) < -MAX_BEHIND) {
+                  // Too far behind: closed without `return`, so it reconnects and replays what it missed.
+                  close();
+                  void cancel();
+                  return;
+                }
+                controller.enqueue(encodeMessage(config, value));
+              },
+              end(cause) {
+                // A client that went away gets nothing more; a procedure that asks for a reconnect (e.g. the
+                // caller's role changed) gets the stream closed without `return` (see below).
+                if (abort.signal.aborted || (cause !== undefined && asksToReconnect(cause))) close();
+                else if (cause !== undefined) close(errorMessage(getTRPCErrorFromUnknown(cause)));
+                else close(RETURN);
+              },
+            });
+          },
+          cancel,
+        },
+        { highWaterMark: 16 },
+      )
+    : pulledBody();
+
+  function pulledBody() {
+    let sentConnected = false;
+    return new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          // After cancel() an in-flight pull may still resolve; the stream takes nothing more then.
+          const stop = () => {
+            if (finished) return;
             finished = true;
             controller.close();
+          };
+          const send = (bytes: Uint8Array, last = false) => {
+            if (finished) return;
+            controller.enqueue(bytes);
+            if (last) {
+              finished = true;
+              controller.close();
+            }
+          };
+          if (!sentConnected) {
+            sentConnected = true;
+            send(CONNECTED);
+            if (failure) send(errorMessage(failure), true);
+            return;
           }
-        };
-        if (!sentConnected) {
-          sentConnected = true;
-          send(CONNECTED);
-          if (failure) send(errorMessage(failure), true);
-          return;
-        }
-        if (!iterator || finished) return;
-        try {
-          const step = await iterator.next();
-          // A client that went away gets nothing more, like tRPC's handler (which cancels the stream on abort).
-          if (abort.signal.aborted) stop();
-          else if (step.done) send(RETURN, true);
-          else send(encodeMessage(config, step.value));
-        } catch (cause) {
-          // A procedure that asks for a reconnect (e.g. the caller's role changed) gets the stream closed
-          // without `return`: EventSource reconnects with Last-Event-ID, and the resumed subscription is
-          // authorised afresh.
-          if (abort.signal.aborted || asksToReconnect(cause)) stop();
-          else send(errorMessage(getTRPCErrorFromUnknown(cause)), true);
-        }
+          if (!iterator || finished) return;
+          try {
+            const step = await iterator.next();
+            // A client that went away gets nothing more, like tRPC's handler (which cancels the stream on abort).
+            if (abort.signal.aborted) stop();
+            else if (step.done) send(RETURN, true);
+            else send(encodeMessage(config, step.value));
+          } catch (cause) {
+            // A procedure that asks for a reconnect (e.g. the caller's role changed) gets the stream closed
+            // without `return`: EventSource reconnects with Last-Event-ID, and the resumed subscription is
+            // authorised afresh.
+            if (abort.signal.aborted || asksToReconnect(cause)) stop();
+            else send(errorMessage(getTRPCErrorFromUnknown(cause)), true);
+          }
+        },
+        cancel,
       },
-      async cancel() {
-        finished = true;
-        abort.abort();
-        await iterator?.return?.();
-      },
-    },
-    { highWaterMark: 16 },
-  );
+      { highWaterMark: 16 },
+    );
+  }
   const headers = new Headers(resHeaders);
   for (const [key, value] of Object.entries(SSE_HEADERS)) headers.set(key, value);
   return new Response(body, { status: 200, headers });
