@@ -159,6 +159,8 @@ export class ChangeHub {
    * signal aborts, when it is returned, or when its actor no longer stands (ActorChangedError, to reconnect).
    */
   subscribe(options: SubscribeOptions): ChangeStream {
+    const warnEndFailed = (error: unknown) =>
+      this.log.warn({ err: error }, 'realtime: a pushed subscription failed to end');
     const sub = new Subscriber(options.actor, options.tables ?? null, options.signal);
     const replayed = new Set<number>();
     const registration: { leave: (() => void) | null } = { leave: null };
@@ -210,26 +212,42 @@ export class ChangeHub {
         return stream;
       },
       [PUSH_EVENTS](handlers) {
+        // A consumer's callback that throws ends its own subscription, never the fan-out to the others.
+        let ended = false;
+        const end = (error?: unknown) => {
+          if (ended) return;
+          ended = true;
+          finish(); // (its subscriber's own end comes back here, and is ignored)
+          try {
+            handlers.end(error);
+          } catch (failure) {
+            warnEndFailed(failure);
+          }
+        };
+        const deliver = (event: ChangeEvent) => {
+          if (ended) return;
+          try {
+            handlers.value(event);
+          } catch (error) {
+            end(error);
+          }
+        };
         void (async () => {
           try {
             if (!live) {
               for (let step = await prelude.next(); !step.done; step = await prelude.next()) {
                 if (finished) return;
-                handlers.value(step.value);
+                deliver(step.value);
               }
               live = true;
             }
           } catch (error) {
-            finish();
-            handlers.end(error);
+            end(error);
             return;
           }
           sub.listen((event) => {
-            if (event === null) {
-              const stale = sub.stale;
-              finish();
-              handlers.end(stale ? new ActorChangedError() : undefined);
-            } else if (!replayed.has(event.position)) handlers.value(event);
+            if (event === null) end(sub.stale ? new ActorChangedError() : undefined);
+            else if (!replayed.has(event.position)) deliver(event);
           });
         })();
       },

@@ -170,6 +170,35 @@ describe('realtime change hub', () => {
     expect([...received.values()].every((n) => n === 2)).toBe(true);
   });
 
+  it('a pushed consumer that throws ends only its own subscription; the others still receive every change', async () => {
+    const { project, alice } = await createOrderProject(handle);
+    const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
+    const abort = new AbortController();
+    const broken: { ends: unknown[] } = { ends: [] };
+    hub.subscribe({ project, actor: alice, signal: abort.signal })[PUSH_EVENTS]({
+      value: () => {
+        throw new Error('the consumer broke');
+      },
+      end: (error) => broken.ends.push(error),
+    });
+    const titles: unknown[] = [];
+    for (let i = 0; i < 2; i++)
+      hub.subscribe({ project, actor: alice, signal: abort.signal })[PUSH_EVENTS]({
+        value: (event) => titles.push(event.row?.title),
+        end: () => {},
+      });
+    await waitFor(() => hub.subscriberCount(project.id) === 3);
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'one', buyer: aliceId });
+    await insertRow(handle.db, project.id, backend, 'order', { title: 'two', buyer: aliceId });
+    await waitFor(() => titles.length === 4);
+    expect(titles).toEqual(['one', 'one', 'two', 'two']);
+    expect(broken.ends).toHaveLength(1);
+    expect((broken.ends[0] as Error).message).toBe('the consumer broke');
+    expect(hub.subscriberCount(project.id)).toBe(2);
+    abort.abort();
+    await waitFor(() => hub.subscriberCount(project.id) === 0);
+  });
+
   it('a resume also replays a lower position whose transaction was still running when the last seen one was written', async () => {
     const { project, alice } = await createOrderProject(handle);
     const aliceId = alice.kind === 'endUser' ? alice.userId : 0;
