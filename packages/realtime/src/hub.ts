@@ -268,7 +268,6 @@ export class ChangeHub {
     // Read the log from here on; checked again after each await, so a project whose last subscriber
     // left meanwhile (its cursor dropped) is watched afresh before this one joins.
     while (!this.cursors.has(projectId)) await this.watch(projectId);
-    if (sub.isEnded()) return; // (the signal aborted or it was returned meanwhile)
     const set = this.byProject.get(projectId) ?? new Set<Subscriber>();
     this.byProject.set(projectId, set);
     set.add(sub);

@@ -30,10 +30,6 @@ export class Subscriber {
     if (signal?.aborted) this.end();
   }
 
-  isEnded(): boolean {
-    return this.ended;
-  }
-
   wantsTable(name: string): boolean {
     return this.tables === null || this.tables.has(name);
   }
