@@ -96,13 +96,16 @@ describe('SSE subscriptions (the fan-out writer speaks tRPC’s protocol)', () =
     new Request(
       `http://localhost/trpc/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(superjson.serialize(input)))}`}`,
     );
-  const both = async (path: string, input?: unknown) => {
-    const ours = await handleSubscriptionRequest({
+  /** Our writer's answer to a subscription request for `path`. */
+  const answer = async (path: string, input?: unknown) =>
+    (await handleSubscriptionRequest({
       router,
       endpoint: '/trpc',
       req: requestFor(path, input),
       createContext: () => ({}),
-    });
+    })) as Response;
+  const both = async (path: string, input?: unknown) => {
+    const ours = await answer(path, input);
     const theirs = await fetchRequestHandler({
       router,
       endpoint: '/trpc',
@@ -138,45 +141,25 @@ describe('SSE subscriptions (the fan-out writer speaks tRPC’s protocol)', () =
 
   it('a pushed stream (the hub’s) reads exactly as the pulled one and as tRPC’s producer', async () => {
     const pulled = await both('ticks', { count: 3 });
-    const ours = await handleSubscriptionRequest({
-      router,
-      endpoint: '/trpc',
-      req: requestFor('pushedTicks', { count: 3 }),
-      createContext: () => ({}),
-    });
-    expect(await readEvents(ours as Response)).toEqual(pulled.theirs);
+    const ours = await answer('pushedTicks', { count: 3 });
+    expect(await readEvents(ours)).toEqual(pulled.theirs);
     const failing = await both('failing');
-    const pushedFailing = await handleSubscriptionRequest({
-      router,
-      endpoint: '/trpc',
-      req: requestFor('pushedFailing'),
-      createContext: () => ({}),
-    });
-    const events = await readEvents(pushedFailing as Response);
+    const pushedFailing = await answer('pushedFailing');
+    const events = await readEvents(pushedFailing);
     expect(events.map((e) => e.event ?? e.id)).toEqual(['connected', '1', 'serialized-error']);
     expect(events.at(-1)?.data.replace(/pushedFailing/g, 'failing')).toBe(failing.theirs.at(-1)?.data);
   });
 
   it('a pushed stream that asks for a reconnect closes without `return`, so EventSource reconnects', async () => {
-    const response = await handleSubscriptionRequest({
-      router,
-      endpoint: '/trpc',
-      req: requestFor('pushedReconnect'),
-      createContext: () => ({}),
-    });
-    expect((await readEvents(response as Response)).map((e) => e.event ?? e.id)).toEqual(['connected', '1']);
+    const response = await answer('pushedReconnect');
+    expect((await readEvents(response)).map((e) => e.event ?? e.id)).toEqual(['connected', '1']);
   });
 
   it('a client that falls 10 000 messages behind a pushed stream is cut off without `return` and its subscription ended', async () => {
-    const response = await handleSubscriptionRequest({
-      router,
-      endpoint: '/trpc',
-      req: requestFor('flood'),
-      createContext: () => ({}),
-    });
+    const response = await answer('flood');
     // Nothing was read while the source pushed 10 100 messages: the stream closed after the first 10 016.
     await waitFor(() => floods[0]?.returned === true);
-    const events = await readEvents(response as Response);
+    const events = await readEvents(response);
     expect(events[0].event).toBe('connected');
     expect(events.some((e) => e.event === 'return')).toBe(false);
     expect(events.length).toBeLessThan(10_100);
